@@ -1,0 +1,136 @@
+//! The private-branch double-spend attacker (Nakamoto 2008 §11, Rosenfeld 2014).
+//!
+//! A race: the attacker broadcasts a payment to the merchant and, from the current tip, mines in
+//! private a branch whose first block holds a conflicting spend of the same coin back to itself.
+//! The merchant accepts once the payment has `confirmations` blocks (the including block counts
+//! as 1). The attacker publishes its branch as soon as the merchant has accepted *and* the branch
+//! is strictly longer than the honest one since the fork (honest nodes only reorg to more work),
+//! and gives up once the merchant has accepted and the honest branch leads by
+//! `give_up_deficit_blocks`. Then the next race starts at once from its node's tip.
+//!
+//! Whether a race succeeded is not decided here: the harness checks at the end of the run whether
+//! the conflicting spend is on the final main chain (the payment was reversed).
+
+use super::events::{Action, Message, Observation, TrialEnd};
+use super::miner::Miner;
+use super::node::BitcoinNode;
+use super::params::SUBSIDY;
+use super::script::p2pkh_for;
+use super::wallet::Wallet;
+use crate::time::SimTime;
+use bitcoin::{Amount, Block, BlockHash, Transaction, TxOut, Txid};
+use std::sync::Arc;
+
+/// What the attacker pays the merchant in each race.
+pub const PAYMENT: Amount = Amount::from_sat(1_000_000);
+
+#[derive(Debug)]
+pub struct DoubleSpender {
+    pub miner: Miner,
+    pub wallet: Wallet,
+    confirmations: u32,
+    give_up_deficit_blocks: u32,
+    race: Option<Race>,
+}
+
+#[derive(Debug)]
+struct Race {
+    fork: BlockHash,
+    fork_height: u32,
+    payment: Txid,
+    conflict: Transaction,
+    conflict_fee: Amount,
+    private: Vec<Arc<Block>>,
+    /// Height and hash of the active block holding the payment, when there is one.
+    payment_block: Option<(u32, BlockHash)>,
+}
+
+impl DoubleSpender {
+    pub fn new(miner: Miner, wallet: Wallet, confirmations: u32, give_up_deficit_blocks: u32) -> Self {
+        DoubleSpender { miner, wallet, confirmations, give_up_deficit_blocks, race: None }
+    }
+
+    /// Starts a race from the node's tip, if the wallet can pay.
+    pub fn start_race(&mut self, node: &mut BitcoinNode, out: &mut Vec<Action>) {
+        let fee_rate = node.mempool().estimate_fee_rate(1, node.params().max_block_weight);
+        let Ok(coin) = self.wallet.take_coin(PAYMENT * 2) else {
+            out.push(Action::Observe(Observation::WalletEmpty { wallet: self.wallet.name().to_owned() }));
+            return;
+        };
+        let to_merchant = TxOut { value: PAYMENT, script_pubkey: p2pkh_for("merchant") };
+        let payment = self.wallet.spend_coin(coin, vec![to_merchant], fee_rate);
+        let conflict = self.wallet.spend_coin(coin, vec![], fee_rate);
+        let race = Race {
+            fork: node.tip(),
+            fork_height: node.tip_height(),
+            payment: payment.compute_txid(),
+            conflict_fee: coin.1 - conflict.output.iter().map(|o| o.value).sum::<Amount>(),
+            conflict,
+            private: Vec::new(),
+            payment_block: None,
+        };
+        out.push(Action::Observe(Observation::TrialStarted {
+            payment_txid: race.payment.to_string(),
+            conflict_txid: race.conflict.compute_txid().to_string(),
+        }));
+        let payment = Arc::new(payment);
+        let _ = node.receive_tx(payment.clone());
+        out.push(Action::Broadcast(Message::Tx(payment)));
+        self.race = Some(race);
+    }
+
+    /// The attacker's hash power found a block: on the private branch during a race, else on the
+    /// public tip like an honest miner.
+    pub fn on_mine(&mut self, node: &mut BitcoinNode, now: SimTime, out: &mut Vec<Action>) {
+        let Some(race) = self.race.as_mut() else {
+            let (block, fees) = self.miner.mine_on_tip(node, now);
+            super::peer::publish_own(node, Arc::new(block), fees, out);
+            return;
+        };
+        let (parent, txs, reward) = match race.private.last() {
+            None => (race.fork, vec![race.conflict.clone()], SUBSIDY + race.conflict_fee),
+            Some(last) => (last.block_hash(), vec![], SUBSIDY),
+        };
+        let height = race.fork_height + race.private.len() as u32 + 1;
+        let block = Arc::new(self.miner.mine_on(parent, height, now, reward, txs));
+        let fees = reward - SUBSIDY;
+        out.push(Action::Observe(super::peer::found(&block, height, fees, true)));
+        race.private.push(block);
+        self.advance(node, out);
+    }
+
+    /// The public chain moved.
+    pub fn on_public_change(&mut self, node: &mut BitcoinNode, out: &mut Vec<Action>) {
+        self.advance(node, out);
+    }
+
+    /// Publishes or gives up when the race calls for it.
+    fn advance(&mut self, node: &mut BitcoinNode, out: &mut Vec<Action>) {
+        let Some(race) = self.race.as_mut() else { return };
+        if race.payment_block.is_none_or(|(h, hash)| node.active_at(h) != Some(hash)) {
+            race.payment_block = node.find_active_tx(&race.payment, race.fork_height + 1).and_then(|h| node.active_at(h).map(|hash| (h, hash)));
+        }
+        let accepted = race.payment_block.is_some_and(|(h, _)| node.tip_height() + 1 - h >= self.confirmations);
+        if !accepted {
+            return;
+        }
+        let honest = node.tip_height().saturating_sub(race.fork_height);
+        let private = race.private.len() as u32;
+        let end = if private > honest {
+            TrialEnd::Published
+        } else if honest >= private + self.give_up_deficit_blocks {
+            TrialEnd::GaveUp
+        } else {
+            return;
+        };
+        let race = self.race.take().expect("checked above");
+        if end == TrialEnd::Published {
+            out.push(Action::Observe(Observation::Published { blocks: private, lead: private as i64 - honest as i64 }));
+            for block in race.private {
+                super::peer::relay_own(node, block, out);
+            }
+        }
+        out.push(Action::Observe(Observation::TrialEnded { how: end, private_blocks: private, honest_blocks: honest }));
+        self.start_race(node, out);
+    }
+}

@@ -1,0 +1,61 @@
+//! Mining: when a miner finds a block, and what it puts in it.
+//!
+//! A miner with share `s` of the network's hash rate finds blocks as a Poisson process of mean
+//! interval `block_interval / s`. The process is memoryless, so a miner that switches tips keeps
+//! its schedule: the next find time does not depend on which tip it mines on.
+
+use super::build::{coinbase, mine_block, CoinbaseTag};
+use super::node::BitcoinNode;
+use super::params::SUBSIDY;
+use super::script::p2pkh_for;
+use crate::rng::Stream;
+use crate::time::{SimDuration, SimTime};
+use bitcoin::{Amount, Block, BlockHash, Transaction, TxOut};
+
+/// Weight kept free in a template for the header and coinbase (Bitcoin Core reserves 4000 WU).
+pub const COINBASE_RESERVED_WEIGHT: u64 = 4_000;
+
+/// The mining side of a node: its schedule and coinbase.
+#[derive(Debug)]
+pub struct Miner {
+    name: String,
+    mean_interval_s: f64,
+    rng: Stream,
+    extra_nonce: u64,
+}
+
+impl Miner {
+    /// `mean_interval_s` is the network's block interval divided by this miner's share.
+    pub fn new(name: &str, mean_interval_s: f64, rng: Stream) -> Self {
+        Miner { name: name.to_owned(), mean_interval_s, rng, extra_nonce: 0 }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Time until this miner's next block.
+    pub fn next_find_delay(&mut self) -> SimDuration {
+        SimDuration::from_secs_f64(self.rng.exponential(self.mean_interval_s))
+    }
+
+    /// A block on `node`'s active tip filled from its mempool, with the fees it collects.
+    pub fn mine_on_tip(&mut self, node: &BitcoinNode, now: SimTime) -> (Block, Amount) {
+        let budget = node.params().max_block_weight.saturating_sub(COINBASE_RESERVED_WEIGHT);
+        let (txs, fees) = node.mempool().select(budget);
+        let txs: Vec<Transaction> = txs.iter().map(|t| (**t).clone()).collect();
+        (self.mine_on(node.tip(), node.tip_height() + 1, now, SUBSIDY + fees, txs), fees)
+    }
+
+    /// A block on an arbitrary parent (an attacker's private branch) with the given transactions;
+    /// the coinbase claims `reward`.
+    pub fn mine_on(&mut self, parent: BlockHash, height: u32, now: SimTime, reward: Amount, txs: Vec<Transaction>) -> Block {
+        self.extra_nonce += 1;
+        let tag = CoinbaseTag { height, miner: &self.name, extra_nonce: self.extra_nonce };
+        let payout = TxOut { value: reward, script_pubkey: p2pkh_for(&self.name) };
+        let mut txdata = Vec::with_capacity(txs.len() + 1);
+        txdata.push(coinbase(tag, vec![payout]));
+        txdata.extend(txs);
+        mine_block(parent, now, txdata)
+    }
+}

@@ -1,0 +1,361 @@
+//! One Bitcoin full node: block tree, most-work chain selection, UTXO set and mempool.
+//!
+//! Blocks may arrive in any order: one whose parent is unknown waits in an orphan pool until the
+//! parent arrives. The active chain is the one with the most cumulative work; between two tips of
+//! equal work the node keeps the one it saw first, unless `tie_switch_probability` says it adopts
+//! a later equal-work tip with that probability (how selfish mining's `gamma` is modelled). A
+//! reorg disconnects blocks with their undo data, connects the new branch with full validation,
+//! and returns the unwound blocks' transactions to the mempool.
+
+use super::mempool::{Mempool, RejectReason};
+use super::params::{ChainParams, pow_bits};
+use super::utxo::{CoinDelta, UtxoSet, BlockUndo};
+use crate::rng::Stream;
+use bitcoin::{Block, BlockHash, Transaction, Txid, Work};
+use std::collections::HashMap;
+use std::sync::Arc;
+use thiserror::Error;
+
+/// Why a block was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum BlockError {
+    #[error("proof of work does not meet the chain's target")]
+    BadProofOfWork,
+    #[error("merkle root does not match the transactions")]
+    BadMerkleRoot,
+    #[error("block weight {weight} exceeds the limit {limit}")]
+    TooHeavy { weight: u64, limit: u64 },
+    #[error("descends from invalid block {0}")]
+    InvalidAncestor(BlockHash),
+    #[error(transparent)]
+    Spend(#[from] super::utxo::SpendError),
+}
+
+/// A block the node knows, connected to the tree.
+#[derive(Debug, Clone)]
+struct Entry {
+    block: Arc<Block>,
+    height: u32,
+    /// Work of the chain ending in this block.
+    chain_work: Work,
+    invalid: bool,
+}
+
+/// The active tip moved: from `old_tip` to `new_tip`, unwinding `disconnected` blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TipChange {
+    pub old_tip: BlockHash,
+    pub old_height: u32,
+    pub new_tip: BlockHash,
+    pub new_height: u32,
+    /// Blocks unwound from the old chain (0 when the new tip extends the old one).
+    pub disconnected: u32,
+    /// Blocks connected from the fork point up to the new tip.
+    pub connected: u32,
+}
+
+impl TipChange {
+    pub fn is_reorg(&self) -> bool {
+        self.disconnected > 0
+    }
+}
+
+/// What receiving one block did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlockReport {
+    /// Blocks newly added to the tree (the received one and any orphans it adopted), in order.
+    pub accepted: Vec<BlockHash>,
+    /// Blocks refused, with the reason.
+    pub rejected: Vec<(BlockHash, BlockError)>,
+    /// Set when the block's parent is unknown: it waits in the orphan pool.
+    pub orphaned: bool,
+    pub tip_change: Option<TipChange>,
+}
+
+/// A Bitcoin full node's consensus state.
+#[derive(Debug)]
+pub struct BitcoinNode {
+    params: ChainParams,
+    tree: HashMap<BlockHash, Entry>,
+    /// Active chain, indexed by height.
+    active: Vec<BlockHash>,
+    undo: HashMap<BlockHash, BlockUndo>,
+    utxo: UtxoSet,
+    mempool: Mempool,
+    /// Blocks waiting for their parent, keyed by the parent's hash, in arrival order.
+    orphans: HashMap<BlockHash, Vec<Arc<Block>>>,
+    tie_switch_probability: f64,
+    tie_rng: Stream,
+}
+
+impl BitcoinNode {
+    /// A node whose chain starts at `genesis`. `tie_rng` is only drawn from when
+    /// `tie_switch_probability` is above zero.
+    /// Scripts in `watch` are watched from genesis on (see [`UtxoSet::watch`]).
+    pub fn new(params: ChainParams, genesis: Arc<Block>, watch: &[bitcoin::ScriptBuf], tie_switch_probability: f64, tie_rng: Stream) -> Self {
+        let hash = genesis.block_hash();
+        let mut utxo = UtxoSet::default();
+        for script in watch {
+            utxo.watch(script.clone());
+        }
+        let undo = utxo.connect(&genesis, 0).expect("the genesis block only creates coins");
+        let entry = Entry { chain_work: genesis.header.work(), block: genesis, height: 0, invalid: false };
+        BitcoinNode {
+            params,
+            tree: HashMap::from([(hash, entry)]),
+            active: vec![hash],
+            undo: HashMap::from([(hash, undo)]),
+            utxo,
+            mempool: Mempool::default(),
+            orphans: HashMap::new(),
+            tie_switch_probability,
+            tie_rng,
+        }
+    }
+
+    pub fn tip(&self) -> BlockHash {
+        *self.active.last().expect("the active chain holds at least genesis")
+    }
+
+    pub fn tip_height(&self) -> u32 {
+        (self.active.len() - 1) as u32
+    }
+
+    pub fn params(&self) -> &ChainParams {
+        &self.params
+    }
+
+    pub fn mempool(&self) -> &Mempool {
+        &self.mempool
+    }
+
+    pub fn utxo(&self) -> &UtxoSet {
+        &self.utxo
+    }
+
+    /// Wallets watch scripts through their node: see [`UtxoSet::watch`].
+    pub fn watch(&mut self, script: bitcoin::ScriptBuf) {
+        self.utxo.watch(script);
+    }
+
+    pub fn take_coin_deltas(&mut self) -> Vec<CoinDelta> {
+        self.utxo.take_deltas()
+    }
+
+    pub fn knows(&self, hash: &BlockHash) -> bool {
+        self.tree.contains_key(hash)
+    }
+
+    pub fn block(&self, hash: &BlockHash) -> Option<&Arc<Block>> {
+        self.tree.get(hash).map(|e| &e.block)
+    }
+
+    pub fn height_of(&self, hash: &BlockHash) -> Option<u32> {
+        self.tree.get(hash).map(|e| e.height)
+    }
+
+    /// Hash of the active chain's block at `height`.
+    pub fn active_at(&self, height: u32) -> Option<BlockHash> {
+        self.active.get(height as usize).copied()
+    }
+
+    pub fn active_chain(&self) -> &[BlockHash] {
+        &self.active
+    }
+
+    pub fn is_active(&self, hash: &BlockHash) -> bool {
+        self.tree.get(hash).is_some_and(|e| self.active.get(e.height as usize) == Some(hash))
+    }
+
+    /// Height of the active block holding `txid`, searching heights `from..=tip`.
+    pub fn find_active_tx(&self, txid: &Txid, from: u32) -> Option<u32> {
+        (from..=self.tip_height()).find(|&h| {
+            let block = &self.tree[&self.active[h as usize]].block;
+            block.txdata.iter().any(|tx| tx.compute_txid() == *txid)
+        })
+    }
+
+    /// Offers a transaction to the mempool.
+    pub fn receive_tx(&mut self, tx: Arc<Transaction>) -> Result<(), RejectReason> {
+        self.mempool.accept(tx, &self.utxo).map(|_| ())
+    }
+
+    /// Receives a block: stores it (or parks it as an orphan), adopts orphans waiting for it, and
+    /// moves the active chain to the most-work valid tip.
+    pub fn receive_block(&mut self, block: Arc<Block>) -> BlockReport {
+        let mut report = BlockReport::default();
+        let hash = block.block_hash();
+        if self.tree.contains_key(&hash) {
+            return report;
+        }
+        if let Err(e) = self.check_standalone(&block) {
+            report.rejected.push((hash, e));
+            return report;
+        }
+        if !self.tree.contains_key(&block.header.prev_blockhash) {
+            self.orphans.entry(block.header.prev_blockhash).or_default().push(block);
+            report.orphaned = true;
+            return report;
+        }
+        let (old_tip, old_height) = (self.tip(), self.tip_height());
+        let mut queue = vec![block];
+        while let Some(block) = queue.pop() {
+            let hash = block.block_hash();
+            self.add_to_tree(block, &mut report);
+            if let Some(children) = self.orphans.remove(&hash) {
+                queue.extend(children.into_iter().rev());
+            }
+        }
+        if self.tip() != old_tip {
+            report.tip_change = Some(self.describe_change(old_tip, old_height));
+        }
+        report
+    }
+
+    /// Checks that need nothing but the block itself.
+    fn check_standalone(&self, block: &Block) -> Result<(), BlockError> {
+        if block.header.bits != pow_bits() || block.header.validate_pow(pow_bits().into()).is_err() {
+            return Err(BlockError::BadProofOfWork);
+        }
+        if !block.check_merkle_root() {
+            return Err(BlockError::BadMerkleRoot);
+        }
+        let weight = block.weight().to_wu();
+        if weight > self.params.max_block_weight {
+            return Err(BlockError::TooHeavy { weight, limit: self.params.max_block_weight });
+        }
+        Ok(())
+    }
+
+    fn add_to_tree(&mut self, block: Arc<Block>, report: &mut BlockReport) {
+        let hash = block.block_hash();
+        let parent = &self.tree[&block.header.prev_blockhash];
+        let entry = Entry {
+            chain_work: parent.chain_work + block.header.work(),
+            height: parent.height + 1,
+            invalid: parent.invalid,
+            block,
+        };
+        if entry.invalid {
+            report.rejected.push((hash, BlockError::InvalidAncestor(entry.block.header.prev_blockhash)));
+            self.tree.insert(hash, entry);
+            return;
+        }
+        let tip_work = self.tree[&self.tip()].chain_work;
+        let better = entry.chain_work > tip_work
+            || (entry.chain_work == tip_work && self.tie_switch_probability > 0.0 && self.tie_rng.bernoulli(self.tie_switch_probability));
+        self.tree.insert(hash, entry);
+        report.accepted.push(hash);
+        if better {
+            if let Err(e) = self.reorg_to(hash) {
+                report.accepted.retain(|h| *h != hash);
+                report.rejected.push((hash, e));
+            }
+        }
+    }
+
+    fn describe_change(&self, old_tip: BlockHash, old_height: u32) -> TipChange {
+        let fork_height = self.fork_height_with_active(old_tip);
+        TipChange {
+            old_tip,
+            old_height,
+            new_tip: self.tip(),
+            new_height: self.tip_height(),
+            disconnected: old_height - fork_height,
+            connected: self.tip_height() - fork_height,
+        }
+    }
+
+    /// Height of the last block that `hash`'s chain shares with the active chain.
+    fn fork_height_with_active(&self, mut hash: BlockHash) -> u32 {
+        loop {
+            if self.is_active(&hash) {
+                return self.tree[&hash].height;
+            }
+            hash = self.tree[&hash].block.header.prev_blockhash;
+        }
+    }
+
+    /// Makes `new_tip` the active tip. If a block of the new branch is invalid, it and its
+    /// descendants are marked invalid and the old chain is restored.
+    fn reorg_to(&mut self, new_tip: BlockHash) -> Result<(), BlockError> {
+        let fork_height = self.fork_height_with_active(new_tip);
+        let branch = self.branch_above(new_tip, fork_height);
+        let unwound = self.disconnect_down_to(fork_height);
+        let mut result = Ok(());
+        for hash in &branch {
+            if let Err(e) = self.connect(*hash) {
+                self.mark_invalid(*hash);
+                self.disconnect_down_to(fork_height);
+                for block in &unwound {
+                    self.connect(block.block_hash()).expect("the old active chain was valid");
+                }
+                result = Err(e);
+                break;
+            }
+        }
+        self.refill_mempool(unwound);
+        result
+    }
+
+    /// Hashes from just above `fork_height` up to `tip`, in connection order.
+    fn branch_above(&self, tip: BlockHash, fork_height: u32) -> Vec<BlockHash> {
+        let mut branch = Vec::new();
+        let mut hash = tip;
+        while self.tree[&hash].height > fork_height {
+            branch.push(hash);
+            hash = self.tree[&hash].block.header.prev_blockhash;
+        }
+        branch.reverse();
+        branch
+    }
+
+    /// Disconnects active blocks above `height`, returning them oldest first.
+    fn disconnect_down_to(&mut self, height: u32) -> Vec<Arc<Block>> {
+        let mut unwound = Vec::new();
+        while self.tip_height() > height {
+            let hash = self.active.pop().expect("above the fork height there is a block");
+            let block = self.tree[&hash].block.clone();
+            let undo = self.undo.remove(&hash).expect("every active block has undo data");
+            self.utxo.disconnect(&block, undo);
+            unwound.push(block);
+        }
+        unwound.reverse();
+        unwound
+    }
+
+    fn connect(&mut self, hash: BlockHash) -> Result<(), BlockError> {
+        let entry = &self.tree[&hash];
+        debug_assert_eq!(entry.block.header.prev_blockhash, self.tip());
+        let block = entry.block.clone();
+        let undo = self.utxo.connect(&block, entry.height)?;
+        self.undo.insert(hash, undo);
+        self.active.push(hash);
+        self.mempool.remove_for_block(&block);
+        Ok(())
+    }
+
+    fn mark_invalid(&mut self, hash: BlockHash) {
+        if let Some(entry) = self.tree.get_mut(&hash) {
+            entry.invalid = true;
+        }
+    }
+
+    /// After a reorg: the unwound blocks' transactions, then the old mempool, re-validated
+    /// against the new chain. What no longer fits (confirmed, conflicting) is dropped.
+    fn refill_mempool(&mut self, unwound: Vec<Arc<Block>>) {
+        if unwound.is_empty() {
+            return;
+        }
+        let pending = self.mempool.drain_in_arrival_order();
+        let returned = unwound.iter().flat_map(|b| b.txdata.iter().skip(1).cloned().map(Arc::new));
+        for tx in returned.collect::<Vec<_>>().into_iter().chain(pending) {
+            let _ = self.mempool.accept(tx, &self.utxo);
+        }
+    }
+
+    /// Fees of the active block `hash` (known once connected).
+    pub fn fees_of_active(&self, hash: &BlockHash) -> Option<bitcoin::Amount> {
+        self.undo.get(hash).map(|u| u.fees)
+    }
+}

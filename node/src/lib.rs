@@ -1,0 +1,11 @@
+//! hemisim's node logic: deterministic, sans-IO state machines.
+//!
+//! **Architecture invariant:** nothing in this crate does I/O, reads a clock or knows madsim.
+//! Every state machine is driven as `handle(now, input) -> actions` by the simulation harness
+//! (the `hemisim` crate), and all randomness comes from [`rng::Stream`]s the harness derives from
+//! the run's seed. So every node can be unit-tested directly, and a run is a pure function of
+//! its scenario and seed.
+
+pub mod btc;
+pub mod rng;
+pub mod time;
