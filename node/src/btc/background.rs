@@ -10,7 +10,7 @@ use super::node::BitcoinNode;
 use super::wallet::Wallet;
 use crate::rng::Stream;
 use crate::time::SimDuration;
-use std::sync::Arc;
+use super::sealed::SealedTx;
 
 #[derive(Debug)]
 pub struct BackgroundLoad {
@@ -37,9 +37,9 @@ impl BackgroundLoad {
         match self.wallet.self_split(fee_rate) {
             Ok(tx) => {
                 self.starved = false;
-                let tx = Arc::new(tx);
+                let tx = SealedTx::seal(tx);
                 if node.receive_tx(tx.clone()).is_ok() {
-                    out.push(Action::Observe(Observation::TxSent { txid: tx.compute_txid().to_string(), fee_rate_sat_per_vb: fee_rate }));
+                    out.push(Action::Observe(Observation::TxSent { txid: tx.txid().to_string(), fee_rate_sat_per_vb: fee_rate }));
                     out.push(Action::Broadcast(Message::Tx(tx)));
                 }
             }

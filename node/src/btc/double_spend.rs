@@ -18,7 +18,8 @@ use super::params::SUBSIDY;
 use super::script::p2pkh_for;
 use super::wallet::Wallet;
 use crate::time::SimTime;
-use bitcoin::{Amount, Block, BlockHash, Transaction, TxOut, Txid};
+use super::sealed::{SealedBlock, SealedTx};
+use bitcoin::{Amount, BlockHash, Transaction, TxOut, Txid};
 use std::sync::Arc;
 
 /// What the attacker pays the merchant in each race.
@@ -40,7 +41,7 @@ struct Race {
     payment: Txid,
     conflict: Transaction,
     conflict_fee: Amount,
-    private: Vec<Arc<Block>>,
+    private: Vec<Arc<SealedBlock>>,
     /// Height and hash of the active block holding the payment, when there is one.
     payment_block: Option<(u32, BlockHash)>,
 }
@@ -73,7 +74,7 @@ impl DoubleSpender {
             payment_txid: race.payment.to_string(),
             conflict_txid: race.conflict.compute_txid().to_string(),
         }));
-        let payment = Arc::new(payment);
+        let payment = SealedTx::seal(payment);
         let _ = node.receive_tx(payment.clone());
         out.push(Action::Broadcast(Message::Tx(payment)));
         self.race = Some(race);
@@ -84,7 +85,7 @@ impl DoubleSpender {
     pub fn on_mine(&mut self, node: &mut BitcoinNode, now: SimTime, out: &mut Vec<Action>) {
         let Some(race) = self.race.as_mut() else {
             let (block, fees) = self.miner.mine_on_tip(node, now);
-            super::peer::publish_own(node, Arc::new(block), fees, out);
+            super::peer::publish_own(node, block, fees, out);
             return;
         };
         let (parent, txs, reward) = match race.private.last() {
@@ -92,7 +93,7 @@ impl DoubleSpender {
             Some(last) => (last.block_hash(), vec![], SUBSIDY),
         };
         let height = race.fork_height + race.private.len() as u32 + 1;
-        let block = Arc::new(self.miner.mine_on(parent, height, now, reward, txs));
+        let block = self.miner.mine_on(parent, height, now, reward, txs);
         let fees = reward - SUBSIDY;
         out.push(Action::Observe(super::peer::found(&block, height, fees, true)));
         race.private.push(block);

@@ -6,15 +6,15 @@
 //! recording observations into the trace).
 
 use crate::time::SimDuration;
-use bitcoin::{Block, Transaction};
+use super::sealed::{SealedBlock, SealedTx};
 use serde::Serialize;
 use std::sync::Arc;
 
 /// What travels between Bitcoin peers.
 #[derive(Debug, Clone)]
 pub enum Message {
-    Block(Arc<Block>),
-    Tx(Arc<Transaction>),
+    Block(Arc<SealedBlock>),
+    Tx(Arc<SealedTx>),
 }
 
 /// Timers a peer can arm.

@@ -10,7 +10,8 @@
 
 use super::params::MIN_RELAY_FEE_RATE_SAT_PER_VB;
 use super::utxo::{SpendError, UtxoSet};
-use bitcoin::{Amount, Block, OutPoint, Transaction, Txid};
+use super::sealed::{SealedBlock, SealedTx};
+use bitcoin::{Amount, OutPoint, Txid};
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -47,7 +48,7 @@ impl FeeRateKey {
 
 #[derive(Debug, Clone)]
 pub struct Entry {
-    pub tx: Arc<Transaction>,
+    pub tx: Arc<SealedTx>,
     pub fee: Amount,
     pub weight: u64,
     pub fee_rate: FeeRateKey,
@@ -87,11 +88,11 @@ impl Mempool {
     }
 
     /// Validates `tx` against the chain (`utxo`) and the mempool, and adds it.
-    pub fn accept(&mut self, tx: Arc<Transaction>, utxo: &UtxoSet) -> Result<&Entry, RejectReason> {
+    pub fn accept(&mut self, tx: Arc<SealedTx>, utxo: &UtxoSet) -> Result<&Entry, RejectReason> {
         if tx.is_coinbase() {
             return Err(RejectReason::Coinbase);
         }
-        let txid = tx.compute_txid();
+        let txid = tx.txid();
         if self.entries.contains_key(&txid) {
             return Err(RejectReason::AlreadyKnown);
         }
@@ -105,8 +106,8 @@ impl Mempool {
         }
         let outputs: Amount = tx.output.iter().map(|o| o.value).sum();
         let fee = inputs.checked_sub(outputs).ok_or(SpendError::ValueCreated { txid, inputs, outputs })?;
-        let weight = tx.weight().to_wu();
-        let fee_rate = FeeRateKey::new(fee, weight.div_ceil(4));
+        let weight = tx.weight();
+        let fee_rate = FeeRateKey::new(fee, tx.vsize());
         if fee_rate.sat_per_vb() < MIN_RELAY_FEE_RATE_SAT_PER_VB {
             return Err(RejectReason::FeeTooLow);
         }
@@ -131,10 +132,9 @@ impl Mempool {
 
     /// Drops what `block` confirmed, and every mempool transaction that now conflicts with it
     /// (with its mempool descendants).
-    pub fn remove_for_block(&mut self, block: &Block) {
-        for tx in block.txdata.iter().skip(1) {
-            let txid = tx.compute_txid();
-            self.remove(&txid);
+    pub fn remove_for_block(&mut self, block: &SealedBlock) {
+        for tx in block.txs().iter().skip(1) {
+            self.remove(&tx.txid());
             for input in &tx.input {
                 if let Some(conflict) = self.spent_by.get(&input.previous_output).copied() {
                     self.remove_with_descendants(conflict);
@@ -144,7 +144,7 @@ impl Mempool {
     }
 
     /// Every transaction, in arrival order, emptying the mempool (used to re-validate after a reorg).
-    pub fn drain_in_arrival_order(&mut self) -> Vec<Arc<Transaction>> {
+    pub fn drain_in_arrival_order(&mut self) -> Vec<Arc<SealedTx>> {
         let mut entries: Vec<Entry> = self.entries.drain().map(|(_, e)| e).collect();
         entries.sort_by_key(|e| e.seq);
         self.by_fee_rate.clear();
@@ -177,7 +177,7 @@ impl Mempool {
 
     /// Transactions for a block template, highest fee rate first, within `max_weight`; and the sum
     /// of their fees. A transaction whose mempool parent is not already in the template is skipped.
-    pub fn select(&self, max_weight: u64) -> (Vec<Arc<Transaction>>, Amount) {
+    pub fn select(&self, max_weight: u64) -> (Vec<Arc<SealedTx>>, Amount) {
         let mut chosen = Vec::new();
         let mut chosen_ids = HashSet::new();
         let (mut weight, mut fees) = (0u64, Amount::ZERO);

@@ -10,7 +10,9 @@ use super::params::SUBSIDY;
 use super::script::p2pkh_for;
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
-use bitcoin::{Amount, Block, BlockHash, Transaction, TxOut};
+use super::sealed::SealedBlock;
+use bitcoin::{Amount, BlockHash, Transaction, TxOut};
+use std::sync::Arc;
 
 /// Weight kept free in a template for the header and coinbase (Bitcoin Core reserves 4000 WU).
 pub const COINBASE_RESERVED_WEIGHT: u64 = 4_000;
@@ -40,22 +42,22 @@ impl Miner {
     }
 
     /// A block on `node`'s active tip filled from its mempool, with the fees it collects.
-    pub fn mine_on_tip(&mut self, node: &BitcoinNode, now: SimTime) -> (Block, Amount) {
+    pub fn mine_on_tip(&mut self, node: &BitcoinNode, now: SimTime) -> (Arc<SealedBlock>, Amount) {
         let budget = node.params().max_block_weight.saturating_sub(COINBASE_RESERVED_WEIGHT);
         let (txs, fees) = node.mempool().select(budget);
-        let txs: Vec<Transaction> = txs.iter().map(|t| (**t).clone()).collect();
+        let txs: Vec<Transaction> = txs.iter().map(|t| t.tx().clone()).collect();
         (self.mine_on(node.tip(), node.tip_height() + 1, now, SUBSIDY + fees, txs), fees)
     }
 
     /// A block on an arbitrary parent (an attacker's private branch) with the given transactions;
     /// the coinbase claims `reward`.
-    pub fn mine_on(&mut self, parent: BlockHash, height: u32, now: SimTime, reward: Amount, txs: Vec<Transaction>) -> Block {
+    pub fn mine_on(&mut self, parent: BlockHash, height: u32, now: SimTime, reward: Amount, txs: Vec<Transaction>) -> Arc<SealedBlock> {
         self.extra_nonce += 1;
         let tag = CoinbaseTag { height, miner: &self.name, extra_nonce: self.extra_nonce };
         let payout = TxOut { value: reward, script_pubkey: p2pkh_for(&self.name) };
         let mut txdata = Vec::with_capacity(txs.len() + 1);
         txdata.push(coinbase(tag, vec![payout]));
         txdata.extend(txs);
-        mine_block(parent, now, txdata)
+        SealedBlock::seal(mine_block(parent, now, txdata))
     }
 }

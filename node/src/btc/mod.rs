@@ -16,6 +16,7 @@ pub mod node;
 pub mod params;
 pub mod peer;
 pub mod script;
+pub mod sealed;
 pub mod selfish;
 pub mod utxo;
 pub mod wallet;

@@ -11,7 +11,8 @@ use super::mempool::{Mempool, RejectReason};
 use super::params::{ChainParams, pow_bits};
 use super::utxo::{CoinDelta, UtxoSet, BlockUndo};
 use crate::rng::Stream;
-use bitcoin::{Block, BlockHash, Transaction, Txid, Work};
+use super::sealed::{SealedBlock, SealedTx};
+use bitcoin::{BlockHash, Txid, Work};
 use std::collections::HashMap;
 use std::sync::Arc;
 use thiserror::Error;
@@ -34,7 +35,7 @@ pub enum BlockError {
 /// A block the node knows, connected to the tree.
 #[derive(Debug, Clone)]
 struct Entry {
-    block: Arc<Block>,
+    block: Arc<SealedBlock>,
     height: u32,
     /// Work of the chain ending in this block.
     chain_work: Work,
@@ -83,7 +84,7 @@ pub struct BitcoinNode {
     utxo: UtxoSet,
     mempool: Mempool,
     /// Blocks waiting for their parent, keyed by the parent's hash, in arrival order.
-    orphans: HashMap<BlockHash, Vec<Arc<Block>>>,
+    orphans: HashMap<BlockHash, Vec<Arc<SealedBlock>>>,
     tie_switch_probability: f64,
     tie_rng: Stream,
 }
@@ -92,7 +93,7 @@ impl BitcoinNode {
     /// A node whose chain starts at `genesis`. `tie_rng` is only drawn from when
     /// `tie_switch_probability` is above zero.
     /// Scripts in `watch` are watched from genesis on (see [`UtxoSet::watch`]).
-    pub fn new(params: ChainParams, genesis: Arc<Block>, watch: &[bitcoin::ScriptBuf], tie_switch_probability: f64, tie_rng: Stream) -> Self {
+    pub fn new(params: ChainParams, genesis: Arc<SealedBlock>, watch: &[bitcoin::ScriptBuf], tie_switch_probability: f64, tie_rng: Stream) -> Self {
         let hash = genesis.block_hash();
         let mut utxo = UtxoSet::default();
         for script in watch {
@@ -146,7 +147,7 @@ impl BitcoinNode {
         self.tree.contains_key(hash)
     }
 
-    pub fn block(&self, hash: &BlockHash) -> Option<&Arc<Block>> {
+    pub fn block(&self, hash: &BlockHash) -> Option<&Arc<SealedBlock>> {
         self.tree.get(hash).map(|e| &e.block)
     }
 
@@ -170,19 +171,18 @@ impl BitcoinNode {
     /// Height of the active block holding `txid`, searching heights `from..=tip`.
     pub fn find_active_tx(&self, txid: &Txid, from: u32) -> Option<u32> {
         (from..=self.tip_height()).find(|&h| {
-            let block = &self.tree[&self.active[h as usize]].block;
-            block.txdata.iter().any(|tx| tx.compute_txid() == *txid)
+            self.tree[&self.active[h as usize]].block.contains_tx(txid)
         })
     }
 
     /// Offers a transaction to the mempool.
-    pub fn receive_tx(&mut self, tx: Arc<Transaction>) -> Result<(), RejectReason> {
+    pub fn receive_tx(&mut self, tx: Arc<SealedTx>) -> Result<(), RejectReason> {
         self.mempool.accept(tx, &self.utxo).map(|_| ())
     }
 
     /// Receives a block: stores it (or parks it as an orphan), adopts orphans waiting for it, and
     /// moves the active chain to the most-work valid tip.
-    pub fn receive_block(&mut self, block: Arc<Block>) -> BlockReport {
+    pub fn receive_block(&mut self, block: Arc<SealedBlock>) -> BlockReport {
         let mut report = BlockReport::default();
         let hash = block.block_hash();
         if self.tree.contains_key(&hash) {
@@ -213,21 +213,21 @@ impl BitcoinNode {
     }
 
     /// Checks that need nothing but the block itself.
-    fn check_standalone(&self, block: &Block) -> Result<(), BlockError> {
+    fn check_standalone(&self, block: &SealedBlock) -> Result<(), BlockError> {
         if block.header.bits != pow_bits() || block.header.validate_pow(pow_bits().into()).is_err() {
             return Err(BlockError::BadProofOfWork);
         }
-        if !block.check_merkle_root() {
+        if !block.merkle_root_matches() {
             return Err(BlockError::BadMerkleRoot);
         }
-        let weight = block.weight().to_wu();
+        let weight = block.weight();
         if weight > self.params.max_block_weight {
             return Err(BlockError::TooHeavy { weight, limit: self.params.max_block_weight });
         }
         Ok(())
     }
 
-    fn add_to_tree(&mut self, block: Arc<Block>, report: &mut BlockReport) {
+    fn add_to_tree(&mut self, block: Arc<SealedBlock>, report: &mut BlockReport) {
         let hash = block.block_hash();
         let parent = &self.tree[&block.header.prev_blockhash];
         let entry = Entry {
@@ -311,7 +311,7 @@ impl BitcoinNode {
     }
 
     /// Disconnects active blocks above `height`, returning them oldest first.
-    fn disconnect_down_to(&mut self, height: u32) -> Vec<Arc<Block>> {
+    fn disconnect_down_to(&mut self, height: u32) -> Vec<Arc<SealedBlock>> {
         let mut unwound = Vec::new();
         while self.tip_height() > height {
             let hash = self.active.pop().expect("above the fork height there is a block");
@@ -343,12 +343,12 @@ impl BitcoinNode {
 
     /// After a reorg: the unwound blocks' transactions, then the old mempool, re-validated
     /// against the new chain. What no longer fits (confirmed, conflicting) is dropped.
-    fn refill_mempool(&mut self, unwound: Vec<Arc<Block>>) {
+    fn refill_mempool(&mut self, unwound: Vec<Arc<SealedBlock>>) {
         if unwound.is_empty() {
             return;
         }
         let pending = self.mempool.drain_in_arrival_order();
-        let returned = unwound.iter().flat_map(|b| b.txdata.iter().skip(1).cloned().map(Arc::new));
+        let returned = unwound.iter().flat_map(|b| b.txs().iter().skip(1).cloned());
         for tx in returned.collect::<Vec<_>>().into_iter().chain(pending) {
             let _ = self.mempool.accept(tx, &self.utxo);
         }

@@ -8,25 +8,26 @@ use super::script::p2pkh_for;
 use super::wallet::Wallet;
 use crate::rng::Stream;
 use crate::time::SimTime;
-use bitcoin::{Amount, Block, BlockHash, Transaction, TxOut};
+use super::sealed::{SealedBlock, SealedTx};
+use bitcoin::{Amount, BlockHash, Transaction, TxOut};
 use std::sync::Arc;
 
 const PARAMS: ChainParams = ChainParams { max_block_weight: 4_000_000 };
 
-fn genesis() -> Arc<Block> {
-    Arc::new(genesis_block(&[Allocation { script: p2pkh_for("alice"), value: Amount::ONE_BTC, count: 3 }]))
+fn genesis() -> Arc<SealedBlock> {
+    SealedBlock::seal(genesis_block(&[Allocation { script: p2pkh_for("alice"), value: Amount::ONE_BTC, count: 3 }]))
 }
 
-fn node_with(genesis: &Arc<Block>) -> BitcoinNode {
+fn node_with(genesis: &Arc<SealedBlock>) -> BitcoinNode {
     BitcoinNode::new(PARAMS, genesis.clone(), &[p2pkh_for("alice")], 0.0, Stream::derive(0, "tie"))
 }
 
 /// A block on `parent` at `height` by `miner`, holding `txs`, claiming subsidy plus `fees`.
-fn block_on(parent: BlockHash, height: u32, miner: &str, txs: Vec<Transaction>, fees: u64) -> Arc<Block> {
+fn block_on(parent: BlockHash, height: u32, miner: &str, txs: Vec<Transaction>, fees: u64) -> Arc<SealedBlock> {
     let tag = CoinbaseTag { height, miner, extra_nonce: 0 };
     let mut txdata = vec![simple_coinbase(tag, p2pkh_for(miner), SUBSIDY + Amount::from_sat(fees))];
     txdata.extend(txs);
-    Arc::new(mine_block(parent, SimTime(height as u64 * 600_000_000), txdata))
+    SealedBlock::seal(mine_block(parent, SimTime(height as u64 * 600_000_000), txdata))
 }
 
 fn alice(node: &mut BitcoinNode) -> Wallet {
@@ -35,7 +36,7 @@ fn alice(node: &mut BitcoinNode) -> Wallet {
     w
 }
 
-fn chain(node: &mut BitcoinNode, from: BlockHash, from_height: u32, n: u32, miner: &str) -> Vec<Arc<Block>> {
+fn chain(node: &mut BitcoinNode, from: BlockHash, from_height: u32, n: u32, miner: &str) -> Vec<Arc<SealedBlock>> {
     let mut parent = from;
     (1..=n)
         .map(|i| {
@@ -114,8 +115,8 @@ fn double_spends_are_first_seen_and_cleared_by_a_block() {
     let coin = w.take_coin(Amount::ONE_BTC).expect("funded");
     let pay = w.spend_coin(coin, vec![TxOut { value: Amount::from_sat(50_000), script_pubkey: p2pkh_for("bob") }], 3.0);
     let back = w.spend_coin(coin, vec![], 3.0);
-    node.receive_tx(Arc::new(pay.clone())).expect("valid");
-    assert!(node.receive_tx(Arc::new(back.clone())).is_err(), "conflict refused");
+    node.receive_tx(SealedTx::seal(pay.clone())).expect("valid");
+    assert!(node.receive_tx(SealedTx::seal(back.clone())).is_err(), "conflict refused");
     let fee = Amount::ONE_BTC - back.output.iter().map(|o| o.value).sum::<Amount>();
     node.receive_block(block_on(g.block_hash(), 1, "m", vec![back], fee.to_sat()));
     assert!(!node.mempool().contains(&pay.compute_txid()), "conflicting payment evicted");
@@ -127,12 +128,12 @@ fn templates_prefer_fee_rate_and_respect_the_weight_limit() {
     let mut node = node_with(&g);
     let mut w = alice(&mut node);
     for rate in [1.0, 9.0, 4.0] {
-        node.receive_tx(Arc::new(w.self_split(rate).expect("funded"))).expect("valid");
+        node.receive_tx(SealedTx::seal(w.self_split(rate).expect("funded"))).expect("valid");
     }
     let (txs, _) = node.mempool().select(4_000_000);
     assert_eq!(txs.len(), 3);
-    let (two, _) = node.mempool().select(2 * txs[0].weight().to_wu() + 10);
+    let (two, _) = node.mempool().select(2 * txs[0].weight() + 10);
     assert_eq!(two.len(), 2, "third does not fit");
     assert!(node.mempool().estimate_fee_rate(1, 4_000_000) <= 1.0 + f64::EPSILON, "uncontended: minimum fee rate");
-    assert!(node.mempool().estimate_fee_rate(1, two[0].weight().to_wu() + 1) > 9.0, "one slot, taken at 9 sat/vB: outbid it");
+    assert!(node.mempool().estimate_fee_rate(1, two[0].weight() + 1) > 9.0, "one slot, taken at 9 sat/vB: outbid it");
 }

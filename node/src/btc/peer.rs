@@ -12,7 +12,8 @@ use super::node::BitcoinNode;
 use super::selfish::SelfishMiner;
 use super::wallet::Wallet;
 use crate::time::SimTime;
-use bitcoin::{Amount, Block};
+use super::sealed::SealedBlock;
+use bitcoin::Amount;
 use std::sync::Arc;
 
 /// What a peer does besides validating and relaying.
@@ -90,7 +91,7 @@ impl Peer {
         let delay = match &mut self.role {
             Role::Honest(miner) => {
                 let (block, fees) = miner.mine_on_tip(&self.node, now);
-                publish_own(&mut self.node, Arc::new(block), fees, out);
+                publish_own(&mut self.node, block, fees, out);
                 miner.next_find_delay()
             }
             Role::DoubleSpend(ds) => {
@@ -125,7 +126,7 @@ impl Peer {
 }
 
 /// Gives `block` to the node and records what it did. True when the active tip moved.
-fn accept(node: &mut BitcoinNode, block: Arc<Block>, out: &mut Vec<Action>) -> bool {
+fn accept(node: &mut BitcoinNode, block: Arc<SealedBlock>, out: &mut Vec<Action>) -> bool {
     let report = node.receive_block(block);
     for (hash, reason) in report.rejected {
         out.push(Action::Observe(Observation::BlockRejected { hash: hash.to_string(), reason: reason.to_string() }));
@@ -143,27 +144,27 @@ fn accept(node: &mut BitcoinNode, block: Arc<Block>, out: &mut Vec<Action>) -> b
 }
 
 /// The observation of a block this peer found.
-pub(super) fn found(block: &Block, height: u32, fees: Amount, private: bool) -> Observation {
+pub(super) fn found(block: &SealedBlock, height: u32, fees: Amount, private: bool) -> Observation {
     Observation::BlockFound {
         hash: block.block_hash().to_string(),
         parent: block.header.prev_blockhash.to_string(),
         height,
-        tx_count: block.txdata.len() as u32,
-        weight: block.weight().to_wu(),
+        tx_count: block.txs().len() as u32,
+        weight: block.weight(),
         fees_sats: fees.to_sat(),
         private,
     }
 }
 
 /// Records a block this peer just found, takes it into its own node and broadcasts it.
-pub(super) fn publish_own(node: &mut BitcoinNode, block: Arc<Block>, fees: Amount, out: &mut Vec<Action>) {
+pub(super) fn publish_own(node: &mut BitcoinNode, block: Arc<SealedBlock>, fees: Amount, out: &mut Vec<Action>) {
     let height = node.tip_height() + 1;
     out.push(Action::Observe(found(&block, height, fees, false)));
     relay_own(node, block, out);
 }
 
 /// Takes an own block (found now or earlier, in private) into the node and broadcasts it.
-pub(super) fn relay_own(node: &mut BitcoinNode, block: Arc<Block>, out: &mut Vec<Action>) {
+pub(super) fn relay_own(node: &mut BitcoinNode, block: Arc<SealedBlock>, out: &mut Vec<Action>) {
     accept(node, block.clone(), out);
     out.push(Action::Broadcast(Message::Block(block)));
 }

@@ -15,7 +15,8 @@ use super::miner::Miner;
 use super::node::BitcoinNode;
 use super::params::SUBSIDY;
 use crate::time::SimTime;
-use bitcoin::{Amount, Block, BlockHash};
+use super::sealed::SealedBlock;
+use bitcoin::{Amount, BlockHash};
 use std::sync::Arc;
 
 #[derive(Debug)]
@@ -24,7 +25,7 @@ pub struct SelfishMiner {
     fork: BlockHash,
     fork_height: u32,
     /// Blocks found on top of `fork`, oldest first; the first `published` of them are revealed.
-    private: Vec<Arc<Block>>,
+    private: Vec<Arc<SealedBlock>>,
     published: usize,
 }
 
@@ -42,7 +43,7 @@ impl SelfishMiner {
         let previous_lead = self.private_tip_height() as i64 - node.tip_height() as i64;
         let parent = self.private.last().map_or(self.fork, |b| b.block_hash());
         let height = self.private_tip_height() + 1;
-        let block = Arc::new(self.miner.mine_on(parent, height, now, SUBSIDY, vec![]));
+        let block = self.miner.mine_on(parent, height, now, SUBSIDY, vec![]);
         out.push(Action::Observe(super::peer::found(&block, height, Amount::ZERO, true)));
         self.private.push(block);
         // In a 1-vs-1 race (lead 0 with our block revealed): reveal the new block and win.

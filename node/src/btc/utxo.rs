@@ -8,7 +8,8 @@
 //! reported as a [`CoinDelta`], in order, for the node's host to hand to its wallets.
 
 use super::params::SUBSIDY;
-use bitcoin::{Amount, Block, OutPoint, ScriptBuf, Transaction, TxOut, Txid};
+use super::sealed::{SealedBlock, SealedTx};
+use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, TxOut, Txid};
 use std::collections::{BTreeSet, HashMap};
 use thiserror::Error;
 
@@ -91,9 +92,9 @@ impl UtxoSet {
     }
 
     /// Applies `block` at `height`. On error the set is unchanged.
-    pub fn connect(&mut self, block: &Block, height: u32) -> Result<BlockUndo, SpendError> {
+    pub fn connect(&mut self, block: &SealedBlock, height: u32) -> Result<BlockUndo, SpendError> {
         let mut undo = BlockUndo::default();
-        let (coinbase, rest) = block.txdata.split_first().ok_or(SpendError::NoCoinbase)?;
+        let (coinbase, rest) = block.txs().split_first().ok_or(SpendError::NoCoinbase)?;
         for tx in rest {
             if let Err(e) = self.spend_tx(tx, height, &mut undo) {
                 self.revert(block, undo);
@@ -111,23 +112,23 @@ impl UtxoSet {
     }
 
     /// Reverts `block`, which must be the last one connected, with the undo `connect` returned.
-    pub fn disconnect(&mut self, block: &Block, undo: BlockUndo) {
+    pub fn disconnect(&mut self, block: &SealedBlock, undo: BlockUndo) {
         self.revert(block, undo);
     }
 
     /// Undoes a fully or partly connected block. Spent coins come back first and the block's
     /// outputs go last, so that an output created and spent inside the block ends up absent.
-    fn revert(&mut self, block: &Block, undo: BlockUndo) {
+    fn revert(&mut self, block: &SealedBlock, undo: BlockUndo) {
         for (outpoint, coin) in undo.spent.into_iter().rev() {
             self.insert(outpoint, coin);
         }
-        for tx in block.txdata.iter().rev() {
+        for tx in block.txs().iter().rev() {
             self.remove_outputs(tx);
         }
     }
 
-    fn spend_tx(&mut self, tx: &Transaction, height: u32, undo: &mut BlockUndo) -> Result<(), SpendError> {
-        let txid = tx.compute_txid();
+    fn spend_tx(&mut self, tx: &SealedTx, height: u32, undo: &mut BlockUndo) -> Result<(), SpendError> {
+        let txid = tx.txid();
         let mut inputs = Amount::ZERO;
         for input in &tx.input {
             let coin = self.remove(&input.previous_output).ok_or(SpendError::MissingInput { txid, outpoint: input.previous_output })?;
@@ -141,8 +142,8 @@ impl UtxoSet {
         Ok(())
     }
 
-    fn add_outputs(&mut self, tx: &Transaction, height: u32) {
-        let txid = tx.compute_txid();
+    fn add_outputs(&mut self, tx: &SealedTx, height: u32) {
+        let txid = tx.txid();
         for (vout, output) in tx.output.iter().enumerate() {
             // OP_RETURN outputs can never be spent: keep them out of the set, as Bitcoin Core does.
             if !output.script_pubkey.is_op_return() {
@@ -151,8 +152,8 @@ impl UtxoSet {
         }
     }
 
-    fn remove_outputs(&mut self, tx: &Transaction) {
-        let txid = tx.compute_txid();
+    fn remove_outputs(&mut self, tx: &SealedTx) {
+        let txid = tx.txid();
         for vout in 0..tx.output.len() as u32 {
             self.remove(&OutPoint { txid, vout });
         }

@@ -1,0 +1,207 @@
+//! Per-entity CSV files: one row per block, reorg, double-spend race or replication.
+//!
+//! Rows follow record order; times are seconds formatted from integer microseconds with integer
+//! arithmetic (`12.000345`), so a CSV never depends on float formatting. Floats that are not
+//! times (rates in `runs.csv`) use Rust's shortest round-trip form; undefined values are empty.
+//! Every column is documented in `reports/README.md`.
+
+use std::path::{Path, PathBuf};
+
+use crate::record::{BtcRecord, RunRecord, TrialOutcome, TrialRow};
+use crate::summary::Summary;
+use crate::{ReportError, atomic};
+
+/// `12345` µs -> `"0.012345"`: exact, always six decimals.
+pub fn format_micros(us: u64) -> String {
+    format!("{}.{:06}", us / 1_000_000, us % 1_000_000)
+}
+
+fn format_opt(x: Option<f64>) -> String {
+    x.map(|x| x.to_string()).unwrap_or_default()
+}
+
+fn outcome_name(outcome: TrialOutcome) -> &'static str {
+    match outcome {
+        TrialOutcome::Success => "success",
+        TrialOutcome::Failure => "failure",
+        TrialOutcome::Unfinished => "unfinished",
+    }
+}
+
+/// Renders a header and rows to CSV text (`\n` line ends, quoting only where needed).
+fn to_csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    writer.write_record(header)?;
+    for row in rows {
+        writer.write_record(&row)?;
+    }
+    writer.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// Writes rendered CSV text to `path` atomically; a rendering error names the file.
+pub fn save_csv(path: PathBuf, rendered: Result<Vec<u8>, csv::Error>) -> Result<PathBuf, ReportError> {
+    let bytes = rendered.map_err(|source| ReportError::Csv { path: path.clone(), source })?;
+    atomic::write_file(&path, &bytes)?;
+    Ok(path)
+}
+
+/// `blocks.csv` text: every block mined, in the order found.
+pub fn blocks_csv(btc: &BtcRecord) -> Result<Vec<u8>, csv::Error> {
+    let header = ["height", "hash", "parent_hash", "miner", "found_at_s", "main_chain", "tx_count", "weight", "fees_sats"];
+    let rows = btc.blocks.iter().map(|b| {
+        vec![
+            b.height.to_string(),
+            b.hash.clone(),
+            b.parent_hash.clone(),
+            b.miner.clone(),
+            format_micros(b.found_at_us),
+            b.main_chain.to_string(),
+            b.tx_count.to_string(),
+            b.weight.to_string(),
+            b.fees_sats.to_string(),
+        ]
+    });
+    to_csv(&header, rows)
+}
+
+/// `reorgs.csv` text: every reorg of the observer, in time order.
+pub fn reorgs_csv(btc: &BtcRecord) -> Result<Vec<u8>, csv::Error> {
+    let header = ["at_s", "depth", "connected", "old_tip", "old_height", "new_tip", "new_height"];
+    let rows = btc.reorgs.iter().map(|r| {
+        vec![
+            format_micros(r.at_us),
+            r.depth.to_string(),
+            r.connected.to_string(),
+            r.old_tip.clone(),
+            r.old_height.to_string(),
+            r.new_tip.clone(),
+            r.new_height.to_string(),
+        ]
+    });
+    to_csv(&header, rows)
+}
+
+/// `attack_trials.csv` text: every double-spend race, in the order started.
+pub fn trials_csv(trials: &[TrialRow]) -> Result<Vec<u8>, csv::Error> {
+    let header = ["started_at_s", "ended_at_s", "payment_txid", "conflict_txid", "outcome"];
+    let rows = trials.iter().map(|t| {
+        vec![
+            format_micros(t.started_at_us),
+            t.ended_at_us.map(format_micros).unwrap_or_default(),
+            t.payment_txid.clone(),
+            t.conflict_txid.clone(),
+            outcome_name(t.outcome).to_string(),
+        ]
+    });
+    to_csv(&header, rows)
+}
+
+/// `runs.csv` text: one row per replication, from its own one-run summary. Wall-clock figures
+/// are left out on purpose so that the file is identical across reruns of the same seeds.
+pub fn runs_csv(runs: &[(&RunRecord, Summary)]) -> Result<Vec<u8>, csv::Error> {
+    let header = [
+        "seed", "trace_hash", "sim_time_s", "events", "blocks_total", "blocks_main", "stale_rate", "reorgs",
+        "reorg_depth_max", "block_interval_mean_s", "attack_trials", "attack_successes", "attack_success_rate",
+        "attack_revenue_share",
+    ];
+    let rows = runs.iter().map(|(record, s)| {
+        let attack = s.attack.as_ref();
+        vec![
+            record.meta.seed.to_string(),
+            record.meta.trace_hash.clone(),
+            format_micros(record.meta.sim_time_us),
+            record.perf.events.to_string(),
+            s.btc.blocks_total.to_string(),
+            s.btc.blocks_main.to_string(),
+            format_opt(s.btc.stale_rate),
+            s.btc.reorgs.to_string(),
+            s.btc.reorg_depth_max.to_string(),
+            format_opt(s.btc.block_interval_mean_s),
+            attack.map(|a| a.trials.to_string()).unwrap_or_default(),
+            attack.map(|a| a.successes.to_string()).unwrap_or_default(),
+            format_opt(attack.and_then(|a| a.success_rate)),
+            format_opt(attack.and_then(|a| a.revenue_share)),
+        ]
+    });
+    to_csv(&header, rows)
+}
+
+/// Writes one run's per-entity CSVs into `dir` and returns their paths.
+pub fn write_run_csvs(dir: &Path, record: &RunRecord) -> Result<Vec<PathBuf>, ReportError> {
+    let mut written = vec![
+        save_csv(dir.join("blocks.csv"), blocks_csv(&record.btc))?,
+        save_csv(dir.join("reorgs.csv"), reorgs_csv(&record.btc))?,
+    ];
+    if let Some(attack) = &record.attack {
+        written.push(save_csv(dir.join("attack_trials.csv"), trials_csv(&attack.trials))?);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::sample_record;
+
+    fn text(bytes: Vec<u8>) -> String {
+        String::from_utf8(bytes).expect("CSV of ASCII fields")
+    }
+
+    #[test]
+    fn micros_format_exactly() {
+        assert_eq!(format_micros(12_000_345), "12.000345");
+        assert_eq!(format_micros(0), "0.000000");
+        assert_eq!(format_micros(u64::MAX), "18446744073709.551615");
+    }
+
+    #[test]
+    fn blocks_csv_snapshot() {
+        let mut record = sample_record(7);
+        record.btc.blocks.truncate(2);
+        record.btc.blocks[1].hash = "ab".into();
+        record.btc.blocks[1].miner = "miner,\"1\"".into();
+        let got = text(blocks_csv(&record.btc).expect("in memory"));
+        let h = |n: u64| format!("{n:064x}");
+        let expected = format!(
+            "height,hash,parent_hash,miner,found_at_s,main_chain,tx_count,weight,fees_sats\n\
+             1,{},{},miner-0,600.000000,true,2,1000,100\n\
+             2,ab,{},\"miner,\"\"1\"\"\",1200.500000,true,3,2000,200\n",
+            h(600_000_000),
+            h(1),
+            h(2)
+        );
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn reorgs_and_trials_csv_snapshot() {
+        let record = sample_record(7);
+        let reorgs = text(reorgs_csv(&record.btc).expect("in memory"));
+        let (old, new) = (format!("{:064x}", 3), format!("{:064x}", 4));
+        assert_eq!(reorgs, format!("at_s,depth,connected,old_tip,old_height,new_tip,new_height\n1800.400000,1,2,{old},3,{new},4\n"));
+        let attack = record.attack.expect("sample has an attack");
+        let trials = text(trials_csv(&attack.trials[1..]).expect("in memory"));
+        let tx = |n: u64| format!("{n:064x}");
+        let expected = format!(
+            "started_at_s,ended_at_s,payment_txid,conflict_txid,outcome\n\
+             2600.000000,3000.500000,{},{},failure\n\
+             3100.000000,,{},{},unfinished\n",
+            tx(0xa0 + 2600),
+            tx(0xb0 + 2600),
+            tx(0xa0 + 3100),
+            tx(0xb0 + 3100)
+        );
+        assert_eq!(trials, expected);
+    }
+
+    #[test]
+    fn runs_csv_has_one_row_per_replication_and_no_wall_clock() {
+        let records = [sample_record(7), sample_record(9)];
+        let runs: Vec<_> = records.iter().map(|r| (r, crate::summary::summarize(std::slice::from_ref(r)).expect("ok"))).collect();
+        let got = text(runs_csv(&runs).expect("in memory"));
+        let lines: Vec<&str> = got.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[1], format!("7,{:064x},3600.000000,1000,5,4,0.2,1,1,633.3333333333334,2,1,0.5,0.25", 0x7007));
+        assert!(lines[2].starts_with("9,"));
+    }
+}

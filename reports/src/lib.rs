@@ -1,0 +1,152 @@
+//! hemisim's outputs: `summary.json`, per-entity CSVs and plots, as pure functions of what a run
+//! recorded.
+//!
+//! The simulation harness fills one [`RunRecord`] per run and calls [`write_outputs`] with one
+//! record, or with N replications in seed order. Nothing here knows madsim or the node logic, so
+//! every output can be tested on hand-made records.
+//!
+//! **Architecture Invariant:** everything written, except the wall-clock figures (`wall_time_s`
+//! and `perf` in `summary.json`), is a deterministic function of the records: the same records
+//! give byte-identical files. No `HashMap` reaches an output, times are integer microseconds
+//! until formatted, and the only transcendental functions come from `libm`.
+//!
+//! **Architecture Invariant:** every file is written atomically ([`atomic`]): an interrupted run
+//! leaves each file either complete or as it was, never half-written.
+//!
+//! Map: [`record`] (the input), [`summary`] (headline metrics, pooled over replications),
+//! [`stats`] (intervals and percentiles), [`theory`] (closed forms the measurements are compared
+//! with), [`csv_out`] (one row per entity), [`plots`] (PNG and SVG figures), [`fingerprint`]
+//! (the combined trace hash of replications). `reports/README.md` documents every output key,
+//! column and figure.
+
+pub mod atomic;
+pub mod csv_out;
+mod error;
+pub mod fingerprint;
+pub mod plots;
+pub mod record;
+pub mod stats;
+pub mod summary;
+pub mod theory;
+
+#[cfg(test)]
+mod testutil;
+
+use std::path::{Path, PathBuf};
+
+pub use error::ReportError;
+pub use record::RunRecord;
+pub use summary::{Summary, summarize};
+
+/// Writes every output of one run (`records.len() == 1`) or of N replications (in seed order)
+/// into `dir`, creating it if needed, and returns the written paths, sorted.
+///
+/// One run: `summary.json`, `blocks.csv`, `reorgs.csv`, `attack_trials.csv` (with an attack) and
+/// the plots. N runs: `summary.json` pooled, `runs.csv` (one row per replication), each
+/// replication's CSVs under `runs/seed-<seed>/`, and plots of the pooled data. The records are
+/// checked before anything is written; `summary.json` is written first so that the headline
+/// numbers survive a later failure (a plot, say).
+pub fn write_outputs(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, ReportError> {
+    let summary = summarize(records)?;
+    atomic::create_dir(dir)?;
+    let summary_path = dir.join("summary.json");
+    atomic::write_file(&summary_path, summary.to_json().as_bytes())?;
+    let mut written = vec![summary_path];
+    if let [one] = records {
+        written.extend(csv_out::write_run_csvs(dir, one)?);
+    } else {
+        let runs = records
+            .iter()
+            .map(|r| Ok((r, summarize(std::slice::from_ref(r))?)))
+            .collect::<Result<Vec<_>, ReportError>>()?;
+        written.push(csv_out::save_csv(dir.join("runs.csv"), csv_out::runs_csv(&runs))?);
+        for record in records {
+            written.extend(csv_out::write_run_csvs(&run_dir(dir, record.meta.seed), record)?);
+        }
+    }
+    written.extend(plots::write_plots(dir, records)?);
+    written.sort();
+    Ok(written)
+}
+
+/// Where replication `seed`'s per-entity CSVs go: `<dir>/runs/seed-<seed>/`.
+pub fn run_dir(dir: &Path, seed: u64) -> PathBuf {
+    dir.join("runs").join(format!("seed-{seed}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{sample_record, scratch_dir};
+
+    /// Every file under `dir`, relative, sorted.
+    fn tree(dir: &Path) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(d) = pending.pop() {
+            for entry in std::fs::read_dir(&d).expect("listable") {
+                let path = entry.expect("readable entry").path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    files.push(path.strip_prefix(dir).expect("under dir").to_path_buf());
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    fn names(paths: &[PathBuf]) -> Vec<String> {
+        paths.iter().map(|p| p.to_string_lossy().replace('\\', "/")).collect()
+    }
+
+    #[test]
+    fn one_run_writes_summary_csvs_and_plots() {
+        let dir = scratch_dir("outputs-one");
+        let written = write_outputs(&dir, &[sample_record(7)]).expect("writable");
+        let expected = [
+            "attack_trials.csv", "block_intervals.png", "block_intervals.svg", "blocks.csv", "reorg_depths.png",
+            "reorg_depths.svg", "reorgs.csv", "summary.json",
+        ];
+        assert_eq!(names(&tree(&dir)), expected);
+        let relative: Vec<PathBuf> = written.iter().map(|p| p.strip_prefix(&*dir).expect("in dir").to_path_buf()).collect();
+        assert_eq!(relative, tree(&dir), "returns every file written, sorted");
+    }
+
+    #[test]
+    fn replications_get_runs_csv_and_per_seed_folders() {
+        let dir = scratch_dir("outputs-many");
+        write_outputs(&dir, &[sample_record(7), sample_record(3)]).expect("writable");
+        let files = names(&tree(&dir));
+        for f in ["runs.csv", "runs/seed-7/blocks.csv", "runs/seed-3/attack_trials.csv", "summary.json"] {
+            assert!(files.iter().any(|x| x == f), "{f} missing from {files:?}");
+        }
+        assert!(!files.iter().any(|f| f == "blocks.csv"), "no top-level per-entity CSV for N > 1");
+        assert!(!files.iter().any(|f| f.contains(".tmp")), "no temporary left: {files:?}");
+        let summary = std::fs::read_to_string(dir.join("summary.json")).expect("written");
+        assert!(summary.contains("\"runs\": 2"));
+    }
+
+    #[test]
+    fn same_records_give_identical_files() {
+        let records = [sample_record(7), sample_record(8)];
+        let (a, b) = (scratch_dir("outputs-det-a"), scratch_dir("outputs-det-b"));
+        write_outputs(&a, &records).expect("writable");
+        write_outputs(&b, &records).expect("writable");
+        assert_eq!(tree(&a), tree(&b));
+        for file in tree(&a) {
+            let same = std::fs::read(a.join(&file)).ok() == std::fs::read(b.join(&file)).ok();
+            assert!(same, "{} differs", file.display());
+        }
+    }
+
+    #[test]
+    fn bad_records_write_nothing() {
+        let scratch = scratch_dir("outputs-bad");
+        let dir = scratch.join("out");
+        let err = write_outputs(&dir, &[sample_record(1), sample_record(1)]).expect_err("duplicate seed");
+        assert!(matches!(err, ReportError::DuplicateSeed { seed: 1 }));
+        assert!(!dir.exists());
+    }
+}

@@ -1,0 +1,168 @@
+//! Figures (PNG and SVG) of what a researcher looks at first.
+//!
+//! Each figure is a value implementing [`Figure`], drawn once on an SVG backend (rendered to a
+//! string) and once on a bitmap backend (rendered to a temporary path, since the PNG encoder
+//! insists on a path), both written atomically. Text needs a font, and a fresh machine may have
+//! none: the DejaVu Sans font is embedded in the binary and registered once. Every plotting
+//! failure, including a panic inside plotters, becomes a [`ReportError::Plot`] naming the file,
+//! so a figure can never take a finished run's summary down with it.
+
+mod intervals;
+mod reorgs;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{FontStyle, register_font};
+
+pub use intervals::BlockIntervals;
+pub use reorgs::ReorgDepths;
+
+use crate::record::RunRecord;
+use crate::{ReportError, atomic};
+
+/// Pixel size of every figure (3:2, readable when scaled to one column of a paper).
+pub const SIZE: (u32, u32) = (1200, 800);
+
+/// DejaVu Sans (Bitstream Vera license, see `assets/DejaVuSans.LICENSE`).
+static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+
+/// Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
+pub(crate) const BLUE: RGBColor = RGBColor(0, 114, 178);
+pub(crate) const VERMILLION: RGBColor = RGBColor(213, 94, 0);
+pub(crate) const GRID: RGBColor = RGBColor(225, 225, 225);
+
+/// Font sizes in pixels for a [`SIZE`] canvas.
+pub(crate) const TITLE_PX: u32 = 34;
+pub(crate) const AXIS_PX: u32 = 26;
+pub(crate) const LABEL_PX: u32 = 20;
+
+/// A figure that can be drawn on any plotters backend.
+pub trait Figure {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>;
+}
+
+/// Draws every figure of `records` (replications pooled) into `dir`; returns the paths written.
+pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, ReportError> {
+    let mut written = write_figure(dir, "block_intervals", &BlockIntervals::from_records(records))?;
+    written.extend(write_figure(dir, "reorg_depths", &ReorgDepths::from_records(records))?);
+    Ok(written)
+}
+
+/// Writes `<stem>.svg` and `<stem>.png` in `dir`.
+pub fn write_figure(dir: &Path, stem: &str, figure: &impl Figure) -> Result<Vec<PathBuf>, ReportError> {
+    let (svg_path, png_path) = (dir.join(format!("{stem}.svg")), dir.join(format!("{stem}.png")));
+    ensure_font(&svg_path)?;
+    let mut svg = String::new();
+    guarded(&svg_path, || {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        figure.draw(&root)?;
+        root.present()
+    })?;
+    atomic::write_file(&svg_path, svg.as_bytes())?;
+    atomic::write_with(&png_path, |tmp| {
+        guarded(&png_path, || {
+            let root = BitMapBackend::new(tmp, SIZE).into_drawing_area();
+            figure.draw(&root)?;
+            root.present()
+        })
+    })?;
+    Ok(vec![png_path, svg_path])
+}
+
+/// Registers the embedded font under plotters' `sans-serif` family, once per process.
+fn ensure_font(path: &Path) -> Result<(), ReportError> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| register_font("sans-serif", FontStyle::Normal, DEJAVU_SANS).is_ok());
+    if ok {
+        return Ok(());
+    }
+    let message = "the embedded DejaVu Sans font could not be parsed".to_string();
+    Err(ReportError::Plot { path: path.to_path_buf(), message })
+}
+
+/// Runs a drawing, turning its error, or a panic inside plotters (which has internal
+/// `unwrap`s), into a [`ReportError::Plot`] for `path`.
+fn guarded<E: std::fmt::Display>(path: &Path, draw: impl FnOnce() -> Result<(), E>) -> Result<(), ReportError> {
+    let plot_error = |message| ReportError::Plot { path: path.to_path_buf(), message };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(draw)) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(plot_error(e.to_string())),
+        Err(panic) => {
+            let what = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
+            Err(plot_error(format!("the plotting library panicked: {}", what.unwrap_or_default())))
+        }
+    }
+}
+
+/// Title of a figure: what it shows, for which scenario, and how many runs are pooled.
+pub(crate) fn title(what: &str, records: &[RunRecord]) -> String {
+    let name = records.first().map_or("", |r| r.meta.scenario_name.as_str());
+    match records {
+        [one] => format!("{what} — {name}, seed {}", one.meta.seed),
+        _ => format!("{what} — {name}, {} runs pooled", records.len()),
+    }
+}
+
+/// Draws `note` centred in `area` (used for an empty chart, which must still say why).
+pub(crate) fn centred_note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    note: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (w, h) = area.dim_in_pixel();
+    let centre = Pos::new(HPos::Center, VPos::Center);
+    let style = ("sans-serif", AXIS_PX).into_font().color(&BLACK.mix(0.6)).pos(centre);
+    area.draw_text(note, &style, ((w / 2) as i32, (h / 2) as i32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{empty_record, sample_record, scratch_dir, synthetic_record};
+
+    fn is_png(path: &Path) -> bool {
+        std::fs::read(path).is_ok_and(|b| b.starts_with(b"\x89PNG\r\n\x1a\n") && b.len() > 10_000)
+    }
+
+    #[test]
+    fn plots_are_written_for_a_normal_run() {
+        let dir = scratch_dir("plots-normal");
+        let written = write_plots(&dir, &[sample_record(1), sample_record(2)]).expect("plots");
+        assert_eq!(written.len(), 4);
+        assert!(is_png(&dir.join("block_intervals.png")) && is_png(&dir.join("reorg_depths.png")));
+        let svg = std::fs::read_to_string(dir.join("block_intervals.svg")).expect("written");
+        assert!(svg.starts_with("<svg") && svg.contains("Exponential"), "{svg:.200}");
+    }
+
+    #[test]
+    fn plots_of_a_realistic_run() {
+        // Left in the temp dir on purpose, to look at: hemisim-reports-<pid>-plots-realistic/.
+        let dir = scratch_dir("plots-realistic");
+        let records = [synthetic_record(1, 700), synthetic_record(2, 700)];
+        write_plots(&dir, &records).expect("plots");
+        assert!(is_png(&dir.join("block_intervals.png")) && is_png(&dir.join("reorg_depths.png")));
+    }
+
+    #[test]
+    fn empty_runs_still_get_charts_with_a_note() {
+        let dir = scratch_dir("plots-empty");
+        write_plots(&dir, &[empty_record(1)]).expect("plots of nothing");
+        let svg = std::fs::read_to_string(dir.join("reorg_depths.svg")).expect("written");
+        assert!(svg.contains("no reorgs"));
+        let svg = std::fs::read_to_string(dir.join("block_intervals.svg")).expect("written");
+        assert!(svg.contains("no main-chain block intervals"));
+        assert!(is_png(&dir.join("block_intervals.png")));
+    }
+
+    #[test]
+    fn an_unwritable_directory_is_an_error_not_a_panic() {
+        let dir = scratch_dir("plots-blocked");
+        let blocker = dir.join("not-a-dir");
+        std::fs::write(&blocker, b"file").expect("writable temp dir");
+        let err = write_plots(&blocker, &[sample_record(1)]).expect_err("cannot write into a file");
+        assert!(err.to_string().contains("not-a-dir"), "{err}");
+    }
+}

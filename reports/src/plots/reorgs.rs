@@ -1,0 +1,100 @@
+//! `reorg_depths.{png,svg}`: how many reorgs the observer went through at each depth.
+//!
+//! Depth is the number of blocks disconnected. With honest miners and a short propagation delay
+//! nearly all reorgs have depth 1; deeper ones come from attacks or partitions. A run without
+//! any reorg still gets a chart (empty, with a note), so a missing file always means a failure.
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::SegmentValue;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{AXIS_PX, BLUE, Figure, GRID, LABEL_PX, TITLE_PX, centred_note, title};
+use crate::record::RunRecord;
+
+/// The data of the figure: the number of reorgs at each depth, all replications pooled.
+#[derive(Debug, Clone)]
+pub struct ReorgDepths {
+    title: String,
+    /// `(depth, count)` for every depth from 1 to the deepest seen, zeros included.
+    counts: Vec<(u32, u32)>,
+}
+
+impl ReorgDepths {
+    pub fn from_records(records: &[RunRecord]) -> Self {
+        let depths: Vec<u32> = records.iter().flat_map(|r| r.btc.reorgs.iter().map(|g| g.depth)).collect();
+        let deepest = depths.iter().copied().max().unwrap_or(0);
+        let counts = (1..=deepest).map(|d| (d, depths.iter().filter(|&&x| x == d).count() as u32)).collect();
+        Self { title: title("Reorg depths seen by the observer", records), counts }
+    }
+
+    fn total(&self) -> u32 {
+        self.counts.iter().map(|c| c.1).sum()
+    }
+}
+
+impl Figure for ReorgDepths {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        root.fill(&WHITE)?;
+        // An empty chart keeps a readable axis: depths 1 to 3, counts 0 to 1.
+        let deepest = self.counts.last().map_or(3, |c| c.0.max(3));
+        let highest = self.counts.iter().map(|c| c.1).max().unwrap_or(0).max(1);
+        // Head room for the count printed above the tallest bar.
+        let y_max = highest + highest.div_ceil(8).max(1);
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", TITLE_PX))
+            .margin(24)
+            .x_label_area_size(70)
+            .y_label_area_size(100)
+            .build_cartesian_2d((1..deepest).into_segmented(), 0..y_max)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(GRID)
+            .x_desc("Reorg depth (blocks disconnected)")
+            .y_desc("Reorgs (count)")
+            .axis_desc_style(("sans-serif", AXIS_PX))
+            .label_style(("sans-serif", LABEL_PX))
+            .draw()?;
+        let fill = BLUE.mix(0.75).filled();
+        let total = self.total();
+        let deepest_seen = self.counts.last().map_or(0, |c| c.0);
+        chart
+            .draw_series(Histogram::vertical(&chart).style(fill).margin(16).data(self.counts.iter().copied()))?
+            .label(format!("Reorgs: n = {total}, deepest {deepest_seen}"))
+            .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], fill));
+        let above = ("sans-serif", LABEL_PX).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Bottom));
+        let labels = self.counts.iter().filter(|c| c.1 > 0);
+        chart.draw_series(labels.map(|&(d, c)| Text::new(c.to_string(), (SegmentValue::CenterOf(d), c), above.clone())))?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(("sans-serif", LABEL_PX))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .margin(12)
+            .draw()?;
+        if total == 0 {
+            centred_note(&chart.plotting_area().strip_coord_spec(), "no reorgs recorded")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::sample_record;
+
+    #[test]
+    fn counts_include_every_depth_up_to_the_deepest() {
+        let mut record = sample_record(1);
+        let mut deep = record.btc.reorgs[0].clone();
+        deep.depth = 3;
+        record.btc.reorgs.push(deep);
+        let figure = ReorgDepths::from_records(&[record.clone(), record]);
+        assert_eq!(figure.counts, vec![(1, 2), (2, 0), (3, 2)]);
+        assert_eq!(figure.total(), 4);
+    }
+}

@@ -1,0 +1,222 @@
+//! Closed forms a correct simulator must reproduce (`shared/validation.md`), next to the measured
+//! values in `summary.json` and in the validation tests.
+//!
+//! All functions are pure. Powers use [`pow_u`] (repeated squaring) and `exp` comes from `libm`,
+//! so an expectation written to `summary.json` is bit-identical on every machine. A parameter
+//! outside its domain (a share outside [0, 1], a negative time) gives `NaN`, which the summary
+//! writes as `null`: a nonsensical scenario must not crash a report.
+
+/// `x^n` by repeated squaring: exact operation order, no platform `powi` intrinsic.
+pub fn pow_u(x: f64, n: u32) -> f64 {
+    let (mut base, mut exp, mut acc) = (x, n, 1.0);
+    while exp > 0 {
+        if exp & 1 == 1 {
+            acc *= base;
+        }
+        base *= base;
+        exp >>= 1;
+    }
+    acc
+}
+
+fn is_share(x: f64) -> bool {
+    (0.0..=1.0).contains(&x)
+}
+
+/// P(m) for m = 0..=z: the attacker's block count when the merchant accepts after `z`
+/// confirmations, negative binomial `C(m + z - 1, m) p^z q^m` (each block is the attacker's with
+/// probability q). Built by the ratio `P(m) / P(m-1) = q (m + z - 1) / m` to avoid factorials.
+fn attacker_blocks_at_acceptance(q: f64, z: u32) -> Vec<f64> {
+    let p = 1.0 - q;
+    let mut probabilities = Vec::with_capacity(z as usize + 1);
+    let mut pm = pow_u(p, z);
+    probabilities.push(pm);
+    for m in 1..=z {
+        pm *= q * f64::from(m + z - 1) / f64::from(m);
+        probabilities.push(pm);
+    }
+    probabilities
+}
+
+/// Sums `P(m) · win(m)` over every m, where every `m > z` is a win (the attacker's branch is
+/// already strictly longer than the honest one at acceptance); `win` is only called for `m <= z`.
+fn race_probability(q: f64, z: u32, win: impl Fn(u32) -> f64) -> f64 {
+    let probabilities = attacker_blocks_at_acceptance(q, z);
+    let decided: f64 = (0..=z).zip(&probabilities).map(|(m, pm)| pm * win(m)).sum();
+    let ahead = if q < 0.5 {
+        ahead_at_acceptance(q, z, probabilities.last().copied().unwrap_or(0.0))
+    } else {
+        // A large result: the complement is accurate here, and the series slow when q is near 1.
+        1.0 - probabilities.iter().sum::<f64>()
+    };
+    (decided + ahead).clamp(0.0, 1.0)
+}
+
+/// `Σ_{m>z} P(m)`, summed directly rather than as `1 - Σ_{m<=z} P(m)`, which cancels to rounding
+/// noise when the result is tiny (q = 0.1, z = 50 gives about 1e-30, the complement -1e-15).
+///
+/// Truncation: for `m > z` the term ratio `ρ_m = q (m + z - 1) / m` does not increase with m
+/// (z >= 1; z = 0 has no tail),
+/// so everything after the term `t_m` is at most `t_m ρ / (1 - ρ)` with `ρ = ρ_{m+1}`. The sum
+/// stops once that bound is below 1e-17 of the partial sum (under half an ulp), or the terms
+/// underflow. With `q <= 1/2` the ratios fall below 3/4 after a few terms, so this takes at most
+/// a few hundred steps; a cap of 100 000 guards against a pathological input.
+fn ahead_at_acceptance(q: f64, z: u32, p_z: f64) -> f64 {
+    let (mut term, mut sum) = (p_z, 0.0);
+    for m in (z + 1..).take(100_000) {
+        term *= q * f64::from(m + z - 1) / f64::from(m);
+        sum += term;
+        let next_ratio = q * f64::from(m + z) / f64::from(m + 1);
+        if term == 0.0 || (next_ratio < 1.0 && term * next_ratio / (1.0 - next_ratio) <= 1e-17 * sum) {
+            break;
+        }
+    }
+    sum
+}
+
+/// Probability that an attacker with hash share `q` ever *catches up* (a tie counts) with an
+/// honest chain after the merchant saw `z` confirmations (the including block counts as 1).
+///
+/// Exact form of Rosenfeld (2014) and Grunspan & Pérez-Marco (2017):
+/// `Σ_m P(m) min(1, (q/p)^(z-m))`, equal to `I_{4pq}(z, 1/2)`. 1 when `q >= 1/2`.
+pub fn double_spend_catch_up(q: f64, z: u32) -> f64 {
+    if !is_share(q) {
+        return f64::NAN;
+    }
+    if q >= 0.5 {
+        return 1.0;
+    }
+    let r = q / (1.0 - q);
+    race_probability(q, z, |m| pow_u(r, z - m))
+}
+
+/// Probability that the attacker's branch ever becomes *strictly longer* than the honest chain
+/// (what makes nodes reorg, so what a simulated double spend needs):
+/// `Σ_m P(m) min(1, (q/p)^(z-m+1))`. 1 when `q >= 1/2`.
+pub fn double_spend_overtake(q: f64, z: u32) -> f64 {
+    if !is_share(q) {
+        return f64::NAN;
+    }
+    if q >= 0.5 {
+        return 1.0;
+    }
+    let r = q / (1.0 - q);
+    race_probability(q, z, |m| pow_u(r, z - m + 1))
+}
+
+/// [`double_spend_overtake`] for an attacker that gives up once, after the merchant accepted, the
+/// honest chain leads its private branch by `give_up_deficit` blocks (what the simulated attacker
+/// does, so the expectation its success rate is compared with).
+///
+/// With m attacker blocks at acceptance the deficit is `k = z - m`; `m >= z + 1` already wins and
+/// `k >= D` gives up at once. Otherwise the deficit is a random walk (-1 w.p. q, +1 w.p. p) that
+/// must reach -1 before D: gambler's ruin with two barriers, `(r^(k+1) - r^(D+1)) / (1 - r^(D+1))`
+/// with `r = q/p`, or `1 - (k+1)/(D+1)` when `r = 1`. It tends to [`double_spend_overtake`] as D
+/// grows (for q < 1/2). The sum over m is truncated as in [`double_spend_overtake`].
+pub fn double_spend_overtake_with_give_up(q: f64, z: u32, give_up_deficit: u32) -> f64 {
+    if !is_share(q) {
+        return f64::NAN;
+    }
+    if q == 1.0 {
+        // The honest chain never grows: the attacker wins every race.
+        return 1.0;
+    }
+    let r = q / (1.0 - q);
+    race_probability(q, z, |m| two_barrier_ruin(r, z - m, give_up_deficit))
+}
+
+/// Probability that a walk on the deficit starting at `k` reaches -1 before `d`.
+fn two_barrier_ruin(r: f64, k: u32, d: u32) -> f64 {
+    if k >= d {
+        return 0.0;
+    }
+    if r == 1.0 {
+        return 1.0 - f64::from(k + 1) / f64::from(d + 1);
+    }
+    let far = pow_u(r, d + 1);
+    (pow_u(r, k + 1) - far) / (1.0 - far)
+}
+
+/// Nakamoto's own estimate (whitepaper §11), which approximates the attacker's progress by a
+/// Poisson variable of mean `z q / p`. It is too low (about half the exact value at q = 0.1,
+/// z = 6); kept only so tests and reports can show the difference.
+pub fn nakamoto_attacker_success(q: f64, z: u32) -> f64 {
+    if !is_share(q) {
+        return f64::NAN;
+    }
+    if q >= 0.5 {
+        return 1.0;
+    }
+    let p = 1.0 - q;
+    let lambda = f64::from(z) * q / p;
+    let mut poisson = libm::exp(-lambda);
+    let mut sum = 1.0;
+    for k in 0..=z {
+        if k > 0 {
+            poisson *= lambda / f64::from(k);
+        }
+        sum -= poisson * (1.0 - pow_u(q / p, z - k));
+    }
+    sum
+}
+
+/// Stale fraction of all blocks with block interval `interval_s` and a constant propagation
+/// delay `delay_s` between miners: `(d/T) / (1 + d/T)` (Decker & Wattenhofer 2013).
+pub fn stale_rate(delay_s: f64, interval_s: f64) -> f64 {
+    if !(delay_s >= 0.0 && interval_s > 0.0) {
+        return f64::NAN;
+    }
+    let x = delay_s / interval_s;
+    x / (1.0 + x)
+}
+
+/// Close upper bound of [`stale_rate`]: `1 - exp(-d/T)`, the chance that another block is found
+/// while one propagates.
+pub fn stale_rate_upper_bound(delay_s: f64, interval_s: f64) -> f64 {
+    if !(delay_s >= 0.0 && interval_s > 0.0) {
+        return f64::NAN;
+    }
+    1.0 - libm::exp(-delay_s / interval_s)
+}
+
+/// Eyal & Sirer (2014): the selfish pool's share of main-chain blocks with hash share `a` and
+/// tie-break share `g`,
+/// `R = [a(1-a)^2 (4a + g(1-2a)) - a^3] / [1 - a(1 + (2-a)a)]`. Valid for `a < 1/2`.
+pub fn selfish_mining_revenue(a: f64, g: f64) -> f64 {
+    if !(is_share(a) && a < 0.5 && is_share(g)) {
+        return f64::NAN;
+    }
+    let b = 1.0 - a;
+    let numerator = a * b * b * (4.0 * a + g * (1.0 - 2.0 * a)) - a * a * a;
+    numerator / (1.0 - a * (1.0 + (2.0 - a) * a))
+}
+
+/// Smallest hash share for which selfish mining pays: `(1-g) / (3-2g)` (1/3 at g = 0).
+pub fn selfish_mining_threshold(g: f64) -> f64 {
+    if !is_share(g) {
+        return f64::NAN;
+    }
+    (1.0 - g) / (3.0 - 2.0 * g)
+}
+
+/// Mean and variance of a latency.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Moments {
+    pub mean: f64,
+    pub variance: f64,
+}
+
+/// Time from a random instant to superfinality: `S = U(0, P) + Gamma(M, θ)` with `P` the
+/// keystone period, `M` the Bitcoin blocks found after the PoP transaction is broadcast and `θ`
+/// the Bitcoin mean block interval. `E[S] = P/2 + Mθ`, `Var[S] = P²/12 + Mθ²`.
+pub fn superfinality_latency(keystone_period_s: f64, bitcoin_blocks: u32, interval_s: f64) -> Moments {
+    let (p, m, theta) = (keystone_period_s, f64::from(bitcoin_blocks), interval_s);
+    Moments {
+        mean: p / 2.0 + m * theta,
+        variance: p * p / 12.0 + m * theta * theta,
+    }
+}
+
+#[cfg(test)]
+#[path = "theory_tests.rs"]
+mod tests;

@@ -1,0 +1,27 @@
+//! The `hemisim` command line: argument definitions and the commands they run.
+//!
+//! Exit codes (design.md §2): 0 ok, 1 a safety invariant failed, 2 bad input, 3 a liveness check
+//! failed, 4 the run could not complete (an output could not be written, or an internal error).
+
+pub mod args;
+pub mod progress;
+pub mod run;
+
+pub use args::{Cli, Command};
+
+/// How a command ended, as the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    Safety = 1,
+    BadInput = 2,
+    Liveness = 3,
+    Incomplete = 4,
+}
+
+/// Runs a parsed command line.
+pub fn execute(cli: Cli) -> Exit {
+    match cli.command {
+        Command::Run(args) => run::run(args),
+    }
+}

@@ -1,0 +1,136 @@
+//! `hemisim run`: load, simulate (with replications), check, write outputs, print the replay line.
+
+use super::args::RunArgs;
+use super::progress;
+use super::Exit;
+use crate::harness::checks::ViolationKind;
+use crate::harness::replicate::run_replications;
+use crate::harness::runner::{RunOptions, RunOutput};
+use crate::harness::seeds::replication_seed;
+use crate::scenario::{Override, Scenario, ScenarioError};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::Arc;
+
+pub fn run(args: RunArgs) -> Exit {
+    let (scenario, seed) = match load(&args) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::BadInput;
+        }
+    };
+    let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports/out").join(&scenario.name));
+    println!("hemisim run: scenario {} ({} s simulated), scenario hash {}", scenario.name, scenario.duration_s, scenario.hash_hex());
+    println!("seed {seed}{}", if args.runs > 1 { format!(", {} replications", args.runs) } else { String::new() });
+
+    let outputs = simulate(&scenario, seed, &args, &out_dir);
+    let mut records = Vec::with_capacity(outputs.len());
+    let mut exit = Exit::Ok;
+    for (i, output) in outputs.into_iter().enumerate() {
+        let run_seed = replication_seed(seed, i as u32);
+        match output {
+            Ok(RunOutput { record, violations }) => {
+                for v in &violations {
+                    eprintln!("{} violation (seed {run_seed}): {}", kind_name(v.kind), v.message);
+                    eprintln!("  replay: {}", replay_line(&args, run_seed, 1));
+                    exit = worse(exit, if v.kind == ViolationKind::Safety { Exit::Safety } else { Exit::Liveness });
+                }
+                records.push(record);
+            }
+            Err(e) => {
+                eprintln!("error: replication with seed {run_seed} did not complete: {e}");
+                eprintln!("  replay: {}", replay_line(&args, run_seed, 1));
+                return Exit::Incomplete;
+            }
+        }
+    }
+    match hemisim_reports::write_outputs(&out_dir, &records) {
+        Ok(files) => println!("wrote {} files to {}", files.len(), out_dir.display()),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Incomplete;
+        }
+    }
+    print_result(&records);
+    println!("replay: {}", replay_line(&args, seed, args.runs));
+    exit
+}
+
+fn load(args: &RunArgs) -> Result<(Scenario, u64), ScenarioError> {
+    let overrides = args.set.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>()?;
+    let scenario = Scenario::load(&args.scenario, &overrides)?;
+    let seed = args.seed.unwrap_or(scenario.seed);
+    Ok((scenario, seed))
+}
+
+fn simulate(scenario: &Scenario, seed: u64, args: &RunArgs, out_dir: &std::path::Path) -> Vec<Result<RunOutput, crate::harness::runner::RunError>> {
+    let progress_us: Vec<Arc<AtomicU64>> = (0..args.runs).map(|_| Arc::new(AtomicU64::new(0))).collect();
+    let options = RunOptions { trace_file: args.trace.then(|| out_dir.join("trace.jsonl")), progress_us: None };
+    let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
+    let done = AtomicBool::new(false);
+    let total_us = scenario.duration_s * 1_000_000 * args.runs as u64;
+    std::thread::scope(|scope| {
+        scope.spawn(|| progress::watch(&progress_us, total_us, &done));
+        let results = run_replications(scenario, seed, args.runs, jobs, &options, &progress_us);
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        results
+    })
+}
+
+fn print_result(records: &[hemisim_reports::record::RunRecord]) {
+    let blocks: usize = records.iter().map(|r| r.btc.blocks.len()).sum();
+    let wall: f64 = records.iter().map(|r| r.perf.wall_time_s).sum();
+    let sim_s: f64 = records.iter().map(|r| r.meta.sim_time_us as f64 / 1e6).sum();
+    let events: u64 = records.iter().map(|r| r.perf.events).sum();
+    if records.len() == 1 {
+        println!("trace hash {}", records[0].meta.trace_hash);
+    } else {
+        for r in records {
+            println!("trace hash {} (seed {})", r.meta.trace_hash, r.meta.seed);
+        }
+    }
+    println!(
+        "{blocks} blocks mined; {sim_s:.0} simulated s in {wall:.2} s wall ({:.0} sim s per wall s, {:.0} events per wall s)",
+        sim_s / wall.max(1e-9),
+        events as f64 / wall.max(1e-9)
+    );
+}
+
+/// One shell line that replays this run exactly.
+fn replay_line(args: &RunArgs, seed: u64, runs: u32) -> String {
+    let mut line = format!("hemisim run {} --seed {seed}", shell_quote(&args.scenario.display().to_string()));
+    for set in &args.set {
+        line.push_str(&format!(" --set {}", shell_quote(set)));
+    }
+    if runs > 1 {
+        line.push_str(&format!(" --runs {runs}"));
+    }
+    line
+}
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=,:+".contains(c)) {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+fn kind_name(kind: ViolationKind) -> &'static str {
+    match kind {
+        ViolationKind::Safety => "safety",
+        ViolationKind::Liveness => "liveness",
+    }
+}
+
+/// Safety outranks liveness: a run that broke both exits 1.
+fn worse(a: Exit, b: Exit) -> Exit {
+    let rank = |e: Exit| match e {
+        Exit::Safety => 3,
+        Exit::Liveness => 2,
+        Exit::Ok => 0,
+        _ => 1,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}

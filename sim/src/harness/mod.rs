@@ -1,0 +1,17 @@
+//! The simulation harness: runs one scenario under one seed inside madsim.
+//!
+//! Code map: [`world`] turns a scenario into Bitcoin peers; [`links`] is the per-link delay model;
+//! [`runner`] creates the madsim runtime on a fresh thread, gives every peer a simulated node with
+//! an endpoint, drives the peers' state machines and carries out their actions; [`recorder`]
+//! turns observations into the trace and the [`hemisim_reports::record::RunRecord`]; [`checks`]
+//! holds the invariants watched from outside the peers; [`replicate`] runs `--runs N`
+//! replications on worker threads.
+
+pub mod checks;
+pub mod links;
+pub mod recorder;
+pub mod replicate;
+pub mod runner;
+pub mod seeds;
+pub mod trace;
+pub mod world;

@@ -1,0 +1,123 @@
+//! Turns the peers' observations into the trace and into the [`RunRecord`] the reports read.
+
+use super::trace::Trace;
+use super::world::{ATTACKER, OBSERVER};
+use bitcoin::{BlockHash, Txid};
+use hemisim_node::btc::events::{Observation, TrialEnd};
+use hemisim_node::btc::node::BitcoinNode;
+use hemisim_node::time::SimTime;
+use hemisim_reports::record::{BlockRow, ReorgRow, TrialOutcome, TrialRow};
+use std::collections::HashSet;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// A block refused by a peer: with honest miners only, a bug or an attack on consensus.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    pub at: SimTime,
+    pub peer: String,
+    pub hash: String,
+    pub reason: String,
+}
+
+/// What a finished recording holds.
+#[derive(Debug)]
+pub struct Recorded {
+    pub blocks: Vec<BlockRow>,
+    pub reorgs: Vec<ReorgRow>,
+    pub trials: Vec<TrialRow>,
+    pub trace_hash: String,
+    pub events: u64,
+    pub rejections: Vec<Rejection>,
+}
+
+#[derive(Debug)]
+pub struct Recorder {
+    pub trace: Trace,
+    blocks: Vec<BlockRow>,
+    reorgs: Vec<ReorgRow>,
+    trials: Vec<(TrialRow, Option<TrialEnd>)>,
+    pub rejections: Vec<Rejection>,
+    pub events: u64,
+    progress_us: Option<Arc<AtomicU64>>,
+}
+
+impl Recorder {
+    pub fn new(trace: Trace, progress_us: Option<Arc<AtomicU64>>) -> Self {
+        Recorder { trace, blocks: Vec::new(), reorgs: Vec::new(), trials: Vec::new(), rejections: Vec::new(), events: 0, progress_us }
+    }
+
+    /// One input handled by a peer (a timer or a delivered message).
+    pub fn count_event(&mut self, at: SimTime) {
+        self.events += 1;
+        if let Some(p) = &self.progress_us {
+            p.store(at.as_us(), Ordering::Relaxed);
+        }
+    }
+
+    pub fn observe(&mut self, at: SimTime, peer: &str, observation: Observation) {
+        self.trace.record(at, peer, &observation);
+        match observation {
+            Observation::BlockFound { hash, parent, height, tx_count, weight, fees_sats, .. } => self.blocks.push(BlockRow {
+                height,
+                hash,
+                parent_hash: parent,
+                miner: peer.to_owned(),
+                found_at_us: at.as_us(),
+                main_chain: false,
+                tx_count,
+                weight,
+                fees_sats,
+            }),
+            Observation::TipChanged { old_tip, old_height, new_tip, new_height, disconnected, connected } if peer == OBSERVER && disconnected > 0 => {
+                self.reorgs.push(ReorgRow { at_us: at.as_us(), depth: disconnected, connected, old_tip, old_height, new_tip, new_height })
+            }
+            Observation::BlockRejected { hash, reason } => self.rejections.push(Rejection { at, peer: peer.to_owned(), hash, reason }),
+            Observation::TrialStarted { payment_txid, conflict_txid } if peer == ATTACKER => self.trials.push((
+                TrialRow { started_at_us: at.as_us(), payment_txid, conflict_txid, ended_at_us: None, outcome: TrialOutcome::Unfinished },
+                None,
+            )),
+            Observation::TrialEnded { how, .. } if peer == ATTACKER => {
+                if let Some((row, end)) = self.trials.last_mut() {
+                    row.ended_at_us = Some(at.as_us());
+                    *end = Some(how);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Blocks with their main-chain flag and trials with their outcome, judged on the
+    /// observer's final chain; and the trace hash (writing the trace file into place).
+    pub fn finish(self, observer: &BitcoinNode) -> std::io::Result<Recorded> {
+        let trace_hash = self.trace.finish()?;
+        let mut blocks = self.blocks;
+        let trials = self.trials;
+        for row in &mut blocks {
+            row.main_chain = BlockHash::from_str(&row.hash).is_ok_and(|h| observer.is_active(&h));
+        }
+        let confirmed = if trials.is_empty() { HashSet::new() } else { main_chain_txids(observer) };
+        let trials = trials
+            .into_iter()
+            .map(|(mut row, end)| {
+                let reversed = Txid::from_str(&row.conflict_txid).is_ok_and(|t| confirmed.contains(&t));
+                row.outcome = match (end, reversed) {
+                    (_, true) => TrialOutcome::Success,
+                    (Some(_), false) => TrialOutcome::Failure,
+                    (None, false) => TrialOutcome::Unfinished,
+                };
+                row
+            })
+            .collect();
+        Ok(Recorded { blocks, reorgs: self.reorgs, trials, trace_hash, events: self.events, rejections: self.rejections })
+    }
+}
+
+fn main_chain_txids(node: &BitcoinNode) -> HashSet<Txid> {
+    node.active_chain()
+        .iter()
+        .filter_map(|h| node.block(h))
+        .flat_map(|b| b.txs().iter().map(|tx| tx.txid()))
+        .collect()
+}

@@ -1,0 +1,269 @@
+//! One run inside madsim: a fresh thread, a seeded runtime, one simulated node per peer.
+//!
+//! Each peer gets a madsim node with its own IP and endpoint. Its task receives messages and
+//! hands them to the peer's state machine; timers are tasks that sleep in simulated time. Every
+//! action a peer returns is carried out here: broadcasts become one delayed send per link
+//! ([`super::links`]), timers become sleeping tasks, observations go to the recorder.
+//!
+//! The runtime is created on a fresh thread because madsim seeds `std`'s `HashMap` keys only on
+//! a thread that has not made a `RandomState` yet (see pitfalls.md).
+
+use super::checks::{check, Violation};
+use super::links::Links;
+use super::recorder::Recorder;
+use super::trace::Trace;
+use super::world::{World, OBSERVER};
+use crate::scenario::{AttackKind, Scenario};
+use hemisim_node::btc::events::{Action, Input, Message, Timer};
+use hemisim_node::btc::peer::Peer;
+use hemisim_node::time::{SimDuration, SimTime};
+use hemisim_reports::record::{AttackKind as RecordAttackKind, AttackRecord, BtcRecord, PerfRecord, RunMeta, RunRecord};
+use madsim::net::Endpoint;
+use madsim::time::{sleep, Instant};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use thiserror::Error;
+
+const BITCOIN_PORT: u16 = 8333;
+const TAG_BITCOIN: u64 = 1;
+
+/// How a run is observed from outside.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Write the trace as JSON lines to this file.
+    pub trace_file: Option<PathBuf>,
+    /// Simulated microseconds reached so far, for a progress bar on another thread.
+    pub progress_us: Option<Arc<AtomicU64>>,
+}
+
+/// What one run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    pub record: hemisim_reports::record::RunRecord,
+    pub violations: Vec<Violation>,
+}
+
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error("cannot write the trace file: {0}")]
+    Trace(#[from] std::io::Error),
+    #[error("the simulation failed: {0}")]
+    Crashed(String),
+}
+
+/// Runs `scenario` with `seed` to the end, on a fresh thread.
+pub fn run_once(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOutput, RunError> {
+    let scenario = scenario.clone();
+    let wall = std::time::Instant::now();
+    let thread = std::thread::Builder::new()
+        .name(format!("sim-{seed}"))
+        .spawn(move || {
+            let mut config = madsim::Config::default();
+            // Links delay messages themselves; madsim's own latency is kept below a microsecond.
+            config.net.send_latency = Duration::ZERO..Duration::from_nanos(1);
+            let runtime = madsim::runtime::Runtime::with_seed_and_config(seed, config);
+            runtime.block_on(simulate(scenario, seed, options))
+        })
+        .map_err(|e| RunError::Crashed(format!("cannot start the simulation thread: {e}")))?;
+    let mut output = thread.join().map_err(|panic| RunError::Crashed(panic_message(&panic)))??;
+    output.record.perf.wall_time_s = wall.elapsed().as_secs_f64();
+    Ok(output)
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "panic".into())
+}
+
+/// State shared by the tasks of one run. Locks are never held across an await.
+struct Shared {
+    names: Vec<String>,
+    addrs: Vec<SocketAddr>,
+    peers: Vec<Mutex<Peer>>,
+    endpoints: Vec<OnceLock<Arc<Endpoint>>>,
+    links: Mutex<Links>,
+    /// Taken when the run ends.
+    recorder: Mutex<Option<Recorder>>,
+    start: OnceLock<Instant>,
+    /// Cleared at the end of the scenario's duration: miners and load stop, relays go on.
+    producing: AtomicBool,
+}
+
+impl Shared {
+    fn now(&self) -> SimTime {
+        let start = self.start.get().expect("the world starts before any peer acts");
+        SimTime(Instant::now().duration_since(*start).as_micros() as u64)
+    }
+}
+
+async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<RunOutput, RunError> {
+    let world = World::build(&scenario, seed);
+    let names = world.names();
+    let addrs: Vec<SocketAddr> = (0..names.len()).map(peer_addr).collect();
+    let btc = &scenario.bitcoin;
+    let links = Links::new(seed, &names, btc.propagation_delay_ms, btc.propagation_jitter_ms);
+    let settle = links.max_delay() + SimDuration::from_secs(1);
+    let recorder = Recorder::new(Trace::new(options.trace_file.as_deref())?, options.progress_us);
+    let shared = Arc::new(Shared {
+        endpoints: names.iter().map(|_| OnceLock::new()).collect(),
+        peers: world.peers.into_iter().map(Mutex::new).collect(),
+        names,
+        addrs,
+        links: Mutex::new(links),
+        recorder: Mutex::new(Some(recorder)),
+        start: OnceLock::new(),
+        producing: AtomicBool::new(true),
+    });
+
+    let handle = madsim::runtime::Handle::current();
+    let nodes: Vec<_> = (0..shared.names.len())
+        .map(|i| {
+            let node = handle.create_node().name(shared.names[i].clone()).ip(shared.addrs[i].ip()).build();
+            node.spawn(receive_loop(shared.clone(), i));
+            node
+        })
+        .collect();
+    // Let every node bind its endpoint before anyone sends; the world's clock starts after.
+    sleep(Duration::from_micros(1)).await;
+    let _ = shared.start.set(Instant::now());
+    for (i, node) in nodes.iter().enumerate() {
+        let shared = shared.clone();
+        node.spawn(async move {
+            let actions = lock(&shared.peers[i]).start();
+            apply(&shared, i, actions);
+        });
+    }
+    sleep(Duration::from_secs(scenario.duration_s)).await;
+    shared.producing.store(false, Ordering::SeqCst);
+    sleep(Duration::from_micros(settle.as_us())).await;
+    finish(&shared, &scenario, seed)
+}
+
+fn peer_addr(index: usize) -> SocketAddr {
+    let ip = Ipv4Addr::new(10, 1, (index / 250) as u8, (index % 250 + 1) as u8);
+    SocketAddr::new(IpAddr::V4(ip), BITCOIN_PORT)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A poisoned lock means a task panicked mid-update: the run is void, stop it loudly.
+    m.lock().expect("a simulation task panicked while holding this lock")
+}
+
+async fn receive_loop(shared: Arc<Shared>, i: usize) {
+    let endpoint = match Endpoint::bind(shared.addrs[i]).await {
+        Ok(ep) => Arc::new(ep),
+        Err(e) => panic!("{} cannot bind {}: {e}", shared.names[i], shared.addrs[i]),
+    };
+    let _ = shared.endpoints[i].set(endpoint.clone());
+    while let Ok((payload, _from)) = endpoint.recv_from_raw(TAG_BITCOIN).await {
+        let Ok(message) = payload.downcast::<Message>() else { continue };
+        deliver(&shared, i, Input::Deliver(*message));
+    }
+}
+
+fn deliver(shared: &Arc<Shared>, i: usize, input: Input) {
+    let now = shared.now();
+    if let Some(recorder) = lock(&shared.recorder).as_mut() {
+        recorder.count_event(now);
+    }
+    let actions = lock(&shared.peers[i]).handle(now, input);
+    apply(shared, i, actions);
+}
+
+/// Carries out what peer `i` asked for.
+fn apply(shared: &Arc<Shared>, i: usize, actions: Vec<Action>) {
+    for action in actions {
+        match action {
+            Action::Broadcast(message) => broadcast(shared, i, message),
+            Action::Schedule { after, timer } => {
+                let shared = shared.clone();
+                madsim::task::spawn(async move {
+                    sleep(Duration::from_micros(after.as_us())).await;
+                    if shared.producing.load(Ordering::SeqCst) {
+                        deliver(&shared, i, Input::Fire(timer));
+                    } else {
+                        debug_assert!(matches!(timer, Timer::Mine | Timer::Background));
+                    }
+                });
+            }
+            Action::Observe(observation) => {
+                let now = shared.now();
+                if let Some(recorder) = lock(&shared.recorder).as_mut() {
+                    recorder.observe(now, &shared.names[i], observation);
+                }
+            }
+        }
+    }
+}
+
+/// One task per broadcast walks the recipients in order of arrival time (per-link delays drawn
+/// now, in recipient order), sleeping until each one's delivery.
+fn broadcast(shared: &Arc<Shared>, from: usize, message: Message) {
+    let endpoint = shared.endpoints[from].get().expect("endpoints are bound before the world starts").clone();
+    let mut deliveries: Vec<(SimDuration, SocketAddr)> = {
+        let mut links = lock(&shared.links);
+        (0..shared.names.len()).filter(|&to| to != from).map(|to| (links.delay(from), shared.addrs[to])).collect()
+    };
+    deliveries.sort_by_key(|&(delay, _)| delay);
+    madsim::task::spawn(async move {
+        let mut elapsed = SimDuration::ZERO;
+        for (delay, dst) in deliveries {
+            if delay > elapsed {
+                sleep(Duration::from_micros(delay.as_us() - elapsed.as_us())).await;
+                elapsed = delay;
+            }
+            // A send fails only if the destination is unreachable (a partition): the message is lost.
+            let _ = endpoint.send_to_raw(dst, TAG_BITCOIN, Box::new(message.clone())).await;
+        }
+    });
+}
+
+/// Collects the record and checks the invariants once the world is quiet.
+fn finish(shared: &Shared, scenario: &Scenario, seed: u64) -> Result<RunOutput, RunError> {
+    let recorder = lock(&shared.recorder).take().expect("the run finishes once");
+    let peers: Vec<_> = shared.peers.iter().map(lock).collect();
+    let observer = &peers.iter().find(|p| p.name == OBSERVER).expect("every world has an observer").node;
+    let recorded = recorder.finish(observer)?;
+    let peer_refs: Vec<&Peer> = peers.iter().map(|p| &**p).collect();
+    let violations = check(&peer_refs, &recorded.rejections, scenario.duration_s, scenario.bitcoin.block_interval_s);
+    let attack = scenario.attack.as_ref().map(|a| AttackRecord {
+        kind: match a.kind {
+            AttackKind::DoubleSpend => RecordAttackKind::DoubleSpend,
+            AttackKind::SelfishMining => RecordAttackKind::SelfishMining,
+        },
+        hashrate_share: a.hashrate_share,
+        confirmations: a.confirmations,
+        give_up_deficit_blocks: a.give_up_deficit_blocks,
+        gamma: a.gamma,
+        trials: recorded.trials,
+    });
+    let meta = RunMeta {
+        scenario_name: scenario.name.clone(),
+        seed,
+        scenario_hash: scenario.hash_hex(),
+        trace_hash: recorded.trace_hash,
+        sim_time_us: scenario.duration_s * 1_000_000,
+    };
+    let btc = BtcRecord { block_interval_target_s: scenario.bitcoin.block_interval_s, blocks: recorded.blocks, reorgs: recorded.reorgs };
+    let record = RunRecord { meta, btc, attack, perf: PerfRecord { wall_time_s: 0.0, events: recorded.events } };
+    Ok(RunOutput { record, violations })
+}
+
+#[cfg(test)]
+mod smoke {
+    use super::*;
+
+    #[test]
+    fn scratch_run() {
+        let text = "name='t'\nseed=1\nduration_s=86400\n[bitcoin]\nbackground_tx_rate_per_s=0.5\n";
+        let s = Scenario::from_toml_str(text, "t", &[]).expect("valid");
+        let out = run_once(&s, 1, RunOptions::default()).expect("runs");
+        let r = &out.record;
+        let main = r.btc.blocks.iter().filter(|b| b.main_chain).count();
+        eprintln!("blocks {} main {} reorgs {} events {} wall {:.3} trace {} viol {:?}", r.btc.blocks.len(), main, r.btc.reorgs.len(), r.perf.events, r.perf.wall_time_s, r.meta.trace_hash, out.violations);
+        let txs: u32 = r.btc.blocks.iter().map(|b| b.tx_count).sum();
+        eprintln!("txs {txs}");
+    }
+}

@@ -1,0 +1,110 @@
+//! From a scenario to the peers of one run: honest miners, the attacker, and the observer.
+//!
+//! The observer is a non-mining full node: its best chain at the end of the run is the run's
+//! "main chain", its reorgs are the ones reported, and it carries the background load's wallet.
+
+use crate::scenario::{AttackKind, Scenario};
+use bitcoin::Amount;
+use hemisim_node::btc::background::BackgroundLoad;
+use hemisim_node::btc::double_spend::DoubleSpender;
+use hemisim_node::btc::genesis::{genesis_block, Allocation};
+use hemisim_node::btc::miner::Miner;
+use hemisim_node::btc::node::BitcoinNode;
+use hemisim_node::btc::params::ChainParams;
+use hemisim_node::btc::peer::{Peer, Role};
+use hemisim_node::btc::sealed::SealedBlock;
+use hemisim_node::btc::selfish::SelfishMiner;
+use hemisim_node::btc::wallet::Wallet;
+use hemisim_node::rng::Stream;
+use std::sync::Arc;
+
+pub const OBSERVER: &str = "observer";
+pub const ATTACKER: &str = "attacker";
+const BACKGROUND_WALLET: &str = "background";
+const ATTACKER_WALLET: &str = "attacker-funds";
+
+/// Coins the attacker starts with: each race locks one until it resolves, and gets most back.
+const ATTACKER_COINS: u32 = 64;
+
+/// The peers of a run, in a fixed order: miners, then the attacker if any, then the observer.
+#[derive(Debug)]
+pub struct World {
+    pub peers: Vec<Peer>,
+    pub genesis: Arc<SealedBlock>,
+}
+
+impl World {
+    pub fn build(scenario: &Scenario, seed: u64) -> World {
+        let btc = &scenario.bitcoin;
+        let genesis = SealedBlock::seal(genesis_block(&allocations(scenario)));
+        let params = ChainParams { max_block_weight: btc.max_block_weight };
+        let attacker_share = scenario.attack.as_ref().map_or(0.0, |a| a.hashrate_share);
+        let gamma = scenario.attack.as_ref().filter(|a| a.kind == AttackKind::SelfishMining).map_or(0.0, |a| a.gamma);
+        let node = |name: &str, watch: &[bitcoin::ScriptBuf], tie_switch: f64| {
+            BitcoinNode::new(params, genesis.clone(), watch, tie_switch, Stream::derive(seed, &format!("{name}/tie-break")))
+        };
+        let miner = |name: &str, share: f64| Miner::new(name, btc.block_interval_s / share, Stream::derive(seed, &format!("{name}/mining")));
+
+        let mut peers = Vec::new();
+        for (i, share) in honest_shares(scenario).into_iter().enumerate() {
+            let name = format!("miner-{i}");
+            let share = share * (1.0 - attacker_share);
+            peers.push(Peer::new(&name, node(&name, &[], gamma), Role::Honest(miner(&name, share))));
+        }
+        if let Some(attack) = &scenario.attack {
+            let role = match attack.kind {
+                AttackKind::DoubleSpend => {
+                    let wallet = Wallet::new(ATTACKER_WALLET);
+                    let n = node(ATTACKER, std::slice::from_ref(wallet.script()), 0.0);
+                    let ds = DoubleSpender::new(miner(ATTACKER, attacker_share), wallet, attack.confirmations, attack.give_up_deficit_blocks);
+                    (n, Role::DoubleSpend(ds))
+                }
+                AttackKind::SelfishMining => {
+                    let n = node(ATTACKER, &[], 0.0);
+                    let sm = SelfishMiner::new(miner(ATTACKER, attacker_share), &n);
+                    (n, Role::Selfish(sm))
+                }
+            };
+            peers.push(Peer::new(ATTACKER, role.0, role.1));
+        }
+        let load = (btc.background_tx_rate_per_s > 0.0).then(|| {
+            let wallet = Wallet::new(BACKGROUND_WALLET);
+            let rng = Stream::derive(seed, "background/load");
+            BackgroundLoad::new(wallet, rng, btc.background_tx_rate_per_s, btc.background_fee_rate_min_sat_per_vb, btc.background_fee_rate_max_sat_per_vb)
+        });
+        let watch: Vec<bitcoin::ScriptBuf> = load.iter().map(|l| l.wallet.script().clone()).collect();
+        peers.push(Peer::new(OBSERVER, node(OBSERVER, &watch, gamma), Role::Observer(load)));
+        World { peers, genesis }
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.peers.iter().map(|p| p.name.clone()).collect()
+    }
+}
+
+/// Honest miners' shares of the honest hash rate, summing to 1.
+fn honest_shares(scenario: &Scenario) -> Vec<f64> {
+    let n = scenario.bitcoin.miners as usize;
+    match &scenario.bitcoin.hashrate_shares {
+        Some(shares) => {
+            let total: f64 = shares.iter().sum();
+            shares.iter().map(|s| s / total).collect()
+        }
+        None => vec![1.0 / n as f64; n],
+    }
+}
+
+/// Starting coins: enough for the background load to keep sending while its change confirms
+/// (three mean block intervals of transactions), and the attacker's race coins.
+fn allocations(scenario: &Scenario) -> Vec<Allocation> {
+    let btc = &scenario.bitcoin;
+    let mut allocations = Vec::new();
+    if btc.background_tx_rate_per_s > 0.0 {
+        let count = (btc.background_tx_rate_per_s * 3.0 * btc.block_interval_s).ceil() as u32 + 16;
+        allocations.push(Allocation { script: hemisim_node::btc::script::p2pkh_for(BACKGROUND_WALLET), value: Amount::ONE_BTC, count });
+    }
+    if scenario.attack.as_ref().is_some_and(|a| a.kind == AttackKind::DoubleSpend) {
+        allocations.push(Allocation { script: hemisim_node::btc::script::p2pkh_for(ATTACKER_WALLET), value: Amount::ONE_BTC, count: ATTACKER_COINS });
+    }
+    allocations
+}

@@ -1,0 +1,260 @@
+//! Scenario files: the TOML schema, its defaults and its validation.
+//!
+//! A scenario is read from a TOML file, patched by `--set KEY=VALUE` overrides, checked key by key
+//! against the schema (unknown keys, types, required keys), deserialised, then validated against
+//! the range of every key. Every user mistake becomes a [`ScenarioError`] that names the file and
+//! line (or the `--set KEY`), the key path and what was expected; nothing here panics on user
+//! input.
+//!
+//! Every key has its unit last in its name; the reference of every key, with its default and
+//! valid range, is `scenarios/README.md`.
+//!
+//! ```no_run
+//! use hemisim::scenario::{Override, Scenario};
+//! # fn main() -> Result<(), hemisim::scenario::ScenarioError> {
+//! let overrides = [Override::parse("bitcoin.miners=16")?];
+//! let scenario = Scenario::load("scenarios/quickstart.toml".as_ref(), &overrides)?;
+//! println!("scenario {} hash {}", scenario.name, scenario.hash_hex());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Code map: `schema` reads the key layout from the serde derives below, `check` compares a
+//! table with it, `validate` holds the ranges, `overrides` the `--set` syntax, `source` the
+//! line numbers and `error` the message format.
+
+mod check;
+mod error;
+mod overrides;
+mod schema;
+mod source;
+mod validate;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::path::Path;
+
+use bitcoin::hashes::{Hash, sha256};
+use serde::{Deserialize, Serialize};
+
+pub use error::{Origin, ScenarioError};
+pub use overrides::Override;
+use source::{Locator, SourceFile};
+
+/// A resolved scenario: what one run (or one set of replications) simulates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Names the output directory (`reports/out/<name>/`): letters, digits, `-` and `_`.
+    pub name: String,
+    /// Base seed of every random stream of the run.
+    pub seed: u64,
+    /// Simulated time to run, in seconds.
+    pub duration_s: u64,
+    /// The mock Bitcoin network (the `[bitcoin]` table must be present, even if empty).
+    pub bitcoin: BitcoinConfig,
+    /// Optional adversary on the Bitcoin network.
+    #[serde(default)]
+    pub attack: Option<AttackConfig>,
+}
+
+/// `[bitcoin]`: the mock Bitcoin network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BitcoinConfig {
+    /// Mean time between blocks of the whole network (exponential inter-arrival).
+    #[serde(default = "defaults::block_interval_s")]
+    pub block_interval_s: f64,
+    /// Number of honest miners.
+    #[serde(default = "defaults::miners")]
+    pub miners: u32,
+    /// Relative hash rates of the honest miners (one per miner; normalised). Equal if absent.
+    #[serde(default)]
+    pub hashrate_shares: Option<Vec<f64>>,
+    /// One-way delay of relaying a block or transaction between any two nodes (constant part).
+    #[serde(default = "defaults::propagation_delay_ms")]
+    pub propagation_delay_ms: u64,
+    /// Plus a seeded uniform extra delay in [0, jitter] drawn per link and message.
+    #[serde(default)]
+    pub propagation_jitter_ms: u64,
+    /// Block weight limit (BIP 141 weight units).
+    #[serde(default = "defaults::max_block_weight")]
+    pub max_block_weight: u64,
+    /// Poisson rate of fee-paying background transactions competing for block space.
+    #[serde(default)]
+    pub background_tx_rate_per_s: f64,
+    /// Background fee rates are log-uniform between this minimum ...
+    #[serde(default = "defaults::background_fee_rate_min_sat_per_vb")]
+    pub background_fee_rate_min_sat_per_vb: f64,
+    /// ... and this maximum.
+    #[serde(default = "defaults::background_fee_rate_max_sat_per_vb")]
+    pub background_fee_rate_max_sat_per_vb: f64,
+}
+
+/// `[attack]`: an adversarial miner.
+///
+/// Serialised (for [`Scenario::to_toml_string`] and [`Scenario::hash_hex`]) without the keys its
+/// kind does not read, since a file may not set them: the resolved scenario loads back.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttackConfig {
+    /// The attacker's strategy.
+    pub kind: AttackKind,
+    /// The attacker's share of the total hash rate; the honest miners share the rest.
+    pub hashrate_share: f64,
+    /// Double-spend: confirmations the merchant waits for (the including block counts as 1).
+    #[serde(default = "defaults::confirmations")]
+    pub confirmations: u32,
+    /// Double-spend: the attacker abandons a race when the honest chain leads its private branch
+    /// by this many blocks (after the merchant accepted the payment).
+    #[serde(default = "defaults::give_up_deficit_blocks")]
+    pub give_up_deficit_blocks: u32,
+    /// Selfish mining: share of honest hash rate that builds on the attacker's block in a tie.
+    #[serde(default)]
+    pub gamma: f64,
+}
+
+impl Serialize for AttackConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        // Exhaustive on purpose: a new field must be added here too.
+        let AttackConfig { kind, hashrate_share, confirmations, give_up_deficit_blocks, gamma } = self;
+        let mut table = serializer.serialize_struct("AttackConfig", 5)?;
+        table.serialize_field("kind", kind)?;
+        table.serialize_field("hashrate_share", hashrate_share)?;
+        if kind.reads("confirmations") {
+            table.serialize_field("confirmations", confirmations)?;
+        }
+        if kind.reads("give_up_deficit_blocks") {
+            table.serialize_field("give_up_deficit_blocks", give_up_deficit_blocks)?;
+        }
+        if kind.reads("gamma") {
+            table.serialize_field("gamma", gamma)?;
+        }
+        table.end()
+    }
+}
+
+/// `attack.kind`: which strategy the attacker plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AttackKind {
+    /// `"double-spend"`: pay a merchant, mine a private branch without the payment, publish it
+    /// if it overtakes the honest chain after the merchant accepted.
+    DoubleSpend,
+    /// `"selfish-mining"`: withhold found blocks and publish them to orphan honest blocks
+    /// (Eyal and Sirer 2014).
+    SelfishMining,
+}
+
+/// The `[attack]` keys that only one kind reads (the others are read by every kind).
+const KIND_SPECIFIC_KEYS: [(&str, AttackKind); 3] = [
+    ("confirmations", AttackKind::DoubleSpend),
+    ("give_up_deficit_blocks", AttackKind::DoubleSpend),
+    ("gamma", AttackKind::SelfishMining),
+];
+
+impl AttackKind {
+    /// The only kind that reads this `[attack]` key, if just one does.
+    pub fn only_kind_reading(key: &str) -> Option<AttackKind> {
+        KIND_SPECIFIC_KEYS.iter().find(|(k, _)| *k == key).map(|&(_, kind)| kind)
+    }
+
+    /// Whether this kind reads this `[attack]` key.
+    pub fn reads(self, key: &str) -> bool {
+        AttackKind::only_kind_reading(key).is_none_or(|kind| kind == self)
+    }
+
+    /// The spelling used in scenario files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttackKind::DoubleSpend => "double-spend",
+            AttackKind::SelfishMining => "selfish-mining",
+        }
+    }
+}
+
+impl fmt::Display for AttackKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Scenario {
+    /// Reads, patches (`--set` overrides, in order) and validates a scenario file.
+    pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let reason = error::lower_first(&e.to_string());
+            ScenarioError::file(&name, None, None, format!("cannot read the scenario file: {reason}"))
+        })?;
+        Scenario::from_toml_str(&text, &name, overrides)
+    }
+
+    /// Like [`Scenario::load`] on TOML text; `source_name` stands for the file in errors.
+    pub fn from_toml_str(
+        text: &str,
+        source_name: &str,
+        overrides: &[Override],
+    ) -> Result<Scenario, ScenarioError> {
+        let file = SourceFile::parse(text, source_name)?;
+        let schema = schema::scenario();
+        let mut table = file.table.clone();
+        for set in overrides {
+            set.apply(&mut table, schema)?;
+        }
+        let locate = Locator { file: &file, overrides };
+        if let schema::Shape::Table(fields) = schema {
+            check::check_table(&table, fields, "").map_err(|e| locate.error(e))?;
+        }
+        let scenario = Scenario::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
+            locate.error(error::Invalid::new("", error::lower_first(e.message())))
+        })?;
+        validate::scenario(&scenario, &table).map_err(|e| locate.error(e))?;
+        Ok(scenario)
+    }
+
+    /// Hex SHA-256 of the canonical JSON of the resolved scenario (defaults filled in, overrides
+    /// applied, `[attack]` keys its kind does not read left out; `seed` included): two runs with
+    /// the same hash simulated the same configuration.
+    pub fn hash_hex(&self) -> String {
+        let json = serde_json::to_vec(self)
+            .expect("a Scenario is plain structs, numbers and strings: JSON serialisation cannot fail");
+        sha256::Hash::hash(&json).to_string()
+    }
+
+    /// The resolved scenario as TOML (printed at the start of a run). Fails only for a `seed`
+    /// above `i64::MAX`, which TOML cannot write (a file cannot hold one either).
+    pub fn to_toml_string(&self) -> Result<String, toml::ser::Error> {
+        toml::to_string(self)
+    }
+}
+
+/// Defaults: the reference configuration of `../shared/protocol.md` and today's Bitcoin.
+pub mod defaults {
+    pub fn block_interval_s() -> f64 {
+        600.0
+    }
+    pub fn miners() -> u32 {
+        8
+    }
+    pub fn propagation_delay_ms() -> u64 {
+        2000
+    }
+    pub fn max_block_weight() -> u64 {
+        4_000_000
+    }
+    pub fn background_fee_rate_min_sat_per_vb() -> f64 {
+        1.0
+    }
+    pub fn background_fee_rate_max_sat_per_vb() -> f64 {
+        50.0
+    }
+    pub fn confirmations() -> u32 {
+        6
+    }
+    pub fn give_up_deficit_blocks() -> u32 {
+        24
+    }
+}

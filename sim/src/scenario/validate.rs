@@ -1,0 +1,121 @@
+//! The valid range of every key, checked on the resolved scenario (defaults included), and the
+//! keys that only one attack kind uses, checked on the table as written (so that defaults never
+//! trip it). `scenarios/README.md` documents the same ranges: change both together.
+
+use toml::Table;
+
+use super::error::Invalid;
+use super::{AttackConfig, AttackKind, BitcoinConfig, Scenario};
+
+/// Ten years of simulated time.
+const DURATION_S_MAX: u64 = 315_360_000;
+/// Longest accepted name (it names the output directory).
+const NAME_LEN_MAX: usize = 64;
+
+pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
+    name(&s.name)?;
+    integer("duration_s", s.duration_s, 1, DURATION_S_MAX)?;
+    bitcoin(&s.bitcoin)?;
+    if let Some(attack) = &s.attack {
+        kind_specific_keys(attack.kind, table)?;
+        self::attack(attack)?;
+    }
+    Ok(())
+}
+
+fn name(name: &str) -> Result<(), Invalid> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let length = name.chars().count();
+    if (1..=NAME_LEN_MAX).contains(&length) && name.chars().all(allowed) {
+        return Ok(());
+    }
+    Err(Invalid::new(
+        "name",
+        format!("expected 1 to {NAME_LEN_MAX} characters from A-Z, a-z, 0-9, '_' and '-', got {name:?}"),
+    ))
+}
+
+fn bitcoin(b: &BitcoinConfig) -> Result<(), Invalid> {
+    number("bitcoin.block_interval_s", b.block_interval_s, 1.0, 86_400.0)?;
+    integer("bitcoin.miners", u64::from(b.miners), 1, 1000)?;
+    if let Some(shares) = &b.hashrate_shares {
+        hashrate_shares(shares, b.miners)?;
+    }
+    integer("bitcoin.propagation_delay_ms", b.propagation_delay_ms, 0, 3_600_000)?;
+    integer("bitcoin.propagation_jitter_ms", b.propagation_jitter_ms, 0, 3_600_000)?;
+    integer("bitcoin.max_block_weight", b.max_block_weight, 4_000, 400_000_000)?;
+    number("bitcoin.background_tx_rate_per_s", b.background_tx_rate_per_s, 0.0, 10_000.0)?;
+    let min = b.background_fee_rate_min_sat_per_vb;
+    number("bitcoin.background_fee_rate_min_sat_per_vb", min, 0.1, 100_000.0)?;
+    let max = b.background_fee_rate_max_sat_per_vb;
+    if !(max.is_finite() && min <= max && max <= 100_000.0) {
+        return Err(Invalid::new(
+            "bitcoin.background_fee_rate_max_sat_per_vb",
+            format!("expected a finite number in [{min}, 100000] (at least background_fee_rate_min_sat_per_vb), got {max}"),
+        ));
+    }
+    Ok(())
+}
+
+fn hashrate_shares(shares: &[f64], miners: u32) -> Result<(), Invalid> {
+    if shares.len() != miners as usize {
+        return Err(Invalid::new(
+            "bitcoin.hashrate_shares",
+            format!("expected one share per honest miner ({miners}, as bitcoin.miners = {miners}), got {}", shares.len()),
+        ));
+    }
+    for (i, &share) in shares.iter().enumerate() {
+        if !(share.is_finite() && share > 0.0) {
+            let key = format!("bitcoin.hashrate_shares[{i}]");
+            return Err(Invalid::new(key, format!("expected a finite number > 0, got {share}")));
+        }
+    }
+    let total: f64 = shares.iter().sum();
+    if !total.is_finite() {
+        return Err(Invalid::new("bitcoin.hashrate_shares", "expected shares with a finite sum, got an infinite one"));
+    }
+    Ok(())
+}
+
+fn attack(a: &AttackConfig) -> Result<(), Invalid> {
+    let share = a.hashrate_share;
+    if !(share.is_finite() && share > 0.0 && share < 1.0) {
+        return Err(Invalid::new(
+            "attack.hashrate_share",
+            format!("expected a number strictly between 0 and 1, got {share}"),
+        ));
+    }
+    integer("attack.confirmations", u64::from(a.confirmations), 1, 100)?;
+    integer("attack.give_up_deficit_blocks", u64::from(a.give_up_deficit_blocks), 1, 1000)?;
+    number("attack.gamma", a.gamma, 0.0, 1.0)
+}
+
+/// A key of `[attack]` that the chosen kind does not read is a mistake (defaults do not count:
+/// this looks at the table as written).
+fn kind_specific_keys(kind: AttackKind, table: &Table) -> Result<(), Invalid> {
+    let Some(written) = table.get("attack").and_then(|a| a.as_table()) else { return Ok(()) };
+    for key in written.keys() {
+        if let Some(reader) = AttackKind::only_kind_reading(key).filter(|&reader| reader != kind) {
+            return Err(Invalid::new(
+                format!("attack.{key}"),
+                format!("only used by kind = \"{reader}\", but attack.kind = \"{kind}\"; remove it"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn integer(key: &str, got: u64, min: u64, max: u64) -> Result<(), Invalid> {
+    if (min..=max).contains(&got) {
+        return Ok(());
+    }
+    Err(Invalid::new(key, format!("expected an integer in {min}..={max}, got {got}")))
+}
+
+/// A finite number in `[min, max]`.
+fn number(key: &str, got: f64, min: f64, max: f64) -> Result<(), Invalid> {
+    if got.is_finite() && (min..=max).contains(&got) {
+        return Ok(());
+    }
+    Err(Invalid::new(key, format!("expected a finite number in [{min}, {max}], got {got}")))
+}
