@@ -59,9 +59,15 @@ pub fn write_outputs(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, 
             .iter()
             .map(|r| Ok((r, summarize(std::slice::from_ref(r))?)))
             .collect::<Result<Vec<_>, ReportError>>()?;
-        written.push(csv_out::save_csv(dir.join("runs.csv"), csv_out::runs_csv(&runs))?);
+        written.push(csv_out::save_csv(
+            dir.join("runs.csv"),
+            csv_out::runs_csv(&runs),
+        )?);
         for record in records {
-            written.extend(csv_out::write_run_csvs(&run_dir(dir, record.meta.seed), record)?);
+            written.extend(csv_out::write_run_csvs(
+                &run_dir(dir, record.meta.seed),
+                record,
+            )?);
         }
     }
     written.extend(plots::write_plots(dir, records)?);
@@ -98,7 +104,10 @@ mod tests {
     }
 
     fn names(paths: &[PathBuf]) -> Vec<String> {
-        paths.iter().map(|p| p.to_string_lossy().replace('\\', "/")).collect()
+        paths
+            .iter()
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .collect()
     }
 
     #[test]
@@ -106,11 +115,20 @@ mod tests {
         let dir = scratch_dir("outputs-one");
         let written = write_outputs(&dir, &[sample_record(7)]).expect("writable");
         let expected = [
-            "attack_trials.csv", "block_intervals.png", "block_intervals.svg", "blocks.csv", "reorg_depths.png",
-            "reorg_depths.svg", "reorgs.csv", "summary.json",
+            "attack_trials.csv",
+            "block_intervals.png",
+            "block_intervals.svg",
+            "blocks.csv",
+            "reorg_depths.png",
+            "reorg_depths.svg",
+            "reorgs.csv",
+            "summary.json",
         ];
         assert_eq!(names(&tree(&dir)), expected);
-        let relative: Vec<PathBuf> = written.iter().map(|p| p.strip_prefix(&*dir).expect("in dir").to_path_buf()).collect();
+        let relative: Vec<PathBuf> = written
+            .iter()
+            .map(|p| p.strip_prefix(&*dir).expect("in dir").to_path_buf())
+            .collect();
         assert_eq!(relative, tree(&dir), "returns every file written, sorted");
     }
 
@@ -119,11 +137,22 @@ mod tests {
         let dir = scratch_dir("outputs-many");
         write_outputs(&dir, &[sample_record(7), sample_record(3)]).expect("writable");
         let files = names(&tree(&dir));
-        for f in ["runs.csv", "runs/seed-7/blocks.csv", "runs/seed-3/attack_trials.csv", "summary.json"] {
+        for f in [
+            "runs.csv",
+            "runs/seed-7/blocks.csv",
+            "runs/seed-3/attack_trials.csv",
+            "summary.json",
+        ] {
             assert!(files.iter().any(|x| x == f), "{f} missing from {files:?}");
         }
-        assert!(!files.iter().any(|f| f == "blocks.csv"), "no top-level per-entity CSV for N > 1");
-        assert!(!files.iter().any(|f| f.contains(".tmp")), "no temporary left: {files:?}");
+        assert!(
+            !files.iter().any(|f| f == "blocks.csv"),
+            "no top-level per-entity CSV for N > 1"
+        );
+        assert!(
+            !files.iter().any(|f| f.contains(".tmp")),
+            "no temporary left: {files:?}"
+        );
         let summary = std::fs::read_to_string(dir.join("summary.json")).expect("written");
         assert!(summary.contains("\"runs\": 2"));
     }
@@ -145,7 +174,8 @@ mod tests {
     fn bad_records_write_nothing() {
         let scratch = scratch_dir("outputs-bad");
         let dir = scratch.join("out");
-        let err = write_outputs(&dir, &[sample_record(1), sample_record(1)]).expect_err("duplicate seed");
+        let err =
+            write_outputs(&dir, &[sample_record(1), sample_record(1)]).expect_err("duplicate seed");
         assert!(matches!(err, ReportError::DuplicateSeed { seed: 1 }));
         assert!(!dir.exists());
     }

@@ -42,8 +42,16 @@ pub fn wilson_interval(successes: u64, trials: u64) -> Option<Interval> {
     let centre = (p + z2 / (2.0 * n)) / denominator;
     let half = Z_95 / denominator * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
     // At 0 or n successes the bound is exactly 0 or 1; rounding would give 1e-17 or 1 - 1e-16.
-    let low = if successes == 0 { 0.0 } else { (centre - half).max(0.0) };
-    let high = if successes >= trials { 1.0 } else { (centre + half).min(1.0) };
+    let low = if successes == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let high = if successes >= trials {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
     Some(Interval { low, high })
 }
 
@@ -184,7 +192,11 @@ mod tests {
         let xs = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
         assert_eq!(mean(&xs), Some(5.0));
         // Sum of squared deviations is 32, so s = sqrt(32 / 7).
-        assert!(close(sample_std(&xs).expect("8 values"), (32.0f64 / 7.0).sqrt(), 1e-12));
+        assert!(close(
+            sample_std(&xs).expect("8 values"),
+            (32.0f64 / 7.0).sqrt(),
+            1e-12
+        ));
         assert_eq!(mean(&[]), None);
         assert_eq!(sample_std(&[1.0]), None);
     }
@@ -215,7 +227,10 @@ mod tests {
         // The worked example of the nearest-rank method on Wikipedia.
         let xs = [15, 20, 35, 40, 50];
         let p = |q| percentile_nearest_rank(&xs, q);
-        assert_eq!((p(0), p(5), p(30), p(40), p(50), p(100)), (Some(15), Some(15), Some(20), Some(20), Some(35), Some(50)));
+        assert_eq!(
+            (p(0), p(5), p(30), p(40), p(50), p(100)),
+            (Some(15), Some(15), Some(20), Some(20), Some(35), Some(50))
+        );
         assert_eq!(percentile_nearest_rank::<f64>(&[], 50), None);
         assert_eq!(percentile_nearest_rank(&[1.5], 99), Some(1.5));
         assert_eq!(percentile_nearest_rank(&[1, 2, 3, 4], 150), Some(4));

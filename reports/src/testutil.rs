@@ -20,7 +20,11 @@ pub fn block(height: u32, miner: &str, found_at_us: u64, main_chain: bool) -> Bl
         main_chain,
         tx_count: 1 + height,
         weight: 1000 * u64::from(height),
-        fees_sats: if main_chain { 100 * u64::from(height) } else { 7 },
+        fees_sats: if main_chain {
+            100 * u64::from(height)
+        } else {
+            7
+        },
     }
 }
 
@@ -60,7 +64,11 @@ pub fn sample_record(seed: u64) -> RunRecord {
             trace_hash: hash(0x7000 + seed),
             sim_time_us: 3_600_000_000,
         },
-        btc: BtcRecord { block_interval_target_s: 600.0, blocks, reorgs },
+        btc: BtcRecord {
+            block_interval_target_s: 600.0,
+            blocks,
+            reorgs,
+        },
         attack: Some(AttackRecord {
             kind: AttackKind::DoubleSpend,
             hashrate_share: 0.3,
@@ -73,7 +81,10 @@ pub fn sample_record(seed: u64) -> RunRecord {
                 trial(3100, None, TrialOutcome::Unfinished),
             ],
         }),
-        perf: PerfRecord { wall_time_s: 0.5, events: 1000 },
+        perf: PerfRecord {
+            wall_time_s: 0.5,
+            events: 1000,
+        },
     }
 }
 
@@ -83,7 +94,10 @@ pub fn empty_record(seed: u64) -> RunRecord {
     record.btc.blocks.clear();
     record.btc.reorgs.clear();
     record.attack = None;
-    record.perf = PerfRecord { wall_time_s: 0.0, events: 0 };
+    record.perf = PerfRecord {
+        wall_time_s: 0.0,
+        events: 0,
+    };
     record
 }
 
@@ -119,9 +133,13 @@ pub fn scratch_dir(name: &str) -> Scratch {
 /// linear congruential generator, every 20th block followed by a stale one, and reorgs of depth
 /// 1 to 3.
 pub fn synthetic_record(seed: u64, n: u32) -> RunRecord {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut uniform = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     };
     let mut record = sample_record(seed);
@@ -132,7 +150,10 @@ pub fn synthetic_record(seed: u64, n: u32) -> RunRecord {
         t_us += (-libm::log(uniform()) * 600e6) as u64;
         record.btc.blocks.push(block(height, "miner-0", t_us, true));
         if height % 20 == 0 {
-            record.btc.blocks.push(block(height, "miner-1", t_us + 1_500_000, false));
+            record
+                .btc
+                .blocks
+                .push(block(height, "miner-1", t_us + 1_500_000, false));
             let mut reorg = sample_record(seed).btc.reorgs[0].clone();
             reorg.depth = 1 + (height / 20) % 4 / 2 + u32::from(height % 140 == 0);
             record.btc.reorgs.push(reorg);

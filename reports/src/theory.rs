@@ -56,18 +56,20 @@ fn race_probability(q: f64, z: u32, win: impl Fn(u32) -> f64) -> f64 {
 /// noise when the result is tiny (q = 0.1, z = 50 gives about 1e-30, the complement -1e-15).
 ///
 /// Truncation: for `m > z` the term ratio `ρ_m = q (m + z - 1) / m` does not increase with m
-/// (z >= 1; z = 0 has no tail),
-/// so everything after the term `t_m` is at most `t_m ρ / (1 - ρ)` with `ρ = ρ_{m+1}`. The sum
-/// stops once that bound is below 1e-17 of the partial sum (under half an ulp), or the terms
-/// underflow. With `q <= 1/2` the ratios fall below 3/4 after a few terms, so this takes at most
-/// a few hundred steps; a cap of 100 000 guards against a pathological input.
+/// (z >= 1; z = 0 has no tail), so everything after the term `t_m` is at most `t_m ρ / (1 - ρ)`
+/// with `ρ = ρ_{m+1}`. The sum stops once that bound is below 1e-17 of the partial sum (under
+/// half an ulp), or the terms underflow. Used for q < 1/2 only, where the ratios start below 2q
+/// and tend to q, so this takes a few hundred steps for any practical z; a cap of 100 000 steps
+/// guards against a pathological input.
 fn ahead_at_acceptance(q: f64, z: u32, p_z: f64) -> f64 {
     let (mut term, mut sum) = (p_z, 0.0);
     for m in (z + 1..).take(100_000) {
         term *= q * f64::from(m + z - 1) / f64::from(m);
         sum += term;
         let next_ratio = q * f64::from(m + z) / f64::from(m + 1);
-        if term == 0.0 || (next_ratio < 1.0 && term * next_ratio / (1.0 - next_ratio) <= 1e-17 * sum) {
+        if term == 0.0
+            || (next_ratio < 1.0 && term * next_ratio / (1.0 - next_ratio) <= 1e-17 * sum)
+        {
             break;
         }
     }
@@ -209,7 +211,11 @@ pub struct Moments {
 /// Time from a random instant to superfinality: `S = U(0, P) + Gamma(M, θ)` with `P` the
 /// keystone period, `M` the Bitcoin blocks found after the PoP transaction is broadcast and `θ`
 /// the Bitcoin mean block interval. `E[S] = P/2 + Mθ`, `Var[S] = P²/12 + Mθ²`.
-pub fn superfinality_latency(keystone_period_s: f64, bitcoin_blocks: u32, interval_s: f64) -> Moments {
+pub fn superfinality_latency(
+    keystone_period_s: f64,
+    bitcoin_blocks: u32,
+    interval_s: f64,
+) -> Moments {
     let (p, m, theta) = (keystone_period_s, f64::from(bitcoin_blocks), interval_s);
     Moments {
         mean: p / 2.0 + m * theta,

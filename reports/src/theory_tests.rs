@@ -47,12 +47,17 @@ fn catch_up_equals_the_defining_series_and_the_finite_form() {
         for z in ZS {
             let exact = double_spend_catch_up(q, z);
             let series = direct_sum(q, z, |m| if m >= z { 1.0 } else { r.powi((z - m) as i32) });
-            assert!(close(exact, series, 1e-11 * series), "q={q} z={z}: {exact} vs {series}");
+            assert!(
+                close(exact, series, 1e-11 * series),
+                "q={q} z={z}: {exact} vs {series}"
+            );
             if z > 0 {
                 // 1 - Σ_{m=0}^{z} C(m+z-1, m)(p^z q^m - q^z p^m), as in validation.md.
                 let p = 1.0 - q;
                 let pw = |x: f64, n: u32| x.powi(n as i32);
-                let finite: f64 = (0..=z).map(|m| binomial(m + z - 1, m) * (pw(p, z) * pw(q, m) - pw(q, z) * pw(p, m))).sum();
+                let finite: f64 = (0..=z)
+                    .map(|m| binomial(m + z - 1, m) * (pw(p, z) * pw(q, m) - pw(q, z) * pw(p, m)))
+                    .sum();
                 assert!(close(exact, 1.0 - finite, 1e-12), "q={q} z={z}");
             }
         }
@@ -65,7 +70,9 @@ fn incomplete_beta_half(x: f64, z: u32) -> f64 {
     let f = |t: f64| t.powi(z as i32 - 1) / (1.0 - t).sqrt();
     let n = 200_000;
     let h = x / f64::from(n);
-    let inner: f64 = (1..n).map(|i| f(f64::from(i) * h) * if i % 2 == 1 { 4.0 } else { 2.0 }).sum();
+    let inner: f64 = (1..n)
+        .map(|i| f(f64::from(i) * h) * if i % 2 == 1 { 4.0 } else { 2.0 })
+        .sum();
     let integral = (f(0.0) + f(x) + inner) * h / 3.0;
     let beta = (1..z).fold(2.0, |b, a| b * f64::from(a) / (f64::from(a) + 0.5));
     integral / beta
@@ -76,7 +83,10 @@ fn catch_up_is_the_incomplete_beta_of_grunspan_and_perez_marco() {
     for q in [0.1, 0.25, 0.4] {
         for z in [1, 2, 4, 6] {
             let beta = incomplete_beta_half(4.0 * q * (1.0 - q), z);
-            assert!(close(double_spend_catch_up(q, z), beta, 1e-8), "q={q} z={z}");
+            assert!(
+                close(double_spend_catch_up(q, z), beta, 1e-8),
+                "q={q} z={z}"
+            );
         }
     }
     // z = 1: the attacker needs one net block: 2q.
@@ -88,11 +98,24 @@ fn published_values_and_nakamoto_being_too_low() {
     // Rosenfeld (2014) / Grunspan & Pérez-Marco (2017): q = 10%, z = 6 gives 0.0591%.
     assert!(close(double_spend_catch_up(0.1, 6), 0.000591412, 1e-9));
     // Nakamoto's whitepaper table, q = 0.1 and q = 0.3.
-    let table = [(0.1, 1, 0.2045873), (0.1, 6, 0.0002428), (0.1, 10, 0.0000012), (0.3, 5, 0.1773523), (0.3, 10, 0.0416605), (0.3, 50, 0.0000006)];
+    let table = [
+        (0.1, 1, 0.2045873),
+        (0.1, 6, 0.0002428),
+        (0.1, 10, 0.0000012),
+        (0.3, 5, 0.1773523),
+        (0.3, 10, 0.0416605),
+        (0.3, 50, 0.0000006),
+    ];
     for (q, z, value) in table {
-        assert!(close(nakamoto_attacker_success(q, z), value, 5e-8), "q={q} z={z}");
+        assert!(
+            close(nakamoto_attacker_success(q, z), value, 5e-8),
+            "q={q} z={z}"
+        );
         // Nakamoto's Poisson approximation is slightly high for z <= 2, then too low.
-        assert!(z < 3 || double_spend_catch_up(q, z) > nakamoto_attacker_success(q, z), "q={q} z={z}");
+        assert!(
+            z < 3 || double_spend_catch_up(q, z) > nakamoto_attacker_success(q, z),
+            "q={q} z={z}"
+        );
     }
     let ratio = double_spend_catch_up(0.1, 6) / nakamoto_attacker_success(0.1, 6);
     assert!((2.0..3.0).contains(&ratio), "about half: ratio {ratio}");
@@ -104,15 +127,40 @@ fn overtake_equals_its_series_and_is_below_catch_up() {
         let r = q / (1.0 - q);
         for z in ZS {
             let exact = double_spend_overtake(q, z);
-            let series = direct_sum(q, z, |m| if m > z { 1.0 } else { r.powi((z - m + 1) as i32) });
-            assert!(close(exact, series, 1e-11 * series), "q={q} z={z}: {exact} vs {series}");
+            let series = direct_sum(q, z, |m| {
+                if m > z {
+                    1.0
+                } else {
+                    r.powi((z - m + 1) as i32)
+                }
+            });
+            assert!(
+                close(exact, series, 1e-11 * series),
+                "q={q} z={z}: {exact} vs {series}"
+            );
             assert!(exact < double_spend_catch_up(q, z));
         }
     }
-    assert!(close(double_spend_overtake(0.1, 1), 0.0311111111111111, 1e-15));
+    assert!(close(
+        double_spend_overtake(0.1, 1),
+        0.0311111111111111,
+        1e-15
+    ));
     // Tiny probabilities keep their relative precision (a complement would give rounding noise).
-    let (tiny, series) = (double_spend_overtake(0.1, 50), direct_sum(0.1, 50, |m| if m > 50 { 1.0 } else { (1.0f64 / 9.0).powi(51 - m as i32) }));
-    assert!(tiny > 0.0 && close(tiny, series, 1e-9 * series), "{tiny} vs {series}");
+    let (tiny, series) = (
+        double_spend_overtake(0.1, 50),
+        direct_sum(0.1, 50, |m| {
+            if m > 50 {
+                1.0
+            } else {
+                (1.0f64 / 9.0).powi(51 - m as i32)
+            }
+        }),
+    );
+    assert!(
+        tiny > 0.0 && close(tiny, series, 1e-9 * series),
+        "{tiny} vs {series}"
+    );
     assert_eq!(double_spend_overtake(0.5, 6), 1.0);
     assert_eq!(double_spend_overtake(0.0, 6), 0.0);
     assert!(double_spend_overtake(1.5, 6).is_nan());
@@ -137,10 +185,25 @@ fn ruin_by_iteration(q: f64, k: u32, d: u32) -> f64 {
 
 #[test]
 fn give_up_matches_value_iteration() {
-    for (q, z, d) in [(0.1, 2, 3), (0.3, 3, 5), (0.45, 2, 4), (0.5, 2, 4), (0.6, 3, 2)] {
-        let expected = direct_sum(q, z, |m| if m > z { 1.0 } else { ruin_by_iteration(q, z - m, d) });
+    for (q, z, d) in [
+        (0.1, 2, 3),
+        (0.3, 3, 5),
+        (0.45, 2, 4),
+        (0.5, 2, 4),
+        (0.6, 3, 2),
+    ] {
+        let expected = direct_sum(q, z, |m| {
+            if m > z {
+                1.0
+            } else {
+                ruin_by_iteration(q, z - m, d)
+            }
+        });
         let got = double_spend_overtake_with_give_up(q, z, d);
-        assert!(close(got, expected, 1e-9), "q={q} z={z} d={d}: {got} vs {expected}");
+        assert!(
+            close(got, expected, 1e-9),
+            "q={q} z={z} d={d}: {got} vs {expected}"
+        );
     }
 }
 
@@ -149,15 +212,32 @@ fn give_up_converges_to_overtake_as_the_deficit_grows() {
     for q in [0.1, 0.3, 0.45] {
         for z in [1, 6] {
             let target = double_spend_overtake(q, z);
-            let gaps: Vec<f64> = [8, 16, 32, 64].iter().map(|&d| target - double_spend_overtake_with_give_up(q, z, d)).collect();
-            assert!(gaps.iter().all(|g| *g >= 0.0), "giving up never helps: {gaps:?}");
-            assert!(gaps.windows(2).all(|w| w[1] <= w[0]), "q={q} z={z}: {gaps:?}");
-            assert!(close(double_spend_overtake_with_give_up(q, z, 1000), target, 1e-12));
+            let gaps: Vec<f64> = [8, 16, 32, 64]
+                .iter()
+                .map(|&d| target - double_spend_overtake_with_give_up(q, z, d))
+                .collect();
+            assert!(
+                gaps.iter().all(|g| *g >= 0.0),
+                "giving up never helps: {gaps:?}"
+            );
+            assert!(
+                gaps.windows(2).all(|w| w[1] <= w[0]),
+                "q={q} z={z}: {gaps:?}"
+            );
+            assert!(close(
+                double_spend_overtake_with_give_up(q, z, 1000),
+                target,
+                1e-12
+            ));
         }
     }
     // D = 0: only an attacker already ahead at acceptance wins.
     let ahead = 1.0 - (0..=6).map(|m| p_m(0.3, 6, m)).sum::<f64>();
-    assert!(close(double_spend_overtake_with_give_up(0.3, 6, 0), ahead, 1e-12));
+    assert!(close(
+        double_spend_overtake_with_give_up(0.3, 6, 0),
+        ahead,
+        1e-12
+    ));
 }
 
 #[test]
@@ -201,17 +281,33 @@ fn selfish_revenue_by_markov_chain(a: f64, g: f64) -> f64 {
 
 #[test]
 fn selfish_mining_matches_the_markov_chain_and_the_thresholds() {
-    for (a, g) in [(0.2, 0.0), (0.3, 0.5), (0.35, 0.0), (0.4, 1.0), (0.45, 0.25)] {
+    for (a, g) in [
+        (0.2, 0.0),
+        (0.3, 0.5),
+        (0.35, 0.0),
+        (0.4, 1.0),
+        (0.45, 0.25),
+    ] {
         let chain = selfish_revenue_by_markov_chain(a, g);
-        assert!(close(selfish_mining_revenue(a, g), chain, 1e-9), "a={a} g={g}: {chain}");
+        assert!(
+            close(selfish_mining_revenue(a, g), chain, 1e-9),
+            "a={a} g={g}: {chain}"
+        );
     }
-    assert!(close(selfish_mining_revenue(1.0 / 3.0, 0.0), 1.0 / 3.0, 1e-15));
+    assert!(close(
+        selfish_mining_revenue(1.0 / 3.0, 0.0),
+        1.0 / 3.0,
+        1e-15
+    ));
     assert!(close(selfish_mining_revenue(0.25, 0.5), 0.25, 1e-15));
     assert!(close(selfish_mining_threshold(0.0), 1.0 / 3.0, 1e-15));
     assert!(close(selfish_mining_threshold(0.5), 0.25, 1e-15));
     for g in [0.0, 0.1, 0.5, 0.9] {
         let t = selfish_mining_threshold(g);
-        assert!(close(selfish_mining_revenue(t, g), t, 1e-12), "R(threshold) = threshold at g={g}");
+        assert!(
+            close(selfish_mining_revenue(t, g), t, 1e-12),
+            "R(threshold) = threshold at g={g}"
+        );
         assert!(selfish_mining_revenue(t + 0.01, g) > t + 0.01);
         assert!(selfish_mining_revenue(t - 0.01, g) < t - 0.01);
     }
@@ -225,15 +321,23 @@ fn superfinality_moments_match_numerical_integration() {
     // U(0, P) by the midpoint rule.
     let n = 100_000;
     let xs = (0..n).map(|i| (f64::from(i) + 0.5) * period / f64::from(n));
-    let (m1, m2) = xs.fold((0.0, 0.0), |(s1, s2), x| (s1 + x / f64::from(n), s2 + x * x / f64::from(n)));
+    let (m1, m2) = xs.fold((0.0, 0.0), |(s1, s2), x| {
+        (s1 + x / f64::from(n), s2 + x * x / f64::from(n))
+    });
     // Exp(θ) moments by the midpoint rule up to 60θ; a Gamma(M, θ) is M independent of them.
     let h = theta / 1000.0;
-    let (e1, e2) = (0..60_000).map(|i| (f64::from(i) + 0.5) * h).fold((0.0, 0.0), |(s1, s2), x| {
-        let w = libm::exp(-x / theta) / theta * h;
-        (s1 + x * w, s2 + x * x * w)
-    });
+    let (e1, e2) = (0..60_000)
+        .map(|i| (f64::from(i) + 0.5) * h)
+        .fold((0.0, 0.0), |(s1, s2), x| {
+            let w = libm::exp(-x / theta) / theta * h;
+            (s1 + x * w, s2 + x * x * w)
+        });
     let (b, e_var) = (f64::from(blocks), e2 - e1 * e1);
     assert!(close(got.mean, m1 + b * e1, 1e-3 * got.mean));
-    assert!(close(got.variance, (m2 - m1 * m1) + b * e_var, 1e-3 * got.variance));
+    assert!(close(
+        got.variance,
+        (m2 - m1 * m1) + b * e_var,
+        1e-3 * got.variance
+    ));
     assert_eq!(got.mean, 150.0 + 11.0 * 600.0);
 }

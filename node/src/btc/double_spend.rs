@@ -32,6 +32,7 @@ pub struct DoubleSpender {
     confirmations: u32,
     give_up_deficit_blocks: u32,
     race: Option<Race>,
+    out_of_funds: bool,
 }
 
 #[derive(Debug)]
@@ -48,16 +49,23 @@ struct Race {
 
 impl DoubleSpender {
     pub fn new(miner: Miner, wallet: Wallet, confirmations: u32, give_up_deficit_blocks: u32) -> Self {
-        DoubleSpender { miner, wallet, confirmations, give_up_deficit_blocks, race: None }
+        DoubleSpender { miner, wallet, confirmations, give_up_deficit_blocks, race: None, out_of_funds: false }
     }
 
     /// Starts a race from the node's tip, if the wallet can pay.
     pub fn start_race(&mut self, node: &mut BitcoinNode, out: &mut Vec<Action>) {
+        // The wallet must see the chain as it is now: a race often starts right after a reorg
+        // that unwound coins it was about to spend.
+        self.wallet.apply(&node.take_coin_deltas());
         let fee_rate = node.mempool().estimate_fee_rate(1, node.params().max_block_weight);
         let Ok(coin) = self.wallet.take_coin(PAYMENT * 2) else {
-            out.push(Action::Observe(Observation::WalletEmpty { wallet: self.wallet.name().to_owned() }));
+            if !self.out_of_funds {
+                self.out_of_funds = true;
+                out.push(Action::Observe(Observation::WalletEmpty { wallet: self.wallet.name().to_owned() }));
+            }
             return;
         };
+        self.out_of_funds = false;
         let to_merchant = TxOut { value: PAYMENT, script_pubkey: p2pkh_for("merchant") };
         let payment = self.wallet.spend_coin(coin, vec![to_merchant], fee_rate);
         let conflict = self.wallet.spend_coin(coin, vec![], fee_rate);
@@ -75,7 +83,12 @@ impl DoubleSpender {
             conflict_txid: race.conflict.compute_txid().to_string(),
         }));
         let payment = SealedTx::seal(payment);
-        let _ = node.receive_tx(payment.clone());
+        if let Err(reason) = node.receive_tx(payment.clone()) {
+            // Cannot happen with a synced wallet; if it does, the race would wait forever.
+            out.push(Action::Observe(Observation::TrialEnded { how: TrialEnd::Aborted, private_blocks: 0, honest_blocks: 0 }));
+            debug_assert!(false, "attacker's own payment refused: {reason}");
+            return;
+        }
         out.push(Action::Broadcast(Message::Tx(payment)));
         self.race = Some(race);
     }
@@ -102,6 +115,9 @@ impl DoubleSpender {
 
     /// The public chain moved.
     pub fn on_public_change(&mut self, node: &mut BitcoinNode, out: &mut Vec<Action>) {
+        if self.race.is_none() {
+            self.start_race(node, out);
+        }
         self.advance(node, out);
     }
 
@@ -110,6 +126,16 @@ impl DoubleSpender {
         let Some(race) = self.race.as_mut() else { return };
         if race.payment_block.is_none_or(|(h, hash)| node.active_at(h) != Some(hash)) {
             race.payment_block = node.find_active_tx(&race.payment, race.fork_height + 1).and_then(|h| node.active_at(h).map(|hash| (h, hash)));
+        }
+        let stalled = node.tip_height() > race.fork_height + self.confirmations + self.give_up_deficit_blocks;
+        if race.payment_block.is_none() && (stalled || !node.mempool().contains(&race.payment)) {
+            // The payment is neither confirmed nor pending (a reorg made it invalid), or the honest
+            // chain went on without it for longer than any race lasts: this is no race.
+            let private_blocks = race.private.len() as u32;
+            self.race = None;
+            out.push(Action::Observe(Observation::TrialEnded { how: TrialEnd::Aborted, private_blocks, honest_blocks: 0 }));
+            self.start_race(node, out);
+            return;
         }
         let accepted = race.payment_block.is_some_and(|(h, _)| node.tip_height() + 1 - h >= self.confirmations);
         if !accepted {

@@ -66,4 +66,6 @@ pub enum TrialEnd {
     Published,
     /// The honest chain led by the give-up deficit.
     GaveUp,
+    /// The payment became invalid before confirming (not a race: not counted as a trial).
+    Aborted,
 }

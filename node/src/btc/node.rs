@@ -9,11 +9,14 @@
 
 use super::mempool::{Mempool, RejectReason};
 use super::params::{ChainParams, pow_bits};
-use super::utxo::{CoinDelta, UtxoSet, BlockUndo};
+use super::utxo::{BlockUndo, CoinDelta, SpendError, UtxoSet};
+
+/// Orphan transactions kept at most (Bitcoin Core keeps 100; the oldest is dropped first).
+const MAX_ORPHAN_TXS: usize = 100;
 use crate::rng::Stream;
 use super::sealed::{SealedBlock, SealedTx};
 use bitcoin::{BlockHash, Txid, Work};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -85,6 +88,9 @@ pub struct BitcoinNode {
     mempool: Mempool,
     /// Blocks waiting for their parent, keyed by the parent's hash, in arrival order.
     orphans: HashMap<BlockHash, Vec<Arc<SealedBlock>>>,
+    /// Transactions whose inputs were unknown when they arrived (their parent block or
+    /// transaction may still be on its way), oldest first; retried whenever the tip moves.
+    orphan_txs: VecDeque<Arc<SealedTx>>,
     tie_switch_probability: f64,
     tie_rng: Stream,
 }
@@ -109,6 +115,7 @@ impl BitcoinNode {
             utxo,
             mempool: Mempool::default(),
             orphans: HashMap::new(),
+            orphan_txs: VecDeque::new(),
             tie_switch_probability,
             tie_rng,
         }
@@ -175,9 +182,27 @@ impl BitcoinNode {
         })
     }
 
-    /// Offers a transaction to the mempool.
+    /// Offers a transaction to the mempool. One that spends an unknown output is kept as an
+    /// orphan (as Bitcoin Core does) and retried when the tip moves.
     pub fn receive_tx(&mut self, tx: Arc<SealedTx>) -> Result<(), RejectReason> {
-        self.mempool.accept(tx, &self.utxo).map(|_| ())
+        let result = self.mempool.accept(tx.clone(), &self.utxo).map(|_| ());
+        if let Err(RejectReason::Invalid(SpendError::MissingInput { .. })) = result {
+            if self.orphan_txs.len() == MAX_ORPHAN_TXS {
+                self.orphan_txs.pop_front();
+            }
+            self.orphan_txs.push_back(tx);
+        }
+        result
+    }
+
+    /// Retries the orphan transactions; those still missing an input stay.
+    fn retry_orphan_txs(&mut self) {
+        for tx in std::mem::take(&mut self.orphan_txs) {
+            match self.mempool.accept(tx.clone(), &self.utxo) {
+                Err(RejectReason::Invalid(SpendError::MissingInput { .. })) => self.orphan_txs.push_back(tx),
+                _ => {}
+            }
+        }
     }
 
     /// Receives a block: stores it (or parks it as an orphan), adopts orphans waiting for it, and
@@ -208,6 +233,7 @@ impl BitcoinNode {
         }
         if self.tip() != old_tip {
             report.tip_change = Some(self.describe_change(old_tip, old_height));
+            self.retry_orphan_txs();
         }
         report
     }

@@ -69,6 +69,21 @@ fn longer_branch_wins_and_unwound_transactions_return_to_the_mempool() {
 }
 
 #[test]
+fn a_transaction_arriving_before_its_parent_block_is_kept_and_accepted_later() {
+    let g = genesis();
+    let mut node = node_with(&g);
+    let mut w = alice(&mut node);
+    let split = w.self_split(2.0).expect("funded");
+    let fee = Amount::ONE_BTC - split.output.iter().map(|o| o.value).sum::<Amount>();
+    let block = block_on(g.block_hash(), 1, "m", vec![split.clone()], fee.to_sat());
+    let child_coin = (bitcoin::OutPoint { txid: split.compute_txid(), vout: 0 }, split.output[0].value);
+    let child = SealedTx::seal(w.spend_coin(child_coin, vec![], 2.0));
+    assert!(node.receive_tx(child.clone()).is_err(), "its input does not exist yet");
+    node.receive_block(block);
+    assert!(node.mempool().contains(&child.txid()), "retried once the parent block connected");
+}
+
+#[test]
 fn equal_work_keeps_the_first_seen_tip() {
     let g = genesis();
     let mut node = node_with(&g);

@@ -32,15 +32,24 @@ struct Bars {
 
 impl BlockIntervals {
     pub fn from_records(records: &[RunRecord]) -> Self {
-        let intervals_s: Vec<f64> =
-            records.iter().flat_map(|r| main_chain_intervals_s(&r.btc)).filter(|x| x.is_finite()).collect();
-        let target = records.first().map_or(f64::NAN, |r| r.btc.block_interval_target_s);
+        let intervals_s: Vec<f64> = records
+            .iter()
+            .flat_map(|r| main_chain_intervals_s(&r.btc))
+            .filter(|x| x.is_finite())
+            .collect();
+        let target = records
+            .first()
+            .map_or(f64::NAN, |r| r.btc.block_interval_target_s);
         let theta_s = [target, stats::mean(&intervals_s).unwrap_or(f64::NAN), 1.0]
             .into_iter()
             .find(|t| t.is_finite() && *t > 0.0)
             .unwrap_or(1.0);
         let title = title("Main-chain block intervals", records);
-        Self { title, intervals_s, theta_s }
+        Self {
+            title,
+            intervals_s,
+            theta_s,
+        }
     }
 
     /// Bins over [0, x_max]: x_max shows the Exp(θ) tail to 6θ (0.25% beyond) or the sample's
@@ -60,15 +69,31 @@ impl BlockIntervals {
                 *c += 1;
             }
         }
-        let density = |c: u64| if n == 0 { 0.0 } else { c as f64 / (n as f64 * width) };
-        let bars = counts.iter().enumerate().map(|(i, &c)| (i as f64 * width, (i + 1) as f64 * width, density(c))).collect();
+        let density = |c: u64| {
+            if n == 0 {
+                0.0
+            } else {
+                c as f64 / (n as f64 * width)
+            }
+        };
+        let bars = counts
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| (i as f64 * width, (i + 1) as f64 * width, density(c)))
+            .collect();
         Bars { x_max, bars }
     }
 
     fn histogram_label(&self) -> String {
         let n = self.intervals_s.len();
-        match (stats::mean(&self.intervals_s), stats::mean_ci95(&self.intervals_s)) {
-            (Some(m), Some(ci)) => format!("Simulated: n = {n}, mean {m:.1} s (95% CI {:.1}–{:.1} s)", ci.low, ci.high),
+        match (
+            stats::mean(&self.intervals_s),
+            stats::mean_ci95(&self.intervals_s),
+        ) {
+            (Some(m), Some(ci)) => format!(
+                "Simulated: n = {n}, mean {m:.1} s (95% CI {:.1}–{:.1} s)",
+                ci.low, ci.high
+            ),
             (Some(m), None) => format!("Simulated: n = {n}, mean {m:.1} s"),
             _ => "Simulated: no intervals".to_string(),
         }
@@ -78,7 +103,11 @@ impl BlockIntervals {
 /// Power of ten that brings `max` into [1, 10): densities in 1/s are tiny numbers (1/600 s),
 /// so the axis shows them scaled, e.g. in units of 10⁻³ s⁻¹.
 fn scale_exponent(max: f64) -> i32 {
-    if max > 0.0 && max.is_finite() { libm::floor(libm::log10(max)) as i32 } else { 0 }
+    if max > 0.0 && max.is_finite() {
+        libm::floor(libm::log10(max)) as i32
+    } else {
+        0
+    }
 }
 
 fn superscript(n: i32) -> String {
@@ -86,13 +115,17 @@ fn superscript(n: i32) -> String {
         .chars()
         .map(|c| match c {
             '-' => '⁻',
-            d => ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'][d.to_digit(10).unwrap_or(0) as usize],
+            d => ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹']
+                [d.to_digit(10).unwrap_or(0) as usize],
         })
         .collect()
 }
 
 impl Figure for BlockIntervals {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         root.fill(&WHITE)?;
         let Bars { x_max, bars } = self.bars();
         let theta = self.theta_s;
@@ -111,7 +144,10 @@ impl Figure for BlockIntervals {
             .light_line_style(TRANSPARENT)
             .bold_line_style(GRID)
             .x_desc("Interval between consecutive main-chain blocks (s)")
-            .y_desc(format!("Probability density (10{} s⁻¹)", superscript(exponent)))
+            .y_desc(format!(
+                "Probability density (10{} s⁻¹)",
+                superscript(exponent)
+            ))
             .axis_desc_style(("sans-serif", AXIS_PX))
             .label_style(("sans-serif", LABEL_PX))
             .x_label_formatter(&|x| format!("{x:.0}"))
@@ -119,10 +155,15 @@ impl Figure for BlockIntervals {
             .draw()?;
         let fill = BLUE.mix(0.55).filled();
         chart
-            .draw_series(bars.iter().map(|&(l, r, d)| Rectangle::new([(l, 0.0), (r, d * scale)], fill)))?
+            .draw_series(
+                bars.iter()
+                    .map(|&(l, r, d)| Rectangle::new([(l, 0.0), (r, d * scale)], fill)),
+            )?
             .label(self.histogram_label())
             .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], fill));
-        let line = (0..=400).map(|i| f64::from(i) * x_max / 400.0).map(|x| (x, pdf(x) * scale));
+        let line = (0..=400)
+            .map(|i| f64::from(i) * x_max / 400.0)
+            .map(|x| (x, pdf(x) * scale));
         let stroke = VERMILLION.stroke_width(3);
         chart
             .draw_series(LineSeries::new(line, stroke))?
@@ -137,7 +178,10 @@ impl Figure for BlockIntervals {
             .margin(12)
             .draw()?;
         if self.intervals_s.is_empty() {
-            centred_note(&chart.plotting_area().strip_coord_spec(), "no main-chain block intervals recorded")?;
+            centred_note(
+                &chart.plotting_area().strip_coord_spec(),
+                "no main-chain block intervals recorded",
+            )?;
         }
         Ok(())
     }
@@ -154,7 +198,10 @@ mod tests {
         let Bars { x_max, bars } = figure.bars();
         assert_eq!(x_max, 3600.0);
         let area: f64 = bars.iter().map(|(l, r, d)| (r - l) * d).sum();
-        assert!((area - 1.0).abs() < 1e-12, "all three intervals are under 6θ: {area}");
+        assert!(
+            (area - 1.0).abs() < 1e-12,
+            "all three intervals are under 6θ: {area}"
+        );
     }
 
     #[test]

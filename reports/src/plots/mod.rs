@@ -42,19 +42,37 @@ pub(crate) const LABEL_PX: u32 = 20;
 
 /// A figure that can be drawn on any plotters backend.
 pub trait Figure {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>;
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>;
 }
 
 /// Draws every figure of `records` (replications pooled) into `dir`; returns the paths written.
 pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, ReportError> {
-    let mut written = write_figure(dir, "block_intervals", &BlockIntervals::from_records(records))?;
-    written.extend(write_figure(dir, "reorg_depths", &ReorgDepths::from_records(records))?);
+    let mut written = write_figure(
+        dir,
+        "block_intervals",
+        &BlockIntervals::from_records(records),
+    )?;
+    written.extend(write_figure(
+        dir,
+        "reorg_depths",
+        &ReorgDepths::from_records(records),
+    )?);
     Ok(written)
 }
 
 /// Writes `<stem>.svg` and `<stem>.png` in `dir`.
-pub fn write_figure(dir: &Path, stem: &str, figure: &impl Figure) -> Result<Vec<PathBuf>, ReportError> {
-    let (svg_path, png_path) = (dir.join(format!("{stem}.svg")), dir.join(format!("{stem}.png")));
+pub fn write_figure(
+    dir: &Path,
+    stem: &str,
+    figure: &impl Figure,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let (svg_path, png_path) = (
+        dir.join(format!("{stem}.svg")),
+        dir.join(format!("{stem}.png")),
+    );
     ensure_font(&svg_path)?;
     let mut svg = String::new();
     guarded(&svg_path, || {
@@ -76,31 +94,49 @@ pub fn write_figure(dir: &Path, stem: &str, figure: &impl Figure) -> Result<Vec<
 /// Registers the embedded font under plotters' `sans-serif` family, once per process.
 fn ensure_font(path: &Path) -> Result<(), ReportError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| register_font("sans-serif", FontStyle::Normal, DEJAVU_SANS).is_ok());
+    let ok = *REGISTERED
+        .get_or_init(|| register_font("sans-serif", FontStyle::Normal, DEJAVU_SANS).is_ok());
     if ok {
         return Ok(());
     }
     let message = "the embedded DejaVu Sans font could not be parsed".to_string();
-    Err(ReportError::Plot { path: path.to_path_buf(), message })
+    Err(ReportError::Plot {
+        path: path.to_path_buf(),
+        message,
+    })
 }
 
 /// Runs a drawing, turning its error, or a panic inside plotters (which has internal
 /// `unwrap`s), into a [`ReportError::Plot`] for `path`.
-fn guarded<E: std::fmt::Display>(path: &Path, draw: impl FnOnce() -> Result<(), E>) -> Result<(), ReportError> {
-    let plot_error = |message| ReportError::Plot { path: path.to_path_buf(), message };
+fn guarded<E: std::fmt::Display>(
+    path: &Path,
+    draw: impl FnOnce() -> Result<(), E>,
+) -> Result<(), ReportError> {
+    let plot_error = |message| ReportError::Plot {
+        path: path.to_path_buf(),
+        message,
+    };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(draw)) {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(plot_error(e.to_string())),
         Err(panic) => {
-            let what = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
-            Err(plot_error(format!("the plotting library panicked: {}", what.unwrap_or_default())))
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned());
+            Err(plot_error(format!(
+                "the plotting library panicked: {}",
+                what.unwrap_or_default()
+            )))
         }
     }
 }
 
 /// Title of a figure: what it shows, for which scenario, and how many runs are pooled.
 pub(crate) fn title(what: &str, records: &[RunRecord]) -> String {
-    let name = records.first().map_or("", |r| r.meta.scenario_name.as_str());
+    let name = records
+        .first()
+        .map_or("", |r| r.meta.scenario_name.as_str());
     match records {
         [one] => format!("{what} — {name}, seed {}", one.meta.seed),
         _ => format!("{what} — {name}, {} runs pooled", records.len()),
@@ -114,7 +150,10 @@ pub(crate) fn centred_note<DB: DrawingBackend>(
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let (w, h) = area.dim_in_pixel();
     let centre = Pos::new(HPos::Center, VPos::Center);
-    let style = ("sans-serif", AXIS_PX).into_font().color(&BLACK.mix(0.6)).pos(centre);
+    let style = ("sans-serif", AXIS_PX)
+        .into_font()
+        .color(&BLACK.mix(0.6))
+        .pos(centre);
     area.draw_text(note, &style, ((w / 2) as i32, (h / 2) as i32))
 }
 
@@ -134,7 +173,10 @@ mod tests {
         assert_eq!(written.len(), 4);
         assert!(is_png(&dir.join("block_intervals.png")) && is_png(&dir.join("reorg_depths.png")));
         let svg = std::fs::read_to_string(dir.join("block_intervals.svg")).expect("written");
-        assert!(svg.starts_with("<svg") && svg.contains("Exponential"), "{svg:.200}");
+        assert!(
+            svg.starts_with("<svg") && svg.contains("Exponential"),
+            "{svg:.200}"
+        );
     }
 
     #[test]

@@ -22,10 +22,18 @@ pub struct ReorgDepths {
 
 impl ReorgDepths {
     pub fn from_records(records: &[RunRecord]) -> Self {
-        let depths: Vec<u32> = records.iter().flat_map(|r| r.btc.reorgs.iter().map(|g| g.depth)).collect();
+        let depths: Vec<u32> = records
+            .iter()
+            .flat_map(|r| r.btc.reorgs.iter().map(|g| g.depth))
+            .collect();
         let deepest = depths.iter().copied().max().unwrap_or(0);
-        let counts = (1..=deepest).map(|d| (d, depths.iter().filter(|&&x| x == d).count() as u32)).collect();
-        Self { title: title("Reorg depths seen by the observer", records), counts }
+        let counts = (1..=deepest)
+            .map(|d| (d, depths.iter().filter(|&&x| x == d).count() as u32))
+            .collect();
+        Self {
+            title: title("Reorg depths seen by the observer", records),
+            counts,
+        }
     }
 
     fn total(&self) -> u32 {
@@ -34,7 +42,10 @@ impl ReorgDepths {
 }
 
 impl Figure for ReorgDepths {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         root.fill(&WHITE)?;
         // An empty chart keeps a readable axis: depths 1 to 3, counts 0 to 1.
         let deepest = self.counts.last().map_or(3, |c| c.0.max(3));
@@ -61,12 +72,25 @@ impl Figure for ReorgDepths {
         let total = self.total();
         let deepest_seen = self.counts.last().map_or(0, |c| c.0);
         chart
-            .draw_series(Histogram::vertical(&chart).style(fill).margin(16).data(self.counts.iter().copied()))?
-            .label(format!("Reorgs: n = {total}, deepest {deepest_seen}"))
+            .draw_series(
+                Histogram::vertical(&chart)
+                    .style(fill)
+                    .margin(16)
+                    .data(self.counts.iter().copied()),
+            )?
+            .label(match total {
+                0 => "Reorgs: none".to_string(),
+                _ => format!("Reorgs: n = {total}, deepest {deepest_seen}"),
+            })
             .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], fill));
-        let above = ("sans-serif", LABEL_PX).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Bottom));
+        let above = ("sans-serif", LABEL_PX)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Bottom));
         let labels = self.counts.iter().filter(|c| c.1 > 0);
-        chart.draw_series(labels.map(|&(d, c)| Text::new(c.to_string(), (SegmentValue::CenterOf(d), c), above.clone())))?;
+        chart.draw_series(labels.map(|&(d, c)| {
+            Text::new(c.to_string(), (SegmentValue::CenterOf(d), c), above.clone())
+        }))?;
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperRight)
@@ -76,7 +100,10 @@ impl Figure for ReorgDepths {
             .margin(12)
             .draw()?;
         if total == 0 {
-            centred_note(&chart.plotting_area().strip_coord_spec(), "no reorgs recorded")?;
+            centred_note(
+                &chart.plotting_area().strip_coord_spec(),
+                "no reorgs recorded",
+            )?;
         }
         Ok(())
     }

@@ -103,9 +103,9 @@ impl Recorder {
             .map(|(mut row, end)| {
                 let reversed = Txid::from_str(&row.conflict_txid).is_ok_and(|t| confirmed.contains(&t));
                 row.outcome = match (end, reversed) {
+                    (Some(TrialEnd::Aborted), _) | (None, false) => TrialOutcome::Unfinished,
                     (_, true) => TrialOutcome::Success,
                     (Some(_), false) => TrialOutcome::Failure,
-                    (None, false) => TrialOutcome::Unfinished,
                 };
                 row
             })
