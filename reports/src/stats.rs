@@ -32,15 +32,20 @@ pub fn proportion(successes: u64, trials: u64) -> Option<f64> {
 /// at 0 or n successes, which is common here (a 6-confirmation double spend rarely succeeds).
 /// `None` when there are no trials. `successes` above `trials` is clamped to `trials`.
 pub fn wilson_interval(successes: u64, trials: u64) -> Option<Interval> {
+    wilson_interval_at(successes, trials, Z_95)
+}
+
+/// Wilson score interval at the two-sided normal quantile `z` (e.g. 2.575829 for 99%).
+pub fn wilson_interval_at(successes: u64, trials: u64, z: f64) -> Option<Interval> {
     if trials == 0 {
         return None;
     }
     let n = trials as f64;
     let p = successes.min(trials) as f64 / n;
-    let z2 = Z_95 * Z_95;
+    let z2 = z * z;
     let denominator = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denominator;
-    let half = Z_95 / denominator * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    let half = z / denominator * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
     // At 0 or n successes the bound is exactly 0 or 1; rounding would give 1e-17 or 1 - 1e-16.
     let low = if successes == 0 {
         0.0

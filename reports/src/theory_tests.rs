@@ -341,3 +341,17 @@ fn superfinality_moments_match_numerical_integration() {
     ));
     assert_eq!(got.mean, 150.0 + 11.0 * 600.0);
 }
+
+#[test]
+fn stale_rate_for_shares_removes_the_finders_own_share() {
+    // One miner never forks itself.
+    assert_eq!(stale_rate_for_shares(30.0, 600.0, &[1.0]), 0.0);
+    // N equal miners: d (N-1)/N.
+    let sixteen = vec![1.0; 16];
+    assert!((stale_rate_for_shares(30.0, 600.0, &sixteen) - stale_rate(30.0 * 15.0 / 16.0, 600.0)).abs() < 1e-15);
+    // Many small miners tend to the plain form.
+    let many = vec![1.0; 100_000];
+    assert!((stale_rate_for_shares(30.0, 600.0, &many) - stale_rate(30.0, 600.0)).abs() < 1e-6);
+    // Unequal shares: 1 - (0.5^2 + 0.25^2 + 0.25^2) = 0.625 of the delay.
+    assert!((stale_rate_for_shares(60.0, 600.0, &[2.0, 1.0, 1.0]) - stale_rate(37.5, 600.0)).abs() < 1e-15);
+}

@@ -125,8 +125,11 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
             node
         })
         .collect();
-    // Let every node bind its endpoint before anyone sends; the world's clock starts after.
-    sleep(Duration::from_micros(1)).await;
+    // Every node binds its endpoint (madsim adds a few random microseconds) before anyone
+    // sends; the world's clock starts once all are bound.
+    while shared.endpoints.iter().any(|e| e.get().is_none()) {
+        sleep(Duration::from_micros(1)).await;
+    }
     let _ = shared.start.set(Instant::now());
     for (i, node) in nodes.iter().enumerate() {
         let shared = shared.clone();

@@ -1,0 +1,80 @@
+//! Helpers shared by the integration tests: running scenarios in-process or as the real binary.
+
+#![allow(dead_code)]
+
+use hemisim::harness::replicate::run_replications;
+use hemisim::harness::runner::{run_once, RunOptions, RunOutput};
+use hemisim::scenario::{Override, Scenario};
+use hemisim_reports::record::RunRecord;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn scenario_path(name: &str) -> PathBuf {
+    repo_root().join("scenarios").join(format!("{name}.toml"))
+}
+
+/// Loads `scenarios/<name>.toml` with `--set`-style overrides.
+pub fn scenario(name: &str, sets: &[&str]) -> Scenario {
+    let overrides: Vec<Override> = sets.iter().map(|s| Override::parse(s).expect("test override is valid")).collect();
+    Scenario::load(&scenario_path(name), &overrides).expect("test scenario is valid")
+}
+
+/// One run; fails the test on any invariant violation, printing the replay line.
+pub fn run(scenario: &Scenario, seed: u64) -> RunRecord {
+    let RunOutput { record, violations } = run_once(scenario, seed, RunOptions::default()).expect("run completes");
+    assert!(violations.is_empty(), "violations with seed {seed}: {violations:?}\n  replay: hemisim run scenarios/{}.toml --seed {seed}", scenario.name);
+    record
+}
+
+/// `runs` replications from `seed` (as `--runs`).
+pub fn replications(scenario: &Scenario, seed: u64, runs: u32) -> Vec<RunRecord> {
+    run_replications(scenario, seed, runs, 2, &RunOptions::default(), &[])
+        .into_iter()
+        .map(|r| {
+            let out = r.expect("run completes");
+            assert!(out.violations.is_empty(), "violations with seed {}: {:?}", out.record.meta.seed, out.violations);
+            out.record
+        })
+        .collect()
+}
+
+/// Runs the `hemisim` binary built for this test run.
+pub fn hemisim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hemisim")).args(args).current_dir(repo_root()).output().expect("the hemisim binary runs")
+}
+
+/// A fresh, empty directory under the system temp dir.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hemisim-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir is writable");
+    dir
+}
+
+/// Two-sided 99% quantiles: normal, and Student's t for small samples.
+pub const Z_99: f64 = 2.575829;
+
+pub fn t_99(df: usize) -> f64 {
+    const TABLE: [f64; 15] = [63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250, 3.169, 3.106, 3.055, 3.012, 2.977, 2.947];
+    TABLE.get(df.saturating_sub(1)).copied().unwrap_or(Z_99)
+}
+
+/// Mean and 99% t-interval of independent replications' values.
+pub fn mean_ci99(xs: &[f64]) -> (f64, f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
+    let half = t_99(xs.len() - 1) * (var / n).sqrt();
+    (mean, mean - half, mean + half)
+}
+
+/// Blocks not on the final main chain, and all blocks.
+pub fn stale_and_total(record: &RunRecord) -> (u64, u64) {
+    let total = record.btc.blocks.len() as u64;
+    let main = record.btc.blocks.iter().filter(|b| b.main_chain).count() as u64;
+    (total - main, total)
+}
