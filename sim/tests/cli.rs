@@ -1,0 +1,65 @@
+//! The command line as a user meets it: help that teaches, and bad input that gets one clear
+//! line and exit code 2 — never a panic or a backtrace.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+/// Runs `hemisim run <file> <extra>` and checks the bad-input contract; returns the message.
+fn bad_input(file: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["run", file.to_str().expect("utf-8 path")];
+    args.extend_from_slice(extra);
+    let out = hemisim(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "exit code for {args:?}; stderr: {stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line expected: {stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    stderr.trim_end().to_owned()
+}
+
+fn scenario_file(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("temp dir is writable");
+    path
+}
+
+#[test]
+fn bad_scenarios_and_overrides_get_one_line_and_exit_code_2() {
+    let dir = scratch_dir("bad-input");
+    let base = "name = \"t\"\nseed = 1\nduration_s = 3600\n[bitcoin]\n";
+    let unknown = scenario_file(&dir, "unknown.toml", &format!("{base}minerz = 3\n"));
+    assert!(bad_input(&unknown, &[]).contains("unknown.toml:5: bitcoin.minerz: unknown key"));
+    let wrong_type = scenario_file(&dir, "type.toml", &format!("{base}miners = \"eight\"\n"));
+    assert!(bad_input(&wrong_type, &[]).contains("type.toml:5: bitcoin.miners: expected an integer"));
+    let malformed = scenario_file(&dir, "malformed.toml", &format!("{base}miners = = 3\n"));
+    assert!(bad_input(&malformed, &[]).contains("malformed.toml:5"));
+    let good = scenario_file(&dir, "good.toml", base);
+    assert!(bad_input(&good, &["--set", "bitcoin.miners=0"]).contains("--set bitcoin.miners: expected an integer in 1..=1000, got 0"));
+    assert!(bad_input(&good, &["--set", "bitcoin.miners"]).contains("expected KEY=VALUE"));
+    assert!(bad_input(&good, &["--set", "bitcoin.nope=1"]).contains("unknown key"));
+    assert!(bad_input(&dir.join("missing.toml"), &[]).contains("cannot read the scenario file"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn help_teaches_the_commands_and_exit_codes() {
+    let top = String::from_utf8_lossy(&hemisim(&["--help"]).stdout).into_owned();
+    assert!(top.contains("run") && top.contains("Exit codes"), "{top}");
+    let run = String::from_utf8_lossy(&hemisim(&["run", "--help"]).stdout).into_owned();
+    for flag in ["--seed", "--set", "--runs", "--jobs", "--out", "--trace"] {
+        assert!(run.contains(flag), "run --help lacks {flag}: {run}");
+    }
+}
+
+#[test]
+fn a_run_prints_seed_hashes_and_a_replay_line() {
+    let dir = scratch_dir("replay-line");
+    let out = hemisim(&["run", "scenarios/quickstart.toml", "--seed", "3", "--set", "duration_s=7200", "--out", dir.to_str().expect("utf-8")]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("seed 3") && stdout.contains("scenario hash ") && stdout.contains("trace hash "), "{stdout}");
+    assert!(stdout.contains("replay: hemisim run scenarios/quickstart.toml --seed 3 --set duration_s=7200"), "{stdout}");
+    let _ = std::fs::remove_dir_all(dir);
+}
