@@ -7,5 +7,6 @@
 //! its scenario and seed.
 
 pub mod btc;
+pub mod hashing;
 pub mod rng;
 pub mod time;

@@ -182,7 +182,7 @@ pub fn stale_rate(delay_s: f64, interval_s: f64) -> f64 {
 /// 0.5 percentage points, which a long run resolves.
 pub fn stale_rate_for_shares(delay_s: f64, interval_s: f64, shares: &[f64]) -> f64 {
     let total: f64 = shares.iter().sum();
-    if shares.is_empty() || !(total > 0.0) {
+    if shares.is_empty() || total.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
         return f64::NAN;
     }
     let concentration: f64 = shares.iter().map(|s| (s / total) * (s / total)).sum();

@@ -13,7 +13,8 @@ use super::utxo::{SpendError, UtxoSet};
 use super::sealed::{SealedBlock, SealedTx};
 use bitcoin::{Amount, OutPoint, Txid};
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use crate::hashing::{IdMap, IdSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -58,9 +59,9 @@ pub struct Entry {
 /// Unconfirmed transactions of one node.
 #[derive(Debug, Default)]
 pub struct Mempool {
-    entries: HashMap<Txid, Entry>,
+    entries: IdMap<Txid, Entry>,
     by_fee_rate: BTreeSet<(Reverse<FeeRateKey>, u64, Txid)>,
-    spent_by: HashMap<OutPoint, Txid>,
+    spent_by: IdMap<OutPoint, Txid>,
     total_weight: u64,
     next_seq: u64,
 }
@@ -179,7 +180,7 @@ impl Mempool {
     /// of their fees. A transaction whose mempool parent is not already in the template is skipped.
     pub fn select(&self, max_weight: u64) -> (Vec<Arc<SealedTx>>, Amount) {
         let mut chosen = Vec::new();
-        let mut chosen_ids = HashSet::new();
+        let mut chosen_ids = IdSet::default();
         let (mut weight, mut fees) = (0u64, Amount::ZERO);
         for (_, _, txid) in &self.by_fee_rate {
             if max_weight - weight < MIN_TX_WEIGHT {

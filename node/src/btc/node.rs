@@ -16,7 +16,8 @@ const MAX_ORPHAN_TXS: usize = 100;
 use crate::rng::Stream;
 use super::sealed::{SealedBlock, SealedTx};
 use bitcoin::{BlockHash, Txid, Work};
-use std::collections::{HashMap, VecDeque};
+use crate::hashing::IdMap;
+use std::collections::VecDeque;
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -80,14 +81,14 @@ pub struct BlockReport {
 #[derive(Debug)]
 pub struct BitcoinNode {
     params: ChainParams,
-    tree: HashMap<BlockHash, Entry>,
+    tree: IdMap<BlockHash, Entry>,
     /// Active chain, indexed by height.
     active: Vec<BlockHash>,
-    undo: HashMap<BlockHash, BlockUndo>,
+    undo: IdMap<BlockHash, BlockUndo>,
     utxo: UtxoSet,
     mempool: Mempool,
     /// Blocks waiting for their parent, keyed by the parent's hash, in arrival order.
-    orphans: HashMap<BlockHash, Vec<Arc<SealedBlock>>>,
+    orphans: IdMap<BlockHash, Vec<Arc<SealedBlock>>>,
     /// Transactions whose inputs were unknown when they arrived (their parent block or
     /// transaction may still be on its way), oldest first; retried whenever the tip moves.
     orphan_txs: VecDeque<Arc<SealedTx>>,
@@ -109,12 +110,12 @@ impl BitcoinNode {
         let entry = Entry { chain_work: genesis.header.work(), block: genesis, height: 0, invalid: false };
         BitcoinNode {
             params,
-            tree: HashMap::from([(hash, entry)]),
+            tree: IdMap::from_iter([(hash, entry)]),
             active: vec![hash],
-            undo: HashMap::from([(hash, undo)]),
+            undo: IdMap::from_iter([(hash, undo)]),
             utxo,
             mempool: Mempool::default(),
-            orphans: HashMap::new(),
+            orphans: IdMap::default(),
             orphan_txs: VecDeque::new(),
             tie_switch_probability,
             tie_rng,
@@ -198,9 +199,8 @@ impl BitcoinNode {
     /// Retries the orphan transactions; those still missing an input stay.
     fn retry_orphan_txs(&mut self) {
         for tx in std::mem::take(&mut self.orphan_txs) {
-            match self.mempool.accept(tx.clone(), &self.utxo) {
-                Err(RejectReason::Invalid(SpendError::MissingInput { .. })) => self.orphan_txs.push_back(tx),
-                _ => {}
+            if let Err(RejectReason::Invalid(SpendError::MissingInput { .. })) = self.mempool.accept(tx.clone(), &self.utxo) {
+                self.orphan_txs.push_back(tx);
             }
         }
     }
@@ -272,11 +272,9 @@ impl BitcoinNode {
             || (entry.chain_work == tip_work && self.tie_switch_probability > 0.0 && self.tie_rng.bernoulli(self.tie_switch_probability));
         self.tree.insert(hash, entry);
         report.accepted.push(hash);
-        if better {
-            if let Err(e) = self.reorg_to(hash) {
-                report.accepted.retain(|h| *h != hash);
-                report.rejected.push((hash, e));
-            }
+        if better && let Err(e) = self.reorg_to(hash) {
+            report.accepted.retain(|h| *h != hash);
+            report.rejected.push((hash, e));
         }
     }
 

@@ -16,8 +16,10 @@ use super::sealed::SealedBlock;
 use bitcoin::Amount;
 use std::sync::Arc;
 
-/// What a peer does besides validating and relaying.
+/// What a peer does besides validating and relaying. (Variants differ in size; there are a
+/// handful of peers per run, so boxing would buy nothing.)
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Role {
     /// Mines on its best tip and publishes at once.
     Honest(Miner),

@@ -87,7 +87,7 @@ impl SelfishMiner {
     /// Reveals the unrevealed private blocks at heights up to `max_height`.
     fn publish_up_to(&mut self, max_height: u32, node: &mut BitcoinNode, out: &mut Vec<Action>) {
         let first = self.published;
-        while self.published < self.private.len() && self.fork_height + self.published as u32 + 1 <= max_height {
+        while self.published < self.private.len() && self.fork_height + (self.published as u32) < max_height {
             let block = self.private[self.published].clone();
             super::peer::relay_own(node, block, out);
             self.published += 1;

@@ -10,7 +10,8 @@
 use super::params::SUBSIDY;
 use super::sealed::{SealedBlock, SealedTx};
 use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, TxOut, Txid};
-use std::collections::{BTreeSet, HashMap};
+use crate::hashing::IdMap;
+use std::collections::BTreeSet;
 use thiserror::Error;
 
 /// An unspent output and where it was created.
@@ -52,7 +53,7 @@ pub enum CoinDelta {
 /// matters.
 #[derive(Debug, Default)]
 pub struct UtxoSet {
-    coins: HashMap<OutPoint, Coin>,
+    coins: IdMap<OutPoint, Coin>,
     watched: BTreeSet<ScriptBuf>,
     deltas: Vec<CoinDelta>,
 }

@@ -55,10 +55,8 @@ impl Wallet {
     pub fn apply(&mut self, deltas: &[CoinDelta]) {
         for delta in deltas {
             match delta {
-                CoinDelta::Added { outpoint, output } if output.script_pubkey == self.script => {
-                    if !self.pending.contains(outpoint) {
-                        self.available.insert(*outpoint, output.value);
-                    }
+                CoinDelta::Added { outpoint, output } if output.script_pubkey == self.script && !self.pending.contains(outpoint) => {
+                    self.available.insert(*outpoint, output.value);
                 }
                 CoinDelta::Removed { outpoint, output } if output.script_pubkey == self.script => {
                     self.available.remove(outpoint);

@@ -59,8 +59,12 @@ pub fn run(args: RunArgs) -> Exit {
 
 fn load(args: &RunArgs) -> Result<(Scenario, u64), ScenarioError> {
     let overrides = args.set.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>()?;
-    let scenario = Scenario::load(&args.scenario, &overrides)?;
-    let seed = args.seed.unwrap_or(scenario.seed);
+    let mut scenario = Scenario::load(&args.scenario, &overrides)?;
+    // The resolved scenario carries the seed actually used, so its hash names this run's setup.
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    let seed = scenario.seed;
     Ok((scenario, seed))
 }
 

@@ -62,11 +62,10 @@ impl Trace {
         self.line.push(b'\n');
         self.engine.input(&self.line);
         self.lines += 1;
-        if let Some(file) = self.file.as_mut().filter(|f| f.error.is_none()) {
-            if let Err(e) = file.writer.write_all(&self.line) {
+        if let Some(file) = self.file.as_mut().filter(|f| f.error.is_none())
+            && let Err(e) = file.writer.write_all(&self.line) {
                 file.error = Some(e);
             }
-        }
     }
 
     pub fn lines(&self) -> u64 {

@@ -94,11 +94,10 @@ impl Locator<'_> {
             return ScenarioError::set(set.key(), invalid);
         }
         let line = self.file.line_of(at);
-        if line.is_none() {
-            if let Some(set) = self.overrides.iter().rev().find(|o| within(o.key(), at)) {
+        if line.is_none()
+            && let Some(set) = self.overrides.iter().rev().find(|o| within(o.key(), at)) {
                 return ScenarioError::set(set.key(), invalid);
             }
-        }
         let line = line.or_else(|| ancestors(at).find_map(|table| self.file.line_of(table)));
         let mut error = ScenarioError::file(self.file.name, line, None, invalid.problem);
         error.key = invalid.key;

@@ -176,7 +176,7 @@ fn malformed_toml_names_line_and_column() {
 
 #[test]
 fn bad_set_syntax_is_an_error() {
-    let message = |arg: &str| Override::parse(arg).map(|_| ()).unwrap_err().to_string();
+    let message = |arg: &str| Override::parse(arg).map(|_| ()).expect_err("the override is invalid").to_string();
     assert_eq!(
         message("bitcoin.miners"),
         "--set bitcoin.miners: expected KEY=VALUE (e.g. --set bitcoin.miners=16), got \"bitcoin.miners\""
