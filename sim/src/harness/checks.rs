@@ -1,7 +1,8 @@
 //! Invariants watched from outside the peers, checked when a run ends.
 //!
 //! The run ends with a quiet phase: mining and load stop, and every message still in flight is
-//! delivered (the longest link delay, plus a margin). Then:
+//! delivered, including an attacker's reaction to a late block (two of the longest link delays,
+//! plus a margin). Then:
 //! - **safety**: no peer refused a block (every miner here builds valid blocks, so a refusal is a
 //!   consensus bug); every honest node's chain is valid by construction of the node.
 //! - **liveness**: the chain grew, when the run was long enough for that to be all but certain
@@ -43,4 +44,58 @@ pub fn check(peers: &[&Peer], rejections: &[Rejection], duration_s: u64, block_i
         violations.push(Violation { kind: ViolationKind::Liveness, message: format!("no block joined the chain in {duration_s} s (30 mean intervals or more)") });
     }
     violations
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harness::recorder::Rejection;
+    use bitcoin::Amount;
+    use hemisim_node::btc::build::{mine_block, simple_coinbase, CoinbaseTag};
+    use hemisim_node::btc::genesis::genesis_block;
+    use hemisim_node::btc::node::BitcoinNode;
+    use hemisim_node::btc::params::{ChainParams, SUBSIDY};
+    use hemisim_node::btc::peer::Role;
+    use hemisim_node::btc::script::p2pkh_for;
+    use hemisim_node::btc::sealed::SealedBlock;
+    use hemisim_node::rng::Stream;
+    use hemisim_node::time::SimTime;
+
+    fn observer_at_height(name: &str, height: u32) -> Peer {
+        let genesis = SealedBlock::seal(genesis_block(&[]));
+        let mut node = BitcoinNode::new(ChainParams { max_block_weight: 4_000_000 }, genesis, &[], 0.0, Stream::derive(0, name));
+        for h in 1..=height {
+            let tag = CoinbaseTag { height: h, miner: "m", extra_nonce: 0 };
+            let block = mine_block(node.tip(), SimTime(h as u64), vec![simple_coinbase(tag, p2pkh_for("m"), SUBSIDY + Amount::ZERO)]);
+            node.receive_block(SealedBlock::seal(block));
+        }
+        Peer::new(name, node, Role::Observer(None))
+    }
+
+    #[test]
+    fn converged_nodes_and_no_refusal_pass() {
+        let (a, b) = (observer_at_height("miner-0", 3), observer_at_height("observer", 3));
+        assert!(check(&[&a, &b], &[], 86_400, 600.0).is_empty());
+    }
+
+    #[test]
+    fn diverging_heights_fail_liveness_but_a_lagging_attacker_does_not() {
+        let (a, b) = (observer_at_height("miner-0", 3), observer_at_height("observer", 2));
+        let violations = check(&[&a, &b], &[], 86_400, 600.0);
+        assert_eq!(violations.len(), 1);
+        assert_eq!(violations[0].kind, ViolationKind::Liveness);
+        assert!(violations[0].message.contains("miner-0=3, observer=2"), "{}", violations[0].message);
+        let attacker = observer_at_height(ATTACKER, 0);
+        assert!(check(&[&a, &attacker], &[], 86_400, 600.0).is_empty());
+    }
+
+    #[test]
+    fn a_refused_block_is_a_safety_violation_and_no_growth_a_liveness_one() {
+        let a = observer_at_height("miner-0", 0);
+        let refused = Rejection { at: SimTime(5), peer: "miner-1".into(), hash: "ab".into(), reason: "bad".into() };
+        let violations = check(&[&a], &[refused], 30 * 600, 600.0);
+        let kinds: Vec<ViolationKind> = violations.iter().map(|v| v.kind).collect();
+        assert_eq!(kinds, [ViolationKind::Safety, ViolationKind::Liveness]);
+        assert!(check(&[&a], &[], 29 * 600, 600.0).is_empty(), "too short to expect a block");
+    }
 }

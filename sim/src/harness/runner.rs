@@ -104,7 +104,9 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
     let addrs: Vec<SocketAddr> = (0..names.len()).map(peer_addr).collect();
     let btc = &scenario.bitcoin;
     let links = Links::new(seed, &names, btc.propagation_delay_ms, btc.propagation_jitter_ms);
-    let settle = links.max_delay() + SimDuration::from_secs(1);
+    // Quiet phase: a block still in flight (one hop) can make an attacker publish (a second
+    // hop); honest nodes never relay further, so two of the longest hops plus a margin suffice.
+    let settle = links.max_delay() + links.max_delay() + SimDuration::from_secs(1);
     let recorder = Recorder::new(Trace::new(options.trace_file.as_deref())?, options.progress_us);
     let shared = Arc::new(Shared {
         endpoints: names.iter().map(|_| OnceLock::new()).collect(),
@@ -254,19 +256,3 @@ fn finish(shared: &Shared, scenario: &Scenario, seed: u64) -> Result<RunOutput, 
     Ok(RunOutput { record, violations })
 }
 
-#[cfg(test)]
-mod smoke {
-    use super::*;
-
-    #[test]
-    fn scratch_run() {
-        let text = "name='t'\nseed=1\nduration_s=86400\n[bitcoin]\nbackground_tx_rate_per_s=0.5\n";
-        let s = Scenario::from_toml_str(text, "t", &[]).expect("valid");
-        let out = run_once(&s, 1, RunOptions::default()).expect("runs");
-        let r = &out.record;
-        let main = r.btc.blocks.iter().filter(|b| b.main_chain).count();
-        eprintln!("blocks {} main {} reorgs {} events {} wall {:.3} trace {} viol {:?}", r.btc.blocks.len(), main, r.btc.reorgs.len(), r.perf.events, r.perf.wall_time_s, r.meta.trace_hash, out.violations);
-        let txs: u32 = r.btc.blocks.iter().map(|b| b.tx_count).sum();
-        eprintln!("txs {txs}");
-    }
-}
