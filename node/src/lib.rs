@@ -7,6 +7,9 @@
 //! its scenario and seed.
 
 pub mod btc;
+pub mod events;
 pub mod hashing;
+pub mod l2;
+pub mod peer;
 pub mod rng;
 pub mod time;

@@ -81,6 +81,7 @@ pub fn sample_record(seed: u64) -> RunRecord {
                 trial(3100, None, TrialOutcome::Unfinished),
             ],
         }),
+        l2: None,
         perf: PerfRecord {
             wall_time_s: 0.5,
             events: 1000,

@@ -5,7 +5,7 @@
 //! coins by splitting them into outputs of its own, so the load runs for as long as the run does,
 //! provided blocks confirm the splits (a wallet with no confirmed coin left waits and says so).
 
-use super::events::{Action, Message, Observation, Timer};
+use crate::events::{Action, Message, Observation, Timer};
 use super::node::BitcoinNode;
 use super::wallet::Wallet;
 use crate::rng::Stream;

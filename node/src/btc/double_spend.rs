@@ -11,7 +11,7 @@
 //! Whether a race succeeded is not decided here: the harness checks at the end of the run whether
 //! the conflicting spend is on the final main chain (the payment was reversed).
 
-use super::events::{Action, Message, Observation, TrialEnd};
+use crate::events::{Action, Message, Observation, TrialEnd};
 use super::miner::Miner;
 use super::node::BitcoinNode;
 use super::params::SUBSIDY;
@@ -98,7 +98,7 @@ impl DoubleSpender {
     pub fn on_mine(&mut self, node: &mut BitcoinNode, now: SimTime, out: &mut Vec<Action>) {
         let Some(race) = self.race.as_mut() else {
             let (block, fees) = self.miner.mine_on_tip(node, now);
-            super::peer::publish_own(node, block, fees, out);
+            crate::peer::publish_own(node, block, fees, out);
             return;
         };
         let (parent, txs, reward) = match race.private.last() {
@@ -108,7 +108,7 @@ impl DoubleSpender {
         let height = race.fork_height + race.private.len() as u32 + 1;
         let block = self.miner.mine_on(parent, height, now, reward, txs);
         let fees = reward - SUBSIDY;
-        out.push(Action::Observe(super::peer::found(&block, height, fees, true)));
+        out.push(Action::Observe(crate::peer::found(&block, height, fees, true)));
         race.private.push(block);
         self.advance(node, out);
     }
@@ -154,7 +154,7 @@ impl DoubleSpender {
         if end == TrialEnd::Published {
             out.push(Action::Observe(Observation::Published { blocks: private, lead: private as i64 - honest as i64 }));
             for block in race.private {
-                super::peer::relay_own(node, block, out);
+                crate::peer::relay_own(node, block, out);
             }
         }
         out.push(Action::Observe(Observation::TrialEnded { how: end, private_blocks: private, honest_blocks: honest }));

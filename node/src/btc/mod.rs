@@ -3,18 +3,17 @@
 //! Code map: [`params`] (rules and constants), [`build`] and [`genesis`] (blocks),
 //! [`utxo`], [`mempool`] and [`node`] (a full node's state), [`wallet`] and [`script`]
 //! (spends), [`miner`] and [`background`] (who produces blocks and load), [`double_spend`] and
-//! [`selfish`] (attackers), [`events`] and [`peer`] (the interface the harness drives).
+//! [`selfish`] (attackers). The peers that host these, and the events they exchange with the
+//! harness, are [`crate::peer`] and [`crate::events`].
 
 pub mod background;
 pub mod build;
 pub mod double_spend;
-pub mod events;
 pub mod genesis;
 pub mod mempool;
 pub mod miner;
 pub mod node;
 pub mod params;
-pub mod peer;
 pub mod script;
 pub mod sealed;
 pub mod selfish;

@@ -10,7 +10,7 @@
 //! Its own node stands for the public chain: it receives honest blocks and the pool's blocks
 //! once revealed, and never the private ones.
 
-use super::events::{Action, Observation};
+use crate::events::{Action, Observation};
 use super::miner::Miner;
 use super::node::BitcoinNode;
 use super::params::SUBSIDY;
@@ -44,7 +44,7 @@ impl SelfishMiner {
         let parent = self.private.last().map_or(self.fork, |b| b.block_hash());
         let height = self.private_tip_height() + 1;
         let block = self.miner.mine_on(parent, height, now, SUBSIDY, vec![]);
-        out.push(Action::Observe(super::peer::found(&block, height, Amount::ZERO, true)));
+        out.push(Action::Observe(crate::peer::found(&block, height, Amount::ZERO, true)));
         self.private.push(block);
         // In a 1-vs-1 race (lead 0 with our block revealed): reveal the new block and win.
         if previous_lead == 0 && self.published > 0 {
@@ -89,7 +89,7 @@ impl SelfishMiner {
         let first = self.published;
         while self.published < self.private.len() && self.fork_height + (self.published as u32) < max_height {
             let block = self.private[self.published].clone();
-            super::peer::relay_own(node, block, out);
+            crate::peer::relay_own(node, block, out);
             self.published += 1;
         }
         if self.published > first {

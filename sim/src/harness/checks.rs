@@ -12,7 +12,7 @@
 
 use super::recorder::Rejection;
 use super::world::ATTACKER;
-use hemisim_node::btc::peer::Peer;
+use hemisim_node::peer::Peer;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -55,7 +55,7 @@ mod tests {
     use hemisim_node::btc::genesis::genesis_block;
     use hemisim_node::btc::node::BitcoinNode;
     use hemisim_node::btc::params::{ChainParams, SUBSIDY};
-    use hemisim_node::btc::peer::Role;
+    use hemisim_node::peer::Role;
     use hemisim_node::btc::script::p2pkh_for;
     use hemisim_node::btc::sealed::SealedBlock;
     use hemisim_node::rng::Stream;

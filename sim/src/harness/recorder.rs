@@ -3,7 +3,7 @@
 use super::trace::Trace;
 use super::world::{ATTACKER, OBSERVER};
 use bitcoin::{BlockHash, Txid};
-use hemisim_node::btc::events::{Observation, TrialEnd};
+use hemisim_node::events::{Observation, TrialEnd};
 use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::time::SimTime;
 use hemisim_reports::record::{BlockRow, ReorgRow, TrialOutcome, TrialRow};

@@ -14,8 +14,8 @@ use super::recorder::Recorder;
 use super::trace::Trace;
 use super::world::{World, OBSERVER};
 use crate::scenario::{AttackKind, Scenario};
-use hemisim_node::btc::events::{Action, Input, Message, Timer};
-use hemisim_node::btc::peer::Peer;
+use hemisim_node::events::{Action, Input, Message, Timer};
+use hemisim_node::peer::Peer;
 use hemisim_node::time::{SimDuration, SimTime};
 use hemisim_reports::record::{AttackKind as RecordAttackKind, AttackRecord, BtcRecord, PerfRecord, RunMeta, RunRecord};
 use madsim::net::Endpoint;
@@ -252,7 +252,7 @@ fn finish(shared: &Shared, scenario: &Scenario, seed: u64) -> Result<RunOutput, 
         sim_time_us: scenario.duration_s * 1_000_000,
     };
     let btc = BtcRecord { block_interval_target_s: scenario.bitcoin.block_interval_s, blocks: recorded.blocks, reorgs: recorded.reorgs };
-    let record = RunRecord { meta, btc, attack, perf: PerfRecord { wall_time_s: 0.0, events: recorded.events } };
+    let record = RunRecord { meta, btc, attack, l2: None, perf: PerfRecord { wall_time_s: 0.0, events: recorded.events } };
     Ok(RunOutput { record, violations })
 }
 

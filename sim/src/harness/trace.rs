@@ -5,7 +5,7 @@
 //! time as exact decimal seconds, so equal runs give equal bytes.
 
 use bitcoin::hashes::{sha256, Hash, HashEngine};
-use hemisim_node::btc::events::Observation;
+use hemisim_node::events::Observation;
 use hemisim_node::time::SimTime;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

@@ -11,7 +11,7 @@ use hemisim_node::btc::genesis::{genesis_block, Allocation};
 use hemisim_node::btc::miner::Miner;
 use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::btc::params::ChainParams;
-use hemisim_node::btc::peer::{Peer, Role};
+use hemisim_node::peer::{Peer, Role};
 use hemisim_node::btc::sealed::SealedBlock;
 use hemisim_node::btc::selfish::SelfishMiner;
 use hemisim_node::btc::wallet::Wallet;

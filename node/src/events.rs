@@ -6,7 +6,7 @@
 //! recording observations into the trace).
 
 use crate::time::SimDuration;
-use super::sealed::{SealedBlock, SealedTx};
+use crate::btc::sealed::{SealedBlock, SealedTx};
 use serde::Serialize;
 use std::sync::Arc;
 

@@ -4,15 +4,15 @@
 //! transactions and timer firings; the peer updates its node, lets its role react, and returns
 //! what to broadcast, which timers to arm and what to record. No I/O, no clock, no madsim.
 
-use super::background::BackgroundLoad;
-use super::double_spend::DoubleSpender;
-use super::events::{Action, Input, Message, Observation, Timer};
-use super::miner::Miner;
-use super::node::BitcoinNode;
-use super::selfish::SelfishMiner;
-use super::wallet::Wallet;
+use crate::btc::background::BackgroundLoad;
+use crate::btc::double_spend::DoubleSpender;
+use crate::events::{Action, Input, Message, Observation, Timer};
+use crate::btc::miner::Miner;
+use crate::btc::node::BitcoinNode;
+use crate::btc::selfish::SelfishMiner;
+use crate::btc::wallet::Wallet;
 use crate::time::SimTime;
-use super::sealed::SealedBlock;
+use crate::btc::sealed::SealedBlock;
 use bitcoin::Amount;
 use std::sync::Arc;
 

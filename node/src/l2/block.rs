@@ -1,0 +1,111 @@
+//! L2 blocks and the Bitcoin attributes they carry.
+//!
+//! Every L2 block starts with the Bitcoin-attributes system transaction (Hemi's type 0x7C
+//! "Bitcoin Attributes Deposited"): the Bitcoin headers the L2 chain ingests with this block,
+//! oldest first, attached to its canonical Bitcoin chain at `fork_height`. Headers above the fork
+//! that the chain carried before are replaced: that is how a Bitcoin reorg reaches the L2. The
+//! last ingested header is the block's canonical Bitcoin tip, which the hVM reads.
+//!
+//! Hashes are keccak-256 of canonical encodings (fixed-width big-endian fields). The transactions
+//! root is a hash chain over the attributes and the transaction hashes, not a Patricia trie:
+//! it commits to the same content in the same order, without per-transaction proofs.
+
+use super::tx::L2Tx;
+use bitcoin::block::Header;
+use bitcoin::consensus::encode::serialize;
+use bitcoin::BlockHash;
+use revm::primitives::{keccak256, B256};
+use std::sync::Arc;
+
+/// The Bitcoin-attributes system transaction of one L2 block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BtcAttributes {
+    /// Height of the carried canonical block the new headers build on.
+    pub fork_height: u32,
+    /// New headers, oldest first; the first one's parent is the carried header at `fork_height`.
+    pub headers: Vec<Header>,
+}
+
+impl BtcAttributes {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1 + 4 + 1 + 80 * self.headers.len());
+        out.push(0x7c);
+        out.extend_from_slice(&self.fork_height.to_be_bytes());
+        out.push(self.headers.len() as u8);
+        for header in &self.headers {
+            out.extend_from_slice(&serialize(header));
+        }
+        out
+    }
+
+    /// Height of the last header this carries, or `fork_height` when it carries none.
+    pub fn tip_height(&self) -> u32 {
+        self.fork_height + self.headers.len() as u32
+    }
+}
+
+/// An L2 block header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct L2Header {
+    pub number: u64,
+    pub parent_hash: B256,
+    pub timestamp_s: u64,
+    pub gas_limit: u64,
+    pub gas_used: u64,
+    pub state_root: B256,
+    pub transactions_root: B256,
+    /// The canonical Bitcoin tip after this block's attributes: the hVM's view.
+    pub btc_tip_height: u32,
+    pub btc_tip_hash: BlockHash,
+}
+
+impl L2Header {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(8 + 32 + 8 + 8 + 8 + 32 + 32 + 4 + 32);
+        out.extend_from_slice(&self.number.to_be_bytes());
+        out.extend_from_slice(self.parent_hash.as_slice());
+        out.extend_from_slice(&self.timestamp_s.to_be_bytes());
+        out.extend_from_slice(&self.gas_limit.to_be_bytes());
+        out.extend_from_slice(&self.gas_used.to_be_bytes());
+        out.extend_from_slice(self.state_root.as_slice());
+        out.extend_from_slice(self.transactions_root.as_slice());
+        out.extend_from_slice(&self.btc_tip_height.to_be_bytes());
+        out.extend_from_slice(&serialize(&self.btc_tip_hash));
+        out
+    }
+
+    pub fn hash(&self) -> B256 {
+        keccak256(self.encode())
+    }
+}
+
+/// A sealed L2 block: header, attributes, transactions, and the header's hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct L2Block {
+    pub header: L2Header,
+    pub attributes: BtcAttributes,
+    pub txs: Vec<Arc<L2Tx>>,
+    hash: B256,
+}
+
+impl L2Block {
+    pub fn seal(header: L2Header, attributes: BtcAttributes, txs: Vec<Arc<L2Tx>>) -> L2Block {
+        L2Block { hash: header.hash(), header, attributes, txs }
+    }
+
+    pub fn hash(&self) -> B256 {
+        self.hash
+    }
+}
+
+/// keccak-256 hash chain over the attributes and the transactions, in order.
+pub fn transactions_root(attributes: &BtcAttributes, txs: &[Arc<L2Tx>]) -> B256 {
+    let mut acc = keccak256(attributes.encode());
+    for tx in txs {
+        let mut pair = [0u8; 64];
+        pair[..32].copy_from_slice(acc.as_slice());
+        pair[32..].copy_from_slice(tx.hash().as_slice());
+        acc = keccak256(pair);
+    }
+    acc
+}

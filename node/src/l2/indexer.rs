@@ -1,0 +1,219 @@
+//! The Bitcoin view an L2 node builds from the attributes its L2 chain carries ([`BtcView`]).
+//!
+//! It keeps the carried canonical headers and, [`INDEXER_TIP_LAG`] blocks behind their tip, an
+//! index of the full blocks: transactions by txid and unspent outputs by script, with undo data
+//! so that a Bitcoin reorg carried by an L2 block unwinds it. Full blocks come from the node's
+//! own Bitcoin node; a block it does not have yet makes [`BtcIndexer::apply`] refuse *before*
+//! changing anything, so the caller can wait for it.
+
+use super::block::BtcAttributes;
+use super::btc_view::{BtcView, IndexedTx, IndexedUtxo, INDEXER_TIP_LAG};
+use crate::btc::sealed::SealedBlock;
+use crate::hashing::IdMap;
+use bitcoin::block::Header;
+use bitcoin::{BlockHash, OutPoint, ScriptBuf, Txid};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AttributesError {
+    #[error("fork height {fork_height} is above the carried tip {tip}")]
+    ForkAboveTip { fork_height: u32, tip: u32 },
+    #[error("header {index} does not build on the carried chain")]
+    Disconnected { index: usize },
+    #[error("block {0} is not available yet")]
+    MissingBlock(BlockHash),
+    #[error("the attributes carry {got} headers, more than the {max} allowed")]
+    TooManyHeaders { got: usize, max: usize },
+}
+
+/// One indexed block and what it spent (for undo).
+#[derive(Debug, Clone)]
+struct IndexedBlock {
+    block: Arc<SealedBlock>,
+    spent: Vec<(OutPoint, ScriptBuf, u64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BtcIndexer {
+    /// Carried canonical headers by height, from the Bitcoin genesis.
+    headers: Vec<(BlockHash, Header)>,
+    /// Indexed blocks by height, from the genesis, at most header tip − lag.
+    indexed: Vec<IndexedBlock>,
+    by_script: BTreeMap<ScriptBuf, BTreeMap<(Txid, u32), u64>>,
+    outputs: IdMap<OutPoint, (ScriptBuf, u64)>,
+    txs: IdMap<Txid, (u32, u32)>,
+}
+
+impl BtcIndexer {
+    /// A view carrying only the Bitcoin genesis block.
+    pub fn new(genesis: &SealedBlock) -> Self {
+        BtcIndexer {
+            headers: vec![(genesis.block_hash(), genesis.header)],
+            indexed: Vec::new(),
+            by_script: BTreeMap::new(),
+            outputs: IdMap::default(),
+            txs: IdMap::default(),
+        }
+    }
+
+    pub fn tip(&self) -> (u32, BlockHash) {
+        let height = self.headers.len() as u32 - 1;
+        (height, self.headers[height as usize].0)
+    }
+
+    pub fn hash_at(&self, height: u32) -> Option<BlockHash> {
+        self.headers.get(height as usize).map(|h| h.0)
+    }
+
+    /// Checks `attributes` against the carried chain and that every block the index will need
+    /// is available, without changing anything.
+    pub fn check(&self, attributes: &BtcAttributes, max_headers: usize, block: &dyn Fn(&BlockHash) -> Option<Arc<SealedBlock>>) -> Result<(), AttributesError> {
+        if attributes.headers.len() > max_headers {
+            return Err(AttributesError::TooManyHeaders { got: attributes.headers.len(), max: max_headers });
+        }
+        let (tip, _) = self.tip();
+        if attributes.fork_height > tip {
+            return Err(AttributesError::ForkAboveTip { fork_height: attributes.fork_height, tip });
+        }
+        let mut parent = self.headers[attributes.fork_height as usize].0;
+        for (index, header) in attributes.headers.iter().enumerate() {
+            if header.prev_blockhash != parent {
+                return Err(AttributesError::Disconnected { index });
+            }
+            parent = header.block_hash();
+        }
+        for hash in self.blocks_to_index(attributes) {
+            if block(&hash).is_none() {
+                return Err(AttributesError::MissingBlock(hash));
+            }
+        }
+        Ok(())
+    }
+
+    /// How many indexed blocks (from the genesis) stay indexed under `attributes`: none above the
+    /// fork, and none above the new tip − lag (the new tip can be lower than the old one while a
+    /// reorg's headers arrive a few per block).
+    fn kept_len(&self, attributes: &BtcAttributes) -> usize {
+        let target_len = (attributes.tip_height() + 1).saturating_sub(INDEXER_TIP_LAG) as usize;
+        (attributes.fork_height as usize + 1).min(self.indexed.len()).min(target_len)
+    }
+
+    /// Hashes of the blocks the index must connect after applying `attributes`.
+    fn blocks_to_index(&self, attributes: &BtcAttributes) -> Vec<BlockHash> {
+        let Some(target) = attributes.tip_height().checked_sub(INDEXER_TIP_LAG) else { return Vec::new() };
+        (self.kept_len(attributes) as u32..=target)
+            .map(|h| {
+                if h <= attributes.fork_height {
+                    self.headers[h as usize].0
+                } else {
+                    attributes.headers[(h - attributes.fork_height - 1) as usize].block_hash()
+                }
+            })
+            .collect()
+    }
+
+    /// Applies checked attributes: replaces the headers above the fork, then moves the index to
+    /// the new tip − lag.
+    pub fn apply(&mut self, attributes: &BtcAttributes, max_headers: usize, block: &dyn Fn(&BlockHash) -> Option<Arc<SealedBlock>>) -> Result<(), AttributesError> {
+        self.check(attributes, max_headers, block)?;
+        let to_index = self.blocks_to_index(attributes);
+        let keep = self.kept_len(attributes);
+        while self.indexed.len() > keep {
+            self.unindex_top();
+        }
+        self.headers.truncate(attributes.fork_height as usize + 1);
+        self.headers.extend(attributes.headers.iter().map(|h| (h.block_hash(), *h)));
+        for hash in to_index {
+            self.index(block(&hash).expect("checked above"));
+        }
+        Ok(())
+    }
+
+    fn index(&mut self, block: Arc<SealedBlock>) {
+        let height = self.indexed.len() as u32;
+        let mut spent = Vec::new();
+        for (position, tx) in block.txs().iter().enumerate() {
+            if !tx.is_coinbase() {
+                for input in &tx.input {
+                    if let Some((script, value)) = self.outputs.remove(&input.previous_output) {
+                        remove_utxo(&mut self.by_script, &script, &input.previous_output);
+                        spent.push((input.previous_output, script, value));
+                    }
+                }
+            }
+            let txid = tx.txid();
+            self.txs.insert(txid, (height, position as u32));
+            for (vout, output) in tx.output.iter().enumerate() {
+                if output.script_pubkey.is_op_return() {
+                    continue;
+                }
+                let value = output.value.to_sat();
+                self.outputs.insert(OutPoint { txid, vout: vout as u32 }, (output.script_pubkey.clone(), value));
+                self.by_script.entry(output.script_pubkey.clone()).or_default().insert((txid, vout as u32), value);
+            }
+        }
+        self.indexed.push(IndexedBlock { block, spent });
+    }
+
+    fn unindex_top(&mut self) {
+        let top = self.indexed.pop().expect("called only while blocks are indexed");
+        for tx in top.block.txs().iter().rev() {
+            let txid = tx.txid();
+            self.txs.remove(&txid);
+            for vout in 0..tx.output.len() as u32 {
+                let outpoint = OutPoint { txid, vout };
+                if let Some((script, _)) = self.outputs.remove(&outpoint) {
+                    remove_utxo(&mut self.by_script, &script, &outpoint);
+                }
+            }
+        }
+        for (outpoint, script, value) in top.spent.into_iter().rev() {
+            self.by_script.entry(script.clone()).or_default().insert((outpoint.txid, outpoint.vout), value);
+            self.outputs.insert(outpoint, (script, value));
+        }
+    }
+}
+
+fn remove_utxo(by_script: &mut BTreeMap<ScriptBuf, BTreeMap<(Txid, u32), u64>>, script: &ScriptBuf, outpoint: &OutPoint) {
+    if let Some(coins) = by_script.get_mut(script) {
+        coins.remove(&(outpoint.txid, outpoint.vout));
+        if coins.is_empty() {
+            by_script.remove(script);
+        }
+    }
+}
+
+impl BtcView for BtcIndexer {
+    fn header_tip(&self) -> Option<(u32, Header)> {
+        let (height, _) = self.tip();
+        Some((height, self.headers[height as usize].1))
+    }
+
+    fn header_at(&self, height: u32) -> Option<Header> {
+        self.headers.get(height as usize).map(|h| h.1)
+    }
+
+    fn indexed_tip(&self) -> Option<u32> {
+        (self.indexed.len() as u32).checked_sub(1)
+    }
+
+    fn utxos_of(&self, script: &ScriptBuf) -> Vec<IndexedUtxo> {
+        self.by_script
+            .get(script)
+            .map(|coins| coins.iter().map(|(&(txid, vout), &value_sats)| IndexedUtxo { txid, vout, value_sats }).collect())
+            .unwrap_or_default()
+    }
+
+    fn transaction(&self, txid: &Txid) -> Option<IndexedTx> {
+        let &(height, position) = self.txs.get(txid)?;
+        let indexed = &self.indexed[height as usize];
+        Some(IndexedTx {
+            tx: indexed.block.txs()[position as usize].tx().clone(),
+            block_height: height,
+            block_hash: indexed.block.block_hash(),
+            position,
+        })
+    }
+}

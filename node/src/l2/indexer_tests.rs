@@ -1,0 +1,86 @@
+//! The carried Bitcoin view: ingesting headers, the index lag, and unwinding on a reorg.
+
+use super::block::BtcAttributes;
+use super::btc_view::BtcView;
+use super::indexer::{AttributesError, BtcIndexer};
+use crate::btc::build::{mine_block, simple_coinbase, CoinbaseTag};
+use crate::btc::genesis::{genesis_block, Allocation};
+use crate::btc::params::SUBSIDY;
+use crate::btc::script::p2pkh_for;
+use crate::btc::sealed::SealedBlock;
+use crate::btc::wallet::Wallet;
+use crate::btc::utxo::CoinDelta;
+use crate::time::SimTime;
+use bitcoin::{Amount, BlockHash, OutPoint, Transaction, TxOut};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+struct Chain {
+    blocks: BTreeMap<BlockHash, Arc<SealedBlock>>,
+}
+
+impl Chain {
+    fn add(&mut self, parent: BlockHash, height: u32, miner: &str, txs: Vec<Transaction>) -> Arc<SealedBlock> {
+        let tag = CoinbaseTag { height, miner, extra_nonce: 0 };
+        let mut txdata = vec![simple_coinbase(tag, p2pkh_for(miner), SUBSIDY)];
+        txdata.extend(txs);
+        let block = SealedBlock::seal(mine_block(parent, SimTime(height as u64), txdata));
+        self.blocks.insert(block.block_hash(), block.clone());
+        block
+    }
+
+    fn source(&self) -> impl Fn(&BlockHash) -> Option<Arc<SealedBlock>> + '_ {
+        |h| self.blocks.get(h).cloned()
+    }
+}
+
+fn attributes(fork_height: u32, blocks: &[&Arc<SealedBlock>]) -> BtcAttributes {
+    BtcAttributes { fork_height, headers: blocks.iter().map(|b| b.header).collect() }
+}
+
+#[test]
+fn the_index_trails_the_headers_and_unwinds_on_a_carried_reorg() {
+    let genesis = SealedBlock::seal(genesis_block(&[Allocation { script: p2pkh_for("alice"), value: Amount::ONE_BTC, count: 1 }]));
+    let mut chain = Chain { blocks: BTreeMap::from([(genesis.block_hash(), genesis.clone())]) };
+    let coin = (OutPoint { txid: genesis.txs()[0].txid(), vout: 0 }, Amount::ONE_BTC);
+    let mut alice = Wallet::new("alice");
+    alice.apply(&[CoinDelta::Added { outpoint: coin.0, output: TxOut { value: coin.1, script_pubkey: p2pkh_for("alice") } }]);
+    let pay = alice.spend_coin(coin, vec![TxOut { value: Amount::from_sat(5_000), script_pubkey: p2pkh_for("bob") }], 1.0);
+    let b1 = chain.add(genesis.block_hash(), 1, "m", vec![pay.clone()]);
+    let b2 = chain.add(b1.block_hash(), 2, "m", vec![]);
+    let b3 = chain.add(b2.block_hash(), 3, "m", vec![]);
+
+    let mut view = BtcIndexer::new(&genesis);
+    view.apply(&attributes(0, &[&b1, &b2, &b3]), 3, &chain.source()).expect("valid");
+    assert_eq!(view.tip(), (3, b3.block_hash()));
+    assert_eq!(view.indexed_tip(), Some(1), "two blocks behind the header tip");
+    assert_eq!(view.utxos_of(&p2pkh_for("bob")).len(), 1);
+    assert_eq!(view.transaction(&pay.compute_txid()).map(|t| t.block_height), Some(1));
+    assert!(view.utxos_of(&p2pkh_for("alice")).iter().all(|u| u.txid != coin.0.txid), "spent");
+
+    // A competing branch from the genesis without the payment: carried two headers at a time.
+    let c1 = chain.add(genesis.block_hash(), 1, "x", vec![]);
+    let c2 = chain.add(c1.block_hash(), 2, "x", vec![]);
+    view.apply(&attributes(0, &[&c1, &c2]), 3, &chain.source()).expect("valid");
+    assert_eq!(view.tip(), (2, c2.block_hash()));
+    assert_eq!(view.indexed_tip(), Some(0));
+    assert!(view.utxos_of(&p2pkh_for("bob")).is_empty(), "the payment was unwound");
+    assert!(view.transaction(&pay.compute_txid()).is_none());
+    assert_eq!(view.utxos_of(&p2pkh_for("alice")).len(), 1, "alice's coin is back");
+}
+
+#[test]
+fn bad_or_unavailable_attributes_change_nothing() {
+    let genesis = SealedBlock::seal(genesis_block(&[]));
+    let mut chain = Chain { blocks: BTreeMap::from([(genesis.block_hash(), genesis.clone())]) };
+    let b1 = chain.add(genesis.block_hash(), 1, "m", vec![]);
+    let b2 = chain.add(b1.block_hash(), 2, "m", vec![]);
+    let b3 = chain.add(b2.block_hash(), 3, "m", vec![]);
+    let mut view = BtcIndexer::new(&genesis);
+    let skipping = attributes(0, &[&b2]);
+    assert_eq!(view.apply(&skipping, 3, &chain.source()), Err(AttributesError::Disconnected { index: 0 }));
+    assert!(matches!(view.apply(&attributes(0, &[&b1, &b2, &b3]), 2, &chain.source()), Err(AttributesError::TooManyHeaders { .. })));
+    let only_headers = |h: &BlockHash| if *h == genesis.block_hash() { Some(genesis.clone()) } else { None };
+    assert!(matches!(view.apply(&attributes(0, &[&b1, &b2, &b3]), 3, &only_headers), Err(AttributesError::MissingBlock(_))), "block 1 must be indexed and is missing");
+    assert_eq!(view.tip(), (0, genesis.block_hash()), "unchanged");
+}

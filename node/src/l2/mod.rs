@@ -1,0 +1,12 @@
+//! The Hemi L2: transactions, the Bitcoin view the L2 chain carries, the hVM, the sequencer and
+//! verifiers. Sans-IO like the rest of this crate.
+
+pub mod block;
+pub mod btc_view;
+pub mod indexer;
+pub mod mempool;
+pub mod workload;
+pub mod tx;
+
+#[cfg(test)]
+mod indexer_tests;
