@@ -7,14 +7,44 @@
 
 use crate::time::SimDuration;
 use crate::btc::sealed::{SealedBlock, SealedTx};
+use crate::l2::block::L2Block;
+use crate::l2::tx::{Refusal, Submission};
 use serde::Serialize;
 use std::sync::Arc;
 
-/// What travels between Bitcoin peers.
+/// What travels between peers.
 #[derive(Debug, Clone)]
 pub enum Message {
     Block(Arc<SealedBlock>),
     Tx(Arc<SealedTx>),
+    /// A user's L2 transaction, for the sequencer.
+    L2Tx(Arc<Submission>),
+    /// A block the sequencer produced, for verifiers and users.
+    L2Block(Arc<L2Block>),
+    /// The sequencer will not include a user's transaction.
+    L2Refusal(Arc<Refusal>),
+}
+
+/// Which peers a broadcast reaches: the harness maps each audience to peers by their roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Audience {
+    /// Every peer: all of them run a Bitcoin node.
+    Bitcoin,
+    Sequencer,
+    /// Verifiers and users: whoever follows the L2 chain.
+    L2Followers,
+    Users,
+}
+
+impl Message {
+    pub fn audience(&self) -> Audience {
+        match self {
+            Message::Block(_) | Message::Tx(_) => Audience::Bitcoin,
+            Message::L2Tx(_) => Audience::Sequencer,
+            Message::L2Block(_) => Audience::L2Followers,
+            Message::L2Refusal(_) => Audience::Users,
+        }
+    }
 }
 
 /// Timers a peer can arm.
@@ -25,6 +55,10 @@ pub enum Timer {
     Mine,
     /// The background load sends its next transaction.
     Background,
+    /// The sequencer produces its next L2 block.
+    L2Block,
+    /// The L2 users send their next transaction.
+    Workload,
 }
 
 /// What the harness hands a peer.
@@ -56,6 +90,21 @@ pub enum Observation {
     TrialStarted { payment_txid: String, conflict_txid: String },
     TrialEnded { how: TrialEnd, private_blocks: u32, honest_blocks: u32 },
     Published { blocks: u32, lead: i64 },
+    L2BlockProduced {
+        number: u64,
+        hash: String,
+        state_root: String,
+        tx_count: u32,
+        gas_used: u64,
+        btc_tip_height: u32,
+        btc_headers: u32,
+        backlog: u64,
+        latency_mean_us: u64,
+        latency_max_us: u64,
+    },
+    L2TxRefused { hash: String, reason: &'static str },
+    L2BlockVerified { number: u64 },
+    L2Mismatch { number: u64, what: String },
 }
 
 /// How the attacker ended a double-spend race.

@@ -6,7 +6,11 @@
 
 use crate::btc::background::BackgroundLoad;
 use crate::btc::double_spend::DoubleSpender;
-use crate::events::{Action, Input, Message, Observation, Timer};
+use crate::events::{Action, Audience, Input, Message, Observation, Timer};
+use crate::l2::sequencer::Sequencer;
+use crate::l2::tx::Refusal;
+use crate::l2::verifier::{Verdict, Verifier};
+use crate::l2::workload::Workload;
 use crate::btc::miner::Miner;
 use crate::btc::node::BitcoinNode;
 use crate::btc::selfish::SelfishMiner;
@@ -16,17 +20,35 @@ use crate::btc::sealed::SealedBlock;
 use bitcoin::Amount;
 use std::sync::Arc;
 
-/// What a peer does besides validating and relaying. (Variants differ in size; there are a
-/// handful of peers per run, so boxing would buy nothing.)
+/// What a peer does besides validating and relaying Bitcoin blocks and transactions.
+/// (Variants differ in size; there are a handful of peers per run, so boxing the small ones
+/// would buy nothing.)
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum Role {
     /// Mines on its best tip and publishes at once.
     Honest(Miner),
-    /// Mines nothing; watches the chain (the run's reference view) and may carry the background load.
-    Observer(Option<BackgroundLoad>),
+    /// Mines nothing; its chain is the run's reference view. Carries the Bitcoin background load
+    /// and the L2 users, when the scenario has them.
+    Observer { load: Option<BackgroundLoad>, users: Option<Box<Workload>> },
     DoubleSpend(DoubleSpender),
     Selfish(SelfishMiner),
+    /// The L2's Bitcoin-Secure Sequencer (it reads Bitcoin through this peer's node).
+    Sequencer(Box<Sequencer>),
+    /// An L2 verifier (it checks Bitcoin attributes against this peer's node).
+    Verifier(Box<Verifier>),
+}
+
+impl Role {
+    /// The audiences this role listens to besides Bitcoin, which every peer follows.
+    pub fn audiences(&self) -> Vec<Audience> {
+        match self {
+            Role::Sequencer(_) => vec![Audience::Bitcoin, Audience::Sequencer],
+            Role::Verifier(_) => vec![Audience::Bitcoin, Audience::L2Followers],
+            Role::Observer { users: Some(_), .. } => vec![Audience::Bitcoin, Audience::L2Followers, Audience::Users],
+            _ => vec![Audience::Bitcoin],
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -45,15 +67,21 @@ impl Peer {
     pub fn start(&mut self) -> Vec<Action> {
         let mut out = Vec::new();
         self.feed_wallets();
-        let first = match &mut self.role {
-            Role::Honest(miner) => Some((miner.next_find_delay(), Timer::Mine)),
-            Role::DoubleSpend(ds) => Some((ds.miner.next_find_delay(), Timer::Mine)),
-            Role::Selfish(sm) => Some((sm.miner.next_find_delay(), Timer::Mine)),
-            Role::Observer(Some(load)) => Some((load.next_delay(), Timer::Background)),
-            Role::Observer(None) => None,
-        };
-        if let Some((after, timer)) = first {
-            out.push(Action::Schedule { after, timer });
+        let mut arm = |after, timer| out.push(Action::Schedule { after, timer });
+        match &mut self.role {
+            Role::Honest(miner) => arm(miner.next_find_delay(), Timer::Mine),
+            Role::DoubleSpend(ds) => arm(ds.miner.next_find_delay(), Timer::Mine),
+            Role::Selfish(sm) => arm(sm.miner.next_find_delay(), Timer::Mine),
+            Role::Sequencer(seq) => arm(seq.block_time(), Timer::L2Block),
+            Role::Observer { load, users } => {
+                if let Some(load) = load {
+                    arm(load.next_delay(), Timer::Background);
+                }
+                if let Some(users) = users {
+                    arm(users.next_delay(), Timer::Workload);
+                }
+            }
+            Role::Verifier(_) => {}
         }
         if let Role::DoubleSpend(ds) = &mut self.role {
             ds.start_race(&mut self.node, &mut out);
@@ -64,29 +92,85 @@ impl Peer {
     pub fn handle(&mut self, now: SimTime, input: Input) -> Vec<Action> {
         let mut out = Vec::new();
         match input {
-            Input::Deliver(Message::Block(block)) => {
-                if accept(&mut self.node, block, &mut out) {
-                    self.feed_wallets();
-                    match &mut self.role {
-                        Role::DoubleSpend(ds) => ds.on_public_change(&mut self.node, &mut out),
-                        Role::Selfish(sm) => sm.on_public_change(&mut self.node, &mut out),
-                        Role::Honest(_) | Role::Observer(_) => {}
-                    }
-                }
-            }
+            Input::Deliver(Message::Block(block)) => self.on_bitcoin_block(block, &mut out),
             Input::Deliver(Message::Tx(tx)) => {
                 // A rejected relay (conflict, already known) is normal gossip, not an event.
                 let _ = self.node.receive_tx(tx);
             }
+            Input::Deliver(Message::L2Tx(submission)) => {
+                if let Role::Sequencer(seq) = &mut self.role {
+                    if let Err(refusal) = seq.submit(submission) {
+                        refuse(refusal, &mut out);
+                    }
+                }
+            }
+            Input::Deliver(Message::L2Block(block)) => match &mut self.role {
+                Role::Verifier(v) => record_verdicts(v.on_block(block, &self.node), &mut out),
+                Role::Observer { users: Some(users), .. } => users.on_block(&block),
+                _ => {}
+            },
+            Input::Deliver(Message::L2Refusal(refusal)) => {
+                if let Role::Observer { users: Some(users), .. } = &mut self.role {
+                    users.on_refusal(&refusal);
+                }
+            }
             Input::Fire(Timer::Mine) => self.mine(now, &mut out),
             Input::Fire(Timer::Background) => {
-                if let Role::Observer(Some(load)) = &mut self.role {
+                if let Role::Observer { load: Some(load), .. } = &mut self.role {
                     load.on_timer(&mut self.node, &mut out);
+                }
+            }
+            Input::Fire(Timer::L2Block) => self.produce_l2_block(now, &mut out),
+            Input::Fire(Timer::Workload) => {
+                if let Role::Observer { users: Some(users), .. } = &mut self.role {
+                    if let Some(submission) = users.arrival(now) {
+                        out.push(Action::Broadcast(Message::L2Tx(submission)));
+                    }
+                    out.push(Action::Schedule { after: users.next_delay(), timer: Timer::Workload });
                 }
             }
         }
         self.feed_wallets();
         out
+    }
+
+    fn on_bitcoin_block(&mut self, block: Arc<SealedBlock>, out: &mut Vec<Action>) {
+        let outcome = accept(&mut self.node, block, out);
+        if outcome.tip_changed {
+            self.feed_wallets();
+            match &mut self.role {
+                Role::DoubleSpend(ds) => ds.on_public_change(&mut self.node, out),
+                Role::Selfish(sm) => sm.on_public_change(&mut self.node, out),
+                _ => {}
+            }
+        }
+        // A verifier may be waiting for exactly this block, active or not.
+        if let (true, Role::Verifier(v)) = (outcome.stored_any, &mut self.role) {
+            record_verdicts(v.on_bitcoin_change(&self.node), out);
+        }
+    }
+
+    fn produce_l2_block(&mut self, now: SimTime, out: &mut Vec<Action>) {
+        let Role::Sequencer(seq) = &mut self.role else { return };
+        let produced = seq.produce(now, &self.node);
+        let block = &produced.block;
+        out.push(Action::Observe(Observation::L2BlockProduced {
+            number: block.header.number,
+            hash: block.hash().to_string(),
+            state_root: block.header.state_root.to_string(),
+            tx_count: block.txs.len() as u32,
+            gas_used: block.header.gas_used,
+            btc_tip_height: block.header.btc_tip_height,
+            btc_headers: block.attributes.headers.len() as u32,
+            backlog: produced.backlog,
+            latency_mean_us: produced.latency_mean_us,
+            latency_max_us: produced.latency_max_us,
+        }));
+        out.push(Action::Broadcast(Message::L2Block(produced.block.clone())));
+        for refusal in produced.dropped {
+            refuse(refusal, out);
+        }
+        out.push(Action::Schedule { after: seq.block_time(), timer: Timer::L2Block });
     }
 
     fn mine(&mut self, now: SimTime, out: &mut Vec<Action>) {
@@ -104,7 +188,7 @@ impl Peer {
                 sm.on_mine(&mut self.node, now, out);
                 sm.miner.next_find_delay()
             }
-            Role::Observer(_) => return,
+            _ => return,
         };
         self.feed_wallets();
         out.push(Action::Schedule { after: delay, timer: Timer::Mine });
@@ -117,7 +201,7 @@ impl Peer {
             return;
         }
         let wallet: Option<&mut Wallet> = match &mut self.role {
-            Role::Observer(Some(load)) => Some(&mut load.wallet),
+            Role::Observer { load: Some(load), .. } => Some(&mut load.wallet),
             Role::DoubleSpend(ds) => Some(&mut ds.wallet),
             _ => None,
         };
@@ -127,13 +211,36 @@ impl Peer {
     }
 }
 
-/// Gives `block` to the node and records what it did. True when the active tip moved.
-fn accept(node: &mut BitcoinNode, block: Arc<SealedBlock>, out: &mut Vec<Action>) -> bool {
+/// Tells a user its transaction will not be included, and records it.
+fn refuse(refusal: Refusal, out: &mut Vec<Action>) {
+    out.push(Action::Observe(Observation::L2TxRefused { hash: refusal.hash.to_string(), reason: refusal.reason.as_str() }));
+    out.push(Action::Broadcast(Message::L2Refusal(Arc::new(refusal))));
+}
+
+fn record_verdicts(verdicts: Vec<Verdict>, out: &mut Vec<Action>) {
+    for verdict in verdicts {
+        out.push(Action::Observe(match verdict {
+            Verdict::Verified { number } => Observation::L2BlockVerified { number },
+            Verdict::Mismatch { number, what } => Observation::L2Mismatch { number, what },
+        }));
+    }
+}
+
+/// What giving a block to the node did.
+struct Accepted {
+    /// The block (or orphans it adopted) joined the tree.
+    stored_any: bool,
+    tip_changed: bool,
+}
+
+/// Gives `block` to the node and records what it did.
+fn accept(node: &mut BitcoinNode, block: Arc<SealedBlock>, out: &mut Vec<Action>) -> Accepted {
     let report = node.receive_block(block);
     for (hash, reason) in report.rejected {
         out.push(Action::Observe(Observation::BlockRejected { hash: hash.to_string(), reason: reason.to_string() }));
     }
-    let Some(change) = report.tip_change else { return false };
+    let stored_any = !report.accepted.is_empty();
+    let Some(change) = report.tip_change else { return Accepted { stored_any, tip_changed: false } };
     out.push(Action::Observe(Observation::TipChanged {
         old_tip: change.old_tip.to_string(),
         old_height: change.old_height,
@@ -142,7 +249,7 @@ fn accept(node: &mut BitcoinNode, block: Arc<SealedBlock>, out: &mut Vec<Action>
         disconnected: change.disconnected,
         connected: change.connected,
     }));
-    true
+    Accepted { stored_any, tip_changed: true }
 }
 
 /// The observation of a block this peer found.

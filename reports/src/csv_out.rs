@@ -3,20 +3,22 @@
 //! Rows follow record order; times are seconds formatted from integer microseconds with integer
 //! arithmetic (`12.000345`), so a CSV never depends on float formatting. Floats that are not
 //! times (rates in `runs.csv`) use Rust's shortest round-trip form; undefined values are empty.
-//! Every column is documented in `reports/README.md`.
+//! The L2 files and columns are in [`crate::csv_l2`]. Every column is documented in
+//! `reports/README.md`.
 
 use std::path::{Path, PathBuf};
 
 use crate::record::{BtcRecord, RunRecord, TrialOutcome, TrialRow};
 use crate::summary::Summary;
-use crate::{ReportError, atomic};
+use crate::{ReportError, atomic, csv_l2};
 
 /// `12345` µs -> `"0.012345"`: exact, always six decimals.
 pub fn format_micros(us: u64) -> String {
     format!("{}.{:06}", us / 1_000_000, us % 1_000_000)
 }
 
-fn format_opt(x: Option<f64>) -> String {
+/// A float in Rust's shortest round-trip form; `None` (undefined) is an empty field.
+pub(crate) fn format_opt(x: Option<f64>) -> String {
     x.map(|x| x.to_string()).unwrap_or_default()
 }
 
@@ -29,7 +31,10 @@ fn outcome_name(outcome: TrialOutcome) -> &'static str {
 }
 
 /// Renders a header and rows to CSV text (`\n` line ends, quoting only where needed).
-fn to_csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, csv::Error> {
+pub(crate) fn to_csv(
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
@@ -130,8 +135,11 @@ pub fn trials_csv(trials: &[TrialRow]) -> Result<Vec<u8>, csv::Error> {
 
 /// `runs.csv` text: one row per replication, from its own one-run summary. Wall-clock figures
 /// are left out on purpose so that the file is identical across reruns of the same seeds.
+/// Runs with an L2 chain get the [`csv_l2::RUNS_COLUMNS`] too (Bitcoin-only runs do not, so
+/// their file is unchanged).
 pub fn runs_csv(runs: &[(&RunRecord, Summary)]) -> Result<Vec<u8>, csv::Error> {
-    let header = [
+    let with_l2 = runs.iter().any(|(_, s)| s.l2.is_some());
+    let mut header = vec![
         "seed",
         "trace_hash",
         "sim_time_s",
@@ -147,9 +155,12 @@ pub fn runs_csv(runs: &[(&RunRecord, Summary)]) -> Result<Vec<u8>, csv::Error> {
         "attack_success_rate",
         "attack_revenue_share",
     ];
+    if with_l2 {
+        header.extend(csv_l2::RUNS_COLUMNS);
+    }
     let rows = runs.iter().map(|(record, s)| {
         let attack = s.attack.as_ref();
-        vec![
+        let mut row = vec![
             record.meta.seed.to_string(),
             record.meta.trace_hash.clone(),
             format_micros(record.meta.sim_time_us),
@@ -164,12 +175,17 @@ pub fn runs_csv(runs: &[(&RunRecord, Summary)]) -> Result<Vec<u8>, csv::Error> {
             attack.map(|a| a.successes.to_string()).unwrap_or_default(),
             format_opt(attack.and_then(|a| a.success_rate)),
             format_opt(attack.and_then(|a| a.revenue_share)),
-        ]
+        ];
+        if with_l2 {
+            row.extend(csv_l2::runs_columns(record.l2.as_ref(), s));
+        }
+        row
     });
     to_csv(&header, rows)
 }
 
-/// Writes one run's per-entity CSVs into `dir` and returns their paths.
+/// Writes one run's per-entity CSVs into `dir` (the L2 ones too when it has an L2 chain) and
+/// returns their paths.
 pub fn write_run_csvs(dir: &Path, record: &RunRecord) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = vec![
         save_csv(dir.join("blocks.csv"), blocks_csv(&record.btc))?,
@@ -180,6 +196,9 @@ pub fn write_run_csvs(dir: &Path, record: &RunRecord) -> Result<Vec<PathBuf>, Re
             dir.join("attack_trials.csv"),
             trials_csv(&attack.trials),
         )?);
+    }
+    if let Some(l2) = &record.l2 {
+        written.extend(csv_l2::write_l2_csvs(dir, l2)?);
     }
     Ok(written)
 }

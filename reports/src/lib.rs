@@ -13,13 +13,14 @@
 //! **Architecture Invariant:** every file is written atomically ([`atomic`]): an interrupted run
 //! leaves each file either complete or as it was, never half-written.
 //!
-//! Map: [`record`] (the input), [`summary`] (headline metrics, pooled over replications),
-//! [`stats`] (intervals and percentiles), [`theory`] (closed forms the measurements are compared
-//! with), [`csv_out`] (one row per entity), [`plots`] (PNG and SVG figures), [`fingerprint`]
-//! (the combined trace hash of replications). `reports/README.md` documents every output key,
-//! column and figure.
+//! Map: [`record`] (the input), [`summary`] (headline metrics, pooled over replications; the
+//! L2 part in [`summary_l2`]), [`stats`] (intervals and percentiles), [`theory`] (closed forms
+//! the measurements are compared with), [`csv_out`] (one row per entity; the L2 files in
+//! [`csv_l2`]), [`plots`] (PNG and SVG figures), [`fingerprint`] (the combined trace hash of
+//! replications). `reports/README.md` documents every output key, column and figure.
 
 pub mod atomic;
+pub mod csv_l2;
 pub mod csv_out;
 mod error;
 pub mod fingerprint;
@@ -27,6 +28,7 @@ pub mod plots;
 pub mod record;
 pub mod stats;
 pub mod summary;
+pub mod summary_l2;
 pub mod theory;
 
 #[cfg(test)]
@@ -41,11 +43,12 @@ pub use summary::{Summary, summarize};
 /// Writes every output of one run (`records.len() == 1`) or of N replications (in seed order)
 /// into `dir`, creating it if needed, and returns the written paths, sorted.
 ///
-/// One run: `summary.json`, `blocks.csv`, `reorgs.csv`, `attack_trials.csv` (with an attack) and
-/// the plots. N runs: `summary.json` pooled, `runs.csv` (one row per replication), each
-/// replication's CSVs under `runs/seed-<seed>/`, and plots of the pooled data. The records are
-/// checked before anything is written; `summary.json` is written first so that the headline
-/// numbers survive a later failure (a plot, say).
+/// One run: `summary.json`, `blocks.csv`, `reorgs.csv`, `attack_trials.csv` (with an attack),
+/// `l2_blocks.csv` and `l2_latency.csv` (with an L2 chain) and the plots. N runs: `summary.json`
+/// pooled, `runs.csv` (one row per replication), each replication's CSVs under
+/// `runs/seed-<seed>/`, and plots of the pooled data (the L2 time series: of the first
+/// replication). The records are checked before anything is written; `summary.json` is written
+/// first so that the headline numbers survive a later failure (a plot, say).
 pub fn write_outputs(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, ReportError> {
     let summary = summarize(records)?;
     atomic::create_dir(dir)?;
@@ -83,7 +86,7 @@ pub fn run_dir(dir: &Path, seed: u64) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{sample_record, scratch_dir};
+    use crate::testutil::{l2_run, sample_record, scratch_dir};
 
     /// Every file under `dir`, relative, sorted.
     fn tree(dir: &Path) -> Vec<PathBuf> {
@@ -168,6 +171,70 @@ mod tests {
             let same = std::fs::read(a.join(&file)).ok() == std::fs::read(b.join(&file)).ok();
             assert!(same, "{} differs", file.display());
         }
+        let l2 = [l2_run(7, &[(2, 15_000_000), (0, 0)]), l2_run(8, &[(3, 1)])];
+        let (a, b) = (
+            scratch_dir("outputs-det-l2-a"),
+            scratch_dir("outputs-det-l2-b"),
+        );
+        write_outputs(&a, &l2).expect("writable");
+        write_outputs(&b, &l2).expect("writable");
+        assert_eq!(tree(&a), tree(&b));
+        for file in tree(&a) {
+            let same = std::fs::read(a.join(&file)).ok() == std::fs::read(b.join(&file)).ok();
+            assert!(same, "{} differs", file.display());
+        }
+    }
+
+    #[test]
+    fn l2_runs_get_l2_csvs_figures_and_runs_columns() {
+        let dir = scratch_dir("outputs-l2-one");
+        write_outputs(&dir, &[l2_run(7, &[(2, 15_000_000)])]).expect("writable");
+        let files = names(&tree(&dir));
+        for f in [
+            "l2_blocks.csv",
+            "l2_latency.csv",
+            "l2_throughput.png",
+            "l2_fullness.svg",
+            "l2_latency.png",
+        ] {
+            assert!(files.iter().any(|x| x == f), "{f} missing from {files:?}");
+        }
+        let summary = std::fs::read_to_string(dir.join("summary.json")).expect("written");
+        assert!(summary.contains("\"l2\": {"));
+
+        let dir = scratch_dir("outputs-l2-many");
+        let records = [l2_run(7, &[(2, 15_000_000)]), l2_run(3, &[(0, 0)])];
+        write_outputs(&dir, &records).expect("writable");
+        let files = names(&tree(&dir));
+        for f in ["runs/seed-7/l2_blocks.csv", "runs/seed-3/l2_latency.csv"] {
+            assert!(files.iter().any(|x| x == f), "{f} missing from {files:?}");
+        }
+        assert!(!files.iter().any(|f| f == "l2_blocks.csv"));
+        let runs = std::fs::read_to_string(dir.join("runs.csv")).expect("written");
+        let lines: Vec<&str> = runs.lines().collect();
+        assert!(
+            lines[0].ends_with(
+                ",attack_revenue_share,l2_blocks,l2_txs_included,l2_tps,l2_gas_used_per_s,\
+                 l2_block_fullness_mean,l2_latency_p50_s,l2_latency_p95_s,l2_latency_p99_s,\
+                 l2_latency_mean_s,l2_backlog_max,l2_backlog_final,l2_txs_rejected,\
+                 l2_state_root_mismatches"
+            ),
+            "{runs}"
+        );
+        // 2 transactions and 15M gas over 3600 s; latencies 0.5 and 11.5 s.
+        let l2 = "1,2,0.0005555555555555556,4166.666666666667,0.5,0.600000,11.600000,11.600000,6.05,0,0,5,0";
+        assert!(lines[1].ends_with(&format!(",,,,{l2}")), "{runs}");
+        assert!(lines[2].ends_with(",,,,1,0,0,0,0,,,,,0,0,5,0"), "{runs}");
+    }
+
+    #[test]
+    fn bitcoin_only_runs_csv_is_unchanged() {
+        let dir = scratch_dir("outputs-btc-runs");
+        write_outputs(&dir, &[sample_record(7), sample_record(3)]).expect("writable");
+        let runs = std::fs::read_to_string(dir.join("runs.csv")).expect("written");
+        assert_eq!(runs, include_str!("testdata/bitcoin_only_runs.csv"));
+        let files = names(&tree(&dir));
+        assert!(!files.iter().any(|f| f.contains("l2")), "{files:?}");
     }
 
     #[test]

@@ -196,7 +196,10 @@ pub struct LatencyHistogram {
 impl LatencyHistogram {
     /// Buckets of 100 ms up to 6 hours.
     pub fn standard() -> Self {
-        LatencyHistogram { bucket_us: 100_000, counts: vec![0; 216_000] }
+        LatencyHistogram {
+            bucket_us: 100_000,
+            counts: vec![0; 216_000],
+        }
     }
 
     pub fn record(&mut self, latency_us: u64) {
@@ -256,11 +259,13 @@ impl LatencyHistogram {
         }
         let rank = (u128::from(percent.min(100)) * total).div_ceil(100).max(1);
         let mut seen = 0u128;
-        self.counts.iter().position(|&c| {
-            seen += u128::from(c);
-            seen >= rank
-        })
-        .map(|i| self.bucket_high_us(i))
+        self.counts
+            .iter()
+            .position(|&c| {
+                seen += u128::from(c);
+                seen >= rank
+            })
+            .map(|i| self.bucket_high_us(i))
     }
 
     /// Mean latency in µs with every sample at its bucket's midpoint (exact to `bucket_us / 2`,
@@ -277,7 +282,11 @@ impl LatencyHistogram {
 
     /// Non-empty buckets as `(index, count)`, in increasing latency.
     pub fn nonempty_buckets(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
-        self.counts.iter().copied().enumerate().filter(|&(_, c)| c > 0)
+        self.counts
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|&(_, c)| c > 0)
     }
 
     /// Adds `other`'s counts to this histogram's. The shapes must agree (same `bucket_us` and

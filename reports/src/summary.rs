@@ -4,13 +4,14 @@
 //! [`Summary::to_json`], except for the wall-clock figures (`wall_time_s` and everything under
 //! `perf`). Struct field order is the JSON key order, and there is no map anywhere, so nothing
 //! depends on hashing. With N > 1 replications counts are summed, rates pooled (sum / sum) with
-//! Wilson intervals on the pooled counts, and means taken over every pooled interval.
-//! Every key is defined in `reports/README.md`.
+//! Wilson intervals on the pooled counts, and means taken over every pooled interval. The `l2`
+//! object is built in [`crate::summary_l2`]. Every key is defined in `reports/README.md`.
 
 use serde::{Deserialize, Serialize};
 
 use crate::fingerprint::combine_hashes;
 use crate::record::{AttackKind, AttackRecord, BtcRecord, RunRecord, TrialOutcome};
+use crate::summary_l2::{self, L2Summary};
 use crate::{ReportError, stats, theory};
 
 /// What `summary.json` holds. Undefined values (a rate over zero trials) are `None` -> `null`.
@@ -32,6 +33,9 @@ pub struct Summary {
     pub btc: BtcSummary,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub attack: Option<AttackSummary>,
+    /// Only when the runs have an L2 chain.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub l2: Option<L2Summary>,
     pub perf: PerfSummary,
 }
 
@@ -118,6 +122,7 @@ pub fn summarize(records: &[RunRecord]) -> Result<Summary, ReportError> {
         wall_time_s,
         btc: btc_summary(records),
         attack: first.attack.as_ref().map(|a| attack_summary(a, records)),
+        l2: summary_l2::l2_summary(records),
         perf: PerfSummary {
             wall_time_s,
             sim_seconds_per_wall_second: finite(sim_time_s / wall_time_s),
@@ -144,7 +149,8 @@ fn common_or_combined<'a>(hashes: impl Iterator<Item = &'a str> + Clone) -> Stri
 }
 
 /// Refuses records that cannot be pooled: none, a duplicated seed, or replications of
-/// different scenarios (different name, block interval or attack parameters).
+/// different scenarios (different name, block interval, attack or L2 parameters, or latency
+/// histograms that cannot be added bucket by bucket).
 pub fn check_replications(records: &[RunRecord]) -> Result<(), ReportError> {
     let first = records.first().ok_or(ReportError::NoRecords)?;
     let mut seeds = std::collections::BTreeSet::new();
@@ -171,7 +177,7 @@ pub fn check_replications(records: &[RunRecord]) -> Result<(), ReportError> {
 }
 
 /// What must be equal across replications for pooling to mean anything.
-fn identity(r: &RunRecord) -> [(&'static str, String); 3] {
+fn identity(r: &RunRecord) -> [(&'static str, String); 5] {
     let attack = r.attack.as_ref().map(|a| {
         let (kind, q, z, d, g) = (
             a.kind,
@@ -184,6 +190,7 @@ fn identity(r: &RunRecord) -> [(&'static str, String); 3] {
             "{kind:?} hashrate_share={q:?} confirmations={z} give_up_deficit_blocks={d} gamma={g:?}"
         )
     });
+    let [l2, l2_histogram] = summary_l2::identity(r);
     [
         ("scenario_name", r.meta.scenario_name.clone()),
         (
@@ -191,6 +198,8 @@ fn identity(r: &RunRecord) -> [(&'static str, String); 3] {
             format!("{:?}", r.btc.block_interval_target_s),
         ),
         ("attack", attack.unwrap_or_else(|| "none".to_string())),
+        l2,
+        l2_histogram,
     ]
 }
 

@@ -163,3 +163,145 @@ pub fn synthetic_record(seed: u64, n: u32) -> RunRecord {
     record.meta.sim_time_us = t_us;
     record
 }
+
+/// Inclusion latencies of a block's `n` transactions, in µs: evenly spread from 0.5 s to 11.5 s
+/// (one transaction: 6 s), so the mean is always 6 s and the maximum 11.5 s from two on.
+pub fn l2_latencies_us(n: u32) -> impl Iterator<Item = u64> {
+    let n = u64::from(n);
+    (0..n).map(move |k| match n {
+        1 => 6_000_000,
+        _ => 500_000 + 11_000_000 * k / (n - 1),
+    })
+}
+
+/// An L2 chain with 12 s blocks under a 30M gas limit, one block per `(tx_count, gas_used)`:
+/// block i (from 1) is `0x0i`, produced at 12 i s + (i - 1) µs, with state root `0xri`, Bitcoin
+/// tip 100 + (i - 1) / 2, one Bitcoin header ingested in odd blocks, no backlog, and its
+/// transactions' latencies from [`l2_latencies_us`] (also in the 100 ms histogram). Users
+/// submitted 5 more transactions than were included: 2 refused as `nonce-gap`, 3 as
+/// `fee-too-low` (given unsorted); 1 deferred; two verifiers checked every block.
+pub fn l2_record(blocks: &[(u32, u64)]) -> L2Record {
+    let mut latency = LatencyHistogram::standard();
+    let rows: Vec<L2BlockRow> = (1u64..)
+        .zip(blocks)
+        .map(|(i, &(tx_count, gas_used))| {
+            let latencies: Vec<u64> = l2_latencies_us(tx_count).collect();
+            latencies.iter().for_each(|&us| latency.record(us));
+            let sum: u64 = latencies.iter().sum();
+            L2BlockRow {
+                number: i,
+                hash: format!("0x{i:02x}"),
+                state_root: format!("0xr{i}"),
+                produced_at_us: 12_000_000 * i + (i - 1),
+                tx_count,
+                gas_used,
+                btc_tip_height: 100 + (i - 1) as u32 / 2,
+                btc_headers_ingested: (i % 2) as u32,
+                backlog: 0,
+                latency_mean_us: sum.checked_div(latencies.len() as u64).unwrap_or(0),
+                latency_max_us: latencies.iter().copied().max().unwrap_or(0),
+            }
+        })
+        .collect();
+    let included: u64 = blocks.iter().map(|b| u64::from(b.0)).sum();
+    L2Record {
+        block_time_s: 12.0,
+        gas_limit: 30_000_000,
+        blocks: rows.clone(),
+        latency,
+        txs_submitted: included + 5,
+        txs_rejected: vec![("nonce-gap".to_string(), 2), ("fee-too-low".to_string(), 3)],
+        txs_deferred: 1,
+        blocks_verified: 2 * rows.len() as u64,
+        state_root_mismatches: 0,
+        backlog_max: 0,
+    }
+}
+
+/// [`sample_record`] with an L2 chain from [`l2_record`] (and no attack).
+pub fn l2_run(seed: u64, blocks: &[(u32, u64)]) -> RunRecord {
+    let mut record = sample_record(seed);
+    record.attack = None;
+    record.l2 = Some(l2_record(blocks));
+    record
+}
+
+/// A realistic L2 run for the figures: `n` blocks of 12 s under a 30M gas limit, each with a
+/// 50,000-gas system transaction and up to 1,426 transfers of 21,000 gas. The load sits at 0.6
+/// times that capacity for the first third of the run, reaches it half-way and 1.3 times it at
+/// the end: blocks fill up, and the FIFO backlog and the inclusion latency climb. Arrivals are
+/// spread evenly over each block interval, with noise from a fixed linear congruential generator.
+pub fn synthetic_l2_run(seed: u64, n: u64) -> RunRecord {
+    const BLOCK_US: u64 = 12_000_000;
+    const TX_GAS: u64 = 21_000;
+    const SYSTEM_GAS: u64 = 50_000;
+    let capacity = (30_000_000 - SYSTEM_GAS) / TX_GAS;
+    let mut state = seed
+        .wrapping_mul(2862933555777941757)
+        .wrapping_add(3037000493);
+    let mut noise = move || {
+        state = state
+            .wrapping_mul(2862933555777941757)
+            .wrapping_add(3037000493);
+        ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+    };
+    let mut record = l2_run(seed, &[]);
+    let l2 = record.l2.as_mut().expect("l2_run has an L2 chain");
+    // Pending arrivals, FIFO: (start of the interval they arrived in, count, already taken).
+    let mut queue: std::collections::VecDeque<(u64, u64, u64)> = Default::default();
+    let mut backlog = 0u64;
+    let mut submitted = 0u64;
+    for i in 1..=n {
+        let x = i as f64 / n as f64;
+        let load = match x {
+            x if x <= 1.0 / 3.0 => 0.6,
+            x if x <= 0.5 => 0.6 + 0.4 * (x - 1.0 / 3.0) * 6.0,
+            x => 1.0 + 0.3 * (x - 0.5) * 2.0,
+        };
+        let arrivals = (capacity as f64 * load * (1.0 + 0.3 * noise())) as u64;
+        queue.push_back(((i - 1) * BLOCK_US, arrivals, 0));
+        submitted += arrivals;
+        backlog += arrivals;
+        let produced_at_us = i * BLOCK_US;
+        let (mut taken, mut sum_us, mut max_us) = (0u64, 0u64, 0u64);
+        while taken < capacity {
+            let Some(front) = queue.front_mut() else {
+                break;
+            };
+            let (start, count, done) = *front;
+            let take = (count - done).min(capacity - taken);
+            for k in done..done + take {
+                let arrived = start + (BLOCK_US * (2 * k + 1)) / (2 * count);
+                let us = produced_at_us - arrived;
+                l2.latency.record(us);
+                sum_us += us;
+                max_us = max_us.max(us);
+            }
+            taken += take;
+            front.2 += take;
+            if front.2 == count {
+                queue.pop_front();
+            }
+        }
+        backlog -= taken;
+        l2.blocks.push(L2BlockRow {
+            number: i,
+            hash: format!("0x{i:064x}"),
+            state_root: format!("0x{:064x}", i * 7),
+            produced_at_us,
+            tx_count: taken as u32,
+            gas_used: taken * TX_GAS + SYSTEM_GAS,
+            btc_tip_height: (i * 12 / 600) as u32,
+            btc_headers_ingested: u32::from(i % 50 == 0),
+            backlog,
+            latency_mean_us: sum_us.checked_div(taken).unwrap_or(0),
+            latency_max_us: max_us,
+        });
+        l2.backlog_max = l2.backlog_max.max(backlog);
+    }
+    l2.txs_submitted = submitted;
+    l2.txs_rejected = Vec::new();
+    l2.blocks_verified = 2 * n;
+    record.meta.sim_time_us = n * BLOCK_US;
+    record
+}

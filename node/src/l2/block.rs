@@ -79,32 +79,48 @@ impl L2Header {
     }
 }
 
-/// A sealed L2 block: header, attributes, transactions, and the header's hash.
+/// A sealed L2 block: header, attributes, transactions with their hashes, and the header's hash.
+///
+/// As with [`crate::btc::sealed::SealedBlock`], every peer receives the same immutable object, so
+/// the hashes (pure functions of its content) are computed once, when it is sealed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct L2Block {
     pub header: L2Header,
     pub attributes: BtcAttributes,
     pub txs: Vec<Arc<L2Tx>>,
+    tx_hashes: Vec<B256>,
     hash: B256,
 }
 
 impl L2Block {
-    pub fn seal(header: L2Header, attributes: BtcAttributes, txs: Vec<Arc<L2Tx>>) -> L2Block {
-        L2Block { hash: header.hash(), header, attributes, txs }
+    /// Seals a block; `tx_hashes[i]` must be `txs[i].hash()` (callers that already know them,
+    /// like the sequencer, pass them; [`L2Block::seal_hashing`] computes them).
+    pub fn seal(header: L2Header, attributes: BtcAttributes, txs: Vec<Arc<L2Tx>>, tx_hashes: Vec<B256>) -> L2Block {
+        debug_assert!(txs.iter().zip(&tx_hashes).all(|(t, h)| t.hash() == *h));
+        L2Block { hash: header.hash(), header, attributes, txs, tx_hashes }
+    }
+
+    pub fn seal_hashing(header: L2Header, attributes: BtcAttributes, txs: Vec<Arc<L2Tx>>) -> L2Block {
+        let hashes = txs.iter().map(|t| t.hash()).collect();
+        L2Block::seal(header, attributes, txs, hashes)
     }
 
     pub fn hash(&self) -> B256 {
         self.hash
     }
+
+    pub fn tx_hashes(&self) -> &[B256] {
+        &self.tx_hashes
+    }
 }
 
-/// keccak-256 hash chain over the attributes and the transactions, in order.
-pub fn transactions_root(attributes: &BtcAttributes, txs: &[Arc<L2Tx>]) -> B256 {
+/// keccak-256 hash chain over the attributes and the transaction hashes, in order.
+pub fn transactions_root(attributes: &BtcAttributes, tx_hashes: &[B256]) -> B256 {
     let mut acc = keccak256(attributes.encode());
-    for tx in txs {
+    for hash in tx_hashes {
         let mut pair = [0u8; 64];
         pair[..32].copy_from_slice(acc.as_slice());
-        pair[32..].copy_from_slice(tx.hash().as_slice());
+        pair[32..].copy_from_slice(hash.as_slice());
         acc = keccak256(pair);
     }
     acc

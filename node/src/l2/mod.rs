@@ -3,10 +3,16 @@
 
 pub mod block;
 pub mod btc_view;
+pub mod hvm;
+pub mod genesis;
 pub mod indexer;
 pub mod mempool;
+pub mod sequencer;
+pub mod verifier;
 pub mod workload;
 pub mod tx;
 
 #[cfg(test)]
 mod indexer_tests;
+#[cfg(test)]
+mod l2_tests;

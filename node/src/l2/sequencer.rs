@@ -14,7 +14,7 @@
 //! full).
 
 use super::block::{transactions_root, BtcAttributes, L2Block, L2Header};
-use super::hvm::{BlockEnvSpec, BlockOutcome, Hvm, TxRejected};
+use super::hvm::{BlockEnvSpec, BlockOutcome, Hvm, RejectReason, TxRejected};
 use super::indexer::BtcIndexer;
 use super::mempool::L2Mempool;
 use super::tx::{L2Tx, Refusal, RefusalReason, Submission};
@@ -80,6 +80,11 @@ impl Sequencer {
         self.config.block_time
     }
 
+    /// Number of the last block produced (0 before the first).
+    pub fn head_number(&self) -> u64 {
+        self.head.0
+    }
+
     pub fn backlog(&self) -> usize {
         self.mempool.len()
     }
@@ -105,7 +110,7 @@ impl Sequencer {
         let number = self.head.0 + 1;
         let timestamp_s = EPOCH_UNIX_S as u64 + now.as_secs();
         let env = BlockEnvSpec { number, timestamp_s, gas_limit: self.config.gas_limit, beneficiary: self.config.beneficiary };
-        let Filled { txs, dropped, latencies, outcome } = self.fill(&env, now);
+        let Filled { txs, tx_hashes, dropped, latencies, outcome } = self.fill(&env, now);
         let (btc_tip_height, btc_tip_hash) = self.view.tip();
         let header = L2Header {
             number,
@@ -114,11 +119,11 @@ impl Sequencer {
             gas_limit: self.config.gas_limit,
             gas_used: outcome.gas_used,
             state_root: outcome.state_root,
-            transactions_root: transactions_root(&attributes, &txs),
+            transactions_root: transactions_root(&attributes, &tx_hashes),
             btc_tip_height,
             btc_tip_hash,
         };
-        let block = Arc::new(L2Block::seal(header, attributes, txs));
+        let block = Arc::new(L2Block::seal(header, attributes, txs, tx_hashes));
         self.head = (number, block.hash());
         for &l in &latencies {
             let bucket = ((l / LATENCY_BUCKET_US) as usize).min(LATENCY_BUCKETS - 1);
@@ -150,9 +155,9 @@ pub fn next_attributes(view: &BtcIndexer, btc: &BitcoinNode, max_headers: usize)
 
 /// Whether a refused transaction stays pending, is dropped, or ends the block.
 fn disposition(rejection: &TxRejected) -> Disposition {
-    match rejection {
-        TxRejected::NonceTooHigh { .. } => Disposition::Keep,
-        TxRejected::BlockGasExhausted { .. } => Disposition::Stop,
+    match rejection.reason {
+        RejectReason::NonceMismatch { expected, got } if got > expected => Disposition::Keep,
+        RejectReason::BlockGasExceeded { .. } => Disposition::Stop,
         _ => Disposition::Drop,
     }
 }
@@ -167,11 +172,12 @@ impl Sequencer {
     /// Applies pending transactions in arrival order and finishes the block.
     fn fill(&mut self, env: &BlockEnvSpec, now: SimTime) -> Filled {
         let mut builder = self.hvm.begin_block(env, &self.view);
-        let (mut included, mut dropped, mut latencies, mut remove) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut included, mut hashes, mut dropped, mut latencies, mut remove) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (seq, submission) in self.mempool.in_arrival_order() {
             match builder.apply(&submission.tx) {
                 Ok(_receipt) => {
                     included.push(Arc::new(submission.tx.clone()));
+                    hashes.push(submission.hash);
                     latencies.push(now.since(submission.submitted_at).as_us());
                     remove.push(seq);
                 }
@@ -190,13 +196,14 @@ impl Sequencer {
             self.mempool.remove(seq);
         }
         *self.refused.entry(RefusalReason::Invalid).or_default() += dropped.len() as u64;
-        Filled { txs: included, dropped, latencies, outcome }
+        Filled { txs: included, tx_hashes: hashes, dropped, latencies, outcome }
     }
 }
 
 /// The body of a block being produced.
 struct Filled {
     txs: Vec<Arc<L2Tx>>,
+    tx_hashes: Vec<B256>,
     dropped: Vec<Refusal>,
     latencies: Vec<u64>,
     outcome: BlockOutcome,

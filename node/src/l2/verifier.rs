@@ -123,7 +123,7 @@ impl Verifier {
         if outcome.gas_used != block.header.gas_used {
             return mismatch(format!("gas used {} re-executes to {}", block.header.gas_used, outcome.gas_used));
         }
-        if transactions_root(&block.attributes, &block.txs) != block.header.transactions_root {
+        if transactions_root(&block.attributes, block.tx_hashes()) != block.header.transactions_root {
             return mismatch("transactions root does not match the transactions".into());
         }
         if block.header.hash() != block.hash() {

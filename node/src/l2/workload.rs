@@ -46,6 +46,8 @@ pub struct Workload {
     config: WorkloadConfig,
     rng: Stream,
     nonces: Vec<u64>,
+    /// `account_address(i)`, computed once (each is a keccak).
+    addresses: Vec<Address>,
     idle: Vec<u32>,
     busy: IdMap<Address, u32>,
     pub submitted: u64,
@@ -54,7 +56,16 @@ pub struct Workload {
 
 impl Workload {
     pub fn new(config: WorkloadConfig, accounts: u32, rng: Stream) -> Self {
-        Workload { config, rng, nonces: vec![0; accounts as usize], idle: (0..accounts).rev().collect(), busy: IdMap::default(), submitted: 0, deferred: 0 }
+        Workload {
+            config,
+            rng,
+            nonces: vec![0; accounts as usize],
+            addresses: (0..accounts).map(account_address).collect(),
+            idle: (0..accounts).rev().collect(),
+            busy: IdMap::default(),
+            submitted: 0,
+            deferred: 0,
+        }
     }
 
     pub fn next_delay(&mut self) -> SimDuration {
@@ -69,7 +80,7 @@ impl Workload {
         }
         let slot = self.rng.below_inclusive(self.idle.len() as u64 - 1) as usize;
         let index = self.idle.swap_remove(slot);
-        let from = account_address(index);
+        let from = self.addresses[index as usize];
         let tx = self.make_tx(from, self.nonces[index as usize]);
         self.busy.insert(from, index);
         self.submitted += 1;
@@ -80,7 +91,7 @@ impl Workload {
         let c = &self.config;
         let total: f64 = c.mix.iter().sum();
         let pick = self.rng.unit() * total;
-        let peer = account_address(self.rng.below_inclusive(self.nonces.len() as u64 - 1) as u32);
+        let peer = self.addresses[self.rng.below_inclusive(self.addresses.len() as u64 - 1) as usize];
         let (to, value, input, gas_limit) = if pick < c.mix[0] {
             (peer, U256::from(1_000_000_000u64), Bytes::new(), TRANSFER_GAS)
         } else if pick < c.mix[0] + c.mix[1] || c.btc_addresses.is_empty() {

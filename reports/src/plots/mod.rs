@@ -6,8 +6,15 @@
 //! none: the DejaVu Sans font is embedded in the binary and registered once. Every plotting
 //! failure, including a panic inside plotters, becomes a [`ReportError::Plot`] naming the file,
 //! so a figure can never take a finished run's summary down with it.
+//!
+//! Runs with an L2 chain also get `l2_throughput`, `l2_fullness` and `l2_latency`: time series
+//! of the first replication (see [`l2_series`]) and the latency distribution of all of them.
 
 mod intervals;
+mod l2_fullness;
+mod l2_latency;
+pub mod l2_series;
+mod l2_throughput;
 mod reorgs;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +26,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
 
 pub use intervals::BlockIntervals;
+pub use l2_fullness::L2Fullness;
+pub use l2_latency::L2Latency;
+pub use l2_throughput::L2Throughput;
 pub use reorgs::ReorgDepths;
 
 use crate::record::RunRecord;
@@ -33,6 +43,9 @@ static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 /// Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
 pub(crate) const BLUE: RGBColor = RGBColor(0, 114, 178);
 pub(crate) const VERMILLION: RGBColor = RGBColor(213, 94, 0);
+pub(crate) const ORANGE: RGBColor = RGBColor(230, 159, 0);
+pub(crate) const GREEN: RGBColor = RGBColor(0, 158, 115);
+pub(crate) const PURPLE: RGBColor = RGBColor(204, 121, 167);
 pub(crate) const GRID: RGBColor = RGBColor(225, 225, 225);
 
 /// Font sizes in pixels for a [`SIZE`] canvas.
@@ -48,7 +61,9 @@ pub trait Figure {
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>;
 }
 
-/// Draws every figure of `records` (replications pooled) into `dir`; returns the paths written.
+/// Draws every figure of `records` (replications pooled; the L2 time series from the first
+/// replication) into `dir`; returns the paths written. The L2 figures only when the runs have an
+/// L2 chain.
 pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = write_figure(
         dir,
@@ -60,6 +75,23 @@ pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, Re
         "reorg_depths",
         &ReorgDepths::from_records(records),
     )?);
+    if records.first().is_some_and(|r| r.l2.is_some()) {
+        written.extend(write_figure(
+            dir,
+            "l2_throughput",
+            &L2Throughput::from_records(records),
+        )?);
+        written.extend(write_figure(
+            dir,
+            "l2_fullness",
+            &L2Fullness::from_records(records),
+        )?);
+        written.extend(write_figure(
+            dir,
+            "l2_latency",
+            &L2Latency::from_records(records),
+        )?);
+    }
     Ok(written)
 }
 
@@ -160,7 +192,9 @@ pub(crate) fn centred_note<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{empty_record, sample_record, scratch_dir, synthetic_record};
+    use crate::testutil::{
+        empty_record, l2_run, sample_record, scratch_dir, synthetic_l2_run, synthetic_record,
+    };
 
     fn is_png(path: &Path) -> bool {
         std::fs::read(path).is_ok_and(|b| b.starts_with(b"\x89PNG\r\n\x1a\n") && b.len() > 10_000)
@@ -197,6 +231,66 @@ mod tests {
         let svg = std::fs::read_to_string(dir.join("block_intervals.svg")).expect("written");
         assert!(svg.contains("no main-chain block intervals"));
         assert!(is_png(&dir.join("block_intervals.png")));
+    }
+
+    const L2_FIGURES: [&str; 3] = ["l2_throughput", "l2_fullness", "l2_latency"];
+
+    #[test]
+    fn l2_plots_of_a_realistic_run() {
+        // 24 h of 12 s blocks; the load passes the gas limit half-way. Kept with
+        // HEMISIM_KEEP_TEST_OUTPUT=1, to look at.
+        let dir = scratch_dir("plots-l2-realistic");
+        let one = [synthetic_l2_run(1, 7_200)];
+        let written = write_plots(&dir, &one).expect("plots");
+        assert_eq!(written.len(), 10);
+        for stem in L2_FIGURES {
+            assert!(is_png(&dir.join(format!("{stem}.png"))), "{stem}");
+            let svg = std::fs::read_to_string(dir.join(format!("{stem}.svg"))).expect("written");
+            assert!(
+                svg.starts_with("<svg") && svg.len() < 400_000,
+                "{stem}: {}",
+                svg.len()
+            );
+        }
+        let pooled = scratch_dir("plots-l2-pooled");
+        write_plots(
+            &pooled,
+            &[synthetic_l2_run(1, 7_200), synthetic_l2_run(2, 7_200)],
+        )
+        .expect("plots");
+        let svg = std::fs::read_to_string(pooled.join("l2_latency.svg")).expect("written");
+        assert!(svg.contains("first of 2 runs") && svg.contains("2 runs pooled"));
+    }
+
+    #[test]
+    fn l2_plots_of_a_run_without_transactions_or_blocks() {
+        let dir = scratch_dir("plots-l2-empty");
+        write_plots(&dir, &[l2_run(1, &[(0, 0), (0, 0), (0, 0)])]).expect("plots of nothing");
+        for stem in L2_FIGURES {
+            assert!(is_png(&dir.join(format!("{stem}.png"))), "{stem}");
+        }
+        let svg = std::fs::read_to_string(dir.join("l2_latency.svg")).expect("written");
+        assert!(svg.contains("no transactions included"));
+        let svg = std::fs::read_to_string(dir.join("l2_throughput.svg")).expect("written");
+        assert!(svg.contains("no transactions included"));
+        let no_block = scratch_dir("plots-l2-no-block");
+        write_plots(&no_block, &[l2_run(1, &[])]).expect("plots of no block");
+        let svg = std::fs::read_to_string(no_block.join("l2_throughput.svg")).expect("written");
+        assert!(svg.contains("no L2 blocks produced"));
+        let mut zero = l2_run(1, &[(0, 0)]);
+        zero.meta.sim_time_us = 0;
+        if let Some(l2) = zero.l2.as_mut() {
+            (l2.block_time_s, l2.gas_limit, l2.blocks[0].produced_at_us) = (0.0, 0, 0);
+        }
+        write_plots(&no_block, &[zero]).expect("degenerate parameters");
+    }
+
+    #[test]
+    fn bitcoin_only_runs_get_no_l2_figure() {
+        let dir = scratch_dir("plots-no-l2");
+        let written = write_plots(&dir, &[sample_record(1)]).expect("plots");
+        assert_eq!(written.len(), 4);
+        assert!(!dir.join("l2_throughput.png").exists());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! any reorg still gets a chart (empty, with a note), so a missing file always means a failure.
 
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::SegmentValue;
+use plotters::coord::ranged1d::{DiscreteRanged, SegmentValue};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -71,13 +71,19 @@ impl Figure for ReorgDepths {
         let fill = BLUE.mix(0.75).filled();
         let total = self.total();
         let deepest_seen = self.counts.last().map_or(0, |c| c.0);
+        // The bars `Histogram::vertical(..).margin(16)` would draw, in depth order: plotters'
+        // `Histogram` collects its data in a `HashMap`, so its SVG element order changed from one
+        // process to the next.
+        let x_spec = chart.as_coord_spec().x_spec().clone();
+        let bars = self.counts.iter().filter_map(|&(depth, count)| {
+            let i = x_spec.index_of(&SegmentValue::Exact(depth))?;
+            let (left, right) = (x_spec.from_index(i)?, x_spec.from_index(i + 1)?);
+            let mut bar = Rectangle::new([(left, count), (right, 0)], fill);
+            bar.set_margin(0, 0, 16, 16);
+            Some(bar)
+        });
         chart
-            .draw_series(
-                Histogram::vertical(&chart)
-                    .style(fill)
-                    .margin(16)
-                    .data(self.counts.iter().copied()),
-            )?
+            .draw_series(bars)?
             .label(match total {
                 0 => "Reorgs: none".to_string(),
                 _ => format!("Reorgs: n = {total}, deepest {deepest_seen}"),
@@ -123,5 +129,33 @@ mod tests {
         let figure = ReorgDepths::from_records(&[record.clone(), record]);
         assert_eq!(figure.counts, vec![(1, 2), (2, 0), (3, 2)]);
         assert_eq!(figure.total(), 4);
+    }
+
+    #[test]
+    fn svg_is_the_same_every_time() {
+        let mut record = sample_record(1);
+        for depth in [2, 3, 5, 3, 4] {
+            let mut deep = record.btc.reorgs[0].clone();
+            deep.depth = depth;
+            record.btc.reorgs.push(deep);
+        }
+        let figure = ReorgDepths::from_records(&[record]);
+        let svg = || {
+            super::super::ensure_font(std::path::Path::new("test.svg")).expect("font");
+            let mut out = String::new();
+            {
+                let root =
+                    SVGBackend::with_string(&mut out, super::super::SIZE).into_drawing_area();
+                figure.draw(&root).expect("drawable");
+                root.present().expect("presentable");
+            }
+            out
+        };
+        let first = svg();
+        // plotters' `Histogram` iterated a fresh `HashMap` each time, so 5 bars came out in a
+        // different order within a few draws.
+        for _ in 0..8 {
+            assert_eq!(svg(), first);
+        }
     }
 }

@@ -12,7 +12,8 @@
 
 use super::recorder::Rejection;
 use super::world::ATTACKER;
-use hemisim_node::peer::Peer;
+use hemisim_node::peer::{Peer, Role};
+use hemisim_node::time::SimTime;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -42,6 +43,34 @@ pub fn check(peers: &[&Peer], rejections: &[Rejection], duration_s: u64, block_i
     }
     if duration_s as f64 >= 30.0 * block_interval_s && highest.unwrap_or(0) == 0 {
         violations.push(Violation { kind: ViolationKind::Liveness, message: format!("no block joined the chain in {duration_s} s (30 mean intervals or more)") });
+    }
+    violations
+}
+
+/// The L2's invariants. Safety: no verifier disagreed with a block the sequencer produced.
+/// Liveness: after the quiet phase every verifier has verified every produced block.
+pub fn check_l2(peers: &[&Peer], mismatches: &[(SimTime, String, u64, String)]) -> Vec<Violation> {
+    let mut violations: Vec<Violation> = mismatches
+        .iter()
+        .map(|(at, verifier, number, what)| Violation {
+            kind: ViolationKind::Safety,
+            message: format!("{verifier} disagrees with L2 block {number} at t={at}s: {what}"),
+        })
+        .collect();
+    let produced = peers.iter().find_map(|p| match &p.role {
+        Role::Sequencer(seq) => Some(seq.head_number()),
+        _ => None,
+    });
+    let Some(produced) = produced else { return violations };
+    for peer in peers {
+        if let Role::Verifier(v) = &peer.role {
+            if v.verified < produced && v.mismatches == 0 {
+                violations.push(Violation {
+                    kind: ViolationKind::Liveness,
+                    message: format!("{} verified {} of the {produced} L2 blocks after the quiet phase", peer.name, v.verified),
+                });
+            }
+        }
     }
     violations
 }

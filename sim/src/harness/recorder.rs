@@ -6,7 +6,7 @@ use bitcoin::{BlockHash, Txid};
 use hemisim_node::events::{Observation, TrialEnd};
 use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::time::SimTime;
-use hemisim_reports::record::{BlockRow, ReorgRow, TrialOutcome, TrialRow};
+use hemisim_reports::record::{BlockRow, L2BlockRow, ReorgRow, TrialOutcome, TrialRow};
 use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +30,8 @@ pub struct Recorded {
     pub trace_hash: String,
     pub events: u64,
     pub rejections: Vec<Rejection>,
+    pub l2_blocks: Vec<L2BlockRow>,
+    pub l2_mismatches: Vec<(SimTime, String, u64, String)>,
 }
 
 #[derive(Debug)]
@@ -39,13 +41,26 @@ pub struct Recorder {
     reorgs: Vec<ReorgRow>,
     trials: Vec<(TrialRow, Option<TrialEnd>)>,
     pub rejections: Vec<Rejection>,
+    l2_blocks: Vec<L2BlockRow>,
+    /// L2 blocks a verifier found wrong: (time, verifier, block number, what).
+    pub l2_mismatches: Vec<(SimTime, String, u64, String)>,
     pub events: u64,
     progress_us: Option<Arc<AtomicU64>>,
 }
 
 impl Recorder {
     pub fn new(trace: Trace, progress_us: Option<Arc<AtomicU64>>) -> Self {
-        Recorder { trace, blocks: Vec::new(), reorgs: Vec::new(), trials: Vec::new(), rejections: Vec::new(), events: 0, progress_us }
+        Recorder {
+            trace,
+            blocks: Vec::new(),
+            reorgs: Vec::new(),
+            trials: Vec::new(),
+            rejections: Vec::new(),
+            l2_blocks: Vec::new(),
+            l2_mismatches: Vec::new(),
+            events: 0,
+            progress_us,
+        }
     }
 
     /// One input handled by a peer (a timer or a delivered message).
@@ -84,6 +99,22 @@ impl Recorder {
                     *end = Some(how);
                 }
             }
+            Observation::L2BlockProduced { number, hash, state_root, tx_count, gas_used, btc_tip_height, btc_headers, backlog, latency_mean_us, latency_max_us } => {
+                self.l2_blocks.push(L2BlockRow {
+                    number,
+                    hash,
+                    state_root,
+                    produced_at_us: at.as_us(),
+                    tx_count,
+                    gas_used,
+                    btc_tip_height,
+                    btc_headers_ingested: btc_headers,
+                    backlog,
+                    latency_mean_us,
+                    latency_max_us,
+                })
+            }
+            Observation::L2Mismatch { number, what } => self.l2_mismatches.push((at, peer.to_owned(), number, what)),
             _ => {}
         }
     }
@@ -110,7 +141,16 @@ impl Recorder {
                 row
             })
             .collect();
-        Ok(Recorded { blocks, reorgs: self.reorgs, trials, trace_hash, events: self.events, rejections: self.rejections })
+        Ok(Recorded {
+            blocks,
+            reorgs: self.reorgs,
+            trials,
+            trace_hash,
+            events: self.events,
+            rejections: self.rejections,
+            l2_blocks: self.l2_blocks,
+            l2_mismatches: self.l2_mismatches,
+        })
     }
 }
 

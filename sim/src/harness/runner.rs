@@ -8,20 +8,23 @@
 //! The runtime is created on a fresh thread because madsim seeds `std`'s `HashMap` keys only on
 //! a thread that has not made a `RandomState` yet (see pitfalls.md).
 
-use super::checks::{check, Violation};
+use super::checks::{check, check_l2, Violation};
 use super::links::Links;
 use super::recorder::Recorder;
 use super::trace::Trace;
 use super::world::{World, OBSERVER};
 use crate::scenario::{AttackKind, Scenario};
-use hemisim_node::events::{Action, Input, Message, Timer};
+use hemisim_node::events::{Action, Audience, Input, Message};
 use hemisim_node::peer::Peer;
 use hemisim_node::time::{SimDuration, SimTime};
-use hemisim_reports::record::{AttackKind as RecordAttackKind, AttackRecord, BtcRecord, PerfRecord, RunMeta, RunRecord};
+use hemisim_node::l2::sequencer::LATENCY_BUCKET_US;
+use hemisim_node::peer::Role;
+use hemisim_reports::record::{AttackKind as RecordAttackKind, AttackRecord, BtcRecord, L2BlockRow, L2Record, LatencyHistogram, PerfRecord, RunMeta, RunRecord};
 use madsim::net::Endpoint;
 use madsim::time::{sleep, Instant};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -80,6 +83,8 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 /// State shared by the tasks of one run. Locks are never held across an await.
 struct Shared {
     names: Vec<String>,
+    /// Peers each audience reaches, in peer order.
+    audiences: BTreeMap<Audience, Vec<usize>>,
     addrs: Vec<SocketAddr>,
     peers: Vec<Mutex<Peer>>,
     endpoints: Vec<OnceLock<Arc<Endpoint>>>,
@@ -108,7 +113,9 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
     // hop); honest nodes never relay further, so two of the longest hops plus a margin suffice.
     let settle = links.max_delay() + links.max_delay() + SimDuration::from_secs(1);
     let recorder = Recorder::new(Trace::new(options.trace_file.as_deref())?, options.progress_us);
+    let audiences = audiences(&world.peers);
     let shared = Arc::new(Shared {
+        audiences,
         endpoints: names.iter().map(|_| OnceLock::new()).collect(),
         peers: world.peers.into_iter().map(Mutex::new).collect(),
         names,
@@ -144,6 +151,17 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
     shared.producing.store(false, Ordering::SeqCst);
     sleep(Duration::from_micros(settle.as_us())).await;
     finish(&shared, &scenario, seed)
+}
+
+/// Which peers each audience reaches, from their roles.
+fn audiences(peers: &[Peer]) -> BTreeMap<Audience, Vec<usize>> {
+    let mut map: BTreeMap<Audience, Vec<usize>> = BTreeMap::new();
+    for (i, peer) in peers.iter().enumerate() {
+        for audience in peer.role.audiences() {
+            map.entry(audience).or_default().push(i);
+        }
+    }
+    map
 }
 
 fn peer_addr(index: usize) -> SocketAddr {
@@ -186,10 +204,10 @@ fn apply(shared: &Arc<Shared>, i: usize, actions: Vec<Action>) {
                 let shared = shared.clone();
                 madsim::task::spawn(async move {
                     sleep(Duration::from_micros(after.as_us())).await;
+                    // Every timer produces something (blocks, load, L2 blocks): none fires in the
+                    // quiet phase, while relays and verification go on.
                     if shared.producing.load(Ordering::SeqCst) {
                         deliver(&shared, i, Input::Fire(timer));
-                    } else {
-                        debug_assert!(matches!(timer, Timer::Mine | Timer::Background));
                     }
                 });
             }
@@ -209,7 +227,8 @@ fn broadcast(shared: &Arc<Shared>, from: usize, message: Message) {
     let endpoint = shared.endpoints[from].get().expect("endpoints are bound before the world starts").clone();
     let mut deliveries: Vec<(SimDuration, SocketAddr)> = {
         let mut links = lock(&shared.links);
-        (0..shared.names.len()).filter(|&to| to != from).map(|to| (links.delay(from), shared.addrs[to])).collect()
+        let recipients = shared.audiences.get(&message.audience()).map_or(&[][..], Vec::as_slice);
+        recipients.iter().filter(|&&to| to != from).map(|&to| (links.delay(from), shared.addrs[to])).collect()
     };
     deliveries.sort_by_key(|&(delay, _)| delay);
     madsim::task::spawn(async move {
@@ -232,7 +251,9 @@ fn finish(shared: &Shared, scenario: &Scenario, seed: u64) -> Result<RunOutput, 
     let observer = &peers.iter().find(|p| p.name == OBSERVER).expect("every world has an observer").node;
     let recorded = recorder.finish(observer)?;
     let peer_refs: Vec<&Peer> = peers.iter().map(|p| &**p).collect();
-    let violations = check(&peer_refs, &recorded.rejections, scenario.duration_s, scenario.bitcoin.block_interval_s);
+    let mut violations = check(&peer_refs, &recorded.rejections, scenario.duration_s, scenario.bitcoin.block_interval_s);
+    violations.extend(check_l2(&peer_refs, &recorded.l2_mismatches));
+    let l2 = scenario.l2.as_ref().map(|l2| l2_record(l2, &peer_refs, recorded.l2_blocks));
     let attack = scenario.attack.as_ref().map(|a| AttackRecord {
         kind: match a.kind {
             AttackKind::DoubleSpend => RecordAttackKind::DoubleSpend,
@@ -252,7 +273,43 @@ fn finish(shared: &Shared, scenario: &Scenario, seed: u64) -> Result<RunOutput, 
         sim_time_us: scenario.duration_s * 1_000_000,
     };
     let btc = BtcRecord { block_interval_target_s: scenario.bitcoin.block_interval_s, blocks: recorded.blocks, reorgs: recorded.reorgs };
-    let record = RunRecord { meta, btc, attack, l2: None, perf: PerfRecord { wall_time_s: 0.0, events: recorded.events } };
+    let record = RunRecord { meta, btc, attack, l2, perf: PerfRecord { wall_time_s: 0.0, events: recorded.events } };
     Ok(RunOutput { record, violations })
 }
 
+
+/// The L2 part of the record: the produced blocks as observed, and the counters the sequencer,
+/// verifiers and users kept.
+fn l2_record(config: &crate::scenario::L2Config, peers: &[&Peer], blocks: Vec<L2BlockRow>) -> L2Record {
+    let mut record = L2Record {
+        block_time_s: config.block_time_s,
+        gas_limit: config.gas_limit,
+        backlog_max: blocks.iter().map(|b| b.backlog).max().unwrap_or(0),
+        blocks,
+        latency: LatencyHistogram { bucket_us: LATENCY_BUCKET_US, counts: Vec::new() },
+        txs_submitted: 0,
+        txs_rejected: Vec::new(),
+        txs_deferred: 0,
+        blocks_verified: 0,
+        state_root_mismatches: 0,
+    };
+    for peer in peers {
+        match &peer.role {
+            Role::Sequencer(seq) => {
+                record.latency.counts = seq.latency_counts.clone();
+                record.txs_rejected = seq.refused.iter().map(|(reason, n)| (reason.as_str().to_owned(), *n)).collect();
+                record.txs_rejected.sort();
+            }
+            Role::Verifier(v) => {
+                record.blocks_verified += v.verified;
+                record.state_root_mismatches += v.mismatches;
+            }
+            Role::Observer { users: Some(users), .. } => {
+                record.txs_submitted = users.submitted;
+                record.txs_deferred = users.deferred;
+            }
+            _ => {}
+        }
+    }
+    record
+}

@@ -14,11 +14,21 @@ use hemisim_node::btc::params::ChainParams;
 use hemisim_node::peer::{Peer, Role};
 use hemisim_node::btc::sealed::SealedBlock;
 use hemisim_node::btc::selfish::SelfishMiner;
+use hemisim_node::btc::script::p2pkh_for;
 use hemisim_node::btc::wallet::Wallet;
+use hemisim_node::l2::genesis::{L2GenesisSpec, READER, TOKEN};
+use hemisim_node::l2::hvm::contracts;
+use hemisim_node::l2::sequencer::{Sequencer, SequencerConfig};
+use hemisim_node::l2::verifier::Verifier;
+use hemisim_node::l2::workload::{Workload, WorkloadConfig};
+use hemisim_node::time::SimDuration;
 use hemisim_node::rng::Stream;
 use std::sync::Arc;
 
 pub const OBSERVER: &str = "observer";
+pub const SEQUENCER: &str = "sequencer";
+/// Where the L2 block fees go (zero while gas is free).
+const SEQUENCER_FEES: hemisim_node::l2::tx::Address = hemisim_node::l2::tx::Address::new([0x5e; 20]);
 pub const ATTACKER: &str = "attacker";
 const BACKGROUND_WALLET: &str = "background";
 const ATTACKER_WALLET: &str = "attacker-funds";
@@ -67,19 +77,63 @@ impl World {
             };
             peers.push(Peer::new(ATTACKER, role.0, role.1));
         }
+        if let Some(l2) = &scenario.l2 {
+            let spec = L2GenesisSpec::new(scenario.workload.as_ref().map_or(0, |w| w.accounts));
+            let hvm = spec.hvm();
+            let l2_genesis = spec.block(&hvm, &genesis).hash();
+            let max_headers = l2.max_btc_headers_per_block as usize;
+            let config = SequencerConfig {
+                block_time: SimDuration::from_secs_f64(l2.block_time_s),
+                gas_limit: l2.gas_limit,
+                max_headers_per_block: max_headers,
+                mempool_capacity: l2.mempool_capacity as usize,
+                beneficiary: SEQUENCER_FEES,
+            };
+            let sequencer = Sequencer::new(config, hvm, &genesis, l2_genesis);
+            peers.push(Peer::new(SEQUENCER, node(SEQUENCER, &[], gamma), Role::Sequencer(Box::new(sequencer))));
+            for i in 0..l2.verifiers {
+                let name = format!("verifier-{i}");
+                let verifier = Verifier::new(spec.hvm(), &genesis, l2_genesis, max_headers, SEQUENCER_FEES);
+                peers.push(Peer::new(&name, node(&name, &[], gamma), Role::Verifier(Box::new(verifier))));
+            }
+        }
         let load = (btc.background_tx_rate_per_s > 0.0).then(|| {
             let wallet = Wallet::new(BACKGROUND_WALLET);
             let rng = Stream::derive(seed, "background/load");
             BackgroundLoad::new(wallet, rng, btc.background_tx_rate_per_s, btc.background_fee_rate_min_sat_per_vb, btc.background_fee_rate_max_sat_per_vb)
         });
+        let users = scenario.workload.as_ref().map(|w| Box::new(users(scenario, w, seed)));
         let watch: Vec<bitcoin::ScriptBuf> = load.iter().map(|l| l.wallet.script().clone()).collect();
-        peers.push(Peer::new(OBSERVER, node(OBSERVER, &watch, gamma), Role::Observer(load)));
+        peers.push(Peer::new(OBSERVER, node(OBSERVER, &watch, gamma), Role::Observer { load, users }));
         World { peers, genesis }
     }
 
     pub fn names(&self) -> Vec<String> {
         self.peers.iter().map(|p| p.name.clone()).collect()
     }
+}
+
+/// The L2 users: the scenario's rate and mix; hVM calls ask about the Bitcoin addresses that
+/// see activity (the miners' payouts and the background wallet).
+fn users(scenario: &Scenario, w: &crate::scenario::WorkloadConfig, seed: u64) -> Workload {
+    let mut names: Vec<String> = (0..scenario.bitcoin.miners).map(|i| format!("miner-{i}")).collect();
+    names.push(BACKGROUND_WALLET.to_owned());
+    let btc_addresses = names
+        .iter()
+        .filter_map(|n| bitcoin::Address::from_script(&p2pkh_for(n), bitcoin::Network::Regtest).ok())
+        .map(|a| a.to_string())
+        .collect();
+    let config = WorkloadConfig {
+        tx_rate_per_s: w.tx_rate_per_s,
+        mix: [w.mix_transfer, w.mix_token, w.mix_hvm_call],
+        gas_price: 0,
+        token: TOKEN,
+        token_transfer: contracts::token_transfer_calldata,
+        reader: READER,
+        reader_call: contracts::reader_calldata,
+        btc_addresses,
+    };
+    Workload::new(config, w.accounts, Stream::derive(seed, "users/workload"))
 }
 
 /// Honest miners' shares of the honest hash rate, summing to 1.
@@ -101,10 +155,10 @@ fn allocations(scenario: &Scenario) -> Vec<Allocation> {
     let mut allocations = Vec::new();
     if btc.background_tx_rate_per_s > 0.0 {
         let count = (btc.background_tx_rate_per_s * 3.0 * btc.block_interval_s).ceil() as u32 + 16;
-        allocations.push(Allocation { script: hemisim_node::btc::script::p2pkh_for(BACKGROUND_WALLET), value: Amount::ONE_BTC, count });
+        allocations.push(Allocation { script: p2pkh_for(BACKGROUND_WALLET), value: Amount::ONE_BTC, count });
     }
     if scenario.attack.as_ref().is_some_and(|a| a.kind == AttackKind::DoubleSpend) {
-        allocations.push(Allocation { script: hemisim_node::btc::script::p2pkh_for(ATTACKER_WALLET), value: Amount::ONE_BTC, count: ATTACKER_COINS });
+        allocations.push(Allocation { script: p2pkh_for(ATTACKER_WALLET), value: Amount::ONE_BTC, count: ATTACKER_COINS });
     }
     allocations
 }

@@ -57,6 +57,53 @@ pub struct Scenario {
     /// Optional adversary on the Bitcoin network.
     #[serde(default)]
     pub attack: Option<AttackConfig>,
+    /// Optional Hemi L2: sequencer, hVM and verifiers.
+    #[serde(default)]
+    pub l2: Option<L2Config>,
+    /// Optional L2 users (requires `[l2]`).
+    #[serde(default)]
+    pub workload: Option<WorkloadConfig>,
+}
+
+/// `[l2]`: the Bitcoin-Secure Sequencer and the verifiers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct L2Config {
+    /// Time between L2 blocks (Hemi mainnet: 12 s).
+    #[serde(default = "defaults::l2_block_time_s")]
+    pub block_time_s: f64,
+    /// Gas limit of an L2 block (Hemi mainnet: 30,000,000).
+    #[serde(default = "defaults::l2_gas_limit")]
+    pub gas_limit: u64,
+    /// Verifying nodes that re-execute every block.
+    #[serde(default = "defaults::l2_verifiers")]
+    pub verifiers: u32,
+    /// Pending transactions the sequencer holds before refusing new ones.
+    #[serde(default = "defaults::l2_mempool_capacity")]
+    pub mempool_capacity: u64,
+    /// Bitcoin headers one L2 block may ingest (Hemi: 3).
+    #[serde(default = "defaults::l2_max_btc_headers_per_block")]
+    pub max_btc_headers_per_block: u32,
+}
+
+/// `[workload]`: L2 users.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadConfig {
+    /// Poisson rate of L2 transactions offered by all users together.
+    pub tx_rate_per_s: f64,
+    /// Funded user accounts; each has at most one transaction in flight.
+    #[serde(default = "defaults::workload_accounts")]
+    pub accounts: u32,
+    /// Relative weight of plain ETH transfers (21,000 gas).
+    #[serde(default = "defaults::workload_mix_transfer")]
+    pub mix_transfer: f64,
+    /// Relative weight of ERC20-like token transfers.
+    #[serde(default = "defaults::workload_mix_token")]
+    pub mix_token: f64,
+    /// Relative weight of contract calls that read Bitcoin through the hVM precompiles.
+    #[serde(default = "defaults::workload_mix_hvm_call")]
+    pub mix_hvm_call: f64,
 }
 
 /// `[bitcoin]`: the mock Bitcoin network.
@@ -256,5 +303,32 @@ pub mod defaults {
     }
     pub fn give_up_deficit_blocks() -> u32 {
         24
+    }
+    pub fn l2_block_time_s() -> f64 {
+        12.0
+    }
+    pub fn l2_gas_limit() -> u64 {
+        30_000_000
+    }
+    pub fn l2_verifiers() -> u32 {
+        2
+    }
+    pub fn l2_mempool_capacity() -> u64 {
+        100_000
+    }
+    pub fn l2_max_btc_headers_per_block() -> u32 {
+        3
+    }
+    pub fn workload_accounts() -> u32 {
+        10_000
+    }
+    pub fn workload_mix_transfer() -> f64 {
+        0.6
+    }
+    pub fn workload_mix_token() -> f64 {
+        0.3
+    }
+    pub fn workload_mix_hvm_call() -> f64 {
+        0.1
     }
 }

@@ -5,7 +5,7 @@
 use toml::Table;
 
 use super::error::Invalid;
-use super::{AttackConfig, AttackKind, BitcoinConfig, Scenario};
+use super::{AttackConfig, AttackKind, BitcoinConfig, L2Config, Scenario, WorkloadConfig};
 
 /// Ten years of simulated time.
 const DURATION_S_MAX: u64 = 315_360_000;
@@ -19,6 +19,36 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
     if let Some(attack) = &s.attack {
         kind_specific_keys(attack.kind, table)?;
         self::attack(attack)?;
+    }
+    if let Some(l2) = &s.l2 {
+        self::l2(l2)?;
+    }
+    if let Some(workload) = &s.workload {
+        if s.l2.is_none() {
+            return Err(Invalid::new("workload", "expected an [l2] table: the workload sends L2 transactions"));
+        }
+        self::workload(workload)?;
+    }
+    Ok(())
+}
+
+fn l2(l: &L2Config) -> Result<(), Invalid> {
+    number("l2.block_time_s", l.block_time_s, 0.1, 3_600.0)?;
+    integer("l2.gas_limit", l.gas_limit, 21_000, 1_000_000_000)?;
+    integer("l2.verifiers", u64::from(l.verifiers), 0, 16)?;
+    integer("l2.mempool_capacity", l.mempool_capacity, 1, 10_000_000)?;
+    // Hemi's validation accepts up to 6 headers per block; its sequencer sends at most 3.
+    integer("l2.max_btc_headers_per_block", u64::from(l.max_btc_headers_per_block), 1, 6)
+}
+
+fn workload(w: &WorkloadConfig) -> Result<(), Invalid> {
+    number("workload.tx_rate_per_s", w.tx_rate_per_s, 0.0, 100_000.0)?;
+    integer("workload.accounts", u64::from(w.accounts), 1, 1_000_000)?;
+    number("workload.mix_transfer", w.mix_transfer, 0.0, 1e9)?;
+    number("workload.mix_token", w.mix_token, 0.0, 1e9)?;
+    number("workload.mix_hvm_call", w.mix_hvm_call, 0.0, 1e9)?;
+    if w.mix_transfer + w.mix_token + w.mix_hvm_call <= 0.0 {
+        return Err(Invalid::new("workload.mix_transfer", "expected mix weights with a positive sum, got all zero"));
     }
     Ok(())
 }

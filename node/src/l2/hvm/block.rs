@@ -1,0 +1,201 @@
+//! [`BlockBuilder`]: one L2 block being executed, transaction by transaction.
+//!
+//! Each transaction is validated and executed by revm, then committed to the database at once,
+//! so the next one sees its effects. The state root is brought up to date once, in
+//! [`BlockBuilder::finish`], from the block's [`BlockJournal`]. A builder dropped without
+//! `finish` rolls the database back to the block's start: a verifier that refuses a block keeps
+//! its parent state.
+
+use super::journal::{BlockJournal, HvmDb};
+use super::machine::HVM_SPEC;
+use super::precompiles::HvmPrecompiles;
+use super::state_root::StateCommitment;
+use super::types::{BlockEnvSpec, BlockOutcome, Receipt, RejectReason, TxRejected};
+use crate::l2::btc_view::BtcView;
+use crate::l2::tx::L2Tx;
+use revm::context::result::{EVMError, InvalidTransaction};
+use revm::context::{BlockEnv, CfgEnv, Context, Evm, Journal, TxEnv};
+use revm::context_interface::ContextTr;
+use revm::handler::instructions::EthInstructions;
+use revm::handler::EthFrame;
+use revm::interpreter::interpreter::EthInterpreter;
+use revm::primitives::{TxKind, U256};
+use revm::{DatabaseCommit, ExecuteEvm};
+use std::fmt;
+
+type Db<'a> = &'a mut HvmDb;
+type HvmContext<'a> = Context<BlockEnv, TxEnv, CfgEnv, Db<'a>, Journal<Db<'a>>, ()>;
+type HvmEvm<'a> = Evm<
+    HvmContext<'a>,
+    (),
+    EthInstructions<EthInterpreter, HvmContext<'a>>,
+    HvmPrecompiles<'a>,
+    EthFrame<EthInterpreter>,
+>;
+
+/// A block in progress. Borrows the [`super::Hvm`] until finished or dropped.
+pub struct BlockBuilder<'a> {
+    evm: HvmEvm<'a>,
+    commitment: &'a mut StateCommitment,
+    blocks_executed: &'a mut u64,
+    journal: BlockJournal,
+    env: BlockEnvSpec,
+    gas_used: u64,
+    receipts: Vec<Receipt>,
+    finished: bool,
+}
+
+impl<'a> BlockBuilder<'a> {
+    pub(super) fn new(
+        chain_id: u64,
+        db: Db<'a>,
+        commitment: &'a mut StateCommitment,
+        blocks_executed: &'a mut u64,
+        env: &BlockEnvSpec,
+        view: &'a dyn BtcView,
+    ) -> Self {
+        let block = BlockEnv {
+            number: U256::from(env.number),
+            beneficiary: env.beneficiary,
+            timestamp: U256::from(env.timestamp_s),
+            gas_limit: env.gas_limit,
+            basefee: 0,
+            ..Default::default()
+        };
+        let ctx = HvmContext::new(db, HVM_SPEC)
+            .modify_cfg_chained(|cfg| cfg.chain_id = chain_id)
+            .modify_block_chained(|b| *b = block);
+        let evm = Evm::new(ctx, EthInstructions::new_mainnet_with_spec(HVM_SPEC), HvmPrecompiles::new(HVM_SPEC, view));
+        BlockBuilder {
+            evm,
+            commitment,
+            blocks_executed,
+            journal: BlockJournal::new(),
+            env: *env,
+            gas_used: 0,
+            receipts: Vec::new(),
+            finished: false,
+        }
+    }
+
+    pub fn env(&self) -> &BlockEnvSpec {
+        &self.env
+    }
+
+    /// Gas still available in this block.
+    pub fn remaining_gas(&self) -> u64 {
+        self.env.gas_limit.saturating_sub(self.gas_used)
+    }
+
+    pub fn receipts(&self) -> &[Receipt] {
+        &self.receipts
+    }
+
+    /// Executes and commits `tx` if it can be included: right nonce, enough balance, and a gas
+    /// limit within the block's remaining gas. A rejected transaction changes nothing.
+    /// An included one may still fail (revert, halt): it is in the block with `success: false`.
+    pub fn apply(&mut self, tx: &L2Tx) -> Result<Receipt, TxRejected> {
+        let tx_hash = tx.hash();
+        let reject = |reason| TxRejected { tx_hash, reason };
+        let remaining = self.remaining_gas();
+        if tx.gas_limit > remaining {
+            return Err(reject(RejectReason::BlockGasExceeded { gas_limit: tx.gas_limit, remaining }));
+        }
+        let result = match self.evm.transact_one(self.tx_env(tx)) {
+            Ok(result) => result,
+            Err(error) => {
+                // Drop whatever the failed validation loaded; nothing reaches the database.
+                let _ = self.evm.finalize();
+                return Err(reject(reject_reason(error)));
+            }
+        };
+        let state = self.evm.finalize();
+        let db: &mut HvmDb = self.evm.ctx.db_mut();
+        self.journal.record(db, &state);
+        db.commit(state);
+        let gas_used = result.tx_gas_used();
+        self.gas_used += gas_used;
+        let success = result.is_success();
+        let receipt = Receipt { tx_hash, success, gas_used, output: result.into_output().unwrap_or_default() };
+        self.receipts.push(receipt.clone());
+        Ok(receipt)
+    }
+
+    /// Ends the block: brings the state root up to date and returns the outcome.
+    pub fn finish(mut self) -> BlockOutcome {
+        let journal = std::mem::take(&mut self.journal);
+        let db: &mut HvmDb = self.evm.ctx.db_mut();
+        self.commitment.apply_block(db, &journal);
+        // CacheDB keeps every committed log forever; receipts do not carry them.
+        db.cache.logs.clear();
+        *self.blocks_executed += 1;
+        self.finished = true;
+        BlockOutcome {
+            gas_used: self.gas_used,
+            state_root: self.commitment.root(),
+            receipts: std::mem::take(&mut self.receipts),
+        }
+    }
+
+    fn tx_env(&self, tx: &L2Tx) -> TxEnv {
+        TxEnv {
+            tx_type: 0, // legacy
+            caller: tx.from,
+            gas_limit: tx.gas_limit,
+            gas_price: tx.gas_price,
+            kind: tx.to.map_or(TxKind::Create, TxKind::Call),
+            value: tx.value,
+            data: tx.input.clone(),
+            nonce: tx.nonce,
+            chain_id: Some(self.evm.ctx.cfg.chain_id),
+            access_list: Default::default(),
+            gas_priority_fee: None,
+            blob_hashes: Vec::new(),
+            max_fee_per_blob_gas: 0,
+            authorization_list: Vec::new(),
+        }
+    }
+}
+
+impl Drop for BlockBuilder<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            let journal = std::mem::take(&mut self.journal);
+            journal.rollback(self.evm.ctx.db_mut());
+        }
+    }
+}
+
+impl fmt::Debug for BlockBuilder<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockBuilder")
+            .field("env", &self.env)
+            .field("gas_used", &self.gas_used)
+            .field("receipts", &self.receipts.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn reject_reason<E: fmt::Display>(error: EVMError<E, InvalidTransaction>) -> RejectReason {
+    let EVMError::Transaction(invalid) = error else {
+        return RejectReason::Invalid(error.to_string());
+    };
+    match invalid {
+        InvalidTransaction::NonceTooHigh { tx, state } | InvalidTransaction::NonceTooLow { tx, state } => {
+            RejectReason::NonceMismatch { expected: state, got: tx }
+        }
+        InvalidTransaction::LackOfFundForMaxFee { fee, balance } => {
+            RejectReason::InsufficientBalance { needed: *fee, available: *balance }
+        }
+        InvalidTransaction::TxGasLimitGreaterThanCap { gas_limit, cap } => {
+            RejectReason::TxGasCapExceeded { gas_limit, cap }
+        }
+        InvalidTransaction::CallGasCostMoreThanGasLimit { initial_gas, gas_limit } => {
+            RejectReason::IntrinsicGasTooLow { intrinsic: initial_gas, gas_limit }
+        }
+        InvalidTransaction::GasFloorMoreThanGasLimit { gas_floor, gas_limit } => {
+            RejectReason::IntrinsicGasTooLow { intrinsic: gas_floor, gas_limit }
+        }
+        other => RejectReason::Invalid(other.to_string()),
+    }
+}

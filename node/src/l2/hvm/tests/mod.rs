@@ -1,0 +1,9 @@
+//! Tests of the hVM: the precompiles against a hand-built Bitcoin view, execution through revm,
+//! the contracts and the state root.
+
+mod contracts;
+mod execution;
+mod fake_view;
+mod precompiles;
+mod support;
+mod speed_tmp;

@@ -1,0 +1,158 @@
+//! Sequencer, verifier and workload together, driven by hand like the harness drives them.
+
+use super::block::{L2Block, L2Header};
+use super::genesis::L2GenesisSpec;
+use super::sequencer::{Sequencer, SequencerConfig};
+use super::tx::{RefusalReason, Submission};
+use super::verifier::{Verdict, Verifier};
+use super::workload::{account_address, Workload, WorkloadConfig};
+use super::hvm::contracts;
+use super::genesis::{READER, TOKEN};
+use crate::btc::build::{mine_block, simple_coinbase, CoinbaseTag};
+use crate::btc::genesis::genesis_block;
+use crate::btc::node::BitcoinNode;
+use crate::btc::params::{ChainParams, SUBSIDY};
+use crate::btc::script::p2pkh_for;
+use crate::btc::sealed::SealedBlock;
+use crate::rng::Stream;
+use crate::time::{SimDuration, SimTime};
+use bitcoin::BlockHash;
+use revm::primitives::{Address, B256};
+use std::sync::Arc;
+
+const PARAMS: ChainParams = ChainParams { max_block_weight: 4_000_000 };
+
+struct World {
+    btc_genesis: Arc<SealedBlock>,
+    spec: L2GenesisSpec,
+    l2_genesis: B256,
+}
+
+fn world(accounts: u32) -> World {
+    let btc_genesis = SealedBlock::seal(genesis_block(&[]));
+    let spec = L2GenesisSpec::new(accounts);
+    let l2_genesis = spec.block(&spec.hvm(), &btc_genesis).hash();
+    World { btc_genesis, spec, l2_genesis }
+}
+
+fn btc_node(w: &World) -> BitcoinNode {
+    BitcoinNode::new(PARAMS, w.btc_genesis.clone(), &[], 0.0, Stream::derive(0, "tie"))
+}
+
+fn sequencer(w: &World, mempool_capacity: usize) -> Sequencer {
+    let config = SequencerConfig { block_time: SimDuration::from_secs(12), gas_limit: 30_000_000, max_headers_per_block: 3, mempool_capacity, beneficiary: Address::ZERO };
+    Sequencer::new(config, w.spec.hvm(), &w.btc_genesis, w.l2_genesis)
+}
+
+fn verifier(w: &World) -> Verifier {
+    Verifier::new(w.spec.hvm(), &w.btc_genesis, w.l2_genesis, 3, Address::ZERO)
+}
+
+/// Mines `n` blocks on `parent` by `miner`, feeding them to every node; returns them.
+fn mine(nodes: &mut [&mut BitcoinNode], parent: BlockHash, from_height: u32, n: u32, miner: &str) -> Vec<Arc<SealedBlock>> {
+    let mut parent = parent;
+    (1..=n)
+        .map(|i| {
+            let tag = CoinbaseTag { height: from_height + i, miner, extra_nonce: 0 };
+            let block = SealedBlock::seal(mine_block(parent, SimTime(i as u64), vec![simple_coinbase(tag, p2pkh_for(miner), SUBSIDY)]));
+            for node in nodes.iter_mut() {
+                node.receive_block(block.clone());
+            }
+            parent = block.block_hash();
+            block
+        })
+        .collect()
+}
+
+fn users(accounts: u32) -> Workload {
+    let address = bitcoin::Address::from_script(&p2pkh_for("miner-0"), bitcoin::Network::Regtest).expect("p2pkh").to_string();
+    let config = WorkloadConfig {
+        tx_rate_per_s: 10.0,
+        mix: [1.0, 1.0, 1.0],
+        gas_price: 0,
+        token: TOKEN,
+        token_transfer: contracts::token_transfer_calldata,
+        reader: READER,
+        reader_call: contracts::reader_calldata,
+        btc_addresses: vec![address],
+    };
+    Workload::new(config, accounts, Stream::derive(1, "users"))
+}
+
+#[test]
+fn blocks_ingest_three_headers_at_a_time_and_verifiers_agree() {
+    let w = world(50);
+    let mut btc = btc_node(&w);
+    let mut seq = sequencer(&w, 1_000);
+    let mut ver = verifier(&w);
+    let mut users = users(50);
+    mine(&mut [&mut btc], w.btc_genesis.block_hash(), 0, 7, "miner-0");
+    for i in 0..30 {
+        if let Some(s) = users.arrival(SimTime(i)) {
+            seq.submit(s).expect("room in the mempool");
+        }
+    }
+    let first = seq.produce(SimTime(12_000_000), &btc);
+    assert_eq!(first.block.attributes.headers.len(), 3, "at most 3 headers per block");
+    assert_eq!(first.block.header.btc_tip_height, 3);
+    assert_eq!(first.block.txs.len(), 30, "all fit");
+    let second = seq.produce(SimTime(24_000_000), &btc);
+    let third = seq.produce(SimTime(36_000_000), &btc);
+    assert_eq!((second.block.header.btc_tip_height, third.block.header.btc_tip_height), (6, 7));
+    for block in [&first.block, &second.block, &third.block] {
+        users.on_block(block);
+        assert_eq!(ver.on_block(block.clone(), &btc), vec![Verdict::Verified { number: block.header.number }]);
+    }
+}
+
+#[test]
+fn a_bitcoin_reorg_moves_the_carried_tip_and_verifiers_follow() {
+    let w = world(10);
+    let (mut btc, mut verifier_btc) = (btc_node(&w), btc_node(&w));
+    let mut seq = sequencer(&w, 100);
+    let mut ver = verifier(&w);
+    let a = mine(&mut [&mut btc, &mut verifier_btc], w.btc_genesis.block_hash(), 0, 2, "miner-0");
+    let first = seq.produce(SimTime(12_000_000), &btc);
+    assert_eq!(first.block.header.btc_tip_hash, a[1].block_hash());
+    // A longer branch from the genesis replaces it, first at the sequencer only.
+    let b = mine(&mut [&mut btc], w.btc_genesis.block_hash(), 0, 3, "miner-1");
+    let second = seq.produce(SimTime(24_000_000), &btc);
+    assert_eq!(second.block.attributes.fork_height, 0, "forks below the old carried tip");
+    assert_eq!(second.block.header.btc_tip_hash, b[2].block_hash());
+    assert_eq!(ver.on_block(first.block.clone(), &verifier_btc).len(), 1);
+    assert!(ver.on_block(second.block.clone(), &verifier_btc).is_empty(), "waits for Bitcoin blocks it has not seen");
+    for block in &b {
+        verifier_btc.receive_block(block.clone());
+    }
+    assert_eq!(ver.on_bitcoin_change(&verifier_btc), vec![Verdict::Verified { number: 2 }]);
+}
+
+#[test]
+fn a_tampered_state_root_is_a_mismatch() {
+    let w = world(10);
+    let btc = btc_node(&w);
+    let mut seq = sequencer(&w, 100);
+    let mut ver = verifier(&w);
+    let good = seq.produce(SimTime(12_000_000), &btc).block;
+    let header = L2Header { state_root: B256::repeat_byte(7), ..good.header.clone() };
+    let forged = Arc::new(L2Block::seal_hashing(header, good.attributes.clone(), good.txs.clone()));
+    match ver.on_block(forged, &btc).as_slice() {
+        [Verdict::Mismatch { number: 1, what }] => assert!(what.contains("state root"), "{what}"),
+        other => panic!("expected a state-root mismatch, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_full_mempool_refuses_with_a_reason_and_the_sender_can_retry() {
+    let w = world(10);
+    let mut seq = sequencer(&w, 2);
+    let mut users = users(10);
+    let subs: Vec<Arc<Submission>> = (0..3).filter_map(|i| users.arrival(SimTime(i))).collect();
+    assert!(seq.submit(subs[0].clone()).is_ok() && seq.submit(subs[1].clone()).is_ok());
+    let refusal = seq.submit(subs[2].clone()).expect_err("the mempool holds 2");
+    assert_eq!(refusal.reason, RefusalReason::MempoolFull);
+    assert_eq!(seq.submit(subs[0].clone()).expect_err("pending").reason, RefusalReason::Duplicate);
+    users.on_refusal(&refusal);
+    assert_eq!(seq.refused.get(&RefusalReason::MempoolFull), Some(&1));
+    assert_eq!(account_address(0), account_address(0), "addresses are derived, not random");
+}

@@ -1,0 +1,205 @@
+//! The L2 CSV files: `l2_blocks.csv` (one row per L2 block), `l2_latency.csv` (the non-empty
+//! buckets of the inclusion-latency histogram) and the `l2_*` columns of `runs.csv`.
+//!
+//! Same conventions as [`crate::csv_out`]: times formatted exactly from integer microseconds,
+//! other floats in Rust's shortest round-trip form, undefined values empty. Every column is
+//! documented in `reports/README.md`.
+
+use std::path::{Path, PathBuf};
+
+use crate::ReportError;
+use crate::csv_out::{format_micros, format_opt, save_csv, to_csv};
+use crate::record::{L2Record, LatencyHistogram};
+use crate::summary::Summary;
+
+/// `l2_blocks.csv` text: every L2 block, in order. A block without transactions has empty
+/// latency fields (its latency is undefined, not 0).
+pub fn l2_blocks_csv(l2: &L2Record) -> Result<Vec<u8>, csv::Error> {
+    let header = [
+        "number",
+        "hash",
+        "produced_at_s",
+        "tx_count",
+        "gas_used",
+        "gas_limit_fraction",
+        "btc_tip_height",
+        "btc_headers_ingested",
+        "backlog",
+        "latency_mean_s",
+        "latency_max_s",
+        "state_root",
+    ];
+    let rows = l2.blocks.iter().map(|b| {
+        let latency = |us: u64| {
+            if b.tx_count > 0 {
+                format_micros(us)
+            } else {
+                String::new()
+            }
+        };
+        vec![
+            b.number.to_string(),
+            b.hash.clone(),
+            format_micros(b.produced_at_us),
+            b.tx_count.to_string(),
+            b.gas_used.to_string(),
+            format_opt(b.fullness(l2.gas_limit)),
+            b.btc_tip_height.to_string(),
+            b.btc_headers_ingested.to_string(),
+            b.backlog.to_string(),
+            latency(b.latency_mean_us),
+            latency(b.latency_max_us),
+            b.state_root.clone(),
+        ]
+    });
+    to_csv(&header, rows)
+}
+
+/// `l2_latency.csv` text: the non-empty buckets of `histogram` only, in increasing latency, so
+/// that millions of transactions still give a small file. The last bucket of the histogram is
+/// open (it also counts every latency above its lower edge): its `bucket_high_s` is empty.
+pub fn l2_latency_csv(histogram: &LatencyHistogram) -> Result<Vec<u8>, csv::Error> {
+    let header = [
+        "bucket_low_s",
+        "bucket_high_s",
+        "count",
+        "cumulative_fraction",
+    ];
+    let total = histogram.total();
+    let last = histogram.counts.len().saturating_sub(1);
+    let mut cumulative = 0u64;
+    let rows = histogram.nonempty_buckets().map(|(i, count)| {
+        cumulative += count;
+        let high = (i < last).then(|| format_micros(histogram.bucket_high_us(i)));
+        vec![
+            format_micros(histogram.bucket_low_us(i)),
+            high.unwrap_or_default(),
+            count.to_string(),
+            (cumulative as f64 / total as f64).to_string(),
+        ]
+    });
+    to_csv(&header, rows)
+}
+
+/// Writes `l2_blocks.csv` and `l2_latency.csv` into `dir` and returns their paths.
+pub fn write_l2_csvs(dir: &Path, l2: &L2Record) -> Result<Vec<PathBuf>, ReportError> {
+    Ok(vec![
+        save_csv(dir.join("l2_blocks.csv"), l2_blocks_csv(l2))?,
+        save_csv(dir.join("l2_latency.csv"), l2_latency_csv(&l2.latency))?,
+    ])
+}
+
+/// The `l2_*` columns appended to `runs.csv` when the runs have an L2 chain.
+pub const RUNS_COLUMNS: [&str; 13] = [
+    "l2_blocks",
+    "l2_txs_included",
+    "l2_tps",
+    "l2_gas_used_per_s",
+    "l2_block_fullness_mean",
+    "l2_latency_p50_s",
+    "l2_latency_p95_s",
+    "l2_latency_p99_s",
+    "l2_latency_mean_s",
+    "l2_backlog_max",
+    "l2_backlog_final",
+    "l2_txs_rejected",
+    "l2_state_root_mismatches",
+];
+
+/// One replication's values for [`RUNS_COLUMNS`], from its record and its one-run summary
+/// (empty fields for a replication without an L2 chain). Percentiles are bucket edges in whole
+/// microseconds, so they are formatted exactly, as times.
+pub fn runs_columns(l2: Option<&L2Record>, summary: &Summary) -> Vec<String> {
+    let (Some(l2), Some(s)) = (l2, summary.l2.as_ref()) else {
+        return vec![String::new(); RUNS_COLUMNS.len()];
+    };
+    let percentile = |p| {
+        l2.latency
+            .percentile_upper_us(p)
+            .map(format_micros)
+            .unwrap_or_default()
+    };
+    vec![
+        s.blocks.to_string(),
+        s.txs_included.to_string(),
+        format_opt(s.tps),
+        format_opt(s.gas_used_per_s),
+        format_opt(s.block_fullness_mean),
+        percentile(50),
+        percentile(95),
+        percentile(99),
+        format_opt(s.tx_inclusion_latency_mean_s),
+        s.backlog_max.to_string(),
+        s.backlog_final.map(|b| b.to_string()).unwrap_or_default(),
+        s.txs_rejected.to_string(),
+        s.state_root_mismatches.to_string(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::l2_record;
+
+    fn text(bytes: Vec<u8>) -> String {
+        String::from_utf8(bytes).expect("CSV of ASCII fields")
+    }
+
+    #[test]
+    fn l2_blocks_csv_snapshot() {
+        let mut l2 = l2_record(&[(2, 15_000_000), (0, 0), (3, 45_000_000)]);
+        l2.blocks[2].backlog = 2;
+        l2.blocks[2].state_root = "0xr\"3\"".into();
+        let got = text(l2_blocks_csv(&l2).expect("in memory"));
+        let expected = "number,hash,produced_at_s,tx_count,gas_used,gas_limit_fraction,\
+             btc_tip_height,btc_headers_ingested,backlog,latency_mean_s,latency_max_s,state_root\n\
+             1,0x01,12.000000,2,15000000,0.5,100,1,0,6.000000,11.500000,0xr1\n\
+             2,0x02,24.000001,0,0,0,100,0,0,,,0xr2\n\
+             3,0x03,36.000002,3,45000000,1.5,101,1,2,6.000000,11.500000,\"0xr\"\"3\"\"\"\n";
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn a_zero_gas_limit_leaves_the_fraction_empty() {
+        let mut l2 = l2_record(&[(1, 21_000)]);
+        l2.gas_limit = 0;
+        let got = text(l2_blocks_csv(&l2).expect("in memory"));
+        assert!(
+            got.lines().nth(1).is_some_and(|l| l.contains(",21000,,")),
+            "{got}"
+        );
+    }
+
+    #[test]
+    fn latency_csv_lists_only_non_empty_buckets() {
+        let histogram = LatencyHistogram {
+            bucket_us: 100_000,
+            counts: vec![0, 3, 0, 0, 1, 0, 0, 4],
+        };
+        let got = text(l2_latency_csv(&histogram).expect("in memory"));
+        assert_eq!(
+            got,
+            "bucket_low_s,bucket_high_s,count,cumulative_fraction\n\
+             0.100000,0.200000,3,0.375\n\
+             0.400000,0.500000,1,0.5\n\
+             0.700000,,4,1\n"
+        );
+        let mut big = LatencyHistogram::standard();
+        for us in [50_000, 50_000, 12_000_000, 30_000_000_000] {
+            big.record(us);
+        }
+        let got = text(l2_latency_csv(&big).expect("in memory"));
+        assert_eq!(got.lines().count(), 4, "{got}");
+        let empty = text(l2_latency_csv(&LatencyHistogram::standard()).expect("in memory"));
+        assert_eq!(empty.lines().count(), 1, "header only");
+    }
+
+    #[test]
+    fn runs_columns_are_empty_without_l2() {
+        let record = crate::testutil::sample_record(1);
+        let summary = crate::summary::summarize(std::slice::from_ref(&record)).expect("ok");
+        let columns = runs_columns(None, &summary);
+        assert_eq!(columns.len(), RUNS_COLUMNS.len());
+        assert!(columns.iter().all(String::is_empty));
+    }
+}

@@ -1,0 +1,194 @@
+//! `summary.json`'s `l2` object: throughput, block fullness, inclusion latency, mempool load and
+//! verification of the L2 chain, pooled over replications.
+//!
+//! Counts are summed over replications, `tps` and `gas_used_per_s` pooled (sum over the summed
+//! simulated time) with a Student t interval over the replications' own values, and latency
+//! percentiles read from the replications' merged histograms. Latencies come from a histogram, so
+//! they are bucket edges: their resolution is the histogram's `bucket_us`. Every key is defined
+//! in `reports/README.md`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::record::{L2Record, LatencyHistogram, RunRecord};
+use crate::stats;
+use crate::summary::micros_to_s;
+
+/// `l2.*`: the L2 chain the sequencer built, as seen by the report. `None` fields are `null`:
+/// undefined (no simulated time, no transaction, a single replication for an interval).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct L2Summary {
+    /// L2 blocks produced (genesis excluded).
+    pub blocks: u64,
+    /// Sum of the blocks' `tx_count`.
+    pub txs_included: u64,
+    /// `txs_included` / simulated seconds.
+    pub tps: Option<f64>,
+    /// Student t 95% interval of the replications' own `tps` (N >= 2).
+    pub tps_ci95: Option<[f64; 2]>,
+    /// Gas used by all blocks / simulated seconds.
+    pub gas_used_per_s: Option<f64>,
+    pub gas_used_per_s_ci95: Option<[f64; 2]>,
+    /// `gas_limit / block_time_s`: the ceiling of `gas_used_per_s`.
+    pub gas_limit_per_s: Option<f64>,
+    /// Mean over blocks of `gas_used / gas_limit`.
+    pub block_fullness_mean: Option<f64>,
+    /// Nearest-rank percentiles of the inclusion latency, as the upper edge of their bucket.
+    pub tx_inclusion_latency_p50_s: Option<f64>,
+    pub tx_inclusion_latency_p95_s: Option<f64>,
+    pub tx_inclusion_latency_p99_s: Option<f64>,
+    /// Mean inclusion latency with every sample at its bucket's midpoint.
+    pub tx_inclusion_latency_mean_s: Option<f64>,
+    /// Student t 95% interval of the replications' own mean latencies (N >= 2).
+    pub tx_inclusion_latency_mean_ci95: Option<[f64; 2]>,
+    /// Exact largest inclusion latency, from the block rows.
+    pub tx_inclusion_latency_max_s: Option<f64>,
+    /// The histogram's bucket width: the resolution of the percentiles and the mean.
+    pub tx_inclusion_latency_resolution_s: f64,
+    pub txs_submitted: u64,
+    /// Refusals by the sequencer's mempool, all reasons.
+    pub txs_rejected: u64,
+    /// Refusals by reason; a `BTreeMap`, so the keys come out sorted.
+    pub txs_rejected_by_reason: BTreeMap<String, u64>,
+    pub txs_deferred: u64,
+    /// Largest mempool backlog seen after building a block, max over replications.
+    pub backlog_max: u64,
+    /// Backlog after the last block, summed over replications (`None` without any block).
+    pub backlog_final: Option<u64>,
+    pub blocks_verified: u64,
+    pub state_root_mismatches: u64,
+    /// The scenario's `l2.block_time_s` and `l2.gas_limit`.
+    pub block_time_s: f64,
+    pub gas_limit: u64,
+}
+
+/// The L2 records of `records` with each run's simulated time in µs (all or none have one:
+/// `summary::check_replications` refuses a mix).
+fn l2_runs(records: &[RunRecord]) -> impl Iterator<Item = (&L2Record, u64)> + Clone {
+    records
+        .iter()
+        .filter_map(|r| r.l2.as_ref().map(|l2| (l2, r.meta.sim_time_us)))
+}
+
+/// The `l2` object of `records`, or `None` for Bitcoin-only runs.
+pub fn l2_summary(records: &[RunRecord]) -> Option<L2Summary> {
+    let first = records.first()?.l2.as_ref()?;
+    let runs = l2_runs(records);
+    let sum = |f: &dyn Fn(&L2Record) -> u64| -> u64 { runs.clone().map(|(l2, _)| f(l2)).sum() };
+    let sim_s = micros_to_s(runs.clone().map(|(_, us)| us).sum());
+    let txs_included = sum(&L2Record::txs_included);
+    let gas_used = sum(&L2Record::gas_used);
+    let per_run = |f: fn(&L2Record) -> u64| -> Vec<f64> {
+        let rate = |(l2, us): (&L2Record, u64)| finite(f(l2) as f64 / micros_to_s(us));
+        runs.clone().filter_map(rate).collect()
+    };
+    let fullness: Vec<f64> = runs
+        .clone()
+        .flat_map(|(l2, _)| l2.blocks.iter().filter_map(|b| b.fullness(l2.gas_limit)))
+        .collect();
+    let latency = pooled_latency(records);
+    let latency_s = |p| {
+        let us = latency.as_ref()?.percentile_upper_us(p)?;
+        Some(micros_to_s(us))
+    };
+    let run_means: Vec<f64> = runs
+        .clone()
+        .filter_map(|(l2, _)| l2.latency.mean_midpoint_us())
+        .map(|us| us / 1e6)
+        .collect();
+    let mut by_reason = BTreeMap::new();
+    for (reason, n) in runs.clone().flat_map(|(l2, _)| &l2.txs_rejected) {
+        *by_reason.entry(reason.clone()).or_insert(0u64) += n;
+    }
+    let with_txs = runs
+        .clone()
+        .flat_map(|(l2, _)| l2.blocks.iter().filter(|b| b.tx_count > 0));
+    let finals: Vec<u64> = runs
+        .clone()
+        .filter_map(|(l2, _)| l2.blocks.last().map(|b| b.backlog))
+        .collect();
+    Some(L2Summary {
+        blocks: sum(&|l2| l2.blocks.len() as u64),
+        txs_included,
+        tps: finite(txs_included as f64 / sim_s),
+        tps_ci95: ci95(&per_run(L2Record::txs_included)),
+        gas_used_per_s: finite(gas_used as f64 / sim_s),
+        gas_used_per_s_ci95: ci95(&per_run(L2Record::gas_used)),
+        gas_limit_per_s: finite(first.gas_limit as f64 / first.block_time_s),
+        block_fullness_mean: stats::mean(&fullness),
+        tx_inclusion_latency_p50_s: latency_s(50),
+        tx_inclusion_latency_p95_s: latency_s(95),
+        tx_inclusion_latency_p99_s: latency_s(99),
+        tx_inclusion_latency_mean_s: latency
+            .as_ref()
+            .and_then(LatencyHistogram::mean_midpoint_us)
+            .map(|us| us / 1e6),
+        tx_inclusion_latency_mean_ci95: ci95(&run_means),
+        tx_inclusion_latency_max_s: with_txs.map(|b| b.latency_max_us).max().map(micros_to_s),
+        tx_inclusion_latency_resolution_s: micros_to_s(first.latency.bucket_us),
+        txs_submitted: sum(&|l2| l2.txs_submitted),
+        txs_rejected: sum(&L2Record::txs_rejected_total),
+        txs_rejected_by_reason: by_reason,
+        txs_deferred: sum(&|l2| l2.txs_deferred),
+        backlog_max: runs
+            .clone()
+            .map(|(l2, _)| l2.backlog_max)
+            .max()
+            .unwrap_or(0),
+        backlog_final: (!finals.is_empty()).then(|| finals.iter().sum()),
+        blocks_verified: sum(&|l2| l2.blocks_verified),
+        state_root_mismatches: sum(&|l2| l2.state_root_mismatches),
+        block_time_s: first.block_time_s,
+        gas_limit: first.gas_limit,
+    })
+}
+
+/// The replications' latency histograms added together, or `None` for Bitcoin-only runs.
+/// Histograms of another shape than the first are skipped (`check_replications` refuses them).
+pub fn pooled_latency(records: &[RunRecord]) -> Option<LatencyHistogram> {
+    let mut runs = l2_runs(records).map(|(l2, _)| &l2.latency);
+    let mut pooled = runs.next()?.clone();
+    for other in runs {
+        pooled.add(other);
+    }
+    Some(pooled)
+}
+
+/// What must agree across replications for their L2 figures to be pooled: the L2 parameters,
+/// and the latency histogram's shape (so that buckets can be added).
+pub(crate) fn identity(r: &RunRecord) -> [(&'static str, String); 2] {
+    let (params, shape) = match &r.l2 {
+        None => ("none".to_string(), "none".to_string()),
+        Some(l2) => (
+            format!(
+                "block_time_s={:?} gas_limit={}",
+                l2.block_time_s, l2.gas_limit
+            ),
+            format!(
+                "bucket_us={} buckets={}",
+                l2.latency.bucket_us,
+                l2.latency.counts.len()
+            ),
+        ),
+    };
+    [
+        ("l2", params),
+        (
+            "l2.latency histogram (bucket_us and number of buckets)",
+            shape,
+        ),
+    ]
+}
+
+fn ci95(xs: &[f64]) -> Option<[f64; 2]> {
+    stats::mean_ci95(xs).map(stats::Interval::to_array)
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+#[cfg(test)]
+#[path = "summary_l2_tests.rs"]
+mod tests;
