@@ -98,10 +98,10 @@ impl Peer {
                 let _ = self.node.receive_tx(tx);
             }
             Input::Deliver(Message::L2Tx(submission)) => {
-                if let Role::Sequencer(seq) = &mut self.role {
-                    if let Err(refusal) = seq.submit(submission) {
-                        refuse(refusal, &mut out);
-                    }
+                if let Role::Sequencer(seq) = &mut self.role
+                    && let Err(refusal) = seq.submit(submission)
+                {
+                    refuse(refusal, &mut out);
                 }
             }
             Input::Deliver(Message::L2Block(block)) => match &mut self.role {

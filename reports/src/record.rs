@@ -160,6 +160,10 @@ pub struct L2Record {
     /// the sequencer (state root, transactions or Bitcoin attributes): a safety violation.
     pub blocks_verified: u64,
     pub state_root_mismatches: u64,
+    /// Transactions executed: by the sequencer (those it included) plus each verifier's
+    /// re-execution of them.
+    #[serde(default)]
+    pub txs_executed: u64,
     /// Largest mempool backlog (pending transactions) seen after building a block.
     pub backlog_max: u64,
 }

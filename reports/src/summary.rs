@@ -90,6 +90,10 @@ pub struct PerfSummary {
     pub sim_seconds_per_wall_second: Option<f64>,
     pub events: u64,
     pub events_per_wall_second: Option<f64>,
+    /// L2 transactions executed by the sequencer and every verifier, per wall second (absent
+    /// without an L2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub l2_txs_executed_per_wall_second: Option<f64>,
 }
 
 impl Summary {
@@ -128,8 +132,14 @@ pub fn summarize(records: &[RunRecord]) -> Result<Summary, ReportError> {
             sim_seconds_per_wall_second: finite(sim_time_s / wall_time_s),
             events,
             events_per_wall_second: finite(events as f64 / wall_time_s),
+            l2_txs_executed_per_wall_second: l2_executions(records).and_then(|n| finite(n as f64 / wall_time_s)),
         },
     })
+}
+
+/// L2 transactions executed over all replications, if they have an L2.
+fn l2_executions(records: &[RunRecord]) -> Option<u64> {
+    records.iter().map(|r| r.l2.as_ref().map(|l2| l2.txs_executed)).sum()
 }
 
 /// A single run's own trace hash, or the combination of the replications' hashes.

@@ -117,6 +117,7 @@ fn same_records_give_byte_identical_json_except_wall_clock() {
             sim_seconds_per_wall_second: None,
             events: 0,
             events_per_wall_second: None,
+            l2_txs_executed_per_wall_second: None,
         };
     }
     assert_eq!(x.to_json(), y.to_json());

@@ -214,6 +214,7 @@ pub fn l2_record(blocks: &[(u32, u64)]) -> L2Record {
         txs_deferred: 1,
         blocks_verified: 2 * rows.len() as u64,
         state_root_mismatches: 0,
+        txs_executed: 0,
         backlog_max: 0,
     }
 }

@@ -42,6 +42,15 @@ pub trait BtcView {
     /// Unspent outputs paying `script`, in a stable order (by txid, then vout), as of the
     /// indexed tip.
     fn utxos_of(&self, script: &ScriptBuf) -> Vec<IndexedUtxo>;
+    /// Sum of the values of [`BtcView::utxos_of`]. Implementations should keep it up to date
+    /// rather than sum: a busy address holds tens of thousands of outputs.
+    fn balance_of(&self, script: &ScriptBuf) -> u64 {
+        self.utxos_of(script).iter().map(|u| u.value_sats).sum()
+    }
+    /// `count` outputs of [`BtcView::utxos_of`] from position `start`, in the same order.
+    fn utxos_page(&self, script: &ScriptBuf, start: usize, count: usize) -> Vec<IndexedUtxo> {
+        self.utxos_of(script).into_iter().skip(start).take(count).collect()
+    }
     /// A transaction confirmed at or below the indexed tip.
     fn transaction(&self, txid: &Txid) -> Option<IndexedTx>;
 }

@@ -28,6 +28,28 @@ pub enum AttributesError {
     TooManyHeaders { got: usize, max: usize },
 }
 
+/// The unspent outputs of one script and their total, kept together so a balance is one lookup.
+#[derive(Debug, Clone, Default)]
+struct ScriptCoins {
+    coins: BTreeMap<(Txid, u32), u64>,
+    total_sats: u64,
+}
+
+impl ScriptCoins {
+    fn insert(&mut self, outpoint: (Txid, u32), value: u64) {
+        if let Some(old) = self.coins.insert(outpoint, value) {
+            self.total_sats -= old;
+        }
+        self.total_sats += value;
+    }
+
+    fn remove(&mut self, outpoint: &(Txid, u32)) {
+        if let Some(value) = self.coins.remove(outpoint) {
+            self.total_sats -= value;
+        }
+    }
+}
+
 /// One indexed block and what it spent (for undo).
 #[derive(Debug, Clone)]
 struct IndexedBlock {
@@ -41,7 +63,7 @@ pub struct BtcIndexer {
     headers: Vec<(BlockHash, Header)>,
     /// Indexed blocks by height, from the genesis, at most header tip − lag.
     indexed: Vec<IndexedBlock>,
-    by_script: BTreeMap<ScriptBuf, BTreeMap<(Txid, u32), u64>>,
+    by_script: BTreeMap<ScriptBuf, ScriptCoins>,
     outputs: IdMap<OutPoint, (ScriptBuf, u64)>,
     txs: IdMap<Txid, (u32, u32)>,
 }
@@ -176,10 +198,10 @@ impl BtcIndexer {
     }
 }
 
-fn remove_utxo(by_script: &mut BTreeMap<ScriptBuf, BTreeMap<(Txid, u32), u64>>, script: &ScriptBuf, outpoint: &OutPoint) {
+fn remove_utxo(by_script: &mut BTreeMap<ScriptBuf, ScriptCoins>, script: &ScriptBuf, outpoint: &OutPoint) {
     if let Some(coins) = by_script.get_mut(script) {
         coins.remove(&(outpoint.txid, outpoint.vout));
-        if coins.is_empty() {
+        if coins.coins.is_empty() {
             by_script.remove(script);
         }
     }
@@ -200,9 +222,17 @@ impl BtcView for BtcIndexer {
     }
 
     fn utxos_of(&self, script: &ScriptBuf) -> Vec<IndexedUtxo> {
+        self.utxos_page(script, 0, usize::MAX)
+    }
+
+    fn balance_of(&self, script: &ScriptBuf) -> u64 {
+        self.by_script.get(script).map_or(0, |c| c.total_sats)
+    }
+
+    fn utxos_page(&self, script: &ScriptBuf, start: usize, count: usize) -> Vec<IndexedUtxo> {
         self.by_script
             .get(script)
-            .map(|coins| coins.iter().map(|(&(txid, vout), &value_sats)| IndexedUtxo { txid, vout, value_sats }).collect())
+            .map(|c| c.coins.iter().skip(start).take(count).map(|(&(txid, vout), &value_sats)| IndexedUtxo { txid, vout, value_sats }).collect())
             .unwrap_or_default()
     }
 

@@ -174,7 +174,7 @@ impl Sequencer {
         let mut builder = self.hvm.begin_block(env, &self.view);
         let (mut included, mut hashes, mut dropped, mut latencies, mut remove) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (seq, submission) in self.mempool.in_arrival_order() {
-            match builder.apply(&submission.tx) {
+            match builder.apply_hashed(&submission.tx, submission.hash) {
                 Ok(_receipt) => {
                     included.push(Arc::new(submission.tx.clone()));
                     hashes.push(submission.hash);

@@ -36,6 +36,8 @@ pub struct Verifier {
     halted: bool,
     pub verified: u64,
     pub mismatches: u64,
+    /// Transactions of the blocks it verified (each re-executed once).
+    pub txs_verified: u64,
 }
 
 enum Step {
@@ -55,6 +57,7 @@ impl Verifier {
             halted: false,
             verified: 0,
             mismatches: 0,
+            txs_verified: 0,
         }
     }
 
@@ -84,6 +87,7 @@ impl Verifier {
                         self.halted = true;
                     } else {
                         self.verified += 1;
+                        self.txs_verified += block.txs.len() as u64;
                         self.head = (block.header.number, block.hash());
                     }
                     verdicts.push(verdict);
@@ -112,11 +116,14 @@ impl Verifier {
             return mismatch("bitcoin tip in the header differs from the attributes".into());
         }
         let env = BlockEnvSpec { number, timestamp_s: block.header.timestamp_s, gas_limit: block.header.gas_limit, beneficiary: self.beneficiary };
-        let txs: Vec<_> = block.txs.iter().map(|t| (**t).clone()).collect();
-        let outcome = match self.hvm.execute_block(&env, &self.view, &txs) {
-            Ok(outcome) => outcome,
-            Err((index, rejection)) => return mismatch(format!("transaction {index} is invalid: {rejection:?}")),
-        };
+        let mut builder = self.hvm.begin_block(&env, &self.view);
+        for (index, (tx, hash)) in block.txs.iter().zip(block.tx_hashes()).enumerate() {
+            if let Err(rejection) = builder.apply_hashed(tx, *hash) {
+                // Dropping the unfinished builder rolls the state back to the parent's.
+                return mismatch(format!("transaction {index} is invalid: {rejection}"));
+            }
+        }
+        let outcome = builder.finish();
         if outcome.state_root != block.header.state_root {
             return mismatch(format!("state root {} re-executes to {}", block.header.state_root, outcome.state_root));
         }

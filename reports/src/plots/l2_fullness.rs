@@ -67,7 +67,8 @@ impl Figure for L2Fullness {
             y_desc: "Block fullness",
             lines: &lines,
             note: no_blocks,
-            legend: SeriesLabelPosition::UpperLeft,
+            // Fullness sits at the top under load: keep the legend out of its way.
+            legend: SeriesLabelPosition::LowerRight,
         }
         .draw(&top)?;
 

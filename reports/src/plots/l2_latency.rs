@@ -215,7 +215,7 @@ impl L2Latency {
             y_desc: "Share of transactions",
             lines: &lines,
             note: empty.then_some("no transactions included"),
-            legend: SeriesLabelPosition::LowerRight,
+            legend: SeriesLabelPosition::UpperLeft, // a CDF leaves the upper left empty
         }
         .draw(area)
     }

@@ -63,13 +63,14 @@ pub fn check_l2(peers: &[&Peer], mismatches: &[(SimTime, String, u64, String)]) 
     });
     let Some(produced) = produced else { return violations };
     for peer in peers {
-        if let Role::Verifier(v) = &peer.role {
-            if v.verified < produced && v.mismatches == 0 {
-                violations.push(Violation {
-                    kind: ViolationKind::Liveness,
-                    message: format!("{} verified {} of the {produced} L2 blocks after the quiet phase", peer.name, v.verified),
-                });
-            }
+        if let Role::Verifier(v) = &peer.role
+            && v.verified < produced
+            && v.mismatches == 0
+        {
+            violations.push(Violation {
+                kind: ViolationKind::Liveness,
+                message: format!("{} verified {} of the {produced} L2 blocks after the quiet phase", peer.name, v.verified),
+            });
         }
     }
     violations
@@ -98,7 +99,7 @@ mod tests {
             let block = mine_block(node.tip(), SimTime(h as u64), vec![simple_coinbase(tag, p2pkh_for("m"), SUBSIDY + Amount::ZERO)]);
             node.receive_block(SealedBlock::seal(block));
         }
-        Peer::new(name, node, Role::Observer(None))
+        Peer::new(name, node, Role::Observer { load: None, users: None })
     }
 
     #[test]

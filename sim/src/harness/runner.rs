@@ -292,7 +292,9 @@ fn l2_record(config: &crate::scenario::L2Config, peers: &[&Peer], blocks: Vec<L2
         txs_deferred: 0,
         blocks_verified: 0,
         state_root_mismatches: 0,
+        txs_executed: 0,
     };
+    record.txs_executed = record.blocks.iter().map(|b| u64::from(b.tx_count)).sum();
     for peer in peers {
         match &peer.role {
             Role::Sequencer(seq) => {
@@ -302,6 +304,7 @@ fn l2_record(config: &crate::scenario::L2Config, peers: &[&Peer], blocks: Vec<L2
             }
             Role::Verifier(v) => {
                 record.blocks_verified += v.verified;
+                record.txs_executed += v.txs_verified;
                 record.state_root_mismatches += v.mismatches;
             }
             Role::Observer { users: Some(users), .. } => {

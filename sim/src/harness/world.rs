@@ -79,8 +79,9 @@ impl World {
         }
         if let Some(l2) = &scenario.l2 {
             let spec = L2GenesisSpec::new(scenario.workload.as_ref().map_or(0, |w| w.accounts));
-            let hvm = spec.hvm();
-            let l2_genesis = spec.block(&hvm, &genesis).hash();
+            // Built once (a genesis state holds every account) and cloned for each L2 node.
+            let l2_state = spec.hvm();
+            let l2_genesis = spec.block(&l2_state, &genesis).hash();
             let max_headers = l2.max_btc_headers_per_block as usize;
             let config = SequencerConfig {
                 block_time: SimDuration::from_secs_f64(l2.block_time_s),
@@ -89,11 +90,11 @@ impl World {
                 mempool_capacity: l2.mempool_capacity as usize,
                 beneficiary: SEQUENCER_FEES,
             };
-            let sequencer = Sequencer::new(config, hvm, &genesis, l2_genesis);
+            let sequencer = Sequencer::new(config, l2_state.clone(), &genesis, l2_genesis);
             peers.push(Peer::new(SEQUENCER, node(SEQUENCER, &[], gamma), Role::Sequencer(Box::new(sequencer))));
             for i in 0..l2.verifiers {
                 let name = format!("verifier-{i}");
-                let verifier = Verifier::new(spec.hvm(), &genesis, l2_genesis, max_headers, SEQUENCER_FEES);
+                let verifier = Verifier::new(l2_state.clone(), &genesis, l2_genesis, max_headers, SEQUENCER_FEES);
                 peers.push(Peer::new(&name, node(&name, &[], gamma), Role::Verifier(Box::new(verifier))));
             }
         }

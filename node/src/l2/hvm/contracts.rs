@@ -8,7 +8,7 @@
 use super::asm::Asm;
 use super::precompiles::BtcPrecompile;
 use revm::bytecode::opcode::*;
-use revm::primitives::{keccak256, Address, Bytes, U256};
+use revm::primitives::{Address, Bytes, U256, keccak256};
 
 /// `transfer(address,uint256)`.
 pub const TRANSFER_SELECTOR: [u8; 4] = [0xa9, 0x05, 0x9c, 0xbb];

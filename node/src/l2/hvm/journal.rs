@@ -7,7 +7,7 @@
 //! rollback (an abandoned block restores exactly the start values).
 
 use revm::database::{AccountState, CacheDB, EmptyDB};
-use revm::primitives::{Address, AddressMap, StorageKey, StorageKeyMap, StorageValue, B256, U256};
+use revm::primitives::{Address, AddressMap, B256, StorageKey, StorageKeyMap, StorageValue, U256};
 use revm::state::{Account, AccountInfo, EvmState};
 
 /// The in-memory state every hVM keeps (no backing store: genesis fills the cache).
@@ -98,10 +98,6 @@ impl BlockJournal {
 
     pub fn accounts(&self) -> impl Iterator<Item = (&Address, &TouchedAccount)> {
         self.accounts.iter()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.accounts.is_empty()
     }
 
     /// Puts every touched account back as it was when the block began.

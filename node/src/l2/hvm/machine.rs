@@ -12,14 +12,16 @@ use crate::l2::btc_view::BtcView;
 use crate::l2::tx::L2Tx;
 use revm::bytecode::Bytecode;
 use revm::primitives::hardfork::SpecId;
-use revm::primitives::{Address, Bytes, B256, KECCAK_EMPTY, U256};
+use revm::primitives::{Address, B256, Bytes, KECCAK_EMPTY, U256};
 use revm::state::AccountInfo;
 use std::fmt;
 
 /// The spec every hVM runs.
 pub const HVM_SPEC: SpecId = SpecId::OSAKA;
 
-/// One node's hVM: its state, the commitment to it, and block execution.
+/// One node's hVM: its state, the commitment to it, and block execution. Cloning copies the
+/// whole state (a snapshot to re-execute from, e.g. across an L2 reorg).
+#[derive(Clone)]
 pub struct Hvm {
     chain_id: u64,
     db: HvmDb,
@@ -38,7 +40,7 @@ impl Hvm {
 
     /// As [`Hvm::genesis`], with storage pre-set (e.g. token balances, see
     /// [`super::contracts::token_balance_slot`]). Contracts get nonce 1, as if created after
-    /// EIP-161; a later entry for the same address overrides an earlier one.
+    /// EIP-161, and balance 0: a contract listed among `accounts` too loses that balance.
     pub fn genesis_with_storage(
         chain_id: u64,
         accounts: &[(Address, U256)],
@@ -56,8 +58,7 @@ impl Hvm {
             db.insert_account_info(*address, info);
         }
         for (address, slot, value) in storage {
-            db.insert_account_storage(*address, *slot, *value)
-                .unwrap_or_else(|never| match never {});
+            db.insert_account_storage(*address, *slot, *value).unwrap_or_else(|never| match never {});
         }
         let commitment = StateCommitment::from_db(&db);
         Hvm { chain_id, db, commitment, blocks_executed: 0 }
@@ -120,9 +121,20 @@ impl Hvm {
         view: &dyn BtcView,
         txs: &[L2Tx],
     ) -> Result<BlockOutcome, (usize, TxRejected)> {
+        self.execute_block_hashed(env, view, txs.iter().map(|tx| (tx, tx.hash())))
+    }
+
+    /// [`Hvm::execute_block`] for a caller that already has each transaction's hash (a sealed
+    /// block carries them): `(tx, tx.hash())` pairs, in block order.
+    pub fn execute_block_hashed<'t>(
+        &mut self,
+        env: &BlockEnvSpec,
+        view: &dyn BtcView,
+        txs: impl IntoIterator<Item = (&'t L2Tx, B256)>,
+    ) -> Result<BlockOutcome, (usize, TxRejected)> {
         let mut block = self.begin_block(env, view);
-        for (index, tx) in txs.iter().enumerate() {
-            block.apply(tx).map_err(|rejected| (index, rejected))?;
+        for (index, (tx, tx_hash)) in txs.into_iter().enumerate() {
+            block.apply_hashed(tx, tx_hash).map_err(|rejected| (index, rejected))?;
         }
         Ok(block.finish())
     }

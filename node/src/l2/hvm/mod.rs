@@ -13,13 +13,15 @@
 //!
 //! - [`machine`]: [`Hvm`], its genesis, reads and `execute_block` for verifiers.
 //! - [`block`]: [`BlockBuilder`], one block being built; a dropped, unfinished block rolls back.
-//! - [`journal`]: what a block touched and the values it had at the block's start.
+//! - [`journal`]: what a block touched, with its values at the block's start and now.
 //! - [`state_root`]: the state commitment (an additive sum of leaf hashes, see its docs).
 //! - [`precompiles`]: Hemi's Bitcoin precompiles 0x40–0x46, byte for byte, and the revm provider.
 //! - [`asm`], [`contracts`]: a tiny EVM assembler and the workload contracts built with it.
+//! - [`types`]: block environment, receipts, outcomes, rejection reasons.
 //!
-//! **Invariant:** nothing here iterates a revm map where order can reach an output: the state
-//! root is a commutative sum, receipts follow transaction order.
+//! **Invariant:** no map is iterated where order can reach an output: the state root is a
+//! commutative sum, rollback restores each account independently, receipts follow transaction
+//! order. revm's maps (and ours, keyed like them) iterate in a different order every run.
 
 pub mod asm;
 pub mod block;

@@ -14,9 +14,10 @@
 //! Why a sum: revm's maps iterate in a different order every run, and a block touches a few
 //! thousand of maybe 100k accounts. Addition is the same in any order, and a block updates the
 //! sum by subtracting the leaves it changed as they were at the block's start and adding them
-//! as they are at its end: one hash per changed account (its current leaf is cached, about 50
-//! bytes per account) and two per changed slot, never a pass over the state. SHA-256 rather than keccak: the CPU's SHA extensions make it about three
-//! times faster here, and no EVM code ever sees these hashes.
+//! as they are at its end: two hashes per changed account or slot, no pass over the state and
+//! no per-account cache (a cache of current leaves measured no faster than re-hashing: its
+//! random map accesses cost about what a hash does). SHA-256 rather than keccak: the CPU's SHA
+//! extensions make it about three times faster here, and no EVM code ever sees these hashes.
 //!
 //! **Limits:** it proves nothing about a single account (no inclusion proofs: a commitment to
 //! compare, not a trie to query), and an additive hash mod 2^256 resists accidental collisions
@@ -24,21 +25,18 @@
 //! a simulation no one crafts state to collide; a real chain would use a Merkle trie.
 
 use super::journal::{AccountFields, BlockJournal, HvmDb, TouchedAccount};
-use bitcoin::hashes::{sha256, Hash, HashEngine};
-use revm::database::{AccountState, DbAccount};
-use revm::primitives::{Address, AddressMap, StorageKeyMap, StorageValue, B256, U256};
-use revm::state::AccountInfo;
+use bitcoin::hashes::{Hash, HashEngine, sha256};
+use revm::database::AccountState;
+use revm::primitives::{Address, B256, StorageKeyMap, StorageValue, U256};
 
 const DOMAIN: &[u8] = b"hemisim/hvm/state-root/v1";
 const ACCOUNT_TAG: u8 = 0x01;
 const SLOT_TAG: u8 = 0x02;
 
-/// The running sum of every leaf of the state, and each account's current leaf (so that
-/// replacing it costs one hash, not two).
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// The running sum of every leaf of the state.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct StateCommitment {
     state_sum: U256,
-    account_leaves: AddressMap<U256>,
 }
 
 impl StateCommitment {
@@ -47,21 +45,22 @@ impl StateCommitment {
     pub fn from_db(db: &HvmDb) -> Self {
         let mut commitment = StateCommitment::default();
         for (address, account) in db.cache.accounts.iter() {
-            commitment.set_account_leaf(*address, account_leaf(address, AccountFields::of(existing_info(account))));
+            let exists = !matches!(account.account_state, AccountState::NotExisting);
+            commitment.add(account_leaf(address, AccountFields::of(exists.then_some(&account.info))));
             commitment.add(storage_sum(address, &account.storage));
         }
         commitment
     }
 
     /// Folds a finished block in: `journal` holds what it touched, with the values at the
-    /// block's start and end; `db` the final state (read only for storage a creation or
+    /// block's start and end; `db` the final state (read only for storage that a creation or
     /// self-destruct replaced).
     pub fn apply_block(&mut self, db: &HvmDb, journal: &BlockJournal) {
         for (address, touched) in journal.accounts() {
             let (before, now) = (touched.fields_before(), touched.fields_now());
             if before != now {
-                debug_assert_eq!(self.leaf_of(address), account_leaf(address, before));
-                self.set_account_leaf(*address, account_leaf(address, now));
+                self.sub(account_leaf(address, before));
+                self.add(account_leaf(address, now));
             }
             self.apply_storage(db, address, touched);
         }
@@ -91,21 +90,6 @@ impl StateCommitment {
         }
     }
 
-    fn leaf_of(&self, address: &Address) -> U256 {
-        self.account_leaves.get(address).copied().unwrap_or_default()
-    }
-
-    /// Replaces the account's leaf in the sum (zero: the account is empty or gone).
-    fn set_account_leaf(&mut self, address: Address, leaf: U256) {
-        let old = if leaf.is_zero() {
-            self.account_leaves.remove(&address)
-        } else {
-            self.account_leaves.insert(address, leaf)
-        };
-        self.sub(old.unwrap_or_default());
-        self.add(leaf);
-    }
-
     fn add(&mut self, leaf: U256) {
         self.state_sum = self.state_sum.wrapping_add(leaf);
     }
@@ -115,11 +99,7 @@ impl StateCommitment {
     }
 }
 
-/// The account's info, unless the database marks it as not existing.
-fn existing_info(account: &DbAccount) -> Option<&AccountInfo> {
-    (!matches!(account.account_state, AccountState::NotExisting)).then_some(&account.info)
-}
-
+/// Zero for an account that does not exist or is empty.
 fn account_leaf(address: &Address, fields: Option<AccountFields>) -> U256 {
     let Some(fields) = fields else {
         return U256::ZERO;
@@ -133,6 +113,7 @@ fn account_leaf(address: &Address, fields: Option<AccountFields>) -> U256 {
     leaf_value(&preimage)
 }
 
+/// Zero for a zero value: an unset slot and a slot set to zero are the same state.
 fn slot_leaf(address: &Address, key: &U256, value: &U256) -> U256 {
     if value.is_zero() {
         return U256::ZERO;

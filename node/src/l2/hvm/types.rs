@@ -1,7 +1,7 @@
 //! The values that cross the hVM's boundary: a block's environment, receipts, outcomes and the
 //! reasons a transaction is refused.
 
-use revm::primitives::{Address, Bytes, B256, U256};
+use revm::primitives::{Address, B256, Bytes, U256};
 
 /// The environment of one L2 block, as the sequencer decides it and the verifiers replay it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

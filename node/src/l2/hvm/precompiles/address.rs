@@ -18,16 +18,11 @@ pub fn script_for_address(input: &[u8]) -> Option<ScriptBuf> {
     if let Some(script) = pay_to_pubkey_hex(text) {
         return Some(script);
     }
-    let address = Address::<NetworkUnchecked>::from_str(text)
-        .ok()?
-        .require_network(Network::Regtest)
-        .ok()?;
+    let address = Address::<NetworkUnchecked>::from_str(text).ok()?.require_network(Network::Regtest).ok()?;
     match address.address_type()? {
-        AddressType::P2pkh
-        | AddressType::P2sh
-        | AddressType::P2wpkh
-        | AddressType::P2wsh
-        | AddressType::P2tr => Some(address.script_pubkey()),
+        AddressType::P2pkh | AddressType::P2sh | AddressType::P2wpkh | AddressType::P2wsh | AddressType::P2tr => {
+            Some(address.script_pubkey())
+        }
         // btcutil knows no pay-to-anchor address (a v1 program of 2 bytes).
         _ => None,
     }

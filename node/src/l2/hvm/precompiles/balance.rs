@@ -5,7 +5,7 @@
 //! `core/vm/contracts.go` `btcBalAddr.Run`, `btcUtxosAddrList.Run`, `btcAddrToScript.Run`;
 //! heminetwork `service/tbc` `BalanceByAddress`, `UtxosByAddress`).
 
-use super::{display_order, script_for_address, Answer, MIN_ADDRESS_LEN};
+use super::{Answer, MIN_ADDRESS_LEN, display_order, script_for_address};
 use crate::l2::btc_view::BtcView;
 use bitcoin::hashes::Hash;
 
@@ -22,13 +22,8 @@ pub(super) fn bal_addr(input: &[u8], view: &dyn BtcView) -> Answer {
     let Some(script) = script_for_address(input) else {
         return Answer::invalid();
     };
-    // TBC sums into a uint64 without overflow checks; wrapping matches it (and cannot happen
-    // with 21M BTC of supply).
-    let balance_sats = view
-        .utxos_of(&script)
-        .iter()
-        .fold(0u64, |sum, utxo| sum.wrapping_add(utxo.value_sats));
-    Answer::Return(balance_sats.to_be_bytes().to_vec())
+    // The view keeps balances up to date: a busy address holds tens of thousands of outputs.
+    Answer::Return(view.balance_of(&script).to_be_bytes().to_vec())
 }
 
 /// Bytes per UTXO entry in 0x41's output: txid 32, vout 2, value 8.
@@ -56,12 +51,11 @@ pub(super) fn utxos_addr_list(input: &[u8], view: &dyn BtcView) -> Answer {
     let Some(script) = script_for_address(address) else {
         return Answer::invalid();
     };
-    let utxos = view.utxos_of(&script);
-    let page: Vec<_> = utxos.iter().skip(start).take(page_size).collect();
+    let page = view.utxos_page(&script, start, page_size);
     let mut out = Vec::with_capacity(1 + page.len() * UTXO_ENTRY_LEN);
     // page_size <= 255, so the count fits; Hemi writes `len & 0xFF`.
     out.push(page.len() as u8);
-    for utxo in page {
+    for utxo in &page {
         out.extend_from_slice(&display_order(utxo.txid.to_byte_array()));
         out.extend_from_slice(&(utxo.vout as u16).to_be_bytes());
         out.extend_from_slice(&utxo.value_sats.to_be_bytes());

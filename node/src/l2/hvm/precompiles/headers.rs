@@ -5,7 +5,7 @@
 //! UTXO/tx indexers are synced to (`TBCFullNode.UtxoIndexHash`), which trails the L2 chain's
 //! Bitcoin tip by the indexer lag; 0x45 only returns a header whose block is in the tx index.
 
-use super::{display_order, Answer};
+use super::{Answer, display_order};
 use crate::l2::btc_view::BtcView;
 use bitcoin::block::Header;
 use bitcoin::hashes::Hash;

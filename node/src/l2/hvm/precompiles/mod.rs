@@ -1,10 +1,14 @@
 //! Hemi's Bitcoin precompiles 0x40–0x46 ("hVM phase 0"), reimplemented byte for byte.
 //!
-//! Source followed: `hemilabs/op-geth` `core/vm/contracts.go` (the version with 0x47–0x49,
-//! `MIN_BTC_ADDRESS_LENGTH = 24`, `BTC_TXID_LENGTH_BYTES = 32`), its gas table
-//! `params/protocol_params.go`, and the behaviour its own tests pin as deployed
-//! (`core/vm/contracts_hvm_test.go`, `core/vm/tbc_fullnode_synthetic_test.go`,
-//! `miner/` regression tests for PR #1073). Common rules, all from there:
+//! Source followed: `hemilabs/op-geth` `core/vm/contracts.go`, the 2025 version that also has
+//! 0x47–0x49 (`MIN_BTC_ADDRESS_LENGTH = 24`, `BTC_TXID_LENGTH_BYTES = 32`; functions
+//! `btcBalAddr.Run`, `btcUtxosAddrList.Run`, `btcTxByTxid.Run`, `btcTxConfirmations.Run`,
+//! `btcLastHeader.Run`, `btcHeaderN.Run`, `btcAddrToScript.Run`), its gas table
+//! `params/protocol_params.go` (`BtcAddrBal` … `BtcAddrToScript`), and the edge behaviour its
+//! own tests pin as deployed (`core/vm/contracts_hvm_test.go`,
+//! `core/vm/tbc_fullnode_synthetic_test.go`, and the `miner` regression tests of PR #1073).
+//! The October 2024 branch `max/hvmphase0` (lines 837–1486 of that file) has an older 0x42
+//! layout; where they differ, the newer one is followed (see [`tx::TxFields`]). Common rules:
 //!
 //! - Raw bytes in, raw bytes out (not ABI). Integers big-endian. Every hash (txid, block hash,
 //!   merkle root) is in display order, i.e. byte-reversed from its internal order.
@@ -26,10 +30,10 @@ mod provider;
 mod tx;
 
 pub use address::script_for_address;
-pub use provider::HvmPrecompiles;
-pub use tx::{is_unspendable, TxFields};
-pub use headers::{encode_header, HEADER_OUTPUT_LEN};
 pub use balance::UTXO_ENTRY_LEN;
+pub use headers::{HEADER_OUTPUT_LEN, encode_header};
+pub use provider::HvmPrecompiles;
+pub use tx::{TxFields, is_unspendable};
 
 use crate::l2::btc_view::BtcView;
 use revm::primitives::Address;

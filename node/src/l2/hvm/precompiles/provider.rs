@@ -5,7 +5,7 @@ use super::{Answer, BtcPrecompile};
 use crate::l2::btc_view::BtcView;
 use revm::context::Cfg;
 use revm::context_interface::ContextTr;
-use revm::handler::{precompile_output_to_interpreter_result, EthPrecompiles, PrecompileProvider};
+use revm::handler::{EthPrecompiles, PrecompileProvider, precompile_output_to_interpreter_result};
 use revm::interpreter::{CallInputs, InterpreterResult};
 use revm::precompile::{PrecompileHalt, PrecompileOutput};
 use revm::primitives::hardfork::SpecId;
@@ -61,14 +61,10 @@ impl<CTX: ContextTr> PrecompileProvider<CTX> for HvmPrecompiles<'_> {
         } else {
             let input = inputs.input.as_bytes(context);
             match precompile.run(&input, self.view) {
-                Answer::Return(bytes) => {
-                    PrecompileOutput::new(precompile.gas(), Bytes::from(bytes), inputs.reservoir)
-                }
+                Answer::Return(bytes) => PrecompileOutput::new(precompile.gas(), Bytes::from(bytes), inputs.reservoir),
                 // A halt other than out-of-gas: revm fails the call and consumes all its gas,
                 // as geth does for a precompile that returns an error.
-                Answer::Fail(reason) => {
-                    PrecompileOutput::halt(PrecompileHalt::other_static(reason), inputs.reservoir)
-                }
+                Answer::Fail(reason) => PrecompileOutput::halt(PrecompileHalt::other_static(reason), inputs.reservoir),
             }
         };
         Ok(Some(precompile_output_to_interpreter_result(output, inputs.gas_limit)))

@@ -1,7 +1,7 @@
 //! The transaction precompiles: 0x42 BtcTxByTxid and 0x43 BtcTxConfirmations (op-geth
 //! `core/vm/contracts.go` `btcTxByTxid.Run`, `btcTxConfirmations.Run`).
 
-use super::{display_order, Answer};
+use super::{Answer, display_order};
 use crate::l2::btc_view::BtcView;
 use bitcoin::hashes::Hash;
 use bitcoin::opcodes::all::OP_RETURN;
@@ -31,49 +31,54 @@ pub(super) fn tx_confirmations(input: &[u8], view: &dyn BtcView) -> Answer {
     let Some((tip_height, _)) = view.header_tip() else {
         return Answer::Fail("btcTxConfirmations: no Bitcoin tip");
     };
-    let confirmations =
-        (tip_height as u64).wrapping_sub(indexed.block_height as u64).wrapping_add(1) as u32;
+    let confirmations = (tip_height as u64).wrapping_sub(indexed.block_height as u64).wrapping_add(1) as u32;
     Answer::Return(confirmations.to_be_bytes().to_vec())
 }
 
 /// The 4 bytes after the txid in 0x42's input, decoded as Hemi decodes them.
+///
+/// This is the 2025 layout. The October 2024 one (and Hemi's `BitcoinKit.sol` in
+/// `bitcoin-tunnel-contracts`, which still parses it) differs: `flags[0]` bit 7 reserved for a
+/// tx hash, `flags[1]` bit 6 outputs, bit 5 output scripts, bit 4 output addresses, bit 3
+/// unspendable outputs, bit 2 spent status, bit 1 spender; no witness counts; the spent vout
+/// as u16, not u32.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TxFields {
-    /// flags[0] bit 6 (0x40): the containing block's hash.
+    /// `flags[0]` bit 6 (0x40): the containing block's hash.
     pub containing_block: bool,
-    /// flags[0] bit 5 (0x20): version.
+    /// `flags[0]` bit 5 (0x20): version.
     pub version: bool,
-    /// flags[0] bit 4 (0x10): size with witness, then size without.
+    /// `flags[0]` bit 4 (0x10): size with witness, then size without.
     pub sizes: bool,
-    /// flags[0] bit 3 (0x08): lock time.
+    /// `flags[0]` bit 3 (0x08): lock time.
     pub lock_time: bool,
-    /// flags[0] bit 2 (0x04): the inputs (count, then per input at least its value).
+    /// `flags[0]` bit 2 (0x04): the inputs (count, then per input at least its value).
     pub inputs: bool,
-    /// flags[0] bit 1 (0x02): per input, the spent outpoint.
+    /// `flags[0]` bit 1 (0x02): per input, the spent outpoint.
     pub input_source: bool,
-    /// flags[0] bit 0 (0x01): per input, the scriptSig.
+    /// `flags[0]` bit 0 (0x01): per input, the scriptSig.
     pub input_script_sig: bool,
-    /// flags[1] bit 7 (0x80): per input, the sequence.
+    /// `flags[1]` bit 7 (0x80): per input, the sequence.
     pub input_sequence: bool,
-    /// Per input, the witness item count. Hemi reads this from flags[0] bit 6, the same bit as
-    /// `containing_block` (flags[1] bit 6 is unused): asking for the block also adds it.
+    /// Per input, the witness item count. Hemi reads this from `flags[0]` bit 6, the same bit as
+    /// `containing_block` (`flags[1]` bit 6 is unused): asking for the block also adds it.
     pub witness_count: bool,
-    /// flags[1] bit 5 (0x20): the outputs (count, then per output at least its value).
+    /// `flags[1]` bit 5 (0x20): the outputs (count, then per output at least its value).
     pub outputs: bool,
-    /// flags[1] bit 4 (0x10): per output, the scriptPubKey.
+    /// `flags[1]` bit 4 (0x10): per output, the scriptPubKey.
     pub output_script: bool,
-    /// flags[1] bit 3 (0x08): also list unspendable outputs (OP_RETURN, oversize, malformed).
+    /// `flags[1]` bit 3 (0x08): also list unspendable outputs (OP_RETURN, oversize, malformed).
     pub unspendable_outputs: bool,
-    /// flags[1] bit 2 (0x04): per output, one byte: 1 if it is still **unspent** (Hemi's
+    /// `flags[1]` bit 2 (0x04): per output, one byte: 1 if it is still **unspent** (Hemi's
     /// `ScriptHashAvailableToSpend`), 0 if spent.
     pub output_unspent: bool,
-    /// flags[2] bits 3–5: at most 2^x inputs listed.
+    /// `flags[2]` bits 3–5: at most 2^x inputs listed.
     pub max_inputs: usize,
-    /// flags[2] bits 0–2: at most 2^x outputs listed.
+    /// `flags[2]` bits 0–2: at most 2^x outputs listed.
     pub max_outputs: usize,
-    /// flags[3] bits 2–3: scriptSigs cut to 2^(4+x) bytes.
+    /// `flags[3]` bits 2–3: scriptSigs cut to 2^(4+x) bytes.
     pub max_script_sig_len: usize,
-    /// flags[3] bits 0–1: scriptPubKeys cut to 2^(4+x) bytes.
+    /// `flags[3]` bits 0–1: scriptPubKeys cut to 2^(4+x) bytes.
     pub max_output_script_len: usize,
 }
 

@@ -1,10 +1,10 @@
 //! The workload contracts: the token's transfer rules and the hVM reader carrying the Bitcoin
 //! view into the state root.
 
-use super::fake_view::{display_block, p2pkh_address, standard_chain, FakeBtcView, A, BTC};
+use super::fake_view::{A, BTC, FakeBtcView, display_block, p2pkh_address, standard_chain};
 use super::support::*;
-use crate::l2::hvm::contracts::{self, reader_slots, token_balance_slot};
 use crate::l2::hvm::Hvm;
+use crate::l2::hvm::contracts::{self, reader_slots, token_balance_slot};
 use revm::primitives::{Address, Bytes, U256};
 
 const TOKEN: Address = Address::repeat_byte(0x70);
@@ -38,7 +38,10 @@ fn balance_slot_is_solidity_mapping_layout() {
 fn a_token_transfer_moves_balances() {
     let mut hvm = token_genesis();
     let view = FakeBtcView::default();
-    let txs = [send(user(1), user(2), 0, 300), call(user(2), TOKEN, 0, 60_000, contracts::token_balance_of_calldata(user(2)))];
+    let txs = [
+        send(user(1), user(2), 0, 300),
+        call(user(2), TOKEN, 0, 60_000, contracts::token_balance_of_calldata(user(2))),
+    ];
     let outcome = hvm.execute_block(&env(1), &view, &txs).expect("valid");
     let [transfer, balance_of] = &outcome.receipts[..] else { panic!("two receipts") };
     assert!(transfer.success);

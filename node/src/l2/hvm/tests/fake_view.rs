@@ -12,7 +12,7 @@
 //!
 //! UTXOs at the indexed tip: A {cb2:0 25 BTC, T:2 19 BTC}, B {T:0 30 BTC}, D {cb0:0, cb3:0}.
 
-use crate::l2::btc_view::{BtcView, IndexedTx, IndexedUtxo, INDEXER_TIP_LAG};
+use crate::l2::btc_view::{BtcView, INDEXER_TIP_LAG, IndexedTx, IndexedUtxo};
 use crate::l2::hvm::precompiles::is_unspendable;
 use bitcoin::absolute::LockTime;
 use bitcoin::address::{Address, KnownHrp};
@@ -20,8 +20,8 @@ use bitcoin::block::{Header, Version as BlockVersion};
 use bitcoin::hashes::Hash;
 use bitcoin::transaction::Version;
 use bitcoin::{
-    Amount, BlockHash, CompactTarget, Network, OutPoint, PubkeyHash, ScriptBuf, Sequence, Transaction,
-    TxIn, TxMerkleNode, TxOut, Txid, Witness, WitnessProgram, WitnessVersion,
+    Amount, BlockHash, CompactTarget, Network, OutPoint, PubkeyHash, ScriptBuf, Sequence, Transaction, TxIn,
+    TxMerkleNode, TxOut, Txid, Witness, WitnessProgram, WitnessVersion,
 };
 use std::collections::BTreeMap;
 

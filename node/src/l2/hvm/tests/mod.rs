@@ -6,4 +6,3 @@ mod execution;
 mod fake_view;
 mod precompiles;
 mod support;
-mod speed_tmp;

@@ -38,7 +38,7 @@ fn gas_and_addresses_follow_hemi() {
     for p in BtcPrecompile::ALL {
         assert_eq!(BtcPrecompile::from_address(&p.address()), Some(p));
     }
-    let mut not_ours = BtcPrecompile::BalAddr.address().0 .0;
+    let mut not_ours = BtcPrecompile::BalAddr.address().0.0;
     not_ours[0] = 1;
     assert_eq!(BtcPrecompile::from_address(&not_ours.into()), None);
 }
@@ -137,7 +137,10 @@ fn tx_by_txid_containing_block_also_adds_witness_counts() {
     let chain = standard_chain();
     let block_2 = chain.view.headers[2].block_hash();
     let out = tx_query(chain.t.compute_txid(), [0x44, 0x00, 0x08, 0x00]);
-    assert_eq!(out, cat(&[&display_block(block_2), &1u16.to_be_bytes(), &2u16.to_be_bytes(), &(50 * BTC).to_be_bytes()]));
+    assert_eq!(
+        out,
+        cat(&[&display_block(block_2), &1u16.to_be_bytes(), &2u16.to_be_bytes(), &(50 * BTC).to_be_bytes()])
+    );
     let block_only = tx_query(chain.t.compute_txid(), [0x40, 0, 0, 0]);
     assert_eq!(block_only, display_block(block_2).to_vec());
 }
@@ -203,7 +206,10 @@ fn tx_confirmations_count_against_the_header_tip() {
     let chain = standard_chain();
     // Header tip 5: T at height 2 has 5 - 2 + 1 = 4, cb3 at height 3 has 3.
     assert_eq!(run(BtcPrecompile::TxConfirmations, &display(chain.t.compute_txid())), Answer::Return(vec![0, 0, 0, 4]));
-    assert_eq!(run(BtcPrecompile::TxConfirmations, &display(chain.cb3.compute_txid())), Answer::Return(vec![0, 0, 0, 3]));
+    assert_eq!(
+        run(BtcPrecompile::TxConfirmations, &display(chain.cb3.compute_txid())),
+        Answer::Return(vec![0, 0, 0, 3])
+    );
 }
 
 #[test]

@@ -1,0 +1,115 @@
+//! L2 execution: the sequencer's execution path against raw revm on the same transfers.
+//!
+//! Target (issue 3): our path (`BlockBuilder::apply_hashed` + the state commitment at `finish`)
+//! reaches at least half of raw revm's transfer throughput (`transact_commit` on a `CacheDB`),
+//! both measured here, on the same machine, in the same run.
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use hemisim_node::l2::btc_view::{BtcView, IndexedTx, IndexedUtxo};
+use hemisim_node::l2::hvm::{BlockEnvSpec, Hvm};
+use hemisim_node::l2::tx::{Address, Bytes, L2Tx, U256};
+use hemisim_node::l2::workload::account_address;
+use revm::context::TxEnv;
+use revm::database::{CacheDB, EmptyDB};
+use revm::primitives::TxKind;
+use revm::state::AccountInfo;
+use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext};
+
+const ACCOUNTS: u32 = 1_000;
+const ONE_ETH: u128 = 1_000_000_000_000_000_000;
+
+/// A Bitcoin view with nothing in it: transfers never read Bitcoin.
+struct NoBitcoin;
+
+impl BtcView for NoBitcoin {
+    fn header_tip(&self) -> Option<(u32, bitcoin::block::Header)> {
+        None
+    }
+    fn header_at(&self, _: u32) -> Option<bitcoin::block::Header> {
+        None
+    }
+    fn indexed_tip(&self) -> Option<u32> {
+        None
+    }
+    fn utxos_of(&self, _: &bitcoin::ScriptBuf) -> Vec<IndexedUtxo> {
+        Vec::new()
+    }
+    fn transaction(&self, _: &bitcoin::Txid) -> Option<IndexedTx> {
+        None
+    }
+}
+
+/// Account i sends 1 gwei to account i+1 (one transfer per sender, nonce 0).
+fn transfers() -> Vec<L2Tx> {
+    (0..ACCOUNTS)
+        .map(|i| L2Tx {
+            from: account_address(i),
+            to: Some(account_address((i + 1) % ACCOUNTS)),
+            nonce: 0,
+            gas_limit: 21_000,
+            gas_price: 0,
+            value: U256::from(1_000_000_000u64),
+            input: Bytes::new(),
+        })
+        .collect()
+}
+
+fn funded() -> Vec<(Address, U256)> {
+    (0..ACCOUNTS).map(|i| (account_address(i), U256::from(ONE_ETH))).collect()
+}
+
+fn l2_execution(c: &mut Criterion) {
+    let txs = transfers();
+    let hashes: Vec<_> = txs.iter().map(L2Tx::hash).collect();
+    let mut group = c.benchmark_group("l2");
+    group.throughput(Throughput::Elements(ACCOUNTS as u64));
+
+    group.bench_function("hvm_block_1000_transfers", |b| {
+        b.iter_batched(
+            || Hvm::genesis(43111, &funded(), &[]),
+            |mut hvm| {
+                let env = BlockEnvSpec { number: 1, timestamp_s: 1, gas_limit: 30_000_000, beneficiary: Address::ZERO };
+                let view = NoBitcoin;
+                let mut block = hvm.begin_block(&env, &view);
+                for (tx, hash) in txs.iter().zip(&hashes) {
+                    block.apply_hashed(tx, *hash).expect("valid transfer");
+                }
+                block.finish()
+            },
+            BatchSize::LargeInput,
+        )
+    });
+
+    group.bench_function("raw_revm_1000_transfers", |b| {
+        b.iter_batched(
+            || {
+                let mut db = CacheDB::<EmptyDB>::default();
+                for (address, balance) in funded() {
+                    db.insert_account_info(address, AccountInfo { balance, ..Default::default() });
+                }
+                db
+            },
+            |db| {
+                let mut evm = Context::mainnet().with_db(db).modify_cfg_chained(|cfg| cfg.disable_nonce_check = false).build_mainnet();
+                for tx in &txs {
+                    let env = TxEnv::builder()
+                        .caller(tx.from)
+                        .kind(TxKind::Call(tx.to.expect("transfer")))
+                        .value(tx.value)
+                        .gas_limit(tx.gas_limit)
+                        .gas_price(0)
+                        .nonce(tx.nonce)
+                        .build()
+                        .expect("a valid transaction environment");
+                    evm.transact_commit(env).expect("valid transfer");
+                }
+                evm
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, l2_execution);
+criterion_main!(benches);
