@@ -8,7 +8,16 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use hemisim_node::l2::btc_view::{BtcView, IndexedTx, IndexedUtxo};
 use hemisim_node::l2::hvm::{BlockEnvSpec, Hvm};
 use hemisim_node::l2::tx::{Address, Bytes, L2Tx, U256};
+use hemisim_node::btc::genesis::genesis_block;
+use hemisim_node::btc::node::BitcoinNode;
+use hemisim_node::btc::params::ChainParams;
+use hemisim_node::btc::sealed::SealedBlock;
+use hemisim_node::l2::genesis::L2GenesisSpec;
+use hemisim_node::l2::sequencer::{Sequencer, SequencerConfig};
+use hemisim_node::l2::tx::Submission;
 use hemisim_node::l2::workload::account_address;
+use hemisim_node::rng::Stream;
+use hemisim_node::time::{SimDuration, SimTime};
 use revm::context::TxEnv;
 use revm::database::{CacheDB, EmptyDB};
 use revm::primitives::TxKind;
@@ -111,5 +120,31 @@ fn l2_execution(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, l2_execution);
+/// The sequencer's whole block-building path: mempool in arrival order, Bitcoin attributes from
+/// its node, execution, state root, sealing.
+fn l2_block_building(c: &mut Criterion) {
+    let btc_genesis = SealedBlock::seal(genesis_block(&[]));
+    let spec = L2GenesisSpec::new(ACCOUNTS);
+    let state = spec.hvm();
+    let l2_genesis = spec.block(&state, &btc_genesis).hash();
+    let btc = BitcoinNode::new(ChainParams { max_block_weight: 4_000_000 }, btc_genesis.clone(), &[], 0.0, Stream::derive(0, "bench"));
+    let config = SequencerConfig { block_time: SimDuration::from_secs(12), gas_limit: 30_000_000, max_headers_per_block: 3, mempool_capacity: 10_000, beneficiary: Address::ZERO };
+    let submissions: Vec<_> = transfers().into_iter().map(|tx| Submission::new(tx, SimTime::ZERO)).collect();
+    let mut group = c.benchmark_group("l2");
+    group.throughput(Throughput::Elements(ACCOUNTS as u64));
+    group.bench_function("sequencer_produce_block_1000_transfers", |b| {
+        b.iter_batched(
+            || {
+                let mut seq = Sequencer::new(config.clone(), state.clone(), &btc_genesis, l2_genesis);
+                submissions.iter().for_each(|s| seq.submit(s.clone()).expect("room"));
+                seq
+            },
+            |mut seq| seq.produce(SimTime(12_000_000), &btc),
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, l2_execution, l2_block_building);
 criterion_main!(benches);

@@ -76,8 +76,12 @@ fn selfish_mining_revenue_matches_eyal_sirer() {
 fn block_intervals_are_exponential() {
     for (interval_s, seed) in [(600.0, 61u64), (150.0, 62), (30.0, 63)] {
         let days = (interval_s * 8_000.0 / 86_400.0_f64).ceil() as u64;
-        let sets = [format!("bitcoin.block_interval_s={interval_s}"), "bitcoin.propagation_delay_ms=0".to_owned(), format!("duration_s={}", days * 86_400)];
-        let s = scenario("quickstart", &[&sets[0], &sets[1], &sets[2], "bitcoin.background_tx_rate_per_s=0"]);
+        // Bitcoin only, 8 equal miners, no relay delay (so no stale block shortens an interval).
+        let text = format!(
+            "name = \"intervals\"\nseed = {seed}\nduration_s = {}\n[bitcoin]\nblock_interval_s = {interval_s}\nminers = 8\npropagation_delay_ms = 0\n",
+            days * 86_400
+        );
+        let s = hemisim::scenario::Scenario::from_toml_str(&text, "intervals", &[]).expect("valid scenario");
         let record = run(&s, seed);
         let mut times: Vec<u64> = record.btc.blocks.iter().filter(|b| b.main_chain).map(|b| b.found_at_us).collect();
         times.sort_unstable();

@@ -176,7 +176,7 @@ impl Sequencer {
         for (seq, submission) in self.mempool.in_arrival_order() {
             match builder.apply_hashed(&submission.tx, submission.hash) {
                 Ok(_receipt) => {
-                    included.push(Arc::new(submission.tx.clone()));
+                    included.push(submission.tx.clone());
                     hashes.push(submission.hash);
                     latencies.push(now.since(submission.submitted_at).as_us());
                     remove.push(seq);

@@ -49,14 +49,15 @@ impl L2Tx {
 /// `submitted_at` only to measure inclusion latency; it is not part of the transaction).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submission {
-    pub tx: L2Tx,
+    /// Shared with the block that includes it: no copy on inclusion.
+    pub tx: std::sync::Arc<L2Tx>,
     pub hash: B256,
     pub submitted_at: crate::time::SimTime,
 }
 
 impl Submission {
     pub fn new(tx: L2Tx, submitted_at: crate::time::SimTime) -> std::sync::Arc<Submission> {
-        std::sync::Arc::new(Submission { hash: tx.hash(), tx, submitted_at })
+        std::sync::Arc::new(Submission { hash: tx.hash(), tx: std::sync::Arc::new(tx), submitted_at })
     }
 }
 

@@ -25,7 +25,7 @@ use madsim::time::{sleep, Instant};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use thiserror::Error;
@@ -92,8 +92,9 @@ struct Shared {
     /// Taken when the run ends.
     recorder: Mutex<Option<Recorder>>,
     start: OnceLock<Instant>,
-    /// Cleared at the end of the scenario's duration: miners and load stop, relays go on.
-    producing: AtomicBool,
+    /// The run covers [0, end): no timer fires at or after `end` (miners, load and the
+    /// sequencer stop), while relays and verification go on through the quiet phase.
+    end: SimTime,
 }
 
 impl Shared {
@@ -123,7 +124,7 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
         links: Mutex::new(links),
         recorder: Mutex::new(Some(recorder)),
         start: OnceLock::new(),
-        producing: AtomicBool::new(true),
+        end: SimTime(scenario.duration_s * 1_000_000),
     });
 
     let handle = madsim::runtime::Handle::current();
@@ -147,9 +148,7 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
             apply(&shared, i, actions);
         });
     }
-    sleep(Duration::from_secs(scenario.duration_s)).await;
-    shared.producing.store(false, Ordering::SeqCst);
-    sleep(Duration::from_micros(settle.as_us())).await;
+    sleep(Duration::from_micros((shared.end + settle).as_us())).await;
     finish(&shared, &scenario, seed)
 }
 
@@ -204,9 +203,9 @@ fn apply(shared: &Arc<Shared>, i: usize, actions: Vec<Action>) {
                 let shared = shared.clone();
                 madsim::task::spawn(async move {
                     sleep(Duration::from_micros(after.as_us())).await;
-                    // Every timer produces something (blocks, load, L2 blocks): none fires in the
-                    // quiet phase, while relays and verification go on.
-                    if shared.producing.load(Ordering::SeqCst) {
+                    // Every timer produces something (blocks, load, L2 blocks): none fires from
+                    // the end of the run on, whatever order madsim gives two events at one instant.
+                    if shared.now() < shared.end {
                         deliver(&shared, i, Input::Fire(timer));
                     }
                 });
