@@ -9,8 +9,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::l2_series::{L2Series, Line, Panel, Unit, duration_label, thousands, y_top};
-use super::{BLUE, Figure, GREEN, ORANGE, PURPLE, TITLE_PX, VERMILLION, title};
+use super::l2_series::{two_panels, L2Series, Line, Panel, Unit, duration_label, thousands, y_top};
+use super::{BLUE, Figure, GREEN, ORANGE, PURPLE, VERMILLION, title};
 use crate::record::{LatencyHistogram, RunRecord};
 use crate::summary_l2::pooled_latency;
 
@@ -114,9 +114,7 @@ impl L2Latency {
         area: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let s = &self.series;
-        let time = s.time_unit();
-        let x_max = s.end_us as f64 / 1e6 / time.scale;
-        let x_desc = format!("Simulated time ({})", time.name);
+        let (x_max, x_desc) = s.time_axis();
         let mean = s.points(|w| w.latency_mean_us().map(|us| us / 1e6));
         let max = s.points(|w| (w.txs > 0).then(|| w.latency_max_us as f64 / 1e6));
         let peak = max.iter().chain(&mean).map(|p| p.1).fold(0.0, f64::max);
@@ -226,9 +224,7 @@ impl Figure for L2Latency {
         &self,
         root: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        root.fill(&WHITE)?;
-        let area = root.titled(&self.title, ("sans-serif", TITLE_PX))?;
-        let (top, bottom) = area.split_vertically(area.dim_in_pixel().1 / 2);
+        let (top, bottom) = two_panels(root, &self.title)?;
         self.draw_over_time(&top)?;
         self.draw_distribution(&bottom)
     }

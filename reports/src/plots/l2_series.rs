@@ -142,6 +142,12 @@ impl L2Series {
         Unit::time(self.end_us as f64 / 1e6)
     }
 
+    /// The shared time axis of the L2 figures: its end in [`L2Series::time_unit`], and its label.
+    pub fn time_axis(&self) -> (f64, String) {
+        let time = self.time_unit();
+        (self.end_us as f64 / 1e6 / time.scale, format!("Simulated time ({})", time.name))
+    }
+
     /// `(x, f(window))` for every window where `f` is defined, x in `unit`.
     pub fn points(&self, f: impl Fn(&Window) -> Option<f64>) -> Vec<(f64, f64)> {
         let unit = self.time_unit();
@@ -162,6 +168,19 @@ impl L2Series {
         let plural = if blocks == 1 { "" } else { "s" };
         format!("{blocks} block{plural}, {}", duration_label(s))
     }
+}
+
+/// The top and bottom halves of a figure.
+pub type Halves<DB> = (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>);
+
+/// The frame of a two-panel figure: a white page, the title, and the top and bottom halves.
+pub fn two_panels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<Halves<DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let area = root.titled(title, ("sans-serif", super::TITLE_PX))?;
+    Ok(area.split_vertically(area.dim_in_pixel().1 / 2))
 }
 
 /// A display unit: values are divided by `scale` and labelled `name`.

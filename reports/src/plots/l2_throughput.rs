@@ -7,8 +7,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::l2_series::{L2Series, Line, Panel, Unit, Window, y_top};
-use super::{BLUE, Figure, TITLE_PX, VERMILLION};
+use super::l2_series::{two_panels, L2Series, Line, Panel, Unit, Window, y_top};
+use super::{BLUE, Figure, VERMILLION};
 use crate::record::RunRecord;
 
 /// The data of the figure: the first replication's windows.
@@ -39,13 +39,9 @@ impl Figure for L2Throughput {
         &self,
         root: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        root.fill(&WHITE)?;
-        let area = root.titled(&self.title, ("sans-serif", TITLE_PX))?;
-        let (top, bottom) = area.split_vertically(area.dim_in_pixel().1 / 2);
+        let (top, bottom) = two_panels(root, &self.title)?;
         let s = &self.series;
-        let time = s.time_unit();
-        let x_max = s.end_us as f64 / 1e6 / time.scale;
-        let x_desc = format!("Simulated time ({})", time.name);
+        let (x_max, x_desc) = s.time_axis();
         let window = s.window_label();
         let no_blocks = s.windows.is_empty().then_some("no L2 blocks produced");
 

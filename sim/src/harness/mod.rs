@@ -3,11 +3,13 @@
 //! Code map: [`world`] turns a scenario into Bitcoin peers; [`links`] is the per-link delay model;
 //! [`runner`] creates the madsim runtime on a fresh thread, gives every peer a simulated node with
 //! an endpoint, drives the peers' state machines and carries out their actions; [`recorder`]
-//! turns observations into the trace and the [`hemisim_reports::record::RunRecord`]; [`checks`]
-//! holds the invariants watched from outside the peers; [`replicate`] runs `--runs N`
+//! turns observations into the trace and the [`hemisim_reports::record::RunRecord`]; [`collect`]
+//! assembles that record when the run ends and [`checks`] holds the invariants watched from
+//! outside the peers; [`replicate`] runs `--runs N`
 //! replications on worker threads.
 
 pub mod checks;
+pub mod collect;
 pub mod links;
 pub mod recorder;
 pub mod replicate;
