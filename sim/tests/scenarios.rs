@@ -26,3 +26,15 @@ fn every_scenario_file_loads_and_runs_briefly() {
         println!("{name}: {} Bitcoin blocks, trace {}", record.btc.blocks.len(), record.meta.trace_hash);
     }
 }
+
+/// Extreme but valid settings run instead of crashing: no L2 users at all, and a background load
+/// whose funding would otherwise need billions of genesis coins.
+#[test]
+fn edge_settings_run_without_panicking() {
+    let idle = scenario("quickstart", &["duration_s=600", "workload.tx_rate_per_s=0"]);
+    let record = run(&idle, 1);
+    assert_eq!(record.l2.as_ref().map(|l2| l2.txs_submitted), Some(0));
+    let heavy = scenario("quickstart", &["duration_s=60", "bitcoin.block_interval_s=86400", "bitcoin.background_tx_rate_per_s=100"]);
+    let record = run(&heavy, 1);
+    assert_eq!(record.meta.sim_time_us, 60_000_000);
+}

@@ -156,3 +156,19 @@ fn a_full_mempool_refuses_with_a_reason_and_the_sender_can_retry() {
     assert_eq!(seq.refused.get(&RefusalReason::MempoolFull), Some(&1));
     assert_eq!(account_address(0), account_address(0), "addresses are derived, not random");
 }
+
+#[test]
+fn a_transaction_too_big_for_any_block_is_dropped_not_left_blocking() {
+    let w = world(10);
+    let btc = btc_node(&w);
+    let config = SequencerConfig { block_time: SimDuration::from_secs(12), gas_limit: 50_000, max_headers_per_block: 3, mempool_capacity: 100, beneficiary: Address::ZERO };
+    let mut seq = Sequencer::new(config, w.spec.hvm(), &w.btc_genesis, w.l2_genesis);
+    let huge = super::tx::L2Tx { from: account_address(0), to: Some(account_address(1)), nonce: 0, gas_limit: 60_000, gas_price: 0, value: revm::primitives::U256::from(1u64), input: Default::default() };
+    let small = super::tx::L2Tx { from: account_address(1), gas_limit: 21_000, ..huge.clone() };
+    seq.submit(Submission::new(huge, SimTime(0))).expect("room");
+    seq.submit(Submission::new(small, SimTime(1))).expect("room");
+    let produced = seq.produce(SimTime(12_000_000), &btc);
+    assert_eq!(produced.dropped.len(), 1, "the 60k-gas transaction can never fit a 50k block");
+    assert_eq!(produced.dropped[0].reason, RefusalReason::Invalid);
+    assert_eq!(produced.block.txs.len(), 1, "the one behind it is included");
+}

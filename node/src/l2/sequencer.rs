@@ -153,11 +153,12 @@ pub fn next_attributes(view: &BtcIndexer, btc: &BitcoinNode, max_headers: usize)
     BtcAttributes { fork_height, headers }
 }
 
-/// Whether a refused transaction stays pending, is dropped, or ends the block.
-fn disposition(rejection: &TxRejected) -> Disposition {
+/// Whether a refused transaction stays pending, is dropped, or ends the block. One that would not
+/// fit even an empty block can never be included: it is dropped, not left to block the queue.
+fn disposition(rejection: &TxRejected, block_gas_limit: u64) -> Disposition {
     match rejection.reason {
         RejectReason::NonceMismatch { expected, got } if got > expected => Disposition::Keep,
-        RejectReason::BlockGasExceeded { .. } => Disposition::Stop,
+        RejectReason::BlockGasExceeded { gas_limit, .. } if gas_limit <= block_gas_limit => Disposition::Stop,
         _ => Disposition::Drop,
     }
 }
@@ -181,7 +182,7 @@ impl Sequencer {
                     latencies.push(now.since(submission.submitted_at).as_us());
                     remove.push(seq);
                 }
-                Err(rejection) => match disposition(&rejection) {
+                Err(rejection) => match disposition(&rejection, env.gas_limit) {
                     Disposition::Keep => {}
                     Disposition::Stop => break,
                     Disposition::Drop => {

@@ -33,6 +33,9 @@ pub const ATTACKER: &str = "attacker";
 const BACKGROUND_WALLET: &str = "background";
 const ATTACKER_WALLET: &str = "attacker-funds";
 
+/// The most coins the genesis gives the background wallet (every node holds them all).
+const BACKGROUND_COINS_MAX: u32 = 100_000;
+
 /// Coins the attacker starts with: each race locks one until it resolves, and gets most back.
 const ATTACKER_COINS: u32 = 64;
 
@@ -103,7 +106,8 @@ impl World {
             let rng = Stream::derive(seed, "background/load");
             BackgroundLoad::new(wallet, rng, btc.background_tx_rate_per_s, btc.background_fee_rate_min_sat_per_vb, btc.background_fee_rate_max_sat_per_vb)
         });
-        let users = scenario.workload.as_ref().map(|w| Box::new(users(scenario, w, seed)));
+        // A workload offering nothing has no arrivals to schedule.
+        let users = scenario.workload.as_ref().filter(|w| w.tx_rate_per_s > 0.0).map(|w| Box::new(users(scenario, w, seed)));
         let watch: Vec<bitcoin::ScriptBuf> = load.iter().map(|l| l.wallet.script().clone()).collect();
         peers.push(Peer::new(OBSERVER, node(OBSERVER, &watch, gamma), Role::Observer { load, users }));
         World { peers, genesis }
@@ -150,12 +154,14 @@ fn honest_shares(scenario: &Scenario) -> Vec<f64> {
 }
 
 /// Starting coins: enough for the background load to keep sending while its change confirms
-/// (three mean block intervals of transactions), and the attacker's race coins.
+/// (three mean block intervals of transactions, at most [`BACKGROUND_COINS_MAX`]: beyond that the
+/// wallet waits for confirmations and says so), and the attacker's race coins.
 fn allocations(scenario: &Scenario) -> Vec<Allocation> {
     let btc = &scenario.bitcoin;
     let mut allocations = Vec::new();
     if btc.background_tx_rate_per_s > 0.0 {
-        let count = (btc.background_tx_rate_per_s * 3.0 * btc.block_interval_s).ceil() as u32 + 16;
+        let wanted = (btc.background_tx_rate_per_s * 3.0 * btc.block_interval_s).ceil() + 16.0;
+        let count = wanted.min(BACKGROUND_COINS_MAX as f64) as u32;
         allocations.push(Allocation { script: p2pkh_for(BACKGROUND_WALLET), value: Amount::ONE_BTC, count });
     }
     if scenario.attack.as_ref().is_some_and(|a| a.kind == AttackKind::DoubleSpend) {
