@@ -11,5 +11,6 @@ pub mod events;
 pub mod hashing;
 pub mod l2;
 pub mod peer;
+pub mod pop;
 pub mod rng;
 pub mod time;

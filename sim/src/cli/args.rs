@@ -27,6 +27,50 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario: simulate, check invariants, write summary.json, CSVs and plots.
     Run(RunArgs),
+    /// Encode or decode Hemi keystones and Proof-of-Proof payloads (protocol.md §3).
+    Keystone(KeystoneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeystoneArgs {
+    #[command(subcommand)]
+    pub action: KeystoneAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeystoneAction {
+    /// Build a keystone from its fields: print the 76-byte abbreviation, the keystone hash (as
+    /// Bitcoin shows txids), the 80-byte PoP payload and the 83-byte OP_RETURN script.
+    #[command(after_help = "Example (Hemi's test keystone 1):\n  hemisim keystone encode --l1-block 10001 --l2-block 25 \\\n    --parent-hash 9dcf97a184f32623d11a73124ceb99a5709b083721e878a16d78f596718ba7b2 \\\n    --prev-keystone-hash 6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d \\\n    --state-root 75c8fd04ad916aec3e3d5cb76a452b116b3d4d0912a0a485e9fb8e3d240e210c \\\n    --block-hash 4bf5122f344554c53bde2ebb8cd2b7e3d1600ad631c385a5d7cce23c7785459a")]
+    Encode {
+        /// Keystone version (Hemi accepts only 1).
+        #[arg(long, default_value_t = 1)]
+        version: u8,
+        /// L1 block number.
+        #[arg(long)]
+        l1_block: u32,
+        /// L2 block number (a keystone is every 25th L2 block).
+        #[arg(long)]
+        l2_block: u32,
+        /// Parent block hash, 32 bytes hex (11 go on Bitcoin).
+        #[arg(long)]
+        parent_hash: String,
+        /// Previous keystone's block hash, 32 bytes hex (12 go on Bitcoin).
+        #[arg(long)]
+        prev_keystone_hash: String,
+        /// State root, 32 bytes hex.
+        #[arg(long)]
+        state_root: String,
+        /// Block hash, 32 bytes hex (12 go on Bitcoin).
+        #[arg(long)]
+        block_hash: String,
+    },
+    /// Decode hex: an OP_RETURN script, a raw Bitcoin transaction, an 80-byte PoP payload or 76
+    /// keystone bytes. Says why when it is not a valid Hemi PoP payload.
+    Decode {
+        /// The hex to decode.
+        hex: String,
+    },
 }
 
 #[derive(Debug, Args)]

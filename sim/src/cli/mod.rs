@@ -4,6 +4,7 @@
 //! failed, 4 the run could not complete (an output could not be written, or an internal error).
 
 pub mod args;
+pub mod keystone;
 pub mod progress;
 pub mod run;
 
@@ -23,5 +24,6 @@ pub enum Exit {
 pub fn execute(cli: Cli) -> Exit {
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Keystone(args) => keystone::run(args),
     }
 }
