@@ -83,10 +83,6 @@ fn simulate(scenario: &Scenario, seed: u64, args: &RunArgs, out_dir: &std::path:
 }
 
 fn print_result(records: &[hemisim_reports::record::RunRecord]) {
-    let blocks: usize = records.iter().map(|r| r.btc.blocks.len()).sum();
-    let wall: f64 = records.iter().map(|r| r.perf.wall_time_s).sum();
-    let sim_s: f64 = records.iter().map(|r| r.meta.sim_time_us as f64 / 1e6).sum();
-    let events: u64 = records.iter().map(|r| r.perf.events).sum();
     if records.len() == 1 {
         println!("trace hash {}", records[0].meta.trace_hash);
     } else {
@@ -94,11 +90,40 @@ fn print_result(records: &[hemisim_reports::record::RunRecord]) {
             println!("trace hash {} (seed {})", r.meta.trace_hash, r.meta.seed);
         }
     }
-    println!(
-        "{blocks} blocks mined; {sim_s:.0} simulated s in {wall:.2} s wall ({:.0} sim s per wall s, {:.0} events per wall s)",
-        sim_s / wall.max(1e-9),
-        events as f64 / wall.max(1e-9)
-    );
+    // The headline numbers; summary.json has them all, with their intervals.
+    if let Ok(summary) = hemisim_reports::summarize(records) {
+        for line in headline(&summary) {
+            println!("{line}");
+        }
+    }
+}
+
+/// One line per area: what a user checks first after a run.
+fn headline(s: &hemisim_reports::Summary) -> Vec<String> {
+    let num = |x: Option<f64>, digits: usize| x.map_or("n/a".to_owned(), |v| format!("{v:.digits$}"));
+    let b = &s.btc;
+    let mut lines = vec![format!(
+        "bitcoin: {} blocks ({} on the main chain, stale rate {}), {} reorgs (deepest {}), mean interval {} s",
+        b.blocks_total, b.blocks_main, num(b.stale_rate, 4), b.reorgs, b.reorg_depth_max, num(b.block_interval_mean_s, 0)
+    )];
+    if let Some(a) = &s.attack {
+        lines.push(match a.revenue_share {
+            Some(share) if a.trials == 0 => format!("attack: revenue share {share:.4} (expected {})", num(a.expected_revenue_share, 4)),
+            _ => format!("attack: {} of {} races won, rate {} (expected {})", a.successes, a.trials, num(a.success_rate, 4), num(a.expected_success_rate, 4)),
+        });
+    }
+    if let Some(l) = &s.l2 {
+        lines.push(format!(
+            "l2: {} blocks, {} txs ({} tx/s), fullness {}, latency p50 {} s, {} blocks verified, {} state-root mismatches",
+            l.blocks, l.txs_included, num(l.tps, 2), num(l.block_fullness_mean, 3), num(l.tx_inclusion_latency_p50_s, 1), l.blocks_verified, l.state_root_mismatches
+        ));
+    }
+    let p = &s.perf;
+    lines.push(format!(
+        "perf: {:.0} simulated s in {:.2} s wall ({} sim s per wall s, {} events per wall s)",
+        s.sim_time_s, p.wall_time_s, num(p.sim_seconds_per_wall_second, 0), num(p.events_per_wall_second, 0)
+    ));
+    lines
 }
 
 /// One shell line that replays this run exactly.
