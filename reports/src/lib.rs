@@ -40,8 +40,16 @@ pub use error::ReportError;
 pub use record::RunRecord;
 pub use summary::{Summary, summarize};
 
+/// What [`write_outputs`] wrote: the summary (so a caller can print headlines without computing
+/// it again) and the paths of every file, sorted.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub summary: Summary,
+    pub files: Vec<PathBuf>,
+}
+
 /// Writes every output of one run (`records.len() == 1`) or of N replications (in seed order)
-/// into `dir`, creating it if needed, and returns the written paths, sorted.
+/// into `dir`, creating it if needed.
 ///
 /// One run: `summary.json`, `blocks.csv`, `reorgs.csv`, `attack_trials.csv` (with an attack),
 /// `l2_blocks.csv` and `l2_latency.csv` (with an L2 chain) and the plots. N runs: `summary.json`
@@ -49,7 +57,7 @@ pub use summary::{Summary, summarize};
 /// `runs/seed-<seed>/`, and plots of the pooled data (the L2 time series: of the first
 /// replication). The records are checked before anything is written; `summary.json` is written
 /// first so that the headline numbers survive a later failure (a plot, say).
-pub fn write_outputs(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, ReportError> {
+pub fn write_outputs(dir: &Path, records: &[RunRecord]) -> Result<Written, ReportError> {
     let summary = summarize(records)?;
     atomic::create_dir(dir)?;
     let summary_path = dir.join("summary.json");
@@ -75,7 +83,7 @@ pub fn write_outputs(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, 
     }
     written.extend(plots::write_plots(dir, records)?);
     written.sort();
-    Ok(written)
+    Ok(Written { summary, files: written })
 }
 
 /// Where replication `seed`'s per-entity CSVs go: `<dir>/runs/seed-<seed>/`.
@@ -116,7 +124,7 @@ mod tests {
     #[test]
     fn one_run_writes_summary_csvs_and_plots() {
         let dir = scratch_dir("outputs-one");
-        let written = write_outputs(&dir, &[sample_record(7)]).expect("writable");
+        let written = write_outputs(&dir, &[sample_record(7)]).expect("writable").files;
         let expected = [
             "attack_trials.csv",
             "block_intervals.png",

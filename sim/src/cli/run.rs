@@ -45,14 +45,15 @@ pub fn run(args: RunArgs) -> Exit {
             }
         }
     }
-    match hemisim_reports::write_outputs(&out_dir, &records) {
-        Ok(files) => println!("wrote {} files to {}", files.len(), out_dir.display()),
+    let written = match hemisim_reports::write_outputs(&out_dir, &records) {
+        Ok(written) => written,
         Err(e) => {
             eprintln!("error: {e}");
             return Exit::Incomplete;
         }
-    }
-    print_result(&records);
+    };
+    println!("wrote {} files to {}", written.files.len(), out_dir.display());
+    print_result(&records, &written.summary);
     println!("replay: {}", replay_line(&args, seed, args.runs));
     exit
 }
@@ -82,7 +83,7 @@ fn simulate(scenario: &Scenario, seed: u64, args: &RunArgs, out_dir: &std::path:
     })
 }
 
-fn print_result(records: &[hemisim_reports::record::RunRecord]) {
+fn print_result(records: &[hemisim_reports::record::RunRecord], summary: &hemisim_reports::Summary) {
     if records.len() == 1 {
         println!("trace hash {}", records[0].meta.trace_hash);
     } else {
@@ -91,10 +92,8 @@ fn print_result(records: &[hemisim_reports::record::RunRecord]) {
         }
     }
     // The headline numbers; summary.json has them all, with their intervals.
-    if let Ok(summary) = hemisim_reports::summarize(records) {
-        for line in headline(&summary) {
-            println!("{line}");
-        }
+    for line in headline(summary) {
+        println!("{line}");
     }
 }
 
