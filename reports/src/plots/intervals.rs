@@ -9,7 +9,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{AXIS_PX, BLUE, Figure, GRID, LABEL_PX, TITLE_PX, VERMILLION, centred_note, title};
+use super::{AXIS_PX, BLUE, Figure, GRID, LABEL_PX, TITLE_PX, VERMILLION, centred_note, draw_legend, title};
 use crate::record::RunRecord;
 use crate::stats;
 use crate::summary::main_chain_intervals_s;
@@ -169,14 +169,7 @@ impl Figure for BlockIntervals {
             .draw_series(LineSeries::new(line, stroke))?
             .label(format!("Exponential with mean θ = {theta:.0} s (theory)"))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], stroke));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(("sans-serif", LABEL_PX))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .margin(12)
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         if self.intervals_s.is_empty() {
             centred_note(
                 &chart.plotting_area().strip_coord_spec(),

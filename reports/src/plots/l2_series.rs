@@ -9,7 +9,7 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::{AXIS_PX, GRID, LABEL_PX, centred_note};
+use super::{AXIS_PX, GRID, LABEL_PX, centred_note, draw_legend};
 use crate::record::{L2BlockRow, L2Record, RunRecord};
 
 /// About this many windows per run; a window holds at least one block.
@@ -350,14 +350,7 @@ impl Panel<'_> {
             }
         }
         if self.note.is_none() && !self.lines.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(self.legend)
-                .label_font(("sans-serif", LABEL_PX))
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK.mix(0.4))
-                .margin(12)
-                .draw()?;
+            draw_legend(&mut chart, self.legend)?;
         }
         if let Some(note) = self.note {
             centred_note(&chart.plotting_area().strip_coord_spec(), note)?;

@@ -20,7 +20,7 @@ mod reorgs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
@@ -173,6 +173,21 @@ pub(crate) fn title(what: &str, records: &[RunRecord]) -> String {
         [one] => format!("{what} — {name}, seed {}", one.meta.seed),
         _ => format!("{what} — {name}, {} runs pooled", records.len()),
     }
+}
+
+/// Draws a chart's legend at `position`, in the one style every figure uses.
+pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(("sans-serif", LABEL_PX))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .margin(12)
+        .draw()
 }
 
 /// Draws `note` centred in `area` (used for an empty chart, which must still say why).

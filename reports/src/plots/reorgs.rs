@@ -9,7 +9,7 @@ use plotters::coord::ranged1d::{DiscreteRanged, SegmentValue};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{AXIS_PX, BLUE, Figure, GRID, LABEL_PX, TITLE_PX, centred_note, title};
+use super::{AXIS_PX, BLUE, Figure, GRID, LABEL_PX, TITLE_PX, centred_note, draw_legend, title};
 use crate::record::RunRecord;
 
 /// The data of the figure: the number of reorgs at each depth, all replications pooled.
@@ -97,14 +97,7 @@ impl Figure for ReorgDepths {
         chart.draw_series(labels.map(|&(d, c)| {
             Text::new(c.to_string(), (SegmentValue::CenterOf(d), c), above.clone())
         }))?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(("sans-serif", LABEL_PX))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .margin(12)
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         if total == 0 {
             centred_note(
                 &chart.plotting_area().strip_coord_spec(),
