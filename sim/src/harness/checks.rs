@@ -10,10 +10,9 @@
 //!   the observer agree on the most-work height (they may still sit on two tips of equal work:
 //!   first-seen ties only break with the next block).
 
-use super::recorder::Rejection;
+use super::recorder::{L2Mismatch, Rejection};
 use super::world::ATTACKER;
 use hemisim_node::peer::{Peer, Role};
-use hemisim_node::time::SimTime;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -49,12 +48,12 @@ pub fn check(peers: &[&Peer], rejections: &[Rejection], duration_s: u64, block_i
 
 /// The L2's invariants. Safety: no verifier disagreed with a block the sequencer produced.
 /// Liveness: after the quiet phase every verifier has verified every produced block.
-pub fn check_l2(peers: &[&Peer], mismatches: &[(SimTime, String, u64, String)]) -> Vec<Violation> {
+pub fn check_l2(peers: &[&Peer], mismatches: &[L2Mismatch]) -> Vec<Violation> {
     let mut violations: Vec<Violation> = mismatches
         .iter()
-        .map(|(at, verifier, number, what)| Violation {
+        .map(|m| Violation {
             kind: ViolationKind::Safety,
-            message: format!("{verifier} disagrees with L2 block {number} at t={at}s: {what}"),
+            message: format!("{} disagrees with L2 block {} at t={}s: {}", m.verifier, m.number, m.at, m.what),
         })
         .collect();
     let produced = peers.iter().find_map(|p| match &p.role {
@@ -127,5 +126,15 @@ mod tests {
         let kinds: Vec<ViolationKind> = violations.iter().map(|v| v.kind).collect();
         assert_eq!(kinds, [ViolationKind::Safety, ViolationKind::Liveness]);
         assert!(check(&[&a], &[], 29 * 600, 600.0).is_empty(), "too short to expect a block");
+    }
+
+    #[test]
+    fn an_l2_mismatch_is_a_safety_violation_naming_verifier_and_block() {
+        let a = observer_at_height("observer", 0);
+        let mismatch = crate::harness::recorder::L2Mismatch { at: SimTime(7_000_000), verifier: "verifier-1".into(), number: 42, what: "state root differs".into() };
+        let violations = check_l2(&[&a], &[mismatch]);
+        assert_eq!(violations.len(), 1);
+        assert_eq!(violations[0].kind, ViolationKind::Safety);
+        assert_eq!(violations[0].message, "verifier-1 disagrees with L2 block 42 at t=7.000000s: state root differs");
     }
 }

@@ -22,6 +22,15 @@ pub struct Rejection {
 }
 
 /// What a finished recording holds.
+/// An L2 block a verifier found wrong: a safety violation.
+#[derive(Debug, Clone)]
+pub struct L2Mismatch {
+    pub at: SimTime,
+    pub verifier: String,
+    pub number: u64,
+    pub what: String,
+}
+
 #[derive(Debug)]
 pub struct Recorded {
     pub blocks: Vec<BlockRow>,
@@ -31,7 +40,7 @@ pub struct Recorded {
     pub events: u64,
     pub rejections: Vec<Rejection>,
     pub l2_blocks: Vec<L2BlockRow>,
-    pub l2_mismatches: Vec<(SimTime, String, u64, String)>,
+    pub l2_mismatches: Vec<L2Mismatch>,
 }
 
 #[derive(Debug)]
@@ -42,8 +51,7 @@ pub struct Recorder {
     trials: Vec<(TrialRow, Option<TrialEnd>)>,
     pub rejections: Vec<Rejection>,
     l2_blocks: Vec<L2BlockRow>,
-    /// L2 blocks a verifier found wrong: (time, verifier, block number, what).
-    pub l2_mismatches: Vec<(SimTime, String, u64, String)>,
+    pub l2_mismatches: Vec<L2Mismatch>,
     pub events: u64,
     progress_us: Option<Arc<AtomicU64>>,
 }
@@ -114,7 +122,7 @@ impl Recorder {
                     latency_max_us,
                 })
             }
-            Observation::L2Mismatch { number, what } => self.l2_mismatches.push((at, peer.to_owned(), number, what)),
+            Observation::L2Mismatch { number, what } => self.l2_mismatches.push(L2Mismatch { at, verifier: peer.to_owned(), number, what }),
             _ => {}
         }
     }
