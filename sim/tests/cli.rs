@@ -102,5 +102,8 @@ fn keystone_tool_encodes_hemi_vectors_and_decodes_scripts_and_transactions() {
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
         assert!(stderr.starts_with("error: ") && stderr.trim_end().lines().count() == 1, "{bad}: {stderr}");
+        if bad == "0200000000" {
+            assert!(stderr.contains("ends too early"), "a truncated transaction should say so: {stderr}");
+        }
     }
 }

@@ -64,7 +64,12 @@ fn decode(hex: &str) -> Result<String, String> {
         ("abbreviated keystone".to_owned(), AbbreviatedKeystone::parse(&bytes).map_err(|e| e.to_string())?)
     } else {
         let tx: Transaction = deserialize(&bytes).map_err(|e| {
-            format!("not an OP_RETURN script, an 80-byte PoP payload, 76 keystone bytes or a raw transaction ({e})")
+            // A truncated input surfaces from the decoder as an I/O error: say what it means.
+            let why = match e {
+                bitcoin::consensus::encode::Error::Io(_) => "as a transaction it ends too early".to_owned(),
+                other => format!("as a transaction: {other}"),
+            };
+            format!("{} bytes that are not an OP_RETURN script, an 80-byte PoP payload, 76 keystone bytes or a raw transaction ({why})", bytes.len())
         })?;
         let keystone = AbbreviatedKeystone::from_pop_transaction(&tx).map_err(|e| e.to_string())?;
         (format!("transaction {}", tx.compute_txid()), keystone)
