@@ -17,6 +17,7 @@ pub(super) fn finish(recorder: Recorder, peer_refs: &[&Peer], scenario: &Scenari
     let mut violations = check(peer_refs, &recorded.rejections, scenario.duration_s, scenario.bitcoin.block_interval_s);
     violations.extend(check_l2(peer_refs, &recorded.l2_mismatches));
     let l2 = scenario.l2.as_ref().map(|l2| l2_record(l2, peer_refs, recorded.l2_blocks));
+    let pop = None;
     let attack = scenario.attack.as_ref().map(|a| AttackRecord {
         kind: match a.kind {
             AttackKind::DoubleSpend => RecordAttackKind::DoubleSpend,
@@ -36,7 +37,7 @@ pub(super) fn finish(recorder: Recorder, peer_refs: &[&Peer], scenario: &Scenari
         sim_time_us: scenario.duration_s * 1_000_000,
     };
     let btc = BtcRecord { block_interval_target_s: scenario.bitcoin.block_interval_s, blocks: recorded.blocks, reorgs: recorded.reorgs };
-    let record = RunRecord { meta, btc, attack, l2, perf: PerfRecord { wall_time_s: 0.0, events: recorded.events } };
+    let record = RunRecord { meta, btc, attack, l2, pop, perf: PerfRecord { wall_time_s: 0.0, events: recorded.events } };
     Ok(RunOutput { record, violations })
 }
 
