@@ -9,6 +9,7 @@ use crate::time::SimDuration;
 use crate::btc::sealed::{SealedBlock, SealedTx};
 use crate::l2::block::L2Block;
 use crate::l2::tx::{Refusal, Submission};
+use crate::pop::maker::MadeKeystone;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -23,6 +24,8 @@ pub enum Message {
     L2Block(Arc<L2Block>),
     /// The sequencer will not include a user's transaction.
     L2Refusal(Arc<Refusal>),
+    /// A new keystone, from the L2 node PoP miners watch (op-geth's "newKeystones" notice).
+    Keystone(Arc<MadeKeystone>),
 }
 
 /// Which peers a broadcast reaches: the harness maps each audience to peers by their roles.
@@ -34,6 +37,8 @@ pub enum Audience {
     /// Verifiers and users: whoever follows the L2 chain.
     L2Followers,
     Users,
+    /// PoP miners and the finality tracker: whoever watches keystones.
+    Keystones,
 }
 
 impl Message {
@@ -43,6 +48,7 @@ impl Message {
             Message::L2Tx(_) => Audience::Sequencer,
             Message::L2Block(_) => Audience::L2Followers,
             Message::L2Refusal(_) => Audience::Users,
+            Message::Keystone(_) => Audience::Keystones,
         }
     }
 }
@@ -59,6 +65,8 @@ pub enum Timer {
     L2Block,
     /// The L2 users send their next transaction.
     Workload,
+    /// A PoP miner polls its keystones (Hemi: every 13 s; new keystones are also mined at once).
+    PopPoll,
 }
 
 /// What the harness hands a peer.
@@ -105,6 +113,23 @@ pub enum Observation {
     L2TxRefused { hash: String, reason: &'static str },
     L2BlockVerified { number: u64 },
     L2Mismatch { number: u64, what: String },
+    /// The sequencer made a keystone (hashes: keystone in display order, L2 block `0x`-hex).
+    KeystoneMade { l2_number: u64, keystone: String, l2_block: String },
+    /// A PoP miner broadcast a PoP transaction.
+    PopTxSent { keystone: String, l2_number: u64, txid: String, fee_sats: u64, vsize: u64, fee_rate_sat_per_vb: f64 },
+    /// A PoP miner's fee estimate is over its cap: the keystone waits for the retry.
+    PopFeeOverCap { l2_number: u64, estimate_sat_per_vb: f64 },
+    /// A PoP miner has no coin large enough to pay for a publication.
+    PopWalletEmpty { l2_number: u64 },
+    /// The finality tracker indexed a keystone's first canonical publication ...
+    KeystonePublished { keystone: String, l2_number: u64, txid: String, btc_height: u32, btc_block: String },
+    /// ... or lost it to a Bitcoin reorg.
+    PublicationUnwound { keystone: String, l2_number: u64, btc_height: u32 },
+    /// Every L2 block up to `l2_number` is superfinal.
+    Superfinal { l2_number: u64, keystone: String, published_height: u32, tip_height: u32 },
+    /// The superfinal frontier moved back: a safety violation (a reorg deeper than the
+    /// superfinality depth unwound a superfinal publication).
+    SuperfinalityReverted { from_l2_number: u64, to_l2_number: u64, tip_height: u32 },
 }
 
 /// How the attacker ended a double-spend race.

@@ -11,6 +11,8 @@ use crate::l2::sequencer::Sequencer;
 use crate::l2::tx::Refusal;
 use crate::l2::verifier::{Verdict, Verifier};
 use crate::l2::workload::Workload;
+use crate::pop::finality::FinalityTracker;
+use crate::pop::miner::PopMiner;
 use crate::btc::miner::Miner;
 use crate::btc::node::BitcoinNode;
 use crate::btc::selfish::SelfishMiner;
@@ -30,13 +32,15 @@ pub enum Role {
     Honest(Miner),
     /// Mines nothing; its chain is the run's reference view. Carries the Bitcoin background load
     /// and the L2 users, when the scenario has them.
-    Observer { load: Option<BackgroundLoad>, users: Option<Box<Workload>> },
+    Observer { load: Option<BackgroundLoad>, users: Option<Box<Workload>>, finality: Option<Box<FinalityTracker>> },
     DoubleSpend(DoubleSpender),
     Selfish(SelfishMiner),
     /// The L2's Bitcoin-Secure Sequencer (it reads Bitcoin through this peer's node).
     Sequencer(Box<Sequencer>),
     /// An L2 verifier (it checks Bitcoin attributes against this peer's node).
     Verifier(Box<Verifier>),
+    /// A Proof-of-Proof miner: publishes keystones in Bitcoin transactions from its wallet.
+    PopMiner(Box<PopMiner>),
 }
 
 impl Role {
@@ -45,7 +49,17 @@ impl Role {
         match self {
             Role::Sequencer(_) => vec![Audience::Bitcoin, Audience::Sequencer],
             Role::Verifier(_) => vec![Audience::Bitcoin, Audience::L2Followers],
-            Role::Observer { users: Some(_), .. } => vec![Audience::Bitcoin, Audience::L2Followers, Audience::Users],
+            Role::PopMiner(_) => vec![Audience::Bitcoin, Audience::Keystones],
+            Role::Observer { users, finality, .. } => {
+                let mut audiences = vec![Audience::Bitcoin];
+                if users.is_some() {
+                    audiences.extend([Audience::L2Followers, Audience::Users]);
+                }
+                if finality.is_some() {
+                    audiences.push(Audience::Keystones);
+                }
+                audiences
+            }
             _ => vec![Audience::Bitcoin],
         }
     }
@@ -73,9 +87,10 @@ impl Peer {
             Role::DoubleSpend(ds) => arm(ds.miner.next_find_delay(), Timer::Mine),
             Role::Selfish(sm) => arm(sm.miner.next_find_delay(), Timer::Mine),
             Role::Sequencer(seq) => arm(seq.block_time(), Timer::L2Block),
-            Role::Observer { load, users } => {
-                if let Some(load) = load {
-                    arm(load.next_delay(), Timer::Background);
+            Role::PopMiner(pm) => arm(pm.first_poll_delay(), Timer::PopPoll),
+            Role::Observer { load, users, .. } => {
+                if let Some(after) = load.as_mut().and_then(|load| load.next_delay(SimTime::ZERO)) {
+                    arm(after, Timer::Background);
                 }
                 if let Some(users) = users {
                     arm(users.next_delay(), Timer::Workload);
@@ -109,6 +124,11 @@ impl Peer {
                 Role::Observer { users: Some(users), .. } => users.on_block(&block),
                 _ => {}
             },
+            Input::Deliver(Message::Keystone(made)) => match &mut self.role {
+                Role::PopMiner(pm) => pm.on_keystone(now, made, &mut self.node, &mut out),
+                Role::Observer { finality: Some(tracker), .. } => observe_all(tracker.on_keystone(&made, &self.node), &mut out),
+                _ => {}
+            },
             Input::Deliver(Message::L2Refusal(refusal)) => {
                 if let Role::Observer { users: Some(users), .. } = &mut self.role {
                     users.on_refusal(&refusal);
@@ -117,7 +137,12 @@ impl Peer {
             Input::Fire(Timer::Mine) => self.mine(now, &mut out),
             Input::Fire(Timer::Background) => {
                 if let Role::Observer { load: Some(load), .. } = &mut self.role {
-                    load.on_timer(&mut self.node, &mut out);
+                    load.on_timer(now, &mut self.node, &mut out);
+                }
+            }
+            Input::Fire(Timer::PopPoll) => {
+                if let Role::PopMiner(pm) = &mut self.role {
+                    pm.on_poll(now, &mut self.node, &mut out);
                 }
             }
             Input::Fire(Timer::L2Block) => self.produce_l2_block(now, &mut out),
@@ -141,6 +166,7 @@ impl Peer {
             match &mut self.role {
                 Role::DoubleSpend(ds) => ds.on_public_change(&mut self.node, out),
                 Role::Selfish(sm) => sm.on_public_change(&mut self.node, out),
+                Role::Observer { finality: Some(tracker), .. } => observe_all(tracker.on_bitcoin_change(&self.node), out),
                 _ => {}
             }
         }
@@ -167,6 +193,14 @@ impl Peer {
             latency_max_us: produced.latency_max_us,
         }));
         out.push(Action::Broadcast(Message::L2Block(produced.block.clone())));
+        if let Some(made) = produced.keystone {
+            out.push(Action::Observe(Observation::KeystoneMade {
+                l2_number: made.l2_number(),
+                keystone: made.hash.to_string(),
+                l2_block: block.hash().to_string(),
+            }));
+            out.push(Action::Broadcast(Message::Keystone(Arc::new(made))));
+        }
         for refusal in produced.dropped {
             refuse(refusal, out);
         }
@@ -203,6 +237,7 @@ impl Peer {
         let wallet: Option<&mut Wallet> = match &mut self.role {
             Role::Observer { load: Some(load), .. } => Some(&mut load.wallet),
             Role::DoubleSpend(ds) => Some(&mut ds.wallet),
+            Role::PopMiner(pm) => Some(&mut pm.wallet),
             _ => None,
         };
         if let Some(wallet) = wallet {
@@ -215,6 +250,10 @@ impl Peer {
 fn refuse(refusal: Refusal, out: &mut Vec<Action>) {
     out.push(Action::Observe(Observation::L2TxRefused { hash: refusal.hash.to_string(), reason: refusal.reason.as_str() }));
     out.push(Action::Broadcast(Message::L2Refusal(Arc::new(refusal))));
+}
+
+fn observe_all(observations: Vec<Observation>, out: &mut Vec<Action>) {
+    out.extend(observations.into_iter().map(Action::Observe));
 }
 
 fn record_verdicts(verdicts: Vec<Verdict>, out: &mut Vec<Action>) {

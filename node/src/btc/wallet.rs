@@ -76,6 +76,13 @@ impl Wallet {
         Ok((outpoint, value))
     }
 
+    /// Gives back a coin taken for a transaction that was never sent (its node refused it).
+    pub fn release(&mut self, coin: (OutPoint, Amount)) {
+        if self.pending.remove(&coin.0) {
+            self.available.insert(coin.0, coin.1);
+        }
+    }
+
     /// Spends one coin into `payments`, returning the change to ourselves when it is above dust,
     /// paying `fee_rate_sat_per_vb` on the signed size. Used directly to build double spends.
     pub fn spend_coin(&self, coin: (OutPoint, Amount), payments: Vec<TxOut>, fee_rate_sat_per_vb: f64) -> Transaction {

@@ -19,6 +19,7 @@ use super::indexer::BtcIndexer;
 use super::mempool::L2Mempool;
 use super::tx::{L2Tx, Refusal, RefusalReason, Submission};
 use crate::btc::node::BitcoinNode;
+use crate::pop::maker::{KeystoneMaker, MadeKeystone};
 use crate::btc::params::EPOCH_UNIX_S;
 use crate::btc::sealed::SealedBlock;
 use crate::time::{SimDuration, SimTime};
@@ -37,6 +38,8 @@ pub struct SequencerConfig {
     pub max_headers_per_block: usize,
     pub mempool_capacity: usize,
     pub beneficiary: Address,
+    /// Make a keystone every this many blocks (`None`: no Proof-of-Proof in the run).
+    pub keystone_interval_blocks: Option<u32>,
 }
 
 /// What producing one block did, besides the block itself.
@@ -48,6 +51,8 @@ pub struct Production {
     pub backlog: u64,
     pub latency_mean_us: u64,
     pub latency_max_us: u64,
+    /// The keystone of this block, when it is a keystone block.
+    pub keystone: Option<MadeKeystone>,
 }
 
 #[derive(Debug)]
@@ -57,6 +62,7 @@ pub struct Sequencer {
     view: BtcIndexer,
     mempool: L2Mempool,
     head: (u64, B256),
+    keystones: Option<KeystoneMaker>,
     /// Inclusion latencies in buckets of [`LATENCY_BUCKET_US`].
     pub latency_counts: Vec<u64>,
     /// Refusals by reason, for the run's record.
@@ -67,6 +73,7 @@ impl Sequencer {
     pub fn new(config: SequencerConfig, hvm: Hvm, btc_genesis: &SealedBlock, l2_genesis_hash: B256) -> Self {
         Sequencer {
             mempool: L2Mempool::new(config.mempool_capacity),
+            keystones: config.keystone_interval_blocks.map(|k| KeystoneMaker::new(k, l2_genesis_hash)),
             config,
             hvm,
             view: BtcIndexer::new(btc_genesis),
@@ -131,7 +138,8 @@ impl Sequencer {
         }
         let latency_max_us = latencies.iter().copied().max().unwrap_or(0);
         let latency_mean_us = if latencies.is_empty() { 0 } else { latencies.iter().sum::<u64>() / latencies.len() as u64 };
-        Production { block, dropped, backlog: self.mempool.len() as u64, latency_mean_us, latency_max_us }
+        let keystone = self.keystones.as_mut().and_then(|maker| maker.on_block(&block, now));
+        Production { block, dropped, backlog: self.mempool.len() as u64, latency_mean_us, latency_max_us, keystone }
     }
 }
 

@@ -10,7 +10,8 @@
 //!   the observer agree on the most-work height (they may still sit on two tips of equal work:
 //!   first-seen ties only break with the next block).
 
-use super::recorder::{L2Mismatch, Rejection};
+use super::recorder::{L2Mismatch, Rejection, SuperfinalityRevert};
+use crate::scenario::PopConfig;
 use super::world::ATTACKER;
 use hemisim_node::peer::{Peer, Role};
 use serde::Serialize;
@@ -75,6 +76,35 @@ pub fn check_l2(peers: &[&Peer], mismatches: &[L2Mismatch]) -> Vec<Violation> {
     violations
 }
 
+/// Proof-of-Proof. Safety: the superfinal frontier never moved back (a superfinal L2 block stays
+/// superfinal). Liveness: when the run was long enough for a keystone to be made and confirmed
+/// three times over (`2 P + 3 (depth + 1) θ`) and there are PoP miners, some L2 block became
+/// superfinal.
+pub fn check_pop(reverts: &[SuperfinalityRevert], superfinal_through: u64, pop: &PopConfig, block_time_s: f64, duration_s: u64, block_interval_s: f64) -> Vec<Violation> {
+    let mut violations: Vec<Violation> = reverts
+        .iter()
+        .map(|r| Violation {
+            kind: ViolationKind::Safety,
+            message: format!(
+                "superfinality reverted at t={}s: L2 blocks {}..={} were superfinal and are not any more (Bitcoin tip {})",
+                r.at,
+                r.to_l2_number + 1,
+                r.from_l2_number,
+                r.tip_height
+            ),
+        })
+        .collect();
+    let period_s = f64::from(pop.keystone_interval_blocks) * block_time_s;
+    let enough_s = 2.0 * period_s + 3.0 * f64::from(pop.superfinality_depth + 1) * block_interval_s;
+    if pop.miners > 0 && duration_s as f64 >= enough_s && superfinal_through == 0 {
+        violations.push(Violation {
+            kind: ViolationKind::Liveness,
+            message: format!("no L2 block became superfinal in {duration_s} s (expected within about {enough_s:.0} s)"),
+        });
+    }
+    violations
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,7 +128,7 @@ mod tests {
             let block = mine_block(node.tip(), SimTime(h as u64), vec![simple_coinbase(tag, p2pkh_for("m"), SUBSIDY + Amount::ZERO)]);
             node.receive_block(SealedBlock::seal(block));
         }
-        Peer::new(name, node, Role::Observer { load: None, users: None })
+        Peer::new(name, node, Role::Observer { load: None, users: None, finality: None })
     }
 
     #[test]

@@ -1,14 +1,21 @@
 //! What a finished run leaves: the record the reports read, and the invariants checked on the
 //! quiet world. The runner calls [`finish`] once, after the quiet phase.
 
-use super::checks::{check, check_l2};
-use super::recorder::Recorder;
+use super::checks::{check, check_l2, check_pop};
+use super::recorder::{PopObserved, Recorder};
+use super::world::{pop_miner_name, POP_COIN};
 use super::runner::{RunError, RunOutput};
 use super::world::OBSERVER;
 use crate::scenario::{AttackKind, Scenario};
 use hemisim_node::l2::sequencer::LATENCY_BUCKET_US;
 use hemisim_node::peer::{Peer, Role};
-use hemisim_reports::record::{AttackKind as RecordAttackKind, AttackRecord, BtcRecord, L2BlockRow, L2Record, LatencyHistogram, PerfRecord, RunMeta, RunRecord};
+use hemisim_node::btc::node::BitcoinNode;
+use hemisim_node::pop::index::publications_in;
+use hemisim_reports::record::{
+    AttackKind as RecordAttackKind, AttackRecord, BlockRow, BtcRecord, L2BlockRow, L2Record, LatencyHistogram, PerfRecord, PopMinerRow, PopRecord, PopTxRow,
+    PublicationRow, RunMeta, RunRecord,
+};
+use std::collections::BTreeMap;
 
 /// Collects the record and checks the invariants once the world is quiet.
 pub(super) fn finish(recorder: Recorder, peer_refs: &[&Peer], scenario: &Scenario, seed: u64) -> Result<RunOutput, RunError> {
@@ -16,8 +23,12 @@ pub(super) fn finish(recorder: Recorder, peer_refs: &[&Peer], scenario: &Scenari
     let recorded = recorder.finish(observer)?;
     let mut violations = check(peer_refs, &recorded.rejections, scenario.duration_s, scenario.bitcoin.block_interval_s);
     violations.extend(check_l2(peer_refs, &recorded.l2_mismatches));
+    if let (Some(pop), Some(l2)) = (&scenario.pop, &scenario.l2) {
+        let through = recorded.pop.superfinal.last().map_or(0, |s| s.l2_number);
+        violations.extend(check_pop(&recorded.pop.reverts, through, pop, l2.block_time_s, scenario.duration_s, scenario.bitcoin.block_interval_s));
+    }
     let l2 = scenario.l2.as_ref().map(|l2| l2_record(l2, peer_refs, recorded.l2_blocks));
-    let pop = None;
+    let pop = scenario.pop.as_ref().map(|config| pop_record(config, observer, &recorded.blocks, recorded.pop));
     let attack = scenario.attack.as_ref().map(|a| AttackRecord {
         kind: match a.kind {
             AttackKind::DoubleSpend => RecordAttackKind::DoubleSpend,
@@ -79,4 +90,45 @@ fn l2_record(config: &crate::scenario::L2Config, peers: &[&Peer], blocks: Vec<L2
         }
     }
     record
+}
+
+/// The PoP part of the record: what the participants reported, and every publication on the
+/// observer's final main chain (with its sender's fee, when a miner of the run sent it).
+fn pop_record(config: &crate::scenario::PopConfig, observer: &BitcoinNode, blocks: &[BlockRow], observed: PopObserved) -> PopRecord {
+    let sent: BTreeMap<&str, &PopTxRow> = observed.sent.iter().map(|row| (row.txid.as_str(), row)).collect();
+    let found_at: BTreeMap<&str, u64> = blocks.iter().map(|b| (b.hash.as_str(), b.found_at_us)).collect();
+    let mut publications = Vec::new();
+    for (height, hash) in observer.active_chain().iter().enumerate() {
+        let Some(block) = observer.block(hash) else { continue };
+        for publication in publications_in(block, height as u32) {
+            let txid = publication.txid.to_string();
+            let block_hash = publication.block.to_string();
+            let by = sent.get(txid.as_str());
+            publications.push(PublicationRow {
+                keystone_hash: publication.keystone.to_string(),
+                l2_number: publication.l2_number(),
+                btc_height: publication.height,
+                btc_block_found_at_us: found_at.get(block_hash.as_str()).copied().unwrap_or(0),
+                btc_block_hash: block_hash,
+                miner: by.map(|row| row.miner.clone()),
+                fee_sats: by.map_or(0, |row| row.fee_sats),
+                vsize: block.txs()[publication.position as usize].vsize(),
+                txid,
+            });
+        }
+    }
+    PopRecord {
+        keystone_interval_blocks: config.keystone_interval_blocks,
+        superfinality_depth: config.superfinality_depth,
+        fee_cap_sat_per_vb: config.fee_cap_sat_per_vb,
+        reward_per_keystone: config.reward_per_keystone,
+        miners: (0..config.miners)
+            .map(|i| PopMinerRow { name: pop_miner_name(i), funded_sats: POP_COIN.to_sat() * u64::from(config.wallet_coins) })
+            .collect(),
+        keystones: observed.keystones,
+        sent: observed.sent,
+        publications,
+        superfinal: observed.superfinal,
+        fee_deferrals: observed.fee_deferrals,
+    }
 }

@@ -6,7 +6,7 @@ use bitcoin::{BlockHash, Txid};
 use hemisim_node::events::{Observation, TrialEnd};
 use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::time::SimTime;
-use hemisim_reports::record::{BlockRow, L2BlockRow, ReorgRow, TrialOutcome, TrialRow};
+use hemisim_reports::record::{BlockRow, FeeDeferralRow, KeystoneRow, L2BlockRow, PopTxRow, ReorgRow, SuperfinalityStep, TrialOutcome, TrialRow};
 use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,6 +31,26 @@ pub struct L2Mismatch {
     pub what: String,
 }
 
+/// The superfinal frontier moved back: a safety violation.
+#[derive(Debug, Clone)]
+pub struct SuperfinalityRevert {
+    pub at: SimTime,
+    pub from_l2_number: u64,
+    pub to_l2_number: u64,
+    pub tip_height: u32,
+}
+
+/// What the PoP participants reported during the run (publications are read from the final
+/// chain afterwards).
+#[derive(Debug, Default)]
+pub struct PopObserved {
+    pub keystones: Vec<KeystoneRow>,
+    pub sent: Vec<PopTxRow>,
+    pub superfinal: Vec<SuperfinalityStep>,
+    pub fee_deferrals: Vec<FeeDeferralRow>,
+    pub reverts: Vec<SuperfinalityRevert>,
+}
+
 #[derive(Debug)]
 pub struct Recorded {
     pub blocks: Vec<BlockRow>,
@@ -41,6 +61,7 @@ pub struct Recorded {
     pub rejections: Vec<Rejection>,
     pub l2_blocks: Vec<L2BlockRow>,
     pub l2_mismatches: Vec<L2Mismatch>,
+    pub pop: PopObserved,
 }
 
 #[derive(Debug)]
@@ -52,6 +73,7 @@ pub struct Recorder {
     pub rejections: Vec<Rejection>,
     l2_blocks: Vec<L2BlockRow>,
     pub l2_mismatches: Vec<L2Mismatch>,
+    pop: PopObserved,
     pub events: u64,
     progress_us: Option<Arc<AtomicU64>>,
 }
@@ -66,6 +88,7 @@ impl Recorder {
             rejections: Vec::new(),
             l2_blocks: Vec::new(),
             l2_mismatches: Vec::new(),
+            pop: PopObserved::default(),
             events: 0,
             progress_us,
         }
@@ -123,6 +146,36 @@ impl Recorder {
                 })
             }
             Observation::L2Mismatch { number, what } => self.l2_mismatches.push(L2Mismatch { at, verifier: peer.to_owned(), number, what }),
+            other => self.observe_pop(at, peer, other),
+        }
+    }
+
+    fn observe_pop(&mut self, at: SimTime, peer: &str, observation: Observation) {
+        let at_us = at.as_us();
+        let pop = &mut self.pop;
+        match observation {
+            Observation::KeystoneMade { l2_number, keystone, l2_block } => {
+                pop.keystones.push(KeystoneRow { l2_number, hash: keystone, l2_block_hash: l2_block, made_at_us: at_us })
+            }
+            Observation::PopTxSent { keystone, l2_number, txid, fee_sats, vsize, fee_rate_sat_per_vb } => pop.sent.push(PopTxRow {
+                sent_at_us: at_us,
+                miner: peer.to_owned(),
+                keystone_hash: keystone,
+                l2_number,
+                txid,
+                fee_sats,
+                vsize,
+                fee_rate_sat_per_vb,
+            }),
+            Observation::PopFeeOverCap { l2_number, estimate_sat_per_vb } => {
+                pop.fee_deferrals.push(FeeDeferralRow { at_us, miner: peer.to_owned(), l2_number, estimate_sat_per_vb })
+            }
+            Observation::Superfinal { l2_number, keystone, published_height, tip_height } if peer == OBSERVER => {
+                pop.superfinal.push(SuperfinalityStep { at_us, l2_number, keystone_hash: keystone, published_height, tip_height })
+            }
+            Observation::SuperfinalityReverted { from_l2_number, to_l2_number, tip_height } if peer == OBSERVER => {
+                pop.reverts.push(SuperfinalityRevert { at, from_l2_number, to_l2_number, tip_height })
+            }
             _ => {}
         }
     }
@@ -158,6 +211,7 @@ impl Recorder {
             rejections: self.rejections,
             l2_blocks: self.l2_blocks,
             l2_mismatches: self.l2_mismatches,
+            pop: self.pop,
         })
     }
 }

@@ -5,7 +5,10 @@
 
 use crate::scenario::{AttackKind, Scenario};
 use bitcoin::Amount;
-use hemisim_node::btc::background::BackgroundLoad;
+use hemisim_node::btc::background::{BackgroundLoad, FeeSpike, LoadRegime};
+use hemisim_node::pop::finality::FinalityTracker;
+use hemisim_node::pop::miner::{PopMiner, PopMinerConfig};
+use hemisim_node::time::SimTime;
 use hemisim_node::btc::double_spend::DoubleSpender;
 use hemisim_node::btc::genesis::{genesis_block, Allocation};
 use hemisim_node::btc::miner::Miner;
@@ -39,7 +42,8 @@ const BACKGROUND_COINS_MAX: u32 = 100_000;
 /// Coins the attacker starts with: each race locks one until it resolves, and gets most back.
 const ATTACKER_COINS: u32 = 64;
 
-/// The peers of a run, in a fixed order: miners, then the attacker if any, then the observer.
+/// The peers of a run, in a fixed order: miners, the attacker if any, the sequencer and verifiers,
+/// the PoP miners, then the observer.
 #[derive(Debug)]
 pub struct World {
     pub peers: Vec<Peer>,
@@ -92,6 +96,7 @@ impl World {
                 max_headers_per_block: max_headers,
                 mempool_capacity: l2.mempool_capacity as usize,
                 beneficiary: SEQUENCER_FEES,
+                keystone_interval_blocks: scenario.pop.as_ref().map(|p| p.keystone_interval_blocks),
             };
             let sequencer = Sequencer::new(config, l2_state.clone(), &genesis, l2_genesis);
             peers.push(Peer::new(SEQUENCER, node(SEQUENCER, &[], gamma), Role::Sequencer(Box::new(sequencer))));
@@ -101,21 +106,67 @@ impl World {
                 peers.push(Peer::new(&name, node(&name, &[], gamma), Role::Verifier(Box::new(verifier))));
             }
         }
-        let load = (btc.background_tx_rate_per_s > 0.0).then(|| {
+        if let Some(pop) = &scenario.pop {
+            for i in 0..pop.miners {
+                let name = pop_miner_name(i);
+                peers.push(pop_miner(&name, pop, btc.max_block_weight, node(&name, &[p2pkh_for(&name)], gamma), genesis.block_hash(), seed));
+            }
+        }
+        let load = has_background_load(btc).then(|| {
             let wallet = Wallet::new(BACKGROUND_WALLET);
             let rng = Stream::derive(seed, "background/load");
-            BackgroundLoad::new(wallet, rng, btc.background_tx_rate_per_s, btc.background_fee_rate_min_sat_per_vb, btc.background_fee_rate_max_sat_per_vb)
+            let base = LoadRegime {
+                rate_per_s: btc.background_tx_rate_per_s,
+                fee_rate_min_sat_per_vb: btc.background_fee_rate_min_sat_per_vb,
+                fee_rate_max_sat_per_vb: btc.background_fee_rate_max_sat_per_vb,
+            };
+            let spike = btc.fee_spike.as_ref().map(|f| FeeSpike {
+                start: SimTime::ZERO + SimDuration::from_secs_f64(f.start_s),
+                end: SimTime::ZERO + SimDuration::from_secs_f64(f.start_s + f.duration_s),
+                regime: LoadRegime { rate_per_s: f.tx_rate_per_s, fee_rate_min_sat_per_vb: f.fee_rate_min_sat_per_vb, fee_rate_max_sat_per_vb: f.fee_rate_max_sat_per_vb },
+            });
+            BackgroundLoad::new(wallet, rng, base, spike)
         });
         // A workload offering nothing has no arrivals to schedule.
         let users = scenario.workload.as_ref().filter(|w| w.tx_rate_per_s > 0.0).map(|w| Box::new(users(scenario, w, seed)));
         let watch: Vec<bitcoin::ScriptBuf> = load.iter().map(|l| l.wallet.script().clone()).collect();
-        peers.push(Peer::new(OBSERVER, node(OBSERVER, &watch, gamma), Role::Observer { load, users }));
+        let finality = scenario.pop.as_ref().map(|p| Box::new(FinalityTracker::new(p.superfinality_depth, genesis.block_hash())));
+        peers.push(Peer::new(OBSERVER, node(OBSERVER, &watch, gamma), Role::Observer { load, users, finality }));
         World { peers, genesis }
     }
 
     pub fn names(&self) -> Vec<String> {
         self.peers.iter().map(|p| p.name.clone()).collect()
     }
+}
+
+/// Name of PoP miner `i`; its wallet has the same name.
+pub fn pop_miner_name(i: u32) -> String {
+    format!("pop-miner-{i}")
+}
+
+/// Value of each coin a PoP miner's wallet starts with: 0.01 BTC pays about 35 publications at
+/// the 100 sat/vB cap, and each publication's change is a coin again once it confirms.
+pub const POP_COIN: Amount = Amount::from_sat(1_000_000);
+
+fn pop_miner(name: &str, pop: &crate::scenario::PopConfig, block_weight: u64, node: BitcoinNode, btc_genesis: bitcoin::BlockHash, seed: u64) -> Peer {
+    let config = PopMinerConfig {
+        poll_interval: SimDuration::from_secs_f64(pop.poll_interval_s),
+        keystones_polled: pop.keystones_polled as usize,
+        fee_target_blocks: pop.fee_target_blocks,
+        fee_cap_sat_per_vb: pop.fee_cap_sat_per_vb,
+        fee_retry: SimDuration::from_secs_f64(pop.fee_retry_s),
+        block_weight,
+    };
+    // Each miner polls at its own phase within the interval.
+    let mut rng = Stream::derive(seed, &format!("{name}/poll-phase"));
+    let first_poll = SimDuration::from_secs_f64(rng.unit() * pop.poll_interval_s);
+    Peer::new(name, node, Role::PopMiner(Box::new(PopMiner::new(Wallet::new(name), config, btc_genesis, first_poll))))
+}
+
+/// The background load exists when it sends anything: at its base rate or during a spike.
+fn has_background_load(btc: &crate::scenario::BitcoinConfig) -> bool {
+    btc.background_tx_rate_per_s > 0.0 || btc.fee_spike.as_ref().is_some_and(|f| f.tx_rate_per_s > 0.0)
 }
 
 /// The L2 users: the scenario's rate and mix; hVM calls ask about the Bitcoin addresses that
@@ -159,13 +210,19 @@ fn honest_shares(scenario: &Scenario) -> Vec<f64> {
 fn allocations(scenario: &Scenario) -> Vec<Allocation> {
     let btc = &scenario.bitcoin;
     let mut allocations = Vec::new();
-    if btc.background_tx_rate_per_s > 0.0 {
-        let wanted = (btc.background_tx_rate_per_s * 3.0 * btc.block_interval_s).ceil() + 16.0;
+    if has_background_load(btc) {
+        let peak = btc.fee_spike.as_ref().map_or(0.0, |f| f.tx_rate_per_s).max(btc.background_tx_rate_per_s);
+        let wanted = (peak * 3.0 * btc.block_interval_s).ceil() + 16.0;
         let count = wanted.min(BACKGROUND_COINS_MAX as f64) as u32;
         allocations.push(Allocation { script: p2pkh_for(BACKGROUND_WALLET), value: Amount::ONE_BTC, count });
     }
     if scenario.attack.as_ref().is_some_and(|a| a.kind == AttackKind::DoubleSpend) {
         allocations.push(Allocation { script: p2pkh_for(ATTACKER_WALLET), value: Amount::ONE_BTC, count: ATTACKER_COINS });
+    }
+    if let Some(pop) = &scenario.pop {
+        for i in 0..pop.miners {
+            allocations.push(Allocation { script: p2pkh_for(&pop_miner_name(i)), value: POP_COIN, count: pop.wallet_coins });
+        }
     }
     allocations
 }

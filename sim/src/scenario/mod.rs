@@ -63,6 +63,63 @@ pub struct Scenario {
     /// Optional L2 users (requires `[l2]`).
     #[serde(default)]
     pub workload: Option<WorkloadConfig>,
+    /// Optional Proof-of-Proof: keystones, PoP miners, superfinality (requires `[l2]`).
+    #[serde(default)]
+    pub pop: Option<PopConfig>,
+}
+
+/// `[pop]`: keystones and the miners that publish them on Bitcoin (Hemi's defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopConfig {
+    /// A keystone every this many L2 blocks (Hemi: 25).
+    #[serde(default = "defaults::pop_keystone_interval_blocks")]
+    pub keystone_interval_blocks: u32,
+    /// Bitcoin blocks on top of the block holding a keystone's first publication that make it
+    /// superfinal (Hemi's BFG: 10).
+    #[serde(default = "defaults::pop_superfinality_depth")]
+    pub superfinality_depth: u32,
+    /// Independent PoP miners, each with its own funded wallet.
+    #[serde(default = "defaults::pop_miners")]
+    pub miners: u32,
+    /// How often a miner re-reads the latest keystones (Hemi: 13 s); new keystones are mined as
+    /// soon as their notice arrives.
+    #[serde(default = "defaults::pop_poll_interval_s")]
+    pub poll_interval_s: f64,
+    /// How many of the latest keystones a miner considers (Hemi: 12).
+    #[serde(default = "defaults::pop_keystones_polled")]
+    pub keystones_polled: u32,
+    /// Confirmation target of the miners' fee estimate (Hemi: 6 blocks).
+    #[serde(default = "defaults::pop_fee_target_blocks")]
+    pub fee_target_blocks: u32,
+    /// Highest fee rate a miner pays (Hemi: 100 sat/vB).
+    #[serde(default = "defaults::pop_fee_cap_sat_per_vb")]
+    pub fee_cap_sat_per_vb: f64,
+    /// Wait before trying again after an estimate over the cap (Hemi: 300 s).
+    #[serde(default = "defaults::pop_fee_retry_s")]
+    pub fee_retry_s: f64,
+    /// Coins of 0.01 BTC each miner's wallet starts with.
+    #[serde(default = "defaults::pop_wallet_coins")]
+    pub wallet_coins: u32,
+    /// Reward pool of one keystone, split among its publications by score (about 100 HEMI).
+    #[serde(default = "defaults::pop_reward_per_keystone")]
+    pub reward_per_keystone: f64,
+}
+
+/// `[bitcoin.fee_spike]`: a window during which the background load runs at another rate and
+/// fee-rate range (a mempool congestion event).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeSpikeConfig {
+    /// When the spike starts, in seconds from the start of the run.
+    pub start_s: f64,
+    /// How long it lasts.
+    pub duration_s: f64,
+    /// Background transactions per second during the spike.
+    pub tx_rate_per_s: f64,
+    /// Their fee rates, log-uniform between these bounds.
+    pub fee_rate_min_sat_per_vb: f64,
+    pub fee_rate_max_sat_per_vb: f64,
 }
 
 /// `[l2]`: the Bitcoin-Secure Sequencer and the verifiers.
@@ -137,6 +194,9 @@ pub struct BitcoinConfig {
     /// ... and this maximum.
     #[serde(default = "defaults::background_fee_rate_max_sat_per_vb")]
     pub background_fee_rate_max_sat_per_vb: f64,
+    /// Optional congestion window for the background load.
+    #[serde(default)]
+    pub fee_spike: Option<FeeSpikeConfig>,
 }
 
 /// `[attack]`: an adversarial miner.
@@ -330,5 +390,35 @@ pub mod defaults {
     }
     pub fn workload_mix_hvm_call() -> f64 {
         0.1
+    }
+    pub fn pop_keystone_interval_blocks() -> u32 {
+        25
+    }
+    pub fn pop_superfinality_depth() -> u32 {
+        10
+    }
+    pub fn pop_miners() -> u32 {
+        3
+    }
+    pub fn pop_poll_interval_s() -> f64 {
+        13.0
+    }
+    pub fn pop_keystones_polled() -> u32 {
+        12
+    }
+    pub fn pop_fee_target_blocks() -> u32 {
+        6
+    }
+    pub fn pop_fee_cap_sat_per_vb() -> f64 {
+        100.0
+    }
+    pub fn pop_fee_retry_s() -> f64 {
+        300.0
+    }
+    pub fn pop_wallet_coins() -> u32 {
+        200
+    }
+    pub fn pop_reward_per_keystone() -> f64 {
+        100.0
     }
 }

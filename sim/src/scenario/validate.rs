@@ -5,7 +5,7 @@
 use toml::Table;
 
 use super::error::Invalid;
-use super::{AttackConfig, AttackKind, BitcoinConfig, L2Config, Scenario, WorkloadConfig};
+use super::{AttackConfig, AttackKind, BitcoinConfig, FeeSpikeConfig, L2Config, PopConfig, Scenario, WorkloadConfig};
 
 /// Ten years of simulated time.
 const DURATION_S_MAX: u64 = 315_360_000;
@@ -28,6 +28,41 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
             return Err(Invalid::new("workload", "expected an [l2] table: the workload sends L2 transactions"));
         }
         self::workload(workload)?;
+    }
+    if let Some(pop) = &s.pop {
+        if s.l2.is_none() {
+            return Err(Invalid::new("pop", "expected an [l2] table: keystones are L2 blocks"));
+        }
+        self::pop(pop)?;
+    }
+    Ok(())
+}
+
+fn pop(p: &PopConfig) -> Result<(), Invalid> {
+    integer("pop.keystone_interval_blocks", u64::from(p.keystone_interval_blocks), 1, 100_000)?;
+    integer("pop.superfinality_depth", u64::from(p.superfinality_depth), 0, 1_000)?;
+    integer("pop.miners", u64::from(p.miners), 0, 100)?;
+    number("pop.poll_interval_s", p.poll_interval_s, 0.1, 86_400.0)?;
+    integer("pop.keystones_polled", u64::from(p.keystones_polled), 1, 10_000)?;
+    integer("pop.fee_target_blocks", u64::from(p.fee_target_blocks), 1, 1_000)?;
+    number("pop.fee_cap_sat_per_vb", p.fee_cap_sat_per_vb, 1.0, 100_000.0)?;
+    number("pop.fee_retry_s", p.fee_retry_s, 0.1, 86_400.0)?;
+    integer("pop.wallet_coins", u64::from(p.wallet_coins), 1, 100_000)?;
+    number("pop.reward_per_keystone", p.reward_per_keystone, 0.0, 1e12)
+}
+
+fn fee_spike(f: &FeeSpikeConfig) -> Result<(), Invalid> {
+    number("bitcoin.fee_spike.start_s", f.start_s, 0.0, DURATION_S_MAX as f64)?;
+    number("bitcoin.fee_spike.duration_s", f.duration_s, 1.0, DURATION_S_MAX as f64)?;
+    number("bitcoin.fee_spike.tx_rate_per_s", f.tx_rate_per_s, 0.0, 10_000.0)?;
+    let min = f.fee_rate_min_sat_per_vb;
+    number("bitcoin.fee_spike.fee_rate_min_sat_per_vb", min, 0.1, 100_000.0)?;
+    let max = f.fee_rate_max_sat_per_vb;
+    if !(max.is_finite() && min <= max && max <= 100_000.0) {
+        return Err(Invalid::new(
+            "bitcoin.fee_spike.fee_rate_max_sat_per_vb",
+            format!("expected a finite number in [{min}, 100000] (at least fee_rate_min_sat_per_vb), got {max}"),
+        ));
     }
     Ok(())
 }
@@ -83,6 +118,9 @@ fn bitcoin(b: &BitcoinConfig) -> Result<(), Invalid> {
             "bitcoin.background_fee_rate_max_sat_per_vb",
             format!("expected a finite number in [{min}, 100000] (at least background_fee_rate_min_sat_per_vb), got {max}"),
         ));
+    }
+    if let Some(spike) = &b.fee_spike {
+        fee_spike(spike)?;
     }
     Ok(())
 }

@@ -1,0 +1,118 @@
+//! Making keystones: every `interval`-th L2 block (number % interval == 0, number != 0), the
+//! sequencer turns the block it just produced into a keystone.
+//!
+//! The keystone's previous-keystone hash is the block hash of the keystone `interval` blocks
+//! below (for the first keystone: the L2 genesis block's hash). Its "L1 block number" is, in Hemi,
+//! the Ethereum L1 origin of the block; this testbed has no Ethereum L1 (yet), so the field
+//! carries the height of the canonical Bitcoin tip the block carries, the closest thing the
+//! simulated stack has to an L1 origin. Everything else is the block's own data.
+
+use super::keystone::{Keystone, KeystoneHash, KEYSTONE_VERSION};
+use crate::l2::block::L2Block;
+use crate::time::SimTime;
+use revm::primitives::B256;
+
+/// A keystone with its hash (computed once) and when it was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MadeKeystone {
+    pub keystone: Keystone,
+    pub hash: KeystoneHash,
+    pub made_at: SimTime,
+}
+
+impl MadeKeystone {
+    pub fn new(keystone: Keystone, made_at: SimTime) -> Self {
+        MadeKeystone { hash: keystone.hash(), keystone, made_at }
+    }
+
+    pub fn l2_number(&self) -> u64 {
+        u64::from(self.keystone.l2_block_number)
+    }
+}
+
+/// Follows the sequencer's blocks and makes a keystone of every `interval`-th one.
+#[derive(Debug, Clone)]
+pub struct KeystoneMaker {
+    interval: u64,
+    /// Block hash of the last keystone (the L2 genesis before the first).
+    previous: B256,
+}
+
+impl KeystoneMaker {
+    /// `interval` is at least 1 (the scenario validates it).
+    pub fn new(interval: u32, l2_genesis_hash: B256) -> Self {
+        KeystoneMaker { interval: u64::from(interval.max(1)), previous: l2_genesis_hash }
+    }
+
+    pub fn interval(&self) -> u64 {
+        self.interval
+    }
+
+    /// The keystone of `block` if it is a keystone block. Blocks must come in order.
+    pub fn on_block(&mut self, block: &L2Block, now: SimTime) -> Option<MadeKeystone> {
+        let number = block.header.number;
+        if number == 0 || number % self.interval != 0 {
+            return None;
+        }
+        let keystone = Keystone {
+            version: KEYSTONE_VERSION,
+            l1_block_number: block.header.btc_tip_height,
+            // L2 numbers beyond u32 would take 1,600 years at 12 s: saturate rather than wrap.
+            l2_block_number: u32::try_from(number).unwrap_or(u32::MAX),
+            parent_hash: block.header.parent_hash.0,
+            prev_keystone_hash: self.previous.0,
+            state_root: block.header.state_root.0,
+            block_hash: block.hash().0,
+        };
+        self.previous = block.hash();
+        Some(MadeKeystone::new(keystone, now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::l2::block::{BtcAttributes, L2Header};
+    use bitcoin::hashes::Hash;
+
+    fn block(number: u64, parent: B256) -> L2Block {
+        let header = L2Header {
+            number,
+            parent_hash: parent,
+            timestamp_s: number * 12,
+            gas_limit: 30_000_000,
+            gas_used: 0,
+            state_root: B256::repeat_byte(number as u8),
+            transactions_root: B256::ZERO,
+            btc_tip_height: 7,
+            btc_tip_hash: bitcoin::BlockHash::all_zeros(),
+        };
+        L2Block::seal_hashing(header, BtcAttributes { fork_height: 7, headers: vec![] }, vec![])
+    }
+
+    #[test]
+    fn every_interval_th_block_is_a_keystone_chained_to_the_previous_one() {
+        let genesis = B256::repeat_byte(0xee);
+        let mut maker = KeystoneMaker::new(3, genesis);
+        let mut parent = genesis;
+        let mut made = Vec::new();
+        let mut hashes = vec![genesis];
+        for n in 1..=9 {
+            let b = block(n, parent);
+            parent = b.hash();
+            hashes.push(b.hash());
+            if let Some(k) = maker.on_block(&b, SimTime(n)) {
+                made.push(k);
+            }
+        }
+        assert_eq!(made.iter().map(|k| k.l2_number()).collect::<Vec<_>>(), [3, 6, 9]);
+        assert_eq!(made[0].keystone.prev_keystone_hash, genesis.0);
+        assert_eq!(made[1].keystone.prev_keystone_hash, hashes[3].0);
+        assert_eq!(made[2].keystone.prev_keystone_hash, hashes[6].0);
+        assert_eq!(made[2].keystone.block_hash, hashes[9].0);
+        assert_eq!(made[2].keystone.parent_hash, hashes[8].0);
+        assert_eq!(made[2].keystone.l1_block_number, 7);
+        assert_eq!(made[2].hash, made[2].keystone.hash());
+        assert_eq!(made[2].made_at, SimTime(9));
+    }
+}
