@@ -105,3 +105,47 @@ impl BackgroundLoad {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Arrival times (s) of a load driven through `next_delay` until `end_s`.
+    fn arrivals(load: &mut BackgroundLoad, end_s: f64) -> Vec<f64> {
+        let (mut now, mut out) = (SimTime::ZERO, Vec::new());
+        while let Some(delay) = load.next_delay(now) {
+            now = now + delay;
+            if now.as_us() as f64 / 1e6 >= end_s {
+                break;
+            }
+            if !load.at_edge {
+                out.push(now.as_us() as f64 / 1e6);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_spike_changes_the_rate_only_inside_its_window() {
+        let regime = |rate_per_s| LoadRegime { rate_per_s, fee_rate_min_sat_per_vb: 1.0, fee_rate_max_sat_per_vb: 2.0 };
+        let spike = FeeSpike { start: SimTime(1_000_000_000), end: SimTime(2_000_000_000), regime: regime(5.0) };
+        let mut load = BackgroundLoad::new(Wallet::new("w"), Stream::derive(3, "load"), regime(0.5), Some(spike));
+        let times = arrivals(&mut load, 3_000.0);
+        let count = |lo: f64, hi: f64| times.iter().filter(|&&t| (lo..hi).contains(&t)).count() as f64;
+        // Poisson counts: 500 ± 3 sd (67) before and after, 5 000 ± 3 sd (212) inside.
+        for (lo, hi, expected) in [(0.0, 1_000.0, 500.0), (1_000.0, 2_000.0, 5_000.0), (2_000.0, 3_000.0, 500.0)] {
+            let n = count(lo, hi);
+            assert!((n - expected).abs() < 3.0 * expected.sqrt(), "[{lo}, {hi}): {n} arrivals, expected about {expected}");
+        }
+    }
+
+    #[test]
+    fn a_load_that_only_spikes_waits_for_the_window_and_then_stops() {
+        let regime = |rate_per_s| LoadRegime { rate_per_s, fee_rate_min_sat_per_vb: 1.0, fee_rate_max_sat_per_vb: 2.0 };
+        let spike = FeeSpike { start: SimTime(100_000_000), end: SimTime(200_000_000), regime: regime(1.0) };
+        let mut load = BackgroundLoad::new(Wallet::new("w"), Stream::derive(3, "load"), regime(0.0), Some(spike));
+        assert_eq!(load.next_delay(SimTime::ZERO), Some(SimDuration::from_secs(100)), "first the window's start");
+        let times = arrivals(&mut BackgroundLoad::new(Wallet::new("w"), Stream::derive(3, "load"), regime(0.0), Some(spike)), 1e9);
+        assert!(!times.is_empty() && times.iter().all(|&t| (100.0..200.0).contains(&t)), "{times:?}");
+    }
+}
