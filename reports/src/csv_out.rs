@@ -3,14 +3,14 @@
 //! Rows follow record order; times are seconds formatted from integer microseconds with integer
 //! arithmetic (`12.000345`), so a CSV never depends on float formatting. Floats that are not
 //! times (rates in `runs.csv`) use Rust's shortest round-trip form; undefined values are empty.
-//! The L2 files and columns are in [`crate::csv_l2`]. Every column is documented in
-//! `reports/README.md`.
+//! The L2 files and columns are in [`crate::csv_l2`], the Proof-of-Proof ones in
+//! [`crate::csv_pop`]. Every column is documented in `reports/README.md`.
 
 use std::path::{Path, PathBuf};
 
 use crate::record::{BtcRecord, RunRecord, TrialOutcome, TrialRow};
 use crate::summary::Summary;
-use crate::{ReportError, atomic, csv_l2};
+use crate::{ReportError, atomic, csv_l2, csv_pop};
 
 /// `12345` µs -> `"0.012345"`: exact, always six decimals.
 pub fn format_micros(us: u64) -> String {
@@ -135,10 +135,11 @@ pub fn trials_csv(trials: &[TrialRow]) -> Result<Vec<u8>, csv::Error> {
 
 /// `runs.csv` text: one row per replication, from its own one-run summary. Wall-clock figures
 /// are left out on purpose so that the file is identical across reruns of the same seeds.
-/// Runs with an L2 chain get the [`csv_l2::RUNS_COLUMNS`] too (Bitcoin-only runs do not, so
-/// their file is unchanged).
+/// Runs with an L2 chain get the [`csv_l2::RUNS_COLUMNS`] too, and runs with Proof-of-Proof the
+/// [`csv_pop::RUNS_COLUMNS`] (runs without do not, so their file is unchanged).
 pub fn runs_csv(runs: &[(&RunRecord, Summary)]) -> Result<Vec<u8>, csv::Error> {
     let with_l2 = runs.iter().any(|(_, s)| s.l2.is_some());
+    let with_pop = runs.iter().any(|(_, s)| s.pop.is_some());
     let mut header = vec![
         "seed",
         "trace_hash",
@@ -157,6 +158,9 @@ pub fn runs_csv(runs: &[(&RunRecord, Summary)]) -> Result<Vec<u8>, csv::Error> {
     ];
     if with_l2 {
         header.extend(csv_l2::RUNS_COLUMNS);
+    }
+    if with_pop {
+        header.extend(csv_pop::RUNS_COLUMNS);
     }
     let rows = runs.iter().map(|(record, s)| {
         let attack = s.attack.as_ref();
@@ -179,13 +183,16 @@ pub fn runs_csv(runs: &[(&RunRecord, Summary)]) -> Result<Vec<u8>, csv::Error> {
         if with_l2 {
             row.extend(csv_l2::runs_columns(record.l2.as_ref(), s));
         }
+        if with_pop {
+            row.extend(csv_pop::runs_columns(record, s));
+        }
         row
     });
     to_csv(&header, rows)
 }
 
-/// Writes one run's per-entity CSVs into `dir` (the L2 ones too when it has an L2 chain) and
-/// returns their paths.
+/// Writes one run's per-entity CSVs into `dir` (the L2 ones too when it has an L2 chain, the
+/// PoP ones when it has Proof-of-Proof) and returns their paths.
 pub fn write_run_csvs(dir: &Path, record: &RunRecord) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = vec![
         save_csv(dir.join("blocks.csv"), blocks_csv(&record.btc))?,
@@ -199,6 +206,9 @@ pub fn write_run_csvs(dir: &Path, record: &RunRecord) -> Result<Vec<PathBuf>, Re
     }
     if let Some(l2) = &record.l2 {
         written.extend(csv_l2::write_l2_csvs(dir, l2)?);
+    }
+    if let Some(pop) = &record.pop {
+        written.extend(csv_pop::write_pop_csvs(dir, pop)?);
     }
     Ok(written)
 }

@@ -14,21 +14,28 @@
 //! leaves each file either complete or as it was, never half-written.
 //!
 //! Map: [`record`] (the input), [`summary`] (headline metrics, pooled over replications; the
-//! L2 part in [`summary_l2`]), [`stats`] (intervals and percentiles), [`theory`] (closed forms
-//! the measurements are compared with), [`csv_out`] (one row per entity; the L2 files in
-//! [`csv_l2`]), [`plots`] (PNG and SVG figures), [`fingerprint`] (the combined trace hash of
-//! replications). `reports/README.md` documents every output key, column and figure.
+//! L2 part in [`summary_l2`], Proof-of-Proof in [`summary_pop`]), [`pop_metrics`] (per-block
+//! superfinality latencies, publication rewards, per-keystone and per-miner totals), [`stats`]
+//! (intervals and percentiles), [`survival`] (the Kaplan–Meier estimator, for latencies of blocks
+//! still waiting at the end), [`theory`] (closed forms the measurements are compared with),
+//! [`csv_out`] (one row per entity; the L2 files in [`csv_l2`], the PoP files in [`csv_pop`]),
+//! [`plots`] (PNG and SVG figures), [`fingerprint`] (the combined trace hash of replications).
+//! `reports/README.md` documents every output key, column and figure.
 
 pub mod atomic;
 pub mod csv_l2;
 pub mod csv_out;
+pub mod csv_pop;
 mod error;
 pub mod fingerprint;
 pub mod plots;
+pub mod pop_metrics;
 pub mod record;
 pub mod stats;
 pub mod summary;
 pub mod summary_l2;
+pub mod summary_pop;
+pub mod survival;
 pub mod theory;
 
 #[cfg(test)]
@@ -52,9 +59,10 @@ pub struct Written {
 /// into `dir`, creating it if needed.
 ///
 /// One run: `summary.json`, `blocks.csv`, `reorgs.csv`, `attack_trials.csv` (with an attack),
-/// `l2_blocks.csv` and `l2_latency.csv` (with an L2 chain) and the plots. N runs: `summary.json`
-/// pooled, `runs.csv` (one row per replication), each replication's CSVs under
-/// `runs/seed-<seed>/`, and plots of the pooled data (the L2 time series: of the first
+/// `l2_blocks.csv` and `l2_latency.csv` (with an L2 chain), `keystones.csv`, `publications.csv`,
+/// `pop_txs.csv` and `superfinality.csv` (with Proof-of-Proof) and the plots. N runs:
+/// `summary.json` pooled, `runs.csv` (one row per replication), each replication's CSVs under
+/// `runs/seed-<seed>/`, and plots of the pooled data (the L2 and PoP time series: of the first
 /// replication). The records are checked before anything is written; `summary.json` is written
 /// first so that the headline numbers survive a later failure (a plot, say).
 pub fn write_outputs(dir: &Path, records: &[RunRecord]) -> Result<Written, ReportError> {
@@ -94,7 +102,7 @@ pub fn run_dir(dir: &Path, seed: u64) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{l2_run, sample_record, scratch_dir};
+    use crate::testutil::{l2_run, pop_run, sample_record, scratch_dir};
 
     /// Every file under `dir`, relative, sorted.
     fn tree(dir: &Path) -> Vec<PathBuf> {
@@ -233,6 +241,89 @@ mod tests {
         let l2 = "1,2,0.0005555555555555556,4166.666666666667,0.5,0.600000,11.600000,11.600000,6.05,0,0,5,0";
         assert!(lines[1].ends_with(&format!(",,,,{l2}")), "{runs}");
         assert!(lines[2].ends_with(",,,,1,0,0,0,0,,,,,0,0,5,0"), "{runs}");
+    }
+
+    #[test]
+    fn pop_runs_get_pop_csvs_figures_and_runs_columns() {
+        let dir = scratch_dir("outputs-pop-one");
+        let written = write_outputs(&dir, &[pop_run(7)]).expect("writable").files;
+        let expected = [
+            "block_intervals.png",
+            "block_intervals.svg",
+            "blocks.csv",
+            "keystones.csv",
+            "l2_blocks.csv",
+            "l2_fullness.png",
+            "l2_fullness.svg",
+            "l2_latency.csv",
+            "l2_latency.png",
+            "l2_latency.svg",
+            "l2_throughput.png",
+            "l2_throughput.svg",
+            "pop_fees.png",
+            "pop_fees.svg",
+            "pop_superfinality.png",
+            "pop_superfinality.svg",
+            "pop_timeline.png",
+            "pop_timeline.svg",
+            "pop_txs.csv",
+            "publications.csv",
+            "reorg_depths.png",
+            "reorg_depths.svg",
+            "reorgs.csv",
+            "summary.json",
+            "superfinality.csv",
+        ];
+        assert_eq!(names(&tree(&dir)), expected);
+        assert_eq!(written.len(), expected.len());
+        let summary = std::fs::read_to_string(dir.join("summary.json")).expect("written");
+        assert!(summary.contains("\"pop\": {"));
+
+        let dir = scratch_dir("outputs-pop-many");
+        let mut other = pop_run(3);
+        if let Some(pop) = other.pop.as_mut() {
+            pop.publications.clear();
+            pop.superfinal.clear();
+        }
+        write_outputs(&dir, &[pop_run(7), other]).expect("writable");
+        let files = names(&tree(&dir));
+        for f in ["runs/seed-7/keystones.csv", "runs/seed-3/superfinality.csv"] {
+            assert!(files.iter().any(|x| x == f), "{f} missing from {files:?}");
+        }
+        assert!(!files.iter().any(|f| f == "keystones.csv"));
+        let runs = std::fs::read_to_string(dir.join("runs.csv")).expect("written");
+        let lines: Vec<&str> = runs.lines().collect();
+        assert!(
+            lines[0].ends_with(
+                ",l2_state_root_mismatches,pop_keystones,pop_publications,\
+                 pop_keystones_superfinal,pop_blocks_pending,pop_superfinality_mean_s,\
+                 pop_superfinality_p50_s,pop_superfinality_p95_s,pop_fees_sats_per_day"
+            ),
+            "{runs}"
+        );
+        assert!(
+            lines[1].ends_with(",4,7,3,2,550.3303571428572,500.500000,900.250000,185000"),
+            "{runs}"
+        );
+        // Nothing published: every block still waiting, the mean restricted to the longest wait.
+        assert!(lines[2].ends_with(",4,0,0,8,1528,,,0"), "{runs}");
+    }
+
+    #[test]
+    fn pop_outputs_are_deterministic() {
+        let records = [pop_run(7), pop_run(8)];
+        let (a, b) = (
+            scratch_dir("outputs-det-pop-a"),
+            scratch_dir("outputs-det-pop-b"),
+        );
+        write_outputs(&a, &records).expect("writable");
+        write_outputs(&b, &records).expect("writable");
+        assert_eq!(tree(&a), tree(&b));
+        assert!(tree(&a).iter().any(|f| f.ends_with("pop_timeline.svg")));
+        for file in tree(&a) {
+            let same = std::fs::read(a.join(&file)).ok() == std::fs::read(b.join(&file)).ok();
+            assert!(same, "{} differs", file.display());
+        }
     }
 
     #[test]

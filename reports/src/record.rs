@@ -327,7 +327,7 @@ pub struct PopRecord {
     pub fee_cap_sat_per_vb: f64,
     /// Reward pool of one keystone, split pro rata by publication score (protocol.md §4).
     pub reward_per_keystone: f64,
-    /// One row per PoP miner, in name order.
+    /// One row per PoP miner, in index order (`pop-miner-0`, `pop-miner-1`, ...).
     pub miners: Vec<PopMinerRow>,
     /// Every keystone the sequencer made, in L2 order.
     pub keystones: Vec<KeystoneRow>,

@@ -5,13 +5,15 @@
 //! `perf`). Struct field order is the JSON key order, and there is no map anywhere, so nothing
 //! depends on hashing. With N > 1 replications counts are summed, rates pooled (sum / sum) with
 //! Wilson intervals on the pooled counts, and means taken over every pooled interval. The `l2`
-//! object is built in [`crate::summary_l2`]. Every key is defined in `reports/README.md`.
+//! object is built in [`crate::summary_l2`], the `pop` object in [`crate::summary_pop`]. Every
+//! key is defined in `reports/README.md`.
 
 use serde::{Deserialize, Serialize};
 
 use crate::fingerprint::combine_hashes;
 use crate::record::{AttackKind, AttackRecord, BtcRecord, RunRecord, TrialOutcome};
 use crate::summary_l2::{self, L2Summary};
+use crate::summary_pop::{self, PopSummary};
 use crate::{ReportError, stats, theory};
 
 /// What `summary.json` holds. Undefined values (a rate over zero trials) are `None` -> `null`.
@@ -36,6 +38,9 @@ pub struct Summary {
     /// Only when the runs have an L2 chain.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub l2: Option<L2Summary>,
+    /// Only when the runs have Proof-of-Proof.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub pop: Option<PopSummary>,
     pub perf: PerfSummary,
 }
 
@@ -127,6 +132,7 @@ pub fn summarize(records: &[RunRecord]) -> Result<Summary, ReportError> {
         btc: btc_summary(records),
         attack: first.attack.as_ref().map(|a| attack_summary(a, records)),
         l2: summary_l2::l2_summary(records),
+        pop: summary_pop::pop_summary(records),
         perf: PerfSummary {
             wall_time_s,
             sim_seconds_per_wall_second: finite(sim_time_s / wall_time_s),
@@ -159,7 +165,7 @@ fn common_or_combined<'a>(hashes: impl Iterator<Item = &'a str> + Clone) -> Stri
 }
 
 /// Refuses records that cannot be pooled: none, a duplicated seed, or replications of
-/// different scenarios (different name, block interval, attack or L2 parameters, or latency
+/// different scenarios (different name, block interval, attack, L2 or PoP parameters, or latency
 /// histograms that cannot be added bucket by bucket).
 pub fn check_replications(records: &[RunRecord]) -> Result<(), ReportError> {
     let first = records.first().ok_or(ReportError::NoRecords)?;
@@ -187,7 +193,7 @@ pub fn check_replications(records: &[RunRecord]) -> Result<(), ReportError> {
 }
 
 /// What must be equal across replications for pooling to mean anything.
-fn identity(r: &RunRecord) -> [(&'static str, String); 5] {
+fn identity(r: &RunRecord) -> [(&'static str, String); 6] {
     let attack = r.attack.as_ref().map(|a| {
         let (kind, q, z, d, g) = (
             a.kind,
@@ -210,6 +216,7 @@ fn identity(r: &RunRecord) -> [(&'static str, String); 5] {
         ("attack", attack.unwrap_or_else(|| "none".to_string())),
         l2,
         l2_histogram,
+        summary_pop::identity(r),
     ]
 }
 

@@ -307,3 +307,266 @@ pub fn synthetic_l2_run(seed: u64, n: u64) -> RunRecord {
     record.meta.sim_time_us = n * BLOCK_US;
     record
 }
+
+/// Hash of the keystone of L2 block `l2_number` in [`pop_run`].
+pub fn keystone_hash(l2_number: u64) -> String {
+    hash(0x4b00 + l2_number)
+}
+
+/// A superfinality step at `at_us` to L2 block `l2_number`, carried by the keystone of that block
+/// published at `published_height`, seen with the tip 2 blocks above it.
+pub fn pop_step(at_us: u64, l2_number: u64, published_height: u32) -> SuperfinalityStep {
+    SuperfinalityStep {
+        at_us,
+        l2_number,
+        keystone_hash: keystone_hash(l2_number),
+        published_height,
+        tip_height: published_height + 2,
+    }
+}
+
+/// A Proof-of-Proof run whose every derived number is checked by hand.
+///
+/// Bitcoin: θ = 100 s; main-chain blocks 1..=17 found at 100 h s (hash `hash(100e6 h)`), 40,000
+/// WU each (680,000 in all), and a stale block at 600.5 s. L2: 8 blocks of 200 s (block i at
+/// 200 i s); a keystone every 2 blocks (blocks 2, 4, 6, 8, made with them); superfinality depth 2
+/// (M = 3); 90 of reward per keystone; the run ends at 1728 s (0.02 day).
+///
+/// Main-chain publications (`txid` = `hash(0x7800 + i)`), by height:
+///
+/// | i | keystone | height | miner | fee | vsize | x | score | reward |
+/// |---|---|---|---|---|---|---|---|---|
+/// | 0 | 2 | 5 | pop-0 | 1000 | 200 | 0 | 100000 | 40 |
+/// | 1 | 2 | 6 | pop-1 | 800 | 200 | 1 | 100000 | 40 |
+/// | 2 | 2 | 7 | pop-0 | 600 | 200 | 2 | 25000 | 10 |
+/// | 3 | 6 | 13 | pop-1 | 500 | 300 | 0 | 100000 | 45 |
+/// | 4 | 2 | 14 | pop-1 | 400 | 200 | 9 | 0 | 0 |
+/// | 5 | 6 | 14 | (none) | 100 | 300 | 1 | 100000 | 45 |
+/// | 6 | 8 | 17 | pop-0 | 300 | 300 | 0 | 100000 | 90 |
+///
+/// Fees 3,700 sat (185,000 a day), 6,800 WU of 680,000 (1%). The keystone of block 4 is never
+/// published. Superfinality: block 2's keystone at 700.5 s (tip 7), block 6's at 1500.25 s (tip
+/// 15, carrying block 4's by inheritance); block 8's (height 17) is not deep enough at the end.
+/// Latencies: 500.5, 300.5, 900.25, 700.25, 500.25, 300.25 s; blocks 7 and 8 still waiting after
+/// 328 and 128 s. Each miner sent 4 transactions, one of them never confirmed; pop-0 deferred
+/// block 4's keystone twice (estimates 12.5 and 11 sat/vB over a 10 sat/vB cap).
+pub fn pop_run(seed: u64) -> RunRecord {
+    let mut record = l2_run(seed, &[(1, 21_000); 8]);
+    record.meta.sim_time_us = 1_728_000_000;
+    record.btc.block_interval_target_s = 100.0;
+    record.btc.reorgs.clear();
+    record.btc.blocks = (1..=17u32)
+        .map(|h| block(h, "miner-0", 100_000_000 * u64::from(h), true))
+        .collect();
+    record
+        .btc
+        .blocks
+        .insert(6, block(6, "miner-1", 600_500_000, false));
+    for b in &mut record.btc.blocks {
+        b.weight = 40_000;
+    }
+    let l2 = record.l2.as_mut().expect("l2_run has an L2 chain");
+    l2.block_time_s = 200.0;
+    for b in &mut l2.blocks {
+        b.produced_at_us = 200_000_000 * b.number;
+    }
+    let keystones = [2u64, 4, 6, 8]
+        .map(|n| KeystoneRow {
+            l2_number: n,
+            hash: keystone_hash(n),
+            l2_block_hash: format!("0x{n:02x}"),
+            made_at_us: 200_000_000 * n,
+        })
+        .to_vec();
+    let publication =
+        |i: u64, l2_number: u64, height: u32, miner: Option<&str>, fee, vsize| PublicationRow {
+            txid: hash(0x7800 + i),
+            keystone_hash: keystone_hash(l2_number),
+            l2_number,
+            btc_height: height,
+            btc_block_hash: hash(100_000_000 * u64::from(height)),
+            btc_block_found_at_us: 100_000_000 * u64::from(height),
+            miner: miner.map(str::to_string),
+            fee_sats: fee,
+            vsize,
+        };
+    let publications = vec![
+        publication(0, 2, 5, Some("pop-0"), 1000, 200),
+        publication(1, 2, 6, Some("pop-1"), 800, 200),
+        publication(2, 2, 7, Some("pop-0"), 600, 200),
+        publication(3, 6, 13, Some("pop-1"), 500, 300),
+        publication(4, 2, 14, Some("pop-1"), 400, 200),
+        publication(5, 6, 14, None, 100, 300),
+        publication(6, 8, 17, Some("pop-0"), 300, 300),
+    ];
+    let sent_row = |at_s: u64, p: &PublicationRow| PopTxRow {
+        sent_at_us: at_s * 1_000_000,
+        miner: p.miner.clone().unwrap_or_default(),
+        keystone_hash: p.keystone_hash.clone(),
+        l2_number: p.l2_number,
+        txid: p.txid.clone(),
+        fee_sats: p.fee_sats,
+        vsize: p.vsize,
+        fee_rate_sat_per_vb: p.fee_sats as f64 / p.vsize as f64,
+    };
+    let unconfirmed = |at_s, miner: &str, l2_number, i| {
+        sent_row(at_s, &publication(i, l2_number, 0, Some(miner), 300, 300))
+    };
+    let p = &publications;
+    let sent = vec![
+        sent_row(410, &p[0]),
+        sent_row(420, &p[1]),
+        sent_row(630, &p[2]),
+        unconfirmed(1205, "pop-1", 4, 0x100),
+        sent_row(1210, &p[3]),
+        sent_row(1350, &p[4]),
+        sent_row(1610, &p[6]),
+        unconfirmed(1650, "pop-0", 8, 0x101),
+    ];
+    let deferral = |at_s: u64, estimate| FeeDeferralRow {
+        at_us: at_s * 1_000_000,
+        miner: "pop-0".to_string(),
+        l2_number: 4,
+        estimate_sat_per_vb: estimate,
+    };
+    let miner = |name: &str, funded_sats| PopMinerRow {
+        name: name.to_string(),
+        funded_sats,
+    };
+    record.pop = Some(PopRecord {
+        keystone_interval_blocks: 2,
+        superfinality_depth: 2,
+        fee_cap_sat_per_vb: 10.0,
+        reward_per_keystone: 90.0,
+        miners: vec![miner("pop-0", 1_000_000), miner("pop-1", 2_000_000)],
+        keystones,
+        sent,
+        publications,
+        superfinal: vec![pop_step(700_500_000, 2, 5), pop_step(1_500_250_000, 6, 13)],
+        fee_deferrals: vec![deferral(805, 12.5), deferral(1105, 11.0)],
+    });
+    record
+}
+
+/// A realistic Proof-of-Proof run for the figures: `hours` of 12 s L2 blocks with a keystone
+/// every 25 (5 min), Bitcoin blocks at Exp(600 s) intervals from a fixed linear congruential
+/// generator, two PoP miners publishing each keystone in the next Bitcoin block (pop-1 in one of
+/// the next two), superfinality 10 blocks deeper (M = 11), fees around 3 sat/vB on 285 vB. A
+/// fee spike from 40% to 50% of the run lifts the estimate to 40 sat/vB over the 20 sat/vB cap:
+/// both miners defer every keystone made then, the frontier stalls, and the first keystone
+/// published after the spike finalizes the stalled blocks (inheritance).
+pub fn synthetic_pop_run(seed: u64, hours: u64) -> RunRecord {
+    const L2_BLOCK_US: u64 = 12_000_000;
+    const KEYSTONE_INTERVAL: u64 = 25;
+    const DEPTH: u32 = 10;
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(1);
+    let mut uniform = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    let end_us = hours * 3_600_000_000;
+    let mut record = l2_run(seed, &[]);
+    record.meta.sim_time_us = end_us;
+    record.btc.reorgs.clear();
+    record.btc.blocks.clear();
+    let mut t_us = 0u64;
+    for height in 1.. {
+        t_us += (-libm::log(uniform()) * 600e6) as u64;
+        if t_us > end_us {
+            break;
+        }
+        let mut b = block(height, "miner-0", t_us, true);
+        b.weight = 3_990_000;
+        record.btc.blocks.push(b);
+    }
+    let found: Vec<u64> = record.btc.blocks.iter().map(|b| b.found_at_us).collect();
+    let l2 = record.l2.as_mut().expect("l2_run has an L2 chain");
+    let n = end_us / L2_BLOCK_US;
+    l2.blocks = l2_record(&vec![(1, 21_000); n as usize]).blocks;
+    for b in &mut l2.blocks {
+        b.produced_at_us = b.number * L2_BLOCK_US;
+    }
+    let (spike_from, spike_to) = (end_us * 2 / 5, end_us / 2);
+    let mut pop = pop_run(seed).pop.expect("pop_run has PoP");
+    (pop.keystone_interval_blocks, pop.superfinality_depth) = (KEYSTONE_INTERVAL as u32, DEPTH);
+    (pop.fee_cap_sat_per_vb, pop.reward_per_keystone) = (20.0, 100.0);
+    pop.keystones.clear();
+    pop.sent.clear();
+    pop.publications.clear();
+    pop.superfinal.clear();
+    pop.fee_deferrals.clear();
+    let mut txid = 0u64;
+    for number in (KEYSTONE_INTERVAL..=n).step_by(KEYSTONE_INTERVAL as usize) {
+        let made_at_us = number * L2_BLOCK_US;
+        pop.keystones.push(KeystoneRow {
+            l2_number: number,
+            hash: keystone_hash(number),
+            l2_block_hash: format!("0x{number:064x}"),
+            made_at_us,
+        });
+        for (m, miner) in ["pop-0", "pop-1"].into_iter().enumerate() {
+            if (spike_from..spike_to).contains(&made_at_us) {
+                pop.fee_deferrals.push(FeeDeferralRow {
+                    at_us: made_at_us + 1_000_000,
+                    miner: miner.to_string(),
+                    l2_number: number,
+                    estimate_sat_per_vb: 40.0 + 5.0 * uniform(),
+                });
+                continue;
+            }
+            let sent_at_us = made_at_us + 2_000_000 + m as u64 * 1_000_000;
+            let rate = 2.0 + 2.0 * uniform();
+            let fee_sats = (rate * 285.0) as u64;
+            txid += 1;
+            pop.sent.push(PopTxRow {
+                sent_at_us,
+                miner: miner.to_string(),
+                keystone_hash: keystone_hash(number),
+                l2_number: number,
+                txid: hash(0x7800_0000 + txid),
+                fee_sats,
+                vsize: 285,
+                fee_rate_sat_per_vb: rate,
+            });
+            let next = found.partition_point(|&f| f <= sent_at_us);
+            let index = next + usize::from(m == 1 && uniform() < 0.5);
+            let Some(&found_at_us) = found.get(index) else {
+                continue;
+            };
+            pop.publications.push(PublicationRow {
+                txid: hash(0x7800_0000 + txid),
+                keystone_hash: keystone_hash(number),
+                l2_number: number,
+                btc_height: index as u32 + 1,
+                btc_block_hash: hash(found_at_us),
+                btc_block_found_at_us: found_at_us,
+                miner: Some(miner.to_string()),
+                fee_sats,
+                vsize: 285,
+            });
+        }
+    }
+    pop.publications
+        .sort_by_key(|p| (p.btc_height, p.l2_number, p.txid.clone()));
+    // Superfinal when the block `DEPTH` above the first publication is found (1 s to arrive).
+    let mut frontier = 0;
+    for p in &pop.publications {
+        let Some(&at) = found.get(p.btc_height as usize - 1 + DEPTH as usize) else {
+            continue;
+        };
+        if p.l2_number > frontier {
+            frontier = p.l2_number;
+            pop.superfinal.push(SuperfinalityStep {
+                at_us: at + 1_000_000,
+                l2_number: p.l2_number,
+                keystone_hash: p.keystone_hash.clone(),
+                published_height: p.btc_height,
+                tip_height: p.btc_height + DEPTH,
+            });
+        }
+    }
+    record.pop = Some(pop);
+    record
+}

@@ -23,6 +23,11 @@ fn is_share(x: f64) -> bool {
     (0.0..=1.0).contains(&x)
 }
 
+/// `x > 0`, false for NaN.
+fn is_positive(x: f64) -> bool {
+    x > 0.0
+}
+
 /// P(m) for m = 0..=z: the attacker's block count when the merchant accepts after `z`
 /// confirmations, negative binomial `C(m + z - 1, m) p^z q^m` (each block is the attacker's with
 /// probability q). Built by the ratio `P(m) / P(m-1) = q (m + z - 1) / m` to avoid factorials.
@@ -227,7 +232,9 @@ pub struct Moments {
 
 /// Time from a random instant to superfinality: `S = U(0, P) + Gamma(M, θ)` with `P` the
 /// keystone period, `M` the Bitcoin blocks found after the PoP transaction is broadcast and `θ`
-/// the Bitcoin mean block interval. `E[S] = P/2 + Mθ`, `Var[S] = P²/12 + Mθ²`.
+/// the Bitcoin mean block interval. `E[S] = P/2 + Mθ`, `Var[S] = P²/12 + Mθ²`. Its distribution
+/// function, density and quantiles: [`superfinality_latency_cdf`],
+/// [`superfinality_latency_pdf`], [`superfinality_latency_quantile`].
 pub fn superfinality_latency(
     keystone_period_s: f64,
     bitcoin_blocks: u32,
@@ -238,6 +245,183 @@ pub fn superfinality_latency(
         mean: p / 2.0 + m * theta,
         variance: p * p / 12.0 + m * theta * theta,
     }
+}
+
+/// `P(Gamma(m, θ) <= x)`, the Erlang distribution function: the chance that `m` events of a
+/// Poisson process of mean spacing θ have all happened by `x`, i.e. `P(Poisson(x/θ) >= m)`.
+///
+/// With `y = x/θ`, summed as the Poisson upper tail `Σ_{k>=m} e^-y y^k / k!` when `y < m` (its
+/// terms fall from `k = m` on), and as `1 - Σ_{k<m}` otherwise, summed from `k = m - 1`
+/// downwards (where they fall too): so a tiny probability keeps its relative accuracy and no
+/// term is ever computed from an overflowing `y^k` or an underflowing `e^-y` (the first term comes
+/// from its logarithm, with `libm::lgamma`). `m = 0` is a point mass at 0. `NaN` for `θ <= 0`.
+pub fn erlang_cdf(x: f64, m: u32, interval_s: f64) -> f64 {
+    if !is_positive(interval_s) || x.is_nan() {
+        return f64::NAN;
+    }
+    if m == 0 {
+        return if x >= 0.0 { 1.0 } else { 0.0 };
+    }
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x == f64::INFINITY {
+        return 1.0;
+    }
+    let (y, mf) = (x / interval_s, f64::from(m));
+    let poisson_pmf = |k: f64| libm::exp(-y + k * libm::log(y) - libm::lgamma(k + 1.0));
+    let small = |term: f64, sum: f64| term <= 1e-17 * sum || term == 0.0;
+    let mut sum = 0.0;
+    if y < mf {
+        // Upper tail: the ratio of consecutive terms, y / (k + 1), is below 1.
+        let mut term = poisson_pmf(mf);
+        let mut k = mf;
+        for _ in 0..1_000_000 {
+            sum += term;
+            k += 1.0;
+            term *= y / k;
+            if small(term, sum) {
+                break;
+            }
+        }
+        sum.min(1.0)
+    } else {
+        // Lower part, k = m - 1 down to 0: the ratio going down, k / y, is at most 1.
+        let mut k = mf - 1.0;
+        let mut term = poisson_pmf(k);
+        loop {
+            sum += term;
+            if k == 0.0 {
+                break;
+            }
+            term *= k / y;
+            k -= 1.0;
+            if small(term, sum) {
+                break;
+            }
+        }
+        (1.0 - sum).max(0.0)
+    }
+}
+
+/// The Erlang density `x^(m-1) e^(-x/θ) / (θ^m (m-1)!)` of [`erlang_cdf`] (from its logarithm,
+/// so large `m` neither overflows nor underflows on the way). `NaN` for `m = 0` or `θ <= 0`.
+pub fn erlang_pdf(x: f64, m: u32, interval_s: f64) -> f64 {
+    if m == 0 || !is_positive(interval_s) || x.is_nan() {
+        return f64::NAN;
+    }
+    if x < 0.0 || x == f64::INFINITY {
+        return 0.0;
+    }
+    if x == 0.0 {
+        return if m == 1 { 1.0 / interval_s } else { 0.0 };
+    }
+    let (y, k) = (x / interval_s, f64::from(m - 1));
+    libm::exp(-y + k * libm::log(y) - libm::lgamma(k + 1.0)) / interval_s
+}
+
+/// Below this ratio of the keystone period to the time scale (`max(s, Mθ)`), the closed forms
+/// would lose digits to cancellation (`H(s) - H(s - P)`), and the uniform delay is replaced by
+/// its midpoint, `P/2`: the error is then `O(P²/θ²)`, below 1e-12.
+const NARROW_PERIOD: f64 = 1e-6;
+
+/// `P(S <= s)` for the superfinality latency `S = U(0, P) + Gamma(M, θ)` of
+/// [`superfinality_latency`] (`validation.md`, "Time to superfinality").
+///
+/// Exact: `F(s) = (1/P) ∫_{s-P}^{s} G(v) dv` with `G` the Erlang CDF [`erlang_cdf`], and
+/// `∫_0^x G(v) dv = x G_M(x) - Mθ G_{M+1}(x)` (by parts, since `v g_M(v) = Mθ g_{M+1}(v)`), so
+/// `F(s) = (H(s) - H(s - P)) / P` with `H(x) = x G_M(x) - Mθ G_{M+1}(x)` for `x > 0`, 0 below.
+/// `P = 0` (or a period negligible next to the time scale, see `NARROW_PERIOD`) is the Erlang
+/// distribution itself. `NaN` for `P < 0` or `θ <= 0`.
+pub fn superfinality_latency_cdf(
+    s: f64,
+    keystone_period_s: f64,
+    bitcoin_blocks: u32,
+    interval_s: f64,
+) -> f64 {
+    let (p, m, theta) = (keystone_period_s, bitcoin_blocks, interval_s);
+    if !(p >= 0.0 && theta > 0.0) || s.is_nan() {
+        return f64::NAN;
+    }
+    if s <= 0.0 {
+        return 0.0;
+    }
+    if p <= NARROW_PERIOD * s.max(f64::from(m) * theta) {
+        return erlang_cdf(s - p / 2.0, m, theta);
+    }
+    let h = |x: f64| {
+        if x <= 0.0 {
+            0.0
+        } else {
+            x * erlang_cdf(x, m, theta) - f64::from(m) * theta * erlang_cdf(x, m + 1, theta)
+        }
+    };
+    ((h(s) - h(s - p)) / p).clamp(0.0, 1.0)
+}
+
+/// The density of [`superfinality_latency_cdf`]: `(G_M(s) - G_M(s - P)) / P` (the Erlang
+/// density itself for a negligible period). `NaN` for `P < 0`, `θ <= 0` or `M = 0` with `P = 0`.
+pub fn superfinality_latency_pdf(
+    s: f64,
+    keystone_period_s: f64,
+    bitcoin_blocks: u32,
+    interval_s: f64,
+) -> f64 {
+    let (p, m, theta) = (keystone_period_s, bitcoin_blocks, interval_s);
+    if !(p >= 0.0 && theta > 0.0) || s.is_nan() {
+        return f64::NAN;
+    }
+    if p <= NARROW_PERIOD * s.abs().max(f64::from(m) * theta) {
+        return erlang_pdf(s - p / 2.0, m, theta);
+    }
+    ((erlang_cdf(s, m, theta) - erlang_cdf(s - p, m, theta)) / p).max(0.0)
+}
+
+/// The `q`-quantile of [`superfinality_latency_cdf`]: the smallest `s` with `F(s) >= q`, by
+/// bisection to the resolution of a double (the bracket starts at `[0, P + Mθ]` and doubles
+/// until it holds the quantile). 0 for `q = 0`, infinity for `q = 1`; `NaN` for `q` outside
+/// [0, 1] or invalid parameters.
+pub fn superfinality_latency_quantile(
+    q: f64,
+    keystone_period_s: f64,
+    bitcoin_blocks: u32,
+    interval_s: f64,
+) -> f64 {
+    let cdf = |s| superfinality_latency_cdf(s, keystone_period_s, bitcoin_blocks, interval_s);
+    if !(0.0..=1.0).contains(&q) || cdf(1.0).is_nan() {
+        return f64::NAN;
+    }
+    if q == 0.0 {
+        return 0.0;
+    }
+    if q == 1.0 {
+        return f64::INFINITY;
+    }
+    let (mut low, mut high) = (
+        0.0,
+        keystone_period_s + f64::from(bitcoin_blocks) * interval_s,
+    );
+    if !is_positive(high) {
+        high = interval_s;
+    }
+    for _ in 0..2_000 {
+        if cdf(high) >= q {
+            break;
+        }
+        (low, high) = (high, high * 2.0);
+    }
+    for _ in 0..2_000 {
+        let mid = low + (high - low) / 2.0;
+        if mid <= low || mid >= high {
+            break;
+        }
+        if cdf(mid) < q {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    high
 }
 
 #[cfg(test)]

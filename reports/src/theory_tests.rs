@@ -355,3 +355,233 @@ fn stale_rate_for_shares_removes_the_finders_own_share() {
     // Unequal shares: 1 - (0.5^2 + 0.25^2 + 0.25^2) = 0.625 of the delay.
     assert!((stale_rate_for_shares(60.0, 600.0, &[2.0, 1.0, 1.0]) - stale_rate(37.5, 600.0)).abs() < 1e-15);
 }
+
+#[test]
+fn erlang_matches_its_elementary_forms_in_both_tails() {
+    let theta = 600.0;
+    for x in [1e-3, 1.0, 60.0, 600.0, 1800.0, 6000.0, 60_000.0] {
+        let y: f64 = x / theta;
+        let e = libm::exp(-y);
+        let forms = [
+            (1, 1.0 - e),
+            (2, 1.0 - e * (1.0 + y)),
+            (3, 1.0 - e * (1.0 + y + y * y / 2.0)),
+        ];
+        for (m, expected) in forms {
+            let got = erlang_cdf(x, m, theta);
+            // The elementary forms cancel for tiny x: compare absolutely there.
+            assert!(
+                close(got, expected, 1e-15 + 1e-12 * expected),
+                "m {m}, x {x}: {got} vs {expected}"
+            );
+        }
+    }
+    // A tiny probability keeps its digits: P(Gamma(3) <= 1e-3) = y^3/6 (1 - 3y/4 + ...).
+    let y = 1e-3 / 600.0;
+    let tiny = erlang_cdf(1e-3, 3, 600.0);
+    assert!(close(
+        tiny,
+        y * y * y / 6.0 * (1.0 - 0.75 * y),
+        1e-12 * tiny
+    ));
+    // Far in the upper tail e^-y underflows; the result is still 1, and a large shape near its
+    // mean is a bit above 1/2 (the median of Gamma(n) is about n - 1/3).
+    assert_eq!(erlang_cdf(1e6, 3, 1.0), 1.0);
+    let near_mean = erlang_cdf(1000.0, 1000, 1.0);
+    let expected = 0.5 + 1.0 / (3.0 * (2.0 * std::f64::consts::PI * 1000.0).sqrt());
+    assert!(close(near_mean, expected, 1e-4), "{near_mean}");
+    // Continuous where the summation switches from the upper tail to the complement.
+    let (below, above) = (
+        erlang_cdf(11.0 - 1e-9, 11, 1.0),
+        erlang_cdf(11.0 + 1e-9, 11, 1.0),
+    );
+    assert!(close(below, above, 1e-9));
+    assert_eq!(
+        (erlang_cdf(0.0, 2, 1.0), erlang_cdf(-1.0, 2, 1.0)),
+        (0.0, 0.0)
+    );
+    assert_eq!(
+        (erlang_cdf(0.0, 0, 1.0), erlang_cdf(-1.0, 0, 1.0)),
+        (1.0, 0.0)
+    );
+    assert!(erlang_cdf(1.0, 2, 0.0).is_nan() && erlang_cdf(f64::NAN, 2, 1.0).is_nan());
+    // The density is the derivative.
+    for (x, m) in [(300.0, 1), (5000.0, 4), (7000.0, 11)] {
+        let h = 1e-3;
+        let slope = (erlang_cdf(x + h, m, theta) - erlang_cdf(x - h, m, theta)) / (2.0 * h);
+        let pdf = erlang_pdf(x, m, theta);
+        assert!(close(pdf, slope, 1e-7 * pdf), "m {m}: {pdf} vs {slope}");
+    }
+    assert_eq!(
+        (erlang_pdf(0.0, 1, 2.0), erlang_pdf(0.0, 2, 2.0)),
+        (0.5, 0.0)
+    );
+}
+
+/// `(1/P) ∫_0^min(s,P) G_M(s - u) du` by the composite Simpson rule: the defining integral of
+/// the superfinality CDF, independent of the closed form (the integrand is smooth there).
+fn superfinality_cdf_by_simpson(s: f64, p: f64, m: u32, theta: f64) -> f64 {
+    let upper = s.min(p);
+    let n = 2_000;
+    let h = upper / f64::from(n);
+    let sum: f64 = (0..=n)
+        .map(|i| {
+            let weight = match i {
+                0 => 1.0,
+                i if i == n => 1.0,
+                i if i % 2 == 1 => 4.0,
+                _ => 2.0,
+            };
+            weight * erlang_cdf(s - f64::from(i) * h, m, theta)
+        })
+        .sum();
+    sum * h / 3.0 / p
+}
+
+#[test]
+fn superfinality_cdf_is_the_integral_of_the_erlang_cdf_over_the_uniform() {
+    for (p, m, theta) in [(300.0, 11, 600.0), (7200.0, 1, 600.0), (24.0, 3, 100.0)] {
+        for s in [10.0, 150.0, 299.0, 301.0, 2000.0, 6600.0, 9000.0, 20_000.0] {
+            let got = superfinality_latency_cdf(s, p, m, theta);
+            let simpson = superfinality_cdf_by_simpson(s, p, m, theta);
+            assert!(
+                close(got, simpson, 1e-10),
+                "P {p}, M {m}, s {s}: {got} vs {simpson}"
+            );
+        }
+    }
+    assert_eq!(superfinality_latency_cdf(0.0, 300.0, 11, 600.0), 0.0);
+    assert!(close(
+        superfinality_latency_cdf(1e9, 300.0, 11, 600.0),
+        1.0,
+        1e-12
+    ));
+    // M = 0 leaves the uniform delay alone.
+    assert!(close(
+        superfinality_latency_cdf(75.0, 300.0, 0, 600.0),
+        0.25,
+        1e-12
+    ));
+    assert!(superfinality_latency_cdf(1.0, -1.0, 11, 600.0).is_nan());
+    assert!(superfinality_latency_cdf(1.0, 300.0, 11, 0.0).is_nan());
+}
+
+#[test]
+fn a_vanishing_keystone_period_reduces_to_erlang() {
+    for s in [100.0, 3000.0, 6600.0, 12_000.0] {
+        let erlang = erlang_cdf(s, 11, 600.0);
+        assert_eq!(superfinality_latency_cdf(s, 0.0, 11, 600.0), erlang);
+        for p in [1e-9, 1e-4, 1e-2] {
+            let got = superfinality_latency_cdf(s, p, 11, 600.0);
+            assert!(
+                close(got, erlang, 1e-12 + p / 600.0),
+                "P {p}, s {s}: {got} vs {erlang}"
+            );
+        }
+        // A period of 1 ms shifts the density by half of it; the difference quotient of the
+        // Erlang CDF over 1 ms loses about 1e-13 to cancellation.
+        let pdf = superfinality_latency_pdf(s, 1e-3, 11, 600.0);
+        assert!(
+            close(pdf, erlang_pdf(s - 5e-4, 11, 600.0), 1e-12 + 1e-7 * pdf),
+            "{pdf}"
+        );
+        assert!(close(
+            superfinality_latency_pdf(s, 0.0, 11, 600.0),
+            erlang_pdf(s, 11, 600.0),
+            0.0
+        ));
+    }
+}
+
+#[test]
+fn superfinality_distribution_has_the_closed_form_moments() {
+    let (p, m, theta) = (300.0, 11, 600.0);
+    let moments = superfinality_latency(p, m, theta);
+    // E[S] = ∫ (1 - F), E[S²] = ∫ 2s (1 - F), midpoint rule up to 20 means; ∫ f = 1.
+    let (h, n) = (1.0, 150_000);
+    let (mut mean, mut second, mut mass) = (0.0, 0.0, 0.0);
+    for i in 0..n {
+        let s = (f64::from(i) + 0.5) * h;
+        let tail = 1.0 - superfinality_latency_cdf(s, p, m, theta);
+        mean += tail * h;
+        second += 2.0 * s * tail * h;
+        mass += superfinality_latency_pdf(s, p, m, theta) * h;
+    }
+    assert!(close(mean, moments.mean, 1e-6 * moments.mean), "{mean}");
+    assert!(close(
+        second - mean * mean,
+        moments.variance,
+        1e-5 * moments.variance
+    ));
+    assert!(close(mass, 1.0, 1e-9), "{mass}");
+    // The density is the derivative of the distribution function, also across s = P.
+    for s in [100.0, 299.0, 301.0, 5000.0] {
+        let d = 1e-3;
+        let slope = (superfinality_latency_cdf(s + d, p, m, theta)
+            - superfinality_latency_cdf(s - d, p, m, theta))
+            / (2.0 * d);
+        let pdf = superfinality_latency_pdf(s, p, m, theta);
+        assert!(
+            close(pdf, slope, 1e-6 * pdf + 1e-15),
+            "s {s}: {pdf} vs {slope}"
+        );
+    }
+}
+
+#[test]
+fn superfinality_quantiles_invert_the_cdf_and_the_median_is_bracketed() {
+    for (p, m, theta) in [(300.0, 11, 600.0), (7200.0, 1, 600.0), (24.0, 3, 100.0)] {
+        for q in [0.001, 0.1, 0.5, 0.95, 0.99, 0.999_999] {
+            let s = superfinality_latency_quantile(q, p, m, theta);
+            assert!(
+                close(superfinality_latency_cdf(s, p, m, theta), q, 1e-12),
+                "q {q}: {s}"
+            );
+        }
+        // Gamma(M, θ)'s median lies in ((M - 1/3)θ, Mθ) (Chen & Rubin 1986), and adding U(0, P)
+        // moves it right by at most P.
+        let median = superfinality_latency_quantile(0.5, p, m, theta);
+        let mf = f64::from(m);
+        assert!(
+            (mf - 1.0 / 3.0) * theta < median && median < mf * theta + p,
+            "P {p}, M {m}: {median}"
+        );
+    }
+    assert_eq!(superfinality_latency_quantile(0.0, 300.0, 11, 600.0), 0.0);
+    assert_eq!(
+        superfinality_latency_quantile(1.0, 300.0, 11, 600.0),
+        f64::INFINITY
+    );
+    assert!(superfinality_latency_quantile(1.5, 300.0, 11, 600.0).is_nan());
+    assert!(superfinality_latency_quantile(0.5, 300.0, 11, -1.0).is_nan());
+}
+
+#[test]
+fn superfinality_distribution_matches_a_monte_carlo_sample() {
+    // S = U(0, P) + the sum of M Exp(θ), from a fixed 64-bit linear congruential generator.
+    let (p, m, theta) = (1800.0, 4, 600.0);
+    let mut state: u64 = 0x5eed;
+    let mut uniform = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    let n = 200_000;
+    let mut samples: Vec<f64> = (0..n)
+        .map(|_| {
+            let waiting: f64 = (0..m).map(|_| -theta * libm::log(uniform())).sum();
+            p * uniform() + waiting
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    for q in [0.05, 0.25, 0.5, 0.75, 0.95, 0.99] {
+        let empirical = samples[(q * f64::from(n)) as usize];
+        // The closed-form CDF at the sample quantile is q, within 5 binomial standard errors.
+        let f = superfinality_latency_cdf(empirical, p, m, theta);
+        let se = (q * (1.0 - q) / f64::from(n)).sqrt();
+        assert!(close(f, q, 5.0 * se), "q {q}: F = {f}");
+        let s = superfinality_latency_quantile(q, p, m, theta);
+        assert!(close(s, empirical, 0.01 * s), "q {q}: {s} vs {empirical}");
+    }
+}

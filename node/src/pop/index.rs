@@ -115,9 +115,9 @@ impl KeystoneIndex {
             let block = node.block(&hash).expect("active blocks are stored");
             let mut firsts = Vec::new();
             for publication in publications_in(block, height) {
-                if !self.first.contains_key(&publication.keystone) {
+                if let std::collections::btree_map::Entry::Vacant(entry) = self.first.entry(publication.keystone) {
                     firsts.push(publication.keystone);
-                    self.first.insert(publication.keystone, publication.clone());
+                    entry.insert(publication.clone());
                     delta.added.push(publication);
                 }
             }

@@ -51,7 +51,7 @@ impl KeystoneMaker {
     /// The keystone of `block` if it is a keystone block. Blocks must come in order.
     pub fn on_block(&mut self, block: &L2Block, now: SimTime) -> Option<MadeKeystone> {
         let number = block.header.number;
-        if number == 0 || number % self.interval != 0 {
+        if number == 0 || !number.is_multiple_of(self.interval) {
             return None;
         }
         let keystone = Keystone {

@@ -9,12 +9,19 @@
 //!
 //! Runs with an L2 chain also get `l2_throughput`, `l2_fullness` and `l2_latency`: time series
 //! of the first replication (see [`l2_series`]) and the latency distribution of all of them.
+//! Runs with Proof-of-Proof get `pop_superfinality` (the latency distribution, pooled, against
+//! the closed form), `pop_timeline` and `pop_fees` (time series of the first replication; the
+//! fees per miner pooled).
 
 mod intervals;
 mod l2_fullness;
 mod l2_latency;
 pub mod l2_series;
 mod l2_throughput;
+mod pop_common;
+mod pop_fees;
+mod pop_superfinality;
+mod pop_timeline;
 mod reorgs;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +36,9 @@ pub use intervals::BlockIntervals;
 pub use l2_fullness::L2Fullness;
 pub use l2_latency::L2Latency;
 pub use l2_throughput::L2Throughput;
+pub use pop_fees::PopFees;
+pub use pop_superfinality::PopSuperfinality;
+pub use pop_timeline::PopTimeline;
 pub use reorgs::ReorgDepths;
 
 use crate::record::RunRecord;
@@ -63,7 +73,7 @@ pub trait Figure {
 
 /// Draws every figure of `records` (replications pooled; the L2 time series from the first
 /// replication) into `dir`; returns the paths written. The L2 figures only when the runs have an
-/// L2 chain.
+/// L2 chain, the PoP figures only when they have Proof-of-Proof.
 pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = write_figure(
         dir,
@@ -90,6 +100,23 @@ pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, Re
             dir,
             "l2_latency",
             &L2Latency::from_records(records),
+        )?);
+    }
+    if records.first().is_some_and(|r| r.pop.is_some()) {
+        written.extend(write_figure(
+            dir,
+            "pop_superfinality",
+            &PopSuperfinality::from_records(records),
+        )?);
+        written.extend(write_figure(
+            dir,
+            "pop_timeline",
+            &PopTimeline::from_records(records),
+        )?);
+        written.extend(write_figure(
+            dir,
+            "pop_fees",
+            &PopFees::from_records(records),
         )?);
     }
     Ok(written)
@@ -208,7 +235,8 @@ pub(crate) fn centred_note<DB: DrawingBackend>(
 mod tests {
     use super::*;
     use crate::testutil::{
-        empty_record, l2_run, sample_record, scratch_dir, synthetic_l2_run, synthetic_record,
+        empty_record, l2_run, pop_run, sample_record, scratch_dir, synthetic_l2_run,
+        synthetic_pop_run, synthetic_record,
     };
 
     fn is_png(path: &Path) -> bool {
@@ -300,12 +328,94 @@ mod tests {
         write_plots(&no_block, &[zero]).expect("degenerate parameters");
     }
 
+    const POP_FIGURES: [&str; 3] = ["pop_superfinality", "pop_timeline", "pop_fees"];
+
+    #[test]
+    fn pop_plots_of_a_realistic_run() {
+        // 24 h with a fee spike from 9.6 h to 12 h. Kept with HEMISIM_KEEP_TEST_OUTPUT=1, to look
+        // at: plots-pop-realistic/ and plots-pop-pooled/.
+        let dir = scratch_dir("plots-pop-realistic");
+        let written = write_plots(&dir, &[synthetic_pop_run(1, 24)]).expect("plots");
+        assert_eq!(written.len(), 16, "Bitcoin, L2 and PoP figures");
+        for stem in POP_FIGURES {
+            assert!(is_png(&dir.join(format!("{stem}.png"))), "{stem}");
+            let svg = std::fs::read_to_string(dir.join(format!("{stem}.svg"))).expect("written");
+            assert!(
+                svg.starts_with("<svg") && svg.len() < 400_000,
+                "{stem}: {}",
+                svg.len()
+            );
+        }
+        let svg = std::fs::read_to_string(dir.join("pop_superfinality.svg")).expect("written");
+        assert!(
+            svg.contains("Kaplan–Meier") && svg.contains("Closed form"),
+            "{svg:.300}"
+        );
+        let svg = std::fs::read_to_string(dir.join("pop_timeline.svg")).expect("written");
+        assert!(svg.contains("Fee deferrals") && svg.contains("Fee cap 20 sat/vB"));
+        let pooled = scratch_dir("plots-pop-pooled");
+        let records = [synthetic_pop_run(1, 24), synthetic_pop_run(2, 24)];
+        write_plots(&pooled, &records).expect("plots");
+        let read = |stem: &str| std::fs::read_to_string(pooled.join(format!("{stem}.svg")));
+        assert!(
+            read("pop_superfinality")
+                .expect("written")
+                .contains("2 runs pooled")
+        );
+        assert!(
+            read("pop_timeline")
+                .expect("written")
+                .contains("first of 2 runs")
+        );
+        let fees = read("pop_fees").expect("written");
+        assert!(fees.contains("first of 2 runs") && fees.contains("% of rewards"));
+    }
+
+    #[test]
+    fn pop_plots_of_runs_without_blocks_or_publications() {
+        let dir = scratch_dir("plots-pop-empty");
+        let mut record = pop_run(1);
+        if let Some(l2) = record.l2.as_mut() {
+            l2.blocks.clear();
+        }
+        if let Some(pop) = record.pop.as_mut() {
+            (pop.publications, pop.sent, pop.fee_deferrals) = (Vec::new(), Vec::new(), Vec::new());
+        }
+        write_plots(&dir, &[record.clone()]).expect("plots of nothing");
+        for stem in POP_FIGURES {
+            assert!(is_png(&dir.join(format!("{stem}.png"))), "{stem}");
+        }
+        let read = |stem: &str| std::fs::read_to_string(dir.join(format!("{stem}.svg")));
+        assert!(
+            read("pop_superfinality")
+                .expect("written")
+                .contains("no L2 blocks produced")
+        );
+        assert!(
+            read("pop_timeline")
+                .expect("written")
+                .contains("no PoP transactions sent")
+        );
+        assert!(
+            read("pop_fees")
+                .expect("written")
+                .contains("no PoP publication")
+        );
+        record.meta.sim_time_us = 0;
+        record.btc.block_interval_target_s = 0.0;
+        write_plots(&dir, &[record]).expect("degenerate parameters");
+    }
+
     #[test]
     fn bitcoin_only_runs_get_no_l2_figure() {
         let dir = scratch_dir("plots-no-l2");
         let written = write_plots(&dir, &[sample_record(1)]).expect("plots");
         assert_eq!(written.len(), 4);
         assert!(!dir.join("l2_throughput.png").exists());
+        let l2_only = scratch_dir("plots-no-pop");
+        let written = write_plots(&l2_only, &[l2_run(1, &[(1, 1)])]).expect("plots");
+        assert_eq!(written.len(), 10);
+        assert!(!l2_only.join("pop_timeline.png").exists());
     }
 
     #[test]

@@ -117,6 +117,22 @@ fn headline(s: &hemisim_reports::Summary) -> Vec<String> {
             l.blocks, l.txs_included, num(l.tps, 2), num(l.block_fullness_mean, 3), num(l.tx_inclusion_latency_p50_s, 1), l.blocks_verified, l.state_root_mismatches
         ));
     }
+    if let Some(pop) = &s.pop {
+        let (got, expected) = (&pop.superfinality_latency_s, &pop.superfinality_latency_expected_s);
+        lines.push(format!(
+            "pop: {} keystones, {} published ({} publications), superfinality mean {} s p95 {} s (uncontended closed form {} s, {} s), {} blocks pending, fees {} sat/day, {} fee deferrals",
+            pop.keystones,
+            pop.keystones_published,
+            pop.publications,
+            num(got.mean, 0),
+            num(got.p95, 0),
+            num(expected.mean, 0),
+            num(expected.p95, 0),
+            pop.blocks_pending,
+            num(pop.fees_sats_per_day, 0),
+            pop.fee_deferrals
+        ));
+    }
     let p = &s.perf;
     lines.push(format!(
         "perf: {:.0} simulated s in {:.2} s wall ({} sim s per wall s, {} events per wall s)",

@@ -1,0 +1,274 @@
+//! `pop_timeline.{png,svg}`: superfinality over the run (first replication). Top: each L2
+//! block's superfinality latency against the time it was produced, blocks still waiting at the
+//! end as a lower bound, and every fee deferral as a thin vertical line. Bottom: the fee rate of
+//! every PoP transaction sent and every deferred estimate, under the miners' fee cap.
+//!
+//! In calm conditions the top curve is a sawtooth around the closed-form mean (each keystone
+//! finalizes the blocks since the previous one). A fee spike above the cap shows as a band of
+//! deferrals during which no keystone is published: the latency of the blocks produced then
+//! climbs as a ramp, and drops back once a keystone is published after the spike and finalizes
+//! all of them at once (inheritance).
+
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+
+use super::l2_series::{Unit, duration_label, thousands, two_panels, y_top};
+use super::pop_common::{Axes, axes, envelope, first_run_source};
+use super::{BLUE, Figure, ORANGE, VERMILLION, centred_note, draw_legend};
+use crate::pop_metrics::block_latencies;
+use crate::record::RunRecord;
+use crate::summary_pop::expected_latency;
+
+/// The data of the figure: the first replication, times in seconds.
+#[derive(Debug, Clone)]
+pub struct PopTimeline {
+    title: String,
+    /// `(produced_at_s, latency_s)` of the blocks that became superfinal, in block order.
+    finished: Vec<(f64, f64)>,
+    /// `(produced_at_s, waited_s)` of the blocks still waiting at the end.
+    pending: Vec<(f64, f64)>,
+    /// `(at_s, estimate in sat/vB)` of every fee deferral.
+    deferrals: Vec<(f64, f64)>,
+    /// `(sent_at_s, fee rate in sat/vB)` of every PoP transaction sent.
+    sent: Vec<(f64, f64)>,
+    fee_cap_sat_per_vb: f64,
+    expected_mean_s: Option<f64>,
+    /// End of the time axis: the run's simulated time.
+    end_s: f64,
+}
+
+impl PopTimeline {
+    pub fn from_records(records: &[RunRecord]) -> Self {
+        let first = records.first();
+        let pop = first.and_then(|r| r.pop.as_ref());
+        let blocks = first.map(block_latencies).unwrap_or_default();
+        let point = |b: &crate::pop_metrics::BlockLatency| {
+            (b.produced_at_us as f64 / 1e6, b.latency_us as f64 / 1e6)
+        };
+        let s = |us: u64| us as f64 / 1e6;
+        let expected_mean_s = first
+            .zip(pop)
+            .and_then(|(r, p)| expected_latency(r, p).mean);
+        let name = first.map_or("", |r| r.meta.scenario_name.as_str());
+        Self {
+            title: format!(
+                "PoP superfinality over time — {name}, {}",
+                first_run_source(records)
+            ),
+            finished: blocks.iter().filter(|b| b.superfinal).map(point).collect(),
+            pending: blocks.iter().filter(|b| !b.superfinal).map(point).collect(),
+            deferrals: pop.map_or_else(Vec::new, |p| {
+                p.fee_deferrals
+                    .iter()
+                    .map(|d| (s(d.at_us), d.estimate_sat_per_vb))
+                    .collect()
+            }),
+            sent: pop.map_or_else(Vec::new, |p| {
+                p.sent
+                    .iter()
+                    .map(|t| (s(t.sent_at_us), t.fee_rate_sat_per_vb))
+                    .collect()
+            }),
+            fee_cap_sat_per_vb: pop.map_or(f64::NAN, |p| p.fee_cap_sat_per_vb),
+            expected_mean_s,
+            end_s: first.map_or(0.0, |r| s(r.meta.sim_time_us)),
+        }
+    }
+
+    /// The shared time axis: its unit and the label `what (unit)`.
+    fn time_axis(&self, what: &str) -> (Unit, String) {
+        let unit = Unit::time(self.end_s);
+        (unit, format!("{what} ({})", unit.name))
+    }
+
+    fn draw_latency<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let (time, x_desc) = self.time_axis("Simulated time the L2 block was produced");
+        let peak = self
+            .finished
+            .iter()
+            .chain(&self.pending)
+            .map(|p| p.1)
+            .chain(self.expected_mean_s)
+            .fold(0.0, f64::max);
+        let unit = Unit::time(peak);
+        let scale = |points: &[(f64, f64)]| -> Vec<(f64, f64)> {
+            points
+                .iter()
+                .map(|&(x, y)| (x / time.scale, y / unit.scale))
+                .collect()
+        };
+        let y_max = y_top(&[peak / unit.scale], 0.0);
+        let y_desc = format!("Superfinality latency ({})", unit.name);
+        let mut chart = axes(
+            area,
+            &Axes {
+                caption: Some("Latency of each L2 block"),
+                x_max: self.end_s / time.scale,
+                x_desc: &x_desc,
+                y_max,
+                y_desc: &y_desc,
+                x_labels: true,
+            },
+        )?;
+        if !self.deferrals.is_empty() {
+            let band = VERMILLION.mix(0.3).stroke_width(1);
+            let lines = self.deferrals.iter().map(|&(t, _)| {
+                let x = t / time.scale;
+                PathElement::new(vec![(x, 0.0), (x, y_max)], band)
+            });
+            let solid = VERMILLION.mix(0.6).stroke_width(3);
+            chart
+                .draw_series(lines)?
+                .label(format!(
+                    "Fee deferrals ({}): estimate above the cap",
+                    thousands(self.deferrals.len() as u64)
+                ))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x + 9, y - 9), (x + 9, y + 9)], solid)
+                });
+        }
+        let (upper, lower, group) = envelope(&scale(&self.finished));
+        let stroke = BLUE.stroke_width(2);
+        let label = match group {
+            1 => "Superfinal: latency per block".to_string(),
+            g => format!("Superfinal: max and min per {g} blocks"),
+        };
+        chart
+            .draw_series(LineSeries::new(upper, stroke))?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], stroke));
+        if group > 1 {
+            chart.draw_series(LineSeries::new(lower, stroke))?;
+        }
+        if !self.pending.is_empty() {
+            let (upper, _, _) = envelope(&scale(&self.pending));
+            let stroke = ORANGE.stroke_width(3);
+            chart
+                .draw_series(LineSeries::new(upper, stroke))?
+                .label("Still waiting at the end (a lower bound)")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], stroke));
+        }
+        if let Some(mean) = self.expected_mean_s {
+            let y = mean / unit.scale;
+            let style = BLACK.stroke_width(2);
+            let x_end = self.end_s / time.scale;
+            chart
+                .draw_series(DashedLineSeries::new([(0.0, y), (x_end, y)], 14, 8, style))?
+                .label(format!("Closed-form mean {}", duration_label(mean)))
+                .legend(move |(x, y)| {
+                    DashedPathElement::new(vec![(x, y), (x + 18, y)], 6, 4, style)
+                });
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        if self.finished.is_empty() && self.pending.is_empty() {
+            centred_note(
+                &chart.plotting_area().strip_coord_spec(),
+                "no L2 blocks produced",
+            )?;
+        }
+        Ok(())
+    }
+
+    fn draw_fees<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let (time, x_desc) = self.time_axis("Simulated time");
+        let rates = self.sent.iter().chain(&self.deferrals).map(|p| p.1);
+        let cap = Some(self.fee_cap_sat_per_vb).filter(|c| c.is_finite() && *c > 0.0);
+        let peak = rates
+            .chain(cap)
+            .filter(|r| r.is_finite())
+            .fold(0.0, f64::max);
+        let x_max = self.end_s / time.scale;
+        let mut chart = axes(
+            area,
+            &Axes {
+                caption: Some("Fee rates of PoP transactions"),
+                x_max,
+                x_desc: &x_desc,
+                y_max: y_top(&[peak], 0.0),
+                y_desc: "Fee rate (sat/vB)",
+                x_labels: true,
+            },
+        )?;
+        let dot = BLUE.mix(0.8).filled();
+        let sent = self
+            .sent
+            .iter()
+            .map(|&(t, r)| Circle::new((t / time.scale, r), 3, dot));
+        chart
+            .draw_series(sent)?
+            .label(format!(
+                "Sent ({}): fee rate paid",
+                thousands(self.sent.len() as u64)
+            ))
+            .legend(move |(x, y)| Circle::new((x + 9, y), 4, dot));
+        let mark = VERMILLION.filled();
+        let deferred = self
+            .deferrals
+            .iter()
+            .map(|&(t, r)| TriangleMarker::new((t / time.scale, r), 6, mark));
+        chart
+            .draw_series(deferred)?
+            .label("Deferred: the node's estimate")
+            .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 6, mark));
+        if let Some(c) = cap {
+            let style = BLACK.stroke_width(2);
+            chart
+                .draw_series(DashedLineSeries::new([(0.0, c), (x_max, c)], 14, 8, style))?
+                .label(format!("Fee cap {c} sat/vB"))
+                .legend(move |(x, y)| {
+                    DashedPathElement::new(vec![(x, y), (x + 18, y)], 6, 4, style)
+                });
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        if self.sent.is_empty() && self.deferrals.is_empty() {
+            centred_note(
+                &chart.plotting_area().strip_coord_spec(),
+                "no PoP transactions sent",
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Figure for PopTimeline {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let (top, bottom) = two_panels(root, &self.title)?;
+        self.draw_latency(&top)?;
+        self.draw_fees(&bottom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::pop_run;
+
+    #[test]
+    fn series_of_the_first_replication() {
+        let figure = PopTimeline::from_records(&[pop_run(1), pop_run(2)]);
+        assert!(
+            figure.title.contains("seed 1 (first of 2 runs)"),
+            "{}",
+            figure.title
+        );
+        assert_eq!(figure.finished.len(), 6);
+        assert_eq!(figure.finished[0], (200.0, 500.5));
+        assert_eq!(figure.pending, [(1400.0, 328.0), (1600.0, 128.0)]);
+        assert_eq!(figure.deferrals, [(805.0, 12.5), (1105.0, 11.0)]);
+        assert_eq!((figure.sent.len(), figure.sent[0]), (8, (410.0, 5.0)));
+        assert_eq!(
+            (figure.expected_mean_s, figure.end_s),
+            (Some(500.0), 1728.0)
+        );
+    }
+}
