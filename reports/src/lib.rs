@@ -17,7 +17,8 @@
 //! L2 part in [`summary_l2`]), [`stats`] (intervals and percentiles), [`theory`] (closed forms
 //! the measurements are compared with), [`csv_out`] (one row per entity; the L2 files in
 //! [`csv_l2`]), [`plots`] (PNG and SVG figures), [`fingerprint`] (the combined trace hash of
-//! replications). `reports/README.md` documents every output key, column and figure.
+//! replications), [`sweep`] (`hemisim sweep`'s table, index and figure over a grid of
+//! scenarios). `reports/README.md` documents every output key, column and figure.
 
 pub mod atomic;
 pub mod csv_l2;
@@ -29,6 +30,7 @@ pub mod record;
 pub mod stats;
 pub mod summary;
 pub mod summary_l2;
+pub mod sweep;
 pub mod theory;
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ mod l2_latency;
 pub mod l2_series;
 mod l2_throughput;
 mod reorgs;
+mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -30,6 +31,7 @@ pub use l2_fullness::L2Fullness;
 pub use l2_latency::L2Latency;
 pub use l2_throughput::L2Throughput;
 pub use reorgs::ReorgDepths;
+pub use sweep::SweepLatencyCost;
 
 use crate::record::RunRecord;
 use crate::{ReportError, atomic};
