@@ -9,6 +9,7 @@
 //!
 //! Runs with an L2 chain also get `l2_throughput`, `l2_fullness` and `l2_latency`: time series
 //! of the first replication (see [`l2_series`]) and the latency distribution of all of them.
+//! `hemisim sweep` draws [`SweepLatencyCost`] over its cells (see [`crate::sweep`]).
 
 mod intervals;
 mod l2_fullness;

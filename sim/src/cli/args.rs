@@ -29,6 +29,7 @@ pub enum Command {
     Run(RunArgs),
     /// Run a grid of scenario variants (the cartesian product of --grid values), each with
     /// replications; write sweep.csv, sweep.json, a figure and each cell's summary.json.
+    #[command(long_about = SWEEP_ABOUT)]
     Sweep(SweepArgs),
     /// Encode or decode Hemi keystones and Proof-of-Proof payloads (protocol.md §3).
     Keystone(KeystoneArgs),
@@ -102,32 +103,7 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(
-    long_about = "Run a grid of scenario variants: every combination of the --grid values (the first \
---grid is the outermost loop), each cell with --runs replications, all on one queue of --jobs threads. \
-Every cell is loaded and validated before anything runs; a bad key or value is one line naming \
---grid KEY=VALUE (exit code 2).\n\n\
-Seeds: each cell's seed is derived (SHA-256) from the base seed and the cell's key=value pairs, so \
-adding a value to one --grid leaves every other cell's seed and results unchanged; replications \
-within a cell use seeds derived from the cell's, as `hemisim run --runs` does. Outputs do not depend \
-on --jobs.",
-    after_help = "Examples:\n  \
-hemisim sweep scenarios/quickstart.toml --grid l2.block_time_s=6,12,24 --grid bitcoin.miners=4,8 --runs 4\n  \
-hemisim sweep scenarios/stale-rate.toml --grid bitcoin.propagation_delay_ms=2000,10000,30000 --set duration_s=86400 --runs 8\n  \
-hemisim sweep scenarios/quickstart.toml --grid 'bitcoin.hashrate_shares=[1,1],[3,1]' --set bitcoin.miners=2\n\n\
-Outputs (in --out, default reports/out/<scenario name>-sweep/; see reports/README.md):\n  \
-sweep.csv                 one row per cell: the grid values, the cell's seed, and the mean and 95% CI\n                            \
-over replications of PoP superfinality latency (p50, p95), PoP fees per day and\n                            \
-block-space share, Bitcoin stale rate, L2 tps and L2 inclusion latency p50\n  \
-sweep.json                the grid, the base seed, every cell's seed, replication seeds, trace hash,\n                            \
-violations and replay line, and the combined trace fingerprint\n  \
-sweep_latency_cost.{png,svg}  PoP cost vs superfinality latency, one labelled point per cell (without\n                            \
-PoP metrics: the stale rate against the first --grid key)\n  \
-cells/<i>-<label>/summary.json  each cell's summary, replications pooled\n\n\
-Every violation and failure prints the seed and a `hemisim run` line that replays it.\n\
-Exit codes: 0 ok, 1 safety invariant failed (in any cell), 2 bad input, 3 liveness check failed, 4 a run\n\
-did not complete or an output could not be written."
-)]
+#[command(after_help = SWEEP_AFTER_HELP)]
 pub struct SweepArgs {
     /// Scenario file (TOML); scenarios/README.md documents every key.
     pub scenario: PathBuf,
@@ -152,3 +128,29 @@ pub struct SweepArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
+
+const SWEEP_ABOUT: &str = "Run a grid of scenario variants: every combination of the --grid values (the first \
+--grid is the outermost loop), each cell with --runs replications, all on one queue of --jobs threads. \
+Every cell is loaded and validated before anything runs; a bad key or value is one line naming \
+--grid KEY=VALUE (exit code 2).\n\n\
+Seeds: each cell's seed is derived (SHA-256) from the base seed and the cell's key=value pairs, so \
+adding a value to one --grid leaves every other cell's seed and results unchanged; replications \
+within a cell use seeds derived from the cell's, as `hemisim run --runs` does. Outputs do not depend \
+on --jobs.";
+
+const SWEEP_AFTER_HELP: &str = "Examples:\n  \
+hemisim sweep scenarios/quickstart.toml --grid l2.block_time_s=6,12,24 --grid bitcoin.miners=4,8 --runs 4\n  \
+hemisim sweep scenarios/stale-rate.toml --grid bitcoin.propagation_delay_ms=2000,10000,30000 --set duration_s=86400 --runs 8\n  \
+hemisim sweep scenarios/quickstart.toml --grid 'bitcoin.hashrate_shares=[1,1],[3,1]' --set bitcoin.miners=2\n\n\
+Outputs (in --out, default reports/out/<scenario name>-sweep/; see reports/README.md):\n  \
+sweep.csv                 one row per cell: the grid values, the cell's seed, and the mean and 95% CI\n                            \
+over replications of PoP superfinality latency (p50, p95), PoP fees per day and\n                            \
+block-space share, Bitcoin stale rate, L2 tps and L2 inclusion latency p50\n  \
+sweep.json                the grid, the base seed, every cell's seed, replication seeds, trace hash,\n                            \
+violations and replay line, and the combined trace fingerprint\n  \
+sweep_latency_cost.{png,svg}  PoP cost vs superfinality latency, one labelled point per cell (without\n                            \
+PoP metrics: the stale rate against the first --grid key)\n  \
+cells/<i>-<label>/summary.json  each cell's summary, replications pooled\n\n\
+Every violation and failure prints the seed and a `hemisim run` line that replays it.\n\
+Exit codes: 0 ok, 1 safety invariant failed (in any cell), 2 bad input, 3 liveness check failed, 4 a run\n\
+did not complete or an output could not be written.";
