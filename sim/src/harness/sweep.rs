@@ -316,12 +316,32 @@ mod tests {
 
     const SCENARIO: &str = "name = \"grid\"\nseed = 5\nduration_s = 3600\n[bitcoin]\nminers = 4\n";
 
-    fn scenario_file(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("hemisim-sweep-unit-{}-{name}", std::process::id()));
+    /// A scenario file of its own for each call (tests run in parallel), removed when dropped.
+    struct TempScenario(std::path::PathBuf);
+
+    impl std::ops::Deref for TempScenario {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempScenario {
+        fn drop(&mut self) {
+            if let Some(dir) = self.0.parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+
+    fn scenario_file(name: &str) -> TempScenario {
+        static CALLS: AtomicUsize = AtomicUsize::new(0);
+        let call = CALLS.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("hemisim-sweep-unit-{}-{name}-{call}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir is writable");
         let path = dir.join("grid.toml");
         std::fs::write(&path, SCENARIO).expect("temp dir is writable");
-        path
+        TempScenario(path)
     }
 
     fn strings(xs: &[&str]) -> Vec<String> {
