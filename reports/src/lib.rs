@@ -20,6 +20,7 @@
 //! still waiting at the end), [`theory`] (closed forms the measurements are compared with),
 //! [`csv_out`] (one row per entity; the L2 files in [`csv_l2`], the PoP files in [`csv_pop`]),
 //! [`plots`] (PNG and SVG figures), [`fingerprint`] (the combined trace hash of replications).
+//! [`sweep`] (`hemisim sweep`'s table, index and figure over a grid of scenarios).
 //! `reports/README.md` documents every output key, column and figure.
 
 pub mod atomic;
@@ -36,6 +37,7 @@ pub mod summary;
 pub mod summary_l2;
 pub mod summary_pop;
 pub mod survival;
+pub mod sweep;
 pub mod theory;
 
 #[cfg(test)]

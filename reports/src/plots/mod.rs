@@ -12,6 +12,7 @@
 //! Runs with Proof-of-Proof get `pop_superfinality` (the latency distribution, pooled, against
 //! the closed form), `pop_timeline` and `pop_fees` (time series of the first replication; the
 //! fees per miner pooled).
+//! `hemisim sweep` draws [`SweepLatencyCost`] over its cells (see [`crate::sweep`]).
 
 mod intervals;
 mod l2_fullness;
@@ -23,6 +24,7 @@ mod pop_fees;
 mod pop_superfinality;
 mod pop_timeline;
 mod reorgs;
+mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -40,6 +42,7 @@ pub use pop_fees::PopFees;
 pub use pop_superfinality::PopSuperfinality;
 pub use pop_timeline::PopTimeline;
 pub use reorgs::ReorgDepths;
+pub use sweep::SweepLatencyCost;
 
 use crate::record::RunRecord;
 use crate::{ReportError, atomic};

@@ -7,6 +7,7 @@ pub mod args;
 pub mod keystone;
 pub mod progress;
 pub mod run;
+pub mod sweep;
 
 pub use args::{Cli, Command};
 
@@ -24,6 +25,7 @@ pub enum Exit {
 pub fn execute(cli: Cli) -> Exit {
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Sweep(args) => sweep::run(args),
         Command::Keystone(args) => keystone::run(args),
     }
 }

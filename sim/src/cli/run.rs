@@ -153,7 +153,7 @@ fn replay_line(args: &RunArgs, seed: u64, runs: u32) -> String {
     line
 }
 
-fn shell_quote(s: &str) -> String {
+pub(super) fn shell_quote(s: &str) -> String {
     if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=,:+".contains(c)) {
         s.to_owned()
     } else {
@@ -161,7 +161,7 @@ fn shell_quote(s: &str) -> String {
     }
 }
 
-fn kind_name(kind: ViolationKind) -> &'static str {
+pub(super) fn kind_name(kind: ViolationKind) -> &'static str {
     match kind {
         ViolationKind::Safety => "safety",
         ViolationKind::Liveness => "liveness",
@@ -169,7 +169,7 @@ fn kind_name(kind: ViolationKind) -> &'static str {
 }
 
 /// Safety outranks liveness: a run that broke both exits 1.
-fn worse(a: Exit, b: Exit) -> Exit {
+pub(super) fn worse(a: Exit, b: Exit) -> Exit {
     let rank = |e: Exit| match e {
         Exit::Safety => 3,
         Exit::Liveness => 2,

@@ -6,7 +6,8 @@
 //! turns observations into the trace and the [`hemisim_reports::record::RunRecord`]; [`collect`]
 //! assembles that record when the run ends and [`checks`] holds the invariants watched from
 //! outside the peers; [`replicate`] runs `--runs N`
-//! replications on worker threads.
+//! replications on worker threads; [`sweep`] runs a grid of scenario variants (`hemisim sweep`)
+//! on one work queue.
 
 pub mod checks;
 pub mod collect;
@@ -15,5 +16,6 @@ pub mod recorder;
 pub mod replicate;
 pub mod runner;
 pub mod seeds;
+pub mod sweep;
 pub mod trace;
 pub mod world;

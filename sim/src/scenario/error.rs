@@ -16,6 +16,8 @@ pub enum Origin {
     File(String),
     /// A `--set KEY=VALUE` override; holds its KEY (or the whole argument if it has none).
     Set(String),
+    /// One value of a `hemisim sweep --grid KEY=V1,V2,...`: `KEY=VALUE` for the value in question.
+    Grid(String),
 }
 
 impl fmt::Display for Origin {
@@ -23,6 +25,7 @@ impl fmt::Display for Origin {
         match self {
             Origin::File(path) => f.write_str(path),
             Origin::Set(key) => write!(f, "--set {key}"),
+            Origin::Grid(pair) => write!(f, "--grid {pair}"),
         }
     }
 }
@@ -55,7 +58,11 @@ fn position(line: &Option<usize>, column: &Option<usize>) -> String {
 }
 
 fn key_prefix(origin: &Origin, key: &str) -> String {
-    let named_by_origin = matches!(origin, Origin::Set(set_key) if set_key == key);
+    let named_by_origin = match origin {
+        Origin::Set(set_key) => set_key == key,
+        Origin::Grid(pair) => pair.split_once('=').is_some_and(|(grid_key, _)| grid_key == key),
+        Origin::File(_) => false,
+    };
     if key.is_empty() || named_by_origin { String::new() } else { format!("{key}: ") }
 }
 
@@ -75,6 +82,21 @@ impl ScenarioError {
             key: invalid.key,
             problem: one_line(&invalid.problem),
         }
+    }
+}
+
+impl ScenarioError {
+    /// The same error, blamed on the `--grid KEY` value `value` when it came from the override
+    /// the sweep made of that value (a sweep applies `KEY=value` as a `--set`). Other errors (the
+    /// file's, another `--set`'s) are returned as they are.
+    pub fn in_grid(self, key: &str, value: &str) -> Self {
+        // A syntax error names the whole `KEY=VALUE` argument; a located one names KEY.
+        let pair = format!("{key}={value}");
+        let from_this_value = matches!(&self.origin, Origin::Set(k) if *k == key || *k == pair);
+        if !from_this_value {
+            return self;
+        }
+        ScenarioError { origin: Origin::Grid(pair), ..self }
     }
 }
 

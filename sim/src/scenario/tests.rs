@@ -223,6 +223,17 @@ fn set_errors_name_the_set_instead_of_a_line() {
 }
 
 #[test]
+fn grid_values_are_blamed_only_for_their_own_errors() {
+    let e = load(MINIMAL, &["bitcoin.miners=0"]).expect_err("invalid");
+    assert_eq!(e.clone().in_grid("bitcoin.miners", "0").to_string(), "--grid bitcoin.miners=0: expected an integer in 1..=1000, got 0");
+    assert_eq!(e.clone().in_grid("bitcoin.block_interval_s", "0"), e, "another key's --set");
+    let syntax = Override::parse("bitcoin..miners=4").expect_err("bad key");
+    assert!(syntax.in_grid("bitcoin..miners", "4").to_string().starts_with("--grid bitcoin..miners=4: expected KEY to be names"));
+    let file = load(&format!("{MINIMAL}minerz = 1\n"), &[]).expect_err("unknown key");
+    assert_eq!(file.clone().in_grid("bitcoin.minerz", "1"), file, "the file's own error");
+}
+
+#[test]
 fn set_overrides_the_file_and_creates_missing_tables() {
     let s = load(MINIMAL, &["bitcoin.miners=16", "attack.kind=double-spend", "attack.hashrate_share=0.3"])
         .expect("valid overrides");

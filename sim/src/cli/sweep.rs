@@ -1,0 +1,166 @@
+//! `hemisim sweep`: plan the grid (every cell validated first), run all cells' replications on
+//! one queue, write each cell's summary as it finishes, then the sweep's table, index and figure;
+//! report violations and failures with a replay line each.
+
+use super::args::SweepArgs;
+use super::progress;
+use super::run::{kind_name, shell_quote, worse};
+use super::Exit;
+use crate::harness::checks::ViolationKind;
+use crate::harness::runner::{RunError, RunOutput};
+use crate::harness::seeds::replication_seed;
+use crate::harness::sweep::{cell_dir_name, plan, run_sweep, Cell, Plan, Progress};
+use hemisim_reports::sweep::{write_cell, write_sweep, Axis, CellResult, SweepInfo, ViolationNote};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// What became of one cell.
+struct CellOutcome {
+    /// Its row in the sweep's outputs, unless a run failed or its summary could not be written.
+    result: Option<CellResult>,
+    /// Lines to print to stderr (violations, failures), in replication order.
+    messages: Vec<String>,
+    exit: Exit,
+}
+
+pub fn run(args: SweepArgs) -> Exit {
+    let plan = match plan(&args.scenario, &args.set, &args.grid, args.seed, args.runs) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::BadInput;
+        }
+    };
+    let first = &plan.cells[0].scenario;
+    let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports/out").join(format!("{}-sweep", first.name)));
+    let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
+    let total_runs = plan.cells.len() * args.runs as usize;
+    println!("hemisim sweep: scenario {} ({} s simulated per run)", first.name, first.duration_s);
+    println!("base seed {}, {} cells × {} runs = {total_runs} runs on {} threads", plan.base_seed, plan.cells.len(), args.runs, jobs.min(total_runs));
+    for axis in &plan.axes {
+        println!("grid {} = {}", axis.key, axis.values.join(", "));
+    }
+
+    let started = std::time::Instant::now();
+    let outcomes = simulate(&plan, &args, jobs, &out_dir);
+    let mut exit = Exit::Ok;
+    let mut cells = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        for line in &outcome.messages {
+            eprintln!("{line}");
+        }
+        exit = if outcome.exit == Exit::Incomplete || exit == Exit::Incomplete { Exit::Incomplete } else { worse(exit, outcome.exit) };
+        cells.extend(outcome.result);
+    }
+    if exit == Exit::Incomplete {
+        eprintln!("error: {} of {} cells did not complete; sweep.csv and sweep.json were not written", plan.cells.len() - cells.len(), plan.cells.len());
+        return Exit::Incomplete;
+    }
+    let info = sweep_info(&plan, &args, first.name.clone());
+    let written = match write_sweep(&out_dir, &info, &cells) {
+        Ok(written) => written,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Incomplete;
+        }
+    };
+    println!("wrote {} files and {} cell summaries to {}", written.len(), cells.len(), out_dir.display());
+    println!("trace fingerprint {}", hemisim_reports::sweep::sweep_fingerprint(&cells));
+    let violated = cells.iter().filter(|c| !c.violations.is_empty()).count();
+    if violated > 0 {
+        println!("{violated} of {} cells had invariant violations (see above, and sweep.json)", cells.len());
+    }
+    println!("perf: {total_runs} runs in {:.2} s wall", started.elapsed().as_secs_f64());
+    println!("replay: {}", info.replay);
+    exit
+}
+
+/// Runs the sweep with a progress bar; each cell's outputs are written as it finishes.
+fn simulate(plan: &Plan, args: &SweepArgs, jobs: usize, out_dir: &Path) -> Vec<CellOutcome> {
+    let progress = Progress::new(jobs);
+    let counters = progress.counters();
+    let total_us: u64 = plan.cells.iter().map(|c| c.scenario.duration_s * 1_000_000 * u64::from(args.runs)).sum();
+    let done = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| progress::watch(&counters, total_us, &done));
+        let outcomes = run_sweep(plan, args.runs, &progress, |cell, outputs| finish_cell(plan, args, out_dir, cell, outputs));
+        done.store(true, Ordering::Relaxed);
+        outcomes
+    })
+}
+
+/// Writes a finished cell's `summary.json` and turns its runs into a row and messages.
+fn finish_cell(plan: &Plan, args: &SweepArgs, out_dir: &Path, cell: &Cell, outputs: Vec<Result<RunOutput, RunError>>) -> CellOutcome {
+    let mut outcome = CellOutcome { result: None, messages: Vec::new(), exit: Exit::Ok };
+    let mut violations = Vec::new();
+    let mut records = Vec::with_capacity(outputs.len());
+    for (r, output) in outputs.into_iter().enumerate() {
+        let seed = replication_seed(cell.seed, r as u32);
+        let replay = replay_run(plan, args, cell, seed, 1);
+        match output {
+            Ok(RunOutput { record, violations: found }) => {
+                for v in found {
+                    let kind = kind_name(v.kind);
+                    outcome.messages.push(format!("cell {} ({}): {kind} violation (seed {seed}): {}\n  replay: {replay}", cell.index, cell.label, v.message));
+                    outcome.exit = worse(outcome.exit, if v.kind == ViolationKind::Safety { Exit::Safety } else { Exit::Liveness });
+                    violations.push(ViolationNote { kind: kind.to_owned(), seed, message: v.message, replay: replay.clone() });
+                }
+                records.push(record);
+            }
+            Err(e) => {
+                outcome.messages.push(format!("error: cell {} ({}): the run with seed {seed} did not complete: {e}\n  replay: {replay}", cell.index, cell.label));
+                outcome.exit = Exit::Incomplete;
+            }
+        }
+    }
+    if outcome.exit == Exit::Incomplete {
+        return outcome;
+    }
+    let dir = format!("cells/{}", cell_dir_name(cell.index, &cell.label));
+    match write_cell(&out_dir.join(&dir), &records) {
+        Ok(metrics) => {
+            let replay = replay_run(plan, args, cell, cell.seed, args.runs);
+            outcome.result = Some(CellResult { index: cell.index, values: cell.values.clone(), label: cell.label.clone(), dir, seed: cell.seed, metrics, violations, replay });
+        }
+        Err(e) => {
+            outcome.messages.push(format!("error: cell {} ({}): {e}", cell.index, cell.label));
+            outcome.exit = Exit::Incomplete;
+        }
+    }
+    outcome
+}
+
+fn sweep_info(plan: &Plan, args: &SweepArgs, scenario_name: String) -> SweepInfo {
+    let mut replay = format!("hemisim sweep {} --seed {}", shell_quote(&args.scenario.display().to_string()), plan.base_seed);
+    for axis in &plan.axes {
+        replay.push_str(&format!(" --grid {}", shell_quote(&format!("{}={}", axis.key, axis.values.join(",")))));
+    }
+    for set in &args.set {
+        replay.push_str(&format!(" --set {}", shell_quote(set)));
+    }
+    if args.runs > 1 {
+        replay.push_str(&format!(" --runs {}", args.runs));
+    }
+    SweepInfo {
+        scenario_name,
+        scenario_file: args.scenario.display().to_string(),
+        base_seed: plan.base_seed,
+        runs: args.runs,
+        set: args.set.clone(),
+        grid: plan.axes.iter().map(|a| Axis { key: a.key.clone(), values: a.values.clone() }).collect(),
+        replay,
+    }
+}
+
+/// `hemisim run` with the cell's overrides and `seed`: `runs` 1 replays one replication (its
+/// seed), `runs` N the whole cell (the cell's seed).
+fn replay_run(plan: &Plan, args: &SweepArgs, cell: &Cell, seed: u64, runs: u32) -> String {
+    let mut line = format!("hemisim run {} --seed {seed}", shell_quote(&args.scenario.display().to_string()));
+    for set in args.set.iter().chain(&cell.sets(&plan.axes)) {
+        line.push_str(&format!(" --set {}", shell_quote(set)));
+    }
+    if runs > 1 {
+        line.push_str(&format!(" --runs {runs}"));
+    }
+    line
+}

@@ -1,0 +1,126 @@
+//! `hemisim sweep` as a user runs it: outputs that do not depend on `--jobs`, cell seeds that do
+//! not move when an axis grows, a cell that `hemisim run` replays exactly, and bad grids refused
+//! with one line and exit code 2 before anything runs.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+
+/// Short runs of a small Bitcoin network with an empty L2: a 2×2 sweep takes a fraction of a second.
+const SCENARIO: &str = "name = \"sweep-test\"\nseed = 3\nduration_s = 3600\n\n[bitcoin]\nblock_interval_s = 120\nminers = 4\n\n[l2]\nblock_time_s = 12\n";
+
+fn scenario_file(dir: &Path) -> PathBuf {
+    let path = dir.join("sweep-test.toml");
+    std::fs::write(&path, SCENARIO).expect("temp dir is writable");
+    path
+}
+
+fn utf8(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+/// Runs `hemisim sweep <scenario> <extra> --out <out>`; returns stdout, failing on a non-zero exit.
+fn sweep(scenario: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["sweep", utf8(scenario), "--out", utf8(out)];
+    args.extend_from_slice(extra);
+    let result = hemisim(&args);
+    let (stdout, stderr) = (String::from_utf8_lossy(&result.stdout), String::from_utf8_lossy(&result.stderr));
+    assert!(result.status.success(), "hemisim {args:?} failed:\n{stdout}{stderr}");
+    stdout.into_owned()
+}
+
+/// sweep.csv rows keyed by their grid values (columns 1 and 2): (seed, trace hash).
+fn seeds_by_cell(out: &Path) -> Vec<(String, String, String)> {
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).expect("sweep.csv written");
+    csv.lines().skip(1).map(|line| {
+        let f: Vec<&str> = line.split(',').collect();
+        (format!("{},{}", f[1], f[2]), f[3].to_owned(), f[6].to_owned())
+    }).collect()
+}
+
+#[test]
+fn outputs_are_byte_identical_whatever_jobs_and_cells_keep_their_seeds() {
+    let dir = scratch_dir("sweep-jobs");
+    let scenario = scenario_file(&dir);
+    let grid = ["--grid", "l2.block_time_s=6,12", "--grid", "bitcoin.miners=2,4", "--runs", "2", "--set", "duration_s=1800"];
+    let (one, two) = (dir.join("jobs1"), dir.join("jobs2"));
+    let stdout = sweep(&scenario, &one, &[&grid[..], &["--jobs", "1"]].concat());
+    sweep(&scenario, &two, &[&grid[..], &["--jobs", "2"]].concat());
+    for file in ["sweep.csv", "sweep.json", "sweep_latency_cost.svg", "sweep_latency_cost.png"] {
+        let (a, b) = (std::fs::read(one.join(file)), std::fs::read(two.join(file)));
+        assert!(a.is_ok() && a.ok() == b.ok(), "{file} differs between --jobs 1 and --jobs 2");
+    }
+    let csv = std::fs::read_to_string(one.join("sweep.csv")).expect("written");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 5, "a header and 4 cells: {csv}");
+    assert!(lines[0].starts_with("cell,l2.block_time_s,bitcoin.miners,seed,runs,violations,trace_hash,"), "{}", lines[0]);
+    let cells: Vec<String> = lines[1..].iter().map(|l| l.split(',').take(3).collect::<Vec<_>>().join(",")).collect();
+    assert_eq!(cells, ["0,6,2", "1,6,4", "2,12,2", "3,12,4"], "first --grid outermost");
+    for dir_name in ["0-l2.block_time_s=6,bitcoin.miners=2", "3-l2.block_time_s=12,bitcoin.miners=4"] {
+        assert!(one.join("cells").join(dir_name).join("summary.json").is_file(), "{dir_name}");
+    }
+    assert!(stdout.contains("base seed 3, 4 cells × 2 runs = 8 runs"), "{stdout}");
+    assert!(stdout.contains("replay: hemisim sweep "), "{stdout}");
+
+    // A third value on one axis: the four cells above keep their seeds and so their runs.
+    let wider = dir.join("wider");
+    sweep(&scenario, &wider, &["--grid", "l2.block_time_s=6,12", "--grid", "bitcoin.miners=2,3,4", "--runs", "2", "--set", "duration_s=1800"]);
+    let before = seeds_by_cell(&one);
+    let after = seeds_by_cell(&wider);
+    assert_eq!(after.len(), 6);
+    for cell in &before {
+        assert!(after.contains(cell), "{cell:?} changed when bitcoin.miners got a third value: {after:?}");
+    }
+
+    // The replay line of a cell runs it again, to the same trace hash.
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(one.join("sweep.json")).expect("written")).expect("JSON");
+    let cell = &json["cells"][1];
+    let replay = cell["replay"].as_str().expect("a replay line");
+    let replayed = dir.join("replayed");
+    let mut args: Vec<&str> = replay.split_whitespace().skip(1).collect();
+    args.extend(["--out", utf8(&replayed)]);
+    let out = hemisim(&args);
+    assert!(out.status.success(), "{replay}: {}", String::from_utf8_lossy(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(replayed.join("summary.json")).expect("written")).expect("JSON");
+    assert_eq!(summary["trace_hash"], cell["trace_hash"], "{replay}");
+    assert_eq!(summary["scenario_hash"], cell["scenario_hash"], "{replay}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Runs a sweep that must be refused; returns its one-line message.
+fn refused(scenario: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["sweep", utf8(scenario), "--out", utf8(out)];
+    args.extend_from_slice(extra);
+    let result = hemisim(&args);
+    let stderr = String::from_utf8_lossy(&result.stderr).into_owned();
+    assert_eq!(result.status.code(), Some(2), "exit code for {args:?}; stderr: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line expected: {stderr}");
+    assert!(stderr.starts_with("error: ") && !stderr.contains("panicked"), "{stderr}");
+    assert!(!out.exists(), "nothing is written for a refused sweep");
+    stderr.trim_end().to_owned()
+}
+
+#[test]
+fn bad_grids_exit_2_naming_the_key_and_value_before_anything_runs() {
+    let dir = scratch_dir("sweep-bad");
+    let scenario = scenario_file(&dir);
+    let out = dir.join("out");
+    let unknown = refused(&scenario, &out, &["--grid", "bitcoin.miners=2,4", "--grid", "bitcoin.minerz=1,2"]);
+    assert!(unknown.starts_with("error: --grid bitcoin.minerz=1: unknown key (did you mean `miners`?)"), "{unknown}");
+    let value = refused(&scenario, &out, &["--grid", "bitcoin.miners=4,0"]);
+    assert_eq!(value, "error: --grid bitcoin.miners=0: expected an integer in 1..=1000, got 0");
+    let twice = refused(&scenario, &out, &["--grid", "bitcoin.miners=2,4", "--set", "bitcoin.miners=8"]);
+    assert!(twice.contains("--set bitcoin.miners=8 also sets this key"), "{twice}");
+    let empty = refused(&scenario, &out, &["--grid", "bitcoin.miners="]);
+    assert!(empty.contains("--grid bitcoin.miners: no values"), "{empty}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn sweep_help_teaches_the_grid_and_the_outputs() {
+    let help = String::from_utf8_lossy(&hemisim(&["sweep", "--help"]).stdout).into_owned();
+    for text in ["--grid", "--set", "--runs", "--jobs", "--out", "--seed", "Examples:", "sweep.csv", "sweep.json", "sweep_latency_cost", "Exit codes"] {
+        assert!(help.contains(text), "sweep --help lacks {text}: {help}");
+    }
+}
