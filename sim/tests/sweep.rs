@@ -124,3 +124,35 @@ fn sweep_help_teaches_the_grid_and_the_outputs() {
         assert!(help.contains(text), "sweep --help lacks {text}: {help}");
     }
 }
+
+/// The sweep the anchoring trade-off needs: L2 block time × keystone interval, with PoP on a fast
+/// Bitcoin (θ = 60 s, so blocks become superfinal within the short runs). Same bytes whatever
+/// `--jobs`, and the PoP columns are filled.
+#[test]
+fn an_anchoring_sweep_fills_the_pop_columns_and_does_not_depend_on_jobs() {
+    let dir = scratch_dir("sweep-pop");
+    let scenario = scenario_path("anchoring");
+    let grid = [
+        "--grid", "l2.block_time_s=2,12", "--grid", "pop.keystone_interval_blocks=5,25", "--runs", "2",
+        "--set", "duration_s=14400", "--set", "bitcoin.block_interval_s=60", "--set", "bitcoin.background_tx_rate_per_s=0",
+    ];
+    let (one, two) = (dir.join("jobs1"), dir.join("jobs2"));
+    sweep(&scenario, &one, &[&grid[..], &["--jobs", "1"]].concat());
+    sweep(&scenario, &two, &[&grid[..], &["--jobs", "2"]].concat());
+    for file in ["sweep.csv", "sweep.json", "sweep_latency_cost.svg", "sweep_latency_cost.png"] {
+        let (a, b) = (std::fs::read(one.join(file)), std::fs::read(two.join(file)));
+        assert!(a.is_ok() && a.ok() == b.ok(), "{file} differs between --jobs 1 and --jobs 2");
+    }
+    let csv = std::fs::read_to_string(one.join("sweep.csv")).expect("written");
+    let header: Vec<&str> = csv.lines().next().expect("a header").split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}: {header:?}"));
+    let (p50, fees) = (column("pop.superfinality_latency_s.p50_mean"), column("pop.fees_sats_per_day_mean"));
+    for row in csv.lines().skip(1) {
+        let f: Vec<&str> = row.split(',').collect();
+        let latency: f64 = f[p50].parse().unwrap_or_else(|_| panic!("a p50 latency in {row}"));
+        // P/2 + 11 θ is 665 to 810 s across these cells.
+        assert!((400.0..1_200.0).contains(&latency), "{row}");
+        assert!(f[fees].parse::<f64>().is_ok_and(|x| x > 0.0), "{row}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
