@@ -101,7 +101,8 @@ impl PopTimeline {
                 .map(|&(x, y)| (x / time.scale, y / unit.scale))
                 .collect()
         };
-        let y_max = y_top(&[peak / unit.scale], 0.0);
+        // Headroom above the highest block, so the legend (top left) never hides a stall's peak.
+        let y_max = y_top(&[1.6 * peak / unit.scale], 0.0);
         let y_desc = format!("Superfinality latency ({})", unit.name);
         let mut chart = axes(
             area,
@@ -191,7 +192,7 @@ impl PopTimeline {
                 caption: Some("Fee rates of PoP transactions"),
                 x_max,
                 x_desc: &x_desc,
-                y_max: y_top(&[peak], 0.0),
+                y_max: y_top(&[1.6 * peak], 0.0),
                 y_desc: "Fee rate (sat/vB)",
                 x_labels: true,
             },
