@@ -9,7 +9,8 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::{AXIS_PX, GRID, LABEL_PX, centred_note, draw_legend};
+use super::pop_common::{Axes, axes, axis_end};
+use super::{centred_note, draw_legend};
 use crate::record::{L2BlockRow, L2Record, RunRecord};
 
 /// About this many windows per run; a window holds at least one block.
@@ -300,37 +301,18 @@ impl Panel<'_> {
         self,
         area: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        let x_max = if self.x_max > 0.0 && self.x_max.is_finite() {
-            self.x_max
-        } else {
-            1.0
-        };
-        let y_max = if self.y_max > 0.0 && self.y_max.is_finite() {
-            self.y_max
-        } else {
-            1.0
-        };
-        let mut builder = ChartBuilder::on(area);
-        builder
-            .margin(16)
-            .margin_right(32)
-            .x_label_area_size(64)
-            .y_label_area_size(110);
-        if let Some(caption) = self.caption {
-            builder.caption(caption, ("sans-serif", AXIS_PX));
-        }
-        let mut chart = builder.build_cartesian_2d(0.0..x_max, 0.0..y_max)?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
-            .x_desc(self.x_desc)
-            .y_desc(self.y_desc)
-            .axis_desc_style(("sans-serif", AXIS_PX))
-            .label_style(("sans-serif", LABEL_PX))
-            .x_label_formatter(&|x| tick_label(*x, x_max))
-            .y_label_formatter(&|y| tick_label(*y, y_max))
-            .draw()?;
+        let mut chart = axes(
+            area,
+            &Axes {
+                caption: self.caption,
+                x_max: self.x_max,
+                x_desc: self.x_desc,
+                y_max: self.y_max,
+                y_desc: self.y_desc,
+                x_labels: true,
+            },
+        )?;
+        let y_max = axis_end(self.y_max);
         for line in self.lines {
             let clipped = line.points.iter().map(|&(x, y)| (x, y.min(y_max)));
             if line.dashed {

@@ -1,6 +1,7 @@
-//! What the Proof-of-Proof figures share: a panel's axes in the style of
-//! [`super::l2_series::Panel`] for charts that need more than lines (bars, markers, bands), the
-//! name of the replication a time series comes from, and the thinning of long per-block series.
+//! What the Proof-of-Proof figures share: a panel's axes ([`axes`], also what
+//! [`super::l2_series::Panel`] draws its line charts on), for charts that need more than lines
+//! (bars, markers, bands), the name of the replication a time series comes from, and the thinning
+//! of long per-block series.
 
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
