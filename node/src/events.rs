@@ -67,6 +67,8 @@ pub enum Timer {
     Workload,
     /// A PoP miner polls its keystones (Hemi: every 13 s; new keystones are also mined at once).
     PopPoll,
+    /// The tunnel's depositors act (a deposit or a withdrawal is due).
+    Tunnel,
 }
 
 /// What the harness hands a peer.
@@ -130,6 +132,37 @@ pub enum Observation {
     /// The superfinal frontier moved back: a safety violation (a reorg deeper than the
     /// superfinality depth unwound a superfinal publication).
     SuperfinalityReverted { from_l2_number: u64, to_l2_number: u64, tip_height: u32 },
+    /// A depositor sent a deposit to the tunnel's vault (recipient: the L2 address, `0x`-hex).
+    DepositSent { txid: String, amount_sats: u64, recipient: String, treasury: bool },
+    /// An L2 block minted hBTC for a deposit (recorded by the sequencer).
+    TunnelMinted { l2_number: u64, txid: String, vout: u32, recipient: String, amount_sats: u64, btc_height: u32 },
+    /// An L2 block burned hBTC: withdrawal `id` is owed on Bitcoin (recorded by the sequencer).
+    TunnelBurned { l2_number: u64, id: u64, from: String, amount_sats: u64 },
+    /// A holder sent a withdrawal (a burn) to the sequencer.
+    WithdrawalRequested { from: String, amount_sats: u64, treasury: bool },
+    /// The vault operator broadcast the payout of a withdrawal (`superfinal`: its burning L2
+    /// block was superfinal when paid).
+    PayoutSent { id: u64, l2_number: u64, txid: String, amount_sats: u64, fee_sats: u64, superfinal: bool },
+    /// A withdrawal is still unpaid after the grace period: challengeable.
+    WithdrawalOverdue { id: u64, l2_number: u64, age_s: u64 },
+    /// The auditor: a minted deposit's transaction left the main chain (hBTC now unbacked) ...
+    DepositUnwound { txid: String, vout: u32, amount_sats: u64, l2_number: u64 },
+    /// ... or came back.
+    DepositRestored { txid: String, vout: u32, amount_sats: u64 },
+    /// The auditor's books at an L2 block: the vault on the observer's Bitcoin chain against
+    /// the L2's mints and burns and the payouts owed.
+    TunnelLedger {
+        l2_number: u64,
+        locked_sats: u64,
+        minted_sats: u64,
+        burned_sats: u64,
+        pending_sats: u64,
+        unminted_sats: u64,
+        unbacked_sats: u64,
+        other_sats: u64,
+    },
+    /// The auditor found the tunnel's books broken: a safety violation.
+    TunnelViolation { l2_number: u64, what: String },
 }
 
 /// How the attacker ended a double-spend race.

@@ -14,3 +14,4 @@ pub mod peer;
 pub mod pop;
 pub mod rng;
 pub mod time;
+pub mod tunnel;

@@ -13,6 +13,9 @@ use crate::l2::verifier::{Verdict, Verifier};
 use crate::l2::workload::Workload;
 use crate::pop::finality::FinalityTracker;
 use crate::pop::miner::PopMiner;
+use crate::tunnel::audit::TunnelAuditor;
+use crate::tunnel::operator::Operator;
+use crate::tunnel::users::TunnelUsers;
 use crate::btc::miner::Miner;
 use crate::btc::node::BitcoinNode;
 use crate::btc::selfish::SelfishMiner;
@@ -32,7 +35,7 @@ pub enum Role {
     Honest(Miner),
     /// Mines nothing; its chain is the run's reference view. Carries the Bitcoin background load
     /// and the L2 users, when the scenario has them.
-    Observer { load: Option<BackgroundLoad>, users: Option<Box<Workload>>, finality: Option<Box<FinalityTracker>> },
+    Observer(Box<Observer>),
     DoubleSpend(DoubleSpender),
     Selfish(SelfishMiner),
     /// The L2's Bitcoin-Secure Sequencer (it reads Bitcoin through this peer's node).
@@ -41,6 +44,19 @@ pub enum Role {
     Verifier(Box<Verifier>),
     /// A Proof-of-Proof miner: publishes keystones in Bitcoin transactions from its wallet.
     PopMiner(Box<PopMiner>),
+    /// The BTC tunnel's vault operator: pays out withdrawals from the vault.
+    TunnelOperator(Box<Operator>),
+}
+
+/// What the observer carries besides its node: whatever the scenario has of the background
+/// load, the L2 users, the finality tracker, the tunnel's depositors and its auditor.
+#[derive(Debug, Default)]
+pub struct Observer {
+    pub load: Option<BackgroundLoad>,
+    pub users: Option<Box<Workload>>,
+    pub finality: Option<Box<FinalityTracker>>,
+    pub depositors: Option<Box<TunnelUsers>>,
+    pub auditor: Option<Box<TunnelAuditor>>,
 }
 
 impl Role {
@@ -50,12 +66,16 @@ impl Role {
             Role::Sequencer(_) => vec![Audience::Bitcoin, Audience::Sequencer],
             Role::Verifier(_) => vec![Audience::Bitcoin, Audience::L2Followers],
             Role::PopMiner(_) => vec![Audience::Bitcoin, Audience::Keystones],
-            Role::Observer { users, finality, .. } => {
+            Role::TunnelOperator(_) => vec![Audience::Bitcoin, Audience::L2Followers, Audience::Keystones],
+            Role::Observer(o) => {
                 let mut audiences = vec![Audience::Bitcoin];
-                if users.is_some() {
-                    audiences.extend([Audience::L2Followers, Audience::Users]);
+                if o.users.is_some() || o.depositors.is_some() || o.auditor.is_some() {
+                    audiences.push(Audience::L2Followers);
                 }
-                if finality.is_some() {
+                if o.users.is_some() || o.depositors.is_some() {
+                    audiences.push(Audience::Users);
+                }
+                if o.finality.is_some() {
                     audiences.push(Audience::Keystones);
                 }
                 audiences
@@ -88,15 +108,18 @@ impl Peer {
             Role::Selfish(sm) => arm(sm.miner.next_find_delay(), Timer::Mine),
             Role::Sequencer(seq) => arm(seq.block_time(), Timer::L2Block),
             Role::PopMiner(pm) => arm(pm.first_poll_delay(), Timer::PopPoll),
-            Role::Observer { load, users, .. } => {
-                if let Some(after) = load.as_mut().and_then(|load| load.next_delay(SimTime::ZERO)) {
+            Role::Observer(o) => {
+                if let Some(after) = o.load.as_mut().and_then(|load| load.next_delay(SimTime::ZERO)) {
                     arm(after, Timer::Background);
                 }
-                if let Some(users) = users {
+                if let Some(users) = &mut o.users {
                     arm(users.next_delay(), Timer::Workload);
                 }
+                if let Some(after) = o.depositors.as_mut().and_then(|d| d.start()) {
+                    arm(after, Timer::Tunnel);
+                }
             }
-            Role::Verifier(_) => {}
+            Role::Verifier(_) | Role::TunnelOperator(_) => {}
         }
         if let Role::DoubleSpend(ds) = &mut self.role {
             ds.start_race(&mut self.node, &mut out);
@@ -107,7 +130,7 @@ impl Peer {
     pub fn handle(&mut self, now: SimTime, input: Input) -> Vec<Action> {
         let mut out = Vec::new();
         match input {
-            Input::Deliver(Message::Block(block)) => self.on_bitcoin_block(block, &mut out),
+            Input::Deliver(Message::Block(block)) => self.on_bitcoin_block(now, block, &mut out),
             Input::Deliver(Message::Tx(tx)) => {
                 // A rejected relay (conflict, already known) is normal gossip, not an event.
                 let _ = self.node.receive_tx(tx);
@@ -121,23 +144,54 @@ impl Peer {
             }
             Input::Deliver(Message::L2Block(block)) => match &mut self.role {
                 Role::Verifier(v) => record_verdicts(v.on_block(block, &self.node), &mut out),
-                Role::Observer { users: Some(users), .. } => users.on_block(&block),
+                Role::TunnelOperator(op) => op.on_l2_block(now, &block, &mut self.node, &mut out),
+                Role::Observer(o) => {
+                    if let Some(users) = &mut o.users {
+                        users.on_block(&block);
+                    }
+                    if let Some(depositors) = &mut o.depositors {
+                        depositors.on_block(&block);
+                    }
+                    if let Some(auditor) = &mut o.auditor {
+                        observe_all(auditor.on_l2_block(block, &self.node), &mut out);
+                    }
+                }
                 _ => {}
             },
             Input::Deliver(Message::Keystone(made)) => match &mut self.role {
                 Role::PopMiner(pm) => pm.on_keystone(now, made, &mut self.node, &mut out),
-                Role::Observer { finality: Some(tracker), .. } => observe_all(tracker.on_keystone(&made, &self.node), &mut out),
+                Role::TunnelOperator(op) => op.on_keystone(now, &made, &mut self.node, &mut out),
+                Role::Observer(o) => {
+                    if let Some(tracker) = &mut o.finality {
+                        observe_all(tracker.on_keystone(&made, &self.node), &mut out);
+                    }
+                }
                 _ => {}
             },
             Input::Deliver(Message::L2Refusal(refusal)) => {
-                if let Role::Observer { users: Some(users), .. } = &mut self.role {
-                    users.on_refusal(&refusal);
+                if let Role::Observer(o) = &mut self.role {
+                    if let Some(users) = &mut o.users {
+                        users.on_refusal(&refusal);
+                    }
+                    if let Some(depositors) = &mut o.depositors {
+                        depositors.on_refusal(&refusal);
+                    }
                 }
             }
             Input::Fire(Timer::Mine) => self.mine(now, &mut out),
             Input::Fire(Timer::Background) => {
-                if let Role::Observer { load: Some(load), .. } = &mut self.role {
+                if let Role::Observer(o) = &mut self.role
+                    && let Some(load) = &mut o.load
+                {
                     load.on_timer(now, &mut self.node, &mut out);
+                }
+            }
+            Input::Fire(Timer::Tunnel) => {
+                if let Role::Observer(o) = &mut self.role
+                    && let Some(depositors) = &mut o.depositors
+                    && let Some(after) = depositors.on_timer(now, &mut self.node, &mut out)
+                {
+                    out.push(Action::Schedule { after, timer: Timer::Tunnel });
                 }
             }
             Input::Fire(Timer::PopPoll) => {
@@ -147,7 +201,9 @@ impl Peer {
             }
             Input::Fire(Timer::L2Block) => self.produce_l2_block(now, &mut out),
             Input::Fire(Timer::Workload) => {
-                if let Role::Observer { users: Some(users), .. } = &mut self.role {
+                if let Role::Observer(o) = &mut self.role
+                    && let Some(users) = &mut o.users
+                {
                     if let Some(submission) = users.arrival(now) {
                         out.push(Action::Broadcast(Message::L2Tx(submission)));
                     }
@@ -159,14 +215,22 @@ impl Peer {
         out
     }
 
-    fn on_bitcoin_block(&mut self, block: Arc<SealedBlock>, out: &mut Vec<Action>) {
+    fn on_bitcoin_block(&mut self, now: SimTime, block: Arc<SealedBlock>, out: &mut Vec<Action>) {
         let outcome = accept(&mut self.node, block, out);
         if outcome.tip_changed {
             self.feed_wallets();
             match &mut self.role {
                 Role::DoubleSpend(ds) => ds.on_public_change(&mut self.node, out),
                 Role::Selfish(sm) => sm.on_public_change(&mut self.node, out),
-                Role::Observer { finality: Some(tracker), .. } => observe_all(tracker.on_bitcoin_change(&self.node), out),
+                Role::TunnelOperator(op) => op.on_bitcoin_change(now, &mut self.node, out),
+                Role::Observer(o) => {
+                    if let Some(tracker) = &mut o.finality {
+                        observe_all(tracker.on_bitcoin_change(&self.node), out);
+                    }
+                    if let Some(auditor) = &mut o.auditor {
+                        observe_all(auditor.on_bitcoin_change(&self.node), out);
+                    }
+                }
                 _ => {}
             }
         }
@@ -192,6 +256,19 @@ impl Peer {
             latency_mean_us: produced.latency_mean_us,
             latency_max_us: produced.latency_max_us,
         }));
+        for mint in &block.tunnel.mints {
+            out.push(Action::Observe(Observation::TunnelMinted {
+                l2_number: block.header.number,
+                txid: mint.outpoint.txid.to_string(),
+                vout: mint.outpoint.vout,
+                recipient: mint.recipient.to_string(),
+                amount_sats: mint.amount_sats,
+                btc_height: mint.btc_height,
+            }));
+        }
+        for w in &block.tunnel.withdrawals {
+            out.push(Action::Observe(Observation::TunnelBurned { l2_number: block.header.number, id: w.id, from: w.from.to_string(), amount_sats: w.amount_sats }));
+        }
         out.push(Action::Broadcast(Message::L2Block(produced.block.clone())));
         if let Some(made) = produced.keystone {
             out.push(Action::Observe(Observation::KeystoneMade {
@@ -234,13 +311,22 @@ impl Peer {
         if deltas.is_empty() {
             return;
         }
-        let wallet: Option<&mut Wallet> = match &mut self.role {
-            Role::Observer { load: Some(load), .. } => Some(&mut load.wallet),
-            Role::DoubleSpend(ds) => Some(&mut ds.wallet),
-            Role::PopMiner(pm) => Some(&mut pm.wallet),
-            _ => None,
+        let wallets: Vec<&mut Wallet> = match &mut self.role {
+            Role::Observer(o) => {
+                let mut wallets: Vec<&mut Wallet> = o.load.iter_mut().map(|l| &mut l.wallet).collect();
+                if let Some(d) = &mut o.depositors {
+                    let d = &mut **d;
+                    wallets.push(&mut d.wallet);
+                    wallets.push(&mut d.treasury_wallet);
+                }
+                wallets
+            }
+            Role::DoubleSpend(ds) => vec![&mut ds.wallet],
+            Role::PopMiner(pm) => vec![&mut pm.wallet],
+            Role::TunnelOperator(op) => vec![&mut op.vault],
+            _ => Vec::new(),
         };
-        if let Some(wallet) = wallet {
+        for wallet in wallets {
             wallet.apply(&deltas);
         }
     }

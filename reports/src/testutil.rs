@@ -83,6 +83,7 @@ pub fn sample_record(seed: u64) -> RunRecord {
         }),
         l2: None,
         pop: None,
+        tunnel: None,
         perf: PerfRecord {
             wall_time_s: 0.5,
             events: 1000,

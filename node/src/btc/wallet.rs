@@ -76,6 +76,40 @@ impl Wallet {
         Ok((outpoint, value))
     }
 
+    /// Takes confirmed coins, largest first, until they are worth at least `needed`, marking
+    /// them pending (for payments larger than any one coin: deposits, payouts).
+    pub fn take_coins(&mut self, needed: Amount) -> Result<Vec<(OutPoint, Amount)>, WalletError> {
+        let mut by_value: Vec<(OutPoint, Amount)> = self.available.iter().map(|(o, v)| (*o, *v)).collect();
+        by_value.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut taken = Vec::new();
+        let mut total = Amount::ZERO;
+        for coin in by_value {
+            if total >= needed {
+                break;
+            }
+            total += coin.1;
+            taken.push(coin);
+        }
+        if total < needed {
+            return Err(WalletError::InsufficientFunds { wallet: self.name.clone(), needed });
+        }
+        for (outpoint, _) in &taken {
+            self.available.remove(outpoint);
+            self.pending.insert(*outpoint);
+        }
+        Ok(taken)
+    }
+
+    /// An unsigned-but-sized transaction spending `coins` into `outputs` (placeholder
+    /// signatures of real size, version 2, no lock time).
+    pub fn spend_tx(&self, coins: &[(OutPoint, Amount)], outputs: Vec<TxOut>) -> Transaction {
+        let input = coins
+            .iter()
+            .map(|(outpoint, _)| TxIn { previous_output: *outpoint, script_sig: placeholder_script_sig(), sequence: Sequence::MAX, witness: Witness::new() })
+            .collect();
+        Transaction { version: Version::TWO, lock_time: LockTime::ZERO, input, output: outputs }
+    }
+
     /// Gives back a coin taken for a transaction that was never sent (its node refused it).
     pub fn release(&mut self, coin: (OutPoint, Amount)) {
         if self.pending.remove(&coin.0) {

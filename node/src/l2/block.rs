@@ -6,11 +6,17 @@
 //! that the chain carried before are replaced: that is how a Bitcoin reorg reaches the L2. The
 //! last ingested header is the block's canonical Bitcoin tip, which the hVM reads.
 //!
+//! After the attributes come the tunnel's deposit mints (system calls), then user transactions.
+//! The block also lists the tunnel withdrawals its execution produced (hBTC's `Withdrawal`
+//! events), which the vault operator pays out.
+//!
 //! Hashes are keccak-256 of canonical encodings (fixed-width big-endian fields). The transactions
-//! root is a hash chain over the attributes and the transaction hashes, not a Patricia trie:
-//! it commits to the same content in the same order, without per-transaction proofs.
+//! root is a hash chain over the attributes, the mints and the transaction hashes, not a Patricia
+//! trie: it commits to the same content in the same order, without per-transaction proofs. The
+//! withdrawals root is the same kind of chain over the withdrawals.
 
 use super::tx::L2Tx;
+use crate::tunnel::{Mint, Withdrawal};
 use bitcoin::block::Header;
 use bitcoin::consensus::encode::serialize;
 use bitcoin::BlockHash;
@@ -54,6 +60,8 @@ pub struct L2Header {
     pub gas_used: u64,
     pub state_root: B256,
     pub transactions_root: B256,
+    /// Commits to the tunnel withdrawals of this block ([`crate::tunnel::withdrawals_root`]).
+    pub withdrawals_root: B256,
     /// The canonical Bitcoin tip after this block's attributes: the hVM's view.
     pub btc_tip_height: u32,
     pub btc_tip_hash: BlockHash,
@@ -61,7 +69,7 @@ pub struct L2Header {
 
 impl L2Header {
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(8 + 32 + 8 + 8 + 8 + 32 + 32 + 4 + 32);
+        let mut out = Vec::with_capacity(8 + 32 + 8 + 8 + 8 + 32 + 32 + 32 + 4 + 32);
         out.extend_from_slice(&self.number.to_be_bytes());
         out.extend_from_slice(self.parent_hash.as_slice());
         out.extend_from_slice(&self.timestamp_s.to_be_bytes());
@@ -69,6 +77,7 @@ impl L2Header {
         out.extend_from_slice(&self.gas_used.to_be_bytes());
         out.extend_from_slice(self.state_root.as_slice());
         out.extend_from_slice(self.transactions_root.as_slice());
+        out.extend_from_slice(self.withdrawals_root.as_slice());
         out.extend_from_slice(&self.btc_tip_height.to_be_bytes());
         out.extend_from_slice(&serialize(&self.btc_tip_hash));
         out
@@ -87,6 +96,7 @@ impl L2Header {
 pub struct L2Block {
     pub header: L2Header,
     pub attributes: BtcAttributes,
+    pub tunnel: TunnelOps,
     pub txs: Vec<Arc<L2Tx>>,
     tx_hashes: Vec<B256>,
     hash: B256,
@@ -95,14 +105,15 @@ pub struct L2Block {
 impl L2Block {
     /// Seals a block; `tx_hashes[i]` must be `txs[i].hash()` (callers that already know them,
     /// like the sequencer, pass them; [`L2Block::seal_hashing`] computes them).
-    pub fn seal(header: L2Header, attributes: BtcAttributes, txs: Vec<Arc<L2Tx>>, tx_hashes: Vec<B256>) -> L2Block {
+    pub fn seal(header: L2Header, attributes: BtcAttributes, tunnel: TunnelOps, txs: Vec<Arc<L2Tx>>, tx_hashes: Vec<B256>) -> L2Block {
         debug_assert!(txs.iter().zip(&tx_hashes).all(|(t, h)| t.hash() == *h));
-        L2Block { hash: header.hash(), header, attributes, txs, tx_hashes }
+        L2Block { hash: header.hash(), header, attributes, tunnel, txs, tx_hashes }
     }
 
+    /// A block without tunnel operations, hashing its transactions.
     pub fn seal_hashing(header: L2Header, attributes: BtcAttributes, txs: Vec<Arc<L2Tx>>) -> L2Block {
         let hashes = txs.iter().map(|t| t.hash()).collect();
-        L2Block::seal(header, attributes, txs, hashes)
+        L2Block::seal(header, attributes, TunnelOps::default(), txs, hashes)
     }
 
     pub fn hash(&self) -> B256 {
@@ -114,10 +125,19 @@ impl L2Block {
     }
 }
 
-/// keccak-256 hash chain over the attributes and the transaction hashes, in order.
-pub fn transactions_root(attributes: &BtcAttributes, tx_hashes: &[B256]) -> B256 {
+/// The tunnel's part of a block: deposit mints (inputs, executed before user transactions) and
+/// withdrawals (outputs of its execution).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TunnelOps {
+    pub mints: Vec<Mint>,
+    pub withdrawals: Vec<Withdrawal>,
+}
+
+/// keccak-256 hash chain over the attributes, the mints' hashes and the transaction hashes, in
+/// order.
+pub fn transactions_root(attributes: &BtcAttributes, mints: &[Mint], tx_hashes: &[B256]) -> B256 {
     let mut acc = keccak256(attributes.encode());
-    for hash in tx_hashes {
+    for hash in mints.iter().map(Mint::hash).chain(tx_hashes.iter().copied()) {
         let mut pair = [0u8; 64];
         pair[..32].copy_from_slice(acc.as_slice());
         pair[32..].copy_from_slice(hash.as_slice());

@@ -1,8 +1,9 @@
-//! The L2 genesis: funded user accounts, the workload's contracts, and the genesis block that the
+//! The L2 genesis: funded user accounts, the workload's contracts, the tunnel's hBTC, and the genesis block that the
 //! sequencer and every verifier start from (each builds its own `Hvm` from the same spec).
 
 use super::block::{transactions_root, BtcAttributes, L2Block, L2Header};
-use super::hvm::contracts;
+use super::hvm::{contracts, hbtc};
+use crate::tunnel::{withdrawals_root, HBTC};
 use super::hvm::machine::GenesisSlot;
 use super::hvm::Hvm;
 use super::workload::account_address;
@@ -33,7 +34,7 @@ impl L2GenesisSpec {
     pub fn new(accounts: u32) -> Self {
         let funded: Vec<(Address, U256)> = (0..accounts).map(|i| (account_address(i), U256::from(ETH_PER_ACCOUNT))).collect();
         let storage = funded.iter().map(|(a, _)| (TOKEN, contracts::token_balance_slot(*a), U256::from(TOKENS_PER_ACCOUNT))).collect();
-        let contracts = vec![(TOKEN, contracts::token_runtime()), (READER, contracts::reader_runtime())];
+        let contracts = vec![(TOKEN, contracts::token_runtime()), (READER, contracts::reader_runtime()), (HBTC, hbtc::runtime())];
         L2GenesisSpec { accounts: funded, contracts, storage }
     }
 
@@ -51,10 +52,11 @@ impl L2GenesisSpec {
             gas_limit: 0,
             gas_used: 0,
             state_root: hvm.state_root(),
-            transactions_root: transactions_root(&attributes, &[]),
+            transactions_root: transactions_root(&attributes, &[], &[]),
+            withdrawals_root: withdrawals_root(&[]),
             btc_tip_height: 0,
             btc_tip_hash: btc_genesis.block_hash(),
         };
-        L2Block::seal(header, attributes, vec![], vec![])
+        L2Block::seal(header, attributes, Default::default(), vec![], vec![])
     }
 }

@@ -10,6 +10,7 @@ use super::block::BtcAttributes;
 use super::btc_view::{BtcView, IndexedTx, IndexedUtxo, INDEXER_TIP_LAG};
 use crate::btc::sealed::SealedBlock;
 use crate::hashing::IdMap;
+use crate::tunnel::deposit::{parse_deposit, Deposit};
 use bitcoin::block::Header;
 use bitcoin::{BlockHash, OutPoint, ScriptBuf, Txid};
 use std::collections::BTreeMap;
@@ -66,6 +67,10 @@ pub struct BtcIndexer {
     by_script: BTreeMap<ScriptBuf, ScriptCoins>,
     outputs: IdMap<OutPoint, (ScriptBuf, u64)>,
     txs: IdMap<Txid, (u32, u32)>,
+    /// The tunnel's vault, when the run has one: its deposits are indexed too.
+    vault: Option<ScriptBuf>,
+    /// Valid deposits of the indexed blocks, by (height, position in block).
+    deposits: BTreeMap<(u32, u32), (Txid, Deposit)>,
 }
 
 impl BtcIndexer {
@@ -77,7 +82,19 @@ impl BtcIndexer {
             by_script: BTreeMap::new(),
             outputs: IdMap::default(),
             txs: IdMap::default(),
+            vault: None,
+            deposits: BTreeMap::new(),
         }
+    }
+
+    /// A view that also indexes the deposits to `vault` (see [`crate::tunnel::deposit`]).
+    pub fn with_vault(genesis: &SealedBlock, vault: Option<ScriptBuf>) -> Self {
+        BtcIndexer { vault, ..BtcIndexer::new(genesis) }
+    }
+
+    /// Valid deposits indexed at heights `..=max_height`, oldest first, with their height.
+    pub fn deposits_up_to(&self, max_height: u32) -> impl Iterator<Item = (u32, Txid, Deposit)> + '_ {
+        self.deposits.range(..=(max_height, u32::MAX)).map(|(&(h, _), &(txid, d))| (h, txid, d))
     }
 
     pub fn tip(&self) -> (u32, BlockHash) {
@@ -167,6 +184,9 @@ impl BtcIndexer {
             }
             let txid = tx.txid();
             self.txs.insert(txid, (height, position as u32));
+            if let Some(deposit) = self.vault.as_ref().and_then(|v| parse_deposit(tx.tx(), v).ok()) {
+                self.deposits.insert((height, position as u32), (txid, deposit));
+            }
             for (vout, output) in tx.output.iter().enumerate() {
                 if output.script_pubkey.is_op_return() {
                     continue;
@@ -181,6 +201,8 @@ impl BtcIndexer {
 
     fn unindex_top(&mut self) {
         let top = self.indexed.pop().expect("called only while blocks are indexed");
+        let height = self.indexed.len() as u32;
+        drop(self.deposits.split_off(&(height, 0)));
         for tx in top.block.txs().iter().rev() {
             let txid = tx.txid();
             self.txs.remove(&txid);

@@ -7,14 +7,17 @@
 //! best chain no longer contains the carried tip (a Bitcoin reorg), the attributes fork at the
 //! last common block, so the carried canonical tip moves to the new branch.
 //!
-//! Then user transactions, **in arrival order**: each one the hVM accepts is included; one whose
+//! Then the tunnel's due deposit mints ([`crate::tunnel::book`]), as system calls, and user
+//! transactions, **in arrival order**: each one the hVM accepts is included; one whose
 //! nonce is still ahead of its sender's stays pending; an invalid one is dropped and its sender
 //! told; filling stops at the first transaction whose gas limit exceeds the block's remaining gas
 //! (no reordering to fill gaps, so a block can end up to one transaction's gas limit short of
 //! full).
 
-use super::block::{transactions_root, BtcAttributes, L2Block, L2Header};
-use super::hvm::{BlockEnvSpec, BlockOutcome, Hvm, RejectReason, TxRejected};
+use super::block::{transactions_root, BtcAttributes, L2Block, L2Header, TunnelOps};
+use super::hvm::{hbtc, BlockBuilder, BlockEnvSpec, BlockOutcome, Hvm, Receipt, RejectReason, TxRejected};
+use crate::tunnel::book::TunnelBook;
+use crate::tunnel::{withdrawals_in, withdrawals_root, Mint, TunnelParams, HBTC};
 use super::indexer::BtcIndexer;
 use super::mempool::L2Mempool;
 use super::tx::{L2Tx, Refusal, RefusalReason, Submission};
@@ -40,6 +43,8 @@ pub struct SequencerConfig {
     pub beneficiary: Address,
     /// Make a keystone every this many blocks (`None`: no Proof-of-Proof in the run).
     pub keystone_interval_blocks: Option<u32>,
+    /// The BTC tunnel (`None`: no tunnel in the run).
+    pub tunnel: Option<TunnelParams>,
 }
 
 /// What producing one block did, besides the block itself.
@@ -63,6 +68,7 @@ pub struct Sequencer {
     mempool: L2Mempool,
     head: (u64, B256),
     keystones: Option<KeystoneMaker>,
+    tunnel: Option<TunnelBook>,
     /// Inclusion latencies in buckets of [`LATENCY_BUCKET_US`].
     pub latency_counts: Vec<u64>,
     /// Refusals by reason, for the run's record.
@@ -74,9 +80,10 @@ impl Sequencer {
         Sequencer {
             mempool: L2Mempool::new(config.mempool_capacity),
             keystones: config.keystone_interval_blocks.map(|k| KeystoneMaker::new(k, l2_genesis_hash)),
+            tunnel: config.tunnel.clone().map(TunnelBook::new),
+            view: BtcIndexer::with_vault(btc_genesis, config.tunnel.as_ref().map(|t| t.vault.clone())),
             config,
             hvm,
-            view: BtcIndexer::new(btc_genesis),
             head: (0, l2_genesis_hash),
             latency_counts: vec![0; LATENCY_BUCKETS],
             refused: Default::default(),
@@ -117,7 +124,12 @@ impl Sequencer {
         let number = self.head.0 + 1;
         let timestamp_s = EPOCH_UNIX_S as u64 + now.as_secs();
         let env = BlockEnvSpec { number, timestamp_s, gas_limit: self.config.gas_limit, beneficiary: self.config.beneficiary };
-        let Filled { txs, tx_hashes, dropped, latencies, outcome } = self.fill(&env, now);
+        let due = self.tunnel.as_ref().map(|book| book.due(&self.view)).unwrap_or_default();
+        let Filled { mints, txs, tx_hashes, dropped, latencies, outcome } = self.fill(&env, now, due);
+        if let Some(book) = &mut self.tunnel {
+            book.record(&mints);
+        }
+        let tunnel = TunnelOps { withdrawals: withdrawals_in(&outcome.receipts), mints };
         let (btc_tip_height, btc_tip_hash) = self.view.tip();
         let header = L2Header {
             number,
@@ -126,11 +138,12 @@ impl Sequencer {
             gas_limit: self.config.gas_limit,
             gas_used: outcome.gas_used,
             state_root: outcome.state_root,
-            transactions_root: transactions_root(&attributes, &tx_hashes),
+            transactions_root: transactions_root(&attributes, &tunnel.mints, &tx_hashes),
+            withdrawals_root: withdrawals_root(&tunnel.withdrawals),
             btc_tip_height,
             btc_tip_hash,
         };
-        let block = Arc::new(L2Block::seal(header, attributes, txs, tx_hashes));
+        let block = Arc::new(L2Block::seal(header, attributes, tunnel, txs, tx_hashes));
         self.head = (number, block.hash());
         for &l in &latencies {
             let bucket = ((l / LATENCY_BUCKET_US) as usize).min(LATENCY_BUCKETS - 1);
@@ -178,9 +191,12 @@ enum Disposition {
 }
 
 impl Sequencer {
-    /// Applies pending transactions in arrival order and finishes the block.
-    fn fill(&mut self, env: &BlockEnvSpec, now: SimTime) -> Filled {
+    /// Applies the due mints, then pending transactions in arrival order, and finishes the block.
+    fn fill(&mut self, env: &BlockEnvSpec, now: SimTime, due: Vec<Mint>) -> Filled {
         let mut builder = self.hvm.begin_block(env, &self.view);
+        // A mint the contract refuses would mean the book and the chain disagree: it is left out
+        // (the verifiers, deriving the same book, would then report the block).
+        let mints: Vec<Mint> = due.into_iter().filter(|m| apply_mint(&mut builder, m).is_ok()).collect();
         let (mut included, mut hashes, mut dropped, mut latencies, mut remove) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (seq, submission) in self.mempool.in_arrival_order() {
             match builder.apply_hashed(&submission.tx, submission.hash) {
@@ -205,12 +221,18 @@ impl Sequencer {
             self.mempool.remove(seq);
         }
         *self.refused.entry(RefusalReason::Invalid).or_default() += dropped.len() as u64;
-        Filled { txs: included, tx_hashes: hashes, dropped, latencies, outcome }
+        Filled { mints, txs: included, tx_hashes: hashes, dropped, latencies, outcome }
     }
+}
+
+/// Executes one mint's system call on hBTC.
+pub fn apply_mint(builder: &mut BlockBuilder<'_>, mint: &Mint) -> Result<(), Receipt> {
+    builder.apply_system_call(HBTC, hbtc::mint_calldata(mint.outpoint_key(), mint.recipient, mint.amount_sats)).map(|_| ())
 }
 
 /// The body of a block being produced.
 struct Filled {
+    mints: Vec<Mint>,
     txs: Vec<Arc<L2Tx>>,
     tx_hashes: Vec<B256>,
     dropped: Vec<Refusal>,

@@ -11,7 +11,10 @@
 use super::block::{transactions_root, L2Block};
 use super::hvm::{BlockEnvSpec, Hvm};
 use super::indexer::{AttributesError, BtcIndexer};
+use super::sequencer::apply_mint;
 use crate::btc::node::BitcoinNode;
+use crate::tunnel::book::TunnelBook;
+use crate::tunnel::{withdrawals_in, withdrawals_root, Mint, TunnelParams};
 use crate::btc::sealed::SealedBlock;
 use revm::primitives::{Address, B256};
 use std::collections::BTreeMap;
@@ -29,6 +32,7 @@ pub enum Verdict {
 pub struct Verifier {
     hvm: Hvm,
     view: BtcIndexer,
+    tunnel: Option<TunnelBook>,
     head: (u64, B256),
     pending: BTreeMap<u64, Arc<L2Block>>,
     max_headers_per_block: usize,
@@ -46,10 +50,11 @@ enum Step {
 }
 
 impl Verifier {
-    pub fn new(hvm: Hvm, btc_genesis: &SealedBlock, l2_genesis_hash: B256, max_headers_per_block: usize, beneficiary: Address) -> Self {
+    pub fn new(hvm: Hvm, btc_genesis: &SealedBlock, l2_genesis_hash: B256, max_headers_per_block: usize, beneficiary: Address, tunnel: Option<TunnelParams>) -> Self {
         Verifier {
             hvm,
-            view: BtcIndexer::new(btc_genesis),
+            view: BtcIndexer::with_vault(btc_genesis, tunnel.as_ref().map(|t| t.vault.clone())),
+            tunnel: tunnel.map(TunnelBook::new),
             head: (0, l2_genesis_hash),
             pending: BTreeMap::new(),
             max_headers_per_block,
@@ -115,8 +120,17 @@ impl Verifier {
         if self.view.tip() != (block.header.btc_tip_height, block.header.btc_tip_hash) {
             return mismatch("bitcoin tip in the header differs from the attributes".into());
         }
+        let due = self.tunnel.as_ref().map(|book| book.due(&self.view)).unwrap_or_default();
+        if due != block.tunnel.mints {
+            return mismatch(format!("mints {} differ from the {} deposits due", describe(&block.tunnel.mints), describe(&due)));
+        }
         let env = BlockEnvSpec { number, timestamp_s: block.header.timestamp_s, gas_limit: block.header.gas_limit, beneficiary: self.beneficiary };
         let mut builder = self.hvm.begin_block(&env, &self.view);
+        for mint in &due {
+            if let Err(receipt) = apply_mint(&mut builder, mint) {
+                return mismatch(format!("hBTC refused the mint of {}: {}", mint.outpoint, receipt.output));
+            }
+        }
         for (index, (tx, hash)) in block.txs.iter().zip(block.tx_hashes()).enumerate() {
             if let Err(rejection) = builder.apply_hashed(tx, *hash) {
                 // Dropping the unfinished builder rolls the state back to the parent's.
@@ -130,12 +144,27 @@ impl Verifier {
         if outcome.gas_used != block.header.gas_used {
             return mismatch(format!("gas used {} re-executes to {}", block.header.gas_used, outcome.gas_used));
         }
-        if transactions_root(&block.attributes, block.tx_hashes()) != block.header.transactions_root {
+        if withdrawals_in(&outcome.receipts) != block.tunnel.withdrawals {
+            return mismatch("tunnel withdrawals differ from the ones execution produced".into());
+        }
+        if transactions_root(&block.attributes, &block.tunnel.mints, block.tx_hashes()) != block.header.transactions_root {
             return mismatch("transactions root does not match the transactions".into());
+        }
+        if withdrawals_root(&block.tunnel.withdrawals) != block.header.withdrawals_root {
+            return mismatch("withdrawals root does not match the withdrawals".into());
+        }
+        if let Some(book) = &mut self.tunnel {
+            book.record(&due);
         }
         if block.header.hash() != block.hash() {
             return mismatch("block hash does not match the header".into());
         }
         Step::Done(Verdict::Verified { number })
     }
+}
+
+/// A short description of mints for a mismatch report: count and outpoints.
+fn describe(mints: &[Mint]) -> String {
+    let outpoints: Vec<String> = mints.iter().map(|m| m.outpoint.to_string()).collect();
+    format!("{} [{}]", mints.len(), outpoints.join(", "))
 }

@@ -84,6 +84,7 @@ mod tests {
             gas_used: 0,
             state_root: B256::repeat_byte(number as u8),
             transactions_root: B256::ZERO,
+            withdrawals_root: B256::ZERO,
             btc_tip_height: 7,
             btc_tip_hash: bitcoin::BlockHash::all_zeros(),
         };

@@ -48,7 +48,7 @@ pub(super) fn finish(recorder: Recorder, peer_refs: &[&Peer], scenario: &Scenari
         sim_time_us: scenario.duration_s * 1_000_000,
     };
     let btc = BtcRecord { block_interval_target_s: scenario.bitcoin.block_interval_s, blocks: recorded.blocks, reorgs: recorded.reorgs };
-    let record = RunRecord { meta, btc, attack, l2, pop, perf: PerfRecord { wall_time_s: 0.0, events: recorded.events } };
+    let record = RunRecord { meta, btc, attack, l2, pop, tunnel: None, perf: PerfRecord { wall_time_s: 0.0, events: recorded.events } };
     Ok(RunOutput { record, violations })
 }
 

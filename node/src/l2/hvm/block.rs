@@ -19,7 +19,8 @@ use revm::context_interface::ContextTr;
 use revm::handler::EthFrame;
 use revm::handler::instructions::EthInstructions;
 use revm::interpreter::interpreter::EthInterpreter;
-use revm::primitives::{B256, TxKind, U256};
+use revm::handler::SystemCallEvm;
+use revm::primitives::{keccak256, Address, Bytes, B256, TxKind, U256};
 use revm::{DatabaseCommit, ExecuteEvm};
 use std::fmt;
 
@@ -119,11 +120,34 @@ impl<'a> BlockBuilder<'a> {
         let db: &mut HvmDb = self.evm.ctx.db_mut();
         self.journal.record(db, &state);
         db.commit(state);
-        let gas_used = result.tx_gas_used();
-        self.gas_used += gas_used;
-        let success = result.is_success();
-        let receipt = Receipt { tx_hash, success, gas_used, output: result.into_output().unwrap_or_default() };
+        self.gas_used += result.tx_gas_used();
+        let receipt = receipt(tx_hash, result);
         self.receipts.push(receipt.clone());
+        Ok(receipt)
+    }
+
+    /// Executes a system call (caller [`super::hbtc::SYSTEM_CALLER`], no nonce, no gas charged
+    /// to the block, no fee) and commits it if it succeeds: the tunnel's deposit mints, which
+    /// come after the Bitcoin attributes and before user transactions. A call that reverts or
+    /// halts changes nothing and returns its receipt as the error.
+    pub fn apply_system_call(&mut self, contract: Address, data: Bytes) -> Result<Receipt, Receipt> {
+        let call_hash = keccak256(&data);
+        let result = match self.evm.system_call_one_with_caller(super::hbtc::SYSTEM_CALLER, contract, data) {
+            Ok(result) => result,
+            Err(error) => {
+                let _ = self.evm.finalize();
+                let output = Bytes::from(error.to_string().into_bytes());
+                return Err(Receipt { tx_hash: call_hash, success: false, gas_used: 0, output, logs: Vec::new() });
+            }
+        };
+        let state = self.evm.finalize();
+        let receipt = receipt(call_hash, result);
+        if !receipt.success {
+            return Err(receipt);
+        }
+        let db: &mut HvmDb = self.evm.ctx.db_mut();
+        self.journal.record(db, &state);
+        db.commit(state);
         Ok(receipt)
     }
 
@@ -180,6 +204,13 @@ impl fmt::Debug for BlockBuilder<'_> {
             .field("receipts", &self.receipts.len())
             .finish_non_exhaustive()
     }
+}
+
+fn receipt(tx_hash: B256, result: revm::context::result::ExecutionResult) -> Receipt {
+    let success = result.is_success();
+    let gas_used = result.tx_gas_used();
+    let logs = if success { result.logs().to_vec() } else { Vec::new() };
+    Receipt { tx_hash, success, gas_used, output: result.into_output().unwrap_or_default(), logs }
 }
 
 fn reject_reason<E: fmt::Display>(error: EVMError<E, InvalidTransaction>) -> RejectReason {

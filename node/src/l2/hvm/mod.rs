@@ -26,6 +26,7 @@
 pub mod asm;
 pub mod block;
 pub mod contracts;
+pub mod hbtc;
 pub mod journal;
 pub mod machine;
 pub mod precompiles;

@@ -1,7 +1,7 @@
 //! The values that cross the hVM's boundary: a block's environment, receipts, outcomes and the
 //! reasons a transaction is refused.
 
-use revm::primitives::{Address, B256, Bytes, U256};
+use revm::primitives::{Address, B256, Bytes, Log, U256};
 
 /// The environment of one L2 block, as the sequencer decides it and the verifiers replay it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +23,8 @@ pub struct Receipt {
     pub gas_used: u64,
     /// Return data, revert data, or empty after a halt.
     pub output: Bytes,
+    /// Events emitted (empty unless it succeeded: a revert discards them).
+    pub logs: Vec<Log>,
 }
 
 /// A finished block: what a verifier compares with the sequencer's claim.

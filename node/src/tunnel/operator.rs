@@ -1,0 +1,173 @@
+//! The vault operator: holds the vault's keys, follows the L2 chain's withdrawals and pays them
+//! out on Bitcoin.
+//!
+//! A withdrawal becomes payable by policy: [`PayoutPolicy::Superfinal`] (the burning L2 block is
+//! superfinal on the operator's own Bitcoin node, BFG's rule: rewriting the burn would mean
+//! rewriting Bitcoin) or the unsafe [`PayoutPolicy::Immediate`] (as soon as the block arrives:
+//! BTC leaves the vault for a burn that nothing anchors yet). Payouts go in withdrawal-id order.
+//!
+//! A payout spends vault coins (largest first), pays the withdrawal's P2PKH script its amount
+//! minus the Bitcoin fee (the withdrawer bears it, and the change is never dust, so the vault's
+//! outflow is exactly the amount burned), marks itself with `OP_RETURN "HWD" <id>`, and returns the change to the vault. It is
+//! watched until it has [`PAYOUT_FINAL_DEPTH`] confirmations; one that is neither pending nor
+//! confirmed (a reorg made an input vanish) is paid again. A withdrawal not paid within the
+//! grace period (Hemi: 12 h) is reported overdue, once.
+
+use super::deposit::payout_marker;
+use super::Withdrawal;
+use crate::btc::node::BitcoinNode;
+use crate::btc::params::DUST_LIMIT;
+use crate::btc::sealed::SealedTx;
+use crate::btc::wallet::{fee_for, Wallet};
+use crate::events::{Action, Message, Observation};
+use crate::l2::block::L2Block;
+use crate::pop::finality::FinalityTracker;
+use crate::pop::maker::MadeKeystone;
+use crate::time::{SimDuration, SimTime};
+use bitcoin::{Amount, TxOut, Txid};
+use std::collections::BTreeMap;
+
+/// Confirmations after which a payout is no longer watched.
+pub const PAYOUT_FINAL_DEPTH: u32 = 6;
+
+/// When the operator pays a withdrawal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayoutPolicy {
+    /// Once the burning L2 block is superfinal.
+    Superfinal,
+    /// As soon as the burn is seen (unsafe: for comparison).
+    Immediate,
+}
+
+#[derive(Debug, Clone)]
+pub struct OperatorConfig {
+    pub policy: PayoutPolicy,
+    pub grace: SimDuration,
+    pub fee_target_blocks: u32,
+    pub block_weight: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Owed {
+    withdrawal: Withdrawal,
+    l2_number: u64,
+    burned_at: SimTime,
+    payout: Option<(Txid, u32)>,
+    overdue_reported: bool,
+}
+
+#[derive(Debug)]
+pub struct Operator {
+    pub vault: Wallet,
+    config: OperatorConfig,
+    finality: FinalityTracker,
+    owed: BTreeMap<u64, Owed>,
+    /// Payouts broadcast, for the run's record.
+    pub payouts_sent: u64,
+}
+
+impl Operator {
+    pub fn new(vault: Wallet, config: OperatorConfig, finality: FinalityTracker) -> Self {
+        Operator { vault, config, finality, owed: BTreeMap::new(), payouts_sent: 0 }
+    }
+
+    /// Withdrawals owed and not yet final.
+    pub fn outstanding(&self) -> usize {
+        self.owed.len()
+    }
+
+    pub fn on_l2_block(&mut self, now: SimTime, block: &L2Block, node: &mut BitcoinNode, out: &mut Vec<Action>) {
+        for w in &block.tunnel.withdrawals {
+            self.owed.entry(w.id).or_insert(Owed { withdrawal: *w, l2_number: block.header.number, burned_at: now, payout: None, overdue_reported: false });
+        }
+        self.settle(now, node, out);
+    }
+
+    pub fn on_keystone(&mut self, now: SimTime, made: &MadeKeystone, node: &mut BitcoinNode, out: &mut Vec<Action>) {
+        // The observer records finality; the operator only needs the frontier.
+        let _ = self.finality.on_keystone(made, node);
+        self.settle(now, node, out);
+    }
+
+    pub fn on_bitcoin_change(&mut self, now: SimTime, node: &mut BitcoinNode, out: &mut Vec<Action>) {
+        let _ = self.finality.on_bitcoin_change(node);
+        self.settle(now, node, out);
+    }
+
+    /// Retires final payouts, re-pays vanished ones, pays what the policy allows, reports what
+    /// is overdue.
+    fn settle(&mut self, now: SimTime, node: &mut BitcoinNode, out: &mut Vec<Action>) {
+        self.vault.apply(&node.take_coin_deltas());
+        let frontier = self.finality.superfinal_through();
+        let ids: Vec<u64> = self.owed.keys().copied().collect();
+        for id in ids {
+            let owed = self.owed.get_mut(&id).expect("listed above");
+            if let Some((txid, sent_height)) = owed.payout {
+                match node.find_active_tx(&txid, sent_height.saturating_sub(PAYOUT_FINAL_DEPTH)) {
+                    Some(h) if node.tip_height() + 1 - h >= PAYOUT_FINAL_DEPTH => {
+                        self.owed.remove(&id);
+                        continue;
+                    }
+                    Some(_) => continue,
+                    None if node.mempool().contains(&txid) => continue,
+                    None => owed.payout = None,
+                }
+            }
+            let superfinal = owed.l2_number <= frontier;
+            let payable = superfinal || self.config.policy == PayoutPolicy::Immediate;
+            if payable && let Some(sent) = pay(&mut self.vault, &self.config, owed, superfinal, node, out) {
+                owed.payout = Some(sent);
+                self.payouts_sent += 1;
+                continue;
+            }
+            if owed.payout.is_none() && !owed.overdue_reported && now.since(owed.burned_at) > self.config.grace {
+                owed.overdue_reported = true;
+                out.push(Action::Observe(Observation::WithdrawalOverdue { id, l2_number: owed.l2_number, age_s: now.since(owed.burned_at).as_us() / 1_000_000 }));
+            }
+        }
+    }
+}
+
+/// Builds and broadcasts the payout of `owed`; `None` if the vault cannot pay it yet.
+fn pay(vault: &mut Wallet, config: &OperatorConfig, owed: &Owed, superfinal: bool, node: &mut BitcoinNode, out: &mut Vec<Action>) -> Option<(Txid, u32)> {
+    let w = owed.withdrawal;
+    let amount = Amount::from_sat(w.amount_sats);
+    // Always leave change of at least dust, so the vault's outflow is exactly the amount.
+    let coins = vault.take_coins(amount + DUST_LIMIT).ok()?;
+    let fee_rate = node.mempool().estimate_fee_rate(config.fee_target_blocks, config.block_weight).max(1.0);
+    let inputs: Amount = coins.iter().map(|c| c.1).sum();
+    let outputs = vec![
+        TxOut { value: amount, script_pubkey: w.payout_script() },
+        TxOut { value: Amount::ZERO, script_pubkey: payout_marker(w.id) },
+        TxOut { value: inputs - amount, script_pubkey: vault.script().clone() },
+    ];
+    let mut tx = vault.spend_tx(&coins, outputs);
+    let fee = fee_for(&tx, fee_rate);
+    if amount < fee + DUST_LIMIT {
+        release(vault, &coins);
+        return None; // cannot happen above the deposit minimum; never pay dust
+    }
+    tx.output[0].value = amount - fee;
+    let sealed = SealedTx::seal(tx);
+    let txid = sealed.txid();
+    if node.receive_tx(sealed.clone()).is_err() {
+        release(vault, &coins);
+        return None;
+    }
+    out.push(Action::Observe(Observation::PayoutSent {
+        id: w.id,
+        l2_number: owed.l2_number,
+        txid: txid.to_string(),
+        amount_sats: w.amount_sats,
+        fee_sats: fee.to_sat(),
+        superfinal,
+    }));
+    out.push(Action::Broadcast(Message::Tx(sealed)));
+    Some((txid, node.tip_height()))
+}
+
+fn release(vault: &mut Wallet, coins: &[(bitcoin::OutPoint, Amount)]) {
+    for coin in coins {
+        vault.release(*coin);
+    }
+}

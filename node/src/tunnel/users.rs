@@ -1,0 +1,282 @@
+//! The tunnel's users: a treasury that moves a large amount through the tunnel on a schedule,
+//! and background holders who deposit (Poisson arrivals, log-uniform amounts) and withdraw part
+//! of what they hold (Poisson arrivals). Deposits come from Bitcoin wallets; withdrawals are L2
+//! transactions to hBTC (one in flight per holder) that pay back to the same wallets, so coins
+//! recycle through the vault.
+
+use super::deposit::deposit_outputs;
+use super::{p2pkh_hash, MIN_DEPOSIT_SATS, HBTC};
+use crate::btc::node::BitcoinNode;
+use crate::btc::params::DUST_LIMIT;
+use crate::btc::sealed::SealedTx;
+use crate::btc::wallet::{fee_for, Wallet};
+use crate::events::{Action, Message, Observation};
+use crate::l2::block::L2Block;
+use crate::l2::hvm::hbtc::withdraw_calldata;
+use crate::l2::tx::{Refusal, Submission};
+use crate::l2::tx::L2Tx;
+use crate::rng::Stream;
+use crate::time::{SimDuration, SimTime};
+use bitcoin::{Amount, ScriptBuf, TxOut};
+use revm::primitives::{keccak256, Address, U256};
+use std::collections::BTreeMap;
+
+/// Gas limit of a withdrawal (it uses about 60,000).
+pub const WITHDRAW_GAS: u64 = 120_000;
+/// Confirmation target of the depositors' fee estimate.
+const DEPOSIT_FEE_TARGET_BLOCKS: u32 = 3;
+/// A deposit's size budget for the fee, before the exact fee is known.
+const FEE_BUDGET_VBYTES: f64 = 600.0;
+
+/// The treasury's scripted moves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreasuryPlan {
+    pub deposit_at: SimTime,
+    pub deposit: Amount,
+    /// A withdrawal back to the treasury's wallet, if any.
+    pub withdraw: Option<(SimTime, Amount)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TunnelUsersConfig {
+    pub vault: ScriptBuf,
+    pub holders: u32,
+    pub deposit_rate_per_s: f64,
+    pub deposit_btc_min: f64,
+    pub deposit_btc_max: f64,
+    pub withdraw_rate_per_s: f64,
+    pub treasury: Option<TreasuryPlan>,
+    pub block_weight: u64,
+}
+
+/// The L2 address of background holder `i`.
+pub fn holder_address(i: u32) -> Address {
+    Address::from_slice(&keccak256(format!("hemisim/tunnel-holder/{i}").as_bytes())[12..])
+}
+
+/// The treasury's L2 address.
+pub fn treasury_address() -> Address {
+    Address::from_slice(&keccak256(b"hemisim/treasury")[12..])
+}
+
+/// Wallet names.
+pub const DEPOSITORS_WALLET: &str = "tunnel-depositors";
+pub const TREASURY_WALLET: &str = "treasury";
+
+#[derive(Debug, Clone)]
+struct Holder {
+    address: Address,
+    hbtc_sats: u64,
+    nonce: u64,
+    in_flight: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Act {
+    Deposit,
+    Withdraw,
+    TreasuryDeposit,
+    TreasuryWithdraw,
+}
+
+#[derive(Debug)]
+pub struct TunnelUsers {
+    config: TunnelUsersConfig,
+    rng: Stream,
+    pub wallet: Wallet,
+    pub treasury_wallet: Wallet,
+    /// Background holders, then the treasury (last).
+    holders: Vec<Holder>,
+    by_address: BTreeMap<Address, usize>,
+    agenda: BTreeMap<(SimTime, u64), Act>,
+    next_seq: u64,
+    pub deposits_sent: u64,
+    pub withdrawals_sent: u64,
+    /// Deposits skipped because the wallet had no confirmed coins to pay them.
+    pub deposits_skipped: u64,
+}
+
+impl TunnelUsers {
+    pub fn new(config: TunnelUsersConfig, rng: Stream) -> Self {
+        let mut holders: Vec<Holder> = (0..config.holders).map(|i| Holder { address: holder_address(i), hbtc_sats: 0, nonce: 0, in_flight: false }).collect();
+        holders.push(Holder { address: treasury_address(), hbtc_sats: 0, nonce: 0, in_flight: false });
+        let by_address = holders.iter().enumerate().map(|(i, h)| (h.address, i)).collect();
+        TunnelUsers {
+            config,
+            rng,
+            wallet: Wallet::new(DEPOSITORS_WALLET),
+            treasury_wallet: Wallet::new(TREASURY_WALLET),
+            holders,
+            by_address,
+            agenda: BTreeMap::new(),
+            next_seq: 0,
+            deposits_sent: 0,
+            withdrawals_sent: 0,
+            deposits_skipped: 0,
+        }
+    }
+
+    /// Plans the first acts; the delay to the first one, if any.
+    pub fn start(&mut self) -> Option<SimDuration> {
+        let now = SimTime::ZERO;
+        self.schedule_poisson(now, Act::Deposit);
+        self.schedule_poisson(now, Act::Withdraw);
+        if let Some(plan) = self.config.treasury.clone() {
+            self.schedule(plan.deposit_at, Act::TreasuryDeposit);
+            if let Some((at, _)) = plan.withdraw {
+                self.schedule(at, Act::TreasuryWithdraw);
+            }
+        }
+        self.next_delay(now)
+    }
+
+    /// Performs every act due at `now`; the delay to the next one, if any.
+    pub fn on_timer(&mut self, now: SimTime, node: &mut BitcoinNode, out: &mut Vec<Action>) -> Option<SimDuration> {
+        while let Some((&(at, seq), &act)) = self.agenda.first_key_value() {
+            if at > now {
+                break;
+            }
+            self.agenda.remove(&(at, seq));
+            match act {
+                Act::Deposit => {
+                    self.background_deposit(node, out);
+                    self.schedule_poisson(now, Act::Deposit);
+                }
+                Act::Withdraw => {
+                    self.background_withdrawal(now, out);
+                    self.schedule_poisson(now, Act::Withdraw);
+                }
+                Act::TreasuryDeposit => {
+                    let amount = self.config.treasury.as_ref().map_or(Amount::ZERO, |p| p.deposit);
+                    let treasury = self.holders.len() - 1;
+                    if !deposit(&mut self.treasury_wallet, &self.config, amount, self.holders[treasury].address, true, node, out) {
+                        self.deposits_skipped += 1;
+                    }
+                }
+                Act::TreasuryWithdraw => {
+                    let amount = self.config.treasury.as_ref().and_then(|p| p.withdraw).map_or(0, |(_, a)| a.to_sat());
+                    let treasury = self.holders.len() - 1;
+                    let to = p2pkh_hash(self.treasury_wallet.script()).expect("wallets are P2PKH");
+                    self.withdraw(now, treasury, amount, to, true, out);
+                }
+            }
+        }
+        self.next_delay(now)
+    }
+
+    /// A block arrived: credit mints, debit burns, free accounts whose transaction was included.
+    pub fn on_block(&mut self, block: &L2Block) {
+        for mint in &block.tunnel.mints {
+            if let Some(&i) = self.by_address.get(&mint.recipient) {
+                self.holders[i].hbtc_sats += mint.amount_sats;
+            }
+        }
+        for w in &block.tunnel.withdrawals {
+            if let Some(&i) = self.by_address.get(&w.from) {
+                self.holders[i].hbtc_sats = self.holders[i].hbtc_sats.saturating_sub(w.amount_sats);
+            }
+        }
+        for tx in &block.txs {
+            if let Some(&i) = self.by_address.get(&tx.from) {
+                self.holders[i].nonce = tx.nonce + 1;
+                self.holders[i].in_flight = false;
+            }
+        }
+    }
+
+    /// The sequencer refused one of ours: the holder may try again.
+    pub fn on_refusal(&mut self, refusal: &Refusal) {
+        if let Some(&i) = self.by_address.get(&refusal.from) {
+            self.holders[i].in_flight = false;
+        }
+    }
+
+    fn schedule(&mut self, at: SimTime, act: Act) {
+        self.agenda.insert((at, self.next_seq), act);
+        self.next_seq += 1;
+    }
+
+    fn schedule_poisson(&mut self, now: SimTime, act: Act) {
+        let rate = match act {
+            Act::Deposit => self.config.deposit_rate_per_s,
+            Act::Withdraw => self.config.withdraw_rate_per_s,
+            _ => 0.0,
+        };
+        if rate > 0.0 && self.config.holders > 0 {
+            let after = SimDuration::from_secs_f64(self.rng.exponential(1.0 / rate));
+            self.schedule(now + after, act);
+        }
+    }
+
+    fn next_delay(&self, now: SimTime) -> Option<SimDuration> {
+        self.agenda.first_key_value().map(|(&(at, _), _)| at.since(now))
+    }
+
+    fn background_deposit(&mut self, node: &mut BitcoinNode, out: &mut Vec<Action>) {
+        let btc = self.rng.log_uniform(self.config.deposit_btc_min, self.config.deposit_btc_max);
+        let amount = Amount::from_sat((btc * 1e8).round() as u64).max(Amount::from_sat(MIN_DEPOSIT_SATS));
+        let holder = self.rng.below_inclusive(u64::from(self.config.holders) - 1) as usize;
+        if !deposit(&mut self.wallet, &self.config, amount, self.holders[holder].address, false, node, out) {
+            self.deposits_skipped += 1;
+        }
+    }
+
+    fn background_withdrawal(&mut self, now: SimTime, out: &mut Vec<Action>) {
+        let candidates: Vec<usize> = (0..self.config.holders as usize).filter(|&i| !self.holders[i].in_flight && self.holders[i].hbtc_sats >= MIN_DEPOSIT_SATS).collect();
+        if candidates.is_empty() {
+            return;
+        }
+        let i = candidates[self.rng.below_inclusive(candidates.len() as u64 - 1) as usize];
+        let share = 0.25 + 0.75 * self.rng.unit();
+        let amount = ((self.holders[i].hbtc_sats as f64 * share) as u64).max(MIN_DEPOSIT_SATS);
+        let to = p2pkh_hash(self.wallet.script()).expect("wallets are P2PKH");
+        self.withdraw(now, i, amount, to, false, out);
+    }
+
+    fn withdraw(&mut self, now: SimTime, holder: usize, amount_sats: u64, to: [u8; 20], treasury: bool, out: &mut Vec<Action>) {
+        let h = &mut self.holders[holder];
+        if h.in_flight || amount_sats == 0 || amount_sats > h.hbtc_sats {
+            return;
+        }
+        h.in_flight = true;
+        let tx = L2Tx { from: h.address, to: Some(HBTC), nonce: h.nonce, gas_limit: WITHDRAW_GAS, gas_price: 0, value: U256::ZERO, input: withdraw_calldata(amount_sats, to) };
+        self.withdrawals_sent += 1;
+        out.push(Action::Observe(Observation::WithdrawalRequested { from: h.address.to_string(), amount_sats, treasury }));
+        out.push(Action::Broadcast(Message::L2Tx(Submission::new(tx, now))));
+    }
+}
+
+/// Sends a deposit of `amount` for `recipient` from `wallet`; false if it cannot pay.
+fn deposit(wallet: &mut Wallet, config: &TunnelUsersConfig, amount: Amount, recipient: Address, treasury: bool, node: &mut BitcoinNode, out: &mut Vec<Action>) -> bool {
+    let fee_rate = node.mempool().estimate_fee_rate(DEPOSIT_FEE_TARGET_BLOCKS, config.block_weight).max(1.0);
+    let budget = Amount::from_sat((fee_rate * FEE_BUDGET_VBYTES).ceil() as u64);
+    let Ok(coins) = wallet.take_coins(amount + budget) else { return false };
+    let inputs: Amount = coins.iter().map(|c| c.1).sum();
+    let mut outputs = deposit_outputs(&config.vault, amount, recipient);
+    outputs.push(TxOut { value: Amount::ZERO, script_pubkey: wallet.script().clone() });
+    let mut tx = wallet.spend_tx(&coins, outputs);
+    let fee = fee_for(&tx, fee_rate);
+    let Some(change) = inputs.checked_sub(amount + fee) else {
+        release(wallet, coins);
+        return false;
+    };
+    if change >= DUST_LIMIT {
+        tx.output[2].value = change;
+    } else {
+        tx.output.pop();
+    }
+    let sealed = SealedTx::seal(tx);
+    if node.receive_tx(sealed.clone()).is_err() {
+        release(wallet, coins);
+        return false;
+    }
+    out.push(Action::Observe(Observation::DepositSent { txid: sealed.txid().to_string(), amount_sats: amount.to_sat(), recipient: recipient.to_string(), treasury }));
+    out.push(Action::Broadcast(Message::Tx(sealed)));
+    true
+}
+
+fn release(wallet: &mut Wallet, coins: Vec<(bitcoin::OutPoint, Amount)>) {
+    for coin in coins {
+        wallet.release(coin);
+    }
+}
