@@ -31,6 +31,8 @@ pub struct DoubleSpender {
     pub wallet: Wallet,
     confirmations: u32,
     give_up_deficit_blocks: u32,
+    /// What each race's payment pays: the merchant, or a deposit to the tunnel's vault.
+    payment_outputs: Vec<TxOut>,
     race: Option<Race>,
     out_of_funds: bool,
 }
@@ -48,8 +50,16 @@ struct Race {
 }
 
 impl DoubleSpender {
+    /// An attacker paying the merchant [`PAYMENT`].
     pub fn new(miner: Miner, wallet: Wallet, confirmations: u32, give_up_deficit_blocks: u32) -> Self {
-        DoubleSpender { miner, wallet, confirmations, give_up_deficit_blocks, race: None, out_of_funds: false }
+        let to_merchant = TxOut { value: PAYMENT, script_pubkey: p2pkh_for("merchant") };
+        DoubleSpender::paying(miner, wallet, confirmations, give_up_deficit_blocks, vec![to_merchant])
+    }
+
+    /// An attacker whose payments are `payment_outputs` (worth at most [`PAYMENT`] in total):
+    /// a tunnel deposit, whose "acceptance" is the mint.
+    pub fn paying(miner: Miner, wallet: Wallet, confirmations: u32, give_up_deficit_blocks: u32, payment_outputs: Vec<TxOut>) -> Self {
+        DoubleSpender { miner, wallet, confirmations, give_up_deficit_blocks, payment_outputs, race: None, out_of_funds: false }
     }
 
     /// Starts a race from the node's tip, if the wallet can pay.
@@ -66,8 +76,7 @@ impl DoubleSpender {
             return;
         };
         self.out_of_funds = false;
-        let to_merchant = TxOut { value: PAYMENT, script_pubkey: p2pkh_for("merchant") };
-        let payment = self.wallet.spend_coin(coin, vec![to_merchant], fee_rate);
+        let payment = self.wallet.spend_coin(coin, self.payment_outputs.clone(), fee_rate);
         let conflict = self.wallet.spend_coin(coin, vec![], fee_rate);
         let race = Race {
             fork: node.tip(),

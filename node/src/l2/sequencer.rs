@@ -69,6 +69,8 @@ pub struct Sequencer {
     head: (u64, B256),
     keystones: Option<KeystoneMaker>,
     tunnel: Option<TunnelBook>,
+    /// With a tunnel: what provenance needs after the run (every header, the minting blocks).
+    pub history: Option<L2History>,
     /// Inclusion latencies in buckets of [`LATENCY_BUCKET_US`].
     pub latency_counts: Vec<u64>,
     /// Refusals by reason, for the run's record.
@@ -81,6 +83,7 @@ impl Sequencer {
             mempool: L2Mempool::new(config.mempool_capacity),
             keystones: config.keystone_interval_blocks.map(|k| KeystoneMaker::new(k, l2_genesis_hash)),
             tunnel: config.tunnel.clone().map(TunnelBook::new),
+            history: config.tunnel.as_ref().map(|_| L2History::default()),
             view: BtcIndexer::with_vault(btc_genesis, config.tunnel.as_ref().map(|t| t.vault.clone())),
             config,
             hvm,
@@ -145,6 +148,9 @@ impl Sequencer {
         };
         let block = Arc::new(L2Block::seal(header, attributes, tunnel, txs, tx_hashes));
         self.head = (number, block.hash());
+        if let Some(history) = &mut self.history {
+            history.record(&block);
+        }
         for &l in &latencies {
             let bucket = ((l / LATENCY_BUCKET_US) as usize).min(LATENCY_BUCKETS - 1);
             self.latency_counts[bucket] += 1;
@@ -222,6 +228,28 @@ impl Sequencer {
         }
         *self.refused.entry(RefusalReason::Invalid).or_default() += dropped.len() as u64;
         Filled { mints, txs: included, tx_hashes: hashes, dropped, latencies, outcome }
+    }
+}
+
+/// The chain as provenance needs it: every header (from block 1; a few hundred bytes each) and
+/// the full blocks that minted deposits.
+#[derive(Debug, Clone, Default)]
+pub struct L2History {
+    pub headers: Vec<L2Header>,
+    pub minting_blocks: std::collections::BTreeMap<u64, Arc<L2Block>>,
+}
+
+impl L2History {
+    fn record(&mut self, block: &Arc<L2Block>) {
+        self.headers.push(block.header.clone());
+        if !block.tunnel.mints.is_empty() {
+            self.minting_blocks.insert(block.header.number, block.clone());
+        }
+    }
+
+    /// The header of L2 block `number` (1-based), if produced.
+    pub fn header(&self, number: u64) -> Option<&L2Header> {
+        number.checked_sub(1).and_then(|i| self.headers.get(i as usize))
     }
 }
 

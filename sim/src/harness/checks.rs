@@ -14,6 +14,7 @@ use super::recorder::{L2Mismatch, Rejection, SuperfinalityRevert};
 use crate::scenario::PopConfig;
 use super::world::ATTACKER;
 use hemisim_node::peer::{Peer, Role};
+use hemisim_reports::record::{TunnelOpKind, TunnelOpRow, TunnelViolationRow};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -105,6 +106,32 @@ pub fn check_pop(reverts: &[SuperfinalityRevert], superfinal_through: u64, pop: 
     violations
 }
 
+/// The tunnel's invariants. Safety: the auditor's books held at every L2 block (conservation,
+/// no double mint, no payout without a burn). Liveness: no withdrawal went unpaid past the grace
+/// period. Losses (minted deposits a reorg took away) are outcomes the outputs report, not
+/// violations: they are what the confirmation depth trades against.
+pub fn check_tunnel(violations_seen: &[TunnelViolationRow], operations: &[TunnelOpRow]) -> Vec<Violation> {
+    let mut violations: Vec<Violation> = violations_seen
+        .iter()
+        .map(|v| Violation {
+            kind: ViolationKind::Safety,
+            message: format!("tunnel books broken at L2 block {} (t={}s): {}", v.l2_number, v.at_us / 1_000_000, v.what),
+        })
+        .collect();
+    for op in operations.iter().filter(|o| o.kind == TunnelOpKind::Overdue) {
+        violations.push(Violation {
+            kind: ViolationKind::Liveness,
+            message: format!(
+                "tunnel withdrawal {} (burned in L2 block {}) unpaid {} s after its burn, past the grace period",
+                op.withdrawal_id.unwrap_or_default(),
+                op.l2_number.unwrap_or_default(),
+                op.age_s.unwrap_or_default()
+            ),
+        });
+    }
+    violations
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,7 +155,7 @@ mod tests {
             let block = mine_block(node.tip(), SimTime(h as u64), vec![simple_coinbase(tag, p2pkh_for("m"), SUBSIDY + Amount::ZERO)]);
             node.receive_block(SealedBlock::seal(block));
         }
-        Peer::new(name, node, Role::Observer { load: None, users: None, finality: None })
+        Peer::new(name, node, Role::Observer(Default::default()))
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! What a finished run leaves: the record the reports read, and the invariants checked on the
 //! quiet world. The runner calls [`finish`] once, after the quiet phase.
 
-use super::checks::{check, check_l2, check_pop};
-use super::recorder::{PopObserved, Recorder};
+use super::checks::{check, check_l2, check_pop, check_tunnel};
+use super::recorder::{PopObserved, Recorder, TunnelObserved};
 use super::world::{pop_miner_name, POP_COIN};
 use super::runner::{RunError, RunOutput};
 use super::world::OBSERVER;
@@ -13,9 +13,11 @@ use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::pop::index::publications_in;
 use hemisim_reports::record::{
     AttackKind as RecordAttackKind, AttackRecord, BlockRow, BtcRecord, L2BlockRow, L2Record, LatencyHistogram, PerfRecord, PopMinerRow, PopRecord, PopTxRow,
-    PublicationRow, RunMeta, RunRecord,
+    PublicationRow, RunMeta, RunRecord, TunnelLossRow, TunnelOpKind, TunnelOpRow, TunnelRecord,
 };
-use std::collections::BTreeMap;
+use bitcoin::Txid;
+use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Collects the record and checks the invariants once the world is quiet.
 pub(super) fn finish(recorder: Recorder, peer_refs: &[&Peer], scenario: &Scenario, seed: u64) -> Result<RunOutput, RunError> {
@@ -27,6 +29,10 @@ pub(super) fn finish(recorder: Recorder, peer_refs: &[&Peer], scenario: &Scenari
         let through = recorded.pop.superfinal.last().map_or(0, |s| s.l2_number);
         violations.extend(check_pop(&recorded.pop.reverts, through, pop, l2.block_time_s, scenario.duration_s, scenario.bitcoin.block_interval_s));
     }
+    if scenario.tunnel.is_some() {
+        violations.extend(check_tunnel(&recorded.tunnel.violations, &recorded.tunnel.operations));
+    }
+    let tunnel = scenario.tunnel.as_ref().map(|t| tunnel_record(t, peer_refs, observer, &recorded.blocks, recorded.tunnel));
     let l2 = scenario.l2.as_ref().map(|l2| l2_record(l2, peer_refs, recorded.l2_blocks));
     let pop = scenario.pop.as_ref().map(|config| pop_record(config, observer, &recorded.blocks, recorded.pop));
     let attack = scenario.attack.as_ref().map(|a| AttackRecord {
@@ -48,7 +54,7 @@ pub(super) fn finish(recorder: Recorder, peer_refs: &[&Peer], scenario: &Scenari
         sim_time_us: scenario.duration_s * 1_000_000,
     };
     let btc = BtcRecord { block_interval_target_s: scenario.bitcoin.block_interval_s, blocks: recorded.blocks, reorgs: recorded.reorgs };
-    let record = RunRecord { meta, btc, attack, l2, pop, tunnel: None, perf: PerfRecord { wall_time_s: 0.0, events: recorded.events } };
+    let record = RunRecord { meta, btc, attack, l2, pop, tunnel, perf: PerfRecord { wall_time_s: 0.0, events: recorded.events } };
     Ok(RunOutput { record, violations })
 }
 
@@ -82,9 +88,11 @@ fn l2_record(config: &crate::scenario::L2Config, peers: &[&Peer], blocks: Vec<L2
                 record.txs_executed += v.txs_verified;
                 record.state_root_mismatches += v.mismatches;
             }
-            Role::Observer { users: Some(users), .. } => {
-                record.txs_submitted = users.submitted;
-                record.txs_deferred = users.deferred;
+            Role::Observer(o) => {
+                if let Some(users) = &o.users {
+                    record.txs_submitted = users.submitted;
+                    record.txs_deferred = users.deferred;
+                }
             }
             _ => {}
         }
@@ -130,5 +138,54 @@ fn pop_record(config: &crate::scenario::PopConfig, observer: &BitcoinNode, block
         publications,
         superfinal: observed.superfinal,
         fee_deferrals: observed.fee_deferrals,
+    }
+}
+
+/// The tunnel part of the record: the operations and the auditor's books as reported, each
+/// payout's confirmation on the final main chain, and the losses: minted deposits the final
+/// main chain does not hold (the auditor's view once the world is quiet).
+fn tunnel_record(config: &crate::scenario::TunnelConfig, peers: &[&Peer], observer: &BitcoinNode, blocks: &[BlockRow], observed: TunnelObserved) -> TunnelRecord {
+    let TunnelObserved { mut operations, ledger, violations } = observed;
+    let found_at: BTreeMap<&str, u64> = blocks.iter().map(|b| (b.hash.as_str(), b.found_at_us)).collect();
+    let payouts: BTreeSet<Txid> = operations.iter().filter(|o| o.kind == TunnelOpKind::Payout).filter_map(|o| o.txid.as_deref()?.parse().ok()).collect();
+    let mut confirmed_at = BTreeMap::new();
+    for hash in observer.active_chain() {
+        let Some(block) = observer.block(hash) else { continue };
+        for tx in block.txs().iter().filter(|tx| payouts.contains(&tx.txid())) {
+            confirmed_at.insert(tx.txid().to_string(), found_at.get(hash.to_string().as_str()).copied().unwrap_or(0));
+        }
+    }
+    for op in operations.iter_mut().filter(|o| o.kind == TunnelOpKind::Payout) {
+        op.confirmed_at_us = op.txid.as_ref().and_then(|t| confirmed_at.get(t).copied());
+    }
+    let auditor = peers.iter().find_map(|p| match &p.role {
+        Role::Observer(o) => o.auditor.as_deref(),
+        _ => None,
+    });
+    let losses = auditor.map_or_else(Vec::new, |a| a.unbacked()).into_iter().map(|(outpoint, amount_sats)| loss_row(&operations, outpoint, amount_sats)).collect();
+    TunnelRecord {
+        deposit_confirmations: config.deposit_confirmations,
+        indexer_lag: INDEXER_TIP_LAG,
+        payout_policy: config.payout_policy.as_str().to_owned(),
+        grace_period_s: config.grace_period_s,
+        operations,
+        ledger,
+        losses,
+        violations,
+    }
+}
+
+/// A loss, dated by its mint and by the last time it left the main chain.
+fn loss_row(operations: &[TunnelOpRow], outpoint: bitcoin::OutPoint, amount_sats: u64) -> TunnelLossRow {
+    let txid = outpoint.txid.to_string();
+    let of = |kind| operations.iter().rev().find(|o| o.kind == kind && o.txid.as_deref() == Some(txid.as_str()) && o.vout == Some(outpoint.vout));
+    let mint = of(TunnelOpKind::Mint);
+    TunnelLossRow {
+        vout: outpoint.vout,
+        amount_sats,
+        l2_number: mint.and_then(|m| m.l2_number).unwrap_or(0),
+        minted_at_us: mint.map_or(0, |m| m.at_us),
+        unwound_at_us: of(TunnelOpKind::Unwound).map_or(0, |u| u.at_us),
+        txid,
     }
 }

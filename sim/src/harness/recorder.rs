@@ -6,7 +6,10 @@ use bitcoin::{BlockHash, Txid};
 use hemisim_node::events::{Observation, TrialEnd};
 use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::time::SimTime;
-use hemisim_reports::record::{BlockRow, FeeDeferralRow, KeystoneRow, L2BlockRow, PopTxRow, ReorgRow, SuperfinalityStep, TrialOutcome, TrialRow};
+use hemisim_reports::record::{
+    BlockRow, FeeDeferralRow, KeystoneRow, L2BlockRow, PopTxRow, ReorgRow, SuperfinalityStep, TrialOutcome, TrialRow, TunnelLedgerRow, TunnelOpKind, TunnelOpRow,
+    TunnelViolationRow,
+};
 use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,6 +54,15 @@ pub struct PopObserved {
     pub reverts: Vec<SuperfinalityRevert>,
 }
 
+/// What the tunnel's participants and auditor reported (losses and payout confirmations are
+/// judged on the final chain afterwards).
+#[derive(Debug, Default)]
+pub struct TunnelObserved {
+    pub operations: Vec<TunnelOpRow>,
+    pub ledger: Vec<TunnelLedgerRow>,
+    pub violations: Vec<TunnelViolationRow>,
+}
+
 #[derive(Debug)]
 pub struct Recorded {
     pub blocks: Vec<BlockRow>,
@@ -62,6 +74,7 @@ pub struct Recorded {
     pub l2_blocks: Vec<L2BlockRow>,
     pub l2_mismatches: Vec<L2Mismatch>,
     pub pop: PopObserved,
+    pub tunnel: TunnelObserved,
 }
 
 #[derive(Debug)]
@@ -74,6 +87,7 @@ pub struct Recorder {
     l2_blocks: Vec<L2BlockRow>,
     pub l2_mismatches: Vec<L2Mismatch>,
     pop: PopObserved,
+    tunnel: TunnelObserved,
     pub events: u64,
     progress_us: Option<Arc<AtomicU64>>,
 }
@@ -89,6 +103,7 @@ impl Recorder {
             l2_blocks: Vec::new(),
             l2_mismatches: Vec::new(),
             pop: PopObserved::default(),
+            tunnel: TunnelObserved::default(),
             events: 0,
             progress_us,
         }
@@ -176,8 +191,73 @@ impl Recorder {
             Observation::SuperfinalityReverted { from_l2_number, to_l2_number, tip_height } if peer == OBSERVER => {
                 pop.reverts.push(SuperfinalityRevert { at, from_l2_number, to_l2_number, tip_height })
             }
-            _ => {}
+            other => self.observe_tunnel(at_us, other),
         }
+    }
+
+    fn observe_tunnel(&mut self, at_us: u64, observation: Observation) {
+        let row = |kind| TunnelOpRow {
+            at_us,
+            kind,
+            txid: None,
+            vout: None,
+            l2_number: None,
+            withdrawal_id: None,
+            account: None,
+            amount_sats: 0,
+            fee_sats: None,
+            btc_height: None,
+            flag: false,
+            age_s: None,
+            confirmed_at_us: None,
+        };
+        let tunnel = &mut self.tunnel;
+        let op = match observation {
+            Observation::DepositSent { txid, amount_sats, recipient, treasury } => {
+                TunnelOpRow { txid: Some(txid), account: Some(recipient), amount_sats, flag: treasury, ..row(TunnelOpKind::Deposit) }
+            }
+            Observation::TunnelMinted { l2_number, txid, vout, recipient, amount_sats, btc_height } => TunnelOpRow {
+                txid: Some(txid),
+                vout: Some(vout),
+                l2_number: Some(l2_number),
+                account: Some(recipient),
+                amount_sats,
+                btc_height: Some(btc_height),
+                ..row(TunnelOpKind::Mint)
+            },
+            Observation::WithdrawalRequested { from, amount_sats, treasury } => {
+                TunnelOpRow { account: Some(from), amount_sats, flag: treasury, ..row(TunnelOpKind::WithdrawalRequest) }
+            }
+            Observation::TunnelBurned { l2_number, id, from, amount_sats } => {
+                TunnelOpRow { l2_number: Some(l2_number), withdrawal_id: Some(id), account: Some(from), amount_sats, ..row(TunnelOpKind::Burn) }
+            }
+            Observation::PayoutSent { id, l2_number, txid, amount_sats, fee_sats, superfinal } => TunnelOpRow {
+                txid: Some(txid),
+                l2_number: Some(l2_number),
+                withdrawal_id: Some(id),
+                amount_sats,
+                fee_sats: Some(fee_sats),
+                flag: superfinal,
+                ..row(TunnelOpKind::Payout)
+            },
+            Observation::WithdrawalOverdue { id, l2_number, age_s } => {
+                TunnelOpRow { l2_number: Some(l2_number), withdrawal_id: Some(id), age_s: Some(age_s), ..row(TunnelOpKind::Overdue) }
+            }
+            Observation::DepositUnwound { txid, vout, amount_sats, l2_number } => {
+                TunnelOpRow { txid: Some(txid), vout: Some(vout), l2_number: Some(l2_number), amount_sats, ..row(TunnelOpKind::Unwound) }
+            }
+            Observation::DepositRestored { txid, vout, amount_sats } => TunnelOpRow { txid: Some(txid), vout: Some(vout), amount_sats, ..row(TunnelOpKind::Restored) },
+            Observation::TunnelLedger { l2_number, locked_sats, minted_sats, burned_sats, pending_sats, unminted_sats, unbacked_sats, other_sats } => {
+                tunnel.ledger.push(TunnelLedgerRow { at_us, l2_number, locked_sats, minted_sats, burned_sats, pending_sats, unminted_sats, unbacked_sats, other_sats });
+                return;
+            }
+            Observation::TunnelViolation { l2_number, what } => {
+                tunnel.violations.push(TunnelViolationRow { at_us, l2_number, what });
+                return;
+            }
+            _ => return,
+        };
+        tunnel.operations.push(op);
     }
 
     /// Blocks with their main-chain flag and trials with their outcome, judged on the
@@ -212,6 +292,7 @@ impl Recorder {
             l2_blocks: self.l2_blocks,
             l2_mismatches: self.l2_mismatches,
             pop: self.pop,
+            tunnel: self.tunnel,
         })
     }
 }

@@ -3,7 +3,15 @@
 //! The observer is a non-mining full node: its best chain at the end of the run is the run's
 //! "main chain", its reorgs are the ones reported, and it carries the background load's wallet.
 
-use crate::scenario::{AttackKind, Scenario};
+use crate::scenario::{AttackKind, AttackTarget, PayoutPolicyConfig, Scenario, TunnelConfig};
+use hemisim_node::btc::double_spend::PAYMENT;
+use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
+use hemisim_node::peer::Observer;
+use hemisim_node::tunnel::audit::TunnelAuditor;
+use hemisim_node::tunnel::deposit::deposit_outputs;
+use hemisim_node::tunnel::operator::{Operator, OperatorConfig, PayoutPolicy};
+use hemisim_node::tunnel::users::{TreasuryPlan, TunnelUsers, TunnelUsersConfig, DEPOSITORS_WALLET, TREASURY_WALLET};
+use hemisim_node::tunnel::{vault_script, TunnelParams, VAULT_WALLET};
 use bitcoin::Amount;
 use hemisim_node::btc::background::{BackgroundLoad, FeeSpike, LoadRegime};
 use hemisim_node::pop::finality::FinalityTracker;
@@ -33,6 +41,9 @@ pub const SEQUENCER: &str = "sequencer";
 /// Where the L2 block fees go (zero while gas is free).
 const SEQUENCER_FEES: hemisim_node::l2::tx::Address = hemisim_node::l2::tx::Address::new([0x5e; 20]);
 pub const ATTACKER: &str = "attacker";
+pub const TUNNEL_OPERATOR: &str = "tunnel-operator";
+/// The most coins the genesis gives the tunnel's depositors.
+const DEPOSITOR_COINS_MAX: u32 = 20_000;
 const BACKGROUND_WALLET: &str = "background";
 const ATTACKER_WALLET: &str = "attacker-funds";
 
@@ -43,7 +54,7 @@ const BACKGROUND_COINS_MAX: u32 = 100_000;
 const ATTACKER_COINS: u32 = 64;
 
 /// The peers of a run, in a fixed order: miners, the attacker if any, the sequencer and verifiers,
-/// the PoP miners, then the observer.
+/// the PoP miners, the tunnel's operator, then the observer.
 #[derive(Debug)]
 pub struct World {
     pub peers: Vec<Peer>,
@@ -73,7 +84,16 @@ impl World {
                 AttackKind::DoubleSpend => {
                     let wallet = Wallet::new(ATTACKER_WALLET);
                     let n = node(ATTACKER, std::slice::from_ref(wallet.script()), 0.0);
-                    let ds = DoubleSpender::new(miner(ATTACKER, attacker_share), wallet, attack.confirmations, attack.give_up_deficit_blocks);
+                    let m = miner(ATTACKER, attacker_share);
+                    let ds = match (attack.target, &scenario.tunnel) {
+                        (AttackTarget::Tunnel, Some(t)) => {
+                            // One block past the mint threshold: the mint has surely happened.
+                            let accepted = t.deposit_confirmations + INDEXER_TIP_LAG + 1;
+                            let deposit = deposit_outputs(&vault_script(), PAYMENT, attacker_l2_address());
+                            DoubleSpender::paying(m, wallet, accepted, attack.give_up_deficit_blocks, deposit)
+                        }
+                        _ => DoubleSpender::new(m, wallet, attack.confirmations, attack.give_up_deficit_blocks),
+                    };
                     (n, Role::DoubleSpend(ds))
                 }
                 AttackKind::SelfishMining => {
@@ -97,12 +117,13 @@ impl World {
                 mempool_capacity: l2.mempool_capacity as usize,
                 beneficiary: SEQUENCER_FEES,
                 keystone_interval_blocks: scenario.pop.as_ref().map(|p| p.keystone_interval_blocks),
+                tunnel: tunnel_params(scenario),
             };
             let sequencer = Sequencer::new(config, l2_state.clone(), &genesis, l2_genesis);
             peers.push(Peer::new(SEQUENCER, node(SEQUENCER, &[], gamma), Role::Sequencer(Box::new(sequencer))));
             for i in 0..l2.verifiers {
                 let name = format!("verifier-{i}");
-                let verifier = Verifier::new(l2_state.clone(), &genesis, l2_genesis, max_headers, SEQUENCER_FEES);
+                let verifier = Verifier::new(l2_state.clone(), &genesis, l2_genesis, max_headers, SEQUENCER_FEES, tunnel_params(scenario));
                 peers.push(Peer::new(&name, node(&name, &[], gamma), Role::Verifier(Box::new(verifier))));
             }
         }
@@ -111,6 +132,9 @@ impl World {
                 let name = pop_miner_name(i);
                 peers.push(pop_miner(&name, pop, btc.max_block_weight, node(&name, &[p2pkh_for(&name)], gamma), genesis.block_hash(), seed));
             }
+        }
+        if let Some(tunnel) = &scenario.tunnel {
+            peers.push(operator(scenario, tunnel, node(TUNNEL_OPERATOR, &[vault_script()], gamma), genesis.block_hash()));
         }
         let load = has_background_load(btc).then(|| {
             let wallet = Wallet::new(BACKGROUND_WALLET);
@@ -129,15 +153,69 @@ impl World {
         });
         // A workload offering nothing has no arrivals to schedule.
         let users = scenario.workload.as_ref().filter(|w| w.tx_rate_per_s > 0.0).map(|w| Box::new(users(scenario, w, seed)));
-        let watch: Vec<bitcoin::ScriptBuf> = load.iter().map(|l| l.wallet.script().clone()).collect();
+        let depositors = scenario.tunnel.as_ref().map(|t| Box::new(depositors(scenario, t, seed)));
+        let mut watch: Vec<bitcoin::ScriptBuf> = load.iter().map(|l| l.wallet.script().clone()).collect();
+        watch.extend(depositors.iter().flat_map(|d| [d.wallet.script().clone(), d.treasury_wallet.script().clone()]));
         let finality = scenario.pop.as_ref().map(|p| Box::new(FinalityTracker::new(p.superfinality_depth, genesis.block_hash())));
-        peers.push(Peer::new(OBSERVER, node(OBSERVER, &watch, gamma), Role::Observer { load, users, finality }));
+        let auditor = scenario.tunnel.as_ref().map(|_| Box::new(TunnelAuditor::new(vault_script(), genesis.block_hash())));
+        let observer = Observer { load, users, finality, depositors, auditor };
+        peers.push(Peer::new(OBSERVER, node(OBSERVER, &watch, gamma), Role::Observer(Box::new(observer))));
         World { peers, genesis }
     }
 
     pub fn names(&self) -> Vec<String> {
         self.peers.iter().map(|p| p.name.clone()).collect()
     }
+}
+
+/// The tunnel's parameters as every L2 node needs them.
+pub fn tunnel_params(scenario: &Scenario) -> Option<TunnelParams> {
+    scenario.tunnel.as_ref().map(|t| TunnelParams { vault: vault_script(), deposit_confirmations: t.deposit_confirmations })
+}
+
+/// The L2 address the tunnel-targeting attacker's deposits name.
+pub fn attacker_l2_address() -> hemisim_node::l2::tx::Address {
+    hemisim_node::l2::tx::Address::from_slice(&hemisim_node::l2::tx::keccak256(b"hemisim/attacker")[12..])
+}
+
+fn operator(scenario: &Scenario, t: &TunnelConfig, node: BitcoinNode, btc_genesis: bitcoin::BlockHash) -> Peer {
+    let config = OperatorConfig {
+        policy: match t.payout_policy {
+            PayoutPolicyConfig::Superfinal => PayoutPolicy::Superfinal,
+            PayoutPolicyConfig::Immediate => PayoutPolicy::Immediate,
+        },
+        grace: SimDuration::from_secs_f64(t.grace_period_s),
+        fee_target_blocks: t.payout_fee_target_blocks,
+        block_weight: scenario.bitcoin.max_block_weight,
+    };
+    // Without PoP nothing becomes superfinal; the depth only matters with it.
+    let depth = scenario.pop.as_ref().map_or(0, |p| p.superfinality_depth);
+    let finality = FinalityTracker::new(depth, btc_genesis);
+    Peer::new(TUNNEL_OPERATOR, node, Role::TunnelOperator(Box::new(Operator::new(Wallet::new(VAULT_WALLET), config, finality))))
+}
+
+fn depositors(scenario: &Scenario, t: &TunnelConfig, seed: u64) -> TunnelUsers {
+    let at = |s: f64| SimTime::ZERO + SimDuration::from_secs_f64(s);
+    let treasury = (t.treasury_btc > 0.0).then(|| TreasuryPlan {
+        deposit_at: at(t.treasury_deposit_at_s),
+        deposit: btc_amount(t.treasury_btc),
+        withdraw: (t.treasury_withdraw_btc > 0.0).then(|| (at(t.treasury_withdraw_at_s), btc_amount(t.treasury_withdraw_btc))),
+    });
+    let config = TunnelUsersConfig {
+        vault: vault_script(),
+        holders: t.holders,
+        deposit_rate_per_s: t.deposit_rate_per_s,
+        deposit_btc_min: t.deposit_btc_min,
+        deposit_btc_max: t.deposit_btc_max,
+        withdraw_rate_per_s: t.withdraw_rate_per_s,
+        treasury,
+        block_weight: scenario.bitcoin.max_block_weight,
+    };
+    TunnelUsers::new(config, Stream::derive(seed, "tunnel/users"))
+}
+
+fn btc_amount(btc: f64) -> Amount {
+    Amount::from_sat((btc * 1e8).round() as u64)
 }
 
 /// Name of PoP miner `i`; its wallet has the same name.
@@ -222,6 +300,17 @@ fn allocations(scenario: &Scenario) -> Vec<Allocation> {
     if let Some(pop) = &scenario.pop {
         for i in 0..pop.miners {
             allocations.push(Allocation { script: p2pkh_for(&pop_miner_name(i)), value: POP_COIN, count: pop.wallet_coins });
+        }
+    }
+    if let Some(t) = &scenario.tunnel {
+        // Enough coins for every expected deposit and then some (withdrawals pay back into the
+        // same wallet, so coins also recycle); each covers the largest deposit and its fee.
+        let expected = t.deposit_rate_per_s * scenario.duration_s as f64;
+        let count = (expected * 1.5 + 16.0).min(DEPOSITOR_COINS_MAX as f64) as u32;
+        let value = btc_amount(t.deposit_btc_max) + Amount::from_sat(1_000_000);
+        allocations.push(Allocation { script: p2pkh_for(DEPOSITORS_WALLET), value, count });
+        if t.treasury_btc > 0.0 {
+            allocations.push(Allocation { script: p2pkh_for(TREASURY_WALLET), value: btc_amount(t.treasury_btc) + Amount::from_sat(1_000_000), count: 1 });
         }
     }
     allocations

@@ -66,6 +66,73 @@ pub struct Scenario {
     /// Optional Proof-of-Proof: keystones, PoP miners, superfinality (requires `[l2]`).
     #[serde(default)]
     pub pop: Option<PopConfig>,
+    /// Optional BTC tunnel: vault, deposits, mints, withdrawals, payouts (requires `[l2]`).
+    #[serde(default)]
+    pub tunnel: Option<TunnelConfig>,
+}
+
+/// `[tunnel]`: the BTC tunnel (Hemi's `SimpleBitcoinVault` defaults) and its users.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TunnelConfig {
+    /// Confirmations a deposit needs on the hVM's indexed view before it mints (Hemi: 4); the
+    /// index trails the carried header tip by 2, so the deposit has at least this + 2 real ones.
+    #[serde(default = "defaults::tunnel_deposit_confirmations")]
+    pub deposit_confirmations: u32,
+    /// When the vault operator pays a withdrawal: "superfinal" (its burning L2 block is
+    /// superfinal) or "immediate" (unsafe: as soon as the burn is seen).
+    #[serde(default = "defaults::tunnel_payout_policy")]
+    pub payout_policy: PayoutPolicyConfig,
+    /// A withdrawal unpaid this long after its burn is flagged overdue (Hemi: 12 h).
+    #[serde(default = "defaults::tunnel_grace_period_s")]
+    pub grace_period_s: f64,
+    /// Confirmation target of the operator's payout fee estimate.
+    #[serde(default = "defaults::tunnel_payout_fee_target_blocks")]
+    pub payout_fee_target_blocks: u32,
+    /// Background holders: L2 accounts that receive deposits and withdraw.
+    #[serde(default = "defaults::tunnel_holders")]
+    pub holders: u32,
+    /// Poisson rate of background deposits.
+    #[serde(default)]
+    pub deposit_rate_per_s: f64,
+    /// Background deposit amounts are log-uniform between this minimum ...
+    #[serde(default = "defaults::tunnel_deposit_btc_min")]
+    pub deposit_btc_min: f64,
+    /// ... and this maximum.
+    #[serde(default = "defaults::tunnel_deposit_btc_max")]
+    pub deposit_btc_max: f64,
+    /// Poisson rate of background withdrawals (a random holder burns 25-100% of its hBTC).
+    #[serde(default)]
+    pub withdraw_rate_per_s: f64,
+    /// The treasury's deposit (0: no treasury).
+    #[serde(default)]
+    pub treasury_btc: f64,
+    /// When the treasury deposits.
+    #[serde(default)]
+    pub treasury_deposit_at_s: f64,
+    /// The treasury's withdrawal back to its wallet (0: none).
+    #[serde(default)]
+    pub treasury_withdraw_btc: f64,
+    /// When the treasury withdraws.
+    #[serde(default)]
+    pub treasury_withdraw_at_s: f64,
+}
+
+/// `tunnel.payout_policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PayoutPolicyConfig {
+    Superfinal,
+    Immediate,
+}
+
+impl PayoutPolicyConfig {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayoutPolicyConfig::Superfinal => "superfinal",
+            PayoutPolicyConfig::Immediate => "immediate",
+        }
+    }
 }
 
 /// `[pop]`: keystones and the miners that publish them on Bitcoin (Hemi's defaults).
@@ -220,14 +287,27 @@ pub struct AttackConfig {
     /// Selfish mining: share of honest hash rate that builds on the attacker's block in a tie.
     #[serde(default)]
     pub gamma: f64,
+    /// Double-spend: whom the attacker pays: "merchant", or "tunnel" (a deposit to the vault,
+    /// double-spent once minted; the attacker then waits for the mint, `tunnel.deposit_
+    /// confirmations` + 2 confirmations, instead of `confirmations`).
+    #[serde(default = "defaults::attack_target")]
+    pub target: AttackTarget,
+}
+
+/// `attack.target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AttackTarget {
+    Merchant,
+    Tunnel,
 }
 
 impl Serialize for AttackConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         // Exhaustive on purpose: a new field must be added here too.
-        let AttackConfig { kind, hashrate_share, confirmations, give_up_deficit_blocks, gamma } = self;
-        let mut table = serializer.serialize_struct("AttackConfig", 5)?;
+        let AttackConfig { kind, hashrate_share, confirmations, give_up_deficit_blocks, gamma, target } = self;
+        let mut table = serializer.serialize_struct("AttackConfig", 6)?;
         table.serialize_field("kind", kind)?;
         table.serialize_field("hashrate_share", hashrate_share)?;
         if kind.reads("confirmations") {
@@ -238,6 +318,9 @@ impl Serialize for AttackConfig {
         }
         if kind.reads("gamma") {
             table.serialize_field("gamma", gamma)?;
+        }
+        if kind.reads("target") {
+            table.serialize_field("target", target)?;
         }
         table.end()
     }
@@ -256,9 +339,10 @@ pub enum AttackKind {
 }
 
 /// The `[attack]` keys that only one kind reads (the others are read by every kind).
-const KIND_SPECIFIC_KEYS: [(&str, AttackKind); 3] = [
+const KIND_SPECIFIC_KEYS: [(&str, AttackKind); 4] = [
     ("confirmations", AttackKind::DoubleSpend),
     ("give_up_deficit_blocks", AttackKind::DoubleSpend),
+    ("target", AttackKind::DoubleSpend),
     ("gamma", AttackKind::SelfishMining),
 ];
 
@@ -420,5 +504,29 @@ pub mod defaults {
     }
     pub fn pop_reward_per_keystone() -> f64 {
         100.0
+    }
+    pub fn attack_target() -> super::AttackTarget {
+        super::AttackTarget::Merchant
+    }
+    pub fn tunnel_deposit_confirmations() -> u32 {
+        4
+    }
+    pub fn tunnel_payout_policy() -> super::PayoutPolicyConfig {
+        super::PayoutPolicyConfig::Superfinal
+    }
+    pub fn tunnel_grace_period_s() -> f64 {
+        43_200.0
+    }
+    pub fn tunnel_payout_fee_target_blocks() -> u32 {
+        6
+    }
+    pub fn tunnel_holders() -> u32 {
+        50
+    }
+    pub fn tunnel_deposit_btc_min() -> f64 {
+        0.01
+    }
+    pub fn tunnel_deposit_btc_max() -> f64 {
+        2.0
     }
 }

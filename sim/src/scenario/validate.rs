@@ -5,7 +5,7 @@
 use toml::Table;
 
 use super::error::Invalid;
-use super::{AttackConfig, AttackKind, BitcoinConfig, FeeSpikeConfig, L2Config, PopConfig, Scenario, WorkloadConfig};
+use super::{AttackConfig, AttackKind, AttackTarget, BitcoinConfig, FeeSpikeConfig, L2Config, PayoutPolicyConfig, PopConfig, Scenario, TunnelConfig, WorkloadConfig};
 
 /// Ten years of simulated time.
 const DURATION_S_MAX: u64 = 315_360_000;
@@ -35,7 +35,54 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
         }
         self::pop(pop)?;
     }
+    if let Some(tunnel) = &s.tunnel {
+        if s.l2.is_none() {
+            return Err(Invalid::new("tunnel", "expected an [l2] table: hBTC is minted on the L2"));
+        }
+        self::tunnel(tunnel)?;
+        if tunnel.payout_policy == PayoutPolicyConfig::Superfinal && s.pop.is_none() {
+            return Err(Invalid::new(
+                "tunnel.payout_policy",
+                "expected a [pop] table for \"superfinal\" (superfinality needs keystones and PoP miners), or payout_policy = \"immediate\"",
+            ));
+        }
+    }
+    if let Some(attack) = s.attack.as_ref().filter(|a| a.target == AttackTarget::Tunnel) {
+        if s.tunnel.is_none() {
+            return Err(Invalid::new("attack.target", "expected a [tunnel] table for target = \"tunnel\""));
+        }
+        let written = table.get("attack").and_then(|a| a.as_table()).is_some_and(|a| a.contains_key("confirmations"));
+        if written && attack.kind == AttackKind::DoubleSpend {
+            return Err(Invalid::new(
+                "attack.confirmations",
+                "not read with target = \"tunnel\": the attacker waits for the mint (tunnel.deposit_confirmations + 2); remove it",
+            ));
+        }
+    }
     Ok(())
+}
+
+fn tunnel(t: &TunnelConfig) -> Result<(), Invalid> {
+    integer("tunnel.deposit_confirmations", u64::from(t.deposit_confirmations), 1, 100)?;
+    number("tunnel.grace_period_s", t.grace_period_s, 1.0, DURATION_S_MAX as f64)?;
+    integer("tunnel.payout_fee_target_blocks", u64::from(t.payout_fee_target_blocks), 1, 1_000)?;
+    integer("tunnel.holders", u64::from(t.holders), 1, 100_000)?;
+    number("tunnel.deposit_rate_per_s", t.deposit_rate_per_s, 0.0, 10.0)?;
+    number("tunnel.deposit_btc_min", t.deposit_btc_min, 0.01, 10_000.0)?;
+    let (min, max) = (t.deposit_btc_min, t.deposit_btc_max);
+    if !(max.is_finite() && min <= max && max <= 10_000.0) {
+        return Err(Invalid::new("tunnel.deposit_btc_max", format!("expected a finite number in [{min}, 10000] (at least deposit_btc_min), got {max}")));
+    }
+    number("tunnel.withdraw_rate_per_s", t.withdraw_rate_per_s, 0.0, 10.0)?;
+    if t.treasury_btc != 0.0 {
+        number("tunnel.treasury_btc", t.treasury_btc, 0.01, 1_000_000.0)?;
+    }
+    number("tunnel.treasury_deposit_at_s", t.treasury_deposit_at_s, 0.0, DURATION_S_MAX as f64)?;
+    number("tunnel.treasury_withdraw_btc", t.treasury_withdraw_btc, 0.0, t.treasury_btc.max(0.0))?;
+    if t.treasury_withdraw_btc > 0.0 && t.treasury_withdraw_btc < 0.01 {
+        return Err(Invalid::new("tunnel.treasury_withdraw_btc", format!("expected 0 or at least 0.01, got {}", t.treasury_withdraw_btc)));
+    }
+    number("tunnel.treasury_withdraw_at_s", t.treasury_withdraw_at_s, 0.0, DURATION_S_MAX as f64)
 }
 
 fn pop(p: &PopConfig) -> Result<(), Invalid> {
