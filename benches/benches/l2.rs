@@ -128,7 +128,7 @@ fn l2_block_building(c: &mut Criterion) {
     let state = spec.hvm();
     let l2_genesis = spec.block(&state, &btc_genesis).hash();
     let btc = BitcoinNode::new(ChainParams { max_block_weight: 4_000_000 }, btc_genesis.clone(), &[], 0.0, Stream::derive(0, "bench"));
-    let config = SequencerConfig { block_time: SimDuration::from_secs(12), gas_limit: 30_000_000, max_headers_per_block: 3, keystone_interval_blocks: Some(25), mempool_capacity: 10_000, beneficiary: Address::ZERO };
+    let config = SequencerConfig { block_time: SimDuration::from_secs(12), gas_limit: 30_000_000, max_headers_per_block: 3, keystone_interval_blocks: Some(25), mempool_capacity: 10_000, beneficiary: Address::ZERO, tunnel: None };
     let submissions: Vec<_> = transfers().into_iter().map(|tx| Submission::new(tx, SimTime::ZERO)).collect();
     let mut group = c.benchmark_group("l2");
     group.throughput(Throughput::Elements(ACCOUNTS as u64));

@@ -40,12 +40,12 @@ fn btc_node(w: &World) -> BitcoinNode {
 }
 
 fn sequencer(w: &World, mempool_capacity: usize) -> Sequencer {
-    let config = SequencerConfig { block_time: SimDuration::from_secs(12), gas_limit: 30_000_000, max_headers_per_block: 3, mempool_capacity, beneficiary: Address::ZERO, keystone_interval_blocks: None };
+    let config = SequencerConfig { block_time: SimDuration::from_secs(12), gas_limit: 30_000_000, max_headers_per_block: 3, mempool_capacity, beneficiary: Address::ZERO, keystone_interval_blocks: None, tunnel: None };
     Sequencer::new(config, w.spec.hvm(), &w.btc_genesis, w.l2_genesis)
 }
 
 fn verifier(w: &World) -> Verifier {
-    Verifier::new(w.spec.hvm(), &w.btc_genesis, w.l2_genesis, 3, Address::ZERO)
+    Verifier::new(w.spec.hvm(), &w.btc_genesis, w.l2_genesis, 3, Address::ZERO, None)
 }
 
 /// Mines `n` blocks on `parent` by `miner`, feeding them to every node; returns them.
@@ -161,7 +161,7 @@ fn a_full_mempool_refuses_with_a_reason_and_the_sender_can_retry() {
 fn a_transaction_too_big_for_any_block_is_dropped_not_left_blocking() {
     let w = world(10);
     let btc = btc_node(&w);
-    let config = SequencerConfig { block_time: SimDuration::from_secs(12), gas_limit: 50_000, max_headers_per_block: 3, mempool_capacity: 100, beneficiary: Address::ZERO, keystone_interval_blocks: None };
+    let config = SequencerConfig { block_time: SimDuration::from_secs(12), gas_limit: 50_000, max_headers_per_block: 3, mempool_capacity: 100, beneficiary: Address::ZERO, keystone_interval_blocks: None, tunnel: None };
     let mut seq = Sequencer::new(config, w.spec.hvm(), &w.btc_genesis, w.l2_genesis);
     let huge = super::tx::L2Tx { from: account_address(0), to: Some(account_address(1)), nonce: 0, gas_limit: 60_000, gas_price: 0, value: revm::primitives::U256::from(1u64), input: Default::default() };
     let small = super::tx::L2Tx { from: account_address(1), gas_limit: 21_000, ..huge.clone() };

@@ -1,0 +1,308 @@
+//! The tunnel end to end on hand-driven nodes: a deposit mints exactly when its confirmations on
+//! the hVM's indexed view reach the threshold, once; verifiers re-derive the mints; a burn
+//! becomes a withdrawal; the operator pays it by policy; the auditor's books balance, and catch
+//! a double mint, a payout without a burn and an unwound deposit.
+
+use super::audit::TunnelAuditor;
+use super::deposit::{deposit_outputs, parse_deposit, payout_id, payout_marker, NotDeposit};
+use super::operator::{Operator, OperatorConfig, PayoutPolicy};
+use super::*;
+use crate::btc::build::{mine_block, simple_coinbase, CoinbaseTag};
+use crate::btc::genesis::{genesis_block, Allocation};
+use crate::btc::node::BitcoinNode;
+use crate::btc::params::{ChainParams, SUBSIDY};
+use crate::btc::sealed::{SealedBlock, SealedTx};
+use crate::btc::wallet::Wallet;
+use crate::events::{Action, Observation};
+use crate::l2::block::L2Block;
+use crate::l2::genesis::L2GenesisSpec;
+use crate::l2::hvm::hbtc;
+use crate::l2::sequencer::{Sequencer, SequencerConfig};
+use crate::l2::tx::{L2Tx, Submission, U256};
+use crate::l2::verifier::{Verdict, Verifier};
+use crate::pop::finality::FinalityTracker;
+use crate::rng::Stream;
+use crate::time::{SimDuration, SimTime};
+use bitcoin::{Amount, BlockHash, Transaction, TxOut};
+use std::sync::Arc;
+
+const PARAMS: ChainParams = ChainParams { max_block_weight: 4_000_000 };
+const CONFIRMATIONS: u32 = 4;
+
+fn recipient() -> Address {
+    Address::repeat_byte(0x42)
+}
+
+struct Rig {
+    btc_genesis: Arc<SealedBlock>,
+    node: BitcoinNode,
+    depositor: Wallet,
+    sequencer: Sequencer,
+    verifier: Verifier,
+    now: SimTime,
+    height: u32,
+}
+
+fn params() -> TunnelParams {
+    TunnelParams { vault: vault_script(), deposit_confirmations: CONFIRMATIONS }
+}
+
+fn rig() -> Rig {
+    let depositor = Wallet::new("depositor");
+    let btc_genesis = SealedBlock::seal(genesis_block(&[Allocation { script: depositor.script().clone(), value: Amount::from_int_btc(5), count: 2 }]));
+    let spec = L2GenesisSpec::new(0);
+    let l2_genesis = spec.block(&spec.hvm(), &btc_genesis).hash();
+    let config = SequencerConfig {
+        block_time: SimDuration::from_secs(12),
+        gas_limit: 30_000_000,
+        max_headers_per_block: 3,
+        mempool_capacity: 100,
+        beneficiary: Address::ZERO,
+        keystone_interval_blocks: None,
+        tunnel: Some(params()),
+    };
+    let sequencer = Sequencer::new(config, spec.hvm(), &btc_genesis, l2_genesis);
+    let verifier = Verifier::new(spec.hvm(), &btc_genesis, l2_genesis, 3, Address::ZERO, Some(params()));
+    let mut node = BitcoinNode::new(PARAMS, btc_genesis.clone(), &[depositor.script().clone(), vault_script()], 0.0, Stream::derive(0, "tie"));
+    let mut depositor = depositor;
+    depositor.apply(&node.take_coin_deltas());
+    Rig { btc_genesis, node, depositor, sequencer, verifier, now: SimTime::ZERO, height: 0 }
+}
+
+impl Rig {
+    /// Mines one block holding `txs` on the tip.
+    fn mine(&mut self, txs: Vec<Transaction>) -> Arc<SealedBlock> {
+        self.height += 1;
+        let tag = CoinbaseTag { height: self.height, miner: "m", extra_nonce: 0 };
+        let mut all = vec![simple_coinbase(tag, p2pkh_for_test(), SUBSIDY)];
+        all.extend(txs);
+        let block = SealedBlock::seal(mine_block(self.node.tip(), SimTime(u64::from(self.height)), all));
+        self.node.receive_block(block.clone());
+        block
+    }
+
+    /// Produces an L2 block (after enough of them that every header is carried) and has the
+    /// verifier check it.
+    fn produce(&mut self) -> Arc<L2Block> {
+        self.now = self.now + SimDuration::from_secs(12);
+        let block = self.sequencer.produce(self.now, &self.node).block;
+        let verdicts = self.verifier.on_block(block.clone(), &self.node);
+        assert_eq!(verdicts, vec![Verdict::Verified { number: block.header.number }], "the verifier agrees");
+        block
+    }
+
+    fn deposit_tx(&mut self, amount: Amount) -> Transaction {
+        let coin = self.depositor.take_coin(amount).expect("funded");
+        self.depositor.spend_coin(coin, deposit_outputs(&vault_script(), amount, recipient()), 2.0)
+    }
+}
+
+fn p2pkh_for_test() -> bitcoin::ScriptBuf {
+    crate::btc::script::p2pkh_for("m")
+}
+
+#[test]
+fn a_deposit_mints_once_at_the_threshold_on_the_indexed_view() {
+    let mut r = rig();
+    let deposit = r.deposit_tx(Amount::from_int_btc(1));
+    let txid = deposit.compute_txid();
+    r.mine(vec![deposit]); // height 1
+    let mut minted_at = None;
+    for _ in 0..10 {
+        r.mine(vec![]);
+        // Three headers per L2 block at most: a few blocks catch the view up.
+        for _ in 0..3 {
+            let block = r.produce();
+            if !block.tunnel.mints.is_empty() {
+                assert!(minted_at.is_none(), "a deposit mints once");
+                minted_at = Some((block.header.btc_tip_height, block.tunnel.mints.clone()));
+            }
+        }
+    }
+    let (tip_at_mint, mints) = minted_at.expect("minted");
+    assert_eq!(tip_at_mint, 1 + CONFIRMATIONS + crate::l2::btc_view::INDEXER_TIP_LAG - 1, "4 confirmations on the indexed view = 6 real ones");
+    assert_eq!(mints, vec![Mint { outpoint: bitcoin::OutPoint { txid, vout: 0 }, recipient: recipient(), amount_sats: 100_000_000, btc_height: 1 }]);
+}
+
+#[test]
+fn a_burn_is_a_withdrawal_in_the_block_and_the_supply_follows() {
+    let mut r = rig();
+    let deposit = r.deposit_tx(Amount::from_int_btc(2));
+    r.mine(vec![deposit]);
+    for _ in 0..8 {
+        r.mine(vec![]);
+    }
+    while r.sequencer.head_number() < 6 {
+        r.produce();
+    }
+    let burn = L2Tx { from: recipient(), to: Some(HBTC), nonce: 0, gas_limit: 120_000, gas_price: 0, value: U256::ZERO, input: hbtc::withdraw_calldata(50_000_000, [7; 20]) };
+    let too_much = L2Tx { nonce: 1, input: hbtc::withdraw_calldata(500_000_000, [7; 20]), ..burn.clone() };
+    r.sequencer.submit(Submission::new(burn, r.now)).expect("accepted");
+    r.sequencer.submit(Submission::new(too_much, r.now)).expect("accepted");
+    let block = r.produce();
+    assert_eq!(block.tunnel.withdrawals, vec![Withdrawal { id: 0, from: recipient(), amount_sats: 50_000_000, btc_pubkey_hash: [7; 20] }], "the second burn reverts: more than the balance");
+    assert_eq!(block.txs.len(), 2, "both are included; the second reverted");
+}
+
+#[test]
+fn deposits_must_follow_the_format() {
+    let vault = vault_script();
+    let wallet = Wallet::new("w");
+    let coin = (bitcoin::OutPoint::null(), Amount::from_int_btc(1));
+    let good = wallet.spend_coin(coin, deposit_outputs(&vault, Amount::from_sat(MIN_DEPOSIT_SATS), recipient()), 1.0);
+    assert_eq!(parse_deposit(&good, &vault), Ok(deposit::Deposit { vout: 0, amount_sats: MIN_DEPOSIT_SATS, recipient: recipient() }));
+    let small = wallet.spend_coin(coin, deposit_outputs(&vault, Amount::from_sat(MIN_DEPOSIT_SATS - 1), recipient()), 1.0);
+    assert_eq!(parse_deposit(&small, &vault), Err(NotDeposit::BelowMinimum { amount_sats: MIN_DEPOSIT_SATS - 1 }));
+    let mut late = good.clone();
+    let filler = TxOut { value: Amount::from_sat(1_000), script_pubkey: p2pkh_for_test() };
+    late.output = std::iter::repeat_n(filler, DEPOSIT_OUTPUTS_SCANNED).chain(good.output.clone()).collect();
+    assert_eq!(parse_deposit(&late, &vault), Err(NotDeposit::NoVaultOutput), "only the first 8 outputs count");
+    let mut unnamed = good.clone();
+    unnamed.output[1] = payout_marker(3).into_txout_zero();
+    assert_eq!(parse_deposit(&unnamed, &vault), Err(NotDeposit::NoRecipient), "an OP_RETURN of another length names nobody");
+    assert_eq!(payout_id(&unnamed), Some(3));
+}
+
+trait ZeroOutput {
+    fn into_txout_zero(self) -> TxOut;
+}
+
+impl ZeroOutput for bitcoin::ScriptBuf {
+    fn into_txout_zero(self) -> TxOut {
+        TxOut { value: Amount::ZERO, script_pubkey: self }
+    }
+}
+
+#[test]
+fn the_contract_mints_only_for_the_system_and_only_once() {
+    let spec = L2GenesisSpec::new(0);
+    let mut hvm = spec.hvm();
+    let view = crate::l2::indexer::BtcIndexer::new(&SealedBlock::seal(genesis_block(&[])));
+    let env = crate::l2::hvm::BlockEnvSpec { number: 1, timestamp_s: 1, gas_limit: 30_000_000, beneficiary: Address::ZERO };
+    let key = B256::repeat_byte(9);
+    let mut block = hvm.begin_block(&env, &view);
+    assert!(block.apply_system_call(HBTC, hbtc::mint_calldata(key, recipient(), 1_000)).is_ok());
+    assert!(block.apply_system_call(HBTC, hbtc::mint_calldata(key, recipient(), 1_000)).is_err(), "the same outpoint twice");
+    let forged = L2Tx { from: recipient(), to: Some(HBTC), nonce: 0, gas_limit: 200_000, gas_price: 0, value: U256::ZERO, input: hbtc::mint_calldata(B256::repeat_byte(1), recipient(), 5) };
+    let receipt = block.apply(&forged).expect("included");
+    assert!(!receipt.success, "only the system caller mints");
+    block.finish();
+    assert_eq!(hvm.storage(HBTC, U256::from(hbtc::SUPPLY_SLOT)), U256::from(1_000));
+    assert_eq!(hvm.storage(HBTC, hbtc::balance_slot(recipient())), U256::from(1_000));
+    assert_eq!(hvm.storage(HBTC, hbtc::minted_slot(outpoint_key(&bitcoin::OutPoint::null()))), U256::ZERO);
+}
+
+/// Operator, auditor and one L2 block with a burn, on a chain where the vault holds a deposit.
+struct Books {
+    r: Rig,
+    operator: Operator,
+    auditor: TunnelAuditor,
+    burn_block: Arc<L2Block>,
+}
+
+fn books(policy: PayoutPolicy) -> Books {
+    let mut r = rig();
+    let deposit = r.deposit_tx(Amount::from_int_btc(3));
+    r.mine(vec![deposit]);
+    for _ in 0..8 {
+        r.mine(vec![]);
+    }
+    let mut auditor = TunnelAuditor::new(vault_script(), r.btc_genesis.block_hash());
+    while r.sequencer.head_number() < 6 {
+        let block = r.produce();
+        assert!(no_violation(&auditor.on_l2_block(block, &r.node)));
+    }
+    let burn = L2Tx { from: recipient(), to: Some(HBTC), nonce: 0, gas_limit: 120_000, gas_price: 0, value: U256::ZERO, input: hbtc::withdraw_calldata(40_000_000, [7; 20]) };
+    r.sequencer.submit(Submission::new(burn, r.now)).expect("accepted");
+    let burn_block = r.produce();
+    assert!(no_violation(&auditor.on_l2_block(burn_block.clone(), &r.node)));
+    let config = OperatorConfig { policy, grace: SimDuration::from_secs(3_600), fee_target_blocks: 6, block_weight: 4_000_000 };
+    let operator = Operator::new(Wallet::new(VAULT_WALLET), config, FinalityTracker::new(10, r.btc_genesis.block_hash()));
+    Books { r, operator, auditor, burn_block }
+}
+
+fn no_violation(observations: &[Observation]) -> bool {
+    !observations.iter().any(|o| matches!(o, Observation::TunnelViolation { .. }))
+}
+
+fn payouts(actions: &[Action]) -> Vec<Arc<SealedTx>> {
+    actions.iter().filter_map(|a| match a {
+        Action::Broadcast(crate::events::Message::Tx(tx)) => Some(tx.clone()),
+        _ => None,
+    }).collect()
+}
+
+#[test]
+fn immediate_pays_at_once_superfinal_waits_and_the_books_balance() {
+    let mut b = books(PayoutPolicy::Superfinal);
+    let mut out = Vec::new();
+    b.operator.vault.apply(&b.r.node.take_coin_deltas());
+    b.operator.on_l2_block(b.r.now, &b.burn_block, &mut b.r.node, &mut out);
+    assert!(payouts(&out).is_empty(), "not superfinal: nothing anchors the burn yet");
+
+    let mut b = books(PayoutPolicy::Immediate);
+    let mut out = Vec::new();
+    b.operator.on_l2_block(b.r.now, &b.burn_block, &mut b.r.node, &mut out);
+    let paid = payouts(&out);
+    assert_eq!(paid.len(), 1);
+    let payout = paid[0].tx().clone();
+    assert_eq!(payout_id(&payout), Some(0));
+    let fee = match out.iter().find_map(|a| match a {
+        Action::Observe(Observation::PayoutSent { fee_sats, superfinal, .. }) => Some((*fee_sats, *superfinal)),
+        _ => None,
+    }) {
+        Some((fee, superfinal)) => {
+            assert!(!superfinal);
+            fee
+        }
+        None => panic!("payout observed"),
+    };
+    assert_eq!(payout.output[0].value.to_sat(), 40_000_000 - fee, "the withdrawer bears the fee");
+    b.r.mine(vec![payout]);
+    let block = b.r.produce();
+    let observed = b.auditor.on_l2_block(block, &b.r.node);
+    assert!(no_violation(&observed), "{observed:?}");
+    let ledger = observed.iter().find_map(|o| match o {
+        Observation::TunnelLedger { locked_sats, minted_sats, burned_sats, pending_sats, .. } => Some((*locked_sats, *minted_sats, *burned_sats, *pending_sats)),
+        _ => None,
+    });
+    assert_eq!(ledger, Some((260_000_000, 300_000_000, 40_000_000, 0)), "3 BTC in, 0.4 BTC burned and paid");
+}
+
+#[test]
+fn the_auditor_catches_a_payout_without_a_burn_and_an_unwound_deposit() {
+    let mut b = books(PayoutPolicy::Immediate);
+    // The vault pays someone without any burn behind it.
+    b.operator.vault.apply(&b.r.node.take_coin_deltas());
+    let coins = b.operator.vault.take_coins(Amount::from_sat(1_000_000)).expect("the vault holds the deposit");
+    let inputs: Amount = coins.iter().map(|c| c.1).sum();
+    let theft = b.operator.vault.spend_tx(
+        &coins,
+        vec![
+            TxOut { value: Amount::from_sat(1_000_000), script_pubkey: p2pkh_for_test() },
+            payout_marker(99).into_txout_zero(),
+            TxOut { value: inputs - Amount::from_sat(1_010_000), script_pubkey: vault_script() },
+        ],
+    );
+    b.r.mine(vec![theft]);
+    let observed = b.auditor.on_l2_block(b.r.produce(), &b.r.node);
+    let violations: Vec<&Observation> = observed.iter().filter(|o| matches!(o, Observation::TunnelViolation { .. })).collect();
+    assert!(violations.iter().any(|v| format!("{v:?}").contains("which no L2 block burned")), "{violations:?}");
+    assert!(violations.iter().any(|v| format!("{v:?}").contains("conservation")), "{violations:?}");
+
+    // A reorg from below the deposit, without it: the minted deposit is unbacked.
+    let mut fork_parent: BlockHash = b.r.btc_genesis.block_hash();
+    let mut blocks = Vec::new();
+    for h in 1..=(b.r.height + 1) {
+        let tag = CoinbaseTag { height: h, miner: "attacker", extra_nonce: 1 };
+        let block = SealedBlock::seal(mine_block(fork_parent, SimTime(1_000 + u64::from(h)), vec![simple_coinbase(tag, p2pkh_for_test(), SUBSIDY)]));
+        fork_parent = block.block_hash();
+        blocks.push(block);
+    }
+    for block in blocks {
+        b.r.node.receive_block(block);
+    }
+    let observed = b.auditor.on_bitcoin_change(&b.r.node);
+    assert!(observed.iter().any(|o| matches!(o, Observation::DepositUnwound { amount_sats: 300_000_000, .. })), "{observed:?}");
+    assert_eq!(b.auditor.unbacked().len(), 1);
+}
