@@ -41,7 +41,11 @@ pub(super) fn finish(recorder: Recorder, peer_refs: &[&Peer], scenario: &Scenari
             AttackKind::SelfishMining => RecordAttackKind::SelfishMining,
         },
         hashrate_share: a.hashrate_share,
-        confirmations: a.confirmations,
+        confirmations: match (a.target, &scenario.tunnel) {
+            // Against the tunnel the attacker waits one block past the mint threshold.
+            (crate::scenario::AttackTarget::Tunnel, Some(t)) => t.deposit_confirmations + INDEXER_TIP_LAG + 1,
+            _ => a.confirmations,
+        },
         give_up_deficit_blocks: a.give_up_deficit_blocks,
         gamma: a.gamma,
         trials: recorded.trials,
