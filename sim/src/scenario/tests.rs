@@ -83,7 +83,7 @@ fn unknown_key_names_the_key_its_line_and_the_valid_keys() {
     );
     assert_eq!(
         error(&format!("{MINIMAL}[l3]\nx = 1\n"), &[]),
-        "t.toml:8: l3: unknown key (did you mean `l2`?); valid keys in the top level: name, seed, duration_s, bitcoin, attack, l2, workload, pop"
+        "t.toml:8: l3: unknown key (did you mean `l2`?); valid keys in the top level: name, seed, duration_s, bitcoin, attack, l2, workload, pop, tunnel"
     );
 }
 
@@ -300,3 +300,19 @@ fn odd_input_is_an_error_not_a_panic() {
     assert!(load(MINIMAL, &["bitcoin.miners.x=1"]).is_err());
 }
 
+
+#[test]
+fn tunnel_tables_need_what_they_rely_on() {
+    let l2 = format!("{MINIMAL}\n[l2]\n");
+    assert!(error(&format!("{MINIMAL}\n[tunnel]\n"), &[]).ends_with(": tunnel: expected an [l2] table: hBTC is minted on the L2"));
+    assert!(error(&format!("{l2}\n[tunnel]\n"), &[]).ends_with(
+        ": tunnel.payout_policy: expected a [pop] table for \"superfinal\" (superfinality needs keystones and PoP miners), or payout_policy = \"immediate\""
+    ));
+    assert!(load(&format!("{l2}\n[tunnel]\npayout_policy = \"immediate\"\n"), &[]).is_ok());
+    let tunnel_attack = format!("{l2}\n[tunnel]\npayout_policy = \"immediate\"\n[attack]\nkind = \"double-spend\"\nhashrate_share = 0.2\ntarget = \"tunnel\"\n");
+    assert!(load(&tunnel_attack, &[]).is_ok());
+    assert!(error(&tunnel_attack, &["attack.confirmations=3"]).contains("attack.confirmations: not read with target = \"tunnel\""));
+    assert!(error(&with_attack("kind = \"double-spend\"\nhashrate_share = 0.2\ntarget = \"tunnel\""), &[]).contains("attack.target: expected a [tunnel] table"));
+    assert!(error(&format!("{l2}\n[tunnel]\npayout_policy = \"later\"\n"), &[]).contains("tunnel.payout_policy"));
+    assert!(error(&format!("{l2}\n[tunnel]\npayout_policy = \"immediate\"\ntreasury_btc = 1\ntreasury_withdraw_btc = 2\n"), &[]).contains("tunnel.treasury_withdraw_btc"));
+}
