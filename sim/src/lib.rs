@@ -8,3 +8,4 @@ compile_error!("hemisim must be built with `--cfg madsim` (set in .cargo/config.
 pub mod scenario;
 pub mod harness;
 pub mod cli;
+pub mod provenance;

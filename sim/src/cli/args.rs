@@ -12,7 +12,7 @@ use std::path::PathBuf;
 simulator: same scenario + same seed = the same run, byte for byte.\n\n\
 Scenarios are TOML files (see scenarios/README.md for every key). Each run prints its seed and \
 scenario hash at start, its trace hash at the end, and one command line that replays it.",
-    after_help = "Examples:\n  hemisim run scenarios/quickstart.toml\n  hemisim run scenarios/double-spend.toml --set attack.hashrate_share=0.2 --runs 8\n  hemisim run scenarios/stale-rate.toml --seed 7 --out /tmp/stale --trace\n  hemisim sweep scenarios/quickstart.toml --grid l2.block_time_s=6,12 --grid bitcoin.miners=4,8 --runs 4\n\n\
+    after_help = "Examples:\n  hemisim run scenarios/quickstart.toml\n  hemisim run scenarios/double-spend.toml --set attack.hashrate_share=0.2 --runs 8\n  hemisim run scenarios/stale-rate.toml --seed 7 --out /tmp/stale --trace\n  hemisim sweep scenarios/quickstart.toml --grid l2.block_time_s=6,12 --grid bitcoin.miners=4,8 --runs 4\n  hemisim verify reports/out/treasury <deposit txid from tunnel.csv>\n\n\
 Exit codes: 0 ok, 1 safety invariant failed, 2 bad input, 3 liveness check failed, 4 run incomplete."
 )]
 pub struct Cli {
@@ -33,6 +33,19 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Encode or decode Hemi keystones and Proof-of-Proof payloads (protocol.md §3).
     Keystone(KeystoneArgs),
+    /// Re-check a minted deposit's chain of trust from a run's provenance/ files, recomputing
+    /// every link from raw bytes: Bitcoin headers, lock transaction, minting L2 block, anchor.
+    #[command(long_about = VERIFY_ABOUT, after_help = VERIFY_AFTER_HELP)]
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Output directory of a `hemisim run` (its --out; it holds provenance/ and tunnel.csv).
+    pub out_dir: PathBuf,
+    /// Txid of a minted deposit (64 hex digits, as Bitcoin shows txids): the `txid` of a `mint`
+    /// row in the run's tunnel.csv.
+    pub deposit_txid: String,
 }
 
 #[derive(Debug, Args)]
@@ -128,6 +141,31 @@ pub struct SweepArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
+
+const VERIFY_ABOUT: &str = "Re-check one minted deposit's chain of trust, from the files a run wrote \
+to <OUT_DIR>/provenance/ (bitcoin_headers.txt: the main chain's headers; deposits/<txid>.json: the \
+deposit's bundle). Nothing is taken on trust from the simulator: every hash, merkle root and \
+keystone is recomputed from raw bytes, and the chain is printed one numbered line per link:\n\n\
+  1. Bitcoin headers: each header names the previous one's hash and meets the proof-of-work target.\n\
+  2. lock transaction: its txid is the one asked for; it is a deposit (pays the vault script among \
+its first 8 outputs, an OP_RETURN names a 20-byte L2 recipient, at least 0.01 BTC); its merkle proof \
+commits to it in the main-chain block at its height.\n\
+  3. minting L2 block: the block hash recomputed from its header; the transactions root from its \
+Bitcoin attributes, mints and transaction hashes; the mint names this outpoint, recipient and \
+amount; the block's Bitcoin view gave the deposit enough confirmations (tip - indexer lag - deposit \
+height + 1 >= deposit_confirmations).\n\
+  4. anchor: the L2 headers chain by parent hash from the minting block to a keystone block; the \
+keystone rebuilt from that header is the one a PoP transaction carries; that transaction's merkle \
+proof commits to it in a main-chain block; confirmations = tip - height + 1; superfinal once \
+tip - height >= superfinality_depth.";
+
+const VERIFY_AFTER_HELP: &str = "Deposit txids: the `mint` rows of tunnel.csv in the run's output directory.\n\n\
+Example:\n  hemisim run scenarios/treasury.toml --out /tmp/treasury\n  \
+hemisim verify /tmp/treasury <txid of a mint row in /tmp/treasury/tunnel.csv>\n\n\
+Exit codes: 0 every link verified and the deposit's L2 block superfinal; 1 a link is broken (the \
+message names it, e.g. \"link 2 (lock transaction): ...\"); 2 bad input (no such directory or \
+file, malformed JSON or hex, a txid this run did not mint); 3 every link holds so far but the chain \
+is incomplete (no covering keystone published yet, or not yet superfinal).";
 
 const SWEEP_ABOUT: &str = "Run a grid of scenario variants: every combination of the --grid values (the first \
 --grid is the outermost loop), each cell with --runs replications, all on one queue of --jobs threads. \

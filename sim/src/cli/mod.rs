@@ -8,6 +8,7 @@ pub mod keystone;
 pub mod progress;
 pub mod run;
 pub mod sweep;
+pub mod verify;
 
 pub use args::{Cli, Command};
 
@@ -27,5 +28,6 @@ pub fn execute(cli: Cli) -> Exit {
         Command::Run(args) => run::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Keystone(args) => keystone::run(args),
+        Command::Verify(args) => verify::run(args),
     }
 }

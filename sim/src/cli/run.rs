@@ -26,15 +26,21 @@ pub fn run(args: RunArgs) -> Exit {
 
     let outputs = simulate(&scenario, seed, &args, &out_dir);
     let mut records = Vec::with_capacity(outputs.len());
+    let mut provenances = Vec::new();
     let mut exit = Exit::Ok;
     for (i, output) in outputs.into_iter().enumerate() {
         let run_seed = replication_seed(seed, i as u32);
         match output {
-            Ok(RunOutput { record, violations }) => {
+            Ok(RunOutput { record, violations, provenance }) => {
                 for v in &violations {
                     eprintln!("{} violation (seed {run_seed}): {}", kind_name(v.kind), v.message);
                     eprintln!("  replay: {}", replay_line(&args, run_seed, 1));
                     exit = worse(exit, if v.kind == ViolationKind::Safety { Exit::Safety } else { Exit::Liveness });
+                }
+                if let Some(p) = provenance {
+                    // One run: beside its outputs; replications: in each one's own directory.
+                    let dir = if args.runs > 1 { hemisim_reports::run_dir(&out_dir, run_seed) } else { out_dir.clone() };
+                    provenances.push((dir, p));
                 }
                 records.push(record);
             }
@@ -52,7 +58,17 @@ pub fn run(args: RunArgs) -> Exit {
             return Exit::Incomplete;
         }
     };
-    println!("wrote {} files to {}", written.files.len(), out_dir.display());
+    let mut files = written.files.len();
+    for (dir, p) in &provenances {
+        match crate::provenance::write(dir, p) {
+            Ok(paths) => files += paths.len(),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Exit::Incomplete;
+            }
+        }
+    }
+    println!("wrote {files} files to {}", out_dir.display());
     print_result(&records, &written.summary);
     println!("replay: {}", replay_line(&args, seed, args.runs));
     exit

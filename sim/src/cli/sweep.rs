@@ -98,7 +98,7 @@ fn finish_cell(plan: &Plan, args: &SweepArgs, out_dir: &Path, cell: &Cell, outpu
         let seed = replication_seed(cell.seed, r as u32);
         let replay = replay_run(plan, args, cell, seed, 1);
         match output {
-            Ok(RunOutput { record, violations: found }) => {
+            Ok(RunOutput { record, violations: found, .. }) => {
                 for v in found {
                     let kind = kind_name(v.kind);
                     outcome.messages.push(format!("cell {} ({}): {kind} violation (seed {seed}): {}\n  replay: {replay}", cell.index, cell.label, v.message));

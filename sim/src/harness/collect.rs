@@ -5,7 +5,8 @@ use super::checks::{check, check_l2, check_pop, check_tunnel};
 use super::recorder::{PopObserved, Recorder, TunnelObserved};
 use super::world::{pop_miner_name, POP_COIN};
 use super::runner::{RunError, RunOutput};
-use super::world::OBSERVER;
+use super::world::{tunnel_params, OBSERVER};
+use crate::provenance::{build as build_provenance, Provenance, ProvenanceInput};
 use crate::scenario::{AttackKind, Scenario};
 use hemisim_node::l2::sequencer::LATENCY_BUCKET_US;
 use hemisim_node::peer::{Peer, Role};
@@ -59,7 +60,8 @@ pub(super) fn finish(recorder: Recorder, peer_refs: &[&Peer], scenario: &Scenari
     };
     let btc = BtcRecord { block_interval_target_s: scenario.bitcoin.block_interval_s, blocks: recorded.blocks, reorgs: recorded.reorgs };
     let record = RunRecord { meta, btc, attack, l2, pop, tunnel, perf: PerfRecord { wall_time_s: 0.0, events: recorded.events } };
-    Ok(RunOutput { record, violations })
+    let provenance = provenance(scenario, peer_refs, observer);
+    Ok(RunOutput { record, violations, provenance })
 }
 
 
@@ -192,4 +194,25 @@ fn loss_row(operations: &[TunnelOpRow], outpoint: bitcoin::OutPoint, amount_sats
         unwound_at_us: of(TunnelOpKind::Unwound).map_or(0, |u| u.at_us),
         txid,
     }
+}
+
+/// The provenance bundles of a tunnel run: every minted deposit's chain of trust, from the
+/// sequencer's history and the observer's final main chain.
+fn provenance(scenario: &Scenario, peers: &[&Peer], observer: &BitcoinNode) -> Option<Provenance> {
+    let tunnel = tunnel_params(scenario)?;
+    let history = peers.iter().find_map(|p| match &p.role {
+        Role::Sequencer(seq) => seq.history.as_ref(),
+        _ => None,
+    })?;
+    // Block 1's parent is the L2 genesis; without blocks there is nothing to prove.
+    let l2_genesis_hash = history.headers.first()?.parent_hash;
+    let input = ProvenanceInput {
+        history,
+        bitcoin: observer,
+        l2_genesis_hash,
+        tunnel: &tunnel,
+        keystone_interval_blocks: scenario.pop.as_ref().map(|p| p.keystone_interval_blocks),
+        superfinality_depth: scenario.pop.as_ref().map_or(0, |p| p.superfinality_depth),
+    };
+    Some(build_provenance(&input))
 }

@@ -45,6 +45,8 @@ pub struct RunOptions {
 pub struct RunOutput {
     pub record: hemisim_reports::record::RunRecord,
     pub violations: Vec<Violation>,
+    /// With a tunnel: what `hemisim verify` needs (written by `hemisim run`).
+    pub provenance: Option<crate::provenance::Provenance>,
 }
 
 #[derive(Debug, Error)]

@@ -25,7 +25,7 @@ pub fn scenario(name: &str, sets: &[&str]) -> Scenario {
 
 /// One run; fails the test on any invariant violation, printing the replay line.
 pub fn run(scenario: &Scenario, seed: u64) -> RunRecord {
-    let RunOutput { record, violations } = run_once(scenario, seed, RunOptions::default()).expect("run completes");
+    let RunOutput { record, violations, .. } = run_once(scenario, seed, RunOptions::default()).expect("run completes");
     assert!(violations.is_empty(), "violations with seed {seed}: {violations:?}\n  replay: hemisim run scenarios/{}.toml --seed {seed}", scenario.name);
     record
 }

@@ -1,0 +1,76 @@
+//! Provenance: after a run, each minted deposit's chain of trust as raw bytes, so that anyone can
+//! re-check it with `hemisim verify` without trusting the simulator's verdicts.
+//!
+//! ```text
+//!  deposit tx ─merkle proof─► main-chain Bitcoin block (headers file: linked, proof of work)
+//!      └─► mint in L2 block m (transactions root over attributes, mints, tx hashes)
+//!            └─► L2 headers m ..= k, chained by parent hash ─► keystone of block k
+//!                  └─► PoP tx carrying it ─merkle proof─► main-chain block ─► confirmations,
+//!                                                                            superfinality
+//! ```
+//!
+//! - [`collect`]: [`build`], from the sequencer's history and the observer's node.
+//! - [`bundle`]: the JSON bundle's layout and the byte codecs.
+//! - [`files`]: [`write`] and [`load`]ing the files back; [`decode`]: their text to bytes.
+//! - [`verify`] and [`anchor`]: recomputing every link from the files.
+
+pub mod anchor;
+pub mod bundle;
+pub mod collect;
+pub mod decode;
+pub mod files;
+pub mod verify;
+
+#[cfg(test)]
+mod fixture;
+#[cfg(test)]
+mod tests;
+
+use bitcoin::block::Header;
+use bitcoin::Txid;
+use hemisim_node::btc::node::BitcoinNode;
+use hemisim_node::l2::block::L2Header;
+use hemisim_node::l2::sequencer::L2History;
+use hemisim_node::l2::tx::B256;
+use hemisim_node::pop::keystone::{Keystone, KEYSTONE_VERSION};
+use hemisim_node::tunnel::TunnelParams;
+use std::collections::BTreeMap;
+
+pub use bundle::DepositBundle;
+pub use collect::build;
+pub use files::{load, write};
+pub use verify::{verify, BadInput, Link, Mark, Report, Verdict};
+
+/// What [`build`] reads at the end of a run.
+#[derive(Debug, Clone, Copy)]
+pub struct ProvenanceInput<'a> {
+    pub history: &'a L2History,
+    /// The observer's node: its active chain is the run's main chain.
+    pub bitcoin: &'a BitcoinNode,
+    pub l2_genesis_hash: B256,
+    pub tunnel: &'a TunnelParams,
+    /// `None`: the run has no Proof-of-Proof.
+    pub keystone_interval_blocks: Option<u32>,
+    pub superfinality_depth: u32,
+}
+
+/// The main chain's headers (index = height) and one bundle per minted deposit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    pub headers: Vec<Header>,
+    pub deposits: BTreeMap<Txid, DepositBundle>,
+}
+
+/// The keystone the sequencer's maker makes of a block (`pop/maker.rs`), from its header alone.
+pub fn keystone_of(header: &L2Header, prev_keystone_hash: B256) -> Keystone {
+    Keystone {
+        version: KEYSTONE_VERSION,
+        l1_block_number: header.btc_tip_height,
+        // As the maker does: saturate, never wrap.
+        l2_block_number: u32::try_from(header.number).unwrap_or(u32::MAX),
+        parent_hash: header.parent_hash.0,
+        prev_keystone_hash: prev_keystone_hash.0,
+        state_root: header.state_root.0,
+        block_hash: header.hash().0,
+    }
+}
