@@ -4,13 +4,14 @@
 //! arithmetic (`12.000345`), so a CSV never depends on float formatting. Floats that are not
 //! times (rates in `runs.csv`) use Rust's shortest round-trip form; undefined values are empty.
 //! The L2 files and columns are in [`crate::csv_l2`], the Proof-of-Proof ones in
-//! [`crate::csv_pop`]. Every column is documented in `reports/README.md`.
+//! [`crate::csv_pop`], the tunnel ones in [`crate::csv_tunnel`]. Every column is documented in
+//! `reports/README.md`.
 
 use std::path::{Path, PathBuf};
 
 use crate::record::{BtcRecord, RunRecord, TrialOutcome, TrialRow};
 use crate::summary::Summary;
-use crate::{ReportError, atomic, csv_l2, csv_pop};
+use crate::{ReportError, atomic, csv_l2, csv_pop, csv_tunnel};
 
 /// `12345` µs -> `"0.012345"`: exact, always six decimals.
 pub fn format_micros(us: u64) -> String {
@@ -136,10 +137,12 @@ pub fn trials_csv(trials: &[TrialRow]) -> Result<Vec<u8>, csv::Error> {
 /// `runs.csv` text: one row per replication, from its own one-run summary. Wall-clock figures
 /// are left out on purpose so that the file is identical across reruns of the same seeds.
 /// Runs with an L2 chain get the [`csv_l2::RUNS_COLUMNS`] too, and runs with Proof-of-Proof the
-/// [`csv_pop::RUNS_COLUMNS`] (runs without do not, so their file is unchanged).
+/// [`csv_pop::RUNS_COLUMNS`], and runs with a tunnel the [`csv_tunnel::RUNS_COLUMNS`] (runs
+/// without do not, so their file is unchanged).
 pub fn runs_csv(runs: &[(&RunRecord, Summary)]) -> Result<Vec<u8>, csv::Error> {
     let with_l2 = runs.iter().any(|(_, s)| s.l2.is_some());
     let with_pop = runs.iter().any(|(_, s)| s.pop.is_some());
+    let with_tunnel = runs.iter().any(|(_, s)| s.tunnel.is_some());
     let mut header = vec![
         "seed",
         "trace_hash",
@@ -161,6 +164,9 @@ pub fn runs_csv(runs: &[(&RunRecord, Summary)]) -> Result<Vec<u8>, csv::Error> {
     }
     if with_pop {
         header.extend(csv_pop::RUNS_COLUMNS);
+    }
+    if with_tunnel {
+        header.extend(csv_tunnel::RUNS_COLUMNS);
     }
     let rows = runs.iter().map(|(record, s)| {
         let attack = s.attack.as_ref();
@@ -186,13 +192,17 @@ pub fn runs_csv(runs: &[(&RunRecord, Summary)]) -> Result<Vec<u8>, csv::Error> {
         if with_pop {
             row.extend(csv_pop::runs_columns(record, s));
         }
+        if with_tunnel {
+            row.extend(csv_tunnel::runs_columns(record));
+        }
         row
     });
     to_csv(&header, rows)
 }
 
 /// Writes one run's per-entity CSVs into `dir` (the L2 ones too when it has an L2 chain, the
-/// PoP ones when it has Proof-of-Proof) and returns their paths.
+/// PoP ones when it has Proof-of-Proof, the tunnel ones when it has a tunnel) and returns their
+/// paths.
 pub fn write_run_csvs(dir: &Path, record: &RunRecord) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = vec![
         save_csv(dir.join("blocks.csv"), blocks_csv(&record.btc))?,
@@ -209,6 +219,9 @@ pub fn write_run_csvs(dir: &Path, record: &RunRecord) -> Result<Vec<PathBuf>, Re
     }
     if let Some(pop) = &record.pop {
         written.extend(csv_pop::write_pop_csvs(dir, pop)?);
+    }
+    if let Some(tunnel) = &record.tunnel {
+        written.extend(csv_tunnel::write_tunnel_csvs(dir, tunnel)?);
     }
     Ok(written)
 }

@@ -14,19 +14,22 @@
 //! leaves each file either complete or as it was, never half-written.
 //!
 //! Map: [`record`] (the input), [`summary`] (headline metrics, pooled over replications; the
-//! L2 part in [`summary_l2`], Proof-of-Proof in [`summary_pop`]), [`pop_metrics`] (per-block
-//! superfinality latencies, publication rewards, per-keystone and per-miner totals), [`stats`]
-//! (intervals and percentiles), [`survival`] (the Kaplan–Meier estimator, for latencies of blocks
-//! still waiting at the end), [`theory`] (closed forms the measurements are compared with),
-//! [`csv_out`] (one row per entity; the L2 files in [`csv_l2`], the PoP files in [`csv_pop`]),
-//! [`plots`] (PNG and SVG figures), [`fingerprint`] (the combined trace hash of replications).
-//! [`sweep`] (`hemisim sweep`'s table, index and figure over a grid of scenarios).
+//! L2 part in [`summary_l2`], Proof-of-Proof in [`summary_pop`], the BTC tunnel in
+//! [`summary_tunnel`]), [`pop_metrics`] (per-block superfinality latencies, publication rewards,
+//! per-keystone and per-miner totals), [`tunnel_metrics`] (per-run tunnel totals, the two sides
+//! of the books, mint, payout and settlement latencies), [`stats`] (intervals and percentiles),
+//! [`survival`] (the Kaplan–Meier estimator, for latencies of blocks still waiting at the end),
+//! [`theory`] (closed forms the measurements are compared with), [`csv_out`] (one row per
+//! entity; the L2 files in [`csv_l2`], the PoP files in [`csv_pop`], the tunnel files in
+//! [`csv_tunnel`]), [`plots`] (PNG and SVG figures), [`fingerprint`] (the combined trace hash of
+//! replications). [`sweep`] (`hemisim sweep`'s table, index and figure over a grid of scenarios).
 //! `reports/README.md` documents every output key, column and figure.
 
 pub mod atomic;
 pub mod csv_l2;
 pub mod csv_out;
 pub mod csv_pop;
+pub mod csv_tunnel;
 mod error;
 pub mod fingerprint;
 pub mod plots;
@@ -36,9 +39,11 @@ pub mod stats;
 pub mod summary;
 pub mod summary_l2;
 pub mod summary_pop;
+pub mod summary_tunnel;
 pub mod survival;
 pub mod sweep;
 pub mod theory;
+pub mod tunnel_metrics;
 
 #[cfg(test)]
 mod testutil;
@@ -62,7 +67,8 @@ pub struct Written {
 ///
 /// One run: `summary.json`, `blocks.csv`, `reorgs.csv`, `attack_trials.csv` (with an attack),
 /// `l2_blocks.csv` and `l2_latency.csv` (with an L2 chain), `keystones.csv`, `publications.csv`,
-/// `pop_txs.csv` and `superfinality.csv` (with Proof-of-Proof) and the plots. N runs:
+/// `pop_txs.csv` and `superfinality.csv` (with Proof-of-Proof), `tunnel.csv`,
+/// `tunnel_ledger.csv` and `tunnel_losses.csv` (with a BTC tunnel) and the plots. N runs:
 /// `summary.json` pooled, `runs.csv` (one row per replication), each replication's CSVs under
 /// `runs/seed-<seed>/`, and plots of the pooled data (the L2 and PoP time series: of the first
 /// replication). The records are checked before anything is written; `summary.json` is written
@@ -107,7 +113,7 @@ mod tests {
     use crate::testutil::{l2_run, pop_run, sample_record, scratch_dir};
 
     /// Every file under `dir`, relative, sorted.
-    fn tree(dir: &Path) -> Vec<PathBuf> {
+    pub(super) fn tree(dir: &Path) -> Vec<PathBuf> {
         let mut files = Vec::new();
         let mut pending = vec![dir.to_path_buf()];
         while let Some(d) = pending.pop() {
@@ -124,7 +130,7 @@ mod tests {
         files
     }
 
-    fn names(paths: &[PathBuf]) -> Vec<String> {
+    pub(super) fn names(paths: &[PathBuf]) -> Vec<String> {
         paths
             .iter()
             .map(|p| p.to_string_lossy().replace('\\', "/"))
@@ -348,3 +354,7 @@ mod tests {
         assert!(!dir.exists());
     }
 }
+
+#[cfg(test)]
+#[path = "lib_tunnel_tests.rs"]
+mod tunnel_tests;

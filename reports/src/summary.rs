@@ -5,8 +5,8 @@
 //! `perf`). Struct field order is the JSON key order, and there is no map anywhere, so nothing
 //! depends on hashing. With N > 1 replications counts are summed, rates pooled (sum / sum) with
 //! Wilson intervals on the pooled counts, and means taken over every pooled interval. The `l2`
-//! object is built in [`crate::summary_l2`], the `pop` object in [`crate::summary_pop`]. Every
-//! key is defined in `reports/README.md`.
+//! object is built in [`crate::summary_l2`], the `pop` object in [`crate::summary_pop`], the
+//! `tunnel` object in [`crate::summary_tunnel`]. Every key is defined in `reports/README.md`.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +14,7 @@ use crate::fingerprint::combine_hashes;
 use crate::record::{AttackKind, AttackRecord, BtcRecord, RunRecord, TrialOutcome};
 use crate::summary_l2::{self, L2Summary};
 use crate::summary_pop::{self, PopSummary};
+use crate::summary_tunnel::{self, TunnelSummary};
 use crate::{ReportError, stats, theory};
 
 /// What `summary.json` holds. Undefined values (a rate over zero trials) are `None` -> `null`.
@@ -41,6 +42,9 @@ pub struct Summary {
     /// Only when the runs have Proof-of-Proof.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub pop: Option<PopSummary>,
+    /// Only when the runs have a BTC tunnel.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tunnel: Option<TunnelSummary>,
     pub perf: PerfSummary,
 }
 
@@ -133,6 +137,7 @@ pub fn summarize(records: &[RunRecord]) -> Result<Summary, ReportError> {
         attack: first.attack.as_ref().map(|a| attack_summary(a, records)),
         l2: summary_l2::l2_summary(records),
         pop: summary_pop::pop_summary(records),
+        tunnel: summary_tunnel::tunnel_summary(records),
         perf: PerfSummary {
             wall_time_s,
             sim_seconds_per_wall_second: finite(sim_time_s / wall_time_s),
@@ -165,8 +170,8 @@ fn common_or_combined<'a>(hashes: impl Iterator<Item = &'a str> + Clone) -> Stri
 }
 
 /// Refuses records that cannot be pooled: none, a duplicated seed, or replications of
-/// different scenarios (different name, block interval, attack, L2 or PoP parameters, or latency
-/// histograms that cannot be added bucket by bucket).
+/// different scenarios (different name, block interval, attack, L2, PoP or tunnel parameters,
+/// or latency histograms that cannot be added bucket by bucket).
 pub fn check_replications(records: &[RunRecord]) -> Result<(), ReportError> {
     let first = records.first().ok_or(ReportError::NoRecords)?;
     let mut seeds = std::collections::BTreeSet::new();
@@ -193,7 +198,7 @@ pub fn check_replications(records: &[RunRecord]) -> Result<(), ReportError> {
 }
 
 /// What must be equal across replications for pooling to mean anything.
-fn identity(r: &RunRecord) -> [(&'static str, String); 6] {
+fn identity(r: &RunRecord) -> [(&'static str, String); 7] {
     let attack = r.attack.as_ref().map(|a| {
         let (kind, q, z, d, g) = (
             a.kind,
@@ -217,6 +222,7 @@ fn identity(r: &RunRecord) -> [(&'static str, String); 6] {
         l2,
         l2_histogram,
         summary_pop::identity(r),
+        summary_tunnel::identity(r),
     ]
 }
 

@@ -571,3 +571,7 @@ pub fn synthetic_pop_run(seed: u64, hours: u64) -> RunRecord {
     record.pop = Some(pop);
     record
 }
+
+#[path = "testutil_tunnel.rs"]
+mod tunnel;
+pub use tunnel::{synthetic_tunnel_run, tunnel_run};

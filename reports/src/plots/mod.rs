@@ -11,7 +11,8 @@
 //! of the first replication (see [`l2_series`]) and the latency distribution of all of them.
 //! Runs with Proof-of-Proof get `pop_superfinality` (the latency distribution, pooled, against
 //! the closed form), `pop_timeline` and `pop_fees` (time series of the first replication; the
-//! fees per miner pooled).
+//! fees per miner pooled). Runs with a BTC tunnel get `tunnel` (the books over the first
+//! replication, the mint, payout and settlement latencies pooled).
 //! `hemisim sweep` draws [`SweepLatencyCost`] over its cells (see [`crate::sweep`]).
 
 mod intervals;
@@ -25,6 +26,7 @@ mod pop_superfinality;
 mod pop_timeline;
 mod reorgs;
 mod sweep;
+mod tunnel;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -43,6 +45,7 @@ pub use pop_superfinality::PopSuperfinality;
 pub use pop_timeline::PopTimeline;
 pub use reorgs::ReorgDepths;
 pub use sweep::SweepLatencyCost;
+pub use tunnel::TunnelFigure;
 
 use crate::record::RunRecord;
 use crate::{ReportError, atomic};
@@ -76,7 +79,8 @@ pub trait Figure {
 
 /// Draws every figure of `records` (replications pooled; the L2 time series from the first
 /// replication) into `dir`; returns the paths written. The L2 figures only when the runs have an
-/// L2 chain, the PoP figures only when they have Proof-of-Proof.
+/// L2 chain, the PoP figures only when they have Proof-of-Proof, the tunnel figure only when they
+/// have a tunnel.
 pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = write_figure(
         dir,
@@ -120,6 +124,13 @@ pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, Re
             dir,
             "pop_fees",
             &PopFees::from_records(records),
+        )?);
+    }
+    if records.first().is_some_and(|r| r.tunnel.is_some()) {
+        written.extend(write_figure(
+            dir,
+            "tunnel",
+            &TunnelFigure::from_records(records),
         )?);
     }
     Ok(written)

@@ -1,0 +1,185 @@
+//! `summary.json`'s `tunnel` object: deposits, mints, withdrawals and payouts of the BTC tunnel,
+//! the auditor's books at the end, losses, and the latencies of mints, payouts and settlements.
+//!
+//! Counts and sums come from [`crate::tunnel_metrics::Totals`]. With N replications they are
+//! summed (`unbacked_sats_max` is the maximum), and, as for the PoP latency, each latency
+//! statistic is the mean of the replications' own values with a Student t 95% interval over
+//! them: the operations of one run are correlated (a reorg or a stalled anchor delays every
+//! withdrawal of the moment), so an interval over operations would be far too narrow. Every key
+//! is defined in `reports/README.md`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::record::{RunRecord, TunnelRecord};
+use crate::stats;
+use crate::summary_pop::LatencyCi95;
+use crate::tunnel_metrics::{self, Totals};
+
+/// `tunnel.*`: the BTC tunnel. `None` fields are `null`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TunnelSummary {
+    /// Deposit transactions broadcast on Bitcoin.
+    pub deposits: u64,
+    /// Mints of hBTC on L2, and their amount.
+    pub mints: u64,
+    pub minted_sats: u64,
+    /// The vault's coins at the last ledger row.
+    pub locked_sats: u64,
+    /// Burns (withdrawals) on L2, and their amount.
+    pub withdrawals: u64,
+    pub burned_sats: u64,
+    /// Payouts broadcast by the operator (a re-payment counts again), those on the final main
+    /// chain, and the amount of those.
+    pub payouts: u64,
+    pub payouts_confirmed: u64,
+    pub paid_out_sats: u64,
+    /// Payouts for a burn no superfinal keystone covered yet, and their amount.
+    pub payouts_before_superfinal: u64,
+    pub exposed_sats: u64,
+    /// Withdrawals still unpaid after the grace period.
+    pub withdrawals_overdue: u64,
+    /// Withdrawals burned but not paid, at the last ledger row.
+    pub pending_sats_end: u64,
+    /// Minted deposits the final main chain does not hold, and their amount.
+    pub losses: u64,
+    pub lost_sats: u64,
+    /// Times a minted deposit left the observer's main chain.
+    pub unwound_events: u64,
+    /// Largest hBTC amount nothing backed, over every ledger row.
+    pub unbacked_sats_max: u64,
+    /// Broken rules of the books.
+    pub invariant_violations: u64,
+    pub mint_latency_s: TunnelLatency,
+    /// Student t 95% intervals over the replications' own values (`None` for one run).
+    pub mint_latency_ci95: Option<LatencyCi95>,
+    pub payout_latency_s: TunnelLatency,
+    pub payout_latency_ci95: Option<LatencyCi95>,
+    pub settlement_latency_s: TunnelLatency,
+    pub settlement_latency_ci95: Option<LatencyCi95>,
+    /// The scenario's `tunnel` parameters.
+    pub payout_policy: String,
+    pub deposit_confirmations: u32,
+    /// `deposit_confirmations + indexer_lag`: Bitcoin confirmations a deposit has at least when
+    /// minted.
+    pub real_confirmations_min: u32,
+    pub grace_period_s: f64,
+}
+
+/// Statistics of one latency, in seconds; `None` without a sample.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct TunnelLatency {
+    pub mean: Option<f64>,
+    /// Nearest-rank percentiles ([`stats::percentile_nearest_rank`]).
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+}
+
+impl TunnelLatency {
+    /// The statistics of latencies in µs.
+    pub fn of_us(latencies_us: &[u64]) -> TunnelLatency {
+        let mut sorted = latencies_us.to_vec();
+        sorted.sort_unstable();
+        let seconds: Vec<f64> = sorted.iter().map(|&us| us as f64 / 1e6).collect();
+        let percentile = |p| stats::percentile_nearest_rank(&sorted, p).map(|us| us as f64 / 1e6);
+        TunnelLatency {
+            mean: stats::mean(&seconds),
+            p50: percentile(50),
+            p95: percentile(95),
+        }
+    }
+}
+
+/// The mean over replications of each statistic, and its interval for N > 1. A statistic is
+/// `None` if any replication lacks it: the runs without, say, a paid withdrawal are the slow
+/// ones, and averaging the others would hide them.
+fn pooled(per_run: &[TunnelLatency]) -> (TunnelLatency, Option<LatencyCi95>) {
+    let field = |f: fn(&TunnelLatency) -> Option<f64>| -> Option<Vec<f64>> {
+        per_run.iter().map(f).collect()
+    };
+    let mean_of = |f| field(f).and_then(|xs| stats::mean(&xs));
+    let ci_of = |f| {
+        field(f)
+            .and_then(|xs| stats::mean_ci95(&xs))
+            .map(stats::Interval::to_array)
+    };
+    let pooled = TunnelLatency {
+        mean: mean_of(|l| l.mean),
+        p50: mean_of(|l| l.p50),
+        p95: mean_of(|l| l.p95),
+    };
+    let ci = (per_run.len() > 1).then(|| LatencyCi95 {
+        mean: ci_of(|l| l.mean),
+        p50: ci_of(|l| l.p50),
+        p95: ci_of(|l| l.p95),
+    });
+    (pooled, ci)
+}
+
+/// The `tunnel` object of `records`, or `None` for runs without a tunnel.
+pub fn tunnel_summary(records: &[RunRecord]) -> Option<TunnelSummary> {
+    let first = records.first()?.tunnel.as_ref()?;
+    let runs: Vec<&TunnelRecord> = records.iter().filter_map(|r| r.tunnel.as_ref()).collect();
+    let t = runs
+        .iter()
+        .map(|t| Totals::of(t))
+        .fold(Totals::default(), Totals::pooled_with);
+    let latency = |f: fn(&TunnelRecord) -> Vec<u64>| {
+        let per_run: Vec<TunnelLatency> =
+            runs.iter().map(|t| TunnelLatency::of_us(&f(t))).collect();
+        pooled(&per_run)
+    };
+    let (mint, mint_ci) = latency(tunnel_metrics::mint_latencies_us);
+    let (payout, payout_ci) = latency(tunnel_metrics::payout_latencies_us);
+    let (settlement, settlement_ci) = latency(tunnel_metrics::settlement_latencies_us);
+    Some(TunnelSummary {
+        deposits: t.deposits,
+        mints: t.mints,
+        minted_sats: t.minted_sats,
+        locked_sats: t.locked_sats,
+        withdrawals: t.withdrawals,
+        burned_sats: t.burned_sats,
+        payouts: t.payouts,
+        payouts_confirmed: t.payouts_confirmed,
+        paid_out_sats: t.paid_out_sats,
+        payouts_before_superfinal: t.payouts_before_superfinal,
+        exposed_sats: t.exposed_sats,
+        withdrawals_overdue: t.withdrawals_overdue,
+        pending_sats_end: t.pending_sats_end,
+        losses: t.losses,
+        lost_sats: t.lost_sats,
+        unwound_events: t.unwound_events,
+        unbacked_sats_max: t.unbacked_sats_max,
+        invariant_violations: t.invariant_violations,
+        mint_latency_s: mint,
+        mint_latency_ci95: mint_ci,
+        payout_latency_s: payout,
+        payout_latency_ci95: payout_ci,
+        settlement_latency_s: settlement,
+        settlement_latency_ci95: settlement_ci,
+        payout_policy: first.payout_policy.clone(),
+        deposit_confirmations: first.deposit_confirmations,
+        real_confirmations_min: first
+            .deposit_confirmations
+            .saturating_add(first.indexer_lag),
+        grace_period_s: first.grace_period_s,
+    })
+}
+
+/// What must agree across replications for their tunnel outputs to be pooled: the `tunnel`
+/// parameters (and a tunnel in all or none).
+pub(crate) fn identity(r: &RunRecord) -> (&'static str, String) {
+    let params = r.tunnel.as_ref().map_or_else(
+        || "none".to_string(),
+        |t| {
+            format!(
+                "payout_policy={} deposit_confirmations={} indexer_lag={} grace_period_s={:?}",
+                t.payout_policy, t.deposit_confirmations, t.indexer_lag, t.grace_period_s
+            )
+        },
+    );
+    ("tunnel", params)
+}
+
+#[cfg(test)]
+#[path = "summary_tunnel_tests.rs"]
+mod tests;
