@@ -27,7 +27,7 @@ use crate::summary::{Summary, summarize};
 use crate::{ReportError, atomic};
 
 /// The metrics of `sweep.csv`, as dotted paths into a one-run `summary.json`, in column order.
-pub const METRICS: [&str; 7] = [
+pub const METRICS: [&str; 9] = [
     POP_LATENCY_P50,
     POP_LATENCY_P95,
     POP_FEES_PER_DAY,
@@ -35,6 +35,9 @@ pub const METRICS: [&str; 7] = [
     STALE_RATE,
     "l2.tps",
     "l2.tx_inclusion_latency_p50_s",
+    // The tunnel's trade-off: deposits lost to reorgs against how long a mint takes.
+    "tunnel.losses",
+    "tunnel.mint_latency_s.p50",
 ];
 
 /// Superfinality latency of L2 blocks, median (s).

@@ -10,7 +10,7 @@
 mod common;
 
 use common::*;
-use hemisim_reports::record::{RunRecord, TunnelOpKind, TunnelOpRow, TunnelRecord};
+use hemisim_reports::record::{RunRecord, TrialOutcome, TunnelOpKind, TunnelOpRow, TunnelRecord};
 
 fn tunnel(record: &RunRecord) -> &TunnelRecord {
     record.tunnel.as_ref().expect("the scenario has a [tunnel]")
@@ -97,6 +97,7 @@ fn a_shallow_confirmation_depth_loses_deposits_and_the_outputs_report_it() {
     assert_balanced(&record);
     let t = tunnel(&record);
     assert!(!t.losses.is_empty(), "a 30% attacker wins some races at depth 1");
+    println!("{} losses, {} sats", t.losses.len(), t.losses.iter().map(|l| l.amount_sats).sum::<u64>());
     let unwound = ops(&record, TunnelOpKind::Unwound).len();
     assert!(unwound >= t.losses.len(), "every loss was seen leaving the chain");
     for loss in &t.losses {
@@ -104,6 +105,11 @@ fn a_shallow_confirmation_depth_loses_deposits_and_the_outputs_report_it() {
         assert_eq!(mint.amount_sats, loss.amount_sats);
         assert!(loss.unwound_at_us > loss.minted_at_us, "unwound after its mint");
     }
+    // Each loss is a race the attacker won (its conflicting spend is on the final main chain): the
+    // tunnel's losses are the double-spend race's successes, whose rate validation.rs checks
+    // against the closed form.
+    let won = record.attack.as_ref().expect("attack").trials.iter().filter(|r| r.outcome == TrialOutcome::Success).count();
+    assert_eq!(t.losses.len(), won, "one loss per race won");
     let last = t.ledger.last().expect("books");
     let lost: u64 = t.losses.iter().map(|l| l.amount_sats).sum();
     assert_eq!(last.unbacked_sats, lost, "the books end with the losses unbacked");
@@ -135,5 +141,34 @@ mod scenario {
             gamma: 0.5,
             target: AttackTarget::Merchant,
         })
+    }
+}
+
+/// Losses per race against the closed form: the tunnel attacker's race is a double-spend race
+/// whose merchant waits z = deposit_confirmations + 3 blocks (the mint threshold, plus the block
+/// the attacker waits past it), so its losses per race follow the overtake probability with
+/// give-up (validation.md, "Double-spend race"), within a 99% Wilson interval.
+#[test]
+fn losses_per_race_match_the_double_spend_closed_form() {
+    use hemisim_reports::stats::wilson_interval_at;
+    use hemisim_reports::theory::double_spend_overtake_with_give_up;
+    for (q, confirmations, seed) in [(0.3, 1u32, 61u64), (0.25, 2, 62)] {
+        let sets = [
+            format!("attack.hashrate_share={q}"),
+            format!("tunnel.deposit_confirmations={confirmations}"),
+            // Short races (give up 6 blocks behind) and 60 s L2 blocks: many races, quickly.
+            "attack.give_up_deficit_blocks=6".to_owned(),
+            "l2.block_time_s=60".to_owned(),
+            format!("duration_s={}", 250 * 86_400),
+        ];
+        let record = run(&scenario("tunnel-reorg", &sets.iter().map(String::as_str).collect::<Vec<_>>()), seed);
+        let races = record.attack.as_ref().expect("attack").trials.iter().filter(|t| t.outcome != TrialOutcome::Unfinished).count() as u64;
+        let losses = tunnel(&record).losses.len() as u64;
+        assert!(races >= 1_000, "too few races for the claimed precision: {races}");
+        let ci = wilson_interval_at(losses, races, Z_99).expect("races happened");
+        let z = confirmations + 3;
+        let expected = double_spend_overtake_with_give_up(q, z, 6);
+        println!("tunnel losses q={q} z={z}: {losses} of {races} races, 99% CI [{:.4}, {:.4}], expected {expected:.4}", ci.low, ci.high);
+        assert!(ci.low <= expected && expected <= ci.high, "expected {expected:.4} outside [{:.4}, {:.4}] (seed {seed})", ci.low, ci.high);
     }
 }
