@@ -92,9 +92,16 @@ impl BtcIndexer {
         BtcIndexer { vault, ..BtcIndexer::new(genesis) }
     }
 
-    /// Valid deposits indexed at heights `..=max_height`, oldest first, with their height.
-    pub fn deposits_up_to(&self, max_height: u32) -> impl Iterator<Item = (u32, Txid, Deposit)> + '_ {
-        self.deposits.range(..=(max_height, u32::MAX)).map(|(&(h, _), &(txid, d))| (h, txid, d))
+    /// Valid deposits indexed at heights `from..=to`, oldest first, with their height.
+    pub fn deposits_between(&self, from: u32, to: u32) -> impl Iterator<Item = (u32, Txid, Deposit)> + '_ {
+        use std::ops::Bound::{Excluded, Included};
+        let end = if from <= to { Included((to, u32::MAX)) } else { Excluded((from, 0)) };
+        self.deposits.range((Included((from, 0)), end)).map(|(&(h, _), &(txid, d))| (h, txid, d))
+    }
+
+    /// Hash of the indexed block at `height`, if indexed.
+    pub fn indexed_hash_at(&self, height: u32) -> Option<BlockHash> {
+        self.indexed.get(height as usize).map(|b| b.block.block_hash())
     }
 
     pub fn tip(&self) -> (u32, BlockHash) {

@@ -130,7 +130,7 @@ impl Sequencer {
         let due = self.tunnel.as_ref().map(|book| book.due(&self.view)).unwrap_or_default();
         let Filled { mints, txs, tx_hashes, dropped, latencies, outcome } = self.fill(&env, now, due);
         if let Some(book) = &mut self.tunnel {
-            book.record(&mints);
+            book.record(&mints, &self.view);
         }
         let tunnel = TunnelOps { withdrawals: withdrawals_in(&outcome.receipts), mints };
         let (btc_tip_height, btc_tip_hash) = self.view.tip();

@@ -154,7 +154,7 @@ impl Verifier {
             return mismatch("withdrawals root does not match the withdrawals".into());
         }
         if let Some(book) = &mut self.tunnel {
-            book.record(&due);
+            book.record(&due, &self.view);
         }
         if block.header.hash() != block.hash() {
             return mismatch("block hash does not match the header".into());

@@ -20,147 +20,13 @@
 //! payout (`OP_RETURN "HWD" <id>`) of a burned withdrawal, once, moving exactly the amount
 //! burned. Any failure is a [`Observation::TunnelViolation`]: a safety violation of the run.
 
-use super::deposit::{parse_deposit, payout_id};
+use super::vault_index::{Outflow, VaultDelta, VaultIndex};
 use crate::btc::node::BitcoinNode;
-use crate::btc::sealed::SealedBlock;
 use crate::events::Observation;
 use crate::l2::block::L2Block;
 use bitcoin::{BlockHash, OutPoint, ScriptBuf, Txid};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-
-/// A transaction that spent vault coins.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Outflow {
-    txid: Txid,
-    /// Vault coins spent minus vault outputs created (its change).
-    net_sats: u64,
-    payout_id: Option<u64>,
-}
-
-/// What one active block did to the vault (kept for undo).
-#[derive(Debug, Clone, Default)]
-struct BlockFlows {
-    created: Vec<(OutPoint, u64)>,
-    spent: Vec<(OutPoint, u64)>,
-    deposits: Vec<(OutPoint, u64)>,
-    other: Vec<u64>,
-    outflows: Vec<Outflow>,
-}
-
-/// The vault on one node's active chain, synced by walking back to the last block still active.
-#[derive(Debug, Clone)]
-pub struct VaultIndex {
-    vault: ScriptBuf,
-    indexed: Vec<(BlockHash, BlockFlows)>,
-    coins: BTreeMap<OutPoint, u64>,
-    locked_sats: u64,
-    deposits: BTreeMap<OutPoint, u64>,
-    other_sats: u64,
-    outflows: BTreeMap<Txid, Outflow>,
-}
-
-impl VaultIndex {
-    pub fn new(vault: ScriptBuf, genesis: BlockHash) -> Self {
-        VaultIndex {
-            vault,
-            indexed: vec![(genesis, BlockFlows::default())],
-            coins: BTreeMap::new(),
-            locked_sats: 0,
-            deposits: BTreeMap::new(),
-            other_sats: 0,
-            outflows: BTreeMap::new(),
-        }
-    }
-
-    fn tip_height(&self) -> u32 {
-        (self.indexed.len() - 1) as u32
-    }
-
-    /// Brings the index to `node`'s active chain.
-    pub fn sync(&mut self, node: &BitcoinNode) {
-        let mut fork = self.tip_height().min(node.tip_height());
-        while node.active_at(fork) != Some(self.indexed[fork as usize].0) {
-            fork -= 1; // terminates: both chains start at the same genesis
-        }
-        while self.tip_height() > fork {
-            let (_, flows) = self.indexed.pop().expect("above the fork");
-            self.disconnect(flows);
-        }
-        for height in fork + 1..=node.tip_height() {
-            let hash = node.active_at(height).expect("at most the node's tip");
-            let flows = self.connect(node.block(&hash).expect("active blocks are stored"));
-            self.indexed.push((hash, flows));
-        }
-    }
-
-    fn connect(&mut self, block: &Arc<SealedBlock>) -> BlockFlows {
-        let mut flows = BlockFlows::default();
-        for tx in block.txs() {
-            let mut spent_sats = 0;
-            for input in &tx.input {
-                if let Some(value) = self.coins.remove(&input.previous_output) {
-                    spent_sats += value;
-                    flows.spent.push((input.previous_output, value));
-                }
-            }
-            let txid = tx.txid();
-            let deposit = parse_deposit(tx.tx(), &self.vault).ok();
-            let mut created_sats = 0;
-            for (vout, output) in tx.output.iter().enumerate() {
-                if output.script_pubkey != self.vault {
-                    continue;
-                }
-                let outpoint = OutPoint { txid, vout: vout as u32 };
-                let value = output.value.to_sat();
-                self.coins.insert(outpoint, value);
-                flows.created.push((outpoint, value));
-                created_sats += value;
-                if deposit.is_some_and(|d| d.vout == vout as u32) {
-                    self.deposits.insert(outpoint, value);
-                    flows.deposits.push((outpoint, value));
-                } else if spent_sats == 0 {
-                    self.other_sats += value;
-                    flows.other.push(value);
-                }
-            }
-            self.locked_sats = self.locked_sats + created_sats - spent_sats;
-            if spent_sats > 0 {
-                // Change returned to the vault is not new money: it nets against the spend.
-                let outflow = Outflow { txid, net_sats: spent_sats.saturating_sub(created_sats), payout_id: payout_id(tx.tx()) };
-                self.outflows.insert(txid, outflow.clone());
-                flows.outflows.push(outflow);
-            }
-        }
-        flows
-    }
-
-    fn disconnect(&mut self, flows: BlockFlows) {
-        for (outpoint, value) in flows.created.iter().rev() {
-            self.coins.remove(outpoint);
-            self.locked_sats -= value;
-        }
-        for (outpoint, value) in flows.spent.iter().rev() {
-            self.coins.insert(*outpoint, *value);
-            self.locked_sats += value;
-        }
-        for (outpoint, _) in &flows.deposits {
-            self.deposits.remove(outpoint);
-        }
-        self.other_sats -= flows.other.iter().sum::<u64>();
-        for outflow in &flows.outflows {
-            self.outflows.remove(&outflow.txid);
-        }
-    }
-
-    pub fn locked_sats(&self) -> u64 {
-        self.locked_sats
-    }
-
-    pub fn has_deposit(&self, outpoint: &OutPoint) -> bool {
-        self.deposits.contains_key(outpoint)
-    }
-}
 
 /// A mint the auditor has seen.
 #[derive(Debug, Clone, Copy)]
@@ -169,6 +35,8 @@ struct Minted {
     l2_number: u64,
 }
 
+/// The books, kept up to date by deltas: every sum is maintained, never recomputed, so the work
+/// per L2 block or Bitcoin block is the size of what changed.
 #[derive(Debug)]
 pub struct TunnelAuditor {
     index: VaultIndex,
@@ -176,11 +44,20 @@ pub struct TunnelAuditor {
     minted_sats: u64,
     burned: BTreeMap<u64, u64>,
     burned_sats: u64,
-    /// Minted deposits off the main chain now.
+    /// Deposits on the chain that have not minted, and their sum.
+    unminted: BTreeMap<OutPoint, u64>,
+    unminted_sats: u64,
+    /// Minted deposits off the chain now, and their sum.
     unbacked: BTreeSet<OutPoint>,
+    unbacked_sats: u64,
+    /// Payout transactions on the chain by withdrawal id, and the burned amounts they settle.
+    paid: BTreeMap<u64, BTreeSet<Txid>>,
+    paid_sats: u64,
     /// L2 blocks that arrived ahead of their predecessor.
     waiting: BTreeMap<u64, Arc<L2Block>>,
     last_l2: u64,
+    /// Problems found since the last L2 block was audited, reported with it.
+    problems: Vec<String>,
     /// Violations already reported (each is reported once).
     reported: BTreeSet<String>,
     pub violations: u64,
@@ -194,9 +71,15 @@ impl TunnelAuditor {
             minted_sats: 0,
             burned: BTreeMap::new(),
             burned_sats: 0,
+            unminted: BTreeMap::new(),
+            unminted_sats: 0,
             unbacked: BTreeSet::new(),
+            unbacked_sats: 0,
+            paid: BTreeMap::new(),
+            paid_sats: 0,
             waiting: BTreeMap::new(),
             last_l2: 0,
+            problems: Vec::new(),
             reported: BTreeSet::new(),
             violations: 0,
         }
@@ -204,21 +87,20 @@ impl TunnelAuditor {
 
     /// The observer's chain moved: minted deposits may have left it, or come back.
     pub fn on_bitcoin_change(&mut self, node: &BitcoinNode) -> Vec<Observation> {
-        self.index.sync(node);
-        self.track_backing()
+        let delta = self.index.sync(node);
+        self.apply_delta(delta)
     }
 
     /// An L2 block arrived: audit it (and any that waited for it), in order.
     pub fn on_l2_block(&mut self, block: Arc<L2Block>, node: &BitcoinNode) -> Vec<Observation> {
-        self.index.sync(node);
-        let mut out = self.track_backing();
+        let delta = self.index.sync(node);
+        let mut out = self.apply_delta(delta);
         if block.header.number > self.last_l2 {
             self.waiting.insert(block.header.number, block);
         }
         while let Some(block) = self.waiting.remove(&(self.last_l2 + 1)) {
             self.last_l2 = block.header.number;
             out.extend(self.apply(&block));
-            out.extend(self.track_backing());
             out.extend(self.ledger());
         }
         out
@@ -229,77 +111,112 @@ impl TunnelAuditor {
         self.unbacked.iter().map(|o| (*o, self.minted[o].amount_sats)).collect()
     }
 
+    fn apply_delta(&mut self, delta: VaultDelta) -> Vec<Observation> {
+        let mut out = Vec::new();
+        for outflow in &delta.outflows_removed {
+            self.unpay(outflow);
+        }
+        for (outpoint, value) in delta.deposits_removed {
+            if let Some(minted) = self.minted.get(&outpoint).copied() {
+                out.extend(self.unwind(outpoint, minted));
+            } else if self.unminted.remove(&outpoint).is_some() {
+                self.unminted_sats -= value;
+            }
+        }
+        for (outpoint, value) in delta.deposits_added {
+            if self.minted.contains_key(&outpoint) {
+                if self.unbacked.remove(&outpoint) {
+                    self.unbacked_sats -= self.minted[&outpoint].amount_sats;
+                    out.push(Observation::DepositRestored { txid: outpoint.txid.to_string(), vout: outpoint.vout, amount_sats: value });
+                }
+            } else if self.unminted.insert(outpoint, value).is_none() {
+                self.unminted_sats += value;
+            }
+        }
+        for outflow in delta.outflows_added {
+            self.pay(&outflow);
+        }
+        out
+    }
+
+    fn unwind(&mut self, outpoint: OutPoint, minted: Minted) -> Option<Observation> {
+        if !self.unbacked.insert(outpoint) {
+            return None;
+        }
+        self.unbacked_sats += minted.amount_sats;
+        Some(Observation::DepositUnwound { txid: outpoint.txid.to_string(), vout: outpoint.vout, amount_sats: minted.amount_sats, l2_number: minted.l2_number })
+    }
+
+    /// A vault outflow joined the chain: it must pay a burned withdrawal, once, exactly.
+    fn pay(&mut self, outflow: &Outflow) {
+        let Some(id) = outflow.payout_id else {
+            self.problems.push(format!("vault coins spent by {} without a payout marker ({} sats)", outflow.txid, outflow.net_sats));
+            return;
+        };
+        match self.burned.get(&id) {
+            None => self.problems.push(format!("payout {} for withdrawal id {id}, which no L2 block burned", outflow.txid)),
+            Some(&amount) if amount != outflow.net_sats => {
+                self.problems.push(format!("payout {} moves {} sats for withdrawal id {id}, which burned {amount}", outflow.txid, outflow.net_sats))
+            }
+            Some(_) => {}
+        }
+        let payouts = self.paid.entry(id).or_default();
+        if let Some(first) = payouts.first().copied() {
+            self.problems.push(format!("withdrawal id {id} paid twice: {first} and {}", outflow.txid));
+        }
+        payouts.insert(outflow.txid);
+        if payouts.len() == 1 {
+            self.paid_sats += self.burned.get(&id).copied().unwrap_or(0);
+        }
+    }
+
+    fn unpay(&mut self, outflow: &Outflow) {
+        let Some(id) = outflow.payout_id else { return };
+        if let Some(payouts) = self.paid.get_mut(&id)
+            && payouts.remove(&outflow.txid)
+            && payouts.is_empty()
+        {
+            self.paid.remove(&id);
+            self.paid_sats -= self.burned.get(&id).copied().unwrap_or(0);
+        }
+    }
+
     fn apply(&mut self, block: &L2Block) -> Vec<Observation> {
         let number = block.header.number;
         let mut out = Vec::new();
         for mint in &block.tunnel.mints {
             if let Some(first) = self.minted.get(&mint.outpoint) {
-                let what = format!("deposit {} minted twice: in L2 blocks {} and {number}", mint.outpoint, first.l2_number);
-                out.extend(self.violation(number, what));
+                self.problems.push(format!("deposit {} minted twice: in L2 blocks {} and {number}", mint.outpoint, first.l2_number));
                 continue;
             }
-            self.minted.insert(mint.outpoint, Minted { amount_sats: mint.amount_sats, l2_number: number });
+            let minted = Minted { amount_sats: mint.amount_sats, l2_number: number };
+            self.minted.insert(mint.outpoint, minted);
             self.minted_sats += mint.amount_sats;
+            if let Some(value) = self.unminted.remove(&mint.outpoint) {
+                self.unminted_sats -= value;
+            } else if self.index.deposit(&mint.outpoint).is_none() {
+                // Minted from a view the observer's chain no longer (or not yet) holds.
+                out.extend(self.unwind(mint.outpoint, minted));
+            }
         }
         for w in &block.tunnel.withdrawals {
             if self.burned.insert(w.id, w.amount_sats).is_some() {
-                out.extend(self.violation(number, format!("withdrawal id {} burned twice", w.id)));
+                self.problems.push(format!("withdrawal id {} burned twice", w.id));
             } else {
                 self.burned_sats += w.amount_sats;
             }
         }
-        out.extend(self.check_outflows(number));
         out
     }
 
-    /// Every vault outflow on the main chain must pay a burned withdrawal, once, exactly.
-    fn check_outflows(&mut self, number: u64) -> Vec<Observation> {
-        let mut problems = Vec::new();
-        let mut paid_ids = BTreeMap::new();
-        for outflow in self.index.outflows.values() {
-            let Some(id) = outflow.payout_id else {
-                problems.push(format!("vault coins spent by {} without a payout marker ({} sats)", outflow.txid, outflow.net_sats));
-                continue;
-            };
-            match self.burned.get(&id) {
-                None => problems.push(format!("payout {} for withdrawal id {id}, which no L2 block burned", outflow.txid)),
-                Some(&amount) if amount != outflow.net_sats => {
-                    problems.push(format!("payout {} moves {} sats for withdrawal id {id}, which burned {amount}", outflow.txid, outflow.net_sats))
-                }
-                Some(_) => {}
-            }
-            if let Some(first) = paid_ids.insert(id, outflow.txid) {
-                problems.push(format!("withdrawal id {id} paid twice: {first} and {}", outflow.txid));
-            }
-        }
-        problems.into_iter().flat_map(|p| self.violation(number, p)).collect()
-    }
-
-    /// Compares the main chain with the minted set: unwound and restored deposits.
-    fn track_backing(&mut self) -> Vec<Observation> {
-        let mut out = Vec::new();
-        for (outpoint, minted) in &self.minted {
-            let on_chain = self.index.has_deposit(outpoint);
-            if !on_chain && self.unbacked.insert(*outpoint) {
-                out.push(Observation::DepositUnwound { txid: outpoint.txid.to_string(), vout: outpoint.vout, amount_sats: minted.amount_sats, l2_number: minted.l2_number });
-            } else if on_chain && self.unbacked.remove(outpoint) {
-                out.push(Observation::DepositRestored { txid: outpoint.txid.to_string(), vout: outpoint.vout, amount_sats: minted.amount_sats });
-            }
-        }
-        out
-    }
-
-    /// The books at the last audited block, and the conservation check.
+    /// The books at the last audited block, the conservation check, and the problems found since
+    /// the previous block.
     fn ledger(&mut self) -> Vec<Observation> {
-        let paid: u64 = self.index.outflows.values().filter_map(|o| o.payout_id).filter_map(|id| self.burned.get(&id)).sum();
-        let pending_sats = self.burned_sats.saturating_sub(paid);
-        let unminted_sats: u64 = self.index.deposits.iter().filter(|(o, _)| !self.minted.contains_key(o)).map(|(_, v)| v).sum();
-        let unbacked_sats: u64 = self.unbacked.iter().map(|o| self.minted[o].amount_sats).sum();
-        let locked_sats = self.index.locked_sats();
-        let other_sats = self.index.other_sats;
+        let pending_sats = self.burned_sats.saturating_sub(self.paid_sats);
+        let (locked_sats, other_sats, unminted_sats, unbacked_sats) = (self.index.locked_sats(), self.index.other_sats(), self.unminted_sats, self.unbacked_sats);
         let vault_side = locked_sats as i128 - other_sats as i128 - unminted_sats as i128;
         let l2_side = self.minted_sats as i128 - self.burned_sats as i128 + pending_sats as i128 - unbacked_sats as i128;
-        let row = Observation::TunnelLedger {
+        let mut out = vec![Observation::TunnelLedger {
             l2_number: self.last_l2,
             locked_sats,
             minted_sats: self.minted_sats,
@@ -308,14 +225,15 @@ impl TunnelAuditor {
             unminted_sats,
             unbacked_sats,
             other_sats,
-        };
-        let mut out = vec![row];
+        }];
         if vault_side != l2_side {
-            let what = format!(
+            self.problems.push(format!(
                 "conservation: vault {locked_sats} - other {other_sats} - unminted {unminted_sats} = {vault_side} sats, \
                  but minted {} - burned {} + pending {pending_sats} - unbacked {unbacked_sats} = {l2_side}",
                 self.minted_sats, self.burned_sats
-            );
+            ));
+        }
+        for what in std::mem::take(&mut self.problems) {
             out.extend(self.violation(self.last_l2, what));
         }
         out

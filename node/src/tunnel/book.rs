@@ -9,18 +9,21 @@
 use super::{Mint, TunnelParams};
 use crate::l2::btc_view::BtcView;
 use crate::l2::indexer::BtcIndexer;
-use bitcoin::OutPoint;
+use bitcoin::{BlockHash, OutPoint};
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone)]
 pub struct TunnelBook {
     params: TunnelParams,
     minted: BTreeSet<OutPoint>,
+    /// Every deposit at or below this indexed block has minted, so a block only scans above it
+    /// (a long run holds thousands of deposits). Forgotten when a reorg replaces that block.
+    settled: Option<(u32, BlockHash)>,
 }
 
 impl TunnelBook {
     pub fn new(params: TunnelParams) -> Self {
-        TunnelBook { params, minted: BTreeSet::new() }
+        TunnelBook { params, minted: BTreeSet::new(), settled: None }
     }
 
     pub fn params(&self) -> &TunnelParams {
@@ -29,17 +32,40 @@ impl TunnelBook {
 
     /// The mints the next block owes, oldest deposit first.
     pub fn due(&self, view: &BtcIndexer) -> Vec<Mint> {
-        let Some(indexed_tip) = view.indexed_tip() else { return Vec::new() };
-        let Some(max_height) = (indexed_tip + 1).checked_sub(self.params.deposit_confirmations.max(1)) else { return Vec::new() };
-        view.deposits_up_to(max_height)
+        let Some(max_height) = self.mature_height(view) else { return Vec::new() };
+        view.deposits_between(self.scan_from(view), max_height)
             .map(|(btc_height, txid, d)| Mint { outpoint: OutPoint { txid, vout: d.vout }, recipient: d.recipient, amount_sats: d.amount_sats, btc_height })
             .filter(|m| !self.minted.contains(&m.outpoint))
             .collect()
     }
 
-    /// The block's mints happened.
-    pub fn record(&mut self, mints: &[Mint]) {
+    /// The block's mints happened; the settled block moves up to just below the first deposit
+    /// that is still waiting (or to the mature height when none waits).
+    pub fn record(&mut self, mints: &[Mint], view: &BtcIndexer) {
         self.minted.extend(mints.iter().map(|m| m.outpoint));
+        let Some(mature) = self.mature_height(view) else { return };
+        let from = self.scan_from(view);
+        let first_waiting = view.deposits_between(from, mature).find(|(_, txid, d)| !self.minted.contains(&OutPoint { txid: *txid, vout: d.vout }));
+        let height = match first_waiting {
+            None => Some(mature),
+            Some((h, _, _)) => h.checked_sub(1),
+        };
+        if let Some(height) = height {
+            self.settled = view.indexed_hash_at(height).map(|hash| (height, hash));
+        }
+    }
+
+    /// The highest height whose deposits are deep enough to mint.
+    fn mature_height(&self, view: &BtcIndexer) -> Option<u32> {
+        (view.indexed_tip()? + 1).checked_sub(self.params.deposit_confirmations.max(1))
+    }
+
+    /// Where scanning starts: above the settled block while the view still holds it.
+    fn scan_from(&self, view: &BtcIndexer) -> u32 {
+        match self.settled {
+            Some((height, hash)) if view.indexed_hash_at(height) == Some(hash) => height + 1,
+            _ => 0,
+        }
     }
 
     pub fn minted_count(&self) -> usize {

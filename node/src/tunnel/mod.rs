@@ -14,13 +14,15 @@
 //! - [`book`]: which deposits the next L2 block mints, as the sequencer and verifiers derive it.
 //! - [`operator`]: the vault operator's withdrawal queue and payouts.
 //! - [`users`]: the treasury and background depositors, who also withdraw.
-//! - [`audit`]: the conservation ledger and loss detection, watched from outside the nodes.
+//! - [`audit`]: the conservation ledger and loss detection, watched from outside the nodes, on
+//!   [`vault_index`], the vault as one node's chain shows it.
 
 pub mod audit;
 pub mod book;
 pub mod deposit;
 pub mod operator;
 pub mod users;
+pub mod vault_index;
 
 #[cfg(test)]
 mod tunnel_tests;

@@ -306,3 +306,41 @@ fn the_auditor_catches_a_payout_without_a_burn_and_an_unwound_deposit() {
     assert!(observed.iter().any(|o| matches!(o, Observation::DepositUnwound { amount_sats: 300_000_000, .. })), "{observed:?}");
     assert_eq!(b.auditor.unbacked().len(), 1);
 }
+
+#[test]
+fn a_reorg_below_the_minted_deposits_mints_the_new_ones_and_never_the_old_twice() {
+    let mut r = rig();
+    let a = r.deposit_tx(Amount::from_int_btc(1));
+    let b = r.deposit_tx(Amount::from_int_btc(2));
+    r.mine(vec![a.clone()]);
+    for _ in 0..9 {
+        r.mine(vec![]);
+    }
+    let mut mints = Vec::new();
+    for _ in 0..8 {
+        mints.extend(r.produce().tunnel.mints.clone());
+    }
+    assert_eq!(mints.len(), 1, "deposit a minted");
+    // A heavier branch from the genesis: b at height 1, a again at height 2.
+    let mut parent = r.btc_genesis.block_hash();
+    for h in 1..=12u32 {
+        let txs = match h {
+            1 => vec![b.clone()],
+            2 => vec![a.clone()],
+            _ => vec![],
+        };
+        let tag = CoinbaseTag { height: h, miner: "fork", extra_nonce: 7 };
+        let mut all = vec![simple_coinbase(tag, p2pkh_for_test(), SUBSIDY)];
+        all.extend(txs);
+        let block = SealedBlock::seal(mine_block(parent, SimTime(500 + u64::from(h)), all));
+        parent = block.block_hash();
+        r.node.receive_block(block);
+    }
+    assert_eq!(r.node.tip_height(), 12, "the branch won");
+    for _ in 0..12 {
+        mints.extend(r.produce().tunnel.mints.clone());
+    }
+    let outpoints: Vec<_> = mints.iter().map(|m| m.outpoint.txid).collect();
+    assert_eq!(outpoints, vec![a.compute_txid(), b.compute_txid()], "b mints once the branch is carried; a never again");
+    assert_eq!(mints[1].btc_height, 1);
+}

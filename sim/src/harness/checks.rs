@@ -14,7 +14,11 @@ use super::recorder::{L2Mismatch, Rejection, SuperfinalityRevert};
 use crate::scenario::PopConfig;
 use super::world::ATTACKER;
 use hemisim_node::peer::{Peer, Role};
+use hemisim_node::btc::node::BitcoinNode;
+use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
+use hemisim_node::tunnel::deposit::parse_deposit;
 use hemisim_reports::record::{TunnelOpKind, TunnelOpRow, TunnelViolationRow};
+use std::collections::BTreeSet;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -132,6 +136,34 @@ pub fn check_tunnel(violations_seen: &[TunnelViolationRow], operations: &[Tunnel
     violations
 }
 
+/// Bitcoin blocks beyond the mint threshold after which an unminted deposit is a liveness
+/// failure (the L2 ingests 3 headers per block, so it catches up within seconds; this leaves
+/// half an hour of Bitcoin for it).
+pub const MINT_MARGIN_BLOCKS: u32 = 3;
+
+/// Liveness: every valid deposit on the observer's final main chain with at least
+/// `deposit_confirmations + INDEXER_TIP_LAG + MINT_MARGIN_BLOCKS` confirmations has minted.
+pub fn check_deposits_minted(observer: &BitcoinNode, vault: &bitcoin::Script, deposit_confirmations: u32, operations: &[TunnelOpRow]) -> Vec<Violation> {
+    let minted: BTreeSet<(&str, u32)> = operations.iter().filter(|o| o.kind == TunnelOpKind::Mint).filter_map(|o| Some((o.txid.as_deref()?, o.vout?))).collect();
+    let depth = deposit_confirmations + INDEXER_TIP_LAG + MINT_MARGIN_BLOCKS;
+    let Some(deepest) = (observer.tip_height() + 1).checked_sub(depth) else { return Vec::new() };
+    let mut violations = Vec::new();
+    for height in 1..=deepest {
+        let Some(block) = observer.active_at(height).and_then(|h| observer.block(&h)) else { continue };
+        for tx in block.txs() {
+            if let Ok(deposit) = parse_deposit(tx.tx(), vault)
+                && !minted.contains(&(tx.txid().to_string().as_str(), deposit.vout))
+            {
+                violations.push(Violation {
+                    kind: ViolationKind::Liveness,
+                    message: format!("tunnel deposit {}:{} at Bitcoin height {height} never minted ({} confirmations at the end)", tx.txid(), deposit.vout, observer.tip_height() + 1 - height),
+                });
+            }
+        }
+    }
+    violations
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +225,45 @@ mod tests {
         assert_eq!(violations.len(), 1);
         assert_eq!(violations[0].kind, ViolationKind::Safety);
         assert_eq!(violations[0].message, "verifier-1 disagrees with L2 block 42 at t=7.000000s: state root differs");
+    }
+
+    #[test]
+    fn a_deep_deposit_that_never_minted_is_a_liveness_violation() {
+        use hemisim_node::btc::build::coinbase;
+        use hemisim_node::tunnel::deposit::deposit_outputs;
+        use hemisim_node::tunnel::vault_script;
+        use hemisim_reports::record::{TunnelOpKind, TunnelOpRow};
+        let genesis = SealedBlock::seal(genesis_block(&[]));
+        let mut node = BitcoinNode::new(ChainParams { max_block_weight: 4_000_000 }, genesis, &[], 0.0, Stream::derive(0, "n"));
+        let recipient = hemisim_node::l2::tx::Address::repeat_byte(4);
+        let deposit = coinbase(CoinbaseTag { height: 1, miner: "m", extra_nonce: 0 }, deposit_outputs(&vault_script(), SUBSIDY, recipient));
+        let txid = deposit.compute_txid();
+        node.receive_block(SealedBlock::seal(mine_block(node.tip(), SimTime(1), vec![deposit])));
+        for h in 2..=9 {
+            let tag = CoinbaseTag { height: h, miner: "m", extra_nonce: 0 };
+            node.receive_block(SealedBlock::seal(mine_block(node.tip(), SimTime(h as u64), vec![simple_coinbase(tag, p2pkh_for("m"), SUBSIDY)])));
+        }
+        // 9 confirmations = 4 + 2 + 3: due.
+        let missing = check_deposits_minted(&node, &vault_script(), 4, &[]);
+        assert_eq!(missing.len(), 1);
+        assert_eq!(missing[0].kind, ViolationKind::Liveness);
+        assert!(missing[0].message.contains(&txid.to_string()), "{}", missing[0].message);
+        assert!(check_deposits_minted(&node, &vault_script(), 5, &[]).is_empty(), "10 would be due: not yet");
+        let mint = TunnelOpRow {
+            at_us: 1,
+            kind: TunnelOpKind::Mint,
+            txid: Some(txid.to_string()),
+            vout: Some(0),
+            l2_number: Some(1),
+            withdrawal_id: None,
+            account: None,
+            amount_sats: SUBSIDY.to_sat(),
+            fee_sats: None,
+            btc_height: Some(1),
+            flag: false,
+            age_s: None,
+            confirmed_at_us: None,
+        };
+        assert!(check_deposits_minted(&node, &vault_script(), 4, &[mint]).is_empty());
     }
 }

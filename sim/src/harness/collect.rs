@@ -1,7 +1,8 @@
 //! What a finished run leaves: the record the reports read, and the invariants checked on the
 //! quiet world. The runner calls [`finish`] once, after the quiet phase.
 
-use super::checks::{check, check_l2, check_pop, check_tunnel};
+use super::checks::{check, check_deposits_minted, check_l2, check_pop, check_tunnel};
+use hemisim_node::tunnel::vault_script;
 use super::recorder::{PopObserved, Recorder, TunnelObserved};
 use super::world::{pop_miner_name, POP_COIN};
 use super::runner::{RunError, RunOutput};
@@ -30,8 +31,9 @@ pub(super) fn finish(recorder: Recorder, peer_refs: &[&Peer], scenario: &Scenari
         let through = recorded.pop.superfinal.last().map_or(0, |s| s.l2_number);
         violations.extend(check_pop(&recorded.pop.reverts, through, pop, l2.block_time_s, scenario.duration_s, scenario.bitcoin.block_interval_s));
     }
-    if scenario.tunnel.is_some() {
+    if let Some(t) = &scenario.tunnel {
         violations.extend(check_tunnel(&recorded.tunnel.violations, &recorded.tunnel.operations));
+        violations.extend(check_deposits_minted(observer, &vault_script(), t.deposit_confirmations, &recorded.tunnel.operations));
     }
     let tunnel = scenario.tunnel.as_ref().map(|t| tunnel_record(t, peer_refs, observer, &recorded.blocks, recorded.tunnel));
     let l2 = scenario.l2.as_ref().map(|l2| l2_record(l2, peer_refs, recorded.l2_blocks));
