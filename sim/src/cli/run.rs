@@ -149,6 +149,23 @@ fn headline(s: &hemisim_reports::Summary) -> Vec<String> {
             pop.fee_deferrals
         ));
     }
+    if let Some(t) = &s.tunnel {
+        let btc = |sats: u64| format!("{:.8}", sats as f64 / 1e8);
+        lines.push(format!(
+            "tunnel: {} deposits, {} minted ({} BTC, mint p50 {} s), {} withdrawals, {} payouts ({} before superfinality), locked {} BTC, {} losses ({} BTC), {} book violations",
+            t.deposits,
+            t.mints,
+            btc(t.minted_sats),
+            num(t.mint_latency_s.p50, 0),
+            t.withdrawals,
+            t.payouts,
+            t.payouts_before_superfinal,
+            btc(t.locked_sats),
+            t.losses,
+            btc(t.lost_sats),
+            t.invariant_violations
+        ));
+    }
     let p = &s.perf;
     lines.push(format!(
         "perf: {:.0} simulated s in {:.2} s wall ({} sim s per wall s, {} events per wall s)",
