@@ -115,7 +115,9 @@ fn csv_has_one_row_per_cell_with_every_metric_column_even_when_empty() {
          pop.block_space_share_mean,pop.block_space_share_ci95_low,pop.block_space_share_ci95_high,\
          btc.stale_rate_mean,btc.stale_rate_ci95_low,btc.stale_rate_ci95_high,\
          l2.tps_mean,l2.tps_ci95_low,l2.tps_ci95_high,\
-         l2.tx_inclusion_latency_p50_s_mean,l2.tx_inclusion_latency_p50_s_ci95_low,l2.tx_inclusion_latency_p50_s_ci95_high"
+         l2.tx_inclusion_latency_p50_s_mean,l2.tx_inclusion_latency_p50_s_ci95_low,l2.tx_inclusion_latency_p50_s_ci95_high,\
+         tunnel.losses_mean,tunnel.losses_ci95_low,tunnel.losses_ci95_high,\
+         tunnel.mint_latency_s.p50_mean,tunnel.mint_latency_s.p50_ci95_low,tunnel.mint_latency_s.p50_ci95_high"
     );
     let fields: Vec<&str> = lines[1].split(',').collect();
     assert_eq!(fields.len(), 7 + 3 * METRICS.len());
