@@ -26,10 +26,6 @@ impl TunnelBook {
         TunnelBook { params, minted: BTreeSet::new(), settled: None }
     }
 
-    pub fn params(&self) -> &TunnelParams {
-        &self.params
-    }
-
     /// The mints the next block owes, oldest deposit first.
     pub fn due(&self, view: &BtcIndexer) -> Vec<Mint> {
         let Some(max_height) = self.mature_height(view) else { return Vec::new() };
@@ -66,9 +62,5 @@ impl TunnelBook {
             Some((height, hash)) if view.indexed_hash_at(height) == Some(hash) => height + 1,
             _ => 0,
         }
-    }
-
-    pub fn minted_count(&self) -> usize {
-        self.minted.len()
     }
 }

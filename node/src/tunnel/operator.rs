@@ -62,18 +62,11 @@ pub struct Operator {
     config: OperatorConfig,
     finality: FinalityTracker,
     owed: BTreeMap<u64, Owed>,
-    /// Payouts broadcast, for the run's record.
-    pub payouts_sent: u64,
 }
 
 impl Operator {
     pub fn new(vault: Wallet, config: OperatorConfig, finality: FinalityTracker) -> Self {
-        Operator { vault, config, finality, owed: BTreeMap::new(), payouts_sent: 0 }
-    }
-
-    /// Withdrawals owed and not yet final.
-    pub fn outstanding(&self) -> usize {
-        self.owed.len()
+        Operator { vault, config, finality, owed: BTreeMap::new() }
     }
 
     pub fn on_l2_block(&mut self, now: SimTime, block: &L2Block, node: &mut BitcoinNode, out: &mut Vec<Action>) {
@@ -117,7 +110,6 @@ impl Operator {
             let payable = superfinal || self.config.policy == PayoutPolicy::Immediate;
             if payable && let Some(sent) = pay(&mut self.vault, &self.config, owed, superfinal, node, out) {
                 owed.payout = Some(sent);
-                self.payouts_sent += 1;
                 continue;
             }
             if owed.payout.is_none() && !owed.overdue_reported && now.since(owed.burned_at) > self.config.grace {

@@ -90,10 +90,6 @@ pub struct TunnelUsers {
     by_address: BTreeMap<Address, usize>,
     agenda: BTreeMap<(SimTime, u64), Act>,
     next_seq: u64,
-    pub deposits_sent: u64,
-    pub withdrawals_sent: u64,
-    /// Deposits skipped because the wallet had no confirmed coins to pay them.
-    pub deposits_skipped: u64,
 }
 
 impl TunnelUsers {
@@ -110,9 +106,6 @@ impl TunnelUsers {
             by_address,
             agenda: BTreeMap::new(),
             next_seq: 0,
-            deposits_sent: 0,
-            withdrawals_sent: 0,
-            deposits_skipped: 0,
         }
     }
 
@@ -149,9 +142,7 @@ impl TunnelUsers {
                 Act::TreasuryDeposit => {
                     let amount = self.config.treasury.as_ref().map_or(Amount::ZERO, |p| p.deposit);
                     let treasury = self.holders.len() - 1;
-                    if !deposit(&mut self.treasury_wallet, &self.config, amount, self.holders[treasury].address, true, node, out) {
-                        self.deposits_skipped += 1;
-                    }
+                    deposit(&mut self.treasury_wallet, &self.config, amount, self.holders[treasury].address, true, node, out);
                 }
                 Act::TreasuryWithdraw => {
                     let amount = self.config.treasury.as_ref().and_then(|p| p.withdraw).map_or(0, |(_, a)| a.to_sat());
@@ -216,9 +207,7 @@ impl TunnelUsers {
         let btc = self.rng.log_uniform(self.config.deposit_btc_min, self.config.deposit_btc_max);
         let amount = Amount::from_sat((btc * 1e8).round() as u64).max(Amount::from_sat(MIN_DEPOSIT_SATS));
         let holder = self.rng.below_inclusive(u64::from(self.config.holders) - 1) as usize;
-        if !deposit(&mut self.wallet, &self.config, amount, self.holders[holder].address, false, node, out) {
-            self.deposits_skipped += 1;
-        }
+        deposit(&mut self.wallet, &self.config, amount, self.holders[holder].address, false, node, out);
     }
 
     fn background_withdrawal(&mut self, now: SimTime, out: &mut Vec<Action>) {
@@ -240,17 +229,20 @@ impl TunnelUsers {
         }
         h.in_flight = true;
         let tx = L2Tx { from: h.address, to: Some(HBTC), nonce: h.nonce, gas_limit: WITHDRAW_GAS, gas_price: 0, value: U256::ZERO, input: withdraw_calldata(amount_sats, to) };
-        self.withdrawals_sent += 1;
         out.push(Action::Observe(Observation::WithdrawalRequested { from: h.address.to_string(), amount_sats, treasury }));
         out.push(Action::Broadcast(Message::L2Tx(Submission::new(tx, now))));
     }
 }
 
-/// Sends a deposit of `amount` for `recipient` from `wallet`; false if it cannot pay.
-fn deposit(wallet: &mut Wallet, config: &TunnelUsersConfig, amount: Amount, recipient: Address, treasury: bool, node: &mut BitcoinNode, out: &mut Vec<Action>) -> bool {
+/// Sends a deposit of `amount` for `recipient` from `wallet`; one it cannot pay (no confirmed
+/// coins enough: they may all be waiting for confirmations) is skipped, and said so in the trace.
+fn deposit(wallet: &mut Wallet, config: &TunnelUsersConfig, amount: Amount, recipient: Address, treasury: bool, node: &mut BitcoinNode, out: &mut Vec<Action>) {
     let fee_rate = node.mempool().estimate_fee_rate(DEPOSIT_FEE_TARGET_BLOCKS, config.block_weight).max(1.0);
     let budget = Amount::from_sat((fee_rate * FEE_BUDGET_VBYTES).ceil() as u64);
-    let Ok(coins) = wallet.take_coins(amount + budget) else { return false };
+    let Ok(coins) = wallet.take_coins(amount + budget) else {
+        out.push(Action::Observe(Observation::WalletEmpty { wallet: wallet.name().to_owned() }));
+        return;
+    };
     let inputs: Amount = coins.iter().map(|c| c.1).sum();
     let mut outputs = deposit_outputs(&config.vault, amount, recipient);
     outputs.push(TxOut { value: Amount::ZERO, script_pubkey: wallet.script().clone() });
@@ -258,7 +250,8 @@ fn deposit(wallet: &mut Wallet, config: &TunnelUsersConfig, amount: Amount, reci
     let fee = fee_for(&tx, fee_rate);
     let Some(change) = inputs.checked_sub(amount + fee) else {
         release(wallet, coins);
-        return false;
+        out.push(Action::Observe(Observation::WalletEmpty { wallet: wallet.name().to_owned() }));
+        return;
     };
     if change >= DUST_LIMIT {
         tx.output[2].value = change;
@@ -267,12 +260,12 @@ fn deposit(wallet: &mut Wallet, config: &TunnelUsersConfig, amount: Amount, reci
     }
     let sealed = SealedTx::seal(tx);
     if node.receive_tx(sealed.clone()).is_err() {
+        // Its node refused it (a coin a reorg just took away): try again at the next deposit.
         release(wallet, coins);
-        return false;
+        return;
     }
     out.push(Action::Observe(Observation::DepositSent { txid: sealed.txid().to_string(), amount_sats: amount.to_sat(), recipient: recipient.to_string(), treasury }));
     out.push(Action::Broadcast(Message::Tx(sealed)));
-    true
 }
 
 fn release(wallet: &mut Wallet, coins: Vec<(bitcoin::OutPoint, Amount)>) {
