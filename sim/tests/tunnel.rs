@@ -172,3 +172,53 @@ fn losses_per_race_match_the_double_spend_closed_form() {
         assert!(ci.low <= expected && expected <= ci.high, "expected {expected:.4} outside [{:.4}, {:.4}] (seed {seed})", ci.low, ci.high);
     }
 }
+
+/// Mint latency against its closed form: a deposit broadcast at a random instant waits Exp(θ)
+/// for its block (memorylessness), then `deposit_confirmations + 2 - 1` more blocks, so the wait
+/// to the mint threshold is Gamma(deposit_confirmations + 2, θ); the L2 block that mints adds
+/// half an L2 block time and the relay delays on top. Mean and SD of each run's mint latencies
+/// against that, in 99% t-intervals over independent replications (θ = 60 s so the test is
+/// quick; the model is scale-free).
+#[test]
+fn mint_latency_is_erlang_in_the_real_confirmations() {
+    let sets = [
+        "duration_s=86400",
+        "bitcoin.block_interval_s=60",
+        "bitcoin.propagation_delay_ms=100",
+        "bitcoin.background_tx_rate_per_s=0",
+        "l2.block_time_s=2",
+        "l2.verifiers=0",
+        "tunnel.payout_policy=immediate",
+        "tunnel.deposit_rate_per_s=0.02",
+        "tunnel.withdraw_rate_per_s=0",
+        "tunnel.treasury_btc=0",
+        "tunnel.treasury_withdraw_btc=0",
+    ];
+    let mut scenario = scenario("treasury", &sets);
+    scenario.pop = None;
+    scenario.workload = None;
+    let confirmations = scenario.tunnel.as_ref().expect("tunnel").deposit_confirmations;
+    let (mut means, mut sds) = (Vec::new(), Vec::new());
+    for record in replications(&scenario, 71, 8) {
+        let deposits = ops(&record, TunnelOpKind::Deposit);
+        let latencies: Vec<f64> = ops(&record, TunnelOpKind::Mint)
+            .iter()
+            .filter_map(|m| deposits.iter().find(|d| d.txid == m.txid).map(|d| (m.at_us - d.at_us) as f64 / 1e6))
+            .collect();
+        assert!(latencies.len() > 1_000, "{} mints", latencies.len());
+        let n = latencies.len() as f64;
+        let mean = latencies.iter().sum::<f64>() / n;
+        means.push(mean);
+        sds.push((latencies.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0)).sqrt());
+    }
+    let stages = f64::from(confirmations + 2);
+    // Overheads: tx and block relay (0.1 s each) and waiting for the next 2 s L2 block (1 s).
+    let expected_mean = stages * 60.0 + 1.2;
+    let expected_sd = stages.sqrt() * 60.0;
+    let (mean, low, high) = mean_ci99(&means);
+    println!("mint latency mean {mean:.1} s [{low:.1}, {high:.1}], expected {expected_mean:.1}");
+    assert!(low <= expected_mean && expected_mean <= high, "mean {expected_mean} outside [{low}, {high}]");
+    let (sd, low, high) = mean_ci99(&sds);
+    println!("mint latency sd {sd:.1} s [{low:.1}, {high:.1}], expected {expected_sd:.1}");
+    assert!(low <= expected_sd && expected_sd <= high, "sd {expected_sd} outside [{low}, {high}]");
+}
