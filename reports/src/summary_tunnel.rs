@@ -18,37 +18,9 @@ use crate::tunnel_metrics::{self, Totals};
 /// `tunnel.*`: the BTC tunnel. `None` fields are `null`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TunnelSummary {
-    /// Deposit transactions broadcast on Bitcoin.
-    pub deposits: u64,
-    /// Mints of hBTC on L2, and their amount.
-    pub mints: u64,
-    pub minted_sats: u64,
-    /// The vault's coins at the last ledger row.
-    pub locked_sats: u64,
-    /// Burns (withdrawals) on L2, and their amount.
-    pub withdrawals: u64,
-    pub burned_sats: u64,
-    /// Payouts broadcast by the operator (a re-payment counts again), those on the final main
-    /// chain, and the amount of those.
-    pub payouts: u64,
-    pub payouts_confirmed: u64,
-    pub paid_out_sats: u64,
-    /// Payouts for a burn no superfinal keystone covered yet, and their amount.
-    pub payouts_before_superfinal: u64,
-    pub exposed_sats: u64,
-    /// Withdrawals still unpaid after the grace period.
-    pub withdrawals_overdue: u64,
-    /// Withdrawals burned but not paid, at the last ledger row.
-    pub pending_sats_end: u64,
-    /// Minted deposits the final main chain does not hold, and their amount.
-    pub losses: u64,
-    pub lost_sats: u64,
-    /// Times a minted deposit left the observer's main chain.
-    pub unwound_events: u64,
-    /// Largest hBTC amount nothing backed, over every ledger row.
-    pub unbacked_sats_max: u64,
-    /// Broken rules of the books.
-    pub invariant_violations: u64,
+    /// Counts and sums (`deposits`, `minted_sats`, ... `invariant_violations`), inline in JSON.
+    #[serde(flatten)]
+    pub totals: Totals,
     pub mint_latency_s: TunnelLatency,
     /// Student t 95% intervals over the replications' own values (`None` for one run).
     pub mint_latency_ci95: Option<LatencyCi95>,
@@ -132,24 +104,7 @@ pub fn tunnel_summary(records: &[RunRecord]) -> Option<TunnelSummary> {
     let (payout, payout_ci) = latency(tunnel_metrics::payout_latencies_us);
     let (settlement, settlement_ci) = latency(tunnel_metrics::settlement_latencies_us);
     Some(TunnelSummary {
-        deposits: t.deposits,
-        mints: t.mints,
-        minted_sats: t.minted_sats,
-        locked_sats: t.locked_sats,
-        withdrawals: t.withdrawals,
-        burned_sats: t.burned_sats,
-        payouts: t.payouts,
-        payouts_confirmed: t.payouts_confirmed,
-        paid_out_sats: t.paid_out_sats,
-        payouts_before_superfinal: t.payouts_before_superfinal,
-        exposed_sats: t.exposed_sats,
-        withdrawals_overdue: t.withdrawals_overdue,
-        pending_sats_end: t.pending_sats_end,
-        losses: t.losses,
-        lost_sats: t.lost_sats,
-        unwound_events: t.unwound_events,
-        unbacked_sats_max: t.unbacked_sats_max,
-        invariant_violations: t.invariant_violations,
+        totals: t,
         mint_latency_s: mint,
         mint_latency_ci95: mint_ci,
         payout_latency_s: payout,

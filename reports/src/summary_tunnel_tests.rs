@@ -17,28 +17,28 @@ fn latency(mean: f64, p50: f64, p95: f64) -> TunnelLatency {
 #[test]
 fn metrics_of_the_hand_checked_tunnel_run() {
     let s = tunnel_summary(&[tunnel_run(7)]).expect("the record has a tunnel");
-    assert_eq!((s.deposits, s.mints, s.minted_sats), (3, 2, 70_000_000));
-    assert_eq!((s.withdrawals, s.burned_sats), (3, 45_000_000));
+    assert_eq!((s.totals.deposits, s.totals.mints, s.totals.minted_sats), (3, 2, 70_000_000));
+    assert_eq!((s.totals.withdrawals, s.totals.burned_sats), (3, 45_000_000));
     // The last ledger row: 16M locked (1M of it a non-deposit payment), 10M still owed.
     assert_eq!(
-        (s.locked_sats, s.pending_sats_end),
+        (s.totals.locked_sats, s.totals.pending_sats_end),
         (16_000_000, 10_000_000)
     );
     // Three payouts, but id 1's first one never confirmed: only 5M + 30M were paid out.
-    assert_eq!((s.payouts, s.payouts_confirmed), (3, 2));
-    assert_eq!(s.paid_out_sats, 35_000_000);
+    assert_eq!((s.totals.payouts, s.totals.payouts_confirmed), (3, 2));
+    assert_eq!(s.totals.paid_out_sats, 35_000_000);
     // Only id 2's payout (flag false) went out before its burn was superfinal.
     assert_eq!(
-        (s.payouts_before_superfinal, s.exposed_sats),
+        (s.totals.payouts_before_superfinal, s.totals.exposed_sats),
         (1, 5_000_000)
     );
-    assert_eq!(s.withdrawals_overdue, 1);
+    assert_eq!(s.totals.withdrawals_overdue, 1);
     assert_eq!(
-        (s.losses, s.lost_sats, s.unwound_events),
+        (s.totals.losses, s.totals.lost_sats, s.totals.unwound_events),
         (1, 20_000_000, 1)
     );
     assert_eq!(
-        (s.unbacked_sats_max, s.invariant_violations),
+        (s.totals.unbacked_sats_max, s.totals.invariant_violations),
         (20_000_000, 0)
     );
     // Deposits A and B minted after 3600 and 4100 s; C never (left out).
@@ -78,7 +78,7 @@ fn violations_are_counted_and_unbacked_is_a_maximum() {
     });
     let s = tunnel_summary(&[record]).expect("tunnel");
     assert_eq!(
-        (s.invariant_violations, s.unbacked_sats_max),
+        (s.totals.invariant_violations, s.totals.unbacked_sats_max),
         (2, 20_000_000)
     );
 }
@@ -98,13 +98,13 @@ fn pooling_two_replications() {
         }
     }
     let s = tunnel_summary(&[a, b]).expect("tunnel in both");
-    assert_eq!((s.deposits, s.mints, s.minted_sats), (6, 4, 140_000_000));
-    assert_eq!((s.locked_sats, s.paid_out_sats), (32_000_000, 70_000_000));
+    assert_eq!((s.totals.deposits, s.totals.mints, s.totals.minted_sats), (6, 4, 140_000_000));
+    assert_eq!((s.totals.locked_sats, s.totals.paid_out_sats), (32_000_000, 70_000_000));
     assert_eq!(
-        (s.payouts_before_superfinal, s.exposed_sats),
+        (s.totals.payouts_before_superfinal, s.totals.exposed_sats),
         (1, 5_000_000)
     );
-    assert_eq!((s.losses, s.unbacked_sats_max), (2, 20_000_000));
+    assert_eq!((s.totals.losses, s.totals.unbacked_sats_max), (2, 20_000_000));
     // Means 3850 and 4050 s; p95 4100 and 4500 s.
     assert_eq!(s.mint_latency_s, latency(3950.0, 3600.0, 4300.0));
     let ci = s.mint_latency_ci95.expect("two runs");
@@ -123,7 +123,7 @@ fn a_replication_without_a_paid_withdrawal_nulls_the_pooled_payout_latency() {
     t.operations.retain(|o| o.kind != TunnelOpKind::Payout);
     let alone = tunnel_summary(std::slice::from_ref(&b)).expect("tunnel");
     assert_eq!(alone.payout_latency_s, TunnelLatency::default());
-    assert_eq!((alone.payouts, alone.paid_out_sats), (0, 0));
+    assert_eq!((alone.totals.payouts, alone.totals.paid_out_sats), (0, 0));
     let s = tunnel_summary(&[tunnel_run(1), b]).expect("tunnel");
     assert_eq!(s.payout_latency_s, TunnelLatency::default());
     let ci = s.payout_latency_ci95.expect("two runs");
@@ -191,7 +191,7 @@ fn design_md_paths_exist_and_the_section_comes_before_perf() {
     );
     assert!(l2.is_some() && l2 < tunnel && tunnel < perf, "{json}");
     let back: crate::Summary = serde_json::from_str(&json).expect("reads back");
-    assert_eq!(back.tunnel.map(|t| t.losses), Some(1));
+    assert_eq!(back.tunnel.map(|t| t.totals.losses), Some(1));
     let pooled = summarize(&[tunnel_run(7), tunnel_run(8)])
         .expect("consistent")
         .to_json();
@@ -214,7 +214,7 @@ fn an_empty_tunnel_gives_zeros_and_nulls_not_a_panic() {
         (t.operations, t.ledger, t.losses) = (Vec::new(), Vec::new(), Vec::new());
     }
     let s = tunnel_summary(std::slice::from_ref(&record)).expect("tunnel");
-    assert_eq!((s.deposits, s.locked_sats, s.pending_sats_end), (0, 0, 0));
+    assert_eq!((s.totals.deposits, s.totals.locked_sats, s.totals.pending_sats_end), (0, 0, 0));
     assert_eq!(s.mint_latency_s, TunnelLatency::default());
     let json = summarize(&[record]).expect("one record").to_json();
     assert!(

@@ -80,16 +80,22 @@ pub fn supply_sats(row: &TunnelLedgerRow) -> u64 {
     row.minted_sats.saturating_sub(row.burned_sats)
 }
 
-/// One run's tunnel counts and sums (or several runs', added with [`Totals::pooled_with`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// One run's tunnel counts and sums (or several runs', added with [`Totals::pooled_with`]): the
+/// first keys of summary.json's `tunnel`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Totals {
+    /// Deposit transactions broadcast on Bitcoin.
     pub deposits: u64,
+    /// Mints of hBTC on L2, and their amount.
     pub mints: u64,
     pub minted_sats: u64,
     /// The last ledger row's `locked_sats`.
     pub locked_sats: u64,
+    /// Burns (withdrawals) on L2, and their amount.
     pub withdrawals: u64,
     pub burned_sats: u64,
+    /// Payouts broadcast by the operator (a re-payment counts again), and those on the final
+    /// main chain.
     pub payouts: u64,
     pub payouts_confirmed: u64,
     /// Sum of the confirmed payouts' amounts.
@@ -97,14 +103,18 @@ pub struct Totals {
     /// Payouts with `flag == false`: the burning L2 block was not superfinal yet.
     pub payouts_before_superfinal: u64,
     pub exposed_sats: u64,
+    /// Withdrawals still unpaid after the grace period.
     pub withdrawals_overdue: u64,
     /// The last ledger row's `pending_sats`.
     pub pending_sats_end: u64,
+    /// Minted deposits the final main chain does not hold, and their amount.
     pub losses: u64,
     pub lost_sats: u64,
+    /// Times a minted deposit left the observer's main chain.
     pub unwound_events: u64,
     /// Largest `unbacked_sats` of any ledger row (pooled: the maximum, not a sum).
     pub unbacked_sats_max: u64,
+    /// Broken rules of the books.
     pub invariant_violations: u64,
 }
 

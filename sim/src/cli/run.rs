@@ -149,14 +149,15 @@ fn headline(s: &hemisim_reports::Summary) -> Vec<String> {
             pop.fee_deferrals
         ));
     }
-    if let Some(t) = &s.tunnel {
+    if let Some(summary) = &s.tunnel {
+        let t = &summary.totals;
         let btc = |sats: u64| format!("{:.8}", sats as f64 / 1e8);
         lines.push(format!(
             "tunnel: {} deposits, {} minted ({} BTC, mint p50 {} s), {} withdrawals, {} payouts ({} before superfinality), locked {} BTC, {} losses ({} BTC), {} book violations",
             t.deposits,
             t.mints,
             btc(t.minted_sats),
-            num(t.mint_latency_s.p50, 0),
+            num(summary.mint_latency_s.p50, 0),
             t.withdrawals,
             t.payouts,
             t.payouts_before_superfinal,
