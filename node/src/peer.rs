@@ -4,18 +4,14 @@
 //! transactions and timer firings; the peer updates its node, lets its role react, and returns
 //! what to broadcast, which timers to arm and what to record. No I/O, no clock, no madsim.
 
-use crate::btc::background::BackgroundLoad;
 use crate::btc::double_spend::DoubleSpender;
 use crate::events::{Action, Audience, Input, Message, Observation, Timer};
 use crate::l2::sequencer::Sequencer;
 use crate::l2::tx::Refusal;
 use crate::l2::verifier::{Verdict, Verifier};
-use crate::l2::workload::Workload;
-use crate::pop::finality::FinalityTracker;
 use crate::pop::miner::PopMiner;
-use crate::tunnel::audit::TunnelAuditor;
+pub use crate::observer::Observer;
 use crate::tunnel::operator::Operator;
-use crate::tunnel::users::TunnelUsers;
 use crate::btc::miner::Miner;
 use crate::btc::node::BitcoinNode;
 use crate::btc::selfish::SelfishMiner;
@@ -48,16 +44,6 @@ pub enum Role {
     TunnelOperator(Box<Operator>),
 }
 
-/// What the observer carries besides its node: whatever the scenario has of the background
-/// load, the L2 users, the finality tracker, the tunnel's depositors and its auditor.
-#[derive(Debug, Default)]
-pub struct Observer {
-    pub load: Option<BackgroundLoad>,
-    pub users: Option<Box<Workload>>,
-    pub finality: Option<Box<FinalityTracker>>,
-    pub depositors: Option<Box<TunnelUsers>>,
-    pub auditor: Option<Box<TunnelAuditor>>,
-}
 
 impl Role {
     /// The audiences this role listens to besides Bitcoin, which every peer follows.
@@ -67,19 +53,7 @@ impl Role {
             Role::Verifier(_) => vec![Audience::Bitcoin, Audience::L2Followers],
             Role::PopMiner(_) => vec![Audience::Bitcoin, Audience::Keystones],
             Role::TunnelOperator(_) => vec![Audience::Bitcoin, Audience::L2Followers, Audience::Keystones],
-            Role::Observer(o) => {
-                let mut audiences = vec![Audience::Bitcoin];
-                if o.users.is_some() || o.depositors.is_some() || o.auditor.is_some() {
-                    audiences.push(Audience::L2Followers);
-                }
-                if o.users.is_some() || o.depositors.is_some() {
-                    audiences.push(Audience::Users);
-                }
-                if o.finality.is_some() {
-                    audiences.push(Audience::Keystones);
-                }
-                audiences
-            }
+            Role::Observer(o) => o.audiences(),
             _ => vec![Audience::Bitcoin],
         }
     }
@@ -108,21 +82,12 @@ impl Peer {
             Role::Selfish(sm) => arm(sm.miner.next_find_delay(), Timer::Mine),
             Role::Sequencer(seq) => arm(seq.block_time(), Timer::L2Block),
             Role::PopMiner(pm) => arm(pm.first_poll_delay(), Timer::PopPoll),
-            Role::Observer(o) => {
-                if let Some(after) = o.load.as_mut().and_then(|load| load.next_delay(SimTime::ZERO)) {
-                    arm(after, Timer::Background);
-                }
-                if let Some(users) = &mut o.users {
-                    arm(users.next_delay(), Timer::Workload);
-                }
-                if let Some(after) = o.depositors.as_mut().and_then(|d| d.start()) {
-                    arm(after, Timer::Tunnel);
-                }
-            }
-            Role::Verifier(_) | Role::TunnelOperator(_) => {}
+            Role::Observer(_) | Role::Verifier(_) | Role::TunnelOperator(_) => {}
         }
-        if let Role::DoubleSpend(ds) = &mut self.role {
-            ds.start_race(&mut self.node, &mut out);
+        match &mut self.role {
+            Role::DoubleSpend(ds) => ds.start_race(&mut self.node, &mut out),
+            Role::Observer(o) => o.start(&mut out),
+            _ => {}
         }
         out
     }
@@ -145,53 +110,24 @@ impl Peer {
             Input::Deliver(Message::L2Block(block)) => match &mut self.role {
                 Role::Verifier(v) => record_verdicts(v.on_block(block, &self.node), &mut out),
                 Role::TunnelOperator(op) => op.on_l2_block(now, &block, &mut self.node, &mut out),
-                Role::Observer(o) => {
-                    if let Some(users) = &mut o.users {
-                        users.on_block(&block);
-                    }
-                    if let Some(depositors) = &mut o.depositors {
-                        depositors.on_block(&block);
-                    }
-                    if let Some(auditor) = &mut o.auditor {
-                        observe_all(auditor.on_l2_block(block, &self.node), &mut out);
-                    }
-                }
+                Role::Observer(o) => o.on_l2_block(block, &self.node, &mut out),
                 _ => {}
             },
             Input::Deliver(Message::Keystone(made)) => match &mut self.role {
                 Role::PopMiner(pm) => pm.on_keystone(now, made, &mut self.node, &mut out),
                 Role::TunnelOperator(op) => op.on_keystone(now, &made, &mut self.node, &mut out),
-                Role::Observer(o) => {
-                    if let Some(tracker) = &mut o.finality {
-                        observe_all(tracker.on_keystone(&made, &self.node), &mut out);
-                    }
-                }
+                Role::Observer(o) => o.on_keystone(&made, &self.node, &mut out),
                 _ => {}
             },
             Input::Deliver(Message::L2Refusal(refusal)) => {
                 if let Role::Observer(o) = &mut self.role {
-                    if let Some(users) = &mut o.users {
-                        users.on_refusal(&refusal);
-                    }
-                    if let Some(depositors) = &mut o.depositors {
-                        depositors.on_refusal(&refusal);
-                    }
+                    o.on_refusal(&refusal);
                 }
             }
             Input::Fire(Timer::Mine) => self.mine(now, &mut out),
-            Input::Fire(Timer::Background) => {
-                if let Role::Observer(o) = &mut self.role
-                    && let Some(load) = &mut o.load
-                {
-                    load.on_timer(now, &mut self.node, &mut out);
-                }
-            }
-            Input::Fire(Timer::Tunnel) => {
-                if let Role::Observer(o) = &mut self.role
-                    && let Some(depositors) = &mut o.depositors
-                    && let Some(after) = depositors.on_timer(now, &mut self.node, &mut out)
-                {
-                    out.push(Action::Schedule { after, timer: Timer::Tunnel });
+            Input::Fire(timer @ (Timer::Background | Timer::Workload | Timer::Tunnel)) => {
+                if let Role::Observer(o) = &mut self.role {
+                    o.on_timer(now, timer, &mut self.node, &mut out);
                 }
             }
             Input::Fire(Timer::PopPoll) => {
@@ -200,16 +136,6 @@ impl Peer {
                 }
             }
             Input::Fire(Timer::L2Block) => self.produce_l2_block(now, &mut out),
-            Input::Fire(Timer::Workload) => {
-                if let Role::Observer(o) = &mut self.role
-                    && let Some(users) = &mut o.users
-                {
-                    if let Some(submission) = users.arrival(now) {
-                        out.push(Action::Broadcast(Message::L2Tx(submission)));
-                    }
-                    out.push(Action::Schedule { after: users.next_delay(), timer: Timer::Workload });
-                }
-            }
         }
         self.feed_wallets();
         out
@@ -223,14 +149,7 @@ impl Peer {
                 Role::DoubleSpend(ds) => ds.on_public_change(&mut self.node, out),
                 Role::Selfish(sm) => sm.on_public_change(&mut self.node, out),
                 Role::TunnelOperator(op) => op.on_bitcoin_change(now, &mut self.node, out),
-                Role::Observer(o) => {
-                    if let Some(tracker) = &mut o.finality {
-                        observe_all(tracker.on_bitcoin_change(&self.node), out);
-                    }
-                    if let Some(auditor) = &mut o.auditor {
-                        observe_all(auditor.on_bitcoin_change(&self.node), out);
-                    }
-                }
+                Role::Observer(o) => o.on_bitcoin_change(&self.node, out),
                 _ => {}
             }
         }
@@ -312,15 +231,7 @@ impl Peer {
             return;
         }
         let wallets: Vec<&mut Wallet> = match &mut self.role {
-            Role::Observer(o) => {
-                let mut wallets: Vec<&mut Wallet> = o.load.iter_mut().map(|l| &mut l.wallet).collect();
-                if let Some(d) = &mut o.depositors {
-                    let d = &mut **d;
-                    wallets.push(&mut d.wallet);
-                    wallets.push(&mut d.treasury_wallet);
-                }
-                wallets
-            }
+            Role::Observer(o) => o.wallets(),
             Role::DoubleSpend(ds) => vec![&mut ds.wallet],
             Role::PopMiner(pm) => vec![&mut pm.wallet],
             Role::TunnelOperator(op) => vec![&mut op.vault],
@@ -336,10 +247,6 @@ impl Peer {
 fn refuse(refusal: Refusal, out: &mut Vec<Action>) {
     out.push(Action::Observe(Observation::L2TxRefused { hash: refusal.hash.to_string(), reason: refusal.reason.as_str() }));
     out.push(Action::Broadcast(Message::L2Refusal(Arc::new(refusal))));
-}
-
-fn observe_all(observations: Vec<Observation>, out: &mut Vec<Action>) {
-    out.extend(observations.into_iter().map(Action::Observe));
 }
 
 fn record_verdicts(verdicts: Vec<Verdict>, out: &mut Vec<Action>) {
