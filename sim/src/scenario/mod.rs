@@ -20,10 +20,11 @@
 //! ```
 //!
 //! Code map: `schema` reads the key layout from the serde derives below, `check` compares a
-//! table with it, `validate` holds the ranges, `overrides` the `--set` syntax, `source` the
-//! line numbers and `error` the message format.
+//! table with it, `validate` holds the ranges, `defaults` the defaults, `overrides` the `--set`
+//! syntax, `source` the line numbers and `error` the message format.
 
 mod check;
+pub mod defaults;
 mod error;
 mod overrides;
 mod schema;
@@ -419,114 +420,5 @@ impl Scenario {
     /// above `i64::MAX`, which TOML cannot write (a file cannot hold one either).
     pub fn to_toml_string(&self) -> Result<String, toml::ser::Error> {
         toml::to_string(self)
-    }
-}
-
-/// Defaults: the reference configuration of `../shared/protocol.md` and today's Bitcoin.
-pub mod defaults {
-    pub fn block_interval_s() -> f64 {
-        600.0
-    }
-    pub fn miners() -> u32 {
-        8
-    }
-    pub fn propagation_delay_ms() -> u64 {
-        2000
-    }
-    pub fn max_block_weight() -> u64 {
-        4_000_000
-    }
-    pub fn background_fee_rate_min_sat_per_vb() -> f64 {
-        1.0
-    }
-    pub fn background_fee_rate_max_sat_per_vb() -> f64 {
-        50.0
-    }
-    pub fn confirmations() -> u32 {
-        6
-    }
-    pub fn give_up_deficit_blocks() -> u32 {
-        24
-    }
-    pub fn l2_block_time_s() -> f64 {
-        12.0
-    }
-    pub fn l2_gas_limit() -> u64 {
-        30_000_000
-    }
-    pub fn l2_verifiers() -> u32 {
-        2
-    }
-    pub fn l2_mempool_capacity() -> u64 {
-        100_000
-    }
-    pub fn l2_max_btc_headers_per_block() -> u32 {
-        3
-    }
-    pub fn workload_accounts() -> u32 {
-        10_000
-    }
-    pub fn workload_mix_transfer() -> f64 {
-        0.6
-    }
-    pub fn workload_mix_token() -> f64 {
-        0.3
-    }
-    pub fn workload_mix_hvm_call() -> f64 {
-        0.1
-    }
-    pub fn pop_keystone_interval_blocks() -> u32 {
-        25
-    }
-    pub fn pop_superfinality_depth() -> u32 {
-        10
-    }
-    pub fn pop_miners() -> u32 {
-        3
-    }
-    pub fn pop_poll_interval_s() -> f64 {
-        13.0
-    }
-    pub fn pop_keystones_polled() -> u32 {
-        12
-    }
-    pub fn pop_fee_target_blocks() -> u32 {
-        6
-    }
-    pub fn pop_fee_cap_sat_per_vb() -> f64 {
-        100.0
-    }
-    pub fn pop_fee_retry_s() -> f64 {
-        300.0
-    }
-    pub fn pop_wallet_coins() -> u32 {
-        200
-    }
-    pub fn pop_reward_per_keystone() -> f64 {
-        100.0
-    }
-    pub fn attack_target() -> super::AttackTarget {
-        super::AttackTarget::Merchant
-    }
-    pub fn tunnel_deposit_confirmations() -> u32 {
-        4
-    }
-    pub fn tunnel_payout_policy() -> super::PayoutPolicyConfig {
-        super::PayoutPolicyConfig::Superfinal
-    }
-    pub fn tunnel_grace_period_s() -> f64 {
-        43_200.0
-    }
-    pub fn tunnel_payout_fee_target_blocks() -> u32 {
-        6
-    }
-    pub fn tunnel_holders() -> u32 {
-        50
-    }
-    pub fn tunnel_deposit_btc_min() -> f64 {
-        0.01
-    }
-    pub fn tunnel_deposit_btc_max() -> f64 {
-        2.0
     }
 }
