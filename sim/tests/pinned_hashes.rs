@@ -1,0 +1,44 @@
+//! Every scenario file, run with its own seed, keeps the trace hash it had when this test was
+//! written. A refactoring that changes no behaviour must leave all of them unchanged; a change that
+//! is meant to alter what a scenario does updates its hash here, in the same commit, and says why.
+
+mod common;
+
+use common::*;
+
+/// `hemisim run scenarios/NAME.toml` trace hashes, as of the structure issue's start.
+const PINNED: &[(&str, &str)] = &[
+    ("anchoring", "1ec2387f7f27b72bf4e393127ce17a6cc295b4f38420d5942330421dbded18f5"),
+    ("btc-reorg-pop", "149cc60c0d35852ec7c5c2ee80e1d32234ef76bd3d32df53a8de96b82fb27ca3"),
+    ("double-spend", "d52de737f8f6a59543ce33430d5a13f9a4f8ccd29169f2d5a0a85df9304f0af2"),
+    ("fee-spike", "fe3abad4e352da744ff5b8638be36c357ffac809f66116f845d4d3c27bba4ab8"),
+    ("l2-btc-reorg", "5a13aacac4f71097b2e5e0425e670732a39c2a76391d4cff857061c6a285fdbe"),
+    ("l2-throughput", "015cb0fd2e57ff27ccf4920dea0cab90a138675c4e6efb43350da64aaa0aaa24"),
+    ("quickstart", "0b0d98e6bb5cf2c298e344b0ef88bd31165d26a92b12eb55ce8a3ef27ea4f558"),
+    ("selfish-mining", "5831ddcdf3a0256be7271c21eab9c3d21e56606f6c59237644ea30752f7ff507"),
+    ("stale-rate", "20a7240b3ccc5a20376f7db6199eeff032688bf1c2dca6029f5221a93816f9d5"),
+    ("treasury", "65c647372ada9777f30c68eeee6c50e927386eedfa3b8bd4ee46a873e4902717"),
+    ("tunnel-reorg", "d5741048c0392bc35925402c027cd8d340dbcdb53eca8d959d173f42587d0eae"),
+];
+
+#[test]
+fn every_scenario_keeps_its_pinned_trace_hash() {
+    let mut files: Vec<String> = std::fs::read_dir(repo_root().join("scenarios"))
+        .expect("scenarios/ exists")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.path().file_name()?.to_str()?.strip_suffix(".toml").map(str::to_owned))
+        .collect();
+    files.sort();
+    let pinned: Vec<String> = PINNED.iter().map(|(name, _)| name.to_string()).collect();
+    assert_eq!(files, pinned, "every scenario file has a pinned hash (add the new file's hash here)");
+
+    let mut changed = Vec::new();
+    for (name, want) in PINNED {
+        let s = scenario(name, &[]);
+        let record = run(&s, s.seed);
+        if record.meta.trace_hash != *want {
+            changed.push(format!("{name}: {} (pinned {want})\n  replay: hemisim run scenarios/{name}.toml --trace", record.meta.trace_hash));
+        }
+    }
+    assert!(changed.is_empty(), "trace hashes changed:\n{}", changed.join("\n"));
+}
