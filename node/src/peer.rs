@@ -253,7 +253,7 @@ fn record_verdicts(verdicts: Vec<Verdict>, out: &mut Vec<Action>) {
     for verdict in verdicts {
         out.push(Action::Observe(match verdict {
             Verdict::Verified { number } => Observation::L2BlockVerified { number },
-            Verdict::Mismatch { number, what } => Observation::L2Mismatch { number, what },
+            Verdict::Mismatch { number, mismatch } => Observation::L2Mismatch { number, what: mismatch.to_string() },
         }));
     }
 }

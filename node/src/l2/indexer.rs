@@ -58,6 +58,14 @@ struct IndexedBlock {
     spent: Vec<(OutPoint, ScriptBuf, u64)>,
 }
 
+/// What applying attributes replaced: the headers above the fork (as attributes that would
+/// restore them) and the blocks the index let go, for [`BtcIndexer::undo`].
+#[derive(Debug, Clone)]
+pub struct ViewUndo {
+    undone: BtcAttributes,
+    unindexed: Vec<Arc<SealedBlock>>,
+}
+
 #[derive(Debug, Clone)]
 pub struct BtcIndexer {
     /// Carried canonical headers by height, from the Bitcoin genesis.
@@ -161,20 +169,31 @@ impl BtcIndexer {
     }
 
     /// Applies checked attributes: replaces the headers above the fork, then moves the index to
-    /// the new tip − lag.
-    pub fn apply(&mut self, attributes: &BtcAttributes, max_headers: usize, block: &dyn Fn(&BlockHash) -> Option<Arc<SealedBlock>>) -> Result<(), AttributesError> {
+    /// the new tip − lag. Returns what [`BtcIndexer::undo`] needs to take them back.
+    pub fn apply(&mut self, attributes: &BtcAttributes, max_headers: usize, block: &dyn Fn(&BlockHash) -> Option<Arc<SealedBlock>>) -> Result<ViewUndo, AttributesError> {
         self.check(attributes, max_headers, block)?;
         let to_index = self.blocks_to_index(attributes);
         let keep = self.kept_len(attributes);
+        let mut unindexed = Vec::new();
         while self.indexed.len() > keep {
-            self.unindex_top();
+            unindexed.push(self.unindex_top());
         }
-        self.headers.truncate(attributes.fork_height as usize + 1);
+        let replaced = self.headers.split_off(attributes.fork_height as usize + 1).into_iter().map(|(_, h)| h).collect();
         self.headers.extend(attributes.headers.iter().map(|h| (h.block_hash(), *h)));
         for hash in to_index {
             self.index(block(&hash).expect("checked above"));
         }
-        Ok(())
+        Ok(ViewUndo { undone: BtcAttributes { fork_height: attributes.fork_height, headers: replaced }, unindexed })
+    }
+
+    /// Takes back the last applied attributes (undos are applied in reverse order): the headers
+    /// they replaced come back and the blocks they unindexed are indexed again.
+    pub fn undo(&mut self, undo: ViewUndo) {
+        let ViewUndo { undone, unindexed } = undo;
+        let source = |hash: &BlockHash| unindexed.iter().find(|b| b.block_hash() == *hash).cloned();
+        // The replaced headers built on the fork and every block to index again was unindexed by
+        // the attributes being undone, so this cannot fail on a view they were applied to.
+        self.apply(&undone, usize::MAX, &source).expect("an undo restores a view that existed");
     }
 
     fn index(&mut self, block: Arc<SealedBlock>) {
@@ -206,7 +225,8 @@ impl BtcIndexer {
         self.indexed.push(IndexedBlock { block, spent });
     }
 
-    fn unindex_top(&mut self) {
+    /// Unindexes the top block and returns it.
+    fn unindex_top(&mut self) -> Arc<SealedBlock> {
         let top = self.indexed.pop().expect("called only while blocks are indexed");
         let height = self.indexed.len() as u32;
         drop(self.deposits.split_off(&(height, 0)));
@@ -224,6 +244,7 @@ impl BtcIndexer {
             self.by_script.entry(script.clone()).or_default().insert((outpoint.txid, outpoint.vout), value);
             self.outputs.insert(outpoint, (script, value));
         }
+        top.block
     }
 }
 

@@ -1,6 +1,8 @@
 //! Sequencer, verifier and workload together, driven by hand like the harness drives them.
 
 use super::block::{L2Block, L2Header};
+use super::chain::{Body, ChainRules, HeaderField, Head, ImportError, L2Chain, Mismatch, RewindError};
+use super::sequencer::next_attributes;
 use super::genesis::L2GenesisSpec;
 use super::sequencer::{Sequencer, SequencerConfig};
 use super::tx::{RefusalReason, Submission};
@@ -137,7 +139,7 @@ fn a_tampered_state_root_is_a_mismatch() {
     let header = L2Header { state_root: B256::repeat_byte(7), ..good.header.clone() };
     let forged = Arc::new(L2Block::seal_hashing(header, good.attributes.clone(), good.txs.clone()));
     match ver.on_block(forged, &btc).as_slice() {
-        [Verdict::Mismatch { number: 1, what }] => assert!(what.contains("state root"), "{what}"),
+        [Verdict::Mismatch { number: 1, mismatch: Mismatch::Header { field: HeaderField::StateRoot, .. } }] => {}
         other => panic!("expected a state-root mismatch, got {other:?}"),
     }
 }
@@ -171,4 +173,105 @@ fn a_transaction_too_big_for_any_block_is_dropped_not_left_blocking() {
     assert_eq!(produced.dropped.len(), 1, "the 60k-gas transaction can never fit a 50k block");
     assert_eq!(produced.dropped[0].reason, RefusalReason::Invalid);
     assert_eq!(produced.block.txs.len(), 1, "the one behind it is included");
+}
+
+/// A chain that builds blocks directly (no sequencer), keeping `rewind_depth` blocks of undo.
+fn chain(w: &World, rewind_depth: usize) -> L2Chain {
+    let rules = ChainRules { max_headers_per_block: 3, beneficiary: Address::ZERO, tunnel: None, rewind_depth };
+    L2Chain::new(rules, w.spec.hvm(), &w.btc_genesis, w.l2_genesis)
+}
+
+/// Builds the next block of `chain` with `n` of the users' transactions.
+fn build(chain: &mut L2Chain, btc: &BitcoinNode, users: &mut Workload, n: u64) -> Arc<L2Block> {
+    let number = chain.head().number + 1;
+    let submissions: Vec<_> = (0..n).filter_map(|i| users.arrival(SimTime(number * 1_000 + i))).collect();
+    let attributes = next_attributes(chain.view(), btc, 3);
+    let block = chain
+        .build(number * 12, 30_000_000, attributes, &|h| btc.block(h).cloned(), |builder| {
+            let mut body = Body::default();
+            for s in &submissions {
+                if builder.apply_hashed(&s.tx, s.hash).is_ok() {
+                    body.txs.push(s.tx.clone());
+                    body.tx_hashes.push(s.hash);
+                }
+            }
+            body
+        })
+        .expect("the node has every block");
+    users.on_block(&block);
+    block
+}
+
+/// What identifies a chain's position: head, state root (incremental and recomputed from
+/// scratch) and the Bitcoin view's tip.
+fn position(chain: &L2Chain) -> (Head, B256, B256, (u32, BlockHash)) {
+    (chain.head(), chain.hvm().state_root(), chain.hvm().recompute_state_root(), chain.view().tip())
+}
+
+#[test]
+fn a_rewound_chain_is_exactly_where_it_was_and_reimports_the_same_blocks() {
+    let w = world(50);
+    let mut btc = btc_node(&w);
+    let mut users = users(50);
+    let mut builder = chain(&w, 8);
+    mine(&mut [&mut btc], w.btc_genesis.block_hash(), 0, 7, "miner-0");
+    let mut blocks = Vec::new();
+    let mut positions = vec![position(&builder)];
+    for n in 0..6 {
+        if n == 3 {
+            // A longer Bitcoin branch: the next blocks carry a reorg of the view.
+            mine(&mut [&mut btc], w.btc_genesis.block_hash(), 0, 9, "miner-1");
+        }
+        blocks.push(build(&mut builder, &btc, &mut users, 20));
+        positions.push(position(&builder));
+    }
+    assert_eq!(blocks[3].attributes.fork_height, 0, "block 4 carries the Bitcoin reorg");
+    builder.rewind_to(2).expect("within the rewind depth");
+    assert_eq!(position(&builder), positions[2], "state, view and head as they were at block 2");
+    for block in &blocks[2..] {
+        builder.import(block, &|h| btc.block(h).cloned()).expect("the same blocks import again");
+    }
+    assert_eq!(position(&builder), positions[6]);
+    builder.rewind_to(0).expect("six blocks back");
+    assert_eq!(position(&builder), positions[0], "back at the genesis");
+    assert_eq!(builder.rewind_to(1), Err(RewindError::AboveHead { target: 1, head: 0 }));
+}
+
+#[test]
+fn rewinds_are_bounded_by_the_rewind_depth() {
+    let w = world(10);
+    let mut btc = btc_node(&w);
+    let mut users = users(10);
+    let mut shallow = chain(&w, 2);
+    mine(&mut [&mut btc], w.btc_genesis.block_hash(), 0, 4, "miner-0");
+    for _ in 0..5 {
+        build(&mut shallow, &btc, &mut users, 3);
+    }
+    assert_eq!(shallow.rewind_to(2), Err(RewindError::TooDeep { target: 2, head: 5, kept: 2 }));
+    assert_eq!(shallow.head().number, 5, "a refused rewind changes nothing");
+    shallow.rewind_to(3).expect("two blocks back");
+    assert_eq!(shallow.head().number, 3);
+}
+
+#[test]
+fn a_block_that_does_not_import_leaves_the_chain_unchanged() {
+    let w = world(10);
+    let mut btc = btc_node(&w);
+    let mut users = users(10);
+    let mut builder = chain(&w, 0);
+    let mut importer = chain(&w, 0);
+    mine(&mut [&mut btc], w.btc_genesis.block_hash(), 0, 5, "miner-0");
+    let good = build(&mut builder, &btc, &mut users, 5);
+    let before = position(&importer);
+    let forge = |header: L2Header| L2Block::seal_hashing(header, good.attributes.clone(), good.txs.clone());
+    let forged_root = forge(L2Header { state_root: B256::repeat_byte(7), ..good.header.clone() });
+    let forged_gas = forge(L2Header { gas_used: good.header.gas_used + 1, ..good.header.clone() });
+    let orphan = forge(L2Header { parent_hash: B256::repeat_byte(1), ..good.header.clone() });
+    let source = |h: &BlockHash| btc.block(h).cloned();
+    assert!(matches!(importer.import(&forged_root, &source), Err(ImportError::Mismatch(Mismatch::Header { field: HeaderField::StateRoot, .. }))));
+    assert!(matches!(importer.import(&forged_gas, &source), Err(ImportError::Mismatch(Mismatch::Header { field: HeaderField::GasUsed, .. }))));
+    assert!(matches!(importer.import(&orphan, &source), Err(ImportError::Mismatch(Mismatch::Parent { .. }))));
+    assert_eq!(position(&importer), before, "state, view and head untouched");
+    importer.import(&good, &source).expect("the real block still imports");
+    assert_eq!(position(&importer), position(&builder));
 }

@@ -3,6 +3,7 @@
 
 pub mod block;
 pub mod btc_view;
+pub mod chain;
 pub mod hvm;
 pub mod genesis;
 pub mod indexer;

@@ -14,18 +14,18 @@
 //! (no reordering to fill gaps, so a block can end up to one transaction's gas limit short of
 //! full).
 
-use super::block::{transactions_root, BtcAttributes, L2Block, L2Header, TunnelOps};
-use super::hvm::{hbtc, BlockBuilder, BlockEnvSpec, BlockOutcome, Hvm, Receipt, RejectReason, TxRejected};
-use crate::tunnel::book::TunnelBook;
-use crate::tunnel::{withdrawals_in, withdrawals_root, Mint, TunnelParams, HBTC};
+use super::block::{BtcAttributes, L2Block, L2Header};
+use super::chain::{Body, ChainRules, L2Chain};
+use super::hvm::{BlockBuilder, Hvm, RejectReason, TxRejected};
 use super::indexer::BtcIndexer;
 use super::mempool::L2Mempool;
-use super::tx::{L2Tx, Refusal, RefusalReason, Submission};
+use super::tx::{Refusal, RefusalReason, Submission};
 use crate::btc::node::BitcoinNode;
-use crate::pop::maker::{KeystoneMaker, MadeKeystone};
 use crate::btc::params::EPOCH_UNIX_S;
 use crate::btc::sealed::SealedBlock;
+use crate::pop::maker::{KeystoneMaker, MadeKeystone};
 use crate::time::{SimDuration, SimTime};
+use crate::tunnel::TunnelParams;
 use revm::primitives::{Address, B256};
 use std::sync::Arc;
 
@@ -63,12 +63,9 @@ pub struct Production {
 #[derive(Debug)]
 pub struct Sequencer {
     config: SequencerConfig,
-    hvm: Hvm,
-    view: BtcIndexer,
+    chain: L2Chain,
     mempool: L2Mempool,
-    head: (u64, B256),
     keystones: Option<KeystoneMaker>,
-    tunnel: Option<TunnelBook>,
     /// With a tunnel: what provenance needs after the run (every header, the minting blocks).
     pub history: Option<L2History>,
     /// Inclusion latencies in buckets of [`LATENCY_BUCKET_US`].
@@ -79,15 +76,13 @@ pub struct Sequencer {
 
 impl Sequencer {
     pub fn new(config: SequencerConfig, hvm: Hvm, btc_genesis: &SealedBlock, l2_genesis_hash: B256) -> Self {
+        let rules = ChainRules { max_headers_per_block: config.max_headers_per_block, beneficiary: config.beneficiary, tunnel: config.tunnel.clone(), rewind_depth: 0 };
         Sequencer {
             mempool: L2Mempool::new(config.mempool_capacity),
             keystones: config.keystone_interval_blocks.map(|k| KeystoneMaker::new(k, l2_genesis_hash)),
-            tunnel: config.tunnel.clone().map(TunnelBook::new),
             history: config.tunnel.as_ref().map(|_| L2History::default()),
-            view: BtcIndexer::with_vault(btc_genesis, config.tunnel.as_ref().map(|t| t.vault.clone())),
+            chain: L2Chain::new(rules, hvm, btc_genesis, l2_genesis_hash),
             config,
-            hvm,
-            head: (0, l2_genesis_hash),
             latency_counts: vec![0; LATENCY_BUCKETS],
             refused: Default::default(),
         }
@@ -99,7 +94,7 @@ impl Sequencer {
 
     /// Number of the last block produced (0 before the first).
     pub fn head_number(&self) -> u64 {
-        self.head.0
+        self.chain.head().number
     }
 
     pub fn backlog(&self) -> usize {
@@ -120,45 +115,27 @@ impl Sequencer {
 
     /// Builds, executes and seals the next block at `now`.
     pub fn produce(&mut self, now: SimTime, btc: &BitcoinNode) -> Production {
-        let attributes = next_attributes(&self.view, btc, self.config.max_headers_per_block);
-        self.view
-            .apply(&attributes, self.config.max_headers_per_block, &|h| btc.block(h).cloned())
-            .expect("the sequencer's own node has every block of its active chain");
-        let number = self.head.0 + 1;
+        let attributes = next_attributes(self.chain.view(), btc, self.config.max_headers_per_block);
         let timestamp_s = EPOCH_UNIX_S as u64 + now.as_secs();
-        let env = BlockEnvSpec { number, timestamp_s, gas_limit: self.config.gas_limit, beneficiary: self.config.beneficiary };
-        let due = self.tunnel.as_ref().map(|book| book.due(&self.view)).unwrap_or_default();
-        let Filled { mints, txs, tx_hashes, dropped, latencies, outcome } = self.fill(&env, now, due);
-        if let Some(book) = &mut self.tunnel {
-            book.record(&mints, &self.view);
-        }
-        let tunnel = TunnelOps { withdrawals: withdrawals_in(&outcome.receipts), mints };
-        let (btc_tip_height, btc_tip_hash) = self.view.tip();
-        let header = L2Header {
-            number,
-            parent_hash: self.head.1,
-            timestamp_s,
-            gas_limit: self.config.gas_limit,
-            gas_used: outcome.gas_used,
-            state_root: outcome.state_root,
-            transactions_root: transactions_root(&attributes, &tunnel.mints, &tx_hashes),
-            withdrawals_root: withdrawals_root(&tunnel.withdrawals),
-            btc_tip_height,
-            btc_tip_hash,
-        };
-        let block = Arc::new(L2Block::seal(header, attributes, tunnel, txs, tx_hashes));
-        self.head = (number, block.hash());
+        let (mempool, refused) = (&mut self.mempool, &mut self.refused);
+        let mut filled = Filled::default();
+        let block = self
+            .chain
+            .build(timestamp_s, self.config.gas_limit, attributes, &|h| btc.block(h).cloned(), |builder| fill(builder, mempool, now, &mut filled))
+            .expect("the sequencer's own node has every block of its active chain");
+        *refused.entry(RefusalReason::Invalid).or_default() += filled.dropped.len() as u64;
         if let Some(history) = &mut self.history {
             history.record(&block);
         }
-        for &l in &latencies {
+        let latencies = &filled.latencies;
+        for &l in latencies {
             let bucket = ((l / LATENCY_BUCKET_US) as usize).min(LATENCY_BUCKETS - 1);
             self.latency_counts[bucket] += 1;
         }
         let latency_max_us = latencies.iter().copied().max().unwrap_or(0);
         let latency_mean_us = if latencies.is_empty() { 0 } else { latencies.iter().sum::<u64>() / latencies.len() as u64 };
         let keystone = self.keystones.as_mut().and_then(|maker| maker.on_block(&block, now));
-        Production { block, dropped, backlog: self.mempool.len() as u64, latency_mean_us, latency_max_us, keystone }
+        Production { block, dropped: filled.dropped, backlog: self.mempool.len() as u64, latency_mean_us, latency_max_us, keystone }
     }
 }
 
@@ -196,39 +173,32 @@ enum Disposition {
     Stop,
 }
 
-impl Sequencer {
-    /// Applies the due mints, then pending transactions in arrival order, and finishes the block.
-    fn fill(&mut self, env: &BlockEnvSpec, now: SimTime, due: Vec<Mint>) -> Filled {
-        let mut builder = self.hvm.begin_block(env, &self.view);
-        // A mint the contract refuses would mean the book and the chain disagree: it is left out
-        // (the verifiers, deriving the same book, would then report the block).
-        let mints: Vec<Mint> = due.into_iter().filter(|m| apply_mint(&mut builder, m).is_ok()).collect();
-        let (mut included, mut hashes, mut dropped, mut latencies, mut remove) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (seq, submission) in self.mempool.in_arrival_order() {
-            match builder.apply_hashed(&submission.tx, submission.hash) {
-                Ok(_receipt) => {
-                    included.push(submission.tx.clone());
-                    hashes.push(submission.hash);
-                    latencies.push(now.since(submission.submitted_at).as_us());
+/// Pending transactions in arrival order, each the hVM accepts included, until one does not fit.
+fn fill(builder: &mut BlockBuilder<'_>, mempool: &mut L2Mempool, now: SimTime, filled: &mut Filled) -> Body {
+    let gas_limit = builder.env().gas_limit;
+    let (mut body, mut remove) = (Body::default(), Vec::new());
+    for (seq, submission) in mempool.in_arrival_order() {
+        match builder.apply_hashed(&submission.tx, submission.hash) {
+            Ok(_receipt) => {
+                body.txs.push(submission.tx.clone());
+                body.tx_hashes.push(submission.hash);
+                filled.latencies.push(now.since(submission.submitted_at).as_us());
+                remove.push(seq);
+            }
+            Err(rejection) => match disposition(&rejection, gas_limit) {
+                Disposition::Keep => {}
+                Disposition::Stop => break,
+                Disposition::Drop => {
+                    filled.dropped.push(Refusal { hash: submission.hash, from: submission.tx.from, nonce: submission.tx.nonce, reason: RefusalReason::Invalid });
                     remove.push(seq);
                 }
-                Err(rejection) => match disposition(&rejection, env.gas_limit) {
-                    Disposition::Keep => {}
-                    Disposition::Stop => break,
-                    Disposition::Drop => {
-                        dropped.push(Refusal { hash: submission.hash, from: submission.tx.from, nonce: submission.tx.nonce, reason: RefusalReason::Invalid });
-                        remove.push(seq);
-                    }
-                },
-            }
+            },
         }
-        let outcome = builder.finish();
-        for seq in remove {
-            self.mempool.remove(seq);
-        }
-        *self.refused.entry(RefusalReason::Invalid).or_default() += dropped.len() as u64;
-        Filled { mints, txs: included, tx_hashes: hashes, dropped, latencies, outcome }
     }
+    for seq in remove {
+        mempool.remove(seq);
+    }
+    body
 }
 
 /// The chain as provenance needs it: every header (from block 1; a few hundred bytes each) and
@@ -253,17 +223,11 @@ impl L2History {
     }
 }
 
-/// Executes one mint's system call on hBTC.
-pub fn apply_mint(builder: &mut BlockBuilder<'_>, mint: &Mint) -> Result<(), Receipt> {
-    builder.apply_system_call(HBTC, hbtc::mint_calldata(mint.outpoint_key(), mint.recipient, mint.amount_sats)).map(|_| ())
-}
-
-/// The body of a block being produced.
+/// What filling a block did besides choosing its transactions.
+#[derive(Debug, Default)]
 struct Filled {
-    mints: Vec<Mint>,
-    txs: Vec<Arc<L2Tx>>,
-    tx_hashes: Vec<B256>,
+    /// Transactions dropped as invalid (their senders are told).
     dropped: Vec<Refusal>,
+    /// Inclusion latency of each included transaction, in microseconds.
     latencies: Vec<u64>,
-    outcome: BlockOutcome,
 }

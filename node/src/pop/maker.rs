@@ -8,7 +8,7 @@
 //! simulated stack has to an L1 origin. Everything else is the block's own data.
 
 use super::keystone::{Keystone, KeystoneHash, KEYSTONE_VERSION};
-use crate::l2::block::L2Block;
+use crate::l2::block::{L2Block, L2Header};
 use crate::time::SimTime;
 use revm::primitives::B256;
 
@@ -27,6 +27,21 @@ impl MadeKeystone {
 
     pub fn l2_number(&self) -> u64 {
         u64::from(self.keystone.l2_block_number)
+    }
+}
+
+/// The keystone of the L2 block with `header`, chained to the previous keystone's block hash.
+/// The one definition, used by the sequencer's maker and by provenance checks alike.
+pub fn keystone_of(header: &L2Header, prev_keystone_hash: B256) -> Keystone {
+    Keystone {
+        version: KEYSTONE_VERSION,
+        l1_block_number: header.btc_tip_height,
+        // L2 numbers beyond u32 would take 1,600 years at 12 s: saturate rather than wrap.
+        l2_block_number: u32::try_from(header.number).unwrap_or(u32::MAX),
+        parent_hash: header.parent_hash.0,
+        prev_keystone_hash: prev_keystone_hash.0,
+        state_root: header.state_root.0,
+        block_hash: header.hash().0,
     }
 }
 
@@ -54,16 +69,7 @@ impl KeystoneMaker {
         if number == 0 || !number.is_multiple_of(self.interval) {
             return None;
         }
-        let keystone = Keystone {
-            version: KEYSTONE_VERSION,
-            l1_block_number: block.header.btc_tip_height,
-            // L2 numbers beyond u32 would take 1,600 years at 12 s: saturate rather than wrap.
-            l2_block_number: u32::try_from(number).unwrap_or(u32::MAX),
-            parent_hash: block.header.parent_hash.0,
-            prev_keystone_hash: self.previous.0,
-            state_root: block.header.state_root.0,
-            block_hash: block.hash().0,
-        };
+        let keystone = keystone_of(&block.header, self.previous);
         self.previous = block.hash();
         Some(MadeKeystone::new(keystone, now))
     }
@@ -72,7 +78,7 @@ impl KeystoneMaker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::l2::block::{BtcAttributes, L2Header};
+    use crate::l2::block::BtcAttributes;
     use bitcoin::hashes::Hash;
 
     fn block(number: u64, parent: B256) -> L2Block {

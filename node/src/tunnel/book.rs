@@ -12,6 +12,13 @@ use crate::l2::indexer::BtcIndexer;
 use bitcoin::{BlockHash, OutPoint};
 use std::collections::BTreeSet;
 
+/// What one block changed in the book.
+#[derive(Debug, Clone)]
+pub struct BookUndo {
+    minted: Vec<OutPoint>,
+    settled: Option<(u32, BlockHash)>,
+}
+
 #[derive(Debug, Clone)]
 pub struct TunnelBook {
     params: TunnelParams,
@@ -36,9 +43,24 @@ impl TunnelBook {
     }
 
     /// The block's mints happened; the settled block moves up to just below the first deposit
-    /// that is still waiting (or to the mature height when none waits).
-    pub fn record(&mut self, mints: &[Mint], view: &BtcIndexer) {
+    /// that is still waiting (or to the mature height when none waits). Returns what
+    /// [`TunnelBook::undo`] needs to take the block back.
+    pub fn record(&mut self, mints: &[Mint], view: &BtcIndexer) -> BookUndo {
+        let undo = BookUndo { minted: mints.iter().map(|m| m.outpoint).collect(), settled: self.settled };
         self.minted.extend(mints.iter().map(|m| m.outpoint));
+        self.settle(view);
+        undo
+    }
+
+    /// Takes back the last recorded block (undos are applied in reverse order).
+    pub fn undo(&mut self, undo: BookUndo) {
+        for outpoint in &undo.minted {
+            self.minted.remove(outpoint);
+        }
+        self.settled = undo.settled;
+    }
+
+    fn settle(&mut self, view: &BtcIndexer) {
         let Some(mature) = self.mature_height(view) else { return };
         let from = self.scan_from(view);
         let first_waiting = view.deposits_between(from, mature).find(|(_, txid, d)| !self.minted.contains(&OutPoint { txid: *txid, vout: d.vout }));

@@ -15,6 +15,7 @@ use crate::btc::sealed::{SealedBlock, SealedTx};
 use crate::btc::wallet::Wallet;
 use crate::events::{Action, Observation};
 use crate::l2::block::L2Block;
+use crate::l2::chain::{ChainRules, L2Chain};
 use crate::l2::genesis::L2GenesisSpec;
 use crate::l2::hvm::hbtc;
 use crate::l2::sequencer::{Sequencer, SequencerConfig};
@@ -39,6 +40,8 @@ struct Rig {
     depositor: Wallet,
     sequencer: Sequencer,
     verifier: Verifier,
+    /// A third node's chain, importing every block, that can rewind 64 blocks.
+    follower: L2Chain,
     now: SimTime,
     height: u32,
 }
@@ -63,10 +66,12 @@ fn rig() -> Rig {
     };
     let sequencer = Sequencer::new(config, spec.hvm(), &btc_genesis, l2_genesis);
     let verifier = Verifier::new(spec.hvm(), &btc_genesis, l2_genesis, 3, Address::ZERO, Some(params()));
+    let rules = ChainRules { max_headers_per_block: 3, beneficiary: Address::ZERO, tunnel: Some(params()), rewind_depth: 64 };
+    let follower = L2Chain::new(rules, spec.hvm(), &btc_genesis, l2_genesis);
     let mut node = BitcoinNode::new(PARAMS, btc_genesis.clone(), &[depositor.script().clone(), vault_script()], 0.0, Stream::derive(0, "tie"));
     let mut depositor = depositor;
     depositor.apply(&node.take_coin_deltas());
-    Rig { btc_genesis, node, depositor, sequencer, verifier, now: SimTime::ZERO, height: 0 }
+    Rig { btc_genesis, node, depositor, sequencer, verifier, follower, now: SimTime::ZERO, height: 0 }
 }
 
 impl Rig {
@@ -88,6 +93,7 @@ impl Rig {
         let block = self.sequencer.produce(self.now, &self.node).block;
         let verdicts = self.verifier.on_block(block.clone(), &self.node);
         assert_eq!(verdicts, vec![Verdict::Verified { number: block.header.number }], "the verifier agrees");
+        self.follower.import(&block, &|h| self.node.block(h).cloned()).expect("the follower agrees");
         block
     }
 
@@ -343,4 +349,30 @@ fn a_reorg_below_the_minted_deposits_mints_the_new_ones_and_never_the_old_twice(
     let outpoints: Vec<_> = mints.iter().map(|m| m.outpoint.txid).collect();
     assert_eq!(outpoints, vec![a.compute_txid(), b.compute_txid()], "b mints once the branch is carried; a never again");
     assert_eq!(mints[1].btc_height, 1);
+}
+
+/// Taking back blocks past a mint un-mints it in the book and the state: importing the same
+/// blocks again mints the deposit again, exactly once, to the same state.
+#[test]
+fn a_chain_rewound_past_a_mint_mints_it_again_on_reimport() {
+    let mut r = rig();
+    let deposit = r.deposit_tx(Amount::from_int_btc(1));
+    r.mine(vec![deposit]);
+    let mut blocks = Vec::new();
+    for _ in 0..8 {
+        r.mine(vec![]);
+        for _ in 0..3 {
+            blocks.push(r.produce());
+        }
+    }
+    let minting = blocks.iter().position(|b| !b.tunnel.mints.is_empty()).expect("the deposit minted");
+    let end = (r.follower.head(), r.follower.hvm().state_root());
+    let supply = |chain: &L2Chain| chain.hvm().storage(HBTC, U256::from(hbtc::SUPPLY_SLOT));
+    assert_eq!(supply(&r.follower), U256::from(100_000_000u64));
+    r.follower.rewind_to(minting as u64).expect("within 64 blocks");
+    assert_eq!(supply(&r.follower), U256::ZERO, "the mint is taken back");
+    for block in &blocks[minting..] {
+        r.follower.import(block, &|h| r.node.block(h).cloned()).expect("the mint is due again, once");
+    }
+    assert_eq!((r.follower.head(), r.follower.hvm().state_root()), end);
 }

@@ -29,10 +29,8 @@ mod tests;
 use bitcoin::block::Header;
 use bitcoin::Txid;
 use hemisim_node::btc::node::BitcoinNode;
-use hemisim_node::l2::block::L2Header;
 use hemisim_node::l2::sequencer::L2History;
 use hemisim_node::l2::tx::B256;
-use hemisim_node::pop::keystone::{Keystone, KEYSTONE_VERSION};
 use hemisim_node::tunnel::TunnelParams;
 use std::collections::BTreeMap;
 
@@ -61,16 +59,5 @@ pub struct Provenance {
     pub deposits: BTreeMap<Txid, DepositBundle>,
 }
 
-/// The keystone the sequencer's maker makes of a block (`pop/maker.rs`), from its header alone.
-pub fn keystone_of(header: &L2Header, prev_keystone_hash: B256) -> Keystone {
-    Keystone {
-        version: KEYSTONE_VERSION,
-        l1_block_number: header.btc_tip_height,
-        // As the maker does: saturate, never wrap.
-        l2_block_number: u32::try_from(header.number).unwrap_or(u32::MAX),
-        parent_hash: header.parent_hash.0,
-        prev_keystone_hash: prev_keystone_hash.0,
-        state_root: header.state_root.0,
-        block_hash: header.hash().0,
-    }
-}
+/// The keystone of a block, from its header alone: the sequencer's own definition.
+pub use hemisim_node::pop::maker::keystone_of;

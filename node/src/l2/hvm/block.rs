@@ -152,19 +152,27 @@ impl<'a> BlockBuilder<'a> {
     }
 
     /// Ends the block: brings the state root up to date and returns the outcome.
-    pub fn finish(mut self) -> BlockOutcome {
+    pub fn finish(self) -> BlockOutcome {
+        self.finish_with_undo().0
+    }
+
+    /// [`BlockBuilder::finish`], also returning what [`super::Hvm::undo`] needs to take the
+    /// block back (an L2 reorg): the journal of the values it replaced.
+    pub fn finish_with_undo(mut self) -> (BlockOutcome, HvmUndo) {
         let journal = std::mem::take(&mut self.journal);
+        let commitment_before = *self.commitment;
         let db: &mut HvmDb = self.evm.ctx.db_mut();
         self.commitment.apply_block(db, &journal);
         // CacheDB keeps every committed log forever; receipts do not carry them.
         db.cache.logs.clear();
         *self.blocks_executed += 1;
         self.finished = true;
-        BlockOutcome {
+        let outcome = BlockOutcome {
             gas_used: self.gas_used,
             state_root: self.commitment.root(),
             receipts: std::mem::take(&mut self.receipts),
-        }
+        };
+        (outcome, HvmUndo { journal, commitment_before })
     }
 
     fn tx_env(&self, tx: &L2Tx) -> TxEnv {
@@ -184,6 +192,27 @@ impl<'a> BlockBuilder<'a> {
             max_fee_per_blob_gas: 0,
             authorization_list: Vec::new(),
         }
+    }
+}
+
+/// A finished block's undo: the values it replaced and the commitment before it. Undoing blocks
+/// in reverse order of execution restores the state exactly.
+#[derive(Debug)]
+pub struct HvmUndo {
+    journal: BlockJournal,
+    commitment_before: StateCommitment,
+}
+
+impl HvmUndo {
+    /// Gives back the room reserved for building (a block retained for rewinds keeps only what
+    /// it touched).
+    pub fn compact(&mut self) {
+        self.journal.shrink_to_fit();
+    }
+
+    pub(super) fn undo(self, db: &mut HvmDb, commitment: &mut StateCommitment) {
+        self.journal.rollback(db);
+        *commitment = self.commitment_before;
     }
 }
 

@@ -96,6 +96,11 @@ impl BlockJournal {
         }
     }
 
+    /// Releases the capacity reserved for a typical block.
+    pub fn shrink_to_fit(&mut self) {
+        self.accounts.shrink_to_fit();
+    }
+
     pub fn accounts(&self) -> impl Iterator<Item = (&Address, &TouchedAccount)> {
         self.accounts.iter()
     }

@@ -4,7 +4,7 @@
 //! transactions with gas price 0 are valid (gas is free in the workload; fee checks stay on and
 //! simply pass), no signature checks (an [`L2Tx`] names its sender), state in memory.
 
-use super::block::BlockBuilder;
+use super::block::{BlockBuilder, HvmUndo};
 use super::journal::HvmDb;
 use super::state_root::StateCommitment;
 use super::types::{BlockEnvSpec, BlockOutcome, TxRejected};
@@ -111,6 +111,12 @@ impl Hvm {
     /// The block commits with [`BlockBuilder::finish`]; dropped unfinished, it leaves no trace.
     pub fn begin_block<'a>(&'a mut self, env: &BlockEnvSpec, view: &'a dyn BtcView) -> BlockBuilder<'a> {
         BlockBuilder::new(self.chain_id, &mut self.db, &mut self.commitment, &mut self.blocks_executed, env, view)
+    }
+
+    /// Takes back the last finished block (blocks are undone in reverse order of execution).
+    pub fn undo(&mut self, undo: HvmUndo) {
+        undo.undo(&mut self.db, &mut self.commitment);
+        self.blocks_executed -= 1;
     }
 
     /// Replays a block for a verifier: every transaction must apply. On the first that does

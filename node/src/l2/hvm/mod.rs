@@ -33,7 +33,7 @@ pub mod precompiles;
 pub mod state_root;
 pub mod types;
 
-pub use block::BlockBuilder;
+pub use block::{BlockBuilder, HvmUndo};
 pub use machine::Hvm;
 pub use types::{BlockEnvSpec, BlockOutcome, Receipt, RejectReason, TxRejected};
 
