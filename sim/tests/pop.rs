@@ -155,7 +155,7 @@ fn reorg_runs(sets: &[&str], runs: u32) -> Vec<(u64, Vec<String>, usize)> {
         .map(|i| {
             let seed = replication_seed(1, i);
             let trace = dir.join(format!("trace-{seed}.jsonl"));
-            let options = RunOptions { trace_file: Some(trace.clone()), progress_us: None };
+            let options = RunOptions { trace_file: Some(trace.clone()), ..RunOptions::default() };
             let out = run_once(&s, seed, options).expect("run completes");
             let safety = out.violations.iter().filter(|v| v.kind == ViolationKind::Safety).map(|v| v.message.clone()).collect();
             let unwound = std::fs::read_to_string(&trace).expect("trace written").matches("\"event\":\"publication-unwound\"").count();

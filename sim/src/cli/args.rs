@@ -113,6 +113,10 @@ pub struct RunArgs {
     /// Also write the full event trace as JSON lines (trace.jsonl; first replication only).
     #[arg(long)]
     pub trace: bool,
+    /// Run to the end through safety violations and report every one (by default a run stops
+    /// at its first safety violation, so the failing moment is the end of its outputs).
+    #[arg(long)]
+    pub keep_going: bool,
 }
 
 #[derive(Debug, Args)]

@@ -31,11 +31,14 @@ pub fn run(args: RunArgs) -> Exit {
     for (i, output) in outputs.into_iter().enumerate() {
         let run_seed = replication_seed(seed, i as u32);
         match output {
-            Ok(RunOutput { record, violations, provenance }) => {
+            Ok(RunOutput { record, violations, stopped_at, provenance }) => {
                 for v in &violations {
                     eprintln!("{} violation (seed {run_seed}): {}", kind_name(v.kind), v.message);
                     eprintln!("  replay: {}", replay_line(&args, run_seed, 1));
                     exit = worse(exit, if v.kind == ViolationKind::Safety { Exit::Safety } else { Exit::Liveness });
+                }
+                if let Some(at) = stopped_at {
+                    eprintln!("  the run stopped there, at t={at}s (--keep-going runs on past safety violations)");
                 }
                 if let Some(p) = provenance {
                     // One run: beside its outputs; replications: in each one's own directory.
@@ -87,7 +90,7 @@ fn load(args: &RunArgs) -> Result<(Scenario, u64), ScenarioError> {
 
 fn simulate(scenario: &Scenario, seed: u64, args: &RunArgs, out_dir: &std::path::Path) -> Vec<Result<RunOutput, crate::harness::runner::RunError>> {
     let progress_us: Vec<Arc<AtomicU64>> = (0..args.runs).map(|_| Arc::new(AtomicU64::new(0))).collect();
-    let options = RunOptions { trace_file: args.trace.then(|| out_dir.join("trace.jsonl")), progress_us: None };
+    let options = RunOptions { trace_file: args.trace.then(|| out_dir.join("trace.jsonl")), progress_us: None, keep_going: args.keep_going };
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
     let done = AtomicBool::new(false);
     let total_us = scenario.duration_s * 1_000_000 * args.runs as u64;
@@ -183,6 +186,9 @@ fn replay_line(args: &RunArgs, seed: u64, runs: u32) -> String {
     }
     if runs > 1 {
         line.push_str(&format!(" --runs {runs}"));
+    }
+    if args.keep_going {
+        line.push_str(" --keep-going");
     }
     line
 }

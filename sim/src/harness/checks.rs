@@ -1,23 +1,20 @@
-//! Invariants watched from outside the peers, checked when a run ends.
+//! Liveness invariants, checked on the quiet world when a run ends (safety is checked as the run
+//! goes, by [`super::monitor`]).
 //!
 //! The run ends with a quiet phase: mining and load stop, and every message still in flight is
 //! delivered, including an attacker's reaction to a late block (two of the longest link delays,
-//! plus a margin). Then:
-//! - **safety**: no peer refused a block (every miner here builds valid blocks, so a refusal is a
-//!   consensus bug); every honest node's chain is valid by construction of the node.
-//! - **liveness**: the chain grew, when the run was long enough for that to be all but certain
-//!   (30 mean block intervals: the chance of no block at all is e^-30); and all honest nodes and
-//!   the observer agree on the most-work height (they may still sit on two tips of equal work:
-//!   first-seen ties only break with the next block).
+//! plus a margin). Then, for Bitcoin: the chain grew, when the run was long enough for that to be
+//! all but certain (30 mean block intervals: the chance of no block at all is e^-30); and all
+//! honest nodes and the observer agree on the most-work height (they may still sit on two tips of
+//! equal work: first-seen ties only break with the next block).
 
-use super::recorder::{L2Mismatch, Rejection, SuperfinalityRevert};
 use crate::scenario::PopConfig;
 use super::world::ATTACKER;
 use hemisim_node::peer::{Peer, Role};
 use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 use hemisim_node::tunnel::deposit::parse_deposit;
-use hemisim_reports::record::{TunnelOpKind, TunnelOpRow, TunnelViolationRow};
+use hemisim_reports::record::{TunnelOpKind, TunnelOpRow};
 use std::collections::BTreeSet;
 use serde::Serialize;
 
@@ -34,11 +31,8 @@ pub struct Violation {
     pub message: String,
 }
 
-pub fn check(peers: &[&Peer], rejections: &[Rejection], duration_s: u64, block_interval_s: f64) -> Vec<Violation> {
-    let mut violations: Vec<Violation> = rejections
-        .iter()
-        .map(|r| Violation { kind: ViolationKind::Safety, message: format!("{} refused block {} at t={}s: {}", r.peer, r.hash, r.at, r.reason) })
-        .collect();
+pub fn check(peers: &[&Peer], duration_s: u64, block_interval_s: f64) -> Vec<Violation> {
+    let mut violations = Vec::new();
     let honest: Vec<&&Peer> = peers.iter().filter(|p| p.name != ATTACKER).collect();
     let heights: Vec<(String, u32)> = honest.iter().map(|p| (p.name.clone(), p.node.tip_height())).collect();
     let (lowest, highest) = (heights.iter().map(|h| h.1).min(), heights.iter().map(|h| h.1).max());
@@ -52,16 +46,10 @@ pub fn check(peers: &[&Peer], rejections: &[Rejection], duration_s: u64, block_i
     violations
 }
 
-/// The L2's invariants. Safety: no verifier disagreed with a block the sequencer produced.
-/// Liveness: after the quiet phase every verifier has verified every produced block.
-pub fn check_l2(peers: &[&Peer], mismatches: &[L2Mismatch]) -> Vec<Violation> {
-    let mut violations: Vec<Violation> = mismatches
-        .iter()
-        .map(|m| Violation {
-            kind: ViolationKind::Safety,
-            message: format!("{} disagrees with L2 block {} at t={}s: {}", m.verifier, m.number, m.at, m.what),
-        })
-        .collect();
+/// The L2's liveness: after the quiet phase every verifier that never disagreed has verified
+/// every produced block.
+pub fn check_l2(peers: &[&Peer]) -> Vec<Violation> {
+    let mut violations = Vec::new();
     let produced = peers.iter().find_map(|p| match &p.role {
         Role::Sequencer(seq) => Some(seq.head_number()),
         _ => None,
@@ -81,24 +69,11 @@ pub fn check_l2(peers: &[&Peer], mismatches: &[L2Mismatch]) -> Vec<Violation> {
     violations
 }
 
-/// Proof-of-Proof. Safety: the superfinal frontier never moved back (a superfinal L2 block stays
-/// superfinal). Liveness: when the run was long enough for a keystone to be made and confirmed
-/// three times over (`2 P + 3 (depth + 1) θ`) and there are PoP miners, some L2 block became
-/// superfinal.
-pub fn check_pop(reverts: &[SuperfinalityRevert], superfinal_through: u64, pop: &PopConfig, block_time_s: f64, duration_s: u64, block_interval_s: f64) -> Vec<Violation> {
-    let mut violations: Vec<Violation> = reverts
-        .iter()
-        .map(|r| Violation {
-            kind: ViolationKind::Safety,
-            message: format!(
-                "superfinality reverted at t={}s: L2 blocks {}..={} were superfinal and are not any more (Bitcoin tip {})",
-                r.at,
-                r.to_l2_number + 1,
-                r.from_l2_number,
-                r.tip_height
-            ),
-        })
-        .collect();
+/// Proof-of-Proof's liveness: when the run was long enough for a keystone to be made and
+/// confirmed three times over (`2 P + 3 (depth + 1) θ`) and there are PoP miners, some L2 block
+/// became superfinal.
+pub fn check_pop(superfinal_through: u64, pop: &PopConfig, block_time_s: f64, duration_s: u64, block_interval_s: f64) -> Vec<Violation> {
+    let mut violations = Vec::new();
     let period_s = f64::from(pop.keystone_interval_blocks) * block_time_s;
     let enough_s = 2.0 * period_s + 3.0 * f64::from(pop.superfinality_depth + 1) * block_interval_s;
     if pop.miners > 0 && duration_s as f64 >= enough_s && superfinal_through == 0 {
@@ -110,18 +85,11 @@ pub fn check_pop(reverts: &[SuperfinalityRevert], superfinal_through: u64, pop: 
     violations
 }
 
-/// The tunnel's invariants. Safety: the auditor's books held at every L2 block (conservation,
-/// no double mint, no payout without a burn). Liveness: no withdrawal went unpaid past the grace
-/// period. Losses (minted deposits a reorg took away) are outcomes the outputs report, not
-/// violations: they are what the confirmation depth trades against.
-pub fn check_tunnel(violations_seen: &[TunnelViolationRow], operations: &[TunnelOpRow]) -> Vec<Violation> {
-    let mut violations: Vec<Violation> = violations_seen
-        .iter()
-        .map(|v| Violation {
-            kind: ViolationKind::Safety,
-            message: format!("tunnel books broken at L2 block {} (t={}s): {}", v.l2_number, v.at_us / 1_000_000, v.what),
-        })
-        .collect();
+/// The tunnel's liveness: no withdrawal went unpaid past the grace period. (Its safety, the
+/// auditor's books, is the monitor's.) Losses (minted deposits a reorg took away) are outcomes
+/// the outputs report, not violations: they are what the confirmation depth trades against.
+pub fn check_tunnel(operations: &[TunnelOpRow]) -> Vec<Violation> {
+    let mut violations = Vec::new();
     for op in operations.iter().filter(|o| o.kind == TunnelOpKind::Overdue) {
         violations.push(Violation {
             kind: ViolationKind::Liveness,
@@ -167,7 +135,6 @@ pub fn check_deposits_minted(observer: &BitcoinNode, vault: &bitcoin::Script, de
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::harness::recorder::Rejection;
     use bitcoin::Amount;
     use hemisim_node::btc::build::{mine_block, simple_coinbase, CoinbaseTag};
     use hemisim_node::btc::genesis::genesis_block;
@@ -191,40 +158,29 @@ mod tests {
     }
 
     #[test]
-    fn converged_nodes_and_no_refusal_pass() {
+    fn converged_nodes_pass() {
         let (a, b) = (observer_at_height("miner-0", 3), observer_at_height("observer", 3));
-        assert!(check(&[&a, &b], &[], 86_400, 600.0).is_empty());
+        assert!(check(&[&a, &b], 86_400, 600.0).is_empty());
     }
 
     #[test]
     fn diverging_heights_fail_liveness_but_a_lagging_attacker_does_not() {
         let (a, b) = (observer_at_height("miner-0", 3), observer_at_height("observer", 2));
-        let violations = check(&[&a, &b], &[], 86_400, 600.0);
+        let violations = check(&[&a, &b], 86_400, 600.0);
         assert_eq!(violations.len(), 1);
         assert_eq!(violations[0].kind, ViolationKind::Liveness);
         assert!(violations[0].message.contains("miner-0=3, observer=2"), "{}", violations[0].message);
         let attacker = observer_at_height(ATTACKER, 0);
-        assert!(check(&[&a, &attacker], &[], 86_400, 600.0).is_empty());
+        assert!(check(&[&a, &attacker], 86_400, 600.0).is_empty());
     }
 
     #[test]
-    fn a_refused_block_is_a_safety_violation_and_no_growth_a_liveness_one() {
+    fn no_growth_in_a_long_enough_run_is_a_liveness_violation() {
         let a = observer_at_height("miner-0", 0);
-        let refused = Rejection { at: SimTime(5), peer: "miner-1".into(), hash: "ab".into(), reason: "bad".into() };
-        let violations = check(&[&a], &[refused], 30 * 600, 600.0);
+        let violations = check(&[&a], 30 * 600, 600.0);
         let kinds: Vec<ViolationKind> = violations.iter().map(|v| v.kind).collect();
-        assert_eq!(kinds, [ViolationKind::Safety, ViolationKind::Liveness]);
-        assert!(check(&[&a], &[], 29 * 600, 600.0).is_empty(), "too short to expect a block");
-    }
-
-    #[test]
-    fn an_l2_mismatch_is_a_safety_violation_naming_verifier_and_block() {
-        let a = observer_at_height("observer", 0);
-        let mismatch = crate::harness::recorder::L2Mismatch { at: SimTime(7_000_000), verifier: "verifier-1".into(), number: 42, what: "state root differs".into() };
-        let violations = check_l2(&[&a], &[mismatch]);
-        assert_eq!(violations.len(), 1);
-        assert_eq!(violations[0].kind, ViolationKind::Safety);
-        assert_eq!(violations[0].message, "verifier-1 disagrees with L2 block 42 at t=7.000000s: state root differs");
+        assert_eq!(kinds, [ViolationKind::Liveness]);
+        assert!(check(&[&a], 29 * 600, 600.0).is_empty(), "too short to expect a block");
     }
 
     #[test]

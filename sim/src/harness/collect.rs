@@ -1,9 +1,10 @@
 //! What a finished run leaves: the record the reports read, and the invariants checked on the
 //! quiet world. The runner calls [`finish`] once, after the quiet phase.
 
-use super::checks::{check, check_deposits_minted, check_l2, check_pop, check_tunnel};
+use super::checks::{check, check_deposits_minted, check_l2, check_pop, check_tunnel, Violation};
+use super::monitor::SafetyMonitor;
 use hemisim_node::tunnel::vault_script;
-use super::recorder::{PopObserved, Recorder, TunnelObserved};
+use super::recorder::{PopObserved, Recorded, Recorder, TunnelObserved};
 use super::world::{pop_miner_name, POP_COIN};
 use super::runner::{RunError, RunOutput};
 use super::world::{tunnel_params, OBSERVER};
@@ -21,19 +22,15 @@ use bitcoin::Txid;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Collects the record and checks the invariants once the world is quiet.
-pub(super) fn finish(recorder: Recorder, peer_refs: &[&Peer], scenario: &Scenario, seed: u64) -> Result<RunOutput, RunError> {
+/// Collects the record and, unless the monitor stopped the run at a safety violation, checks
+/// liveness on the quiet world.
+pub(super) fn finish(recorder: Recorder, monitor: SafetyMonitor, peer_refs: &[&Peer], scenario: &Scenario, seed: u64) -> Result<RunOutput, RunError> {
     let observer = &peer_refs.iter().find(|p| p.name == OBSERVER).expect("every world has an observer").node;
     let recorded = recorder.finish(observer)?;
-    let mut violations = check(peer_refs, &recorded.rejections, scenario.duration_s, scenario.bitcoin.block_interval_s);
-    violations.extend(check_l2(peer_refs, &recorded.l2_mismatches));
-    if let (Some(pop), Some(l2)) = (&scenario.pop, &scenario.l2) {
-        let through = recorded.pop.superfinal.last().map_or(0, |s| s.l2_number);
-        violations.extend(check_pop(&recorded.pop.reverts, through, pop, l2.block_time_s, scenario.duration_s, scenario.bitcoin.block_interval_s));
-    }
-    if let Some(t) = &scenario.tunnel {
-        violations.extend(check_tunnel(&recorded.tunnel.violations, &recorded.tunnel.operations));
-        violations.extend(check_deposits_minted(observer, &vault_script(), t.deposit_confirmations, &recorded.tunnel.operations));
+    let stopped_at = monitor.stopped_at();
+    let mut violations = monitor.into_violations();
+    if stopped_at.is_none() {
+        violations.extend(liveness(peer_refs, observer, scenario, &recorded));
     }
     let tunnel = scenario.tunnel.as_ref().map(|t| tunnel_record(t, peer_refs, observer, &recorded.blocks, recorded.tunnel));
     let l2 = scenario.l2.as_ref().map(|l2| l2_record(l2, peer_refs, recorded.l2_blocks));
@@ -58,12 +55,28 @@ pub(super) fn finish(recorder: Recorder, peer_refs: &[&Peer], scenario: &Scenari
         seed,
         scenario_hash: scenario.hash_hex(),
         trace_hash: recorded.trace_hash,
-        sim_time_us: scenario.duration_s * 1_000_000,
+        // A run the monitor stopped simulated only up to its violation.
+        sim_time_us: stopped_at.map_or(scenario.duration_s * 1_000_000, |at| at.as_us()),
     };
     let btc = BtcRecord { block_interval_target_s: scenario.bitcoin.block_interval_s, blocks: recorded.blocks, reorgs: recorded.reorgs };
     let record = RunRecord { meta, btc, attack, l2, pop, tunnel, perf: PerfRecord { wall_time_s: 0.0, events: recorded.events } };
     let provenance = provenance(scenario, peer_refs, observer);
-    Ok(RunOutput { record, violations, provenance })
+    Ok(RunOutput { record, violations, stopped_at, provenance })
+}
+
+/// The liveness phase: what should have happened by the end of a run that was not stopped.
+fn liveness(peer_refs: &[&Peer], observer: &BitcoinNode, scenario: &Scenario, recorded: &Recorded) -> Vec<Violation> {
+    let mut violations = check(peer_refs, scenario.duration_s, scenario.bitcoin.block_interval_s);
+    violations.extend(check_l2(peer_refs));
+    if let (Some(pop), Some(l2)) = (&scenario.pop, &scenario.l2) {
+        let through = recorded.pop.superfinal.last().map_or(0, |s| s.l2_number);
+        violations.extend(check_pop(through, pop, l2.block_time_s, scenario.duration_s, scenario.bitcoin.block_interval_s));
+    }
+    if let Some(t) = &scenario.tunnel {
+        violations.extend(check_tunnel(&recorded.tunnel.operations));
+        violations.extend(check_deposits_minted(observer, &vault_script(), t.deposit_confirmations, &recorded.tunnel.operations));
+    }
+    violations
 }
 
 

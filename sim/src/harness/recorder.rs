@@ -15,34 +15,6 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// A block refused by a peer: with honest miners only, a bug or an attack on consensus.
-#[derive(Debug, Clone)]
-pub struct Rejection {
-    pub at: SimTime,
-    pub peer: String,
-    pub hash: String,
-    pub reason: String,
-}
-
-/// What a finished recording holds.
-/// An L2 block a verifier found wrong: a safety violation.
-#[derive(Debug, Clone)]
-pub struct L2Mismatch {
-    pub at: SimTime,
-    pub verifier: String,
-    pub number: u64,
-    pub what: String,
-}
-
-/// The superfinal frontier moved back: a safety violation.
-#[derive(Debug, Clone)]
-pub struct SuperfinalityRevert {
-    pub at: SimTime,
-    pub from_l2_number: u64,
-    pub to_l2_number: u64,
-    pub tip_height: u32,
-}
-
 /// What the PoP participants reported during the run (publications are read from the final
 /// chain afterwards).
 #[derive(Debug, Default)]
@@ -51,7 +23,6 @@ pub struct PopObserved {
     pub sent: Vec<PopTxRow>,
     pub superfinal: Vec<SuperfinalityStep>,
     pub fee_deferrals: Vec<FeeDeferralRow>,
-    pub reverts: Vec<SuperfinalityRevert>,
 }
 
 /// What the tunnel's participants and auditor reported (losses and payout confirmations are
@@ -70,9 +41,7 @@ pub struct Recorded {
     pub trials: Vec<TrialRow>,
     pub trace_hash: String,
     pub events: u64,
-    pub rejections: Vec<Rejection>,
     pub l2_blocks: Vec<L2BlockRow>,
-    pub l2_mismatches: Vec<L2Mismatch>,
     pub pop: PopObserved,
     pub tunnel: TunnelObserved,
 }
@@ -83,9 +52,7 @@ pub struct Recorder {
     blocks: Vec<BlockRow>,
     reorgs: Vec<ReorgRow>,
     trials: Vec<(TrialRow, Option<TrialEnd>)>,
-    pub rejections: Vec<Rejection>,
     l2_blocks: Vec<L2BlockRow>,
-    pub l2_mismatches: Vec<L2Mismatch>,
     pop: PopObserved,
     tunnel: TunnelObserved,
     pub events: u64,
@@ -99,9 +66,7 @@ impl Recorder {
             blocks: Vec::new(),
             reorgs: Vec::new(),
             trials: Vec::new(),
-            rejections: Vec::new(),
             l2_blocks: Vec::new(),
-            l2_mismatches: Vec::new(),
             pop: PopObserved::default(),
             tunnel: TunnelObserved::default(),
             events: 0,
@@ -134,7 +99,6 @@ impl Recorder {
             Observation::TipChanged { old_tip, old_height, new_tip, new_height, disconnected, connected } if peer == OBSERVER && disconnected > 0 => {
                 self.reorgs.push(ReorgRow { at_us: at.as_us(), depth: disconnected, connected, old_tip, old_height, new_tip, new_height })
             }
-            Observation::BlockRejected { hash, reason } => self.rejections.push(Rejection { at, peer: peer.to_owned(), hash, reason }),
             Observation::TrialStarted { payment_txid, conflict_txid } if peer == ATTACKER => self.trials.push((
                 TrialRow { started_at_us: at.as_us(), payment_txid, conflict_txid, ended_at_us: None, outcome: TrialOutcome::Unfinished },
                 None,
@@ -160,7 +124,6 @@ impl Recorder {
                     latency_max_us,
                 })
             }
-            Observation::L2Mismatch { number, what } => self.l2_mismatches.push(L2Mismatch { at, verifier: peer.to_owned(), number, what }),
             other => self.observe_pop(at, peer, other),
         }
     }
@@ -187,9 +150,6 @@ impl Recorder {
             }
             Observation::Superfinal { l2_number, keystone, published_height, tip_height } if peer == OBSERVER => {
                 pop.superfinal.push(SuperfinalityStep { at_us, l2_number, keystone_hash: keystone, published_height, tip_height })
-            }
-            Observation::SuperfinalityReverted { from_l2_number, to_l2_number, tip_height } if peer == OBSERVER => {
-                pop.reverts.push(SuperfinalityRevert { at, from_l2_number, to_l2_number, tip_height })
             }
             other => self.observe_tunnel(at_us, other),
         }
@@ -288,9 +248,7 @@ impl Recorder {
             trials,
             trace_hash,
             events: self.events,
-            rejections: self.rejections,
             l2_blocks: self.l2_blocks,
-            l2_mismatches: self.l2_mismatches,
             pop: self.pop,
             tunnel: self.tunnel,
         })

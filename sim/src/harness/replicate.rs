@@ -25,6 +25,7 @@ pub fn run_replications(scenario: &Scenario, base_seed: u64, runs: u32, jobs: us
                 let opts = RunOptions {
                     trace_file: if i == 0 { options.trace_file.clone() } else { None },
                     progress_us: progress_us.get(i).cloned(),
+                    keep_going: options.keep_going,
                 };
                 let result = run_once(scenario, replication_seed(base_seed, i as u32), opts);
                 results.lock().expect("workers do not panic while holding the results")[i] = Some(result);

@@ -11,6 +11,7 @@
 use super::checks::Violation;
 use super::collect;
 use super::links::Links;
+use super::monitor::SafetyMonitor;
 use super::recorder::Recorder;
 use super::trace::Trace;
 use super::world::World;
@@ -23,7 +24,7 @@ use madsim::time::{sleep, Instant};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::collections::BTreeMap;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use thiserror::Error;
@@ -38,6 +39,9 @@ pub struct RunOptions {
     pub trace_file: Option<PathBuf>,
     /// Simulated microseconds reached so far, for a progress bar on another thread.
     pub progress_us: Option<Arc<AtomicU64>>,
+    /// Run to the end through safety violations, recording all of them, instead of stopping
+    /// at the first.
+    pub keep_going: bool,
 }
 
 /// What one run produced.
@@ -45,6 +49,8 @@ pub struct RunOptions {
 pub struct RunOutput {
     pub record: hemisim_reports::record::RunRecord,
     pub violations: Vec<Violation>,
+    /// When the run stopped at its first safety violation (unless it kept going).
+    pub stopped_at: Option<SimTime>,
     /// With a tunnel: what `hemisim verify` needs (written by `hemisim run`).
     pub provenance: Option<crate::provenance::Provenance>,
 }
@@ -91,6 +97,9 @@ struct Shared {
     links: Mutex<Links>,
     /// Taken when the run ends.
     recorder: Mutex<Option<Recorder>>,
+    monitor: Mutex<SafetyMonitor>,
+    /// Set when the monitor stops the run: from then on nothing is delivered and no timer fires.
+    halted: AtomicBool,
     start: OnceLock<Instant>,
     /// The run covers [0, end): no timer fires at or after `end` (miners, load and the
     /// sequencer stop), while relays and verification go on through the quiet phase.
@@ -123,6 +132,8 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
         addrs,
         links: Mutex::new(links),
         recorder: Mutex::new(Some(recorder)),
+        monitor: Mutex::new(SafetyMonitor::new(options.keep_going)),
+        halted: AtomicBool::new(false),
         start: OnceLock::new(),
         end: SimTime(scenario.duration_s * 1_000_000),
     });
@@ -150,9 +161,10 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
     }
     sleep(Duration::from_micros((shared.end + settle).as_us())).await;
     let recorder = lock(&shared.recorder).take().expect("the run finishes once");
+    let monitor = std::mem::replace(&mut *lock(&shared.monitor), SafetyMonitor::new(true));
     let peers: Vec<_> = shared.peers.iter().map(lock).collect();
     let peer_refs: Vec<&Peer> = peers.iter().map(|p| &**p).collect();
-    collect::finish(recorder, &peer_refs, &scenario, seed)
+    collect::finish(recorder, monitor, &peer_refs, &scenario, seed)
 }
 
 /// Which peers each audience reaches, from their roles.
@@ -189,6 +201,9 @@ async fn receive_loop(shared: Arc<Shared>, i: usize) {
 }
 
 fn deliver(shared: &Arc<Shared>, i: usize, input: Input) {
+    if shared.halted.load(Ordering::Relaxed) {
+        return;
+    }
     let now = shared.now();
     if let Some(recorder) = lock(&shared.recorder).as_mut() {
         recorder.count_event(now);
@@ -215,6 +230,9 @@ fn apply(shared: &Arc<Shared>, i: usize, actions: Vec<Action>) {
             }
             Action::Observe(observation) => {
                 let now = shared.now();
+                if lock(&shared.monitor).inspect(now, &shared.names[i], &observation) {
+                    shared.halted.store(true, Ordering::Relaxed);
+                }
                 if let Some(recorder) = lock(&shared.recorder).as_mut() {
                     recorder.observe(now, &shared.names[i], observation);
                 }

@@ -288,7 +288,7 @@ pub fn run_sweep<T: Send>(plan: &Plan, runs: u32, progress: &Progress, finish: i
                 }
                 let (index, replication) = (job / runs_per_cell, job % runs_per_cell);
                 let cell = &plan.cells[index];
-                let options = RunOptions { trace_file: None, progress_us: Some(slot.clone()) };
+                let options = RunOptions { progress_us: Some(slot.clone()), ..RunOptions::default() };
                 let output = run_once(&cell.scenario, replication_seed(cell.seed, replication as u32), options);
                 slot.store(0, Ordering::Relaxed);
                 progress.finished_us.fetch_add(cell.scenario.duration_s * 1_000_000, Ordering::Relaxed);

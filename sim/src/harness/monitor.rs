@@ -1,0 +1,107 @@
+//! Safety invariants checked as the run goes: every observation passes through the monitor as
+//! it is recorded, and the first one that breaks a safety invariant stops the run there (unless
+//! the run keeps going, to count every violation), so a failing seed points at the moment things
+//! went wrong rather than at the end of a long run.
+//!
+//! Safety here is what no honest execution may ever produce: a block refused by a peer (every
+//! miner builds valid blocks, so a refusal is a consensus bug), a verifier disagreeing with an L2
+//! block, the superfinal frontier moving back, the tunnel's books breaking. Liveness (did things
+//! happen that should have) can only be judged on the quiet world at the end: see
+//! [`super::checks`].
+
+use super::checks::{Violation, ViolationKind};
+use super::world::OBSERVER;
+use hemisim_node::events::Observation;
+use hemisim_node::time::SimTime;
+
+#[derive(Debug)]
+pub struct SafetyMonitor {
+    keep_going: bool,
+    violations: Vec<Violation>,
+    stopped_at: Option<SimTime>,
+}
+
+impl SafetyMonitor {
+    /// `keep_going`: record every violation instead of stopping at the first.
+    pub fn new(keep_going: bool) -> Self {
+        SafetyMonitor { keep_going, violations: Vec::new(), stopped_at: None }
+    }
+
+    /// Looks at one observation as it is recorded; true when the run must stop now.
+    pub fn inspect(&mut self, at: SimTime, peer: &str, observation: &Observation) -> bool {
+        let Some(message) = violation(at, peer, observation) else { return false };
+        self.violations.push(Violation { kind: ViolationKind::Safety, message });
+        if self.keep_going || self.stopped_at.is_some() {
+            return false;
+        }
+        self.stopped_at = Some(at);
+        true
+    }
+
+    /// When the run stopped at a violation, if it did.
+    pub fn stopped_at(&self) -> Option<SimTime> {
+        self.stopped_at
+    }
+
+    /// The safety violations, in the order they happened.
+    pub fn into_violations(self) -> Vec<Violation> {
+        self.violations
+    }
+}
+
+/// The message of the safety violation `observation` is, if it is one.
+fn violation(at: SimTime, peer: &str, observation: &Observation) -> Option<String> {
+    Some(match observation {
+        Observation::BlockRejected { hash, reason } => format!("{peer} refused block {hash} at t={at}s: {reason}"),
+        Observation::L2Mismatch { number, what } => format!("{peer} disagrees with L2 block {number} at t={at}s: {what}"),
+        Observation::SuperfinalityReverted { from_l2_number, to_l2_number, tip_height } if peer == OBSERVER => format!(
+            "superfinality reverted at t={at}s: L2 blocks {}..={from_l2_number} were superfinal and are not any more (Bitcoin tip {tip_height})",
+            to_l2_number + 1
+        ),
+        Observation::TunnelViolation { l2_number, what } => format!("tunnel books broken at L2 block {l2_number} (t={}s): {what}", at.as_us() / 1_000_000),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal() -> Observation {
+        Observation::BlockRejected { hash: "ab".into(), reason: "bad".into() }
+    }
+
+    #[test]
+    fn the_first_safety_violation_stops_the_run_at_its_time() {
+        let mut monitor = SafetyMonitor::new(false);
+        assert!(!monitor.inspect(SimTime(1), "miner-0", &Observation::L2BlockVerified { number: 1 }));
+        assert!(monitor.inspect(SimTime(5_000_000), "miner-1", &refusal()));
+        assert!(!monitor.inspect(SimTime(5_000_000), "miner-2", &refusal()), "stopped once");
+        assert_eq!(monitor.stopped_at(), Some(SimTime(5_000_000)));
+        let violations = monitor.into_violations();
+        assert_eq!(violations.len(), 2, "what happened at the same instant is kept");
+        assert_eq!(violations[0].kind, ViolationKind::Safety);
+        assert_eq!(violations[0].message, "miner-1 refused block ab at t=5.000000s: bad");
+    }
+
+    #[test]
+    fn keep_going_records_every_violation_without_stopping() {
+        let mut monitor = SafetyMonitor::new(true);
+        let mismatch = Observation::L2Mismatch { number: 42, what: "state root differs".into() };
+        assert!(!monitor.inspect(SimTime(7_000_000), "verifier-1", &mismatch));
+        assert!(!monitor.inspect(SimTime(8_000_000), "miner-1", &refusal()));
+        assert_eq!(monitor.stopped_at(), None);
+        let messages: Vec<String> = monitor.into_violations().into_iter().map(|v| v.message).collect();
+        assert_eq!(messages, ["verifier-1 disagrees with L2 block 42 at t=7.000000s: state root differs", "miner-1 refused block ab at t=8.000000s: bad"]);
+    }
+
+    #[test]
+    fn a_revert_counts_only_on_the_observer_and_books_name_their_block() {
+        let revert = Observation::SuperfinalityReverted { from_l2_number: 50, to_l2_number: 25, tip_height: 9 };
+        assert_eq!(violation(SimTime(1), "pop-miner-0", &revert), None);
+        let message = violation(SimTime(2_000_000), OBSERVER, &revert).expect("a violation");
+        assert!(message.starts_with("superfinality reverted at t=2.000000s: L2 blocks 26..=50"), "{message}");
+        let books = Observation::TunnelViolation { l2_number: 7, what: "unbacked".into() };
+        assert_eq!(violation(SimTime(3_000_000), OBSERVER, &books).as_deref(), Some("tunnel books broken at L2 block 7 (t=3s): unbacked"));
+    }
+}
