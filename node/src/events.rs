@@ -9,6 +9,7 @@ use crate::time::SimDuration;
 use crate::btc::sealed::{SealedBlock, SealedTx};
 use crate::l2::block::L2Block;
 use crate::l2::tx::{Refusal, Submission};
+use crate::peer::PeerId;
 use crate::pop::maker::MadeKeystone;
 use serde::Serialize;
 use std::sync::Arc;
@@ -81,8 +82,10 @@ pub enum Input {
 /// What a peer asks the harness to do.
 #[derive(Debug, Clone)]
 pub enum Action {
-    /// Send to every other Bitcoin peer, each over its own link.
+    /// Send to every other peer of the message's audience, each over its own link.
     Broadcast(Message),
+    /// Send to one peer only, over its link (whatever audiences it listens to).
+    SendTo { to: PeerId, message: Message },
     Schedule { after: SimDuration, timer: Timer },
     Observe(Observation),
 }

@@ -10,7 +10,6 @@ pub mod btc;
 pub mod events;
 pub mod hashing;
 pub mod l2;
-pub mod observer;
 pub mod peer;
 pub mod pop;
 pub mod rng;

@@ -9,8 +9,7 @@
 //! equal work: first-seen ties only break with the next block).
 
 use crate::scenario::PopConfig;
-use super::world::ATTACKER;
-use hemisim_node::peer::{Peer, Role};
+use hemisim_node::peer::{DutyReport, Peer};
 use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 use hemisim_node::tunnel::deposit::parse_deposit;
@@ -33,7 +32,7 @@ pub struct Violation {
 
 pub fn check(peers: &[&Peer], duration_s: u64, block_interval_s: f64) -> Vec<Violation> {
     let mut violations = Vec::new();
-    let honest: Vec<&&Peer> = peers.iter().filter(|p| p.name != ATTACKER).collect();
+    let honest: Vec<&&Peer> = peers.iter().filter(|p| p.id.is_honest()).collect();
     let heights: Vec<(String, u32)> = honest.iter().map(|p| (p.name.clone(), p.node.tip_height())).collect();
     let (lowest, highest) = (heights.iter().map(|h| h.1).min(), heights.iter().map(|h| h.1).max());
     if lowest != highest {
@@ -50,13 +49,14 @@ pub fn check(peers: &[&Peer], duration_s: u64, block_interval_s: f64) -> Vec<Vio
 /// every produced block.
 pub fn check_l2(peers: &[&Peer]) -> Vec<Violation> {
     let mut violations = Vec::new();
-    let produced = peers.iter().find_map(|p| match &p.role {
-        Role::Sequencer(seq) => Some(seq.head_number()),
+    let reports = || peers.iter().flat_map(|p| p.reports().map(move |r| (p, r)));
+    let produced = reports().find_map(|(_, r)| match r {
+        DutyReport::Sequencer(seq) => Some(seq.head_number()),
         _ => None,
     });
     let Some(produced) = produced else { return violations };
-    for peer in peers {
-        if let Role::Verifier(v) = &peer.role
+    for (peer, report) in reports() {
+        if let DutyReport::Verifier(v) = report
             && v.verified < produced
             && v.mismatches == 0
         {
@@ -140,13 +140,14 @@ mod tests {
     use hemisim_node::btc::genesis::genesis_block;
     use hemisim_node::btc::node::BitcoinNode;
     use hemisim_node::btc::params::{ChainParams, SUBSIDY};
-    use hemisim_node::peer::Role;
+    use hemisim_node::peer::PeerId;
     use hemisim_node::btc::script::p2pkh_for;
     use hemisim_node::btc::sealed::SealedBlock;
     use hemisim_node::rng::Stream;
     use hemisim_node::time::SimTime;
 
-    fn observer_at_height(name: &str, height: u32) -> Peer {
+    fn peer_at_height(id: PeerId, height: u32) -> Peer {
+        let name = &id.to_string();
         let genesis = SealedBlock::seal(genesis_block(&[]));
         let mut node = BitcoinNode::new(ChainParams { max_block_weight: 4_000_000 }, genesis, &[], 0.0, Stream::derive(0, name));
         for h in 1..=height {
@@ -154,29 +155,29 @@ mod tests {
             let block = mine_block(node.tip(), SimTime(h as u64), vec![simple_coinbase(tag, p2pkh_for("m"), SUBSIDY + Amount::ZERO)]);
             node.receive_block(SealedBlock::seal(block));
         }
-        Peer::new(name, node, Role::Observer(Default::default()))
+        Peer::new(id, node, Vec::new())
     }
 
     #[test]
     fn converged_nodes_pass() {
-        let (a, b) = (observer_at_height("miner-0", 3), observer_at_height("observer", 3));
+        let (a, b) = (peer_at_height(PeerId::miner(0), 3), peer_at_height(PeerId::OBSERVER, 3));
         assert!(check(&[&a, &b], 86_400, 600.0).is_empty());
     }
 
     #[test]
     fn diverging_heights_fail_liveness_but_a_lagging_attacker_does_not() {
-        let (a, b) = (observer_at_height("miner-0", 3), observer_at_height("observer", 2));
+        let (a, b) = (peer_at_height(PeerId::miner(0), 3), peer_at_height(PeerId::OBSERVER, 2));
         let violations = check(&[&a, &b], 86_400, 600.0);
         assert_eq!(violations.len(), 1);
         assert_eq!(violations[0].kind, ViolationKind::Liveness);
         assert!(violations[0].message.contains("miner-0=3, observer=2"), "{}", violations[0].message);
-        let attacker = observer_at_height(ATTACKER, 0);
+        let attacker = peer_at_height(PeerId::ATTACKER, 0);
         assert!(check(&[&a, &attacker], 86_400, 600.0).is_empty());
     }
 
     #[test]
     fn no_growth_in_a_long_enough_run_is_a_liveness_violation() {
-        let a = observer_at_height("miner-0", 0);
+        let a = peer_at_height(PeerId::miner(0), 0);
         let violations = check(&[&a], 30 * 600, 600.0);
         let kinds: Vec<ViolationKind> = violations.iter().map(|v| v.kind).collect();
         assert_eq!(kinds, [ViolationKind::Liveness]);

@@ -11,7 +11,7 @@ use super::world::{tunnel_params, OBSERVER};
 use crate::provenance::{build as build_provenance, Provenance, ProvenanceInput};
 use crate::scenario::{AttackKind, Scenario};
 use hemisim_node::l2::sequencer::LATENCY_BUCKET_US;
-use hemisim_node::peer::{Peer, Role};
+use hemisim_node::peer::{DutyReport, Peer};
 use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::pop::index::publications_in;
 use hemisim_reports::record::{
@@ -97,25 +97,23 @@ fn l2_record(config: &crate::scenario::L2Config, peers: &[&Peer], blocks: Vec<L2
         txs_executed: 0,
     };
     record.txs_executed = record.blocks.iter().map(|b| u64::from(b.tx_count)).sum();
-    for peer in peers {
-        match &peer.role {
-            Role::Sequencer(seq) => {
+    for report in peers.iter().flat_map(|p| p.reports()) {
+        match report {
+            DutyReport::Sequencer(seq) => {
                 record.latency.counts = seq.latency_counts.clone();
                 record.txs_rejected = seq.refused.iter().map(|(reason, n)| (reason.as_str().to_owned(), *n)).collect();
                 record.txs_rejected.sort();
             }
-            Role::Verifier(v) => {
+            DutyReport::Verifier(v) => {
                 record.blocks_verified += v.verified;
                 record.txs_executed += v.txs_verified;
                 record.state_root_mismatches += v.mismatches;
             }
-            Role::Observer(o) => {
-                if let Some(users) = &o.users {
-                    record.txs_submitted = users.submitted;
-                    record.txs_deferred = users.deferred;
-                }
+            DutyReport::Users(users) => {
+                record.txs_submitted = users.submitted;
+                record.txs_deferred = users.deferred;
             }
-            _ => {}
+            DutyReport::Auditor(_) | DutyReport::Nothing => {}
         }
     }
     record
@@ -179,8 +177,8 @@ fn tunnel_record(config: &crate::scenario::TunnelConfig, peers: &[&Peer], observ
     for op in operations.iter_mut().filter(|o| o.kind == TunnelOpKind::Payout) {
         op.confirmed_at_us = op.txid.as_ref().and_then(|t| confirmed_at.get(t).copied());
     }
-    let auditor = peers.iter().find_map(|p| match &p.role {
-        Role::Observer(o) => o.auditor.as_deref(),
+    let auditor = peers.iter().flat_map(|p| p.reports()).find_map(|r| match r {
+        DutyReport::Auditor(a) => Some(a),
         _ => None,
     });
     let losses = auditor.map_or_else(Vec::new, |a| a.unbacked()).into_iter().map(|(outpoint, amount_sats)| loss_row(&operations, outpoint, amount_sats)).collect();
@@ -215,8 +213,8 @@ fn loss_row(operations: &[TunnelOpRow], outpoint: bitcoin::OutPoint, amount_sats
 /// sequencer's history and the observer's final main chain.
 fn provenance(scenario: &Scenario, peers: &[&Peer], observer: &BitcoinNode) -> Option<Provenance> {
     let tunnel = tunnel_params(scenario)?;
-    let history = peers.iter().find_map(|p| match &p.role {
-        Role::Sequencer(seq) => seq.history.as_ref(),
+    let history = peers.iter().flat_map(|p| p.reports()).find_map(|r| match r {
+        DutyReport::Sequencer(seq) => seq.history.as_ref(),
         _ => None,
     })?;
     // Block 1's parent is the L2 genesis; without blocks there is nothing to prove.

@@ -17,7 +17,7 @@ use super::trace::Trace;
 use super::world::World;
 use crate::scenario::Scenario;
 use hemisim_node::events::{Action, Audience, Input, Message};
-use hemisim_node::peer::Peer;
+use hemisim_node::peer::{Peer, PeerId};
 use hemisim_node::time::{SimDuration, SimTime};
 use madsim::net::Endpoint;
 use madsim::time::{sleep, Instant};
@@ -89,6 +89,7 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 /// State shared by the tasks of one run. Locks are never held across an await.
 struct Shared {
     names: Vec<String>,
+    ids: Vec<PeerId>,
     /// Peers each audience reaches, in peer order.
     audiences: BTreeMap<Audience, Vec<usize>>,
     addrs: Vec<SocketAddr>,
@@ -107,6 +108,11 @@ struct Shared {
 }
 
 impl Shared {
+    /// The index of a peer a duty names (the world built every peer a duty can name).
+    fn index_of(&self, id: PeerId) -> usize {
+        self.ids.iter().position(|&p| p == id).unwrap_or_else(|| panic!("no peer {id} in this world"))
+    }
+
     fn now(&self) -> SimTime {
         let start = self.start.get().expect("the world starts before any peer acts");
         SimTime(Instant::now().duration_since(*start).as_micros() as u64)
@@ -127,6 +133,7 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
     let shared = Arc::new(Shared {
         audiences,
         endpoints: names.iter().map(|_| OnceLock::new()).collect(),
+        ids: world.peers.iter().map(|p| p.id).collect(),
         peers: world.peers.into_iter().map(Mutex::new).collect(),
         names,
         addrs,
@@ -171,7 +178,7 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
 fn audiences(peers: &[Peer]) -> BTreeMap<Audience, Vec<usize>> {
     let mut map: BTreeMap<Audience, Vec<usize>> = BTreeMap::new();
     for (i, peer) in peers.iter().enumerate() {
-        for audience in peer.role.audiences() {
+        for audience in peer.audiences() {
             map.entry(audience).or_default().push(i);
         }
     }
@@ -216,7 +223,14 @@ fn deliver(shared: &Arc<Shared>, i: usize, input: Input) {
 fn apply(shared: &Arc<Shared>, i: usize, actions: Vec<Action>) {
     for action in actions {
         match action {
-            Action::Broadcast(message) => broadcast(shared, i, message),
+            Action::Broadcast(message) => {
+                let recipients = shared.audiences.get(&message.audience()).map_or(&[][..], Vec::as_slice);
+                send(shared, i, recipients, message);
+            }
+            Action::SendTo { to, message } => {
+                let to = shared.index_of(to);
+                send(shared, i, &[to], message);
+            }
             Action::Schedule { after, timer } => {
                 let shared = shared.clone();
                 madsim::task::spawn(async move {
@@ -241,13 +255,12 @@ fn apply(shared: &Arc<Shared>, i: usize, actions: Vec<Action>) {
     }
 }
 
-/// One task per broadcast walks the recipients in order of arrival time (per-link delays drawn
-/// now, in recipient order), sleeping until each one's delivery.
-fn broadcast(shared: &Arc<Shared>, from: usize, message: Message) {
+/// One task per send walks the recipients in order of arrival time (per-link delays drawn now,
+/// in recipient order), sleeping until each one's delivery.
+fn send(shared: &Arc<Shared>, from: usize, recipients: &[usize], message: Message) {
     let endpoint = shared.endpoints[from].get().expect("endpoints are bound before the world starts").clone();
     let mut deliveries: Vec<(SimDuration, SocketAddr)> = {
         let mut links = lock(&shared.links);
-        let recipients = shared.audiences.get(&message.audience()).map_or(&[][..], Vec::as_slice);
         recipients.iter().filter(|&&to| to != from).map(|&to| (links.delay(from), shared.addrs[to])).collect()
     };
     deliveries.sort_by_key(|&(delay, _)| delay);

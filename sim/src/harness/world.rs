@@ -6,7 +6,6 @@
 use crate::scenario::{AttackKind, AttackTarget, PayoutPolicyConfig, Scenario, TunnelConfig};
 use hemisim_node::btc::double_spend::PAYMENT;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
-use hemisim_node::peer::Observer;
 use hemisim_node::tunnel::audit::TunnelAuditor;
 use hemisim_node::tunnel::deposit::deposit_outputs;
 use hemisim_node::tunnel::operator::{Operator, OperatorConfig, PayoutPolicy};
@@ -22,7 +21,7 @@ use hemisim_node::btc::genesis::{genesis_block, Allocation};
 use hemisim_node::btc::miner::Miner;
 use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::btc::params::ChainParams;
-use hemisim_node::peer::{Peer, Role};
+use hemisim_node::peer::{Duty, Peer, PeerId};
 use hemisim_node::btc::sealed::SealedBlock;
 use hemisim_node::btc::selfish::SelfishMiner;
 use hemisim_node::btc::script::p2pkh_for;
@@ -77,10 +76,10 @@ impl World {
         for (i, share) in honest_shares(scenario).into_iter().enumerate() {
             let name = format!("miner-{i}");
             let share = share * (1.0 - attacker_share);
-            peers.push(Peer::new(&name, node(&name, &[], gamma), Role::Honest(miner(&name, share))));
+            peers.push(Peer::new(PeerId::miner(i as u32), node(&name, &[], gamma), vec![Box::new(miner(&name, share))]));
         }
         if let Some(attack) = &scenario.attack {
-            let role = match attack.kind {
+            let (node, duty): (BitcoinNode, Box<dyn Duty>) = match attack.kind {
                 AttackKind::DoubleSpend => {
                     let wallet = Wallet::new(ATTACKER_WALLET);
                     let n = node(ATTACKER, std::slice::from_ref(wallet.script()), 0.0);
@@ -94,15 +93,15 @@ impl World {
                         }
                         _ => DoubleSpender::new(m, wallet, attack.confirmations, attack.give_up_deficit_blocks),
                     };
-                    (n, Role::DoubleSpend(ds))
+                    (n, Box::new(ds))
                 }
                 AttackKind::SelfishMining => {
                     let n = node(ATTACKER, &[], 0.0);
                     let sm = SelfishMiner::new(miner(ATTACKER, attacker_share), &n);
-                    (n, Role::Selfish(sm))
+                    (n, Box::new(sm))
                 }
             };
-            peers.push(Peer::new(ATTACKER, role.0, role.1));
+            peers.push(Peer::new(PeerId::ATTACKER, node, vec![duty]));
         }
         if let Some(l2) = &scenario.l2 {
             let spec = L2GenesisSpec::new(scenario.workload.as_ref().map_or(0, |w| w.accounts));
@@ -120,17 +119,17 @@ impl World {
                 tunnel: tunnel_params(scenario),
             };
             let sequencer = Sequencer::new(config, l2_state.clone(), &genesis, l2_genesis);
-            peers.push(Peer::new(SEQUENCER, node(SEQUENCER, &[], gamma), Role::Sequencer(Box::new(sequencer))));
+            peers.push(Peer::new(PeerId::SEQUENCER, node(SEQUENCER, &[], gamma), vec![Box::new(sequencer)]));
             for i in 0..l2.verifiers {
                 let name = format!("verifier-{i}");
                 let verifier = Verifier::new(l2_state.clone(), &genesis, l2_genesis, max_headers, SEQUENCER_FEES, tunnel_params(scenario));
-                peers.push(Peer::new(&name, node(&name, &[], gamma), Role::Verifier(Box::new(verifier))));
+                peers.push(Peer::new(PeerId::verifier(i), node(&name, &[], gamma), vec![Box::new(verifier)]));
             }
         }
         if let Some(pop) = &scenario.pop {
             for i in 0..pop.miners {
                 let name = pop_miner_name(i);
-                peers.push(pop_miner(&name, pop, btc.max_block_weight, node(&name, &[p2pkh_for(&name)], gamma), genesis.block_hash(), seed));
+                peers.push(pop_miner(i, pop, btc.max_block_weight, node(&name, &[p2pkh_for(&name)], gamma), genesis.block_hash(), seed));
             }
         }
         if let Some(tunnel) = &scenario.tunnel {
@@ -152,14 +151,20 @@ impl World {
             BackgroundLoad::new(wallet, rng, base, spike)
         });
         // A workload offering nothing has no arrivals to schedule.
-        let users = scenario.workload.as_ref().filter(|w| w.tx_rate_per_s > 0.0).map(|w| Box::new(users(scenario, w, seed)));
-        let depositors = scenario.tunnel.as_ref().map(|t| Box::new(depositors(scenario, t, seed)));
+        let users = scenario.workload.as_ref().filter(|w| w.tx_rate_per_s > 0.0).map(|w| users(scenario, w, seed));
+        let depositors = scenario.tunnel.as_ref().map(|t| depositors(scenario, t, seed));
         let mut watch: Vec<bitcoin::ScriptBuf> = load.iter().map(|l| l.wallet.script().clone()).collect();
         watch.extend(depositors.iter().flat_map(|d| [d.wallet.script().clone(), d.treasury_wallet.script().clone()]));
-        let finality = scenario.pop.as_ref().map(|p| Box::new(FinalityTracker::new(p.superfinality_depth, genesis.block_hash())));
-        let auditor = scenario.tunnel.as_ref().map(|_| Box::new(TunnelAuditor::new(vault_script(), genesis.block_hash())));
-        let observer = Observer { load, users, finality, depositors, auditor };
-        peers.push(Peer::new(OBSERVER, node(OBSERVER, &watch, gamma), Role::Observer(Box::new(observer))));
+        let finality = scenario.pop.as_ref().map(|p| FinalityTracker::new(p.superfinality_depth, genesis.block_hash()));
+        let auditor = scenario.tunnel.as_ref().map(|_| TunnelAuditor::new(vault_script(), genesis.block_hash()));
+        // The observer's duties, each optional, in the order they see every input.
+        let mut duties: Vec<Box<dyn Duty>> = Vec::new();
+        duties.extend(load.map(|d| Box::new(d) as Box<dyn Duty>));
+        duties.extend(users.map(|d| Box::new(d) as Box<dyn Duty>));
+        duties.extend(finality.map(|d| Box::new(d) as Box<dyn Duty>));
+        duties.extend(depositors.map(|d| Box::new(d) as Box<dyn Duty>));
+        duties.extend(auditor.map(|d| Box::new(d) as Box<dyn Duty>));
+        peers.push(Peer::new(PeerId::OBSERVER, node(OBSERVER, &watch, gamma), duties));
         World { peers, genesis }
     }
 
@@ -191,7 +196,7 @@ fn operator(scenario: &Scenario, t: &TunnelConfig, node: BitcoinNode, btc_genesi
     // Without PoP nothing becomes superfinal; the depth only matters with it.
     let depth = scenario.pop.as_ref().map_or(0, |p| p.superfinality_depth);
     let finality = FinalityTracker::new(depth, btc_genesis);
-    Peer::new(TUNNEL_OPERATOR, node, Role::TunnelOperator(Box::new(Operator::new(Wallet::new(VAULT_WALLET), config, finality))))
+    Peer::new(PeerId::TUNNEL_OPERATOR, node, vec![Box::new(Operator::new(Wallet::new(VAULT_WALLET), config, finality))])
 }
 
 fn depositors(scenario: &Scenario, t: &TunnelConfig, seed: u64) -> TunnelUsers {
@@ -227,7 +232,7 @@ pub fn pop_miner_name(i: u32) -> String {
 /// the 100 sat/vB cap, and each publication's change is a coin again once it confirms.
 pub const POP_COIN: Amount = Amount::from_sat(1_000_000);
 
-fn pop_miner(name: &str, pop: &crate::scenario::PopConfig, block_weight: u64, node: BitcoinNode, btc_genesis: bitcoin::BlockHash, seed: u64) -> Peer {
+fn pop_miner(index: u32, pop: &crate::scenario::PopConfig, block_weight: u64, node: BitcoinNode, btc_genesis: bitcoin::BlockHash, seed: u64) -> Peer {
     let config = PopMinerConfig {
         poll_interval: SimDuration::from_secs_f64(pop.poll_interval_s),
         keystones_polled: pop.keystones_polled as usize,
@@ -236,10 +241,11 @@ fn pop_miner(name: &str, pop: &crate::scenario::PopConfig, block_weight: u64, no
         fee_retry: SimDuration::from_secs_f64(pop.fee_retry_s),
         block_weight,
     };
+    let name = &pop_miner_name(index);
     // Each miner polls at its own phase within the interval.
     let mut rng = Stream::derive(seed, &format!("{name}/poll-phase"));
     let first_poll = SimDuration::from_secs_f64(rng.unit() * pop.poll_interval_s);
-    Peer::new(name, node, Role::PopMiner(Box::new(PopMiner::new(Wallet::new(name), config, btc_genesis, first_poll))))
+    Peer::new(PeerId::pop_miner(index), node, vec![Box::new(PopMiner::new(Wallet::new(name), config, btc_genesis, first_poll))])
 }
 
 /// The background load exists when it sends anything: at its base rate or during a spike.

@@ -1,0 +1,367 @@
+//! Each state machine of the crate as a [`Duty`]: what it listens to, which inputs it takes and
+//! how it reports. The state machines themselves stay plain types with their own methods; this
+//! is only their wiring, in one place.
+
+use super::duty::{BitcoinChange, Ctx, Duty};
+use super::report::DutyReport;
+use super::{publish_own, refuse};
+use crate::btc::background::BackgroundLoad;
+use crate::btc::double_spend::DoubleSpender;
+use crate::btc::miner::Miner;
+use crate::btc::selfish::SelfishMiner;
+use crate::btc::wallet::Wallet;
+use crate::events::{Audience, Message, Observation, Timer};
+use crate::l2::sequencer::Sequencer;
+use crate::l2::verifier::{Verdict, Verifier};
+use crate::l2::workload::Workload;
+use crate::pop::finality::FinalityTracker;
+use crate::pop::miner::PopMiner;
+use crate::time::SimTime;
+use crate::tunnel::audit::TunnelAuditor;
+use crate::tunnel::operator::Operator;
+use crate::tunnel::users::TunnelUsers;
+use std::sync::Arc;
+
+/// An honest miner: mines on its best tip and publishes at once.
+impl Duty for Miner {
+    fn start(&mut self, cx: &mut Ctx<'_>) {
+        cx.schedule(self.next_find_delay(), Timer::Mine);
+    }
+
+    fn on_timer(&mut self, cx: &mut Ctx<'_>, timer: Timer) {
+        if timer == Timer::Mine {
+            let (block, fees) = self.mine_on_tip(cx.node, cx.now);
+            publish_own(cx.node, block, fees, cx.out);
+            cx.schedule(self.next_find_delay(), Timer::Mine);
+        }
+    }
+}
+
+impl Duty for DoubleSpender {
+    fn start(&mut self, cx: &mut Ctx<'_>) {
+        cx.schedule(self.miner.next_find_delay(), Timer::Mine);
+        self.start_race(cx.node, cx.out);
+    }
+
+    fn on_timer(&mut self, cx: &mut Ctx<'_>, timer: Timer) {
+        if timer == Timer::Mine {
+            self.on_mine(cx.node, cx.now, cx.out);
+            cx.schedule(self.miner.next_find_delay(), Timer::Mine);
+        }
+    }
+
+    fn on_bitcoin(&mut self, cx: &mut Ctx<'_>, change: BitcoinChange) {
+        if change.tip_changed {
+            self.on_public_change(cx.node, cx.out);
+        }
+    }
+
+    fn wallets(&mut self) -> Vec<&mut Wallet> {
+        vec![&mut self.wallet]
+    }
+}
+
+impl Duty for SelfishMiner {
+    fn start(&mut self, cx: &mut Ctx<'_>) {
+        cx.schedule(self.miner.next_find_delay(), Timer::Mine);
+    }
+
+    fn on_timer(&mut self, cx: &mut Ctx<'_>, timer: Timer) {
+        if timer == Timer::Mine {
+            self.on_mine(cx.node, cx.now, cx.out);
+            cx.schedule(self.miner.next_find_delay(), Timer::Mine);
+        }
+    }
+
+    fn on_bitcoin(&mut self, cx: &mut Ctx<'_>, change: BitcoinChange) {
+        if change.tip_changed {
+            self.on_public_change(cx.node, cx.out);
+        }
+    }
+}
+
+/// The L2's Bitcoin-Secure Sequencer (it reads Bitcoin through its peer's node).
+impl Duty for Sequencer {
+    fn audiences(&self) -> Vec<Audience> {
+        vec![Audience::Sequencer]
+    }
+
+    fn start(&mut self, cx: &mut Ctx<'_>) {
+        cx.schedule(self.block_time(), Timer::L2Block);
+    }
+
+    fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
+        if let Message::L2Tx(submission) = message
+            && let Err(refusal) = self.submit(submission.clone())
+        {
+            refuse(refusal, cx);
+        }
+    }
+
+    fn on_timer(&mut self, cx: &mut Ctx<'_>, timer: Timer) {
+        if timer == Timer::L2Block {
+            produce_l2_block(self, cx);
+        }
+    }
+
+    fn report(&self) -> DutyReport<'_> {
+        DutyReport::Sequencer(self)
+    }
+}
+
+/// Produces the next L2 block, records it (with its tunnel operations and keystone) and sends it.
+fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) {
+    let produced = seq.produce(cx.now, cx.node);
+    let block = &produced.block;
+    cx.observe(Observation::L2BlockProduced {
+        number: block.header.number,
+        hash: block.hash().to_string(),
+        state_root: block.header.state_root.to_string(),
+        tx_count: block.txs.len() as u32,
+        gas_used: block.header.gas_used,
+        btc_tip_height: block.header.btc_tip_height,
+        btc_headers: block.attributes.headers.len() as u32,
+        backlog: produced.backlog,
+        latency_mean_us: produced.latency_mean_us,
+        latency_max_us: produced.latency_max_us,
+    });
+    for mint in &block.tunnel.mints {
+        cx.observe(Observation::TunnelMinted {
+            l2_number: block.header.number,
+            txid: mint.outpoint.txid.to_string(),
+            vout: mint.outpoint.vout,
+            recipient: mint.recipient.to_string(),
+            amount_sats: mint.amount_sats,
+            btc_height: mint.btc_height,
+        });
+    }
+    for w in &block.tunnel.withdrawals {
+        cx.observe(Observation::TunnelBurned { l2_number: block.header.number, id: w.id, from: w.from.to_string(), amount_sats: w.amount_sats });
+    }
+    cx.broadcast(Message::L2Block(produced.block.clone()));
+    if let Some(made) = produced.keystone {
+        cx.observe(Observation::KeystoneMade { l2_number: made.l2_number(), keystone: made.hash.to_string(), l2_block: block.hash().to_string() });
+        cx.broadcast(Message::Keystone(Arc::new(made)));
+    }
+    for refusal in produced.dropped {
+        refuse(refusal, cx);
+    }
+    cx.schedule(seq.block_time(), Timer::L2Block);
+}
+
+/// An L2 verifier (it checks Bitcoin attributes against its peer's node).
+impl Duty for Verifier {
+    fn audiences(&self) -> Vec<Audience> {
+        vec![Audience::L2Followers]
+    }
+
+    fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
+        if let Message::L2Block(block) = message {
+            let verdicts = self.on_block(block.clone(), cx.node);
+            record_verdicts(verdicts, cx);
+        }
+    }
+
+    fn on_bitcoin(&mut self, cx: &mut Ctx<'_>, change: BitcoinChange) {
+        // It may be waiting for exactly this block, active or not.
+        if change.stored_any {
+            let verdicts = self.on_bitcoin_change(cx.node);
+            record_verdicts(verdicts, cx);
+        }
+    }
+
+    fn report(&self) -> DutyReport<'_> {
+        DutyReport::Verifier(self)
+    }
+}
+
+fn record_verdicts(verdicts: Vec<Verdict>, cx: &mut Ctx<'_>) {
+    for verdict in verdicts {
+        cx.observe(match verdict {
+            Verdict::Verified { number } => Observation::L2BlockVerified { number },
+            Verdict::Mismatch { number, mismatch } => Observation::L2Mismatch { number, what: mismatch.to_string() },
+        });
+    }
+}
+
+/// A Proof-of-Proof miner: publishes keystones in Bitcoin transactions from its wallet.
+impl Duty for PopMiner {
+    fn audiences(&self) -> Vec<Audience> {
+        vec![Audience::Keystones]
+    }
+
+    fn start(&mut self, cx: &mut Ctx<'_>) {
+        cx.schedule(self.first_poll_delay(), Timer::PopPoll);
+    }
+
+    fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
+        if let Message::Keystone(made) = message {
+            self.on_keystone(cx.now, made.clone(), cx.node, cx.out);
+        }
+    }
+
+    fn on_timer(&mut self, cx: &mut Ctx<'_>, timer: Timer) {
+        if timer == Timer::PopPoll {
+            self.on_poll(cx.now, cx.node, cx.out);
+        }
+    }
+
+    fn wallets(&mut self) -> Vec<&mut Wallet> {
+        vec![&mut self.wallet]
+    }
+}
+
+/// The BTC tunnel's vault operator: pays out withdrawals from the vault.
+impl Duty for Operator {
+    fn audiences(&self) -> Vec<Audience> {
+        vec![Audience::L2Followers, Audience::Keystones]
+    }
+
+    fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
+        match message {
+            Message::L2Block(block) => self.on_l2_block(cx.now, block, cx.node, cx.out),
+            Message::Keystone(made) => self.on_keystone(cx.now, made, cx.node, cx.out),
+            _ => {}
+        }
+    }
+
+    fn on_bitcoin(&mut self, cx: &mut Ctx<'_>, change: BitcoinChange) {
+        if change.tip_changed {
+            self.on_bitcoin_change(cx.now, cx.node, cx.out);
+        }
+    }
+
+    fn wallets(&mut self) -> Vec<&mut Wallet> {
+        vec![&mut self.vault]
+    }
+}
+
+/// The fee-paying Bitcoin background load.
+impl Duty for BackgroundLoad {
+    fn start(&mut self, cx: &mut Ctx<'_>) {
+        if let Some(after) = self.next_delay(SimTime::ZERO) {
+            cx.schedule(after, Timer::Background);
+        }
+    }
+
+    fn on_timer(&mut self, cx: &mut Ctx<'_>, timer: Timer) {
+        if timer == Timer::Background {
+            BackgroundLoad::on_timer(self, cx.now, cx.node, cx.out);
+        }
+    }
+
+    fn wallets(&mut self) -> Vec<&mut Wallet> {
+        vec![&mut self.wallet]
+    }
+}
+
+/// The L2 users: send transactions to the sequencer, follow blocks and refusals.
+impl Duty for Workload {
+    fn audiences(&self) -> Vec<Audience> {
+        vec![Audience::L2Followers, Audience::Users]
+    }
+
+    fn start(&mut self, cx: &mut Ctx<'_>) {
+        cx.schedule(self.next_delay(), Timer::Workload);
+    }
+
+    fn on_message(&mut self, _cx: &mut Ctx<'_>, message: &Message) {
+        match message {
+            Message::L2Block(block) => self.on_block(block),
+            Message::L2Refusal(refusal) => self.on_refusal(refusal),
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, cx: &mut Ctx<'_>, timer: Timer) {
+        if timer == Timer::Workload {
+            if let Some(submission) = self.arrival(cx.now) {
+                cx.broadcast(Message::L2Tx(submission));
+            }
+            cx.schedule(self.next_delay(), Timer::Workload);
+        }
+    }
+
+    fn report(&self) -> DutyReport<'_> {
+        DutyReport::Users(self)
+    }
+}
+
+/// BFG's superfinality rule on its peer's chain.
+impl Duty for FinalityTracker {
+    fn audiences(&self) -> Vec<Audience> {
+        vec![Audience::Keystones]
+    }
+
+    fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
+        if let Message::Keystone(made) = message {
+            let observations = self.on_keystone(made, cx.node);
+            cx.observe_all(observations);
+        }
+    }
+
+    fn on_bitcoin(&mut self, cx: &mut Ctx<'_>, change: BitcoinChange) {
+        if change.tip_changed {
+            let observations = self.on_bitcoin_change(cx.node);
+            cx.observe_all(observations);
+        }
+    }
+}
+
+/// The tunnel's depositors and holders.
+impl Duty for TunnelUsers {
+    fn audiences(&self) -> Vec<Audience> {
+        vec![Audience::L2Followers, Audience::Users]
+    }
+
+    fn start(&mut self, cx: &mut Ctx<'_>) {
+        if let Some(after) = TunnelUsers::start(self) {
+            cx.schedule(after, Timer::Tunnel);
+        }
+    }
+
+    fn on_message(&mut self, _cx: &mut Ctx<'_>, message: &Message) {
+        match message {
+            Message::L2Block(block) => self.on_block(block),
+            Message::L2Refusal(refusal) => self.on_refusal(refusal),
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, cx: &mut Ctx<'_>, timer: Timer) {
+        if timer == Timer::Tunnel
+            && let Some(after) = TunnelUsers::on_timer(self, cx.now, cx.node, cx.out)
+        {
+            cx.schedule(after, Timer::Tunnel);
+        }
+    }
+
+    fn wallets(&mut self) -> Vec<&mut Wallet> {
+        vec![&mut self.wallet, &mut self.treasury_wallet]
+    }
+}
+
+/// The tunnel's books at every L2 block, on its peer's Bitcoin chain.
+impl Duty for TunnelAuditor {
+    fn audiences(&self) -> Vec<Audience> {
+        vec![Audience::L2Followers]
+    }
+
+    fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
+        if let Message::L2Block(block) = message {
+            let observations = self.on_l2_block(block.clone(), cx.node);
+            cx.observe_all(observations);
+        }
+    }
+
+    fn on_bitcoin(&mut self, cx: &mut Ctx<'_>, change: BitcoinChange) {
+        if change.tip_changed {
+            let observations = self.on_bitcoin_change(cx.node);
+            cx.observe_all(observations);
+        }
+    }
+
+    fn report(&self) -> DutyReport<'_> {
+        DutyReport::Auditor(self)
+    }
+}

@@ -1,0 +1,167 @@
+//! A peer: a Bitcoin full node plus its duties, driven one input at a time.
+//!
+//! `Peer::handle(now, input) -> actions` is the whole interface: the harness delivers blocks,
+//! transactions, L2 messages and timer firings; the peer updates its node, hands the input to
+//! each of its [`Duty`]s in order (all with the same [`Ctx`]), and returns what they asked for:
+//! messages to broadcast or to send to one peer, timers to arm, observations to record. No I/O,
+//! no clock, no madsim.
+//!
+//! - [`id`]: typed peer identities ([`PeerId`], [`PeerKind`]).
+//! - [`duty`]: the [`Duty`] trait and its context.
+//! - [`duties`]: the crate's state machines wired as duties.
+//! - [`report`]: what a duty hands the run's record at the end.
+
+pub mod duties;
+pub mod duty;
+pub mod id;
+pub mod report;
+
+use crate::btc::node::BitcoinNode;
+use crate::btc::sealed::SealedBlock;
+use crate::events::{Action, Audience, Input, Message, Observation};
+use crate::l2::tx::Refusal;
+use crate::time::SimTime;
+use bitcoin::Amount;
+use std::sync::Arc;
+
+pub use duty::{BitcoinChange, Ctx, Duty};
+pub use id::{PeerId, PeerKind};
+pub use report::DutyReport;
+
+#[derive(Debug)]
+pub struct Peer {
+    pub id: PeerId,
+    /// `id` as displayed: the peer's name in traces, RNG labels and outputs.
+    pub name: String,
+    pub node: BitcoinNode,
+    duties: Vec<Box<dyn Duty>>,
+}
+
+impl Peer {
+    /// A peer with its duties, which see every input in this order.
+    pub fn new(id: PeerId, node: BitcoinNode, duties: Vec<Box<dyn Duty>>) -> Self {
+        Peer { name: id.to_string(), id, node, duties }
+    }
+
+    /// The audiences it listens to: Bitcoin (every peer) and its duties'.
+    pub fn audiences(&self) -> Vec<Audience> {
+        let mut audiences: Vec<Audience> = std::iter::once(Audience::Bitcoin).chain(self.duties.iter().flat_map(|d| d.audiences())).collect();
+        audiences.sort();
+        audiences.dedup();
+        audiences
+    }
+
+    /// The duties' end-of-run reports, in duty order.
+    pub fn reports(&self) -> impl Iterator<Item = DutyReport<'_>> {
+        self.duties.iter().map(|d| d.report())
+    }
+
+    /// Arms the first timers.
+    pub fn start(&mut self) -> Vec<Action> {
+        let mut out = Vec::new();
+        self.feed_wallets();
+        let mut cx = Ctx { now: SimTime::ZERO, node: &mut self.node, out: &mut out };
+        for duty in &mut self.duties {
+            duty.start(&mut cx);
+        }
+        out
+    }
+
+    pub fn handle(&mut self, now: SimTime, input: Input) -> Vec<Action> {
+        let mut out = Vec::new();
+        match input {
+            Input::Deliver(Message::Block(block)) => self.on_bitcoin_block(now, block, &mut out),
+            Input::Deliver(Message::Tx(tx)) => {
+                // A rejected relay (conflict, already known) is normal gossip, not an event.
+                let _ = self.node.receive_tx(tx);
+            }
+            Input::Deliver(message) => {
+                let mut cx = Ctx { now, node: &mut self.node, out: &mut out };
+                for duty in &mut self.duties {
+                    duty.on_message(&mut cx, &message);
+                }
+            }
+            Input::Fire(timer) => {
+                let mut cx = Ctx { now, node: &mut self.node, out: &mut out };
+                for duty in &mut self.duties {
+                    duty.on_timer(&mut cx, timer);
+                }
+            }
+        }
+        self.feed_wallets();
+        out
+    }
+
+    fn on_bitcoin_block(&mut self, now: SimTime, block: Arc<SealedBlock>, out: &mut Vec<Action>) {
+        let change = accept(&mut self.node, block, out);
+        if change.tip_changed {
+            self.feed_wallets();
+        }
+        let mut cx = Ctx { now, node: &mut self.node, out };
+        for duty in &mut self.duties {
+            duty.on_bitcoin(&mut cx, change);
+        }
+    }
+
+    /// Hands the node's watched-coin changes to this peer's wallets.
+    fn feed_wallets(&mut self) {
+        let deltas = self.node.take_coin_deltas();
+        if deltas.is_empty() {
+            return;
+        }
+        for wallet in self.duties.iter_mut().flat_map(|d| d.wallets()) {
+            wallet.apply(&deltas);
+        }
+    }
+}
+
+/// Tells a user its transaction will not be included, and records it.
+fn refuse(refusal: Refusal, cx: &mut Ctx<'_>) {
+    cx.observe(Observation::L2TxRefused { hash: refusal.hash.to_string(), reason: refusal.reason.as_str() });
+    cx.broadcast(Message::L2Refusal(Arc::new(refusal)));
+}
+
+/// Gives `block` to the node and records what it did.
+fn accept(node: &mut BitcoinNode, block: Arc<SealedBlock>, out: &mut Vec<Action>) -> BitcoinChange {
+    let report = node.receive_block(block);
+    for (hash, reason) in report.rejected {
+        out.push(Action::Observe(Observation::BlockRejected { hash: hash.to_string(), reason: reason.to_string() }));
+    }
+    let stored_any = !report.accepted.is_empty();
+    let Some(change) = report.tip_change else { return BitcoinChange { stored_any, tip_changed: false } };
+    out.push(Action::Observe(Observation::TipChanged {
+        old_tip: change.old_tip.to_string(),
+        old_height: change.old_height,
+        new_tip: change.new_tip.to_string(),
+        new_height: change.new_height,
+        disconnected: change.disconnected,
+        connected: change.connected,
+    }));
+    BitcoinChange { stored_any, tip_changed: true }
+}
+
+/// The observation of a block this peer found.
+pub(crate) fn found(block: &SealedBlock, height: u32, fees: Amount, private: bool) -> Observation {
+    Observation::BlockFound {
+        hash: block.block_hash().to_string(),
+        parent: block.header.prev_blockhash.to_string(),
+        height,
+        tx_count: block.txs().len() as u32,
+        weight: block.weight(),
+        fees_sats: fees.to_sat(),
+        private,
+    }
+}
+
+/// Records a block this peer just found, takes it into its own node and broadcasts it.
+pub(crate) fn publish_own(node: &mut BitcoinNode, block: Arc<SealedBlock>, fees: Amount, out: &mut Vec<Action>) {
+    let height = node.tip_height() + 1;
+    out.push(Action::Observe(found(&block, height, fees, false)));
+    relay_own(node, block, out);
+}
+
+/// Takes an own block (found now or earlier, in private) into the node and broadcasts it.
+pub(crate) fn relay_own(node: &mut BitcoinNode, block: Arc<SealedBlock>, out: &mut Vec<Action>) {
+    accept(node, block.clone(), out);
+    out.push(Action::Broadcast(Message::Block(block)));
+}
