@@ -65,7 +65,7 @@ pub fn keystones_csv(pop: &PopRecord) -> Result<Vec<u8>, csv::Error> {
 }
 
 /// `publications.csv` text: every main-chain publication, by Bitcoin height, with its score and
-/// reward (`blocks_after_first` is x of `protocol.md` §4).
+/// reward (`blocks_after_first` is x of docs/protocol.md §4).
 pub fn publications_csv(pop: &PopRecord) -> Result<Vec<u8>, csv::Error> {
     let header = [
         "txid",

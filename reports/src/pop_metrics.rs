@@ -2,7 +2,7 @@
 //! the CSVs ([`crate::csv_pop`]) and the figures: when each L2 block became superfinal, each
 //! publication's reward, each keystone's first publication and each miner's totals.
 //!
-//! Definitions (`shared/protocol.md` §4):
+//! Definitions (docs/protocol.md §4):
 //! - An L2 block is superfinal from the first [`SuperfinalityStep`] whose `l2_number` is at least
 //!   its number (a later keystone's publication finalizes the blocks below it, even those whose
 //!   own keystone was never published: inheritance). A block no step reached before the end of
@@ -22,7 +22,7 @@ pub const SCORED_BLOCKS_AFTER_FIRST: u32 = 8;
 
 /// Score of a publication `x` blocks above its keystone's first publication:
 /// `100000 / max(x, 1)²` up to [`SCORED_BLOCKS_AFTER_FIRST`], then 0. Not rounded
-/// (`protocol.md` lists the values rounded: 11111, 2778, ...).
+/// (Hemi's published list rounds them: 11111, 2778, ...; docs/protocol.md §4).
 pub fn publication_score(blocks_after_first: u32) -> f64 {
     if blocks_after_first > SCORED_BLOCKS_AFTER_FIRST {
         return 0.0;

@@ -328,7 +328,7 @@ pub struct PopRecord {
     pub superfinality_depth: u32,
     /// `pop.fee_cap_sat_per_vb`: the most a PoP miner pays.
     pub fee_cap_sat_per_vb: f64,
-    /// Reward pool of one keystone, split pro rata by publication score (protocol.md §4).
+    /// Reward pool of one keystone, split pro rata by publication score (docs/protocol.md §4).
     pub reward_per_keystone: f64,
     /// One row per PoP miner, in index order (`pop-miner-0`, `pop-miner-1`, ...).
     pub miners: Vec<PopMinerRow>,

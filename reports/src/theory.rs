@@ -1,4 +1,4 @@
-//! Closed forms a correct simulator must reproduce (`shared/validation.md`), next to the measured
+//! Closed forms a correct simulator must reproduce (docs/validation.md), next to the measured
 //! values in `summary.json` and in the validation tests.
 //!
 //! All functions are pure. Powers use [`pow_u`] (repeated squaring) and `exp` comes from `libm`,
@@ -326,7 +326,7 @@ pub fn erlang_pdf(x: f64, m: u32, interval_s: f64) -> f64 {
 const NARROW_PERIOD: f64 = 1e-6;
 
 /// `P(S <= s)` for the superfinality latency `S = U(0, P) + Gamma(M, θ)` of
-/// [`superfinality_latency`] (`validation.md`, "Time to superfinality").
+/// [`superfinality_latency`] (docs/validation.md §4).
 ///
 /// Exact: `F(s) = (1/P) ∫_{s-P}^{s} G(v) dv` with `G` the Erlang CDF [`erlang_cdf`], and
 /// `∫_0^x G(v) dv = x G_M(x) - Mθ G_{M+1}(x)` (by parts, since `v g_M(v) = Mθ g_{M+1}(v)`), so

@@ -52,7 +52,7 @@ fn catch_up_equals_the_defining_series_and_the_finite_form() {
                 "q={q} z={z}: {exact} vs {series}"
             );
             if z > 0 {
-                // 1 - Σ_{m=0}^{z} C(m+z-1, m)(p^z q^m - q^z p^m), as in validation.md.
+                // 1 - Σ_{m=0}^{z} C(m+z-1, m)(p^z q^m - q^z p^m), as in docs/validation.md §1.
                 let p = 1.0 - q;
                 let pw = |x: f64, n: u32| x.powi(n as i32);
                 let finite: f64 = (0..=z)

@@ -64,7 +64,7 @@ fn a_run_prints_seed_hashes_and_a_replay_line() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// `hemisim keystone`: Hemi's test keystone 1 encodes to protocol.md's vector, and decodes back
+/// `hemisim keystone`: Hemi's test keystone 1 encodes to docs/protocol.md §3's vector, and decodes back
 /// from its script and from a transaction carrying it; anything else is one clear error.
 #[test]
 fn keystone_tool_encodes_hemi_vectors_and_decodes_scripts_and_transactions() {

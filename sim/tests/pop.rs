@@ -1,5 +1,5 @@
-//! Proof-of-Proof end to end: superfinality latency against its closed form (validation.md,
-//! "Time to superfinality"), the fee spike's stall and recovery, and superfinality's safety
+//! Proof-of-Proof end to end: superfinality latency against its closed form (docs/validation.md
+//! §4), the fee spike's stall and recovery, and superfinality's safety
 //! under Bitcoin reorgs.
 //!
 //! Statistical checks follow `validation.rs`: fixed seeds, independent replications, and the

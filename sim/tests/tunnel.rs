@@ -147,7 +147,7 @@ mod scenario {
 /// Losses per race against the closed form: the tunnel attacker's race is a double-spend race
 /// whose merchant waits z = deposit_confirmations + 3 blocks (the mint threshold, plus the block
 /// the attacker waits past it), so its losses per race follow the overtake probability with
-/// give-up (validation.md, "Double-spend race"), within a 99% Wilson interval.
+/// give-up (docs/validation.md §1 and §6), within a 99% Wilson interval.
 #[test]
 fn losses_per_race_match_the_double_spend_closed_form() {
     use hemisim_reports::stats::wilson_interval_at;

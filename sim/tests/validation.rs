@@ -1,5 +1,5 @@
 //! Statistical validation: the mock Bitcoin network reproduces the closed forms of
-//! `../shared/validation.md`, each at three or more parameter points.
+//! docs/validation.md (§1, §2, §3, §5), each at three or more parameter points.
 //!
 //! Every expected value is computed here from the formula (`hemisim_reports::theory`), never
 //! hard-coded. Each check states the measurement with its 99% confidence interval and asserts the

@@ -1,6 +1,6 @@
 //! Proof-of-Proof: keystones and their publication on Bitcoin, and the superfinality it gives.
 //!
-//! [`keystone`] is Hemi's wire format, byte for byte (protocol.md §3); [`maker`] turns every
+//! [`keystone`] is Hemi's wire format, byte for byte (docs/protocol.md §3); [`maker`] turns every
 //! keystone-interval L2 block into a keystone; [`miner`] is a PoP miner (Hemi's popm) that
 //! publishes them in Bitcoin transactions; [`index`] finds publications on a node's canonical
 //! chain (Hemi's tbc keystone index); [`finality`] derives superfinality from it (BFG's rule).

@@ -113,7 +113,7 @@ fn the_pop_transaction_is_hemis_layout_and_pays_its_fee_rate() {
     assert_eq!(AbbreviatedKeystone::from_pop_transaction(&tx), Ok(k.keystone.abbreviate()));
     let fee = 1_000_000 - tx.output[0].value.to_sat();
     assert_eq!(fee, (3.0 * tx.vsize() as f64).ceil() as u64);
-    assert!((280..=300).contains(&tx.vsize()), "about 285 vB (protocol.md §3), got {}", tx.vsize());
+    assert!((280..=300).contains(&tx.vsize()), "about 285 vB (docs/protocol.md §3), got {}", tx.vsize());
     let dusty = pop_transaction(&k, (bitcoin::OutPoint::null(), Amount::from_sat(1_000)), &p2pkh_for(MINER), 3.0, 1);
     assert_eq!(dusty.output.len(), 1, "change below dust is dropped: only the OP_RETURN is left");
 }

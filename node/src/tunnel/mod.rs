@@ -1,5 +1,5 @@
 //! The BTC tunnel: deposits to a vault on Bitcoin mint hBTC on the L2; burns on the L2 are paid
-//! out from the vault on Bitcoin (`../shared/protocol.md` §2, Hemi's `SimpleBitcoinVault.sol`).
+//! out from the vault on Bitcoin (docs/protocol.md §6, Hemi's `SimpleBitcoinVault.sol`).
 //!
 //! ```text
 //!  depositor ──deposit tx (vault output + OP_RETURN <20-byte L2 recipient>)──► Bitcoin

@@ -31,7 +31,7 @@ pub enum Command {
     /// replications; write sweep.csv, sweep.json, a figure and each cell's summary.json.
     #[command(long_about = SWEEP_ABOUT)]
     Sweep(SweepArgs),
-    /// Encode or decode Hemi keystones and Proof-of-Proof payloads (protocol.md §3).
+    /// Encode or decode Hemi keystones and Proof-of-Proof payloads (docs/protocol.md §3).
     Keystone(KeystoneArgs),
     /// Re-check a minted deposit's chain of trust from a run's provenance/ files, recomputing
     /// every link from raw bytes: Bitcoin headers, lock transaction, minting L2 block, anchor.

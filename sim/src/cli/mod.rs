@@ -1,6 +1,6 @@
 //! The `hemisim` command line: argument definitions and the commands they run.
 //!
-//! Exit codes (design.md §2): 0 ok, 1 a safety invariant failed, 2 bad input, 3 a liveness check
+//! Exit codes (README.md, "Exit codes"): 0 ok, 1 a safety invariant failed, 2 bad input, 3 a liveness check
 //! failed, 4 the run could not complete (an output could not be written, or an internal error).
 
 pub mod args;

@@ -6,7 +6,7 @@
 //! ([`super::links`]), timers become sleeping tasks, observations go to the recorder.
 //!
 //! The runtime is created on a fresh thread because madsim seeds `std`'s `HashMap` keys only on
-//! a thread that has not made a `RandomState` yet (see pitfalls.md).
+//! a thread that has not made a `RandomState` yet (ARCHITECTURE.md, "Determinism").
 
 use super::checks::Violation;
 use super::collect;

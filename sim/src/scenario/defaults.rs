@@ -1,4 +1,4 @@
-//! Defaults: the reference configuration of `../shared/protocol.md` and today's Bitcoin.
+//! Defaults: Hemi's reference configuration (docs/protocol.md §2) and today's Bitcoin.
 
 pub fn block_interval_s() -> f64 {
     600.0
