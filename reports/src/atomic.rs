@@ -3,12 +3,44 @@
 //! Every output is written to a hidden temporary file in the same directory, flushed and synced,
 //! then renamed over the final name (a rename within one file system is atomic on POSIX), so a run
 //! killed half-way never leaves a truncated `summary.json` that a script would then misread.
+//!
+//! A process that is interrupted calls [`stop_writing`] before it removes its staged outputs
+//! ([`crate::output_dir`]): every write holds the gate for its whole duration, so once
+//! `stop_writing` returns no write is half-done and none can start (a writer thread would
+//! otherwise recreate the folder being removed).
 
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{PoisonError, RwLock};
 
 use crate::ReportError;
+
+/// `true` until [`stop_writing`]. Writers hold a read guard while they write.
+static WRITES_OPEN: RwLock<bool> = RwLock::new(true);
+
+/// Runs `write` unless writing has stopped (then: [`ReportError::Stopped`] naming `path`).
+///
+/// Never nest these: a read guard taken while another is held can wait forever behind a
+/// pending [`stop_writing`].
+pub(crate) fn while_open<T>(
+    path: &Path,
+    write: impl FnOnce() -> Result<T, ReportError>,
+) -> Result<T, ReportError> {
+    let open = WRITES_OPEN.read().unwrap_or_else(PoisonError::into_inner);
+    if !*open {
+        return Err(ReportError::Stopped {
+            path: path.to_path_buf(),
+        });
+    }
+    write()
+}
+
+/// Waits for the writes in progress to finish, then makes every later write fail. For a process
+/// that is about to exit on a signal.
+pub fn stop_writing() {
+    *WRITES_OPEN.write().unwrap_or_else(PoisonError::into_inner) = false;
+}
 
 /// The temporary name for `path`: `dir/.stem.tmp.ext` (`dir/.name.tmp` without extension).
 ///
@@ -27,6 +59,10 @@ pub fn temp_path(path: &Path) -> PathBuf {
 
 /// Creates `dir` and its parents if needed.
 pub fn create_dir(dir: &Path) -> Result<(), ReportError> {
+    while_open(dir, || create_dir_now(dir))
+}
+
+fn create_dir_now(dir: &Path) -> Result<(), ReportError> {
     fs::create_dir_all(dir).map_err(|source| ReportError::CreateDir {
         path: dir.to_path_buf(),
         source,
@@ -55,8 +91,15 @@ pub fn write_with(
     path: &Path,
     render: impl FnOnce(&Path) -> Result<(), ReportError>,
 ) -> Result<(), ReportError> {
+    while_open(path, || write_now(path, render))
+}
+
+fn write_now(
+    path: &Path,
+    render: impl FnOnce(&Path) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        create_dir(dir)?;
+        create_dir_now(dir)?;
     }
     let tmp = temp_path(path);
     let result = render(&tmp).and_then(|()| {
@@ -79,7 +122,7 @@ pub fn write_with(
 
 /// Makes the rename itself durable on POSIX; best effort, since some platforms cannot open a
 /// directory and the file's content is already synced.
-fn sync_dir(path: &Path) {
+pub(crate) fn sync_dir(path: &Path) {
     #[cfg(unix)]
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         && let Ok(handle) = File::open(dir)

@@ -33,4 +33,6 @@ pub enum ReportError {
     Csv { path: PathBuf, source: csv::Error },
     #[error("cannot draw plot {}: {message}", .path.display())]
     Plot { path: PathBuf, message: String },
+    #[error("did not write {}: the program is stopping (interrupted)", .path.display())]
+    Stopped { path: PathBuf },
 }

@@ -11,7 +11,9 @@
 //! until formatted, and the only transcendental functions come from `libm`.
 //!
 //! **Architecture Invariant:** every file is written atomically ([`atomic`]): an interrupted run
-//! leaves each file either complete or as it was, never half-written.
+//! leaves each file either complete or as it was, never half-written. The whole output folder is
+//! staged and swapped in at once ([`output_dir`]), with a `manifest.json`, so it only ever holds
+//! one run's outputs.
 //!
 //! Map: [`record`] (the input), [`summary`] (headline metrics, pooled over replications; the
 //! L2 part in [`summary_l2`], Proof-of-Proof in [`summary_pop`], the BTC tunnel in
@@ -32,6 +34,7 @@ pub mod csv_pop;
 pub mod csv_tunnel;
 mod error;
 pub mod fingerprint;
+pub mod output_dir;
 pub mod plots;
 pub mod pop_metrics;
 pub mod record;

@@ -13,7 +13,8 @@ simulator: same scenario + same seed = the same run, byte for byte.\n\n\
 Scenarios are TOML files (see scenarios/README.md for every key). Each run prints its seed and \
 scenario hash at start, its trace hash at the end, and one command line that replays it.",
     after_help = "Examples:\n  hemisim run scenarios/quickstart.toml\n  hemisim run scenarios/double-spend.toml --set attack.hashrate_share=0.2 --runs 8\n  hemisim run scenarios/stale-rate.toml --seed 7 --out /tmp/stale --trace\n  hemisim sweep scenarios/quickstart.toml --grid l2.block_time_s=6,12 --grid bitcoin.miners=4,8 --runs 4\n  hemisim verify reports/out/treasury <deposit txid from tunnel.csv>\n\n\
-Exit codes: 0 ok, 1 safety invariant failed, 2 bad input, 3 liveness check failed, 4 run incomplete."
+Exit codes: 0 ok, 1 safety invariant failed, 2 bad input, 3 liveness check failed, 4 run incomplete,
+130/143 interrupted by SIGINT/SIGTERM (the output folder is left as it was)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -107,7 +108,8 @@ pub struct RunArgs {
     /// Worker threads for --runs (default: the machine's cores). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jobs: Option<u32>,
-    /// Output directory [default: reports/out/<scenario name>/].
+    /// Output directory, replaced whole at the end (it must be absent, empty or an earlier output)
+    /// [default: reports/out/<scenario name>/].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Also write the full event trace as JSON lines (trace.jsonl; first replication only).
@@ -141,7 +143,8 @@ pub struct SweepArgs {
     /// Worker threads, shared by all cells (default: the machine's cores). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jobs: Option<u32>,
-    /// Output directory [default: reports/out/<scenario name>-sweep/].
+    /// Output directory, replaced whole at the end (it must be absent, empty or an earlier output)
+    /// [default: reports/out/<scenario name>-sweep/].
     #[arg(long)]
     pub out: Option<PathBuf>,
 }

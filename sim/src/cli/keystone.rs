@@ -4,6 +4,7 @@
 //! 76 keystone bytes (all hex) and prints the fields, or says why it is not a Hemi PoP payload.
 
 use super::args::{KeystoneAction, KeystoneArgs};
+use super::console::{errln, out};
 use super::Exit;
 use bitcoin::consensus::deserialize;
 use bitcoin::hex::{DisplayHex, FromHex};
@@ -19,11 +20,11 @@ pub fn run(args: KeystoneArgs) -> Exit {
     };
     match result {
         Ok(text) => {
-            print!("{text}");
+            out!("{text}");
             Exit::Ok
         }
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             Exit::BadInput
         }
     }

@@ -1,14 +1,19 @@
 //! `hemisim run`: load, simulate (with replications), check, write outputs, print the replay line.
 
 use super::args::RunArgs;
-use super::progress;
+use super::console::{errln, outln};
+use super::{output, progress};
 use super::Exit;
 use crate::harness::checks::ViolationKind;
 use crate::harness::replicate::run_replications;
 use crate::harness::runner::{RunOptions, RunOutput};
 use crate::harness::seeds::replication_seed;
+use crate::provenance::{Provenance, RunRef};
 use crate::scenario::{Override, Scenario, ScenarioError};
-use std::path::PathBuf;
+use hemisim_reports::output_dir::Manifest;
+use hemisim_reports::record::RunRecord;
+use hemisim_reports::ReportError;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
 
@@ -16,15 +21,20 @@ pub fn run(args: RunArgs) -> Exit {
     let (scenario, seed) = match load(&args) {
         Ok(loaded) => loaded,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return Exit::BadInput;
         }
     };
     let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports/out").join(&scenario.name));
-    println!("hemisim run: scenario {} ({} s simulated), scenario hash {}", scenario.name, scenario.duration_s, scenario.hash_hex());
-    println!("seed {seed}{}", if args.runs > 1 { format!(", {} replications", args.runs) } else { String::new() });
+    outln!("hemisim run: scenario {} ({} s simulated), scenario hash {}", scenario.name, scenario.duration_s, scenario.hash_hex());
+    outln!("seed {seed}{}", if args.runs > 1 { format!(", {} replications", args.runs) } else { String::new() });
+    // Before simulating: a bad --out fails now, not after the whole run.
+    let staging = match output::begin(&out_dir) {
+        Ok(staging) => staging,
+        Err(exit) => return exit,
+    };
 
-    let outputs = simulate(&scenario, seed, &args, &out_dir);
+    let outputs = simulate(&scenario, seed, &args, staging.path());
     let mut records = Vec::with_capacity(outputs.len());
     let mut provenances = Vec::new();
     let mut exit = Exit::Ok;
@@ -33,48 +43,53 @@ pub fn run(args: RunArgs) -> Exit {
         match output {
             Ok(RunOutput { record, violations, stopped_at, provenance }) => {
                 for v in &violations {
-                    eprintln!("{} violation (seed {run_seed}): {}", kind_name(v.kind), v.message);
-                    eprintln!("  replay: {}", replay_line(&args, run_seed, 1));
+                    errln!("{} violation (seed {run_seed}): {}", kind_name(v.kind), v.message);
+                    errln!("  replay: {}", replay_line(&args, run_seed, 1));
                     exit = worse(exit, if v.kind == ViolationKind::Safety { Exit::Safety } else { Exit::Liveness });
                 }
                 if let Some(at) = stopped_at {
-                    eprintln!("  the run stopped there, at t={at}s (--keep-going runs on past safety violations)");
+                    errln!("  the run stopped there, at t={at}s (--keep-going runs on past safety violations)");
                 }
                 if let Some(p) = provenance {
-                    // One run: beside its outputs; replications: in each one's own directory.
-                    let dir = if args.runs > 1 { hemisim_reports::run_dir(&out_dir, run_seed) } else { out_dir.clone() };
-                    provenances.push((dir, p));
+                    provenances.push((RunRef { seed: run_seed, trace_hash: record.meta.trace_hash.clone() }, p));
                 }
                 records.push(record);
             }
             Err(e) => {
-                eprintln!("error: replication with seed {run_seed} did not complete: {e}");
-                eprintln!("  replay: {}", replay_line(&args, run_seed, 1));
+                errln!("error: replication with seed {run_seed} did not complete: {e}");
+                errln!("  replay: {}", replay_line(&args, run_seed, 1));
+                errln!("  {} left as it was", out_dir.display());
                 return Exit::Incomplete;
             }
         }
     }
-    let written = match hemisim_reports::write_outputs(&out_dir, &records) {
-        Ok(written) => written,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Incomplete;
-        }
+    let written = write_run(staging.path(), &records, &provenances);
+    if let Err(e) = &written {
+        output::report_error(e);
+    }
+    let files = match output::finish(staging, Manifest::for_run(seed, &records, written.is_ok())) {
+        Ok(files) => files,
+        Err(exit) => return exit,
     };
-    let mut files = written.files.len();
-    for (dir, p) in &provenances {
-        match crate::provenance::write(dir, p) {
-            Ok(paths) => files += paths.len(),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Exit::Incomplete;
-            }
-        }
-    }
-    println!("wrote {files} files to {}", out_dir.display());
-    print_result(&records, &written.summary);
-    println!("replay: {}", replay_line(&args, seed, args.runs));
+    let Ok(summary) = written else {
+        errln!("  {} holds what was written ({files} files; manifest.json says \"complete\": false)", out_dir.display());
+        return Exit::Incomplete;
+    };
+    outln!("wrote {files} files to {}", out_dir.display());
+    print_result(&records, &summary);
+    outln!("replay: {}", replay_line(&args, seed, args.runs));
     exit
+}
+
+/// Writes the reports, then each run's provenance: beside the outputs for one run, in each
+/// replication's own folder for several.
+fn write_run(dir: &Path, records: &[RunRecord], provenances: &[(RunRef, Provenance)]) -> Result<hemisim_reports::Summary, ReportError> {
+    let written = hemisim_reports::write_outputs(dir, records)?;
+    for (run, p) in provenances {
+        let run_dir = if records.len() > 1 { hemisim_reports::run_dir(dir, run.seed) } else { dir.to_path_buf() };
+        crate::provenance::write(&run_dir, p, run)?;
+    }
+    Ok(written.summary)
 }
 
 fn load(args: &RunArgs) -> Result<(Scenario, u64), ScenarioError> {
@@ -88,7 +103,7 @@ fn load(args: &RunArgs) -> Result<(Scenario, u64), ScenarioError> {
     Ok((scenario, seed))
 }
 
-fn simulate(scenario: &Scenario, seed: u64, args: &RunArgs, out_dir: &std::path::Path) -> Vec<Result<RunOutput, crate::harness::runner::RunError>> {
+fn simulate(scenario: &Scenario, seed: u64, args: &RunArgs, out_dir: &Path) -> Vec<Result<RunOutput, crate::harness::runner::RunError>> {
     let progress_us: Vec<Arc<AtomicU64>> = (0..args.runs).map(|_| Arc::new(AtomicU64::new(0))).collect();
     let options = RunOptions { trace_file: args.trace.then(|| out_dir.join("trace.jsonl")), progress_us: None, keep_going: args.keep_going };
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
@@ -102,17 +117,17 @@ fn simulate(scenario: &Scenario, seed: u64, args: &RunArgs, out_dir: &std::path:
     })
 }
 
-fn print_result(records: &[hemisim_reports::record::RunRecord], summary: &hemisim_reports::Summary) {
+fn print_result(records: &[RunRecord], summary: &hemisim_reports::Summary) {
     if records.len() == 1 {
-        println!("trace hash {}", records[0].meta.trace_hash);
+        outln!("trace hash {}", records[0].meta.trace_hash);
     } else {
         for r in records {
-            println!("trace hash {} (seed {})", r.meta.trace_hash, r.meta.seed);
+            outln!("trace hash {} (seed {})", r.meta.trace_hash, r.meta.seed);
         }
     }
     // The headline numbers; summary.json has them all, with their intervals.
     for line in headline(summary) {
-        println!("{line}");
+        outln!("{line}");
     }
 }
 

@@ -3,13 +3,15 @@
 //! report violations and failures with a replay line each.
 
 use super::args::SweepArgs;
-use super::progress;
+use super::console::{errln, outln};
+use super::{output, progress};
 use super::run::{kind_name, shell_quote, worse};
 use super::Exit;
 use crate::harness::checks::ViolationKind;
 use crate::harness::runner::{RunError, RunOutput};
 use crate::harness::seeds::replication_seed;
 use crate::harness::sweep::{cell_dir_name, plan, run_sweep, Cell, Plan, Progress};
+use hemisim_reports::output_dir::Manifest;
 use hemisim_reports::sweep::{write_cell, write_sweep, Axis, CellResult, SweepInfo, ViolationNote};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +29,7 @@ pub fn run(args: SweepArgs) -> Exit {
     let plan = match plan(&args.scenario, &args.set, &args.grid, args.seed, args.runs) {
         Ok(plan) => plan,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return Exit::BadInput;
         }
     };
@@ -35,43 +37,51 @@ pub fn run(args: SweepArgs) -> Exit {
     let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports/out").join(format!("{}-sweep", first.name)));
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
     let total_runs = plan.cells.len() * args.runs as usize;
-    println!("hemisim sweep: scenario {} ({} s simulated per run)", first.name, first.duration_s);
-    println!("base seed {}, {} cells × {} runs = {total_runs} runs on {} threads", plan.base_seed, plan.cells.len(), args.runs, jobs.min(total_runs));
+    outln!("hemisim sweep: scenario {} ({} s simulated per run)", first.name, first.duration_s);
+    outln!("base seed {}, {} cells × {} runs = {total_runs} runs on {} threads", plan.base_seed, plan.cells.len(), args.runs, jobs.min(total_runs));
     for axis in &plan.axes {
-        println!("grid {} = {}", axis.key, axis.values.join(", "));
+        outln!("grid {} = {}", axis.key, axis.values.join(", "));
     }
+    // Before simulating: a bad --out fails now, not after every cell.
+    let staging = match output::begin(&out_dir) {
+        Ok(staging) => staging,
+        Err(exit) => return exit,
+    };
 
     let started = std::time::Instant::now();
-    let outcomes = simulate(&plan, &args, jobs, &out_dir);
+    let outcomes = simulate(&plan, &args, jobs, staging.path());
     let mut exit = Exit::Ok;
     let mut cells = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
         for line in &outcome.messages {
-            eprintln!("{line}");
+            errln!("{line}");
         }
         exit = if outcome.exit == Exit::Incomplete || exit == Exit::Incomplete { Exit::Incomplete } else { worse(exit, outcome.exit) };
         cells.extend(outcome.result);
     }
-    if exit == Exit::Incomplete {
-        eprintln!("error: {} of {} cells did not complete; sweep.csv and sweep.json were not written", plan.cells.len() - cells.len(), plan.cells.len());
+    let info = sweep_info(&plan, &args, first.name.clone());
+    // The completed cells' summaries are kept even when the sweep is not complete.
+    let written = if exit == Exit::Incomplete {
+        errln!("error: {} of {} cells did not complete; sweep.csv and sweep.json were not written", plan.cells.len() - cells.len(), plan.cells.len());
+        None
+    } else {
+        write_sweep(staging.path(), &info, &cells).inspect_err(|e| output::report_error(e)).ok()
+    };
+    let files = match output::finish(staging, Manifest::for_sweep(&info, &cells, written.is_some())) {
+        Ok(files) => files,
+        Err(exit) => return exit,
+    };
+    if written.is_none() {
         return Exit::Incomplete;
     }
-    let info = sweep_info(&plan, &args, first.name.clone());
-    let written = match write_sweep(&out_dir, &info, &cells) {
-        Ok(written) => written,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Incomplete;
-        }
-    };
-    println!("wrote {} files and {} cell summaries to {}", written.len(), cells.len(), out_dir.display());
-    println!("trace fingerprint {}", hemisim_reports::sweep::sweep_fingerprint(&cells));
+    outln!("wrote {files} files ({} cell summaries) to {}", cells.len(), out_dir.display());
+    outln!("trace fingerprint {}", hemisim_reports::sweep::sweep_fingerprint(&cells));
     let violated = cells.iter().filter(|c| !c.violations.is_empty()).count();
     if violated > 0 {
-        println!("{violated} of {} cells had invariant violations (see above, and sweep.json)", cells.len());
+        outln!("{violated} of {} cells had invariant violations (see above, and sweep.json)", cells.len());
     }
-    println!("perf: {total_runs} runs in {:.2} s wall", started.elapsed().as_secs_f64());
-    println!("replay: {}", info.replay);
+    outln!("perf: {total_runs} runs in {:.2} s wall", started.elapsed().as_secs_f64());
+    outln!("replay: {}", info.replay);
     exit
 }
 

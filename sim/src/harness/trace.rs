@@ -39,7 +39,9 @@ impl Trace {
         let file = match path {
             Some(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)?;
+                    // Through the outputs' write gate: an interrupted process removing its staged
+                    // outputs must not see this recreate the folder.
+                    hemisim_reports::atomic::create_dir(dir).map_err(io::Error::other)?;
                 }
                 let temp = path.with_extension("jsonl.tmp");
                 let writer = BufWriter::new(File::create(&temp)?);

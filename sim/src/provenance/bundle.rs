@@ -23,6 +23,10 @@ pub const L2_HEADER_LEN: usize = 8 + 32 + 8 + 8 + 8 + 32 + 32 + 32 + 4 + 32;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DepositBundle {
     pub format: u32,
+    /// The run that wrote the bundle, so that `hemisim verify` can tell a bundle that sits in
+    /// another run's folder ([`super::origin`]); `None` until [`super::write`] stamps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunRef>,
     pub params: Params,
     /// The deposit's inclusion in the main chain; `None` when no main-chain block holds it (the
     /// mint is then unbacked, and verification says so).
@@ -31,6 +35,14 @@ pub struct DepositBundle {
     /// The keystone covering the minting block and its publication; `None` without PoP or before
     /// any covering keystone is on the main chain.
     pub anchor: Option<Anchor>,
+}
+
+/// Which run a bundle belongs to: its seed and trace hash (as its `manifest.json` and
+/// `summary.json` give them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRef {
+    pub seed: u64,
+    pub trace_hash: String,
 }
 
 /// The run's parameters a verifier needs (from the scenario, not from the chain).

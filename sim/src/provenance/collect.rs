@@ -29,6 +29,7 @@ pub fn build(input: &ProvenanceInput) -> Provenance {
         for (position, mint) in block.tunnel.mints.iter().enumerate() {
             let bundle = DepositBundle {
                 format: BUNDLE_FORMAT,
+                run: None,
                 params: params(input),
                 deposit: chain.deposit_height.get(&mint.outpoint.txid).map(|&h| chain.inclusion(h, mint.outpoint.txid)),
                 minting_block: minting_block(block, position),

@@ -6,6 +6,7 @@
 //! <out>/provenance/deposits/<txid>.json    one bundle per minted deposit (see `bundle`)
 //! ```
 
+use super::bundle::{DepositBundle, RunRef};
 use super::verify::BadInput;
 use super::Provenance;
 use bitcoin::block::Header;
@@ -20,9 +21,9 @@ pub const DIR: &str = "provenance";
 pub const HEADERS_FILE: &str = "bitcoin_headers.txt";
 pub const DEPOSITS_DIR: &str = "deposits";
 
-/// Writes the headers file and every bundle under `<out_dir>/provenance/`; returns the paths
-/// written, sorted.
-pub fn write(out_dir: &Path, provenance: &Provenance) -> Result<Vec<PathBuf>, ReportError> {
+/// Writes the headers file and every bundle, stamped with the `run` that made it, under
+/// `<out_dir>/provenance/`; returns the paths written, sorted.
+pub fn write(out_dir: &Path, provenance: &Provenance, run: &RunRef) -> Result<Vec<PathBuf>, ReportError> {
     let dir = out_dir.join(DIR);
     create_dir(&dir.join(DEPOSITS_DIR))?;
     let headers_path = dir.join(HEADERS_FILE);
@@ -30,7 +31,8 @@ pub fn write(out_dir: &Path, provenance: &Provenance) -> Result<Vec<PathBuf>, Re
     let mut written = vec![headers_path];
     for (txid, bundle) in &provenance.deposits {
         let path = bundle_path(out_dir, txid);
-        let mut json = serde_json::to_string_pretty(bundle).expect("a bundle is strings, numbers and lists");
+        let bundle = DepositBundle { run: Some(run.clone()), ..bundle.clone() };
+        let mut json = serde_json::to_string_pretty(&bundle).expect("a bundle is strings, numbers and lists");
         json.push('\n');
         write_file(&path, json.as_bytes())?;
         written.push(path);

@@ -13,12 +13,14 @@
 //! - [`bundle`]: the JSON bundle's layout and the byte codecs.
 //! - [`files`]: [`write`] and [`load`]ing the files back; [`decode`]: their text to bytes.
 //! - [`verify`] and [`anchor`]: recomputing every link from the files.
+//! - [`origin`]: that a bundle was written by the run whose folder it sits in.
 
 pub mod anchor;
 pub mod bundle;
 pub mod collect;
 pub mod decode;
 pub mod files;
+pub mod origin;
 pub mod verify;
 
 #[cfg(test)]
@@ -34,7 +36,7 @@ use hemisim_node::l2::tx::B256;
 use hemisim_node::tunnel::TunnelParams;
 use std::collections::BTreeMap;
 
-pub use bundle::DepositBundle;
+pub use bundle::{DepositBundle, RunRef};
 pub use collect::build;
 pub use files::{load, write};
 pub use verify::{verify, BadInput, Link, Mark, Report, Verdict};

@@ -5,7 +5,7 @@
 use super::bundle::DepositBundle;
 use super::fixture::{Fixture, DEPOSIT_SATS, INTERVAL, MINTING};
 use super::files::headers_text;
-use super::{build, keystone_of, load, verify, write, BadInput, Link, Mark, Provenance, Report, Verdict};
+use super::{build, keystone_of, load, verify, write, BadInput, Link, Mark, Provenance, Report, RunRef, Verdict};
 use bitcoin::Txid;
 
 /// The default run: keystone 10 (covering block 7) published at height 9, tip 13.
@@ -65,7 +65,8 @@ fn files_round_trip_through_write_and_load() {
     let (fixture, provenance) = superfinal_run();
     let dir = std::env::temp_dir().join(format!("hemisim-provenance-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let written = write(&dir, &provenance).expect("temp dir is writable");
+    let run = RunRef { seed: 5, trace_hash: "ab".repeat(32) };
+    let written = write(&dir, &provenance, &run).expect("temp dir is writable");
     let names: Vec<String> = written.iter().map(|p| p.strip_prefix(&dir).expect("inside").display().to_string()).collect();
     let mut expected = vec!["provenance/bitcoin_headers.txt".to_owned()];
     expected.extend([fixture.deposit_txid, fixture.phantom_txid].map(|t| format!("provenance/deposits/{t}.json")));
@@ -73,6 +74,8 @@ fn files_round_trip_through_write_and_load() {
     assert_eq!(names, expected);
     let (headers, bundle) = load(&dir, &fixture.deposit_txid).expect("just written");
     assert_eq!(headers.lines().count(), 14);
+    let stamped: DepositBundle = serde_json::from_str(&bundle).expect("a bundle");
+    assert_eq!(stamped.run, Some(run), "each bundle names the run that wrote it");
     assert_eq!(verify(&headers, &bundle, &fixture.deposit_txid).expect("good input").verdict, Verdict::Verified);
     let unknown = Txid::from_raw_hash(bitcoin::hashes::Hash::all_zeros());
     assert!(load(&dir, &unknown).expect_err("not minted").0.contains("tunnel.csv"));
