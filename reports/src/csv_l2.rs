@@ -129,7 +129,7 @@ pub fn runs_columns(l2: Option<&L2Record>, summary: &Summary) -> Vec<String> {
         percentile(95),
         percentile(99),
         format_opt(s.tx_inclusion_latency_mean_s),
-        s.backlog_max.to_string(),
+        s.backlog_max.map(|b| b.to_string()).unwrap_or_default(),
         s.backlog_final.map(|b| b.to_string()).unwrap_or_default(),
         s.txs_rejected.to_string(),
         s.state_root_mismatches.to_string(),

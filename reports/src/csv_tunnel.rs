@@ -48,6 +48,7 @@ pub fn tunnel_csv(tunnel: &TunnelRecord) -> Result<Vec<u8>, csv::Error> {
         "flag",
         "age_s",
         "confirmed_at_s",
+        "attacker",
     ];
     let rows = tunnel.operations.iter().map(|o| {
         vec![
@@ -64,6 +65,7 @@ pub fn tunnel_csv(tunnel: &TunnelRecord) -> Result<Vec<u8>, csv::Error> {
             o.flag.to_string(),
             opt(o.age_s),
             opt(o.confirmed_at_us.map(format_micros)),
+            o.attacker.to_string(),
         ]
     });
     to_csv(&header, rows)

@@ -18,22 +18,22 @@ fn tunnel_csv_has_every_field_and_empty_cells_for_none() {
     assert_eq!(
         lines[0],
         "at_s,kind,txid,vout,l2_number,withdrawal_id,account,amount_sats,fee_sats,btc_height,\
-         flag,age_s,confirmed_at_s"
+         flag,age_s,confirmed_at_s,attacker"
     );
     assert_eq!(lines.len(), 1 + 15, "one row per operation");
     let (a, b) = (hash(0xd001), hash(0xd002));
     assert_eq!(
         lines[1],
-        format!("100.000000,deposit,{a},,,,0xaa,50000000,,,true,,")
+        format!("100.000000,deposit,{a},,,,0xaa,50000000,,,true,,,false")
     );
     assert_eq!(
         lines[3],
-        format!("3700.000000,mint,{a},0,308,,0xaa,50000000,,108,false,,")
+        format!("3700.000000,mint,{a},0,308,,0xaa,50000000,,108,false,,,false")
     );
     assert_eq!(
         lines[10],
         format!(
-            "5500.000000,payout,{},,451,2,,5000000,1000,,false,,6000.000000",
+            "5500.000000,payout,{},,451,2,,5000000,1000,,false,,6000.000000,false",
             hash(0xe002)
         )
     );
@@ -41,20 +41,36 @@ fn tunnel_csv_has_every_field_and_empty_cells_for_none() {
     assert_eq!(
         lines[12],
         format!(
-            "7012.000000,payout,{},,434,1,,30000000,1500,,true,,",
+            "7012.000000,payout,{},,434,1,,30000000,1500,,true,,,false",
             hash(0xe001)
         )
     );
     assert_eq!(
         lines[11],
-        format!("6000.000000,unwound,{b},1,358,,,20000000,,,false,,")
+        format!("6000.000000,unwound,{b},1,358,,,20000000,,,false,,,false")
     );
-    assert_eq!(lines[15], "10000.000000,overdue,,,749,3,,0,,,false,1000,");
+    assert_eq!(lines[15], "10000.000000,overdue,,,749,3,,0,,,false,1000,,false");
     let kinds: Vec<&str> = lines[1..]
         .iter()
         .filter_map(|l| l.split(',').nth(1))
         .collect();
     assert_eq!(kinds[5..7], ["withdrawal-request", "burn"]);
+}
+
+#[test]
+fn the_attackers_rows_are_marked() {
+    let mut t = tunnel();
+    for op in t.operations.iter_mut().filter(|o| o.txid == Some(hash(0xd002))) {
+        op.attacker = true;
+    }
+    let got = text(tunnel_csv(&t).expect("in memory"));
+    let marked: Vec<&str> = got
+        .lines()
+        .skip(1)
+        .filter(|l| l.ends_with(",true"))
+        .filter_map(|l| l.split(',').nth(1))
+        .collect();
+    assert_eq!(marked, ["deposit", "mint", "unwound"]);
 }
 
 #[test]

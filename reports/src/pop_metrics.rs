@@ -215,7 +215,8 @@ pub fn miner_totals(pop: &PopRecord) -> Vec<MinerTotals> {
 
 /// Sum of every publication's reward: the pools of the published keystones.
 pub fn rewards_paid(pop: &PopRecord) -> f64 {
-    publication_rewards(pop).iter().map(|r| r.reward).sum()
+    // Folded from +0.0: `Sum` for floats starts at -0.0, which an empty run would write as `-0.0`.
+    publication_rewards(pop).iter().fold(0.0, |sum, r| sum + r.reward)
 }
 
 /// Fees of the main-chain publications, in satoshis.

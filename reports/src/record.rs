@@ -490,6 +490,11 @@ pub struct TunnelOpRow {
     /// Payout: whether the payout is on the observer's final main chain, and when its block was
     /// found (`None` if not).
     pub confirmed_at_us: Option<u64>,
+    /// The row concerns a deposit of the double-spend attacker (`attack.target = "tunnel"`):
+    /// the `deposit` row of each race's payment, and the `mint`, `unwound` and `restored` rows of
+    /// that deposit. Its deposits are deposits like any other; this only tells them apart.
+    #[serde(default)]
+    pub attacker: bool,
 }
 
 /// The auditor's books at one L2 block (see `hemisim_node::tunnel::audit`): the vault side

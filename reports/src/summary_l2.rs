@@ -52,8 +52,9 @@ pub struct L2Summary {
     /// Refusals by reason; a `BTreeMap`, so the keys come out sorted.
     pub txs_rejected_by_reason: BTreeMap<String, u64>,
     pub txs_deferred: u64,
-    /// Largest mempool backlog seen after building a block, max over replications.
-    pub backlog_max: u64,
+    /// Largest mempool backlog seen after building a block, max over replications (`None`
+    /// without any block: nothing was measured).
+    pub backlog_max: Option<u64>,
     /// Backlog after the last block, summed over replications (`None` without any block).
     pub backlog_final: Option<u64>,
     pub blocks_verified: u64,
@@ -131,11 +132,9 @@ pub fn l2_summary(records: &[RunRecord]) -> Option<L2Summary> {
         txs_rejected: sum(&L2Record::txs_rejected_total),
         txs_rejected_by_reason: by_reason,
         txs_deferred: sum(&|l2| l2.txs_deferred),
-        backlog_max: runs
-            .clone()
-            .map(|(l2, _)| l2.backlog_max)
-            .max()
-            .unwrap_or(0),
+        backlog_max: (!finals.is_empty())
+            .then(|| runs.clone().map(|(l2, _)| l2.backlog_max).max())
+            .flatten(),
         backlog_final: (!finals.is_empty()).then(|| finals.iter().sum()),
         blocks_verified: sum(&|l2| l2.blocks_verified),
         state_root_mismatches: sum(&|l2| l2.state_root_mismatches),

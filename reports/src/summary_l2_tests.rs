@@ -46,7 +46,7 @@ fn metrics_of_a_hand_checked_record() {
         .map(|(k, &v)| (k.as_str(), v))
         .collect();
     assert_eq!(reasons, [("fee-too-low", 3), ("nonce-gap", 2)]);
-    assert_eq!((s.backlog_max, s.backlog_final), (0, Some(0)));
+    assert_eq!((s.backlog_max, s.backlog_final), (Some(0), Some(0)));
     assert_eq!((s.blocks_verified, s.state_root_mismatches), (6, 0));
     assert_eq!((s.block_time_s, s.gas_limit), (12.0, 30_000_000));
 }
@@ -137,7 +137,7 @@ fn pooling_two_replications() {
     );
     assert_eq!(
         (s.backlog_max, s.backlog_final),
-        (9, Some(7)),
+        (Some(9), Some(7)),
         "max; sum of finals"
     );
     assert_eq!(
@@ -251,4 +251,18 @@ fn bitcoin_only_summary_is_unchanged() {
         .to_json();
     assert_eq!(json, include_str!("testdata/bitcoin_only_summary.json"));
     assert!(!json.contains("\"l2\""));
+}
+
+/// No block: nothing was measured, so every statistic over blocks or transactions is `null`
+/// (with the counts 0), not 0.
+#[test]
+fn an_l2_without_blocks_has_no_statistic_of_them() {
+    let s = l2_summary(&[l2_run(1, &[])]).expect("an L2 chain");
+    assert_eq!((s.blocks, s.txs_included), (0, 0));
+    assert_eq!((s.backlog_max, s.backlog_final), (None, None));
+    assert_eq!(s.block_fullness_mean, None);
+    assert_eq!(
+        (s.tx_inclusion_latency_p50_s, s.tx_inclusion_latency_mean_s, s.tx_inclusion_latency_max_s),
+        (None, None, None)
+    );
 }

@@ -64,9 +64,12 @@ pub struct PopSummary {
 /// Statistics of the per-block superfinality latency, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct LatencyStats {
-    /// Kaplan–Meier mean restricted to the largest observed time (a lower bound when the
-    /// slowest block was still waiting).
+    /// Kaplan–Meier mean restricted to the largest observed time; `None` when no block became
+    /// superfinal (it would only be the longest wait).
     pub mean: Option<f64>,
+    /// The slowest blocks were still waiting, so `mean` is only a lower bound of the mean (with
+    /// N replications: in at least one of them). `false` when `mean` is `None`.
+    pub mean_is_lower_bound: bool,
     /// Kaplan–Meier quantiles: the smallest latency with survival at most 1 - q.
     pub p50: Option<f64>,
     pub p95: Option<f64>,
@@ -138,8 +141,10 @@ pub fn run_latency_stats(record: &RunRecord) -> LatencyStats {
         .map(|b| b.latency_us as f64 / 1e6)
         .collect();
     let quantile = |q| km.quantile_us(q).map(|us| us as f64 / 1e6);
+    let mean = km.mean_estimate_us();
     LatencyStats {
-        mean: Some(km.restricted_mean_us() / 1e6),
+        mean: mean.map(|m| m.us / 1e6),
+        mean_is_lower_bound: mean.is_some_and(|m| m.lower_bound),
         p50: quantile(0.50),
         p95: quantile(0.95),
         p99: quantile(0.99),
@@ -163,8 +168,10 @@ fn pooled_latency(per_run: &[LatencyStats]) -> (LatencyStats, Option<LatencyCi95
             .and_then(|xs| stats::mean_ci95(&xs))
             .map(stats::Interval::to_array)
     };
+    let mean = mean_of(|s| s.mean);
     let pooled = LatencyStats {
-        mean: mean_of(|s| s.mean),
+        mean,
+        mean_is_lower_bound: mean.is_some() && per_run.iter().any(|s| s.mean_is_lower_bound),
         p50: mean_of(|s| s.p50),
         p95: mean_of(|s| s.p95),
         p99: mean_of(|s| s.p99),

@@ -110,7 +110,33 @@ fn censoring_changes_the_estimate_not_the_counts_of_finished_blocks() {
         "restricted to the largest wait: {:?}",
         l.mean
     );
+    assert!(l.mean_is_lower_bound, "the slowest blocks still wait");
     assert_eq!(l.sd, Some(((200.0f64 * 200.0) / 2.0).sqrt()));
+}
+
+#[test]
+fn no_mean_when_no_block_became_superfinal() {
+    let mut waiting = pop_run(2);
+    if let Some(pop) = waiting.pop.as_mut() {
+        pop.superfinal.clear();
+    }
+    let l = run_latency_stats(&waiting);
+    assert_eq!(
+        l,
+        LatencyStats::default(),
+        "every block still waits: no statistic, not the longest wait"
+    );
+    let s = pop_summary(&[pop_run(1), waiting]).expect("PoP");
+    assert_eq!((s.blocks_superfinal, s.blocks_pending), (6, 10));
+    assert_eq!(
+        (s.superfinality_latency_s.mean, s.superfinality_latency_s.mean_is_lower_bound),
+        (None, false),
+        "one replication without a mean: no pooled mean"
+    );
+    let exact = run_latency_stats(&pop_run(1));
+    assert!(exact.mean.is_some() && !exact.mean_is_lower_bound, "the slowest block finished");
+    let json = summarize(&[pop_run(3)]).expect("one record").to_json();
+    assert!(json.contains("\"mean_is_lower_bound\": false"), "{json}");
 }
 
 #[test]

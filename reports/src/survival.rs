@@ -97,6 +97,26 @@ impl KaplanMeier {
         }
         area + previous_s * (self.largest_us - previous_t) as f64
     }
+
+    /// The mean as far as the samples tell it: `None` when no sample finished (the curve never
+    /// left 1, so the restricted mean would only be the longest wait, a number about nothing
+    /// finished); else the restricted mean, flagged as a lower bound when the curve had not
+    /// reached 0 at τ (the slowest samples were still waiting).
+    pub fn mean_estimate_us(&self) -> Option<MeanEstimate> {
+        (self.events > 0).then(|| MeanEstimate {
+            us: self.restricted_mean_us(),
+            lower_bound: self.survival(self.largest_us) > 0.0,
+        })
+    }
+}
+
+/// A mean latency from a Kaplan–Meier curve ([`KaplanMeier::mean_estimate_us`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeanEstimate {
+    /// The restricted mean, in µs.
+    pub us: f64,
+    /// Samples were still waiting past the last event: the true mean is at least `us`.
+    pub lower_bound: bool,
 }
 
 #[cfg(test)]
@@ -178,6 +198,8 @@ mod tests {
         let mean = xs.iter().sum::<u64>() as f64 / xs.len() as f64;
         assert!((km.restricted_mean_us() - mean).abs() < 1e-6 * mean);
         assert_eq!(km.steps().last().map(|s| s.1), Some(0.0));
+        let estimate = km.mean_estimate_us().expect("samples finished");
+        assert_eq!((estimate.us, estimate.lower_bound), (km.restricted_mean_us(), false));
     }
 
     #[test]
@@ -208,5 +230,17 @@ mod tests {
             ),
             (None, 7.0)
         );
+    }
+
+    #[test]
+    fn a_mean_of_nothing_finished_is_none_and_a_censored_tail_a_lower_bound() {
+        let only_censored = KaplanMeier::fit(&[(7, false), (9, false)]).expect("two samples");
+        assert_eq!(only_censored.mean_estimate_us(), None, "9 would be the longest wait, not a mean");
+        // 10 finishes, 50 still waits: the mean is at least the restricted 10 + 0.5 * 40.
+        let censored_tail = KaplanMeier::fit(&[(10, true), (50, false)]).expect("two samples");
+        assert_eq!(censored_tail.mean_estimate_us(), Some(MeanEstimate { us: 30.0, lower_bound: true }));
+        // The slowest finished: the restricted mean is the mean, whatever waited before it.
+        let finished_tail = KaplanMeier::fit(&[(10, false), (50, true)]).expect("two samples");
+        assert_eq!(finished_tail.mean_estimate_us(), Some(MeanEstimate { us: 50.0, lower_bound: false }));
     }
 }

@@ -21,6 +21,7 @@ pub fn tunnel_op(at_s: u64, kind: TunnelOpKind, amount_sats: u64) -> TunnelOpRow
         flag: false,
         age_s: None,
         confirmed_at_us: None,
+        attacker: false,
     }
 }
 

@@ -99,15 +99,25 @@ impl PopSuperfinality {
     }
 
     fn measured_label(&self) -> String {
-        match &self.curve {
-            None => "Simulated: no L2 blocks".to_string(),
-            Some(km) => format!(
-                "Simulated (Kaplan–Meier): {} blocks, {} still waiting, mean {}",
-                thousands(km.samples),
-                thousands(km.samples - km.events),
-                duration_label(km.restricted_mean_us() / 1e6)
+        let Some(km) = &self.curve else {
+            return "Simulated: no L2 blocks".to_string();
+        };
+        // No mean of nothing finished; a mean cut short by blocks still waiting says so.
+        let mean = match km.mean_estimate_us() {
+            None => format!(
+                "none superfinal (longest wait {})",
+                duration_label(km.largest_us as f64 / 1e6)
             ),
-        }
+            Some(m) if m.lower_bound => {
+                format!("mean ≥ {} (a lower bound)", duration_label(m.us / 1e6))
+            }
+            Some(m) => format!("mean {}", duration_label(m.us / 1e6)),
+        };
+        format!(
+            "Simulated (Kaplan–Meier): {} blocks, {} still waiting, {mean}",
+            thousands(km.samples),
+            thousands(km.samples - km.events),
+        )
     }
 
     fn theory_label(&self) -> String {
@@ -302,5 +312,25 @@ mod tests {
         // P = 400 s, M = 3, θ = 100 s: the axis reaches the closed form's 99.9th percentile.
         let expected = theory::superfinality_latency_quantile(0.999, 400.0, 3, 100.0);
         assert_eq!(figure.x_max_s(), expected.max(900.25));
+    }
+
+    #[test]
+    fn the_legend_gives_no_mean_when_no_block_is_superfinal() {
+        let mut record = pop_run(1);
+        if let Some(pop) = record.pop.as_mut() {
+            pop.superfinal.clear();
+        }
+        let label = PopSuperfinality::from_records(&[record.clone()]).measured_label();
+        assert!(label.contains("8 blocks, 8 still waiting, none superfinal (longest wait"), "{label}");
+        assert!(!label.contains("mean"), "{label}");
+        // Only the first step: the slowest blocks still wait, so the mean is a lower bound.
+        if let Some(pop) = record.pop.as_mut() {
+            pop.superfinal = pop_run(1).pop.expect("PoP").superfinal;
+            pop.superfinal.truncate(1);
+        }
+        let label = PopSuperfinality::from_records(&[record]).measured_label();
+        assert!(label.contains("6 still waiting, mean ≥ ") && label.ends_with("(a lower bound)"), "{label}");
+        let label = PopSuperfinality::from_records(&[pop_run(1)]).measured_label();
+        assert!(label.contains("mean ") && !label.contains('≥'), "the slowest block finished: {label}");
     }
 }

@@ -134,10 +134,13 @@ fn print_result(records: &[RunRecord], summary: &hemisim_reports::Summary) {
 /// One line per area: what a user checks first after a run.
 fn headline(s: &hemisim_reports::Summary) -> Vec<String> {
     let num = |x: Option<f64>, digits: usize| x.map_or("n/a".to_owned(), |v| format!("{v:.digits$}"));
+    // A quantity with its unit, or "n/a" alone: an undefined value has no unit.
+    let with_unit = |x: Option<f64>, digits: usize, unit: &str| x.map_or("n/a".to_owned(), |v| format!("{v:.digits$} {unit}"));
+    let secs = |x: Option<f64>, digits: usize| with_unit(x, digits, "s");
     let b = &s.btc;
     let mut lines = vec![format!(
-        "bitcoin: {} blocks ({} on the main chain, stale rate {}), {} reorgs (deepest {}), mean interval {} s",
-        b.blocks_total, b.blocks_main, num(b.stale_rate, 4), b.reorgs, b.reorg_depth_max, num(b.block_interval_mean_s, 0)
+        "bitcoin: {} blocks ({} on the main chain, stale rate {}), {} reorgs (deepest {}), mean interval {}",
+        b.blocks_total, b.blocks_main, num(b.stale_rate, 4), b.reorgs, b.reorg_depth_max, secs(b.block_interval_mean_s, 0)
     )];
     if let Some(a) = &s.attack {
         lines.push(match a.revenue_share {
@@ -147,23 +150,27 @@ fn headline(s: &hemisim_reports::Summary) -> Vec<String> {
     }
     if let Some(l) = &s.l2 {
         lines.push(format!(
-            "l2: {} blocks, {} txs ({} tx/s), fullness {}, latency p50 {} s, {} blocks verified, {} state-root mismatches",
-            l.blocks, l.txs_included, num(l.tps, 2), num(l.block_fullness_mean, 3), num(l.tx_inclusion_latency_p50_s, 1), l.blocks_verified, l.state_root_mismatches
+            "l2: {} blocks, {} txs ({} tx/s), fullness {}, latency p50 {}, {} blocks verified, {} state-root mismatches",
+            l.blocks, l.txs_included, num(l.tps, 2), num(l.block_fullness_mean, 3), secs(l.tx_inclusion_latency_p50_s, 1), l.blocks_verified, l.state_root_mismatches
         ));
     }
     if let Some(pop) = &s.pop {
         let (got, expected) = (&pop.superfinality_latency_s, &pop.superfinality_latency_expected_s);
+        let mean = match got.mean {
+            None if pop.blocks_superfinal == 0 && pop.blocks_pending > 0 => "n/a (no block superfinal)".to_owned(),
+            Some(m) if got.mean_is_lower_bound => format!(">= {m:.0} s (a lower bound: the slowest blocks are still waiting)"),
+            m => secs(m, 0),
+        };
         lines.push(format!(
-            "pop: {} keystones, {} published ({} publications), superfinality mean {} s p95 {} s (uncontended closed form {} s, {} s), {} blocks pending, fees {} sat/day, {} fee deferrals",
+            "pop: {} keystones, {} published ({} publications), superfinality mean {mean} p95 {} (uncontended closed form {}, {}), {} blocks pending, fees {}, {} fee deferrals",
             pop.keystones,
             pop.keystones_published,
             pop.publications,
-            num(got.mean, 0),
-            num(got.p95, 0),
-            num(expected.mean, 0),
-            num(expected.p95, 0),
+            secs(got.p95, 0),
+            secs(expected.mean, 0),
+            secs(expected.p95, 0),
             pop.blocks_pending,
-            num(pop.fees_sats_per_day, 0),
+            with_unit(pop.fees_sats_per_day, 0, "sat/day"),
             pop.fee_deferrals
         ));
     }
@@ -171,11 +178,11 @@ fn headline(s: &hemisim_reports::Summary) -> Vec<String> {
         let t = &summary.totals;
         let btc = |sats: u64| format!("{:.8}", sats as f64 / 1e8);
         lines.push(format!(
-            "tunnel: {} deposits, {} minted ({} BTC, mint p50 {} s), {} withdrawals, {} payouts ({} before superfinality), locked {} BTC, {} losses ({} BTC), {} book violations",
+            "tunnel: {} deposits, {} minted ({} BTC, mint p50 {}), {} withdrawals, {} payouts ({} before superfinality), locked {} BTC, {} losses ({} BTC), {} book violations",
             t.deposits,
             t.mints,
             btc(t.minted_sats),
-            num(summary.mint_latency_s.p50, 0),
+            secs(summary.mint_latency_s.p50, 0),
             t.withdrawals,
             t.payouts,
             t.payouts_before_superfinal,

@@ -220,6 +220,7 @@ mod tests {
             flag: false,
             age_s: None,
             confirmed_at_us: None,
+            attacker: false,
         };
         assert!(check_deposits_minted(&node, &vault_script(), 4, &[mint]).is_empty());
     }

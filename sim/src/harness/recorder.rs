@@ -10,7 +10,7 @@ use hemisim_reports::record::{
     BlockRow, FeeDeferralRow, KeystoneRow, L2BlockRow, PopTxRow, ReorgRow, SuperfinalityStep, TrialOutcome, TrialRow, TunnelLedgerRow, TunnelOpKind, TunnelOpRow,
     TunnelViolationRow,
 };
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -23,6 +23,14 @@ pub struct PopObserved {
     pub sent: Vec<PopTxRow>,
     pub superfinal: Vec<SuperfinalityStep>,
     pub fee_deferrals: Vec<FeeDeferralRow>,
+}
+
+/// The deposit every double-spend race pays when the attacker targets the tunnel
+/// (`attack.target = "tunnel"`): what each race's payment deposits, and for whom on L2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttackerDeposit {
+    pub amount_sats: u64,
+    pub recipient: String,
 }
 
 /// What the tunnel's participants and auditor reported (losses and payout confirmations are
@@ -55,6 +63,10 @@ pub struct Recorder {
     l2_blocks: Vec<L2BlockRow>,
     pop: PopObserved,
     tunnel: TunnelObserved,
+    /// Set when the attacker's payments are tunnel deposits.
+    attacker_deposit: Option<AttackerDeposit>,
+    /// The txids of those payments, to mark the rows of their mints, unwinds and restores.
+    attacker_payments: BTreeSet<String>,
     pub events: u64,
     progress_us: Option<Arc<AtomicU64>>,
 }
@@ -69,9 +81,19 @@ impl Recorder {
             l2_blocks: Vec::new(),
             pop: PopObserved::default(),
             tunnel: TunnelObserved::default(),
+            attacker_deposit: None,
+            attacker_payments: BTreeSet::new(),
             events: 0,
             progress_us,
         }
+    }
+
+    /// Makes every race's payment also a tunnel `deposit` row (marked as the attacker's): the
+    /// attacker's deposits are deposits, counted with their mint latency and losses. The rows
+    /// are derived from the `TrialStarted` observations, so the trace does not change.
+    pub fn with_attacker_deposits(mut self, deposit: Option<AttackerDeposit>) -> Self {
+        self.attacker_deposit = deposit;
+        self
     }
 
     /// One input handled by a peer (a timer or a delivered message).
@@ -99,10 +121,13 @@ impl Recorder {
             Observation::TipChanged { old_tip, old_height, new_tip, new_height, disconnected, connected } if peer == OBSERVER && disconnected > 0 => {
                 self.reorgs.push(ReorgRow { at_us: at.as_us(), depth: disconnected, connected, old_tip, old_height, new_tip, new_height })
             }
-            Observation::TrialStarted { payment_txid, conflict_txid } if peer == ATTACKER => self.trials.push((
-                TrialRow { started_at_us: at.as_us(), payment_txid, conflict_txid, ended_at_us: None, outcome: TrialOutcome::Unfinished },
-                None,
-            )),
+            Observation::TrialStarted { payment_txid, conflict_txid } if peer == ATTACKER => {
+                self.record_attacker_deposit(at.as_us(), &payment_txid);
+                self.trials.push((
+                    TrialRow { started_at_us: at.as_us(), payment_txid, conflict_txid, ended_at_us: None, outcome: TrialOutcome::Unfinished },
+                    None,
+                ))
+            }
             Observation::TrialEnded { how, .. } if peer == ATTACKER => {
                 if let Some((row, end)) = self.trials.last_mut() {
                     row.ended_at_us = Some(at.as_us());
@@ -126,6 +151,19 @@ impl Recorder {
             }
             other => self.observe_pop(at, peer, other),
         }
+    }
+
+    /// A race started: its payment, broadcast now, is a deposit when the attacker pays the tunnel.
+    fn record_attacker_deposit(&mut self, at_us: u64, payment_txid: &str) {
+        let Some(deposit) = &self.attacker_deposit else { return };
+        self.attacker_payments.insert(payment_txid.to_owned());
+        self.tunnel.operations.push(TunnelOpRow {
+            txid: Some(payment_txid.to_owned()),
+            account: Some(deposit.recipient.clone()),
+            amount_sats: deposit.amount_sats,
+            attacker: true,
+            ..empty_op(at_us, TunnelOpKind::Deposit)
+        });
     }
 
     fn observe_pop(&mut self, at: SimTime, peer: &str, observation: Observation) {
@@ -156,21 +194,7 @@ impl Recorder {
     }
 
     fn observe_tunnel(&mut self, at_us: u64, observation: Observation) {
-        let row = |kind| TunnelOpRow {
-            at_us,
-            kind,
-            txid: None,
-            vout: None,
-            l2_number: None,
-            withdrawal_id: None,
-            account: None,
-            amount_sats: 0,
-            fee_sats: None,
-            btc_height: None,
-            flag: false,
-            age_s: None,
-            confirmed_at_us: None,
-        };
+        let row = |kind| empty_op(at_us, kind);
         let tunnel = &mut self.tunnel;
         let op = match observation {
             Observation::DepositSent { txid, amount_sats, recipient, treasury } => {
@@ -217,7 +241,9 @@ impl Recorder {
             }
             _ => return,
         };
-        tunnel.operations.push(op);
+        let attacker = matches!(op.kind, TunnelOpKind::Mint | TunnelOpKind::Unwound | TunnelOpKind::Restored)
+            && op.txid.as_ref().is_some_and(|t| self.attacker_payments.contains(t));
+        tunnel.operations.push(TunnelOpRow { attacker, ..op });
     }
 
     /// Blocks with their main-chain flag and trials with their outcome, judged on the
@@ -252,6 +278,26 @@ impl Recorder {
             pop: self.pop,
             tunnel: self.tunnel,
         })
+    }
+}
+
+/// A tunnel operation of `kind` at `at_us` with every optional field empty.
+fn empty_op(at_us: u64, kind: TunnelOpKind) -> TunnelOpRow {
+    TunnelOpRow {
+        at_us,
+        kind,
+        txid: None,
+        vout: None,
+        l2_number: None,
+        withdrawal_id: None,
+        account: None,
+        amount_sats: 0,
+        fee_sats: None,
+        btc_height: None,
+        flag: false,
+        age_s: None,
+        confirmed_at_us: None,
+        attacker: false,
     }
 }
 

@@ -14,7 +14,7 @@ use super::links::Links;
 use super::monitor::SafetyMonitor;
 use super::recorder::Recorder;
 use super::trace::Trace;
-use super::world::World;
+use super::world::{attacker_deposit, World};
 use crate::scenario::Scenario;
 use hemisim_node::events::{Action, Audience, Input, Message};
 use hemisim_node::peer::{Peer, PeerId};
@@ -128,7 +128,7 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
     // Quiet phase: a block still in flight (one hop) can make an attacker publish (a second
     // hop); honest nodes never relay further, so two of the longest hops plus a margin suffice.
     let settle = links.max_delay() + links.max_delay() + SimDuration::from_secs(1);
-    let recorder = Recorder::new(Trace::new(options.trace_file.as_deref())?, options.progress_us);
+    let recorder = Recorder::new(Trace::new(options.trace_file.as_deref())?, options.progress_us).with_attacker_deposits(attacker_deposit(&scenario));
     let audiences = audiences(&world.peers);
     let shared = Arc::new(Shared {
         audiences,

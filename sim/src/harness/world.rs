@@ -3,6 +3,7 @@
 //! The observer is a non-mining full node: its best chain at the end of the run is the run's
 //! "main chain", its reorgs are the ones reported, and it carries the background load's wallet.
 
+use super::recorder::AttackerDeposit;
 use crate::scenario::{AttackKind, AttackTarget, PayoutPolicyConfig, Scenario, TunnelConfig};
 use hemisim_node::btc::double_spend::PAYMENT;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
@@ -181,6 +182,15 @@ pub fn tunnel_params(scenario: &Scenario) -> Option<TunnelParams> {
 /// The L2 address the tunnel-targeting attacker's deposits name.
 pub fn attacker_l2_address() -> hemisim_node::l2::tx::Address {
     hemisim_node::l2::tx::Address::from_slice(&hemisim_node::l2::tx::keccak256(b"hemisim/attacker")[12..])
+}
+
+/// What each double-spend race's payment deposits when the attacker targets the tunnel (the
+/// outputs [`World::build`] gives it: [`PAYMENT`] to the vault for [`attacker_l2_address`]);
+/// `None` for any other scenario.
+pub fn attacker_deposit(scenario: &Scenario) -> Option<AttackerDeposit> {
+    let attack = scenario.attack.as_ref()?;
+    let pays_tunnel = attack.kind == AttackKind::DoubleSpend && attack.target == AttackTarget::Tunnel && scenario.tunnel.is_some();
+    pays_tunnel.then(|| AttackerDeposit { amount_sats: PAYMENT.to_sat(), recipient: attacker_l2_address().to_string() })
 }
 
 fn operator(scenario: &Scenario, t: &TunnelConfig, node: BitcoinNode, btc_genesis: bitcoin::BlockHash) -> Peer {
