@@ -13,5 +13,9 @@ pub mod l2;
 pub mod peer;
 pub mod pop;
 pub mod rng;
+#[cfg(test)]
+pub mod testnet;
+#[cfg(test)]
+mod testnet_tests;
 pub mod time;
 pub mod tunnel;
