@@ -2,7 +2,7 @@
 
 use super::args::RunArgs;
 use super::progress;
-use super::Exit;
+use super::{count, one_seed, sets_seed, Exit};
 use crate::harness::checks::ViolationKind;
 use crate::harness::replicate::run_replications;
 use crate::harness::runner::{RunOptions, RunOutput};
@@ -13,6 +13,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
 
 pub fn run(args: RunArgs) -> Exit {
+    if let Err(e) = one_seed(args.seed, &args.set) {
+        eprintln!("error: {e}");
+        return Exit::BadInput;
+    }
     let (scenario, seed) = match load(&args) {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -23,6 +27,7 @@ pub fn run(args: RunArgs) -> Exit {
     let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports/out").join(&scenario.name));
     println!("hemisim run: scenario {} ({} s simulated), scenario hash {}", scenario.name, scenario.duration_s, scenario.hash_hex());
     println!("seed {seed}{}", if args.runs > 1 { format!(", {} replications", args.runs) } else { String::new() });
+    tracing::debug!("resolved scenario:\n{}", scenario.to_toml_string().unwrap_or_default().trim_end());
 
     let outputs = simulate(&scenario, seed, &args, &out_dir);
     let mut records = Vec::with_capacity(outputs.len());
@@ -61,14 +66,20 @@ pub fn run(args: RunArgs) -> Exit {
     let mut files = written.files.len();
     for (dir, p) in &provenances {
         match crate::provenance::write(dir, p) {
-            Ok(paths) => files += paths.len(),
+            Ok(paths) => {
+                tracing::info!("wrote {} of provenance to {}", count(paths.len(), "file", "files"), dir.display());
+                files += paths.len();
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return Exit::Incomplete;
             }
         }
     }
-    println!("wrote {files} files to {}", out_dir.display());
+    for path in &written.files {
+        tracing::debug!("wrote {}", path.display());
+    }
+    println!("wrote {} to {}", count(files, "file", "files"), out_dir.display());
     print_result(&records, &written.summary);
     println!("replay: {}", replay_line(&args, seed, args.runs));
     exit
@@ -89,6 +100,7 @@ fn simulate(scenario: &Scenario, seed: u64, args: &RunArgs, out_dir: &std::path:
     let progress_us: Vec<Arc<AtomicU64>> = (0..args.runs).map(|_| Arc::new(AtomicU64::new(0))).collect();
     let options = RunOptions { trace_file: args.trace.then(|| out_dir.join("trace.jsonl")), progress_us: None };
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
+    tracing::info!("simulating {} on {} into {}", count(args.runs as usize, "replication", "replications"), count(jobs.min(args.runs as usize), "thread", "threads"), out_dir.display());
     let done = AtomicBool::new(false);
     let total_us = scenario.duration_s * 1_000_000 * args.runs as u64;
     std::thread::scope(|scope| {
@@ -175,14 +187,25 @@ fn headline(s: &hemisim_reports::Summary) -> Vec<String> {
     lines
 }
 
-/// One shell line that replays this run exactly.
+/// One shell line that replays this run exactly (`--seed` carries the seed, so a `--set seed=` is
+/// left out). With the command's own `runs` it is the whole command, into the same `--out` (and
+/// `--trace`); a single replication of `--runs N` goes to the default folder instead, leaving the
+/// pooled outputs alone.
 fn replay_line(args: &RunArgs, seed: u64, runs: u32) -> String {
     let mut line = format!("hemisim run {} --seed {seed}", shell_quote(&args.scenario.display().to_string()));
-    for set in &args.set {
+    for set in args.set.iter().filter(|s| !sets_seed(s)) {
         line.push_str(&format!(" --set {}", shell_quote(set)));
     }
     if runs > 1 {
         line.push_str(&format!(" --runs {runs}"));
+    }
+    if runs == args.runs {
+        if let Some(out) = &args.out {
+            line.push_str(&format!(" --out {}", shell_quote(&out.display().to_string())));
+        }
+        if args.trace {
+            line.push_str(" --trace");
+        }
     }
     line
 }
