@@ -38,6 +38,11 @@ pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// ` --out DIR` (shell-quoted) for a replay line, when `--out` was given.
+pub(crate) fn out_flag(out: Option<&std::path::Path>) -> String {
+    out.map(|dir| format!(" --out {}", run::shell_quote(&dir.display().to_string()))).unwrap_or_default()
+}
+
 /// Whether a `--set` argument sets the seed (`seed=...`).
 pub(crate) fn sets_seed(set: &str) -> bool {
     set.split_once('=').is_some_and(|(key, _)| key.trim() == "seed")

@@ -2,7 +2,7 @@
 
 use super::args::RunArgs;
 use super::progress;
-use super::{count, one_seed, sets_seed, Exit};
+use super::{count, one_seed, out_flag, sets_seed, Exit};
 use crate::harness::checks::ViolationKind;
 use crate::harness::replicate::run_replications;
 use crate::harness::runner::{RunOptions, RunOutput};
@@ -200,9 +200,7 @@ fn replay_line(args: &RunArgs, seed: u64, runs: u32) -> String {
         line.push_str(&format!(" --runs {runs}"));
     }
     if runs == args.runs {
-        if let Some(out) = &args.out {
-            line.push_str(&format!(" --out {}", shell_quote(&out.display().to_string())));
-        }
+        line.push_str(&out_flag(args.out.as_deref()));
         if args.trace {
             line.push_str(" --trace");
         }

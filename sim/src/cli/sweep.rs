@@ -5,7 +5,7 @@
 use super::args::SweepArgs;
 use super::progress;
 use super::run::{kind_name, shell_quote, worse};
-use super::{count, one_seed, sets_seed, Exit};
+use super::{count, one_seed, out_flag, sets_seed, Exit};
 use crate::harness::checks::ViolationKind;
 use crate::harness::runner::{RunError, RunOutput};
 use crate::harness::seeds::replication_seed;
@@ -86,7 +86,9 @@ pub fn run(args: SweepArgs) -> Exit {
         println!("{violated} of {} had invariant violations (see above, and sweep.json)", count(cells.len(), "cell", "cells"));
     }
     println!("perf: {} in {:.2} s wall", count(total_runs, "run", "runs"), started.elapsed().as_secs_f64());
-    println!("replay: {}", info.replay);
+    // sweep.json's line leaves --out out (the file sits in that folder, and stays the same bytes
+    // wherever the sweep is written); the printed one names it.
+    println!("replay: {}{}", info.replay, out_flag(args.out.as_deref()));
     exit
 }
 
@@ -156,9 +158,6 @@ fn sweep_info(plan: &Plan, args: &SweepArgs, scenario_name: String) -> SweepInfo
     }
     if args.runs > 1 {
         replay.push_str(&format!(" --runs {}", args.runs));
-    }
-    if let Some(out) = &args.out {
-        replay.push_str(&format!(" --out {}", shell_quote(&out.display().to_string())));
     }
     SweepInfo {
         scenario_name,
