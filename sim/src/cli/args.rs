@@ -1,5 +1,6 @@
 //! Argument definitions (clap derive). The help texts are the user's first documentation.
 
+use crate::scenario::SEED_MAX;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -95,8 +96,9 @@ pub enum KeystoneAction {
 pub struct RunArgs {
     /// Scenario file (TOML); scenarios/README.md documents every key.
     pub scenario: PathBuf,
-    /// Seed of the run, replacing the scenario's `seed`.
-    #[arg(long)]
+    /// Seed of the run (0 to 2^53-1), replacing the scenario's `seed` (give it here or with --set
+    /// seed=, not both).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=SEED_MAX))]
     pub seed: Option<u64>,
     /// Override a scenario key, validated like the file (repeatable), e.g. --set bitcoin.miners=16.
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -134,8 +136,9 @@ pub struct SweepArgs {
     /// either swept or set, not both.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
-    /// Base seed, replacing the scenario's `seed`; every cell's seed is derived from it.
-    #[arg(long)]
+    /// Base seed (0 to 2^53-1), replacing the scenario's `seed` (give it here or with --set seed=,
+    /// not both); every cell's seed is derived from it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=SEED_MAX))]
     pub seed: Option<u64>,
     /// Replications per cell; sweep.csv gives each metric's mean and 95% interval over them.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]

@@ -22,7 +22,11 @@ pub fn begin(out: &Path) -> Result<Staging, Exit> {
 /// Swaps the staged folder in with `manifest`; returns how many files it holds (the manifest
 /// aside). On failure, prints one line and returns the exit code.
 pub fn finish(staging: Staging, manifest: Manifest) -> Result<usize, Exit> {
-    staging.commit(manifest).map(|files| files.len()).map_err(|e| failed(&e))
+    let files = staging.commit(manifest).map_err(|e| failed(&e))?;
+    for file in &files {
+        tracing::debug!("wrote {file}");
+    }
+    Ok(files.len())
 }
 
 /// For a command that has finished: if a signal arrived, waits for its handler to end the

@@ -2,8 +2,7 @@
 
 use super::args::RunArgs;
 use super::console::{errln, outln};
-use super::{output, progress};
-use super::Exit;
+use super::{count, one_seed, out_flag, output, progress, sets_seed, Exit};
 use crate::harness::checks::ViolationKind;
 use crate::harness::replicate::run_replications;
 use crate::harness::runner::{RunOptions, RunOutput};
@@ -18,6 +17,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
 
 pub fn run(args: RunArgs) -> Exit {
+    if let Err(e) = one_seed(args.seed, &args.set) {
+        errln!("error: {e}");
+        return Exit::BadInput;
+    }
     let (scenario, seed) = match load(&args) {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -28,6 +31,7 @@ pub fn run(args: RunArgs) -> Exit {
     let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports/out").join(&scenario.name));
     outln!("hemisim run: scenario {} ({} s simulated), scenario hash {}", scenario.name, scenario.duration_s, scenario.hash_hex());
     outln!("seed {seed}{}", if args.runs > 1 { format!(", {} replications", args.runs) } else { String::new() });
+    tracing::debug!("resolved scenario:\n{}", scenario.to_toml_string().unwrap_or_default().trim_end());
     // Before simulating: a bad --out fails now, not after the whole run.
     let staging = match output::begin(&out_dir) {
         Ok(staging) => staging,
@@ -72,10 +76,10 @@ pub fn run(args: RunArgs) -> Exit {
         Err(exit) => return exit,
     };
     let Ok(summary) = written else {
-        errln!("  {} holds what was written ({files} files; manifest.json says \"complete\": false)", out_dir.display());
+        errln!("  {} holds what was written ({}; manifest.json says \"complete\": false)", out_dir.display(), count(files, "file", "files"));
         return Exit::Incomplete;
     };
-    outln!("wrote {files} files to {}", out_dir.display());
+    outln!("wrote {} to {}", count(files, "file", "files"), out_dir.display());
     print_result(&records, &summary);
     outln!("replay: {}", replay_line(&args, seed, args.runs));
     exit
@@ -107,6 +111,7 @@ fn simulate(scenario: &Scenario, seed: u64, args: &RunArgs, out_dir: &Path) -> V
     let progress_us: Vec<Arc<AtomicU64>> = (0..args.runs).map(|_| Arc::new(AtomicU64::new(0))).collect();
     let options = RunOptions { trace_file: args.trace.then(|| out_dir.join("trace.jsonl")), progress_us: None, keep_going: args.keep_going };
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
+    tracing::info!("simulating {} on {} into {}", count(args.runs as usize, "replication", "replications"), count(jobs.min(args.runs as usize), "thread", "threads"), out_dir.display());
     let done = AtomicBool::new(false);
     let total_us = scenario.duration_s * 1_000_000 * args.runs as u64;
     std::thread::scope(|scope| {
@@ -200,14 +205,23 @@ fn headline(s: &hemisim_reports::Summary) -> Vec<String> {
     lines
 }
 
-/// One shell line that replays this run exactly.
+/// One shell line that replays this run exactly (`--seed` carries the seed, so a `--set seed=` is
+/// left out). With the command's own `runs` it is the whole command, into the same `--out` (and
+/// `--trace`); a single replication of `--runs N` goes to the default folder instead, leaving the
+/// pooled outputs alone.
 fn replay_line(args: &RunArgs, seed: u64, runs: u32) -> String {
     let mut line = format!("hemisim run {} --seed {seed}", shell_quote(&args.scenario.display().to_string()));
-    for set in &args.set {
+    for set in args.set.iter().filter(|s| !sets_seed(s)) {
         line.push_str(&format!(" --set {}", shell_quote(set)));
     }
     if runs > 1 {
         line.push_str(&format!(" --runs {runs}"));
+    }
+    if runs == args.runs {
+        line.push_str(&out_flag(args.out.as_deref()));
+        if args.trace {
+            line.push_str(" --trace");
+        }
     }
     if args.keep_going {
         line.push_str(" --keep-going");

@@ -6,7 +6,7 @@ use super::args::SweepArgs;
 use super::console::{errln, outln};
 use super::{output, progress};
 use super::run::{kind_name, shell_quote, worse};
-use super::Exit;
+use super::{count, one_seed, out_flag, sets_seed, Exit};
 use crate::harness::checks::ViolationKind;
 use crate::harness::runner::{RunError, RunOutput};
 use crate::harness::seeds::replication_seed;
@@ -26,6 +26,10 @@ struct CellOutcome {
 }
 
 pub fn run(args: SweepArgs) -> Exit {
+    if let Err(e) = one_seed(args.seed, &args.set) {
+        errln!("error: {e}");
+        return Exit::BadInput;
+    }
     let plan = match plan(&args.scenario, &args.set, &args.grid, args.seed, args.runs) {
         Ok(plan) => plan,
         Err(e) => {
@@ -38,10 +42,21 @@ pub fn run(args: SweepArgs) -> Exit {
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
     let total_runs = plan.cells.len() * args.runs as usize;
     outln!("hemisim sweep: scenario {} ({} s simulated per run)", first.name, first.duration_s);
-    outln!("base seed {}, {} cells × {} runs = {total_runs} runs on {} threads", plan.base_seed, plan.cells.len(), args.runs, jobs.min(total_runs));
+    outln!(
+        "base seed {}, {} × {} = {} on {}",
+        plan.base_seed,
+        count(plan.cells.len(), "cell", "cells"),
+        count(args.runs as usize, "run", "runs"),
+        count(total_runs, "run", "runs"),
+        count(jobs.min(total_runs), "thread", "threads")
+    );
     for axis in &plan.axes {
         outln!("grid {} = {}", axis.key, axis.values.join(", "));
     }
+    for cell in &plan.cells {
+        tracing::debug!("cell {} ({}): seed {}, scenario hash {}", cell.index, cell.label, cell.seed, cell.scenario.hash_hex());
+    }
+    tracing::info!("writing into {}", out_dir.display());
     // Before simulating: a bad --out fails now, not after every cell.
     let staging = match output::begin(&out_dir) {
         Ok(staging) => staging,
@@ -62,7 +77,7 @@ pub fn run(args: SweepArgs) -> Exit {
     let info = sweep_info(&plan, &args, first.name.clone());
     // The completed cells' summaries are kept even when the sweep is not complete.
     let written = if exit == Exit::Incomplete {
-        errln!("error: {} of {} cells did not complete; sweep.csv and sweep.json were not written", plan.cells.len() - cells.len(), plan.cells.len());
+        errln!("error: {} of {} did not complete; sweep.csv and sweep.json were not written", plan.cells.len() - cells.len(), count(plan.cells.len(), "cell", "cells"));
         None
     } else {
         write_sweep(staging.path(), &info, &cells).inspect_err(|e| output::report_error(e)).ok()
@@ -74,14 +89,16 @@ pub fn run(args: SweepArgs) -> Exit {
     if written.is_none() {
         return Exit::Incomplete;
     }
-    outln!("wrote {files} files ({} cell summaries) to {}", cells.len(), out_dir.display());
+    outln!("wrote {} ({}) to {}", count(files, "file", "files"), count(cells.len(), "cell summary", "cell summaries"), out_dir.display());
     outln!("trace fingerprint {}", hemisim_reports::sweep::sweep_fingerprint(&cells));
     let violated = cells.iter().filter(|c| !c.violations.is_empty()).count();
     if violated > 0 {
-        outln!("{violated} of {} cells had invariant violations (see above, and sweep.json)", cells.len());
+        outln!("{violated} of {} had invariant violations (see above, and sweep.json)", count(cells.len(), "cell", "cells"));
     }
-    outln!("perf: {total_runs} runs in {:.2} s wall", started.elapsed().as_secs_f64());
-    outln!("replay: {}", info.replay);
+    outln!("perf: {} in {:.2} s wall", count(total_runs, "run", "runs"), started.elapsed().as_secs_f64());
+    // sweep.json's line leaves --out out (the file sits in that folder, and stays the same bytes
+    // wherever the sweep is written); the printed one names it.
+    outln!("replay: {}{}", info.replay, out_flag(args.out.as_deref()));
     exit
 }
 
@@ -129,6 +146,7 @@ fn finish_cell(plan: &Plan, args: &SweepArgs, out_dir: &Path, cell: &Cell, outpu
     let dir = format!("cells/{}", cell_dir_name(cell.index, &cell.label));
     match write_cell(&out_dir.join(&dir), &records) {
         Ok(metrics) => {
+            tracing::info!("cell {} ({}) finished: {}, summary in {dir}", cell.index, cell.label, count(records.len(), "run", "runs"));
             let replay = replay_run(plan, args, cell, cell.seed, args.runs);
             outcome.result = Some(CellResult { index: cell.index, values: cell.values.clone(), label: cell.label.clone(), dir, seed: cell.seed, metrics, violations, replay });
         }
@@ -145,7 +163,7 @@ fn sweep_info(plan: &Plan, args: &SweepArgs, scenario_name: String) -> SweepInfo
     for axis in &plan.axes {
         replay.push_str(&format!(" --grid {}", shell_quote(&format!("{}={}", axis.key, axis.values.join(",")))));
     }
-    for set in &args.set {
+    for set in args.set.iter().filter(|s| !sets_seed(s)) {
         replay.push_str(&format!(" --set {}", shell_quote(set)));
     }
     if args.runs > 1 {
@@ -163,10 +181,11 @@ fn sweep_info(plan: &Plan, args: &SweepArgs, scenario_name: String) -> SweepInfo
 }
 
 /// `hemisim run` with the cell's overrides and `seed`: `runs` 1 replays one replication (its
-/// seed), `runs` N the whole cell (the cell's seed).
+/// seed), `runs` N the whole cell (the cell's seed). No `--out`: a run's outputs go to their
+/// default folder, not into the sweep's.
 fn replay_run(plan: &Plan, args: &SweepArgs, cell: &Cell, seed: u64, runs: u32) -> String {
     let mut line = format!("hemisim run {} --seed {seed}", shell_quote(&args.scenario.display().to_string()));
-    for set in args.set.iter().chain(&cell.sets(&plan.axes)) {
+    for set in args.set.iter().filter(|s| !sets_seed(s)).chain(&cell.sets(&plan.axes)) {
         line.push_str(&format!(" --set {}", shell_quote(set)));
     }
     if runs > 1 {

@@ -13,6 +13,7 @@ use super::console::{errln, out, outln};
 use super::Exit;
 use crate::provenance::{self, Verdict};
 use bitcoin::Txid;
+use std::path::{Path, PathBuf};
 
 pub fn run(args: VerifyArgs) -> Exit {
     let txid = match args.deposit_txid.trim().parse::<Txid>() {
@@ -22,6 +23,10 @@ pub fn run(args: VerifyArgs) -> Exit {
             return Exit::BadInput;
         }
     };
+    if let Some(problem) = misplaced(&args.out_dir) {
+        errln!("error: {problem}");
+        return Exit::BadInput;
+    }
     let checked = provenance::load(&args.out_dir, &txid).and_then(|(headers, bundle)| {
         let run = provenance::origin::check(&args.out_dir, &provenance::files::bundle_path(&args.out_dir, &txid), &bundle)?;
         Ok((run, provenance::verify(&headers, &bundle, &txid)?))
@@ -46,4 +51,39 @@ pub fn run(args: VerifyArgs) -> Exit {
             Exit::Safety
         }
     }
+}
+
+/// What to give instead, when `path` is not a run's output directory but near one: a file or
+/// folder inside one (tunnel.csv, provenance/), or the output of `--runs`, whose replications
+/// each have their own provenance/ under runs/seed-<seed>/.
+fn misplaced(path: &Path) -> Option<String> {
+    let holds_provenance = |dir: &Path| dir.join(provenance::files::DIR).is_dir();
+    if path.is_dir() && holds_provenance(path) {
+        return None;
+    }
+    let shown = path.display();
+    let what = if path.is_file() { "a file" } else { "a folder" };
+    if let Some(run) = path.ancestors().skip(1).find(|dir| path.exists() && holds_provenance(dir)) {
+        return Some(format!("{shown} is {what} inside the output directory of a run; give that directory: {}", run.display()));
+    }
+    let runs = if path.join("runs").is_dir() { path.join("runs") } else { path.to_owned() };
+    if let Some(first) = replication_dirs(&runs).first() {
+        return Some(format!(
+            "{shown} holds the replications of a --runs run, each with its own provenance/: give one of {}/seed-*/ (e.g. {})",
+            runs.display(),
+            first.display()
+        ));
+    }
+    path.is_file().then(|| format!("{shown} is a file; give the output directory of a `hemisim run` (the folder holding provenance/ and tunnel.csv)"))
+}
+
+/// The `seed-*` folders of a `runs/` folder that hold provenance, by name.
+fn replication_dirs(runs: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(runs) else { return Vec::new() };
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("seed-")) && p.join(provenance::files::DIR).is_dir())
+        .collect();
+    dirs.sort();
+    dirs
 }

@@ -66,6 +66,7 @@ pub enum RunError {
 /// Runs `scenario` with `seed` to the end, on a fresh thread.
 pub fn run_once(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOutput, RunError> {
     let scenario = scenario.clone();
+    tracing::debug!("seed {seed}: starting {} ({} s simulated)", scenario.name, scenario.duration_s);
     let wall = std::time::Instant::now();
     let thread = std::thread::Builder::new()
         .name(format!("sim-{seed}"))
@@ -79,6 +80,9 @@ pub fn run_once(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<R
         .map_err(|e| RunError::Crashed(format!("cannot start the simulation thread: {e}")))?;
     let mut output = thread.join().map_err(|panic| RunError::Crashed(panic_message(&panic)))??;
     output.record.perf.wall_time_s = wall.elapsed().as_secs_f64();
+    // Logged on the calling thread, after the runtime is gone: nothing here reaches the run.
+    let (record, violations) = (&output.record, output.violations.len());
+    tracing::info!("seed {seed}: finished in {:.2} s wall, {} events, {violations} violations, trace hash {}", record.perf.wall_time_s, record.perf.events, record.meta.trace_hash);
     Ok(output)
 }
 

@@ -17,9 +17,10 @@
 //! index: nothing depends on `jobs` or on timing.
 
 use super::runner::{run_once, RunError, RunOptions, RunOutput};
-use super::seeds::replication_seed;
+use super::seeds::{replication_seed, seed_from};
 use crate::scenario::{Override, Scenario, ScenarioError};
 use bitcoin::hashes::{sha256, Hash, HashEngine};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -47,6 +48,8 @@ pub enum SweepError {
     EmptyValue { key: String, position: usize },
     #[error("--grid {key}: the value {value} is given twice")]
     RepeatedValue { key: String, value: String },
+    #[error("--grid {key}: the values {first} and {second} are the same setting (their cells would run the same scenario); give it once")]
+    SameSetting { key: String, first: String, second: String },
     #[error("--grid {key}: unbalanced brackets or quotes in the values")]
     Unbalanced { key: String },
     #[error("--grid {key}: {other} also sets this key (or a key inside it); each key is either swept or set, once")]
@@ -145,7 +148,7 @@ pub fn cell_label(pairs: &[(&str, &str)]) -> String {
 
 /// The seed of the cell with these `key=value` pairs (in grid order) in a sweep from `base`:
 /// SHA-256 over a version tag, the base seed and each key and value, length-prefixed (so no two
-/// labels share an encoding); the first 8 bytes, big-endian.
+/// labels share an encoding); the first 8 bytes, big-endian, within `0..=SEED_MAX` ([`seed_from`]).
 pub fn cell_seed(base: u64, pairs: &[(&str, &str)]) -> u64 {
     let mut engine = sha256::Hash::engine();
     engine.input(b"hemisim/sweep-cell/v1\0");
@@ -154,8 +157,7 @@ pub fn cell_seed(base: u64, pairs: &[(&str, &str)]) -> u64 {
         engine.input(&(text.len() as u64).to_be_bytes());
         engine.input(text.as_bytes());
     }
-    let digest = sha256::Hash::from_engine(engine).to_byte_array();
-    u64::from_be_bytes(digest[..8].try_into().expect("8 of 32 bytes"))
+    seed_from(engine)
 }
 
 /// A directory name for cell `index`: `<index>-<label>`, with every character outside
@@ -221,6 +223,7 @@ pub fn plan(scenario: &Path, sets: &[String], grid: &[String], seed: Option<u64>
         let values: Vec<String> = axes.iter().zip(&picks).map(|(axis, &v)| axis.values[v].clone()).collect();
         cells.push(load_cell(scenario, &sets, &axes, index, values)?);
     }
+    refuse_identical_cells(&axes, &cells)?;
     let base_seed = seed.or_else(|| cells.first().map(|c| c.scenario.seed)).unwrap_or(0);
     for cell in &mut cells {
         let pairs: Vec<(&str, &str)> = axes.iter().zip(&cell.values).map(|(a, v)| (a.key.as_str(), v.as_str())).collect();
@@ -228,6 +231,23 @@ pub fn plan(scenario: &Path, sets: &[String], grid: &[String], seed: Option<u64>
         cell.scenario.seed = cell.seed;
     }
     Ok(Plan { axes, base_seed, cells })
+}
+
+/// Two values written differently can be one setting (`600` and `600.0`, `[1,1]` and `[1, 1]`):
+/// their cells would be the same scenario, run twice. Refused, naming the axis and both values.
+fn refuse_identical_cells(axes: &[Axis], cells: &[Cell]) -> Result<(), SweepError> {
+    // Every cell still has the file's seed here, so equal hashes mean equal settings.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for cell in cells {
+        let Some(&earlier) = seen.get(&cell.scenario.hash_hex()) else {
+            seen.insert(cell.scenario.hash_hex(), cell.index);
+            continue;
+        };
+        let earlier = &cells[earlier];
+        let axis = (0..axes.len()).find(|&a| earlier.values[a] != cell.values[a]).unwrap_or(0);
+        return Err(SweepError::SameSetting { key: axes[axis].key.clone(), first: earlier.values[axis].clone(), second: cell.values[axis].clone() });
+    }
+    Ok(())
 }
 
 /// Loads one cell; an error caused by one of its values names `--grid KEY=VALUE`.
@@ -395,8 +415,9 @@ mod tests {
 
     #[test]
     fn cell_seeds_are_stable_and_depend_only_on_the_cell_itself() {
-        // Pinned (checked with Python's hashlib): a change here changes every sweep's runs.
-        assert_eq!(cell_seed(1, &[("bitcoin.miners", "4")]), 0x5699_9d7c_c7b4_0184);
+        // Pinned (checked with Python's hashlib: the digest's first 8 bytes 0x56999d7cc7b40184,
+        // the 11 bits above SEED_MAX cleared): a change here changes every sweep's runs.
+        assert_eq!(cell_seed(1, &[("bitcoin.miners", "4")]), 0x0019_9d7c_c7b4_0184);
         let path = scenario_file("seeds");
         let small = plan(&path, &[], &strings(&["bitcoin.miners=2,4", "bitcoin.block_interval_s=300"]), Some(9), 1).expect("valid");
         let large = plan(&path, &[], &strings(&["bitcoin.miners=2,3,4", "bitcoin.block_interval_s=300,600"]), Some(9), 1).expect("valid");
@@ -410,6 +431,16 @@ mod tests {
         assert_eq!(seeds.len(), 6);
         assert_ne!(cell_seed(1, &[("a", "bc")]), cell_seed(1, &[("ab", "c")]), "length-prefixed");
         assert_ne!(cell_seed(1, &[("a", "1")]), cell_seed(2, &[("a", "1")]));
+    }
+
+    #[test]
+    fn values_that_are_one_setting_are_refused() {
+        let same = "--grid bitcoin.block_interval_s: the values 600 and 600.0 are the same setting (their cells would run the same scenario); give it once";
+        assert_eq!(plan_error(&[], &["bitcoin.block_interval_s=600,600.0"]), same);
+        assert_eq!(plan_error(&[], &["bitcoin.miners=2,4", "bitcoin.block_interval_s=600,600.0"]), same, "found on the axis that differs");
+        assert!(plan_error(&[], &["bitcoin.hashrate_shares=[1,1],[1, 1]", "bitcoin.miners=2"]).contains("the values [1,1] and [1, 1] are the same setting"));
+        let path = scenario_file("distinct");
+        assert!(plan(&path, &[], &strings(&["bitcoin.block_interval_s=600,600.5"]), None, 1).is_ok(), "different values run");
     }
 
     #[test]

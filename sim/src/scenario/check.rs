@@ -25,9 +25,9 @@ pub(crate) fn check_table(table: &Table, fields: &[Field], path: &str) -> Result
 
 fn check_value(value: &Value, shape: &Shape, key: &str) -> Result<(), Invalid> {
     match (shape, value) {
-        (Shape::Integer { min, max }, Value::Integer(got)) if got < min || got > max => {
-            Err(Invalid::new(key, format!("expected an integer in {min}..={max}, got {got}")))
-        }
+        (Shape::Integer { min, max }, Value::Integer(got)) if got < min || got > max => Err(out_of_range(key, min, max, got)),
+        // Too large for a TOML integer, so `--set` kept it as text: still a number out of range.
+        (Shape::Integer { min, max }, Value::String(got)) if is_integer_text(got) => Err(out_of_range(key, min, max, got)),
         (Shape::OneOf(accepted), Value::String(got)) if !accepted.contains(&got.as_str()) => {
             Err(Invalid::new(key, format!("expected {}, got {}", noun(shape), show(value))))
         }
@@ -43,6 +43,17 @@ fn check_value(value: &Value, shape: &Shape, key: &str) -> Result<(), Invalid> {
         (Shape::Unsupported, _) => Err(Invalid::new(key, "this key cannot be set from a scenario")),
         _ => Err(Invalid::new(key, format!("expected {}, got {}", noun(shape), show(value)))),
     }
+}
+
+/// "expected an integer in MIN..=MAX, got GOT": the one wording of every integer range error.
+pub(crate) fn out_of_range(key: &str, min: impl std::fmt::Display, max: impl std::fmt::Display, got: impl std::fmt::Display) -> Invalid {
+    Invalid::new(key, format!("expected an integer in {min}..={max}, got {got}"))
+}
+
+/// Decimal digits with an optional sign (TOML's `_` separators allowed): an integer of any size.
+pub(crate) fn is_integer_text(text: &str) -> bool {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    digits.starts_with(|c: char| c.is_ascii_digit()) && digits.chars().all(|c| c.is_ascii_digit() || c == '_')
 }
 
 fn join(path: &str, name: &str) -> String {

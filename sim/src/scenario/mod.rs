@@ -43,13 +43,18 @@ pub use error::{Origin, ScenarioError};
 pub use overrides::Override;
 use source::{Locator, SourceFile};
 
+/// The largest seed, 2^53 - 1: every seed the tool accepts, derives, prints or writes is in
+/// `0..=SEED_MAX`, so it survives JSON tools that read numbers as doubles (jq, JavaScript) and
+/// round-trips through `--seed` and `--set seed=`.
+pub const SEED_MAX: u64 = (1 << 53) - 1;
+
 /// A resolved scenario: what one run (or one set of replications) simulates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Names the output directory (`reports/out/<name>/`): letters, digits, `-` and `_`.
     pub name: String,
-    /// Base seed of every random stream of the run.
+    /// Base seed of every random stream of the run, in `0..=SEED_MAX`.
     pub seed: u64,
     /// Simulated time to run, in seconds.
     pub duration_s: u64,
@@ -289,8 +294,8 @@ pub struct AttackConfig {
     #[serde(default)]
     pub gamma: f64,
     /// Double-spend: whom the attacker pays: "merchant", or "tunnel" (a deposit to the vault,
-    /// double-spent once minted; the attacker then waits for the mint, `tunnel.deposit_
-    /// confirmations` + 2 confirmations, instead of `confirmations`).
+    /// double-spent once minted; the attacker then waits until one block past the mint threshold,
+    /// `tunnel.deposit_confirmations` + 3 confirmations, instead of `confirmations`).
     #[serde(default = "defaults::attack_target")]
     pub target: AttackTarget,
 }
@@ -417,7 +422,7 @@ impl Scenario {
     }
 
     /// The resolved scenario as TOML (printed at the start of a run). Fails only for a `seed`
-    /// above `i64::MAX`, which TOML cannot write (a file cannot hold one either).
+    /// above `i64::MAX`, which TOML cannot write (loading refuses any above [`SEED_MAX`]).
     pub fn to_toml_string(&self) -> Result<String, toml::ser::Error> {
         toml::to_string(self)
     }

@@ -42,7 +42,17 @@ pub(crate) struct Field {
 /// The schema of [`super::Scenario`], computed once.
 pub(crate) fn scenario() -> &'static Shape {
     static SCHEMA: OnceLock<Shape> = OnceLock::new();
-    SCHEMA.get_or_init(schema_of::<super::Scenario>)
+    SCHEMA.get_or_init(|| with_ranges(schema_of::<super::Scenario>(), &super::validate::KEY_RANGES))
+}
+
+/// Narrows the integer keys at these paths to these ranges (their types allow more).
+fn with_ranges(mut shape: Shape, ranges: &[(&str, i64, i64)]) -> Shape {
+    for &(path, min, max) in ranges {
+        if let Some(Field { shape: Shape::Integer { min: low, max: high }, .. }) = field_mut(&mut shape, path) {
+            (*low, *high) = (min, max);
+        }
+    }
+    shape
 }
 
 pub(crate) fn schema_of<T: DeserializeOwned>() -> Shape {

@@ -8,7 +8,9 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::{Spanned, Table};
 
+use super::check::out_of_range;
 use super::error::{Invalid, ScenarioError};
+use super::schema::Shape;
 use super::overrides::Override;
 
 /// A parsed scenario file.
@@ -31,6 +33,9 @@ impl<'a> SourceFile<'a> {
             ScenarioError::file(name, line, column, format!("invalid TOML: {}", e.message()))
         };
         let spanned = DeTable::parse(text).map_err(syntax_error)?;
+        if let Some((path, got, span)) = oversized_integer(spanned.get_ref(), "") {
+            return Err(oversized_error(name, text, &path, &got, span));
+        }
         let table = toml::from_str::<Table>(text).map_err(syntax_error)?;
         let mut lines = BTreeMap::new();
         index_table(spanned.get_ref(), "", text, &mut lines);
@@ -40,6 +45,37 @@ impl<'a> SourceFile<'a> {
     fn line_of(&self, path: &str) -> Option<usize> {
         self.lines.get(path).copied()
     }
+}
+
+/// The first integer TOML cannot hold (beyond `i64`): its key path, its text and where it is.
+fn oversized_integer(table: &DeTable<'_>, path: &str) -> Option<(String, String, Range<usize>)> {
+    table.iter().find_map(|(key, value)| {
+        let key_path = if path.is_empty() { key.get_ref().to_string() } else { format!("{path}.{}", key.get_ref()) };
+        oversized_in_value(value, &key_path)
+    })
+}
+
+fn oversized_in_value(value: &Spanned<DeValue<'_>>, path: &str) -> Option<(String, String, Range<usize>)> {
+    match value.get_ref() {
+        DeValue::Integer(int) if i64::from_str_radix(int.as_str(), int.radix()).is_err() => Some((path.to_owned(), int.to_string(), value.span())),
+        DeValue::Table(table) => oversized_integer(table, path),
+        DeValue::Array(items) => items.iter().enumerate().find_map(|(i, item)| oversized_in_value(item, &format!("{path}[{i}]"))),
+        _ => None,
+    }
+}
+
+/// The integer key's range when the schema has one (TOML's own message names `i128`), else the
+/// range a TOML integer has.
+fn oversized_error(name: &str, text: &str, path: &str, got: &str, span: Range<usize>) -> ScenarioError {
+    let line = line_column(text, span.start).0;
+    let problem = match super::schema::scenario().at(path) {
+        Some(Shape::Integer { min, max }) => out_of_range(path, min, max, got).problem,
+        _ => format!("{got} is beyond TOML's integer range {}..={}", i64::MIN, i64::MAX),
+    };
+    // Like a range error found later: the line, no column.
+    let mut error = ScenarioError::file(name, line, None, problem);
+    error.key = path.to_owned();
+    error
 }
 
 fn index_table(table: &DeTable<'_>, path: &str, text: &str, lines: &mut BTreeMap<String, usize>) {

@@ -87,6 +87,27 @@ fn unknown_key_names_the_key_its_line_and_the_valid_keys() {
     );
 }
 
+/// Seeds are JSON-safe (at most 2^53 - 1) wherever they come from; integers too large for TOML
+/// are reported against the key's range, not as a parser's `i128` or `u64` complaint.
+#[test]
+fn seeds_and_huge_integers_are_checked_against_the_range() {
+    assert_eq!(load(MINIMAL, &["seed=9007199254740991"]).expect("the largest seed").seed, SEED_MAX);
+    let seed_range = "expected an integer in 0..=9007199254740991";
+    assert_eq!(error(MINIMAL, &["seed=9007199254740992"]), format!("--set seed: {seed_range}, got 9007199254740992"));
+    assert_eq!(error(MINIMAL, &["seed=17040860998032026281"]), format!("--set seed: {seed_range}, got 17040860998032026281"));
+    assert_eq!(error(&MINIMAL.replace("seed = 7", "seed = 17040860998032026281"), &[]), format!("t.toml:3: seed: {seed_range}, got 17040860998032026281"));
+    let duration_range = "expected an integer in 1..=315360000";
+    for huge in ["12345678901234567890", "99999999999999999999", "-99999999999999999999"] {
+        assert_eq!(error(&MINIMAL.replace("duration_s = 3600", &format!("duration_s = {huge}")), &[]), format!("t.toml:4: duration_s: {duration_range}, got {huge}"));
+        assert_eq!(error(MINIMAL, &[&format!("duration_s={huge}")]), format!("--set duration_s: {duration_range}, got {huge}"));
+    }
+    assert_eq!(error(&MINIMAL.replace("duration_s = 3600", "duration_s = -5"), &[]), format!("t.toml:4: duration_s: {duration_range}, got -5"));
+    assert_eq!(
+        error(&MINIMAL.replace("miners = 4", "miners = 2\nhashrate_shares = [1, 99999999999999999999]"), &[]),
+        "t.toml:8: bitcoin.hashrate_shares[1]: 99999999999999999999 is beyond TOML's integer range -9223372036854775808..=9223372036854775807"
+    );
+}
+
 #[test]
 fn wrong_type_names_what_was_expected() {
     let text = MINIMAL.replace("miners = 4", "miners = \"eight\"");
@@ -94,7 +115,7 @@ fn wrong_type_names_what_was_expected() {
     let text = MINIMAL.replace("duration_s = 3600", "duration_s = 1.5");
     assert_eq!(error(&text, &[]), "t.toml:4: duration_s: expected an integer, got 1.5");
     let text = MINIMAL.replace("seed = 7", "seed = -7");
-    assert_eq!(error(&text, &[]), "t.toml:3: seed: expected an integer in 0..=9223372036854775807, got -7");
+    assert_eq!(error(&text, &[]), "t.toml:3: seed: expected an integer in 0..=9007199254740991, got -7");
     let text = with_attack("kind = \"double-spent\"\nhashrate_share = 0.1");
     assert_eq!(
         error(&text, &[]),

@@ -5,16 +5,20 @@
 use toml::Table;
 
 use super::error::Invalid;
+use super::check::out_of_range;
 use super::{AttackConfig, AttackKind, AttackTarget, BitcoinConfig, FeeSpikeConfig, L2Config, PayoutPolicyConfig, PopConfig, Scenario, TunnelConfig, WorkloadConfig};
 
 /// Ten years of simulated time.
 const DURATION_S_MAX: u64 = 315_360_000;
+/// Keys whose range is narrower than their type's, checked with the shape of the table as written
+/// (before deserialising): so a value of any size, even one too large for TOML, is reported
+/// against the range the key accepts.
+pub(crate) const KEY_RANGES: [(&str, i64, i64); 2] = [("seed", 0, super::SEED_MAX as i64), ("duration_s", 1, DURATION_S_MAX as i64)];
 /// Longest accepted name (it names the output directory).
 const NAME_LEN_MAX: usize = 64;
 
 pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
     name(&s.name)?;
-    integer("duration_s", s.duration_s, 1, DURATION_S_MAX)?;
     bitcoin(&s.bitcoin)?;
     if let Some(attack) = &s.attack {
         kind_specific_keys(attack.kind, table)?;
@@ -55,7 +59,7 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
         if written && attack.kind == AttackKind::DoubleSpend {
             return Err(Invalid::new(
                 "attack.confirmations",
-                "not read with target = \"tunnel\": the attacker waits for the mint (tunnel.deposit_confirmations + 2); remove it",
+                "not read with target = \"tunnel\": the attacker waits until one block past the mint (tunnel.deposit_confirmations + 3 confirmations); remove it",
             ));
         }
     }
@@ -224,7 +228,7 @@ fn integer(key: &str, got: u64, min: u64, max: u64) -> Result<(), Invalid> {
     if (min..=max).contains(&got) {
         return Ok(());
     }
-    Err(Invalid::new(key, format!("expected an integer in {min}..={max}, got {got}")))
+    Err(out_of_range(key, min, max, got))
 }
 
 /// A finite number in `[min, max]`.
