@@ -126,7 +126,7 @@ fn seed_and_set_seed_together_are_refused_and_replay_lines_name_the_output_folde
     let stdout = text(&sweep.stdout);
     assert!(sweep.status.success(), "{stdout}{}", text(&sweep.stderr));
     assert!(stdout.contains("1 cell × 1 run = 1 run on 1 thread"), "no \"1 runs\": {stdout}");
-    assert!(stdout.contains("and 1 cell summary to"), "{stdout}");
+    assert!(stdout.contains("(1 cell summary) to"), "{stdout}");
     assert!(stdout.contains(&format!("replay: hemisim sweep {} --seed 3 --grid bitcoin.miners=4 --out {}", utf8(&scenario), utf8(&sweep_out))), "{stdout}");
     let _ = std::fs::remove_dir_all(dir);
 }
