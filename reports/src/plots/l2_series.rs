@@ -254,8 +254,8 @@ impl Panel<'_> {
             x_labels: true,
         };
         let (mut chart, position) = axes_with_legend(area, &axes, &legend)?;
-        for (line, points) in lines.iter().zip(clipped) {
-            let style = line.colour.stroke_width(3);
+        for ((line, points), width) in lines.iter().zip(clipped).zip(stroke_widths(&lines)) {
+            let style = line.colour.stroke_width(width);
             if line.dashed {
                 chart
                     .draw_series(DashedLineSeries::new(points, 14, 8, style))?
@@ -277,6 +277,21 @@ impl Panel<'_> {
         }
         Ok(())
     }
+}
+
+/// Stroke widths of `lines`, drawn in order: 3 px, plus 2 px for every later line that shares
+/// at least a fifth of a line's points, so that where lines run together each shows as a band
+/// around the ones drawn over it (miners paying the same fees in most hours but not all).
+pub fn stroke_widths(lines: &[Line]) -> Vec<u32> {
+    let shares = |a: &Line, b: &Line| {
+        let common = a.points.iter().filter(|p| b.points.contains(p)).count();
+        !a.dashed && !b.dashed && common > 0 && 5 * common >= a.points.len()
+    };
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, a)| 3 + 2 * lines[i + 1..].iter().filter(|b| shares(a, b)).count() as u32)
+        .collect()
 }
 
 /// `lines` with every line that another one drawn before it would hide (the same points and
@@ -361,6 +376,15 @@ mod tests {
             ["All miners", "pop-miner-0 = pop-miner-1 = pop-miner-2 (lines coincide)", "empty", "also empty"]
         );
         assert_eq!(merged[1].points, same);
+        // Lines that share most points but not all: the earlier ones wider, each visible.
+        let mostly = [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0), (3.0, 1.0), (4.0, 1.0)];
+        let mut off = mostly;
+        off[2].1 = 4.0;
+        let lines = [line("All", &[(0.0, 9.0), (4.0, 9.0)]), line("a", &mostly), line("b", &off), line("c", &mostly[..2])];
+        assert_eq!(stroke_widths(&lines), [3, 7, 5, 3]);
+        let mut dashed = line("ceiling", &mostly);
+        dashed.dashed = true;
+        assert_eq!(stroke_widths(&[line("a", &mostly), dashed]), [3, 3], "a dashed line is told apart by its dashes");
     }
 
     #[test]

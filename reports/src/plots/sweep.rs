@@ -345,9 +345,18 @@ impl Figure for SweepLatencyCost {
             // Series side by side, a few pixels apart, so that overlapping intervals stay visible.
             let dx = 10 * i as i32 - 5 * spread;
             for p in &s.points {
+                // The marker, and each whisker as the thin line it is (a label may cross one if
+                // it must, but never a marker).
                 let (px, py) = pixel(p.x, p.y);
-                let (lo, hi) = p.y_ci.map_or((py, py), |(lo, hi)| (pixel(p.x, lo).1, pixel(p.x, hi).1));
-                obstacles.push((px + dx - 10, px + dx + 10, hi.min(py) - 10, lo.max(py) + 10));
+                let x = px + dx;
+                obstacles.push((x - 10, x + 10, py - 10, py + 10));
+                if let Some((lo, hi)) = p.y_ci {
+                    let (lo, hi) = (pixel(p.x, lo).1, pixel(p.x, hi).1);
+                    obstacles.extend([(x - 3, x + 3, hi, lo), (x - 8, x + 8, hi - 3, hi + 3), (x - 8, x + 8, lo - 3, lo + 3)]);
+                }
+                if let Some((lo, hi)) = p.x_ci {
+                    obstacles.push((pixel(lo, p.y).0, pixel(hi, p.y).0, py - 3, py + 3));
+                }
             }
             let vertical = s.points.iter().filter_map(|p| {
                 let (lo, hi) = p.y_ci?;
