@@ -55,9 +55,7 @@ pub fn duration_label(seconds: f64) -> String {
 /// below 1 (`0.083`), so that a small value never reads as 0.
 pub fn significant(v: f64) -> String {
     let magnitude = v.abs();
-    let decimals = if !magnitude.is_finite() || magnitude == 0.0 {
-        0
-    } else if magnitude >= 1000.0 {
+    let decimals = if !magnitude.is_finite() || magnitude == 0.0 || magnitude >= 1000.0 {
         0
     } else if magnitude >= 1.0 {
         1

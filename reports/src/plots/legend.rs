@@ -156,10 +156,10 @@ pub fn y_spans(data: &[&[(f64, f64)]], a: f64, b: f64) -> Vec<(f64, f64)> {
         }
     };
     for line in data {
-        if let [(x, y)] = line {
-            if (a..=b).contains(x) {
-                take(*y, *y);
-            }
+        if let [(x, y)] = line
+            && (a..=b).contains(x)
+        {
+            take(*y, *y);
         }
         for pair in line.windows(2) {
             let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);

@@ -271,10 +271,13 @@ fn overlap_area(a: Rect, b: Rect) -> i64 {
     i64::from(w) * i64::from(h)
 }
 
+/// A label to place: its point and its size, in pixels.
+type LabelAt = ((i32, i32), (i32, i32));
+
 /// Places labels of `size` next to their points (pixels) so that they overlap neither one another
 /// nor `obstacles` and stay `within`; a label with no free spot takes the one it overlaps least.
 /// Returns each label's top-left corner.
-fn place_labels(points: &[((i32, i32), (i32, i32))], obstacles: &[Rect], within: Rect) -> Vec<(i32, i32)> {
+fn place_labels(points: &[LabelAt], obstacles: &[Rect], within: Rect) -> Vec<(i32, i32)> {
     let mut taken: Vec<Rect> = obstacles.to_vec();
     points
         .iter()
@@ -391,7 +394,7 @@ impl Figure for SweepLatencyCost {
         let within = (x_px.start, x_px.end, y_px.start, y_px.end);
         obstacles.push(legend_rect(position, legend::box_size(&legend.labels), within));
         let labels = self.labels();
-        let sized: Vec<((i32, i32), (i32, i32))> = labels
+        let sized: Vec<LabelAt> = labels
             .iter()
             .map(|((x, y), text)| (pixel(*x, *y), (text_width(text, LABEL_PX) as i32, LABEL_PX as i32)))
             .collect();
