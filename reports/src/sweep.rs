@@ -1,6 +1,6 @@
 //! `hemisim sweep`'s outputs: `sweep.csv` (one row per cell of the grid), `sweep.json` (the grid,
-//! the seeds, the fingerprint) and the `sweep_latency_cost` figure, as pure functions of what the
-//! cells recorded.
+//! the seeds, the fingerprint) and the `sweep_latency_cost` figure (`sweep_stale_rate` without
+//! PoP metrics), as pure functions of what the cells recorded.
 //!
 //! A sweep runs every cell of a grid of scenario variants (the cartesian product of `--grid`
 //! value lists) with `--runs N` replications each. Each cell's records give its pooled
@@ -288,8 +288,9 @@ pub fn sweep_json(info: &SweepInfo, cells: &[CellResult]) -> String {
     text
 }
 
-/// Writes `sweep.csv`, `sweep.json` and `sweep_latency_cost.{png,svg}` into `dir`, in that
-/// order (the table survives a failing figure); returns the paths written, sorted.
+/// Writes `sweep.csv`, `sweep.json` and the figure (`sweep_latency_cost.{png,svg}`, or
+/// `sweep_stale_rate.{png,svg}` without PoP metrics) into `dir`, in that order (the table
+/// survives a failing figure); returns the paths written, sorted.
 pub fn write_sweep(
     dir: &Path,
     info: &SweepInfo,
@@ -300,11 +301,8 @@ pub fn write_sweep(
     let json_path = dir.join("sweep.json");
     atomic::write_file(&json_path, sweep_json(info, cells).as_bytes())?;
     written.push(json_path);
-    written.extend(write_figure(
-        dir,
-        "sweep_latency_cost",
-        &SweepLatencyCost::from_cells(info, cells),
-    )?);
+    let figure = SweepLatencyCost::from_cells(info, cells);
+    written.extend(write_figure(dir, figure.stem(), &figure)?);
     written.sort();
     Ok(written)
 }

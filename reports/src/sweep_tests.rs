@@ -197,12 +197,15 @@ fn a_sweep_writes_its_table_index_figure_and_cell_summaries() {
 fn figures_of_sweeps_without_pop_or_without_any_data_do_not_fail() {
     let dir = scratch_dir("sweep-figure-fallback");
     let stale = [cell(0, &["6", "25"], None, Some(0.01)), cell(1, &["12", "25"], None, Some(0.03))];
-    write_sweep(&dir, &info(1), &stale).expect("writable");
-    let svg = std::fs::read_to_string(dir.join("sweep_latency_cost.svg")).expect("written");
+    let written = write_sweep(&dir, &info(1), &stale).expect("writable");
+    // Without PoP the figure is not the latency-cost trade-off, and is not named after it.
+    assert!(written.contains(&dir.join("sweep_stale_rate.png")) && written.contains(&dir.join("sweep_stale_rate.svg")), "{written:?}");
+    assert!(!dir.join("sweep_latency_cost.png").exists() && !dir.join("sweep_latency_cost.svg").exists());
+    let svg = std::fs::read_to_string(dir.join("sweep_stale_rate.svg")).expect("written");
     assert!(svg.contains("Stale rate (no PoP metrics in this sweep)"), "{svg:.300}");
     let nothing = [cell(0, &["6", "25"], None, None)];
     write_sweep(&dir, &info(1), &nothing).expect("writable");
-    let svg = std::fs::read_to_string(dir.join("sweep_latency_cost.svg")).expect("written");
+    let svg = std::fs::read_to_string(dir.join("sweep_stale_rate.svg")).expect("written");
     assert!(svg.contains("no cell has a stale rate"), "{svg:.300}");
     write_sweep(&dir, &info(1), &[]).expect("an empty sweep still writes");
 }

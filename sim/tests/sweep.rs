@@ -47,7 +47,9 @@ fn outputs_are_byte_identical_whatever_jobs_and_cells_keep_their_seeds() {
     let (one, two) = (dir.join("jobs1"), dir.join("jobs2"));
     let stdout = sweep(&scenario, &one, &[&grid[..], &["--jobs", "1"]].concat());
     sweep(&scenario, &two, &[&grid[..], &["--jobs", "2"]].concat());
-    for file in ["sweep.csv", "sweep.json", "sweep_latency_cost.svg", "sweep_latency_cost.png"] {
+    // No PoP in this scenario: the figure is the stale rate, named for it.
+    assert!(!one.join("sweep_latency_cost.png").exists(), "a sweep without PoP draws no latency-cost chart");
+    for file in ["sweep.csv", "sweep.json", "sweep_stale_rate.svg", "sweep_stale_rate.png"] {
         let (a, b) = (std::fs::read(one.join(file)), std::fs::read(two.join(file)));
         assert!(a.is_ok() && a.ok() == b.ok(), "{file} differs between --jobs 1 and --jobs 2");
     }

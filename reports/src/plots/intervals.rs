@@ -9,7 +9,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{AXIS_PX, BLUE, Figure, GRID, LABEL_PX, TITLE_PX, VERMILLION, centred_note, draw_legend, title};
+use super::format::{number, thousands};
+use super::frame::{self, Frame, Legend, XTicks, draw_line};
+use super::legend::Corner;
+use super::{BLUE, Figure, TITLE_PX, VERMILLION, centred_note, draw_legend, title};
 use crate::record::RunRecord;
 use crate::stats;
 use crate::summary::main_chain_intervals_s;
@@ -91,10 +94,13 @@ impl BlockIntervals {
             stats::mean_ci95(&self.intervals_s),
         ) {
             (Some(m), Some(ci)) => format!(
-                "Simulated: n = {n}, mean {m:.1} s (95% CI {:.1}–{:.1} s)",
-                ci.low, ci.high
+                "Simulated: n = {}, mean {} s (95% CI {}–{} s)",
+                thousands(n as u64),
+                number(m, 1),
+                number(ci.low, 1),
+                number(ci.high, 1)
             ),
-            (Some(m), None) => format!("Simulated: n = {n}, mean {m:.1} s"),
+            (Some(m), None) => format!("Simulated: n = {}, mean {} s", thousands(n as u64), number(m, 1)),
             _ => "Simulated: no intervals".to_string(),
         }
     }
@@ -133,26 +139,36 @@ impl Figure for BlockIntervals {
         let peak = bars.iter().map(|b| b.2).fold(pdf(0.0), f64::max);
         let exponent = scale_exponent(peak);
         let scale = libm::pow(10.0, -f64::from(exponent));
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, ("sans-serif", TITLE_PX))
-            .margin(24)
-            .x_label_area_size(70)
-            .y_label_area_size(100)
-            .build_cartesian_2d(0.0..x_max, 0.0..peak * scale * 1.12)?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
-            .x_desc("Interval between consecutive main-chain blocks (s)")
-            .y_desc(format!(
-                "Probability density (10{} s⁻¹)",
-                superscript(exponent)
-            ))
-            .axis_desc_style(("sans-serif", AXIS_PX))
-            .label_style(("sans-serif", LABEL_PX))
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| format!("{y:.2}"))
-            .draw()?;
+        let y_max = peak * scale * 1.08;
+        let bar_outlines: Vec<Vec<(f64, f64)>> = bars
+            .iter()
+            .map(|&(l, r, d)| vec![(l, 0.0), (l, d * scale), (r, d * scale), (r, 0.0)])
+            .collect();
+        let line: Vec<(f64, f64)> = (0..=400)
+            .map(|i| f64::from(i) * x_max / 400.0)
+            .map(|x| (x, pdf(x) * scale))
+            .collect();
+        let mut data: Vec<&[(f64, f64)]> = bar_outlines.iter().map(Vec::as_slice).collect();
+        data.push(&line);
+        let theory_label = format!("Exponential with mean θ = {} s (theory)", number(theta, 0));
+        let legend = Legend {
+            labels: vec![self.histogram_label(), theory_label.clone()],
+            data,
+            prefer: Corner::UpperRight,
+        };
+        let y_desc = format!("Probability density (10{} s⁻¹)", superscript(exponent));
+        let frame = Frame {
+            caption: Some((&self.title, TITLE_PX)),
+            margin: 24,
+            x: 0.0..x_max,
+            y: 0.0..y_max,
+            x_desc: "Interval between consecutive main-chain blocks (s)",
+            y_desc: &y_desc,
+            x_ticks: XTicks::Round,
+            y_log: false,
+            right_px: 0,
+        };
+        let (mut chart, position) = frame::build(root, &frame, Some(&legend))?;
         let fill = BLUE.mix(0.55).filled();
         chart
             .draw_series(
@@ -161,15 +177,11 @@ impl Figure for BlockIntervals {
             )?
             .label(self.histogram_label())
             .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], fill));
-        let line = (0..=400)
-            .map(|i| f64::from(i) * x_max / 400.0)
-            .map(|x| (x, pdf(x) * scale));
         let stroke = VERMILLION.stroke_width(3);
-        chart
-            .draw_series(LineSeries::new(line, stroke))?
-            .label(format!("Exponential with mean θ = {theta:.0} s (theory)"))
+        draw_line(&mut chart, &line, stroke)?
+            .label(theory_label)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], stroke));
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        draw_legend(&mut chart, position)?;
         if self.intervals_s.is_empty() {
             centred_note(
                 &chart.plotting_area().strip_coord_spec(),

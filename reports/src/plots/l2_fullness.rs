@@ -7,7 +7,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::l2_series::{two_panels, L2Series, Line, Panel, Window, y_top};
+use super::l2_series::{Corner, two_panels, L2Series, Line, Panel, Window, y_top};
 use super::{BLUE, Figure, VERMILLION};
 use crate::record::RunRecord;
 
@@ -64,7 +64,7 @@ impl Figure for L2Fullness {
             lines: &lines,
             note: no_blocks,
             // Fullness sits at the top under load: keep the legend out of its way.
-            legend: SeriesLabelPosition::LowerRight,
+            legend: Corner::LowerRight,
         }
         .draw(&top)?;
 
@@ -83,7 +83,7 @@ impl Figure for L2Fullness {
             y_desc: "Pending transactions",
             lines: &lines,
             note: no_blocks,
-            legend: SeriesLabelPosition::UpperLeft,
+            legend: Corner::UpperLeft,
         }
         .draw(&bottom)
     }

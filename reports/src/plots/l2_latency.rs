@@ -9,7 +9,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::l2_series::{two_panels, L2Series, Line, Panel, Unit, duration_label, thousands, y_top};
+use super::l2_series::{Corner, two_panels, L2Series, Line, Panel, Unit, thousands, y_top};
 use super::{BLUE, Figure, GREEN, ORANGE, PURPLE, VERMILLION, title};
 use crate::record::{LatencyHistogram, RunRecord};
 use crate::summary_l2::pooled_latency;
@@ -156,7 +156,7 @@ impl L2Latency {
             y_desc: &y_desc,
             lines: &lines,
             note,
-            legend: SeriesLabelPosition::UpperLeft,
+            legend: Corner::UpperLeft,
         }
         .draw(area)
     }
@@ -170,7 +170,7 @@ impl L2Latency {
         let x_max = cdf.x_max_s / unit.scale;
         let mean = cdf
             .mean_s
-            .map_or(String::new(), |m| format!(", mean {}", duration_label(m)));
+            .map_or(String::new(), |m| format!(", mean {}", unit.format(m)));
         let mut lines = vec![Line {
             label: format!(
                 "Included within x: n = {} transactions{mean}",
@@ -187,9 +187,10 @@ impl L2Latency {
         for (&(p, s), colour) in cdf.percentiles.iter().zip([ORANGE, GREEN, PURPLE]) {
             let x = s / unit.scale;
             lines.push(Line {
-                label: format!("p{p} ≤ {}", duration_label(s)),
+                label: format!("p{p} ≤ {}", unit.format(s)),
                 colour,
-                points: vec![(x, 0.0), (x, 1.0)],
+                // A drop line from the axis to the level of the percentile.
+                points: vec![(x, 0.0), (x, f64::from(p) / 100.0)],
                 dashed: true,
             });
         }
@@ -198,7 +199,7 @@ impl L2Latency {
             format!(
                 "Inclusion latency ({}), cut at the 99.9th percentile (max {})",
                 unit.name,
-                duration_label(cdf.max_s)
+                unit.format(cdf.max_s)
             )
         } else {
             format!("Inclusion latency ({})", unit.name)
@@ -213,7 +214,7 @@ impl L2Latency {
             y_desc: "Share of transactions",
             lines: &lines,
             note: empty.then_some("no transactions included"),
-            legend: SeriesLabelPosition::UpperLeft, // a CDF leaves the upper left empty
+            legend: Corner::UpperLeft, // a CDF leaves the upper left empty
         }
         .draw(area)
     }

@@ -9,8 +9,11 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::pop_common::{Axes, axes, axis_end};
-use super::{centred_note, draw_legend};
+pub use super::format::{Unit, duration_label, thousands};
+use super::frame::{Legend, draw_line};
+pub use super::legend::Corner;
+use super::pop_common::{Axes, axes_with_legend, axis_end};
+use super::{FONT, centred_note, draw_legend};
 use crate::record::{L2BlockRow, L2Record, RunRecord};
 
 /// About this many windows per run; a window holds at least one block.
@@ -180,87 +183,16 @@ pub fn two_panels<DB: DrawingBackend>(
     title: &str,
 ) -> Result<Halves<DB>, DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
-    let area = root.titled(title, ("sans-serif", super::TITLE_PX))?;
+    let area = root.titled(title, (FONT, super::TITLE_PX))?;
     Ok(area.split_vertically(area.dim_in_pixel().1 / 2))
 }
 
-/// A display unit: values are divided by `scale` and labelled `name`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Unit {
-    pub scale: f64,
-    pub name: &'static str,
-}
-
-impl Unit {
-    /// Seconds, minutes or hours, so that a span of `max_s` reads in at most a few hundred.
-    pub fn time(max_s: f64) -> Unit {
-        if max_s >= 7200.0 {
-            Unit {
-                scale: 3600.0,
-                name: "h",
-            }
-        } else if max_s >= 120.0 {
-            Unit {
-                scale: 60.0,
-                name: "min",
-            }
-        } else {
-            Unit {
-                scale: 1.0,
-                name: "s",
-            }
-        }
-    }
-
-    /// gas/s, kgas/s, Mgas/s or Ggas/s for rates up to `max`.
-    pub fn gas_rate(max: f64) -> Unit {
-        let (scale, name) = if max >= 1e9 {
-            (1e9, "Ggas/s")
-        } else if max >= 1e6 {
-            (1e6, "Mgas/s")
-        } else if max >= 1e3 {
-            (1e3, "kgas/s")
-        } else {
-            (1.0, "gas/s")
-        };
-        Unit { scale, name }
-    }
-}
-
-/// `seconds` in the unit that suits it, e.g. `8.3 s`, `22.1 min`.
-pub fn duration_label(seconds: f64) -> String {
-    let unit = Unit::time(seconds);
-    format!("{:.1} {}", seconds / unit.scale, unit.name)
-}
-
-/// An integer with comma thousands separators: `6,882,625`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Decimals that keep tick labels short for an axis reaching `max`.
-pub fn tick_label(v: f64, max: f64) -> String {
-    match max {
-        m if m >= 10_000.0 && v >= 0.0 => thousands(libm::round(v) as u64),
-        m if m >= 20.0 => format!("{v:.0}"),
-        m if m >= 1.0 => format!("{v:.1}"),
-        _ => format!("{v:.2}"),
-    }
-}
-
-/// Upper end of a y axis showing `values` (at least `floor`), with head room for the legend.
+/// Upper end of a y axis showing `values` (at least `floor`), a little above the highest (the
+/// legend finds its own room: see [`super::legend`]).
 pub fn y_top<'a>(values: impl IntoIterator<Item = &'a f64>, floor: f64) -> f64 {
     let peak = values.into_iter().copied().fold(floor, f64::max);
     if peak > 0.0 && peak.is_finite() {
-        peak * 1.25
+        peak * 1.08
     } else {
         1.0
     }
@@ -285,7 +217,8 @@ pub struct Panel<'a> {
     pub y_desc: &'a str,
     pub lines: &'a [Line],
     pub note: Option<&'a str>,
-    pub legend: SeriesLabelPosition,
+    /// Where the legend goes if the data leave it free (else where they do).
+    pub legend: Corner,
 }
 
 impl std::fmt::Debug for Panel<'_> {
@@ -301,38 +234,43 @@ impl Panel<'_> {
         self,
         area: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        let mut chart = axes(
-            area,
-            &Axes {
-                caption: self.caption,
-                x_max: self.x_max,
-                x_desc: self.x_desc,
-                y_max: self.y_max,
-                y_desc: self.y_desc,
-                x_labels: true,
-            },
-        )?;
         let y_max = axis_end(self.y_max);
-        for line in self.lines {
-            let clipped = line.points.iter().map(|&(x, y)| (x, y.min(y_max)));
+        let lines = merge_coinciding(self.lines);
+        let clipped: Vec<Vec<(f64, f64)>> = lines
+            .iter()
+            .map(|l| l.points.iter().map(|&(x, y)| (x, y.min(y_max))).collect())
+            .collect();
+        let legend = Legend {
+            labels: lines.iter().map(|l| l.label.clone()).collect(),
+            data: clipped.iter().map(Vec::as_slice).collect(),
+            prefer: self.legend,
+        };
+        let axes = Axes {
+            caption: self.caption,
+            x_max: self.x_max,
+            x_desc: self.x_desc,
+            y_max: self.y_max,
+            y_desc: self.y_desc,
+            x_labels: true,
+        };
+        let (mut chart, position) = axes_with_legend(area, &axes, &legend)?;
+        for ((line, points), width) in lines.iter().zip(clipped).zip(stroke_widths(&lines)) {
+            let style = line.colour.stroke_width(width);
             if line.dashed {
-                let style = line.colour.stroke_width(3);
                 chart
-                    .draw_series(DashedLineSeries::new(clipped, 14, 8, style))?
+                    .draw_series(DashedLineSeries::new(points, 14, 8, style))?
                     .label(&line.label)
                     .legend(move |(x, y)| {
                         DashedPathElement::new(vec![(x, y), (x + 18, y)], 6, 4, style)
                     });
             } else {
-                let style = line.colour.stroke_width(3);
-                chart
-                    .draw_series(LineSeries::new(clipped, style))?
+                draw_line(&mut chart, &points, style)?
                     .label(&line.label)
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
             }
         }
-        if self.note.is_none() && !self.lines.is_empty() {
-            draw_legend(&mut chart, self.legend)?;
+        if self.note.is_none() && !lines.is_empty() {
+            draw_legend(&mut chart, position)?;
         }
         if let Some(note) = self.note {
             centred_note(&chart.plotting_area().strip_coord_spec(), note)?;
@@ -341,9 +279,50 @@ impl Panel<'_> {
     }
 }
 
+/// Stroke widths of `lines`, drawn in order: 3 px, plus 2 px for every later line that shares
+/// at least a fifth of a line's points, so that where lines run together each shows as a band
+/// around the ones drawn over it (miners paying the same fees in most hours but not all).
+pub fn stroke_widths(lines: &[Line]) -> Vec<u32> {
+    let shares = |a: &Line, b: &Line| {
+        let common = a.points.iter().filter(|p| b.points.contains(p)).count();
+        !a.dashed && !b.dashed && common > 0 && 5 * common >= a.points.len()
+    };
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, a)| 3 + 2 * lines[i + 1..].iter().filter(|b| shares(a, b)).count() as u32)
+        .collect()
+}
+
+/// `lines` with every line that another one drawn before it would hide (the same points and
+/// style) folded into that one, whose label then names them all: `a = b = c (lines coincide)`.
+/// Three miners publishing every keystone pay the same fees; drawn one over the other, two of
+/// them would vanish without a word.
+pub fn merge_coinciding(lines: &[Line]) -> Vec<Line> {
+    let mut kept: Vec<(Line, Vec<&str>)> = Vec::new();
+    for line in lines {
+        let twin = kept.iter_mut().find(|(k, _)| {
+            !line.points.is_empty() && k.points == line.points && k.dashed == line.dashed
+        });
+        match twin {
+            Some((_, names)) => names.push(&line.label),
+            None => kept.push((line.clone(), vec![&line.label])),
+        }
+    }
+    kept.into_iter()
+        .map(|(mut line, names)| {
+            if names.len() > 1 {
+                line.label = format!("{} (lines coincide)", names.join(" = "));
+            }
+            line
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plots::BLUE;
     use crate::testutil::{l2_record, l2_run};
 
     #[test]
@@ -374,15 +353,48 @@ mod tests {
     }
 
     #[test]
+    fn coinciding_lines_are_drawn_once_and_named_together() {
+        let line = |label: &str, points: &[(f64, f64)]| Line {
+            label: label.to_string(),
+            colour: BLUE,
+            points: points.to_vec(),
+            dashed: false,
+        };
+        let same = [(0.0, 1.0), (1.0, 2.0)];
+        let lines = [
+            line("All miners", &[(0.0, 3.0), (1.0, 6.0)]),
+            line("pop-miner-0", &same),
+            line("pop-miner-1", &same),
+            line("pop-miner-2", &same),
+            line("empty", &[]),
+            line("also empty", &[]),
+        ];
+        let merged = merge_coinciding(&lines);
+        let labels: Vec<&str> = merged.iter().map(|l| l.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["All miners", "pop-miner-0 = pop-miner-1 = pop-miner-2 (lines coincide)", "empty", "also empty"]
+        );
+        assert_eq!(merged[1].points, same);
+        // Lines that share most points but not all: the earlier ones wider, each visible.
+        let mostly = [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0), (3.0, 1.0), (4.0, 1.0)];
+        let mut off = mostly;
+        off[2].1 = 4.0;
+        let lines = [line("All", &[(0.0, 9.0), (4.0, 9.0)]), line("a", &mostly), line("b", &off), line("c", &mostly[..2])];
+        assert_eq!(stroke_widths(&lines), [3, 7, 5, 3]);
+        let mut dashed = line("ceiling", &mostly);
+        dashed.dashed = true;
+        assert_eq!(stroke_widths(&[line("a", &mostly), dashed]), [3, 3], "a dashed line is told apart by its dashes");
+    }
+
+    #[test]
     fn units() {
         assert_eq!(Unit::time(86_400.0).name, "h");
         assert_eq!(Unit::time(600.0).name, "min");
         assert_eq!(Unit::time(36.0).name, "s");
         assert_eq!(Unit::gas_rate(2.5e6).name, "Mgas/s");
         assert_eq!(Unit::gas_rate(0.0).name, "gas/s");
-        assert_eq!(tick_label(0.5, 1.2), "0.5");
-        assert_eq!(tick_label(250_000.0, 350_000.0), "250,000");
-        assert_eq!(tick_label(0.25, 0.5), "0.25");
+        assert_eq!(super::super::format::number(250_000.0, 0), "250,000");
         assert_eq!(duration_label(8.26), "8.3 s");
         assert_eq!(duration_label(1326.0), "22.1 min");
         assert_eq!(thousands(6_882_625), "6,882,625");

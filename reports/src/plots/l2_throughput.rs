@@ -7,7 +7,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::l2_series::{two_panels, L2Series, Line, Panel, Unit, Window, y_top};
+use super::l2_series::{Corner, two_panels, L2Series, Line, Panel, Unit, Window, y_top};
 use super::{BLUE, Figure, VERMILLION};
 use crate::record::RunRecord;
 
@@ -62,7 +62,7 @@ impl Figure for L2Throughput {
             y_desc: "Transactions per second",
             lines: &tps_lines,
             note: tps_note,
-            legend: SeriesLabelPosition::UpperLeft,
+            legend: Corner::UpperLeft,
         }
         .draw(&top)?;
 
@@ -100,7 +100,7 @@ impl Figure for L2Throughput {
             y_desc: &y_desc,
             lines: &gas_lines,
             note: no_blocks,
-            legend: SeriesLabelPosition::UpperLeft,
+            legend: Corner::UpperLeft,
         }
         .draw(&bottom)
     }

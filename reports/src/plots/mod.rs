@@ -15,11 +15,14 @@
 //! replication, the mint, payout and settlement latencies pooled).
 //! `hemisim sweep` draws [`SweepLatencyCost`] over its cells (see [`crate::sweep`]).
 
+mod format;
+mod frame;
 mod intervals;
 mod l2_fullness;
 mod l2_latency;
 pub mod l2_series;
 mod l2_throughput;
+mod legend;
 mod pop_common;
 mod pop_fees;
 mod pop_superfinality;
@@ -56,6 +59,11 @@ pub const SIZE: (u32, u32) = (1200, 800);
 /// DejaVu Sans (Bitstream Vera license, see `assets/DejaVuSans.LICENSE`).
 static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 
+/// The font family of every text, as the SVGs name it: the embedded font the PNGs are drawn
+/// with, then a generic fallback for a viewer without it. The embedded font is registered
+/// under this name, so PNG and SVG agree.
+pub(crate) const FONT: &str = "DejaVu Sans, sans-serif";
+
 /// Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
 pub(crate) const BLUE: RGBColor = RGBColor(0, 114, 178);
 pub(crate) const VERMILLION: RGBColor = RGBColor(213, 94, 0);
@@ -78,9 +86,12 @@ pub trait Figure {
 }
 
 /// Draws every figure of `records` (replications pooled; the L2 time series from the first
-/// replication) into `dir`; returns the paths written. The L2 figures only when the runs have an
-/// L2 chain, the PoP figures only when they have Proof-of-Proof, the tunnel figure only when they
-/// have a tunnel.
+/// replication) into `dir`; returns the paths written. A figure is drawn only when the runs have
+/// what it shows: the L2 figures when users offered the L2 transactions (an L2 without a
+/// workload would give six empty files), the PoP figures with Proof-of-Proof (`pop_fees` only
+/// with PoP miners), the tunnel figure with a tunnel. A subject that is there but produced
+/// nothing (transactions offered, none included) still gets its figure, with a note: that is a
+/// finding.
 pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = write_figure(
         dir,
@@ -92,7 +103,7 @@ pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, Re
         "reorg_depths",
         &ReorgDepths::from_records(records),
     )?);
-    if records.first().is_some_and(|r| r.l2.is_some()) {
+    if has_l2_workload(records) {
         written.extend(write_figure(
             dir,
             "l2_throughput",
@@ -120,6 +131,8 @@ pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, Re
             "pop_timeline",
             &PopTimeline::from_records(records),
         )?);
+    }
+    if has_pop_miners(records) {
         written.extend(write_figure(
             dir,
             "pop_fees",
@@ -134,6 +147,21 @@ pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, Re
         )?);
     }
     Ok(written)
+}
+
+/// Whether users offered the L2 any transaction (or one was included) in any replication.
+fn has_l2_workload(records: &[RunRecord]) -> bool {
+    records.iter().filter_map(|r| r.l2.as_ref()).any(|l2| {
+        l2.txs_submitted > 0 || l2.blocks.iter().any(|b| b.tx_count > 0)
+    })
+}
+
+/// Whether the runs have Proof-of-Proof with at least one PoP miner to pay fees.
+fn has_pop_miners(records: &[RunRecord]) -> bool {
+    records
+        .iter()
+        .filter_map(|r| r.pop.as_ref())
+        .any(|pop| !pop.miners.is_empty())
 }
 
 /// Writes `<stem>.svg` and `<stem>.png` in `dir`.
@@ -164,11 +192,15 @@ pub fn write_figure(
     Ok(vec![png_path, svg_path])
 }
 
-/// Registers the embedded font under plotters' `sans-serif` family, once per process.
+/// Registers the embedded font under [`FONT`] (and plotters' default `sans-serif`, for any text
+/// it would draw with its default style), once per process.
 fn ensure_font(path: &Path) -> Result<(), ReportError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED
-        .get_or_init(|| register_font("sans-serif", FontStyle::Normal, DEJAVU_SANS).is_ok());
+    let ok = *REGISTERED.get_or_init(|| {
+        [FONT, "sans-serif"]
+            .iter()
+            .all(|family| register_font(family, FontStyle::Normal, DEJAVU_SANS).is_ok())
+    });
     if ok {
         return Ok(());
     }
@@ -219,12 +251,12 @@ pub(crate) fn title(what: &str, records: &[RunRecord]) -> String {
 /// Draws a chart's legend at `position`, in the one style every figure uses.
 pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
-    position: SeriesLabelPosition,
+    position: impl Into<SeriesLabelPosition>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     chart
         .configure_series_labels()
-        .position(position)
-        .label_font(("sans-serif", LABEL_PX))
+        .position(position.into())
+        .label_font((FONT, LABEL_PX))
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK.mix(0.4))
         .margin(12)
@@ -238,7 +270,7 @@ pub(crate) fn centred_note<DB: DrawingBackend>(
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let (w, h) = area.dim_in_pixel();
     let centre = Pos::new(HPos::Center, VPos::Center);
-    let style = ("sans-serif", AXIS_PX)
+    let style = (FONT, AXIS_PX)
         .into_font()
         .color(&BLACK.mix(0.6))
         .pos(centre);
@@ -430,6 +462,42 @@ mod tests {
         let written = write_plots(&l2_only, &[l2_run(1, &[(1, 1)])]).expect("plots");
         assert_eq!(written.len(), 10);
         assert!(!l2_only.join("pop_timeline.png").exists());
+    }
+
+    #[test]
+    fn figures_without_data_are_not_written() {
+        // An L2 without users (anchoring, tunnel-reorg): six empty files before, none now.
+        let dir = scratch_dir("plots-no-workload");
+        let mut idle = l2_run(1, &[(0, 0); 3]);
+        if let Some(l2) = idle.l2.as_mut() {
+            l2.txs_submitted = 0;
+        }
+        let written = write_plots(&dir, &[idle.clone(), idle]).expect("plots");
+        assert_eq!(written.len(), 4, "{written:?}");
+        for stem in L2_FIGURES {
+            assert!(!dir.join(format!("{stem}.png")).exists() && !dir.join(format!("{stem}.svg")).exists());
+        }
+        // PoP without miners: the latency figures (every block waits), no fee figure.
+        let no_miners = scratch_dir("plots-no-pop-miners");
+        let mut record = pop_run(1);
+        if let Some(pop) = record.pop.as_mut() {
+            pop.miners.clear();
+        }
+        let written = write_plots(&no_miners, &[record]).expect("plots");
+        assert!(written.contains(&no_miners.join("pop_timeline.svg")));
+        assert!(!no_miners.join("pop_fees.png").exists() && !no_miners.join("pop_fees.svg").exists());
+        assert_eq!(written.len(), 14);
+    }
+
+    #[test]
+    fn svgs_name_the_embedded_font() {
+        let dir = scratch_dir("plots-font");
+        let written = write_plots(&dir, &[synthetic_pop_run(1, 2)]).expect("plots");
+        for svg in written.iter().filter(|p| p.extension().is_some_and(|e| e == "svg")) {
+            let text = std::fs::read_to_string(svg).expect("written");
+            assert!(text.contains("font-family=\"DejaVu Sans, sans-serif\""), "{}", svg.display());
+            assert!(!text.contains("font-family=\"sans-serif\""), "{}", svg.display());
+        }
     }
 
     #[test]

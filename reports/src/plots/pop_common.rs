@@ -4,11 +4,12 @@
 //! of long per-block series.
 
 use plotters::coord::Shift;
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use super::l2_series::tick_label;
-use super::{AXIS_PX, GRID, LABEL_PX};
+pub use super::frame::Chart;
+use super::frame::{self, Frame, Legend, XTicks};
+use super::legend::Corner;
+use super::AXIS_PX;
 use crate::record::RunRecord;
 
 /// Per-block series longer than this are drawn as the envelope of windows of blocks.
@@ -17,10 +18,7 @@ pub const MAX_POINTS: usize = 3_000;
 /// Points of a line, `(x, y)`.
 pub type Points = Vec<(f64, f64)>;
 
-/// A chart over `x` in `[0, x_max]` and `y` in `[0, y_max]`.
-pub type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
-
-/// The axes of one panel: what [`axes`] draws.
+/// The axes of one panel: what [`axes`] draws, over `x` in `[0, x_max]` and `y` in `[0, y_max]`.
 #[derive(Debug, Clone, Copy)]
 pub struct Axes<'a> {
     pub caption: Option<&'a str>,
@@ -32,6 +30,23 @@ pub struct Axes<'a> {
     pub x_labels: bool,
 }
 
+impl Axes<'_> {
+    /// The frame of a panel: its margins, caption size and ranges (axis ends made usable).
+    pub fn frame(&self) -> Frame<'_> {
+        Frame {
+            caption: self.caption.map(|c| (c, AXIS_PX)),
+            margin: 16,
+            x: 0.0..axis_end(self.x_max),
+            y: 0.0..axis_end(self.y_max),
+            x_desc: self.x_desc,
+            y_desc: self.y_desc,
+            x_ticks: if self.x_labels { XTicks::Round } else { XTicks::Hidden },
+            y_log: false,
+            right_px: 0,
+        }
+    }
+}
+
 /// A usable axis end: `v` if positive and finite, else 1.
 pub fn axis_end(v: f64) -> f64 {
     if v > 0.0 && v.is_finite() { v } else { 1.0 }
@@ -39,36 +54,20 @@ pub fn axis_end(v: f64) -> f64 {
 
 /// Builds `area`'s chart with its mesh, labels and caption, as every panel draws them.
 pub fn axes<'a, DB: DrawingBackend>(
-    area: &'a DrawingArea<DB, Shift>,
+    area: &DrawingArea<DB, Shift>,
     a: &Axes,
 ) -> Result<Chart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
-    let (x_max, y_max) = (axis_end(a.x_max), axis_end(a.y_max));
-    let mut builder = ChartBuilder::on(area);
-    builder
-        .margin(16)
-        .margin_right(32)
-        .x_label_area_size(64)
-        .y_label_area_size(110);
-    if let Some(caption) = a.caption {
-        builder.caption(caption, ("sans-serif", AXIS_PX));
-    }
-    let mut chart = builder.build_cartesian_2d(0.0..x_max, 0.0..y_max)?;
-    let x_ticks = |x: &f64| tick_label(*x, x_max);
-    let y_ticks = |y: &f64| tick_label(*y, y_max);
-    let mut mesh = chart.configure_mesh();
-    mesh.light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .x_desc(a.x_desc)
-        .y_desc(a.y_desc)
-        .axis_desc_style(("sans-serif", AXIS_PX))
-        .label_style(("sans-serif", LABEL_PX))
-        .x_label_formatter(&x_ticks)
-        .y_label_formatter(&y_ticks);
-    if !a.x_labels {
-        mesh.x_labels(0).disable_x_mesh();
-    }
-    mesh.draw()?;
-    Ok(chart)
+    Ok(frame::build(area, &a.frame(), None)?.0)
+}
+
+/// [`axes`] for a panel with a legend: the y axis is raised if the legend needs room, and the
+/// position returned is where the legend hides no data.
+pub fn axes_with_legend<'a, DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    a: &Axes,
+    legend: &Legend,
+) -> Result<(Chart<'a, DB>, Corner), DrawingAreaErrorKind<DB::ErrorType>> {
+    frame::build(area, &a.frame(), Some(legend))
 }
 
 /// How a figure names the replication its time series come from: `seed 7`, or `seed 7 (first

@@ -10,9 +10,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::l2_series::{Line, Panel, Unit, thousands, two_panels, y_top};
+use super::l2_series::{Corner, Line, Panel, Unit, thousands, two_panels, y_top};
 use super::pop_common::{Axes, axes, first_run_source};
-use super::{BLUE, Figure, GREEN, LABEL_PX, ORANGE, PURPLE, VERMILLION, centred_note};
+use super::{BLUE, FONT, Figure, GREEN, LABEL_PX, ORANGE, PURPLE, VERMILLION, centred_note};
 use crate::record::RunRecord;
 use crate::summary_pop::pop_summary;
 
@@ -178,7 +178,7 @@ impl PopFees {
             y_desc: "PoP fees (sat/day)",
             lines: &lines,
             note: nothing.then_some("no PoP publication on the main chain"),
-            legend: SeriesLabelPosition::UpperLeft,
+            legend: Corner::UpperLeft,
         }
         .draw(area)
     }
@@ -195,8 +195,8 @@ impl PopFees {
                 caption: Some(&caption),
                 x_max: self.bars.len().max(1) as f64,
                 x_desc: "PoP miner",
-                // Head room for three lines of text above the tallest bar.
-                y_max: y_top(&[peak], 0.0) * 1.2,
+                // Head room for the lines of text above the tallest bar.
+                y_max: peak * 1.5,
                 y_desc: "PoP fees (sat/day)",
                 x_labels: false,
             },
@@ -215,7 +215,7 @@ impl PopFees {
                 )
             });
         chart.draw_series(bars)?;
-        let above = ("sans-serif", LABEL_PX)
+        let above = (FONT, LABEL_PX)
             .into_font()
             .color(&BLACK)
             .pos(Pos::new(HPos::Center, VPos::Bottom));

@@ -12,8 +12,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::l2_series::{Line, Panel, Unit, duration_label, thousands, two_panels};
-use super::pop_common::{Axes, axes};
+use super::l2_series::{Corner, Line, Panel, Unit, thousands, two_panels};
+use super::frame::{Legend, draw_line};
+use super::pop_common::{Axes, Points, axes_with_legend};
 use super::{BLUE, Figure, GREEN, ORANGE, VERMILLION, centred_note, draw_legend, title};
 use crate::record::RunRecord;
 use crate::summary_pop::{closed_form_parameters, latency_curve};
@@ -106,12 +107,11 @@ impl PopSuperfinality {
         let mean = match km.mean_estimate_us() {
             None => format!(
                 "none superfinal (longest wait {})",
-                duration_label(km.largest_us as f64 / 1e6)
+                self.unit().format(km.largest_us as f64 / 1e6)
             ),
-            Some(m) if m.lower_bound => {
-                format!("mean ≥ {} (a lower bound)", duration_label(m.us / 1e6))
-            }
-            Some(m) => format!("mean {}", duration_label(m.us / 1e6)),
+            Some(m) if m.lower_bound => format!("mean ≥ {} (a lower bound)", self.unit().format(m.us / 1e6)),
+            // In the axis' unit, like the closed form's legend.
+            Some(m) => format!("mean {}", self.unit().format(m.us / 1e6)),
         };
         format!(
             "Simulated (Kaplan–Meier): {} blocks, {} still waiting, {mean}",
@@ -122,11 +122,18 @@ impl PopSuperfinality {
 
     fn theory_label(&self) -> String {
         let (p, m, theta) = self.params;
+        // P and θ in one unit, the one that suits the larger.
+        let unit = Unit::time(p.max(theta));
         format!(
             "Closed form U(0, P) + Gamma(M, θ): P = {}, M = {m}, θ = {}",
-            duration_label(p),
-            duration_label(theta)
+            unit.format(p),
+            unit.format(theta)
         )
+    }
+
+    /// The unit of the latency axis, which every latency in a legend speaks too.
+    fn unit(&self) -> Unit {
+        Unit::time(self.x_max_s())
     }
 
     fn draw_histogram<DB: DrawingBackend>(
@@ -153,16 +160,25 @@ impl PopSuperfinality {
             .fold(0.0, f64::max);
         let y_desc = format!("Probability density (per {})", unit.name);
         let x_desc = format!("Superfinality latency ({})", unit.name);
-        let mut chart = axes(
+        let outlines: Vec<Points> = bars.iter().map(|&(l, r, d)| vec![(l, 0.0), (l, d), (r, d), (r, 0.0)]).collect();
+        let mut data: Vec<&[(f64, f64)]> = outlines.iter().map(Vec::as_slice).collect();
+        data.push(&theory);
+        let legend = Legend {
+            labels: vec![self.measured_label(), self.theory_label()],
+            data,
+            prefer: Corner::UpperRight,
+        };
+        let (mut chart, position) = axes_with_legend(
             area,
             &Axes {
                 caption: Some("Density"),
                 x_max,
                 x_desc: &x_desc,
-                y_max: peak * 1.5, // head room for the legend
+                y_max: peak * 1.08,
                 y_desc: &y_desc,
                 x_labels: true,
             },
+            &legend,
         )?;
         let fill = BLUE.mix(0.55).filled();
         chart
@@ -173,11 +189,10 @@ impl PopSuperfinality {
             .label(self.measured_label())
             .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], fill));
         let stroke = VERMILLION.stroke_width(3);
-        chart
-            .draw_series(LineSeries::new(theory, stroke))?
+        draw_line(&mut chart, &theory, stroke)?
             .label(self.theory_label())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], stroke));
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        draw_legend(&mut chart, position)?;
         if self.curve.is_none() {
             centred_note(
                 &chart.plotting_area().strip_coord_spec(),
@@ -247,14 +262,15 @@ impl PopSuperfinality {
             let x = us as f64 / 1e6;
             let expected = theory::superfinality_latency_quantile(q, p, m, theta);
             let expected = if expected.is_finite() {
-                format!(" (closed form {})", duration_label(expected))
+                format!(" (closed form {})", unit.format(expected))
             } else {
                 String::new()
             };
             lines.push(Line {
-                label: format!("p{:.0} = {}{expected}", q * 100.0, duration_label(x)),
+                label: format!("p{:.0} = {}{expected}", q * 100.0, unit.format(x)),
                 colour,
-                points: vec![(x / unit.scale, 0.0), (x / unit.scale, 1.0)],
+                // A drop line from the axis to the level of the quantile.
+                points: vec![(x / unit.scale, 0.0), (x / unit.scale, q)],
                 dashed: true,
             });
         }
@@ -267,7 +283,7 @@ impl PopSuperfinality {
             y_desc: "Share of L2 blocks superfinal",
             lines: &lines,
             note: self.curve.is_none().then_some("no L2 blocks produced"),
-            legend: SeriesLabelPosition::LowerRight,
+            legend: Corner::LowerRight,
         }
         .draw(area)
     }

@@ -13,8 +13,9 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::l2_series::{Unit, duration_label, thousands, two_panels, y_top};
-use super::pop_common::{Axes, axes, envelope, first_run_source};
+use super::frame::{self, Legend, draw_line};
+use super::l2_series::{Corner, Unit, thousands, two_panels, y_top};
+use super::pop_common::{Axes, Points, axes_with_legend, envelope, first_run_source};
 use super::{BLUE, Figure, ORANGE, VERMILLION, centred_note, draw_legend};
 use crate::pop_metrics::block_latencies;
 use crate::record::RunRecord;
@@ -101,21 +102,49 @@ impl PopTimeline {
                 .map(|&(x, y)| (x / time.scale, y / unit.scale))
                 .collect()
         };
-        // Headroom above the highest block, so the legend (top left) never hides a stall's peak.
-        let y_max = y_top(&[1.6 * peak / unit.scale], 0.0);
+        let (upper, lower, group) = envelope(&scale(&self.finished));
+        let pending = envelope(&scale(&self.pending)).0;
+        let x_end = self.end_s / time.scale;
+        let mean = self.expected_mean_s.map(|m| (m, [(0.0, m / unit.scale), (x_end, m / unit.scale)]));
+        // The labels in drawing order; the deferrals are a background band, not data to keep
+        // clear of the legend.
+        let mut labels = Vec::new();
+        if !self.deferrals.is_empty() {
+            labels.push(format!(
+                "Fee deferrals ({}): estimate above the cap",
+                thousands(self.deferrals.len() as u64)
+            ));
+        }
+        labels.push(match group {
+            1 => "Superfinal: latency per block".to_string(),
+            g => format!("Superfinal: max and min per {g} blocks"),
+        });
+        if !pending.is_empty() {
+            labels.push("Still waiting at the end (a lower bound)".to_string());
+        }
+        let mut data: Vec<&[(f64, f64)]> = vec![&upper, &lower, &pending];
+        if let Some((m, line)) = &mean {
+            labels.push(format!("Closed-form mean {}", unit.format(*m)));
+            data.push(line);
+        }
         let y_desc = format!("Superfinality latency ({})", unit.name);
-        let mut chart = axes(
+        let legend = Legend { labels, data, prefer: Corner::UpperLeft };
+        let (mut chart, position) = axes_with_legend(
             area,
             &Axes {
                 caption: Some("Latency of each L2 block"),
-                x_max: self.end_s / time.scale,
+                x_max: x_end,
                 x_desc: &x_desc,
-                y_max,
+                y_max: y_top(&[peak / unit.scale], 0.0),
                 y_desc: &y_desc,
                 x_labels: true,
             },
+            &legend,
         )?;
+        let mut labels = legend.labels.iter().cloned();
+        let mut label = || labels.next().unwrap_or_default();
         if !self.deferrals.is_empty() {
+            let y_max = chart.as_coord_spec().get_y_range().end;
             let band = VERMILLION.mix(0.3).stroke_width(1);
             let lines = self.deferrals.iter().map(|&(t, _)| {
                 let x = t / time.scale;
@@ -124,47 +153,35 @@ impl PopTimeline {
             let solid = VERMILLION.mix(0.6).stroke_width(3);
             chart
                 .draw_series(lines)?
-                .label(format!(
-                    "Fee deferrals ({}): estimate above the cap",
-                    thousands(self.deferrals.len() as u64)
-                ))
+                .label(label())
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x + 9, y - 9), (x + 9, y + 9)], solid)
                 });
         }
-        let (upper, lower, group) = envelope(&scale(&self.finished));
         let stroke = BLUE.stroke_width(2);
-        let label = match group {
-            1 => "Superfinal: latency per block".to_string(),
-            g => format!("Superfinal: max and min per {g} blocks"),
-        };
-        chart
-            .draw_series(LineSeries::new(upper, stroke))?
-            .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], stroke));
+        let superfinal = label();
         if group > 1 {
-            chart.draw_series(LineSeries::new(lower, stroke))?;
+            draw_line(&mut chart, &lower, stroke)?;
         }
-        if !self.pending.is_empty() {
-            let (upper, _, _) = envelope(&scale(&self.pending));
+        draw_line(&mut chart, &upper, stroke)?
+            .label(superfinal)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], stroke));
+        if !pending.is_empty() {
             let stroke = ORANGE.stroke_width(3);
-            chart
-                .draw_series(LineSeries::new(upper, stroke))?
-                .label("Still waiting at the end (a lower bound)")
+            draw_line(&mut chart, &pending, stroke)?
+                .label(label())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], stroke));
         }
-        if let Some(mean) = self.expected_mean_s {
-            let y = mean / unit.scale;
+        if let Some((_, line)) = mean {
             let style = BLACK.stroke_width(2);
-            let x_end = self.end_s / time.scale;
             chart
-                .draw_series(DashedLineSeries::new([(0.0, y), (x_end, y)], 14, 8, style))?
-                .label(format!("Closed-form mean {}", duration_label(mean)))
+                .draw_series(DashedLineSeries::new(line, 14, 8, style))?
+                .label(label())
                 .legend(move |(x, y)| {
                     DashedPathElement::new(vec![(x, y), (x + 18, y)], 6, 4, style)
                 });
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        draw_legend(&mut chart, position)?;
         if self.finished.is_empty() && self.pending.is_empty() {
             centred_note(
                 &chart.plotting_area().strip_coord_spec(),
@@ -174,60 +191,82 @@ impl PopTimeline {
         Ok(())
     }
 
+    /// The fee panel's y range in log₁₀(sat/vB): from a little below the smallest positive rate
+    /// (or the cap) to a little above the largest, so that 1 sat/vB stands clear of the axis.
+    fn fee_range(&self) -> std::ops::Range<f64> {
+        let rates = self.sent.iter().chain(&self.deferrals).map(|p| p.1);
+        let positive: Vec<f64> = rates
+            .chain(Some(self.fee_cap_sat_per_vb))
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .map(libm::log10)
+            .collect();
+        let lo = positive.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = positive.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if lo > hi {
+            return 0.0..1.0;
+        }
+        let pad = (0.08 * (hi - lo)).max(0.15);
+        (lo - pad)..(hi + pad)
+    }
+
     fn draw_fees<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let (time, x_desc) = self.time_axis("Simulated time");
-        let rates = self.sent.iter().chain(&self.deferrals).map(|p| p.1);
         let cap = Some(self.fee_cap_sat_per_vb).filter(|c| c.is_finite() && *c > 0.0);
-        let peak = rates
-            .chain(cap)
-            .filter(|r| r.is_finite())
-            .fold(0.0, f64::max);
         let x_max = self.end_s / time.scale;
-        let mut chart = axes(
-            area,
-            &Axes {
-                caption: Some("Fee rates of PoP transactions"),
-                x_max,
-                x_desc: &x_desc,
-                y_max: y_top(&[1.6 * peak], 0.0),
-                y_desc: "Fee rate (sat/vB)",
-                x_labels: true,
-            },
-        )?;
+        let range = self.fee_range();
+        // Rates on a log axis: each point at log₁₀ of its rate (a rate of 0 on the axis' floor).
+        let log = |r: f64| if r > 0.0 { libm::log10(r).max(range.start) } else { range.start };
+        let at = |points: &[(f64, f64)]| -> Points {
+            points.iter().map(|&(t, r)| (t / time.scale, log(r))).collect()
+        };
+        let (sent, deferred) = (at(&self.sent), at(&self.deferrals));
+        let cap_line = cap.map(|c| [(0.0, log(c)), (x_max, log(c))]);
+        let mut labels = vec![
+            format!("Sent ({}): fee rate paid", thousands(self.sent.len() as u64)),
+            format!("Deferred ({}): the node's estimate", thousands(self.deferrals.len() as u64)),
+        ];
+        let mut data: Vec<&[(f64, f64)]> = sent.chunks(1).chain(deferred.chunks(1)).collect();
+        if let (Some(c), Some(line)) = (cap, &cap_line) {
+            labels.push(format!("Fee cap {c} sat/vB"));
+            data.push(line);
+        }
+        let legend = Legend { labels, data, prefer: Corner::UpperLeft };
+        let axes = Axes {
+            caption: Some("Fee rates of PoP transactions"),
+            x_max,
+            x_desc: &x_desc,
+            y_max: 1.0,
+            y_desc: "Fee rate (sat/vB, log scale)",
+            x_labels: true,
+        };
+        let mut frame = axes.frame();
+        (frame.y, frame.y_log) = (range, true);
+        let (mut chart, position) = frame::build(area, &frame, Some(&legend))?;
+        let mut labels = legend.labels.iter().cloned();
+        let mut label = || labels.next().unwrap_or_default();
         let dot = BLUE.mix(0.8).filled();
-        let sent = self
-            .sent
-            .iter()
-            .map(|&(t, r)| Circle::new((t / time.scale, r), 3, dot));
         chart
-            .draw_series(sent)?
-            .label(format!(
-                "Sent ({}): fee rate paid",
-                thousands(self.sent.len() as u64)
-            ))
+            .draw_series(sent.iter().map(|&p| Circle::new(p, 3, dot)))?
+            .label(label())
             .legend(move |(x, y)| Circle::new((x + 9, y), 4, dot));
         let mark = VERMILLION.filled();
-        let deferred = self
-            .deferrals
-            .iter()
-            .map(|&(t, r)| TriangleMarker::new((t / time.scale, r), 6, mark));
         chart
-            .draw_series(deferred)?
-            .label("Deferred: the node's estimate")
+            .draw_series(deferred.iter().map(|&p| TriangleMarker::new(p, 6, mark)))?
+            .label(label())
             .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 6, mark));
-        if let Some(c) = cap {
+        if let Some(line) = cap_line {
             let style = BLACK.stroke_width(2);
             chart
-                .draw_series(DashedLineSeries::new([(0.0, c), (x_max, c)], 14, 8, style))?
-                .label(format!("Fee cap {c} sat/vB"))
+                .draw_series(DashedLineSeries::new(line, 14, 8, style))?
+                .label(label())
                 .legend(move |(x, y)| {
                     DashedPathElement::new(vec![(x, y), (x + 18, y)], 6, 4, style)
                 });
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        draw_legend(&mut chart, position)?;
         if self.sent.is_empty() && self.deferrals.is_empty() {
             centred_note(
                 &chart.plotting_area().strip_coord_spec(),
@@ -271,5 +310,20 @@ mod tests {
             (figure.expected_mean_s, figure.end_s),
             (Some(500.0), 1728.0)
         );
+    }
+
+    #[test]
+    fn fee_rates_go_on_a_log_axis_that_keeps_1_sat_clear_of_the_floor() {
+        let mut figure = PopTimeline::from_records(&[pop_run(1)]);
+        figure.sent = vec![(10.0, 1.0), (20.0, 1.0)];
+        figure.deferrals = vec![(30.0, 300.0)];
+        figure.fee_cap_sat_per_vb = 100.0;
+        let range = figure.fee_range();
+        // 1 sat/vB is log 0: above the bottom of the axis, not on it.
+        assert!(range.start < -0.1 && range.end > libm::log10(300.0), "{range:?}");
+        figure.sent.clear();
+        figure.deferrals.clear();
+        figure.fee_cap_sat_per_vb = f64::NAN;
+        assert_eq!(figure.fee_range(), 0.0..1.0);
     }
 }

@@ -9,7 +9,8 @@ use plotters::coord::ranged1d::{DiscreteRanged, SegmentValue};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{AXIS_PX, BLUE, Figure, GRID, LABEL_PX, TITLE_PX, centred_note, draw_legend, title};
+use super::format::thousands;
+use super::{AXIS_PX, BLUE, FONT, Figure, GRID, LABEL_PX, TITLE_PX, centred_note, draw_legend, title};
 use crate::record::RunRecord;
 
 /// The data of the figure: the number of reorgs at each depth, all replications pooled.
@@ -53,7 +54,7 @@ impl Figure for ReorgDepths {
         // Head room for the count printed above the tallest bar.
         let y_max = highest + highest.div_ceil(8).max(1);
         let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, ("sans-serif", TITLE_PX))
+            .caption(&self.title, (FONT, TITLE_PX))
             .margin(24)
             .x_label_area_size(70)
             .y_label_area_size(100)
@@ -65,8 +66,9 @@ impl Figure for ReorgDepths {
             .bold_line_style(GRID)
             .x_desc("Reorg depth (blocks disconnected)")
             .y_desc("Reorgs (count)")
-            .axis_desc_style(("sans-serif", AXIS_PX))
-            .label_style(("sans-serif", LABEL_PX))
+            .axis_desc_style((FONT, AXIS_PX))
+            .label_style((FONT, LABEL_PX))
+            .y_label_formatter(&|y| thousands(u64::from(*y)))
             .draw()?;
         let fill = BLUE.mix(0.75).filled();
         let total = self.total();
@@ -86,16 +88,16 @@ impl Figure for ReorgDepths {
             .draw_series(bars)?
             .label(match total {
                 0 => "Reorgs: none".to_string(),
-                _ => format!("Reorgs: n = {total}, deepest {deepest_seen}"),
+                _ => format!("Reorgs: n = {}, deepest {deepest_seen}", thousands(u64::from(total))),
             })
             .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], fill));
-        let above = ("sans-serif", LABEL_PX)
+        let above = (FONT, LABEL_PX)
             .into_font()
             .color(&BLACK)
             .pos(Pos::new(HPos::Center, VPos::Bottom));
         let labels = self.counts.iter().filter(|c| c.1 > 0);
         chart.draw_series(labels.map(|&(d, c)| {
-            Text::new(c.to_string(), (SegmentValue::CenterOf(d), c), above.clone())
+            Text::new(thousands(u64::from(c)), (SegmentValue::CenterOf(d), c), above.clone())
         }))?;
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         if total == 0 {

@@ -13,9 +13,10 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::l2_series::{Unit, duration_label, thousands, two_panels, y_top};
+use super::frame::{self, Axis, RightAxis, draw_line};
+use super::l2_series::{Unit, thousands, two_panels, y_top};
 use super::pop_common::{Axes, axes, first_run_source};
-use super::{BLUE, Figure, GREEN, LABEL_PX, ORANGE, PURPLE, VERMILLION, centred_note};
+use super::{BLUE, FONT, Figure, GREEN, LABEL_PX, ORANGE, PURPLE, VERMILLION, centred_note};
 use crate::record::{RunRecord, TunnelLedgerRow, TunnelOpKind, TunnelRecord};
 use crate::stats::percentile_nearest_rank;
 use crate::tunnel_metrics::{self, of_kind, supply_sats};
@@ -32,6 +33,8 @@ struct Book {
     label: &'static str,
     colour: RGBColor,
     changes: Vec<(f64, u64)>,
+    /// The unbacked hBTC, which gets a right axis of its own when too small to see on the left.
+    unbacked: bool,
 }
 
 /// One latency distribution, pooled: its name, what it measures and its sorted samples in µs.
@@ -88,6 +91,7 @@ impl TunnelFigure {
             label,
             colour,
             changes: changes(ledger, value),
+            unbacked: false,
         };
         let times = |kind| -> Vec<f64> {
             tunnel.map_or_else(Vec::new, |t| {
@@ -117,7 +121,10 @@ impl TunnelFigure {
                 book("BTC locked in the vault", BLUE, |l| l.locked_sats),
                 book("hBTC supply: minted − burned", ORANGE, supply_sats),
                 book("Payouts owed: burned, unpaid", GREEN, |l| l.pending_sats),
-                book("Unbacked hBTC (losses)", VERMILLION, |l| l.unbacked_sats),
+                Book {
+                    unbacked: true,
+                    ..book("Unbacked hBTC (losses)", VERMILLION, |l| l.unbacked_sats)
+                },
             ],
             unwound_s: times(TunnelOpKind::Unwound),
             restored_s: times(TunnelOpKind::Restored),
@@ -144,33 +151,57 @@ impl TunnelFigure {
         }
     }
 
+    /// The peak of the books drawn on the left axis (every book, or all but the unbacked one
+    /// when it has its own axis) and of the unbacked hBTC.
+    fn peaks(&self) -> (u64, u64) {
+        let peak = |b: &Book| b.changes.iter().map(|c| c.1).max().unwrap_or(0);
+        let unbacked = self.books.iter().find(|b| b.unbacked).map_or(0, peak);
+        let others = self.books.iter().filter(|b| !b.unbacked).map(peak).max().unwrap_or(0);
+        (others, unbacked)
+    }
+
+    /// The unit of a right axis for the unbacked hBTC, when there is some and it would be lost
+    /// on the left axis (under 5% of the books' peak: a 0.01 BTC loss beside 1.4 BTC locked).
+    fn losses_axis(&self) -> Option<Unit> {
+        let (others, unbacked) = self.peaks();
+        (unbacked > 0 && unbacked.saturating_mul(20) < others).then(|| amount_unit(unbacked))
+    }
+
     fn draw_books<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let (plot, side) = with_key_column(area);
         let time = Unit::time(self.end_s);
-        let peak = self
-            .books
-            .iter()
-            .flat_map(|b| b.changes.iter().map(|c| c.1))
-            .max()
-            .unwrap_or(0);
+        let losses_axis = self.losses_axis();
+        let (others, unbacked) = self.peaks();
+        let peak = if losses_axis.is_some() { others } else { others.max(unbacked) };
         let amount = amount_unit(peak);
         let y_desc = format!("Amount ({})", amount.name);
         let x_desc = format!("Simulated time ({})", time.name);
         let y_max = y_top(&[peak as f64 / amount.scale], 0.0);
-        let mut chart = axes(
-            &plot,
-            &Axes {
-                caption: Some("The tunnel's books at every L2 block"),
-                x_max: self.end_s / time.scale,
-                x_desc: &x_desc,
-                y_max,
-                y_desc: &y_desc,
-                x_labels: true,
-            },
-        )?;
+        let x_max = self.end_s / time.scale;
+        let axes = Axes {
+            caption: Some("The tunnel's books at every L2 block"),
+            x_max,
+            x_desc: &x_desc,
+            y_max,
+            y_desc: &y_desc,
+            x_labels: true,
+        };
+        let right_desc = losses_axis.map(|unit| format!("Unbacked hBTC ({})", unit.name));
+        let right = losses_axis.zip(right_desc.as_deref()).map(|(unit, desc)| RightAxis {
+            y: 0.0..y_top(&[unbacked as f64 / unit.scale], 0.0),
+            desc,
+            colour: VERMILLION,
+        });
+        let frame = axes.frame();
+        // Always two y axes (the right one drawn only when the losses need it), so that one
+        // chart type serves both.
+        let mut chart = match &right {
+            Some(right) => frame::build_dual(&plot, &frame, right)?,
+            None => frame::build(&plot, &frame, None)?.0.set_secondary_coord(Axis::new(0.0..1.0, Vec::new()), Axis::new(0.0..1.0, Vec::new())),
+        };
         let mut keys = Vec::new();
         let marks = [
             (&self.unwound_s, PURPLE, "Deposit unwound by a reorg"),
@@ -188,15 +219,25 @@ impl TunnelFigure {
         // The vault first and wider, so it shows around a line drawn on top of it.
         for (i, book) in self.books.iter().enumerate() {
             let style = book.colour.stroke_width(if i == 0 { 5 } else { 3 });
+            let own_axis = book.unbacked.then_some(losses_axis).flatten();
+            let scale = own_axis.map_or(amount.scale, |u| u.scale);
             let mut points = Vec::new();
             for (k, &(t, v)) in book.changes.iter().enumerate() {
                 // Steps: each value holds until the next change, the last one until the end.
                 let until = book.changes.get(k + 1).map_or(self.end_s.max(t), |n| n.0);
-                let y = v as f64 / amount.scale;
+                let y = v as f64 / scale;
                 points.extend([(t / time.scale, y), (until / time.scale, y)]);
             }
-            chart.draw_series(LineSeries::new(points, style))?;
-            keys.insert(i, Key::line(book.colour, vec![book.label.to_string()]));
+            let mut text = vec![book.label.to_string()];
+            if let Some(unit) = own_axis {
+                let coords = chart.borrow_secondary().as_coord_spec().clone();
+                let lines = frame::pieces(&points, |p| coords.translate(p));
+                chart.draw_secondary_series(lines.into_iter().map(|piece| PathElement::new(piece, style)))?;
+                text.push(format!("right axis, in {}", unit.name));
+            } else {
+                draw_line(&mut chart, &points, style)?;
+            }
+            keys.insert(i, Key::line(book.colour, text));
         }
         draw_keys(&side, &keys)?;
         if self.books.iter().all(|b| b.changes.is_empty()) {
@@ -257,7 +298,7 @@ impl TunnelFigure {
         let mut keys = Vec::new();
         for l in self.latencies.iter().filter(|l| !l.sorted_us.is_empty()) {
             let style = l.colour.stroke_width(3);
-            chart.draw_series(LineSeries::new(Self::cdf(&l.sorted_us, unit, x_max), style))?;
+            draw_line(&mut chart, &Self::cdf(&l.sorted_us, unit, x_max), style)?;
             let p = |q| percentile_nearest_rank(&l.sorted_us, q).map_or(0.0, |us| us as f64 / 1e6);
             let n = thousands(l.sorted_us.len() as u64);
             keys.push(Key::line(
@@ -265,11 +306,7 @@ impl TunnelFigure {
                 vec![
                     format!("{} (n = {n})", l.name),
                     l.what.to_string(),
-                    format!(
-                        "p50 {}, p95 {}",
-                        duration_label(p(50)),
-                        duration_label(p(95))
-                    ),
+                    format!("p50 {}, p95 {}", unit.format(p(50)), unit.format(p(95))),
                 ],
             ));
         }
@@ -355,7 +392,7 @@ fn draw_keys<DB: DrawingBackend>(
         }
         for (i, text) in key.text.iter().enumerate() {
             let colour = BLACK.mix(if i == 0 { 1.0 } else { 0.6 });
-            let font = ("sans-serif", LABEL_PX).into_font().color(&colour);
+            let font = (FONT, LABEL_PX).into_font().color(&colour);
             column.draw(&Text::new(text.clone(), (46, y + i as i32 * line_px), font))?;
         }
         y += key.text.len() as i32 * line_px + 12;

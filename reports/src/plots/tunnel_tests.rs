@@ -117,7 +117,8 @@ fn the_figure_is_written_only_for_runs_with_a_tunnel() {
         "Mint (n = 2)",
         "p50 60.0 min, p95 68.3 min",
         "Payout (n = 2)",
-        "p50 88.0 s, p95 30.0 min",
+        // One unit per key, the axis' (not "88.0 s, p95 30.0 min").
+        "p50 1.5 min, p95 30.0 min",
         "Latency (min)",
         "Amount (BTC)",
         "Simulated time (h)",
@@ -163,4 +164,31 @@ fn tunnel_plot_of_a_realistic_run() {
     write_plots(&pooled, &records).expect("plots");
     let text = svg(&pooled);
     assert!(text.contains("first of 2 runs") && text.contains("2 runs pooled"));
+}
+
+#[test]
+fn a_loss_too_small_to_see_gets_its_own_axis() {
+    // The run's loss is 20 BTC beside 70 BTC locked: visible on the shared axis.
+    assert_eq!(TunnelFigure::from_records(&[tunnel_run(1)]).losses_axis(), None);
+    // A 1 mBTC loss beside 0.07 BTC locked (tunnel-reorg: 10 mBTC beside 1.1 BTC) would be a
+    // flat line at 0.
+    let mut small = tunnel_run(1);
+    if let Some(t) = small.tunnel.as_mut() {
+        for row in &mut t.ledger {
+            (row.locked_sats, row.unbacked_sats) = (row.locked_sats / 10, row.unbacked_sats / 200);
+        }
+    }
+    let figure = TunnelFigure::from_records(std::slice::from_ref(&small));
+    assert_eq!(figure.losses_axis().map(|u| u.name), Some("mBTC"));
+    let dir = scratch_dir("plots-tunnel-small-loss");
+    write_plots(&dir, &[small]).expect("plots");
+    let text = svg(&dir);
+    assert!(text.contains("Unbacked hBTC (mBTC)") && text.contains("right axis, in mBTC"), "{text:.300}");
+    assert!(is_png(&dir.join("tunnel.png")));
+    // No loss at all: no second axis.
+    let mut none = tunnel_run(1);
+    if let Some(t) = none.tunnel.as_mut() {
+        t.ledger.iter_mut().for_each(|row| row.unbacked_sats = 0);
+    }
+    assert_eq!(TunnelFigure::from_records(&[none]).losses_axis(), None);
 }

@@ -196,8 +196,9 @@ over replications of PoP superfinality latency (p50, p95), PoP fees per day and\
 block-space share, Bitcoin stale rate, L2 tps and L2 inclusion latency p50\n  \
 sweep.json                the grid, the base seed, every cell's seed, replication seeds, trace hash,\n                            \
 violations and replay line, and the combined trace fingerprint\n  \
-sweep_latency_cost.{png,svg}  PoP cost vs superfinality latency, one labelled point per cell (without\n                            \
-PoP metrics: the stale rate against the first --grid key)\n  \
+sweep_latency_cost.{png,svg}  PoP cost vs superfinality latency, one labelled point per cell\n                            \
+(without PoP metrics: sweep_stale_rate.{png,svg}, the stale rate against the first\n                            \
+--grid key)\n  \
 cells/<i>-<label>/summary.json  each cell's summary, replications pooled\n\n\
 Every violation and failure prints the seed and a `hemisim run` line that replays it.\n\
 Exit codes: 0 ok, 1 safety invariant failed (in any cell), 2 bad input, 3 liveness check failed, 4 a run\n\

@@ -1,0 +1,47 @@
+//! The figures a run writes, as a user finds them: only figures with something to show, counted
+//! in "wrote N files", their SVG text in the font the PNGs are drawn with.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+/// The files directly in `dir`, sorted.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("the output folder exists")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// anchoring has an L2 without users: its three L2 figures would be six empty files.
+#[test]
+fn a_run_without_a_workload_gets_no_empty_l2_figures() {
+    let dir = scratch_dir("figures-no-workload");
+    let out_dir = dir.to_str().expect("utf-8");
+    let out = hemisim(&["run", "scenarios/anchoring.toml", "--set", "duration_s=7200", "--out", out_dir]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let files = files_in(&dir);
+    for stem in ["l2_throughput", "l2_fullness", "l2_latency"] {
+        for ext in ["png", "svg"] {
+            assert!(!files.contains(&format!("{stem}.{ext}")), "{stem}.{ext} written without a workload: {files:?}");
+        }
+    }
+    for figure in ["block_intervals", "reorg_depths", "pop_superfinality", "pop_timeline", "pop_fees"] {
+        for ext in ["png", "svg"] {
+            assert!(files.contains(&format!("{figure}.{ext}")), "{figure}.{ext} missing: {files:?}");
+        }
+    }
+    // What the run says it wrote is what the folder holds.
+    assert!(stdout.contains(&format!("wrote {} files to", files.len())), "{stdout}\n{files:?}");
+    for svg in files.iter().filter(|f| f.ends_with(".svg")) {
+        let text = std::fs::read_to_string(dir.join(svg)).expect("readable");
+        assert!(text.contains("font-family=\"DejaVu Sans, sans-serif\""), "{svg} does not name the embedded font");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
