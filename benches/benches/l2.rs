@@ -4,17 +4,17 @@
 //! reaches at least half of raw revm's transfer throughput (`transact_commit` on a `CacheDB`),
 //! both measured here, on the same machine, in the same run.
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use hemisim_node::l2::btc_view::{BtcView, IndexedTx, IndexedUtxo};
-use hemisim_node::l2::hvm::{BlockEnvSpec, Hvm};
-use hemisim_node::l2::tx::{Address, Bytes, L2Tx, U256};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use hemisim_node::btc::genesis::genesis_block;
 use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::btc::params::ChainParams;
 use hemisim_node::btc::sealed::SealedBlock;
+use hemisim_node::l2::btc_view::{BtcView, IndexedTx, IndexedUtxo};
 use hemisim_node::l2::genesis::L2GenesisSpec;
+use hemisim_node::l2::hvm::{BlockEnvSpec, Hvm};
 use hemisim_node::l2::sequencer::{Sequencer, SequencerConfig};
 use hemisim_node::l2::tx::Submission;
+use hemisim_node::l2::tx::{Address, Bytes, L2Tx, U256};
 use hemisim_node::l2::workload::account_address;
 use hemisim_node::rng::Stream;
 use hemisim_node::time::{SimDuration, SimTime};
@@ -99,7 +99,10 @@ fn l2_execution(c: &mut Criterion) {
                 db
             },
             |db| {
-                let mut evm = Context::mainnet().with_db(db).modify_cfg_chained(|cfg| cfg.disable_nonce_check = false).build_mainnet();
+                let mut evm = Context::mainnet()
+                    .with_db(db)
+                    .modify_cfg_chained(|cfg| cfg.disable_nonce_check = false)
+                    .build_mainnet();
                 for tx in &txs {
                     let env = TxEnv::builder()
                         .caller(tx.from)
@@ -127,8 +130,22 @@ fn l2_block_building(c: &mut Criterion) {
     let spec = L2GenesisSpec::new(ACCOUNTS);
     let state = spec.hvm();
     let l2_genesis = spec.block(&state, &btc_genesis).hash();
-    let btc = BitcoinNode::new(ChainParams { max_block_weight: 4_000_000 }, btc_genesis.clone(), &[], 0.0, Stream::derive(0, "bench"));
-    let config = SequencerConfig { block_time: SimDuration::from_secs(12), gas_limit: 30_000_000, max_headers_per_block: 3, keystone_interval_blocks: Some(25), mempool_capacity: 10_000, beneficiary: Address::ZERO, tunnel: None };
+    let btc = BitcoinNode::new(
+        ChainParams { max_block_weight: 4_000_000 },
+        btc_genesis.clone(),
+        &[],
+        0.0,
+        Stream::derive(0, "bench"),
+    );
+    let config = SequencerConfig {
+        block_time: SimDuration::from_secs(12),
+        gas_limit: 30_000_000,
+        max_headers_per_block: 3,
+        keystone_interval_blocks: Some(25),
+        mempool_capacity: 10_000,
+        beneficiary: Address::ZERO,
+        tunnel: None,
+    };
     let submissions: Vec<_> = transfers().into_iter().map(|tx| Submission::new(tx, SimTime::ZERO)).collect();
     let mut group = c.benchmark_group("l2");
     group.throughput(Throughput::Elements(ACCOUNTS as u64));

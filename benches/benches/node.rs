@@ -2,9 +2,9 @@
 
 use bitcoin::hashes::Hash;
 use bitcoin::{Amount, BlockHash};
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use hemisim_node::btc::build::{mine_block, simple_coinbase, CoinbaseTag};
-use hemisim_node::btc::genesis::{genesis_block, Allocation};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use hemisim_node::btc::build::{CoinbaseTag, mine_block, simple_coinbase};
+use hemisim_node::btc::genesis::{Allocation, genesis_block};
 use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::btc::params::{ChainParams, SUBSIDY};
 use hemisim_node::btc::script::p2pkh_for;
@@ -19,8 +19,18 @@ const TXS: usize = 2_000;
 /// A node funded with `TXS` coins, and `TXS` one-input transactions spending them.
 fn fixture() -> (BitcoinNode, Vec<Arc<SealedTx>>) {
     let script = p2pkh_for("bench");
-    let genesis = SealedBlock::seal(genesis_block(&[Allocation { script: script.clone(), value: Amount::ONE_BTC, count: TXS as u32 }]));
-    let mut node = BitcoinNode::new(ChainParams { max_block_weight: 4_000_000 }, genesis, &[script], 0.0, Stream::derive(0, "bench"));
+    let genesis = SealedBlock::seal(genesis_block(&[Allocation {
+        script: script.clone(),
+        value: Amount::ONE_BTC,
+        count: TXS as u32,
+    }]));
+    let mut node = BitcoinNode::new(
+        ChainParams { max_block_weight: 4_000_000 },
+        genesis,
+        &[script],
+        0.0,
+        Stream::derive(0, "bench"),
+    );
     let mut wallet = Wallet::new("bench");
     wallet.apply(&node.take_coin_deltas());
     let txs = (0..TXS).map(|i| SealedTx::seal(wallet.self_split(1.0 + (i % 50) as f64).expect("funded"))).collect();
@@ -32,7 +42,11 @@ fn node_kernels(c: &mut Criterion) {
     group.throughput(Throughput::Elements(TXS as u64));
 
     group.bench_function("mempool_accept_2000_txs", |b| {
-        b.iter_batched(fixture, |(mut node, txs)| txs.into_iter().for_each(|tx| node.receive_tx(tx).expect("valid")), BatchSize::LargeInput)
+        b.iter_batched(
+            fixture,
+            |(mut node, txs)| txs.into_iter().for_each(|tx| node.receive_tx(tx).expect("valid")),
+            BatchSize::LargeInput,
+        )
     });
 
     let (mut node, txs) = fixture();
@@ -43,7 +57,8 @@ fn node_kernels(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let (node, txs) = fixture();
-                let fees: Amount = txs.iter().map(|t| Amount::ONE_BTC - t.output.iter().map(|o| o.value).sum::<Amount>()).sum();
+                let fees: Amount =
+                    txs.iter().map(|t| Amount::ONE_BTC - t.output.iter().map(|o| o.value).sum::<Amount>()).sum();
                 let tag = CoinbaseTag { height: 1, miner: "m", extra_nonce: 0 };
                 let mut txdata = vec![simple_coinbase(tag, p2pkh_for("m"), SUBSIDY + fees)];
                 txdata.extend(txs.iter().map(|t| t.tx().clone()));
@@ -60,7 +75,9 @@ fn node_kernels(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("mine_empty_block", |b| {
         let tag = CoinbaseTag { height: 1, miner: "m", extra_nonce: 0 };
-        b.iter(|| mine_block(BlockHash::all_zeros(), SimTime::ZERO, vec![simple_coinbase(tag, p2pkh_for("m"), SUBSIDY)]))
+        b.iter(|| {
+            mine_block(BlockHash::all_zeros(), SimTime::ZERO, vec![simple_coinbase(tag, p2pkh_for("m"), SUBSIDY)])
+        })
     });
     group.finish();
 }

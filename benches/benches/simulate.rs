@@ -1,7 +1,7 @@
 //! Whole-network simulation speed: simulated time per wall time, madsim included.
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use hemisim::harness::runner::{run_once, RunOptions};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use hemisim::harness::runner::{RunOptions, run_once};
 use hemisim_benches::bitcoin_scenario;
 use std::time::Duration;
 
@@ -11,7 +11,9 @@ fn simulate(c: &mut Criterion) {
 
     let day = bitcoin_scenario(8, 86_400, 0.5);
     group.throughput(Throughput::Elements(86_400));
-    group.bench_function("btc_day_8_miners_0.5tx_per_s", |b| b.iter(|| run_once(&day, 1, RunOptions::default()).expect("runs")));
+    group.bench_function("btc_day_8_miners_0.5tx_per_s", |b| {
+        b.iter(|| run_once(&day, 1, RunOptions::default()).expect("runs"))
+    });
 
     // Target: under 10 s per iteration (one simulated year, ~52,560 blocks, 8 miners).
     let year = bitcoin_scenario(8, 365 * 86_400, 0.0);

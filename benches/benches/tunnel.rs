@@ -5,9 +5,9 @@
 //! Target: `after_2000_deposits` within 1.5x of `after_0_deposits` for both.
 
 use bitcoin::{Amount, Transaction};
-use criterion::{criterion_group, criterion_main, Criterion};
-use hemisim_node::btc::build::{mine_block, simple_coinbase, CoinbaseTag};
-use hemisim_node::btc::genesis::{genesis_block, Allocation};
+use criterion::{Criterion, criterion_group, criterion_main};
+use hemisim_node::btc::build::{CoinbaseTag, mine_block, simple_coinbase};
+use hemisim_node::btc::genesis::{Allocation, genesis_block};
 use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::btc::params::{ChainParams, SUBSIDY};
 use hemisim_node::btc::script::p2pkh_for;
@@ -21,7 +21,7 @@ use hemisim_node::rng::Stream;
 use hemisim_node::time::{SimDuration, SimTime};
 use hemisim_node::tunnel::audit::TunnelAuditor;
 use hemisim_node::tunnel::deposit::deposit_outputs;
-use hemisim_node::tunnel::{vault_script, TunnelParams};
+use hemisim_node::tunnel::{TunnelParams, vault_script};
 use std::hint::black_box;
 
 const PER_BLOCK: usize = 100;
@@ -38,8 +38,18 @@ impl Tunnel {
     fn with_history(deposits: usize) -> Tunnel {
         let mut wallet = Wallet::new("depositor");
         let coins = deposits.max(1) as u32;
-        let genesis = SealedBlock::seal(genesis_block(&[Allocation { script: wallet.script().clone(), value: Amount::from_sat(2_000_000), count: coins }]));
-        let mut node = BitcoinNode::new(ChainParams { max_block_weight: 4_000_000 }, genesis.clone(), &[wallet.script().clone()], 0.0, Stream::derive(0, "tie"));
+        let genesis = SealedBlock::seal(genesis_block(&[Allocation {
+            script: wallet.script().clone(),
+            value: Amount::from_sat(2_000_000),
+            count: coins,
+        }]));
+        let mut node = BitcoinNode::new(
+            ChainParams { max_block_weight: 4_000_000 },
+            genesis.clone(),
+            &[wallet.script().clone()],
+            0.0,
+            Stream::derive(0, "tie"),
+        );
         wallet.apply(&node.take_coin_deltas());
         let spec = L2GenesisSpec::new(0);
         let params = TunnelParams { vault: vault_script(), deposit_confirmations: 4 };
@@ -60,16 +70,25 @@ impl Tunnel {
         let mut pending: Vec<Transaction> = (0..deposits)
             .map(|i| {
                 let coin = wallet.take_coin(Amount::from_sat(1_500_000)).expect("one coin per deposit");
-                wallet.spend_coin(coin, deposit_outputs(&vault_script(), Amount::from_sat(1_000_000), Address::with_last_byte(i as u8)), 1.0)
+                wallet.spend_coin(
+                    coin,
+                    deposit_outputs(&vault_script(), Amount::from_sat(1_000_000), Address::with_last_byte(i as u8)),
+                    1.0,
+                )
             })
             .collect();
         // The deposits in blocks of 100, then enough empty blocks for all of them to mint.
         while !pending.is_empty() || height < deposits.div_ceil(PER_BLOCK) as u32 + 8 {
             let batch: Vec<Transaction> = pending.drain(..pending.len().min(PER_BLOCK)).collect();
             height += 1;
-            let mut txs = vec![simple_coinbase(CoinbaseTag { height, miner: "m", extra_nonce: 0 }, p2pkh_for("m"), SUBSIDY)];
+            let mut txs =
+                vec![simple_coinbase(CoinbaseTag { height, miner: "m", extra_nonce: 0 }, p2pkh_for("m"), SUBSIDY)];
             txs.extend(batch);
-            tunnel.node.receive_block(SealedBlock::seal(mine_block(tunnel.node.tip(), SimTime(u64::from(height)), txs)));
+            tunnel.node.receive_block(SealedBlock::seal(mine_block(
+                tunnel.node.tip(),
+                SimTime(u64::from(height)),
+                txs,
+            )));
             tunnel.l2_block();
         }
         for _ in 0..8 {

@@ -5,12 +5,12 @@
 //! simulated time and carries out the actions (relaying with link delays, arming timers,
 //! recording observations into the trace).
 
-use crate::time::SimDuration;
 use crate::btc::sealed::{SealedBlock, SealedTx};
 use crate::l2::block::L2Block;
 use crate::l2::tx::{Refusal, Submission};
 use crate::peer::PeerId;
 use crate::pop::maker::MadeKeystone;
+use crate::time::SimDuration;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -85,8 +85,14 @@ pub enum Action {
     /// Send to every other peer of the message's audience, each over its own link.
     Broadcast(Message),
     /// Send to one peer only, over its link (whatever audiences it listens to).
-    SendTo { to: PeerId, message: Message },
-    Schedule { after: SimDuration, timer: Timer },
+    SendTo {
+        to: PeerId,
+        message: Message,
+    },
+    Schedule {
+        after: SimDuration,
+        timer: Timer,
+    },
     Observe(Observation),
 }
 
@@ -95,14 +101,47 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Observation {
-    BlockFound { hash: String, parent: String, height: u32, tx_count: u32, weight: u64, fees_sats: u64, private: bool },
-    TipChanged { old_tip: String, old_height: u32, new_tip: String, new_height: u32, disconnected: u32, connected: u32 },
-    BlockRejected { hash: String, reason: String },
-    TxSent { txid: String, fee_rate_sat_per_vb: f64 },
-    WalletEmpty { wallet: String },
-    TrialStarted { payment_txid: String, conflict_txid: String },
-    TrialEnded { how: TrialEnd, private_blocks: u32, honest_blocks: u32 },
-    Published { blocks: u32, lead: i64 },
+    BlockFound {
+        hash: String,
+        parent: String,
+        height: u32,
+        tx_count: u32,
+        weight: u64,
+        fees_sats: u64,
+        private: bool,
+    },
+    TipChanged {
+        old_tip: String,
+        old_height: u32,
+        new_tip: String,
+        new_height: u32,
+        disconnected: u32,
+        connected: u32,
+    },
+    BlockRejected {
+        hash: String,
+        reason: String,
+    },
+    TxSent {
+        txid: String,
+        fee_rate_sat_per_vb: f64,
+    },
+    WalletEmpty {
+        wallet: String,
+    },
+    TrialStarted {
+        payment_txid: String,
+        conflict_txid: String,
+    },
+    TrialEnded {
+        how: TrialEnd,
+        private_blocks: u32,
+        honest_blocks: u32,
+    },
+    Published {
+        blocks: u32,
+        lead: i64,
+    },
     L2BlockProduced {
         number: u64,
         hash: String,
@@ -115,43 +154,127 @@ pub enum Observation {
         latency_mean_us: u64,
         latency_max_us: u64,
     },
-    L2TxRefused { hash: String, reason: &'static str },
-    L2BlockVerified { number: u64 },
-    L2Mismatch { number: u64, what: String },
+    L2TxRefused {
+        hash: String,
+        reason: &'static str,
+    },
+    L2BlockVerified {
+        number: u64,
+    },
+    L2Mismatch {
+        number: u64,
+        what: String,
+    },
     /// The sequencer made a keystone (hashes: keystone in display order, L2 block `0x`-hex).
-    KeystoneMade { l2_number: u64, keystone: String, l2_block: String },
+    KeystoneMade {
+        l2_number: u64,
+        keystone: String,
+        l2_block: String,
+    },
     /// A PoP miner broadcast a PoP transaction.
-    PopTxSent { keystone: String, l2_number: u64, txid: String, fee_sats: u64, vsize: u64, fee_rate_sat_per_vb: f64 },
+    PopTxSent {
+        keystone: String,
+        l2_number: u64,
+        txid: String,
+        fee_sats: u64,
+        vsize: u64,
+        fee_rate_sat_per_vb: f64,
+    },
     /// A PoP miner's fee estimate is over its cap: the keystone waits for the retry.
-    PopFeeOverCap { l2_number: u64, estimate_sat_per_vb: f64 },
+    PopFeeOverCap {
+        l2_number: u64,
+        estimate_sat_per_vb: f64,
+    },
     /// A PoP miner has no coin large enough to pay for a publication.
-    PopWalletEmpty { l2_number: u64 },
+    PopWalletEmpty {
+        l2_number: u64,
+    },
     /// The finality tracker indexed a keystone's first canonical publication ...
-    KeystonePublished { keystone: String, l2_number: u64, txid: String, btc_height: u32, btc_block: String },
+    KeystonePublished {
+        keystone: String,
+        l2_number: u64,
+        txid: String,
+        btc_height: u32,
+        btc_block: String,
+    },
     /// ... or lost it to a Bitcoin reorg.
-    PublicationUnwound { keystone: String, l2_number: u64, btc_height: u32 },
+    PublicationUnwound {
+        keystone: String,
+        l2_number: u64,
+        btc_height: u32,
+    },
     /// Every L2 block up to `l2_number` is superfinal.
-    Superfinal { l2_number: u64, keystone: String, published_height: u32, tip_height: u32 },
+    Superfinal {
+        l2_number: u64,
+        keystone: String,
+        published_height: u32,
+        tip_height: u32,
+    },
     /// The superfinal frontier moved back: a safety violation (a reorg deeper than the
     /// superfinality depth unwound a superfinal publication).
-    SuperfinalityReverted { from_l2_number: u64, to_l2_number: u64, tip_height: u32 },
+    SuperfinalityReverted {
+        from_l2_number: u64,
+        to_l2_number: u64,
+        tip_height: u32,
+    },
     /// A depositor sent a deposit to the tunnel's vault (recipient: the L2 address, `0x`-hex).
-    DepositSent { txid: String, amount_sats: u64, recipient: String, treasury: bool },
+    DepositSent {
+        txid: String,
+        amount_sats: u64,
+        recipient: String,
+        treasury: bool,
+    },
     /// An L2 block minted hBTC for a deposit (recorded by the sequencer).
-    TunnelMinted { l2_number: u64, txid: String, vout: u32, recipient: String, amount_sats: u64, btc_height: u32 },
+    TunnelMinted {
+        l2_number: u64,
+        txid: String,
+        vout: u32,
+        recipient: String,
+        amount_sats: u64,
+        btc_height: u32,
+    },
     /// An L2 block burned hBTC: withdrawal `id` is owed on Bitcoin (recorded by the sequencer).
-    TunnelBurned { l2_number: u64, id: u64, from: String, amount_sats: u64 },
+    TunnelBurned {
+        l2_number: u64,
+        id: u64,
+        from: String,
+        amount_sats: u64,
+    },
     /// A holder sent a withdrawal (a burn) to the sequencer.
-    WithdrawalRequested { from: String, amount_sats: u64, treasury: bool },
+    WithdrawalRequested {
+        from: String,
+        amount_sats: u64,
+        treasury: bool,
+    },
     /// The vault operator broadcast the payout of a withdrawal (`superfinal`: its burning L2
     /// block was superfinal when paid).
-    PayoutSent { id: u64, l2_number: u64, txid: String, amount_sats: u64, fee_sats: u64, superfinal: bool },
+    PayoutSent {
+        id: u64,
+        l2_number: u64,
+        txid: String,
+        amount_sats: u64,
+        fee_sats: u64,
+        superfinal: bool,
+    },
     /// A withdrawal is still unpaid after the grace period: challengeable.
-    WithdrawalOverdue { id: u64, l2_number: u64, age_s: u64 },
+    WithdrawalOverdue {
+        id: u64,
+        l2_number: u64,
+        age_s: u64,
+    },
     /// The auditor: a minted deposit's transaction left the main chain (hBTC now unbacked) ...
-    DepositUnwound { txid: String, vout: u32, amount_sats: u64, l2_number: u64 },
+    DepositUnwound {
+        txid: String,
+        vout: u32,
+        amount_sats: u64,
+        l2_number: u64,
+    },
     /// ... or came back.
-    DepositRestored { txid: String, vout: u32, amount_sats: u64 },
+    DepositRestored {
+        txid: String,
+        vout: u32,
+        amount_sats: u64,
+    },
     /// The auditor's books at an L2 block: the vault on the observer's Bitcoin chain against
     /// the L2's mints and burns and the payouts owed.
     TunnelLedger {
@@ -165,7 +288,10 @@ pub enum Observation {
         other_sats: u64,
     },
     /// The auditor found the tunnel's books broken: a safety violation.
-    TunnelViolation { l2_number: u64, what: String },
+    TunnelViolation {
+        l2_number: u64,
+        what: String,
+    },
 }
 
 /// How the attacker ended a double-spend race.

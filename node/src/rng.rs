@@ -7,7 +7,7 @@
 //! same seed gives bit-identical samples on every platform (the system libm may differ in the
 //! last bit between machines).
 
-use bitcoin::hashes::{sha256, Hash, HashEngine};
+use bitcoin::hashes::{Hash, HashEngine, sha256};
 use rand_chacha::ChaCha12Rng;
 use rand_core::{Rng, SeedableRng};
 

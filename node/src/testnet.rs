@@ -23,7 +23,14 @@ pub struct TestNet {
 impl TestNet {
     /// Starts every peer, in order.
     pub fn new(peers: Vec<Peer>) -> Self {
-        let mut net = TestNet { now: SimTime::ZERO, peers, timers: BTreeMap::new(), armed: 0, in_flight: VecDeque::new(), observed: Vec::new() };
+        let mut net = TestNet {
+            now: SimTime::ZERO,
+            peers,
+            timers: BTreeMap::new(),
+            armed: 0,
+            in_flight: VecDeque::new(),
+            observed: Vec::new(),
+        };
         for i in 0..net.peers.len() {
             let actions = net.peers[i].start();
             net.apply(i, actions);
@@ -94,7 +101,9 @@ impl TestNet {
             match action {
                 Action::Broadcast(message) => {
                     let audience = message.audience();
-                    for to in (0..self.peers.len()).filter(|&to| to != from && self.peers[to].audiences().contains(&audience)) {
+                    for to in
+                        (0..self.peers.len()).filter(|&to| to != from && self.peers[to].audiences().contains(&audience))
+                    {
                         self.in_flight.push_back((to, message.clone()));
                     }
                 }

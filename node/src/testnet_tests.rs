@@ -1,7 +1,7 @@
 //! Whole-node behaviour on the in-memory [`TestNet`]: peers with their real duties, exchanging
 //! real messages, with zero delay.
 
-use crate::btc::genesis::{genesis_block, Allocation};
+use crate::btc::genesis::{Allocation, genesis_block};
 use crate::btc::miner::Miner;
 use crate::btc::node::BitcoinNode;
 use crate::btc::params::ChainParams;
@@ -68,7 +68,9 @@ fn miner(g: &Genesis, index: u32, mean_interval_s: f64) -> Peer {
 }
 
 fn verified(net: &TestNet, id: PeerId) -> Vec<u64> {
-    net.observed_by(id).filter_map(|o| if let Observation::L2BlockVerified { number } = o { Some(*number) } else { None }).collect()
+    net.observed_by(id)
+        .filter_map(|o| if let Observation::L2BlockVerified { number } = o { Some(*number) } else { None })
+        .collect()
 }
 
 /// A duty that sends one message to one peer when its peer starts.
@@ -97,7 +99,11 @@ fn a_duty_can_send_a_message_to_one_peer_only() {
         Peer::new(PeerId::SEQUENCER, node(&g, PeerId::SEQUENCER, &[]), vec![Box::new(sender)]),
     ]);
     assert_eq!(verified(&net, PeerId::verifier(1)), [1], "the addressee got block 1");
-    assert_eq!(verified(&net, PeerId::verifier(0)), Vec::<u64>::new(), "the other verifier, in the same audience, did not");
+    assert_eq!(
+        verified(&net, PeerId::verifier(0)),
+        Vec::<u64>::new(),
+        "the other verifier, in the same audience, did not"
+    );
 }
 
 #[test]
@@ -106,9 +112,17 @@ fn every_block_the_sequencer_produces_is_verified_by_every_verifier() {
     let seq = Peer::new(PeerId::SEQUENCER, node(&g, PeerId::SEQUENCER, &[]), vec![Box::new(sequencer(&g, None))]);
     let mut net = TestNet::new(vec![miner(&g, 0, 60.0), seq, verifier(&g, 0), verifier(&g, 1)]);
     net.run_until(SimTime(600_000_000));
-    let produced: Vec<u64> = net.observed_by(PeerId::SEQUENCER).filter_map(|o| if let Observation::L2BlockProduced { number, .. } = o { Some(*number) } else { None }).collect();
+    let produced: Vec<u64> = net
+        .observed_by(PeerId::SEQUENCER)
+        .filter_map(|o| if let Observation::L2BlockProduced { number, .. } = o { Some(*number) } else { None })
+        .collect();
     assert_eq!(produced, (1..=50).collect::<Vec<_>>(), "one block every 12 s for 600 s");
-    let carried = net.observed_by(PeerId::SEQUENCER).filter_map(|o| if let Observation::L2BlockProduced { btc_tip_height, .. } = o { Some(*btc_tip_height) } else { None }).max();
+    let carried = net
+        .observed_by(PeerId::SEQUENCER)
+        .filter_map(|o| {
+            if let Observation::L2BlockProduced { btc_tip_height, .. } = o { Some(*btc_tip_height) } else { None }
+        })
+        .max();
     assert!(carried > Some(3), "the blocks carried the Bitcoin chain as it grew: {carried:?}");
     for v in [PeerId::verifier(0), PeerId::verifier(1)] {
         assert_eq!(verified(&net, v), produced, "{v} verified every block, in order");
@@ -136,8 +150,12 @@ fn keystones_are_published_on_bitcoin_and_become_superfinal() {
     let observer = Peer::new(PeerId::OBSERVER, node(&g, PeerId::OBSERVER, &[]), vec![Box::new(tracker)]);
     let mut net = TestNet::new(vec![miner(&g, 0, 60.0), seq, pop, observer]);
     net.run_until(SimTime(3_600_000_000));
-    let published = net.observed_by(PeerId::OBSERVER).filter(|o| matches!(o, Observation::KeystonePublished { .. })).count();
-    let superfinal = net.observed_by(PeerId::OBSERVER).filter_map(|o| if let Observation::Superfinal { l2_number, .. } = o { Some(*l2_number) } else { None }).max();
+    let published =
+        net.observed_by(PeerId::OBSERVER).filter(|o| matches!(o, Observation::KeystonePublished { .. })).count();
+    let superfinal = net
+        .observed_by(PeerId::OBSERVER)
+        .filter_map(|o| if let Observation::Superfinal { l2_number, .. } = o { Some(*l2_number) } else { None })
+        .max();
     assert!(published > 10, "keystones of every 5th block, an hour long: {published} published");
     assert!(superfinal.is_some_and(|n| n >= 100), "superfinal through {superfinal:?}");
     assert!(net.observed_by(pop_id).any(|o| matches!(o, Observation::PopTxSent { .. })));

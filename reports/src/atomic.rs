@@ -23,15 +23,10 @@ static WRITES_OPEN: RwLock<bool> = RwLock::new(true);
 ///
 /// Never nest these: a read guard taken while another is held can wait forever behind a
 /// pending [`stop_writing`].
-pub(crate) fn while_open<T>(
-    path: &Path,
-    write: impl FnOnce() -> Result<T, ReportError>,
-) -> Result<T, ReportError> {
+pub(crate) fn while_open<T>(path: &Path, write: impl FnOnce() -> Result<T, ReportError>) -> Result<T, ReportError> {
     let open = WRITES_OPEN.read().unwrap_or_else(PoisonError::into_inner);
     if !*open {
-        return Err(ReportError::Stopped {
-            path: path.to_path_buf(),
-        });
+        return Err(ReportError::Stopped { path: path.to_path_buf() });
     }
     write()
 }
@@ -46,10 +41,7 @@ pub fn stop_writing() {
 ///
 /// The extension is kept last because the PNG encoder picks the image format from it.
 pub fn temp_path(path: &Path) -> PathBuf {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy())
-        .unwrap_or_default();
+    let stem = path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
     let name = match path.extension() {
         Some(ext) => format!(".{stem}.tmp.{}", ext.to_string_lossy()),
         None => format!(".{stem}.tmp"),
@@ -63,10 +55,7 @@ pub fn create_dir(dir: &Path) -> Result<(), ReportError> {
 }
 
 fn create_dir_now(dir: &Path) -> Result<(), ReportError> {
-    fs::create_dir_all(dir).map_err(|source| ReportError::CreateDir {
-        path: dir.to_path_buf(),
-        source,
-    })
+    fs::create_dir_all(dir).map_err(|source| ReportError::CreateDir { path: dir.to_path_buf(), source })
 }
 
 /// Writes `bytes` to `path` atomically, creating the parent directory if needed.
@@ -77,27 +66,18 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
             file.write_all(bytes)?;
             file.flush()
         };
-        write().map_err(|source| ReportError::Write {
-            path: path.to_path_buf(),
-            source,
-        })
+        write().map_err(|source| ReportError::Write { path: path.to_path_buf(), source })
     })
 }
 
 /// Lets `render` write the temporary file (for backends that insist on a path), then syncs it
 /// and renames it over `path`. On any failure the temporary file is removed and `path` is left
 /// as it was.
-pub fn write_with(
-    path: &Path,
-    render: impl FnOnce(&Path) -> Result<(), ReportError>,
-) -> Result<(), ReportError> {
+pub fn write_with(path: &Path, render: impl FnOnce(&Path) -> Result<(), ReportError>) -> Result<(), ReportError> {
     while_open(path, || write_now(path, render))
 }
 
-fn write_now(
-    path: &Path,
-    render: impl FnOnce(&Path) -> Result<(), ReportError>,
-) -> Result<(), ReportError> {
+fn write_now(path: &Path, render: impl FnOnce(&Path) -> Result<(), ReportError>) -> Result<(), ReportError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_dir_now(dir)?;
     }
@@ -106,10 +86,7 @@ fn write_now(
         File::open(&tmp)
             .and_then(|file| file.sync_all())
             .and_then(|()| fs::rename(&tmp, path))
-            .map_err(|source| ReportError::Write {
-                path: path.to_path_buf(),
-                source,
-            })
+            .map_err(|source| ReportError::Write { path: path.to_path_buf(), source })
     });
     if result.is_err() {
         // Best effort: the temporary file may not exist if `render` failed early.
@@ -140,14 +117,8 @@ mod tests {
 
     #[test]
     fn temp_name_keeps_the_extension_last() {
-        assert_eq!(
-            temp_path(Path::new("out/a.png")),
-            Path::new("out/.a.tmp.png")
-        );
-        assert_eq!(
-            temp_path(Path::new("out/README")),
-            Path::new("out/.README.tmp")
-        );
+        assert_eq!(temp_path(Path::new("out/a.png")), Path::new("out/.a.tmp.png"));
+        assert_eq!(temp_path(Path::new("out/README")), Path::new("out/.README.tmp"));
     }
 
     #[test]
@@ -171,10 +142,7 @@ mod tests {
         write_file(&path, b"old").expect("writable temp dir");
         let err = write_with(&path, |tmp| {
             fs::write(tmp, b"half").expect("writable temp dir");
-            Err(ReportError::Plot {
-                path: path.clone(),
-                message: "renderer crashed".into(),
-            })
+            Err(ReportError::Plot { path: path.clone(), message: "renderer crashed".into() })
         })
         .expect_err("render failed");
         assert!(err.to_string().contains("plot.png"), "{err}");

@@ -31,11 +31,7 @@ pub fn l2_blocks_csv(l2: &L2Record) -> Result<Vec<u8>, csv::Error> {
     ];
     let rows = l2.blocks.iter().map(|b| {
         let latency = |us: u64| {
-            if b.tx_count > 0 {
-                format_micros(us)
-            } else {
-                String::new()
-            }
+            if b.tx_count > 0 { format_micros(us) } else { String::new() }
         };
         vec![
             b.number.to_string(),
@@ -59,12 +55,7 @@ pub fn l2_blocks_csv(l2: &L2Record) -> Result<Vec<u8>, csv::Error> {
 /// that millions of transactions still give a small file. The last bucket of the histogram is
 /// open (it also counts every latency above its lower edge): its `bucket_high_s` is empty.
 pub fn l2_latency_csv(histogram: &LatencyHistogram) -> Result<Vec<u8>, csv::Error> {
-    let header = [
-        "bucket_low_s",
-        "bucket_high_s",
-        "count",
-        "cumulative_fraction",
-    ];
+    let header = ["bucket_low_s", "bucket_high_s", "count", "cumulative_fraction"];
     let total = histogram.total();
     let last = histogram.counts.len().saturating_sub(1);
     let mut cumulative = 0u64;
@@ -113,12 +104,7 @@ pub fn runs_columns(l2: Option<&L2Record>, summary: &Summary) -> Vec<String> {
     let (Some(l2), Some(s)) = (l2, summary.l2.as_ref()) else {
         return vec![String::new(); RUNS_COLUMNS.len()];
     };
-    let percentile = |p| {
-        l2.latency
-            .percentile_upper_us(p)
-            .map(format_micros)
-            .unwrap_or_default()
-    };
+    let percentile = |p| l2.latency.percentile_upper_us(p).map(format_micros).unwrap_or_default();
     vec![
         s.blocks.to_string(),
         s.txs_included.to_string(),
@@ -164,18 +150,12 @@ mod tests {
         let mut l2 = l2_record(&[(1, 21_000)]);
         l2.gas_limit = 0;
         let got = text(l2_blocks_csv(&l2).expect("in memory"));
-        assert!(
-            got.lines().nth(1).is_some_and(|l| l.contains(",21000,,")),
-            "{got}"
-        );
+        assert!(got.lines().nth(1).is_some_and(|l| l.contains(",21000,,")), "{got}");
     }
 
     #[test]
     fn latency_csv_lists_only_non_empty_buckets() {
-        let histogram = LatencyHistogram {
-            bucket_us: 100_000,
-            counts: vec![0, 3, 0, 0, 1, 0, 0, 4],
-        };
+        let histogram = LatencyHistogram { bucket_us: 100_000, counts: vec![0, 3, 0, 0, 1, 0, 0, 4] };
         let got = text(l2_latency_csv(&histogram).expect("in memory"));
         assert_eq!(
             got,

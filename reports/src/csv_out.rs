@@ -32,13 +32,8 @@ fn outcome_name(outcome: TrialOutcome) -> &'static str {
 }
 
 /// Renders a header and rows to CSV text (`\n` line ends, quoting only where needed).
-pub(crate) fn to_csv(
-    header: &[&str],
-    rows: impl Iterator<Item = Vec<String>>,
-) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
+pub(crate) fn to_csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
     writer.write_record(header)?;
     for row in rows {
         writer.write_record(&row)?;
@@ -47,31 +42,16 @@ pub(crate) fn to_csv(
 }
 
 /// Writes rendered CSV text to `path` atomically; a rendering error names the file.
-pub fn save_csv(
-    path: PathBuf,
-    rendered: Result<Vec<u8>, csv::Error>,
-) -> Result<PathBuf, ReportError> {
-    let bytes = rendered.map_err(|source| ReportError::Csv {
-        path: path.clone(),
-        source,
-    })?;
+pub fn save_csv(path: PathBuf, rendered: Result<Vec<u8>, csv::Error>) -> Result<PathBuf, ReportError> {
+    let bytes = rendered.map_err(|source| ReportError::Csv { path: path.clone(), source })?;
     atomic::write_file(&path, &bytes)?;
     Ok(path)
 }
 
 /// `blocks.csv` text: every block mined, in the order found.
 pub fn blocks_csv(btc: &BtcRecord) -> Result<Vec<u8>, csv::Error> {
-    let header = [
-        "height",
-        "hash",
-        "parent_hash",
-        "miner",
-        "found_at_s",
-        "main_chain",
-        "tx_count",
-        "weight",
-        "fees_sats",
-    ];
+    let header =
+        ["height", "hash", "parent_hash", "miner", "found_at_s", "main_chain", "tx_count", "weight", "fees_sats"];
     let rows = btc.blocks.iter().map(|b| {
         vec![
             b.height.to_string(),
@@ -90,15 +70,7 @@ pub fn blocks_csv(btc: &BtcRecord) -> Result<Vec<u8>, csv::Error> {
 
 /// `reorgs.csv` text: every reorg of the observer, in time order.
 pub fn reorgs_csv(btc: &BtcRecord) -> Result<Vec<u8>, csv::Error> {
-    let header = [
-        "at_s",
-        "depth",
-        "connected",
-        "old_tip",
-        "old_height",
-        "new_tip",
-        "new_height",
-    ];
+    let header = ["at_s", "depth", "connected", "old_tip", "old_height", "new_tip", "new_height"];
     let rows = btc.reorgs.iter().map(|r| {
         vec![
             format_micros(r.at_us),
@@ -115,13 +87,7 @@ pub fn reorgs_csv(btc: &BtcRecord) -> Result<Vec<u8>, csv::Error> {
 
 /// `attack_trials.csv` text: every double-spend race, in the order started.
 pub fn trials_csv(trials: &[TrialRow]) -> Result<Vec<u8>, csv::Error> {
-    let header = [
-        "started_at_s",
-        "ended_at_s",
-        "payment_txid",
-        "conflict_txid",
-        "outcome",
-    ];
+    let header = ["started_at_s", "ended_at_s", "payment_txid", "conflict_txid", "outcome"];
     let rows = trials.iter().map(|t| {
         vec![
             format_micros(t.started_at_us),
@@ -209,10 +175,7 @@ pub fn write_run_csvs(dir: &Path, record: &RunRecord) -> Result<Vec<PathBuf>, Re
         save_csv(dir.join("reorgs.csv"), reorgs_csv(&record.btc))?,
     ];
     if let Some(attack) = &record.attack {
-        written.push(save_csv(
-            dir.join("attack_trials.csv"),
-            trials_csv(&attack.trials),
-        )?);
+        written.push(save_csv(dir.join("attack_trials.csv"), trials_csv(&attack.trials))?);
     }
     if let Some(l2) = &record.l2 {
         written.extend(csv_l2::write_l2_csvs(dir, l2)?);
@@ -268,9 +231,7 @@ mod tests {
         let (old, new) = (format!("{:064x}", 3), format!("{:064x}", 4));
         assert_eq!(
             reorgs,
-            format!(
-                "at_s,depth,connected,old_tip,old_height,new_tip,new_height\n1800.400000,1,2,{old},3,{new},4\n"
-            )
+            format!("at_s,depth,connected,old_tip,old_height,new_tip,new_height\n1800.400000,1,2,{old},3,{new},4\n")
         );
         let attack = record.attack.expect("sample has an attack");
         let trials = text(trials_csv(&attack.trials[1..]).expect("in memory"));
@@ -290,25 +251,12 @@ mod tests {
     #[test]
     fn runs_csv_has_one_row_per_replication_and_no_wall_clock() {
         let records = [sample_record(7), sample_record(9)];
-        let runs: Vec<_> = records
-            .iter()
-            .map(|r| {
-                (
-                    r,
-                    crate::summary::summarize(std::slice::from_ref(r)).expect("ok"),
-                )
-            })
-            .collect();
+        let runs: Vec<_> =
+            records.iter().map(|r| (r, crate::summary::summarize(std::slice::from_ref(r)).expect("ok"))).collect();
         let got = text(runs_csv(&runs).expect("in memory"));
         let lines: Vec<&str> = got.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert_eq!(
-            lines[1],
-            format!(
-                "7,{:064x},3600.000000,1000,5,4,0.2,1,1,633.3333333333334,2,1,0.5,0.25",
-                0x7007
-            )
-        );
+        assert_eq!(lines[1], format!("7,{:064x},3600.000000,1000,5,4,0.2,1,1,633.3333333333334,2,1,0.5,0.25", 0x7007));
         assert!(lines[2].starts_with("9,"));
     }
 }

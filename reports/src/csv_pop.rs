@@ -136,13 +136,7 @@ pub fn pop_txs_csv(pop: &PopRecord) -> Result<Vec<u8>, csv::Error> {
 
 /// `superfinality.csv` text: each advance of the superfinal frontier, in time order.
 pub fn superfinality_csv(pop: &PopRecord) -> Result<Vec<u8>, csv::Error> {
-    let header = [
-        "at_s",
-        "l2_number",
-        "keystone_hash",
-        "published_height",
-        "tip_height",
-    ];
+    let header = ["at_s", "l2_number", "keystone_hash", "published_height", "tip_height"];
     let rows = pop.superfinal.iter().map(|s| {
         vec![
             format_micros(s.at_us),
@@ -270,32 +264,10 @@ mod tests {
             lines[0],
             "sent_at_s,miner,keystone_hash,l2_number,txid,fee_sats,vsize,fee_rate_sat_per_vb,confirmed"
         );
-        assert_eq!(
-            lines[1],
-            format!(
-                "410.000000,pop-0,{},2,{},1000,0,5,true",
-                keystone_hash(2),
-                hash(0x7800)
-            )
-        );
-        assert_eq!(
-            lines[4],
-            format!(
-                "1205.000000,pop-1,{},4,{},300,300,1,false",
-                keystone_hash(4),
-                hash(0x7900)
-            )
-        );
-        let confirmed: Vec<&str> = lines[1..]
-            .iter()
-            .filter_map(|l| l.rsplit(',').next())
-            .collect();
-        assert_eq!(
-            confirmed,
-            [
-                "true", "true", "true", "false", "true", "true", "true", "false"
-            ]
-        );
+        assert_eq!(lines[1], format!("410.000000,pop-0,{},2,{},1000,0,5,true", keystone_hash(2), hash(0x7800)));
+        assert_eq!(lines[4], format!("1205.000000,pop-1,{},4,{},300,300,1,false", keystone_hash(4), hash(0x7900)));
+        let confirmed: Vec<&str> = lines[1..].iter().filter_map(|l| l.rsplit(',').next()).collect();
+        assert_eq!(confirmed, ["true", "true", "true", "false", "true", "true", "true", "false"]);
         let steps = text(superfinality_csv(&pop).expect("in memory"));
         assert_eq!(
             steps,
@@ -313,20 +285,8 @@ mod tests {
         let record = pop_run(1);
         let summary = crate::summary::summarize(std::slice::from_ref(&record)).expect("ok");
         let got = runs_columns(&record, &summary);
-        let mean = summary
-            .pop
-            .as_ref()
-            .and_then(|p| p.superfinality_latency_s.mean);
-        let expected = [
-            "4",
-            "7",
-            "3",
-            "2",
-            &format_opt(mean),
-            "500.500000",
-            "900.250000",
-            "185000",
-        ];
+        let mean = summary.pop.as_ref().and_then(|p| p.superfinality_latency_s.mean);
+        let expected = ["4", "7", "3", "2", &format_opt(mean), "500.500000", "900.250000", "185000"];
         assert_eq!(got, expected);
         let plain = crate::testutil::sample_record(1);
         let summary = crate::summary::summarize(std::slice::from_ref(&plain)).expect("ok");

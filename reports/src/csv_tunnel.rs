@@ -110,14 +110,7 @@ pub fn ledger_csv(tunnel: &TunnelRecord) -> Result<Vec<u8>, csv::Error> {
 
 /// `tunnel_losses.csv` text: every minted deposit the final main chain does not hold.
 pub fn losses_csv(tunnel: &TunnelRecord) -> Result<Vec<u8>, csv::Error> {
-    let header = [
-        "txid",
-        "vout",
-        "amount_sats",
-        "l2_number",
-        "minted_at_s",
-        "unwound_at_s",
-    ];
+    let header = ["txid", "vout", "amount_sats", "l2_number", "minted_at_s", "unwound_at_s"];
     let rows = tunnel.losses.iter().map(|l| {
         vec![
             l.txid.clone(),

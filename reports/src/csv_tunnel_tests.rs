@@ -22,38 +22,17 @@ fn tunnel_csv_has_every_field_and_empty_cells_for_none() {
     );
     assert_eq!(lines.len(), 1 + 15, "one row per operation");
     let (a, b) = (hash(0xd001), hash(0xd002));
-    assert_eq!(
-        lines[1],
-        format!("100.000000,deposit,{a},,,,0xaa,50000000,,,true,,,false")
-    );
-    assert_eq!(
-        lines[3],
-        format!("3700.000000,mint,{a},0,308,,0xaa,50000000,,108,false,,,false")
-    );
+    assert_eq!(lines[1], format!("100.000000,deposit,{a},,,,0xaa,50000000,,,true,,,false"));
+    assert_eq!(lines[3], format!("3700.000000,mint,{a},0,308,,0xaa,50000000,,108,false,,,false"));
     assert_eq!(
         lines[10],
-        format!(
-            "5500.000000,payout,{},,451,2,,5000000,1000,,false,,6000.000000,false",
-            hash(0xe002)
-        )
+        format!("5500.000000,payout,{},,451,2,,5000000,1000,,false,,6000.000000,false", hash(0xe002))
     );
     // The payout a reorg took away: no confirmation time.
-    assert_eq!(
-        lines[12],
-        format!(
-            "7012.000000,payout,{},,434,1,,30000000,1500,,true,,,false",
-            hash(0xe001)
-        )
-    );
-    assert_eq!(
-        lines[11],
-        format!("6000.000000,unwound,{b},1,358,,,20000000,,,false,,,false")
-    );
+    assert_eq!(lines[12], format!("7012.000000,payout,{},,434,1,,30000000,1500,,true,,,false", hash(0xe001)));
+    assert_eq!(lines[11], format!("6000.000000,unwound,{b},1,358,,,20000000,,,false,,,false"));
     assert_eq!(lines[15], "10000.000000,overdue,,,749,3,,0,,,false,1000,,false");
-    let kinds: Vec<&str> = lines[1..]
-        .iter()
-        .filter_map(|l| l.split(',').nth(1))
-        .collect();
+    let kinds: Vec<&str> = lines[1..].iter().filter_map(|l| l.split(',').nth(1)).collect();
     assert_eq!(kinds[5..7], ["withdrawal-request", "burn"]);
 }
 
@@ -64,28 +43,15 @@ fn the_attackers_rows_are_marked() {
         op.attacker = true;
     }
     let got = text(tunnel_csv(&t).expect("in memory"));
-    let marked: Vec<&str> = got
-        .lines()
-        .skip(1)
-        .filter(|l| l.ends_with(",true"))
-        .filter_map(|l| l.split(',').nth(1))
-        .collect();
+    let marked: Vec<&str> =
+        got.lines().skip(1).filter(|l| l.ends_with(",true")).filter_map(|l| l.split(',').nth(1)).collect();
     assert_eq!(marked, ["deposit", "mint", "unwound"]);
 }
 
 #[test]
 fn kind_names_are_the_record_names() {
     use TunnelOpKind::*;
-    for kind in [
-        Deposit,
-        Mint,
-        WithdrawalRequest,
-        Burn,
-        Payout,
-        Overdue,
-        Unwound,
-        Restored,
-    ] {
+    for kind in [Deposit, Mint, WithdrawalRequest, Burn, Payout, Overdue, Unwound, Restored] {
         let serde = serde_json::to_value(kind).expect("a unit variant");
         assert_eq!(serde.as_str(), Some(kind_name(kind)));
     }
@@ -103,26 +69,15 @@ fn ledger_csv_computes_both_sides() {
     );
     assert_eq!(lines.len(), 1 + 9);
     // 16M locked - 1M other - 0 unminted = 70M - 35M + 0 - 20M.
-    assert_eq!(
-        lines[7],
-        "8400.000000,700,16000000,70000000,35000000,0,0,20000000,1000000,15000000,15000000,true"
-    );
+    assert_eq!(lines[7], "8400.000000,700,16000000,70000000,35000000,0,0,20000000,1000000,15000000,15000000,true");
     assert!(lines[1..].iter().all(|l| l.ends_with(",true")));
     // Broken books: a satoshi missing from the vault, and a vault side below zero.
     t.ledger[6].locked_sats -= 1;
     t.ledger[7].locked_sats = 0;
     let got = text(ledger_csv(&t).expect("in memory"));
     let lines: Vec<&str> = got.lines().collect();
-    assert!(
-        lines[7].ends_with(",1000000,14999999,15000000,false"),
-        "{}",
-        lines[7]
-    );
-    assert!(
-        lines[8].ends_with(",-1000000,15000000,false"),
-        "{}",
-        lines[8]
-    );
+    assert!(lines[7].ends_with(",1000000,14999999,15000000,false"), "{}", lines[7]);
+    assert!(lines[8].ends_with(",-1000000,15000000,false"), "{}", lines[8]);
 }
 
 #[test]

@@ -7,28 +7,14 @@ use std::path::PathBuf;
 pub enum ReportError {
     #[error("no run records to report")]
     NoRecords,
-    #[error(
-        "replications disagree on {field}: {first:?} (seed {first_seed}) vs {other:?} (seed {other_seed})"
-    )]
-    Inconsistent {
-        field: &'static str,
-        first: String,
-        first_seed: u64,
-        other: String,
-        other_seed: u64,
-    },
+    #[error("replications disagree on {field}: {first:?} (seed {first_seed}) vs {other:?} (seed {other_seed})")]
+    Inconsistent { field: &'static str, first: String, first_seed: u64, other: String, other_seed: u64 },
     #[error("two replications have the same seed {seed}: their files would overwrite each other")]
     DuplicateSeed { seed: u64 },
     #[error("cannot create directory {}: {source}", .path.display())]
-    CreateDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    CreateDir { path: PathBuf, source: std::io::Error },
     #[error("cannot write {}: {source}", .path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: std::io::Error },
     #[error("cannot write CSV {}: {source}", .path.display())]
     Csv { path: PathBuf, source: csv::Error },
     #[error("cannot draw plot {}: {message}", .path.display())]

@@ -12,9 +12,7 @@ const FNV128_PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
 
 /// FNV-1a 128-bit hash of `bytes`.
 pub fn fnv1a_128(bytes: &[u8]) -> u128 {
-    bytes.iter().fold(FNV128_OFFSET_BASIS, |h, b| {
-        (h ^ u128::from(*b)).wrapping_mul(FNV128_PRIME)
-    })
+    bytes.iter().fold(FNV128_OFFSET_BASIS, |h, b| (h ^ u128::from(*b)).wrapping_mul(FNV128_PRIME))
 }
 
 /// The combined fingerprint of several hashes (see the module docs), as 32 hex digits.
@@ -34,26 +32,14 @@ mod tests {
 
     #[test]
     fn published_fnv1a_128_vectors() {
-        assert_eq!(
-            format!("{:032x}", fnv1a_128(b"")),
-            "6c62272e07bb014262b821756295c58d"
-        );
-        assert_eq!(
-            format!("{:032x}", fnv1a_128(b"a")),
-            "d228cb696f1a8caf78912b704e4a8964"
-        );
-        assert_eq!(
-            format!("{:032x}", fnv1a_128(b"foobar")),
-            "343e1662793c64bf6f0d3597ba446f18"
-        );
+        assert_eq!(format!("{:032x}", fnv1a_128(b"")), "6c62272e07bb014262b821756295c58d");
+        assert_eq!(format!("{:032x}", fnv1a_128(b"a")), "d228cb696f1a8caf78912b704e4a8964");
+        assert_eq!(format!("{:032x}", fnv1a_128(b"foobar")), "343e1662793c64bf6f0d3597ba446f18");
     }
 
     #[test]
     fn combination_is_order_and_boundary_sensitive() {
-        assert_eq!(
-            combine_hashes(["aa", "bb"]),
-            "92748421853c64bf6f0f500223cebcd7"
-        );
+        assert_eq!(combine_hashes(["aa", "bb"]), "92748421853c64bf6f0f500223cebcd7");
         assert_ne!(combine_hashes(["aa", "bb"]), combine_hashes(["bb", "aa"]));
         assert_ne!(combine_hashes(["aab", "b"]), combine_hashes(["aa", "bb"]));
         assert_eq!(combine_hashes(["AA", "bb"]), combine_hashes(["aa", "bb"]));

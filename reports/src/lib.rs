@@ -89,15 +89,9 @@ pub fn write_outputs(dir: &Path, records: &[RunRecord]) -> Result<Written, Repor
             .iter()
             .map(|r| Ok((r, summarize(std::slice::from_ref(r))?)))
             .collect::<Result<Vec<_>, ReportError>>()?;
-        written.push(csv_out::save_csv(
-            dir.join("runs.csv"),
-            csv_out::runs_csv(&runs),
-        )?);
+        written.push(csv_out::save_csv(dir.join("runs.csv"), csv_out::runs_csv(&runs))?);
         for record in records {
-            written.extend(csv_out::write_run_csvs(
-                &run_dir(dir, record.meta.seed),
-                record,
-            )?);
+            written.extend(csv_out::write_run_csvs(&run_dir(dir, record.meta.seed), record)?);
         }
     }
     written.extend(plots::write_plots(dir, records)?);
@@ -134,10 +128,7 @@ mod tests {
     }
 
     pub(super) fn names(paths: &[PathBuf]) -> Vec<String> {
-        paths
-            .iter()
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .collect()
+        paths.iter().map(|p| p.to_string_lossy().replace('\\', "/")).collect()
     }
 
     #[test]
@@ -155,10 +146,8 @@ mod tests {
             "summary.json",
         ];
         assert_eq!(names(&tree(&dir)), expected);
-        let relative: Vec<PathBuf> = written
-            .iter()
-            .map(|p| p.strip_prefix(&*dir).expect("in dir").to_path_buf())
-            .collect();
+        let relative: Vec<PathBuf> =
+            written.iter().map(|p| p.strip_prefix(&*dir).expect("in dir").to_path_buf()).collect();
         assert_eq!(relative, tree(&dir), "returns every file written, sorted");
     }
 
@@ -167,22 +156,11 @@ mod tests {
         let dir = scratch_dir("outputs-many");
         write_outputs(&dir, &[sample_record(7), sample_record(3)]).expect("writable");
         let files = names(&tree(&dir));
-        for f in [
-            "runs.csv",
-            "runs/seed-7/blocks.csv",
-            "runs/seed-3/attack_trials.csv",
-            "summary.json",
-        ] {
+        for f in ["runs.csv", "runs/seed-7/blocks.csv", "runs/seed-3/attack_trials.csv", "summary.json"] {
             assert!(files.iter().any(|x| x == f), "{f} missing from {files:?}");
         }
-        assert!(
-            !files.iter().any(|f| f == "blocks.csv"),
-            "no top-level per-entity CSV for N > 1"
-        );
-        assert!(
-            !files.iter().any(|f| f.contains(".tmp")),
-            "no temporary left: {files:?}"
-        );
+        assert!(!files.iter().any(|f| f == "blocks.csv"), "no top-level per-entity CSV for N > 1");
+        assert!(!files.iter().any(|f| f.contains(".tmp")), "no temporary left: {files:?}");
         let summary = std::fs::read_to_string(dir.join("summary.json")).expect("written");
         assert!(summary.contains("\"runs\": 2"));
     }
@@ -199,10 +177,7 @@ mod tests {
             assert!(same, "{} differs", file.display());
         }
         let l2 = [l2_run(7, &[(2, 15_000_000), (0, 0)]), l2_run(8, &[(3, 1)])];
-        let (a, b) = (
-            scratch_dir("outputs-det-l2-a"),
-            scratch_dir("outputs-det-l2-b"),
-        );
+        let (a, b) = (scratch_dir("outputs-det-l2-a"), scratch_dir("outputs-det-l2-b"));
         write_outputs(&a, &l2).expect("writable");
         write_outputs(&b, &l2).expect("writable");
         assert_eq!(tree(&a), tree(&b));
@@ -217,13 +192,7 @@ mod tests {
         let dir = scratch_dir("outputs-l2-one");
         write_outputs(&dir, &[l2_run(7, &[(2, 15_000_000)])]).expect("writable");
         let files = names(&tree(&dir));
-        for f in [
-            "l2_blocks.csv",
-            "l2_latency.csv",
-            "l2_throughput.png",
-            "l2_fullness.svg",
-            "l2_latency.png",
-        ] {
+        for f in ["l2_blocks.csv", "l2_latency.csv", "l2_throughput.png", "l2_fullness.svg", "l2_latency.png"] {
             assert!(files.iter().any(|x| x == f), "{f} missing from {files:?}");
         }
         let summary = std::fs::read_to_string(dir.join("summary.json")).expect("written");
@@ -312,10 +281,7 @@ mod tests {
             ),
             "{runs}"
         );
-        assert!(
-            lines[1].ends_with(",4,7,3,2,550.3303571428572,500.500000,900.250000,185000"),
-            "{runs}"
-        );
+        assert!(lines[1].ends_with(",4,7,3,2,550.3303571428572,500.500000,900.250000,185000"), "{runs}");
         // Nothing published: every block still waiting, so no mean (the longest wait, 1528 s,
         // is not one) and no percentile.
         assert!(lines[2].ends_with(",4,0,0,8,,,,0"), "{runs}");
@@ -324,10 +290,7 @@ mod tests {
     #[test]
     fn pop_outputs_are_deterministic() {
         let records = [pop_run(7), pop_run(8)];
-        let (a, b) = (
-            scratch_dir("outputs-det-pop-a"),
-            scratch_dir("outputs-det-pop-b"),
-        );
+        let (a, b) = (scratch_dir("outputs-det-pop-a"), scratch_dir("outputs-det-pop-b"));
         write_outputs(&a, &records).expect("writable");
         write_outputs(&b, &records).expect("writable");
         assert_eq!(tree(&a), tree(&b));
@@ -352,8 +315,7 @@ mod tests {
     fn bad_records_write_nothing() {
         let scratch = scratch_dir("outputs-bad");
         let dir = scratch.join("out");
-        let err =
-            write_outputs(&dir, &[sample_record(1), sample_record(1)]).expect_err("duplicate seed");
+        let err = write_outputs(&dir, &[sample_record(1), sample_record(1)]).expect_err("duplicate seed");
         assert!(matches!(err, ReportError::DuplicateSeed { seed: 1 }));
         assert!(!dir.exists());
     }

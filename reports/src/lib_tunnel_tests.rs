@@ -5,21 +5,13 @@ use super::*;
 use crate::tests::{names, tree};
 use crate::testutil::{Scratch, scratch_dir, tunnel_run};
 
-const TUNNEL_FILES: [&str; 5] = [
-    "tunnel.csv",
-    "tunnel.png",
-    "tunnel.svg",
-    "tunnel_ledger.csv",
-    "tunnel_losses.csv",
-];
+const TUNNEL_FILES: [&str; 5] = ["tunnel.csv", "tunnel.png", "tunnel.svg", "tunnel_ledger.csv", "tunnel_losses.csv"];
 
 #[test]
 fn tunnel_runs_get_tunnel_csvs_and_figure() {
     let dir = scratch_dir("outputs-tunnel-one");
     let record = tunnel_run(7);
-    let written = write_outputs(&dir, std::slice::from_ref(&record))
-        .expect("writable")
-        .files;
+    let written = write_outputs(&dir, std::slice::from_ref(&record)).expect("writable").files;
     let files = names(&tree(&dir));
     for f in TUNNEL_FILES {
         assert!(files.iter().any(|x| x == f), "{f} missing from {files:?}");
@@ -53,10 +45,7 @@ fn replications_get_per_seed_tunnel_csvs_and_runs_columns() {
     ] {
         assert!(files.iter().any(|x| x == f), "{f} missing from {files:?}");
     }
-    assert!(
-        !files.iter().any(|f| f == "tunnel.csv"),
-        "no top-level CSV for N > 1"
-    );
+    assert!(!files.iter().any(|f| f == "tunnel.csv"), "no top-level CSV for N > 1");
     let runs = std::fs::read_to_string(dir.join("runs.csv")).expect("written");
     let lines: Vec<&str> = runs.lines().collect();
     assert!(
@@ -77,18 +66,12 @@ fn replications_get_per_seed_tunnel_csvs_and_runs_columns() {
         "{runs}"
     );
     // No operation: zero counts, the books' last row still read, no latency.
-    assert!(
-        lines[2].ends_with(",0,0,16000000,0,0,0,0,0,0,0,,,"),
-        "{runs}"
-    );
+    assert!(lines[2].ends_with(",0,0,16000000,0,0,0,0,0,0,0,,,"), "{runs}");
 }
 
 /// Writes `records` and their copies without a tunnel; returns both directories.
 fn with_and_without(name: &str, records: &[RunRecord]) -> (Scratch, Scratch) {
-    let (with, without) = (
-        scratch_dir(&format!("{name}-with")),
-        scratch_dir(&format!("{name}-without")),
-    );
+    let (with, without) = (scratch_dir(&format!("{name}-with")), scratch_dir(&format!("{name}-without")));
     write_outputs(&with, records).expect("writable");
     let plain: Vec<RunRecord> = records
         .iter()
@@ -107,27 +90,12 @@ fn outputs_without_a_tunnel_are_unchanged() {
     for records in [vec![tunnel_run(7)], vec![tunnel_run(7), tunnel_run(3)]] {
         let (with, without) = with_and_without("outputs-tunnel-additive", &records);
         let plain = tree(&without);
-        assert!(
-            !names(&plain).iter().any(|f| f.contains("tunnel")),
-            "{plain:?}"
-        );
+        assert!(!names(&plain).iter().any(|f| f.contains("tunnel")), "{plain:?}");
         // The tunnel only adds files: every other file is byte for byte the same.
-        let added: Vec<PathBuf> = tree(&with)
-            .into_iter()
-            .filter(|f| !plain.contains(f))
-            .collect();
-        assert!(
-            names(&added)
-                .iter()
-                .all(|f| TUNNEL_FILES.iter().any(|t| f.ends_with(t))),
-            "{added:?}"
-        );
-        for file in plain
-            .iter()
-            .filter(|f| !f.ends_with("summary.json") && !f.ends_with("runs.csv"))
-        {
-            let same =
-                std::fs::read(with.join(file)).ok() == std::fs::read(without.join(file)).ok();
+        let added: Vec<PathBuf> = tree(&with).into_iter().filter(|f| !plain.contains(f)).collect();
+        assert!(names(&added).iter().all(|f| TUNNEL_FILES.iter().any(|t| f.ends_with(t))), "{added:?}");
+        for file in plain.iter().filter(|f| !f.ends_with("summary.json") && !f.ends_with("runs.csv")) {
+            let same = std::fs::read(with.join(file)).ok() == std::fs::read(without.join(file)).ok();
             assert!(same, "{} differs", file.display());
         }
         // summary.json: the same text once the tunnel section is taken out.
@@ -138,10 +106,8 @@ fn outputs_without_a_tunnel_are_unchanged() {
         // runs.csv: the same lines without the 13 tunnel columns.
         if records.len() > 1 {
             let read = |dir: &Path| std::fs::read_to_string(dir.join("runs.csv")).expect("written");
-            let trimmed: Vec<String> = read(&with)
-                .lines()
-                .map(|l| l.rsplitn(14, ',').last().unwrap_or_default().to_string())
-                .collect();
+            let trimmed: Vec<String> =
+                read(&with).lines().map(|l| l.rsplitn(14, ',').last().unwrap_or_default().to_string()).collect();
             let expected: Vec<String> = read(&without).lines().map(str::to_string).collect();
             assert_eq!(trimmed, expected);
         }
@@ -151,10 +117,7 @@ fn outputs_without_a_tunnel_are_unchanged() {
 #[test]
 fn tunnel_outputs_are_deterministic() {
     let records = [tunnel_run(7), tunnel_run(8)];
-    let (a, b) = (
-        scratch_dir("outputs-det-tunnel-a"),
-        scratch_dir("outputs-det-tunnel-b"),
-    );
+    let (a, b) = (scratch_dir("outputs-det-tunnel-a"), scratch_dir("outputs-det-tunnel-b"));
     write_outputs(&a, &records).expect("writable");
     write_outputs(&b, &records).expect("writable");
     assert_eq!(tree(&a), tree(&b));

@@ -76,20 +76,13 @@ impl Manifest {
         let runs = records
             .iter()
             .map(|r| ManifestRun {
-                dir: if one {
-                    ".".to_owned()
-                } else {
-                    relative(&run_dir(Path::new(""), r.meta.seed))
-                },
+                dir: if one { ".".to_owned() } else { relative(&run_dir(Path::new(""), r.meta.seed)) },
                 seed: r.meta.seed,
                 scenario_hash: r.meta.scenario_hash.clone(),
                 trace_hash: r.meta.trace_hash.clone(),
             })
             .collect();
-        let scenario = records
-            .first()
-            .map(|r| r.meta.scenario_name.clone())
-            .unwrap_or_default();
+        let scenario = records.first().map(|r| r.meta.scenario_name.clone()).unwrap_or_default();
         let trace_hash = crate::summary::trace_fingerprint(records);
         Manifest::new("run", scenario, seed, trace_hash, complete, runs)
     }
@@ -106,14 +99,7 @@ impl Manifest {
             })
             .collect();
         let trace_hash = crate::sweep::sweep_fingerprint(cells);
-        Manifest::new(
-            "sweep",
-            info.scenario_name.clone(),
-            info.base_seed,
-            trace_hash,
-            complete,
-            runs,
-        )
+        Manifest::new("sweep", info.scenario_name.clone(), info.base_seed, trace_hash, complete, runs)
     }
 
     fn new(
@@ -140,8 +126,7 @@ impl Manifest {
 
     /// Pretty JSON ending with a newline.
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self)
-            .expect("strings, integers and lists always serialise");
+        let mut text = serde_json::to_string_pretty(self).expect("strings, integers and lists always serialise");
         text.push('\n');
         text
     }
@@ -149,9 +134,7 @@ impl Manifest {
     /// The manifest of output folder `dir`, if it has one written by hemisim.
     pub fn read(dir: &Path) -> Option<Manifest> {
         let text = fs::read_to_string(dir.join(MANIFEST)).ok()?;
-        serde_json::from_str::<Manifest>(&text)
-            .ok()
-            .filter(|m| m.tool == TOOL)
+        serde_json::from_str::<Manifest>(&text).ok().filter(|m| m.tool == TOOL)
     }
 
     /// The entry of the run whose folder is `dir` (relative to the output folder, `.` for itself).
@@ -174,20 +157,12 @@ pub enum OutputDirError {
         "output folder {}: files that are not a hemisim output appeared in it during the run ({entry:?}); not replacing it: this run's outputs are in {}",
         .path.display(), .kept.display()
     )]
-    ForeignAtCommit {
-        path: PathBuf,
-        entry: String,
-        kept: PathBuf,
-    },
+    ForeignAtCommit { path: PathBuf, entry: String, kept: PathBuf },
     #[error("output folder {}: exists and is not a folder", .path.display())]
     NotAFolder { path: PathBuf },
     /// The folder could not be created, written or swapped in (could not complete).
     #[error("output folder {}: {action}: {source}", .path.display())]
-    Io {
-        path: PathBuf,
-        action: String,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, action: String, source: std::io::Error },
     #[error(transparent)]
     Report(#[from] ReportError),
 }
@@ -196,10 +171,7 @@ impl OutputDirError {
     /// Whether the user's choice of folder is at fault (exit code 2) rather than the system
     /// (exit code 4).
     pub fn is_bad_input(&self) -> bool {
-        matches!(
-            self,
-            OutputDirError::Foreign { .. } | OutputDirError::NotAFolder { .. }
-        )
+        matches!(self, OutputDirError::Foreign { .. } | OutputDirError::NotAFolder { .. })
     }
 }
 
@@ -228,13 +200,7 @@ impl Staging {
         let target = resolve(out)?;
         check_replaceable(&target, out)?;
         let dir = sibling(&target, "staging");
-        let io = |action: String| {
-            move |source| OutputDirError::Io {
-                path: out.to_path_buf(),
-                action,
-                source,
-            }
-        };
+        let io = |action: String| move |source| OutputDirError::Io { path: out.to_path_buf(), action, source };
         if let Some(parent) = target.parent() {
             atomic::create_dir(parent)?;
         }
@@ -245,12 +211,7 @@ impl Staging {
             dir.display()
         )))?;
         lock_staged().push((dir.clone(), out.to_path_buf()));
-        Ok(Staging {
-            shown: out.to_path_buf(),
-            target,
-            dir,
-            remove_on_drop: true,
-        })
+        Ok(Staging { shown: out.to_path_buf(), target, dir, remove_on_drop: true })
     }
 
     /// The folder to write into.
@@ -276,11 +237,7 @@ impl Staging {
             Err(OutputDirError::Foreign { path, entry }) => {
                 // Someone put their own files at the target while we ran: keep our outputs aside.
                 self.remove_on_drop = false;
-                Err(OutputDirError::ForeignAtCommit {
-                    path,
-                    entry,
-                    kept: self.dir.clone(),
-                })
+                Err(OutputDirError::ForeignAtCommit { path, entry, kept: self.dir.clone() })
             }
             Err(e) => Err(e),
         }
@@ -291,11 +248,8 @@ impl Staging {
         check_replaceable(&self.target, &self.shown)?;
         let old = sibling(&self.target, "old");
         let _ = fs::remove_dir_all(&old);
-        let io = |action: &str, source| OutputDirError::Io {
-            path: self.shown.clone(),
-            action: action.to_owned(),
-            source,
-        };
+        let io =
+            |action: &str, source| OutputDirError::Io { path: self.shown.clone(), action: action.to_owned(), source };
         let had_old = match fs::rename(&self.target, &old) {
             Ok(()) => true,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
@@ -352,11 +306,7 @@ fn unregister(dir: &Path) {
 /// `out` with symlinks, `.` and `..` resolved when it exists (so that the swap replaces the
 /// folder, not a link to it), else made absolute.
 fn resolve(out: &Path) -> Result<PathBuf, OutputDirError> {
-    let resolved = if fs::symlink_metadata(out).is_ok() {
-        fs::canonicalize(out)
-    } else {
-        std::path::absolute(out)
-    };
+    let resolved = if fs::symlink_metadata(out).is_ok() { fs::canonicalize(out) } else { std::path::absolute(out) };
     let resolved = resolved.map_err(|source| OutputDirError::Io {
         path: out.to_path_buf(),
         action: "cannot resolve the path".to_owned(),
@@ -364,11 +314,7 @@ fn resolve(out: &Path) -> Result<PathBuf, OutputDirError> {
     })?;
     if resolved.file_name().is_none() {
         let source = std::io::Error::new(std::io::ErrorKind::InvalidInput, "it has no name");
-        return Err(OutputDirError::Io {
-            path: out.to_path_buf(),
-            action: "cannot be replaced".to_owned(),
-            source,
-        });
+        return Err(OutputDirError::Io { path: out.to_path_buf(), action: "cannot be replaced".to_owned(), source });
     }
     Ok(resolved)
 }
@@ -379,9 +325,7 @@ fn check_replaceable(target: &Path, shown: &Path) -> Result<(), OutputDirError> 
         return Ok(());
     };
     if !meta.is_dir() {
-        return Err(OutputDirError::NotAFolder {
-            path: shown.to_path_buf(),
-        });
+        return Err(OutputDirError::NotAFolder { path: shown.to_path_buf() });
     }
     if Manifest::read(target).is_some() {
         return Ok(());
@@ -395,19 +339,15 @@ fn check_replaceable(target: &Path, shown: &Path) -> Result<(), OutputDirError> 
     names.sort();
     match names.first() {
         None => Ok(()),
-        Some(name) => Err(OutputDirError::Foreign {
-            path: shown.to_path_buf(),
-            entry: name.to_string_lossy().into_owned(),
-        }),
+        Some(name) => {
+            Err(OutputDirError::Foreign { path: shown.to_path_buf(), entry: name.to_string_lossy().into_owned() })
+        }
     }
 }
 
 /// `parent/.<name>.hemisim-<role>-<pid>`.
 fn sibling(target: &Path, role: &str) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
+    let name = target.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
     target.with_file_name(format!(".{name}.hemisim-{role}-{}", std::process::id()))
 }
 
@@ -432,10 +372,7 @@ fn list_files(dir: &Path) -> std::io::Result<Vec<String>> {
 
 /// A relative path with `/` separators, as manifests write them.
 fn relative(path: &Path) -> String {
-    path.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 #[cfg(test)]

@@ -17,9 +17,7 @@ fn write_output(target: &Path, files: &[(&str, &str)]) -> Vec<String> {
     for (name, text) in files {
         atomic::write_file(&staging.path().join(name), text.as_bytes()).expect("writable");
     }
-    staging
-        .commit(Manifest::for_run(7, &[sample_record(7)], true))
-        .expect("swapped in")
+    staging.commit(Manifest::for_run(7, &[sample_record(7)], true)).expect("swapped in")
 }
 
 #[test]
@@ -31,9 +29,7 @@ fn the_folder_appears_whole_with_a_manifest_of_its_files() {
     assert!(staging.path().starts_with(&*root) && entries(&root)[0].starts_with(".out.hemisim-staging-"));
     atomic::write_file(&staging.path().join("summary.json"), b"{}").expect("writable");
     atomic::write_file(&staging.path().join("runs/seed-7/blocks.csv"), b"x").expect("writable");
-    let files = staging
-        .commit(Manifest::for_run(7, &[sample_record(7)], true))
-        .expect("swapped in");
+    let files = staging.commit(Manifest::for_run(7, &[sample_record(7)], true)).expect("swapped in");
     assert_eq!(files, ["runs/seed-7/blocks.csv", "summary.json"]);
     assert_eq!(entries(&root), ["out"], "no staging or old folder left beside it");
     let manifest = Manifest::read(&target).expect("a hemisim manifest");
@@ -74,7 +70,10 @@ fn a_foreign_folder_or_a_file_is_refused_and_left_untouched() {
     let err = Staging::begin(&home).expect_err("not a hemisim output");
     assert!(err.is_bad_input(), "{err}");
     let message = err.to_string();
-    assert!(message.contains("not a hemisim output") && message.contains("notes.txt") && message.contains("manifest.json"), "{message}");
+    assert!(
+        message.contains("not a hemisim output") && message.contains("notes.txt") && message.contains("manifest.json"),
+        "{message}"
+    );
     assert_eq!(entries(&home), ["notes.txt"]);
     assert_eq!(entries(&root), ["home"], "no staging folder made");
 
@@ -117,9 +116,7 @@ fn files_appearing_during_the_run_are_kept_and_so_are_the_new_outputs() {
     atomic::write_file(&staging.path().join("summary.json"), b"new").expect("writable");
     fs::create_dir_all(&target).expect("writable");
     fs::write(target.join("notes.txt"), "mine").expect("writable");
-    let err = staging
-        .commit(Manifest::for_run(7, &[sample_record(7)], true))
-        .expect_err("the folder became foreign");
+    let err = staging.commit(Manifest::for_run(7, &[sample_record(7)], true)).expect_err("the folder became foreign");
     let OutputDirError::ForeignAtCommit { kept, .. } = &err else { panic!("{err}") };
     assert_eq!(entries(&target), ["notes.txt"]);
     assert_eq!(fs::read_to_string(kept.join("summary.json")).expect("kept aside"), "new");

@@ -76,9 +76,7 @@ pub fn block_latencies(record: &RunRecord) -> Vec<BlockLatency> {
             BlockLatency {
                 number: b.number,
                 produced_at_us: b.produced_at_us,
-                latency_us: at
-                    .unwrap_or(record.meta.sim_time_us)
-                    .saturating_sub(b.produced_at_us),
+                latency_us: at.unwrap_or(record.meta.sim_time_us).saturating_sub(b.produced_at_us),
                 superfinal: at.is_some(),
             }
         })
@@ -99,9 +97,7 @@ pub struct PublicationReward {
 pub fn first_publication_heights(pop: &PopRecord) -> BTreeMap<&str, u32> {
     let mut first: BTreeMap<&str, u32> = BTreeMap::new();
     for p in &pop.publications {
-        let height = first
-            .entry(p.keystone_hash.as_str())
-            .or_insert(p.btc_height);
+        let height = first.entry(p.keystone_hash.as_str()).or_insert(p.btc_height);
         *height = (*height).min(p.btc_height);
     }
     first
@@ -114,10 +110,7 @@ pub fn publication_rewards(pop: &PopRecord) -> Vec<PublicationReward> {
         .publications
         .iter()
         .map(|p| {
-            let h0 = first
-                .get(p.keystone_hash.as_str())
-                .copied()
-                .unwrap_or(p.btc_height);
+            let h0 = first.get(p.keystone_hash.as_str()).copied().unwrap_or(p.btc_height);
             let x = p.btc_height.saturating_sub(h0);
             (x, publication_score(x))
         })
@@ -131,16 +124,8 @@ pub fn publication_rewards(pop: &PopRecord) -> Vec<PublicationReward> {
         .zip(scored)
         .map(|(p, (x, score))| {
             let total = totals.get(p.keystone_hash.as_str()).copied().unwrap_or(0.0);
-            let reward = if total > 0.0 {
-                pop.reward_per_keystone * score / total
-            } else {
-                0.0
-            };
-            PublicationReward {
-                blocks_after_first: x,
-                score,
-                reward,
-            }
+            let reward = if total > 0.0 { pop.reward_per_keystone * score / total } else { 0.0 };
+            PublicationReward { blocks_after_first: x, score, reward }
         })
         .collect()
 }
@@ -167,10 +152,7 @@ pub fn keystone_publications(pop: &PopRecord) -> Vec<KeystonePublications> {
         k.publications += 1;
         k.fees_sats += p.fee_sats;
     }
-    pop.keystones
-        .iter()
-        .map(|k| by_hash.get(k.hash.as_str()).copied().unwrap_or_default())
-        .collect()
+    pop.keystones.iter().map(|k| by_hash.get(k.hash.as_str()).copied().unwrap_or_default()).collect()
 }
 
 /// What one PoP miner sent, published, paid and earned in one run.
@@ -191,11 +173,8 @@ pub fn miner_totals(pop: &PopRecord) -> Vec<MinerTotals> {
     pop.miners
         .iter()
         .map(|m| {
-            let mine = pop
-                .publications
-                .iter()
-                .zip(&rewards)
-                .filter(|(p, _)| p.miner.as_deref() == Some(m.name.as_str()));
+            let mine =
+                pop.publications.iter().zip(&rewards).filter(|(p, _)| p.miner.as_deref() == Some(m.name.as_str()));
             let (mut publications, mut fees_sats, mut reward) = (0, 0, 0.0);
             for (p, r) in mine {
                 publications += 1;
@@ -243,15 +222,8 @@ mod tests {
 
     #[test]
     fn scores_follow_protocol_md() {
-        let scores: Vec<u64> = (0..=9)
-            .map(|x| libm::round(publication_score(x)) as u64)
-            .collect();
-        assert_eq!(
-            scores,
-            [
-                100_000, 100_000, 25_000, 11_111, 6_250, 4_000, 2_778, 2_041, 1_563, 0
-            ]
-        );
+        let scores: Vec<u64> = (0..=9).map(|x| libm::round(publication_score(x)) as u64).collect();
+        assert_eq!(scores, [100_000, 100_000, 25_000, 11_111, 6_250, 4_000, 2_778, 2_041, 1_563, 0]);
         assert_eq!(publication_score(u32::MAX), 0.0);
     }
 
@@ -270,27 +242,16 @@ mod tests {
             (7, 328_000_000, false),
             (8, 128_000_000, false),
         ];
-        let got: Vec<(u64, u64, bool)> = got
-            .iter()
-            .map(|b| (b.number, b.latency_us, b.superfinal))
-            .collect();
+        let got: Vec<(u64, u64, bool)> = got.iter().map(|b| (b.number, b.latency_us, b.superfinal)).collect();
         assert_eq!(got, expected);
     }
 
     #[test]
     fn frontier_keeps_only_the_steps_that_raise_it() {
-        let steps = [
-            pop_step(10, 4, 1),
-            pop_step(20, 4, 1),
-            pop_step(30, 2, 1),
-            pop_step(40, 8, 2),
-        ];
+        let steps = [pop_step(10, 4, 1), pop_step(20, 4, 1), pop_step(30, 2, 1), pop_step(40, 8, 2)];
         let f = frontier(&steps);
         assert_eq!(f, [(10, 4), (40, 8)]);
-        assert_eq!(
-            [1, 4, 5, 8, 9].map(|n| superfinal_at_us(&f, n)),
-            [Some(10), Some(10), Some(40), Some(40), None]
-        );
+        assert_eq!([1, 4, 5, 8, 9].map(|n| superfinal_at_us(&f, n)), [Some(10), Some(10), Some(40), Some(40), None]);
         assert!(frontier(&[]).is_empty());
     }
 
@@ -298,10 +259,8 @@ mod tests {
     fn rewards_split_by_score() {
         let record = pop_run(1);
         let pop = record.pop.as_ref().expect("pop run");
-        let got: Vec<(u32, f64, f64)> = publication_rewards(pop)
-            .iter()
-            .map(|r| (r.blocks_after_first, r.score, r.reward))
-            .collect();
+        let got: Vec<(u32, f64, f64)> =
+            publication_rewards(pop).iter().map(|r| (r.blocks_after_first, r.score, r.reward)).collect();
         // Keystone of block 2: x = 0, 1, 2 and 9 share 90 as 100000 : 100000 : 25000 : 0.
         // Keystone of block 6: two publications of x = 0 and 1; keystone of block 8: one.
         let expected = [
@@ -319,13 +278,7 @@ mod tests {
             .into_iter()
             .map(|m| (m.name, m.txs_sent, m.publications, m.fees_sats, m.reward))
             .collect();
-        assert_eq!(
-            miners,
-            [
-                ("pop-0".to_string(), 4, 3, 1_900, 140.0),
-                ("pop-1".to_string(), 4, 3, 1_700, 85.0)
-            ]
-        );
+        assert_eq!(miners, [("pop-0".to_string(), 4, 3, 1_900, 140.0), ("pop-1".to_string(), 4, 3, 1_700, 85.0)]);
         assert_eq!((fees_sats(pop), publications_weight(pop)), (3_700, 6_800));
         assert_eq!(keystones_superfinal(pop), 3);
     }

@@ -206,10 +206,7 @@ pub struct LatencyHistogram {
 impl LatencyHistogram {
     /// Buckets of 100 ms up to 6 hours.
     pub fn standard() -> Self {
-        LatencyHistogram {
-            bucket_us: 100_000,
-            counts: vec![0; 216_000],
-        }
+        LatencyHistogram { bucket_us: 100_000, counts: vec![0; 216_000] }
     }
 
     pub fn record(&mut self, latency_us: u64) {
@@ -283,20 +280,14 @@ impl LatencyHistogram {
     /// in integers, so the result does not depend on summation order.
     pub fn mean_midpoint_us(&self) -> Option<f64> {
         let total = self.total();
-        let doubled: u128 = (0u128..)
-            .zip(&self.counts)
-            .map(|(i, &c)| u128::from(c) * (2 * i + 1) * u128::from(self.bucket_us))
-            .sum();
+        let doubled: u128 =
+            (0u128..).zip(&self.counts).map(|(i, &c)| u128::from(c) * (2 * i + 1) * u128::from(self.bucket_us)).sum();
         (total > 0).then(|| doubled as f64 / (2.0 * total as f64))
     }
 
     /// Non-empty buckets as `(index, count)`, in increasing latency.
     pub fn nonempty_buckets(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
-        self.counts
-            .iter()
-            .copied()
-            .enumerate()
-            .filter(|&(_, c)| c > 0)
+        self.counts.iter().copied().enumerate().filter(|&(_, c)| c > 0)
     }
 
     /// Adds `other`'s counts to this histogram's. The shapes must agree (same `bucket_us` and

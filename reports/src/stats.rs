@@ -47,16 +47,8 @@ pub fn wilson_interval_at(successes: u64, trials: u64, z: f64) -> Option<Interva
     let centre = (p + z2 / (2.0 * n)) / denominator;
     let half = z / denominator * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
     // At 0 or n successes the bound is exactly 0 or 1; rounding would give 1e-17 or 1 - 1e-16.
-    let low = if successes == 0 {
-        0.0
-    } else {
-        (centre - half).max(0.0)
-    };
-    let high = if successes >= trials {
-        1.0
-    } else {
-        (centre + half).min(1.0)
-    };
+    let low = if successes == 0 { 0.0 } else { (centre - half).max(0.0) };
+    let high = if successes >= trials { 1.0 } else { (centre + half).min(1.0) };
     Some(Interval { low, high })
 }
 
@@ -84,10 +76,7 @@ pub fn mean_ci95(xs: &[f64]) -> Option<Interval> {
     let s = sample_std(xs)?;
     let n = xs.len() as f64;
     let half = t_quantile_975(xs.len() as u64 - 1) * s / n.sqrt();
-    Some(Interval {
-        low: m - half,
-        high: m + half,
-    })
+    Some(Interval { low: m - half, high: m + half })
 }
 
 /// Exact 0.975 quantiles of Student's t for 1..=30 degrees of freedom (computed by numerical
@@ -197,11 +186,7 @@ mod tests {
         let xs = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
         assert_eq!(mean(&xs), Some(5.0));
         // Sum of squared deviations is 32, so s = sqrt(32 / 7).
-        assert!(close(
-            sample_std(&xs).expect("8 values"),
-            (32.0f64 / 7.0).sqrt(),
-            1e-12
-        ));
+        assert!(close(sample_std(&xs).expect("8 values"), (32.0f64 / 7.0).sqrt(), 1e-12));
         assert_eq!(mean(&[]), None);
         assert_eq!(sample_std(&[1.0]), None);
     }

@@ -177,20 +177,12 @@ pub fn check_replications(records: &[RunRecord]) -> Result<(), ReportError> {
     let mut seeds = std::collections::BTreeSet::new();
     for record in records {
         if !seeds.insert(record.meta.seed) {
-            return Err(ReportError::DuplicateSeed {
-                seed: record.meta.seed,
-            });
+            return Err(ReportError::DuplicateSeed { seed: record.meta.seed });
         }
         for ((field, a), (_, b)) in identity(first).into_iter().zip(identity(record)) {
             if a != b {
                 let (first_seed, other_seed) = (first.meta.seed, record.meta.seed);
-                return Err(ReportError::Inconsistent {
-                    field,
-                    first: a,
-                    first_seed,
-                    other: b,
-                    other_seed,
-                });
+                return Err(ReportError::Inconsistent { field, first: a, first_seed, other: b, other_seed });
             }
         }
     }
@@ -200,24 +192,13 @@ pub fn check_replications(records: &[RunRecord]) -> Result<(), ReportError> {
 /// What must be equal across replications for pooling to mean anything.
 fn identity(r: &RunRecord) -> [(&'static str, String); 7] {
     let attack = r.attack.as_ref().map(|a| {
-        let (kind, q, z, d, g) = (
-            a.kind,
-            a.hashrate_share,
-            a.confirmations,
-            a.give_up_deficit_blocks,
-            a.gamma,
-        );
-        format!(
-            "{kind:?} hashrate_share={q:?} confirmations={z} give_up_deficit_blocks={d} gamma={g:?}"
-        )
+        let (kind, q, z, d, g) = (a.kind, a.hashrate_share, a.confirmations, a.give_up_deficit_blocks, a.gamma);
+        format!("{kind:?} hashrate_share={q:?} confirmations={z} give_up_deficit_blocks={d} gamma={g:?}")
     });
     let [l2, l2_histogram] = summary_l2::identity(r);
     [
         ("scenario_name", r.meta.scenario_name.clone()),
-        (
-            "block_interval_target_s",
-            format!("{:?}", r.btc.block_interval_target_s),
-        ),
+        ("block_interval_target_s", format!("{:?}", r.btc.block_interval_target_s)),
         ("attack", attack.unwrap_or_else(|| "none".to_string())),
         l2,
         l2_histogram,
@@ -228,22 +209,12 @@ fn identity(r: &RunRecord) -> [(&'static str, String); 7] {
 
 fn btc_summary(records: &[RunRecord]) -> BtcSummary {
     let blocks_total: u64 = records.iter().map(|r| r.btc.blocks.len() as u64).sum();
-    let blocks_main: u64 = records
-        .iter()
-        .map(|r| count(&r.btc, |b| b.main_chain))
-        .sum();
+    let blocks_main: u64 = records.iter().map(|r| count(&r.btc, |b| b.main_chain)).sum();
     let stale = blocks_total - blocks_main;
-    let target_s = records
-        .first()
-        .map_or(f64::NAN, |r| r.btc.block_interval_target_s);
-    let intervals: Vec<f64> = records
-        .iter()
-        .flat_map(|r| main_chain_intervals_s(&r.btc))
-        .collect();
+    let target_s = records.first().map_or(f64::NAN, |r| r.btc.block_interval_target_s);
+    let intervals: Vec<f64> = records.iter().flat_map(|r| main_chain_intervals_s(&r.btc)).collect();
     let above = intervals.iter().filter(|&&i| i > target_s).count() as u64;
-    let main_blocks = records
-        .iter()
-        .flat_map(|r| r.btc.blocks.iter().filter(|b| b.main_chain));
+    let main_blocks = records.iter().flat_map(|r| r.btc.blocks.iter().filter(|b| b.main_chain));
     BtcSummary {
         block_interval_target_s: target_s,
         blocks_total,
@@ -251,11 +222,7 @@ fn btc_summary(records: &[RunRecord]) -> BtcSummary {
         stale_rate: stats::proportion(stale, blocks_total),
         stale_rate_ci95: stats::wilson_interval(stale, blocks_total).map(stats::Interval::to_array),
         reorgs: records.iter().map(|r| r.btc.reorgs.len() as u64).sum(),
-        reorg_depth_max: records
-            .iter()
-            .flat_map(|r| r.btc.reorgs.iter().map(|g| g.depth))
-            .max()
-            .unwrap_or(0),
+        reorg_depth_max: records.iter().flat_map(|r| r.btc.reorgs.iter().map(|g| g.depth)).max().unwrap_or(0),
         block_intervals: intervals.len() as u64,
         block_interval_mean_s: stats::mean(&intervals),
         block_interval_ci95: stats::mean_ci95(&intervals).map(stats::Interval::to_array),
@@ -266,33 +233,16 @@ fn btc_summary(records: &[RunRecord]) -> BtcSummary {
 
 fn attack_summary(attack: &AttackRecord, records: &[RunRecord]) -> AttackSummary {
     let trials_of = |outcome| -> u64 {
-        let of_run = |r: &RunRecord| {
-            r.attack.as_ref().map_or(0, |a| {
-                a.trials.iter().filter(|t| t.outcome == outcome).count()
-            })
-        };
+        let of_run =
+            |r: &RunRecord| r.attack.as_ref().map_or(0, |a| a.trials.iter().filter(|t| t.outcome == outcome).count());
         records.iter().map(|r| of_run(r) as u64).sum()
     };
-    let (successes, failures) = (
-        trials_of(TrialOutcome::Success),
-        trials_of(TrialOutcome::Failure),
-    );
+    let (successes, failures) = (trials_of(TrialOutcome::Success), trials_of(TrialOutcome::Failure));
     let trials = successes + failures;
     let success_ci = stats::wilson_interval(successes, trials);
-    let main: u64 = records
-        .iter()
-        .map(|r| count(&r.btc, |b| b.main_chain))
-        .sum();
-    let by_attacker: u64 = records
-        .iter()
-        .map(|r| count(&r.btc, |b| b.main_chain && b.miner == ATTACKER))
-        .sum();
-    let (q, z, d, g) = (
-        attack.hashrate_share,
-        attack.confirmations,
-        attack.give_up_deficit_blocks,
-        attack.gamma,
-    );
+    let main: u64 = records.iter().map(|r| count(&r.btc, |b| b.main_chain)).sum();
+    let by_attacker: u64 = records.iter().map(|r| count(&r.btc, |b| b.main_chain && b.miner == ATTACKER)).sum();
+    let (q, z, d, g) = (attack.hashrate_share, attack.confirmations, attack.give_up_deficit_blocks, attack.gamma);
     let is = |kind| attack.kind == kind;
     AttackSummary {
         kind: attack.kind,
@@ -310,8 +260,7 @@ fn attack_summary(attack: &AttackRecord, records: &[RunRecord]) -> AttackSummary
             .then(|| theory::double_spend_overtake_with_give_up(q, z, d))
             .and_then(finite),
         revenue_share: stats::proportion(by_attacker, main),
-        revenue_share_ci95: stats::wilson_interval(by_attacker, main)
-            .map(stats::Interval::to_array),
+        revenue_share_ci95: stats::wilson_interval(by_attacker, main).map(stats::Interval::to_array),
         expected_revenue_share: is(AttackKind::SelfishMining)
             .then(|| theory::selfish_mining_revenue(q, g))
             .and_then(finite),
@@ -325,17 +274,10 @@ fn count(btc: &BtcRecord, keep: impl Fn(&crate::record::BlockRow) -> bool) -> u6
 /// Intervals between consecutive main-chain blocks ordered by found time (height breaks ties),
 /// in seconds. Computed on integer microseconds, so each interval is exact before the division.
 pub fn main_chain_intervals_s(btc: &BtcRecord) -> Vec<f64> {
-    let mut times: Vec<(u64, u32)> = btc
-        .blocks
-        .iter()
-        .filter(|b| b.main_chain)
-        .map(|b| (b.found_at_us, b.height))
-        .collect();
+    let mut times: Vec<(u64, u32)> =
+        btc.blocks.iter().filter(|b| b.main_chain).map(|b| (b.found_at_us, b.height)).collect();
     times.sort_unstable();
-    times
-        .windows(2)
-        .map(|w| micros_to_s(w[1].0.saturating_sub(w[0].0)))
-        .collect()
+    times.windows(2).map(|w| micros_to_s(w[1].0.saturating_sub(w[0].0))).collect()
 }
 
 /// Integer microseconds to seconds (the division is correctly rounded, so reproducible).

@@ -67,9 +67,7 @@ pub struct L2Summary {
 /// The L2 records of `records` with each run's simulated time in µs (all or none have one:
 /// `summary::check_replications` refuses a mix).
 fn l2_runs(records: &[RunRecord]) -> impl Iterator<Item = (&L2Record, u64)> + Clone {
-    records
-        .iter()
-        .filter_map(|r| r.l2.as_ref().map(|l2| (l2, r.meta.sim_time_us)))
+    records.iter().filter_map(|r| r.l2.as_ref().map(|l2| (l2, r.meta.sim_time_us)))
 }
 
 /// The `l2` object of `records`, or `None` for Bitcoin-only runs.
@@ -84,31 +82,21 @@ pub fn l2_summary(records: &[RunRecord]) -> Option<L2Summary> {
         let rate = |(l2, us): (&L2Record, u64)| finite(f(l2) as f64 / micros_to_s(us));
         runs.clone().filter_map(rate).collect()
     };
-    let fullness: Vec<f64> = runs
-        .clone()
-        .flat_map(|(l2, _)| l2.blocks.iter().filter_map(|b| b.fullness(l2.gas_limit)))
-        .collect();
+    let fullness: Vec<f64> =
+        runs.clone().flat_map(|(l2, _)| l2.blocks.iter().filter_map(|b| b.fullness(l2.gas_limit))).collect();
     let latency = pooled_latency(records);
     let latency_s = |p| {
         let us = latency.as_ref()?.percentile_upper_us(p)?;
         Some(micros_to_s(us))
     };
-    let run_means: Vec<f64> = runs
-        .clone()
-        .filter_map(|(l2, _)| l2.latency.mean_midpoint_us())
-        .map(|us| us / 1e6)
-        .collect();
+    let run_means: Vec<f64> =
+        runs.clone().filter_map(|(l2, _)| l2.latency.mean_midpoint_us()).map(|us| us / 1e6).collect();
     let mut by_reason = BTreeMap::new();
     for (reason, n) in runs.clone().flat_map(|(l2, _)| &l2.txs_rejected) {
         *by_reason.entry(reason.clone()).or_insert(0u64) += n;
     }
-    let with_txs = runs
-        .clone()
-        .flat_map(|(l2, _)| l2.blocks.iter().filter(|b| b.tx_count > 0));
-    let finals: Vec<u64> = runs
-        .clone()
-        .filter_map(|(l2, _)| l2.blocks.last().map(|b| b.backlog))
-        .collect();
+    let with_txs = runs.clone().flat_map(|(l2, _)| l2.blocks.iter().filter(|b| b.tx_count > 0));
+    let finals: Vec<u64> = runs.clone().filter_map(|(l2, _)| l2.blocks.last().map(|b| b.backlog)).collect();
     Some(L2Summary {
         blocks: sum(&|l2| l2.blocks.len() as u64),
         txs_included,
@@ -121,10 +109,7 @@ pub fn l2_summary(records: &[RunRecord]) -> Option<L2Summary> {
         tx_inclusion_latency_p50_s: latency_s(50),
         tx_inclusion_latency_p95_s: latency_s(95),
         tx_inclusion_latency_p99_s: latency_s(99),
-        tx_inclusion_latency_mean_s: latency
-            .as_ref()
-            .and_then(LatencyHistogram::mean_midpoint_us)
-            .map(|us| us / 1e6),
+        tx_inclusion_latency_mean_s: latency.as_ref().and_then(LatencyHistogram::mean_midpoint_us).map(|us| us / 1e6),
         tx_inclusion_latency_mean_ci95: ci95(&run_means),
         tx_inclusion_latency_max_s: with_txs.map(|b| b.latency_max_us).max().map(micros_to_s),
         tx_inclusion_latency_resolution_s: micros_to_s(first.latency.bucket_us),
@@ -132,9 +117,7 @@ pub fn l2_summary(records: &[RunRecord]) -> Option<L2Summary> {
         txs_rejected: sum(&L2Record::txs_rejected_total),
         txs_rejected_by_reason: by_reason,
         txs_deferred: sum(&|l2| l2.txs_deferred),
-        backlog_max: (!finals.is_empty())
-            .then(|| runs.clone().map(|(l2, _)| l2.backlog_max).max())
-            .flatten(),
+        backlog_max: (!finals.is_empty()).then(|| runs.clone().map(|(l2, _)| l2.backlog_max).max()).flatten(),
         backlog_final: (!finals.is_empty()).then(|| finals.iter().sum()),
         blocks_verified: sum(&|l2| l2.blocks_verified),
         state_root_mismatches: sum(&|l2| l2.state_root_mismatches),
@@ -160,24 +143,11 @@ pub(crate) fn identity(r: &RunRecord) -> [(&'static str, String); 2] {
     let (params, shape) = match &r.l2 {
         None => ("none".to_string(), "none".to_string()),
         Some(l2) => (
-            format!(
-                "block_time_s={:?} gas_limit={}",
-                l2.block_time_s, l2.gas_limit
-            ),
-            format!(
-                "bucket_us={} buckets={}",
-                l2.latency.bucket_us,
-                l2.latency.counts.len()
-            ),
+            format!("block_time_s={:?} gas_limit={}", l2.block_time_s, l2.gas_limit),
+            format!("bucket_us={} buckets={}", l2.latency.bucket_us, l2.latency.counts.len()),
         ),
     };
-    [
-        ("l2", params),
-        (
-            "l2.latency histogram (bucket_us and number of buckets)",
-            shape,
-        ),
-    ]
+    [("l2", params), ("l2.latency histogram (bucket_us and number of buckets)", shape)]
 }
 
 fn ci95(xs: &[f64]) -> Option<[f64; 2]> {

@@ -36,15 +36,8 @@ fn metrics_of_a_hand_checked_record() {
     assert_eq!(s.tx_inclusion_latency_resolution_s, 0.1);
     assert_eq!((s.tps_ci95, s.gas_used_per_s_ci95), (None, None));
     assert_eq!(s.tx_inclusion_latency_mean_ci95, None);
-    assert_eq!(
-        (s.txs_submitted, s.txs_rejected, s.txs_deferred),
-        (10, 5, 1)
-    );
-    let reasons: Vec<(&str, u64)> = s
-        .txs_rejected_by_reason
-        .iter()
-        .map(|(k, &v)| (k.as_str(), v))
-        .collect();
+    assert_eq!((s.txs_submitted, s.txs_rejected, s.txs_deferred), (10, 5, 1));
+    let reasons: Vec<(&str, u64)> = s.txs_rejected_by_reason.iter().map(|(k, &v)| (k.as_str(), v)).collect();
     assert_eq!(reasons, [("fee-too-low", 3), ("nonce-gap", 2)]);
     assert_eq!((s.backlog_max, s.backlog_final), (Some(0), Some(0)));
     assert_eq!((s.blocks_verified, s.state_root_mismatches), (6, 0));
@@ -56,10 +49,7 @@ fn histogram_percentiles_and_mean_by_hand() {
     // 100 samples in 1 ms buckets: 50 in [0, 1), 45 in [9, 10), 4 in [19, 20), 1 in [99, 100).
     let mut counts = vec![0; 100];
     (counts[0], counts[9], counts[19], counts[99]) = (50, 45, 4, 1);
-    let h = LatencyHistogram {
-        bucket_us: 1_000,
-        counts,
-    };
+    let h = LatencyHistogram { bucket_us: 1_000, counts };
     let p = |q| h.percentile_upper_us(q);
     assert_eq!(
         [p(0), p(50), p(51), p(95), p(96), p(99), p(100), p(250)],
@@ -86,10 +76,7 @@ fn no_transaction_gives_null_latencies_not_a_panic() {
     l2.blocks.clear();
     (l2.block_time_s, l2.gas_limit) = (0.0, 0);
     let s = l2_summary(std::slice::from_ref(&record)).expect("L2 chain");
-    assert_eq!(
-        (s.blocks, s.backlog_final, s.gas_limit_per_s),
-        (0, None, None)
-    );
+    assert_eq!((s.blocks, s.backlog_final, s.gas_limit_per_s), (0, None, None));
     assert_eq!(s.block_fullness_mean, None);
     let json = summarize(&[record]).expect("one record").to_json();
     assert!(!json.contains("NaN") && !json.contains("inf"), "{json}");
@@ -101,11 +88,7 @@ fn pooling_two_replications() {
     let mut b = l2_run(2, &[(4, 30_000_000)]);
     b.meta.sim_time_us = 12_000_000;
     let l2 = b.l2.as_mut().expect("L2 chain");
-    (
-        l2.blocks[0].backlog,
-        l2.backlog_max,
-        l2.state_root_mismatches,
-    ) = (7, 9, 1);
+    (l2.blocks[0].backlog, l2.backlog_max, l2.state_root_mismatches) = (7, 9, 1);
     l2.txs_rejected.push(("pool-full".to_string(), 1));
     let s = l2_summary(&[a.clone(), b.clone()]).expect("L2 chains");
     assert_eq!((s.blocks, s.txs_included, s.txs_submitted), (4, 9, 19));
@@ -122,28 +105,12 @@ fn pooling_two_replications() {
     assert_eq!(s.tx_inclusion_latency_p99_s, Some(11.6));
     let merged = pooled_latency(&[a.clone(), b.clone()]).expect("L2 chains");
     assert_eq!(merged.total(), 9);
-    assert_eq!(
-        s.tx_inclusion_latency_mean_s,
-        merged.mean_midpoint_us().map(|us| us / 1e6)
-    );
-    let means: Vec<f64> = [&a, &b]
-        .iter()
-        .filter_map(|r| r.l2.as_ref()?.latency.mean_midpoint_us())
-        .map(|us| us / 1e6)
-        .collect();
-    assert_eq!(
-        s.tx_inclusion_latency_mean_ci95,
-        stats::mean_ci95(&means).map(stats::Interval::to_array)
-    );
-    assert_eq!(
-        (s.backlog_max, s.backlog_final),
-        (Some(9), Some(7)),
-        "max; sum of finals"
-    );
-    assert_eq!(
-        (s.txs_rejected, s.txs_deferred, s.state_root_mismatches),
-        (11, 2, 1)
-    );
+    assert_eq!(s.tx_inclusion_latency_mean_s, merged.mean_midpoint_us().map(|us| us / 1e6));
+    let means: Vec<f64> =
+        [&a, &b].iter().filter_map(|r| r.l2.as_ref()?.latency.mean_midpoint_us()).map(|us| us / 1e6).collect();
+    assert_eq!(s.tx_inclusion_latency_mean_ci95, stats::mean_ci95(&means).map(stats::Interval::to_array));
+    assert_eq!((s.backlog_max, s.backlog_final), (Some(9), Some(7)), "max; sum of finals");
+    assert_eq!((s.txs_rejected, s.txs_deferred, s.state_root_mismatches), (11, 2, 1));
     let reasons: Vec<_> = s.txs_rejected_by_reason.into_iter().collect();
     let expected = [("fee-too-low", 6), ("nonce-gap", 4), ("pool-full", 1)];
     assert_eq!(reasons, expected.map(|(k, v)| (k.to_string(), v)));
@@ -167,10 +134,7 @@ fn replications_with_different_l2_shapes_are_refused() {
         "{message}"
     );
     if let Some(l2) = other.l2.as_mut() {
-        l2.latency = LatencyHistogram {
-            bucket_us: 100_000,
-            counts: vec![0; 10],
-        };
+        l2.latency = LatencyHistogram { bucket_us: 100_000, counts: vec![0; 10] };
     }
     let err = summarize(&[three_blocks(1), other]).expect_err("different bucket counts");
     assert!(err.to_string().contains("buckets=10\""), "{err}");
@@ -222,23 +186,14 @@ fn l2_keys_come_in_the_documented_order_between_attack_and_perf() {
         "\"gas_limit\"",
         "\"perf\"",
     ];
-    let positions: Vec<usize> = keys
-        .iter()
-        .map(|k| {
-            json.find(k)
-                .unwrap_or_else(|| panic!("{k} missing in {json}"))
-        })
-        .collect();
+    let positions: Vec<usize> =
+        keys.iter().map(|k| json.find(k).unwrap_or_else(|| panic!("{k} missing in {json}"))).collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{json}");
-    let reasons =
-        "\"txs_rejected_by_reason\": {\n      \"fee-too-low\": 3,\n      \"nonce-gap\": 2\n    },";
+    let reasons = "\"txs_rejected_by_reason\": {\n      \"fee-too-low\": 3,\n      \"nonce-gap\": 2\n    },";
     assert!(json.contains(reasons), "an object with sorted keys: {json}");
     let records = [three_blocks(7), three_blocks(8)];
     let first = summarize(&records).expect("consistent").to_json();
-    assert_eq!(
-        first,
-        summarize(&records.clone()).expect("consistent").to_json()
-    );
+    assert_eq!(first, summarize(&records.clone()).expect("consistent").to_json());
     let back: crate::Summary = serde_json::from_str(&first).expect("reads back");
     assert_eq!(back.to_json(), first, "round trip");
 }
@@ -246,9 +201,7 @@ fn l2_keys_come_in_the_documented_order_between_attack_and_perf() {
 /// `summary.json` of a Bitcoin-only run, byte for byte as written before the L2 summary existed.
 #[test]
 fn bitcoin_only_summary_is_unchanged() {
-    let json = summarize(&[sample_record(7)])
-        .expect("one record")
-        .to_json();
+    let json = summarize(&[sample_record(7)]).expect("one record").to_json();
     assert_eq!(json, include_str!("testdata/bitcoin_only_summary.json"));
     assert!(!json.contains("\"l2\""));
 }

@@ -122,11 +122,8 @@ pub fn closed_form_parameters(record: &RunRecord, pop: &PopRecord) -> (f64, u32,
 
 /// The Kaplan–Meier curve of one or more runs' per-block latencies (`None` without any block).
 pub fn latency_curve<'a>(records: impl IntoIterator<Item = &'a RunRecord>) -> Option<KaplanMeier> {
-    let samples: Vec<(u64, bool)> = records
-        .into_iter()
-        .flat_map(pop_metrics::block_latencies)
-        .map(|b| (b.latency_us, b.superfinal))
-        .collect();
+    let samples: Vec<(u64, bool)> =
+        records.into_iter().flat_map(pop_metrics::block_latencies).map(|b| (b.latency_us, b.superfinal)).collect();
     KaplanMeier::fit(&samples)
 }
 
@@ -163,11 +160,7 @@ fn pooled_latency(per_run: &[LatencyStats]) -> (LatencyStats, Option<LatencyCi95
         all_or_none(&per_run.iter().map(f).collect::<Vec<_>>())
     };
     let mean_of = |f| field(f).and_then(|xs| stats::mean(&xs));
-    let ci_of = |f| {
-        field(f)
-            .and_then(|xs| stats::mean_ci95(&xs))
-            .map(stats::Interval::to_array)
-    };
+    let ci_of = |f| field(f).and_then(|xs| stats::mean_ci95(&xs)).map(stats::Interval::to_array);
     let mean = mean_of(|s| s.mean);
     let pooled = LatencyStats {
         mean,
@@ -232,38 +225,17 @@ fn pooled_miners(per_run: Vec<Vec<MinerTotals>>, rewards_paid: f64) -> Vec<PopMi
 pub fn pop_summary(records: &[RunRecord]) -> Option<PopSummary> {
     let first_record = records.first()?;
     let first = first_record.pop.as_ref()?;
-    let runs: Vec<(&RunRecord, &PopRecord)> = records
-        .iter()
-        .filter_map(|r| r.pop.as_ref().map(|p| (r, p)))
-        .collect();
-    let sum = |f: &dyn Fn(&RunRecord, &PopRecord) -> u64| -> u64 {
-        runs.iter().map(|&(r, p)| f(r, p)).sum()
-    };
-    let blocks: Vec<_> = runs
-        .iter()
-        .flat_map(|&(r, _)| pop_metrics::block_latencies(r))
-        .collect();
+    let runs: Vec<(&RunRecord, &PopRecord)> = records.iter().filter_map(|r| r.pop.as_ref().map(|p| (r, p))).collect();
+    let sum = |f: &dyn Fn(&RunRecord, &PopRecord) -> u64| -> u64 { runs.iter().map(|&(r, p)| f(r, p)).sum() };
+    let blocks: Vec<_> = runs.iter().flat_map(|&(r, _)| pop_metrics::block_latencies(r)).collect();
     let superfinal = blocks.iter().filter(|b| b.superfinal).count() as u64;
     let per_run: Vec<LatencyStats> = runs.iter().map(|&(r, _)| run_latency_stats(r)).collect();
     let (latency, ci95) = pooled_latency(&per_run);
     let fees = sum(&|_, p| pop_metrics::fees_sats(p));
     let sim_us: u64 = runs.iter().map(|&(r, _)| r.meta.sim_time_us).sum();
-    let main_weight = sum(&|r, _| {
-        r.btc
-            .blocks
-            .iter()
-            .filter(|b| b.main_chain)
-            .map(|b| b.weight)
-            .sum()
-    });
-    let rewards_paid: f64 = runs
-        .iter()
-        .map(|&(_, p)| pop_metrics::rewards_paid(p))
-        .sum();
-    let miners = runs
-        .iter()
-        .map(|&(_, p)| pop_metrics::miner_totals(p))
-        .collect();
+    let main_weight = sum(&|r, _| r.btc.blocks.iter().filter(|b| b.main_chain).map(|b| b.weight).sum());
+    let rewards_paid: f64 = runs.iter().map(|&(_, p)| pop_metrics::rewards_paid(p)).sum();
+    let miners = runs.iter().map(|&(_, p)| pop_metrics::miner_totals(p)).collect();
     Some(PopSummary {
         keystones: sum(&|_, p| p.keystones.len() as u64),
         publications: sum(&|_, p| p.publications.len() as u64),
@@ -278,10 +250,7 @@ pub fn pop_summary(records: &[RunRecord]) -> Option<PopSummary> {
         fees_sats_total: fees,
         // Multiplied first: exact whenever the true value is a whole number of satoshis.
         fees_sats_per_day: finite(fees as f64 * DAY_US / sim_us as f64),
-        block_space_share: stats::proportion(
-            sum(&|_, p| pop_metrics::publications_weight(p)),
-            main_weight,
-        ),
+        block_space_share: stats::proportion(sum(&|_, p| pop_metrics::publications_weight(p)), main_weight),
         fee_deferrals: sum(&|_, p| p.fee_deferrals.len() as u64),
         rewards_paid,
         keystone_interval_blocks: first.keystone_interval_blocks,

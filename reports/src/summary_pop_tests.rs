@@ -12,12 +12,7 @@ fn close(a: Option<f64>, b: f64) -> bool {
 /// Kaplan–Meier area of `pop_run`'s latencies (s): 300.25, 300.5, 500.25, 500.5, 700.25, 900.25
 /// finished, 128 and 328 censored; at risk 7, 6, 4, 3, 2, 1 before each finish.
 fn hand_mean() -> f64 {
-    300.25
-        + 6.0 / 7.0 * 0.25
-        + 5.0 / 7.0 * 199.75
-        + 15.0 / 28.0 * 0.25
-        + 5.0 / 14.0 * 199.75
-        + 5.0 / 28.0 * 200.0
+    300.25 + 6.0 / 7.0 * 0.25 + 5.0 / 7.0 * 199.75 + 15.0 / 28.0 * 0.25 + 5.0 / 14.0 * 199.75 + 5.0 / 28.0 * 200.0
 }
 
 fn hand_sd() -> f64 {
@@ -36,28 +31,16 @@ fn metrics_of_the_hand_checked_pop_run() {
     let l = s.superfinality_latency_s;
     assert!(close(l.mean, hand_mean()), "{:?}", l.mean);
     // Survival falls to 15/28 at 500.25 s, 5/14 at 500.5 s, 0 at 900.25 s.
-    assert_eq!(
-        (l.p50, l.p95, l.p99),
-        (Some(500.5), Some(900.25), Some(900.25))
-    );
+    assert_eq!((l.p50, l.p95, l.p99), (Some(500.5), Some(900.25), Some(900.25)));
     assert!(close(l.sd, hand_sd()));
     assert_eq!(s.superfinality_latency_ci95, None, "one run");
     // P = 2 × 200 s, M = 3, θ = 100 s: mean 200 + 300 s, variance 400²/12 + 3 × 100².
     let e = s.superfinality_latency_expected_s;
     assert_eq!(e.mean, Some(500.0));
     assert!(close(e.sd, (160_000.0f64 / 12.0 + 30_000.0).sqrt()));
-    assert_eq!(
-        e.p95,
-        Some(theory::superfinality_latency_quantile(
-            0.95, 400.0, 3, 100.0
-        ))
-    );
+    assert_eq!(e.p95, Some(theory::superfinality_latency_quantile(0.95, 400.0, 3, 100.0)));
     assert_eq!(s.fees_sats_total, 3_700);
-    assert_eq!(
-        s.fees_sats_per_day,
-        Some(185_000.0),
-        "3,700 sat in 0.02 day"
-    );
+    assert_eq!(s.fees_sats_per_day, Some(185_000.0), "3,700 sat in 0.02 day");
     // 4 × 1,700 vB of 17 main-chain blocks of 40,000 WU (the stale block does not count).
     assert!(close(s.block_space_share, 0.01));
     assert_eq!((s.fee_deferrals, s.rewards_paid), (2, 270.0));
@@ -72,13 +55,7 @@ fn metrics_of_the_hand_checked_pop_run() {
         reward_share: Some(reward / 270.0),
         sats_per_reward: Some(fees as f64 / reward),
     };
-    assert_eq!(
-        s.miners,
-        [
-            miner("pop-0", 4, 3, 1_900, 140.0),
-            miner("pop-1", 4, 3, 1_700, 85.0)
-        ]
-    );
+    assert_eq!(s.miners, [miner("pop-0", 4, 3, 1_900, 140.0), miner("pop-1", 4, 3, 1_700, 85.0)]);
 }
 
 #[test]
@@ -89,27 +66,12 @@ fn censoring_changes_the_estimate_not_the_counts_of_finished_blocks() {
         pop.superfinal.truncate(1);
     }
     let s = pop_summary(&[record]).expect("PoP");
-    assert_eq!(
-        (
-            s.blocks_superfinal,
-            s.blocks_pending,
-            s.keystones_superfinal
-        ),
-        (2, 6, 1)
-    );
+    assert_eq!((s.blocks_superfinal, s.blocks_pending, s.keystones_superfinal), (2, 6, 1));
     let l = s.superfinality_latency_s;
     // Sorted: 128c 300.5 328c 500.5 528c 728c 928c 1128c. S: 6/7 at 300.5, 6/7 × 4/5 at 500.5.
-    assert_eq!(
-        (l.p50, l.p95),
-        (None, None),
-        "survival never falls below 0.69"
-    );
+    assert_eq!((l.p50, l.p95), (None, None), "survival never falls below 0.69");
     let area = 300.5 + 6.0 / 7.0 * 200.0 + 24.0 / 35.0 * (1128.0 - 500.5);
-    assert!(
-        close(l.mean, area),
-        "restricted to the largest wait: {:?}",
-        l.mean
-    );
+    assert!(close(l.mean, area), "restricted to the largest wait: {:?}", l.mean);
     assert!(l.mean_is_lower_bound, "the slowest blocks still wait");
     assert_eq!(l.sd, Some(((200.0f64 * 200.0) / 2.0).sqrt()));
 }
@@ -121,11 +83,7 @@ fn no_mean_when_no_block_became_superfinal() {
         pop.superfinal.clear();
     }
     let l = run_latency_stats(&waiting);
-    assert_eq!(
-        l,
-        LatencyStats::default(),
-        "every block still waits: no statistic, not the longest wait"
-    );
+    assert_eq!(l, LatencyStats::default(), "every block still waits: no statistic, not the longest wait");
     let s = pop_summary(&[pop_run(1), waiting]).expect("PoP");
     assert_eq!((s.blocks_superfinal, s.blocks_pending), (6, 10));
     assert_eq!(
@@ -152,25 +110,16 @@ fn pooling_two_replications() {
     let s = pop_summary(&[a.clone(), b.clone()]).expect("PoP in both");
     assert_eq!((s.keystones, s.publications, s.pop_txs_sent), (8, 10, 16));
     assert_eq!((s.keystones_published, s.keystones_superfinal), (4, 4));
-    assert_eq!(
-        (s.blocks_superfinal, s.blocks_pending, s.fee_deferrals),
-        (8, 8, 2)
-    );
+    assert_eq!((s.blocks_superfinal, s.blocks_pending, s.fee_deferrals), (8, 8, 2));
     assert_eq!(s.fees_sats_total, 3_700 + 2_400);
-    assert!(
-        close(s.fees_sats_per_day, 6_100.0 * 86_400.0 / 3_328.0),
-        "sum over sum"
-    );
+    assert!(close(s.fees_sats_per_day, 6_100.0 * 86_400.0 / 3_328.0), "sum over sum");
     assert_eq!(s.rewards_paid, 270.0 + 90.0);
     let (ra, rb) = (run_latency_stats(&a), run_latency_stats(&b));
     let pair = |f: fn(&LatencyStats) -> Option<f64>| [f(&ra), f(&rb)];
     let means = pair(|l| l.mean).map(|x| x.expect("defined"));
     assert_eq!(s.superfinality_latency_s.mean, stats::mean(&means));
     let ci = s.superfinality_latency_ci95.expect("two runs");
-    assert_eq!(
-        ci.mean,
-        stats::mean_ci95(&means).map(stats::Interval::to_array)
-    );
+    assert_eq!(ci.mean, stats::mean_ci95(&means).map(stats::Interval::to_array));
     // b's p50 is undefined (most of its blocks still wait): no mean, no interval.
     assert_eq!(pair(|l| l.p50), [Some(500.5), None]);
     assert_eq!((s.superfinality_latency_s.p50, ci.p50), (None, None));
@@ -178,10 +127,7 @@ fn pooling_two_replications() {
     assert_eq!(s.superfinality_latency_s.sd, stats::mean(&sds));
     // pop-0 publishes twice more in b (1,000 + 600 sat, reward 40 + 10), pop-1 once (800, 40).
     let pop0 = &s.miners[0];
-    assert_eq!(
-        (pop0.txs_sent, pop0.publications, pop0.fees_sats),
-        (8, 5, 3_500)
-    );
+    assert_eq!((pop0.txs_sent, pop0.publications, pop0.fees_sats), (8, 5, 3_500));
     assert_eq!(pop0.reward, 190.0);
     assert!(close(pop0.reward_share, 190.0 / 360.0));
     assert!(close(pop0.sats_per_reward, 3_500.0 / 190.0));
@@ -196,15 +142,9 @@ fn replications_with_different_pop_parameters_are_refused() {
         pop.superfinality_depth = 6;
     }
     let err = summarize(&[pop_run(1), deeper]).expect_err("different depth");
-    assert!(
-        matches!(err, ReportError::Inconsistent { field: "pop", .. }),
-        "{err}"
-    );
+    assert!(matches!(err, ReportError::Inconsistent { field: "pop", .. }), "{err}");
     let message = err.to_string();
-    assert!(
-        message.contains("superfinality_depth=2") && message.contains("superfinality_depth=6"),
-        "{message}"
-    );
+    assert!(message.contains("superfinality_depth=2") && message.contains("superfinality_depth=6"), "{message}");
     let mut renamed = pop_run(2);
     if let Some(pop) = renamed.pop.as_mut() {
         pop.miners[1].name = "pop-9".to_string();
@@ -231,24 +171,12 @@ fn design_md_paths_exist_and_keys_come_between_l2_and_perf() {
         "/pop/superfinality_latency_s/p99",
         "/pop/fees_sats_total",
     ] {
-        let v = value
-            .pointer(path)
-            .unwrap_or_else(|| panic!("{path} missing in {json}"));
+        let v = value.pointer(path).unwrap_or_else(|| panic!("{path} missing in {json}"));
         assert!(v.is_number(), "{path}: {v}");
     }
-    assert_eq!(
-        value.pointer("/pop/superfinality_latency_ci95"),
-        Some(&serde_json::Value::Null)
-    );
-    let (l2, pop, perf) = (
-        json.find("\"l2\""),
-        json.find("\"pop\""),
-        json.find("\"perf\""),
-    );
-    assert!(
-        l2 < pop && pop < perf && l2.is_some() && perf.is_some(),
-        "{json}"
-    );
+    assert_eq!(value.pointer("/pop/superfinality_latency_ci95"), Some(&serde_json::Value::Null));
+    let (l2, pop, perf) = (json.find("\"l2\""), json.find("\"pop\""), json.find("\"perf\""));
+    assert!(l2 < pop && pop < perf && l2.is_some() && perf.is_some(), "{json}");
     let pop = &json[pop.unwrap_or(0)..];
     let keys = [
         "\"keystones\"",
@@ -275,25 +203,15 @@ fn design_md_paths_exist_and_keys_come_between_l2_and_perf() {
         "\"sats_per_reward\"",
         "\"perf\"",
     ];
-    let positions: Vec<usize> = keys
-        .iter()
-        .map(|k| {
-            pop.find(k)
-                .unwrap_or_else(|| panic!("{k} missing in {pop}"))
-        })
-        .collect();
+    let positions: Vec<usize> =
+        keys.iter().map(|k| pop.find(k).unwrap_or_else(|| panic!("{k} missing in {pop}"))).collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{pop}");
     // Reads back (not byte for byte: serde_json without `float_roundtrip` may parse a float one
     // ulp off, e.g. the Wilson bound of the stale rate here).
     let back: crate::Summary = serde_json::from_str(&json).expect("reads back");
     assert_eq!(back.pop.map(|p| p.miners.len()), Some(2));
-    let pooled = summarize(&[pop_run(7), pop_run(8)])
-        .expect("consistent")
-        .to_json();
-    assert!(
-        pooled.contains("\"superfinality_latency_ci95\": {"),
-        "{pooled}"
-    );
+    let pooled = summarize(&[pop_run(7), pop_run(8)]).expect("consistent").to_json();
+    assert!(pooled.contains("\"superfinality_latency_ci95\": {"), "{pooled}");
 }
 
 #[test]
@@ -314,10 +232,7 @@ fn degenerate_pop_runs_give_null_not_a_panic() {
     let s = pop_summary(std::slice::from_ref(&record)).expect("PoP");
     assert_eq!((s.blocks_superfinal, s.blocks_pending), (0, 0));
     assert_eq!(s.superfinality_latency_s, LatencyStats::default());
-    assert_eq!(
-        s.superfinality_latency_expected_s.mean, None,
-        "no L2 block time"
-    );
+    assert_eq!(s.superfinality_latency_expected_s.mean, None, "no L2 block time");
     assert_eq!((s.fees_sats_per_day, s.block_space_share), (None, None));
     let json = summarize(&[record]).expect("one record").to_json();
     assert!(!json.contains("NaN") && !json.contains("inf"), "{json}");

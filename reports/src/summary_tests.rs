@@ -13,36 +13,19 @@ fn metrics_of_a_hand_checked_record() {
     assert_eq!((s.seed, s.runs, s.sim_time_s), (7, 1, 3600.0));
     assert_eq!(s.trace_hash, sample_record(7).meta.trace_hash);
     let btc = &s.btc;
-    assert_eq!(
-        (
-            btc.blocks_total,
-            btc.blocks_main,
-            btc.reorgs,
-            btc.reorg_depth_max
-        ),
-        (5, 4, 1, 1)
-    );
+    assert_eq!((btc.blocks_total, btc.blocks_main, btc.reorgs, btc.reorg_depth_max), (5, 4, 1, 1));
     assert!(close(btc.stale_rate, 0.2));
-    assert_eq!(
-        btc.stale_rate_ci95,
-        stats::wilson_interval(1, 5).map(stats::Interval::to_array)
-    );
+    assert_eq!(btc.stale_rate_ci95, stats::wilson_interval(1, 5).map(stats::Interval::to_array));
     assert_eq!(btc.block_intervals, 3);
     assert!(close(btc.block_interval_mean_s, 1900.0 / 3.0));
     assert!(close(btc.share_of_intervals_above_target, 2.0 / 3.0));
     // Main-chain fees only: heights 1, 2, 3, 4 at 100 sats per height.
     assert_eq!(btc.fees_sats_total, 1000);
     let attack = s.attack.as_ref().expect("the record has an attack");
-    assert_eq!(
-        (attack.trials, attack.successes, attack.unfinished),
-        (2, 1, 1)
-    );
+    assert_eq!((attack.trials, attack.successes, attack.unfinished), (2, 1, 1));
     assert!(close(attack.success_rate, 0.5));
     assert!(close(attack.revenue_share, 0.25));
-    assert!(close(
-        attack.expected_success_rate,
-        theory::double_spend_overtake_with_give_up(0.3, 2, 4)
-    ));
+    assert!(close(attack.expected_success_rate, theory::double_spend_overtake_with_give_up(0.3, 2, 4)));
     assert_eq!(attack.expected_revenue_share, None);
     assert!(close(s.perf.sim_seconds_per_wall_second, 7200.0));
     assert!(close(s.perf.events_per_wall_second, 2000.0));
@@ -66,10 +49,7 @@ fn pooling_two_replications_sums_counts_and_pools_rates() {
         attack.trials[1].outcome = TrialOutcome::Success;
     }
     let s = summarize(&[a.clone(), b.clone()]).expect("consistent replications");
-    assert_eq!(
-        (s.runs, s.seed, s.sim_time_s, s.wall_time_s),
-        (2, 7, 7200.0, 1.0)
-    );
+    assert_eq!((s.runs, s.seed, s.sim_time_s, s.wall_time_s), (2, 7, 7200.0, 1.0));
     assert_eq!((s.btc.blocks_total, s.btc.blocks_main), (12, 9));
     assert!(close(s.btc.stale_rate, 3.0 / 12.0));
     assert_eq!(s.btc.block_intervals, 7);
@@ -77,20 +57,11 @@ fn pooling_two_replications_sums_counts_and_pools_rates() {
     all.extend(main_chain_intervals_s(&b.btc));
     assert_eq!(s.btc.block_interval_mean_s, stats::mean(&all));
     let attack = s.attack.as_ref().expect("attack in both");
-    assert_eq!(
-        (attack.trials, attack.successes, attack.unfinished),
-        (4, 3, 2)
-    );
+    assert_eq!((attack.trials, attack.successes, attack.unfinished), (4, 3, 2));
     assert_eq!(attack.ci95_low, stats::wilson_interval(3, 4).map(|i| i.low));
     assert!(close(attack.revenue_share, 2.0 / 9.0));
-    assert_eq!(
-        s.trace_hash,
-        combine_hashes([a.meta.trace_hash.as_str(), b.meta.trace_hash.as_str()])
-    );
-    assert_eq!(
-        s.scenario_hash, a.meta.scenario_hash,
-        "same scenario hash is kept as is"
-    );
+    assert_eq!(s.trace_hash, combine_hashes([a.meta.trace_hash.as_str(), b.meta.trace_hash.as_str()]));
+    assert_eq!(s.scenario_hash, a.meta.scenario_hash, "same scenario hash is kept as is");
     assert_eq!(s.perf.events, 2000);
 }
 
@@ -98,17 +69,11 @@ fn pooling_two_replications_sums_counts_and_pools_rates() {
 fn same_records_give_byte_identical_json_except_wall_clock() {
     let records = [sample_record(7), sample_record(8)];
     let first = summarize(&records).expect("consistent").to_json();
-    assert_eq!(
-        first,
-        summarize(&records.clone()).expect("consistent").to_json()
-    );
+    assert_eq!(first, summarize(&records.clone()).expect("consistent").to_json());
     assert!(first.ends_with("}\n"));
     let mut slower = records.clone();
     slower[0].perf.wall_time_s = 99.0;
-    let (mut x, mut y) = (
-        summarize(&records).expect("ok"),
-        summarize(&slower).expect("ok"),
-    );
+    let (mut x, mut y) = (summarize(&records).expect("ok"), summarize(&slower).expect("ok"));
     assert_ne!(x.to_json(), y.to_json());
     for s in [&mut x, &mut y] {
         s.wall_time_s = 0.0;
@@ -140,10 +105,7 @@ fn undefined_rates_are_null_not_a_panic() {
         "expected_success_rate",
         "events_per_wall_second",
     ] {
-        assert!(
-            json.contains(&format!("\"{key}\": null")),
-            "{key} in {json}"
-        );
+        assert!(json.contains(&format!("\"{key}\": null")), "{key} in {json}");
     }
     assert!(!json.contains("NaN") && !json.contains("inf"));
 }
@@ -158,14 +120,8 @@ fn selfish_mining_carries_the_eyal_sirer_expectation() {
     }
     let s = summarize(&[record]).expect("one record");
     let attack = s.attack.expect("attack");
-    assert_eq!(
-        attack.expected_revenue_share,
-        Some(theory::selfish_mining_revenue(0.3, 0.5))
-    );
-    assert_eq!(
-        (attack.expected_success_rate, attack.success_rate),
-        (None, None)
-    );
+    assert_eq!(attack.expected_revenue_share, Some(theory::selfish_mining_revenue(0.3, 0.5)));
+    assert_eq!((attack.expected_success_rate, attack.success_rate), (None, None));
 }
 
 #[test]
@@ -178,17 +134,12 @@ fn replications_that_cannot_be_pooled_are_refused() {
         attack.confirmations = 6;
     }
     let err = summarize(&[sample_record(1), other]).expect_err("different attacks");
-    assert!(
-        err.to_string().contains("attack") && err.to_string().contains("seed 2"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("attack") && err.to_string().contains("seed 2"), "{err}");
 }
 
 #[test]
 fn json_keys_come_in_the_documented_order() {
-    let json = summarize(&[sample_record(7)])
-        .expect("one record")
-        .to_json();
+    let json = summarize(&[sample_record(7)]).expect("one record").to_json();
     let keys = [
         "\"scenario_name\"",
         "\"seed\"",
@@ -212,10 +163,7 @@ fn json_keys_come_in_the_documented_order() {
         "\"sim_seconds_per_wall_second\"",
         "\"events_per_wall_second\"",
     ];
-    let positions: Vec<usize> = keys
-        .iter()
-        .map(|k| json.find(k).unwrap_or_else(|| panic!("{k} missing")))
-        .collect();
+    let positions: Vec<usize> = keys.iter().map(|k| json.find(k).unwrap_or_else(|| panic!("{k} missing"))).collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{json}");
     let no_attack = summarize(&[empty_record(1)]).expect("one record").to_json();
     assert!(!no_attack.contains("\"attack\""));

@@ -53,11 +53,7 @@ impl TunnelLatency {
         sorted.sort_unstable();
         let seconds: Vec<f64> = sorted.iter().map(|&us| us as f64 / 1e6).collect();
         let percentile = |p| stats::percentile_nearest_rank(&sorted, p).map(|us| us as f64 / 1e6);
-        TunnelLatency {
-            mean: stats::mean(&seconds),
-            p50: percentile(50),
-            p95: percentile(95),
-        }
+        TunnelLatency { mean: stats::mean(&seconds), p50: percentile(50), p95: percentile(95) }
     }
 }
 
@@ -65,20 +61,10 @@ impl TunnelLatency {
 /// `None` if any replication lacks it: the runs without, say, a paid withdrawal are the slow
 /// ones, and averaging the others would hide them.
 fn pooled(per_run: &[TunnelLatency]) -> (TunnelLatency, Option<LatencyCi95>) {
-    let field = |f: fn(&TunnelLatency) -> Option<f64>| -> Option<Vec<f64>> {
-        per_run.iter().map(f).collect()
-    };
+    let field = |f: fn(&TunnelLatency) -> Option<f64>| -> Option<Vec<f64>> { per_run.iter().map(f).collect() };
     let mean_of = |f| field(f).and_then(|xs| stats::mean(&xs));
-    let ci_of = |f| {
-        field(f)
-            .and_then(|xs| stats::mean_ci95(&xs))
-            .map(stats::Interval::to_array)
-    };
-    let pooled = TunnelLatency {
-        mean: mean_of(|l| l.mean),
-        p50: mean_of(|l| l.p50),
-        p95: mean_of(|l| l.p95),
-    };
+    let ci_of = |f| field(f).and_then(|xs| stats::mean_ci95(&xs)).map(stats::Interval::to_array);
+    let pooled = TunnelLatency { mean: mean_of(|l| l.mean), p50: mean_of(|l| l.p50), p95: mean_of(|l| l.p95) };
     let ci = (per_run.len() > 1).then(|| LatencyCi95 {
         mean: ci_of(|l| l.mean),
         p50: ci_of(|l| l.p50),
@@ -91,13 +77,9 @@ fn pooled(per_run: &[TunnelLatency]) -> (TunnelLatency, Option<LatencyCi95>) {
 pub fn tunnel_summary(records: &[RunRecord]) -> Option<TunnelSummary> {
     let first = records.first()?.tunnel.as_ref()?;
     let runs: Vec<&TunnelRecord> = records.iter().filter_map(|r| r.tunnel.as_ref()).collect();
-    let t = runs
-        .iter()
-        .map(|t| Totals::of(t))
-        .fold(Totals::default(), Totals::pooled_with);
+    let t = runs.iter().map(|t| Totals::of(t)).fold(Totals::default(), Totals::pooled_with);
     let latency = |f: fn(&TunnelRecord) -> Vec<u64>| {
-        let per_run: Vec<TunnelLatency> =
-            runs.iter().map(|t| TunnelLatency::of_us(&f(t))).collect();
+        let per_run: Vec<TunnelLatency> = runs.iter().map(|t| TunnelLatency::of_us(&f(t))).collect();
         pooled(&per_run)
     };
     let (mint, mint_ci) = latency(tunnel_metrics::mint_latencies_us);
@@ -113,9 +95,7 @@ pub fn tunnel_summary(records: &[RunRecord]) -> Option<TunnelSummary> {
         settlement_latency_ci95: settlement_ci,
         payout_policy: first.payout_policy.clone(),
         deposit_confirmations: first.deposit_confirmations,
-        real_confirmations_min: first
-            .deposit_confirmations
-            .saturating_add(first.indexer_lag),
+        real_confirmations_min: first.deposit_confirmations.saturating_add(first.indexer_lag),
         grace_period_s: first.grace_period_s,
     })
 }

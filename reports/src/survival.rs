@@ -50,12 +50,7 @@ impl KaplanMeier {
             }
             at_risk -= group.len() as u64;
         }
-        Some(KaplanMeier {
-            steps,
-            samples: sorted.len() as u64,
-            events,
-            largest_us,
-        })
+        Some(KaplanMeier { steps, samples: sorted.len() as u64, events, largest_us })
     }
 
     /// `(t_us, S(t))` at every event time, increasing (the curve is 1 before the first).
@@ -79,10 +74,7 @@ impl KaplanMeier {
             return Some(0);
         }
         let threshold = (1.0 - q) * (1.0 + QUANTILE_SLACK);
-        self.steps
-            .iter()
-            .find(|&&(_, s)| s <= threshold)
-            .map(|&(t, _)| t)
+        self.steps.iter().find(|&&(_, s)| s <= threshold).map(|&(t, _)| t)
     }
 
     /// Mean latency **restricted to the largest observed time** τ = [`KaplanMeier::largest_us`]:
@@ -103,10 +95,8 @@ impl KaplanMeier {
     /// finished); else the restricted mean, flagged as a lower bound when the curve had not
     /// reached 0 at τ (the slowest samples were still waiting).
     pub fn mean_estimate_us(&self) -> Option<MeanEstimate> {
-        (self.events > 0).then(|| MeanEstimate {
-            us: self.restricted_mean_us(),
-            lower_bound: self.survival(self.largest_us) > 0.0,
-        })
+        (self.events > 0)
+            .then(|| MeanEstimate { us: self.restricted_mean_us(), lower_bound: self.survival(self.largest_us) > 0.0 })
     }
 }
 
@@ -155,10 +145,7 @@ mod tests {
         for (&(_, s), p) in km.steps().iter().zip(published) {
             assert!((s - p).abs() < 5e-4, "{s} vs {p}");
         }
-        assert_eq!(
-            (km.survival(5), km.survival(6), km.survival(9)),
-            (1.0, 6.0 / 7.0, km.steps()[1].1)
-        );
+        assert_eq!((km.survival(5), km.survival(6), km.survival(9)), (1.0, 6.0 / 7.0, km.steps()[1].1));
         assert_eq!(km.survival(100), km.steps()[6].1);
         // Median 23 weeks (published); S(10) = 0.753 > 0.75, so the 25th percentile is 13.
         assert_eq!(km.quantile_us(0.5), Some(23));
@@ -167,14 +154,7 @@ mod tests {
         assert_eq!(km.quantile_us(0.0), Some(0));
         // Area under S up to 35 weeks: 23.287 (R: print(survfit(...), rmean = 35)).
         let st: Vec<f64> = km.steps().iter().map(|s| s.1).collect();
-        let area = 6.0
-            + st[0]
-            + 3.0 * st[1]
-            + 3.0 * st[2]
-            + 3.0 * st[3]
-            + 6.0 * st[4]
-            + st[5]
-            + 12.0 * st[6];
+        let area = 6.0 + st[0] + 3.0 * st[1] + 3.0 * st[2] + 3.0 * st[3] + 6.0 * st[4] + st[5] + 12.0 * st[6];
         assert!((km.restricted_mean_us() - area).abs() < 1e-12);
         assert!((area - 23.287).abs() < 5e-4, "{area}");
     }
@@ -189,11 +169,7 @@ mod tests {
         xs.sort_unstable();
         for percent in [1, 5, 10, 25, 50, 51, 75, 90, 95, 99, 100] {
             let q = f64::from(percent) / 100.0;
-            assert_eq!(
-                km.quantile_us(q),
-                percentile_nearest_rank(&xs, percent),
-                "p{percent}"
-            );
+            assert_eq!(km.quantile_us(q), percentile_nearest_rank(&xs, percent), "p{percent}");
         }
         let mean = xs.iter().sum::<u64>() as f64 / xs.len() as f64;
         assert!((km.restricted_mean_us() - mean).abs() < 1e-6 * mean);
@@ -205,14 +181,7 @@ mod tests {
     #[test]
     fn censoring_keeps_samples_at_risk_until_they_leave() {
         // 10 finishes; 20 and 40 censored; 30 finishes; 50 censored.
-        let km = KaplanMeier::fit(&[
-            (40, false),
-            (10, true),
-            (30, true),
-            (20, false),
-            (50, false),
-        ])
-        .expect("5 samples");
+        let km = KaplanMeier::fit(&[(40, false), (10, true), (30, true), (20, false), (50, false)]).expect("5 samples");
         // S(10) = 4/5; at 30 three are at risk (30, 40 and 50; 20 has left): 4/5 * 2/3.
         assert_eq!(km.steps(), [(10, 0.8), (30, 0.8 * (2.0 / 3.0))]);
         // Dropping the censored samples would give a median of 10 and a mean of 20.
@@ -223,13 +192,7 @@ mod tests {
         assert_eq!(KaplanMeier::fit(&[]), None);
         let only_censored = KaplanMeier::fit(&[(7, false)]).expect("one sample");
         assert!(only_censored.steps().is_empty());
-        assert_eq!(
-            (
-                only_censored.quantile_us(0.5),
-                only_censored.restricted_mean_us()
-            ),
-            (None, 7.0)
-        );
+        assert_eq!((only_censored.quantile_us(0.5), only_censored.restricted_mean_us()), (None, 7.0));
     }
 
     #[test]

@@ -51,19 +51,13 @@ pub const STALE_RATE: &str = "btc.stale_rate";
 
 /// Index of `path` in [`METRICS`].
 pub(crate) fn metric_index(path: &str) -> usize {
-    METRICS
-        .iter()
-        .position(|m| *m == path)
-        .expect("only paths listed in METRICS are looked up")
+    METRICS.iter().position(|m| *m == path).expect("only paths listed in METRICS are looked up")
 }
 
 /// The number at dotted `path` in `json` (`"a.b.c"` is `json["a"]["b"]["c"]`); `None` when a
 /// step is missing, the value is `null` or not a number, or it is not finite.
 pub fn metric_at(json: &Value, path: &str) -> Option<f64> {
-    path.split('.')
-        .try_fold(json, |value, name| value.get(name))?
-        .as_f64()
-        .filter(|x| x.is_finite())
+    path.split('.').try_fold(json, |value, name| value.get(name))?.as_f64().filter(|x| x.is_finite())
 }
 
 /// One axis of the grid: a scenario key and its values as the user wrote them.
@@ -129,11 +123,7 @@ pub struct MetricStat {
 impl MetricStat {
     pub fn of(values: &[Option<f64>]) -> MetricStat {
         let defined: Vec<f64> = values.iter().flatten().copied().collect();
-        MetricStat {
-            n: defined.len(),
-            mean: mean(&defined),
-            ci95: mean_ci95(&defined),
-        }
+        MetricStat { n: defined.len(), mean: mean(&defined), ci95: mean_ci95(&defined) }
     }
 }
 
@@ -282,8 +272,7 @@ pub fn sweep_json(info: &SweepInfo, cells: &[CellResult]) -> String {
             })
             .collect(),
     };
-    let mut text = serde_json::to_string_pretty(&json)
-        .expect("strings, integers and plain structs always serialise");
+    let mut text = serde_json::to_string_pretty(&json).expect("strings, integers and plain structs always serialise");
     text.push('\n');
     text
 }
@@ -291,11 +280,7 @@ pub fn sweep_json(info: &SweepInfo, cells: &[CellResult]) -> String {
 /// Writes `sweep.csv`, `sweep.json` and the figure (`sweep_latency_cost.{png,svg}`, or
 /// `sweep_stale_rate.{png,svg}` without PoP metrics) into `dir`, in that order (the table
 /// survives a failing figure); returns the paths written, sorted.
-pub fn write_sweep(
-    dir: &Path,
-    info: &SweepInfo,
-    cells: &[CellResult],
-) -> Result<Vec<PathBuf>, ReportError> {
+pub fn write_sweep(dir: &Path, info: &SweepInfo, cells: &[CellResult]) -> Result<Vec<PathBuf>, ReportError> {
     atomic::create_dir(dir)?;
     let mut written = vec![save_csv(dir.join("sweep.csv"), sweep_csv(&info.grid, cells))?];
     let json_path = dir.join("sweep.json");

@@ -178,10 +178,8 @@ fn a_sweep_writes_its_table_index_figure_and_cell_summaries() {
         cell(3, &["12", "50"], None, None),
     ];
     let written = write_sweep(&dir, &info(2), &cells).expect("writable");
-    let names: Vec<String> = written
-        .iter()
-        .map(|p| p.file_name().expect("a file").to_string_lossy().into_owned())
-        .collect();
+    let names: Vec<String> =
+        written.iter().map(|p| p.file_name().expect("a file").to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["sweep.csv", "sweep.json", "sweep_latency_cost.png", "sweep_latency_cost.svg"]);
     let svg = std::fs::read_to_string(dir.join("sweep_latency_cost.svg")).expect("written");
     assert!(svg.contains("Superfinality latency vs PoP cost") && svg.contains("12, 25"), "{svg:.300}");
@@ -199,7 +197,10 @@ fn figures_of_sweeps_without_pop_or_without_any_data_do_not_fail() {
     let stale = [cell(0, &["6", "25"], None, Some(0.01)), cell(1, &["12", "25"], None, Some(0.03))];
     let written = write_sweep(&dir, &info(1), &stale).expect("writable");
     // Without PoP the figure is not the latency-cost trade-off, and is not named after it.
-    assert!(written.contains(&dir.join("sweep_stale_rate.png")) && written.contains(&dir.join("sweep_stale_rate.svg")), "{written:?}");
+    assert!(
+        written.contains(&dir.join("sweep_stale_rate.png")) && written.contains(&dir.join("sweep_stale_rate.svg")),
+        "{written:?}"
+    );
     assert!(!dir.join("sweep_latency_cost.png").exists() && !dir.join("sweep_latency_cost.svg").exists());
     let svg = std::fs::read_to_string(dir.join("sweep_stale_rate.svg")).expect("written");
     assert!(svg.contains("Stale rate (no PoP metrics in this sweep)"), "{svg:.300}");

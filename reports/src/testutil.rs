@@ -20,11 +20,7 @@ pub fn block(height: u32, miner: &str, found_at_us: u64, main_chain: bool) -> Bl
         main_chain,
         tx_count: 1 + height,
         weight: 1000 * u64::from(height),
-        fees_sats: if main_chain {
-            100 * u64::from(height)
-        } else {
-            7
-        },
+        fees_sats: if main_chain { 100 * u64::from(height) } else { 7 },
     }
 }
 
@@ -64,11 +60,7 @@ pub fn sample_record(seed: u64) -> RunRecord {
             trace_hash: hash(0x7000 + seed),
             sim_time_us: 3_600_000_000,
         },
-        btc: BtcRecord {
-            block_interval_target_s: 600.0,
-            blocks,
-            reorgs,
-        },
+        btc: BtcRecord { block_interval_target_s: 600.0, blocks, reorgs },
         attack: Some(AttackRecord {
             kind: AttackKind::DoubleSpend,
             hashrate_share: 0.3,
@@ -84,10 +76,7 @@ pub fn sample_record(seed: u64) -> RunRecord {
         l2: None,
         pop: None,
         tunnel: None,
-        perf: PerfRecord {
-            wall_time_s: 0.5,
-            events: 1000,
-        },
+        perf: PerfRecord { wall_time_s: 0.5, events: 1000 },
     }
 }
 
@@ -97,10 +86,7 @@ pub fn empty_record(seed: u64) -> RunRecord {
     record.btc.blocks.clear();
     record.btc.reorgs.clear();
     record.attack = None;
-    record.perf = PerfRecord {
-        wall_time_s: 0.0,
-        events: 0,
-    };
+    record.perf = PerfRecord { wall_time_s: 0.0, events: 0 };
     record
 }
 
@@ -136,13 +122,9 @@ pub fn scratch_dir(name: &str) -> Scratch {
 /// linear congruential generator, every 20th block followed by a stale one, and reorgs of depth
 /// 1 to 3.
 pub fn synthetic_record(seed: u64, n: u32) -> RunRecord {
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
+    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     let mut uniform = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     };
     let mut record = sample_record(seed);
@@ -153,10 +135,7 @@ pub fn synthetic_record(seed: u64, n: u32) -> RunRecord {
         t_us += (-libm::log(uniform()) * 600e6) as u64;
         record.btc.blocks.push(block(height, "miner-0", t_us, true));
         if height % 20 == 0 {
-            record
-                .btc
-                .blocks
-                .push(block(height, "miner-1", t_us + 1_500_000, false));
+            record.btc.blocks.push(block(height, "miner-1", t_us + 1_500_000, false));
             let mut reorg = sample_record(seed).btc.reorgs[0].clone();
             reorg.depth = 1 + (height / 20) % 4 / 2 + u32::from(height % 140 == 0);
             record.btc.reorgs.push(reorg);
@@ -239,13 +218,9 @@ pub fn synthetic_l2_run(seed: u64, n: u64) -> RunRecord {
     const TX_GAS: u64 = 21_000;
     const SYSTEM_GAS: u64 = 50_000;
     let capacity = (30_000_000 - SYSTEM_GAS) / TX_GAS;
-    let mut state = seed
-        .wrapping_mul(2862933555777941757)
-        .wrapping_add(3037000493);
+    let mut state = seed.wrapping_mul(2862933555777941757).wrapping_add(3037000493);
     let mut noise = move || {
-        state = state
-            .wrapping_mul(2862933555777941757)
-            .wrapping_add(3037000493);
+        state = state.wrapping_mul(2862933555777941757).wrapping_add(3037000493);
         ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
     };
     let mut record = l2_run(seed, &[]);
@@ -356,13 +331,8 @@ pub fn pop_run(seed: u64) -> RunRecord {
     record.meta.sim_time_us = 1_728_000_000;
     record.btc.block_interval_target_s = 100.0;
     record.btc.reorgs.clear();
-    record.btc.blocks = (1..=17u32)
-        .map(|h| block(h, "miner-0", 100_000_000 * u64::from(h), true))
-        .collect();
-    record
-        .btc
-        .blocks
-        .insert(6, block(6, "miner-1", 600_500_000, false));
+    record.btc.blocks = (1..=17u32).map(|h| block(h, "miner-0", 100_000_000 * u64::from(h), true)).collect();
+    record.btc.blocks.insert(6, block(6, "miner-1", 600_500_000, false));
     for b in &mut record.btc.blocks {
         b.weight = 40_000;
     }
@@ -379,18 +349,17 @@ pub fn pop_run(seed: u64) -> RunRecord {
             made_at_us: 200_000_000 * n,
         })
         .to_vec();
-    let publication =
-        |i: u64, l2_number: u64, height: u32, miner: Option<&str>, fee, vsize| PublicationRow {
-            txid: hash(0x7800 + i),
-            keystone_hash: keystone_hash(l2_number),
-            l2_number,
-            btc_height: height,
-            btc_block_hash: hash(100_000_000 * u64::from(height)),
-            btc_block_found_at_us: 100_000_000 * u64::from(height),
-            miner: miner.map(str::to_string),
-            fee_sats: fee,
-            vsize,
-        };
+    let publication = |i: u64, l2_number: u64, height: u32, miner: Option<&str>, fee, vsize| PublicationRow {
+        txid: hash(0x7800 + i),
+        keystone_hash: keystone_hash(l2_number),
+        l2_number,
+        btc_height: height,
+        btc_block_hash: hash(100_000_000 * u64::from(height)),
+        btc_block_found_at_us: 100_000_000 * u64::from(height),
+        miner: miner.map(str::to_string),
+        fee_sats: fee,
+        vsize,
+    };
     let publications = vec![
         publication(0, 2, 5, Some("pop-0"), 1000, 200),
         publication(1, 2, 6, Some("pop-1"), 800, 200),
@@ -410,9 +379,8 @@ pub fn pop_run(seed: u64) -> RunRecord {
         vsize: p.vsize,
         fee_rate_sat_per_vb: p.fee_sats as f64 / p.vsize as f64,
     };
-    let unconfirmed = |at_s, miner: &str, l2_number, i| {
-        sent_row(at_s, &publication(i, l2_number, 0, Some(miner), 300, 300))
-    };
+    let unconfirmed =
+        |at_s, miner: &str, l2_number, i| sent_row(at_s, &publication(i, l2_number, 0, Some(miner), 300, 300));
     let p = &publications;
     let sent = vec![
         sent_row(410, &p[0]),
@@ -430,10 +398,7 @@ pub fn pop_run(seed: u64) -> RunRecord {
         l2_number: 4,
         estimate_sat_per_vb: estimate,
     };
-    let miner = |name: &str, funded_sats| PopMinerRow {
-        name: name.to_string(),
-        funded_sats,
-    };
+    let miner = |name: &str, funded_sats| PopMinerRow { name: name.to_string(), funded_sats };
     record.pop = Some(PopRecord {
         keystone_interval_blocks: 2,
         superfinality_depth: 2,
@@ -462,9 +427,7 @@ pub fn synthetic_pop_run(seed: u64, hours: u64) -> RunRecord {
     const DEPTH: u32 = 10;
     let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(1);
     let mut uniform = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     };
     let end_us = hours * 3_600_000_000;
@@ -549,8 +512,7 @@ pub fn synthetic_pop_run(seed: u64, hours: u64) -> RunRecord {
             });
         }
     }
-    pop.publications
-        .sort_by_key(|p| (p.btc_height, p.l2_number, p.txid.clone()));
+    pop.publications.sort_by_key(|p| (p.btc_height, p.l2_number, p.txid.clone()));
     // Superfinal when the block `DEPTH` above the first publication is found (1 s to arrive).
     let mut frontier = 0;
     for p in &pop.publications {

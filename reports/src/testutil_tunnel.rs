@@ -27,14 +27,8 @@ pub fn tunnel_op(at_s: u64, kind: TunnelOpKind, amount_sats: u64) -> TunnelOpRow
 
 /// A ledger row at `at_s`: `(l2, locked, minted, burned, pending, unminted, unbacked, other)`.
 fn ledger(at_s: u64, v: [u64; 8]) -> TunnelLedgerRow {
-    let [
-        l2_number,
-        locked_sats,
-        minted_sats,
-        burned_sats,
-        pending_sats,
-        unminted_sats,
-    ] = [v[0], v[1], v[2], v[3], v[4], v[5]];
+    let [l2_number, locked_sats, minted_sats, burned_sats, pending_sats, unminted_sats] =
+        [v[0], v[1], v[2], v[3], v[4], v[5]];
     TunnelLedgerRow {
         at_us: at_s * S,
         l2_number,
@@ -106,16 +100,15 @@ pub fn tunnel_run(seed: u64) -> RunRecord {
         account: Some(from.to_string()),
         ..tunnel_op(at_s, Burn, amount)
     };
-    let payout =
-        |at_s, n: u64, id, l2, amount, fee, superfinal, confirmed_s: Option<u64>| TunnelOpRow {
-            txid: Some(hash(0xe000 + n)),
-            l2_number: Some(l2),
-            withdrawal_id: Some(id),
-            fee_sats: Some(fee),
-            flag: superfinal,
-            confirmed_at_us: confirmed_s.map(|s| s * S),
-            ..tunnel_op(at_s, Payout, amount)
-        };
+    let payout = |at_s, n: u64, id, l2, amount, fee, superfinal, confirmed_s: Option<u64>| TunnelOpRow {
+        txid: Some(hash(0xe000 + n)),
+        l2_number: Some(l2),
+        withdrawal_id: Some(id),
+        fee_sats: Some(fee),
+        flag: superfinal,
+        confirmed_at_us: confirmed_s.map(|s| s * S),
+        ..tunnel_op(at_s, Payout, amount)
+    };
     let operations = vec![
         deposit(100, 1, "0xaa", 50_000_000, true),
         deposit(200, 2, "0xbb", 20_000_000, false),
@@ -185,9 +178,7 @@ pub fn synthetic_tunnel_run(seed: u64, hours: u64) -> RunRecord {
     use TunnelOpKind::*;
     let mut state = seed.wrapping_mul(0x2545_f491_4f6c_dd1d).wrapping_add(7);
     let mut uniform = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     };
     let exp = |mean_s: f64, u: f64| (-libm::log(u) * mean_s * 1e6) as u64;
@@ -201,32 +192,15 @@ pub fn synthetic_tunnel_run(seed: u64, hours: u64) -> RunRecord {
         }
         let amount = 5_000_000 + (uniform() * 195_000_000.0) as u64;
         let txid = Some(hash(0xd000_0000 + n));
-        ops.push(TunnelOpRow {
-            at_us: t,
-            txid: txid.clone(),
-            ..tunnel_op(0, Deposit, amount)
-        });
+        ops.push(TunnelOpRow { at_us: t, txid: txid.clone(), ..tunnel_op(0, Deposit, amount) });
         let wait: u64 = (0..8).map(|_| exp(600.0, uniform())).sum();
-        let mint = TunnelOpRow {
-            txid,
-            vout: Some(0),
-            ..tunnel_op(0, Mint, amount)
-        };
-        ops.push(TunnelOpRow {
-            at_us: t + wait,
-            ..mint
-        });
+        let mint = TunnelOpRow { txid, vout: Some(0), ..tunnel_op(0, Mint, amount) };
+        ops.push(TunnelOpRow { at_us: t + wait, ..mint });
         if uniform() < 0.6 {
             let burn_at = t + wait + exp(1_800.0, uniform());
             let id = Some(n);
-            let burn = TunnelOpRow {
-                withdrawal_id: id,
-                ..tunnel_op(0, Burn, amount / 2)
-            };
-            ops.push(TunnelOpRow {
-                at_us: burn_at,
-                ..burn
-            });
+            let burn = TunnelOpRow { withdrawal_id: id, ..tunnel_op(0, Burn, amount / 2) };
+            ops.push(TunnelOpRow { at_us: burn_at, ..burn });
             let paid_at = burn_at + ((25.0 + 35.0 * uniform()) * 60e6) as u64;
             let confirmed = paid_at + exp(600.0, uniform());
             let payout = TunnelOpRow {
@@ -235,24 +209,17 @@ pub fn synthetic_tunnel_run(seed: u64, hours: u64) -> RunRecord {
                 confirmed_at_us: (confirmed < end_us).then_some(confirmed),
                 ..tunnel_op(0, Payout, amount / 2)
             };
-            ops.push(TunnelOpRow {
-                at_us: paid_at,
-                ..payout
-            });
+            ops.push(TunnelOpRow { at_us: paid_at, ..payout });
         }
     }
     ops.retain(|o| o.at_us < end_us);
     ops.sort_by_key(|o| o.at_us);
     let reorg_at = end_us * 3 / 5;
-    let unwound = ops
-        .iter()
-        .rev()
-        .find(|o| o.kind == Mint && o.at_us < reorg_at)
-        .map(|m| TunnelOpRow {
-            at_us: reorg_at,
-            kind: Unwound,
-            ..m.clone()
-        });
+    let unwound = ops.iter().rev().find(|o| o.kind == Mint && o.at_us < reorg_at).map(|m| TunnelOpRow {
+        at_us: reorg_at,
+        kind: Unwound,
+        ..m.clone()
+    });
     let lost = unwound.as_ref().map_or(0, |u| u.amount_sats);
     ops.extend(unwound);
     ops.sort_by_key(|o| o.at_us);
@@ -277,26 +244,11 @@ pub fn synthetic_tunnel_run(seed: u64, hours: u64) -> RunRecord {
         while let Some(op) = ops.get(next).filter(|o| o.at_us <= row.at_us) {
             let a = op.amount_sats;
             match op.kind {
-                Deposit => {
-                    (row.locked_sats, row.unminted_sats) =
-                        (row.locked_sats + a, row.unminted_sats + a)
-                }
-                Mint => {
-                    (row.minted_sats, row.unminted_sats) =
-                        (row.minted_sats + a, row.unminted_sats - a)
-                }
-                Burn => {
-                    (row.burned_sats, row.pending_sats) =
-                        (row.burned_sats + a, row.pending_sats + a)
-                }
-                Payout => {
-                    (row.locked_sats, row.pending_sats) =
-                        (row.locked_sats - a, row.pending_sats - a)
-                }
-                Unwound => {
-                    (row.locked_sats, row.unbacked_sats) =
-                        (row.locked_sats - a, row.unbacked_sats + lost)
-                }
+                Deposit => (row.locked_sats, row.unminted_sats) = (row.locked_sats + a, row.unminted_sats + a),
+                Mint => (row.minted_sats, row.unminted_sats) = (row.minted_sats + a, row.unminted_sats - a),
+                Burn => (row.burned_sats, row.pending_sats) = (row.burned_sats + a, row.pending_sats + a),
+                Payout => (row.locked_sats, row.pending_sats) = (row.locked_sats - a, row.pending_sats - a),
+                Unwound => (row.locked_sats, row.unbacked_sats) = (row.locked_sats - a, row.unbacked_sats + lost),
                 _ => {}
             }
             next += 1;

@@ -72,9 +72,7 @@ fn ahead_at_acceptance(q: f64, z: u32, p_z: f64) -> f64 {
         term *= q * f64::from(m + z - 1) / f64::from(m);
         sum += term;
         let next_ratio = q * f64::from(m + z) / f64::from(m + 1);
-        if term == 0.0
-            || (next_ratio < 1.0 && term * next_ratio / (1.0 - next_ratio) <= 1e-17 * sum)
-        {
+        if term == 0.0 || (next_ratio < 1.0 && term * next_ratio / (1.0 - next_ratio) <= 1e-17 * sum) {
             break;
         }
     }
@@ -235,16 +233,9 @@ pub struct Moments {
 /// the Bitcoin mean block interval. `E[S] = P/2 + Mθ`, `Var[S] = P²/12 + Mθ²`. Its distribution
 /// function, density and quantiles: [`superfinality_latency_cdf`],
 /// [`superfinality_latency_pdf`], [`superfinality_latency_quantile`].
-pub fn superfinality_latency(
-    keystone_period_s: f64,
-    bitcoin_blocks: u32,
-    interval_s: f64,
-) -> Moments {
+pub fn superfinality_latency(keystone_period_s: f64, bitcoin_blocks: u32, interval_s: f64) -> Moments {
     let (p, m, theta) = (keystone_period_s, f64::from(bitcoin_blocks), interval_s);
-    Moments {
-        mean: p / 2.0 + m * theta,
-        variance: p * p / 12.0 + m * theta * theta,
-    }
+    Moments { mean: p / 2.0 + m * theta, variance: p * p / 12.0 + m * theta * theta }
 }
 
 /// `P(Gamma(m, θ) <= x)`, the Erlang distribution function: the chance that `m` events of a
@@ -333,12 +324,7 @@ const NARROW_PERIOD: f64 = 1e-6;
 /// `F(s) = (H(s) - H(s - P)) / P` with `H(x) = x G_M(x) - Mθ G_{M+1}(x)` for `x > 0`, 0 below.
 /// `P = 0` (or a period negligible next to the time scale, see `NARROW_PERIOD`) is the Erlang
 /// distribution itself. `NaN` for `P < 0` or `θ <= 0`.
-pub fn superfinality_latency_cdf(
-    s: f64,
-    keystone_period_s: f64,
-    bitcoin_blocks: u32,
-    interval_s: f64,
-) -> f64 {
+pub fn superfinality_latency_cdf(s: f64, keystone_period_s: f64, bitcoin_blocks: u32, interval_s: f64) -> f64 {
     let (p, m, theta) = (keystone_period_s, bitcoin_blocks, interval_s);
     if !(p >= 0.0 && theta > 0.0) || s.is_nan() {
         return f64::NAN;
@@ -350,23 +336,14 @@ pub fn superfinality_latency_cdf(
         return erlang_cdf(s - p / 2.0, m, theta);
     }
     let h = |x: f64| {
-        if x <= 0.0 {
-            0.0
-        } else {
-            x * erlang_cdf(x, m, theta) - f64::from(m) * theta * erlang_cdf(x, m + 1, theta)
-        }
+        if x <= 0.0 { 0.0 } else { x * erlang_cdf(x, m, theta) - f64::from(m) * theta * erlang_cdf(x, m + 1, theta) }
     };
     ((h(s) - h(s - p)) / p).clamp(0.0, 1.0)
 }
 
 /// The density of [`superfinality_latency_cdf`]: `(G_M(s) - G_M(s - P)) / P` (the Erlang
 /// density itself for a negligible period). `NaN` for `P < 0`, `θ <= 0` or `M = 0` with `P = 0`.
-pub fn superfinality_latency_pdf(
-    s: f64,
-    keystone_period_s: f64,
-    bitcoin_blocks: u32,
-    interval_s: f64,
-) -> f64 {
+pub fn superfinality_latency_pdf(s: f64, keystone_period_s: f64, bitcoin_blocks: u32, interval_s: f64) -> f64 {
     let (p, m, theta) = (keystone_period_s, bitcoin_blocks, interval_s);
     if !(p >= 0.0 && theta > 0.0) || s.is_nan() {
         return f64::NAN;
@@ -381,12 +358,7 @@ pub fn superfinality_latency_pdf(
 /// bisection to the resolution of a double (the bracket starts at `[0, P + Mθ]` and doubles
 /// until it holds the quantile). 0 for `q = 0`, infinity for `q = 1`; `NaN` for `q` outside
 /// [0, 1] or invalid parameters.
-pub fn superfinality_latency_quantile(
-    q: f64,
-    keystone_period_s: f64,
-    bitcoin_blocks: u32,
-    interval_s: f64,
-) -> f64 {
+pub fn superfinality_latency_quantile(q: f64, keystone_period_s: f64, bitcoin_blocks: u32, interval_s: f64) -> f64 {
     let cdf = |s| superfinality_latency_cdf(s, keystone_period_s, bitcoin_blocks, interval_s);
     if !(0.0..=1.0).contains(&q) || cdf(1.0).is_nan() {
         return f64::NAN;
@@ -397,10 +369,7 @@ pub fn superfinality_latency_quantile(
     if q == 1.0 {
         return f64::INFINITY;
     }
-    let (mut low, mut high) = (
-        0.0,
-        keystone_period_s + f64::from(bitcoin_blocks) * interval_s,
-    );
+    let (mut low, mut high) = (0.0, keystone_period_s + f64::from(bitcoin_blocks) * interval_s);
     if !is_positive(high) {
         high = interval_s;
     }

@@ -47,17 +47,13 @@ fn catch_up_equals_the_defining_series_and_the_finite_form() {
         for z in ZS {
             let exact = double_spend_catch_up(q, z);
             let series = direct_sum(q, z, |m| if m >= z { 1.0 } else { r.powi((z - m) as i32) });
-            assert!(
-                close(exact, series, 1e-11 * series),
-                "q={q} z={z}: {exact} vs {series}"
-            );
+            assert!(close(exact, series, 1e-11 * series), "q={q} z={z}: {exact} vs {series}");
             if z > 0 {
                 // 1 - Σ_{m=0}^{z} C(m+z-1, m)(p^z q^m - q^z p^m), as in docs/validation.md §1.
                 let p = 1.0 - q;
                 let pw = |x: f64, n: u32| x.powi(n as i32);
-                let finite: f64 = (0..=z)
-                    .map(|m| binomial(m + z - 1, m) * (pw(p, z) * pw(q, m) - pw(q, z) * pw(p, m)))
-                    .sum();
+                let finite: f64 =
+                    (0..=z).map(|m| binomial(m + z - 1, m) * (pw(p, z) * pw(q, m) - pw(q, z) * pw(p, m))).sum();
                 assert!(close(exact, 1.0 - finite, 1e-12), "q={q} z={z}");
             }
         }
@@ -70,9 +66,7 @@ fn incomplete_beta_half(x: f64, z: u32) -> f64 {
     let f = |t: f64| t.powi(z as i32 - 1) / (1.0 - t).sqrt();
     let n = 200_000;
     let h = x / f64::from(n);
-    let inner: f64 = (1..n)
-        .map(|i| f(f64::from(i) * h) * if i % 2 == 1 { 4.0 } else { 2.0 })
-        .sum();
+    let inner: f64 = (1..n).map(|i| f(f64::from(i) * h) * if i % 2 == 1 { 4.0 } else { 2.0 }).sum();
     let integral = (f(0.0) + f(x) + inner) * h / 3.0;
     let beta = (1..z).fold(2.0, |b, a| b * f64::from(a) / (f64::from(a) + 0.5));
     integral / beta
@@ -83,10 +77,7 @@ fn catch_up_is_the_incomplete_beta_of_grunspan_and_perez_marco() {
     for q in [0.1, 0.25, 0.4] {
         for z in [1, 2, 4, 6] {
             let beta = incomplete_beta_half(4.0 * q * (1.0 - q), z);
-            assert!(
-                close(double_spend_catch_up(q, z), beta, 1e-8),
-                "q={q} z={z}"
-            );
+            assert!(close(double_spend_catch_up(q, z), beta, 1e-8), "q={q} z={z}");
         }
     }
     // z = 1: the attacker needs one net block: 2q.
@@ -107,15 +98,9 @@ fn published_values_and_nakamoto_being_too_low() {
         (0.3, 50, 0.0000006),
     ];
     for (q, z, value) in table {
-        assert!(
-            close(nakamoto_attacker_success(q, z), value, 5e-8),
-            "q={q} z={z}"
-        );
+        assert!(close(nakamoto_attacker_success(q, z), value, 5e-8), "q={q} z={z}");
         // Nakamoto's Poisson approximation is slightly high for z <= 2, then too low.
-        assert!(
-            z < 3 || double_spend_catch_up(q, z) > nakamoto_attacker_success(q, z),
-            "q={q} z={z}"
-        );
+        assert!(z < 3 || double_spend_catch_up(q, z) > nakamoto_attacker_success(q, z), "q={q} z={z}");
     }
     let ratio = double_spend_catch_up(0.1, 6) / nakamoto_attacker_success(0.1, 6);
     assert!((2.0..3.0).contains(&ratio), "about half: ratio {ratio}");
@@ -127,40 +112,18 @@ fn overtake_equals_its_series_and_is_below_catch_up() {
         let r = q / (1.0 - q);
         for z in ZS {
             let exact = double_spend_overtake(q, z);
-            let series = direct_sum(q, z, |m| {
-                if m > z {
-                    1.0
-                } else {
-                    r.powi((z - m + 1) as i32)
-                }
-            });
-            assert!(
-                close(exact, series, 1e-11 * series),
-                "q={q} z={z}: {exact} vs {series}"
-            );
+            let series = direct_sum(q, z, |m| if m > z { 1.0 } else { r.powi((z - m + 1) as i32) });
+            assert!(close(exact, series, 1e-11 * series), "q={q} z={z}: {exact} vs {series}");
             assert!(exact < double_spend_catch_up(q, z));
         }
     }
-    assert!(close(
-        double_spend_overtake(0.1, 1),
-        0.0311111111111111,
-        1e-15
-    ));
+    assert!(close(double_spend_overtake(0.1, 1), 0.0311111111111111, 1e-15));
     // Tiny probabilities keep their relative precision (a complement would give rounding noise).
     let (tiny, series) = (
         double_spend_overtake(0.1, 50),
-        direct_sum(0.1, 50, |m| {
-            if m > 50 {
-                1.0
-            } else {
-                (1.0f64 / 9.0).powi(51 - m as i32)
-            }
-        }),
+        direct_sum(0.1, 50, |m| if m > 50 { 1.0 } else { (1.0f64 / 9.0).powi(51 - m as i32) }),
     );
-    assert!(
-        tiny > 0.0 && close(tiny, series, 1e-9 * series),
-        "{tiny} vs {series}"
-    );
+    assert!(tiny > 0.0 && close(tiny, series, 1e-9 * series), "{tiny} vs {series}");
     assert_eq!(double_spend_overtake(0.5, 6), 1.0);
     assert_eq!(double_spend_overtake(0.0, 6), 0.0);
     assert!(double_spend_overtake(1.5, 6).is_nan());
@@ -185,25 +148,10 @@ fn ruin_by_iteration(q: f64, k: u32, d: u32) -> f64 {
 
 #[test]
 fn give_up_matches_value_iteration() {
-    for (q, z, d) in [
-        (0.1, 2, 3),
-        (0.3, 3, 5),
-        (0.45, 2, 4),
-        (0.5, 2, 4),
-        (0.6, 3, 2),
-    ] {
-        let expected = direct_sum(q, z, |m| {
-            if m > z {
-                1.0
-            } else {
-                ruin_by_iteration(q, z - m, d)
-            }
-        });
+    for (q, z, d) in [(0.1, 2, 3), (0.3, 3, 5), (0.45, 2, 4), (0.5, 2, 4), (0.6, 3, 2)] {
+        let expected = direct_sum(q, z, |m| if m > z { 1.0 } else { ruin_by_iteration(q, z - m, d) });
         let got = double_spend_overtake_with_give_up(q, z, d);
-        assert!(
-            close(got, expected, 1e-9),
-            "q={q} z={z} d={d}: {got} vs {expected}"
-        );
+        assert!(close(got, expected, 1e-9), "q={q} z={z} d={d}: {got} vs {expected}");
     }
 }
 
@@ -212,32 +160,16 @@ fn give_up_converges_to_overtake_as_the_deficit_grows() {
     for q in [0.1, 0.3, 0.45] {
         for z in [1, 6] {
             let target = double_spend_overtake(q, z);
-            let gaps: Vec<f64> = [8, 16, 32, 64]
-                .iter()
-                .map(|&d| target - double_spend_overtake_with_give_up(q, z, d))
-                .collect();
-            assert!(
-                gaps.iter().all(|g| *g >= 0.0),
-                "giving up never helps: {gaps:?}"
-            );
-            assert!(
-                gaps.windows(2).all(|w| w[1] <= w[0]),
-                "q={q} z={z}: {gaps:?}"
-            );
-            assert!(close(
-                double_spend_overtake_with_give_up(q, z, 1000),
-                target,
-                1e-12
-            ));
+            let gaps: Vec<f64> =
+                [8, 16, 32, 64].iter().map(|&d| target - double_spend_overtake_with_give_up(q, z, d)).collect();
+            assert!(gaps.iter().all(|g| *g >= 0.0), "giving up never helps: {gaps:?}");
+            assert!(gaps.windows(2).all(|w| w[1] <= w[0]), "q={q} z={z}: {gaps:?}");
+            assert!(close(double_spend_overtake_with_give_up(q, z, 1000), target, 1e-12));
         }
     }
     // D = 0: only an attacker already ahead at acceptance wins.
     let ahead = 1.0 - (0..=6).map(|m| p_m(0.3, 6, m)).sum::<f64>();
-    assert!(close(
-        double_spend_overtake_with_give_up(0.3, 6, 0),
-        ahead,
-        1e-12
-    ));
+    assert!(close(double_spend_overtake_with_give_up(0.3, 6, 0), ahead, 1e-12));
 }
 
 #[test]
@@ -281,33 +213,17 @@ fn selfish_revenue_by_markov_chain(a: f64, g: f64) -> f64 {
 
 #[test]
 fn selfish_mining_matches_the_markov_chain_and_the_thresholds() {
-    for (a, g) in [
-        (0.2, 0.0),
-        (0.3, 0.5),
-        (0.35, 0.0),
-        (0.4, 1.0),
-        (0.45, 0.25),
-    ] {
+    for (a, g) in [(0.2, 0.0), (0.3, 0.5), (0.35, 0.0), (0.4, 1.0), (0.45, 0.25)] {
         let chain = selfish_revenue_by_markov_chain(a, g);
-        assert!(
-            close(selfish_mining_revenue(a, g), chain, 1e-9),
-            "a={a} g={g}: {chain}"
-        );
+        assert!(close(selfish_mining_revenue(a, g), chain, 1e-9), "a={a} g={g}: {chain}");
     }
-    assert!(close(
-        selfish_mining_revenue(1.0 / 3.0, 0.0),
-        1.0 / 3.0,
-        1e-15
-    ));
+    assert!(close(selfish_mining_revenue(1.0 / 3.0, 0.0), 1.0 / 3.0, 1e-15));
     assert!(close(selfish_mining_revenue(0.25, 0.5), 0.25, 1e-15));
     assert!(close(selfish_mining_threshold(0.0), 1.0 / 3.0, 1e-15));
     assert!(close(selfish_mining_threshold(0.5), 0.25, 1e-15));
     for g in [0.0, 0.1, 0.5, 0.9] {
         let t = selfish_mining_threshold(g);
-        assert!(
-            close(selfish_mining_revenue(t, g), t, 1e-12),
-            "R(threshold) = threshold at g={g}"
-        );
+        assert!(close(selfish_mining_revenue(t, g), t, 1e-12), "R(threshold) = threshold at g={g}");
         assert!(selfish_mining_revenue(t + 0.01, g) > t + 0.01);
         assert!(selfish_mining_revenue(t - 0.01, g) < t - 0.01);
     }
@@ -321,24 +237,16 @@ fn superfinality_moments_match_numerical_integration() {
     // U(0, P) by the midpoint rule.
     let n = 100_000;
     let xs = (0..n).map(|i| (f64::from(i) + 0.5) * period / f64::from(n));
-    let (m1, m2) = xs.fold((0.0, 0.0), |(s1, s2), x| {
-        (s1 + x / f64::from(n), s2 + x * x / f64::from(n))
-    });
+    let (m1, m2) = xs.fold((0.0, 0.0), |(s1, s2), x| (s1 + x / f64::from(n), s2 + x * x / f64::from(n)));
     // Exp(θ) moments by the midpoint rule up to 60θ; a Gamma(M, θ) is M independent of them.
     let h = theta / 1000.0;
-    let (e1, e2) = (0..60_000)
-        .map(|i| (f64::from(i) + 0.5) * h)
-        .fold((0.0, 0.0), |(s1, s2), x| {
-            let w = libm::exp(-x / theta) / theta * h;
-            (s1 + x * w, s2 + x * x * w)
-        });
+    let (e1, e2) = (0..60_000).map(|i| (f64::from(i) + 0.5) * h).fold((0.0, 0.0), |(s1, s2), x| {
+        let w = libm::exp(-x / theta) / theta * h;
+        (s1 + x * w, s2 + x * x * w)
+    });
     let (b, e_var) = (f64::from(blocks), e2 - e1 * e1);
     assert!(close(got.mean, m1 + b * e1, 1e-3 * got.mean));
-    assert!(close(
-        got.variance,
-        (m2 - m1 * m1) + b * e_var,
-        1e-3 * got.variance
-    ));
+    assert!(close(got.variance, (m2 - m1 * m1) + b * e_var, 1e-3 * got.variance));
     assert_eq!(got.mean, 150.0 + 11.0 * 600.0);
 }
 
@@ -362,28 +270,17 @@ fn erlang_matches_its_elementary_forms_in_both_tails() {
     for x in [1e-3, 1.0, 60.0, 600.0, 1800.0, 6000.0, 60_000.0] {
         let y: f64 = x / theta;
         let e = libm::exp(-y);
-        let forms = [
-            (1, 1.0 - e),
-            (2, 1.0 - e * (1.0 + y)),
-            (3, 1.0 - e * (1.0 + y + y * y / 2.0)),
-        ];
+        let forms = [(1, 1.0 - e), (2, 1.0 - e * (1.0 + y)), (3, 1.0 - e * (1.0 + y + y * y / 2.0))];
         for (m, expected) in forms {
             let got = erlang_cdf(x, m, theta);
             // The elementary forms cancel for tiny x: compare absolutely there.
-            assert!(
-                close(got, expected, 1e-15 + 1e-12 * expected),
-                "m {m}, x {x}: {got} vs {expected}"
-            );
+            assert!(close(got, expected, 1e-15 + 1e-12 * expected), "m {m}, x {x}: {got} vs {expected}");
         }
     }
     // A tiny probability keeps its digits: P(Gamma(3) <= 1e-3) = y^3/6 (1 - 3y/4 + ...).
     let y = 1e-3 / 600.0;
     let tiny = erlang_cdf(1e-3, 3, 600.0);
-    assert!(close(
-        tiny,
-        y * y * y / 6.0 * (1.0 - 0.75 * y),
-        1e-12 * tiny
-    ));
+    assert!(close(tiny, y * y * y / 6.0 * (1.0 - 0.75 * y), 1e-12 * tiny));
     // Far in the upper tail e^-y underflows; the result is still 1, and a large shape near its
     // mean is a bit above 1/2 (the median of Gamma(n) is about n - 1/3).
     assert_eq!(erlang_cdf(1e6, 3, 1.0), 1.0);
@@ -391,19 +288,10 @@ fn erlang_matches_its_elementary_forms_in_both_tails() {
     let expected = 0.5 + 1.0 / (3.0 * (2.0 * std::f64::consts::PI * 1000.0).sqrt());
     assert!(close(near_mean, expected, 1e-4), "{near_mean}");
     // Continuous where the summation switches from the upper tail to the complement.
-    let (below, above) = (
-        erlang_cdf(11.0 - 1e-9, 11, 1.0),
-        erlang_cdf(11.0 + 1e-9, 11, 1.0),
-    );
+    let (below, above) = (erlang_cdf(11.0 - 1e-9, 11, 1.0), erlang_cdf(11.0 + 1e-9, 11, 1.0));
     assert!(close(below, above, 1e-9));
-    assert_eq!(
-        (erlang_cdf(0.0, 2, 1.0), erlang_cdf(-1.0, 2, 1.0)),
-        (0.0, 0.0)
-    );
-    assert_eq!(
-        (erlang_cdf(0.0, 0, 1.0), erlang_cdf(-1.0, 0, 1.0)),
-        (1.0, 0.0)
-    );
+    assert_eq!((erlang_cdf(0.0, 2, 1.0), erlang_cdf(-1.0, 2, 1.0)), (0.0, 0.0));
+    assert_eq!((erlang_cdf(0.0, 0, 1.0), erlang_cdf(-1.0, 0, 1.0)), (1.0, 0.0));
     assert!(erlang_cdf(1.0, 2, 0.0).is_nan() && erlang_cdf(f64::NAN, 2, 1.0).is_nan());
     // The density is the derivative.
     for (x, m) in [(300.0, 1), (5000.0, 4), (7000.0, 11)] {
@@ -412,10 +300,7 @@ fn erlang_matches_its_elementary_forms_in_both_tails() {
         let pdf = erlang_pdf(x, m, theta);
         assert!(close(pdf, slope, 1e-7 * pdf), "m {m}: {pdf} vs {slope}");
     }
-    assert_eq!(
-        (erlang_pdf(0.0, 1, 2.0), erlang_pdf(0.0, 2, 2.0)),
-        (0.5, 0.0)
-    );
+    assert_eq!((erlang_pdf(0.0, 1, 2.0), erlang_pdf(0.0, 2, 2.0)), (0.5, 0.0));
 }
 
 /// `(1/P) ∫_0^min(s,P) G_M(s - u) du` by the composite Simpson rule: the defining integral of
@@ -444,24 +329,13 @@ fn superfinality_cdf_is_the_integral_of_the_erlang_cdf_over_the_uniform() {
         for s in [10.0, 150.0, 299.0, 301.0, 2000.0, 6600.0, 9000.0, 20_000.0] {
             let got = superfinality_latency_cdf(s, p, m, theta);
             let simpson = superfinality_cdf_by_simpson(s, p, m, theta);
-            assert!(
-                close(got, simpson, 1e-10),
-                "P {p}, M {m}, s {s}: {got} vs {simpson}"
-            );
+            assert!(close(got, simpson, 1e-10), "P {p}, M {m}, s {s}: {got} vs {simpson}");
         }
     }
     assert_eq!(superfinality_latency_cdf(0.0, 300.0, 11, 600.0), 0.0);
-    assert!(close(
-        superfinality_latency_cdf(1e9, 300.0, 11, 600.0),
-        1.0,
-        1e-12
-    ));
+    assert!(close(superfinality_latency_cdf(1e9, 300.0, 11, 600.0), 1.0, 1e-12));
     // M = 0 leaves the uniform delay alone.
-    assert!(close(
-        superfinality_latency_cdf(75.0, 300.0, 0, 600.0),
-        0.25,
-        1e-12
-    ));
+    assert!(close(superfinality_latency_cdf(75.0, 300.0, 0, 600.0), 0.25, 1e-12));
     assert!(superfinality_latency_cdf(1.0, -1.0, 11, 600.0).is_nan());
     assert!(superfinality_latency_cdf(1.0, 300.0, 11, 0.0).is_nan());
 }
@@ -473,23 +347,13 @@ fn a_vanishing_keystone_period_reduces_to_erlang() {
         assert_eq!(superfinality_latency_cdf(s, 0.0, 11, 600.0), erlang);
         for p in [1e-9, 1e-4, 1e-2] {
             let got = superfinality_latency_cdf(s, p, 11, 600.0);
-            assert!(
-                close(got, erlang, 1e-12 + p / 600.0),
-                "P {p}, s {s}: {got} vs {erlang}"
-            );
+            assert!(close(got, erlang, 1e-12 + p / 600.0), "P {p}, s {s}: {got} vs {erlang}");
         }
         // A period of 1 ms shifts the density by half of it; the difference quotient of the
         // Erlang CDF over 1 ms loses about 1e-13 to cancellation.
         let pdf = superfinality_latency_pdf(s, 1e-3, 11, 600.0);
-        assert!(
-            close(pdf, erlang_pdf(s - 5e-4, 11, 600.0), 1e-12 + 1e-7 * pdf),
-            "{pdf}"
-        );
-        assert!(close(
-            superfinality_latency_pdf(s, 0.0, 11, 600.0),
-            erlang_pdf(s, 11, 600.0),
-            0.0
-        ));
+        assert!(close(pdf, erlang_pdf(s - 5e-4, 11, 600.0), 1e-12 + 1e-7 * pdf), "{pdf}");
+        assert!(close(superfinality_latency_pdf(s, 0.0, 11, 600.0), erlang_pdf(s, 11, 600.0), 0.0));
     }
 }
 
@@ -508,23 +372,15 @@ fn superfinality_distribution_has_the_closed_form_moments() {
         mass += superfinality_latency_pdf(s, p, m, theta) * h;
     }
     assert!(close(mean, moments.mean, 1e-6 * moments.mean), "{mean}");
-    assert!(close(
-        second - mean * mean,
-        moments.variance,
-        1e-5 * moments.variance
-    ));
+    assert!(close(second - mean * mean, moments.variance, 1e-5 * moments.variance));
     assert!(close(mass, 1.0, 1e-9), "{mass}");
     // The density is the derivative of the distribution function, also across s = P.
     for s in [100.0, 299.0, 301.0, 5000.0] {
         let d = 1e-3;
-        let slope = (superfinality_latency_cdf(s + d, p, m, theta)
-            - superfinality_latency_cdf(s - d, p, m, theta))
-            / (2.0 * d);
+        let slope =
+            (superfinality_latency_cdf(s + d, p, m, theta) - superfinality_latency_cdf(s - d, p, m, theta)) / (2.0 * d);
         let pdf = superfinality_latency_pdf(s, p, m, theta);
-        assert!(
-            close(pdf, slope, 1e-6 * pdf + 1e-15),
-            "s {s}: {pdf} vs {slope}"
-        );
+        assert!(close(pdf, slope, 1e-6 * pdf + 1e-15), "s {s}: {pdf} vs {slope}");
     }
 }
 
@@ -533,25 +389,16 @@ fn superfinality_quantiles_invert_the_cdf_and_the_median_is_bracketed() {
     for (p, m, theta) in [(300.0, 11, 600.0), (7200.0, 1, 600.0), (24.0, 3, 100.0)] {
         for q in [0.001, 0.1, 0.5, 0.95, 0.99, 0.999_999] {
             let s = superfinality_latency_quantile(q, p, m, theta);
-            assert!(
-                close(superfinality_latency_cdf(s, p, m, theta), q, 1e-12),
-                "q {q}: {s}"
-            );
+            assert!(close(superfinality_latency_cdf(s, p, m, theta), q, 1e-12), "q {q}: {s}");
         }
         // Gamma(M, θ)'s median lies in ((M - 1/3)θ, Mθ) (Chen & Rubin 1986), and adding U(0, P)
         // moves it right by at most P.
         let median = superfinality_latency_quantile(0.5, p, m, theta);
         let mf = f64::from(m);
-        assert!(
-            (mf - 1.0 / 3.0) * theta < median && median < mf * theta + p,
-            "P {p}, M {m}: {median}"
-        );
+        assert!((mf - 1.0 / 3.0) * theta < median && median < mf * theta + p, "P {p}, M {m}: {median}");
     }
     assert_eq!(superfinality_latency_quantile(0.0, 300.0, 11, 600.0), 0.0);
-    assert_eq!(
-        superfinality_latency_quantile(1.0, 300.0, 11, 600.0),
-        f64::INFINITY
-    );
+    assert_eq!(superfinality_latency_quantile(1.0, 300.0, 11, 600.0), f64::INFINITY);
     assert!(superfinality_latency_quantile(1.5, 300.0, 11, 600.0).is_nan());
     assert!(superfinality_latency_quantile(0.5, 300.0, 11, -1.0).is_nan());
 }
@@ -562,9 +409,7 @@ fn superfinality_distribution_matches_a_monte_carlo_sample() {
     let (p, m, theta) = (1800.0, 4, 600.0);
     let mut state: u64 = 0x5eed;
     let mut uniform = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     };
     let n = 200_000;

@@ -43,10 +43,7 @@ fn since_burn(t: &TunnelRecord, at: impl Fn(&TunnelOpRow) -> Option<u64>) -> Vec
     let mut earliest: BTreeMap<u64, u64> = BTreeMap::new();
     for payout in of_kind(t, TunnelOpKind::Payout) {
         if let (Some(id), Some(at)) = (payout.withdrawal_id, at(payout)) {
-            earliest
-                .entry(id)
-                .and_modify(|e| *e = (*e).min(at))
-                .or_insert(at);
+            earliest.entry(id).and_modify(|e| *e = (*e).min(at)).or_insert(at);
         }
     }
     of_kind(t, TunnelOpKind::Burn)
@@ -206,39 +203,19 @@ mod tests {
     #[test]
     fn books_sides_and_totals() {
         let t = tunnel();
-        assert!(
-            t.ledger
-                .iter()
-                .all(|r| vault_side_sats(r) == l2_side_sats(r))
-        );
+        assert!(t.ledger.iter().all(|r| vault_side_sats(r) == l2_side_sats(r)));
         let last = t.ledger.last().expect("rows");
-        assert_eq!(
-            (vault_side_sats(last), supply_sats(last)),
-            (15_000_000, 25_000_000)
-        );
-        let broken = TunnelLedgerRow {
-            locked_sats: 1,
-            unminted_sats: 3,
-            ..*last
-        };
+        assert_eq!((vault_side_sats(last), supply_sats(last)), (15_000_000, 25_000_000));
+        let broken = TunnelLedgerRow { locked_sats: 1, unminted_sats: 3, ..*last };
         assert_eq!(vault_side_sats(&broken), -1_000_002);
         let totals = Totals::of(&t);
-        assert_eq!(
-            (totals.deposits, totals.mints, totals.minted_sats),
-            (3, 2, 70_000_000)
-        );
+        assert_eq!((totals.deposits, totals.mints, totals.minted_sats), (3, 2, 70_000_000));
         assert_eq!((totals.withdrawals, totals.burned_sats), (3, 45_000_000));
         assert_eq!((totals.payouts, totals.payouts_confirmed), (3, 2));
         // 5M (id 2) + 30M (id 1's re-payment); id 1's vanished payout is not paid out.
         assert_eq!(totals.paid_out_sats, 35_000_000);
-        assert_eq!(
-            (totals.payouts_before_superfinal, totals.exposed_sats),
-            (1, 5_000_000)
-        );
-        let pooled = totals.pooled_with(Totals {
-            unbacked_sats_max: 7,
-            ..totals
-        });
+        assert_eq!((totals.payouts_before_superfinal, totals.exposed_sats), (1, 5_000_000));
+        let pooled = totals.pooled_with(Totals { unbacked_sats_max: 7, ..totals });
         assert_eq!((pooled.mints, pooled.unbacked_sats_max), (4, 20_000_000));
         assert_eq!(pooled.locked_sats, 32_000_000);
     }

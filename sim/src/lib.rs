@@ -4,8 +4,10 @@
 //! command line.
 
 #[cfg(not(madsim))]
-compile_error!("hemisim must be built with `--cfg madsim` (set in .cargo/config.toml). If you set RUSTFLAGS yourself, it replaces that setting: add `--cfg madsim` to it.");
-pub mod scenario;
-pub mod harness;
+compile_error!(
+    "hemisim must be built with `--cfg madsim` (set in .cargo/config.toml). If you set RUSTFLAGS yourself, it replaces that setting: add `--cfg madsim` to it."
+);
 pub mod cli;
+pub mod harness;
 pub mod provenance;
+pub mod scenario;

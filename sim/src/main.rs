@@ -2,9 +2,9 @@
 //! its outcome into the documented exit code. `anyhow`-free: every error a user can cause is
 //! already a one-line message by the time it reaches here.
 
-use clap::error::ErrorKind;
 use clap::Parser;
-use hemisim::cli::{execute, usage_error_line, Cli, Exit};
+use clap::error::ErrorKind;
+use hemisim::cli::{Cli, Exit, execute, usage_error_line};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -20,7 +20,10 @@ fn main() -> ExitCode {
 /// `--help`, `--version` and a bare `hemisim` print clap's full text; a usage error is one line
 /// (like every other bad input) with exit code 2.
 fn clap_exit(e: &clap::Error) -> ExitCode {
-    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
         let _ = e.print();
         return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(Exit::BadInput as u8));
     }
@@ -39,7 +42,10 @@ fn init_logging(verbose: u8) {
         _ => "debug,madsim=off",
     };
     // An empty or unreadable RUST_LOG leaves the choice to -v.
-    let from_env = std::env::var("RUST_LOG").ok().filter(|v| !v.trim().is_empty()).and_then(|v| tracing_subscriber::EnvFilter::try_new(v).ok());
+    let from_env = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|v| tracing_subscriber::EnvFilter::try_new(v).ok());
     let filter = from_env.unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -36,7 +36,10 @@ fn bad_scenarios_and_overrides_get_one_line_and_exit_code_2() {
     let malformed = scenario_file(&dir, "malformed.toml", &format!("{base}miners = = 3\n"));
     assert!(bad_input(&malformed, &[]).contains("malformed.toml:5"));
     let good = scenario_file(&dir, "good.toml", base);
-    assert!(bad_input(&good, &["--set", "bitcoin.miners=0"]).contains("--set bitcoin.miners: expected an integer in 1..=1000, got 0"));
+    assert!(
+        bad_input(&good, &["--set", "bitcoin.miners=0"])
+            .contains("--set bitcoin.miners: expected an integer in 1..=1000, got 0")
+    );
     assert!(bad_input(&good, &["--set", "bitcoin.miners"]).contains("expected KEY=VALUE"));
     assert!(bad_input(&good, &["--set", "bitcoin.nope=1"]).contains("unknown key"));
     assert!(bad_input(&dir.join("missing.toml"), &[]).contains("cannot read the scenario file"));
@@ -56,11 +59,26 @@ fn help_teaches_the_commands_and_exit_codes() {
 #[test]
 fn a_run_prints_seed_hashes_and_a_replay_line() {
     let dir = scratch_dir("replay-line");
-    let out = hemisim(&["run", "scenarios/quickstart.toml", "--seed", "3", "--set", "duration_s=7200", "--out", dir.to_str().expect("utf-8")]);
+    let out = hemisim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--seed",
+        "3",
+        "--set",
+        "duration_s=7200",
+        "--out",
+        dir.to_str().expect("utf-8"),
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("seed 3") && stdout.contains("scenario hash ") && stdout.contains("trace hash "), "{stdout}");
-    assert!(stdout.contains("replay: hemisim run scenarios/quickstart.toml --seed 3 --set duration_s=7200"), "{stdout}");
+    assert!(
+        stdout.contains("seed 3") && stdout.contains("scenario hash ") && stdout.contains("trace hash "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("replay: hemisim run scenarios/quickstart.toml --seed 3 --set duration_s=7200"),
+        "{stdout}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -71,11 +89,20 @@ fn keystone_tool_encodes_hemi_vectors_and_decodes_scripts_and_transactions() {
     let vector = "0100002711000000199dcf97a184f32623d11a736e340b9cffb37a989ca544e675c8fd04ad916aec3e3d5cb76a452b116b3d4d0912a0a485e9fb8e3d240e210c4bf5122f344554c53bde2ebb";
     let hash = "c1d7ee497897038a7756fe4c77daf78b40ddbb3b0f1659b261e5774984c583d6";
     let out = hemisim(&[
-        "keystone", "encode", "--l1-block", "10001", "--l2-block", "25",
-        "--parent-hash", "9dcf97a184f32623d11a73124ceb99a5709b083721e878a16d78f596718ba7b2",
-        "--prev-keystone-hash", "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-        "--state-root", "75c8fd04ad916aec3e3d5cb76a452b116b3d4d0912a0a485e9fb8e3d240e210c",
-        "--block-hash", "4bf5122f344554c53bde2ebb8cd2b7e3d1600ad631c385a5d7cce23c7785459a",
+        "keystone",
+        "encode",
+        "--l1-block",
+        "10001",
+        "--l2-block",
+        "25",
+        "--parent-hash",
+        "9dcf97a184f32623d11a73124ceb99a5709b083721e878a16d78f596718ba7b2",
+        "--prev-keystone-hash",
+        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        "--state-root",
+        "75c8fd04ad916aec3e3d5cb76a452b116b3d4d0912a0a485e9fb8e3d240e210c",
+        "--block-hash",
+        "4bf5122f344554c53bde2ebb8cd2b7e3d1600ad631c385a5d7cce23c7785459a",
     ]);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success() && stdout.contains(vector) && stdout.contains(hash), "{stdout}");
@@ -90,12 +117,19 @@ fn keystone_tool_encodes_hemi_vectors_and_decodes_scripts_and_transactions() {
     let tx = bitcoin::Transaction {
         version: bitcoin::transaction::Version::TWO,
         lock_time: bitcoin::absolute::LockTime::ZERO,
-        input: vec![bitcoin::TxIn { previous_output: bitcoin::OutPoint { txid: bitcoin::hashes::Hash::from_byte_array([1; 32]), vout: 0 }, ..Default::default() }],
+        input: vec![bitcoin::TxIn {
+            previous_output: bitcoin::OutPoint { txid: bitcoin::hashes::Hash::from_byte_array([1; 32]), vout: 0 },
+            ..Default::default()
+        }],
         output: vec![bitcoin::TxOut { value: bitcoin::Amount::ZERO, script_pubkey: pop_script }],
     };
     let from_tx = hemisim(&["keystone", "decode", &bitcoin::consensus::encode::serialize_hex(&tx)]);
     let text = String::from_utf8_lossy(&from_tx.stdout).into_owned();
-    assert!(from_tx.status.success() && text.starts_with("source:             transaction ") && text.contains(hash), "{text}{}", String::from_utf8_lossy(&from_tx.stderr));
+    assert!(
+        from_tx.status.success() && text.starts_with("source:             transaction ") && text.contains(hash),
+        "{text}{}",
+        String::from_utf8_lossy(&from_tx.stderr)
+    );
 
     for bad in ["6a0548454d5802", "zz", "0200000000"] {
         let out = hemisim(&["keystone", "decode", bad]);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use bitcoin::hashes::{sha256, Hash};
+use bitcoin::hashes::{Hash, sha256};
 use common::*;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -38,7 +38,8 @@ fn without_wall_clock(summary: &[u8]) -> Vec<u8> {
 }
 
 fn trace_hash(dir: &Path) -> String {
-    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary written")).expect("JSON");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary written")).expect("JSON");
     summary["trace_hash"].as_str().expect("trace_hash is a string").to_owned()
 }
 

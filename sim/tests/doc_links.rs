@@ -221,7 +221,8 @@ fn md_mentions(text: &str) -> Vec<(usize, usize)> {
         if text[end..].chars().next().is_some_and(|c| c.is_alphanumeric() || c == '_') {
             continue;
         }
-        let start = text[..dot].char_indices().rev().take_while(|&(_, c)| is_path_char(c)).last().map_or(dot, |(i, _)| i);
+        let start =
+            text[..dot].char_indices().rev().take_while(|&(_, c)| is_path_char(c)).last().map_or(dot, |(i, _)| i);
         let name = &text[start..dot];
         let in_url = text[..start].ends_with(':') && name.starts_with("//");
         if name.is_empty() || name.ends_with('/') || in_url {
@@ -253,12 +254,24 @@ fn sections_after(rest: &str) -> Vec<u32> {
 #[test]
 fn every_documentation_reference_in_the_repository_resolves() {
     let tree = Tree::from_disk(&common::repo_root());
-    for shipped in ["README.md", "ARCHITECTURE.md", "docs/protocol.md", "docs/validation.md", "scenarios/README.md", "reports/README.md"] {
+    for shipped in [
+        "README.md",
+        "ARCHITECTURE.md",
+        "docs/protocol.md",
+        "docs/validation.md",
+        "scenarios/README.md",
+        "reports/README.md",
+    ] {
         assert!(tree.texts.contains_key(shipped), "{shipped} is read");
     }
     let report = tree.check();
     println!("{} files read, {} references resolved", tree.texts.len(), report.resolved);
-    assert!(report.problems.is_empty(), "{} broken documentation references:\n{}", report.problems.len(), report.problems.join("\n"));
+    assert!(
+        report.problems.is_empty(),
+        "{} broken documentation references:\n{}",
+        report.problems.len(),
+        report.problems.join("\n")
+    );
     // The check looked at something: the documents link to each other and code cites sections.
     assert!(report.resolved >= 100, "only {} references resolved", report.resolved);
 }
@@ -274,7 +287,10 @@ fn the_checker_catches_missing_files_sections_and_anchors() {
              [bad anchor](docs/a.md#2-not-a-heading-in-a-fence) [missing](docs/b.md)\n\
              `*.md` files; see docs/a.md §1.\n",
         ),
-        ("docs/b_md.rs", "// docs/a.md §1 and §2; (docs/a.md\n// §1)\n// see protocol.md §3 and ../shared/validation.md\n// https://example.com/y.md\n"),
+        (
+            "docs/b_md.rs",
+            "// docs/a.md §1 and §2; (docs/a.md\n// §1)\n// see protocol.md §3 and ../shared/validation.md\n// https://example.com/y.md\n",
+        ),
     ]);
     let report = tree.check();
     let mut problems = report.problems.clone();

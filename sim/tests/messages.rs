@@ -58,12 +58,19 @@ fn verbose_flags_show_the_run_logs_on_stderr_without_colour_in_a_pipe() {
     let info = hemisim_with_log(None, &[&["-v"][..], &run].concat());
     let stderr = text(&info.stderr);
     assert!(info.status.success(), "{stderr}");
-    assert!(stderr.contains("INFO") && stderr.contains("seed 3: finished in") && stderr.contains("trace hash"), "-v shows the run's info logs: {stderr}");
+    assert!(
+        stderr.contains("INFO") && stderr.contains("seed 3: finished in") && stderr.contains("trace hash"),
+        "-v shows the run's info logs: {stderr}"
+    );
     assert!(!stderr.contains("DEBUG"), "-v stops at info: {stderr}");
     assert!(!text(&info.stdout).contains("INFO"), "logs go to stderr only");
 
     let debug = hemisim_with_log(None, &[&run[..], &["-vv"]].concat());
-    assert!(text(&debug.stderr).contains("DEBUG") && text(&debug.stderr).contains("resolved scenario"), "{}", text(&debug.stderr));
+    assert!(
+        text(&debug.stderr).contains("DEBUG") && text(&debug.stderr).contains("resolved scenario"),
+        "{}",
+        text(&debug.stderr)
+    );
 
     for output in [&info, &debug, &hemisim_with_log(Some("debug"), &run)] {
         let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
@@ -79,18 +86,26 @@ fn usage_errors_are_one_line_with_exit_2_and_help_stays_rich() {
     let missing = refused(&["run"]);
     assert!(missing.contains("required arguments were not provided: <SCENARIO>"), "{missing}");
     assert!(refused(&["frob"]).contains("unrecognized subcommand 'frob'"));
-    assert!(refused(&["run", "scenarios/quickstart.toml", "--seed", "x"]).contains("invalid value 'x' for '--seed <SEED>'"));
+    assert!(
+        refused(&["run", "scenarios/quickstart.toml", "--seed", "x"]).contains("invalid value 'x' for '--seed <SEED>'")
+    );
     assert!(refused(&["sweep", "scenarios/quickstart.toml"]).contains("--grid"));
 
     let help = hemisim(&["run", "--help"]);
     assert_eq!(help.status.code(), Some(0));
-    assert!(text(&help.stdout).contains("Options:") && text(&help.stdout).lines().count() > 10, "--help keeps its full text");
+    assert!(
+        text(&help.stdout).contains("Options:") && text(&help.stdout).lines().count() > 10,
+        "--help keeps its full text"
+    );
 }
 
 #[test]
 fn messages_say_what_the_rules_are() {
     let confirmations = refused(&["run", "scenarios/tunnel-reorg.toml", "--set", "attack.confirmations=3"]);
-    assert!(confirmations.contains("tunnel.deposit_confirmations + 3 confirmations"), "as scenarios/README.md and the summary count: {confirmations}");
+    assert!(
+        confirmations.contains("tunnel.deposit_confirmations + 3 confirmations"),
+        "as scenarios/README.md and the summary count: {confirmations}"
+    );
 
     let dir = scratch_dir("messages-range");
     let scenario = scenario_file(&dir);
@@ -98,9 +113,13 @@ fn messages_say_what_the_rules_are() {
     let from_set = refused(&["run", utf8(&scenario), "--set", &format!("duration_s={huge}")]);
     assert_eq!(from_set, format!("error: --set duration_s: expected an integer in 1..=315360000, got {huge}"));
     let file = dir.join("huge.toml");
-    std::fs::write(&file, SCENARIO.replace("duration_s = 1800", &format!("duration_s = {huge}"))).expect("temp dir is writable");
+    std::fs::write(&file, SCENARIO.replace("duration_s = 1800", &format!("duration_s = {huge}")))
+        .expect("temp dir is writable");
     let from_file = refused(&["run", utf8(&file)]);
-    assert!(from_file.ends_with(&format!("huge.toml:3: duration_s: expected an integer in 1..=315360000, got {huge}")), "{from_file}");
+    assert!(
+        from_file.ends_with(&format!("huge.toml:3: duration_s: expected an integer in 1..=315360000, got {huge}")),
+        "{from_file}"
+    );
     assert!(!from_file.contains("i128"), "{from_file}");
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -127,7 +146,14 @@ fn seed_and_set_seed_together_are_refused_and_replay_lines_name_the_output_folde
     assert!(sweep.status.success(), "{stdout}{}", text(&sweep.stderr));
     assert!(stdout.contains("1 cell × 1 run = 1 run on 1 thread"), "no \"1 runs\": {stdout}");
     assert!(stdout.contains("(1 cell summary) to"), "{stdout}");
-    assert!(stdout.contains(&format!("replay: hemisim sweep {} --seed 3 --grid bitcoin.miners=4 --out {}", utf8(&scenario), utf8(&sweep_out))), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "replay: hemisim sweep {} --seed 3 --grid bitcoin.miners=4 --out {}",
+            utf8(&scenario),
+            utf8(&sweep_out)
+        )),
+        "{stdout}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -136,8 +162,12 @@ fn grid_values_that_are_one_setting_are_refused() {
     let dir = scratch_dir("messages-grid");
     let scenario = scenario_file(&dir);
     let out = dir.join("out");
-    let same = refused(&["sweep", utf8(&scenario), "--grid", "bitcoin.block_interval_s=600,600.0", "--out", utf8(&out)]);
-    assert_eq!(same, "error: --grid bitcoin.block_interval_s: the values 600 and 600.0 are the same setting (their cells would run the same scenario); give it once");
+    let same =
+        refused(&["sweep", utf8(&scenario), "--grid", "bitcoin.block_interval_s=600,600.0", "--out", utf8(&out)]);
+    assert_eq!(
+        same,
+        "error: --grid bitcoin.block_interval_s: the values 600 and 600.0 are the same setting (their cells would run the same scenario); give it once"
+    );
     assert!(!out.exists(), "nothing ran");
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -147,7 +177,8 @@ fn grid_values_that_are_one_setting_are_refused() {
 fn verify_points_from_a_file_provenance_or_runs_folder_to_the_run_directory() {
     let dir = scratch_dir("messages-verify");
     let out = dir.join("treasury");
-    let run = hemisim(&["run", "scenarios/treasury.toml", "--set", "duration_s=3600", "--runs", "2", "--out", utf8(&out)]);
+    let run =
+        hemisim(&["run", "scenarios/treasury.toml", "--set", "duration_s=3600", "--runs", "2", "--out", utf8(&out)]);
     assert!(run.status.success(), "{}{}", text(&run.stdout), text(&run.stderr));
     let txid = "c7209771bbefa7efa6b901e689408c3d3c73da201282ca0039470fcbca0e42ed";
     let replication = out.join("runs").join("seed-1");
@@ -156,11 +187,18 @@ fn verify_points_from_a_file_provenance_or_runs_folder_to_the_run_directory() {
     let shown = replication.display().to_string();
     for inside in [replication.join("tunnel.csv"), replication.join("provenance")] {
         let message = verify(&inside);
-        assert!(message.ends_with(&format!("inside the output directory of a run; give that directory: {shown}")), "{message}");
+        assert!(
+            message.ends_with(&format!("inside the output directory of a run; give that directory: {shown}")),
+            "{message}"
+        );
     }
     for runs in [out.clone(), out.join("runs")] {
         let message = verify(&runs);
-        assert!(message.contains("replications of a --runs run") && message.contains(&format!("{}/seed-*/", out.join("runs").display())), "{message}");
+        assert!(
+            message.contains("replications of a --runs run")
+                && message.contains(&format!("{}/seed-*/", out.join("runs").display())),
+            "{message}"
+        );
         assert!(message.contains(&format!("(e.g. {shown})")), "{message}");
     }
     // The folder it points to is the one verify reads (this txid was not minted there).

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use hemisim::harness::checks::ViolationKind;
-use hemisim::harness::runner::{run_once, RunOptions, RunOutput};
+use hemisim::harness::runner::{RunOptions, RunOutput, run_once};
 use hemisim::harness::seeds::replication_seed;
 use std::path::Path;
 
@@ -16,7 +16,9 @@ fn run_traced(scenario: &hemisim::scenario::Scenario, seed: u64, trace: &Path, k
 
 /// The `"t"` of a trace line, e.g. `{"t":"3601.000000",...`.
 fn time_of(line: &str) -> &str {
-    line.strip_prefix("{\"t\":\"").and_then(|rest| rest.split('"').next()).expect("every trace line starts with its time")
+    line.strip_prefix("{\"t\":\"")
+        .and_then(|rest| rest.split('"').next())
+        .expect("every trace line starts with its time")
 }
 
 /// The time of a trace line in microseconds.
@@ -37,8 +39,12 @@ fn a_run_stops_at_its_first_safety_violation_at_the_right_simulated_time() {
         .find(|(_, out)| out.violations.iter().filter(|v| v.kind == ViolationKind::Safety).count() >= 2)
         .expect("some seed reverts superfinality twice at depth 1");
     assert_eq!(full.stopped_at, None, "kept going");
-    let full_lines: Vec<String> = std::fs::read_to_string(&full_trace).expect("trace").lines().map(str::to_owned).collect();
-    let first = full_lines.iter().find(|l| l.contains("\"event\":\"superfinality-reverted\"")).expect("the revert is in the trace");
+    let full_lines: Vec<String> =
+        std::fs::read_to_string(&full_trace).expect("trace").lines().map(str::to_owned).collect();
+    let first = full_lines
+        .iter()
+        .find(|l| l.contains("\"event\":\"superfinality-reverted\""))
+        .expect("the revert is in the trace");
 
     let stopped = run_traced(&s, seed, &stopped_trace, false);
     let at = stopped.stopped_at.expect("the run stopped");
@@ -49,9 +55,14 @@ fn a_run_stops_at_its_first_safety_violation_at_the_right_simulated_time() {
     assert_eq!(safety[0], &full.violations[0], "the same first violation");
     assert!(stopped.violations.iter().all(|v| v.kind == ViolationKind::Safety), "no liveness phase after a stop");
 
-    let stopped_lines: Vec<String> = std::fs::read_to_string(&stopped_trace).expect("trace").lines().map(str::to_owned).collect();
+    let stopped_lines: Vec<String> =
+        std::fs::read_to_string(&stopped_trace).expect("trace").lines().map(str::to_owned).collect();
     assert!(stopped_lines.len() < full_lines.len(), "the stopped run is shorter");
     assert_eq!(stopped_lines[..], full_lines[..stopped_lines.len()], "everything before the stop is the same run");
     assert!(stopped_lines.iter().all(|l| micros_of(l) <= at.as_us()), "nothing after the stop");
-    assert_eq!(stopped_lines.last().map(|l| micros_of(l)), Some(at.as_us()), "the trace ends at the violation's instant");
+    assert_eq!(
+        stopped_lines.last().map(|l| micros_of(l)),
+        Some(at.as_us()),
+        "the trace ends at the violation's instant"
+    );
 }

@@ -35,7 +35,8 @@ fn run_into(out: &Path, args: &[&str]) -> (i32, String, String) {
     let mut all = args.to_vec();
     all.extend(["--out", path(out)]);
     let output = hemisim(&all);
-    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned());
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned());
     assert!(!stderr.contains("panicked"), "{stderr}");
     (output.status.code().expect("exited, not killed"), stdout, stderr)
 }
@@ -60,7 +61,10 @@ fn files(dir: &Path) -> Vec<String> {
 
 /// The names directly in `dir`, sorted (hidden ones too: staging folders would show here).
 fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir).expect("listable").map(|e| e.expect("readable").file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("listable")
+        .map(|e| e.expect("readable").file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     names
 }
@@ -71,7 +75,12 @@ fn manifest(dir: &Path) -> serde_json::Value {
 
 /// The manifest lists exactly the files present, besides itself.
 fn assert_manifest_is_exact(dir: &Path) {
-    let listed: Vec<String> = manifest(dir)["files"].as_array().expect("a list").iter().map(|f| f.as_str().expect("a name").to_owned()).collect();
+    let listed: Vec<String> = manifest(dir)["files"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|f| f.as_str().expect("a name").to_owned())
+        .collect();
     let present: Vec<String> = files(dir).into_iter().filter(|f| f != "manifest.json").collect();
     assert_eq!(listed, present, "manifest.json of {}", dir.display());
 }
@@ -81,8 +90,15 @@ fn first_minted_txid(dir: &Path) -> String {
     let csv = std::fs::read_to_string(dir.join("tunnel.csv")).expect("tunnel.csv");
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
-    let (kind, txid) = (header.iter().position(|c| *c == "kind").expect("kind"), header.iter().position(|c| *c == "txid").expect("txid"));
-    lines.map(|l| l.split(',').collect::<Vec<_>>()).find(|r| r[kind] == "mint").map(|r| r[txid].to_owned()).expect("a mint")
+    let (kind, txid) = (
+        header.iter().position(|c| *c == "kind").expect("kind"),
+        header.iter().position(|c| *c == "txid").expect("txid"),
+    );
+    lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|r| r[kind] == "mint")
+        .map(|r| r[txid].to_owned())
+        .expect("a mint")
 }
 
 /// Item 1, the repro: treasury seed 1, then seed 2 into the same folder, then `verify` of a
@@ -110,7 +126,10 @@ fn a_reused_folder_holds_only_the_last_run_and_verify_names_a_bundle_of_another_
     assert_eq!(manifest(&out)["seed"], 2);
     let seed_2 = manifest(&out)["trace_hash"].as_str().expect("a hash").to_owned();
     assert!(!out.join(&bundle).exists(), "seed 1's bundle left beside seed 2's outputs");
-    assert!(!std::fs::read_to_string(out.join("tunnel.csv")).expect("written").contains(&txid), "the deposit is seed 1's only");
+    assert!(
+        !std::fs::read_to_string(out.join("tunnel.csv")).expect("written").contains(&txid),
+        "the deposit is seed 1's only"
+    );
     let gone = verify(&txid);
     let stderr = String::from_utf8_lossy(&gone.stderr);
     assert_eq!(gone.status.code(), Some(2), "{stderr}");
@@ -137,11 +156,18 @@ fn replications_into_a_plain_runs_folder_replace_it() {
     let (code, stdout, _) = run_into(&out, &[&quickstart[..], &["--seed", "4", "--runs", "2"]].concat());
     assert_eq!(code, 0, "{stdout}");
     let present = files(&out);
-    assert!(present.contains(&"runs.csv".to_owned()) && present.iter().any(|f| f.starts_with("runs/seed-4/")), "{present:?}");
-    assert!(!present.iter().any(|f| f == "blocks.csv" || f == "keystones.csv"), "the first run's CSVs are left: {present:?}");
+    assert!(
+        present.contains(&"runs.csv".to_owned()) && present.iter().any(|f| f.starts_with("runs/seed-4/")),
+        "{present:?}"
+    );
+    assert!(
+        !present.iter().any(|f| f == "blocks.csv" || f == "keystones.csv"),
+        "the first run's CSVs are left: {present:?}"
+    );
     assert_manifest_is_exact(&out);
     let listed = manifest(&out);
-    let dirs: Vec<&str> = listed["runs"].as_array().expect("runs").iter().map(|r| r["dir"].as_str().expect("a dir")).collect();
+    let dirs: Vec<&str> =
+        listed["runs"].as_array().expect("runs").iter().map(|r| r["dir"].as_str().expect("a dir")).collect();
     assert_eq!(dirs.len(), 2);
     assert!(dirs.iter().all(|d| d.starts_with("runs/seed-")), "{dirs:?}");
     assert!(stdout.contains(&format!("wrote {} files to", present.len() - 1)), "{stdout}");
@@ -169,14 +195,27 @@ fn with_closed_pipes(args: &[&str], close_stderr: bool) -> ExitStatus {
 fn a_closed_pipe_keeps_the_exit_code() {
     let root = scratch_dir("outputs-pipe");
     let ok = root.join("ok");
-    let status = with_closed_pipes(&["run", "scenarios/quickstart.toml", SHORT[0], SHORT[1], "--out", path(&ok)], false);
+    let status =
+        with_closed_pipes(&["run", "scenarios/quickstart.toml", SHORT[0], SHORT[1], "--out", path(&ok)], false);
     assert_eq!(status.code(), Some(0), "{status}");
     assert_manifest_is_exact(&ok);
     let failing = root.join("liveness");
     let status = with_closed_pipes(&[&["run"], &LIVENESS_FAILURE[..], &["--out", path(&failing)]].concat(), true);
     assert_eq!(status.code(), Some(3), "a liveness failure must reach CI through a closed pipe: {status}");
     let sweep = root.join("sweep");
-    let status = with_closed_pipes(&["sweep", "scenarios/quickstart.toml", SHORT[0], SHORT[1], "--grid", "bitcoin.miners=4,8", "--out", path(&sweep)], true);
+    let status = with_closed_pipes(
+        &[
+            "sweep",
+            "scenarios/quickstart.toml",
+            SHORT[0],
+            SHORT[1],
+            "--grid",
+            "bitcoin.miners=4,8",
+            "--out",
+            path(&sweep),
+        ],
+        true,
+    );
     assert_eq!(status.code(), Some(0), "{status}");
     assert!(sweep.join("sweep.json").exists());
     let verify = with_closed_pipes(&["verify", path(&ok), &"ab".repeat(32)], true);
@@ -186,7 +225,8 @@ fn a_closed_pipe_keeps_the_exit_code() {
 
 /// Sends `signal` to a running child with the `kill` command.
 fn send(child: &Child, signal: &str) {
-    let status = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().expect("kill runs");
+    let status =
+        Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().expect("kill runs");
     assert!(status.success(), "kill -{signal} failed");
 }
 
@@ -214,7 +254,10 @@ fn a_signal_mid_run_leaves_the_previous_folder_whole_and_no_temporaries() {
         let output = child.wait_with_output().expect("waitable");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(code), "SIG{signal}: {stderr}");
-        assert!(stderr.contains(&format!("interrupted (SIG{signal})")) && stderr.contains("left as it was"), "{stderr}");
+        assert!(
+            stderr.contains(&format!("interrupted (SIG{signal})")) && stderr.contains("left as it was"),
+            "{stderr}"
+        );
         assert_eq!(entries(&root), ["out"], "no staging folder or temporary left after SIG{signal}");
         assert_eq!(files(&out), before, "the previous outputs, whole");
         assert_eq!(manifest(&out), manifest_before);
@@ -228,13 +271,20 @@ fn a_signal_mid_run_leaves_the_previous_folder_whole_and_no_temporaries() {
 #[test]
 fn a_bad_out_fails_before_simulating_and_a_foreign_folder_is_never_replaced() {
     let unwritable = Path::new("/proc/hemisim-test-out");
-    for args in [vec!["run", "scenarios/quickstart.toml"], vec!["sweep", "scenarios/quickstart.toml", "--grid", "bitcoin.miners=4,8"]] {
+    for args in [
+        vec!["run", "scenarios/quickstart.toml"],
+        vec!["sweep", "scenarios/quickstart.toml", "--grid", "bitcoin.miners=4,8"],
+    ] {
         let started = Instant::now();
         let (code, _, stderr) = run_into(unwritable, &args);
         let elapsed = started.elapsed();
         assert_eq!(code, 4, "{args:?}: {stderr}");
         assert!(elapsed < Duration::from_secs(5), "{args:?} took {elapsed:?}: it simulated first");
-        assert!(stderr.starts_with("error: output folder /proc/hemisim-test-out: cannot create") && stderr.trim_end().lines().count() == 1, "{stderr}");
+        assert!(
+            stderr.starts_with("error: output folder /proc/hemisim-test-out: cannot create")
+                && stderr.trim_end().lines().count() == 1,
+            "{stderr}"
+        );
     }
 
     let root = scratch_dir("outputs-foreign");
@@ -245,10 +295,16 @@ fn a_bad_out_fails_before_simulating_and_a_foreign_folder_is_never_replaced() {
     let (code, _, stderr) = run_into(&home, &["run", "scenarios/quickstart.toml"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert!(stderr.contains("not a hemisim output") && stderr.contains("refusing to replace it") && stderr.trim_end().lines().count() == 1, "{stderr}");
+    assert!(
+        stderr.contains("not a hemisim output")
+            && stderr.contains("refusing to replace it")
+            && stderr.trim_end().lines().count() == 1,
+        "{stderr}"
+    );
     assert_eq!(entries(&home), ["notes.txt", "photos"]);
     assert_eq!(std::fs::read_to_string(home.join("notes.txt")).expect("kept"), "mine");
-    let (code, _, stderr) = run_into(&home.join("notes.txt"), &["sweep", "scenarios/quickstart.toml", "--grid", "bitcoin.miners=4,8"]);
+    let (code, _, stderr) =
+        run_into(&home.join("notes.txt"), &["sweep", "scenarios/quickstart.toml", "--grid", "bitcoin.miners=4,8"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("is not a folder"), "{stderr}");
     assert_eq!(entries(&root), ["home"], "nothing staged beside a refused folder");

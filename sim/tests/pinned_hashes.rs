@@ -38,7 +38,10 @@ fn check(name: &str) {
     let (_, want) = PINNED.iter().find(|(n, _)| *n == name).expect("the scenario is pinned");
     let s = scenario(name, &[]);
     let record = run(&s, s.seed);
-    assert_eq!(record.meta.trace_hash, *want, "{name}'s trace hash changed; compare traces with: hemisim run scenarios/{name}.toml --trace");
+    assert_eq!(
+        record.meta.trace_hash, *want,
+        "{name}'s trace hash changed; compare traces with: hemisim run scenarios/{name}.toml --trace"
+    );
 }
 
 // One test per scenario, so the harness runs them in parallel and names the one that changed.

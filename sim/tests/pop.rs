@@ -85,7 +85,11 @@ fn validate(point: &Point, seed: u64, runs: u32) {
     check(&format!("{name}: SD"), &own.iter().map(|s| s.1).collect::<Vec<_>>(), moments.variance.sqrt());
     check(&format!("{name}: p95"), &own.iter().map(|s| s.2).collect::<Vec<_>>(), p95);
     // The summary's Kaplan–Meier estimates, over every block, censored ones included.
-    check(&format!("{name}: Kaplan-Meier mean"), &km.iter().map(|s| s.mean.expect("a latency")).collect::<Vec<_>>(), moments.mean);
+    check(
+        &format!("{name}: Kaplan-Meier mean"),
+        &km.iter().map(|s| s.mean.expect("a latency")).collect::<Vec<_>>(),
+        moments.mean,
+    );
     check(&format!("{name}: Kaplan-Meier p95"), &km.iter().map(|s| s.p95.expect("a p95")).collect::<Vec<_>>(), p95);
 }
 
@@ -127,17 +131,33 @@ fn a_fee_spike_over_the_cap_stalls_superfinality_and_it_recovers() {
     assert!(pop.fee_deferrals.iter().all(|d| d.at_us >= spike_start), "no deferral before the spike");
     // Superfinality stalled for hours, starting around the spike ...
     let (from, to) = longest_stall(&spiked);
-    println!("fee spike: superfinality stalled from {:.1} h to {:.1} h", from as f64 / HOUR_US as f64, to as f64 / HOUR_US as f64);
+    println!(
+        "fee spike: superfinality stalled from {:.1} h to {:.1} h",
+        from as f64 / HOUR_US as f64,
+        to as f64 / HOUR_US as f64
+    );
     assert!(to - from > 4 * HOUR_US, "a stall of {} s", (to - from) / 1_000_000);
     assert!(from >= spike_start - 3 * HOUR_US && from <= spike_end, "the stall starts with the spike");
     // ... and recovered: by the end, blocks made well after the spike are superfinal again.
     let last = pop.superfinal.last().expect("superfinality advanced");
     let l2 = spiked.l2.as_ref().expect("an [l2] run");
-    let made_at = |number: u64| l2.blocks.iter().find(|b| b.number == number).map(|b| b.produced_at_us).expect("a produced block");
+    let made_at = |number: u64| {
+        l2.blocks.iter().find(|b| b.number == number).map(|b| b.produced_at_us).expect("a produced block")
+    };
     assert!(made_at(last.l2_number) > to + HOUR_US, "superfinal through block {} only", last.l2_number);
 
     // Without the spike's expensive transactions, there is no stall of that kind.
-    let calm = run(&scenario("fee-spike", &["bitcoin.fee_spike.fee_rate_min_sat_per_vb=1", "bitcoin.fee_spike.fee_rate_max_sat_per_vb=20", "bitcoin.fee_spike.tx_rate_per_s=0.3"]), 1);
+    let calm = run(
+        &scenario(
+            "fee-spike",
+            &[
+                "bitcoin.fee_spike.fee_rate_min_sat_per_vb=1",
+                "bitcoin.fee_spike.fee_rate_max_sat_per_vb=20",
+                "bitcoin.fee_spike.tx_rate_per_s=0.3",
+            ],
+        ),
+        1,
+    );
     let (from, to) = longest_stall(&calm);
     assert!(calm.pop.as_ref().is_some_and(|p| p.fee_deferrals.is_empty()));
     assert!(to - from < 3 * HOUR_US, "calm run stalled from {from} to {to} µs");
@@ -147,7 +167,7 @@ fn a_fee_spike_over_the_cap_stalls_superfinality_and_it_recovers() {
 /// number of publications its observer saw unwound.
 fn reorg_runs(sets: &[&str], runs: u32) -> Vec<(u64, Vec<String>, usize)> {
     use hemisim::harness::checks::ViolationKind;
-    use hemisim::harness::runner::{run_once, RunOptions};
+    use hemisim::harness::runner::{RunOptions, run_once};
     use hemisim::harness::seeds::replication_seed;
     let s = scenario("btc-reorg-pop", sets);
     let dir = scratch_dir(&format!("reorg-pop-{}", sets.len()));
@@ -157,8 +177,12 @@ fn reorg_runs(sets: &[&str], runs: u32) -> Vec<(u64, Vec<String>, usize)> {
             let trace = dir.join(format!("trace-{seed}.jsonl"));
             let options = RunOptions { trace_file: Some(trace.clone()), ..RunOptions::default() };
             let out = run_once(&s, seed, options).expect("run completes");
-            let safety = out.violations.iter().filter(|v| v.kind == ViolationKind::Safety).map(|v| v.message.clone()).collect();
-            let unwound = std::fs::read_to_string(&trace).expect("trace written").matches("\"event\":\"publication-unwound\"").count();
+            let safety =
+                out.violations.iter().filter(|v| v.kind == ViolationKind::Safety).map(|v| v.message.clone()).collect();
+            let unwound = std::fs::read_to_string(&trace)
+                .expect("trace written")
+                .matches("\"event\":\"publication-unwound\"")
+                .count();
             (seed, safety, unwound)
         })
         .collect()
@@ -168,11 +192,18 @@ fn reorg_runs(sets: &[&str], runs: u32) -> Vec<(u64, Vec<String>, usize)> {
 fn bitcoin_reorgs_unwind_publications_but_never_superfinality() {
     let runs = reorg_runs(&["duration_s=86400"], 12);
     for (seed, safety, _) in &runs {
-        assert!(safety.is_empty(), "seed {seed}: {safety:?}\n  replay: hemisim run scenarios/btc-reorg-pop.toml --seed {seed}");
+        assert!(
+            safety.is_empty(),
+            "seed {seed}: {safety:?}\n  replay: hemisim run scenarios/btc-reorg-pop.toml --seed {seed}"
+        );
     }
     let unwound: usize = runs.iter().map(|r| r.2).sum();
     println!("{} runs, {unwound} publications unwound by reorgs, no superfinality revert", runs.len());
-    assert!(runs.iter().all(|r| r.2 > 0), "every run's reorgs unwound publications: {:?}", runs.iter().map(|r| r.2).collect::<Vec<_>>());
+    assert!(
+        runs.iter().all(|r| r.2 > 0),
+        "every run's reorgs unwound publications: {:?}",
+        runs.iter().map(|r| r.2).collect::<Vec<_>>()
+    );
 }
 
 #[test]

@@ -34,7 +34,10 @@ fn edge_settings_run_without_panicking() {
     let idle = scenario("quickstart", &["duration_s=600", "workload.tx_rate_per_s=0"]);
     let record = run(&idle, 1);
     assert_eq!(record.l2.as_ref().map(|l2| l2.txs_submitted), Some(0));
-    let heavy = scenario("quickstart", &["duration_s=60", "bitcoin.block_interval_s=86400", "bitcoin.background_tx_rate_per_s=100"]);
+    let heavy = scenario(
+        "quickstart",
+        &["duration_s=60", "bitcoin.block_interval_s=86400", "bitcoin.background_tx_rate_per_s=100"],
+    );
     let record = run(&heavy, 1);
     assert_eq!(record.meta.sim_time_us, 60_000_000);
 }

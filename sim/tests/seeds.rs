@@ -36,10 +36,13 @@ fn json_safe_seed(value: &serde_json::Value, what: &str) -> u64 {
 /// `(seed, trace hash)` of each row of a `runs.csv`.
 fn runs_csv(dir: &Path) -> Vec<(u64, String)> {
     let csv = std::fs::read_to_string(dir.join("runs.csv")).expect("runs.csv written");
-    csv.lines().skip(1).map(|line| {
-        let f: Vec<&str> = line.split(',').collect();
-        (f[0].parse().unwrap_or_else(|_| panic!("a seed in {line}")), f[1].to_owned())
-    }).collect()
+    csv.lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            (f[0].parse().unwrap_or_else(|_| panic!("a seed in {line}")), f[1].to_owned())
+        })
+        .collect()
 }
 
 #[test]
@@ -49,16 +52,32 @@ fn every_seed_written_survives_json_doubles_and_replays_through_seed_and_set_see
     std::fs::write(&scenario, SCENARIO).expect("temp dir is writable");
     let sweep_out = dir.join("sweep");
     let base = SEED_MAX.to_string();
-    ok(&["sweep", utf8(&scenario), "--seed", &base, "--grid", "bitcoin.miners=2,4", "--runs", "2", "--out", utf8(&sweep_out)]);
+    ok(&[
+        "sweep",
+        utf8(&scenario),
+        "--seed",
+        &base,
+        "--grid",
+        "bitcoin.miners=2,4",
+        "--runs",
+        "2",
+        "--out",
+        utf8(&sweep_out),
+    ]);
 
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(sweep_out.join("sweep.json")).expect("written")).expect("JSON");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sweep_out.join("sweep.json")).expect("written")).expect("JSON");
     assert_eq!(json_safe_seed(&json["base_seed"], "base_seed"), SEED_MAX);
     let cells = json["cells"].as_array().expect("cells");
     assert_eq!(cells.len(), 2);
     for cell in cells {
         let cell_seed = json_safe_seed(&cell["seed"], "a cell seed");
         let replications = cell["replication_seeds"].as_array().expect("replication seeds");
-        assert_eq!(json_safe_seed(&replications[0], "replication 0's seed"), cell_seed, "replication 0 keeps the cell's seed");
+        assert_eq!(
+            json_safe_seed(&replications[0], "replication 0's seed"),
+            cell_seed,
+            "replication 0 keeps the cell's seed"
+        );
         json_safe_seed(&replications[1], "replication 1's seed");
     }
 
@@ -69,11 +88,13 @@ fn every_seed_written_survives_json_doubles_and_replays_through_seed_and_set_see
     let mut args: Vec<&str> = replay.split_whitespace().skip(1).collect();
     args.extend(["--out", utf8(&cell_out)]);
     ok(&args);
-    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(cell_out.join("summary.json")).expect("written")).expect("JSON");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cell_out.join("summary.json")).expect("written")).expect("JSON");
     assert_eq!(json_safe_seed(&summary["seed"], "summary.json seed"), cell["seed"].as_u64().expect("seed"));
     let rows = runs_csv(&cell_out);
     let written: Vec<u64> = rows.iter().map(|(seed, _)| *seed).collect();
-    let listed: Vec<u64> = cell["replication_seeds"].as_array().expect("seeds").iter().filter_map(|s| s.as_u64()).collect();
+    let listed: Vec<u64> =
+        cell["replication_seeds"].as_array().expect("seeds").iter().filter_map(|s| s.as_u64()).collect();
     assert_eq!(written, listed, "runs.csv and sweep.json name the same replications");
 
     // Each replication's seed, given back by --seed and by --set seed=, runs to its trace hash.
@@ -82,8 +103,13 @@ fn every_seed_written_survives_json_doubles_and_replays_through_seed_and_set_see
         let set_seed = format!("seed={seed}");
         for how in [["--seed", seed.as_str()], ["--set", set_seed.as_str()]] {
             let out = dir.join(format!("replay-{seed}-{}", how[0].trim_start_matches('-')));
-            let stdout = ok(&[&["run", utf8(&scenario), "--set", "bitcoin.miners=4", "--out", utf8(&out)][..], &how[..]].concat());
-            assert!(stdout.contains(&format!("trace hash {trace_hash}")), "{how:?} did not replay seed {seed}:\n{stdout}");
+            let stdout =
+                ok(&[&["run", utf8(&scenario), "--set", "bitcoin.miners=4", "--out", utf8(&out)][..], &how[..]]
+                    .concat());
+            assert!(
+                stdout.contains(&format!("trace hash {trace_hash}")),
+                "{how:?} did not replay seed {seed}:\n{stdout}"
+            );
         }
     }
     let _ = std::fs::remove_dir_all(dir);
@@ -97,7 +123,8 @@ fn a_seed_beyond_2_pow_53_is_refused_everywhere_with_one_line() {
     let too_big = (SEED_MAX + 1).to_string();
     let set_too_big = format!("seed={too_big}");
     let in_file = dir.join("big-seed.toml");
-    std::fs::write(&in_file, SCENARIO.replace("seed = 3", "seed = 17040860998032026281")).expect("temp dir is writable");
+    std::fs::write(&in_file, SCENARIO.replace("seed = 3", "seed = 17040860998032026281"))
+        .expect("temp dir is writable");
     let cases: [Vec<&str>; 5] = [
         vec!["run", utf8(&scenario), "--seed", &too_big],
         vec!["run", utf8(&scenario), "--set", &set_too_big],

@@ -48,7 +48,8 @@ fn tunnel_reorg_reports_the_attackers_deposits_their_mint_latency_and_losses() {
     let (deposits, mints, losses) = (count("/tunnel/deposits"), count("/tunnel/mints"), count("/tunnel/losses"));
     assert!(mints > 0 && losses > 0, "the attacker's deposits minted and some were lost: {stdout}");
     assert!(deposits >= mints && losses <= mints, "deposits {deposits} >= mints {mints} >= losses {losses}");
-    let trials = at(&s, "/attack/trials").as_u64().expect("count") + at(&s, "/attack/unfinished").as_u64().expect("count");
+    let trials =
+        at(&s, "/attack/trials").as_u64().expect("count") + at(&s, "/attack/unfinished").as_u64().expect("count");
     assert_eq!(deposits, trials, "one deposit per race");
     let p50 = at(&s, "/tunnel/mint_latency_s/p50").as_f64().expect("a mint latency: deposits have rows now");
     assert!(p50 > 0.0);
@@ -82,7 +83,16 @@ fn no_statistic_of_an_empty_sample() {
     // No PoP miner: no keystone is ever published, so no L2 block becomes superfinal.
     let dir = scratch_dir("empty-sample");
     let out = dir.to_str().expect("utf-8 temp dir");
-    let run = hemisim(&["run", "scenarios/treasury.toml", "--set", "pop.miners=0", "--set", "tunnel.grace_period_s=3600", "--out", out]);
+    let run = hemisim(&[
+        "run",
+        "scenarios/treasury.toml",
+        "--set",
+        "pop.miners=0",
+        "--set",
+        "tunnel.grace_period_s=3600",
+        "--out",
+        out,
+    ]);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert_eq!(run.status.code(), Some(3), "withdrawals overdue without superfinality: {stdout}");
 

@@ -33,17 +33,21 @@ fn sweep(scenario: &Path, out: &Path, extra: &[&str]) -> String {
 /// sweep.csv rows keyed by their grid values (columns 1 and 2): (seed, trace hash).
 fn seeds_by_cell(out: &Path) -> Vec<(String, String, String)> {
     let csv = std::fs::read_to_string(out.join("sweep.csv")).expect("sweep.csv written");
-    csv.lines().skip(1).map(|line| {
-        let f: Vec<&str> = line.split(',').collect();
-        (format!("{},{}", f[1], f[2]), f[3].to_owned(), f[6].to_owned())
-    }).collect()
+    csv.lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            (format!("{},{}", f[1], f[2]), f[3].to_owned(), f[6].to_owned())
+        })
+        .collect()
 }
 
 #[test]
 fn outputs_are_byte_identical_whatever_jobs_and_cells_keep_their_seeds() {
     let dir = scratch_dir("sweep-jobs");
     let scenario = scenario_file(&dir);
-    let grid = ["--grid", "l2.block_time_s=6,12", "--grid", "bitcoin.miners=2,4", "--runs", "2", "--set", "duration_s=1800"];
+    let grid =
+        ["--grid", "l2.block_time_s=6,12", "--grid", "bitcoin.miners=2,4", "--runs", "2", "--set", "duration_s=1800"];
     let (one, two) = (dir.join("jobs1"), dir.join("jobs2"));
     let stdout = sweep(&scenario, &one, &[&grid[..], &["--jobs", "1"]].concat());
     sweep(&scenario, &two, &[&grid[..], &["--jobs", "2"]].concat());
@@ -56,7 +60,11 @@ fn outputs_are_byte_identical_whatever_jobs_and_cells_keep_their_seeds() {
     let csv = std::fs::read_to_string(one.join("sweep.csv")).expect("written");
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 5, "a header and 4 cells: {csv}");
-    assert!(lines[0].starts_with("cell,l2.block_time_s,bitcoin.miners,seed,runs,violations,trace_hash,"), "{}", lines[0]);
+    assert!(
+        lines[0].starts_with("cell,l2.block_time_s,bitcoin.miners,seed,runs,violations,trace_hash,"),
+        "{}",
+        lines[0]
+    );
     let cells: Vec<String> = lines[1..].iter().map(|l| l.split(',').take(3).collect::<Vec<_>>().join(",")).collect();
     assert_eq!(cells, ["0,6,2", "1,6,4", "2,12,2", "3,12,4"], "first --grid outermost");
     for dir_name in ["0-l2.block_time_s=6,bitcoin.miners=2", "3-l2.block_time_s=12,bitcoin.miners=4"] {
@@ -67,7 +75,20 @@ fn outputs_are_byte_identical_whatever_jobs_and_cells_keep_their_seeds() {
 
     // A third value on one axis: the four cells above keep their seeds and so their runs.
     let wider = dir.join("wider");
-    sweep(&scenario, &wider, &["--grid", "l2.block_time_s=6,12", "--grid", "bitcoin.miners=2,3,4", "--runs", "2", "--set", "duration_s=1800"]);
+    sweep(
+        &scenario,
+        &wider,
+        &[
+            "--grid",
+            "l2.block_time_s=6,12",
+            "--grid",
+            "bitcoin.miners=2,3,4",
+            "--runs",
+            "2",
+            "--set",
+            "duration_s=1800",
+        ],
+    );
     let before = seeds_by_cell(&one);
     let after = seeds_by_cell(&wider);
     assert_eq!(after.len(), 6);
@@ -76,7 +97,8 @@ fn outputs_are_byte_identical_whatever_jobs_and_cells_keep_their_seeds() {
     }
 
     // The replay line of a cell runs it again, to the same trace hash.
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(one.join("sweep.json")).expect("written")).expect("JSON");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(one.join("sweep.json")).expect("written")).expect("JSON");
     let cell = &json["cells"][1];
     let replay = cell["replay"].as_str().expect("a replay line");
     let replayed = dir.join("replayed");
@@ -84,7 +106,8 @@ fn outputs_are_byte_identical_whatever_jobs_and_cells_keep_their_seeds() {
     args.extend(["--out", utf8(&replayed)]);
     let out = hemisim(&args);
     assert!(out.status.success(), "{replay}: {}", String::from_utf8_lossy(&out.stderr));
-    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(replayed.join("summary.json")).expect("written")).expect("JSON");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(replayed.join("summary.json")).expect("written")).expect("JSON");
     assert_eq!(summary["trace_hash"], cell["trace_hash"], "{replay}");
     assert_eq!(summary["scenario_hash"], cell["scenario_hash"], "{replay}");
     let _ = std::fs::remove_dir_all(dir);
@@ -122,7 +145,19 @@ fn bad_grids_exit_2_naming_the_key_and_value_before_anything_runs() {
 #[test]
 fn sweep_help_teaches_the_grid_and_the_outputs() {
     let help = String::from_utf8_lossy(&hemisim(&["sweep", "--help"]).stdout).into_owned();
-    for text in ["--grid", "--set", "--runs", "--jobs", "--out", "--seed", "Examples:", "sweep.csv", "sweep.json", "sweep_latency_cost", "Exit codes"] {
+    for text in [
+        "--grid",
+        "--set",
+        "--runs",
+        "--jobs",
+        "--out",
+        "--seed",
+        "Examples:",
+        "sweep.csv",
+        "sweep.json",
+        "sweep_latency_cost",
+        "Exit codes",
+    ] {
         assert!(help.contains(text), "sweep --help lacks {text}: {help}");
     }
 }
@@ -135,8 +170,18 @@ fn an_anchoring_sweep_fills_the_pop_columns_and_does_not_depend_on_jobs() {
     let dir = scratch_dir("sweep-pop");
     let scenario = scenario_path("anchoring");
     let grid = [
-        "--grid", "l2.block_time_s=2,12", "--grid", "pop.keystone_interval_blocks=5,25", "--runs", "2",
-        "--set", "duration_s=14400", "--set", "bitcoin.block_interval_s=60", "--set", "bitcoin.background_tx_rate_per_s=0",
+        "--grid",
+        "l2.block_time_s=2,12",
+        "--grid",
+        "pop.keystone_interval_blocks=5,25",
+        "--runs",
+        "2",
+        "--set",
+        "duration_s=14400",
+        "--set",
+        "bitcoin.block_interval_s=60",
+        "--set",
+        "bitcoin.background_tx_rate_per_s=0",
     ];
     let (one, two) = (dir.join("jobs1"), dir.join("jobs2"));
     sweep(&scenario, &one, &[&grid[..], &["--jobs", "1"]].concat());
@@ -147,7 +192,8 @@ fn an_anchoring_sweep_fills_the_pop_columns_and_does_not_depend_on_jobs() {
     }
     let csv = std::fs::read_to_string(one.join("sweep.csv")).expect("written");
     let header: Vec<&str> = csv.lines().next().expect("a header").split(',').collect();
-    let column = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}: {header:?}"));
+    let column =
+        |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}: {header:?}"));
     let (p50, fees) = (column("pop.superfinality_latency_s.p50_mean"), column("pop.fees_sats_per_day_mean"));
     for row in csv.lines().skip(1) {
         let f: Vec<&str> = row.split(',').collect();

@@ -26,7 +26,8 @@ fn assert_balanced(record: &RunRecord) {
     assert!(!t.ledger.is_empty(), "the auditor wrote its books (seed {})", record.meta.seed);
     for row in &t.ledger {
         let vault = row.locked_sats as i128 - row.other_sats as i128 - row.unminted_sats as i128;
-        let l2 = row.minted_sats as i128 - row.burned_sats as i128 + row.pending_sats as i128 - row.unbacked_sats as i128;
+        let l2 =
+            row.minted_sats as i128 - row.burned_sats as i128 + row.pending_sats as i128 - row.unbacked_sats as i128;
         assert_eq!(vault, l2, "books at L2 block {} (seed {})", row.l2_number, record.meta.seed);
     }
     assert!(t.violations.is_empty(), "{:?}", t.violations);
@@ -37,7 +38,8 @@ fn the_treasury_moves_100_btc_in_and_10_out() {
     let scenario = scenario("treasury", &[]);
     let record = run(&scenario, 1);
     assert_balanced(&record);
-    let treasury_deposit = ops(&record, TunnelOpKind::Deposit).into_iter().find(|o| o.flag).expect("the treasury deposits");
+    let treasury_deposit =
+        ops(&record, TunnelOpKind::Deposit).into_iter().find(|o| o.flag).expect("the treasury deposits");
     assert_eq!(treasury_deposit.amount_sats, 10_000_000_000);
     let mint = ops(&record, TunnelOpKind::Mint).into_iter().find(|o| o.txid == treasury_deposit.txid).expect("minted");
     assert_eq!(mint.amount_sats, 10_000_000_000);
@@ -45,20 +47,38 @@ fn the_treasury_moves_100_btc_in_and_10_out() {
     // 6 real confirmations: an Erlang(6, 600 s) wait after the next block, give or take.
     assert!((1_200.0..=12_000.0).contains(&minted_after_s), "minted {minted_after_s} s after the deposit");
 
-    let request = ops(&record, TunnelOpKind::WithdrawalRequest).into_iter().find(|o| o.flag).expect("the treasury withdraws");
-    let burn = ops(&record, TunnelOpKind::Burn).into_iter().find(|o| o.account == request.account && o.amount_sats == 1_000_000_000).expect("burned");
-    let payout = ops(&record, TunnelOpKind::Payout).into_iter().find(|o| o.withdrawal_id == burn.withdrawal_id).expect("paid");
+    let request =
+        ops(&record, TunnelOpKind::WithdrawalRequest).into_iter().find(|o| o.flag).expect("the treasury withdraws");
+    let burn = ops(&record, TunnelOpKind::Burn)
+        .into_iter()
+        .find(|o| o.account == request.account && o.amount_sats == 1_000_000_000)
+        .expect("burned");
+    let payout =
+        ops(&record, TunnelOpKind::Payout).into_iter().find(|o| o.withdrawal_id == burn.withdrawal_id).expect("paid");
     assert!(payout.flag, "paid once the burning block was superfinal");
     assert!(payout.confirmed_at_us.is_some(), "the payout is on the final main chain");
-    let superfinal_at = record.pop.as_ref().expect("pop").superfinal.iter().find(|s| s.l2_number >= burn.l2_number.unwrap_or(u64::MAX)).map(|s| s.at_us);
+    let superfinal_at = record
+        .pop
+        .as_ref()
+        .expect("pop")
+        .superfinal
+        .iter()
+        .find(|s| s.l2_number >= burn.l2_number.unwrap_or(u64::MAX))
+        .map(|s| s.at_us);
     // The operator judges on its own node; the observer hears of the same Bitcoin block one relay
     // delay (2 s) earlier or later.
     let relay_us = 2 * scenario.bitcoin.propagation_delay_ms * 1_000;
-    assert!(superfinal_at.is_some_and(|at| at <= payout.at_us + relay_us), "never paid before the burn is superfinal: {superfinal_at:?} vs {}", payout.at_us);
+    assert!(
+        superfinal_at.is_some_and(|at| at <= payout.at_us + relay_us),
+        "never paid before the burn is superfinal: {superfinal_at:?} vs {}",
+        payout.at_us
+    );
 
-    let every_payout_follows_a_burn = ops(&record, TunnelOpKind::Payout)
-        .iter()
-        .all(|p| ops(&record, TunnelOpKind::Burn).iter().any(|b| b.withdrawal_id == p.withdrawal_id && b.amount_sats == p.amount_sats && b.at_us <= p.at_us));
+    let every_payout_follows_a_burn = ops(&record, TunnelOpKind::Payout).iter().all(|p| {
+        ops(&record, TunnelOpKind::Burn)
+            .iter()
+            .any(|b| b.withdrawal_id == p.withdrawal_id && b.amount_sats == p.amount_sats && b.at_us <= p.at_us)
+    });
     assert!(every_payout_follows_a_burn);
     assert!(tunnel(&record).losses.is_empty());
 }
@@ -101,14 +121,18 @@ fn a_shallow_confirmation_depth_loses_deposits_and_the_outputs_report_it() {
     let unwound = ops(&record, TunnelOpKind::Unwound).len();
     assert!(unwound >= t.losses.len(), "every loss was seen leaving the chain");
     for loss in &t.losses {
-        let mint = ops(&record, TunnelOpKind::Mint).into_iter().find(|m| m.txid.as_deref() == Some(loss.txid.as_str())).expect("a loss was minted");
+        let mint = ops(&record, TunnelOpKind::Mint)
+            .into_iter()
+            .find(|m| m.txid.as_deref() == Some(loss.txid.as_str()))
+            .expect("a loss was minted");
         assert_eq!(mint.amount_sats, loss.amount_sats);
         assert!(loss.unwound_at_us > loss.minted_at_us, "unwound after its mint");
     }
     // Each loss is a race the attacker won (its conflicting spend is on the final main chain): the
     // tunnel's losses are the double-spend race's successes, whose rate validation.rs checks
     // against the closed form.
-    let won = record.attack.as_ref().expect("attack").trials.iter().filter(|r| r.outcome == TrialOutcome::Success).count();
+    let won =
+        record.attack.as_ref().expect("attack").trials.iter().filter(|r| r.outcome == TrialOutcome::Success).count();
     assert_eq!(t.losses.len(), won, "one loss per race won");
     let last = t.ledger.last().expect("books");
     let lost: u64 = t.losses.iter().map(|l| l.amount_sats).sum();
@@ -123,7 +147,10 @@ fn the_immediate_policy_pays_before_the_burn_is_anchored() {
     assert!(!payouts.is_empty());
     assert!(payouts.iter().all(|p| !p.flag), "every payout went out before its burn was superfinal");
     for payout in payouts {
-        let burn = ops(&record, TunnelOpKind::Burn).into_iter().find(|b| b.withdrawal_id == payout.withdrawal_id).expect("burned");
+        let burn = ops(&record, TunnelOpKind::Burn)
+            .into_iter()
+            .find(|b| b.withdrawal_id == payout.withdrawal_id)
+            .expect("burned");
         assert!(payout.at_us - burn.at_us < 60_000_000, "paid within a minute of the burn");
     }
 }
@@ -162,14 +189,29 @@ fn losses_per_race_match_the_double_spend_closed_form() {
             format!("duration_s={}", 250 * 86_400),
         ];
         let record = run(&scenario("tunnel-reorg", &sets.iter().map(String::as_str).collect::<Vec<_>>()), seed);
-        let races = record.attack.as_ref().expect("attack").trials.iter().filter(|t| t.outcome != TrialOutcome::Unfinished).count() as u64;
+        let races = record
+            .attack
+            .as_ref()
+            .expect("attack")
+            .trials
+            .iter()
+            .filter(|t| t.outcome != TrialOutcome::Unfinished)
+            .count() as u64;
         let losses = tunnel(&record).losses.len() as u64;
         assert!(races >= 1_000, "too few races for the claimed precision: {races}");
         let ci = wilson_interval_at(losses, races, Z_99).expect("races happened");
         let z = confirmations + 3;
         let expected = double_spend_overtake_with_give_up(q, z, 6);
-        println!("tunnel losses q={q} z={z}: {losses} of {races} races, 99% CI [{:.4}, {:.4}], expected {expected:.4}", ci.low, ci.high);
-        assert!(ci.low <= expected && expected <= ci.high, "expected {expected:.4} outside [{:.4}, {:.4}] (seed {seed})", ci.low, ci.high);
+        println!(
+            "tunnel losses q={q} z={z}: {losses} of {races} races, 99% CI [{:.4}, {:.4}], expected {expected:.4}",
+            ci.low, ci.high
+        );
+        assert!(
+            ci.low <= expected && expected <= ci.high,
+            "expected {expected:.4} outside [{:.4}, {:.4}] (seed {seed})",
+            ci.low,
+            ci.high
+        );
     }
 }
 

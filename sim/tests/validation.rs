@@ -16,7 +16,10 @@ use hemisim_reports::theory;
 
 fn check(what: &str, expected: f64, measured: f64, low: f64, high: f64) {
     println!("{what}: measured {measured:.5}, 99% CI [{low:.5}, {high:.5}], expected {expected:.5}");
-    assert!(low <= expected && expected <= high, "{what}: expected {expected:.5} outside the 99% CI [{low:.5}, {high:.5}] (measured {measured:.5})");
+    assert!(
+        low <= expected && expected <= high,
+        "{what}: expected {expected:.5} outside the 99% CI [{low:.5}, {high:.5}] (measured {measured:.5})"
+    );
 }
 
 /// Double-spend races, overtake criterion (the attacker publishes only a strictly longer branch),
@@ -66,7 +69,13 @@ fn selfish_mining_revenue_matches_eyal_sirer() {
             })
             .collect();
         let (mean, low, high) = mean_ci99(&shares);
-        check(&format!("selfish mining a={a} g={g} (8 x 30 days)"), theory::selfish_mining_revenue(a, g), mean, low, high);
+        check(
+            &format!("selfish mining a={a} g={g} (8 x 30 days)"),
+            theory::selfish_mining_revenue(a, g),
+            mean,
+            low,
+            high,
+        );
     }
 }
 
@@ -90,10 +99,22 @@ fn block_intervals_are_exponential() {
         let mean = intervals.iter().sum::<f64>() / n;
         let sd = (intervals.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0)).sqrt();
         let half = Z_99 * sd / n.sqrt();
-        check(&format!("block interval mean, T={interval_s}s ({n} intervals)"), interval_s, mean, mean - half, mean + half);
+        check(
+            &format!("block interval mean, T={interval_s}s ({n} intervals)"),
+            interval_s,
+            mean,
+            mean - half,
+            mean + half,
+        );
         let above = intervals.iter().filter(|&&x| x > interval_s).count() as u64;
         let ci = wilson_interval_at(above, intervals.len() as u64, Z_99).expect("intervals");
-        check(&format!("share of intervals above the mean, T={interval_s}s"), (-1.0f64).exp(), above as f64 / n, ci.low, ci.high);
+        check(
+            &format!("share of intervals above the mean, T={interval_s}s"),
+            (-1.0f64).exp(),
+            above as f64 / n,
+            ci.low,
+            ci.high,
+        );
     }
 }
 
@@ -106,11 +127,18 @@ fn stale_rate_matches_the_propagation_delay_formula() {
     for (delay_ms, seed, days) in [(6_000u64, 71u64, 60u64), (30_000, 72, 60), (60_000, 73, 100)] {
         let sets = [format!("bitcoin.propagation_delay_ms={delay_ms}"), format!("duration_s={}", days * 86_400)];
         let s = scenario("stale-rate", &[&sets[0], &sets[1]]);
-        let (stale, total) = replications(&s, seed, 4).iter().map(stale_and_total).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let (stale, total) =
+            replications(&s, seed, 4).iter().map(stale_and_total).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
         let ci = wilson_interval_at(stale, total, Z_99).expect("blocks were mined");
         let shares = vec![1.0; s.bitcoin.miners as usize];
         let (d, t) = (delay_ms as f64 / 1e3, s.bitcoin.block_interval_s);
-        check(&format!("stale rate d={d}s, 16 miners ({total} blocks)"), theory::stale_rate_for_shares(d, t, &shares), stale as f64 / total as f64, ci.low, ci.high);
+        check(
+            &format!("stale rate d={d}s, 16 miners ({total} blocks)"),
+            theory::stale_rate_for_shares(d, t, &shares),
+            stale as f64 / total as f64,
+            ci.low,
+            ci.high,
+        );
         if delay_ms == 60_000 {
             let limit = theory::stale_rate(d, t);
             assert!(limit > ci.high, "the many-miner limit {limit:.5} should lie above the 16-miner CI {ci:?}");

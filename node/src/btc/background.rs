@@ -10,12 +10,12 @@
 //! would cross into the window is cut at the window's edge, where a fresh delay is drawn at the
 //! new rate (exponential delays are memoryless, so nothing is lost by cutting them).
 
-use crate::events::{Action, Message, Observation, Timer};
 use super::node::BitcoinNode;
+use super::sealed::SealedTx;
 use super::wallet::Wallet;
+use crate::events::{Action, Message, Observation, Timer};
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
-use super::sealed::SealedTx;
 
 /// Arrival rate and fee-rate range of the load.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -93,7 +93,10 @@ impl BackgroundLoad {
                 self.starved = false;
                 let tx = SealedTx::seal(tx);
                 if node.receive_tx(tx.clone()).is_ok() {
-                    out.push(Action::Observe(Observation::TxSent { txid: tx.txid().to_string(), fee_rate_sat_per_vb: fee_rate }));
+                    out.push(Action::Observe(Observation::TxSent {
+                        txid: tx.txid().to_string(),
+                        fee_rate_sat_per_vb: fee_rate,
+                    }));
                     out.push(Action::Broadcast(Message::Tx(tx)));
                 }
             }
@@ -135,7 +138,10 @@ mod tests {
         // Poisson counts: 500 ± 3 sd (67) before and after, 5 000 ± 3 sd (212) inside.
         for (lo, hi, expected) in [(0.0, 1_000.0, 500.0), (1_000.0, 2_000.0, 5_000.0), (2_000.0, 3_000.0, 500.0)] {
             let n = count(lo, hi);
-            assert!((n - expected).abs() < 3.0 * expected.sqrt(), "[{lo}, {hi}): {n} arrivals, expected about {expected}");
+            assert!(
+                (n - expected).abs() < 3.0 * expected.sqrt(),
+                "[{lo}, {hi}): {n} arrivals, expected about {expected}"
+            );
         }
     }
 
@@ -145,7 +151,10 @@ mod tests {
         let spike = FeeSpike { start: SimTime(100_000_000), end: SimTime(200_000_000), regime: regime(1.0) };
         let mut load = BackgroundLoad::new(Wallet::new("w"), Stream::derive(3, "load"), regime(0.0), Some(spike));
         assert_eq!(load.next_delay(SimTime::ZERO), Some(SimDuration::from_secs(100)), "first the window's start");
-        let times = arrivals(&mut BackgroundLoad::new(Wallet::new("w"), Stream::derive(3, "load"), regime(0.0), Some(spike)), 1e9);
+        let times = arrivals(
+            &mut BackgroundLoad::new(Wallet::new("w"), Stream::derive(3, "load"), regime(0.0), Some(spike)),
+            1e9,
+        );
         assert!(!times.is_empty() && times.iter().all(|&t| (100.0..200.0).contains(&t)), "{times:?}");
     }
 }

@@ -7,7 +7,9 @@ use bitcoin::block::{Header, Version as BlockVersion};
 use bitcoin::hashes::Hash;
 use bitcoin::script::PushBytesBuf;
 use bitcoin::transaction::Version;
-use bitcoin::{Amount, Block, BlockHash, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxMerkleNode, TxOut, Witness};
+use bitcoin::{
+    Amount, Block, BlockHash, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxMerkleNode, TxOut, Witness,
+};
 
 /// What a coinbase commits to, so that every block of every miner is unique.
 #[derive(Debug, Clone, Copy)]
@@ -76,11 +78,19 @@ mod tests {
     fn mined_blocks_verify_and_are_unique_per_tag() {
         let tag = CoinbaseTag { height: 1, miner: "miner-0", extra_nonce: 0 };
         let script = crate::btc::script::p2pkh_for("miner-0");
-        let a = mine_block(BlockHash::all_zeros(), SimTime(600_000_000), vec![simple_coinbase(tag, script.clone(), Amount::ONE_BTC)]);
+        let a = mine_block(
+            BlockHash::all_zeros(),
+            SimTime(600_000_000),
+            vec![simple_coinbase(tag, script.clone(), Amount::ONE_BTC)],
+        );
         assert!(a.header.validate_pow(pow_bits().into()).is_ok());
         assert!(a.check_merkle_root());
         let tag_b = CoinbaseTag { extra_nonce: 1, ..tag };
-        let b = mine_block(BlockHash::all_zeros(), SimTime(600_000_000), vec![simple_coinbase(tag_b, script, Amount::ONE_BTC)]);
+        let b = mine_block(
+            BlockHash::all_zeros(),
+            SimTime(600_000_000),
+            vec![simple_coinbase(tag_b, script, Amount::ONE_BTC)],
+        );
         assert_ne!(a.block_hash(), b.block_hash());
         assert_eq!(a.header.time, EPOCH_UNIX_S + 600);
     }

@@ -11,14 +11,14 @@
 //! Whether a race succeeded is not decided here: the harness checks at the end of the run whether
 //! the conflicting spend is on the final main chain (the payment was reversed).
 
-use crate::events::{Action, Message, Observation, TrialEnd};
 use super::miner::Miner;
 use super::node::BitcoinNode;
 use super::params::SUBSIDY;
 use super::script::p2pkh_for;
-use super::wallet::Wallet;
-use crate::time::SimTime;
 use super::sealed::{SealedBlock, SealedTx};
+use super::wallet::Wallet;
+use crate::events::{Action, Message, Observation, TrialEnd};
+use crate::time::SimTime;
 use bitcoin::{Amount, BlockHash, Transaction, TxOut, Txid};
 use std::sync::Arc;
 
@@ -58,8 +58,22 @@ impl DoubleSpender {
 
     /// An attacker whose payments are `payment_outputs` (worth at most [`PAYMENT`] in total):
     /// a tunnel deposit, whose "acceptance" is the mint.
-    pub fn paying(miner: Miner, wallet: Wallet, confirmations: u32, give_up_deficit_blocks: u32, payment_outputs: Vec<TxOut>) -> Self {
-        DoubleSpender { miner, wallet, confirmations, give_up_deficit_blocks, payment_outputs, race: None, out_of_funds: false }
+    pub fn paying(
+        miner: Miner,
+        wallet: Wallet,
+        confirmations: u32,
+        give_up_deficit_blocks: u32,
+        payment_outputs: Vec<TxOut>,
+    ) -> Self {
+        DoubleSpender {
+            miner,
+            wallet,
+            confirmations,
+            give_up_deficit_blocks,
+            payment_outputs,
+            race: None,
+            out_of_funds: false,
+        }
     }
 
     /// Starts a race from the node's tip, if the wallet can pay.
@@ -94,7 +108,11 @@ impl DoubleSpender {
         let payment = SealedTx::seal(payment);
         if let Err(reason) = node.receive_tx(payment.clone()) {
             // Cannot happen with a synced wallet; if it does, the race would wait forever.
-            out.push(Action::Observe(Observation::TrialEnded { how: TrialEnd::Aborted, private_blocks: 0, honest_blocks: 0 }));
+            out.push(Action::Observe(Observation::TrialEnded {
+                how: TrialEnd::Aborted,
+                private_blocks: 0,
+                honest_blocks: 0,
+            }));
             debug_assert!(false, "attacker's own payment refused: {reason}");
             return;
         }
@@ -134,7 +152,9 @@ impl DoubleSpender {
     fn advance(&mut self, node: &mut BitcoinNode, out: &mut Vec<Action>) {
         let Some(race) = self.race.as_mut() else { return };
         if race.payment_block.is_none_or(|(h, hash)| node.active_at(h) != Some(hash)) {
-            race.payment_block = node.find_active_tx(&race.payment, race.fork_height + 1).and_then(|h| node.active_at(h).map(|hash| (h, hash)));
+            race.payment_block = node
+                .find_active_tx(&race.payment, race.fork_height + 1)
+                .and_then(|h| node.active_at(h).map(|hash| (h, hash)));
         }
         let stalled = node.tip_height() > race.fork_height + self.confirmations + self.give_up_deficit_blocks;
         if race.payment_block.is_none() && (stalled || !node.mempool().contains(&race.payment)) {
@@ -142,7 +162,11 @@ impl DoubleSpender {
             // chain went on without it for longer than any race lasts: this is no race.
             let private_blocks = race.private.len() as u32;
             self.race = None;
-            out.push(Action::Observe(Observation::TrialEnded { how: TrialEnd::Aborted, private_blocks, honest_blocks: 0 }));
+            out.push(Action::Observe(Observation::TrialEnded {
+                how: TrialEnd::Aborted,
+                private_blocks,
+                honest_blocks: 0,
+            }));
             self.start_race(node, out);
             return;
         }

@@ -3,7 +3,7 @@
 //! Unlike Bitcoin's, this genesis coinbase is spendable: it holds the starting coins of every
 //! wallet the scenario needs (background load, attacker), so that spends can begin at once.
 
-use super::build::{coinbase, mine_block, CoinbaseTag};
+use super::build::{CoinbaseTag, coinbase, mine_block};
 use crate::time::SimTime;
 use bitcoin::hashes::Hash;
 use bitcoin::{Amount, Block, BlockHash, ScriptBuf, TxOut};

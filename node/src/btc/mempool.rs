@@ -9,11 +9,11 @@
 //! Ordering is by fee rate, then by arrival: never by a hash map's order.
 
 use super::params::MIN_RELAY_FEE_RATE_SAT_PER_VB;
-use super::utxo::{SpendError, UtxoSet};
 use super::sealed::{SealedBlock, SealedTx};
+use super::utxo::{SpendError, UtxoSet};
+use crate::hashing::{IdMap, IdSet};
 use bitcoin::{Amount, OutPoint, Txid};
 use std::cmp::Reverse;
-use crate::hashing::{IdMap, IdSet};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use thiserror::Error;
@@ -190,7 +190,9 @@ impl Mempool {
             if weight + entry.weight > max_weight {
                 continue;
             }
-            let parents_ready = entry.tx.input.iter().all(|i| !self.entries.contains_key(&i.previous_output.txid) || chosen_ids.contains(&i.previous_output.txid));
+            let parents_ready = entry.tx.input.iter().all(|i| {
+                !self.entries.contains_key(&i.previous_output.txid) || chosen_ids.contains(&i.previous_output.txid)
+            });
             if parents_ready {
                 weight += entry.weight;
                 fees += entry.fee;

@@ -4,13 +4,13 @@
 //! interval `block_interval / s`. The process is memoryless, so a miner that switches tips keeps
 //! its schedule: the next find time does not depend on which tip it mines on.
 
-use super::build::{coinbase, mine_block, CoinbaseTag};
+use super::build::{CoinbaseTag, coinbase, mine_block};
 use super::node::BitcoinNode;
 use super::params::SUBSIDY;
 use super::script::p2pkh_for;
+use super::sealed::SealedBlock;
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
-use super::sealed::SealedBlock;
 use bitcoin::{Amount, BlockHash, Transaction, TxOut};
 use std::sync::Arc;
 
@@ -51,7 +51,14 @@ impl Miner {
 
     /// A block on an arbitrary parent (an attacker's private branch) with the given transactions;
     /// the coinbase claims `reward`.
-    pub fn mine_on(&mut self, parent: BlockHash, height: u32, now: SimTime, reward: Amount, txs: Vec<Transaction>) -> Arc<SealedBlock> {
+    pub fn mine_on(
+        &mut self,
+        parent: BlockHash,
+        height: u32,
+        now: SimTime,
+        reward: Amount,
+        txs: Vec<Transaction>,
+    ) -> Arc<SealedBlock> {
         self.extra_nonce += 1;
         let tag = CoinbaseTag { height, miner: &self.name, extra_nonce: self.extra_nonce };
         let payout = TxOut { value: reward, script_pubkey: p2pkh_for(&self.name) };

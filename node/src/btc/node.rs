@@ -13,10 +13,10 @@ use super::utxo::{BlockUndo, CoinDelta, SpendError, UtxoSet};
 
 /// Orphan transactions kept at most (Bitcoin Core keeps 100; the oldest is dropped first).
 const MAX_ORPHAN_TXS: usize = 100;
-use crate::rng::Stream;
 use super::sealed::{SealedBlock, SealedTx};
-use bitcoin::{BlockHash, Txid, Work};
 use crate::hashing::IdMap;
+use crate::rng::Stream;
+use bitcoin::{BlockHash, Txid, Work};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use thiserror::Error;
@@ -100,7 +100,13 @@ impl BitcoinNode {
     /// A node whose chain starts at `genesis`. `tie_rng` is only drawn from when
     /// `tie_switch_probability` is above zero.
     /// Scripts in `watch` are watched from genesis on (see [`UtxoSet::watch`]).
-    pub fn new(params: ChainParams, genesis: Arc<SealedBlock>, watch: &[bitcoin::ScriptBuf], tie_switch_probability: f64, tie_rng: Stream) -> Self {
+    pub fn new(
+        params: ChainParams,
+        genesis: Arc<SealedBlock>,
+        watch: &[bitcoin::ScriptBuf],
+        tie_switch_probability: f64,
+        tie_rng: Stream,
+    ) -> Self {
         let hash = genesis.block_hash();
         let mut utxo = UtxoSet::default();
         for script in watch {
@@ -178,9 +184,7 @@ impl BitcoinNode {
 
     /// Height of the active block holding `txid`, searching heights `from..=tip`.
     pub fn find_active_tx(&self, txid: &Txid, from: u32) -> Option<u32> {
-        (from..=self.tip_height()).find(|&h| {
-            self.tree[&self.active[h as usize]].block.contains_tx(txid)
-        })
+        (from..=self.tip_height()).find(|&h| self.tree[&self.active[h as usize]].block.contains_tx(txid))
     }
 
     /// Offers a transaction to the mempool. One that spends an unknown output is kept as an
@@ -199,7 +203,9 @@ impl BitcoinNode {
     /// Retries the orphan transactions; those still missing an input stay.
     fn retry_orphan_txs(&mut self) {
         for tx in std::mem::take(&mut self.orphan_txs) {
-            if let Err(RejectReason::Invalid(SpendError::MissingInput { .. })) = self.mempool.accept(tx.clone(), &self.utxo) {
+            if let Err(RejectReason::Invalid(SpendError::MissingInput { .. })) =
+                self.mempool.accept(tx.clone(), &self.utxo)
+            {
                 self.orphan_txs.push_back(tx);
             }
         }
@@ -269,7 +275,9 @@ impl BitcoinNode {
         }
         let tip_work = self.tree[&self.tip()].chain_work;
         let better = entry.chain_work > tip_work
-            || (entry.chain_work == tip_work && self.tie_switch_probability > 0.0 && self.tie_rng.bernoulli(self.tie_switch_probability));
+            || (entry.chain_work == tip_work
+                && self.tie_switch_probability > 0.0
+                && self.tie_rng.bernoulli(self.tie_switch_probability));
         self.tree.insert(hash, entry);
         report.accepted.push(hash);
         if better && let Err(e) = self.reorg_to(hash) {

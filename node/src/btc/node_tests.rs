@@ -1,14 +1,14 @@
 //! Scenario-style tests of a full node: forks, reorgs, orphans, invalid blocks, mempool.
 
-use super::build::{mine_block, simple_coinbase, CoinbaseTag};
-use super::genesis::{genesis_block, Allocation};
+use super::build::{CoinbaseTag, mine_block, simple_coinbase};
+use super::genesis::{Allocation, genesis_block};
 use super::node::BitcoinNode;
 use super::params::{ChainParams, SUBSIDY};
 use super::script::p2pkh_for;
+use super::sealed::{SealedBlock, SealedTx};
 use super::wallet::Wallet;
 use crate::rng::Stream;
 use crate::time::SimTime;
-use super::sealed::{SealedBlock, SealedTx};
 use bitcoin::{Amount, BlockHash, Transaction, TxOut};
 use std::sync::Arc;
 
@@ -53,7 +53,11 @@ fn longer_branch_wins_and_unwound_transactions_return_to_the_mempool() {
     let g = genesis();
     let mut node = node_with(&g);
     let w = alice(&mut node);
-    let pay = w.spend_coin(w.clone().take_coin(Amount::ONE_BTC).expect("funded"), vec![TxOut { value: Amount::from_sat(10_000), script_pubkey: p2pkh_for("bob") }], 2.0);
+    let pay = w.spend_coin(
+        w.clone().take_coin(Amount::ONE_BTC).expect("funded"),
+        vec![TxOut { value: Amount::from_sat(10_000), script_pubkey: p2pkh_for("bob") }],
+        2.0,
+    );
     let fee = Amount::ONE_BTC - pay.output.iter().map(|o| o.value).sum::<Amount>();
     let a1 = block_on(g.block_hash(), 1, "a", vec![pay.clone()], fee.to_sat());
     node.receive_block(a1.clone());

@@ -5,7 +5,7 @@
 //! chain, but inputs carry a placeholder `scriptSig` of realistic size (a 72-byte signature and a
 //! 33-byte compressed key), so transaction weights and fees are those of real P2PKH spends.
 
-use bitcoin::hashes::{hash160, Hash};
+use bitcoin::hashes::{Hash, hash160};
 use bitcoin::script::PushBytesBuf;
 use bitcoin::{PubkeyHash, ScriptBuf};
 

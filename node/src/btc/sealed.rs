@@ -66,7 +66,13 @@ impl SealedBlock {
         let txs: Vec<Arc<SealedTx>> = block.txdata.into_iter().map(SealedTx::seal).collect();
         let computed = bitcoin::merkle_tree::calculate_root(txs.iter().map(|t| t.txid.to_raw_hash()));
         let merkle_root_matches = computed.is_some_and(|root| root == block.header.merkle_root.to_raw_hash());
-        Arc::new(SealedBlock { hash: block.header.block_hash(), header: block.header, txs, weight, merkle_root_matches })
+        Arc::new(SealedBlock {
+            hash: block.header.block_hash(),
+            header: block.header,
+            txs,
+            weight,
+            merkle_root_matches,
+        })
     }
 
     pub fn block_hash(&self) -> BlockHash {
@@ -103,7 +109,7 @@ impl SealedBlock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::btc::build::{mine_block, simple_coinbase, CoinbaseTag};
+    use crate::btc::build::{CoinbaseTag, mine_block, simple_coinbase};
     use crate::btc::script::p2pkh_for;
     use crate::time::SimTime;
     use bitcoin::hashes::Hash;
@@ -111,7 +117,11 @@ mod tests {
     #[test]
     fn sealing_keeps_the_block_and_detects_a_bad_merkle_root() {
         let tag = CoinbaseTag { height: 1, miner: "m", extra_nonce: 0 };
-        let block = mine_block(BlockHash::all_zeros(), SimTime::ZERO, vec![simple_coinbase(tag, p2pkh_for("m"), bitcoin::Amount::ONE_BTC)]);
+        let block = mine_block(
+            BlockHash::all_zeros(),
+            SimTime::ZERO,
+            vec![simple_coinbase(tag, p2pkh_for("m"), bitcoin::Amount::ONE_BTC)],
+        );
         let sealed = SealedBlock::seal(block.clone());
         assert!(sealed.merkle_root_matches());
         assert_eq!(sealed.block_hash(), block.block_hash());

@@ -10,12 +10,12 @@
 //! Its own node stands for the public chain: it receives honest blocks and the pool's blocks
 //! once revealed, and never the private ones.
 
-use crate::events::{Action, Observation};
 use super::miner::Miner;
 use super::node::BitcoinNode;
 use super::params::SUBSIDY;
-use crate::time::SimTime;
 use super::sealed::SealedBlock;
+use crate::events::{Action, Observation};
+use crate::time::SimTime;
 use bitcoin::{Amount, BlockHash};
 use std::sync::Arc;
 

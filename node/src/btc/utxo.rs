@@ -9,8 +9,8 @@
 
 use super::params::SUBSIDY;
 use super::sealed::{SealedBlock, SealedTx};
-use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, TxOut, Txid};
 use crate::hashing::IdMap;
+use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, TxOut, Txid};
 use std::collections::BTreeSet;
 use thiserror::Error;
 
@@ -85,7 +85,10 @@ impl UtxoSet {
         let txid = tx.compute_txid();
         let mut inputs = Amount::ZERO;
         for input in &tx.input {
-            let coin = self.coins.get(&input.previous_output).ok_or(SpendError::MissingInput { txid, outpoint: input.previous_output })?;
+            let coin = self
+                .coins
+                .get(&input.previous_output)
+                .ok_or(SpendError::MissingInput { txid, outpoint: input.previous_output })?;
             inputs += coin.output.value;
         }
         let outputs: Amount = tx.output.iter().map(|o| o.value).sum();
@@ -132,7 +135,9 @@ impl UtxoSet {
         let txid = tx.txid();
         let mut inputs = Amount::ZERO;
         for input in &tx.input {
-            let coin = self.remove(&input.previous_output).ok_or(SpendError::MissingInput { txid, outpoint: input.previous_output })?;
+            let coin = self
+                .remove(&input.previous_output)
+                .ok_or(SpendError::MissingInput { txid, outpoint: input.previous_output })?;
             inputs += coin.output.value;
             undo.spent.push((input.previous_output, coin));
         }

@@ -55,7 +55,9 @@ impl Wallet {
     pub fn apply(&mut self, deltas: &[CoinDelta]) {
         for delta in deltas {
             match delta {
-                CoinDelta::Added { outpoint, output } if output.script_pubkey == self.script && !self.pending.contains(outpoint) => {
+                CoinDelta::Added { outpoint, output }
+                    if output.script_pubkey == self.script && !self.pending.contains(outpoint) =>
+                {
                     self.available.insert(*outpoint, output.value);
                 }
                 CoinDelta::Removed { outpoint, output } if output.script_pubkey == self.script => {
@@ -70,7 +72,8 @@ impl Wallet {
     /// Takes the first confirmed coin worth at least `needed`, marking it pending.
     pub fn take_coin(&mut self, needed: Amount) -> Result<(OutPoint, Amount), WalletError> {
         let found = self.available.iter().find(|(_, v)| **v >= needed).map(|(o, v)| (*o, *v));
-        let (outpoint, value) = found.ok_or_else(|| WalletError::InsufficientFunds { wallet: self.name.clone(), needed })?;
+        let (outpoint, value) =
+            found.ok_or_else(|| WalletError::InsufficientFunds { wallet: self.name.clone(), needed })?;
         self.available.remove(&outpoint);
         self.pending.insert(outpoint);
         Ok((outpoint, value))
@@ -105,7 +108,12 @@ impl Wallet {
     pub fn spend_tx(&self, coins: &[(OutPoint, Amount)], outputs: Vec<TxOut>) -> Transaction {
         let input = coins
             .iter()
-            .map(|(outpoint, _)| TxIn { previous_output: *outpoint, script_sig: placeholder_script_sig(), sequence: Sequence::MAX, witness: Witness::new() })
+            .map(|(outpoint, _)| TxIn {
+                previous_output: *outpoint,
+                script_sig: placeholder_script_sig(),
+                sequence: Sequence::MAX,
+                witness: Witness::new(),
+            })
             .collect();
         Transaction { version: Version::TWO, lock_time: LockTime::ZERO, input, output: outputs }
     }
@@ -123,7 +131,12 @@ impl Wallet {
         let mut tx = Transaction {
             version: Version::TWO,
             lock_time: LockTime::ZERO,
-            input: vec![TxIn { previous_output: coin.0, script_sig: placeholder_script_sig(), sequence: Sequence::MAX, witness: Witness::new() }],
+            input: vec![TxIn {
+                previous_output: coin.0,
+                script_sig: placeholder_script_sig(),
+                sequence: Sequence::MAX,
+                witness: Witness::new(),
+            }],
             output: payments,
         };
         let paid: Amount = tx.output.iter().map(|o| o.value).sum();

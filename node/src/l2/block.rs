@@ -17,10 +17,10 @@
 
 use super::tx::L2Tx;
 use crate::tunnel::{Mint, Withdrawal};
+use bitcoin::BlockHash;
 use bitcoin::block::Header;
 use bitcoin::consensus::encode::serialize;
-use bitcoin::BlockHash;
-use revm::primitives::{keccak256, B256};
+use revm::primitives::{B256, keccak256};
 use std::sync::Arc;
 
 /// The Bitcoin-attributes system transaction of one L2 block.
@@ -105,7 +105,13 @@ pub struct L2Block {
 impl L2Block {
     /// Seals a block; `tx_hashes[i]` must be `txs[i].hash()` (callers that already know them,
     /// like the sequencer, pass them; [`L2Block::seal_hashing`] computes them).
-    pub fn seal(header: L2Header, attributes: BtcAttributes, tunnel: TunnelOps, txs: Vec<Arc<L2Tx>>, tx_hashes: Vec<B256>) -> L2Block {
+    pub fn seal(
+        header: L2Header,
+        attributes: BtcAttributes,
+        tunnel: TunnelOps,
+        txs: Vec<Arc<L2Tx>>,
+        tx_hashes: Vec<B256>,
+    ) -> L2Block {
         debug_assert!(txs.iter().zip(&tx_hashes).all(|(t, h)| t.hash() == *h));
         L2Block { hash: header.hash(), header, attributes, tunnel, txs, tx_hashes }
     }

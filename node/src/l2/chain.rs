@@ -16,13 +16,13 @@
 //! for blocks taken back (an L2 reorg): each block's undo (the values it replaced in the hVM,
 //! the Bitcoin view and the book) is kept for the last `rewind_depth` blocks.
 
-use super::block::{transactions_root, BtcAttributes, L2Block, L2Header, TunnelOps};
-use super::hvm::{hbtc, BlockBuilder, BlockEnvSpec, Hvm, HvmUndo, Receipt, TxRejected};
+use super::block::{BtcAttributes, L2Block, L2Header, TunnelOps, transactions_root};
+use super::hvm::{BlockBuilder, BlockEnvSpec, Hvm, HvmUndo, Receipt, TxRejected, hbtc};
 use super::indexer::{AttributesError, BtcIndexer, ViewUndo};
 use super::tx::L2Tx;
 use crate::btc::sealed::SealedBlock;
 use crate::tunnel::book::{BookUndo, TunnelBook};
-use crate::tunnel::{withdrawals_in, withdrawals_root, Mint, TunnelParams, HBTC};
+use crate::tunnel::{HBTC, Mint, TunnelParams, withdrawals_in, withdrawals_root};
 use bitcoin::{BlockHash, OutPoint};
 use revm::primitives::{Address, B256};
 use std::collections::VecDeque;
@@ -229,7 +229,12 @@ impl L2Chain {
         if let Some(missing) = block.attributes.headers.iter().map(|h| h.block_hash()).find(|h| blocks(h).is_none()) {
             return Err(ImportError::WaitForBitcoin(missing));
         }
-        let env = BlockEnvSpec { number: header.number, timestamp_s: header.timestamp_s, gas_limit: header.gas_limit, beneficiary: self.rules.beneficiary };
+        let env = BlockEnvSpec {
+            number: header.number,
+            timestamp_s: header.timestamp_s,
+            gas_limit: header.gas_limit,
+            beneficiary: self.rules.beneficiary,
+        };
         let executed = self.execute(&env, &block.attributes, blocks, |builder, due| {
             if due != block.tunnel.mints {
                 return Err(Mismatch::Mints { block: block.tunnel.mints.clone(), due });
@@ -240,7 +245,9 @@ impl L2Chain {
                 }
             }
             for (index, (tx, hash)) in block.txs.iter().zip(block.tx_hashes()).enumerate() {
-                builder.apply_hashed(tx, *hash).map_err(|rejection| Mismatch::InvalidTransaction { index, rejection })?;
+                builder
+                    .apply_hashed(tx, *hash)
+                    .map_err(|rejection| Mismatch::InvalidTransaction { index, rejection })?;
             }
             Ok((due, Body { txs: block.txs.clone(), tx_hashes: block.tx_hashes().to_vec() }))
         })?;
@@ -323,7 +330,11 @@ impl L2Chain {
     fn accept(&mut self, block: &L2Block, mut undo: BlockUndo) {
         assert_eq!(block.header.number, self.head.number + 1, "a block extends the head");
         assert_eq!(block.header.parent_hash, self.head.hash, "a block builds on the head");
-        assert!(block.header.gas_used <= block.header.gas_limit, "block {} uses more gas than its limit", block.header.number);
+        assert!(
+            block.header.gas_used <= block.header.gas_limit,
+            "block {} uses more gas than its limit",
+            block.header.number
+        );
         self.head = Head { number: block.header.number, hash: block.hash() };
         if self.rules.rewind_depth == 0 {
             return;
@@ -350,7 +361,11 @@ fn compare(block: &L2Block, executed: &Executed) -> Result<(), Mismatch> {
     let (b, e) = (&block.header, &executed.header);
     let field = |field, block: String, executed: String| Err(Mismatch::Header { field, block, executed });
     if (b.btc_tip_height, b.btc_tip_hash) != (e.btc_tip_height, e.btc_tip_hash) {
-        return field(HeaderField::BtcTip, format!("{} {}", b.btc_tip_height, b.btc_tip_hash), format!("{} {}", e.btc_tip_height, e.btc_tip_hash));
+        return field(
+            HeaderField::BtcTip,
+            format!("{} {}", b.btc_tip_height, b.btc_tip_hash),
+            format!("{} {}", e.btc_tip_height, e.btc_tip_hash),
+        );
     }
     if b.state_root != e.state_root {
         return field(HeaderField::StateRoot, b.state_root.to_string(), e.state_root.to_string());
@@ -375,7 +390,9 @@ fn compare(block: &L2Block, executed: &Executed) -> Result<(), Mismatch> {
 
 /// Executes one mint's system call on hBTC.
 fn apply_mint(builder: &mut BlockBuilder<'_>, mint: &Mint) -> Result<(), Receipt> {
-    builder.apply_system_call(HBTC, hbtc::mint_calldata(mint.outpoint_key(), mint.recipient, mint.amount_sats)).map(|_| ())
+    builder
+        .apply_system_call(HBTC, hbtc::mint_calldata(mint.outpoint_key(), mint.recipient, mint.amount_sats))
+        .map(|_| ())
 }
 
 /// A short description of mints for a mismatch report: count and outpoints.

@@ -1,15 +1,15 @@
 //! The L2 genesis: funded user accounts, the workload's contracts, the tunnel's hBTC, and the genesis block that the
 //! sequencer and every verifier start from (each builds its own `Hvm` from the same spec).
 
-use super::block::{transactions_root, BtcAttributes, L2Block, L2Header};
-use super::hvm::{contracts, hbtc};
-use crate::tunnel::{withdrawals_root, HBTC};
-use super::hvm::machine::GenesisSlot;
+use super::block::{BtcAttributes, L2Block, L2Header, transactions_root};
 use super::hvm::Hvm;
+use super::hvm::machine::GenesisSlot;
+use super::hvm::{contracts, hbtc};
 use super::workload::account_address;
 use crate::btc::params::EPOCH_UNIX_S;
 use crate::btc::sealed::SealedBlock;
-use revm::primitives::{Address, Bytes, B256, U256};
+use crate::tunnel::{HBTC, withdrawals_root};
+use revm::primitives::{Address, B256, Bytes, U256};
 
 /// Chain id of the simulated L2 (Hemi mainnet is 43111).
 pub const CHAIN_ID: u64 = 43111;
@@ -32,9 +32,14 @@ pub struct L2GenesisSpec {
 impl L2GenesisSpec {
     /// `accounts` workload accounts, the token and the hVM reader contract.
     pub fn new(accounts: u32) -> Self {
-        let funded: Vec<(Address, U256)> = (0..accounts).map(|i| (account_address(i), U256::from(ETH_PER_ACCOUNT))).collect();
-        let storage = funded.iter().map(|(a, _)| (TOKEN, contracts::token_balance_slot(*a), U256::from(TOKENS_PER_ACCOUNT))).collect();
-        let contracts = vec![(TOKEN, contracts::token_runtime()), (READER, contracts::reader_runtime()), (HBTC, hbtc::runtime())];
+        let funded: Vec<(Address, U256)> =
+            (0..accounts).map(|i| (account_address(i), U256::from(ETH_PER_ACCOUNT))).collect();
+        let storage = funded
+            .iter()
+            .map(|(a, _)| (TOKEN, contracts::token_balance_slot(*a), U256::from(TOKENS_PER_ACCOUNT)))
+            .collect();
+        let contracts =
+            vec![(TOKEN, contracts::token_runtime()), (READER, contracts::reader_runtime()), (HBTC, hbtc::runtime())];
         L2GenesisSpec { accounts: funded, contracts, storage }
     }
 

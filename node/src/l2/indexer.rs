@@ -7,10 +7,10 @@
 //! changing anything, so the caller can wait for it.
 
 use super::block::BtcAttributes;
-use super::btc_view::{BtcView, IndexedTx, IndexedUtxo, INDEXER_TIP_LAG};
+use super::btc_view::{BtcView, INDEXER_TIP_LAG, IndexedTx, IndexedUtxo};
 use crate::btc::sealed::SealedBlock;
 use crate::hashing::IdMap;
-use crate::tunnel::deposit::{parse_deposit, Deposit};
+use crate::tunnel::deposit::{Deposit, parse_deposit};
 use bitcoin::block::Header;
 use bitcoin::{BlockHash, OutPoint, ScriptBuf, Txid};
 use std::collections::BTreeMap;
@@ -123,7 +123,12 @@ impl BtcIndexer {
 
     /// Checks `attributes` against the carried chain and that every block the index will need
     /// is available, without changing anything.
-    pub fn check(&self, attributes: &BtcAttributes, max_headers: usize, block: &dyn Fn(&BlockHash) -> Option<Arc<SealedBlock>>) -> Result<(), AttributesError> {
+    pub fn check(
+        &self,
+        attributes: &BtcAttributes,
+        max_headers: usize,
+        block: &dyn Fn(&BlockHash) -> Option<Arc<SealedBlock>>,
+    ) -> Result<(), AttributesError> {
         if attributes.headers.len() > max_headers {
             return Err(AttributesError::TooManyHeaders { got: attributes.headers.len(), max: max_headers });
         }
@@ -170,7 +175,12 @@ impl BtcIndexer {
 
     /// Applies checked attributes: replaces the headers above the fork, then moves the index to
     /// the new tip − lag. Returns what [`BtcIndexer::undo`] needs to take them back.
-    pub fn apply(&mut self, attributes: &BtcAttributes, max_headers: usize, block: &dyn Fn(&BlockHash) -> Option<Arc<SealedBlock>>) -> Result<ViewUndo, AttributesError> {
+    pub fn apply(
+        &mut self,
+        attributes: &BtcAttributes,
+        max_headers: usize,
+        block: &dyn Fn(&BlockHash) -> Option<Arc<SealedBlock>>,
+    ) -> Result<ViewUndo, AttributesError> {
         self.check(attributes, max_headers, block)?;
         let to_index = self.blocks_to_index(attributes);
         let keep = self.kept_len(attributes);
@@ -178,7 +188,8 @@ impl BtcIndexer {
         while self.indexed.len() > keep {
             unindexed.push(self.unindex_top());
         }
-        let replaced = self.headers.split_off(attributes.fork_height as usize + 1).into_iter().map(|(_, h)| h).collect();
+        let replaced =
+            self.headers.split_off(attributes.fork_height as usize + 1).into_iter().map(|(_, h)| h).collect();
         self.headers.extend(attributes.headers.iter().map(|h| (h.block_hash(), *h)));
         for hash in to_index {
             self.index(block(&hash).expect("checked above"));
@@ -282,7 +293,14 @@ impl BtcView for BtcIndexer {
     fn utxos_page(&self, script: &ScriptBuf, start: usize, count: usize) -> Vec<IndexedUtxo> {
         self.by_script
             .get(script)
-            .map(|c| c.coins.iter().skip(start).take(count).map(|(&(txid, vout), &value_sats)| IndexedUtxo { txid, vout, value_sats }).collect())
+            .map(|c| {
+                c.coins
+                    .iter()
+                    .skip(start)
+                    .take(count)
+                    .map(|(&(txid, vout), &value_sats)| IndexedUtxo { txid, vout, value_sats })
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

@@ -3,13 +3,13 @@
 use super::block::BtcAttributes;
 use super::btc_view::BtcView;
 use super::indexer::{AttributesError, BtcIndexer};
-use crate::btc::build::{mine_block, simple_coinbase, CoinbaseTag};
-use crate::btc::genesis::{genesis_block, Allocation};
+use crate::btc::build::{CoinbaseTag, mine_block, simple_coinbase};
+use crate::btc::genesis::{Allocation, genesis_block};
 use crate::btc::params::SUBSIDY;
 use crate::btc::script::p2pkh_for;
 use crate::btc::sealed::SealedBlock;
-use crate::btc::wallet::Wallet;
 use crate::btc::utxo::CoinDelta;
+use crate::btc::wallet::Wallet;
 use crate::time::SimTime;
 use bitcoin::{Amount, BlockHash, OutPoint, Transaction, TxOut};
 use std::collections::BTreeMap;
@@ -40,12 +40,20 @@ fn attributes(fork_height: u32, blocks: &[&Arc<SealedBlock>]) -> BtcAttributes {
 
 #[test]
 fn the_index_trails_the_headers_and_unwinds_on_a_carried_reorg() {
-    let genesis = SealedBlock::seal(genesis_block(&[Allocation { script: p2pkh_for("alice"), value: Amount::ONE_BTC, count: 1 }]));
+    let genesis = SealedBlock::seal(genesis_block(&[Allocation {
+        script: p2pkh_for("alice"),
+        value: Amount::ONE_BTC,
+        count: 1,
+    }]));
     let mut chain = Chain { blocks: BTreeMap::from([(genesis.block_hash(), genesis.clone())]) };
     let coin = (OutPoint { txid: genesis.txs()[0].txid(), vout: 0 }, Amount::ONE_BTC);
     let mut alice = Wallet::new("alice");
-    alice.apply(&[CoinDelta::Added { outpoint: coin.0, output: TxOut { value: coin.1, script_pubkey: p2pkh_for("alice") } }]);
-    let pay = alice.spend_coin(coin, vec![TxOut { value: Amount::from_sat(5_000), script_pubkey: p2pkh_for("bob") }], 1.0);
+    alice.apply(&[CoinDelta::Added {
+        outpoint: coin.0,
+        output: TxOut { value: coin.1, script_pubkey: p2pkh_for("alice") },
+    }]);
+    let pay =
+        alice.spend_coin(coin, vec![TxOut { value: Amount::from_sat(5_000), script_pubkey: p2pkh_for("bob") }], 1.0);
     let b1 = chain.add(genesis.block_hash(), 1, "m", vec![pay.clone()]);
     let b2 = chain.add(b1.block_hash(), 2, "m", vec![]);
     let b3 = chain.add(b2.block_hash(), 3, "m", vec![]);
@@ -82,8 +90,14 @@ fn bad_or_unavailable_attributes_change_nothing() {
     let mut view = BtcIndexer::new(&genesis);
     let skipping = attributes(0, &[&b2]);
     assert_eq!(view.apply(&skipping, 3, &chain.source()).err(), Some(AttributesError::Disconnected { index: 0 }));
-    assert!(matches!(view.apply(&attributes(0, &[&b1, &b2, &b3]), 2, &chain.source()), Err(AttributesError::TooManyHeaders { .. })));
+    assert!(matches!(
+        view.apply(&attributes(0, &[&b1, &b2, &b3]), 2, &chain.source()),
+        Err(AttributesError::TooManyHeaders { .. })
+    ));
     let only_headers = |h: &BlockHash| if *h == genesis.block_hash() { Some(genesis.clone()) } else { None };
-    assert!(matches!(view.apply(&attributes(0, &[&b1, &b2, &b3]), 3, &only_headers), Err(AttributesError::MissingBlock(_))), "block 1 must be indexed and is missing");
+    assert!(
+        matches!(view.apply(&attributes(0, &[&b1, &b2, &b3]), 3, &only_headers), Err(AttributesError::MissingBlock(_))),
+        "block 1 must be indexed and is missing"
+    );
     assert_eq!(view.tip(), (0, genesis.block_hash()), "unchanged");
 }

@@ -1,16 +1,16 @@
 //! Sequencer, verifier and workload together, driven by hand like the harness drives them.
 
 use super::block::{L2Block, L2Header};
-use super::chain::{Body, ChainRules, HeaderField, Head, ImportError, L2Chain, Mismatch, RewindError};
-use super::sequencer::next_attributes;
+use super::chain::{Body, ChainRules, Head, HeaderField, ImportError, L2Chain, Mismatch, RewindError};
 use super::genesis::L2GenesisSpec;
+use super::genesis::{READER, TOKEN};
+use super::hvm::contracts;
+use super::sequencer::next_attributes;
 use super::sequencer::{Sequencer, SequencerConfig};
 use super::tx::{RefusalReason, Submission};
 use super::verifier::{Verdict, Verifier};
-use super::workload::{account_address, Workload, WorkloadConfig};
-use super::hvm::contracts;
-use super::genesis::{READER, TOKEN};
-use crate::btc::build::{mine_block, simple_coinbase, CoinbaseTag};
+use super::workload::{Workload, WorkloadConfig, account_address};
+use crate::btc::build::{CoinbaseTag, mine_block, simple_coinbase};
 use crate::btc::genesis::genesis_block;
 use crate::btc::node::BitcoinNode;
 use crate::btc::params::{ChainParams, SUBSIDY};
@@ -42,7 +42,15 @@ fn btc_node(w: &World) -> BitcoinNode {
 }
 
 fn sequencer(w: &World, mempool_capacity: usize) -> Sequencer {
-    let config = SequencerConfig { block_time: SimDuration::from_secs(12), gas_limit: 30_000_000, max_headers_per_block: 3, mempool_capacity, beneficiary: Address::ZERO, keystone_interval_blocks: None, tunnel: None };
+    let config = SequencerConfig {
+        block_time: SimDuration::from_secs(12),
+        gas_limit: 30_000_000,
+        max_headers_per_block: 3,
+        mempool_capacity,
+        beneficiary: Address::ZERO,
+        keystone_interval_blocks: None,
+        tunnel: None,
+    };
     Sequencer::new(config, w.spec.hvm(), &w.btc_genesis, w.l2_genesis)
 }
 
@@ -51,12 +59,22 @@ fn verifier(w: &World) -> Verifier {
 }
 
 /// Mines `n` blocks on `parent` by `miner`, feeding them to every node; returns them.
-fn mine(nodes: &mut [&mut BitcoinNode], parent: BlockHash, from_height: u32, n: u32, miner: &str) -> Vec<Arc<SealedBlock>> {
+fn mine(
+    nodes: &mut [&mut BitcoinNode],
+    parent: BlockHash,
+    from_height: u32,
+    n: u32,
+    miner: &str,
+) -> Vec<Arc<SealedBlock>> {
     let mut parent = parent;
     (1..=n)
         .map(|i| {
             let tag = CoinbaseTag { height: from_height + i, miner, extra_nonce: 0 };
-            let block = SealedBlock::seal(mine_block(parent, SimTime(i as u64), vec![simple_coinbase(tag, p2pkh_for(miner), SUBSIDY)]));
+            let block = SealedBlock::seal(mine_block(
+                parent,
+                SimTime(i as u64),
+                vec![simple_coinbase(tag, p2pkh_for(miner), SUBSIDY)],
+            ));
             for node in nodes.iter_mut() {
                 node.receive_block(block.clone());
             }
@@ -67,7 +85,8 @@ fn mine(nodes: &mut [&mut BitcoinNode], parent: BlockHash, from_height: u32, n: 
 }
 
 fn users(accounts: u32) -> Workload {
-    let address = bitcoin::Address::from_script(&p2pkh_for("miner-0"), bitcoin::Network::Regtest).expect("p2pkh").to_string();
+    let address =
+        bitcoin::Address::from_script(&p2pkh_for("miner-0"), bitcoin::Network::Regtest).expect("p2pkh").to_string();
     let config = WorkloadConfig {
         tx_rate_per_s: 10.0,
         mix: [1.0, 1.0, 1.0],
@@ -163,9 +182,25 @@ fn a_full_mempool_refuses_with_a_reason_and_the_sender_can_retry() {
 fn a_transaction_too_big_for_any_block_is_dropped_not_left_blocking() {
     let w = world(10);
     let btc = btc_node(&w);
-    let config = SequencerConfig { block_time: SimDuration::from_secs(12), gas_limit: 50_000, max_headers_per_block: 3, mempool_capacity: 100, beneficiary: Address::ZERO, keystone_interval_blocks: None, tunnel: None };
+    let config = SequencerConfig {
+        block_time: SimDuration::from_secs(12),
+        gas_limit: 50_000,
+        max_headers_per_block: 3,
+        mempool_capacity: 100,
+        beneficiary: Address::ZERO,
+        keystone_interval_blocks: None,
+        tunnel: None,
+    };
     let mut seq = Sequencer::new(config, w.spec.hvm(), &w.btc_genesis, w.l2_genesis);
-    let huge = super::tx::L2Tx { from: account_address(0), to: Some(account_address(1)), nonce: 0, gas_limit: 60_000, gas_price: 0, value: revm::primitives::U256::from(1u64), input: Default::default() };
+    let huge = super::tx::L2Tx {
+        from: account_address(0),
+        to: Some(account_address(1)),
+        nonce: 0,
+        gas_limit: 60_000,
+        gas_price: 0,
+        value: revm::primitives::U256::from(1u64),
+        input: Default::default(),
+    };
     let small = super::tx::L2Tx { from: account_address(1), gas_limit: 21_000, ..huge.clone() };
     seq.submit(Submission::new(huge, SimTime(0))).expect("room");
     seq.submit(Submission::new(small, SimTime(1))).expect("room");
@@ -268,8 +303,14 @@ fn a_block_that_does_not_import_leaves_the_chain_unchanged() {
     let forged_gas = forge(L2Header { gas_used: good.header.gas_used + 1, ..good.header.clone() });
     let orphan = forge(L2Header { parent_hash: B256::repeat_byte(1), ..good.header.clone() });
     let source = |h: &BlockHash| btc.block(h).cloned();
-    assert!(matches!(importer.import(&forged_root, &source), Err(ImportError::Mismatch(Mismatch::Header { field: HeaderField::StateRoot, .. }))));
-    assert!(matches!(importer.import(&forged_gas, &source), Err(ImportError::Mismatch(Mismatch::Header { field: HeaderField::GasUsed, .. }))));
+    assert!(matches!(
+        importer.import(&forged_root, &source),
+        Err(ImportError::Mismatch(Mismatch::Header { field: HeaderField::StateRoot, .. }))
+    ));
+    assert!(matches!(
+        importer.import(&forged_gas, &source),
+        Err(ImportError::Mismatch(Mismatch::Header { field: HeaderField::GasUsed, .. }))
+    ));
     assert!(matches!(importer.import(&orphan, &source), Err(ImportError::Mismatch(Mismatch::Parent { .. }))));
     assert_eq!(position(&importer), before, "state, view and head untouched");
     importer.import(&good, &source).expect("the real block still imports");

@@ -4,14 +4,14 @@
 pub mod block;
 pub mod btc_view;
 pub mod chain;
-pub mod hvm;
 pub mod genesis;
+pub mod hvm;
 pub mod indexer;
 pub mod mempool;
 pub mod sequencer;
+pub mod tx;
 pub mod verifier;
 pub mod workload;
-pub mod tx;
 
 #[cfg(test)]
 mod indexer_tests;

@@ -76,7 +76,12 @@ pub struct Sequencer {
 
 impl Sequencer {
     pub fn new(config: SequencerConfig, hvm: Hvm, btc_genesis: &SealedBlock, l2_genesis_hash: B256) -> Self {
-        let rules = ChainRules { max_headers_per_block: config.max_headers_per_block, beneficiary: config.beneficiary, tunnel: config.tunnel.clone(), rewind_depth: 0 };
+        let rules = ChainRules {
+            max_headers_per_block: config.max_headers_per_block,
+            beneficiary: config.beneficiary,
+            tunnel: config.tunnel.clone(),
+            rewind_depth: 0,
+        };
         Sequencer {
             mempool: L2Mempool::new(config.mempool_capacity),
             keystones: config.keystone_interval_blocks.map(|k| KeystoneMaker::new(k, l2_genesis_hash)),
@@ -103,7 +108,8 @@ impl Sequencer {
 
     /// A user's transaction arrives: pending, or refused with a reason the sender is told.
     pub fn submit(&mut self, submission: Arc<Submission>) -> Result<(), Refusal> {
-        let refusal = |reason| Refusal { hash: submission.hash, from: submission.tx.from, nonce: submission.tx.nonce, reason };
+        let refusal =
+            |reason| Refusal { hash: submission.hash, from: submission.tx.from, nonce: submission.tx.nonce, reason };
         match self.mempool.accept(submission.clone()) {
             Ok(()) => Ok(()),
             Err(reason) => {
@@ -121,7 +127,9 @@ impl Sequencer {
         let mut filled = Filled::default();
         let block = self
             .chain
-            .build(timestamp_s, self.config.gas_limit, attributes, &|h| btc.block(h).cloned(), |builder| fill(builder, mempool, now, &mut filled))
+            .build(timestamp_s, self.config.gas_limit, attributes, &|h| btc.block(h).cloned(), |builder| {
+                fill(builder, mempool, now, &mut filled)
+            })
             .expect("the sequencer's own node has every block of its active chain");
         *refused.entry(RefusalReason::Invalid).or_default() += filled.dropped.len() as u64;
         if let Some(history) = &mut self.history {
@@ -133,9 +141,17 @@ impl Sequencer {
             self.latency_counts[bucket] += 1;
         }
         let latency_max_us = latencies.iter().copied().max().unwrap_or(0);
-        let latency_mean_us = if latencies.is_empty() { 0 } else { latencies.iter().sum::<u64>() / latencies.len() as u64 };
+        let latency_mean_us =
+            if latencies.is_empty() { 0 } else { latencies.iter().sum::<u64>() / latencies.len() as u64 };
         let keystone = self.keystones.as_mut().and_then(|maker| maker.on_block(&block, now));
-        Production { block, dropped: filled.dropped, backlog: self.mempool.len() as u64, latency_mean_us, latency_max_us, keystone }
+        Production {
+            block,
+            dropped: filled.dropped,
+            backlog: self.mempool.len() as u64,
+            latency_mean_us,
+            latency_max_us,
+            keystone,
+        }
     }
 }
 
@@ -189,7 +205,12 @@ fn fill(builder: &mut BlockBuilder<'_>, mempool: &mut L2Mempool, now: SimTime, f
                 Disposition::Keep => {}
                 Disposition::Stop => break,
                 Disposition::Drop => {
-                    filled.dropped.push(Refusal { hash: submission.hash, from: submission.tx.from, nonce: submission.tx.nonce, reason: RefusalReason::Invalid });
+                    filled.dropped.push(Refusal {
+                        hash: submission.hash,
+                        from: submission.tx.from,
+                        nonce: submission.tx.nonce,
+                        reason: RefusalReason::Invalid,
+                    });
                     remove.push(seq);
                 }
             },

@@ -4,7 +4,7 @@
 //! and is identified by the keccak-256 of its canonical encoding. Signatures are not modelled: the
 //! sender is given, as the mock Bitcoin chain leaves scripts unchecked.
 
-pub use revm::primitives::{keccak256, Address, Bytes, B256, U256};
+pub use revm::primitives::{Address, B256, Bytes, U256, keccak256};
 
 /// One L2 transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]

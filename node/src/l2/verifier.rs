@@ -20,9 +20,14 @@ use std::sync::Arc;
 /// What verifying the next block concluded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    Verified { number: u64 },
+    Verified {
+        number: u64,
+    },
     /// The block disagrees with this verifier.
-    Mismatch { number: u64, mismatch: Mismatch },
+    Mismatch {
+        number: u64,
+        mismatch: Mismatch,
+    },
 }
 
 #[derive(Debug)]
@@ -37,9 +42,23 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    pub fn new(hvm: Hvm, btc_genesis: &SealedBlock, l2_genesis_hash: B256, max_headers_per_block: usize, beneficiary: Address, tunnel: Option<TunnelParams>) -> Self {
+    pub fn new(
+        hvm: Hvm,
+        btc_genesis: &SealedBlock,
+        l2_genesis_hash: B256,
+        max_headers_per_block: usize,
+        beneficiary: Address,
+        tunnel: Option<TunnelParams>,
+    ) -> Self {
         let rules = ChainRules { max_headers_per_block, beneficiary, tunnel, rewind_depth: 0 };
-        Verifier { chain: L2Chain::new(rules, hvm, btc_genesis, l2_genesis_hash), pending: BTreeMap::new(), halted: false, verified: 0, mismatches: 0, txs_verified: 0 }
+        Verifier {
+            chain: L2Chain::new(rules, hvm, btc_genesis, l2_genesis_hash),
+            pending: BTreeMap::new(),
+            halted: false,
+            verified: 0,
+            mismatches: 0,
+            txs_verified: 0,
+        }
     }
 
     /// A block arrives (possibly ahead of its parent): verify what can be.

@@ -12,7 +12,7 @@ use super::tx::{L2Tx, Refusal, Submission};
 use crate::hashing::IdMap;
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
-use revm::primitives::{keccak256, Address, Bytes, U256};
+use revm::primitives::{Address, Bytes, U256, keccak256};
 use std::sync::Arc;
 
 /// Gas limits the workload gives each kind of transaction.

@@ -136,11 +136,20 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) {
         });
     }
     for w in &block.tunnel.withdrawals {
-        cx.observe(Observation::TunnelBurned { l2_number: block.header.number, id: w.id, from: w.from.to_string(), amount_sats: w.amount_sats });
+        cx.observe(Observation::TunnelBurned {
+            l2_number: block.header.number,
+            id: w.id,
+            from: w.from.to_string(),
+            amount_sats: w.amount_sats,
+        });
     }
     cx.broadcast(Message::L2Block(produced.block.clone()));
     if let Some(made) = produced.keystone {
-        cx.observe(Observation::KeystoneMade { l2_number: made.l2_number(), keystone: made.hash.to_string(), l2_block: block.hash().to_string() });
+        cx.observe(Observation::KeystoneMade {
+            l2_number: made.l2_number(),
+            keystone: made.hash.to_string(),
+            l2_block: block.hash().to_string(),
+        });
         cx.broadcast(Message::Keystone(Arc::new(made)));
     }
     for refusal in produced.dropped {

@@ -74,10 +74,21 @@ mod tests {
 
     #[test]
     fn ids_display_as_the_names_traces_have_always_used() {
-        let names: Vec<String> = [PeerId::miner(3), PeerId::ATTACKER, PeerId::SEQUENCER, PeerId::verifier(0), PeerId::pop_miner(2), PeerId::TUNNEL_OPERATOR, PeerId::OBSERVER]
-            .iter()
-            .map(PeerId::to_string)
-            .collect();
-        assert_eq!(names, ["miner-3", "attacker", "sequencer", "verifier-0", "pop-miner-2", "tunnel-operator", "observer"]);
+        let names: Vec<String> = [
+            PeerId::miner(3),
+            PeerId::ATTACKER,
+            PeerId::SEQUENCER,
+            PeerId::verifier(0),
+            PeerId::pop_miner(2),
+            PeerId::TUNNEL_OPERATOR,
+            PeerId::OBSERVER,
+        ]
+        .iter()
+        .map(PeerId::to_string)
+        .collect();
+        assert_eq!(
+            names,
+            ["miner-3", "attacker", "sequencer", "verifier-0", "pop-miner-2", "tunnel-operator", "observer"]
+        );
     }
 }

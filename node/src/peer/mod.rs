@@ -45,7 +45,8 @@ impl Peer {
 
     /// The audiences it listens to: Bitcoin (every peer) and its duties'.
     pub fn audiences(&self) -> Vec<Audience> {
-        let mut audiences: Vec<Audience> = std::iter::once(Audience::Bitcoin).chain(self.duties.iter().flat_map(|d| d.audiences())).collect();
+        let mut audiences: Vec<Audience> =
+            std::iter::once(Audience::Bitcoin).chain(self.duties.iter().flat_map(|d| d.audiences())).collect();
         audiences.sort();
         audiences.dedup();
         audiences

@@ -108,7 +108,10 @@ impl FinalityTracker {
     fn add(&mut self, publication: &Publication) {
         if self.known.contains(&publication.keystone) {
             self.invalidate(publication.height);
-            self.by_height.entry(publication.height).or_default().insert((publication.l2_number(), publication.keystone));
+            self.by_height
+                .entry(publication.height)
+                .or_default()
+                .insert((publication.l2_number(), publication.keystone));
         }
     }
 
@@ -156,11 +159,20 @@ impl FinalityTracker {
         let mut out = Vec::new();
         if now < previous {
             self.reverts += 1;
-            out.push(Observation::SuperfinalityReverted { from_l2_number: previous, to_l2_number: now, tip_height: tip });
+            out.push(Observation::SuperfinalityReverted {
+                from_l2_number: previous,
+                to_l2_number: now,
+                tip_height: tip,
+            });
         }
         if let Some(f) = frontier.filter(|f| f.l2_number > self.reported) {
             self.reported = f.l2_number;
-            out.push(Observation::Superfinal { l2_number: f.l2_number, keystone: f.keystone.to_string(), published_height: f.published_height, tip_height: tip });
+            out.push(Observation::Superfinal {
+                l2_number: f.l2_number,
+                keystone: f.keystone.to_string(),
+                published_height: f.published_height,
+                tip_height: tip,
+            });
         }
         out
     }

@@ -42,7 +42,14 @@ pub fn publications_in(block: &SealedBlock, height: u32) -> Vec<Publication> {
         .skip(1)
         .filter_map(|(position, tx)| {
             let abbreviated = AbbreviatedKeystone::from_pop_transaction(tx.tx()).ok()?;
-            Some(Publication { keystone: abbreviated.hash(), abbreviated, txid: tx.txid(), height, block: hash, position: position as u32 })
+            Some(Publication {
+                keystone: abbreviated.hash(),
+                abbreviated,
+                txid: tx.txid(),
+                height,
+                block: hash,
+                position: position as u32,
+            })
         })
         .collect()
 }

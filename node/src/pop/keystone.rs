@@ -13,7 +13,7 @@
 //! The keystone hash is the double SHA-256 of those 76 bytes, shown byte-reversed like a txid.
 //! A PoP payload is `HEMI` + the 76 bytes, carried by `OP_RETURN OP_PUSHDATA1 80 <payload>`.
 
-use bitcoin::hashes::{sha256d, Hash};
+use bitcoin::hashes::{Hash, sha256d};
 use bitcoin::script::{Instruction, PushBytesBuf};
 use bitcoin::{Script, ScriptBuf, Transaction};
 use std::fmt;
@@ -233,7 +233,10 @@ mod tests {
         let tx = Transaction {
             version: bitcoin::transaction::Version::TWO,
             lock_time: bitcoin::absolute::LockTime::ZERO,
-            input: vec![bitcoin::TxIn { previous_output: bitcoin::OutPoint { txid: bitcoin::Txid::from_byte_array([1; 32]), vout: 0 }, ..Default::default() }],
+            input: vec![bitcoin::TxIn {
+                previous_output: bitcoin::OutPoint { txid: bitcoin::Txid::from_byte_array([1; 32]), vout: 0 },
+                ..Default::default()
+            }],
             output: vec![bitcoin::TxOut { value: bitcoin::Amount::ZERO, script_pubkey: script }],
         };
         assert_eq!(AbbreviatedKeystone::from_pop_transaction(&tx), Ok(abbreviated));

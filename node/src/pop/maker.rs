@@ -7,7 +7,7 @@
 //! carries the height of the canonical Bitcoin tip the block carries, the closest thing the
 //! simulated stack has to an L1 origin. Everything else is the block's own data.
 
-use super::keystone::{Keystone, KeystoneHash, KEYSTONE_VERSION};
+use super::keystone::{KEYSTONE_VERSION, Keystone, KeystoneHash};
 use crate::l2::block::{L2Block, L2Header};
 use crate::time::SimTime;
 use revm::primitives::B256;

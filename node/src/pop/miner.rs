@@ -20,7 +20,7 @@ use crate::btc::node::BitcoinNode;
 use crate::btc::params::{DUST_LIMIT, MIN_RELAY_FEE_RATE_SAT_PER_VB};
 use crate::btc::script::placeholder_script_sig;
 use crate::btc::sealed::SealedTx;
-use crate::btc::wallet::{fee_for, Wallet};
+use crate::btc::wallet::{Wallet, fee_for};
 use crate::events::{Action, Message, Observation, Timer};
 use crate::time::{SimDuration, SimTime};
 use bitcoin::absolute::LockTime;
@@ -77,8 +77,20 @@ pub struct PopMiner {
 
 impl PopMiner {
     /// `first_poll` is this miner's phase within the poll interval (the harness draws it).
-    pub fn new(wallet: Wallet, config: PopMinerConfig, btc_genesis: bitcoin::BlockHash, first_poll: SimDuration) -> Self {
-        PopMiner { wallet, config, keystones: BTreeMap::new(), index: KeystoneIndex::new(btc_genesis), first_poll, sent: 0 }
+    pub fn new(
+        wallet: Wallet,
+        config: PopMinerConfig,
+        btc_genesis: bitcoin::BlockHash,
+        first_poll: SimDuration,
+    ) -> Self {
+        PopMiner {
+            wallet,
+            config,
+            keystones: BTreeMap::new(),
+            index: KeystoneIndex::new(btc_genesis),
+            first_poll,
+            sent: 0,
+        }
     }
 
     pub fn first_poll_delay(&self) -> SimDuration {
@@ -86,7 +98,13 @@ impl PopMiner {
     }
 
     /// A keystone notice: remember it (if it is among the latest) and mine at once.
-    pub fn on_keystone(&mut self, now: SimTime, made: Arc<MadeKeystone>, node: &mut BitcoinNode, out: &mut Vec<Action>) {
+    pub fn on_keystone(
+        &mut self,
+        now: SimTime,
+        made: Arc<MadeKeystone>,
+        node: &mut BitcoinNode,
+        out: &mut Vec<Action>,
+    ) {
         let number = made.l2_number();
         self.keystones.entry(number).or_insert(Tracked { made, state: State::New { retry_at: now } });
         while self.keystones.len() > self.config.keystones_polled {
@@ -122,15 +140,30 @@ impl PopMiner {
     }
 
     /// Tries to publish one keystone; returns its new state (`None`: unchanged).
-    fn publish(&mut self, now: SimTime, made: &MadeKeystone, node: &mut BitcoinNode, out: &mut Vec<Action>) -> Option<State> {
+    fn publish(
+        &mut self,
+        now: SimTime,
+        made: &MadeKeystone,
+        node: &mut BitcoinNode,
+        out: &mut Vec<Action>,
+    ) -> Option<State> {
         let l2_number = made.l2_number();
-        let estimate = node.mempool().estimate_fee_rate(self.config.fee_target_blocks, self.config.block_weight).max(MIN_RELAY_FEE_RATE_SAT_PER_VB);
+        let estimate = node
+            .mempool()
+            .estimate_fee_rate(self.config.fee_target_blocks, self.config.block_weight)
+            .max(MIN_RELAY_FEE_RATE_SAT_PER_VB);
         if estimate > self.config.fee_cap_sat_per_vb {
             out.push(Action::Observe(Observation::PopFeeOverCap { l2_number, estimate_sat_per_vb: estimate }));
             return Some(State::New { retry_at: now + self.config.fee_retry });
         }
         // One input and a change output, as Hemi sizes it before picking the coin.
-        let sizing = pop_transaction(made, (OutPoint::null(), Amount::MAX_MONEY), self.wallet.script(), estimate, node.tip_height());
+        let sizing = pop_transaction(
+            made,
+            (OutPoint::null(), Amount::MAX_MONEY),
+            self.wallet.script(),
+            estimate,
+            node.tip_height(),
+        );
         let needed = fee_for(&sizing, estimate) + DUST_LIMIT;
         let Ok(coin) = self.wallet.take_coin(needed) else {
             out.push(Action::Observe(Observation::PopWalletEmpty { l2_number }));
@@ -165,13 +198,24 @@ impl PopMiner {
 /// height, one P2PKH input, the change back to the miner (dropped if dust), then the OP_RETURN
 /// carrying `HEMI` + the 76-byte keystone. The fee is `fee_rate` on the signed size (the inputs
 /// carry a signature-sized placeholder).
-pub fn pop_transaction(made: &MadeKeystone, coin: (OutPoint, Amount), change_script: &ScriptBuf, fee_rate_sat_per_vb: f64, tip_height: u32) -> Transaction {
+pub fn pop_transaction(
+    made: &MadeKeystone,
+    coin: (OutPoint, Amount),
+    change_script: &ScriptBuf,
+    fee_rate_sat_per_vb: f64,
+    tip_height: u32,
+) -> Transaction {
     let op_return = TxOut { value: Amount::ZERO, script_pubkey: made.keystone.abbreviate().pop_script() };
     let change = TxOut { value: Amount::ZERO, script_pubkey: change_script.clone() };
     let mut tx = Transaction {
         version: Version::TWO,
         lock_time: LockTime::from_height(tip_height).unwrap_or(LockTime::ZERO),
-        input: vec![TxIn { previous_output: coin.0, script_sig: placeholder_script_sig(), sequence: Sequence::MAX, witness: Witness::new() }],
+        input: vec![TxIn {
+            previous_output: coin.0,
+            script_sig: placeholder_script_sig(),
+            sequence: Sequence::MAX,
+            witness: Witness::new(),
+        }],
         output: vec![change, op_return],
     };
     let fee = fee_for(&tx, fee_rate_sat_per_vb);

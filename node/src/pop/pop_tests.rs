@@ -4,11 +4,11 @@
 
 use super::finality::FinalityTracker;
 use super::index::KeystoneIndex;
-use super::keystone::{AbbreviatedKeystone, Keystone, KEYSTONE_VERSION};
+use super::keystone::{AbbreviatedKeystone, KEYSTONE_VERSION, Keystone};
 use super::maker::MadeKeystone;
-use super::miner::{pop_transaction, PopMiner, PopMinerConfig};
-use crate::btc::build::{mine_block, simple_coinbase, CoinbaseTag};
-use crate::btc::genesis::{genesis_block, Allocation};
+use super::miner::{PopMiner, PopMinerConfig, pop_transaction};
+use crate::btc::build::{CoinbaseTag, mine_block, simple_coinbase};
+use crate::btc::genesis::{Allocation, genesis_block};
 use crate::btc::node::BitcoinNode;
 use crate::btc::params::{ChainParams, SUBSIDY};
 use crate::btc::script::p2pkh_for;
@@ -49,7 +49,13 @@ fn made(l2_number: u32) -> Arc<MadeKeystone> {
 }
 
 /// Mines a block on `parent` holding `txs` (fees left unclaimed) and gives it to `nodes`.
-fn block_on(parent: BlockHash, height: u32, txs: Vec<Transaction>, tag: &str, nodes: &mut [&mut BitcoinNode]) -> Arc<SealedBlock> {
+fn block_on(
+    parent: BlockHash,
+    height: u32,
+    txs: Vec<Transaction>,
+    tag: &str,
+    nodes: &mut [&mut BitcoinNode],
+) -> Arc<SealedBlock> {
     let coinbase = simple_coinbase(CoinbaseTag { height, miner: tag, extra_nonce: 0 }, p2pkh_for(tag), SUBSIDY);
     let mut txdata = vec![coinbase];
     txdata.extend(txs);
@@ -101,7 +107,8 @@ fn sent_txs(out: &[Action]) -> Vec<Arc<SealedTx>> {
 #[test]
 fn the_pop_transaction_is_hemis_layout_and_pays_its_fee_rate() {
     let k = made(25);
-    let coin = (bitcoin::OutPoint { txid: bitcoin::Txid::from_byte_array([7; 32]), vout: 1 }, Amount::from_sat(1_000_000));
+    let coin =
+        (bitcoin::OutPoint { txid: bitcoin::Txid::from_byte_array([7; 32]), vout: 1 }, Amount::from_sat(1_000_000));
     let tx = pop_transaction(&k, coin, &p2pkh_for(MINER), 3.0, 812_345);
     assert_eq!(tx.version, bitcoin::transaction::Version::TWO);
     assert_eq!(tx.lock_time.to_consensus_u32(), 812_345, "lock time = the Bitcoin tip height");
@@ -152,7 +159,12 @@ fn a_miner_publishes_new_keystones_once_and_skips_those_already_in_a_block() {
 fn an_estimate_over_the_cap_postpones_the_keystone_by_the_retry_time() {
     let g = genesis();
     let mut n = node(&g);
-    let mut pm = PopMiner::new(Wallet::new(MINER), PopMinerConfig { fee_cap_sat_per_vb: 0.5, ..config() }, g.block_hash(), SimDuration::ZERO);
+    let mut pm = PopMiner::new(
+        Wallet::new(MINER),
+        PopMinerConfig { fee_cap_sat_per_vb: 0.5, ..config() },
+        g.block_hash(),
+        SimDuration::ZERO,
+    );
     pm.wallet.apply(&n.take_coin_deltas());
     let mut out = Vec::new();
     pm.on_keystone(SimTime(0), made(25), &mut n, &mut out);
@@ -171,7 +183,12 @@ fn an_estimate_over_the_cap_postpones_the_keystone_by_the_retry_time() {
 fn only_the_latest_polled_keystones_are_kept() {
     let g = genesis();
     let mut n = node(&g);
-    let mut pm = PopMiner::new(Wallet::new(MINER), PopMinerConfig { keystones_polled: 2, fee_cap_sat_per_vb: 0.5, ..config() }, g.block_hash(), SimDuration::ZERO);
+    let mut pm = PopMiner::new(
+        Wallet::new(MINER),
+        PopMinerConfig { keystones_polled: 2, fee_cap_sat_per_vb: 0.5, ..config() },
+        g.block_hash(),
+        SimDuration::ZERO,
+    );
     let mut out = Vec::new();
     for k in [25, 50, 75] {
         pm.on_keystone(SimTime(0), made(k), &mut n, &mut out);
@@ -278,11 +295,15 @@ fn a_reorg_deeper_than_the_depth_reverts_superfinality_and_is_reported() {
     block_on(b2.block_hash(), 3, vec![], "b", &mut [&mut n]);
     let obs = tracker.on_bitcoin_change(&n);
     assert!(obs.iter().any(|o| matches!(o, Observation::PublicationUnwound { l2_number: 25, .. })));
-    assert!(obs.iter().any(|o| matches!(o, Observation::SuperfinalityReverted { from_l2_number: 25, to_l2_number: 0, .. })), "{obs:?}");
+    assert!(
+        obs.iter().any(|o| matches!(o, Observation::SuperfinalityReverted { from_l2_number: 25, to_l2_number: 0, .. })),
+        "{obs:?}"
+    );
     assert_eq!(tracker.reverts, 1);
     // Republished and confirmed again: no new "superfinal" (it was already reported), no revert.
     let (tip, height) = (n.tip(), n.tip_height());
-    let pending: Vec<Transaction> = n.mempool().select(PARAMS.max_block_weight).0.iter().map(|t| t.tx().clone()).collect();
+    let pending: Vec<Transaction> =
+        n.mempool().select(PARAMS.max_block_weight).0.iter().map(|t| t.tx().clone()).collect();
     block_on(tip, height + 1, pending, "b", &mut [&mut n]);
     extend(&mut n, 1, "b");
     let obs = tracker.on_bitcoin_change(&n);

@@ -127,7 +127,11 @@ impl TunnelAuditor {
             if self.minted.contains_key(&outpoint) {
                 if self.unbacked.remove(&outpoint) {
                     self.unbacked_sats -= self.minted[&outpoint].amount_sats;
-                    out.push(Observation::DepositRestored { txid: outpoint.txid.to_string(), vout: outpoint.vout, amount_sats: value });
+                    out.push(Observation::DepositRestored {
+                        txid: outpoint.txid.to_string(),
+                        vout: outpoint.vout,
+                        amount_sats: value,
+                    });
                 }
             } else if self.unminted.insert(outpoint, value).is_none() {
                 self.unminted_sats += value;
@@ -144,20 +148,31 @@ impl TunnelAuditor {
             return None;
         }
         self.unbacked_sats += minted.amount_sats;
-        Some(Observation::DepositUnwound { txid: outpoint.txid.to_string(), vout: outpoint.vout, amount_sats: minted.amount_sats, l2_number: minted.l2_number })
+        Some(Observation::DepositUnwound {
+            txid: outpoint.txid.to_string(),
+            vout: outpoint.vout,
+            amount_sats: minted.amount_sats,
+            l2_number: minted.l2_number,
+        })
     }
 
     /// A vault outflow joined the chain: it must pay a burned withdrawal, once, exactly.
     fn pay(&mut self, outflow: &Outflow) {
         let Some(id) = outflow.payout_id else {
-            self.problems.push(format!("vault coins spent by {} without a payout marker ({} sats)", outflow.txid, outflow.net_sats));
+            self.problems.push(format!(
+                "vault coins spent by {} without a payout marker ({} sats)",
+                outflow.txid, outflow.net_sats
+            ));
             return;
         };
         match self.burned.get(&id) {
-            None => self.problems.push(format!("payout {} for withdrawal id {id}, which no L2 block burned", outflow.txid)),
-            Some(&amount) if amount != outflow.net_sats => {
-                self.problems.push(format!("payout {} moves {} sats for withdrawal id {id}, which burned {amount}", outflow.txid, outflow.net_sats))
+            None => {
+                self.problems.push(format!("payout {} for withdrawal id {id}, which no L2 block burned", outflow.txid))
             }
+            Some(&amount) if amount != outflow.net_sats => self.problems.push(format!(
+                "payout {} moves {} sats for withdrawal id {id}, which burned {amount}",
+                outflow.txid, outflow.net_sats
+            )),
             Some(_) => {}
         }
         let payouts = self.paid.entry(id).or_default();
@@ -186,7 +201,10 @@ impl TunnelAuditor {
         let mut out = Vec::new();
         for mint in &block.tunnel.mints {
             if let Some(first) = self.minted.get(&mint.outpoint) {
-                self.problems.push(format!("deposit {} minted twice: in L2 blocks {} and {number}", mint.outpoint, first.l2_number));
+                self.problems.push(format!(
+                    "deposit {} minted twice: in L2 blocks {} and {number}",
+                    mint.outpoint, first.l2_number
+                ));
                 continue;
             }
             let minted = Minted { amount_sats: mint.amount_sats, l2_number: number };
@@ -213,9 +231,11 @@ impl TunnelAuditor {
     /// the previous block.
     fn ledger(&mut self) -> Vec<Observation> {
         let pending_sats = self.burned_sats.saturating_sub(self.paid_sats);
-        let (locked_sats, other_sats, unminted_sats, unbacked_sats) = (self.index.locked_sats(), self.index.other_sats(), self.unminted_sats, self.unbacked_sats);
+        let (locked_sats, other_sats, unminted_sats, unbacked_sats) =
+            (self.index.locked_sats(), self.index.other_sats(), self.unminted_sats, self.unbacked_sats);
         let vault_side = locked_sats as i128 - other_sats as i128 - unminted_sats as i128;
-        let l2_side = self.minted_sats as i128 - self.burned_sats as i128 + pending_sats as i128 - unbacked_sats as i128;
+        let l2_side =
+            self.minted_sats as i128 - self.burned_sats as i128 + pending_sats as i128 - unbacked_sats as i128;
         let mut out = vec![Observation::TunnelLedger {
             l2_number: self.last_l2,
             locked_sats,

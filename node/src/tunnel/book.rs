@@ -37,7 +37,12 @@ impl TunnelBook {
     pub fn due(&self, view: &BtcIndexer) -> Vec<Mint> {
         let Some(max_height) = self.mature_height(view) else { return Vec::new() };
         view.deposits_between(self.scan_from(view), max_height)
-            .map(|(btc_height, txid, d)| Mint { outpoint: OutPoint { txid, vout: d.vout }, recipient: d.recipient, amount_sats: d.amount_sats, btc_height })
+            .map(|(btc_height, txid, d)| Mint {
+                outpoint: OutPoint { txid, vout: d.vout },
+                recipient: d.recipient,
+                amount_sats: d.amount_sats,
+                btc_height,
+            })
             .filter(|m| !self.minted.contains(&m.outpoint))
             .collect()
     }
@@ -63,7 +68,9 @@ impl TunnelBook {
     fn settle(&mut self, view: &BtcIndexer) {
         let Some(mature) = self.mature_height(view) else { return };
         let from = self.scan_from(view);
-        let first_waiting = view.deposits_between(from, mature).find(|(_, txid, d)| !self.minted.contains(&OutPoint { txid: *txid, vout: d.vout }));
+        let first_waiting = view
+            .deposits_between(from, mature)
+            .find(|(_, txid, d)| !self.minted.contains(&OutPoint { txid: *txid, vout: d.vout }));
         let height = match first_waiting {
             None => Some(mature),
             Some((h, _, _)) => h.checked_sub(1),

@@ -28,7 +28,8 @@ pub enum NotDeposit {
 /// Reads the deposit in `tx`, if it is one.
 pub fn parse_deposit(tx: &Transaction, vault: &Script) -> Result<Deposit, NotDeposit> {
     let scanned = || tx.output.iter().take(DEPOSIT_OUTPUTS_SCANNED).enumerate();
-    let (vout, output) = scanned().find(|(_, o)| o.script_pubkey.as_script() == vault).ok_or(NotDeposit::NoVaultOutput)?;
+    let (vout, output) =
+        scanned().find(|(_, o)| o.script_pubkey.as_script() == vault).ok_or(NotDeposit::NoVaultOutput)?;
     let recipient = scanned().find_map(|(_, o)| recipient_of(&o.script_pubkey)).ok_or(NotDeposit::NoRecipient)?;
     let amount_sats = output.value.to_sat();
     if amount_sats < MIN_DEPOSIT_SATS {
@@ -45,7 +46,9 @@ fn recipient_of(script: &Script) -> Option<Address> {
     let mut instructions = script.instructions();
     instructions.next(); // OP_RETURN
     match (instructions.next(), instructions.next()) {
-        (Some(Ok(Instruction::PushBytes(data))), None) if data.len() == 20 => Some(Address::from_slice(data.as_bytes())),
+        (Some(Ok(Instruction::PushBytes(data))), None) if data.len() == 20 => {
+            Some(Address::from_slice(data.as_bytes()))
+        }
         _ => None,
     }
 }
@@ -54,7 +57,10 @@ fn recipient_of(script: &Script) -> Option<Address> {
 pub fn deposit_outputs(vault: &Script, amount: Amount, recipient: Address) -> Vec<TxOut> {
     let data = PushBytesBuf::try_from(recipient.to_vec()).expect("20 bytes fit a push");
     let op_return = Builder::new().push_opcode(bitcoin::opcodes::all::OP_RETURN).push_slice(data).into_script();
-    vec![TxOut { value: amount, script_pubkey: vault.to_owned() }, TxOut { value: Amount::ZERO, script_pubkey: op_return }]
+    vec![
+        TxOut { value: amount, script_pubkey: vault.to_owned() },
+        TxOut { value: Amount::ZERO, script_pubkey: op_return },
+    ]
 }
 
 /// The `OP_RETURN` that marks a payout of withdrawal `id`.

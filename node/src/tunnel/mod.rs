@@ -30,7 +30,7 @@ mod tunnel_tests;
 use crate::btc::script::p2pkh_for;
 use bitcoin::hashes::Hash;
 use bitcoin::{OutPoint, ScriptBuf};
-use revm::primitives::{keccak256, Address, Log, B256};
+use revm::primitives::{Address, B256, Log, keccak256};
 
 /// Where the hBTC contract lives on the L2.
 pub const HBTC: Address = Address::new([0x7b; 20]);

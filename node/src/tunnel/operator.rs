@@ -13,12 +13,12 @@
 //! confirmed (a reorg made an input vanish) is paid again. A withdrawal not paid within the
 //! grace period (Hemi: 12 h) is reported overdue, once.
 
-use super::deposit::payout_marker;
 use super::Withdrawal;
+use super::deposit::payout_marker;
 use crate::btc::node::BitcoinNode;
 use crate::btc::params::DUST_LIMIT;
 use crate::btc::sealed::SealedTx;
-use crate::btc::wallet::{fee_for, Wallet};
+use crate::btc::wallet::{Wallet, fee_for};
 use crate::events::{Action, Message, Observation};
 use crate::l2::block::L2Block;
 use crate::pop::finality::FinalityTracker;
@@ -71,7 +71,13 @@ impl Operator {
 
     pub fn on_l2_block(&mut self, now: SimTime, block: &L2Block, node: &mut BitcoinNode, out: &mut Vec<Action>) {
         for w in &block.tunnel.withdrawals {
-            self.owed.entry(w.id).or_insert(Owed { withdrawal: *w, l2_number: block.header.number, burned_at: now, payout: None, overdue_reported: false });
+            self.owed.entry(w.id).or_insert(Owed {
+                withdrawal: *w,
+                l2_number: block.header.number,
+                burned_at: now,
+                payout: None,
+                overdue_reported: false,
+            });
         }
         self.settle(now, node, out);
     }
@@ -114,14 +120,25 @@ impl Operator {
             }
             if owed.payout.is_none() && !owed.overdue_reported && now.since(owed.burned_at) > self.config.grace {
                 owed.overdue_reported = true;
-                out.push(Action::Observe(Observation::WithdrawalOverdue { id, l2_number: owed.l2_number, age_s: now.since(owed.burned_at).as_us() / 1_000_000 }));
+                out.push(Action::Observe(Observation::WithdrawalOverdue {
+                    id,
+                    l2_number: owed.l2_number,
+                    age_s: now.since(owed.burned_at).as_us() / 1_000_000,
+                }));
             }
         }
     }
 }
 
 /// Builds and broadcasts the payout of `owed`; `None` if the vault cannot pay it yet.
-fn pay(vault: &mut Wallet, config: &OperatorConfig, owed: &Owed, superfinal: bool, node: &mut BitcoinNode, out: &mut Vec<Action>) -> Option<(Txid, u32)> {
+fn pay(
+    vault: &mut Wallet,
+    config: &OperatorConfig,
+    owed: &Owed,
+    superfinal: bool,
+    node: &mut BitcoinNode,
+    out: &mut Vec<Action>,
+) -> Option<(Txid, u32)> {
     let w = owed.withdrawal;
     let amount = Amount::from_sat(w.amount_sats);
     // Always leave change of at least dust, so the vault's outflow is exactly the amount.

@@ -4,11 +4,11 @@
 //! a double mint, a payout without a burn and an unwound deposit.
 
 use super::audit::TunnelAuditor;
-use super::deposit::{deposit_outputs, parse_deposit, payout_id, payout_marker, NotDeposit};
+use super::deposit::{NotDeposit, deposit_outputs, parse_deposit, payout_id, payout_marker};
 use super::operator::{Operator, OperatorConfig, PayoutPolicy};
 use super::*;
-use crate::btc::build::{mine_block, simple_coinbase, CoinbaseTag};
-use crate::btc::genesis::{genesis_block, Allocation};
+use crate::btc::build::{CoinbaseTag, mine_block, simple_coinbase};
+use crate::btc::genesis::{Allocation, genesis_block};
 use crate::btc::node::BitcoinNode;
 use crate::btc::params::{ChainParams, SUBSIDY};
 use crate::btc::sealed::{SealedBlock, SealedTx};
@@ -52,7 +52,11 @@ fn params() -> TunnelParams {
 
 fn rig() -> Rig {
     let depositor = Wallet::new("depositor");
-    let btc_genesis = SealedBlock::seal(genesis_block(&[Allocation { script: depositor.script().clone(), value: Amount::from_int_btc(5), count: 2 }]));
+    let btc_genesis = SealedBlock::seal(genesis_block(&[Allocation {
+        script: depositor.script().clone(),
+        value: Amount::from_int_btc(5),
+        count: 2,
+    }]));
     let spec = L2GenesisSpec::new(0);
     let l2_genesis = spec.block(&spec.hvm(), &btc_genesis).hash();
     let config = SequencerConfig {
@@ -66,9 +70,16 @@ fn rig() -> Rig {
     };
     let sequencer = Sequencer::new(config, spec.hvm(), &btc_genesis, l2_genesis);
     let verifier = Verifier::new(spec.hvm(), &btc_genesis, l2_genesis, 3, Address::ZERO, Some(params()));
-    let rules = ChainRules { max_headers_per_block: 3, beneficiary: Address::ZERO, tunnel: Some(params()), rewind_depth: 64 };
+    let rules =
+        ChainRules { max_headers_per_block: 3, beneficiary: Address::ZERO, tunnel: Some(params()), rewind_depth: 64 };
     let follower = L2Chain::new(rules, spec.hvm(), &btc_genesis, l2_genesis);
-    let mut node = BitcoinNode::new(PARAMS, btc_genesis.clone(), &[depositor.script().clone(), vault_script()], 0.0, Stream::derive(0, "tie"));
+    let mut node = BitcoinNode::new(
+        PARAMS,
+        btc_genesis.clone(),
+        &[depositor.script().clone(), vault_script()],
+        0.0,
+        Stream::derive(0, "tie"),
+    );
     let mut depositor = depositor;
     depositor.apply(&node.take_coin_deltas());
     Rig { btc_genesis, node, depositor, sequencer, verifier, follower, now: SimTime::ZERO, height: 0 }
@@ -126,8 +137,20 @@ fn a_deposit_mints_once_at_the_threshold_on_the_indexed_view() {
         }
     }
     let (tip_at_mint, mints) = minted_at.expect("minted");
-    assert_eq!(tip_at_mint, 1 + CONFIRMATIONS + crate::l2::btc_view::INDEXER_TIP_LAG - 1, "4 confirmations on the indexed view = 6 real ones");
-    assert_eq!(mints, vec![Mint { outpoint: bitcoin::OutPoint { txid, vout: 0 }, recipient: recipient(), amount_sats: 100_000_000, btc_height: 1 }]);
+    assert_eq!(
+        tip_at_mint,
+        1 + CONFIRMATIONS + crate::l2::btc_view::INDEXER_TIP_LAG - 1,
+        "4 confirmations on the indexed view = 6 real ones"
+    );
+    assert_eq!(
+        mints,
+        vec![Mint {
+            outpoint: bitcoin::OutPoint { txid, vout: 0 },
+            recipient: recipient(),
+            amount_sats: 100_000_000,
+            btc_height: 1
+        }]
+    );
 }
 
 #[test]
@@ -141,12 +164,24 @@ fn a_burn_is_a_withdrawal_in_the_block_and_the_supply_follows() {
     while r.sequencer.head_number() < 6 {
         r.produce();
     }
-    let burn = L2Tx { from: recipient(), to: Some(HBTC), nonce: 0, gas_limit: 120_000, gas_price: 0, value: U256::ZERO, input: hbtc::withdraw_calldata(50_000_000, [7; 20]) };
+    let burn = L2Tx {
+        from: recipient(),
+        to: Some(HBTC),
+        nonce: 0,
+        gas_limit: 120_000,
+        gas_price: 0,
+        value: U256::ZERO,
+        input: hbtc::withdraw_calldata(50_000_000, [7; 20]),
+    };
     let too_much = L2Tx { nonce: 1, input: hbtc::withdraw_calldata(500_000_000, [7; 20]), ..burn.clone() };
     r.sequencer.submit(Submission::new(burn, r.now)).expect("accepted");
     r.sequencer.submit(Submission::new(too_much, r.now)).expect("accepted");
     let block = r.produce();
-    assert_eq!(block.tunnel.withdrawals, vec![Withdrawal { id: 0, from: recipient(), amount_sats: 50_000_000, btc_pubkey_hash: [7; 20] }], "the second burn reverts: more than the balance");
+    assert_eq!(
+        block.tunnel.withdrawals,
+        vec![Withdrawal { id: 0, from: recipient(), amount_sats: 50_000_000, btc_pubkey_hash: [7; 20] }],
+        "the second burn reverts: more than the balance"
+    );
     assert_eq!(block.txs.len(), 2, "both are included; the second reverted");
 }
 
@@ -156,8 +191,12 @@ fn deposits_must_follow_the_format() {
     let wallet = Wallet::new("w");
     let coin = (bitcoin::OutPoint::null(), Amount::from_int_btc(1));
     let good = wallet.spend_coin(coin, deposit_outputs(&vault, Amount::from_sat(MIN_DEPOSIT_SATS), recipient()), 1.0);
-    assert_eq!(parse_deposit(&good, &vault), Ok(deposit::Deposit { vout: 0, amount_sats: MIN_DEPOSIT_SATS, recipient: recipient() }));
-    let small = wallet.spend_coin(coin, deposit_outputs(&vault, Amount::from_sat(MIN_DEPOSIT_SATS - 1), recipient()), 1.0);
+    assert_eq!(
+        parse_deposit(&good, &vault),
+        Ok(deposit::Deposit { vout: 0, amount_sats: MIN_DEPOSIT_SATS, recipient: recipient() })
+    );
+    let small =
+        wallet.spend_coin(coin, deposit_outputs(&vault, Amount::from_sat(MIN_DEPOSIT_SATS - 1), recipient()), 1.0);
     assert_eq!(parse_deposit(&small, &vault), Err(NotDeposit::BelowMinimum { amount_sats: MIN_DEPOSIT_SATS - 1 }));
     let mut late = good.clone();
     let filler = TxOut { value: Amount::from_sat(1_000), script_pubkey: p2pkh_for_test() };
@@ -165,7 +204,11 @@ fn deposits_must_follow_the_format() {
     assert_eq!(parse_deposit(&late, &vault), Err(NotDeposit::NoVaultOutput), "only the first 8 outputs count");
     let mut unnamed = good.clone();
     unnamed.output[1] = payout_marker(3).into_txout_zero();
-    assert_eq!(parse_deposit(&unnamed, &vault), Err(NotDeposit::NoRecipient), "an OP_RETURN of another length names nobody");
+    assert_eq!(
+        parse_deposit(&unnamed, &vault),
+        Err(NotDeposit::NoRecipient),
+        "an OP_RETURN of another length names nobody"
+    );
     assert_eq!(payout_id(&unnamed), Some(3));
 }
 
@@ -184,12 +227,24 @@ fn the_contract_mints_only_for_the_system_and_only_once() {
     let spec = L2GenesisSpec::new(0);
     let mut hvm = spec.hvm();
     let view = crate::l2::indexer::BtcIndexer::new(&SealedBlock::seal(genesis_block(&[])));
-    let env = crate::l2::hvm::BlockEnvSpec { number: 1, timestamp_s: 1, gas_limit: 30_000_000, beneficiary: Address::ZERO };
+    let env =
+        crate::l2::hvm::BlockEnvSpec { number: 1, timestamp_s: 1, gas_limit: 30_000_000, beneficiary: Address::ZERO };
     let key = B256::repeat_byte(9);
     let mut block = hvm.begin_block(&env, &view);
     assert!(block.apply_system_call(HBTC, hbtc::mint_calldata(key, recipient(), 1_000)).is_ok());
-    assert!(block.apply_system_call(HBTC, hbtc::mint_calldata(key, recipient(), 1_000)).is_err(), "the same outpoint twice");
-    let forged = L2Tx { from: recipient(), to: Some(HBTC), nonce: 0, gas_limit: 200_000, gas_price: 0, value: U256::ZERO, input: hbtc::mint_calldata(B256::repeat_byte(1), recipient(), 5) };
+    assert!(
+        block.apply_system_call(HBTC, hbtc::mint_calldata(key, recipient(), 1_000)).is_err(),
+        "the same outpoint twice"
+    );
+    let forged = L2Tx {
+        from: recipient(),
+        to: Some(HBTC),
+        nonce: 0,
+        gas_limit: 200_000,
+        gas_price: 0,
+        value: U256::ZERO,
+        input: hbtc::mint_calldata(B256::repeat_byte(1), recipient(), 5),
+    };
     let receipt = block.apply(&forged).expect("included");
     assert!(!receipt.success, "only the system caller mints");
     block.finish();
@@ -218,12 +273,22 @@ fn books(policy: PayoutPolicy) -> Books {
         let block = r.produce();
         assert!(no_violation(&auditor.on_l2_block(block, &r.node)));
     }
-    let burn = L2Tx { from: recipient(), to: Some(HBTC), nonce: 0, gas_limit: 120_000, gas_price: 0, value: U256::ZERO, input: hbtc::withdraw_calldata(40_000_000, [7; 20]) };
+    let burn = L2Tx {
+        from: recipient(),
+        to: Some(HBTC),
+        nonce: 0,
+        gas_limit: 120_000,
+        gas_price: 0,
+        value: U256::ZERO,
+        input: hbtc::withdraw_calldata(40_000_000, [7; 20]),
+    };
     r.sequencer.submit(Submission::new(burn, r.now)).expect("accepted");
     let burn_block = r.produce();
     assert!(no_violation(&auditor.on_l2_block(burn_block.clone(), &r.node)));
-    let config = OperatorConfig { policy, grace: SimDuration::from_secs(3_600), fee_target_blocks: 6, block_weight: 4_000_000 };
-    let operator = Operator::new(Wallet::new(VAULT_WALLET), config, FinalityTracker::new(10, r.btc_genesis.block_hash()));
+    let config =
+        OperatorConfig { policy, grace: SimDuration::from_secs(3_600), fee_target_blocks: 6, block_weight: 4_000_000 };
+    let operator =
+        Operator::new(Wallet::new(VAULT_WALLET), config, FinalityTracker::new(10, r.btc_genesis.block_hash()));
     Books { r, operator, auditor, burn_block }
 }
 
@@ -232,10 +297,13 @@ fn no_violation(observations: &[Observation]) -> bool {
 }
 
 fn payouts(actions: &[Action]) -> Vec<Arc<SealedTx>> {
-    actions.iter().filter_map(|a| match a {
-        Action::Broadcast(crate::events::Message::Tx(tx)) => Some(tx.clone()),
-        _ => None,
-    }).collect()
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Broadcast(crate::events::Message::Tx(tx)) => Some(tx.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]
@@ -269,7 +337,9 @@ fn immediate_pays_at_once_superfinal_waits_and_the_books_balance() {
     let observed = b.auditor.on_l2_block(block, &b.r.node);
     assert!(no_violation(&observed), "{observed:?}");
     let ledger = observed.iter().find_map(|o| match o {
-        Observation::TunnelLedger { locked_sats, minted_sats, burned_sats, pending_sats, .. } => Some((*locked_sats, *minted_sats, *burned_sats, *pending_sats)),
+        Observation::TunnelLedger { locked_sats, minted_sats, burned_sats, pending_sats, .. } => {
+            Some((*locked_sats, *minted_sats, *burned_sats, *pending_sats))
+        }
         _ => None,
     });
     assert_eq!(ledger, Some((260_000_000, 300_000_000, 40_000_000, 0)), "3 BTC in, 0.4 BTC burned and paid");
@@ -292,7 +362,8 @@ fn the_auditor_catches_a_payout_without_a_burn_and_an_unwound_deposit() {
     );
     b.r.mine(vec![theft]);
     let observed = b.auditor.on_l2_block(b.r.produce(), &b.r.node);
-    let violations: Vec<&Observation> = observed.iter().filter(|o| matches!(o, Observation::TunnelViolation { .. })).collect();
+    let violations: Vec<&Observation> =
+        observed.iter().filter(|o| matches!(o, Observation::TunnelViolation { .. })).collect();
     assert!(violations.iter().any(|v| format!("{v:?}").contains("which no L2 block burned")), "{violations:?}");
     assert!(violations.iter().any(|v| format!("{v:?}").contains("conservation")), "{violations:?}");
 
@@ -301,7 +372,11 @@ fn the_auditor_catches_a_payout_without_a_burn_and_an_unwound_deposit() {
     let mut blocks = Vec::new();
     for h in 1..=(b.r.height + 1) {
         let tag = CoinbaseTag { height: h, miner: "attacker", extra_nonce: 1 };
-        let block = SealedBlock::seal(mine_block(fork_parent, SimTime(1_000 + u64::from(h)), vec![simple_coinbase(tag, p2pkh_for_test(), SUBSIDY)]));
+        let block = SealedBlock::seal(mine_block(
+            fork_parent,
+            SimTime(1_000 + u64::from(h)),
+            vec![simple_coinbase(tag, p2pkh_for_test(), SUBSIDY)],
+        ));
         fork_parent = block.block_hash();
         blocks.push(block);
     }
@@ -309,7 +384,10 @@ fn the_auditor_catches_a_payout_without_a_burn_and_an_unwound_deposit() {
         b.r.node.receive_block(block);
     }
     let observed = b.auditor.on_bitcoin_change(&b.r.node);
-    assert!(observed.iter().any(|o| matches!(o, Observation::DepositUnwound { amount_sats: 300_000_000, .. })), "{observed:?}");
+    assert!(
+        observed.iter().any(|o| matches!(o, Observation::DepositUnwound { amount_sats: 300_000_000, .. })),
+        "{observed:?}"
+    );
     assert_eq!(b.auditor.unbacked().len(), 1);
 }
 
@@ -347,7 +425,11 @@ fn a_reorg_below_the_minted_deposits_mints_the_new_ones_and_never_the_old_twice(
         mints.extend(r.produce().tunnel.mints.clone());
     }
     let outpoints: Vec<_> = mints.iter().map(|m| m.outpoint.txid).collect();
-    assert_eq!(outpoints, vec![a.compute_txid(), b.compute_txid()], "b mints once the branch is carried; a never again");
+    assert_eq!(
+        outpoints,
+        vec![a.compute_txid(), b.compute_txid()],
+        "b mints once the branch is carried; a never again"
+    );
     assert_eq!(mints[1].btc_height, 1);
 }
 

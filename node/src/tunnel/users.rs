@@ -5,20 +5,20 @@
 //! recycle through the vault.
 
 use super::deposit::deposit_outputs;
-use super::{p2pkh_hash, MIN_DEPOSIT_SATS, HBTC};
+use super::{HBTC, MIN_DEPOSIT_SATS, p2pkh_hash};
 use crate::btc::node::BitcoinNode;
 use crate::btc::params::DUST_LIMIT;
 use crate::btc::sealed::SealedTx;
-use crate::btc::wallet::{fee_for, Wallet};
+use crate::btc::wallet::{Wallet, fee_for};
 use crate::events::{Action, Message, Observation};
 use crate::l2::block::L2Block;
 use crate::l2::hvm::hbtc::withdraw_calldata;
-use crate::l2::tx::{Refusal, Submission};
 use crate::l2::tx::L2Tx;
+use crate::l2::tx::{Refusal, Submission};
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
 use bitcoin::{Amount, ScriptBuf, TxOut};
-use revm::primitives::{keccak256, Address, U256};
+use revm::primitives::{Address, U256, keccak256};
 use std::collections::BTreeMap;
 
 /// Gas limit of a withdrawal (it uses about 60,000).
@@ -94,7 +94,9 @@ pub struct TunnelUsers {
 
 impl TunnelUsers {
     pub fn new(config: TunnelUsersConfig, rng: Stream) -> Self {
-        let mut holders: Vec<Holder> = (0..config.holders).map(|i| Holder { address: holder_address(i), hbtc_sats: 0, nonce: 0, in_flight: false }).collect();
+        let mut holders: Vec<Holder> = (0..config.holders)
+            .map(|i| Holder { address: holder_address(i), hbtc_sats: 0, nonce: 0, in_flight: false })
+            .collect();
         holders.push(Holder { address: treasury_address(), hbtc_sats: 0, nonce: 0, in_flight: false });
         let by_address = holders.iter().enumerate().map(|(i, h)| (h.address, i)).collect();
         TunnelUsers {
@@ -142,7 +144,15 @@ impl TunnelUsers {
                 Act::TreasuryDeposit => {
                     let amount = self.config.treasury.as_ref().map_or(Amount::ZERO, |p| p.deposit);
                     let treasury = self.holders.len() - 1;
-                    deposit(&mut self.treasury_wallet, &self.config, amount, self.holders[treasury].address, true, node, out);
+                    deposit(
+                        &mut self.treasury_wallet,
+                        &self.config,
+                        amount,
+                        self.holders[treasury].address,
+                        true,
+                        node,
+                        out,
+                    );
                 }
                 Act::TreasuryWithdraw => {
                     let amount = self.config.treasury.as_ref().and_then(|p| p.withdraw).map_or(0, |(_, a)| a.to_sat());
@@ -211,7 +221,9 @@ impl TunnelUsers {
     }
 
     fn background_withdrawal(&mut self, now: SimTime, out: &mut Vec<Action>) {
-        let candidates: Vec<usize> = (0..self.config.holders as usize).filter(|&i| !self.holders[i].in_flight && self.holders[i].hbtc_sats >= MIN_DEPOSIT_SATS).collect();
+        let candidates: Vec<usize> = (0..self.config.holders as usize)
+            .filter(|&i| !self.holders[i].in_flight && self.holders[i].hbtc_sats >= MIN_DEPOSIT_SATS)
+            .collect();
         if candidates.is_empty() {
             return;
         }
@@ -222,21 +234,49 @@ impl TunnelUsers {
         self.withdraw(now, i, amount, to, false, out);
     }
 
-    fn withdraw(&mut self, now: SimTime, holder: usize, amount_sats: u64, to: [u8; 20], treasury: bool, out: &mut Vec<Action>) {
+    fn withdraw(
+        &mut self,
+        now: SimTime,
+        holder: usize,
+        amount_sats: u64,
+        to: [u8; 20],
+        treasury: bool,
+        out: &mut Vec<Action>,
+    ) {
         let h = &mut self.holders[holder];
         if h.in_flight || amount_sats == 0 || amount_sats > h.hbtc_sats {
             return;
         }
         h.in_flight = true;
-        let tx = L2Tx { from: h.address, to: Some(HBTC), nonce: h.nonce, gas_limit: WITHDRAW_GAS, gas_price: 0, value: U256::ZERO, input: withdraw_calldata(amount_sats, to) };
-        out.push(Action::Observe(Observation::WithdrawalRequested { from: h.address.to_string(), amount_sats, treasury }));
+        let tx = L2Tx {
+            from: h.address,
+            to: Some(HBTC),
+            nonce: h.nonce,
+            gas_limit: WITHDRAW_GAS,
+            gas_price: 0,
+            value: U256::ZERO,
+            input: withdraw_calldata(amount_sats, to),
+        };
+        out.push(Action::Observe(Observation::WithdrawalRequested {
+            from: h.address.to_string(),
+            amount_sats,
+            treasury,
+        }));
         out.push(Action::Broadcast(Message::L2Tx(Submission::new(tx, now))));
     }
 }
 
 /// Sends a deposit of `amount` for `recipient` from `wallet`; one it cannot pay (no confirmed
 /// coins enough: they may all be waiting for confirmations) is skipped, and said so in the trace.
-fn deposit(wallet: &mut Wallet, config: &TunnelUsersConfig, amount: Amount, recipient: Address, treasury: bool, node: &mut BitcoinNode, out: &mut Vec<Action>) {
+fn deposit(
+    wallet: &mut Wallet,
+    config: &TunnelUsersConfig,
+    amount: Amount,
+    recipient: Address,
+    treasury: bool,
+    node: &mut BitcoinNode,
+    out: &mut Vec<Action>,
+) {
     let fee_rate = node.mempool().estimate_fee_rate(DEPOSIT_FEE_TARGET_BLOCKS, config.block_weight).max(1.0);
     let budget = Amount::from_sat((fee_rate * FEE_BUDGET_VBYTES).ceil() as u64);
     let Ok(coins) = wallet.take_coins(amount + budget) else {
@@ -264,7 +304,12 @@ fn deposit(wallet: &mut Wallet, config: &TunnelUsersConfig, amount: Amount, reci
         release(wallet, coins);
         return;
     }
-    out.push(Action::Observe(Observation::DepositSent { txid: sealed.txid().to_string(), amount_sats: amount.to_sat(), recipient: recipient.to_string(), treasury }));
+    out.push(Action::Observe(Observation::DepositSent {
+        txid: sealed.txid().to_string(),
+        amount_sats: amount.to_sat(),
+        recipient: recipient.to_string(),
+        treasury,
+    }));
     out.push(Action::Broadcast(Message::Tx(sealed)));
 }
 

@@ -121,7 +121,8 @@ impl VaultIndex {
             self.locked_sats = self.locked_sats + created_sats - spent_sats;
             if spent_sats > 0 {
                 // Change returned to the vault is not new money: it nets against the spend.
-                let outflow = Outflow { txid, net_sats: spent_sats.saturating_sub(created_sats), payout_id: payout_id(tx.tx()) };
+                let outflow =
+                    Outflow { txid, net_sats: spent_sats.saturating_sub(created_sats), payout_id: payout_id(tx.tx()) };
                 flows.outflows.push(outflow);
             }
         }
@@ -157,4 +158,3 @@ impl VaultIndex {
         self.other_sats
     }
 }
-

@@ -125,11 +125,8 @@ pub fn ticks(lo: f64, hi: f64, max_count: usize, integers: bool) -> Ticks {
     let max_count = max_count.max(2);
     let raw = (hi - lo) / (max_count - 1) as f64;
     let power = libm::pow(10.0, libm::floor(libm::log10(raw)));
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * power)
-        .find(|&s| s >= raw * (1.0 - 1e-9))
-        .unwrap_or(10.0 * power);
+    let step =
+        [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * power).find(|&s| s >= raw * (1.0 - 1e-9)).unwrap_or(10.0 * power);
     let step = if integers { libm::ceil(step.max(1.0)) } else { step };
     let first = libm::ceil(lo / step - 1e-9);
     let values: Vec<f64> = (0..)
@@ -137,11 +134,8 @@ pub fn ticks(lo: f64, hi: f64, max_count: usize, integers: bool) -> Ticks {
         .take_while(|&v| v <= hi + step * 1e-9)
         .take(max_count + 1)
         .collect();
-    let decimals = if integers || step >= 1.0 {
-        0
-    } else {
-        (-libm::floor(libm::log10(step) + 1e-9)).clamp(0.0, 9.0) as usize
-    };
+    let decimals =
+        if integers || step >= 1.0 { 0 } else { (-libm::floor(libm::log10(step) + 1e-9)).clamp(0.0, 9.0) as usize };
     Ticks { values, decimals }
 }
 
@@ -151,10 +145,8 @@ pub fn ticks(lo: f64, hi: f64, max_count: usize, integers: bool) -> Ticks {
 pub fn log_ticks(lo_exp: f64, hi_exp: f64, max_count: usize) -> Vec<f64> {
     let (first, last) = (libm::floor(lo_exp) as i32, libm::ceil(hi_exp) as i32);
     let inside = |v: &f64| *v >= lo_exp - 1e-9 && *v <= hi_exp + 1e-9;
-    let dense: Vec<f64> = (first..=last)
-        .flat_map(|e| [1.0, 2.0, 5.0].map(|m| libm::log10(m) + f64::from(e)))
-        .filter(inside)
-        .collect();
+    let dense: Vec<f64> =
+        (first..=last).flat_map(|e| [1.0, 2.0, 5.0].map(|m| libm::log10(m) + f64::from(e))).filter(inside).collect();
     if dense.len() <= max_count.max(2) {
         return dense;
     }
@@ -177,10 +169,7 @@ mod tests {
     #[test]
     fn numbers_get_thousands_separators_and_their_decimals() {
         assert_eq!(thousands(6_882_625), "6,882,625");
-        assert_eq!(
-            (thousands(0), thousands(999), thousands(1000)),
-            ("0".into(), "999".into(), "1,000".into())
-        );
+        assert_eq!((thousands(0), thousands(999), thousands(1000)), ("0".into(), "999".into(), "1,000".into()));
         assert_eq!(number(7_000_000.0, 0), "7,000,000");
         assert_eq!(number(1234.5, 1), "1,234.5");
         assert_eq!(number(-1234.56, 2), "-1,234.56");
@@ -206,10 +195,7 @@ mod tests {
         // The legend: a p50 of 2.2 h next to a closed form of 109.2 min, now both in the
         // axis' unit.
         let axis = Unit::time(4.0 * 3600.0);
-        assert_eq!(
-            (axis.format(7_920.0), axis.format(6_552.0)),
-            ("2.2 h".into(), "1.8 h".into())
-        );
+        assert_eq!((axis.format(7_920.0), axis.format(6_552.0)), ("2.2 h".into(), "1.8 h".into()));
         assert_eq!(axis.format(300.0), "0.083 h");
     }
 

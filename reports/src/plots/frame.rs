@@ -94,10 +94,7 @@ pub struct Legend<'a> {
 
 /// The pixel width of `text` at `px` (estimated from its length without the font).
 pub fn text_width(text: &str, px: u32) -> u32 {
-    (FONT, px)
-        .into_font()
-        .box_size(text)
-        .map_or((text.chars().count() as f64 * 0.6 * f64::from(px)) as u32, |b| b.0)
+    (FONT, px).into_font().box_size(text).map_or((text.chars().count() as f64 * 0.6 * f64::from(px)) as u32, |b| b.0)
 }
 
 fn widest(labels: &[String]) -> u32 {
@@ -126,7 +123,6 @@ fn y_ticks(y: &Range<f64>, log: bool, plot_h: u32) -> Ticks {
     }
     ticks(y.start, y.end, fit, false)
 }
-
 
 /// The ticks of an x axis over `x` whose labels, 30 px apart at least, fit in `plot_w`.
 fn x_ticks(x: &Range<f64>, style: XTicks, plot_w: u32) -> Ticks {
@@ -224,13 +220,10 @@ fn layout<'a, DB: DrawingBackend>(
     let y_area = y_label_area_px(&tick_labels(&y_ticks(&y, frame.y_log, plot_h), frame.y_log));
     let plot_w = inner_w.saturating_sub(y_area + frame.right_px);
     let xt = x_ticks(&frame.x, frame.x_ticks, plot_w);
-    let placement = legend.map_or(
-        Placement { corner: Corner::UpperLeft, y_max: y.end },
-        |l| {
-            let plot = Plot { px: (plot_w, plot_h), x: frame.x.clone(), y: y.clone() };
-            legend::place(legend::box_size(&l.labels), &plot, &l.data, l.prefer)
-        },
-    );
+    let placement = legend.map_or(Placement { corner: Corner::UpperLeft, y_max: y.end }, |l| {
+        let plot = Plot { px: (plot_w, plot_h), x: frame.x.clone(), y: y.clone() };
+        legend::place(legend::box_size(&l.labels), &plot, &l.data, l.prefer)
+    });
     y.end = placement.y_max;
     let yt = y_ticks(&y, frame.y_log, plot_h);
     let y_area = y_label_area_px(&tick_labels(&yt, frame.y_log));

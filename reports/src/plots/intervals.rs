@@ -35,24 +35,15 @@ struct Bars {
 
 impl BlockIntervals {
     pub fn from_records(records: &[RunRecord]) -> Self {
-        let intervals_s: Vec<f64> = records
-            .iter()
-            .flat_map(|r| main_chain_intervals_s(&r.btc))
-            .filter(|x| x.is_finite())
-            .collect();
-        let target = records
-            .first()
-            .map_or(f64::NAN, |r| r.btc.block_interval_target_s);
+        let intervals_s: Vec<f64> =
+            records.iter().flat_map(|r| main_chain_intervals_s(&r.btc)).filter(|x| x.is_finite()).collect();
+        let target = records.first().map_or(f64::NAN, |r| r.btc.block_interval_target_s);
         let theta_s = [target, stats::mean(&intervals_s).unwrap_or(f64::NAN), 1.0]
             .into_iter()
             .find(|t| t.is_finite() && *t > 0.0)
             .unwrap_or(1.0);
         let title = title("Main-chain block intervals", records);
-        Self {
-            title,
-            intervals_s,
-            theta_s,
-        }
+        Self { title, intervals_s, theta_s }
     }
 
     /// Bins over [0, x_max]: x_max shows the Exp(θ) tail to 6θ (0.25% beyond) or the sample's
@@ -73,26 +64,16 @@ impl BlockIntervals {
             }
         }
         let density = |c: u64| {
-            if n == 0 {
-                0.0
-            } else {
-                c as f64 / (n as f64 * width)
-            }
+            if n == 0 { 0.0 } else { c as f64 / (n as f64 * width) }
         };
-        let bars = counts
-            .iter()
-            .enumerate()
-            .map(|(i, &c)| (i as f64 * width, (i + 1) as f64 * width, density(c)))
-            .collect();
+        let bars =
+            counts.iter().enumerate().map(|(i, &c)| (i as f64 * width, (i + 1) as f64 * width, density(c))).collect();
         Bars { x_max, bars }
     }
 
     fn histogram_label(&self) -> String {
         let n = self.intervals_s.len();
-        match (
-            stats::mean(&self.intervals_s),
-            stats::mean_ci95(&self.intervals_s),
-        ) {
+        match (stats::mean(&self.intervals_s), stats::mean_ci95(&self.intervals_s)) {
             (Some(m), Some(ci)) => format!(
                 "Simulated: n = {}, mean {} s (95% CI {}–{} s)",
                 thousands(n as u64),
@@ -109,11 +90,7 @@ impl BlockIntervals {
 /// Power of ten that brings `max` into [1, 10): densities in 1/s are tiny numbers (1/600 s),
 /// so the axis shows them scaled, e.g. in units of 10⁻³ s⁻¹.
 fn scale_exponent(max: f64) -> i32 {
-    if max > 0.0 && max.is_finite() {
-        libm::floor(libm::log10(max)) as i32
-    } else {
-        0
-    }
+    if max > 0.0 && max.is_finite() { libm::floor(libm::log10(max)) as i32 } else { 0 }
 }
 
 fn superscript(n: i32) -> String {
@@ -121,8 +98,7 @@ fn superscript(n: i32) -> String {
         .chars()
         .map(|c| match c {
             '-' => '⁻',
-            d => ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹']
-                [d.to_digit(10).unwrap_or(0) as usize],
+            d => ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'][d.to_digit(10).unwrap_or(0) as usize],
         })
         .collect()
 }
@@ -140,22 +116,15 @@ impl Figure for BlockIntervals {
         let exponent = scale_exponent(peak);
         let scale = libm::pow(10.0, -f64::from(exponent));
         let y_max = peak * scale * 1.08;
-        let bar_outlines: Vec<Vec<(f64, f64)>> = bars
-            .iter()
-            .map(|&(l, r, d)| vec![(l, 0.0), (l, d * scale), (r, d * scale), (r, 0.0)])
-            .collect();
-        let line: Vec<(f64, f64)> = (0..=400)
-            .map(|i| f64::from(i) * x_max / 400.0)
-            .map(|x| (x, pdf(x) * scale))
-            .collect();
+        let bar_outlines: Vec<Vec<(f64, f64)>> =
+            bars.iter().map(|&(l, r, d)| vec![(l, 0.0), (l, d * scale), (r, d * scale), (r, 0.0)]).collect();
+        let line: Vec<(f64, f64)> =
+            (0..=400).map(|i| f64::from(i) * x_max / 400.0).map(|x| (x, pdf(x) * scale)).collect();
         let mut data: Vec<&[(f64, f64)]> = bar_outlines.iter().map(Vec::as_slice).collect();
         data.push(&line);
         let theory_label = format!("Exponential with mean θ = {} s (theory)", number(theta, 0));
-        let legend = Legend {
-            labels: vec![self.histogram_label(), theory_label.clone()],
-            data,
-            prefer: Corner::UpperRight,
-        };
+        let legend =
+            Legend { labels: vec![self.histogram_label(), theory_label.clone()], data, prefer: Corner::UpperRight };
         let y_desc = format!("Probability density (10{} s⁻¹)", superscript(exponent));
         let frame = Frame {
             caption: Some((&self.title, TITLE_PX)),
@@ -171,10 +140,7 @@ impl Figure for BlockIntervals {
         let (mut chart, position) = frame::build(root, &frame, Some(&legend))?;
         let fill = BLUE.mix(0.55).filled();
         chart
-            .draw_series(
-                bars.iter()
-                    .map(|&(l, r, d)| Rectangle::new([(l, 0.0), (r, d * scale)], fill)),
-            )?
+            .draw_series(bars.iter().map(|&(l, r, d)| Rectangle::new([(l, 0.0), (r, d * scale)], fill)))?
             .label(self.histogram_label())
             .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], fill));
         let stroke = VERMILLION.stroke_width(3);
@@ -183,10 +149,7 @@ impl Figure for BlockIntervals {
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], stroke));
         draw_legend(&mut chart, position)?;
         if self.intervals_s.is_empty() {
-            centred_note(
-                &chart.plotting_area().strip_coord_spec(),
-                "no main-chain block intervals recorded",
-            )?;
+            centred_note(&chart.plotting_area().strip_coord_spec(), "no main-chain block intervals recorded")?;
         }
         Ok(())
     }
@@ -203,10 +166,7 @@ mod tests {
         let Bars { x_max, bars } = figure.bars();
         assert_eq!(x_max, 3600.0);
         let area: f64 = bars.iter().map(|(l, r, d)| (r - l) * d).sum();
-        assert!(
-            (area - 1.0).abs() < 1e-12,
-            "all three intervals are under 6θ: {area}"
-        );
+        assert!((area - 1.0).abs() < 1e-12, "all three intervals are under 6θ: {area}");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::l2_series::{Corner, two_panels, L2Series, Line, Panel, Window, y_top};
+use super::l2_series::{Corner, L2Series, Line, Panel, Window, two_panels, y_top};
 use super::{BLUE, Figure, VERMILLION};
 use crate::record::RunRecord;
 
@@ -21,10 +21,7 @@ pub struct L2Fullness {
 impl L2Fullness {
     pub fn from_records(records: &[RunRecord]) -> Self {
         let series = L2Series::from_records(records);
-        Self {
-            title: series.title("L2 block fullness and backlog", records),
-            series,
-        }
+        Self { title: series.title("L2 block fullness and backlog", records), series }
     }
 }
 

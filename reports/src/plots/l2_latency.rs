@@ -9,7 +9,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::l2_series::{Corner, two_panels, L2Series, Line, Panel, Unit, thousands, y_top};
+use super::l2_series::{Corner, L2Series, Line, Panel, Unit, thousands, two_panels, y_top};
 use super::{BLUE, Figure, GREEN, ORANGE, PURPLE, VERMILLION, title};
 use crate::record::{LatencyHistogram, RunRecord};
 use crate::summary_l2::pooled_latency;
@@ -94,19 +94,12 @@ impl L2Latency {
             .map(|b| b.latency_max_us)
             .max()
             .unwrap_or(0);
-        let cdf = pooled_latency(records)
-            .map(|h| Cdf::of(&h, max_us))
-            .unwrap_or_default();
+        let cdf = pooled_latency(records).map(|h| Cdf::of(&h, max_us)).unwrap_or_default();
         let pooled = match records {
             [one] => format!("seed {}", one.meta.seed),
             _ => format!("{} runs pooled", records.len()),
         };
-        Self {
-            title: title("L2 transaction inclusion latency", records),
-            series,
-            pooled,
-            cdf,
-        }
+        Self { title: title("L2 transaction inclusion latency", records), series, pooled, cdf }
     }
 
     fn draw_over_time<DB: DrawingBackend>(
@@ -120,10 +113,7 @@ impl L2Latency {
         let peak = max.iter().chain(&mean).map(|p| p.1).fold(0.0, f64::max);
         let unit = Unit::time(peak);
         let scaled = |points: Vec<(f64, f64)>| -> Vec<(f64, f64)> {
-            points
-                .into_iter()
-                .map(|(x, y)| (x, y / unit.scale))
-                .collect()
+            points.into_iter().map(|(x, y)| (x, y / unit.scale)).collect()
         };
         let lines = [
             Line {
@@ -132,12 +122,7 @@ impl L2Latency {
                 points: scaled(max),
                 dashed: false,
             },
-            Line {
-                label: "Mean per window".to_string(),
-                colour: BLUE,
-                points: scaled(mean),
-                dashed: false,
-            },
+            Line { label: "Mean per window".to_string(), colour: BLUE, points: scaled(mean), dashed: false },
         ];
         let note = if s.windows.is_empty() {
             Some("no L2 blocks produced")
@@ -168,20 +153,11 @@ impl L2Latency {
         let cdf = &self.cdf;
         let unit = Unit::time(cdf.x_max_s);
         let x_max = cdf.x_max_s / unit.scale;
-        let mean = cdf
-            .mean_s
-            .map_or(String::new(), |m| format!(", mean {}", unit.format(m)));
+        let mean = cdf.mean_s.map_or(String::new(), |m| format!(", mean {}", unit.format(m)));
         let mut lines = vec![Line {
-            label: format!(
-                "Included within x: n = {} transactions{mean}",
-                thousands(cdf.total)
-            ),
+            label: format!("Included within x: n = {} transactions{mean}", thousands(cdf.total)),
             colour: BLUE,
-            points: cdf
-                .points
-                .iter()
-                .map(|&(x, y)| (x / unit.scale, y))
-                .collect(),
+            points: cdf.points.iter().map(|&(x, y)| (x / unit.scale, y)).collect(),
             dashed: false,
         }];
         for (&(p, s), colour) in cdf.percentiles.iter().zip([ORANGE, GREEN, PURPLE]) {
@@ -196,11 +172,7 @@ impl L2Latency {
         }
         let cut = cdf.max_s > cdf.x_max_s;
         let x_desc = if cut {
-            format!(
-                "Inclusion latency ({}), cut at the 99.9th percentile (max {})",
-                unit.name,
-                unit.format(cdf.max_s)
-            )
+            format!("Inclusion latency ({}), cut at the 99.9th percentile (max {})", unit.name, unit.format(cdf.max_s))
         } else {
             format!("Inclusion latency ({})", unit.name)
         };
@@ -246,19 +218,11 @@ mod tests {
         assert_eq!(cdf.total, 10_001);
         // Rank 9,991 of 10,001 is 9.990 s: bucket [9.9, 10.0).
         assert_eq!(cdf.x_max_s, 10.0);
-        assert_eq!(
-            cdf.points.len(),
-            101,
-            "0 and one point per bucket: {:?}",
-            cdf.points
-        );
+        assert_eq!(cdf.points.len(), 101, "0 and one point per bucket: {:?}", cdf.points);
         let last = cdf.points.last().copied().unwrap_or_default();
         assert_eq!(last, (10.0, 10_000.0 / 10_001.0));
         assert!(cdf.points.windows(2).all(|w| w[0].1 <= w[1].1));
-        assert_eq!(
-            cdf.percentiles.iter().map(|p| p.1).collect::<Vec<_>>(),
-            [5.1, 9.6, 10.0]
-        );
+        assert_eq!(cdf.percentiles.iter().map(|p| p.1).collect::<Vec<_>>(), [5.1, 9.6, 10.0]);
         let mut wide = LatencyHistogram::standard();
         wide.record(0);
         wide.record(20_000_000_000);

@@ -37,11 +37,8 @@ pub struct Window {
 
 impl Window {
     fn of(start_us: u64, blocks: &[L2BlockRow]) -> Window {
-        let mut w = Window {
-            start_us,
-            end_us: blocks.last().map_or(start_us, |b| b.produced_at_us),
-            ..Window::default()
-        };
+        let mut w =
+            Window { start_us, end_us: blocks.last().map_or(start_us, |b| b.produced_at_us), ..Window::default() };
         for b in blocks {
             w.blocks += 1;
             w.txs += u64::from(b.tx_count);
@@ -135,9 +132,7 @@ impl L2Series {
 
     /// Figure title: what it shows, the scenario and the replication drawn.
     pub fn title(&self, what: &str, records: &[RunRecord]) -> String {
-        let name = records
-            .first()
-            .map_or("", |r| r.meta.scenario_name.as_str());
+        let name = records.first().map_or("", |r| r.meta.scenario_name.as_str());
         format!("{what} — {name}, {}", self.source)
     }
 
@@ -165,10 +160,8 @@ impl L2Series {
     /// Length of a window in the middle of the run, for the legends: `72 blocks, 14.4 min`.
     pub fn window_label(&self) -> String {
         let blocks = self.blocks_per_window;
-        let s = self
-            .windows
-            .get(self.windows.len() / 2)
-            .map_or(0.0, |w| w.end_us.saturating_sub(w.start_us) as f64 / 1e6);
+        let s =
+            self.windows.get(self.windows.len() / 2).map_or(0.0, |w| w.end_us.saturating_sub(w.start_us) as f64 / 1e6);
         let plural = if blocks == 1 { "" } else { "s" };
         format!("{blocks} block{plural}, {}", duration_label(s))
     }
@@ -191,11 +184,7 @@ pub fn two_panels<DB: DrawingBackend>(
 /// legend finds its own room: see [`super::legend`]).
 pub fn y_top<'a>(values: impl IntoIterator<Item = &'a f64>, floor: f64) -> f64 {
     let peak = values.into_iter().copied().fold(floor, f64::max);
-    if peak > 0.0 && peak.is_finite() {
-        peak * 1.08
-    } else {
-        1.0
-    }
+    if peak > 0.0 && peak.is_finite() { peak * 1.08 } else { 1.0 }
 }
 
 /// One line of a panel.
@@ -223,9 +212,7 @@ pub struct Panel<'a> {
 
 impl std::fmt::Debug for Panel<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Panel")
-            .field("y_desc", &self.y_desc)
-            .finish()
+        f.debug_struct("Panel").field("y_desc", &self.y_desc).finish()
     }
 }
 
@@ -236,10 +223,8 @@ impl Panel<'_> {
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let y_max = axis_end(self.y_max);
         let lines = merge_coinciding(self.lines);
-        let clipped: Vec<Vec<(f64, f64)>> = lines
-            .iter()
-            .map(|l| l.points.iter().map(|&(x, y)| (x, y.min(y_max))).collect())
-            .collect();
+        let clipped: Vec<Vec<(f64, f64)>> =
+            lines.iter().map(|l| l.points.iter().map(|&(x, y)| (x, y.min(y_max))).collect()).collect();
         let legend = Legend {
             labels: lines.iter().map(|l| l.label.clone()).collect(),
             data: clipped.iter().map(Vec::as_slice).collect(),
@@ -260,9 +245,7 @@ impl Panel<'_> {
                 chart
                     .draw_series(DashedLineSeries::new(points, 14, 8, style))?
                     .label(&line.label)
-                    .legend(move |(x, y)| {
-                        DashedPathElement::new(vec![(x, y), (x + 18, y)], 6, 4, style)
-                    });
+                    .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 18, y)], 6, 4, style));
             } else {
                 draw_line(&mut chart, &points, style)?
                     .label(&line.label)
@@ -301,9 +284,9 @@ pub fn stroke_widths(lines: &[Line]) -> Vec<u32> {
 pub fn merge_coinciding(lines: &[Line]) -> Vec<Line> {
     let mut kept: Vec<(Line, Vec<&str>)> = Vec::new();
     for line in lines {
-        let twin = kept.iter_mut().find(|(k, _)| {
-            !line.points.is_empty() && k.points == line.points && k.dashed == line.dashed
-        });
+        let twin = kept
+            .iter_mut()
+            .find(|(k, _)| !line.points.is_empty() && k.points == line.points && k.dashed == line.dashed);
         match twin {
             Some((_, names)) => names.push(&line.label),
             None => kept.push((line.clone(), vec![&line.label])),
@@ -380,7 +363,8 @@ mod tests {
         let mostly = [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0), (3.0, 1.0), (4.0, 1.0)];
         let mut off = mostly;
         off[2].1 = 4.0;
-        let lines = [line("All", &[(0.0, 9.0), (4.0, 9.0)]), line("a", &mostly), line("b", &off), line("c", &mostly[..2])];
+        let lines =
+            [line("All", &[(0.0, 9.0), (4.0, 9.0)]), line("a", &mostly), line("b", &off), line("c", &mostly[..2])];
         assert_eq!(stroke_widths(&lines), [3, 7, 5, 3]);
         let mut dashed = line("ceiling", &mostly);
         dashed.dashed = true;
@@ -398,9 +382,6 @@ mod tests {
         assert_eq!(duration_label(8.26), "8.3 s");
         assert_eq!(duration_label(1326.0), "22.1 min");
         assert_eq!(thousands(6_882_625), "6,882,625");
-        assert_eq!(
-            (thousands(0), thousands(999), thousands(1000)),
-            ("0".into(), "999".into(), "1,000".into())
-        );
+        assert_eq!((thousands(0), thousands(999), thousands(1000)), ("0".into(), "999".into(), "1,000".into()));
     }
 }

@@ -7,7 +7,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::l2_series::{Corner, two_panels, L2Series, Line, Panel, Unit, Window, y_top};
+use super::l2_series::{Corner, L2Series, Line, Panel, Unit, Window, two_panels, y_top};
 use super::{BLUE, Figure, VERMILLION};
 use crate::record::RunRecord;
 
@@ -21,10 +21,7 @@ pub struct L2Throughput {
 impl L2Throughput {
     pub fn from_records(records: &[RunRecord]) -> Self {
         let series = L2Series::from_records(records);
-        Self {
-            title: series.title("L2 throughput", records),
-            series,
-        }
+        Self { title: series.title("L2 throughput", records), series }
     }
 
     /// `gas_limit / block_time_s`, if defined.
@@ -68,10 +65,7 @@ impl Figure for L2Throughput {
 
         let gas = s.points(Window::gas_per_s);
         let ceiling = self.ceiling();
-        let peak = gas
-            .iter()
-            .map(|p| p.1)
-            .fold(ceiling.unwrap_or(0.0), f64::max);
+        let peak = gas.iter().map(|p| p.1).fold(ceiling.unwrap_or(0.0), f64::max);
         let unit = Unit::gas_rate(peak);
         let mut gas_lines = vec![Line {
             label: "Gas used per second".to_string(),
@@ -81,11 +75,7 @@ impl Figure for L2Throughput {
         }];
         if let Some(c) = ceiling {
             gas_lines.push(Line {
-                label: format!(
-                    "Ceiling: gas limit / block time = {:.3} {}",
-                    c / unit.scale,
-                    unit.name
-                ),
+                label: format!("Ceiling: gas limit / block time = {:.3} {}", c / unit.scale, unit.name),
                 colour: BLACK,
                 points: vec![(0.0, c / unit.scale), (x_max, c / unit.scale)],
                 dashed: true,

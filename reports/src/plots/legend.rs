@@ -182,9 +182,7 @@ pub fn y_spans(data: &[&[(f64, f64)]], a: f64, b: f64) -> Vec<(f64, f64)> {
 /// The lowest and highest y the polylines of `data` take over `x` in `[a, b]` (a single point
 /// counts when inside), or `None` when no data are there.
 pub fn y_extent(data: &[&[(f64, f64)]], a: f64, b: f64) -> Option<(f64, f64)> {
-    y_spans(data, a, b)
-        .into_iter()
-        .reduce(|(lo, hi), (l, h)| (lo.min(l), hi.max(h)))
+    y_spans(data, a, b).into_iter().reduce(|(lo, hi), (l, h)| (lo.min(l), hi.max(h)))
 }
 
 /// The top pixel row of the highest gap between the rows `taken` (each padded) where a box of
@@ -205,12 +203,7 @@ fn highest_gap(mut taken: Vec<(f64, f64)>, box_h: f64, plot_h: f64) -> Option<f6
 /// else the first free one of the corners and the middles of the top and bottom edges, else the
 /// highest gap between the data on the left, right or middle, else the top position needing the
 /// least head room, with `y_max` raised to give it.
-pub fn place(
-    box_px: (u32, u32),
-    plot: &Plot,
-    data: &[&[(f64, f64)]],
-    prefer: Corner,
-) -> Placement {
+pub fn place(box_px: (u32, u32), plot: &Plot, data: &[&[(f64, f64)]], prefer: Corner) -> Placement {
     let (w, h) = (f64::from(plot.px.0.max(1)), f64::from(plot.px.1.max(1)));
     let (x0, x1, y0, y1) = (plot.x.start, plot.x.end, plot.y.start, plot.y.end);
     let keep = Placement { corner: prefer, y_max: y1 };

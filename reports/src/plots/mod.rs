@@ -93,87 +93,42 @@ pub trait Figure {
 /// nothing (transactions offered, none included) still gets its figure, with a note: that is a
 /// finding.
 pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, ReportError> {
-    let mut written = write_figure(
-        dir,
-        "block_intervals",
-        &BlockIntervals::from_records(records),
-    )?;
-    written.extend(write_figure(
-        dir,
-        "reorg_depths",
-        &ReorgDepths::from_records(records),
-    )?);
+    let mut written = write_figure(dir, "block_intervals", &BlockIntervals::from_records(records))?;
+    written.extend(write_figure(dir, "reorg_depths", &ReorgDepths::from_records(records))?);
     if has_l2_workload(records) {
-        written.extend(write_figure(
-            dir,
-            "l2_throughput",
-            &L2Throughput::from_records(records),
-        )?);
-        written.extend(write_figure(
-            dir,
-            "l2_fullness",
-            &L2Fullness::from_records(records),
-        )?);
-        written.extend(write_figure(
-            dir,
-            "l2_latency",
-            &L2Latency::from_records(records),
-        )?);
+        written.extend(write_figure(dir, "l2_throughput", &L2Throughput::from_records(records))?);
+        written.extend(write_figure(dir, "l2_fullness", &L2Fullness::from_records(records))?);
+        written.extend(write_figure(dir, "l2_latency", &L2Latency::from_records(records))?);
     }
     if records.first().is_some_and(|r| r.pop.is_some()) {
-        written.extend(write_figure(
-            dir,
-            "pop_superfinality",
-            &PopSuperfinality::from_records(records),
-        )?);
-        written.extend(write_figure(
-            dir,
-            "pop_timeline",
-            &PopTimeline::from_records(records),
-        )?);
+        written.extend(write_figure(dir, "pop_superfinality", &PopSuperfinality::from_records(records))?);
+        written.extend(write_figure(dir, "pop_timeline", &PopTimeline::from_records(records))?);
     }
     if has_pop_miners(records) {
-        written.extend(write_figure(
-            dir,
-            "pop_fees",
-            &PopFees::from_records(records),
-        )?);
+        written.extend(write_figure(dir, "pop_fees", &PopFees::from_records(records))?);
     }
     if records.first().is_some_and(|r| r.tunnel.is_some()) {
-        written.extend(write_figure(
-            dir,
-            "tunnel",
-            &TunnelFigure::from_records(records),
-        )?);
+        written.extend(write_figure(dir, "tunnel", &TunnelFigure::from_records(records))?);
     }
     Ok(written)
 }
 
 /// Whether users offered the L2 any transaction (or one was included) in any replication.
 fn has_l2_workload(records: &[RunRecord]) -> bool {
-    records.iter().filter_map(|r| r.l2.as_ref()).any(|l2| {
-        l2.txs_submitted > 0 || l2.blocks.iter().any(|b| b.tx_count > 0)
-    })
+    records
+        .iter()
+        .filter_map(|r| r.l2.as_ref())
+        .any(|l2| l2.txs_submitted > 0 || l2.blocks.iter().any(|b| b.tx_count > 0))
 }
 
 /// Whether the runs have Proof-of-Proof with at least one PoP miner to pay fees.
 fn has_pop_miners(records: &[RunRecord]) -> bool {
-    records
-        .iter()
-        .filter_map(|r| r.pop.as_ref())
-        .any(|pop| !pop.miners.is_empty())
+    records.iter().filter_map(|r| r.pop.as_ref()).any(|pop| !pop.miners.is_empty())
 }
 
 /// Writes `<stem>.svg` and `<stem>.png` in `dir`.
-pub fn write_figure(
-    dir: &Path,
-    stem: &str,
-    figure: &impl Figure,
-) -> Result<Vec<PathBuf>, ReportError> {
-    let (svg_path, png_path) = (
-        dir.join(format!("{stem}.svg")),
-        dir.join(format!("{stem}.png")),
-    );
+pub fn write_figure(dir: &Path, stem: &str, figure: &impl Figure) -> Result<Vec<PathBuf>, ReportError> {
+    let (svg_path, png_path) = (dir.join(format!("{stem}.svg")), dir.join(format!("{stem}.png")));
     ensure_font(&svg_path)?;
     let mut svg = String::new();
     guarded(&svg_path, || {
@@ -197,51 +152,33 @@ pub fn write_figure(
 fn ensure_font(path: &Path) -> Result<(), ReportError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
-        [FONT, "sans-serif"]
-            .iter()
-            .all(|family| register_font(family, FontStyle::Normal, DEJAVU_SANS).is_ok())
+        [FONT, "sans-serif"].iter().all(|family| register_font(family, FontStyle::Normal, DEJAVU_SANS).is_ok())
     });
     if ok {
         return Ok(());
     }
     let message = "the embedded DejaVu Sans font could not be parsed".to_string();
-    Err(ReportError::Plot {
-        path: path.to_path_buf(),
-        message,
-    })
+    Err(ReportError::Plot { path: path.to_path_buf(), message })
 }
 
 /// Runs a drawing, turning its error, or a panic inside plotters (which has internal
 /// `unwrap`s), into a [`ReportError::Plot`] for `path`.
-fn guarded<E: std::fmt::Display>(
-    path: &Path,
-    draw: impl FnOnce() -> Result<(), E>,
-) -> Result<(), ReportError> {
-    let plot_error = |message| ReportError::Plot {
-        path: path.to_path_buf(),
-        message,
-    };
+fn guarded<E: std::fmt::Display>(path: &Path, draw: impl FnOnce() -> Result<(), E>) -> Result<(), ReportError> {
+    let plot_error = |message| ReportError::Plot { path: path.to_path_buf(), message };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(draw)) {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(plot_error(e.to_string())),
         Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned());
-            Err(plot_error(format!(
-                "the plotting library panicked: {}",
-                what.unwrap_or_default()
-            )))
+            let what =
+                panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
+            Err(plot_error(format!("the plotting library panicked: {}", what.unwrap_or_default())))
         }
     }
 }
 
 /// Title of a figure: what it shows, for which scenario, and how many runs are pooled.
 pub(crate) fn title(what: &str, records: &[RunRecord]) -> String {
-    let name = records
-        .first()
-        .map_or("", |r| r.meta.scenario_name.as_str());
+    let name = records.first().map_or("", |r| r.meta.scenario_name.as_str());
     match records {
         [one] => format!("{what} — {name}, seed {}", one.meta.seed),
         _ => format!("{what} — {name}, {} runs pooled", records.len()),
@@ -270,10 +207,7 @@ pub(crate) fn centred_note<DB: DrawingBackend>(
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let (w, h) = area.dim_in_pixel();
     let centre = Pos::new(HPos::Center, VPos::Center);
-    let style = (FONT, AXIS_PX)
-        .into_font()
-        .color(&BLACK.mix(0.6))
-        .pos(centre);
+    let style = (FONT, AXIS_PX).into_font().color(&BLACK.mix(0.6)).pos(centre);
     area.draw_text(note, &style, ((w / 2) as i32, (h / 2) as i32))
 }
 
@@ -281,8 +215,8 @@ pub(crate) fn centred_note<DB: DrawingBackend>(
 mod tests {
     use super::*;
     use crate::testutil::{
-        empty_record, l2_run, pop_run, sample_record, scratch_dir, synthetic_l2_run,
-        synthetic_pop_run, synthetic_record,
+        empty_record, l2_run, pop_run, sample_record, scratch_dir, synthetic_l2_run, synthetic_pop_run,
+        synthetic_record,
     };
 
     fn is_png(path: &Path) -> bool {
@@ -296,10 +230,7 @@ mod tests {
         assert_eq!(written.len(), 4);
         assert!(is_png(&dir.join("block_intervals.png")) && is_png(&dir.join("reorg_depths.png")));
         let svg = std::fs::read_to_string(dir.join("block_intervals.svg")).expect("written");
-        assert!(
-            svg.starts_with("<svg") && svg.contains("Exponential"),
-            "{svg:.200}"
-        );
+        assert!(svg.starts_with("<svg") && svg.contains("Exponential"), "{svg:.200}");
     }
 
     #[test]
@@ -335,18 +266,10 @@ mod tests {
         for stem in L2_FIGURES {
             assert!(is_png(&dir.join(format!("{stem}.png"))), "{stem}");
             let svg = std::fs::read_to_string(dir.join(format!("{stem}.svg"))).expect("written");
-            assert!(
-                svg.starts_with("<svg") && svg.len() < 400_000,
-                "{stem}: {}",
-                svg.len()
-            );
+            assert!(svg.starts_with("<svg") && svg.len() < 400_000, "{stem}: {}", svg.len());
         }
         let pooled = scratch_dir("plots-l2-pooled");
-        write_plots(
-            &pooled,
-            &[synthetic_l2_run(1, 7_200), synthetic_l2_run(2, 7_200)],
-        )
-        .expect("plots");
+        write_plots(&pooled, &[synthetic_l2_run(1, 7_200), synthetic_l2_run(2, 7_200)]).expect("plots");
         let svg = std::fs::read_to_string(pooled.join("l2_latency.svg")).expect("written");
         assert!(svg.contains("first of 2 runs") && svg.contains("2 runs pooled"));
     }
@@ -386,33 +309,18 @@ mod tests {
         for stem in POP_FIGURES {
             assert!(is_png(&dir.join(format!("{stem}.png"))), "{stem}");
             let svg = std::fs::read_to_string(dir.join(format!("{stem}.svg"))).expect("written");
-            assert!(
-                svg.starts_with("<svg") && svg.len() < 400_000,
-                "{stem}: {}",
-                svg.len()
-            );
+            assert!(svg.starts_with("<svg") && svg.len() < 400_000, "{stem}: {}", svg.len());
         }
         let svg = std::fs::read_to_string(dir.join("pop_superfinality.svg")).expect("written");
-        assert!(
-            svg.contains("Kaplan–Meier") && svg.contains("Closed form"),
-            "{svg:.300}"
-        );
+        assert!(svg.contains("Kaplan–Meier") && svg.contains("Closed form"), "{svg:.300}");
         let svg = std::fs::read_to_string(dir.join("pop_timeline.svg")).expect("written");
         assert!(svg.contains("Fee deferrals") && svg.contains("Fee cap 20 sat/vB"));
         let pooled = scratch_dir("plots-pop-pooled");
         let records = [synthetic_pop_run(1, 24), synthetic_pop_run(2, 24)];
         write_plots(&pooled, &records).expect("plots");
         let read = |stem: &str| std::fs::read_to_string(pooled.join(format!("{stem}.svg")));
-        assert!(
-            read("pop_superfinality")
-                .expect("written")
-                .contains("2 runs pooled")
-        );
-        assert!(
-            read("pop_timeline")
-                .expect("written")
-                .contains("first of 2 runs")
-        );
+        assert!(read("pop_superfinality").expect("written").contains("2 runs pooled"));
+        assert!(read("pop_timeline").expect("written").contains("first of 2 runs"));
         let fees = read("pop_fees").expect("written");
         assert!(fees.contains("first of 2 runs") && fees.contains("% of rewards"));
     }
@@ -432,21 +340,9 @@ mod tests {
             assert!(is_png(&dir.join(format!("{stem}.png"))), "{stem}");
         }
         let read = |stem: &str| std::fs::read_to_string(dir.join(format!("{stem}.svg")));
-        assert!(
-            read("pop_superfinality")
-                .expect("written")
-                .contains("no L2 blocks produced")
-        );
-        assert!(
-            read("pop_timeline")
-                .expect("written")
-                .contains("no PoP transactions sent")
-        );
-        assert!(
-            read("pop_fees")
-                .expect("written")
-                .contains("no PoP publication")
-        );
+        assert!(read("pop_superfinality").expect("written").contains("no L2 blocks produced"));
+        assert!(read("pop_timeline").expect("written").contains("no PoP transactions sent"));
+        assert!(read("pop_fees").expect("written").contains("no PoP publication"));
         record.meta.sim_time_us = 0;
         record.btc.block_interval_target_s = 0.0;
         write_plots(&dir, &[record]).expect("degenerate parameters");

@@ -6,10 +6,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::AXIS_PX;
 pub use super::frame::Chart;
 use super::frame::{self, Frame, Legend, XTicks};
 use super::legend::Corner;
-use super::AXIS_PX;
 use crate::record::RunRecord;
 
 /// Per-block series longer than this are drawn as the envelope of windows of blocks.
@@ -102,20 +102,12 @@ mod tests {
     fn envelope_keeps_short_series_and_thins_long_ones() {
         let short = [(0.0, 1.0), (1.0, 3.0)];
         let (upper, lower, group) = envelope(&short);
-        assert_eq!(
-            (upper.as_slice(), lower.as_slice(), group),
-            (&short[..], &short[..], 1)
-        );
-        let long: Vec<(f64, f64)> = (0..7_200)
-            .map(|i| (f64::from(i), f64::from(i % 25)))
-            .collect();
+        assert_eq!((upper.as_slice(), lower.as_slice(), group), (&short[..], &short[..], 1));
+        let long: Vec<(f64, f64)> = (0..7_200).map(|i| (f64::from(i), f64::from(i % 25))).collect();
         let (upper, lower, group) = envelope(&long);
         assert_eq!((group, upper.len()), (3, 2_400));
         assert_eq!((upper[0], lower[0]), ((1.0, 2.0), (1.0, 0.0)));
         assert!(envelope(&[]).0.is_empty());
-        assert_eq!(
-            (axis_end(0.0), axis_end(f64::NAN), axis_end(2.5)),
-            (1.0, 1.0, 2.5)
-        );
+        assert_eq!((axis_end(0.0), axis_end(f64::NAN), axis_end(2.5)), (1.0, 1.0, 2.5));
     }
 }

@@ -18,14 +18,8 @@ use crate::summary_pop::pop_summary;
 
 /// Bin widths to choose from (1 min to 1 week) and their names: the first giving at most
 /// [`MAX_BINS`] bins.
-const BIN_WIDTHS_S: [(u64, &str); 6] = [
-    (60, "1 min"),
-    (600, "10 min"),
-    (3_600, "1 h"),
-    (21_600, "6 h"),
-    (86_400, "1 day"),
-    (604_800, "1 week"),
-];
+const BIN_WIDTHS_S: [(u64, &str); 6] =
+    [(60, "1 min"), (600, "10 min"), (3_600, "1 h"), (21_600, "6 h"), (86_400, "1 day"), (604_800, "1 week")];
 const MAX_BINS: u64 = 100;
 const DAY_S: f64 = 86_400.0;
 const MINER_COLOURS: [RGBColor; 5] = [BLUE, ORANGE, GREEN, PURPLE, VERMILLION];
@@ -69,9 +63,7 @@ fn bins(end_us: u64) -> (u64, &'static str, Vec<(f64, f64)>) {
         .find(|&(w, _)| end_us.div_ceil(w * 1_000_000) <= MAX_BINS)
         .unwrap_or(BIN_WIDTHS_S[BIN_WIDTHS_S.len() - 1]);
     let count = end_us.div_ceil(width * 1_000_000);
-    let edges = (0..count)
-        .map(|i| ((i * width) as f64, (((i + 1) * width) as f64).min(end_s)))
-        .collect();
+    let edges = (0..count).map(|i| ((i * width) as f64, (((i + 1) * width) as f64).min(end_s))).collect();
     (width, name, edges)
 }
 
@@ -82,20 +74,14 @@ impl PopFees {
         let (bin_width_s, bin_width, edges) = bins(first.map_or(0, |r| r.meta.sim_time_us));
         let mut names = vec![("All miners".to_string(), None)];
         if let Some(pop) = pop {
-            names.extend(
-                pop.miners
-                    .iter()
-                    .map(|m| (m.name.clone(), Some(m.name.as_str()))),
-            );
+            names.extend(pop.miners.iter().map(|m| (m.name.clone(), Some(m.name.as_str()))));
         }
         let series = names
             .into_iter()
             .map(|(name, miner)| {
                 let mut fees = vec![0u64; edges.len()];
                 let publications = pop.map_or(&[][..], |p| &p.publications[..]);
-                let by = publications
-                    .iter()
-                    .filter(|p| miner.is_none() || p.miner.as_deref() == miner);
+                let by = publications.iter().filter(|p| miner.is_none() || p.miner.as_deref() == miner);
                 for p in by {
                     let i = (p.btc_block_found_at_us / (bin_width_s * 1_000_000)) as usize;
                     if let Some(f) = fees.get_mut(i.min(edges.len().saturating_sub(1))) {
@@ -105,13 +91,7 @@ impl PopFees {
                 let per_day = fees
                     .iter()
                     .zip(&edges)
-                    .map(|(&f, &(a, b))| {
-                        if b > a {
-                            f as f64 * DAY_S / (b - a)
-                        } else {
-                            0.0
-                        }
-                    })
+                    .map(|(&f, &(a, b))| if b > a { f as f64 * DAY_S / (b - a) } else { 0.0 })
                     .collect();
                 Series { name, per_day }
             })
@@ -153,23 +133,10 @@ impl PopFees {
                 dashed: false,
             })
             .collect();
-        let peak = self
-            .series
-            .iter()
-            .flat_map(|s| s.per_day.iter().copied())
-            .fold(0.0, f64::max);
-        let caption = format!(
-            "Fees per day, in bins of {}, {}",
-            self.bin_width, self.source
-        );
-        let x_desc = format!(
-            "Simulated time the publishing Bitcoin block was found ({})",
-            time.name
-        );
-        let nothing = self
-            .series
-            .first()
-            .is_none_or(|s| s.per_day.iter().all(|&v| v == 0.0));
+        let peak = self.series.iter().flat_map(|s| s.per_day.iter().copied()).fold(0.0, f64::max);
+        let caption = format!("Fees per day, in bins of {}, {}", self.bin_width, self.source);
+        let x_desc = format!("Simulated time the publishing Bitcoin block was found ({})", time.name);
+        let nothing = self.series.first().is_none_or(|s| s.per_day.iter().all(|&v| v == 0.0));
         Panel {
             caption: Some(&caption),
             x_max: end_s / time.scale,
@@ -202,23 +169,12 @@ impl PopFees {
             },
         )?;
         let colours = std::iter::once(BLACK).chain(MINER_COLOURS.into_iter().cycle());
-        let bars = self
-            .bars
-            .iter()
-            .zip(colours)
-            .enumerate()
-            .map(|(i, (b, colour))| {
-                let x = i as f64;
-                Rectangle::new(
-                    [(x + 0.2, 0.0), (x + 0.8, b.sats_per_day)],
-                    colour.mix(0.75).filled(),
-                )
-            });
+        let bars = self.bars.iter().zip(colours).enumerate().map(|(i, (b, colour))| {
+            let x = i as f64;
+            Rectangle::new([(x + 0.2, 0.0), (x + 0.8, b.sats_per_day)], colour.mix(0.75).filled())
+        });
         chart.draw_series(bars)?;
-        let above = (FONT, LABEL_PX)
-            .into_font()
-            .color(&BLACK)
-            .pos(Pos::new(HPos::Center, VPos::Bottom));
+        let above = (FONT, LABEL_PX).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Bottom));
         // Lines of text stacked upwards from the top of each bar, `line_px` apart.
         let line_px = LABEL_PX as i32 + 4;
         let texts = self.bars.iter().enumerate().flat_map(|(i, b)| {
@@ -230,10 +186,7 @@ impl PopFees {
         });
         chart.draw_series(texts)?;
         if peak == 0.0 {
-            centred_note(
-                &chart.plotting_area().strip_coord_spec(),
-                "no PoP fees paid",
-            )?;
+            centred_note(&chart.plotting_area().strip_coord_spec(), "no PoP fees paid")?;
         }
         Ok(())
     }
@@ -249,19 +202,11 @@ fn pooled_bars(records: &[RunRecord]) -> Vec<Bar> {
     let per_day = |sats: u64| if days > 0.0 { sats as f64 / days } else { 0.0 };
     let total = per_day(summary.fees_sats_total);
     let sats = |x: f64| format!("{} sat/day", thousands(libm::round(x) as u64));
-    let mut bars = vec![Bar {
-        label: vec!["All miners".to_string(), sats(total)],
-        sats_per_day: total,
-    }];
+    let mut bars = vec![Bar { label: vec!["All miners".to_string(), sats(total)], sats_per_day: total }];
     bars.extend(summary.miners.iter().map(|m| {
         let fees = per_day(m.fees_sats);
-        let share = m.reward_share.map_or("no rewards paid".to_string(), |s| {
-            format!("{:.0}% of rewards", s * 100.0)
-        });
-        Bar {
-            label: vec![m.name.clone(), sats(fees), share],
-            sats_per_day: fees,
-        }
+        let share = m.reward_share.map_or("no rewards paid".to_string(), |s| format!("{:.0}% of rewards", s * 100.0));
+        Bar { label: vec![m.name.clone(), sats(fees), share], sats_per_day: fees }
     }));
     bars
 }
@@ -300,12 +245,7 @@ mod tests {
         assert_eq!(figure.series[1].per_day[23], 0.0);
         // Height 17 (1700 s) falls in the short last bin.
         assert_eq!(figure.series[1].per_day[28], 300.0 * 86_400.0 / 48.0);
-        let total: f64 = figure.series[0]
-            .per_day
-            .iter()
-            .zip(&figure.bins)
-            .map(|(v, (a, b))| v * (b - a))
-            .sum();
+        let total: f64 = figure.series[0].per_day.iter().zip(&figure.bins).map(|(v, (a, b))| v * (b - a)).sum();
         assert!((total / 86_400.0 - 3_700.0).abs() < 1e-9);
         let labels: Vec<String> = figure.bars.iter().map(|b| b.label.join(" | ")).collect();
         assert_eq!(

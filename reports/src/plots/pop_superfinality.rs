@@ -12,8 +12,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::l2_series::{Corner, Line, Panel, Unit, thousands, two_panels};
 use super::frame::{Legend, draw_line};
+use super::l2_series::{Corner, Line, Panel, Unit, thousands, two_panels};
 use super::pop_common::{Axes, Points, axes_with_legend};
 use super::{BLUE, Figure, GREEN, ORANGE, VERMILLION, centred_note, draw_legend, title};
 use crate::record::RunRecord;
@@ -37,14 +37,9 @@ pub struct PopSuperfinality {
 impl PopSuperfinality {
     pub fn from_records(records: &[RunRecord]) -> Self {
         let first = records.first();
-        let params = first
-            .and_then(|r| Some(closed_form_parameters(r, r.pop.as_ref()?)))
-            .unwrap_or((f64::NAN, 1, f64::NAN));
-        Self {
-            title: title("PoP superfinality latency per L2 block", records),
-            curve: latency_curve(records),
-            params,
-        }
+        let params =
+            first.and_then(|r| Some(closed_form_parameters(r, r.pop.as_ref()?))).unwrap_or((f64::NAN, 1, f64::NAN));
+        Self { title: title("PoP superfinality latency per L2 block", records), curve: latency_curve(records), params }
     }
 
     fn theory_valid(&self) -> bool {
@@ -67,14 +62,8 @@ impl PopSuperfinality {
     fn x_max_s(&self) -> f64 {
         let (p, m, theta) = self.params;
         let expected = theory::superfinality_latency_quantile(0.999, p, m, theta);
-        let measured = self
-            .curve
-            .as_ref()
-            .map(|km| km.quantile_us(0.99).unwrap_or(km.largest_us) as f64 / 1e6);
-        let end = [expected, measured.unwrap_or(0.0)]
-            .into_iter()
-            .filter(|x| x.is_finite())
-            .fold(0.0, f64::max);
+        let measured = self.curve.as_ref().map(|km| km.quantile_us(0.99).unwrap_or(km.largest_us) as f64 / 1e6);
+        let end = [expected, measured.unwrap_or(0.0)].into_iter().filter(|x| x.is_finite()).fold(0.0, f64::max);
         if end > 0.0 { end } else { 1.0 }
     }
 
@@ -90,11 +79,7 @@ impl PopSuperfinality {
             .map(|i| {
                 let (a, b) = (f64::from(i) * width_s, f64::from(i + 1) * width_s);
                 let mass = survival_at(a) - survival_at(b);
-                (
-                    a / unit.scale,
-                    b / unit.scale,
-                    mass / (width_s / unit.scale),
-                )
+                (a / unit.scale, b / unit.scale, mass / (width_s / unit.scale))
             })
             .collect()
     }
@@ -105,10 +90,7 @@ impl PopSuperfinality {
         };
         // No mean of nothing finished; a mean cut short by blocks still waiting says so.
         let mean = match km.mean_estimate_us() {
-            None => format!(
-                "none superfinal (longest wait {})",
-                self.unit().format(km.largest_us as f64 / 1e6)
-            ),
+            None => format!("none superfinal (longest wait {})", self.unit().format(km.largest_us as f64 / 1e6)),
             Some(m) if m.lower_bound => format!("mean ≥ {} (a lower bound)", self.unit().format(m.us / 1e6)),
             // In the axis' unit, like the closed form's legend.
             Some(m) => format!("mean {}", self.unit().format(m.us / 1e6)),
@@ -124,11 +106,7 @@ impl PopSuperfinality {
         let (p, m, theta) = self.params;
         // P and θ in one unit, the one that suits the larger.
         let unit = Unit::time(p.max(theta));
-        format!(
-            "Closed form U(0, P) + Gamma(M, θ): P = {}, M = {m}, θ = {}",
-            unit.format(p),
-            unit.format(theta)
-        )
+        format!("Closed form U(0, P) + Gamma(M, θ): P = {}, M = {m}, θ = {}", unit.format(p), unit.format(theta))
     }
 
     /// The unit of the latency axis, which every latency in a legend speaks too.
@@ -153,21 +131,14 @@ impl PopSuperfinality {
         } else {
             Vec::new()
         };
-        let peak = bars
-            .iter()
-            .map(|b| b.2)
-            .chain(theory.iter().map(|p| p.1))
-            .fold(0.0, f64::max);
+        let peak = bars.iter().map(|b| b.2).chain(theory.iter().map(|p| p.1)).fold(0.0, f64::max);
         let y_desc = format!("Probability density (per {})", unit.name);
         let x_desc = format!("Superfinality latency ({})", unit.name);
         let outlines: Vec<Points> = bars.iter().map(|&(l, r, d)| vec![(l, 0.0), (l, d), (r, d), (r, 0.0)]).collect();
         let mut data: Vec<&[(f64, f64)]> = outlines.iter().map(Vec::as_slice).collect();
         data.push(&theory);
-        let legend = Legend {
-            labels: vec![self.measured_label(), self.theory_label()],
-            data,
-            prefer: Corner::UpperRight,
-        };
+        let legend =
+            Legend { labels: vec![self.measured_label(), self.theory_label()], data, prefer: Corner::UpperRight };
         let (mut chart, position) = axes_with_legend(
             area,
             &Axes {
@@ -182,10 +153,7 @@ impl PopSuperfinality {
         )?;
         let fill = BLUE.mix(0.55).filled();
         chart
-            .draw_series(
-                bars.iter()
-                    .map(|&(l, r, d)| Rectangle::new([(l, 0.0), (r, d)], fill)),
-            )?
+            .draw_series(bars.iter().map(|&(l, r, d)| Rectangle::new([(l, 0.0), (r, d)], fill)))?
             .label(self.measured_label())
             .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], fill));
         let stroke = VERMILLION.stroke_width(3);
@@ -194,10 +162,7 @@ impl PopSuperfinality {
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], stroke));
         draw_legend(&mut chart, position)?;
         if self.curve.is_none() {
-            centred_note(
-                &chart.plotting_area().strip_coord_spec(),
-                "no L2 blocks produced",
-            )?;
+            centred_note(&chart.plotting_area().strip_coord_spec(), "no L2 blocks produced")?;
         }
         Ok(())
     }
@@ -261,11 +226,8 @@ impl PopSuperfinality {
             };
             let x = us as f64 / 1e6;
             let expected = theory::superfinality_latency_quantile(q, p, m, theta);
-            let expected = if expected.is_finite() {
-                format!(" (closed form {})", unit.format(expected))
-            } else {
-                String::new()
-            };
+            let expected =
+                if expected.is_finite() { format!(" (closed form {})", unit.format(expected)) } else { String::new() };
             lines.push(Line {
                 label: format!("p{:.0} = {}{expected}", q * 100.0, unit.format(x)),
                 colour,

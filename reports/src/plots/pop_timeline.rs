@@ -44,33 +44,19 @@ impl PopTimeline {
         let first = records.first();
         let pop = first.and_then(|r| r.pop.as_ref());
         let blocks = first.map(block_latencies).unwrap_or_default();
-        let point = |b: &crate::pop_metrics::BlockLatency| {
-            (b.produced_at_us as f64 / 1e6, b.latency_us as f64 / 1e6)
-        };
+        let point = |b: &crate::pop_metrics::BlockLatency| (b.produced_at_us as f64 / 1e6, b.latency_us as f64 / 1e6);
         let s = |us: u64| us as f64 / 1e6;
-        let expected_mean_s = first
-            .zip(pop)
-            .and_then(|(r, p)| expected_latency(r, p).mean);
+        let expected_mean_s = first.zip(pop).and_then(|(r, p)| expected_latency(r, p).mean);
         let name = first.map_or("", |r| r.meta.scenario_name.as_str());
         Self {
-            title: format!(
-                "PoP superfinality over time — {name}, {}",
-                first_run_source(records)
-            ),
+            title: format!("PoP superfinality over time — {name}, {}", first_run_source(records)),
             finished: blocks.iter().filter(|b| b.superfinal).map(point).collect(),
             pending: blocks.iter().filter(|b| !b.superfinal).map(point).collect(),
             deferrals: pop.map_or_else(Vec::new, |p| {
-                p.fee_deferrals
-                    .iter()
-                    .map(|d| (s(d.at_us), d.estimate_sat_per_vb))
-                    .collect()
+                p.fee_deferrals.iter().map(|d| (s(d.at_us), d.estimate_sat_per_vb)).collect()
             }),
-            sent: pop.map_or_else(Vec::new, |p| {
-                p.sent
-                    .iter()
-                    .map(|t| (s(t.sent_at_us), t.fee_rate_sat_per_vb))
-                    .collect()
-            }),
+            sent: pop
+                .map_or_else(Vec::new, |p| p.sent.iter().map(|t| (s(t.sent_at_us), t.fee_rate_sat_per_vb)).collect()),
             fee_cap_sat_per_vb: pop.map_or(f64::NAN, |p| p.fee_cap_sat_per_vb),
             expected_mean_s,
             end_s: first.map_or(0.0, |r| s(r.meta.sim_time_us)),
@@ -88,19 +74,11 @@ impl PopTimeline {
         area: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let (time, x_desc) = self.time_axis("Simulated time the L2 block was produced");
-        let peak = self
-            .finished
-            .iter()
-            .chain(&self.pending)
-            .map(|p| p.1)
-            .chain(self.expected_mean_s)
-            .fold(0.0, f64::max);
+        let peak =
+            self.finished.iter().chain(&self.pending).map(|p| p.1).chain(self.expected_mean_s).fold(0.0, f64::max);
         let unit = Unit::time(peak);
         let scale = |points: &[(f64, f64)]| -> Vec<(f64, f64)> {
-            points
-                .iter()
-                .map(|&(x, y)| (x / time.scale, y / unit.scale))
-                .collect()
+            points.iter().map(|&(x, y)| (x / time.scale, y / unit.scale)).collect()
         };
         let (upper, lower, group) = envelope(&scale(&self.finished));
         let pending = envelope(&scale(&self.pending)).0;
@@ -110,10 +88,7 @@ impl PopTimeline {
         // clear of the legend.
         let mut labels = Vec::new();
         if !self.deferrals.is_empty() {
-            labels.push(format!(
-                "Fee deferrals ({}): estimate above the cap",
-                thousands(self.deferrals.len() as u64)
-            ));
+            labels.push(format!("Fee deferrals ({}): estimate above the cap", thousands(self.deferrals.len() as u64)));
         }
         labels.push(match group {
             1 => "Superfinal: latency per block".to_string(),
@@ -154,9 +129,7 @@ impl PopTimeline {
             chart
                 .draw_series(lines)?
                 .label(label())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x + 9, y - 9), (x + 9, y + 9)], solid)
-                });
+                .legend(move |(x, y)| PathElement::new(vec![(x + 9, y - 9), (x + 9, y + 9)], solid));
         }
         let stroke = BLUE.stroke_width(2);
         let superfinal = label();
@@ -177,16 +150,11 @@ impl PopTimeline {
             chart
                 .draw_series(DashedLineSeries::new(line, 14, 8, style))?
                 .label(label())
-                .legend(move |(x, y)| {
-                    DashedPathElement::new(vec![(x, y), (x + 18, y)], 6, 4, style)
-                });
+                .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 18, y)], 6, 4, style));
         }
         draw_legend(&mut chart, position)?;
         if self.finished.is_empty() && self.pending.is_empty() {
-            centred_note(
-                &chart.plotting_area().strip_coord_spec(),
-                "no L2 blocks produced",
-            )?;
+            centred_note(&chart.plotting_area().strip_coord_spec(), "no L2 blocks produced")?;
         }
         Ok(())
     }
@@ -195,11 +163,8 @@ impl PopTimeline {
     /// (or the cap) to a little above the largest, so that 1 sat/vB stands clear of the axis.
     fn fee_range(&self) -> std::ops::Range<f64> {
         let rates = self.sent.iter().chain(&self.deferrals).map(|p| p.1);
-        let positive: Vec<f64> = rates
-            .chain(Some(self.fee_cap_sat_per_vb))
-            .filter(|r| r.is_finite() && *r > 0.0)
-            .map(libm::log10)
-            .collect();
+        let positive: Vec<f64> =
+            rates.chain(Some(self.fee_cap_sat_per_vb)).filter(|r| r.is_finite() && *r > 0.0).map(libm::log10).collect();
         let lo = positive.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = positive.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         if lo > hi {
@@ -219,9 +184,7 @@ impl PopTimeline {
         let range = self.fee_range();
         // Rates on a log axis: each point at log₁₀ of its rate (a rate of 0 on the axis' floor).
         let log = |r: f64| if r > 0.0 { libm::log10(r).max(range.start) } else { range.start };
-        let at = |points: &[(f64, f64)]| -> Points {
-            points.iter().map(|&(t, r)| (t / time.scale, log(r))).collect()
-        };
+        let at = |points: &[(f64, f64)]| -> Points { points.iter().map(|&(t, r)| (t / time.scale, log(r))).collect() };
         let (sent, deferred) = (at(&self.sent), at(&self.deferrals));
         let cap_line = cap.map(|c| [(0.0, log(c)), (x_max, log(c))]);
         let mut labels = vec![
@@ -262,16 +225,11 @@ impl PopTimeline {
             chart
                 .draw_series(DashedLineSeries::new(line, 14, 8, style))?
                 .label(label())
-                .legend(move |(x, y)| {
-                    DashedPathElement::new(vec![(x, y), (x + 18, y)], 6, 4, style)
-                });
+                .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 18, y)], 6, 4, style));
         }
         draw_legend(&mut chart, position)?;
         if self.sent.is_empty() && self.deferrals.is_empty() {
-            centred_note(
-                &chart.plotting_area().strip_coord_spec(),
-                "no PoP transactions sent",
-            )?;
+            centred_note(&chart.plotting_area().strip_coord_spec(), "no PoP transactions sent")?;
         }
         Ok(())
     }
@@ -296,20 +254,13 @@ mod tests {
     #[test]
     fn series_of_the_first_replication() {
         let figure = PopTimeline::from_records(&[pop_run(1), pop_run(2)]);
-        assert!(
-            figure.title.contains("seed 1 (first of 2 runs)"),
-            "{}",
-            figure.title
-        );
+        assert!(figure.title.contains("seed 1 (first of 2 runs)"), "{}", figure.title);
         assert_eq!(figure.finished.len(), 6);
         assert_eq!(figure.finished[0], (200.0, 500.5));
         assert_eq!(figure.pending, [(1400.0, 328.0), (1600.0, 128.0)]);
         assert_eq!(figure.deferrals, [(805.0, 12.5), (1105.0, 11.0)]);
         assert_eq!((figure.sent.len(), figure.sent[0]), (8, (410.0, 5.0)));
-        assert_eq!(
-            (figure.expected_mean_s, figure.end_s),
-            (Some(500.0), 1728.0)
-        );
+        assert_eq!((figure.expected_mean_s, figure.end_s), (Some(500.0), 1728.0));
     }
 
     #[test]

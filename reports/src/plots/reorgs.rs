@@ -23,18 +23,10 @@ pub struct ReorgDepths {
 
 impl ReorgDepths {
     pub fn from_records(records: &[RunRecord]) -> Self {
-        let depths: Vec<u32> = records
-            .iter()
-            .flat_map(|r| r.btc.reorgs.iter().map(|g| g.depth))
-            .collect();
+        let depths: Vec<u32> = records.iter().flat_map(|r| r.btc.reorgs.iter().map(|g| g.depth)).collect();
         let deepest = depths.iter().copied().max().unwrap_or(0);
-        let counts = (1..=deepest)
-            .map(|d| (d, depths.iter().filter(|&&x| x == d).count() as u32))
-            .collect();
-        Self {
-            title: title("Reorg depths seen by the observer", records),
-            counts,
-        }
+        let counts = (1..=deepest).map(|d| (d, depths.iter().filter(|&&x| x == d).count() as u32)).collect();
+        Self { title: title("Reorg depths seen by the observer", records), counts }
     }
 
     fn total(&self) -> u32 {
@@ -91,20 +83,14 @@ impl Figure for ReorgDepths {
                 _ => format!("Reorgs: n = {}, deepest {deepest_seen}", thousands(u64::from(total))),
             })
             .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], fill));
-        let above = (FONT, LABEL_PX)
-            .into_font()
-            .color(&BLACK)
-            .pos(Pos::new(HPos::Center, VPos::Bottom));
+        let above = (FONT, LABEL_PX).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Bottom));
         let labels = self.counts.iter().filter(|c| c.1 > 0);
-        chart.draw_series(labels.map(|&(d, c)| {
-            Text::new(thousands(u64::from(c)), (SegmentValue::CenterOf(d), c), above.clone())
-        }))?;
+        chart.draw_series(
+            labels.map(|&(d, c)| Text::new(thousands(u64::from(c)), (SegmentValue::CenterOf(d), c), above.clone())),
+        )?;
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         if total == 0 {
-            centred_note(
-                &chart.plotting_area().strip_coord_spec(),
-                "no reorgs recorded",
-            )?;
+            centred_note(&chart.plotting_area().strip_coord_spec(), "no reorgs recorded")?;
         }
         Ok(())
     }
@@ -139,8 +125,7 @@ mod tests {
             super::super::ensure_font(std::path::Path::new("test.svg")).expect("font");
             let mut out = String::new();
             {
-                let root =
-                    SVGBackend::with_string(&mut out, super::super::SIZE).into_drawing_area();
+                let root = SVGBackend::with_string(&mut out, super::super::SIZE).into_drawing_area();
                 figure.draw(&root).expect("drawable");
                 root.present().expect("presentable");
             }

@@ -19,10 +19,7 @@ use super::format::Unit;
 use super::frame::{self, Frame, Legend, XTicks, text_width};
 use super::legend::{self, Corner};
 use super::{BLUE, FONT, Figure, GREEN, LABEL_PX, TITLE_PX, VERMILLION, centred_note, draw_legend};
-use crate::sweep::{
-    CellResult, MetricStat, POP_FEES_PER_DAY, POP_LATENCY_P50, POP_LATENCY_P95, STALE_RATE,
-    SweepInfo,
-};
+use crate::sweep::{CellResult, MetricStat, POP_FEES_PER_DAY, POP_LATENCY_P50, POP_LATENCY_P95, STALE_RATE, SweepInfo};
 
 /// Fees whose largest is this many times the smallest go on a log axis.
 const LOG_SPAN: f64 = 30.0;
@@ -87,15 +84,11 @@ impl SweepLatencyCost {
             "one run per cell, no interval".to_string()
         };
         let labels = format!("Points labelled by {} ({whiskers})", keys.join(", "));
-        let has_pop = cells.iter().any(|c| {
-            c.metrics.stat(POP_FEES_PER_DAY).mean.is_some()
-                && c.metrics.stat(POP_LATENCY_P50).mean.is_some()
-        });
-        let mut figure = if has_pop {
-            Self::pop(cells, &title_tail)
-        } else {
-            Self::stale_rate(info, cells, &title_tail)
-        };
+        let has_pop = cells
+            .iter()
+            .any(|c| c.metrics.stat(POP_FEES_PER_DAY).mean.is_some() && c.metrics.stat(POP_LATENCY_P50).mean.is_some());
+        let mut figure =
+            if has_pop { Self::pop(cells, &title_tail) } else { Self::stale_rate(info, cells, &title_tail) };
         let shown = figure.series.first().map_or(0, |s| s.points.len());
         figure.note = match cells.len() - shown {
             0 => labels,
@@ -162,10 +155,8 @@ impl SweepLatencyCost {
 
     fn stale_rate(info: &SweepInfo, cells: &[CellResult], title_tail: &str) -> Self {
         let first = info.grid.first();
-        let numeric: Option<Vec<f64>> = cells
-            .iter()
-            .map(|c| c.values.first()?.parse::<f64>().ok().filter(|x| x.is_finite()))
-            .collect();
+        let numeric: Option<Vec<f64>> =
+            cells.iter().map(|c| c.values.first()?.parse::<f64>().ok().filter(|x| x.is_finite())).collect();
         let (xs, x_desc) = match (numeric, first) {
             (Some(xs), Some(axis)) => (xs, axis.key.clone()),
             _ => (cells.iter().map(|c| c.index as f64).collect(), "cell index".to_string()),
@@ -237,17 +228,11 @@ impl SweepLatencyCost {
 /// `0..1` when there is nothing to show, a unit-wide range around a single value.
 fn padded(values: &[f64], right: f64) -> Range<f64> {
     let finite = values.iter().copied().filter(|v| v.is_finite());
-    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-        (lo.min(v), hi.max(v))
-    });
+    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if lo > hi {
         return 0.0..1.0;
     }
-    let span = if hi > lo {
-        hi - lo
-    } else {
-        (hi.abs() * 0.2).max(1e-9).max(if hi == 0.0 { 1.0 } else { 0.0 })
-    };
+    let span = if hi > lo { hi - lo } else { (hi.abs() * 0.2).max(1e-9).max(if hi == 0.0 { 1.0 } else { 0.0 }) };
     // Non-negative data keep the axis from reaching far below 0.
     let start = if lo >= 0.0 { (lo - 0.08 * span).max(-0.02 * span) } else { lo - 0.08 * span };
     start..(hi + (0.08 + right) * span)
@@ -257,8 +242,18 @@ fn padded(values: &[f64], right: f64) -> Range<f64> {
 /// in turn: above right, below right, above left, below left, right, left, then the same
 /// farther out.
 const LABEL_SPOTS: [(i32, i32); 12] = [
-    (14, -22), (14, 22), (-14, -22), (-14, 22), (16, 0), (-16, 0),
-    (24, -44), (24, 44), (-24, -44), (-24, 44), (36, 0), (-36, 0),
+    (14, -22),
+    (14, 22),
+    (-14, -22),
+    (-14, 22),
+    (16, 0),
+    (-16, 0),
+    (24, -44),
+    (24, 44),
+    (-24, -44),
+    (-24, 44),
+    (36, 0),
+    (-36, 0),
 ];
 
 /// A rectangle in pixels, `[x0, x1) × [y0, y1)`.
@@ -297,7 +292,12 @@ fn place_labels(points: &[LabelAt], obstacles: &[Rect], within: Rect) -> Vec<(i3
             let spots = LABEL_SPOTS.into_iter().map(rect_at);
             // The first free spot, else the least overlapped (the first of equals).
             let rect = spots.clone().find(|&r| cost(r) == 0).unwrap_or_else(|| {
-                spots.fold((i64::MAX, rect_at(LABEL_SPOTS[0])), |best, r| if cost(r) < best.0 { (cost(r), r) } else { best }).1
+                spots
+                    .fold(
+                        (i64::MAX, rect_at(LABEL_SPOTS[0])),
+                        |best, r| if cost(r) < best.0 { (cost(r), r) } else { best },
+                    )
+                    .1
             });
             taken.push(rect);
             (rect.0, rect.2)
@@ -316,11 +316,16 @@ impl Figure for SweepLatencyCost {
         let (xs, ys) = self.extents();
         let (x_range, y_range) = (padded(&xs, 0.12), padded(&ys, 0.12));
         // The legend keeps clear of every marker and whisker end.
-        let reach: Vec<(f64, f64)> = self.series.iter().flat_map(|s| &s.points).flat_map(|p| {
-            let (x_lo, x_hi) = p.x_ci.unwrap_or((p.x, p.x));
-            let (y_lo, y_hi) = p.y_ci.unwrap_or((p.y, p.y));
-            [(x_lo, p.y), (x_hi, p.y), (p.x, y_lo), (p.x, y_hi)]
-        }).collect();
+        let reach: Vec<(f64, f64)> = self
+            .series
+            .iter()
+            .flat_map(|s| &s.points)
+            .flat_map(|p| {
+                let (x_lo, x_hi) = p.x_ci.unwrap_or((p.x, p.x));
+                let (y_lo, y_hi) = p.y_ci.unwrap_or((p.y, p.y));
+                [(x_lo, p.y), (x_hi, p.y), (p.x, y_lo), (p.x, y_hi)]
+            })
+            .collect();
         let legend = Legend {
             labels: self.series.iter().map(|s| s.name.clone()).collect(),
             data: reach.chunks(1).collect(),
@@ -355,7 +360,11 @@ impl Figure for SweepLatencyCost {
                 obstacles.push((x - 10, x + 10, py - 10, py + 10));
                 if let Some((lo, hi)) = p.y_ci {
                     let (lo, hi) = (pixel(p.x, lo).1, pixel(p.x, hi).1);
-                    obstacles.extend([(x - 3, x + 3, hi, lo), (x - 8, x + 8, hi - 3, hi + 3), (x - 8, x + 8, lo - 3, lo + 3)]);
+                    obstacles.extend([
+                        (x - 3, x + 3, hi, lo),
+                        (x - 8, x + 8, hi - 3, hi + 3),
+                        (x - 8, x + 8, lo - 3, lo + 3),
+                    ]);
                 }
                 if let Some((lo, hi)) = p.x_ci {
                     obstacles.push((pixel(lo, p.y).0, pixel(hi, p.y).0, py - 3, py + 3));
@@ -377,7 +386,8 @@ impl Figure for SweepLatencyCost {
             let (colour, name) = (s.colour, s.name.as_str());
             let fill = colour.filled();
             if s.triangle {
-                let markers = s.points.iter().map(|p| EmptyElement::at((p.x, p.y)) + TriangleMarker::new((dx, 0), 9, fill));
+                let markers =
+                    s.points.iter().map(|p| EmptyElement::at((p.x, p.y)) + TriangleMarker::new((dx, 0), 9, fill));
                 chart
                     .draw_series(markers)?
                     .label(name)
@@ -455,7 +465,11 @@ mod tests {
         let xs: Vec<f64> = figure.series[0].points.iter().map(|p| p.x).collect();
         assert_eq!(xs, [12.0, 3.0]);
         assert!(figure.note.ends_with("; 1 of 3 cells left out (undefined)"), "{}", figure.note);
-        let same = [cell(0, &["12", "25"], None, Some(0.0)), cell(1, &["12", "50"], None, Some(0.0)), cell(2, &["6", "50"], None, Some(0.0))];
+        let same = [
+            cell(0, &["12", "25"], None, Some(0.0)),
+            cell(1, &["12", "50"], None, Some(0.0)),
+            cell(2, &["6", "50"], None, Some(0.0)),
+        ];
         let labels = SweepLatencyCost::from_cells(&info(1), &same).labels();
         assert_eq!(labels, [((12.0, 0.0), "12, 25; 12, 50".to_string()), ((6.0, 0.0), "6, 50".to_string())]);
         let words = [cell(0, &["double-spend"], None, Some(0.1)), cell(1, &["selfish-mining"], None, Some(0.2))];

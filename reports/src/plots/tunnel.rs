@@ -87,27 +87,15 @@ impl TunnelFigure {
         let first = records.first();
         let tunnel = first.and_then(|r| r.tunnel.as_ref());
         let ledger = tunnel.map_or(&[][..], |t| &t.ledger[..]);
-        let book = |label, colour, value| Book {
-            label,
-            colour,
-            changes: changes(ledger, value),
-            unbacked: false,
-        };
+        let book = |label, colour, value| Book { label, colour, changes: changes(ledger, value), unbacked: false };
         let times = |kind| -> Vec<f64> {
-            tunnel.map_or_else(Vec::new, |t| {
-                of_kind(t, kind).map(|o| o.at_us as f64 / 1e6).collect()
-            })
+            tunnel.map_or_else(Vec::new, |t| of_kind(t, kind).map(|o| o.at_us as f64 / 1e6).collect())
         };
         let runs: Vec<&TunnelRecord> = records.iter().filter_map(|r| r.tunnel.as_ref()).collect();
         let latency = |name, what, colour, f: fn(&TunnelRecord) -> Vec<u64>| {
             let mut sorted_us: Vec<u64> = runs.iter().flat_map(|t| f(t)).collect();
             sorted_us.sort_unstable();
-            Latency {
-                name,
-                what,
-                colour,
-                sorted_us,
-            }
+            Latency { name, what, colour, sorted_us }
         };
         let name = first.map_or("", |r| r.meta.scenario_name.as_str());
         Self {
@@ -121,32 +109,14 @@ impl TunnelFigure {
                 book("BTC locked in the vault", BLUE, |l| l.locked_sats),
                 book("hBTC supply: minted − burned", ORANGE, supply_sats),
                 book("Payouts owed: burned, unpaid", GREEN, |l| l.pending_sats),
-                Book {
-                    unbacked: true,
-                    ..book("Unbacked hBTC (losses)", VERMILLION, |l| l.unbacked_sats)
-                },
+                Book { unbacked: true, ..book("Unbacked hBTC (losses)", VERMILLION, |l| l.unbacked_sats) },
             ],
             unwound_s: times(TunnelOpKind::Unwound),
             restored_s: times(TunnelOpKind::Restored),
             latencies: vec![
-                latency(
-                    "Mint",
-                    "deposit sent → hBTC minted",
-                    BLUE,
-                    tunnel_metrics::mint_latencies_us,
-                ),
-                latency(
-                    "Payout",
-                    "burn → payout sent",
-                    ORANGE,
-                    tunnel_metrics::payout_latencies_us,
-                ),
-                latency(
-                    "Settlement",
-                    "burn → payout confirmed",
-                    GREEN,
-                    tunnel_metrics::settlement_latencies_us,
-                ),
+                latency("Mint", "deposit sent → hBTC minted", BLUE, tunnel_metrics::mint_latencies_us),
+                latency("Payout", "burn → payout sent", ORANGE, tunnel_metrics::payout_latencies_us),
+                latency("Settlement", "burn → payout confirmed", GREEN, tunnel_metrics::settlement_latencies_us),
             ],
         }
     }
@@ -200,13 +170,13 @@ impl TunnelFigure {
         // chart type serves both.
         let mut chart = match &right {
             Some(right) => frame::build_dual(&plot, &frame, right)?,
-            None => frame::build(&plot, &frame, None)?.0.set_secondary_coord(Axis::new(0.0..1.0, Vec::new()), Axis::new(0.0..1.0, Vec::new())),
+            None => frame::build(&plot, &frame, None)?
+                .0
+                .set_secondary_coord(Axis::new(0.0..1.0, Vec::new()), Axis::new(0.0..1.0, Vec::new())),
         };
         let mut keys = Vec::new();
-        let marks = [
-            (&self.unwound_s, PURPLE, "Deposit unwound by a reorg"),
-            (&self.restored_s, BLACK, "Deposit restored"),
-        ];
+        let marks =
+            [(&self.unwound_s, PURPLE, "Deposit unwound by a reorg"), (&self.restored_s, BLACK, "Deposit restored")];
         for (times, colour, what) in marks.into_iter().filter(|m| !m.0.is_empty()) {
             let style = colour.mix(0.7).stroke_width(2);
             chart.draw_series(times.iter().map(|&t| {
@@ -241,10 +211,7 @@ impl TunnelFigure {
         }
         draw_keys(&side, &keys)?;
         if self.books.iter().all(|b| b.changes.is_empty()) {
-            centred_note(
-                &chart.plotting_area().strip_coord_spec(),
-                "no ledger rows recorded",
-            )?;
+            centred_note(&chart.plotting_area().strip_coord_spec(), "no ledger rows recorded")?;
         }
         Ok(())
     }
@@ -274,11 +241,7 @@ impl TunnelFigure {
         area: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let (plot, side) = with_key_column(area);
-        let longest_us = self
-            .latencies
-            .iter()
-            .filter_map(|l| l.sorted_us.last())
-            .max();
+        let longest_us = self.latencies.iter().filter_map(|l| l.sorted_us.last()).max();
         let x_max_s = longest_us.map_or(1.0, |&us| us as f64 / 1e6 * 1.05);
         let unit = latency_unit(x_max_s);
         let x_max = x_max_s / unit.scale;
@@ -312,10 +275,7 @@ impl TunnelFigure {
         }
         draw_keys(&side, &keys)?;
         if keys.is_empty() {
-            centred_note(
-                &chart.plotting_area().strip_coord_spec(),
-                "no deposit minted and no withdrawal paid",
-            )?;
+            centred_note(&chart.plotting_area().strip_coord_spec(), "no deposit minted and no withdrawal paid")?;
         }
         Ok(())
     }
@@ -326,10 +286,7 @@ impl TunnelFigure {
 fn latency_unit(max_s: f64) -> Unit {
     match Unit::time(max_s) {
         Unit { name: "s", .. } => Unit::time(max_s),
-        _ => Unit {
-            scale: 60.0,
-            name: "min",
-        },
+        _ => Unit { scale: 60.0, name: "min" },
     }
 }
 
@@ -353,19 +310,11 @@ struct Key {
 
 impl Key {
     fn line(colour: RGBColor, text: Vec<String>) -> Key {
-        Key {
-            colour,
-            mark: false,
-            text,
-        }
+        Key { colour, mark: false, text }
     }
 
     fn mark(colour: RGBColor, text: String) -> Key {
-        Key {
-            colour,
-            mark: true,
-            text: vec![text],
-        }
+        Key { colour, mark: true, text: vec![text] }
     }
 }
 
@@ -380,12 +329,7 @@ fn draw_keys<DB: DrawingBackend>(
         let mid = y + LABEL_PX as i32 / 2;
         if key.mark {
             let style = key.colour.mix(0.7).stroke_width(2);
-            column.draw(&DashedPathElement::new(
-                vec![(20, mid - 10), (20, mid + 10)],
-                4,
-                3,
-                style,
-            ))?;
+            column.draw(&DashedPathElement::new(vec![(20, mid - 10), (20, mid + 10)], 4, 3, style))?;
         } else {
             let style = key.colour.stroke_width(4);
             column.draw(&PathElement::new(vec![(4, mid), (36, mid)], style))?;

@@ -21,48 +21,22 @@ fn books_are_the_ledger_change_points_of_the_first_replication() {
         t.ledger.clear();
     }
     let figure = TunnelFigure::from_records(&[tunnel_run(1), second]);
-    assert!(
-        figure.title.contains("seed 1 (first of 2 runs)"),
-        "{}",
-        figure.title
-    );
-    assert_eq!(
-        (figure.pooled.as_str(), figure.end_s),
-        ("2 runs pooled", 10_800.0)
-    );
+    assert!(figure.title.contains("seed 1 (first of 2 runs)"), "{}", figure.title);
+    assert_eq!((figure.pooled.as_str(), figure.end_s), ("2 runs pooled", 10_800.0));
     let changes = |i: usize| figure.books[i].changes.clone();
-    assert_eq!(
-        changes(0),
-        [(300.0, 70 * M), (6000.0, 45 * M), (8400.0, 16 * M)]
-    );
+    assert_eq!(changes(0), [(300.0, 70 * M), (6000.0, 45 * M), (8400.0, 16 * M)]);
     // Supply = minted − burned: 0, 50M, 70M, then 40M, 35M and 25M as burns come.
     assert_eq!(
         changes(1),
-        [
-            (300.0, 0),
-            (3700.0, 50 * M),
-            (4300.0, 70 * M),
-            (5212.0, 40 * M),
-            (5412.0, 35 * M),
-            (9000.0, 25 * M)
-        ]
+        [(300.0, 0), (3700.0, 50 * M), (4300.0, 70 * M), (5212.0, 40 * M), (5412.0, 35 * M), (9000.0, 25 * M)]
     );
     assert_eq!(changes(2)[1..3], [(5212.0, 30 * M), (5412.0, 35 * M)]);
     assert_eq!(changes(3), [(300.0, 0), (6000.0, 20 * M)]);
-    assert_eq!(
-        (figure.unwound_s.as_slice(), figure.restored_s.len()),
-        (&[6000.0][..], 0)
-    );
+    assert_eq!((figure.unwound_s.as_slice(), figure.restored_s.len()), (&[6000.0][..], 0));
     // Latencies pool both replications: each minted A after 3600 s and B after 4100 s.
     let s = 1_000_000;
-    assert_eq!(
-        figure.latencies[0].sorted_us,
-        [3600 * s, 3600 * s, 4100 * s, 4100 * s]
-    );
-    assert_eq!(
-        figure.latencies[1].sorted_us,
-        [88 * s, 88 * s, 1800 * s, 1800 * s]
-    );
+    assert_eq!(figure.latencies[0].sorted_us, [3600 * s, 3600 * s, 4100 * s, 4100 * s]);
+    assert_eq!(figure.latencies[1].sorted_us, [88 * s, 88 * s, 1800 * s, 1800 * s]);
 }
 
 #[test]
@@ -87,16 +61,8 @@ fn cdf_steps_and_thinning() {
     let many: Vec<u64> = (1..=2_500).collect();
     let points = TunnelFigure::cdf(&many, unit, 1.0);
     assert!(points.len() <= 2 * MAX_STEPS + 2, "{}", points.len());
-    assert_eq!(
-        points[points.len() - 2],
-        (2_500e-6, 1.0),
-        "the last sample always ends it"
-    );
-    assert!(
-        points
-            .windows(2)
-            .all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1)
-    );
+    assert_eq!(points[points.len() - 2], (2_500e-6, 1.0), "the last sample always ends it");
+    assert!(points.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1));
     assert!(TunnelFigure::cdf(&[], unit, 1.0).is_empty());
     let names = [0, 49_999, 50_000, 49_999_999, 50_000_000].map(|s| amount_unit(s).name);
     assert_eq!(names, ["sat", "sat", "mBTC", "mBTC", "BTC"]);

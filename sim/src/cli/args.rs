@@ -60,7 +60,9 @@ pub struct KeystoneArgs {
 pub enum KeystoneAction {
     /// Build a keystone from its fields: print the 76-byte abbreviation, the keystone hash (as
     /// Bitcoin shows txids), the 80-byte PoP payload and the 83-byte OP_RETURN script.
-    #[command(after_help = "Example (Hemi's test keystone 1):\n  hemisim keystone encode --l1-block 10001 --l2-block 25 \\\n    --parent-hash 9dcf97a184f32623d11a73124ceb99a5709b083721e878a16d78f596718ba7b2 \\\n    --prev-keystone-hash 6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d \\\n    --state-root 75c8fd04ad916aec3e3d5cb76a452b116b3d4d0912a0a485e9fb8e3d240e210c \\\n    --block-hash 4bf5122f344554c53bde2ebb8cd2b7e3d1600ad631c385a5d7cce23c7785459a")]
+    #[command(
+        after_help = "Example (Hemi's test keystone 1):\n  hemisim keystone encode --l1-block 10001 --l2-block 25 \\\n    --parent-hash 9dcf97a184f32623d11a73124ceb99a5709b083721e878a16d78f596718ba7b2 \\\n    --prev-keystone-hash 6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d \\\n    --state-root 75c8fd04ad916aec3e3d5cb76a452b116b3d4d0912a0a485e9fb8e3d240e210c \\\n    --block-hash 4bf5122f344554c53bde2ebb8cd2b7e3d1600ad631c385a5d7cce23c7785459a"
+    )]
     Encode {
         /// Keystone version (Hemi accepts only 1).
         #[arg(long, default_value_t = 1)]

@@ -3,9 +3,9 @@
 //! OP_RETURN script; decoding takes an OP_RETURN script, a raw transaction, an 80-byte payload or
 //! 76 keystone bytes (all hex) and prints the fields, or says why it is not a Hemi PoP payload.
 
+use super::Exit;
 use super::args::{KeystoneAction, KeystoneArgs};
 use super::console::{errln, out};
-use super::Exit;
 use bitcoin::consensus::deserialize;
 use bitcoin::hex::{DisplayHex, FromHex};
 use bitcoin::{Script, Transaction};
@@ -13,9 +13,15 @@ use hemisim_node::pop::keystone::{AbbreviatedKeystone, Keystone, POP_MAGIC};
 
 pub fn run(args: KeystoneArgs) -> Exit {
     let result = match args.action {
-        KeystoneAction::Encode { version, l1_block, l2_block, parent_hash, prev_keystone_hash, state_root, block_hash } => {
-            encode(version, l1_block, l2_block, [&parent_hash, &prev_keystone_hash, &state_root, &block_hash])
-        }
+        KeystoneAction::Encode {
+            version,
+            l1_block,
+            l2_block,
+            parent_hash,
+            prev_keystone_hash,
+            state_root,
+            block_hash,
+        } => encode(version, l1_block, l2_block, [&parent_hash, &prev_keystone_hash, &state_root, &block_hash]),
         KeystoneAction::Decode { hex } => decode(&hex),
     };
     match result {
@@ -36,7 +42,15 @@ fn encode(version: u8, l1: u32, l2: u32, hashes: [&str; 4]) -> Result<String, St
     for ((slot, text), name) in parsed.iter_mut().zip(hashes).zip(names) {
         *slot = hash32(text).map_err(|e| format!("{name}: {e}"))?;
     }
-    let keystone = Keystone { version, l1_block_number: l1, l2_block_number: l2, parent_hash: parsed[0], prev_keystone_hash: parsed[1], state_root: parsed[2], block_hash: parsed[3] };
+    let keystone = Keystone {
+        version,
+        l1_block_number: l1,
+        l2_block_number: l2,
+        parent_hash: parsed[0],
+        prev_keystone_hash: parsed[1],
+        state_root: parsed[2],
+        block_hash: parsed[3],
+    };
     let abbreviated = keystone.abbreviate();
     // Refuse what Hemi would refuse, rather than print a payload no node accepts.
     AbbreviatedKeystone::parse(&abbreviated.serialize()).map_err(|e| e.to_string())?;
@@ -51,14 +65,18 @@ fn encode(version: u8, l1: u32, l2: u32, hashes: [&str; 4]) -> Result<String, St
 
 /// 32 bytes of hex, as the full keystone's hashes are.
 fn hash32(text: &str) -> Result<[u8; 32], String> {
-    let bytes = Vec::<u8>::from_hex(text.trim_start_matches("0x")).map_err(|e| format!("expected 64 hex digits: {e}"))?;
+    let bytes =
+        Vec::<u8>::from_hex(text.trim_start_matches("0x")).map_err(|e| format!("expected 64 hex digits: {e}"))?;
     bytes.as_slice().try_into().map_err(|_| format!("expected 32 bytes (64 hex digits), got {}", bytes.len()))
 }
 
 fn decode(hex: &str) -> Result<String, String> {
     let bytes = Vec::<u8>::from_hex(hex.trim().trim_start_matches("0x")).map_err(|e| format!("not hex: {e}"))?;
     let (source, keystone) = if bytes.first() == Some(&0x6a) {
-        ("OP_RETURN script".to_owned(), AbbreviatedKeystone::from_pop_script(Script::from_bytes(&bytes)).map_err(|e| e.to_string())?)
+        (
+            "OP_RETURN script".to_owned(),
+            AbbreviatedKeystone::from_pop_script(Script::from_bytes(&bytes)).map_err(|e| e.to_string())?,
+        )
     } else if bytes.len() == 80 && &bytes[..4] == POP_MAGIC {
         ("PoP payload".to_owned(), AbbreviatedKeystone::parse(&bytes[4..]).map_err(|e| e.to_string())?)
     } else if bytes.len() == 76 {

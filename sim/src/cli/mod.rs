@@ -85,13 +85,19 @@ mod tests {
             "error: unexpected argument '--bogus' found; tip: to pass '--bogus' as a value, use '-- --bogus'; Usage: hemisim run <SCENARIO>; For more information, try '--help'"
         );
         let missing = "error: the following required arguments were not provided:\n  <SCENARIO>\n\nUsage: hemisim run <SCENARIO>\n";
-        assert_eq!(usage_error_line(missing), "error: the following required arguments were not provided: <SCENARIO>; Usage: hemisim run <SCENARIO>");
+        assert_eq!(
+            usage_error_line(missing),
+            "error: the following required arguments were not provided: <SCENARIO>; Usage: hemisim run <SCENARIO>"
+        );
     }
 
     #[test]
     fn the_seed_is_given_once() {
         let sets = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(one_seed(Some(3), &sets(&["bitcoin.miners=4", "seed=5"])), Err("--seed 3 and --set seed=5 both give the seed; give one of them".to_owned()));
+        assert_eq!(
+            one_seed(Some(3), &sets(&["bitcoin.miners=4", "seed=5"])),
+            Err("--seed 3 and --set seed=5 both give the seed; give one of them".to_owned())
+        );
         assert!(sets_seed(" seed = 5") && !sets_seed("seeds=5") && !sets_seed("tunnel.seed=5"));
         assert_eq!(one_seed(Some(3), &sets(&["bitcoin.seeds=4"])), Ok(()));
         assert_eq!(one_seed(None, &sets(&["seed=5"])), Ok(()));

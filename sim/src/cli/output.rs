@@ -2,8 +2,8 @@
 //! before anything is simulated, swapped in whole at the end, and removed if a signal stops the
 //! command, so the folder in place is always one complete run's outputs.
 
-use super::console::errln;
 use super::Exit;
+use super::console::errln;
 use hemisim_reports::output_dir::{Manifest, OutputDirError, Staging};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};

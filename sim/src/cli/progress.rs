@@ -19,7 +19,9 @@ static SHOWN: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
 /// Whether stderr is a terminal someone watches: CI services set `CI`, some give a pseudo-terminal.
 fn interactive() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() && std::env::var("TERM").map_or(true, |t| t != "dumb")
+    std::io::stderr().is_terminal()
+        && std::env::var_os("CI").is_none()
+        && std::env::var("TERM").map_or(true, |t| t != "dumb")
 }
 
 /// Polls `progress_us` (one per replication or worker) until `done`, drawing a bar of simulated time.
@@ -34,9 +36,10 @@ pub fn watch(progress_us: &[Arc<AtomicU64>], total_us: u64, done: &AtomicBool) {
         let reached: u64 = progress_us.iter().map(|p| p.load(Ordering::Relaxed)).sum();
         if bar.is_none() && started.elapsed() >= SHOW_AFTER {
             let b = ProgressBar::new(total_us / 1_000_000);
-            let style = ProgressStyle::with_template("{spinner} simulated {pos}/{len} s [{bar:40}] {percent}% eta {eta}")
-                .expect("the template is valid")
-                .progress_chars("=> ");
+            let style =
+                ProgressStyle::with_template("{spinner} simulated {pos}/{len} s [{bar:40}] {percent}% eta {eta}")
+                    .expect("the template is valid")
+                    .progress_chars("=> ");
             b.set_style(style);
             set_shown(Some(b.clone()));
             bar = Some(b);

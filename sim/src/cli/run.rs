@@ -2,19 +2,19 @@
 
 use super::args::RunArgs;
 use super::console::{errln, outln};
-use super::{count, one_seed, out_flag, output, progress, sets_seed, Exit};
+use super::{Exit, count, one_seed, out_flag, output, progress, sets_seed};
 use crate::harness::checks::ViolationKind;
 use crate::harness::replicate::run_replications;
 use crate::harness::runner::{RunOptions, RunOutput};
 use crate::harness::seeds::replication_seed;
 use crate::provenance::{Provenance, RunRef};
 use crate::scenario::{Override, Scenario, ScenarioError};
+use hemisim_reports::ReportError;
 use hemisim_reports::output_dir::Manifest;
 use hemisim_reports::record::RunRecord;
-use hemisim_reports::ReportError;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 
 pub fn run(args: RunArgs) -> Exit {
     if let Err(e) = one_seed(args.seed, &args.set) {
@@ -29,7 +29,12 @@ pub fn run(args: RunArgs) -> Exit {
         }
     };
     let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports/out").join(&scenario.name));
-    outln!("hemisim run: scenario {} ({} s simulated), scenario hash {}", scenario.name, scenario.duration_s, scenario.hash_hex());
+    outln!(
+        "hemisim run: scenario {} ({} s simulated), scenario hash {}",
+        scenario.name,
+        scenario.duration_s,
+        scenario.hash_hex()
+    );
     outln!("seed {seed}{}", if args.runs > 1 { format!(", {} replications", args.runs) } else { String::new() });
     tracing::debug!("resolved scenario:\n{}", scenario.to_toml_string().unwrap_or_default().trim_end());
     // Before simulating: a bad --out fails now, not after the whole run.
@@ -76,7 +81,11 @@ pub fn run(args: RunArgs) -> Exit {
         Err(exit) => return exit,
     };
     let Ok(summary) = written else {
-        errln!("  {} holds what was written ({}; manifest.json says \"complete\": false)", out_dir.display(), count(files, "file", "files"));
+        errln!(
+            "  {} holds what was written ({}; manifest.json says \"complete\": false)",
+            out_dir.display(),
+            count(files, "file", "files")
+        );
         return Exit::Incomplete;
     };
     outln!("wrote {} to {}", count(files, "file", "files"), out_dir.display());
@@ -87,7 +96,11 @@ pub fn run(args: RunArgs) -> Exit {
 
 /// Writes the reports, then each run's provenance: beside the outputs for one run, in each
 /// replication's own folder for several.
-fn write_run(dir: &Path, records: &[RunRecord], provenances: &[(RunRef, Provenance)]) -> Result<hemisim_reports::Summary, ReportError> {
+fn write_run(
+    dir: &Path,
+    records: &[RunRecord],
+    provenances: &[(RunRef, Provenance)],
+) -> Result<hemisim_reports::Summary, ReportError> {
     let written = hemisim_reports::write_outputs(dir, records)?;
     for (run, p) in provenances {
         let run_dir = if records.len() > 1 { hemisim_reports::run_dir(dir, run.seed) } else { dir.to_path_buf() };
@@ -107,11 +120,25 @@ fn load(args: &RunArgs) -> Result<(Scenario, u64), ScenarioError> {
     Ok((scenario, seed))
 }
 
-fn simulate(scenario: &Scenario, seed: u64, args: &RunArgs, out_dir: &Path) -> Vec<Result<RunOutput, crate::harness::runner::RunError>> {
+fn simulate(
+    scenario: &Scenario,
+    seed: u64,
+    args: &RunArgs,
+    out_dir: &Path,
+) -> Vec<Result<RunOutput, crate::harness::runner::RunError>> {
     let progress_us: Vec<Arc<AtomicU64>> = (0..args.runs).map(|_| Arc::new(AtomicU64::new(0))).collect();
-    let options = RunOptions { trace_file: args.trace.then(|| out_dir.join("trace.jsonl")), progress_us: None, keep_going: args.keep_going };
+    let options = RunOptions {
+        trace_file: args.trace.then(|| out_dir.join("trace.jsonl")),
+        progress_us: None,
+        keep_going: args.keep_going,
+    };
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
-    tracing::info!("simulating {} on {} into {}", count(args.runs as usize, "replication", "replications"), count(jobs.min(args.runs as usize), "thread", "threads"), out_dir.display());
+    tracing::info!(
+        "simulating {} on {} into {}",
+        count(args.runs as usize, "replication", "replications"),
+        count(jobs.min(args.runs as usize), "thread", "threads"),
+        out_dir.display()
+    );
     let done = AtomicBool::new(false);
     let total_us = scenario.duration_s * 1_000_000 * args.runs as u64;
     std::thread::scope(|scope| {
@@ -140,17 +167,31 @@ fn print_result(records: &[RunRecord], summary: &hemisim_reports::Summary) {
 fn headline(s: &hemisim_reports::Summary) -> Vec<String> {
     let num = |x: Option<f64>, digits: usize| x.map_or("n/a".to_owned(), |v| format!("{v:.digits$}"));
     // A quantity with its unit, or "n/a" alone: an undefined value has no unit.
-    let with_unit = |x: Option<f64>, digits: usize, unit: &str| x.map_or("n/a".to_owned(), |v| format!("{v:.digits$} {unit}"));
+    let with_unit =
+        |x: Option<f64>, digits: usize, unit: &str| x.map_or("n/a".to_owned(), |v| format!("{v:.digits$} {unit}"));
     let secs = |x: Option<f64>, digits: usize| with_unit(x, digits, "s");
     let b = &s.btc;
     let mut lines = vec![format!(
         "bitcoin: {} blocks ({} on the main chain, stale rate {}), {} reorgs (deepest {}), mean interval {}",
-        b.blocks_total, b.blocks_main, num(b.stale_rate, 4), b.reorgs, b.reorg_depth_max, secs(b.block_interval_mean_s, 0)
+        b.blocks_total,
+        b.blocks_main,
+        num(b.stale_rate, 4),
+        b.reorgs,
+        b.reorg_depth_max,
+        secs(b.block_interval_mean_s, 0)
     )];
     if let Some(a) = &s.attack {
         lines.push(match a.revenue_share {
-            Some(share) if a.trials == 0 => format!("attack: revenue share {share:.4} (expected {})", num(a.expected_revenue_share, 4)),
-            _ => format!("attack: {} of {} races won, rate {} (expected {})", a.successes, a.trials, num(a.success_rate, 4), num(a.expected_success_rate, 4)),
+            Some(share) if a.trials == 0 => {
+                format!("attack: revenue share {share:.4} (expected {})", num(a.expected_revenue_share, 4))
+            }
+            _ => format!(
+                "attack: {} of {} races won, rate {} (expected {})",
+                a.successes,
+                a.trials,
+                num(a.success_rate, 4),
+                num(a.expected_success_rate, 4)
+            ),
         });
     }
     if let Some(l) = &s.l2 {
@@ -163,7 +204,9 @@ fn headline(s: &hemisim_reports::Summary) -> Vec<String> {
         let (got, expected) = (&pop.superfinality_latency_s, &pop.superfinality_latency_expected_s);
         let mean = match got.mean {
             None if pop.blocks_superfinal == 0 && pop.blocks_pending > 0 => "n/a (no block superfinal)".to_owned(),
-            Some(m) if got.mean_is_lower_bound => format!(">= {m:.0} s (a lower bound: the slowest blocks are still waiting)"),
+            Some(m) if got.mean_is_lower_bound => {
+                format!(">= {m:.0} s (a lower bound: the slowest blocks are still waiting)")
+            }
             m => secs(m, 0),
         };
         lines.push(format!(
@@ -200,7 +243,10 @@ fn headline(s: &hemisim_reports::Summary) -> Vec<String> {
     let p = &s.perf;
     lines.push(format!(
         "perf: {:.0} simulated s in {:.2} s wall ({} sim s per wall s, {} events per wall s)",
-        s.sim_time_s, p.wall_time_s, num(p.sim_seconds_per_wall_second, 0), num(p.events_per_wall_second, 0)
+        s.sim_time_s,
+        p.wall_time_s,
+        num(p.sim_seconds_per_wall_second, 0),
+        num(p.events_per_wall_second, 0)
     ));
     lines
 }

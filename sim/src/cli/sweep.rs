@@ -4,15 +4,15 @@
 
 use super::args::SweepArgs;
 use super::console::{errln, outln};
-use super::{output, progress};
 use super::run::{kind_name, shell_quote, worse};
-use super::{count, one_seed, out_flag, sets_seed, Exit};
+use super::{Exit, count, one_seed, out_flag, sets_seed};
+use super::{output, progress};
 use crate::harness::checks::ViolationKind;
 use crate::harness::runner::{RunError, RunOutput};
 use crate::harness::seeds::replication_seed;
-use crate::harness::sweep::{cell_dir_name, plan, run_sweep, Cell, Plan, Progress};
+use crate::harness::sweep::{Cell, Plan, Progress, cell_dir_name, plan, run_sweep};
 use hemisim_reports::output_dir::Manifest;
-use hemisim_reports::sweep::{write_cell, write_sweep, Axis, CellResult, SweepInfo, ViolationNote};
+use hemisim_reports::sweep::{Axis, CellResult, SweepInfo, ViolationNote, write_cell, write_sweep};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -38,7 +38,8 @@ pub fn run(args: SweepArgs) -> Exit {
         }
     };
     let first = &plan.cells[0].scenario;
-    let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports/out").join(format!("{}-sweep", first.name)));
+    let out_dir =
+        args.out.clone().unwrap_or_else(|| PathBuf::from("reports/out").join(format!("{}-sweep", first.name)));
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
     let total_runs = plan.cells.len() * args.runs as usize;
     outln!("hemisim sweep: scenario {} ({} s simulated per run)", first.name, first.duration_s);
@@ -54,7 +55,13 @@ pub fn run(args: SweepArgs) -> Exit {
         outln!("grid {} = {}", axis.key, axis.values.join(", "));
     }
     for cell in &plan.cells {
-        tracing::debug!("cell {} ({}): seed {}, scenario hash {}", cell.index, cell.label, cell.seed, cell.scenario.hash_hex());
+        tracing::debug!(
+            "cell {} ({}): seed {}, scenario hash {}",
+            cell.index,
+            cell.label,
+            cell.seed,
+            cell.scenario.hash_hex()
+        );
     }
     tracing::info!("writing into {}", out_dir.display());
     // Before simulating: a bad --out fails now, not after every cell.
@@ -71,13 +78,21 @@ pub fn run(args: SweepArgs) -> Exit {
         for line in &outcome.messages {
             errln!("{line}");
         }
-        exit = if outcome.exit == Exit::Incomplete || exit == Exit::Incomplete { Exit::Incomplete } else { worse(exit, outcome.exit) };
+        exit = if outcome.exit == Exit::Incomplete || exit == Exit::Incomplete {
+            Exit::Incomplete
+        } else {
+            worse(exit, outcome.exit)
+        };
         cells.extend(outcome.result);
     }
     let info = sweep_info(&plan, &args, first.name.clone());
     // The completed cells' summaries are kept even when the sweep is not complete.
     let written = if exit == Exit::Incomplete {
-        errln!("error: {} of {} did not complete; sweep.csv and sweep.json were not written", plan.cells.len() - cells.len(), count(plan.cells.len(), "cell", "cells"));
+        errln!(
+            "error: {} of {} did not complete; sweep.csv and sweep.json were not written",
+            plan.cells.len() - cells.len(),
+            count(plan.cells.len(), "cell", "cells")
+        );
         None
     } else {
         write_sweep(staging.path(), &info, &cells).inspect_err(|e| output::report_error(e)).ok()
@@ -89,11 +104,19 @@ pub fn run(args: SweepArgs) -> Exit {
     if written.is_none() {
         return Exit::Incomplete;
     }
-    outln!("wrote {} ({}) to {}", count(files, "file", "files"), count(cells.len(), "cell summary", "cell summaries"), out_dir.display());
+    outln!(
+        "wrote {} ({}) to {}",
+        count(files, "file", "files"),
+        count(cells.len(), "cell summary", "cell summaries"),
+        out_dir.display()
+    );
     outln!("trace fingerprint {}", hemisim_reports::sweep::sweep_fingerprint(&cells));
     let violated = cells.iter().filter(|c| !c.violations.is_empty()).count();
     if violated > 0 {
-        outln!("{violated} of {} had invariant violations (see above, and sweep.json)", count(cells.len(), "cell", "cells"));
+        outln!(
+            "{violated} of {} had invariant violations (see above, and sweep.json)",
+            count(cells.len(), "cell", "cells")
+        );
     }
     outln!("perf: {} in {:.2} s wall", count(total_runs, "run", "runs"), started.elapsed().as_secs_f64());
     // sweep.json's line leaves --out out (the file sits in that folder, and stays the same bytes
@@ -110,14 +133,21 @@ fn simulate(plan: &Plan, args: &SweepArgs, jobs: usize, out_dir: &Path) -> Vec<C
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
         scope.spawn(|| progress::watch(&counters, total_us, &done));
-        let outcomes = run_sweep(plan, args.runs, &progress, |cell, outputs| finish_cell(plan, args, out_dir, cell, outputs));
+        let outcomes =
+            run_sweep(plan, args.runs, &progress, |cell, outputs| finish_cell(plan, args, out_dir, cell, outputs));
         done.store(true, Ordering::Relaxed);
         outcomes
     })
 }
 
 /// Writes a finished cell's `summary.json` and turns its runs into a row and messages.
-fn finish_cell(plan: &Plan, args: &SweepArgs, out_dir: &Path, cell: &Cell, outputs: Vec<Result<RunOutput, RunError>>) -> CellOutcome {
+fn finish_cell(
+    plan: &Plan,
+    args: &SweepArgs,
+    out_dir: &Path,
+    cell: &Cell,
+    outputs: Vec<Result<RunOutput, RunError>>,
+) -> CellOutcome {
     let mut outcome = CellOutcome { result: None, messages: Vec::new(), exit: Exit::Ok };
     let mut violations = Vec::new();
     let mut records = Vec::with_capacity(outputs.len());
@@ -128,14 +158,28 @@ fn finish_cell(plan: &Plan, args: &SweepArgs, out_dir: &Path, cell: &Cell, outpu
             Ok(RunOutput { record, violations: found, .. }) => {
                 for v in found {
                     let kind = kind_name(v.kind);
-                    outcome.messages.push(format!("cell {} ({}): {kind} violation (seed {seed}): {}\n  replay: {replay}", cell.index, cell.label, v.message));
-                    outcome.exit = worse(outcome.exit, if v.kind == ViolationKind::Safety { Exit::Safety } else { Exit::Liveness });
-                    violations.push(ViolationNote { kind: kind.to_owned(), seed, message: v.message, replay: replay.clone() });
+                    outcome.messages.push(format!(
+                        "cell {} ({}): {kind} violation (seed {seed}): {}\n  replay: {replay}",
+                        cell.index, cell.label, v.message
+                    ));
+                    outcome.exit = worse(
+                        outcome.exit,
+                        if v.kind == ViolationKind::Safety { Exit::Safety } else { Exit::Liveness },
+                    );
+                    violations.push(ViolationNote {
+                        kind: kind.to_owned(),
+                        seed,
+                        message: v.message,
+                        replay: replay.clone(),
+                    });
                 }
                 records.push(record);
             }
             Err(e) => {
-                outcome.messages.push(format!("error: cell {} ({}): the run with seed {seed} did not complete: {e}\n  replay: {replay}", cell.index, cell.label));
+                outcome.messages.push(format!(
+                    "error: cell {} ({}): the run with seed {seed} did not complete: {e}\n  replay: {replay}",
+                    cell.index, cell.label
+                ));
                 outcome.exit = Exit::Incomplete;
             }
         }
@@ -146,9 +190,23 @@ fn finish_cell(plan: &Plan, args: &SweepArgs, out_dir: &Path, cell: &Cell, outpu
     let dir = format!("cells/{}", cell_dir_name(cell.index, &cell.label));
     match write_cell(&out_dir.join(&dir), &records) {
         Ok(metrics) => {
-            tracing::info!("cell {} ({}) finished: {}, summary in {dir}", cell.index, cell.label, count(records.len(), "run", "runs"));
+            tracing::info!(
+                "cell {} ({}) finished: {}, summary in {dir}",
+                cell.index,
+                cell.label,
+                count(records.len(), "run", "runs")
+            );
             let replay = replay_run(plan, args, cell, cell.seed, args.runs);
-            outcome.result = Some(CellResult { index: cell.index, values: cell.values.clone(), label: cell.label.clone(), dir, seed: cell.seed, metrics, violations, replay });
+            outcome.result = Some(CellResult {
+                index: cell.index,
+                values: cell.values.clone(),
+                label: cell.label.clone(),
+                dir,
+                seed: cell.seed,
+                metrics,
+                violations,
+                replay,
+            });
         }
         Err(e) => {
             outcome.messages.push(format!("error: cell {} ({}): {e}", cell.index, cell.label));
@@ -159,7 +217,8 @@ fn finish_cell(plan: &Plan, args: &SweepArgs, out_dir: &Path, cell: &Cell, outpu
 }
 
 fn sweep_info(plan: &Plan, args: &SweepArgs, scenario_name: String) -> SweepInfo {
-    let mut replay = format!("hemisim sweep {} --seed {}", shell_quote(&args.scenario.display().to_string()), plan.base_seed);
+    let mut replay =
+        format!("hemisim sweep {} --seed {}", shell_quote(&args.scenario.display().to_string()), plan.base_seed);
     for axis in &plan.axes {
         replay.push_str(&format!(" --grid {}", shell_quote(&format!("{}={}", axis.key, axis.values.join(",")))));
     }

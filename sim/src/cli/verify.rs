@@ -8,9 +8,9 @@
 //! bundle that another run wrote (its stamp is not the run the folder's manifest names) is bad
 //! input, 2, whatever its links.
 
+use super::Exit;
 use super::args::VerifyArgs;
 use super::console::{errln, out, outln};
-use super::Exit;
 use crate::provenance::{self, Verdict};
 use bitcoin::Txid;
 use std::path::{Path, PathBuf};
@@ -19,7 +19,10 @@ pub fn run(args: VerifyArgs) -> Exit {
     let txid = match args.deposit_txid.trim().parse::<Txid>() {
         Ok(txid) => txid,
         Err(e) => {
-            errln!("error: {:?} is not a txid ({e}); give 64 hex digits, as the `mint` rows of tunnel.csv show them", args.deposit_txid);
+            errln!(
+                "error: {:?} is not a txid ({e}); give 64 hex digits, as the `mint` rows of tunnel.csv show them",
+                args.deposit_txid
+            );
             return Exit::BadInput;
         }
     };
@@ -28,7 +31,8 @@ pub fn run(args: VerifyArgs) -> Exit {
         return Exit::BadInput;
     }
     let checked = provenance::load(&args.out_dir, &txid).and_then(|(headers, bundle)| {
-        let run = provenance::origin::check(&args.out_dir, &provenance::files::bundle_path(&args.out_dir, &txid), &bundle)?;
+        let run =
+            provenance::origin::check(&args.out_dir, &provenance::files::bundle_path(&args.out_dir, &txid), &bundle)?;
         Ok((run, provenance::verify(&headers, &bundle, &txid)?))
     });
     let (run, report) = match checked {
@@ -40,7 +44,11 @@ pub fn run(args: VerifyArgs) -> Exit {
     };
     outln!("hemisim verify: deposit {txid} in {}", args.out_dir.display());
     if let Some(run) = run {
-        outln!("run: seed {}, trace hash {} (the folder's manifest.json; the bundle is this run's)", run.seed, run.trace_hash);
+        outln!(
+            "run: seed {}, trace hash {} (the folder's manifest.json; the bundle is this run's)",
+            run.seed,
+            run.trace_hash
+        );
     }
     out!("{report}");
     match report.verdict {
@@ -64,7 +72,10 @@ fn misplaced(path: &Path) -> Option<String> {
     let shown = path.display();
     let what = if path.is_file() { "a file" } else { "a folder" };
     if let Some(run) = path.ancestors().skip(1).find(|dir| path.exists() && holds_provenance(dir)) {
-        return Some(format!("{shown} is {what} inside the output directory of a run; give that directory: {}", run.display()));
+        return Some(format!(
+            "{shown} is {what} inside the output directory of a run; give that directory: {}",
+            run.display()
+        ));
     }
     let runs = if path.join("runs").is_dir() { path.join("runs") } else { path.to_owned() };
     if let Some(first) = replication_dirs(&runs).first() {
@@ -82,7 +93,10 @@ fn replication_dirs(runs: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(runs) else { return Vec::new() };
     let mut dirs: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("seed-")) && p.join(provenance::files::DIR).is_dir())
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("seed-"))
+                && p.join(provenance::files::DIR).is_dir()
+        })
         .collect();
     dirs.sort();
     dirs

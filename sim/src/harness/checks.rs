@@ -9,13 +9,13 @@
 //! equal work: first-seen ties only break with the next block).
 
 use crate::scenario::PopConfig;
-use hemisim_node::peer::{DutyReport, Peer};
 use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
+use hemisim_node::peer::{DutyReport, Peer};
 use hemisim_node::tunnel::deposit::parse_deposit;
 use hemisim_reports::record::{TunnelOpKind, TunnelOpRow};
-use std::collections::BTreeSet;
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -37,10 +37,16 @@ pub fn check(peers: &[&Peer], duration_s: u64, block_interval_s: f64) -> Vec<Vio
     let (lowest, highest) = (heights.iter().map(|h| h.1).min(), heights.iter().map(|h| h.1).max());
     if lowest != highest {
         let listing: Vec<String> = heights.iter().map(|(n, h)| format!("{n}={h}")).collect();
-        violations.push(Violation { kind: ViolationKind::Liveness, message: format!("honest nodes did not converge after the quiet phase: heights {}", listing.join(", ")) });
+        violations.push(Violation {
+            kind: ViolationKind::Liveness,
+            message: format!("honest nodes did not converge after the quiet phase: heights {}", listing.join(", ")),
+        });
     }
     if duration_s as f64 >= 30.0 * block_interval_s && highest.unwrap_or(0) == 0 {
-        violations.push(Violation { kind: ViolationKind::Liveness, message: format!("no block joined the chain in {duration_s} s (30 mean intervals or more)") });
+        violations.push(Violation {
+            kind: ViolationKind::Liveness,
+            message: format!("no block joined the chain in {duration_s} s (30 mean intervals or more)"),
+        });
     }
     violations
 }
@@ -62,7 +68,10 @@ pub fn check_l2(peers: &[&Peer]) -> Vec<Violation> {
         {
             violations.push(Violation {
                 kind: ViolationKind::Liveness,
-                message: format!("{} verified {} of the {produced} L2 blocks after the quiet phase", peer.name, v.verified),
+                message: format!(
+                    "{} verified {} of the {produced} L2 blocks after the quiet phase",
+                    peer.name, v.verified
+                ),
             });
         }
     }
@@ -72,7 +81,13 @@ pub fn check_l2(peers: &[&Peer]) -> Vec<Violation> {
 /// Proof-of-Proof's liveness: when the run was long enough for a keystone to be made and
 /// confirmed three times over (`2 P + 3 (depth + 1) θ`) and there are PoP miners, some L2 block
 /// became superfinal.
-pub fn check_pop(superfinal_through: u64, pop: &PopConfig, block_time_s: f64, duration_s: u64, block_interval_s: f64) -> Vec<Violation> {
+pub fn check_pop(
+    superfinal_through: u64,
+    pop: &PopConfig,
+    block_time_s: f64,
+    duration_s: u64,
+    block_interval_s: f64,
+) -> Vec<Violation> {
     let mut violations = Vec::new();
     let period_s = f64::from(pop.keystone_interval_blocks) * block_time_s;
     let enough_s = 2.0 * period_s + 3.0 * f64::from(pop.superfinality_depth + 1) * block_interval_s;
@@ -111,8 +126,17 @@ pub const MINT_MARGIN_BLOCKS: u32 = 3;
 
 /// Liveness: every valid deposit on the observer's final main chain with at least
 /// `deposit_confirmations + INDEXER_TIP_LAG + MINT_MARGIN_BLOCKS` confirmations has minted.
-pub fn check_deposits_minted(observer: &BitcoinNode, vault: &bitcoin::Script, deposit_confirmations: u32, operations: &[TunnelOpRow]) -> Vec<Violation> {
-    let minted: BTreeSet<(&str, u32)> = operations.iter().filter(|o| o.kind == TunnelOpKind::Mint).filter_map(|o| Some((o.txid.as_deref()?, o.vout?))).collect();
+pub fn check_deposits_minted(
+    observer: &BitcoinNode,
+    vault: &bitcoin::Script,
+    deposit_confirmations: u32,
+    operations: &[TunnelOpRow],
+) -> Vec<Violation> {
+    let minted: BTreeSet<(&str, u32)> = operations
+        .iter()
+        .filter(|o| o.kind == TunnelOpKind::Mint)
+        .filter_map(|o| Some((o.txid.as_deref()?, o.vout?)))
+        .collect();
     let depth = deposit_confirmations + INDEXER_TIP_LAG + MINT_MARGIN_BLOCKS;
     let Some(deepest) = (observer.tip_height() + 1).checked_sub(depth) else { return Vec::new() };
     let mut violations = Vec::new();
@@ -124,7 +148,12 @@ pub fn check_deposits_minted(observer: &BitcoinNode, vault: &bitcoin::Script, de
             {
                 violations.push(Violation {
                     kind: ViolationKind::Liveness,
-                    message: format!("tunnel deposit {}:{} at Bitcoin height {height} never minted ({} confirmations at the end)", tx.txid(), deposit.vout, observer.tip_height() + 1 - height),
+                    message: format!(
+                        "tunnel deposit {}:{} at Bitcoin height {height} never minted ({} confirmations at the end)",
+                        tx.txid(),
+                        deposit.vout,
+                        observer.tip_height() + 1 - height
+                    ),
                 });
             }
         }
@@ -136,23 +165,28 @@ pub fn check_deposits_minted(observer: &BitcoinNode, vault: &bitcoin::Script, de
 mod tests {
     use super::*;
     use bitcoin::Amount;
-    use hemisim_node::btc::build::{mine_block, simple_coinbase, CoinbaseTag};
+    use hemisim_node::btc::build::{CoinbaseTag, mine_block, simple_coinbase};
     use hemisim_node::btc::genesis::genesis_block;
     use hemisim_node::btc::node::BitcoinNode;
     use hemisim_node::btc::params::{ChainParams, SUBSIDY};
-    use hemisim_node::peer::PeerId;
     use hemisim_node::btc::script::p2pkh_for;
     use hemisim_node::btc::sealed::SealedBlock;
+    use hemisim_node::peer::PeerId;
     use hemisim_node::rng::Stream;
     use hemisim_node::time::SimTime;
 
     fn peer_at_height(id: PeerId, height: u32) -> Peer {
         let name = &id.to_string();
         let genesis = SealedBlock::seal(genesis_block(&[]));
-        let mut node = BitcoinNode::new(ChainParams { max_block_weight: 4_000_000 }, genesis, &[], 0.0, Stream::derive(0, name));
+        let mut node =
+            BitcoinNode::new(ChainParams { max_block_weight: 4_000_000 }, genesis, &[], 0.0, Stream::derive(0, name));
         for h in 1..=height {
             let tag = CoinbaseTag { height: h, miner: "m", extra_nonce: 0 };
-            let block = mine_block(node.tip(), SimTime(h as u64), vec![simple_coinbase(tag, p2pkh_for("m"), SUBSIDY + Amount::ZERO)]);
+            let block = mine_block(
+                node.tip(),
+                SimTime(h as u64),
+                vec![simple_coinbase(tag, p2pkh_for("m"), SUBSIDY + Amount::ZERO)],
+            );
             node.receive_block(SealedBlock::seal(block));
         }
         Peer::new(id, node, Vec::new())
@@ -191,14 +225,22 @@ mod tests {
         use hemisim_node::tunnel::vault_script;
         use hemisim_reports::record::{TunnelOpKind, TunnelOpRow};
         let genesis = SealedBlock::seal(genesis_block(&[]));
-        let mut node = BitcoinNode::new(ChainParams { max_block_weight: 4_000_000 }, genesis, &[], 0.0, Stream::derive(0, "n"));
+        let mut node =
+            BitcoinNode::new(ChainParams { max_block_weight: 4_000_000 }, genesis, &[], 0.0, Stream::derive(0, "n"));
         let recipient = hemisim_node::l2::tx::Address::repeat_byte(4);
-        let deposit = coinbase(CoinbaseTag { height: 1, miner: "m", extra_nonce: 0 }, deposit_outputs(&vault_script(), SUBSIDY, recipient));
+        let deposit = coinbase(
+            CoinbaseTag { height: 1, miner: "m", extra_nonce: 0 },
+            deposit_outputs(&vault_script(), SUBSIDY, recipient),
+        );
         let txid = deposit.compute_txid();
         node.receive_block(SealedBlock::seal(mine_block(node.tip(), SimTime(1), vec![deposit])));
         for h in 2..=9 {
             let tag = CoinbaseTag { height: h, miner: "m", extra_nonce: 0 };
-            node.receive_block(SealedBlock::seal(mine_block(node.tip(), SimTime(h as u64), vec![simple_coinbase(tag, p2pkh_for("m"), SUBSIDY)])));
+            node.receive_block(SealedBlock::seal(mine_block(
+                node.tip(),
+                SimTime(h as u64),
+                vec![simple_coinbase(tag, p2pkh_for("m"), SUBSIDY)],
+            )));
         }
         // 9 confirmations = 4 + 2 + 3: due.
         let missing = check_deposits_minted(&node, &vault_script(), 4, &[]);

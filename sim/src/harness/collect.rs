@@ -1,30 +1,37 @@
 //! What a finished run leaves: the record the reports read, and the invariants checked on the
 //! quiet world. The runner calls [`finish`] once, after the quiet phase.
 
-use super::checks::{check, check_deposits_minted, check_l2, check_pop, check_tunnel, Violation};
+use super::checks::{Violation, check, check_deposits_minted, check_l2, check_pop, check_tunnel};
 use super::monitor::SafetyMonitor;
-use hemisim_node::tunnel::vault_script;
 use super::recorder::{PopObserved, Recorded, Recorder, TunnelObserved};
-use super::world::{pop_miner_name, POP_COIN};
 use super::runner::{RunError, RunOutput};
-use super::world::{tunnel_params, OBSERVER};
-use crate::provenance::{build as build_provenance, Provenance, ProvenanceInput};
+use super::world::{OBSERVER, tunnel_params};
+use super::world::{POP_COIN, pop_miner_name};
+use crate::provenance::{Provenance, ProvenanceInput, build as build_provenance};
 use crate::scenario::{AttackKind, Scenario};
+use bitcoin::Txid;
+use hemisim_node::btc::node::BitcoinNode;
+use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 use hemisim_node::l2::sequencer::LATENCY_BUCKET_US;
 use hemisim_node::peer::{DutyReport, Peer};
-use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::pop::index::publications_in;
+use hemisim_node::tunnel::vault_script;
 use hemisim_reports::record::{
-    AttackKind as RecordAttackKind, AttackRecord, BlockRow, BtcRecord, L2BlockRow, L2Record, LatencyHistogram, PerfRecord, PopMinerRow, PopRecord, PopTxRow,
-    PublicationRow, RunMeta, RunRecord, TunnelLossRow, TunnelOpKind, TunnelOpRow, TunnelRecord,
+    AttackKind as RecordAttackKind, AttackRecord, BlockRow, BtcRecord, L2BlockRow, L2Record, LatencyHistogram,
+    PerfRecord, PopMinerRow, PopRecord, PopTxRow, PublicationRow, RunMeta, RunRecord, TunnelLossRow, TunnelOpKind,
+    TunnelOpRow, TunnelRecord,
 };
-use bitcoin::Txid;
-use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Collects the record and, unless the monitor stopped the run at a safety violation, checks
 /// liveness on the quiet world.
-pub(super) fn finish(recorder: Recorder, monitor: SafetyMonitor, peer_refs: &[&Peer], scenario: &Scenario, seed: u64) -> Result<RunOutput, RunError> {
+pub(super) fn finish(
+    recorder: Recorder,
+    monitor: SafetyMonitor,
+    peer_refs: &[&Peer],
+    scenario: &Scenario,
+    seed: u64,
+) -> Result<RunOutput, RunError> {
     let observer = &peer_refs.iter().find(|p| p.name == OBSERVER).expect("every world has an observer").node;
     let recorded = recorder.finish(observer)?;
     let stopped_at = monitor.stopped_at();
@@ -32,7 +39,8 @@ pub(super) fn finish(recorder: Recorder, monitor: SafetyMonitor, peer_refs: &[&P
     if stopped_at.is_none() {
         violations.extend(liveness(peer_refs, observer, scenario, &recorded));
     }
-    let tunnel = scenario.tunnel.as_ref().map(|t| tunnel_record(t, peer_refs, observer, &recorded.blocks, recorded.tunnel));
+    let tunnel =
+        scenario.tunnel.as_ref().map(|t| tunnel_record(t, peer_refs, observer, &recorded.blocks, recorded.tunnel));
     let l2 = scenario.l2.as_ref().map(|l2| l2_record(l2, peer_refs, recorded.l2_blocks));
     let pop = scenario.pop.as_ref().map(|config| pop_record(config, observer, &recorded.blocks, recorded.pop));
     let attack = scenario.attack.as_ref().map(|a| AttackRecord {
@@ -58,8 +66,20 @@ pub(super) fn finish(recorder: Recorder, monitor: SafetyMonitor, peer_refs: &[&P
         // A run the monitor stopped simulated only up to its violation.
         sim_time_us: stopped_at.map_or(scenario.duration_s * 1_000_000, |at| at.as_us()),
     };
-    let btc = BtcRecord { block_interval_target_s: scenario.bitcoin.block_interval_s, blocks: recorded.blocks, reorgs: recorded.reorgs };
-    let record = RunRecord { meta, btc, attack, l2, pop, tunnel, perf: PerfRecord { wall_time_s: 0.0, events: recorded.events } };
+    let btc = BtcRecord {
+        block_interval_target_s: scenario.bitcoin.block_interval_s,
+        blocks: recorded.blocks,
+        reorgs: recorded.reorgs,
+    };
+    let record = RunRecord {
+        meta,
+        btc,
+        attack,
+        l2,
+        pop,
+        tunnel,
+        perf: PerfRecord { wall_time_s: 0.0, events: recorded.events },
+    };
     let provenance = provenance(scenario, peer_refs, observer);
     Ok(RunOutput { record, violations, stopped_at, provenance })
 }
@@ -70,15 +90,25 @@ fn liveness(peer_refs: &[&Peer], observer: &BitcoinNode, scenario: &Scenario, re
     violations.extend(check_l2(peer_refs));
     if let (Some(pop), Some(l2)) = (&scenario.pop, &scenario.l2) {
         let through = recorded.pop.superfinal.last().map_or(0, |s| s.l2_number);
-        violations.extend(check_pop(through, pop, l2.block_time_s, scenario.duration_s, scenario.bitcoin.block_interval_s));
+        violations.extend(check_pop(
+            through,
+            pop,
+            l2.block_time_s,
+            scenario.duration_s,
+            scenario.bitcoin.block_interval_s,
+        ));
     }
     if let Some(t) = &scenario.tunnel {
         violations.extend(check_tunnel(&recorded.tunnel.operations));
-        violations.extend(check_deposits_minted(observer, &vault_script(), t.deposit_confirmations, &recorded.tunnel.operations));
+        violations.extend(check_deposits_minted(
+            observer,
+            &vault_script(),
+            t.deposit_confirmations,
+            &recorded.tunnel.operations,
+        ));
     }
     violations
 }
-
 
 /// The L2 part of the record: the produced blocks as observed, and the counters the sequencer,
 /// verifiers and users kept.
@@ -121,7 +151,12 @@ fn l2_record(config: &crate::scenario::L2Config, peers: &[&Peer], blocks: Vec<L2
 
 /// The PoP part of the record: what the participants reported, and every publication on the
 /// observer's final main chain (with its sender's fee, when a miner of the run sent it).
-fn pop_record(config: &crate::scenario::PopConfig, observer: &BitcoinNode, blocks: &[BlockRow], observed: PopObserved) -> PopRecord {
+fn pop_record(
+    config: &crate::scenario::PopConfig,
+    observer: &BitcoinNode,
+    blocks: &[BlockRow],
+    observed: PopObserved,
+) -> PopRecord {
     let sent: BTreeMap<&str, &PopTxRow> = observed.sent.iter().map(|row| (row.txid.as_str(), row)).collect();
     let found_at: BTreeMap<&str, u64> = blocks.iter().map(|b| (b.hash.as_str(), b.found_at_us)).collect();
     let mut publications = Vec::new();
@@ -150,7 +185,10 @@ fn pop_record(config: &crate::scenario::PopConfig, observer: &BitcoinNode, block
         fee_cap_sat_per_vb: config.fee_cap_sat_per_vb,
         reward_per_keystone: config.reward_per_keystone,
         miners: (0..config.miners)
-            .map(|i| PopMinerRow { name: pop_miner_name(i), funded_sats: POP_COIN.to_sat() * u64::from(config.wallet_coins) })
+            .map(|i| PopMinerRow {
+                name: pop_miner_name(i),
+                funded_sats: POP_COIN.to_sat() * u64::from(config.wallet_coins),
+            })
             .collect(),
         keystones: observed.keystones,
         sent: observed.sent,
@@ -163,10 +201,20 @@ fn pop_record(config: &crate::scenario::PopConfig, observer: &BitcoinNode, block
 /// The tunnel part of the record: the operations and the auditor's books as reported, each
 /// payout's confirmation on the final main chain, and the losses: minted deposits the final
 /// main chain does not hold (the auditor's view once the world is quiet).
-fn tunnel_record(config: &crate::scenario::TunnelConfig, peers: &[&Peer], observer: &BitcoinNode, blocks: &[BlockRow], observed: TunnelObserved) -> TunnelRecord {
+fn tunnel_record(
+    config: &crate::scenario::TunnelConfig,
+    peers: &[&Peer],
+    observer: &BitcoinNode,
+    blocks: &[BlockRow],
+    observed: TunnelObserved,
+) -> TunnelRecord {
     let TunnelObserved { mut operations, ledger, violations } = observed;
     let found_at: BTreeMap<&str, u64> = blocks.iter().map(|b| (b.hash.as_str(), b.found_at_us)).collect();
-    let payouts: BTreeSet<Txid> = operations.iter().filter(|o| o.kind == TunnelOpKind::Payout).filter_map(|o| o.txid.as_deref()?.parse().ok()).collect();
+    let payouts: BTreeSet<Txid> = operations
+        .iter()
+        .filter(|o| o.kind == TunnelOpKind::Payout)
+        .filter_map(|o| o.txid.as_deref()?.parse().ok())
+        .collect();
     let mut confirmed_at = BTreeMap::new();
     for hash in observer.active_chain() {
         let Some(block) = observer.block(hash) else { continue };
@@ -181,7 +229,11 @@ fn tunnel_record(config: &crate::scenario::TunnelConfig, peers: &[&Peer], observ
         DutyReport::Auditor(a) => Some(a),
         _ => None,
     });
-    let losses = auditor.map_or_else(Vec::new, |a| a.unbacked()).into_iter().map(|(outpoint, amount_sats)| loss_row(&operations, outpoint, amount_sats)).collect();
+    let losses = auditor
+        .map_or_else(Vec::new, |a| a.unbacked())
+        .into_iter()
+        .map(|(outpoint, amount_sats)| loss_row(&operations, outpoint, amount_sats))
+        .collect();
     TunnelRecord {
         deposit_confirmations: config.deposit_confirmations,
         indexer_lag: INDEXER_TIP_LAG,
@@ -197,7 +249,12 @@ fn tunnel_record(config: &crate::scenario::TunnelConfig, peers: &[&Peer], observ
 /// A loss, dated by its mint and by the last time it left the main chain.
 fn loss_row(operations: &[TunnelOpRow], outpoint: bitcoin::OutPoint, amount_sats: u64) -> TunnelLossRow {
     let txid = outpoint.txid.to_string();
-    let of = |kind| operations.iter().rev().find(|o| o.kind == kind && o.txid.as_deref() == Some(txid.as_str()) && o.vout == Some(outpoint.vout));
+    let of = |kind| {
+        operations
+            .iter()
+            .rev()
+            .find(|o| o.kind == kind && o.txid.as_deref() == Some(txid.as_str()) && o.vout == Some(outpoint.vout))
+    };
     let mint = of(TunnelOpKind::Mint);
     TunnelLossRow {
         vout: outpoint.vout,

@@ -53,12 +53,16 @@ impl SafetyMonitor {
 fn violation(at: SimTime, peer: &str, observation: &Observation) -> Option<String> {
     Some(match observation {
         Observation::BlockRejected { hash, reason } => format!("{peer} refused block {hash} at t={at}s: {reason}"),
-        Observation::L2Mismatch { number, what } => format!("{peer} disagrees with L2 block {number} at t={at}s: {what}"),
+        Observation::L2Mismatch { number, what } => {
+            format!("{peer} disagrees with L2 block {number} at t={at}s: {what}")
+        }
         Observation::SuperfinalityReverted { from_l2_number, to_l2_number, tip_height } if peer == OBSERVER => format!(
             "superfinality reverted at t={at}s: L2 blocks {}..={from_l2_number} were superfinal and are not any more (Bitcoin tip {tip_height})",
             to_l2_number + 1
         ),
-        Observation::TunnelViolation { l2_number, what } => format!("tunnel books broken at L2 block {l2_number} (t={}s): {what}", at.as_us() / 1_000_000),
+        Observation::TunnelViolation { l2_number, what } => {
+            format!("tunnel books broken at L2 block {l2_number} (t={}s): {what}", at.as_us() / 1_000_000)
+        }
         _ => return None,
     })
 }
@@ -92,7 +96,13 @@ mod tests {
         assert!(!monitor.inspect(SimTime(8_000_000), "miner-1", &refusal()));
         assert_eq!(monitor.stopped_at(), None);
         let messages: Vec<String> = monitor.into_violations().into_iter().map(|v| v.message).collect();
-        assert_eq!(messages, ["verifier-1 disagrees with L2 block 42 at t=7.000000s: state root differs", "miner-1 refused block ab at t=8.000000s: bad"]);
+        assert_eq!(
+            messages,
+            [
+                "verifier-1 disagrees with L2 block 42 at t=7.000000s: state root differs",
+                "miner-1 refused block ab at t=8.000000s: bad"
+            ]
+        );
     }
 
     #[test]
@@ -102,6 +112,9 @@ mod tests {
         let message = violation(SimTime(2_000_000), OBSERVER, &revert).expect("a violation");
         assert!(message.starts_with("superfinality reverted at t=2.000000s: L2 blocks 26..=50"), "{message}");
         let books = Observation::TunnelViolation { l2_number: 7, what: "unbacked".into() };
-        assert_eq!(violation(SimTime(3_000_000), OBSERVER, &books).as_deref(), Some("tunnel books broken at L2 block 7 (t=3s): unbacked"));
+        assert_eq!(
+            violation(SimTime(3_000_000), OBSERVER, &books).as_deref(),
+            Some("tunnel books broken at L2 block 7 (t=3s): unbacked")
+        );
     }
 }

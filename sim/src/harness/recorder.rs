@@ -3,17 +3,17 @@
 use super::trace::Trace;
 use super::world::{ATTACKER, OBSERVER};
 use bitcoin::{BlockHash, Txid};
-use hemisim_node::events::{Observation, TrialEnd};
 use hemisim_node::btc::node::BitcoinNode;
+use hemisim_node::events::{Observation, TrialEnd};
 use hemisim_node::time::SimTime;
 use hemisim_reports::record::{
-    BlockRow, FeeDeferralRow, KeystoneRow, L2BlockRow, PopTxRow, ReorgRow, SuperfinalityStep, TrialOutcome, TrialRow, TunnelLedgerRow, TunnelOpKind, TunnelOpRow,
-    TunnelViolationRow,
+    BlockRow, FeeDeferralRow, KeystoneRow, L2BlockRow, PopTxRow, ReorgRow, SuperfinalityStep, TrialOutcome, TrialRow,
+    TunnelLedgerRow, TunnelOpKind, TunnelOpRow, TunnelViolationRow,
 };
 use std::collections::{BTreeSet, HashSet};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What the PoP participants reported during the run (publications are read from the final
 /// chain afterwards).
@@ -107,24 +107,42 @@ impl Recorder {
     pub fn observe(&mut self, at: SimTime, peer: &str, observation: Observation) {
         self.trace.record(at, peer, &observation);
         match observation {
-            Observation::BlockFound { hash, parent, height, tx_count, weight, fees_sats, .. } => self.blocks.push(BlockRow {
-                height,
-                hash,
-                parent_hash: parent,
-                miner: peer.to_owned(),
-                found_at_us: at.as_us(),
-                main_chain: false,
-                tx_count,
-                weight,
-                fees_sats,
-            }),
-            Observation::TipChanged { old_tip, old_height, new_tip, new_height, disconnected, connected } if peer == OBSERVER && disconnected > 0 => {
-                self.reorgs.push(ReorgRow { at_us: at.as_us(), depth: disconnected, connected, old_tip, old_height, new_tip, new_height })
+            Observation::BlockFound { hash, parent, height, tx_count, weight, fees_sats, .. } => {
+                self.blocks.push(BlockRow {
+                    height,
+                    hash,
+                    parent_hash: parent,
+                    miner: peer.to_owned(),
+                    found_at_us: at.as_us(),
+                    main_chain: false,
+                    tx_count,
+                    weight,
+                    fees_sats,
+                })
+            }
+            Observation::TipChanged { old_tip, old_height, new_tip, new_height, disconnected, connected }
+                if peer == OBSERVER && disconnected > 0 =>
+            {
+                self.reorgs.push(ReorgRow {
+                    at_us: at.as_us(),
+                    depth: disconnected,
+                    connected,
+                    old_tip,
+                    old_height,
+                    new_tip,
+                    new_height,
+                })
             }
             Observation::TrialStarted { payment_txid, conflict_txid } if peer == ATTACKER => {
                 self.record_attacker_deposit(at.as_us(), &payment_txid);
                 self.trials.push((
-                    TrialRow { started_at_us: at.as_us(), payment_txid, conflict_txid, ended_at_us: None, outcome: TrialOutcome::Unfinished },
+                    TrialRow {
+                        started_at_us: at.as_us(),
+                        payment_txid,
+                        conflict_txid,
+                        ended_at_us: None,
+                        outcome: TrialOutcome::Unfinished,
+                    },
                     None,
                 ))
             }
@@ -134,21 +152,30 @@ impl Recorder {
                     *end = Some(how);
                 }
             }
-            Observation::L2BlockProduced { number, hash, state_root, tx_count, gas_used, btc_tip_height, btc_headers, backlog, latency_mean_us, latency_max_us } => {
-                self.l2_blocks.push(L2BlockRow {
-                    number,
-                    hash,
-                    state_root,
-                    produced_at_us: at.as_us(),
-                    tx_count,
-                    gas_used,
-                    btc_tip_height,
-                    btc_headers_ingested: btc_headers,
-                    backlog,
-                    latency_mean_us,
-                    latency_max_us,
-                })
-            }
+            Observation::L2BlockProduced {
+                number,
+                hash,
+                state_root,
+                tx_count,
+                gas_used,
+                btc_tip_height,
+                btc_headers,
+                backlog,
+                latency_mean_us,
+                latency_max_us,
+            } => self.l2_blocks.push(L2BlockRow {
+                number,
+                hash,
+                state_root,
+                produced_at_us: at.as_us(),
+                tx_count,
+                gas_used,
+                btc_tip_height,
+                btc_headers_ingested: btc_headers,
+                backlog,
+                latency_mean_us,
+                latency_max_us,
+            }),
             other => self.observe_pop(at, peer, other),
         }
     }
@@ -170,25 +197,30 @@ impl Recorder {
         let at_us = at.as_us();
         let pop = &mut self.pop;
         match observation {
-            Observation::KeystoneMade { l2_number, keystone, l2_block } => {
-                pop.keystones.push(KeystoneRow { l2_number, hash: keystone, l2_block_hash: l2_block, made_at_us: at_us })
-            }
-            Observation::PopTxSent { keystone, l2_number, txid, fee_sats, vsize, fee_rate_sat_per_vb } => pop.sent.push(PopTxRow {
-                sent_at_us: at_us,
-                miner: peer.to_owned(),
-                keystone_hash: keystone,
+            Observation::KeystoneMade { l2_number, keystone, l2_block } => pop.keystones.push(KeystoneRow {
                 l2_number,
-                txid,
-                fee_sats,
-                vsize,
-                fee_rate_sat_per_vb,
+                hash: keystone,
+                l2_block_hash: l2_block,
+                made_at_us: at_us,
             }),
+            Observation::PopTxSent { keystone, l2_number, txid, fee_sats, vsize, fee_rate_sat_per_vb } => {
+                pop.sent.push(PopTxRow {
+                    sent_at_us: at_us,
+                    miner: peer.to_owned(),
+                    keystone_hash: keystone,
+                    l2_number,
+                    txid,
+                    fee_sats,
+                    vsize,
+                    fee_rate_sat_per_vb,
+                })
+            }
             Observation::PopFeeOverCap { l2_number, estimate_sat_per_vb } => {
                 pop.fee_deferrals.push(FeeDeferralRow { at_us, miner: peer.to_owned(), l2_number, estimate_sat_per_vb })
             }
-            Observation::Superfinal { l2_number, keystone, published_height, tip_height } if peer == OBSERVER => {
-                pop.superfinal.push(SuperfinalityStep { at_us, l2_number, keystone_hash: keystone, published_height, tip_height })
-            }
+            Observation::Superfinal { l2_number, keystone, published_height, tip_height } if peer == OBSERVER => pop
+                .superfinal
+                .push(SuperfinalityStep { at_us, l2_number, keystone_hash: keystone, published_height, tip_height }),
             other => self.observe_tunnel(at_us, other),
         }
     }
@@ -197,9 +229,13 @@ impl Recorder {
         let row = |kind| empty_op(at_us, kind);
         let tunnel = &mut self.tunnel;
         let op = match observation {
-            Observation::DepositSent { txid, amount_sats, recipient, treasury } => {
-                TunnelOpRow { txid: Some(txid), account: Some(recipient), amount_sats, flag: treasury, ..row(TunnelOpKind::Deposit) }
-            }
+            Observation::DepositSent { txid, amount_sats, recipient, treasury } => TunnelOpRow {
+                txid: Some(txid),
+                account: Some(recipient),
+                amount_sats,
+                flag: treasury,
+                ..row(TunnelOpKind::Deposit)
+            },
             Observation::TunnelMinted { l2_number, txid, vout, recipient, amount_sats, btc_height } => TunnelOpRow {
                 txid: Some(txid),
                 vout: Some(vout),
@@ -212,9 +248,13 @@ impl Recorder {
             Observation::WithdrawalRequested { from, amount_sats, treasury } => {
                 TunnelOpRow { account: Some(from), amount_sats, flag: treasury, ..row(TunnelOpKind::WithdrawalRequest) }
             }
-            Observation::TunnelBurned { l2_number, id, from, amount_sats } => {
-                TunnelOpRow { l2_number: Some(l2_number), withdrawal_id: Some(id), account: Some(from), amount_sats, ..row(TunnelOpKind::Burn) }
-            }
+            Observation::TunnelBurned { l2_number, id, from, amount_sats } => TunnelOpRow {
+                l2_number: Some(l2_number),
+                withdrawal_id: Some(id),
+                account: Some(from),
+                amount_sats,
+                ..row(TunnelOpKind::Burn)
+            },
             Observation::PayoutSent { id, l2_number, txid, amount_sats, fee_sats, superfinal } => TunnelOpRow {
                 txid: Some(txid),
                 l2_number: Some(l2_number),
@@ -224,15 +264,43 @@ impl Recorder {
                 flag: superfinal,
                 ..row(TunnelOpKind::Payout)
             },
-            Observation::WithdrawalOverdue { id, l2_number, age_s } => {
-                TunnelOpRow { l2_number: Some(l2_number), withdrawal_id: Some(id), age_s: Some(age_s), ..row(TunnelOpKind::Overdue) }
+            Observation::WithdrawalOverdue { id, l2_number, age_s } => TunnelOpRow {
+                l2_number: Some(l2_number),
+                withdrawal_id: Some(id),
+                age_s: Some(age_s),
+                ..row(TunnelOpKind::Overdue)
+            },
+            Observation::DepositUnwound { txid, vout, amount_sats, l2_number } => TunnelOpRow {
+                txid: Some(txid),
+                vout: Some(vout),
+                l2_number: Some(l2_number),
+                amount_sats,
+                ..row(TunnelOpKind::Unwound)
+            },
+            Observation::DepositRestored { txid, vout, amount_sats } => {
+                TunnelOpRow { txid: Some(txid), vout: Some(vout), amount_sats, ..row(TunnelOpKind::Restored) }
             }
-            Observation::DepositUnwound { txid, vout, amount_sats, l2_number } => {
-                TunnelOpRow { txid: Some(txid), vout: Some(vout), l2_number: Some(l2_number), amount_sats, ..row(TunnelOpKind::Unwound) }
-            }
-            Observation::DepositRestored { txid, vout, amount_sats } => TunnelOpRow { txid: Some(txid), vout: Some(vout), amount_sats, ..row(TunnelOpKind::Restored) },
-            Observation::TunnelLedger { l2_number, locked_sats, minted_sats, burned_sats, pending_sats, unminted_sats, unbacked_sats, other_sats } => {
-                tunnel.ledger.push(TunnelLedgerRow { at_us, l2_number, locked_sats, minted_sats, burned_sats, pending_sats, unminted_sats, unbacked_sats, other_sats });
+            Observation::TunnelLedger {
+                l2_number,
+                locked_sats,
+                minted_sats,
+                burned_sats,
+                pending_sats,
+                unminted_sats,
+                unbacked_sats,
+                other_sats,
+            } => {
+                tunnel.ledger.push(TunnelLedgerRow {
+                    at_us,
+                    l2_number,
+                    locked_sats,
+                    minted_sats,
+                    burned_sats,
+                    pending_sats,
+                    unminted_sats,
+                    unbacked_sats,
+                    other_sats,
+                });
                 return;
             }
             Observation::TunnelViolation { l2_number, what } => {
@@ -302,9 +370,5 @@ fn empty_op(at_us: u64, kind: TunnelOpKind) -> TunnelOpRow {
 }
 
 fn main_chain_txids(node: &BitcoinNode) -> HashSet<Txid> {
-    node.active_chain()
-        .iter()
-        .filter_map(|h| node.block(h))
-        .flat_map(|b| b.txs().iter().map(|tx| tx.txid()))
-        .collect()
+    node.active_chain().iter().filter_map(|h| node.block(h)).flat_map(|b| b.txs().iter().map(|tx| tx.txid())).collect()
 }

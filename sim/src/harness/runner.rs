@@ -14,16 +14,16 @@ use super::links::Links;
 use super::monitor::SafetyMonitor;
 use super::recorder::Recorder;
 use super::trace::Trace;
-use super::world::{attacker_deposit, World};
+use super::world::{World, attacker_deposit};
 use crate::scenario::Scenario;
 use hemisim_node::events::{Action, Audience, Input, Message};
 use hemisim_node::peer::{Peer, PeerId};
 use hemisim_node::time::{SimDuration, SimTime};
 use madsim::net::Endpoint;
-use madsim::time::{sleep, Instant};
+use madsim::time::{Instant, sleep};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -82,12 +82,21 @@ pub fn run_once(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<R
     output.record.perf.wall_time_s = wall.elapsed().as_secs_f64();
     // Logged on the calling thread, after the runtime is gone: nothing here reaches the run.
     let (record, violations) = (&output.record, output.violations.len());
-    tracing::info!("seed {seed}: finished in {:.2} s wall, {} events, {violations} violations, trace hash {}", record.perf.wall_time_s, record.perf.events, record.meta.trace_hash);
+    tracing::info!(
+        "seed {seed}: finished in {:.2} s wall, {} events, {violations} violations, trace hash {}",
+        record.perf.wall_time_s,
+        record.perf.events,
+        record.meta.trace_hash
+    );
     Ok(output)
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "panic".into())
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panic".into())
 }
 
 /// State shared by the tasks of one run. Locks are never held across an await.
@@ -132,7 +141,8 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
     // Quiet phase: a block still in flight (one hop) can make an attacker publish (a second
     // hop); honest nodes never relay further, so two of the longest hops plus a margin suffice.
     let settle = links.max_delay() + links.max_delay() + SimDuration::from_secs(1);
-    let recorder = Recorder::new(Trace::new(options.trace_file.as_deref())?, options.progress_us).with_attacker_deposits(attacker_deposit(&scenario));
+    let recorder = Recorder::new(Trace::new(options.trace_file.as_deref())?, options.progress_us)
+        .with_attacker_deposits(attacker_deposit(&scenario));
     let audiences = audiences(&world.peers);
     let shared = Arc::new(Shared {
         audiences,

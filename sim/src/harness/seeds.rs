@@ -3,7 +3,7 @@
 //! one printed or written can be given back to `--seed` or `--set seed=` and survives JSON tools.
 
 use crate::scenario::SEED_MAX;
-use bitcoin::hashes::{sha256, Hash, HashEngine};
+use bitcoin::hashes::{Hash, HashEngine, sha256};
 
 /// A seed from a finished SHA-256 engine: the digest's first 8 bytes, big-endian, with the bits
 /// above [`SEED_MAX`] cleared.

@@ -16,10 +16,10 @@
 //! that ran it), so only the cells in flight are held in memory. Results are gathered by cell
 //! index: nothing depends on `jobs` or on timing.
 
-use super::runner::{run_once, RunError, RunOptions, RunOutput};
+use super::runner::{RunError, RunOptions, RunOutput, run_once};
 use super::seeds::{replication_seed, seed_from};
 use crate::scenario::{Override, Scenario, ScenarioError};
-use bitcoin::hashes::{sha256, Hash, HashEngine};
+use bitcoin::hashes::{Hash, HashEngine, sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -48,13 +48,17 @@ pub enum SweepError {
     EmptyValue { key: String, position: usize },
     #[error("--grid {key}: the value {value} is given twice")]
     RepeatedValue { key: String, value: String },
-    #[error("--grid {key}: the values {first} and {second} are the same setting (their cells would run the same scenario); give it once")]
+    #[error(
+        "--grid {key}: the values {first} and {second} are the same setting (their cells would run the same scenario); give it once"
+    )]
     SameSetting { key: String, first: String, second: String },
     #[error("--grid {key}: unbalanced brackets or quotes in the values")]
     Unbalanced { key: String },
     #[error("--grid {key}: {other} also sets this key (or a key inside it); each key is either swept or set, once")]
     RepeatedKey { key: String, other: String },
-    #[error("--grid seed: the seed cannot be swept; each cell's seed is derived from the base seed (--seed), and --runs adds replications")]
+    #[error(
+        "--grid seed: the seed cannot be swept; each cell's seed is derived from the base seed (--seed), and --runs adds replications"
+    )]
     Seed,
     #[error("the grid has {cells} cells, more than {MAX_CELLS}; split the sweep")]
     TooManyCells { cells: String },
@@ -127,7 +131,9 @@ fn split_values(list: &str) -> Option<Vec<String>> {
 
 /// Whether two dotted keys are the same or one lies inside the other (`a` and `a.b`).
 fn overlaps(a: &str, b: &str) -> bool {
-    let inside = |inner: &str, outer: &str| inner.strip_prefix(outer).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'));
+    let inside = |inner: &str, outer: &str| {
+        inner.strip_prefix(outer).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    };
     inside(a, b) || inside(b, a)
 }
 
@@ -136,7 +142,8 @@ fn overlaps(a: &str, b: &str) -> bool {
 pub fn cell_indices(sizes: &[usize]) -> Vec<Vec<usize>> {
     let mut cells = vec![Vec::new()];
     for &size in sizes {
-        cells = cells.into_iter().flat_map(|prefix| (0..size).map(move |v| [prefix.clone(), vec![v]].concat())).collect();
+        cells =
+            cells.into_iter().flat_map(|prefix| (0..size).map(move |v| [prefix.clone(), vec![v]].concat())).collect();
     }
     cells
 }
@@ -163,7 +170,11 @@ pub fn cell_seed(base: u64, pairs: &[(&str, &str)]) -> u64 {
 /// A directory name for cell `index`: `<index>-<label>`, with every character outside
 /// `A-Za-z0-9._,=+-` replaced by `_`, cut to 100 characters (the index keeps it unique).
 pub fn cell_dir_name(index: usize, label: &str) -> String {
-    let safe: String = label.chars().map(|c| if c.is_ascii_alphanumeric() || "._,=+-".contains(c) { c } else { '_' }).take(100).collect();
+    let safe: String = label
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "._,=+-".contains(c) { c } else { '_' })
+        .take(100)
+        .collect();
     format!("{index}-{safe}")
 }
 
@@ -197,7 +208,13 @@ pub struct Plan {
 
 /// Parses and checks the grid, then loads every cell (scenario file, `sets`, the cell's values)
 /// before anything runs. The base seed is `seed`, else the scenario's (after `sets`).
-pub fn plan(scenario: &Path, sets: &[String], grid: &[String], seed: Option<u64>, runs: u32) -> Result<Plan, SweepError> {
+pub fn plan(
+    scenario: &Path,
+    sets: &[String],
+    grid: &[String],
+    seed: Option<u64>,
+    runs: u32,
+) -> Result<Plan, SweepError> {
     let sets: Vec<Override> = sets.iter().map(|s| Override::parse(s)).collect::<Result<_, _>>()?;
     let axes: Vec<Axis> = grid.iter().map(|g| Axis::parse(g)).collect::<Result<_, _>>()?;
     for (i, axis) in axes.iter().enumerate() {
@@ -226,7 +243,8 @@ pub fn plan(scenario: &Path, sets: &[String], grid: &[String], seed: Option<u64>
     refuse_identical_cells(&axes, &cells)?;
     let base_seed = seed.or_else(|| cells.first().map(|c| c.scenario.seed)).unwrap_or(0);
     for cell in &mut cells {
-        let pairs: Vec<(&str, &str)> = axes.iter().zip(&cell.values).map(|(a, v)| (a.key.as_str(), v.as_str())).collect();
+        let pairs: Vec<(&str, &str)> =
+            axes.iter().zip(&cell.values).map(|(a, v)| (a.key.as_str(), v.as_str())).collect();
         cell.seed = cell_seed(base_seed, &pairs);
         cell.scenario.seed = cell.seed;
     }
@@ -245,13 +263,23 @@ fn refuse_identical_cells(axes: &[Axis], cells: &[Cell]) -> Result<(), SweepErro
         };
         let earlier = &cells[earlier];
         let axis = (0..axes.len()).find(|&a| earlier.values[a] != cell.values[a]).unwrap_or(0);
-        return Err(SweepError::SameSetting { key: axes[axis].key.clone(), first: earlier.values[axis].clone(), second: cell.values[axis].clone() });
+        return Err(SweepError::SameSetting {
+            key: axes[axis].key.clone(),
+            first: earlier.values[axis].clone(),
+            second: cell.values[axis].clone(),
+        });
     }
     Ok(())
 }
 
 /// Loads one cell; an error caused by one of its values names `--grid KEY=VALUE`.
-fn load_cell(path: &Path, sets: &[Override], axes: &[Axis], index: usize, values: Vec<String>) -> Result<Cell, SweepError> {
+fn load_cell(
+    path: &Path,
+    sets: &[Override],
+    axes: &[Axis],
+    index: usize,
+    values: Vec<String>,
+) -> Result<Cell, SweepError> {
     let blame = |e: ScenarioError| axes.iter().zip(&values).fold(e, |e, (axis, value)| e.in_grid(&axis.key, value));
     let mut overrides = sets.to_vec();
     for (axis, value) in axes.iter().zip(&values) {
@@ -273,7 +301,10 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(jobs: usize) -> Self {
-        Progress { workers: (0..jobs).map(|_| Arc::new(AtomicU64::new(0))).collect(), finished_us: Arc::new(AtomicU64::new(0)) }
+        Progress {
+            workers: (0..jobs).map(|_| Arc::new(AtomicU64::new(0))).collect(),
+            finished_us: Arc::new(AtomicU64::new(0)),
+        }
     }
 
     /// Every counter; their sum is the simulated time covered so far.
@@ -291,42 +322,60 @@ struct Pending {
 /// Runs every cell of `plan` with `runs` replications on `progress.workers.len()` threads. When
 /// a cell's last replication ends, `finish(cell, outputs)` (outputs in replication order) runs on
 /// that worker; its results come back in cell order.
-pub fn run_sweep<T: Send>(plan: &Plan, runs: u32, progress: &Progress, finish: impl Fn(&Cell, Vec<Result<RunOutput, RunError>>) -> T + Sync) -> Vec<T> {
+pub fn run_sweep<T: Send>(
+    plan: &Plan,
+    runs: u32,
+    progress: &Progress,
+    finish: impl Fn(&Cell, Vec<Result<RunOutput, RunError>>) -> T + Sync,
+) -> Vec<T> {
     let runs_per_cell = runs.max(1) as usize;
     let total = plan.cells.len() * runs_per_cell;
     let next = AtomicUsize::new(0);
-    let pending: Vec<Mutex<Pending>> =
-        plan.cells.iter().map(|_| Mutex::new(Pending { outputs: (0..runs_per_cell).map(|_| None).collect(), remaining: runs_per_cell as u32 })).collect();
+    let pending: Vec<Mutex<Pending>> = plan
+        .cells
+        .iter()
+        .map(|_| {
+            Mutex::new(Pending { outputs: (0..runs_per_cell).map(|_| None).collect(), remaining: runs_per_cell as u32 })
+        })
+        .collect();
     let results: Mutex<Vec<Option<T>>> = Mutex::new(plan.cells.iter().map(|_| None).collect());
     std::thread::scope(|scope| {
         for slot in progress.workers.iter().take(total.max(1)) {
             let (next, pending, results, finish) = (&next, &pending, &results, &finish);
-            scope.spawn(move || loop {
-                let job = next.fetch_add(1, Ordering::SeqCst);
-                if job >= total {
-                    break;
-                }
-                let (index, replication) = (job / runs_per_cell, job % runs_per_cell);
-                let cell = &plan.cells[index];
-                let options = RunOptions { progress_us: Some(slot.clone()), ..RunOptions::default() };
-                let output = run_once(&cell.scenario, replication_seed(cell.seed, replication as u32), options);
-                slot.store(0, Ordering::Relaxed);
-                progress.finished_us.fetch_add(cell.scenario.duration_s * 1_000_000, Ordering::Relaxed);
-                let done = {
-                    let mut p = pending[index].lock().expect("workers do not panic while holding a cell");
-                    p.outputs[replication] = Some(output);
-                    p.remaining -= 1;
-                    (p.remaining == 0).then(|| std::mem::take(&mut p.outputs))
-                };
-                if let Some(outputs) = done {
-                    let outputs = outputs.into_iter().map(|o| o.expect("every replication of a finished cell ran")).collect();
-                    let result = finish(cell, outputs);
-                    results.lock().expect("workers do not panic while holding the results")[index] = Some(result);
+            scope.spawn(move || {
+                loop {
+                    let job = next.fetch_add(1, Ordering::SeqCst);
+                    if job >= total {
+                        break;
+                    }
+                    let (index, replication) = (job / runs_per_cell, job % runs_per_cell);
+                    let cell = &plan.cells[index];
+                    let options = RunOptions { progress_us: Some(slot.clone()), ..RunOptions::default() };
+                    let output = run_once(&cell.scenario, replication_seed(cell.seed, replication as u32), options);
+                    slot.store(0, Ordering::Relaxed);
+                    progress.finished_us.fetch_add(cell.scenario.duration_s * 1_000_000, Ordering::Relaxed);
+                    let done = {
+                        let mut p = pending[index].lock().expect("workers do not panic while holding a cell");
+                        p.outputs[replication] = Some(output);
+                        p.remaining -= 1;
+                        (p.remaining == 0).then(|| std::mem::take(&mut p.outputs))
+                    };
+                    if let Some(outputs) = done {
+                        let outputs =
+                            outputs.into_iter().map(|o| o.expect("every replication of a finished cell ran")).collect();
+                        let result = finish(cell, outputs);
+                        results.lock().expect("workers do not panic while holding the results")[index] = Some(result);
+                    }
                 }
             });
         }
     });
-    results.into_inner().expect("all workers joined").into_iter().map(|r| r.expect("every cell was finished by a worker")).collect()
+    results
+        .into_inner()
+        .expect("all workers joined")
+        .into_iter()
+        .map(|r| r.expect("every cell was finished by a worker"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -387,14 +436,32 @@ mod tests {
     #[test]
     fn bad_grid_syntax_is_named() {
         let error = |arg: &str| Axis::parse(arg).map(|_| ()).expect_err("invalid").to_string();
-        assert_eq!(error("bitcoin.miners"), "--grid bitcoin.miners: expected KEY=V1,V2,... (e.g. --grid bitcoin.miners=4,8,16)");
+        assert_eq!(
+            error("bitcoin.miners"),
+            "--grid bitcoin.miners: expected KEY=V1,V2,... (e.g. --grid bitcoin.miners=4,8,16)"
+        );
         assert_eq!(error("=4,8"), "--grid =4,8: expected KEY=V1,V2,... (e.g. --grid bitcoin.miners=4,8,16)");
-        assert_eq!(error("bitcoin.miners= "), "--grid bitcoin.miners: no values; expected KEY=V1,V2,... (e.g. --grid bitcoin.miners=4,8,16)");
-        assert_eq!(error("bitcoin.miners=4,,8"), "--grid bitcoin.miners: value 2 is empty (two commas in a row, or one at an end)");
-        assert_eq!(error("bitcoin.miners=4,8,"), "--grid bitcoin.miners: value 3 is empty (two commas in a row, or one at an end)");
+        assert_eq!(
+            error("bitcoin.miners= "),
+            "--grid bitcoin.miners: no values; expected KEY=V1,V2,... (e.g. --grid bitcoin.miners=4,8,16)"
+        );
+        assert_eq!(
+            error("bitcoin.miners=4,,8"),
+            "--grid bitcoin.miners: value 2 is empty (two commas in a row, or one at an end)"
+        );
+        assert_eq!(
+            error("bitcoin.miners=4,8,"),
+            "--grid bitcoin.miners: value 3 is empty (two commas in a row, or one at an end)"
+        );
         assert_eq!(error("bitcoin.miners=4,8,4"), "--grid bitcoin.miners: the value 4 is given twice");
-        assert_eq!(error("bitcoin.hashrate_shares=[1,2"), "--grid bitcoin.hashrate_shares: unbalanced brackets or quotes in the values");
-        assert_eq!(error("bitcoin.hashrate_shares=1],[2"), "--grid bitcoin.hashrate_shares: unbalanced brackets or quotes in the values");
+        assert_eq!(
+            error("bitcoin.hashrate_shares=[1,2"),
+            "--grid bitcoin.hashrate_shares: unbalanced brackets or quotes in the values"
+        );
+        assert_eq!(
+            error("bitcoin.hashrate_shares=1],[2"),
+            "--grid bitcoin.hashrate_shares: unbalanced brackets or quotes in the values"
+        );
         assert!(error("seed=1,2").starts_with("--grid seed: the seed cannot be swept"));
     }
 
@@ -403,9 +470,18 @@ mod tests {
         assert_eq!(cell_indices(&[2, 3]), [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]);
         assert_eq!(cell_indices(&[1]), [[0]]);
         let path = scenario_file("order");
-        let plan = plan(&path, &[], &strings(&["bitcoin.miners=2,4", "bitcoin.block_interval_s=300,600,900"]), None, 2).expect("valid");
+        let plan = plan(&path, &[], &strings(&["bitcoin.miners=2,4", "bitcoin.block_interval_s=300,600,900"]), None, 2)
+            .expect("valid");
         let labels: Vec<&str> = plan.cells.iter().map(|c| c.label.as_str()).collect();
-        assert_eq!(labels[..4], ["bitcoin.miners=2,bitcoin.block_interval_s=300", "bitcoin.miners=2,bitcoin.block_interval_s=600", "bitcoin.miners=2,bitcoin.block_interval_s=900", "bitcoin.miners=4,bitcoin.block_interval_s=300"]);
+        assert_eq!(
+            labels[..4],
+            [
+                "bitcoin.miners=2,bitcoin.block_interval_s=300",
+                "bitcoin.miners=2,bitcoin.block_interval_s=600",
+                "bitcoin.miners=2,bitcoin.block_interval_s=900",
+                "bitcoin.miners=4,bitcoin.block_interval_s=300"
+            ]
+        );
         let last = &plan.cells[5];
         assert_eq!((last.index, last.scenario.bitcoin.miners, last.scenario.bitcoin.block_interval_s), (5, 4, 900.0));
         assert_eq!(last.sets(&plan.axes), ["bitcoin.miners=4", "bitcoin.block_interval_s=900"]);
@@ -419,10 +495,14 @@ mod tests {
         // the 11 bits above SEED_MAX cleared): a change here changes every sweep's runs.
         assert_eq!(cell_seed(1, &[("bitcoin.miners", "4")]), 0x0019_9d7c_c7b4_0184);
         let path = scenario_file("seeds");
-        let small = plan(&path, &[], &strings(&["bitcoin.miners=2,4", "bitcoin.block_interval_s=300"]), Some(9), 1).expect("valid");
-        let large = plan(&path, &[], &strings(&["bitcoin.miners=2,3,4", "bitcoin.block_interval_s=300,600"]), Some(9), 1).expect("valid");
+        let small = plan(&path, &[], &strings(&["bitcoin.miners=2,4", "bitcoin.block_interval_s=300"]), Some(9), 1)
+            .expect("valid");
+        let large =
+            plan(&path, &[], &strings(&["bitcoin.miners=2,3,4", "bitcoin.block_interval_s=300,600"]), Some(9), 1)
+                .expect("valid");
         let seed_of = |plan: &Plan, label: &str| plan.cells.iter().find(|c| c.label == label).map(|c| c.seed);
-        for label in ["bitcoin.miners=2,bitcoin.block_interval_s=300", "bitcoin.miners=4,bitcoin.block_interval_s=300"] {
+        for label in ["bitcoin.miners=2,bitcoin.block_interval_s=300", "bitcoin.miners=4,bitcoin.block_interval_s=300"]
+        {
             assert_eq!(seed_of(&small, label), seed_of(&large, label), "{label}");
         }
         let mut seeds: Vec<u64> = large.cells.iter().map(|c| c.seed).collect();
@@ -437,35 +517,76 @@ mod tests {
     fn values_that_are_one_setting_are_refused() {
         let same = "--grid bitcoin.block_interval_s: the values 600 and 600.0 are the same setting (their cells would run the same scenario); give it once";
         assert_eq!(plan_error(&[], &["bitcoin.block_interval_s=600,600.0"]), same);
-        assert_eq!(plan_error(&[], &["bitcoin.miners=2,4", "bitcoin.block_interval_s=600,600.0"]), same, "found on the axis that differs");
-        assert!(plan_error(&[], &["bitcoin.hashrate_shares=[1,1],[1, 1]", "bitcoin.miners=2"]).contains("the values [1,1] and [1, 1] are the same setting"));
+        assert_eq!(
+            plan_error(&[], &["bitcoin.miners=2,4", "bitcoin.block_interval_s=600,600.0"]),
+            same,
+            "found on the axis that differs"
+        );
+        assert!(
+            plan_error(&[], &["bitcoin.hashrate_shares=[1,1],[1, 1]", "bitcoin.miners=2"])
+                .contains("the values [1,1] and [1, 1] are the same setting")
+        );
         let path = scenario_file("distinct");
-        assert!(plan(&path, &[], &strings(&["bitcoin.block_interval_s=600,600.5"]), None, 1).is_ok(), "different values run");
+        assert!(
+            plan(&path, &[], &strings(&["bitcoin.block_interval_s=600,600.5"]), None, 1).is_ok(),
+            "different values run"
+        );
     }
 
     #[test]
     fn a_bad_cell_value_names_the_grid_key_and_value() {
-        assert_eq!(plan_error(&[], &["bitcoin.miners=4,0"]), "--grid bitcoin.miners=0: expected an integer in 1..=1000, got 0");
-        assert!(plan_error(&[], &["bitcoin.minerz=4"]).starts_with("--grid bitcoin.minerz=4: unknown key (did you mean `miners`?)"));
-        assert!(plan_error(&[], &["bitcoin..miners=4"]).starts_with("--grid bitcoin..miners=4: expected KEY to be names"));
-        assert_eq!(plan_error(&["bitcoin.miners=0"], &["bitcoin.block_interval_s=600"]), "--set bitcoin.miners: expected an integer in 1..=1000, got 0");
+        assert_eq!(
+            plan_error(&[], &["bitcoin.miners=4,0"]),
+            "--grid bitcoin.miners=0: expected an integer in 1..=1000, got 0"
+        );
+        assert!(
+            plan_error(&[], &["bitcoin.minerz=4"])
+                .starts_with("--grid bitcoin.minerz=4: unknown key (did you mean `miners`?)")
+        );
+        assert!(
+            plan_error(&[], &["bitcoin..miners=4"]).starts_with("--grid bitcoin..miners=4: expected KEY to be names")
+        );
+        assert_eq!(
+            plan_error(&["bitcoin.miners=0"], &["bitcoin.block_interval_s=600"]),
+            "--set bitcoin.miners: expected an integer in 1..=1000, got 0"
+        );
         let path = scenario_file("blame");
         let e = plan(&path, &[], &strings(&["bitcoin.miners=x"]), None, 1).map(|_| ()).expect_err("invalid");
-        assert!(matches!(e, SweepError::Scenario(ScenarioError { origin: Origin::Grid(ref pair), .. }) if pair == "bitcoin.miners=x"), "{e:?}");
+        assert!(
+            matches!(e, SweepError::Scenario(ScenarioError { origin: Origin::Grid(ref pair), .. }) if pair == "bitcoin.miners=x"),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn repeated_keys_and_oversized_grids_are_refused() {
-        assert_eq!(plan_error(&[], &["bitcoin.miners=1,2", "bitcoin.miners=3"]), "--grid bitcoin.miners: --grid bitcoin.miners also sets this key (or a key inside it); each key is either swept or set, once");
-        assert!(plan_error(&["bitcoin.miners=4"], &["bitcoin.miners=1,2"]).starts_with("--grid bitcoin.miners: --set bitcoin.miners=4 also sets"));
-        assert!(plan_error(&["bitcoin={miners=4}"], &["bitcoin.miners=1,2"]).starts_with("--grid bitcoin.miners: --set bitcoin={miners=4} also"));
+        assert_eq!(
+            plan_error(&[], &["bitcoin.miners=1,2", "bitcoin.miners=3"]),
+            "--grid bitcoin.miners: --grid bitcoin.miners also sets this key (or a key inside it); each key is either swept or set, once"
+        );
+        assert!(
+            plan_error(&["bitcoin.miners=4"], &["bitcoin.miners=1,2"])
+                .starts_with("--grid bitcoin.miners: --set bitcoin.miners=4 also sets")
+        );
+        assert!(
+            plan_error(&["bitcoin={miners=4}"], &["bitcoin.miners=1,2"])
+                .starts_with("--grid bitcoin.miners: --set bitcoin={miners=4} also")
+        );
         let hundred: String = (1..=100).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
-        let axes = [format!("bitcoin.miners={hundred}"), format!("bitcoin.propagation_delay_ms={hundred}"), "bitcoin.block_interval_s=1,2".into()];
+        let axes = [
+            format!("bitcoin.miners={hundred}"),
+            format!("bitcoin.propagation_delay_ms={hundred}"),
+            "bitcoin.block_interval_s=1,2".into(),
+        ];
         let axes: Vec<&str> = axes.iter().map(String::as_str).collect();
         assert_eq!(plan_error(&[], &axes), "the grid has 100 × 100 × 2 cells, more than 10000; split the sweep");
         let path = scenario_file("runs");
-        let e = plan(&path, &[], &strings(&["bitcoin.miners=1,2"]), None, 600_000).map(|_| ()).expect_err("too many runs");
-        assert_eq!(e.to_string(), "2 cells × 600000 runs = 1200000 runs, more than 1000000; lower --runs or split the sweep");
+        let e =
+            plan(&path, &[], &strings(&["bitcoin.miners=1,2"]), None, 600_000).map(|_| ()).expect_err("too many runs");
+        assert_eq!(
+            e.to_string(),
+            "2 cells × 600000 runs = 1200000 runs, more than 1000000; lower --runs or split the sweep"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! written (`--trace`). Lines are built from struct serialisation only (fixed field order), with
 //! time as exact decimal seconds, so equal runs give equal bytes.
 
-use bitcoin::hashes::{sha256, Hash, HashEngine};
+use bitcoin::hashes::{Hash, HashEngine, sha256};
 use hemisim_node::events::Observation;
 use hemisim_node::time::SimTime;
 use std::fs::File;
@@ -49,7 +49,13 @@ impl Trace {
             }
             None => None,
         };
-        Ok(Trace { engine: sha256::Hash::engine(), file, line: Vec::with_capacity(256), body: Vec::with_capacity(256), lines: 0 })
+        Ok(Trace {
+            engine: sha256::Hash::engine(),
+            file,
+            line: Vec::with_capacity(256),
+            body: Vec::with_capacity(256),
+            lines: 0,
+        })
     }
 
     pub fn record(&mut self, at: SimTime, peer: &str, observation: &Observation) {
@@ -65,9 +71,10 @@ impl Trace {
         self.engine.input(&self.line);
         self.lines += 1;
         if let Some(file) = self.file.as_mut().filter(|f| f.error.is_none())
-            && let Err(e) = file.writer.write_all(&self.line) {
-                file.error = Some(e);
-            }
+            && let Err(e) = file.writer.write_all(&self.line)
+        {
+            file.error = Some(e);
+        }
     }
 
     pub fn lines(&self) -> u64 {

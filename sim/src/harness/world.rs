@@ -5,35 +5,35 @@
 
 use super::recorder::AttackerDeposit;
 use crate::scenario::{AttackKind, AttackTarget, PayoutPolicyConfig, Scenario, TunnelConfig};
-use hemisim_node::btc::double_spend::PAYMENT;
-use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
-use hemisim_node::tunnel::audit::TunnelAuditor;
-use hemisim_node::tunnel::deposit::deposit_outputs;
-use hemisim_node::tunnel::operator::{Operator, OperatorConfig, PayoutPolicy};
-use hemisim_node::tunnel::users::{TreasuryPlan, TunnelUsers, TunnelUsersConfig, DEPOSITORS_WALLET, TREASURY_WALLET};
-use hemisim_node::tunnel::{vault_script, TunnelParams, VAULT_WALLET};
 use bitcoin::Amount;
 use hemisim_node::btc::background::{BackgroundLoad, FeeSpike, LoadRegime};
-use hemisim_node::pop::finality::FinalityTracker;
-use hemisim_node::pop::miner::{PopMiner, PopMinerConfig};
-use hemisim_node::time::SimTime;
 use hemisim_node::btc::double_spend::DoubleSpender;
-use hemisim_node::btc::genesis::{genesis_block, Allocation};
+use hemisim_node::btc::double_spend::PAYMENT;
+use hemisim_node::btc::genesis::{Allocation, genesis_block};
 use hemisim_node::btc::miner::Miner;
 use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::btc::params::ChainParams;
-use hemisim_node::peer::{Duty, Peer, PeerId};
+use hemisim_node::btc::script::p2pkh_for;
 use hemisim_node::btc::sealed::SealedBlock;
 use hemisim_node::btc::selfish::SelfishMiner;
-use hemisim_node::btc::script::p2pkh_for;
 use hemisim_node::btc::wallet::Wallet;
+use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 use hemisim_node::l2::genesis::{L2GenesisSpec, READER, TOKEN};
 use hemisim_node::l2::hvm::contracts;
 use hemisim_node::l2::sequencer::{Sequencer, SequencerConfig};
 use hemisim_node::l2::verifier::Verifier;
 use hemisim_node::l2::workload::{Workload, WorkloadConfig};
-use hemisim_node::time::SimDuration;
+use hemisim_node::peer::{Duty, Peer, PeerId};
+use hemisim_node::pop::finality::FinalityTracker;
+use hemisim_node::pop::miner::{PopMiner, PopMinerConfig};
 use hemisim_node::rng::Stream;
+use hemisim_node::time::SimDuration;
+use hemisim_node::time::SimTime;
+use hemisim_node::tunnel::audit::TunnelAuditor;
+use hemisim_node::tunnel::deposit::deposit_outputs;
+use hemisim_node::tunnel::operator::{Operator, OperatorConfig, PayoutPolicy};
+use hemisim_node::tunnel::users::{DEPOSITORS_WALLET, TREASURY_WALLET, TreasuryPlan, TunnelUsers, TunnelUsersConfig};
+use hemisim_node::tunnel::{TunnelParams, VAULT_WALLET, vault_script};
 use std::sync::Arc;
 
 pub const OBSERVER: &str = "observer";
@@ -69,15 +69,27 @@ impl World {
         let attacker_share = scenario.attack.as_ref().map_or(0.0, |a| a.hashrate_share);
         let gamma = scenario.attack.as_ref().filter(|a| a.kind == AttackKind::SelfishMining).map_or(0.0, |a| a.gamma);
         let node = |name: &str, watch: &[bitcoin::ScriptBuf], tie_switch: f64| {
-            BitcoinNode::new(params, genesis.clone(), watch, tie_switch, Stream::derive(seed, &format!("{name}/tie-break")))
+            BitcoinNode::new(
+                params,
+                genesis.clone(),
+                watch,
+                tie_switch,
+                Stream::derive(seed, &format!("{name}/tie-break")),
+            )
         };
-        let miner = |name: &str, share: f64| Miner::new(name, btc.block_interval_s / share, Stream::derive(seed, &format!("{name}/mining")));
+        let miner = |name: &str, share: f64| {
+            Miner::new(name, btc.block_interval_s / share, Stream::derive(seed, &format!("{name}/mining")))
+        };
 
         let mut peers = Vec::new();
         for (i, share) in honest_shares(scenario).into_iter().enumerate() {
             let name = format!("miner-{i}");
             let share = share * (1.0 - attacker_share);
-            peers.push(Peer::new(PeerId::miner(i as u32), node(&name, &[], gamma), vec![Box::new(miner(&name, share))]));
+            peers.push(Peer::new(
+                PeerId::miner(i as u32),
+                node(&name, &[], gamma),
+                vec![Box::new(miner(&name, share))],
+            ));
         }
         if let Some(attack) = &scenario.attack {
             let (node, duty): (BitcoinNode, Box<dyn Duty>) = match attack.kind {
@@ -123,18 +135,37 @@ impl World {
             peers.push(Peer::new(PeerId::SEQUENCER, node(SEQUENCER, &[], gamma), vec![Box::new(sequencer)]));
             for i in 0..l2.verifiers {
                 let name = format!("verifier-{i}");
-                let verifier = Verifier::new(l2_state.clone(), &genesis, l2_genesis, max_headers, SEQUENCER_FEES, tunnel_params(scenario));
+                let verifier = Verifier::new(
+                    l2_state.clone(),
+                    &genesis,
+                    l2_genesis,
+                    max_headers,
+                    SEQUENCER_FEES,
+                    tunnel_params(scenario),
+                );
                 peers.push(Peer::new(PeerId::verifier(i), node(&name, &[], gamma), vec![Box::new(verifier)]));
             }
         }
         if let Some(pop) = &scenario.pop {
             for i in 0..pop.miners {
                 let name = pop_miner_name(i);
-                peers.push(pop_miner(i, pop, btc.max_block_weight, node(&name, &[p2pkh_for(&name)], gamma), genesis.block_hash(), seed));
+                peers.push(pop_miner(
+                    i,
+                    pop,
+                    btc.max_block_weight,
+                    node(&name, &[p2pkh_for(&name)], gamma),
+                    genesis.block_hash(),
+                    seed,
+                ));
             }
         }
         if let Some(tunnel) = &scenario.tunnel {
-            peers.push(operator(scenario, tunnel, node(TUNNEL_OPERATOR, &[vault_script()], gamma), genesis.block_hash()));
+            peers.push(operator(
+                scenario,
+                tunnel,
+                node(TUNNEL_OPERATOR, &[vault_script()], gamma),
+                genesis.block_hash(),
+            ));
         }
         let load = has_background_load(btc).then(|| {
             let wallet = Wallet::new(BACKGROUND_WALLET);
@@ -147,7 +178,11 @@ impl World {
             let spike = btc.fee_spike.as_ref().map(|f| FeeSpike {
                 start: SimTime::ZERO + SimDuration::from_secs_f64(f.start_s),
                 end: SimTime::ZERO + SimDuration::from_secs_f64(f.start_s + f.duration_s),
-                regime: LoadRegime { rate_per_s: f.tx_rate_per_s, fee_rate_min_sat_per_vb: f.fee_rate_min_sat_per_vb, fee_rate_max_sat_per_vb: f.fee_rate_max_sat_per_vb },
+                regime: LoadRegime {
+                    rate_per_s: f.tx_rate_per_s,
+                    fee_rate_min_sat_per_vb: f.fee_rate_min_sat_per_vb,
+                    fee_rate_max_sat_per_vb: f.fee_rate_max_sat_per_vb,
+                },
             });
             BackgroundLoad::new(wallet, rng, base, spike)
         });
@@ -176,7 +211,10 @@ impl World {
 
 /// The tunnel's parameters as every L2 node needs them.
 pub fn tunnel_params(scenario: &Scenario) -> Option<TunnelParams> {
-    scenario.tunnel.as_ref().map(|t| TunnelParams { vault: vault_script(), deposit_confirmations: t.deposit_confirmations })
+    scenario
+        .tunnel
+        .as_ref()
+        .map(|t| TunnelParams { vault: vault_script(), deposit_confirmations: t.deposit_confirmations })
 }
 
 /// The L2 address the tunnel-targeting attacker's deposits name.
@@ -189,7 +227,8 @@ pub fn attacker_l2_address() -> hemisim_node::l2::tx::Address {
 /// `None` for any other scenario.
 pub fn attacker_deposit(scenario: &Scenario) -> Option<AttackerDeposit> {
     let attack = scenario.attack.as_ref()?;
-    let pays_tunnel = attack.kind == AttackKind::DoubleSpend && attack.target == AttackTarget::Tunnel && scenario.tunnel.is_some();
+    let pays_tunnel =
+        attack.kind == AttackKind::DoubleSpend && attack.target == AttackTarget::Tunnel && scenario.tunnel.is_some();
     pays_tunnel.then(|| AttackerDeposit { amount_sats: PAYMENT.to_sat(), recipient: attacker_l2_address().to_string() })
 }
 
@@ -214,7 +253,8 @@ fn depositors(scenario: &Scenario, t: &TunnelConfig, seed: u64) -> TunnelUsers {
     let treasury = (t.treasury_btc > 0.0).then(|| TreasuryPlan {
         deposit_at: at(t.treasury_deposit_at_s),
         deposit: btc_amount(t.treasury_btc),
-        withdraw: (t.treasury_withdraw_btc > 0.0).then(|| (at(t.treasury_withdraw_at_s), btc_amount(t.treasury_withdraw_btc))),
+        withdraw: (t.treasury_withdraw_btc > 0.0)
+            .then(|| (at(t.treasury_withdraw_at_s), btc_amount(t.treasury_withdraw_btc))),
     });
     let config = TunnelUsersConfig {
         vault: vault_script(),
@@ -242,7 +282,14 @@ pub fn pop_miner_name(i: u32) -> String {
 /// the 100 sat/vB cap, and each publication's change is a coin again once it confirms.
 pub const POP_COIN: Amount = Amount::from_sat(1_000_000);
 
-fn pop_miner(index: u32, pop: &crate::scenario::PopConfig, block_weight: u64, node: BitcoinNode, btc_genesis: bitcoin::BlockHash, seed: u64) -> Peer {
+fn pop_miner(
+    index: u32,
+    pop: &crate::scenario::PopConfig,
+    block_weight: u64,
+    node: BitcoinNode,
+    btc_genesis: bitcoin::BlockHash,
+    seed: u64,
+) -> Peer {
     let config = PopMinerConfig {
         poll_interval: SimDuration::from_secs_f64(pop.poll_interval_s),
         keystones_polled: pop.keystones_polled as usize,
@@ -255,7 +302,11 @@ fn pop_miner(index: u32, pop: &crate::scenario::PopConfig, block_weight: u64, no
     // Each miner polls at its own phase within the interval.
     let mut rng = Stream::derive(seed, &format!("{name}/poll-phase"));
     let first_poll = SimDuration::from_secs_f64(rng.unit() * pop.poll_interval_s);
-    Peer::new(PeerId::pop_miner(index), node, vec![Box::new(PopMiner::new(Wallet::new(name), config, btc_genesis, first_poll))])
+    Peer::new(
+        PeerId::pop_miner(index),
+        node,
+        vec![Box::new(PopMiner::new(Wallet::new(name), config, btc_genesis, first_poll))],
+    )
 }
 
 /// The background load exists when it sends anything: at its base rate or during a spike.
@@ -311,11 +362,19 @@ fn allocations(scenario: &Scenario) -> Vec<Allocation> {
         allocations.push(Allocation { script: p2pkh_for(BACKGROUND_WALLET), value: Amount::ONE_BTC, count });
     }
     if scenario.attack.as_ref().is_some_and(|a| a.kind == AttackKind::DoubleSpend) {
-        allocations.push(Allocation { script: p2pkh_for(ATTACKER_WALLET), value: Amount::ONE_BTC, count: ATTACKER_COINS });
+        allocations.push(Allocation {
+            script: p2pkh_for(ATTACKER_WALLET),
+            value: Amount::ONE_BTC,
+            count: ATTACKER_COINS,
+        });
     }
     if let Some(pop) = &scenario.pop {
         for i in 0..pop.miners {
-            allocations.push(Allocation { script: p2pkh_for(&pop_miner_name(i)), value: POP_COIN, count: pop.wallet_coins });
+            allocations.push(Allocation {
+                script: p2pkh_for(&pop_miner_name(i)),
+                value: POP_COIN,
+                count: pop.wallet_coins,
+            });
         }
     }
     if let Some(t) = &scenario.tunnel {
@@ -326,7 +385,11 @@ fn allocations(scenario: &Scenario) -> Vec<Allocation> {
         let value = btc_amount(t.deposit_btc_max) + Amount::from_sat(1_000_000);
         allocations.push(Allocation { script: p2pkh_for(DEPOSITORS_WALLET), value, count });
         if t.treasury_btc > 0.0 {
-            allocations.push(Allocation { script: p2pkh_for(TREASURY_WALLET), value: btc_amount(t.treasury_btc) + Amount::from_sat(1_000_000), count: 1 });
+            allocations.push(Allocation {
+                script: p2pkh_for(TREASURY_WALLET),
+                value: btc_amount(t.treasury_btc) + Amount::from_sat(1_000_000),
+                count: 1,
+            });
         }
     }
     allocations

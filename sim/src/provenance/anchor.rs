@@ -11,13 +11,16 @@ use bitcoin::block::Header;
 use bitcoin::consensus::encode::deserialize;
 use bitcoin::{BlockHash, MerkleBlock, Transaction, Txid};
 use hemisim_node::l2::block::L2Header;
-use hemisim_node::l2::tx::{keccak256, B256};
+use hemisim_node::l2::tx::{B256, keccak256};
 use hemisim_node::pop::keystone::AbbreviatedKeystone;
 
 pub(super) enum AnchorOutcome {
     Superfinal(String),
     /// Nothing is wrong, but the chain does not reach superfinality (yet).
-    Open { text: String, why: String },
+    Open {
+        text: String,
+        why: String,
+    },
     Broken(String),
 }
 
@@ -39,19 +42,32 @@ pub(super) fn check_anchor(headers: &[Header], bundle: &Decoded, minting: (u64, 
         Ok((text, on_top)) if on_top >= i64::from(bundle.superfinality_depth) => AnchorOutcome::Superfinal(text),
         Ok((text, on_top)) => AnchorOutcome::Open {
             text,
-            why: format!("the keystone's PoP block has {on_top} blocks on top, superfinality needs {}", bundle.superfinality_depth),
+            why: format!(
+                "the keystone's PoP block has {on_top} blocks on top, superfinality needs {}",
+                bundle.superfinality_depth
+            ),
         },
     }
 }
 
 /// Everything but the depth verdict; returns the line and the number of blocks on top of the
 /// PoP transaction's block.
-fn anchored(headers: &[Header], bundle: &Decoded, anchor: &RawAnchor, k: u32, (m, m_hash): (u64, B256)) -> Result<(String, i64), String> {
+fn anchored(
+    headers: &[Header],
+    bundle: &Decoded,
+    anchor: &RawAnchor,
+    k: u32,
+    (m, m_hash): (u64, B256),
+) -> Result<(String, i64), String> {
     let chain = anchor
         .l2_headers
         .iter()
         .enumerate()
-        .map(|(i, b)| decode_l2_header(b).map(|h| (h, keccak256(b))).ok_or_else(|| format!("L2 header {i} of the chain is {} bytes, not an L2 header", b.len())))
+        .map(|(i, b)| {
+            decode_l2_header(b)
+                .map(|h| (h, keccak256(b)))
+                .ok_or_else(|| format!("L2 header {i} of the chain is {} bytes, not an L2 header", b.len()))
+        })
         .collect::<Result<Vec<(L2Header, B256)>, String>>()?;
     let (Some((first, _)), Some((last, last_hash))) = (chain.first(), chain.last()) else {
         return Err("the L2 chain to the keystone block is empty".to_owned());
@@ -62,14 +78,22 @@ fn anchored(headers: &[Header], bundle: &Decoded, anchor: &RawAnchor, k: u32, (m
             return Err(format!("the L2 chain jumps from #{} to #{}", a.number, b.number));
         }
         if b.parent_hash != *a_hash {
-            return Err(format!("L2 #{}'s parent hash is {}, but L2 #{} hashes to {a_hash}", b.number, b.parent_hash, a.number));
+            return Err(format!(
+                "L2 #{}'s parent hash is {}, but L2 #{} hashes to {a_hash}",
+                b.number, b.parent_hash, a.number
+            ));
         }
     }
     let at = |n: u64| n.checked_sub(first.number).and_then(|i| chain.get(usize::try_from(i).ok()?)).map(|(_, h)| *h);
     match at(m) {
         Some(h) if h == m_hash => {}
         Some(h) => return Err(format!("the chain's L2 #{m} hashes to {h}, not to the minting block's {m_hash}")),
-        None => return Err(format!("the L2 chain #{}..=#{} does not hold the minting block #{m}", first.number, last.number)),
+        None => {
+            return Err(format!(
+                "the L2 chain #{}..=#{} does not hold the minting block #{m}",
+                first.number, last.number
+            ));
+        }
     }
     let n = last.number;
     let interval = u64::from(k);
@@ -80,15 +104,23 @@ fn anchored(headers: &[Header], bundle: &Decoded, anchor: &RawAnchor, k: u32, (m
         (bundle.l2_genesis_hash, "the L2 genesis".to_owned())
     } else {
         let below = n - interval;
-        (at(below).ok_or_else(|| format!("the L2 chain does not reach L2 #{below}, the previous keystone block"))?, format!("L2 #{below}"))
+        (
+            at(below).ok_or_else(|| format!("the L2 chain does not reach L2 #{below}, the previous keystone block"))?,
+            format!("L2 #{below}"),
+        )
     };
     if prev != anchor.prev_keystone_hash {
-        return Err(format!("the bundle's prev-keystone hash {} is not the hash of {prev_name} ({prev})", anchor.prev_keystone_hash));
+        return Err(format!(
+            "the bundle's prev-keystone hash {} is not the hash of {prev_name} ({prev})",
+            anchor.prev_keystone_hash
+        ));
     }
     let keystone = keystone_of(last, prev).abbreviate();
     debug_assert_eq!(keystone.block_hash[..], last_hash[..12]);
-    let pop: Transaction = deserialize(&anchor.pop.tx).map_err(|e| format!("the PoP transaction's bytes do not decode: {e}"))?;
-    let carried = AbbreviatedKeystone::from_pop_transaction(&pop).map_err(|e| format!("the PoP transaction carries no Hemi keystone: {e}"))?;
+    let pop: Transaction =
+        deserialize(&anchor.pop.tx).map_err(|e| format!("the PoP transaction's bytes do not decode: {e}"))?;
+    let carried = AbbreviatedKeystone::from_pop_transaction(&pop)
+        .map_err(|e| format!("the PoP transaction carries no Hemi keystone: {e}"))?;
     if carried != keystone {
         return Err(format!(
             "the PoP transaction carries keystone {} (L2 #{}), not keystone {} rebuilt from L2 #{n}",
@@ -118,19 +150,29 @@ fn anchored(headers: &[Header], bundle: &Decoded, anchor: &RawAnchor, k: u32, (m
 /// Checks that `proof` (a `MerkleBlock`) is the main-chain block at `height` and commits to
 /// `txid`; returns that block's hash.
 pub(super) fn check_inclusion(headers: &[Header], height: u32, proof: &[u8], txid: Txid) -> Result<BlockHash, String> {
-    let main = headers
-        .get(height as usize)
-        .ok_or_else(|| format!("its stated Bitcoin height {height} is above the main chain's tip {}", headers.len() - 1))?;
+    let main = headers.get(height as usize).ok_or_else(|| {
+        format!("its stated Bitcoin height {height} is above the main chain's tip {}", headers.len() - 1)
+    })?;
     let proof: MerkleBlock = deserialize(proof).map_err(|e| format!("the merkle proof's bytes do not decode: {e}"))?;
     if proof.header != *main {
-        return Err(format!("the merkle proof's block {} is not the main-chain block {} at height {height}", proof.header.block_hash(), main.block_hash()));
+        return Err(format!(
+            "the merkle proof's block {} is not the main-chain block {} at height {height}",
+            proof.header.block_hash(),
+            main.block_hash()
+        ));
     }
     let (mut matches, mut indexes) = (Vec::new(), Vec::new());
-    proof
-        .extract_matches(&mut matches, &mut indexes)
-        .map_err(|e| format!("merkle proof does not commit to txid {txid}: it does not lead to block {}'s merkle root ({e})", main.block_hash()))?;
+    proof.extract_matches(&mut matches, &mut indexes).map_err(|e| {
+        format!(
+            "merkle proof does not commit to txid {txid}: it does not lead to block {}'s merkle root ({e})",
+            main.block_hash()
+        )
+    })?;
     if !matches.contains(&txid) {
-        return Err(format!("merkle proof does not commit to txid {txid} (it proves {} other transaction(s))", matches.len()));
+        return Err(format!(
+            "merkle proof does not commit to txid {txid} (it proves {} other transaction(s))",
+            matches.len()
+        ));
     }
     Ok(main.block_hash())
 }

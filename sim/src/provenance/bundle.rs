@@ -5,11 +5,11 @@
 //! from these bytes and the Bitcoin headers file. Nothing is stored twice except where a
 //! redundant value is itself checked (the prev-keystone hash, rebuilt from the L2 chain).
 
+use bitcoin::BlockHash;
 use bitcoin::block::Header;
 use bitcoin::consensus::encode::deserialize;
 use bitcoin::hashes::Hash;
 use bitcoin::hex::{DisplayHex, FromHex};
-use bitcoin::BlockHash;
 use hemisim_node::l2::block::{BtcAttributes, L2Header};
 use hemisim_node::l2::tx::{Address, B256};
 use serde::{Deserialize, Serialize};

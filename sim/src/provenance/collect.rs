@@ -6,24 +6,28 @@
 //! published at all (verification then reports the chain incomplete); failing that, none. A later
 //! keystone covers m because its block descends from m by parent hashes.
 
-use super::bundle::{hex0x, Anchor, BtcInclusion, DepositBundle, MintEntry, MintingBlock, Params, BUNDLE_FORMAT};
-use super::{keystone_of, Provenance, ProvenanceInput};
+use super::bundle::{Anchor, BUNDLE_FORMAT, BtcInclusion, DepositBundle, MintEntry, MintingBlock, Params, hex0x};
+use super::{Provenance, ProvenanceInput, keystone_of};
 use bitcoin::consensus::encode::serialize;
 use bitcoin::hex::DisplayHex;
 use bitcoin::{MerkleBlock, Txid};
 use hemisim_node::btc::sealed::SealedBlock;
 use hemisim_node::l2::block::L2Block;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
-use hemisim_node::pop::index::{publications_in, Publication};
+use hemisim_node::pop::index::{Publication, publications_in};
 use hemisim_node::pop::keystone::KeystoneHash;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Builds every minted deposit's bundle from the run's final state.
 pub fn build(input: &ProvenanceInput) -> Provenance {
-    let wanted: BTreeSet<Txid> = input.history.minting_blocks.values().flat_map(|b| b.tunnel.mints.iter().map(|m| m.outpoint.txid)).collect();
+    let wanted: BTreeSet<Txid> =
+        input.history.minting_blocks.values().flat_map(|b| b.tunnel.mints.iter().map(|m| m.outpoint.txid)).collect();
     let chain = MainChain::scan(input, &wanted);
-    let published = input.keystone_interval_blocks.map(|k| published_keystones(input, k, &chain.first_publication)).unwrap_or_default();
+    let published = input
+        .keystone_interval_blocks
+        .map(|k| published_keystones(input, k, &chain.first_publication))
+        .unwrap_or_default();
     let mut deposits = BTreeMap::new();
     for block in input.history.minting_blocks.values() {
         for (position, mint) in block.tunnel.mints.iter().enumerate() {
@@ -33,7 +37,9 @@ pub fn build(input: &ProvenanceInput) -> Provenance {
                 params: params(input),
                 deposit: chain.deposit_height.get(&mint.outpoint.txid).map(|&h| chain.inclusion(h, mint.outpoint.txid)),
                 minting_block: minting_block(block, position),
-                anchor: input.keystone_interval_blocks.and_then(|k| anchor(input, &chain, &published, block.header.number, k)),
+                anchor: input
+                    .keystone_interval_blocks
+                    .and_then(|k| anchor(input, &chain, &published, block.header.number, k)),
             };
             // Each outpoint mints once; should a txid ever appear twice, its first mint stays.
             deposits.entry(mint.outpoint.txid).or_insert(bundle);
@@ -55,7 +61,8 @@ struct MainChain {
 impl MainChain {
     fn scan(input: &ProvenanceInput, wanted: &BTreeSet<Txid>) -> MainChain {
         let node = input.bitcoin;
-        let blocks: Vec<Arc<SealedBlock>> = node.active_chain().iter().map(|h| node.block(h).expect("active blocks are stored").clone()).collect();
+        let blocks: Vec<Arc<SealedBlock>> =
+            node.active_chain().iter().map(|h| node.block(h).expect("active blocks are stored").clone()).collect();
         let (mut deposit_height, mut first_publication) = (BTreeMap::new(), BTreeMap::new());
         for (height, block) in blocks.iter().enumerate() {
             let height = height as u32;
@@ -77,13 +84,21 @@ impl MainChain {
         let block = &self.blocks[height as usize];
         let tx = block.txs().iter().find(|t| t.txid() == txid).expect("the scan found the transaction in this block");
         let proof = MerkleBlock::from_block_with_predicate(&block.to_block(), |t| *t == txid);
-        BtcInclusion { tx_hex: serialize(tx.tx()).to_lower_hex_string(), btc_height: height, merkle_block_hex: serialize(&proof).to_lower_hex_string() }
+        BtcInclusion {
+            tx_hex: serialize(tx.tx()).to_lower_hex_string(),
+            btc_height: height,
+            merkle_block_hex: serialize(&proof).to_lower_hex_string(),
+        }
     }
 }
 
 /// Every keystone block of the run whose keystone is published on the main chain, by number,
 /// with its first publication.
-fn published_keystones(input: &ProvenanceInput, k: u32, first: &BTreeMap<KeystoneHash, Publication>) -> BTreeMap<u64, Publication> {
+fn published_keystones(
+    input: &ProvenanceInput,
+    k: u32,
+    first: &BTreeMap<KeystoneHash, Publication>,
+) -> BTreeMap<u64, Publication> {
     let k = u64::from(k.max(1));
     let produced = input.history.headers.len() as u64;
     (1..=produced / k)
@@ -98,7 +113,13 @@ fn published_keystones(input: &ProvenanceInput, k: u32, first: &BTreeMap<Keyston
 
 /// The covering keystone's anchor for minting block `m`, if any keystone at or above it is
 /// published.
-fn anchor(input: &ProvenanceInput, chain: &MainChain, published: &BTreeMap<u64, Publication>, m: u64, k: u32) -> Option<Anchor> {
+fn anchor(
+    input: &ProvenanceInput,
+    chain: &MainChain,
+    published: &BTreeMap<u64, Publication>,
+    m: u64,
+    k: u32,
+) -> Option<Anchor> {
     let k = u64::from(k.max(1));
     let tip = chain.tip_height();
     let superfinal = |p: &Publication| tip - p.height >= input.superfinality_depth;
@@ -106,9 +127,15 @@ fn anchor(input: &ProvenanceInput, chain: &MainChain, published: &BTreeMap<u64, 
     let (&n, publication) = candidates.clone().find(|(_, p)| superfinal(p)).or_else(|| candidates.next())?;
     // Start low enough that the previous keystone's block is in the chain (unless it is genesis).
     let from = if n > k { m.min(n - k) } else { m };
-    let l2_headers_hex = (from..=n).map(|i| input.history.header(i).map(|h| h.encode().to_lower_hex_string())).collect::<Option<Vec<_>>>()?;
+    let l2_headers_hex = (from..=n)
+        .map(|i| input.history.header(i).map(|h| h.encode().to_lower_hex_string()))
+        .collect::<Option<Vec<_>>>()?;
     let prev = if n == k { input.l2_genesis_hash } else { input.history.header(n - k)?.hash() };
-    Some(Anchor { l2_headers_hex, prev_keystone_hash: hex0x(prev.as_slice()), pop: chain.inclusion(publication.height, publication.txid) })
+    Some(Anchor {
+        l2_headers_hex,
+        prev_keystone_hash: hex0x(prev.as_slice()),
+        pop: chain.inclusion(publication.height, publication.txid),
+    })
 }
 
 fn minting_block(block: &L2Block, position: usize) -> MintingBlock {

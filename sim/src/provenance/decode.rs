@@ -2,11 +2,11 @@
 //! here is bad input (not hex, not JSON, wrong layout), not a broken link: which bytes a link
 //! holds is judged by the link itself.
 
-use super::bundle::{b256, bytes, BtcInclusion, DepositBundle, BUNDLE_FORMAT};
+use super::bundle::{BUNDLE_FORMAT, BtcInclusion, DepositBundle, b256, bytes};
 use super::verify::BadInput;
+use bitcoin::ScriptBuf;
 use bitcoin::block::Header;
 use bitcoin::consensus::encode::deserialize;
-use bitcoin::ScriptBuf;
 use hemisim_node::l2::tx::B256;
 use hemisim_node::tunnel::Mint;
 
@@ -49,8 +49,10 @@ pub fn headers(text: &str) -> Result<Vec<Header>, BadInput> {
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(i, line)| {
-            let raw = bytes(line.trim()).and_then(|b| if b.len() == 80 { Ok(b) } else { Err(format!("expected 80 bytes, got {}", b.len())) });
-            raw.and_then(|b| deserialize::<Header>(&b).map_err(|e| e.to_string())).map_err(|e| BadInput(format!("{}, line {}: {e}", super::files::HEADERS_FILE, i + 1)))
+            let raw = bytes(line.trim())
+                .and_then(|b| if b.len() == 80 { Ok(b) } else { Err(format!("expected 80 bytes, got {}", b.len())) });
+            raw.and_then(|b| deserialize::<Header>(&b).map_err(|e| e.to_string()))
+                .map_err(|e| BadInput(format!("{}, line {}: {e}", super::files::HEADERS_FILE, i + 1)))
         })
         .collect::<Result<Vec<_>, _>>()?;
     if headers.is_empty() {
@@ -61,9 +63,13 @@ pub fn headers(text: &str) -> Result<Vec<Header>, BadInput> {
 
 /// Parses the bundle's JSON and decodes its hex fields.
 pub fn bundle(json: &str) -> Result<Decoded, BadInput> {
-    let bundle: DepositBundle = serde_json::from_str(json).map_err(|e| BadInput(format!("the deposit bundle is not a valid bundle: {e}")))?;
+    let bundle: DepositBundle =
+        serde_json::from_str(json).map_err(|e| BadInput(format!("the deposit bundle is not a valid bundle: {e}")))?;
     if bundle.format != BUNDLE_FORMAT {
-        return Err(BadInput(format!("the deposit bundle has format {}, this verifier reads format {BUNDLE_FORMAT}", bundle.format)));
+        return Err(BadInput(format!(
+            "the deposit bundle has format {}, this verifier reads format {BUNDLE_FORMAT}",
+            bundle.format
+        )));
     }
     fn field(name: &'static str) -> impl Fn(String) -> BadInput {
         move |e| BadInput(format!("bundle field {name}: {e}"))
@@ -72,7 +78,12 @@ pub fn bundle(json: &str) -> Result<Decoded, BadInput> {
     let anchor = match &bundle.anchor {
         None => None,
         Some(a) => Some(RawAnchor {
-            l2_headers: a.l2_headers_hex.iter().map(|h| bytes(h)).collect::<Result<_, _>>().map_err(field("anchor.l2_headers_hex"))?,
+            l2_headers: a
+                .l2_headers_hex
+                .iter()
+                .map(|h| bytes(h))
+                .collect::<Result<_, _>>()
+                .map_err(field("anchor.l2_headers_hex"))?,
             prev_keystone_hash: b256(&a.prev_keystone_hash).map_err(field("anchor.prev_keystone_hash"))?,
             pop: inclusion(&a.pop).map_err(field("anchor.pop"))?,
         }),
@@ -88,7 +99,12 @@ pub fn bundle(json: &str) -> Result<Decoded, BadInput> {
         header: bytes(&m.header_hex).map_err(field("minting_block.header_hex"))?,
         attributes: bytes(&m.attributes_hex).map_err(field("minting_block.attributes_hex"))?,
         mints: m.mints.iter().map(|e| e.decode()).collect::<Result<_, _>>().map_err(field("minting_block.mints"))?,
-        tx_hashes: m.tx_hashes.iter().map(|h| b256(h)).collect::<Result<_, _>>().map_err(field("minting_block.tx_hashes"))?,
+        tx_hashes: m
+            .tx_hashes
+            .iter()
+            .map(|h| b256(h))
+            .collect::<Result<_, _>>()
+            .map_err(field("minting_block.tx_hashes"))?,
         mint_position: m.mint_position,
         anchor,
     })

@@ -6,15 +6,15 @@
 //! <out>/provenance/deposits/<txid>.json    one bundle per minted deposit (see `bundle`)
 //! ```
 
+use super::Provenance;
 use super::bundle::{DepositBundle, RunRef};
 use super::verify::BadInput;
-use super::Provenance;
+use bitcoin::Txid;
 use bitcoin::block::Header;
 use bitcoin::consensus::encode::serialize;
 use bitcoin::hex::DisplayHex;
-use bitcoin::Txid;
-use hemisim_reports::atomic::{create_dir, write_file};
 use hemisim_reports::ReportError;
+use hemisim_reports::atomic::{create_dir, write_file};
 use std::path::{Path, PathBuf};
 
 pub const DIR: &str = "provenance";
@@ -59,7 +59,10 @@ pub fn bundle_path(out_dir: &Path, txid: &Txid) -> PathBuf {
 /// says which file and what to do about it.
 pub fn load(out_dir: &Path, txid: &Txid) -> Result<(String, String), BadInput> {
     if !out_dir.is_dir() {
-        return Err(BadInput(format!("{}: no such output directory (give the --out directory of a `hemisim run`)", out_dir.display())));
+        return Err(BadInput(format!(
+            "{}: no such output directory (give the --out directory of a `hemisim run`)",
+            out_dir.display()
+        )));
     }
     let dir = out_dir.join(DIR);
     if !dir.is_dir() {
@@ -68,7 +71,9 @@ pub fn load(out_dir: &Path, txid: &Txid) -> Result<(String, String), BadInput> {
             dir.display()
         )));
     }
-    let read = |path: &Path| std::fs::read_to_string(path).map_err(|e| BadInput(format!("cannot read {}: {e}", path.display())));
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).map_err(|e| BadInput(format!("cannot read {}: {e}", path.display())))
+    };
     let headers = read(&dir.join(HEADERS_FILE))?;
     let path = bundle_path(out_dir, txid);
     if !path.exists() {

@@ -11,20 +11,20 @@
 use super::ProvenanceInput;
 use bitcoin::hashes::Hash;
 use bitcoin::{Amount, Block, OutPoint, Transaction, TxIn, TxOut, Txid};
-use hemisim_node::btc::build::{mine_block, simple_coinbase, CoinbaseTag};
-use hemisim_node::btc::genesis::{genesis_block, Allocation};
+use hemisim_node::btc::build::{CoinbaseTag, mine_block, simple_coinbase};
+use hemisim_node::btc::genesis::{Allocation, genesis_block};
 use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::btc::params::{ChainParams, SUBSIDY};
 use hemisim_node::btc::script::{p2pkh_for, placeholder_script_sig};
 use hemisim_node::btc::sealed::SealedBlock;
-use hemisim_node::l2::block::{transactions_root, BtcAttributes, L2Block, L2Header, TunnelOps};
+use hemisim_node::l2::block::{BtcAttributes, L2Block, L2Header, TunnelOps, transactions_root};
 use hemisim_node::l2::sequencer::L2History;
 use hemisim_node::l2::tx::{Address, B256};
 use hemisim_node::pop::maker::{KeystoneMaker, MadeKeystone};
 use hemisim_node::rng::Stream;
 use hemisim_node::time::SimTime;
 use hemisim_node::tunnel::deposit::deposit_outputs;
-use hemisim_node::tunnel::{vault_script, Mint, TunnelParams};
+use hemisim_node::tunnel::{Mint, TunnelParams, vault_script};
 use std::sync::Arc;
 
 pub const INTERVAL: u32 = 5;
@@ -50,21 +50,37 @@ impl Fixture {
     /// A run whose keystones `(l2 number, Bitcoin height)` are published at those heights (each
     /// in 9..=13).
     pub fn new(publications: &[(u64, u32)]) -> Fixture {
-        let genesis = genesis_block(&[Allocation { script: p2pkh_for("funds"), value: Amount::from_btc(10.0).expect("valid"), count: 20 }]);
+        let genesis = genesis_block(&[Allocation {
+            script: p2pkh_for("funds"),
+            value: Amount::from_btc(10.0).expect("valid"),
+            count: 20,
+        }]);
         let funds = genesis.txdata[0].compute_txid();
         let spend = |vout: u32, outputs: Vec<TxOut>| Transaction {
             version: bitcoin::transaction::Version::TWO,
             lock_time: bitcoin::absolute::LockTime::ZERO,
-            input: vec![TxIn { previous_output: OutPoint { txid: funds, vout }, script_sig: placeholder_script_sig(), ..Default::default() }],
+            input: vec![TxIn {
+                previous_output: OutPoint { txid: funds, vout },
+                script_sig: placeholder_script_sig(),
+                ..Default::default()
+            }],
             output: outputs,
         };
-        let mut node = BitcoinNode::new(ChainParams { max_block_weight: 4_000_000 }, SealedBlock::seal(genesis), &[], 0.0, Stream::derive(1, "fixture"));
+        let mut node = BitcoinNode::new(
+            ChainParams { max_block_weight: 4_000_000 },
+            SealedBlock::seal(genesis),
+            &[],
+            0.0,
+            Stream::derive(1, "fixture"),
+        );
         let recipient = Address::repeat_byte(0xab);
         let mut outputs = deposit_outputs(&vault_script(), Amount::from_sat(DEPOSIT_SATS), recipient);
         outputs.push(TxOut { value: Amount::from_btc(7.9).expect("valid"), script_pubkey: p2pkh_for("funds") });
         let deposit = spend(0, outputs);
         let deposit_txid = deposit.compute_txid();
-        let filler = |vout: u32| spend(vout, vec![TxOut { value: Amount::from_btc(9.0).expect("valid"), script_pubkey: p2pkh_for("other") }]);
+        let filler = |vout: u32| {
+            spend(vout, vec![TxOut { value: Amount::from_btc(9.0).expect("valid"), script_pubkey: p2pkh_for("other") }])
+        };
         // Fillers around the deposit so the merkle proof has real siblings.
         mine(&mut node, 1, vec![filler(1), deposit, filler(2)]);
         for height in 2..=CARRIED_TIP {
@@ -72,8 +88,18 @@ impl Fixture {
         }
 
         let l2_genesis_hash = B256::repeat_byte(0x11);
-        let phantom = Mint { outpoint: OutPoint { txid: Txid::from_byte_array([0x99; 32]), vout: 0 }, recipient, amount_sats: 5_000_000, btc_height: 1 };
-        let ours = Mint { outpoint: OutPoint { txid: deposit_txid, vout: 0 }, recipient, amount_sats: DEPOSIT_SATS, btc_height: 1 };
+        let phantom = Mint {
+            outpoint: OutPoint { txid: Txid::from_byte_array([0x99; 32]), vout: 0 },
+            recipient,
+            amount_sats: 5_000_000,
+            btc_height: 1,
+        };
+        let ours = Mint {
+            outpoint: OutPoint { txid: deposit_txid, vout: 0 },
+            recipient,
+            amount_sats: DEPOSIT_SATS,
+            btc_height: 1,
+        };
         let mut maker = KeystoneMaker::new(INTERVAL, l2_genesis_hash);
         let (mut history, mut keystones, mut parent) = (L2History::default(), Vec::new(), l2_genesis_hash);
         for number in 1..=L2_BLOCKS {
@@ -94,7 +120,8 @@ impl Fixture {
                 .enumerate()
                 .map(|(i, (n, _))| {
                     let made = keystones.iter().find(|k| k.l2_number() == *n).expect("a keystone block");
-                    let change = TxOut { value: Amount::from_btc(9.9).expect("valid"), script_pubkey: p2pkh_for("popm") };
+                    let change =
+                        TxOut { value: Amount::from_btc(9.9).expect("valid"), script_pubkey: p2pkh_for("popm") };
                     let pop = TxOut { value: Amount::ZERO, script_pubkey: made.keystone.abbreviate().pop_script() };
                     spend(3 + (height - CARRIED_TIP - 1) + 5 * i as u32, vec![change, pop])
                 })
@@ -106,7 +133,14 @@ impl Fixture {
     }
 
     pub fn input(&self, keystone_interval_blocks: Option<u32>, superfinality_depth: u32) -> ProvenanceInput<'_> {
-        ProvenanceInput { history: &self.history, bitcoin: &self.node, l2_genesis_hash: self.l2_genesis_hash, tunnel: &self.tunnel, keystone_interval_blocks, superfinality_depth }
+        ProvenanceInput {
+            history: &self.history,
+            bitcoin: &self.node,
+            l2_genesis_hash: self.l2_genesis_hash,
+            tunnel: &self.tunnel,
+            keystone_interval_blocks,
+            superfinality_depth,
+        }
     }
 }
 
@@ -125,7 +159,8 @@ fn mine(node: &mut BitcoinNode, height: u32, txs: Vec<Transaction>) {
 fn l2_block(node: &BitcoinNode, number: u64, parent: B256, mints: Vec<Mint>) -> L2Block {
     let tip = (number as u32).min(CARRIED_TIP);
     let hash_at = |h: u32| node.active_at(h).expect("mined");
-    let headers = if number as u32 <= CARRIED_TIP { vec![node.block(&hash_at(tip)).expect("stored").header] } else { vec![] };
+    let headers =
+        if number as u32 <= CARRIED_TIP { vec![node.block(&hash_at(tip)).expect("stored").header] } else { vec![] };
     let attributes = BtcAttributes { fork_height: tip - headers.len() as u32, headers };
     let tx_hashes: Vec<B256> = (0..number % 3).map(|i| B256::repeat_byte((number * 10 + i) as u8)).collect();
     let header = L2Header {

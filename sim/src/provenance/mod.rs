@@ -28,8 +28,8 @@ mod fixture;
 #[cfg(test)]
 mod tests;
 
-use bitcoin::block::Header;
 use bitcoin::Txid;
+use bitcoin::block::Header;
 use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::l2::sequencer::L2History;
 use hemisim_node::l2::tx::B256;
@@ -39,7 +39,7 @@ use std::collections::BTreeMap;
 pub use bundle::{DepositBundle, RunRef};
 pub use collect::build;
 pub use files::{load, write};
-pub use verify::{verify, BadInput, Link, Mark, Report, Verdict};
+pub use verify::{BadInput, Link, Mark, Report, Verdict, verify};
 
 /// What [`build`] reads at the end of a run.
 #[derive(Debug, Clone, Copy)]

@@ -8,7 +8,7 @@
 
 use super::bundle::RunRef;
 use super::verify::BadInput;
-use hemisim_reports::output_dir::{Manifest, ManifestRun, MANIFEST};
+use hemisim_reports::output_dir::{MANIFEST, Manifest, ManifestRun};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -25,7 +25,13 @@ pub fn check(out_dir: &Path, bundle_path: &Path, bundle_json: &str) -> Result<Op
     let Ok(Stamp { run: stamp }) = serde_json::from_str::<Stamp>(bundle_json) else {
         return Ok(None);
     };
-    let folder = format!("{} holds the outputs of the run with seed {}, trace hash {} (per {})", out_dir.display(), run.seed, run.trace_hash, manifest_path.display());
+    let folder = format!(
+        "{} holds the outputs of the run with seed {}, trace hash {} (per {})",
+        out_dir.display(),
+        run.seed,
+        run.trace_hash,
+        manifest_path.display()
+    );
     match stamp {
         Some(stamp) if stamp.trace_hash == run.trace_hash => Ok(Some(run)),
         Some(stamp) => Err(BadInput(format!(
@@ -34,7 +40,9 @@ pub fn check(out_dir: &Path, bundle_path: &Path, bundle_json: &str) -> Result<Op
             stamp.seed,
             stamp.trace_hash
         ))),
-        None => Err(BadInput(format!("{} names no run, but {folder}: that run did not write it", bundle_path.display()))),
+        None => {
+            Err(BadInput(format!("{} names no run, but {folder}: that run did not write it", bundle_path.display())))
+        }
     }
 }
 
@@ -49,7 +57,8 @@ struct Stamp {
 fn run_of(out_dir: &Path) -> Option<(PathBuf, ManifestRun)> {
     let dir = std::fs::canonicalize(out_dir).ok()?;
     let (root, manifest) = dir.ancestors().take(MAX_DEPTH + 1).find_map(|a| Manifest::read(a).map(|m| (a, m)))?;
-    let relative: Vec<String> = dir.strip_prefix(root).ok()?.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let relative: Vec<String> =
+        dir.strip_prefix(root).ok()?.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
     let relative = if relative.is_empty() { ".".to_owned() } else { relative.join("/") };
     Some((root.join(MANIFEST), manifest.run_in(&relative)?.clone()))
 }

@@ -7,15 +7,15 @@
 //! 4. Anchor ([`super::anchor`]): L2 headers up to a keystone block, the keystone a PoP
 //!    transaction carries, its inclusion, confirmations and superfinality.
 
-use super::anchor::{check_anchor, check_inclusion, AnchorOutcome};
+use super::anchor::{AnchorOutcome, check_anchor, check_inclusion};
 use super::decode::{self, Decoded};
 use bitcoin::block::Header;
 use bitcoin::consensus::encode::deserialize;
 use bitcoin::{Transaction, Txid};
-use hemisim_node::btc::params::{pow_bits, POW_BITS_CONSENSUS};
+use hemisim_node::btc::params::{POW_BITS_CONSENSUS, pow_bits};
 use hemisim_node::l2::block::transactions_root;
-use hemisim_node::l2::tx::{keccak256, B256};
-use hemisim_node::tunnel::deposit::{parse_deposit, Deposit, NotDeposit};
+use hemisim_node::l2::tx::{B256, keccak256};
+use hemisim_node::tunnel::deposit::{Deposit, NotDeposit, parse_deposit};
 use std::fmt;
 
 /// Input that is not a readable provenance (exit code 2).
@@ -101,7 +101,9 @@ impl fmt::Display for Report {
             writeln!(f, " {}. - {}: not checked (an earlier link is broken)", *link as u8, link.name())?;
         }
         match &self.verdict {
-            Verdict::Verified => writeln!(f, "verified: every link holds and the deposit's L2 block is superfinal on Bitcoin"),
+            Verdict::Verified => {
+                writeln!(f, "verified: every link holds and the deposit's L2 block is superfinal on Bitcoin")
+            }
             Verdict::Incomplete(why) => writeln!(f, "incomplete: every link so far holds, but {why}"),
             Verdict::Broken { link, reason } => writeln!(f, "broken: {link}: {reason}"),
         }
@@ -160,7 +162,10 @@ fn broken(lines: &mut Vec<(Link, Mark, String)>, link: Link, reason: String) -> 
 fn check_headers(headers: &[Header]) -> Result<String, String> {
     for (height, header) in headers.iter().enumerate() {
         if header.bits != pow_bits() {
-            return Err(format!("header {height} has bits {:#010x}, not the run's fixed target {POW_BITS_CONSENSUS:#010x}", header.bits.to_consensus()));
+            return Err(format!(
+                "header {height} has bits {:#010x}, not the run's fixed target {POW_BITS_CONSENSUS:#010x}",
+                header.bits.to_consensus()
+            ));
         }
         if header.validate_pow(header.target()).is_err() {
             return Err(format!("header {height} ({}) does not meet its proof-of-work target", header.block_hash()));
@@ -168,7 +173,11 @@ fn check_headers(headers: &[Header]) -> Result<String, String> {
         if let Some(parent) = height.checked_sub(1).map(|p| headers[p].block_hash())
             && header.prev_blockhash != parent
         {
-            return Err(format!("header {height} names parent {}, but header {} hashes to {parent}", header.prev_blockhash, height - 1));
+            return Err(format!(
+                "header {height} names parent {}, but header {} hashes to {parent}",
+                header.prev_blockhash,
+                height - 1
+            ));
         }
     }
     let tip = headers.len() - 1;
@@ -181,17 +190,24 @@ fn check_headers(headers: &[Header]) -> Result<String, String> {
 
 fn check_lock(headers: &[Header], bundle: &Decoded, txid: &Txid) -> Result<(String, Locked), String> {
     let Some(inclusion) = &bundle.deposit else {
-        return Err(format!("deposit {txid} is in no main-chain Bitcoin block at the end of the run: the hBTC minted for it is unbacked"));
+        return Err(format!(
+            "deposit {txid} is in no main-chain Bitcoin block at the end of the run: the hBTC minted for it is unbacked"
+        ));
     };
-    let tx: Transaction = deserialize(&inclusion.tx).map_err(|e| format!("the deposit transaction's bytes do not decode: {e}"))?;
+    let tx: Transaction =
+        deserialize(&inclusion.tx).map_err(|e| format!("the deposit transaction's bytes do not decode: {e}"))?;
     let got = tx.compute_txid();
     if got != *txid {
         return Err(format!("the transaction in the bundle hashes to txid {got}, not {txid}"));
     }
     let deposit = parse_deposit(&tx, &bundle.vault).map_err(|e| match e {
         NotDeposit::NoVaultOutput => "not a deposit: no output among the first 8 pays the vault script".to_owned(),
-        NotDeposit::NoRecipient => "not a deposit: no OP_RETURN with a 20-byte L2 recipient among the first 8 outputs".to_owned(),
-        NotDeposit::BelowMinimum { amount_sats } => format!("not a deposit: {} is below the 0.01 BTC minimum", btc(amount_sats)),
+        NotDeposit::NoRecipient => {
+            "not a deposit: no OP_RETURN with a 20-byte L2 recipient among the first 8 outputs".to_owned()
+        }
+        NotDeposit::BelowMinimum { amount_sats } => {
+            format!("not a deposit: {} is below the 0.01 BTC minimum", btc(amount_sats))
+        }
     })?;
     let block = check_inclusion(headers, inclusion.btc_height, &inclusion.proof, got)?;
     let confirmations = confirmations(headers, inclusion.btc_height);
@@ -205,11 +221,18 @@ fn check_lock(headers: &[Header], bundle: &Decoded, txid: &Txid) -> Result<(Stri
     Ok((text, Locked { deposit, btc_height: inclusion.btc_height }))
 }
 
-fn check_minting(headers: &[Header], bundle: &Decoded, txid: &Txid, locked: &Locked) -> Result<(String, (u64, B256)), String> {
-    let header = super::bundle::decode_l2_header(&bundle.header)
-        .ok_or_else(|| format!("the header is {} bytes, an L2 header is {}", bundle.header.len(), super::bundle::L2_HEADER_LEN))?;
+fn check_minting(
+    headers: &[Header],
+    bundle: &Decoded,
+    txid: &Txid,
+    locked: &Locked,
+) -> Result<(String, (u64, B256)), String> {
+    let header = super::bundle::decode_l2_header(&bundle.header).ok_or_else(|| {
+        format!("the header is {} bytes, an L2 header is {}", bundle.header.len(), super::bundle::L2_HEADER_LEN)
+    })?;
     let hash = keccak256(&bundle.header);
-    let attributes = super::bundle::decode_attributes(&bundle.attributes).ok_or("the Bitcoin attributes do not decode (0x7c, fork height, count, 80-byte headers)")?;
+    let attributes = super::bundle::decode_attributes(&bundle.attributes)
+        .ok_or("the Bitcoin attributes do not decode (0x7c, fork height, count, 80-byte headers)")?;
     let root = transactions_root(&attributes, &bundle.mints, &bundle.tx_hashes);
     if root != header.transactions_root {
         return Err(format!(
@@ -221,15 +244,27 @@ fn check_minting(headers: &[Header], bundle: &Decoded, txid: &Txid, locked: &Loc
         ));
     }
     let position = bundle.mint_position;
-    let mint = bundle.mints.get(position as usize).ok_or_else(|| format!("mint position {position} is out of range ({} mints)", bundle.mints.len()))?;
+    let mint = bundle
+        .mints
+        .get(position as usize)
+        .ok_or_else(|| format!("mint position {position} is out of range ({} mints)", bundle.mints.len()))?;
     let d = &locked.deposit;
-    if (mint.outpoint.txid, mint.outpoint.vout, mint.recipient, mint.amount_sats) != (*txid, d.vout, d.recipient, d.amount_sats) {
+    if (mint.outpoint.txid, mint.outpoint.vout, mint.recipient, mint.amount_sats)
+        != (*txid, d.vout, d.recipient, d.amount_sats)
+    {
         return Err(format!(
             "the mint at position {position} is {}:{} for {} to {}, the deposit is {txid}:{} for {} to {}",
-            mint.outpoint.txid, mint.outpoint.vout, btc(mint.amount_sats), mint.recipient, d.vout, btc(d.amount_sats), d.recipient
+            mint.outpoint.txid,
+            mint.outpoint.vout,
+            btc(mint.amount_sats),
+            mint.recipient,
+            d.vout,
+            btc(d.amount_sats),
+            d.recipient
         ));
     }
-    let view_confirmations = i64::from(header.btc_tip_height) - i64::from(bundle.indexer_lag) - i64::from(mint.btc_height) + 1;
+    let view_confirmations =
+        i64::from(header.btc_tip_height) - i64::from(bundle.indexer_lag) - i64::from(mint.btc_height) + 1;
     if view_confirmations < i64::from(bundle.deposit_confirmations) {
         return Err(format!(
             "its Bitcoin view (tip {}, index {} behind) gave the deposit at height {} {view_confirmations} confirmations, fewer than the {} required",
@@ -238,10 +273,16 @@ fn check_minting(headers: &[Header], bundle: &Decoded, txid: &Txid, locked: &Loc
     }
     let mut notes = String::new();
     if headers.get(header.btc_tip_height as usize).map(Header::block_hash) != Some(header.btc_tip_hash) {
-        notes.push_str(&format!("; note: its Bitcoin tip {} is not the main chain's block at height {} (it carried a branch later reorged)", header.btc_tip_hash, header.btc_tip_height));
+        notes.push_str(&format!(
+            "; note: its Bitcoin tip {} is not the main chain's block at height {} (it carried a branch later reorged)",
+            header.btc_tip_hash, header.btc_tip_height
+        ));
     }
     if mint.btc_height != locked.btc_height {
-        notes.push_str(&format!("; note: its view had the deposit at height {}, the main chain has it at {}", mint.btc_height, locked.btc_height));
+        notes.push_str(&format!(
+            "; note: its view had the deposit at height {}, the main chain has it at {}",
+            mint.btc_height, locked.btc_height
+        ));
     }
     let text = format!(
         "L2 #{} hash {hash} mints {} at position {position}; transactions root recomputed ({} mints, {} transactions); its Bitcoin view (tip {}) gave {view_confirmations} confirmations (>= {}, index {} behind the tip){notes}",

@@ -25,16 +25,19 @@ pub(crate) fn check_table(table: &Table, fields: &[Field], path: &str) -> Result
 
 fn check_value(value: &Value, shape: &Shape, key: &str) -> Result<(), Invalid> {
     match (shape, value) {
-        (Shape::Integer { min, max }, Value::Integer(got)) if got < min || got > max => Err(out_of_range(key, min, max, got)),
+        (Shape::Integer { min, max }, Value::Integer(got)) if got < min || got > max => {
+            Err(out_of_range(key, min, max, got))
+        }
         // Too large for a TOML integer, so `--set` kept it as text: still a number out of range.
-        (Shape::Integer { min, max }, Value::String(got)) if is_integer_text(got) => Err(out_of_range(key, min, max, got)),
+        (Shape::Integer { min, max }, Value::String(got)) if is_integer_text(got) => {
+            Err(out_of_range(key, min, max, got))
+        }
         (Shape::OneOf(accepted), Value::String(got)) if !accepted.contains(&got.as_str()) => {
             Err(Invalid::new(key, format!("expected {}, got {}", noun(shape), show(value))))
         }
-        (Shape::List(element), Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, item)| check_value(item, element, &format!("{key}[{i}]"))),
+        (Shape::List(element), Value::Array(items)) => {
+            items.iter().enumerate().try_for_each(|(i, item)| check_value(item, element, &format!("{key}[{i}]")))
+        }
         (Shape::Table(fields), Value::Table(table)) => check_table(table, fields, key),
         (Shape::Integer { .. }, Value::Integer(_))
         | (Shape::Number, Value::Integer(_) | Value::Float(_))
@@ -46,7 +49,12 @@ fn check_value(value: &Value, shape: &Shape, key: &str) -> Result<(), Invalid> {
 }
 
 /// "expected an integer in MIN..=MAX, got GOT": the one wording of every integer range error.
-pub(crate) fn out_of_range(key: &str, min: impl std::fmt::Display, max: impl std::fmt::Display, got: impl std::fmt::Display) -> Invalid {
+pub(crate) fn out_of_range(
+    key: &str,
+    min: impl std::fmt::Display,
+    max: impl std::fmt::Display,
+    got: impl std::fmt::Display,
+) -> Invalid {
     Invalid::new(key, format!("expected an integer in {min}..={max}, got {got}"))
 }
 
@@ -77,8 +85,7 @@ fn unknown_key(unknown: &str, fields: &[Field], path: &str) -> String {
 
 fn missing(path: &str, key: String, fields: &[Field]) -> Invalid {
     let required: Vec<&str> = fields.iter().filter(|f| f.required).map(|f| f.name).collect();
-    let problem =
-        format!("missing key; {} requires {}", table_name(path), required.join(", "));
+    let problem = format!("missing key; {} requires {}", table_name(path), required.join(", "));
     Invalid { key, at: path.to_owned(), problem }
 }
 

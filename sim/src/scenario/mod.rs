@@ -29,9 +29,9 @@ mod error;
 mod overrides;
 mod schema;
 mod source;
-mod validate;
 #[cfg(test)]
 mod tests;
+mod validate;
 
 use std::fmt;
 use std::path::Path;
@@ -390,11 +390,7 @@ impl Scenario {
     }
 
     /// Like [`Scenario::load`] on TOML text; `source_name` stands for the file in errors.
-    pub fn from_toml_str(
-        text: &str,
-        source_name: &str,
-        overrides: &[Override],
-    ) -> Result<Scenario, ScenarioError> {
+    pub fn from_toml_str(text: &str, source_name: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
         let file = SourceFile::parse(text, source_name)?;
         let schema = schema::scenario();
         let mut table = file.table.clone();
@@ -405,9 +401,8 @@ impl Scenario {
         if let schema::Shape::Table(fields) = schema {
             check::check_table(&table, fields, "").map_err(|e| locate.error(e))?;
         }
-        let scenario = Scenario::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
-            locate.error(error::Invalid::new("", error::lower_first(e.message())))
-        })?;
+        let scenario = Scenario::deserialize(toml::Value::Table(table.clone()))
+            .map_err(|e| locate.error(error::Invalid::new("", error::lower_first(e.message()))))?;
         validate::scenario(&scenario, &table).map_err(|e| locate.error(e))?;
         Ok(scenario)
     }

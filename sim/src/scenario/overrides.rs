@@ -29,17 +29,14 @@ impl Override {
     pub fn parse(arg: &str) -> Result<Override, ScenarioError> {
         let syntax = |problem: String| ScenarioError::set(arg, Invalid::new("", problem));
         let Some((key, raw)) = arg.split_once('=') else {
-            return Err(syntax(format!(
-                "expected KEY=VALUE (e.g. --set bitcoin.miners=16), got \"{arg}\""
-            )));
+            return Err(syntax(format!("expected KEY=VALUE (e.g. --set bitcoin.miners=16), got \"{arg}\"")));
         };
         let (key, raw) = (key.trim(), raw.trim());
         if key.is_empty() {
             return Err(syntax("empty KEY; expected KEY=VALUE (e.g. --set bitcoin.miners=16)".into()));
         }
-        let well_formed = |name: &str| {
-            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        };
+        let well_formed =
+            |name: &str| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if !key.split('.').all(well_formed) {
             return Err(syntax(format!(
                 "expected KEY to be names of letters, digits, '_' and '-' joined by '.', got \"{key}\""

@@ -18,7 +18,10 @@ use serde::forward_to_deserialize_any;
 /// What a key accepts.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Shape {
-    Integer { min: i64, max: i64 },
+    Integer {
+        min: i64,
+        max: i64,
+    },
     /// A float; TOML integers are accepted too.
     Number,
     Text,

@@ -10,8 +10,8 @@ use toml::{Spanned, Table};
 
 use super::check::out_of_range;
 use super::error::{Invalid, ScenarioError};
-use super::schema::Shape;
 use super::overrides::Override;
+use super::schema::Shape;
 
 /// A parsed scenario file.
 #[derive(Debug)]
@@ -57,9 +57,13 @@ fn oversized_integer(table: &DeTable<'_>, path: &str) -> Option<(String, String,
 
 fn oversized_in_value(value: &Spanned<DeValue<'_>>, path: &str) -> Option<(String, String, Range<usize>)> {
     match value.get_ref() {
-        DeValue::Integer(int) if i64::from_str_radix(int.as_str(), int.radix()).is_err() => Some((path.to_owned(), int.to_string(), value.span())),
+        DeValue::Integer(int) if i64::from_str_radix(int.as_str(), int.radix()).is_err() => {
+            Some((path.to_owned(), int.to_string(), value.span()))
+        }
         DeValue::Table(table) => oversized_integer(table, path),
-        DeValue::Array(items) => items.iter().enumerate().find_map(|(i, item)| oversized_in_value(item, &format!("{path}[{i}]"))),
+        DeValue::Array(items) => {
+            items.iter().enumerate().find_map(|(i, item)| oversized_in_value(item, &format!("{path}[{i}]")))
+        }
         _ => None,
     }
 }
@@ -80,8 +84,7 @@ fn oversized_error(name: &str, text: &str, path: &str, got: &str, span: Range<us
 
 fn index_table(table: &DeTable<'_>, path: &str, text: &str, lines: &mut BTreeMap<String, usize>) {
     for (key, value) in table.iter() {
-        let key_path =
-            if path.is_empty() { key.get_ref().to_string() } else { format!("{path}.{}", key.get_ref()) };
+        let key_path = if path.is_empty() { key.get_ref().to_string() } else { format!("{path}.{}", key.get_ref()) };
         lines.insert(key_path.clone(), line_of_span(text, key.span()));
         index_value(value, &key_path, text, lines);
     }
@@ -131,9 +134,10 @@ impl Locator<'_> {
         }
         let line = self.file.line_of(at);
         if line.is_none()
-            && let Some(set) = self.overrides.iter().rev().find(|o| within(o.key(), at)) {
-                return ScenarioError::set(set.key(), invalid);
-            }
+            && let Some(set) = self.overrides.iter().rev().find(|o| within(o.key(), at))
+        {
+            return ScenarioError::set(set.key(), invalid);
+        }
         let line = line.or_else(|| ancestors(at).find_map(|table| self.file.line_of(table)));
         let mut error = ScenarioError::file(self.file.name, line, None, invalid.problem);
         error.key = invalid.key;

@@ -94,14 +94,29 @@ fn seeds_and_huge_integers_are_checked_against_the_range() {
     assert_eq!(load(MINIMAL, &["seed=9007199254740991"]).expect("the largest seed").seed, SEED_MAX);
     let seed_range = "expected an integer in 0..=9007199254740991";
     assert_eq!(error(MINIMAL, &["seed=9007199254740992"]), format!("--set seed: {seed_range}, got 9007199254740992"));
-    assert_eq!(error(MINIMAL, &["seed=17040860998032026281"]), format!("--set seed: {seed_range}, got 17040860998032026281"));
-    assert_eq!(error(&MINIMAL.replace("seed = 7", "seed = 17040860998032026281"), &[]), format!("t.toml:3: seed: {seed_range}, got 17040860998032026281"));
+    assert_eq!(
+        error(MINIMAL, &["seed=17040860998032026281"]),
+        format!("--set seed: {seed_range}, got 17040860998032026281")
+    );
+    assert_eq!(
+        error(&MINIMAL.replace("seed = 7", "seed = 17040860998032026281"), &[]),
+        format!("t.toml:3: seed: {seed_range}, got 17040860998032026281")
+    );
     let duration_range = "expected an integer in 1..=315360000";
     for huge in ["12345678901234567890", "99999999999999999999", "-99999999999999999999"] {
-        assert_eq!(error(&MINIMAL.replace("duration_s = 3600", &format!("duration_s = {huge}")), &[]), format!("t.toml:4: duration_s: {duration_range}, got {huge}"));
-        assert_eq!(error(MINIMAL, &[&format!("duration_s={huge}")]), format!("--set duration_s: {duration_range}, got {huge}"));
+        assert_eq!(
+            error(&MINIMAL.replace("duration_s = 3600", &format!("duration_s = {huge}")), &[]),
+            format!("t.toml:4: duration_s: {duration_range}, got {huge}")
+        );
+        assert_eq!(
+            error(MINIMAL, &[&format!("duration_s={huge}")]),
+            format!("--set duration_s: {duration_range}, got {huge}")
+        );
     }
-    assert_eq!(error(&MINIMAL.replace("duration_s = 3600", "duration_s = -5"), &[]), format!("t.toml:4: duration_s: {duration_range}, got -5"));
+    assert_eq!(
+        error(&MINIMAL.replace("duration_s = 3600", "duration_s = -5"), &[]),
+        format!("t.toml:4: duration_s: {duration_range}, got -5")
+    );
     assert_eq!(
         error(&MINIMAL.replace("miners = 4", "miners = 2\nhashrate_shares = [1, 99999999999999999999]"), &[]),
         "t.toml:8: bitcoin.hashrate_shares[1]: 99999999999999999999 is beyond TOML's integer range -9223372036854775808..=9223372036854775807"
@@ -152,10 +167,7 @@ fn hashrate_shares_need_one_positive_share_per_miner() {
         "t.toml:8: bitcoin.hashrate_shares: expected one share per honest miner (4, as bitcoin.miners = 4), got 2"
     );
     let text = format!("{MINIMAL}hashrate_shares = [\n  1,\n  0,\n  1,\n  1,\n]\n");
-    assert_eq!(
-        error(&text, &[]),
-        "t.toml:10: bitcoin.hashrate_shares[1]: expected a finite number > 0, got 0"
-    );
+    assert_eq!(error(&text, &[]), "t.toml:10: bitcoin.hashrate_shares[1]: expected a finite number > 0, got 0");
     let huge = load(MINIMAL, &["bitcoin.hashrate_shares=[1e308, 1e308, 1e308, 1e308]"]);
     assert!(huge.is_err(), "shares are normalised by their sum, which must be finite");
 }
@@ -163,10 +175,7 @@ fn hashrate_shares_need_one_positive_share_per_miner() {
 #[test]
 fn missing_required_key_names_the_table() {
     let text = MINIMAL.replace("seed = 7\n", "");
-    assert_eq!(
-        error(&text, &[]),
-        "t.toml: seed: missing key; the top level requires name, seed, duration_s, bitcoin"
-    );
+    assert_eq!(error(&text, &[]), "t.toml: seed: missing key; the top level requires name, seed, duration_s, bitcoin");
     assert_eq!(
         error(&with_attack("kind = \"double-spend\""), &[]),
         "t.toml:9: attack.hashrate_share: missing key; [attack] requires kind, hashrate_share"
@@ -179,10 +188,7 @@ fn missing_file_names_the_path_and_the_os_reason() {
         Ok(_) => panic!("loaded a file that does not exist"),
         Err(e) => e.to_string(),
     };
-    assert!(
-        message.starts_with("no/such/dir/x.toml: cannot read the scenario file: no such file"),
-        "{message}"
-    );
+    assert!(message.starts_with("no/such/dir/x.toml: cannot read the scenario file: no such file"), "{message}");
 }
 
 #[test]
@@ -225,18 +231,12 @@ fn set_values_are_toml_or_else_bare_strings() {
 
 #[test]
 fn set_errors_name_the_set_instead_of_a_line() {
-    assert_eq!(
-        error(MINIMAL, &["bitcoin.miners=0"]),
-        "--set bitcoin.miners: expected an integer in 1..=1000, got 0"
-    );
+    assert_eq!(error(MINIMAL, &["bitcoin.miners=0"]), "--set bitcoin.miners: expected an integer in 1..=1000, got 0");
     assert!(
         error(MINIMAL, &["bitcoin.minerz=3"])
             .starts_with("--set bitcoin.minerz: unknown key (did you mean `miners`?); valid keys in [bitcoin]: "),
     );
-    assert_eq!(
-        error(MINIMAL, &["seed.x=1"]),
-        "--set seed.x: seed: cannot set a key inside seed, which is 7"
-    );
+    assert_eq!(error(MINIMAL, &["seed.x=1"]), "--set seed.x: seed: cannot set a key inside seed, which is 7");
     assert_eq!(
         error(MINIMAL, &["attack.hashrate_share=0.3"]),
         "--set attack.hashrate_share: attack.kind: missing key; [attack] requires kind, hashrate_share"
@@ -246,10 +246,18 @@ fn set_errors_name_the_set_instead_of_a_line() {
 #[test]
 fn grid_values_are_blamed_only_for_their_own_errors() {
     let e = load(MINIMAL, &["bitcoin.miners=0"]).expect_err("invalid");
-    assert_eq!(e.clone().in_grid("bitcoin.miners", "0").to_string(), "--grid bitcoin.miners=0: expected an integer in 1..=1000, got 0");
+    assert_eq!(
+        e.clone().in_grid("bitcoin.miners", "0").to_string(),
+        "--grid bitcoin.miners=0: expected an integer in 1..=1000, got 0"
+    );
     assert_eq!(e.clone().in_grid("bitcoin.block_interval_s", "0"), e, "another key's --set");
     let syntax = Override::parse("bitcoin..miners=4").expect_err("bad key");
-    assert!(syntax.in_grid("bitcoin..miners", "4").to_string().starts_with("--grid bitcoin..miners=4: expected KEY to be names"));
+    assert!(
+        syntax
+            .in_grid("bitcoin..miners", "4")
+            .to_string()
+            .starts_with("--grid bitcoin..miners=4: expected KEY to be names")
+    );
     let file = load(&format!("{MINIMAL}minerz = 1\n"), &[]).expect_err("unknown key");
     assert_eq!(file.clone().in_grid("bitcoin.minerz", "1"), file, "the file's own error");
 }
@@ -312,28 +320,51 @@ fn schema_is_read_from_the_serde_derives() {
 
 #[test]
 fn odd_input_is_an_error_not_a_panic() {
-    for text in ["", "bitcoin = 5", "[[bitcoin]]", "name = 5", "name = \"é\"\nseed = 1\nduration_s = 1\n[bitcoin]",
-        "\u{feff}x", "a = 1979-05-27T07:32:00Z", "[bitcoin]\nhashrate_shares = [[1]]"]
-    {
+    for text in [
+        "",
+        "bitcoin = 5",
+        "[[bitcoin]]",
+        "name = 5",
+        "name = \"é\"\nseed = 1\nduration_s = 1\n[bitcoin]",
+        "\u{feff}x",
+        "a = 1979-05-27T07:32:00Z",
+        "[bitcoin]\nhashrate_shares = [[1]]",
+    ] {
         assert!(load(text, &[]).is_err(), "{text:?}");
     }
     assert!(load(MINIMAL, &["bitcoin=5"]).is_err());
     assert!(load(MINIMAL, &["bitcoin.miners.x=1"]).is_err());
 }
 
-
 #[test]
 fn tunnel_tables_need_what_they_rely_on() {
     let l2 = format!("{MINIMAL}\n[l2]\n");
-    assert!(error(&format!("{MINIMAL}\n[tunnel]\n"), &[]).ends_with(": tunnel: expected an [l2] table: hBTC is minted on the L2"));
+    assert!(
+        error(&format!("{MINIMAL}\n[tunnel]\n"), &[])
+            .ends_with(": tunnel: expected an [l2] table: hBTC is minted on the L2")
+    );
     assert!(error(&format!("{l2}\n[tunnel]\n"), &[]).ends_with(
         ": tunnel.payout_policy: expected a [pop] table for \"superfinal\" (superfinality needs keystones and PoP miners), or payout_policy = \"immediate\""
     ));
     assert!(load(&format!("{l2}\n[tunnel]\npayout_policy = \"immediate\"\n"), &[]).is_ok());
-    let tunnel_attack = format!("{l2}\n[tunnel]\npayout_policy = \"immediate\"\n[attack]\nkind = \"double-spend\"\nhashrate_share = 0.2\ntarget = \"tunnel\"\n");
+    let tunnel_attack = format!(
+        "{l2}\n[tunnel]\npayout_policy = \"immediate\"\n[attack]\nkind = \"double-spend\"\nhashrate_share = 0.2\ntarget = \"tunnel\"\n"
+    );
     assert!(load(&tunnel_attack, &[]).is_ok());
-    assert!(error(&tunnel_attack, &["attack.confirmations=3"]).contains("attack.confirmations: not read with target = \"tunnel\""));
-    assert!(error(&with_attack("kind = \"double-spend\"\nhashrate_share = 0.2\ntarget = \"tunnel\""), &[]).contains("attack.target: expected a [tunnel] table"));
+    assert!(
+        error(&tunnel_attack, &["attack.confirmations=3"])
+            .contains("attack.confirmations: not read with target = \"tunnel\"")
+    );
+    assert!(
+        error(&with_attack("kind = \"double-spend\"\nhashrate_share = 0.2\ntarget = \"tunnel\""), &[])
+            .contains("attack.target: expected a [tunnel] table")
+    );
     assert!(error(&format!("{l2}\n[tunnel]\npayout_policy = \"later\"\n"), &[]).contains("tunnel.payout_policy"));
-    assert!(error(&format!("{l2}\n[tunnel]\npayout_policy = \"immediate\"\ntreasury_btc = 1\ntreasury_withdraw_btc = 2\n"), &[]).contains("tunnel.treasury_withdraw_btc"));
+    assert!(
+        error(
+            &format!("{l2}\n[tunnel]\npayout_policy = \"immediate\"\ntreasury_btc = 1\ntreasury_withdraw_btc = 2\n"),
+            &[]
+        )
+        .contains("tunnel.treasury_withdraw_btc")
+    );
 }

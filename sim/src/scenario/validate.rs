@@ -4,16 +4,20 @@
 
 use toml::Table;
 
-use super::error::Invalid;
 use super::check::out_of_range;
-use super::{AttackConfig, AttackKind, AttackTarget, BitcoinConfig, FeeSpikeConfig, L2Config, PayoutPolicyConfig, PopConfig, Scenario, TunnelConfig, WorkloadConfig};
+use super::error::Invalid;
+use super::{
+    AttackConfig, AttackKind, AttackTarget, BitcoinConfig, FeeSpikeConfig, L2Config, PayoutPolicyConfig, PopConfig,
+    Scenario, TunnelConfig, WorkloadConfig,
+};
 
 /// Ten years of simulated time.
 const DURATION_S_MAX: u64 = 315_360_000;
 /// Keys whose range is narrower than their type's, checked with the shape of the table as written
 /// (before deserialising): so a value of any size, even one too large for TOML, is reported
 /// against the range the key accepts.
-pub(crate) const KEY_RANGES: [(&str, i64, i64); 2] = [("seed", 0, super::SEED_MAX as i64), ("duration_s", 1, DURATION_S_MAX as i64)];
+pub(crate) const KEY_RANGES: [(&str, i64, i64); 2] =
+    [("seed", 0, super::SEED_MAX as i64), ("duration_s", 1, DURATION_S_MAX as i64)];
 /// Longest accepted name (it names the output directory).
 const NAME_LEN_MAX: usize = 64;
 
@@ -75,7 +79,10 @@ fn tunnel(t: &TunnelConfig) -> Result<(), Invalid> {
     number("tunnel.deposit_btc_min", t.deposit_btc_min, 0.01, 10_000.0)?;
     let (min, max) = (t.deposit_btc_min, t.deposit_btc_max);
     if !(max.is_finite() && min <= max && max <= 10_000.0) {
-        return Err(Invalid::new("tunnel.deposit_btc_max", format!("expected a finite number in [{min}, 10000] (at least deposit_btc_min), got {max}")));
+        return Err(Invalid::new(
+            "tunnel.deposit_btc_max",
+            format!("expected a finite number in [{min}, 10000] (at least deposit_btc_min), got {max}"),
+        ));
     }
     number("tunnel.withdraw_rate_per_s", t.withdraw_rate_per_s, 0.0, 10.0)?;
     if t.treasury_btc != 0.0 {
@@ -84,7 +91,10 @@ fn tunnel(t: &TunnelConfig) -> Result<(), Invalid> {
     number("tunnel.treasury_deposit_at_s", t.treasury_deposit_at_s, 0.0, DURATION_S_MAX as f64)?;
     number("tunnel.treasury_withdraw_btc", t.treasury_withdraw_btc, 0.0, t.treasury_btc.max(0.0))?;
     if t.treasury_withdraw_btc > 0.0 && t.treasury_withdraw_btc < 0.01 {
-        return Err(Invalid::new("tunnel.treasury_withdraw_btc", format!("expected 0 or at least 0.01, got {}", t.treasury_withdraw_btc)));
+        return Err(Invalid::new(
+            "tunnel.treasury_withdraw_btc",
+            format!("expected 0 or at least 0.01, got {}", t.treasury_withdraw_btc),
+        ));
     }
     number("tunnel.treasury_withdraw_at_s", t.treasury_withdraw_at_s, 0.0, DURATION_S_MAX as f64)
 }
@@ -167,7 +177,9 @@ fn bitcoin(b: &BitcoinConfig) -> Result<(), Invalid> {
     if !(max.is_finite() && min <= max && max <= 100_000.0) {
         return Err(Invalid::new(
             "bitcoin.background_fee_rate_max_sat_per_vb",
-            format!("expected a finite number in [{min}, 100000] (at least background_fee_rate_min_sat_per_vb), got {max}"),
+            format!(
+                "expected a finite number in [{min}, 100000] (at least background_fee_rate_min_sat_per_vb), got {max}"
+            ),
         ));
     }
     if let Some(spike) = &b.fee_spike {
@@ -180,7 +192,10 @@ fn hashrate_shares(shares: &[f64], miners: u32) -> Result<(), Invalid> {
     if shares.len() != miners as usize {
         return Err(Invalid::new(
             "bitcoin.hashrate_shares",
-            format!("expected one share per honest miner ({miners}, as bitcoin.miners = {miners}), got {}", shares.len()),
+            format!(
+                "expected one share per honest miner ({miners}, as bitcoin.miners = {miners}), got {}",
+                shares.len()
+            ),
         ));
     }
     for (i, &share) in shares.iter().enumerate() {

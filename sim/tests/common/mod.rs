@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use hemisim::harness::replicate::run_replications;
-use hemisim::harness::runner::{run_once, RunOptions, RunOutput};
+use hemisim::harness::runner::{RunOptions, RunOutput, run_once};
 use hemisim::scenario::{Override, Scenario};
 use hemisim_reports::record::RunRecord;
 use std::path::{Path, PathBuf};
@@ -26,7 +26,11 @@ pub fn scenario(name: &str, sets: &[&str]) -> Scenario {
 /// One run; fails the test on any invariant violation, printing the replay line.
 pub fn run(scenario: &Scenario, seed: u64) -> RunRecord {
     let RunOutput { record, violations, .. } = run_once(scenario, seed, RunOptions::default()).expect("run completes");
-    assert!(violations.is_empty(), "violations with seed {seed}: {violations:?}\n  replay: hemisim run scenarios/{}.toml --seed {seed}", scenario.name);
+    assert!(
+        violations.is_empty(),
+        "violations with seed {seed}: {violations:?}\n  replay: hemisim run scenarios/{}.toml --seed {seed}",
+        scenario.name
+    );
     record
 }
 
@@ -44,7 +48,11 @@ pub fn replications(scenario: &Scenario, seed: u64, runs: u32) -> Vec<RunRecord>
 
 /// Runs the `hemisim` binary built for this test run.
 pub fn hemisim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hemisim")).args(args).current_dir(repo_root()).output().expect("the hemisim binary runs")
+    Command::new(env!("CARGO_BIN_EXE_hemisim"))
+        .args(args)
+        .current_dir(repo_root())
+        .output()
+        .expect("the hemisim binary runs")
 }
 
 /// A fresh, empty directory under the system temp dir.
@@ -59,7 +67,8 @@ pub fn scratch_dir(name: &str) -> PathBuf {
 pub const Z_99: f64 = 2.575829;
 
 pub fn t_99(df: usize) -> f64 {
-    const TABLE: [f64; 15] = [63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250, 3.169, 3.106, 3.055, 3.012, 2.977, 2.947];
+    const TABLE: [f64; 15] =
+        [63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250, 3.169, 3.106, 3.055, 3.012, 2.977, 2.947];
     TABLE.get(df.saturating_sub(1)).copied().unwrap_or(Z_99)
 }
 

@@ -17,10 +17,10 @@ use revm::context::result::{EVMError, InvalidTransaction};
 use revm::context::{BlockEnv, CfgEnv, Context, Evm, Journal, TxEnv};
 use revm::context_interface::ContextTr;
 use revm::handler::EthFrame;
+use revm::handler::SystemCallEvm;
 use revm::handler::instructions::EthInstructions;
 use revm::interpreter::interpreter::EthInterpreter;
-use revm::handler::SystemCallEvm;
-use revm::primitives::{keccak256, Address, Bytes, B256, TxKind, U256};
+use revm::primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use revm::{DatabaseCommit, ExecuteEvm};
 use std::fmt;
 
