@@ -358,7 +358,9 @@ impl BitcoinNode {
 
     fn connect(&mut self, hash: BlockHash) -> Result<(), BlockError> {
         let entry = &self.tree[&hash];
-        debug_assert_eq!(entry.block.header.prev_blockhash, self.tip());
+        // The active chain is a chain: each block on the tip, at the next height.
+        assert_eq!(entry.block.header.prev_blockhash, self.tip(), "block {hash} connects on the active tip");
+        assert_eq!(entry.height as usize, self.active.len(), "block {hash} at the active chain's next height");
         let block = entry.block.clone();
         let undo = self.utxo.connect(&block, entry.height)?;
         self.undo.insert(hash, undo);

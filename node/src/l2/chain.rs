@@ -17,6 +17,7 @@
 //! the Bitcoin view and the book) is kept for the last `rewind_depth` blocks.
 
 use super::block::{BtcAttributes, L2Block, L2Header, TunnelOps, transactions_root};
+use super::btc_view::{BtcView, INDEXER_TIP_LAG};
 use super::hvm::{BlockBuilder, BlockEnvSpec, Hvm, HvmUndo, Receipt, TxRejected, hbtc};
 use super::indexer::{AttributesError, BtcIndexer, ViewUndo};
 use super::tx::L2Tx;
@@ -334,6 +335,13 @@ impl L2Chain {
             block.header.gas_used <= block.header.gas_limit,
             "block {} uses more gas than its limit",
             block.header.number
+        );
+        // The view indexes full blocks exactly INDEXER_TIP_LAG behind its headers.
+        let (header_tip, _) = self.view.tip();
+        assert_eq!(
+            self.view.indexed_tip(),
+            header_tip.checked_sub(INDEXER_TIP_LAG),
+            "the view's index lags its headers"
         );
         self.head = Head { number: block.header.number, hash: block.hash() };
         if self.rules.rewind_depth == 0 {
