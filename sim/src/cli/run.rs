@@ -7,14 +7,14 @@ use crate::harness::checks::ViolationKind;
 use crate::harness::replicate::run_replications;
 use crate::harness::runner::{RunOptions, RunOutput};
 use crate::harness::seeds::replication_seed;
+use crate::harness::sweep::Progress;
 use crate::provenance::{Provenance, RunRef};
 use crate::scenario::{Override, Scenario, ScenarioError};
 use hemisim_reports::ReportError;
 use hemisim_reports::output_dir::Manifest;
 use hemisim_reports::record::RunRecord;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::atomic::AtomicBool;
 
 pub fn run(args: RunArgs) -> Exit {
     if let Err(e) = one_seed(args.seed, &args.set) {
@@ -126,7 +126,6 @@ fn simulate(
     args: &RunArgs,
     out_dir: &Path,
 ) -> Vec<Result<RunOutput, crate::harness::runner::RunError>> {
-    let progress_us: Vec<Arc<AtomicU64>> = (0..args.runs).map(|_| Arc::new(AtomicU64::new(0))).collect();
     let options = RunOptions {
         trace_file: args.trace.then(|| out_dir.join("trace.jsonl")),
         progress_us: None,
@@ -141,9 +140,12 @@ fn simulate(
     );
     let done = AtomicBool::new(false);
     let total_us = scenario.duration_s * 1_000_000 * args.runs as u64;
+    // Replications run as a one-cell sweep: one queue, one worker per job.
+    let progress = Progress::new(jobs.clamp(1, args.runs as usize));
+    let counters = progress.counters();
     std::thread::scope(|scope| {
-        scope.spawn(|| progress::watch(&progress_us, total_us, &done));
-        let results = run_replications(scenario, seed, args.runs, jobs, &options, &progress_us);
+        scope.spawn(|| progress::watch(&counters, total_us, &done));
+        let results = run_replications(scenario, seed, args.runs, &options, &progress);
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         results
     })

@@ -8,7 +8,7 @@ use super::run::{kind_name, shell_quote, worse};
 use super::{Exit, count, one_seed, out_flag, sets_seed};
 use super::{output, progress};
 use crate::harness::checks::ViolationKind;
-use crate::harness::runner::{RunError, RunOutput};
+use crate::harness::runner::{RunError, RunOptions, RunOutput};
 use crate::harness::seeds::replication_seed;
 use crate::harness::sweep::{Cell, Plan, Progress, cell_dir_name, plan, run_sweep};
 use hemisim_reports::output_dir::Manifest;
@@ -133,8 +133,9 @@ fn simulate(plan: &Plan, args: &SweepArgs, jobs: usize, out_dir: &Path) -> Vec<C
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
         scope.spawn(|| progress::watch(&counters, total_us, &done));
-        let outcomes =
-            run_sweep(plan, args.runs, &progress, |cell, outputs| finish_cell(plan, args, out_dir, cell, outputs));
+        let outcomes = run_sweep(plan, args.runs, &RunOptions::default(), &progress, |cell, outputs| {
+            finish_cell(plan, args, out_dir, cell, outputs)
+        });
         done.store(true, Ordering::Relaxed);
         outcomes
     })

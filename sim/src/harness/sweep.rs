@@ -325,6 +325,7 @@ struct Pending {
 pub fn run_sweep<T: Send>(
     plan: &Plan,
     runs: u32,
+    options: &RunOptions,
     progress: &Progress,
     finish: impl Fn(&Cell, Vec<Result<RunOutput, RunError>>) -> T + Sync,
 ) -> Vec<T> {
@@ -350,7 +351,12 @@ pub fn run_sweep<T: Send>(
                     }
                     let (index, replication) = (job / runs_per_cell, job % runs_per_cell);
                     let cell = &plan.cells[index];
-                    let options = RunOptions { progress_us: Some(slot.clone()), ..RunOptions::default() };
+                    // The trace, when asked for, is the first run's.
+                    let options = RunOptions {
+                        trace_file: options.trace_file.clone().filter(|_| job == 0),
+                        progress_us: Some(slot.clone()),
+                        keep_going: options.keep_going,
+                    };
                     let output = run_once(&cell.scenario, replication_seed(cell.seed, replication as u32), options);
                     slot.store(0, Ordering::Relaxed);
                     progress.finished_us.fetch_add(cell.scenario.duration_s * 1_000_000, Ordering::Relaxed);

@@ -4,6 +4,7 @@
 
 use hemisim::harness::replicate::run_replications;
 use hemisim::harness::runner::{RunOptions, RunOutput, run_once};
+use hemisim::harness::sweep::Progress;
 use hemisim::scenario::{Override, Scenario};
 use hemisim_reports::record::RunRecord;
 use std::path::{Path, PathBuf};
@@ -36,7 +37,7 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunRecord {
 
 /// `runs` replications from `seed` (as `--runs`).
 pub fn replications(scenario: &Scenario, seed: u64, runs: u32) -> Vec<RunRecord> {
-    run_replications(scenario, seed, runs, 2, &RunOptions::default(), &[])
+    run_replications(scenario, seed, runs, &RunOptions::default(), &Progress::new(2))
         .into_iter()
         .map(|r| {
             let out = r.expect("run completes");
