@@ -11,6 +11,7 @@ use crate::l2::tx::{Refusal, Submission};
 use crate::peer::PeerId;
 use crate::pop::maker::MadeKeystone;
 use crate::time::SimDuration;
+use bitcoin::{BlockHash, Txid};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -102,8 +103,10 @@ pub enum Action {
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Observation {
     BlockFound {
-        hash: String,
-        parent: String,
+        #[serde(serialize_with = "as_display")]
+        hash: BlockHash,
+        #[serde(serialize_with = "as_display")]
+        parent: BlockHash,
         height: u32,
         tx_count: u32,
         weight: u64,
@@ -111,27 +114,33 @@ pub enum Observation {
         private: bool,
     },
     TipChanged {
-        old_tip: String,
+        #[serde(serialize_with = "as_display")]
+        old_tip: BlockHash,
         old_height: u32,
-        new_tip: String,
+        #[serde(serialize_with = "as_display")]
+        new_tip: BlockHash,
         new_height: u32,
         disconnected: u32,
         connected: u32,
     },
     BlockRejected {
-        hash: String,
+        #[serde(serialize_with = "as_display")]
+        hash: BlockHash,
         reason: String,
     },
     TxSent {
-        txid: String,
+        #[serde(serialize_with = "as_display")]
+        txid: Txid,
         fee_rate_sat_per_vb: f64,
     },
     WalletEmpty {
         wallet: String,
     },
     TrialStarted {
-        payment_txid: String,
-        conflict_txid: String,
+        #[serde(serialize_with = "as_display")]
+        payment_txid: Txid,
+        #[serde(serialize_with = "as_display")]
+        conflict_txid: Txid,
     },
     TrialEnded {
         how: TrialEnd,
@@ -292,6 +301,12 @@ pub enum Observation {
         l2_number: u64,
         what: String,
     },
+}
+
+/// Writes a hash or id as its display form (hex in display order): observations carry typed
+/// values, turned into text only when the trace is written.
+fn as_display<T: std::fmt::Display, S: serde::Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
 }
 
 /// How the attacker ended a double-spend race.

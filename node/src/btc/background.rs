@@ -93,10 +93,7 @@ impl BackgroundLoad {
                 self.starved = false;
                 let tx = SealedTx::seal(tx);
                 if node.receive_tx(tx.clone()).is_ok() {
-                    out.push(Action::Observe(Observation::TxSent {
-                        txid: tx.txid().to_string(),
-                        fee_rate_sat_per_vb: fee_rate,
-                    }));
+                    out.push(Action::Observe(Observation::TxSent { txid: tx.txid(), fee_rate_sat_per_vb: fee_rate }));
                     out.push(Action::Broadcast(Message::Tx(tx)));
                 }
             }

@@ -102,8 +102,8 @@ impl DoubleSpender {
             payment_block: None,
         };
         out.push(Action::Observe(Observation::TrialStarted {
-            payment_txid: race.payment.to_string(),
-            conflict_txid: race.conflict.compute_txid().to_string(),
+            payment_txid: race.payment,
+            conflict_txid: race.conflict.compute_txid(),
         }));
         let payment = SealedTx::seal(payment);
         if let Err(reason) = node.receive_tx(payment.clone()) {

@@ -126,14 +126,14 @@ fn refuse(refusal: Refusal, cx: &mut Ctx<'_>) {
 fn accept(node: &mut BitcoinNode, block: Arc<SealedBlock>, out: &mut Vec<Action>) -> BitcoinChange {
     let report = node.receive_block(block);
     for (hash, reason) in report.rejected {
-        out.push(Action::Observe(Observation::BlockRejected { hash: hash.to_string(), reason: reason.to_string() }));
+        out.push(Action::Observe(Observation::BlockRejected { hash, reason: reason.to_string() }));
     }
     let stored_any = !report.accepted.is_empty();
     let Some(change) = report.tip_change else { return BitcoinChange { stored_any, tip_changed: false } };
     out.push(Action::Observe(Observation::TipChanged {
-        old_tip: change.old_tip.to_string(),
+        old_tip: change.old_tip,
         old_height: change.old_height,
-        new_tip: change.new_tip.to_string(),
+        new_tip: change.new_tip,
         new_height: change.new_height,
         disconnected: change.disconnected,
         connected: change.connected,
@@ -144,8 +144,8 @@ fn accept(node: &mut BitcoinNode, block: Arc<SealedBlock>, out: &mut Vec<Action>
 /// The observation of a block this peer found.
 pub(crate) fn found(block: &SealedBlock, height: u32, fees: Amount, private: bool) -> Observation {
     Observation::BlockFound {
-        hash: block.block_hash().to_string(),
-        parent: block.header.prev_blockhash.to_string(),
+        hash: block.block_hash(),
+        parent: block.header.prev_blockhash,
         height,
         tx_count: block.txs().len() as u32,
         weight: block.weight(),

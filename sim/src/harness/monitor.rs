@@ -72,7 +72,12 @@ mod tests {
     use super::*;
 
     fn refusal() -> Observation {
-        Observation::BlockRejected { hash: "ab".into(), reason: "bad".into() }
+        Observation::BlockRejected { hash: block_hash(), reason: "bad".into() }
+    }
+
+    fn block_hash() -> bitcoin::BlockHash {
+        use bitcoin::hashes::Hash;
+        bitcoin::BlockHash::from_byte_array([0xab; 32])
     }
 
     #[test]
@@ -85,7 +90,7 @@ mod tests {
         let violations = monitor.into_violations();
         assert_eq!(violations.len(), 2, "what happened at the same instant is kept");
         assert_eq!(violations[0].kind, ViolationKind::Safety);
-        assert_eq!(violations[0].message, "miner-1 refused block ab at t=5.000000s: bad");
+        assert_eq!(violations[0].message, format!("miner-1 refused block {} at t=5.000000s: bad", block_hash()));
     }
 
     #[test]
@@ -96,12 +101,10 @@ mod tests {
         assert!(!monitor.inspect(SimTime(8_000_000), "miner-1", &refusal()));
         assert_eq!(monitor.stopped_at(), None);
         let messages: Vec<String> = monitor.into_violations().into_iter().map(|v| v.message).collect();
+        let refused = format!("miner-1 refused block {} at t=8.000000s: bad", block_hash());
         assert_eq!(
             messages,
-            [
-                "verifier-1 disagrees with L2 block 42 at t=7.000000s: state root differs",
-                "miner-1 refused block ab at t=8.000000s: bad"
-            ]
+            ["verifier-1 disagrees with L2 block 42 at t=7.000000s: state root differs", refused.as_str()]
         );
     }
 

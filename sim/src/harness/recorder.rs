@@ -110,8 +110,8 @@ impl Recorder {
             Observation::BlockFound { hash, parent, height, tx_count, weight, fees_sats, .. } => {
                 self.blocks.push(BlockRow {
                     height,
-                    hash,
-                    parent_hash: parent,
+                    hash: hash.to_string(),
+                    parent_hash: parent.to_string(),
                     miner: peer.to_owned(),
                     found_at_us: at.as_us(),
                     main_chain: false,
@@ -127,19 +127,20 @@ impl Recorder {
                     at_us: at.as_us(),
                     depth: disconnected,
                     connected,
-                    old_tip,
+                    old_tip: old_tip.to_string(),
                     old_height,
-                    new_tip,
+                    new_tip: new_tip.to_string(),
                     new_height,
                 })
             }
             Observation::TrialStarted { payment_txid, conflict_txid } if peer == ATTACKER => {
+                let payment_txid = payment_txid.to_string();
                 self.record_attacker_deposit(at.as_us(), &payment_txid);
                 self.trials.push((
                     TrialRow {
                         started_at_us: at.as_us(),
                         payment_txid,
-                        conflict_txid,
+                        conflict_txid: conflict_txid.to_string(),
                         ended_at_us: None,
                         outcome: TrialOutcome::Unfinished,
                     },
