@@ -11,7 +11,6 @@ use hemisim_reports::record::{
     TunnelLedgerRow, TunnelOpKind, TunnelOpRow, TunnelViolationRow,
 };
 use std::collections::{BTreeSet, HashSet};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -57,9 +56,11 @@ pub struct Recorded {
 #[derive(Debug)]
 pub struct Recorder {
     pub trace: Trace,
-    blocks: Vec<BlockRow>,
+    /// Found blocks, with their hash kept typed for the main-chain judgement at the end.
+    blocks: Vec<(BlockHash, BlockRow)>,
     reorgs: Vec<ReorgRow>,
-    trials: Vec<(TrialRow, Option<TrialEnd>)>,
+    /// Races, with the conflict's txid kept typed for the outcome judged at the end.
+    trials: Vec<(TrialRow, Txid, Option<TrialEnd>)>,
     l2_blocks: Vec<L2BlockRow>,
     pop: PopObserved,
     tunnel: TunnelObserved,
@@ -108,7 +109,7 @@ impl Recorder {
         self.trace.record(at, peer, &observation);
         match observation {
             Observation::BlockFound { hash, parent, height, tx_count, weight, fees_sats, .. } => {
-                self.blocks.push(BlockRow {
+                let row = BlockRow {
                     height,
                     hash: hash.to_string(),
                     parent_hash: parent.to_string(),
@@ -118,7 +119,8 @@ impl Recorder {
                     tx_count,
                     weight,
                     fees_sats,
-                })
+                };
+                self.blocks.push((hash, row))
             }
             Observation::TipChanged { old_tip, old_height, new_tip, new_height, disconnected, connected }
                 if peer == OBSERVER && disconnected > 0 =>
@@ -144,11 +146,12 @@ impl Recorder {
                         ended_at_us: None,
                         outcome: TrialOutcome::Unfinished,
                     },
+                    conflict_txid,
                     None,
                 ))
             }
             Observation::TrialEnded { how, .. } if peer == ATTACKER => {
-                if let Some((row, end)) = self.trials.last_mut() {
+                if let Some((row, _, end)) = self.trials.last_mut() {
                     row.ended_at_us = Some(at.as_us());
                     *end = Some(how);
                 }
@@ -319,16 +322,17 @@ impl Recorder {
     /// observer's final chain; and the trace hash (writing the trace file into place).
     pub fn finish(self, observer: &BitcoinNode) -> std::io::Result<Recorded> {
         let trace_hash = self.trace.finish()?;
-        let mut blocks = self.blocks;
         let trials = self.trials;
-        for row in &mut blocks {
-            row.main_chain = BlockHash::from_str(&row.hash).is_ok_and(|h| observer.is_active(&h));
-        }
+        let blocks = self
+            .blocks
+            .into_iter()
+            .map(|(hash, row)| BlockRow { main_chain: observer.is_active(&hash), ..row })
+            .collect();
         let confirmed = if trials.is_empty() { HashSet::new() } else { main_chain_txids(observer) };
         let trials = trials
             .into_iter()
-            .map(|(mut row, end)| {
-                let reversed = Txid::from_str(&row.conflict_txid).is_ok_and(|t| confirmed.contains(&t));
+            .map(|(mut row, conflict, end)| {
+                let reversed = confirmed.contains(&conflict);
                 row.outcome = match (end, reversed) {
                     (Some(TrialEnd::Aborted), _) | (None, false) => TrialOutcome::Unfinished,
                     (_, true) => TrialOutcome::Success,
