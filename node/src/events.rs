@@ -9,9 +9,11 @@ use crate::btc::sealed::{SealedBlock, SealedTx};
 use crate::l2::block::L2Block;
 use crate::l2::tx::{Refusal, Submission};
 use crate::peer::PeerId;
+use crate::pop::keystone::KeystoneHash;
 use crate::pop::maker::MadeKeystone;
 use crate::time::SimDuration;
 use bitcoin::{BlockHash, Txid};
+use revm::primitives::{Address, B256};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -98,7 +100,8 @@ pub enum Action {
 }
 
 /// Everything observable a peer does; each goes into the run's trace with time and peer name.
-/// Hashes and txids are hex in display order.
+/// Hashes, txids and addresses are typed; the trace writes them as their display form (hex in
+/// display order, `0x`-hex for L2 values).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Observation {
@@ -153,8 +156,10 @@ pub enum Observation {
     },
     L2BlockProduced {
         number: u64,
-        hash: String,
-        state_root: String,
+        #[serde(serialize_with = "as_display")]
+        hash: B256,
+        #[serde(serialize_with = "as_display")]
+        state_root: B256,
         tx_count: u32,
         gas_used: u64,
         btc_tip_height: u32,
@@ -164,7 +169,8 @@ pub enum Observation {
         latency_max_us: u64,
     },
     L2TxRefused {
-        hash: String,
+        #[serde(serialize_with = "as_display")]
+        hash: B256,
         reason: &'static str,
     },
     L2BlockVerified {
@@ -177,14 +183,18 @@ pub enum Observation {
     /// The sequencer made a keystone (hashes: keystone in display order, L2 block `0x`-hex).
     KeystoneMade {
         l2_number: u64,
-        keystone: String,
-        l2_block: String,
+        #[serde(serialize_with = "as_display")]
+        keystone: KeystoneHash,
+        #[serde(serialize_with = "as_display")]
+        l2_block: B256,
     },
     /// A PoP miner broadcast a PoP transaction.
     PopTxSent {
-        keystone: String,
+        #[serde(serialize_with = "as_display")]
+        keystone: KeystoneHash,
         l2_number: u64,
-        txid: String,
+        #[serde(serialize_with = "as_display")]
+        txid: Txid,
         fee_sats: u64,
         vsize: u64,
         fee_rate_sat_per_vb: f64,
@@ -200,22 +210,27 @@ pub enum Observation {
     },
     /// The finality tracker indexed a keystone's first canonical publication ...
     KeystonePublished {
-        keystone: String,
+        #[serde(serialize_with = "as_display")]
+        keystone: KeystoneHash,
         l2_number: u64,
-        txid: String,
+        #[serde(serialize_with = "as_display")]
+        txid: Txid,
         btc_height: u32,
-        btc_block: String,
+        #[serde(serialize_with = "as_display")]
+        btc_block: BlockHash,
     },
     /// ... or lost it to a Bitcoin reorg.
     PublicationUnwound {
-        keystone: String,
+        #[serde(serialize_with = "as_display")]
+        keystone: KeystoneHash,
         l2_number: u64,
         btc_height: u32,
     },
     /// Every L2 block up to `l2_number` is superfinal.
     Superfinal {
         l2_number: u64,
-        keystone: String,
+        #[serde(serialize_with = "as_display")]
+        keystone: KeystoneHash,
         published_height: u32,
         tip_height: u32,
     },
@@ -228,17 +243,21 @@ pub enum Observation {
     },
     /// A depositor sent a deposit to the tunnel's vault (recipient: the L2 address, `0x`-hex).
     DepositSent {
-        txid: String,
+        #[serde(serialize_with = "as_display")]
+        txid: Txid,
         amount_sats: u64,
-        recipient: String,
+        #[serde(serialize_with = "as_display")]
+        recipient: Address,
         treasury: bool,
     },
     /// An L2 block minted hBTC for a deposit (recorded by the sequencer).
     TunnelMinted {
         l2_number: u64,
-        txid: String,
+        #[serde(serialize_with = "as_display")]
+        txid: Txid,
         vout: u32,
-        recipient: String,
+        #[serde(serialize_with = "as_display")]
+        recipient: Address,
         amount_sats: u64,
         btc_height: u32,
     },
@@ -246,12 +265,14 @@ pub enum Observation {
     TunnelBurned {
         l2_number: u64,
         id: u64,
-        from: String,
+        #[serde(serialize_with = "as_display")]
+        from: Address,
         amount_sats: u64,
     },
     /// A holder sent a withdrawal (a burn) to the sequencer.
     WithdrawalRequested {
-        from: String,
+        #[serde(serialize_with = "as_display")]
+        from: Address,
         amount_sats: u64,
         treasury: bool,
     },
@@ -260,7 +281,8 @@ pub enum Observation {
     PayoutSent {
         id: u64,
         l2_number: u64,
-        txid: String,
+        #[serde(serialize_with = "as_display")]
+        txid: Txid,
         amount_sats: u64,
         fee_sats: u64,
         superfinal: bool,
@@ -273,14 +295,16 @@ pub enum Observation {
     },
     /// The auditor: a minted deposit's transaction left the main chain (hBTC now unbacked) ...
     DepositUnwound {
-        txid: String,
+        #[serde(serialize_with = "as_display")]
+        txid: Txid,
         vout: u32,
         amount_sats: u64,
         l2_number: u64,
     },
     /// ... or came back.
     DepositRestored {
-        txid: String,
+        #[serde(serialize_with = "as_display")]
+        txid: Txid,
         vout: u32,
         amount_sats: u64,
     },

@@ -115,8 +115,8 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) {
     let block = &produced.block;
     cx.observe(Observation::L2BlockProduced {
         number: block.header.number,
-        hash: block.hash().to_string(),
-        state_root: block.header.state_root.to_string(),
+        hash: block.hash(),
+        state_root: block.header.state_root,
         tx_count: block.txs.len() as u32,
         gas_used: block.header.gas_used,
         btc_tip_height: block.header.btc_tip_height,
@@ -128,9 +128,9 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) {
     for mint in &block.tunnel.mints {
         cx.observe(Observation::TunnelMinted {
             l2_number: block.header.number,
-            txid: mint.outpoint.txid.to_string(),
+            txid: mint.outpoint.txid,
             vout: mint.outpoint.vout,
-            recipient: mint.recipient.to_string(),
+            recipient: mint.recipient,
             amount_sats: mint.amount_sats,
             btc_height: mint.btc_height,
         });
@@ -139,7 +139,7 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) {
         cx.observe(Observation::TunnelBurned {
             l2_number: block.header.number,
             id: w.id,
-            from: w.from.to_string(),
+            from: w.from,
             amount_sats: w.amount_sats,
         });
     }
@@ -147,8 +147,8 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) {
     if let Some(made) = produced.keystone {
         cx.observe(Observation::KeystoneMade {
             l2_number: made.l2_number(),
-            keystone: made.hash.to_string(),
-            l2_block: block.hash().to_string(),
+            keystone: made.hash,
+            l2_block: block.hash(),
         });
         cx.broadcast(Message::Keystone(Arc::new(made)));
     }

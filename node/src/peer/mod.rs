@@ -118,7 +118,7 @@ impl Peer {
 
 /// Tells a user its transaction will not be included, and records it.
 fn refuse(refusal: Refusal, cx: &mut Ctx<'_>) {
-    cx.observe(Observation::L2TxRefused { hash: refusal.hash.to_string(), reason: refusal.reason.as_str() });
+    cx.observe(Observation::L2TxRefused { hash: refusal.hash, reason: refusal.reason.as_str() });
     cx.broadcast(Message::L2Refusal(Arc::new(refusal)));
 }
 

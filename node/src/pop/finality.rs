@@ -86,7 +86,7 @@ impl FinalityTracker {
         for publication in &delta.removed {
             self.remove(publication);
             out.push(Observation::PublicationUnwound {
-                keystone: publication.keystone.to_string(),
+                keystone: publication.keystone,
                 l2_number: publication.l2_number(),
                 btc_height: publication.height,
             });
@@ -94,11 +94,11 @@ impl FinalityTracker {
         for publication in &delta.added {
             self.add(publication);
             out.push(Observation::KeystonePublished {
-                keystone: publication.keystone.to_string(),
+                keystone: publication.keystone,
                 l2_number: publication.l2_number(),
-                txid: publication.txid.to_string(),
+                txid: publication.txid,
                 btc_height: publication.height,
-                btc_block: publication.block.to_string(),
+                btc_block: publication.block,
             });
         }
         out.extend(self.evaluate(node.tip_height()));
@@ -169,7 +169,7 @@ impl FinalityTracker {
             self.reported = f.l2_number;
             out.push(Observation::Superfinal {
                 l2_number: f.l2_number,
-                keystone: f.keystone.to_string(),
+                keystone: f.keystone,
                 published_height: f.published_height,
                 tip_height: tip,
             });

@@ -177,9 +177,9 @@ impl PopMiner {
         let fee = coin.1 - tx.tx().output.iter().map(|o| o.value).sum::<Amount>();
         self.sent += 1;
         out.push(Action::Observe(Observation::PopTxSent {
-            keystone: made.hash.to_string(),
+            keystone: made.hash,
             l2_number,
-            txid: tx.txid().to_string(),
+            txid: tx.txid(),
             fee_sats: fee.to_sat(),
             vsize: tx.vsize(),
             fee_rate_sat_per_vb: estimate,

@@ -128,7 +128,7 @@ impl TunnelAuditor {
                 if self.unbacked.remove(&outpoint) {
                     self.unbacked_sats -= self.minted[&outpoint].amount_sats;
                     out.push(Observation::DepositRestored {
-                        txid: outpoint.txid.to_string(),
+                        txid: outpoint.txid,
                         vout: outpoint.vout,
                         amount_sats: value,
                     });
@@ -149,7 +149,7 @@ impl TunnelAuditor {
         }
         self.unbacked_sats += minted.amount_sats;
         Some(Observation::DepositUnwound {
-            txid: outpoint.txid.to_string(),
+            txid: outpoint.txid,
             vout: outpoint.vout,
             amount_sats: minted.amount_sats,
             l2_number: minted.l2_number,

@@ -257,11 +257,7 @@ impl TunnelUsers {
             value: U256::ZERO,
             input: withdraw_calldata(amount_sats, to),
         };
-        out.push(Action::Observe(Observation::WithdrawalRequested {
-            from: h.address.to_string(),
-            amount_sats,
-            treasury,
-        }));
+        out.push(Action::Observe(Observation::WithdrawalRequested { from: h.address, amount_sats, treasury }));
         out.push(Action::Broadcast(Message::L2Tx(Submission::new(tx, now))));
     }
 }
@@ -305,9 +301,9 @@ fn deposit(
         return;
     }
     out.push(Action::Observe(Observation::DepositSent {
-        txid: sealed.txid().to_string(),
+        txid: sealed.txid(),
         amount_sats: amount.to_sat(),
-        recipient: recipient.to_string(),
+        recipient: recipient,
         treasury,
     }));
     out.push(Action::Broadcast(Message::Tx(sealed)));

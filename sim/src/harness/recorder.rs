@@ -169,8 +169,8 @@ impl Recorder {
                 latency_max_us,
             } => self.l2_blocks.push(L2BlockRow {
                 number,
-                hash,
-                state_root,
+                hash: hash.to_string(),
+                state_root: state_root.to_string(),
                 produced_at_us: at.as_us(),
                 tx_count,
                 gas_used,
@@ -203,17 +203,17 @@ impl Recorder {
         match observation {
             Observation::KeystoneMade { l2_number, keystone, l2_block } => pop.keystones.push(KeystoneRow {
                 l2_number,
-                hash: keystone,
-                l2_block_hash: l2_block,
+                hash: keystone.to_string(),
+                l2_block_hash: l2_block.to_string(),
                 made_at_us: at_us,
             }),
             Observation::PopTxSent { keystone, l2_number, txid, fee_sats, vsize, fee_rate_sat_per_vb } => {
                 pop.sent.push(PopTxRow {
                     sent_at_us: at_us,
                     miner: peer.to_owned(),
-                    keystone_hash: keystone,
+                    keystone_hash: keystone.to_string(),
                     l2_number,
-                    txid,
+                    txid: txid.to_string(),
                     fee_sats,
                     vsize,
                     fee_rate_sat_per_vb,
@@ -222,9 +222,15 @@ impl Recorder {
             Observation::PopFeeOverCap { l2_number, estimate_sat_per_vb } => {
                 pop.fee_deferrals.push(FeeDeferralRow { at_us, miner: peer.to_owned(), l2_number, estimate_sat_per_vb })
             }
-            Observation::Superfinal { l2_number, keystone, published_height, tip_height } if peer == OBSERVER => pop
-                .superfinal
-                .push(SuperfinalityStep { at_us, l2_number, keystone_hash: keystone, published_height, tip_height }),
+            Observation::Superfinal { l2_number, keystone, published_height, tip_height } if peer == OBSERVER => {
+                pop.superfinal.push(SuperfinalityStep {
+                    at_us,
+                    l2_number,
+                    keystone_hash: keystone.to_string(),
+                    published_height,
+                    tip_height,
+                })
+            }
             other => self.observe_tunnel(at_us, other),
         }
     }
@@ -234,33 +240,36 @@ impl Recorder {
         let tunnel = &mut self.tunnel;
         let op = match observation {
             Observation::DepositSent { txid, amount_sats, recipient, treasury } => TunnelOpRow {
-                txid: Some(txid),
-                account: Some(recipient),
+                txid: Some(txid.to_string()),
+                account: Some(recipient.to_string()),
                 amount_sats,
                 flag: treasury,
                 ..row(TunnelOpKind::Deposit)
             },
             Observation::TunnelMinted { l2_number, txid, vout, recipient, amount_sats, btc_height } => TunnelOpRow {
-                txid: Some(txid),
+                txid: Some(txid.to_string()),
                 vout: Some(vout),
                 l2_number: Some(l2_number),
-                account: Some(recipient),
+                account: Some(recipient.to_string()),
                 amount_sats,
                 btc_height: Some(btc_height),
                 ..row(TunnelOpKind::Mint)
             },
-            Observation::WithdrawalRequested { from, amount_sats, treasury } => {
-                TunnelOpRow { account: Some(from), amount_sats, flag: treasury, ..row(TunnelOpKind::WithdrawalRequest) }
-            }
+            Observation::WithdrawalRequested { from, amount_sats, treasury } => TunnelOpRow {
+                account: Some(from.to_string()),
+                amount_sats,
+                flag: treasury,
+                ..row(TunnelOpKind::WithdrawalRequest)
+            },
             Observation::TunnelBurned { l2_number, id, from, amount_sats } => TunnelOpRow {
                 l2_number: Some(l2_number),
                 withdrawal_id: Some(id),
-                account: Some(from),
+                account: Some(from.to_string()),
                 amount_sats,
                 ..row(TunnelOpKind::Burn)
             },
             Observation::PayoutSent { id, l2_number, txid, amount_sats, fee_sats, superfinal } => TunnelOpRow {
-                txid: Some(txid),
+                txid: Some(txid.to_string()),
                 l2_number: Some(l2_number),
                 withdrawal_id: Some(id),
                 amount_sats,
@@ -275,15 +284,18 @@ impl Recorder {
                 ..row(TunnelOpKind::Overdue)
             },
             Observation::DepositUnwound { txid, vout, amount_sats, l2_number } => TunnelOpRow {
-                txid: Some(txid),
+                txid: Some(txid.to_string()),
                 vout: Some(vout),
                 l2_number: Some(l2_number),
                 amount_sats,
                 ..row(TunnelOpKind::Unwound)
             },
-            Observation::DepositRestored { txid, vout, amount_sats } => {
-                TunnelOpRow { txid: Some(txid), vout: Some(vout), amount_sats, ..row(TunnelOpKind::Restored) }
-            }
+            Observation::DepositRestored { txid, vout, amount_sats } => TunnelOpRow {
+                txid: Some(txid.to_string()),
+                vout: Some(vout),
+                amount_sats,
+                ..row(TunnelOpKind::Restored)
+            },
             Observation::TunnelLedger {
                 l2_number,
                 locked_sats,
