@@ -166,7 +166,7 @@ fn pay(
     out.push(Action::Observe(Observation::PayoutSent {
         id: w.id,
         l2_number: owed.l2_number,
-        txid: txid,
+        txid,
         amount_sats: w.amount_sats,
         fee_sats: fee.to_sat(),
         superfinal,
