@@ -303,7 +303,7 @@ fn deposit(
     out.push(Action::Observe(Observation::DepositSent {
         txid: sealed.txid(),
         amount_sats: amount.to_sat(),
-        recipient: recipient,
+        recipient,
         treasury,
     }));
     out.push(Action::Broadcast(Message::Tx(sealed)));
