@@ -120,6 +120,24 @@ pub enum RewindError {
     TooDeep { target: u64, head: u64, kept: usize },
 }
 
+/// What a block's transactions root commits to after its mints: the transaction hashes, in
+/// order. A built block's chosen [`Body`] has them; an imported block has its own list.
+trait TxHashes {
+    fn tx_hashes(&self) -> &[B256];
+}
+
+impl TxHashes for Body {
+    fn tx_hashes(&self) -> &[B256] {
+        &self.tx_hashes
+    }
+}
+
+impl TxHashes for &[B256] {
+    fn tx_hashes(&self) -> &[B256] {
+        self
+    }
+}
+
 /// The body a driver chose for a block being built: its transactions with their hashes.
 #[derive(Debug, Default)]
 pub struct Body {
@@ -149,10 +167,10 @@ pub struct L2Chain {
 }
 
 /// A block executed on the chain but not yet accepted by its driver.
-struct Executed {
+struct Executed<T> {
     header: L2Header,
     tunnel: TunnelOps,
-    body: Body,
+    body: T,
     undo: BlockUndo,
 }
 
@@ -250,7 +268,7 @@ impl L2Chain {
                     .apply_hashed(tx, *hash)
                     .map_err(|rejection| Mismatch::InvalidTransaction { index, rejection })?;
             }
-            Ok((due, Body { txs: block.txs.clone(), tx_hashes: block.tx_hashes().to_vec() }))
+            Ok((due, block.tx_hashes()))
         })?;
         if let Err(mismatch) = compare(block, &executed) {
             self.undo_block(executed.undo);
@@ -285,13 +303,13 @@ impl L2Chain {
     /// The one execution path: attributes into the view, then `body` (mints and transactions,
     /// as the driver decides) on a builder, then the header. On error nothing has changed;
     /// on success the caller accepts the block or undoes it.
-    fn execute(
+    fn execute<T: TxHashes>(
         &mut self,
         env: &BlockEnvSpec,
         attributes: &BtcAttributes,
         blocks: BlockSource<'_>,
-        body: impl FnOnce(&mut BlockBuilder<'_>, Vec<Mint>) -> Result<(Vec<Mint>, Body), Mismatch>,
-    ) -> Result<Executed, ImportError> {
+        body: impl FnOnce(&mut BlockBuilder<'_>, Vec<Mint>) -> Result<(Vec<Mint>, T), Mismatch>,
+    ) -> Result<Executed<T>, ImportError> {
         let view_undo = match self.view.apply(attributes, self.rules.max_headers_per_block, blocks) {
             Ok(undo) => undo,
             Err(AttributesError::MissingBlock(hash)) => return Err(ImportError::WaitForBitcoin(hash)),
@@ -318,7 +336,7 @@ impl L2Chain {
             gas_limit: env.gas_limit,
             gas_used: outcome.gas_used,
             state_root: outcome.state_root,
-            transactions_root: transactions_root(attributes, &tunnel.mints, &body.tx_hashes),
+            transactions_root: transactions_root(attributes, &tunnel.mints, body.tx_hashes()),
             withdrawals_root: withdrawals_root(&tunnel.withdrawals),
             btc_tip_height,
             btc_tip_hash,
@@ -365,7 +383,7 @@ impl L2Chain {
 }
 
 /// Compares an imported block with this node's execution of its content.
-fn compare(block: &L2Block, executed: &Executed) -> Result<(), Mismatch> {
+fn compare(block: &L2Block, executed: &Executed<&[B256]>) -> Result<(), Mismatch> {
     let (b, e) = (&block.header, &executed.header);
     let field = |field, block: String, executed: String| Err(Mismatch::Header { field, block, executed });
     if (b.btc_tip_height, b.btc_tip_hash) != (e.btc_tip_height, e.btc_tip_hash) {
