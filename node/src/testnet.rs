@@ -3,7 +3,7 @@
 //! the message's audience, in peer order; a send reaches its one peer; timers fire in time order
 //! (ties in the order they were armed); every observation is kept with its time and peer.
 
-use crate::events::{Action, Input, Message, Observation, Timer};
+use crate::events::{Action, Audience, Input, Message, Observation, Timer};
 use crate::peer::{Peer, PeerId};
 use crate::time::SimTime;
 use std::collections::{BTreeMap, VecDeque};
@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, VecDeque};
 pub struct TestNet {
     now: SimTime,
     peers: Vec<Peer>,
+    /// Each peer's audiences (fixed for its life), by peer index.
+    audiences: Vec<Vec<Audience>>,
     /// Armed timers by (time, arming order).
     timers: BTreeMap<(SimTime, u64), (usize, Timer)>,
     armed: u64,
@@ -23,9 +25,11 @@ pub struct TestNet {
 impl TestNet {
     /// Starts every peer, in order.
     pub fn new(peers: Vec<Peer>) -> Self {
+        let audiences = peers.iter().map(Peer::audiences).collect();
         let mut net = TestNet {
             now: SimTime::ZERO,
             peers,
+            audiences,
             timers: BTreeMap::new(),
             armed: 0,
             in_flight: VecDeque::new(),
@@ -101,9 +105,7 @@ impl TestNet {
             match action {
                 Action::Broadcast(message) => {
                     let audience = message.audience();
-                    for to in
-                        (0..self.peers.len()).filter(|&to| to != from && self.peers[to].audiences().contains(&audience))
-                    {
+                    for to in (0..self.peers.len()).filter(|&to| to != from && self.audiences[to].contains(&audience)) {
                         self.in_flight.push_back((to, message.clone()));
                     }
                 }

@@ -111,7 +111,8 @@ struct Shared {
     links: Mutex<Links>,
     /// Taken when the run ends.
     recorder: Mutex<Option<Recorder>>,
-    monitor: Mutex<SafetyMonitor>,
+    /// Taken, like the recorder, when the run ends.
+    monitor: Mutex<Option<SafetyMonitor>>,
     /// Set when the monitor stops the run: from then on nothing is delivered and no timer fires.
     halted: AtomicBool,
     start: OnceLock<Instant>,
@@ -153,7 +154,7 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
         addrs,
         links: Mutex::new(links),
         recorder: Mutex::new(Some(recorder)),
-        monitor: Mutex::new(SafetyMonitor::new(options.keep_going)),
+        monitor: Mutex::new(Some(SafetyMonitor::new(options.keep_going))),
         halted: AtomicBool::new(false),
         start: OnceLock::new(),
         end: SimTime(scenario.duration_s * 1_000_000),
@@ -182,7 +183,7 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
     }
     sleep(Duration::from_micros((shared.end + settle).as_us())).await;
     let recorder = lock(&shared.recorder).take().expect("the run finishes once");
-    let monitor = std::mem::replace(&mut *lock(&shared.monitor), SafetyMonitor::new(true));
+    let monitor = lock(&shared.monitor).take().expect("the run finishes once");
     let peers: Vec<_> = shared.peers.iter().map(lock).collect();
     let peer_refs: Vec<&Peer> = peers.iter().map(|p| &**p).collect();
     collect::finish(recorder, monitor, &peer_refs, &scenario, seed)
@@ -258,7 +259,7 @@ fn apply(shared: &Arc<Shared>, i: usize, actions: Vec<Action>) {
             }
             Action::Observe(observation) => {
                 let now = shared.now();
-                if lock(&shared.monitor).inspect(now, &shared.names[i], &observation) {
+                if lock(&shared.monitor).as_mut().is_some_and(|m| m.inspect(now, &shared.names[i], &observation)) {
                     shared.halted.store(true, Ordering::Relaxed);
                 }
                 if let Some(recorder) = lock(&shared.recorder).as_mut() {
