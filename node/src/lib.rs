@@ -7,6 +7,7 @@
 //! its scenario and seed.
 
 pub mod btc;
+pub mod eth;
 pub mod events;
 pub mod hashing;
 pub mod l2;
@@ -19,3 +20,4 @@ pub mod testnet;
 mod testnet_tests;
 pub mod time;
 pub mod tunnel;
+pub mod units;
