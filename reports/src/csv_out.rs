@@ -3,15 +3,15 @@
 //! Rows follow record order; times are seconds formatted from integer microseconds with integer
 //! arithmetic (`12.000345`), so a CSV never depends on float formatting. Floats that are not
 //! times (rates in `runs.csv`) use Rust's shortest round-trip form; undefined values are empty.
-//! The L2 files and columns are in [`crate::csv_l2`], the Proof-of-Proof ones in
-//! [`crate::csv_pop`], the tunnel ones in [`crate::csv_tunnel`]. Every column is documented in
+//! The L2 files and columns are in [`crate::l2::csv`], the Proof-of-Proof ones in
+//! [`crate::pop::csv`], the tunnel ones in [`crate::tunnel::csv`]. Every column is documented in
 //! `reports/README.md`.
 
 use std::path::{Path, PathBuf};
 
-use crate::record::{BtcRecord, RunRecord, TrialOutcome, TrialRow};
+use crate::record::RunRecord;
 use crate::summary::Summary;
-use crate::{ReportError, atomic, csv_l2, csv_pop, csv_tunnel};
+use crate::{ReportError, atomic, bitcoin, l2, pop, tunnel};
 
 /// `12345` µs -> `"0.012345"`: exact, always six decimals.
 pub fn format_micros(us: u64) -> String {
@@ -21,14 +21,6 @@ pub fn format_micros(us: u64) -> String {
 /// A float in Rust's shortest round-trip form; `None` (undefined) is an empty field.
 pub(crate) fn format_opt(x: Option<f64>) -> String {
     x.map(|x| x.to_string()).unwrap_or_default()
-}
-
-fn outcome_name(outcome: TrialOutcome) -> &'static str {
-    match outcome {
-        TrialOutcome::Success => "success",
-        TrialOutcome::Failure => "failure",
-        TrialOutcome::Unfinished => "unfinished",
-    }
 }
 
 /// Renders a header and rows to CSV text (`\n` line ends, quoting only where needed).
@@ -48,62 +40,10 @@ pub fn save_csv(path: PathBuf, rendered: Result<Vec<u8>, csv::Error>) -> Result<
     Ok(path)
 }
 
-/// `blocks.csv` text: every block mined, in the order found.
-pub fn blocks_csv(btc: &BtcRecord) -> Result<Vec<u8>, csv::Error> {
-    let header =
-        ["height", "hash", "parent_hash", "miner", "found_at_s", "main_chain", "tx_count", "weight", "fees_sats"];
-    let rows = btc.blocks.iter().map(|b| {
-        vec![
-            b.height.to_string(),
-            b.hash.clone(),
-            b.parent_hash.clone(),
-            b.miner.clone(),
-            format_micros(b.found_at_us),
-            b.main_chain.to_string(),
-            b.tx_count.to_string(),
-            b.weight.to_string(),
-            b.fees_sats.to_string(),
-        ]
-    });
-    to_csv(&header, rows)
-}
-
-/// `reorgs.csv` text: every reorg of the observer, in time order.
-pub fn reorgs_csv(btc: &BtcRecord) -> Result<Vec<u8>, csv::Error> {
-    let header = ["at_s", "depth", "connected", "old_tip", "old_height", "new_tip", "new_height"];
-    let rows = btc.reorgs.iter().map(|r| {
-        vec![
-            format_micros(r.at_us),
-            r.depth.to_string(),
-            r.connected.to_string(),
-            r.old_tip.clone(),
-            r.old_height.to_string(),
-            r.new_tip.clone(),
-            r.new_height.to_string(),
-        ]
-    });
-    to_csv(&header, rows)
-}
-
-/// `attack_trials.csv` text: every double-spend race, in the order started.
-pub fn trials_csv(trials: &[TrialRow]) -> Result<Vec<u8>, csv::Error> {
-    let header = ["started_at_s", "ended_at_s", "payment_txid", "conflict_txid", "outcome"];
-    let rows = trials.iter().map(|t| {
-        vec![
-            format_micros(t.started_at_us),
-            t.ended_at_us.map(format_micros).unwrap_or_default(),
-            t.payment_txid.clone(),
-            t.conflict_txid.clone(),
-            outcome_name(t.outcome).to_string(),
-        ]
-    });
-    to_csv(&header, rows)
-}
-
 /// `runs.csv` text: one row per replication, from its own one-run summary. Wall-clock figures
 /// are left out on purpose so that the file is identical across reruns of the same seeds.
-/// Runs with an L2 chain get the [`csv_l2::RUNS_COLUMNS`] too, and runs with Proof-of-Proof the
-/// [`csv_pop::RUNS_COLUMNS`], and runs with a tunnel the [`csv_tunnel::RUNS_COLUMNS`] (runs
+/// Runs with an L2 chain get the [`l2::csv::RUNS_COLUMNS`] too, and runs with Proof-of-Proof the
+/// [`pop::csv::RUNS_COLUMNS`], and runs with a tunnel the [`tunnel::csv::RUNS_COLUMNS`] (runs
 /// without do not, so their file is unchanged).
 pub fn runs_csv(runs: &[(&RunRecord, Summary)]) -> Result<Vec<u8>, csv::Error> {
     let with_l2 = runs.iter().any(|(_, s)| s.l2.is_some());
@@ -126,13 +66,13 @@ pub fn runs_csv(runs: &[(&RunRecord, Summary)]) -> Result<Vec<u8>, csv::Error> {
         "attack_revenue_share",
     ];
     if with_l2 {
-        header.extend(csv_l2::RUNS_COLUMNS);
+        header.extend(l2::csv::RUNS_COLUMNS);
     }
     if with_pop {
-        header.extend(csv_pop::RUNS_COLUMNS);
+        header.extend(pop::csv::RUNS_COLUMNS);
     }
     if with_tunnel {
-        header.extend(csv_tunnel::RUNS_COLUMNS);
+        header.extend(tunnel::csv::RUNS_COLUMNS);
     }
     let rows = runs.iter().map(|(record, s)| {
         let attack = s.attack.as_ref();
@@ -153,13 +93,13 @@ pub fn runs_csv(runs: &[(&RunRecord, Summary)]) -> Result<Vec<u8>, csv::Error> {
             format_opt(attack.and_then(|a| a.revenue_share)),
         ];
         if with_l2 {
-            row.extend(csv_l2::runs_columns(record.l2.as_ref(), s));
+            row.extend(l2::csv::runs_columns(record.l2.as_ref(), s));
         }
         if with_pop {
-            row.extend(csv_pop::runs_columns(record, s));
+            row.extend(pop::csv::runs_columns(record, s));
         }
         if with_tunnel {
-            row.extend(csv_tunnel::runs_columns(record));
+            row.extend(tunnel::csv::runs_columns(record));
         }
         row
     });
@@ -171,20 +111,20 @@ pub fn runs_csv(runs: &[(&RunRecord, Summary)]) -> Result<Vec<u8>, csv::Error> {
 /// paths.
 pub fn write_run_csvs(dir: &Path, record: &RunRecord) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = vec![
-        save_csv(dir.join("blocks.csv"), blocks_csv(&record.btc))?,
-        save_csv(dir.join("reorgs.csv"), reorgs_csv(&record.btc))?,
+        save_csv(dir.join("blocks.csv"), bitcoin::csv::blocks_csv(&record.btc))?,
+        save_csv(dir.join("reorgs.csv"), bitcoin::csv::reorgs_csv(&record.btc))?,
     ];
     if let Some(attack) = &record.attack {
-        written.push(save_csv(dir.join("attack_trials.csv"), trials_csv(&attack.trials))?);
+        written.push(save_csv(dir.join("attack_trials.csv"), bitcoin::csv::trials_csv(&attack.trials))?);
     }
     if let Some(l2) = &record.l2 {
-        written.extend(csv_l2::write_l2_csvs(dir, l2)?);
+        written.extend(l2::csv::write_l2_csvs(dir, l2)?);
     }
     if let Some(pop) = &record.pop {
-        written.extend(csv_pop::write_pop_csvs(dir, pop)?);
+        written.extend(pop::csv::write_pop_csvs(dir, pop)?);
     }
     if let Some(tunnel) = &record.tunnel {
-        written.extend(csv_tunnel::write_tunnel_csvs(dir, tunnel)?);
+        written.extend(tunnel::csv::write_tunnel_csvs(dir, tunnel)?);
     }
     Ok(written)
 }
@@ -192,6 +132,7 @@ pub fn write_run_csvs(dir: &Path, record: &RunRecord) -> Result<Vec<PathBuf>, Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bitcoin::csv::{blocks_csv, reorgs_csv, trials_csv};
     use crate::testutil::sample_record;
 
     fn text(bytes: Vec<u8>) -> String {

@@ -15,38 +15,34 @@
 //! staged and swapped in at once ([`output_dir`]), with a `manifest.json`, so it only ever holds
 //! one run's outputs.
 //!
-//! Map: [`record`] (the input), [`summary`] (headline metrics, pooled over replications; the
-//! L2 part in [`summary_l2`], Proof-of-Proof in [`summary_pop`], the BTC tunnel in
-//! [`summary_tunnel`]), [`pop_metrics`] (per-block superfinality latencies, publication rewards,
-//! per-keystone and per-miner totals), [`tunnel_metrics`] (per-run tunnel totals, the two sides
-//! of the books, mint, payout and settlement latencies), [`stats`] (intervals and percentiles),
+//! Map: one folder per area, each owning its part of the record, its summary object, its CSV
+//! files and its figures: [`bitcoin`] (blocks, reorgs, attacks), [`l2`], [`pop`] (with
+//! per-block superfinality latencies, rewards and per-miner totals in [`pop::metrics`]) and
+//! [`tunnel`] (operations, the books, totals and latencies in [`tunnel::metrics`]). Shared:
+//! [`record`] (the input, assembling the areas' records), [`summary`] (headline metrics pooled
+//! over replications), [`csv_out`] (CSV formatting, `runs.csv`), [`plots`] (the figure
+//! machinery: fonts, frames, legends, panels), [`stats`] (intervals and percentiles),
 //! [`survival`] (the Kaplan–Meier estimator, for latencies of blocks still waiting at the end),
-//! [`theory`] (closed forms the measurements are compared with), [`csv_out`] (one row per
-//! entity; the L2 files in [`csv_l2`], the PoP files in [`csv_pop`], the tunnel files in
-//! [`csv_tunnel`]), [`plots`] (PNG and SVG figures), [`fingerprint`] (the combined trace hash of
-//! replications). [`sweep`] (`hemisim sweep`'s table, index and figure over a grid of scenarios).
+//! [`theory`] (closed forms the measurements are compared with), [`fingerprint`] (the combined
+//! trace hash of replications), [`sweep`] (`hemisim sweep`'s table, index and figure).
 //! `reports/README.md` documents every output key, column and figure.
 
 pub mod atomic;
-pub mod csv_l2;
+pub mod bitcoin;
 pub mod csv_out;
-pub mod csv_pop;
-pub mod csv_tunnel;
 mod error;
 pub mod fingerprint;
+pub mod l2;
 pub mod output_dir;
 pub mod plots;
-pub mod pop_metrics;
+pub mod pop;
 pub mod record;
 pub mod stats;
 pub mod summary;
-pub mod summary_l2;
-pub mod summary_pop;
-pub mod summary_tunnel;
 pub mod survival;
 pub mod sweep;
 pub mod theory;
-pub mod tunnel_metrics;
+pub mod tunnel;
 
 #[cfg(test)]
 mod testutil;
@@ -320,7 +316,3 @@ mod tests {
         assert!(!dir.exists());
     }
 }
-
-#[cfg(test)]
-#[path = "lib_tunnel_tests.rs"]
-mod tunnel_tests;

@@ -5,17 +5,18 @@
 //! `perf`). Struct field order is the JSON key order, and there is no map anywhere, so nothing
 //! depends on hashing. With N > 1 replications counts are summed, rates pooled (sum / sum) with
 //! Wilson intervals on the pooled counts, and means taken over every pooled interval. The `l2`
-//! object is built in [`crate::summary_l2`], the `pop` object in [`crate::summary_pop`], the
-//! `tunnel` object in [`crate::summary_tunnel`]. Every key is defined in `reports/README.md`.
+//! object is built in [`crate::l2::summary`], the `pop` object in [`crate::pop::summary`], the
+//! `tunnel` object in [`crate::tunnel::summary`]. Every key is defined in `reports/README.md`.
 
 use serde::{Deserialize, Serialize};
 
+use crate::ReportError;
+use crate::bitcoin::summary::{AttackSummary, BtcSummary, attack_summary, btc_summary};
 use crate::fingerprint::combine_hashes;
-use crate::record::{AttackKind, AttackRecord, BtcRecord, RunRecord, TrialOutcome};
-use crate::summary_l2::{self, L2Summary};
-use crate::summary_pop::{self, PopSummary};
-use crate::summary_tunnel::{self, TunnelSummary};
-use crate::{ReportError, stats, theory};
+use crate::l2::summary::L2Summary;
+use crate::pop::summary::PopSummary;
+use crate::record::RunRecord;
+use crate::tunnel::summary::TunnelSummary;
 
 /// What `summary.json` holds. Undefined values (a rate over zero trials) are `None` -> `null`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,50 +49,6 @@ pub struct Summary {
     pub perf: PerfSummary,
 }
 
-/// `btc.*`: the mock Bitcoin network, as seen by the observer's final best chain.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BtcSummary {
-    pub block_interval_target_s: f64,
-    pub blocks_total: u64,
-    pub blocks_main: u64,
-    /// Stale blocks / all blocks mined.
-    pub stale_rate: Option<f64>,
-    pub stale_rate_ci95: Option<[f64; 2]>,
-    pub reorgs: u64,
-    pub reorg_depth_max: u32,
-    /// Number of intervals between consecutive main-chain blocks, pooled.
-    pub block_intervals: u64,
-    pub block_interval_mean_s: Option<f64>,
-    pub block_interval_ci95: Option<[f64; 2]>,
-    pub share_of_intervals_above_target: Option<f64>,
-    pub fees_sats_total: u64,
-}
-
-/// `attack.*`: the adversary's measured outcome next to the closed-form expectation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AttackSummary {
-    pub kind: AttackKind,
-    pub hashrate_share: f64,
-    pub confirmations: u32,
-    pub give_up_deficit_blocks: u32,
-    pub gamma: f64,
-    /// Decided double-spend races (successes + failures).
-    pub trials: u64,
-    pub successes: u64,
-    /// Races the run ended before deciding (not counted in `trials`).
-    pub unfinished: u64,
-    pub success_rate: Option<f64>,
-    pub ci95_low: Option<f64>,
-    pub ci95_high: Option<f64>,
-    /// Double-spend only: [`theory::double_spend_overtake_with_give_up`].
-    pub expected_success_rate: Option<f64>,
-    /// Attacker's blocks / main-chain blocks.
-    pub revenue_share: Option<f64>,
-    pub revenue_share_ci95: Option<[f64; 2]>,
-    /// Selfish mining only: [`theory::selfish_mining_revenue`].
-    pub expected_revenue_share: Option<f64>,
-}
-
 /// `perf.*`: wall-clock figures, the only part that differs between two runs of one seed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PerfSummary {
@@ -115,9 +72,6 @@ impl Summary {
     }
 }
 
-/// Name of the attacker in [`crate::record::BlockRow::miner`].
-pub const ATTACKER: &str = "attacker";
-
 /// Builds the summary of `records` (one run, or replications in seed order).
 pub fn summarize(records: &[RunRecord]) -> Result<Summary, ReportError> {
     check_replications(records)?;
@@ -135,9 +89,9 @@ pub fn summarize(records: &[RunRecord]) -> Result<Summary, ReportError> {
         wall_time_s,
         btc: btc_summary(records),
         attack: first.attack.as_ref().map(|a| attack_summary(a, records)),
-        l2: summary_l2::l2_summary(records),
-        pop: summary_pop::pop_summary(records),
-        tunnel: summary_tunnel::tunnel_summary(records),
+        l2: crate::l2::summary::l2_summary(records),
+        pop: crate::pop::summary::pop_summary(records),
+        tunnel: crate::tunnel::summary::tunnel_summary(records),
         perf: PerfSummary {
             wall_time_s,
             sim_seconds_per_wall_second: finite(sim_time_s / wall_time_s),
@@ -195,89 +149,16 @@ fn identity(r: &RunRecord) -> [(&'static str, String); 7] {
         let (kind, q, z, d, g) = (a.kind, a.hashrate_share, a.confirmations, a.give_up_deficit_blocks, a.gamma);
         format!("{kind:?} hashrate_share={q:?} confirmations={z} give_up_deficit_blocks={d} gamma={g:?}")
     });
-    let [l2, l2_histogram] = summary_l2::identity(r);
+    let [l2, l2_histogram] = crate::l2::summary::identity(r);
     [
         ("scenario_name", r.meta.scenario_name.clone()),
         ("block_interval_target_s", format!("{:?}", r.btc.block_interval_target_s)),
         ("attack", attack.unwrap_or_else(|| "none".to_string())),
         l2,
         l2_histogram,
-        summary_pop::identity(r),
-        summary_tunnel::identity(r),
+        crate::pop::summary::identity(r),
+        crate::tunnel::summary::identity(r),
     ]
-}
-
-fn btc_summary(records: &[RunRecord]) -> BtcSummary {
-    let blocks_total: u64 = records.iter().map(|r| r.btc.blocks.len() as u64).sum();
-    let blocks_main: u64 = records.iter().map(|r| count(&r.btc, |b| b.main_chain)).sum();
-    let stale = blocks_total - blocks_main;
-    let target_s = records.first().map_or(f64::NAN, |r| r.btc.block_interval_target_s);
-    let intervals: Vec<f64> = records.iter().flat_map(|r| main_chain_intervals_s(&r.btc)).collect();
-    let above = intervals.iter().filter(|&&i| i > target_s).count() as u64;
-    let main_blocks = records.iter().flat_map(|r| r.btc.blocks.iter().filter(|b| b.main_chain));
-    BtcSummary {
-        block_interval_target_s: target_s,
-        blocks_total,
-        blocks_main,
-        stale_rate: stats::proportion(stale, blocks_total),
-        stale_rate_ci95: stats::wilson_interval(stale, blocks_total).map(stats::Interval::to_array),
-        reorgs: records.iter().map(|r| r.btc.reorgs.len() as u64).sum(),
-        reorg_depth_max: records.iter().flat_map(|r| r.btc.reorgs.iter().map(|g| g.depth)).max().unwrap_or(0),
-        block_intervals: intervals.len() as u64,
-        block_interval_mean_s: stats::mean(&intervals),
-        block_interval_ci95: stats::mean_ci95(&intervals).map(stats::Interval::to_array),
-        share_of_intervals_above_target: stats::proportion(above, intervals.len() as u64),
-        fees_sats_total: main_blocks.map(|b| b.fees_sats).sum(),
-    }
-}
-
-fn attack_summary(attack: &AttackRecord, records: &[RunRecord]) -> AttackSummary {
-    let trials_of = |outcome| -> u64 {
-        let of_run =
-            |r: &RunRecord| r.attack.as_ref().map_or(0, |a| a.trials.iter().filter(|t| t.outcome == outcome).count());
-        records.iter().map(|r| of_run(r) as u64).sum()
-    };
-    let (successes, failures) = (trials_of(TrialOutcome::Success), trials_of(TrialOutcome::Failure));
-    let trials = successes + failures;
-    let success_ci = stats::wilson_interval(successes, trials);
-    let main: u64 = records.iter().map(|r| count(&r.btc, |b| b.main_chain)).sum();
-    let by_attacker: u64 = records.iter().map(|r| count(&r.btc, |b| b.main_chain && b.miner == ATTACKER)).sum();
-    let (q, z, d, g) = (attack.hashrate_share, attack.confirmations, attack.give_up_deficit_blocks, attack.gamma);
-    let is = |kind| attack.kind == kind;
-    AttackSummary {
-        kind: attack.kind,
-        hashrate_share: q,
-        confirmations: z,
-        give_up_deficit_blocks: d,
-        gamma: g,
-        trials,
-        successes,
-        unfinished: trials_of(TrialOutcome::Unfinished),
-        success_rate: stats::proportion(successes, trials),
-        ci95_low: success_ci.map(|i| i.low),
-        ci95_high: success_ci.map(|i| i.high),
-        expected_success_rate: is(AttackKind::DoubleSpend)
-            .then(|| theory::double_spend_overtake_with_give_up(q, z, d))
-            .and_then(finite),
-        revenue_share: stats::proportion(by_attacker, main),
-        revenue_share_ci95: stats::wilson_interval(by_attacker, main).map(stats::Interval::to_array),
-        expected_revenue_share: is(AttackKind::SelfishMining)
-            .then(|| theory::selfish_mining_revenue(q, g))
-            .and_then(finite),
-    }
-}
-
-fn count(btc: &BtcRecord, keep: impl Fn(&crate::record::BlockRow) -> bool) -> u64 {
-    btc.blocks.iter().filter(|b| keep(b)).count() as u64
-}
-
-/// Intervals between consecutive main-chain blocks ordered by found time (height breaks ties),
-/// in seconds. Computed on integer microseconds, so each interval is exact before the division.
-pub fn main_chain_intervals_s(btc: &BtcRecord) -> Vec<f64> {
-    let mut times: Vec<(u64, u32)> =
-        btc.blocks.iter().filter(|b| b.main_chain).map(|b| (b.found_at_us, b.height)).collect();
-    times.sort_unstable();
-    times.windows(2).map(|w| micros_to_s(w[1].0.saturating_sub(w[0].0))).collect()
 }
 
 /// Integer microseconds to seconds (the division is correctly rounded, so reproducible).

@@ -1,7 +1,10 @@
 //! Tests of the summary on hand-checked records.
 
 use super::*;
+use crate::bitcoin::summary::main_chain_intervals_s;
+use crate::record::{AttackKind, TrialOutcome};
 use crate::testutil::{block, empty_record, sample_record};
+use crate::{stats, theory};
 
 fn close(a: Option<f64>, b: f64) -> bool {
     a.is_some_and(|a| (a - b).abs() < 1e-9)

@@ -534,6 +534,4 @@ pub fn synthetic_pop_run(seed: u64, hours: u64) -> RunRecord {
     record
 }
 
-#[path = "testutil_tunnel.rs"]
-mod tunnel;
-pub use tunnel::{synthetic_tunnel_run, tunnel_run};
+pub use crate::tunnel::testutil::{synthetic_tunnel_run, tunnel_run};

@@ -9,9 +9,9 @@
 mod common;
 
 use common::*;
-use hemisim_reports::pop_metrics::block_latencies;
+use hemisim_reports::pop::metrics::block_latencies;
+use hemisim_reports::pop::summary::run_latency_stats;
 use hemisim_reports::record::RunRecord;
-use hemisim_reports::summary_pop::run_latency_stats;
 use hemisim_reports::theory::{superfinality_latency, superfinality_latency_quantile};
 
 /// One parameter point of the uncontended anchoring model.

@@ -8,28 +8,19 @@
 //! so a figure can never take a finished run's summary down with it.
 //!
 //! Runs with an L2 chain also get `l2_throughput`, `l2_fullness` and `l2_latency`: time series
-//! of the first replication (see [`l2_series`]) and the latency distribution of all of them.
+//! of the first replication (see [`crate::l2::plots::series`]) and the latency distribution of all of them.
 //! Runs with Proof-of-Proof get `pop_superfinality` (the latency distribution, pooled, against
 //! the closed form), `pop_timeline` and `pop_fees` (time series of the first replication; the
 //! fees per miner pooled). Runs with a BTC tunnel get `tunnel` (the books over the first
 //! replication, the mint, payout and settlement latencies pooled).
 //! `hemisim sweep` draws [`SweepLatencyCost`] over its cells (see [`crate::sweep`]).
 
-mod format;
-mod frame;
-mod intervals;
-mod l2_fullness;
-mod l2_latency;
-pub mod l2_series;
-mod l2_throughput;
-mod legend;
-mod pop_common;
-mod pop_fees;
-mod pop_superfinality;
-mod pop_timeline;
-mod reorgs;
+pub(crate) mod axes;
+pub(crate) mod format;
+pub(crate) mod frame;
+pub(crate) mod legend;
+pub(crate) mod panel;
 mod sweep;
-mod tunnel;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -39,16 +30,11 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
 
-pub use intervals::BlockIntervals;
-pub use l2_fullness::L2Fullness;
-pub use l2_latency::L2Latency;
-pub use l2_throughput::L2Throughput;
-pub use pop_fees::PopFees;
-pub use pop_superfinality::PopSuperfinality;
-pub use pop_timeline::PopTimeline;
-pub use reorgs::ReorgDepths;
+pub use crate::bitcoin::plots::{BlockIntervals, ReorgDepths};
+pub use crate::l2::plots::{L2Fullness, L2Latency, L2Throughput};
+pub use crate::pop::plots::{PopFees, PopSuperfinality, PopTimeline};
+pub use crate::tunnel::plots::TunnelFigure;
 pub use sweep::SweepLatencyCost;
-pub use tunnel::TunnelFigure;
 
 use crate::record::RunRecord;
 use crate::{ReportError, atomic};
@@ -149,7 +135,7 @@ pub fn write_figure(dir: &Path, stem: &str, figure: &impl Figure) -> Result<Vec<
 
 /// Registers the embedded font under [`FONT`] (and plotters' default `sans-serif`, for any text
 /// it would draw with its default style), once per process.
-fn ensure_font(path: &Path) -> Result<(), ReportError> {
+pub(crate) fn ensure_font(path: &Path) -> Result<(), ReportError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         [FONT, "sans-serif"].iter().all(|family| register_font(family, FontStyle::Normal, DEJAVU_SANS).is_ok())

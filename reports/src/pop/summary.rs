@@ -2,7 +2,7 @@
 //! rewards, pooled over replications.
 //!
 //! The superfinality latency is measured per L2 block (from its production to the first moment
-//! it is superfinal, [`crate::pop_metrics::block_latencies`]). Blocks still waiting at the end
+//! it is superfinal, [`crate::pop::metrics::block_latencies`]). Blocks still waiting at the end
 //! are censored, so the distribution is the Kaplan–Meier estimate ([`crate::survival`]), next to
 //! the closed form `U(0, P) + Gamma(M, θ)` ([`crate::theory::superfinality_latency_cdf`]). With
 //! N replications counts are summed, fees per day pooled (sum over summed time), and the latency
@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::pop_metrics::{self, MinerTotals};
+use crate::pop::metrics::{self, MinerTotals};
 use crate::record::{PopRecord, RunRecord};
 use crate::stats;
 use crate::survival::KaplanMeier;
@@ -123,7 +123,7 @@ pub fn closed_form_parameters(record: &RunRecord, pop: &PopRecord) -> (f64, u32,
 /// The Kaplan–Meier curve of one or more runs' per-block latencies (`None` without any block).
 pub fn latency_curve<'a>(records: impl IntoIterator<Item = &'a RunRecord>) -> Option<KaplanMeier> {
     let samples: Vec<(u64, bool)> =
-        records.into_iter().flat_map(pop_metrics::block_latencies).map(|b| (b.latency_us, b.superfinal)).collect();
+        records.into_iter().flat_map(metrics::block_latencies).map(|b| (b.latency_us, b.superfinal)).collect();
     KaplanMeier::fit(&samples)
 }
 
@@ -132,11 +132,8 @@ pub fn run_latency_stats(record: &RunRecord) -> LatencyStats {
     let Some(km) = latency_curve([record]) else {
         return LatencyStats::default();
     };
-    let finished: Vec<f64> = pop_metrics::block_latencies(record)
-        .iter()
-        .filter(|b| b.superfinal)
-        .map(|b| b.latency_us as f64 / 1e6)
-        .collect();
+    let finished: Vec<f64> =
+        metrics::block_latencies(record).iter().filter(|b| b.superfinal).map(|b| b.latency_us as f64 / 1e6).collect();
     let quantile = |q| km.quantile_us(q).map(|us| us as f64 / 1e6);
     let mean = km.mean_estimate_us();
     LatencyStats {
@@ -227,21 +224,21 @@ pub fn pop_summary(records: &[RunRecord]) -> Option<PopSummary> {
     let first = first_record.pop.as_ref()?;
     let runs: Vec<(&RunRecord, &PopRecord)> = records.iter().filter_map(|r| r.pop.as_ref().map(|p| (r, p))).collect();
     let sum = |f: &dyn Fn(&RunRecord, &PopRecord) -> u64| -> u64 { runs.iter().map(|&(r, p)| f(r, p)).sum() };
-    let blocks: Vec<_> = runs.iter().flat_map(|&(r, _)| pop_metrics::block_latencies(r)).collect();
+    let blocks: Vec<_> = runs.iter().flat_map(|&(r, _)| metrics::block_latencies(r)).collect();
     let superfinal = blocks.iter().filter(|b| b.superfinal).count() as u64;
     let per_run: Vec<LatencyStats> = runs.iter().map(|&(r, _)| run_latency_stats(r)).collect();
     let (latency, ci95) = pooled_latency(&per_run);
-    let fees = sum(&|_, p| pop_metrics::fees_sats(p));
+    let fees = sum(&|_, p| metrics::fees_sats(p));
     let sim_us: u64 = runs.iter().map(|&(r, _)| r.meta.sim_time_us).sum();
     let main_weight = sum(&|r, _| r.btc.blocks.iter().filter(|b| b.main_chain).map(|b| b.weight).sum());
-    let rewards_paid: f64 = runs.iter().map(|&(_, p)| pop_metrics::rewards_paid(p)).sum();
-    let miners = runs.iter().map(|&(_, p)| pop_metrics::miner_totals(p)).collect();
+    let rewards_paid: f64 = runs.iter().map(|&(_, p)| metrics::rewards_paid(p)).sum();
+    let miners = runs.iter().map(|&(_, p)| metrics::miner_totals(p)).collect();
     Some(PopSummary {
         keystones: sum(&|_, p| p.keystones.len() as u64),
         publications: sum(&|_, p| p.publications.len() as u64),
         pop_txs_sent: sum(&|_, p| p.sent.len() as u64),
-        keystones_published: sum(&|_, p| pop_metrics::first_publication_heights(p).len() as u64),
-        keystones_superfinal: sum(&|_, p| pop_metrics::keystones_superfinal(p)),
+        keystones_published: sum(&|_, p| metrics::first_publication_heights(p).len() as u64),
+        keystones_superfinal: sum(&|_, p| metrics::keystones_superfinal(p)),
         blocks_superfinal: superfinal,
         blocks_pending: blocks.len() as u64 - superfinal,
         superfinality_latency_s: latency,
@@ -250,7 +247,7 @@ pub fn pop_summary(records: &[RunRecord]) -> Option<PopSummary> {
         fees_sats_total: fees,
         // Multiplied first: exact whenever the true value is a whole number of satoshis.
         fees_sats_per_day: finite(fees as f64 * DAY_US / sim_us as f64),
-        block_space_share: stats::proportion(sum(&|_, p| pop_metrics::publications_weight(p)), main_weight),
+        block_space_share: stats::proportion(sum(&|_, p| metrics::publications_weight(p)), main_weight),
         fee_deferrals: sum(&|_, p| p.fee_deferrals.len() as u64),
         rewards_paid,
         keystone_interval_blocks: first.keystone_interval_blocks,
@@ -287,5 +284,5 @@ fn finite(x: f64) -> Option<f64> {
 }
 
 #[cfg(test)]
-#[path = "summary_pop_tests.rs"]
+#[path = "summary_tests.rs"]
 mod tests;

@@ -1,9 +1,10 @@
-//! [`write_outputs`] with a BTC tunnel: its files, its `runs.csv` columns, and outputs of runs
+//! [`crate::write_outputs`] with a BTC tunnel: its files, its `runs.csv` columns, and outputs of runs
 //! without a tunnel left exactly as they were.
 
-use super::*;
 use crate::tests::{names, tree};
 use crate::testutil::{Scratch, scratch_dir, tunnel_run};
+use crate::{RunRecord, summarize, write_outputs};
+use std::path::{Path, PathBuf};
 
 const TUNNEL_FILES: [&str; 5] = ["tunnel.csv", "tunnel.png", "tunnel.svg", "tunnel_ledger.csv", "tunnel_losses.csv"];
 
@@ -19,7 +20,7 @@ fn tunnel_runs_get_tunnel_csvs_and_figure() {
     assert_eq!(written.len(), files.len());
     let tunnel = record.tunnel.as_ref().expect("tunnel");
     let csv = std::fs::read(dir.join("tunnel.csv")).expect("written");
-    assert_eq!(Some(csv), csv_tunnel::tunnel_csv(tunnel).ok());
+    assert_eq!(Some(csv), super::csv::tunnel_csv(tunnel).ok());
     let ledger = std::fs::read_to_string(dir.join("tunnel_ledger.csv")).expect("written");
     assert_eq!(ledger.lines().count(), 1 + 9);
     let summary = std::fs::read_to_string(dir.join("summary.json")).expect("written");

@@ -1,5 +1,5 @@
-//! BTC tunnel numbers derived from one record, shared by the summary ([`crate::summary_tunnel`]),
-//! the CSVs ([`crate::csv_tunnel`]) and the figure: per-run totals, the two sides of the
+//! BTC tunnel numbers derived from one record, shared by the summary ([`crate::tunnel::summary`]),
+//! the CSVs ([`crate::tunnel::csv`]) and the figure: per-run totals, the two sides of the
 //! auditor's books, and the latencies of mints, payouts and settlements.
 //!
 //! Definitions:

@@ -1,7 +1,7 @@
 //! Hand-made BTC tunnel records for the tests (re-exported by [`crate::testutil`]).
 
-use super::{hash, l2_run};
 use crate::record::*;
+use crate::testutil::{hash, l2_run};
 
 const S: u64 = 1_000_000;
 

@@ -1,7 +1,7 @@
 //! `summary.json`'s `tunnel` object: deposits, mints, withdrawals and payouts of the BTC tunnel,
 //! the auditor's books at the end, losses, and the latencies of mints, payouts and settlements.
 //!
-//! Counts and sums come from [`crate::tunnel_metrics::Totals`]. With N replications they are
+//! Counts and sums come from [`crate::tunnel::metrics::Totals`]. With N replications they are
 //! summed (`unbacked_sats_max` is the maximum), and, as for the PoP latency, each latency
 //! statistic is the mean of the replications' own values with a Student t 95% interval over
 //! them: the operations of one run are correlated (a reorg or a stalled anchor delays every
@@ -10,10 +10,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::pop::summary::LatencyCi95;
 use crate::record::{RunRecord, TunnelRecord};
 use crate::stats;
-use crate::summary_pop::LatencyCi95;
-use crate::tunnel_metrics::{self, Totals};
+use crate::tunnel::metrics::{self, Totals};
 
 /// `tunnel.*`: the BTC tunnel. `None` fields are `null`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,9 +82,9 @@ pub fn tunnel_summary(records: &[RunRecord]) -> Option<TunnelSummary> {
         let per_run: Vec<TunnelLatency> = runs.iter().map(|t| TunnelLatency::of_us(&f(t))).collect();
         pooled(&per_run)
     };
-    let (mint, mint_ci) = latency(tunnel_metrics::mint_latencies_us);
-    let (payout, payout_ci) = latency(tunnel_metrics::payout_latencies_us);
-    let (settlement, settlement_ci) = latency(tunnel_metrics::settlement_latencies_us);
+    let (mint, mint_ci) = latency(metrics::mint_latencies_us);
+    let (payout, payout_ci) = latency(metrics::payout_latencies_us);
+    let (settlement, settlement_ci) = latency(metrics::settlement_latencies_us);
     Some(TunnelSummary {
         totals: t,
         mint_latency_s: mint,
@@ -116,5 +116,5 @@ pub(crate) fn identity(r: &RunRecord) -> (&'static str, String) {
 }
 
 #[cfg(test)]
-#[path = "summary_tunnel_tests.rs"]
+#[path = "summary_tests.rs"]
 mod tests;

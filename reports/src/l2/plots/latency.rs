@@ -9,10 +9,11 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::l2_series::{Corner, L2Series, Line, Panel, Unit, thousands, two_panels, y_top};
-use super::{BLUE, Figure, GREEN, ORANGE, PURPLE, VERMILLION, title};
+use super::series::L2Series;
+use crate::l2::summary::pooled_latency;
+use crate::plots::panel::{Corner, Line, Panel, Unit, thousands, two_panels, y_top};
+use crate::plots::{BLUE, Figure, GREEN, ORANGE, PURPLE, VERMILLION, title};
 use crate::record::{LatencyHistogram, RunRecord};
-use crate::summary_l2::pooled_latency;
 
 /// Points of the CDF drawn at most: the histogram's buckets are grouped beyond this.
 const CDF_POINTS: usize = 1000;

@@ -9,13 +9,13 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::format::{number, thousands};
-use super::frame::{self, Frame, Legend, XTicks, draw_line};
-use super::legend::Corner;
-use super::{BLUE, Figure, TITLE_PX, VERMILLION, centred_note, draw_legend, title};
+use crate::bitcoin::summary::main_chain_intervals_s;
+use crate::plots::format::{number, thousands};
+use crate::plots::frame::{self, Frame, Legend, XTicks, draw_line};
+use crate::plots::legend::Corner;
+use crate::plots::{BLUE, Figure, TITLE_PX, VERMILLION, centred_note, draw_legend, title};
 use crate::record::RunRecord;
 use crate::stats;
-use crate::summary::main_chain_intervals_s;
 
 /// The data of the figure: pooled intervals and the target mean.
 #[derive(Debug, Clone)]

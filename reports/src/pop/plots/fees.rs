@@ -10,11 +10,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::l2_series::{Corner, Line, Panel, Unit, thousands, two_panels, y_top};
-use super::pop_common::{Axes, axes, first_run_source};
-use super::{BLUE, FONT, Figure, GREEN, LABEL_PX, ORANGE, PURPLE, VERMILLION, centred_note};
+use crate::plots::axes::{Axes, axes, first_run_source};
+use crate::plots::panel::{Corner, Line, Panel, Unit, thousands, two_panels, y_top};
+use crate::plots::{BLUE, FONT, Figure, GREEN, LABEL_PX, ORANGE, PURPLE, VERMILLION, centred_note};
+use crate::pop::summary::pop_summary;
 use crate::record::RunRecord;
-use crate::summary_pop::pop_summary;
 
 /// Bin widths to choose from (1 min to 1 week) and their names: the first giving at most
 /// [`MAX_BINS`] bins.
@@ -97,7 +97,7 @@ impl PopFees {
             })
             .collect();
         Self {
-            title: super::title("PoP fees", records),
+            title: crate::plots::title("PoP fees", records),
             source: first_run_source(records),
             pooled: match records {
                 [one] => format!("seed {}", one.meta.seed),

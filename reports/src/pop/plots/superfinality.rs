@@ -12,12 +12,12 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::frame::{Legend, draw_line};
-use super::l2_series::{Corner, Line, Panel, Unit, thousands, two_panels};
-use super::pop_common::{Axes, Points, axes_with_legend};
-use super::{BLUE, Figure, GREEN, ORANGE, VERMILLION, centred_note, draw_legend, title};
+use crate::plots::axes::{Axes, Points, axes_with_legend};
+use crate::plots::frame::{Legend, draw_line};
+use crate::plots::panel::{Corner, Line, Panel, Unit, thousands, two_panels};
+use crate::plots::{BLUE, Figure, GREEN, ORANGE, VERMILLION, centred_note, draw_legend, title};
+use crate::pop::summary::{closed_form_parameters, latency_curve};
 use crate::record::RunRecord;
-use crate::summary_pop::{closed_form_parameters, latency_curve};
 use crate::survival::KaplanMeier;
 use crate::theory;
 

@@ -7,8 +7,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::l2_series::{Corner, L2Series, Line, Panel, Unit, Window, two_panels, y_top};
-use super::{BLUE, Figure, VERMILLION};
+use super::series::{L2Series, Window};
+use crate::plots::panel::{Corner, Line, Panel, Unit, two_panels, y_top};
+use crate::plots::{BLUE, Figure, VERMILLION};
 use crate::record::RunRecord;
 
 /// The data of the figure: the first replication's windows.

@@ -1,5 +1,5 @@
-//! What the Proof-of-Proof figures share: a panel's axes ([`axes`], also what
-//! [`super::l2_series::Panel`] draws its line charts on), for charts that need more than lines
+//! What the figures share: a panel's axes ([`axes`], also what
+//! [`super::panel::Panel`] draws its line charts on), for charts that need more than lines
 //! (bars, markers, bands), the name of the replication a time series comes from, and the thinning
 //! of long per-block series.
 

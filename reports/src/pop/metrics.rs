@@ -1,5 +1,5 @@
-//! Proof-of-Proof numbers derived from one record, shared by the summary ([`crate::summary_pop`]),
-//! the CSVs ([`crate::csv_pop`]) and the figures: when each L2 block became superfinal, each
+//! Proof-of-Proof numbers derived from one record, shared by the summary ([`crate::pop::summary`]),
+//! the CSVs ([`crate::pop::csv`]) and the figures: when each L2 block became superfinal, each
 //! publication's reward, each keystone's first publication and each miner's totals.
 //!
 //! Definitions (docs/protocol.md §4):

@@ -11,7 +11,7 @@ use crate::ReportError;
 use crate::csv_out::{format_micros, save_csv, to_csv};
 use crate::record::{RunRecord, TunnelOpKind, TunnelRecord};
 use crate::stats::percentile_nearest_rank;
-use crate::tunnel_metrics::{self, Totals, l2_side_sats, vault_side_sats};
+use crate::tunnel::metrics::{self, Totals, l2_side_sats, vault_side_sats};
 
 /// The kind as written in `tunnel.csv`: the record's own (serde) name.
 pub fn kind_name(kind: TunnelOpKind) -> &'static str {
@@ -174,12 +174,12 @@ pub fn runs_columns(record: &RunRecord) -> Vec<String> {
         totals.losses.to_string(),
         totals.lost_sats.to_string(),
         totals.invariant_violations.to_string(),
-        median(tunnel_metrics::mint_latencies_us),
-        median(tunnel_metrics::payout_latencies_us),
-        median(tunnel_metrics::settlement_latencies_us),
+        median(metrics::mint_latencies_us),
+        median(metrics::payout_latencies_us),
+        median(metrics::settlement_latencies_us),
     ]
 }
 
 #[cfg(test)]
-#[path = "csv_tunnel_tests.rs"]
+#[path = "csv_tests.rs"]
 mod tests;

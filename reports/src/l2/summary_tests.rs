@@ -202,7 +202,7 @@ fn l2_keys_come_in_the_documented_order_between_attack_and_perf() {
 #[test]
 fn bitcoin_only_summary_is_unchanged() {
     let json = summarize(&[sample_record(7)]).expect("one record").to_json();
-    assert_eq!(json, include_str!("testdata/bitcoin_only_summary.json"));
+    assert_eq!(json, include_str!("../testdata/bitcoin_only_summary.json"));
     assert!(!json.contains("\"l2\""));
 }
 

@@ -13,13 +13,13 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::frame::{self, Legend, draw_line};
-use super::l2_series::{Corner, Unit, thousands, two_panels, y_top};
-use super::pop_common::{Axes, Points, axes_with_legend, envelope, first_run_source};
-use super::{BLUE, Figure, ORANGE, VERMILLION, centred_note, draw_legend};
-use crate::pop_metrics::block_latencies;
+use crate::plots::axes::{Axes, Points, axes_with_legend, envelope, first_run_source};
+use crate::plots::frame::{self, Legend, draw_line};
+use crate::plots::panel::{Corner, Unit, thousands, two_panels, y_top};
+use crate::plots::{BLUE, Figure, ORANGE, VERMILLION, centred_note, draw_legend};
+use crate::pop::metrics::block_latencies;
+use crate::pop::summary::expected_latency;
 use crate::record::RunRecord;
-use crate::summary_pop::expected_latency;
 
 /// The data of the figure: the first replication, times in seconds.
 #[derive(Debug, Clone)]
@@ -44,7 +44,7 @@ impl PopTimeline {
         let first = records.first();
         let pop = first.and_then(|r| r.pop.as_ref());
         let blocks = first.map(block_latencies).unwrap_or_default();
-        let point = |b: &crate::pop_metrics::BlockLatency| (b.produced_at_us as f64 / 1e6, b.latency_us as f64 / 1e6);
+        let point = |b: &crate::pop::metrics::BlockLatency| (b.produced_at_us as f64 / 1e6, b.latency_us as f64 / 1e6);
         let s = |us: u64| us as f64 / 1e6;
         let expected_mean_s = first.zip(pop).and_then(|(r, p)| expected_latency(r, p).mean);
         let name = first.map_or("", |r| r.meta.scenario_name.as_str());

@@ -9,8 +9,8 @@ use plotters::coord::ranged1d::{DiscreteRanged, SegmentValue};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::format::thousands;
-use super::{AXIS_PX, BLUE, FONT, Figure, GRID, LABEL_PX, TITLE_PX, centred_note, draw_legend, title};
+use crate::plots::format::thousands;
+use crate::plots::{AXIS_PX, BLUE, FONT, Figure, GRID, LABEL_PX, TITLE_PX, centred_note, draw_legend, title};
 use crate::record::RunRecord;
 
 /// The data of the figure: the number of reorgs at each depth, all replications pooled.
@@ -122,10 +122,10 @@ mod tests {
         }
         let figure = ReorgDepths::from_records(&[record]);
         let svg = || {
-            super::super::ensure_font(std::path::Path::new("test.svg")).expect("font");
+            crate::plots::ensure_font(std::path::Path::new("test.svg")).expect("font");
             let mut out = String::new();
             {
-                let root = SVGBackend::with_string(&mut out, super::super::SIZE).into_drawing_area();
+                let root = SVGBackend::with_string(&mut out, crate::plots::SIZE).into_drawing_area();
                 figure.draw(&root).expect("drawable");
                 root.present().expect("presentable");
             }

@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 
 use crate::ReportError;
 use crate::csv_out::{format_micros, format_opt, save_csv, to_csv};
-use crate::pop_metrics::{self, frontier, superfinal_at_us};
+use crate::pop::metrics::{self, frontier, superfinal_at_us};
+use crate::pop::summary::latency_curve;
 use crate::record::{PopRecord, RunRecord};
 use crate::summary::Summary;
-use crate::summary_pop::latency_curve;
 
 /// `fee / vsize`, empty for a zero size.
 fn fee_rate(fee_sats: u64, vsize: u64) -> String {
@@ -43,7 +43,7 @@ pub fn keystones_csv(pop: &PopRecord) -> Result<Vec<u8>, csv::Error> {
         "superfinality_latency_s",
     ];
     let frontier = frontier(&pop.superfinal);
-    let published = pop_metrics::keystone_publications(pop);
+    let published = metrics::keystone_publications(pop);
     let rows = pop.keystones.iter().zip(published).map(|(k, p)| {
         let superfinal = superfinal_at_us(&frontier, k.l2_number);
         let since_made = |at: Option<u64>| micros_opt(at.map(|t| t.saturating_sub(k.made_at_us)));
@@ -82,7 +82,7 @@ pub fn publications_csv(pop: &PopRecord) -> Result<Vec<u8>, csv::Error> {
         "score",
         "reward",
     ];
-    let rewards = pop_metrics::publication_rewards(pop);
+    let rewards = metrics::publication_rewards(pop);
     let rows = pop.publications.iter().zip(rewards).map(|(p, r)| {
         vec![
             p.txid.clone(),

@@ -13,13 +13,13 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::frame::{self, Axis, RightAxis, draw_line};
-use super::l2_series::{Unit, thousands, two_panels, y_top};
-use super::pop_common::{Axes, axes, first_run_source};
-use super::{BLUE, FONT, Figure, GREEN, LABEL_PX, ORANGE, PURPLE, VERMILLION, centred_note};
+use crate::plots::axes::{Axes, axes, first_run_source};
+use crate::plots::frame::{self, Axis, RightAxis, draw_line};
+use crate::plots::panel::{Unit, thousands, two_panels, y_top};
+use crate::plots::{BLUE, FONT, Figure, GREEN, LABEL_PX, ORANGE, PURPLE, VERMILLION, centred_note};
 use crate::record::{RunRecord, TunnelLedgerRow, TunnelOpKind, TunnelRecord};
 use crate::stats::percentile_nearest_rank;
-use crate::tunnel_metrics::{self, of_kind, supply_sats};
+use crate::tunnel::metrics::{self, of_kind, supply_sats};
 
 /// A latency curve with more samples than this is drawn through every k-th step.
 const MAX_STEPS: usize = 1_000;
@@ -114,9 +114,9 @@ impl TunnelFigure {
             unwound_s: times(TunnelOpKind::Unwound),
             restored_s: times(TunnelOpKind::Restored),
             latencies: vec![
-                latency("Mint", "deposit sent → hBTC minted", BLUE, tunnel_metrics::mint_latencies_us),
-                latency("Payout", "burn → payout sent", ORANGE, tunnel_metrics::payout_latencies_us),
-                latency("Settlement", "burn → payout confirmed", GREEN, tunnel_metrics::settlement_latencies_us),
+                latency("Mint", "deposit sent → hBTC minted", BLUE, metrics::mint_latencies_us),
+                latency("Payout", "burn → payout sent", ORANGE, metrics::payout_latencies_us),
+                latency("Settlement", "burn → payout confirmed", GREEN, metrics::settlement_latencies_us),
             ],
         }
     }
@@ -356,5 +356,5 @@ impl Figure for TunnelFigure {
 }
 
 #[cfg(test)]
-#[path = "tunnel_tests.rs"]
+#[path = "plots_tests.rs"]
 mod tests;

@@ -159,5 +159,5 @@ fn finite(x: f64) -> Option<f64> {
 }
 
 #[cfg(test)]
-#[path = "summary_l2_tests.rs"]
+#[path = "summary_tests.rs"]
 mod tests;
