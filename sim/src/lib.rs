@@ -7,6 +7,7 @@
 compile_error!(
     "hemisim must be built with `--cfg madsim` (set in .cargo/config.toml). If you set RUSTFLAGS yourself, it replaces that setting: add `--cfg madsim` to it."
 );
+pub mod areas;
 pub mod cli;
 pub mod harness;
 pub mod provenance;

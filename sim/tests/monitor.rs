@@ -4,9 +4,9 @@
 mod common;
 
 use common::*;
-use hemisim::harness::checks::ViolationKind;
 use hemisim::harness::runner::{RunOptions, RunOutput, run_once};
 use hemisim::harness::seeds::replication_seed;
+use hemisim::harness::violation::ViolationKind;
 use std::path::Path;
 
 fn run_traced(scenario: &hemisim::scenario::Scenario, seed: u64, trace: &Path, keep_going: bool) -> RunOutput {

@@ -166,9 +166,9 @@ fn a_fee_spike_over_the_cap_stalls_superfinality_and_it_recovers() {
 /// Runs `btc-reorg-pop` with `sets` for `runs` seeds; returns each run's safety messages and the
 /// number of publications its observer saw unwound.
 fn reorg_runs(sets: &[&str], runs: u32) -> Vec<(u64, Vec<String>, usize)> {
-    use hemisim::harness::checks::ViolationKind;
     use hemisim::harness::runner::{RunOptions, run_once};
     use hemisim::harness::seeds::replication_seed;
+    use hemisim::harness::violation::ViolationKind;
     let s = scenario("btc-reorg-pop", sets);
     let dir = scratch_dir(&format!("reorg-pop-{}", sets.len()));
     (0..runs)

@@ -3,11 +3,11 @@
 use super::args::RunArgs;
 use super::console::{errln, outln};
 use super::{Exit, count, one_seed, out_flag, output, progress, sets_seed};
-use crate::harness::checks::ViolationKind;
 use crate::harness::replicate::run_replications;
 use crate::harness::runner::{RunOptions, RunOutput};
 use crate::harness::seeds::replication_seed;
 use crate::harness::sweep::Progress;
+use crate::harness::violation::ViolationKind;
 use crate::provenance::{Provenance, RunRef};
 use crate::scenario::{Override, Scenario, ScenarioError};
 use hemisim_reports::ReportError;

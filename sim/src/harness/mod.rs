@@ -3,14 +3,14 @@
 //! Code map: [`world`] turns a scenario into Bitcoin peers; [`links`] is the per-link delay model;
 //! [`runner`] creates the madsim runtime on a fresh thread, gives every peer a simulated node with
 //! an endpoint, drives the peers' state machines and carries out their actions; [`recorder`]
-//! turns observations into the trace and the [`hemisim_reports::record::RunRecord`]; [`collect`]
-//! assembles that record when the run ends; [`monitor`] checks safety on every observation as
-//! it is recorded (and stops the run at the first violation) and [`checks`] holds the liveness
-//! invariants judged on the quiet world at the end; [`replicate`] runs `--runs N`
+//! writes observations into the trace and routes them to the areas' recorders
+//! ([`crate::areas`]); [`collect`] assembles the [`hemisim_reports::record::RunRecord`] when the
+//! run ends, after the areas' liveness checks; [`monitor`] checks safety on every observation as
+//! it is recorded (and stops the run at the first violation); [`violation`] is what a check
+//! finds; [`replicate`] runs `--runs N`
 //! replications on worker threads; [`sweep`] runs a grid of scenario variants (`hemisim sweep`)
 //! on one work queue.
 
-pub mod checks;
 pub mod collect;
 pub mod links;
 pub mod monitor;
@@ -20,4 +20,5 @@ pub mod runner;
 pub mod seeds;
 pub mod sweep;
 pub mod trace;
+pub mod violation;
 pub mod world;

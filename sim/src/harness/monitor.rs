@@ -7,10 +7,10 @@
 //! miner builds valid blocks, so a refusal is a consensus bug), a verifier disagreeing with an L2
 //! block, the superfinal frontier moving back, the tunnel's books breaking. Liveness (did things
 //! happen that should have) can only be judged on the quiet world at the end: see
-//! [`super::checks`].
+//! each area's `checks` ([`crate::areas`]), which also define what breaks safety.
 
-use super::checks::{Violation, ViolationKind};
-use super::world::OBSERVER;
+use super::violation::{Violation, ViolationKind};
+use crate::areas::safety as violation;
 use hemisim_node::events::Observation;
 use hemisim_node::time::SimTime;
 
@@ -49,27 +49,10 @@ impl SafetyMonitor {
     }
 }
 
-/// The message of the safety violation `observation` is, if it is one.
-fn violation(at: SimTime, peer: &str, observation: &Observation) -> Option<String> {
-    Some(match observation {
-        Observation::BlockRejected { hash, reason } => format!("{peer} refused block {hash} at t={at}s: {reason}"),
-        Observation::L2Mismatch { number, what } => {
-            format!("{peer} disagrees with L2 block {number} at t={at}s: {what}")
-        }
-        Observation::SuperfinalityReverted { from_l2_number, to_l2_number, tip_height } if peer == OBSERVER => format!(
-            "superfinality reverted at t={at}s: L2 blocks {}..={from_l2_number} were superfinal and are not any more (Bitcoin tip {tip_height})",
-            to_l2_number + 1
-        ),
-        Observation::TunnelViolation { l2_number, what } => {
-            format!("tunnel books broken at L2 block {l2_number} (t={}s): {what}", at.as_us() / 1_000_000)
-        }
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::harness::world::OBSERVER;
 
     fn refusal() -> Observation {
         Observation::BlockRejected { hash: block_hash(), reason: "bad".into() }

@@ -8,12 +8,12 @@
 //! The runtime is created on a fresh thread because madsim seeds `std`'s `HashMap` keys only on
 //! a thread that has not made a `RandomState` yet (ARCHITECTURE.md, "Determinism").
 
-use super::checks::Violation;
 use super::collect;
 use super::links::Links;
 use super::monitor::SafetyMonitor;
 use super::recorder::Recorder;
 use super::trace::Trace;
+use super::violation::Violation;
 use super::world::{World, attacker_deposit};
 use crate::scenario::Scenario;
 use hemisim_node::events::{Action, Audience, Input, Message};

@@ -3,7 +3,7 @@
 //! The observer is a non-mining full node: its best chain at the end of the run is the run's
 //! "main chain", its reorgs are the ones reported, and it carries the background load's wallet.
 
-use super::recorder::AttackerDeposit;
+use crate::areas::tunnel::record::AttackerDeposit;
 use crate::scenario::{AttackKind, AttackTarget, PayoutPolicyConfig, Scenario, TunnelConfig};
 use bitcoin::Amount;
 use hemisim_node::btc::background::{BackgroundLoad, FeeSpike, LoadRegime};
@@ -229,7 +229,7 @@ pub fn attacker_deposit(scenario: &Scenario) -> Option<AttackerDeposit> {
     let attack = scenario.attack.as_ref()?;
     let pays_tunnel =
         attack.kind == AttackKind::DoubleSpend && attack.target == AttackTarget::Tunnel && scenario.tunnel.is_some();
-    pays_tunnel.then(|| AttackerDeposit { amount_sats: PAYMENT.to_sat(), recipient: attacker_l2_address().to_string() })
+    pays_tunnel.then(|| AttackerDeposit { amount_sats: PAYMENT.to_sat(), recipient: attacker_l2_address() })
 }
 
 fn operator(scenario: &Scenario, t: &TunnelConfig, node: BitcoinNode, btc_genesis: bitcoin::BlockHash) -> Peer {

@@ -1,0 +1,4 @@
+//! The L2 chain: recording ([`record`]) and invariants ([`checks`]).
+
+pub mod checks;
+pub mod record;

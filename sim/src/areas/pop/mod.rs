@@ -1,0 +1,4 @@
+//! Proof-of-Proof: recording ([`record`]) and invariants ([`checks`]).
+
+pub mod checks;
+pub mod record;

@@ -1,0 +1,115 @@
+//! Records Proof-of-Proof: the keystones the sequencer made, the PoP transactions miners sent,
+//! fee deferrals and the observer's superfinality steps; at the end, every publication on the
+//! observer's final main chain (with its sender's fee, when a miner of the run sent it).
+
+use crate::harness::world::{OBSERVER, POP_COIN, pop_miner_name};
+use crate::scenario::PopConfig;
+use hemisim_node::btc::node::BitcoinNode;
+use hemisim_node::events::Observation;
+use hemisim_node::pop::index::publications_in;
+use hemisim_node::time::SimTime;
+use hemisim_reports::record::{
+    BlockRow, FeeDeferralRow, KeystoneRow, PopMinerRow, PopRecord, PopTxRow, PublicationRow, SuperfinalityStep,
+};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Default)]
+pub struct PopRecorder {
+    keystones: Vec<KeystoneRow>,
+    sent: Vec<PopTxRow>,
+    superfinal: Vec<SuperfinalityStep>,
+    fee_deferrals: Vec<FeeDeferralRow>,
+}
+
+impl PopRecorder {
+    /// Takes the observation if it is Proof-of-Proof's; gives it back otherwise.
+    pub fn observe(&mut self, at: SimTime, peer: &str, observation: Observation) -> Option<Observation> {
+        let at_us = at.as_us();
+        match observation {
+            Observation::KeystoneMade { l2_number, keystone, l2_block } => self.keystones.push(KeystoneRow {
+                l2_number,
+                hash: keystone.to_string(),
+                l2_block_hash: l2_block.to_string(),
+                made_at_us: at_us,
+            }),
+            Observation::PopTxSent { keystone, l2_number, txid, fee_sats, vsize, fee_rate_sat_per_vb } => {
+                self.sent.push(PopTxRow {
+                    sent_at_us: at_us,
+                    miner: peer.to_owned(),
+                    keystone_hash: keystone.to_string(),
+                    l2_number,
+                    txid: txid.to_string(),
+                    fee_sats,
+                    vsize,
+                    fee_rate_sat_per_vb,
+                })
+            }
+            Observation::PopFeeOverCap { l2_number, estimate_sat_per_vb } => self.fee_deferrals.push(FeeDeferralRow {
+                at_us,
+                miner: peer.to_owned(),
+                l2_number,
+                estimate_sat_per_vb,
+            }),
+            Observation::Superfinal { l2_number, keystone, published_height, tip_height } if peer == OBSERVER => {
+                self.superfinal.push(SuperfinalityStep {
+                    at_us,
+                    l2_number,
+                    keystone_hash: keystone.to_string(),
+                    published_height,
+                    tip_height,
+                })
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
+    /// The highest L2 block the observer saw become superfinal (0: none).
+    pub fn superfinal_through(&self) -> u64 {
+        self.superfinal.last().map_or(0, |s| s.l2_number)
+    }
+
+    /// The PoP part of the record: what the participants reported, and every publication on the
+    /// observer's final main chain.
+    pub fn finish(self, config: &PopConfig, observer: &BitcoinNode, blocks: &[BlockRow]) -> PopRecord {
+        let sent: BTreeMap<&str, &PopTxRow> = self.sent.iter().map(|row| (row.txid.as_str(), row)).collect();
+        let found_at: BTreeMap<&str, u64> = blocks.iter().map(|b| (b.hash.as_str(), b.found_at_us)).collect();
+        let mut publications = Vec::new();
+        for (height, hash) in observer.active_chain().iter().enumerate() {
+            let Some(block) = observer.block(hash) else { continue };
+            for publication in publications_in(block, height as u32) {
+                let txid = publication.txid.to_string();
+                let block_hash = publication.block.to_string();
+                let by = sent.get(txid.as_str());
+                publications.push(PublicationRow {
+                    keystone_hash: publication.keystone.to_string(),
+                    l2_number: publication.l2_number(),
+                    btc_height: publication.height,
+                    btc_block_found_at_us: found_at.get(block_hash.as_str()).copied().unwrap_or(0),
+                    btc_block_hash: block_hash,
+                    miner: by.map(|row| row.miner.clone()),
+                    fee_sats: by.map_or(0, |row| row.fee_sats),
+                    vsize: block.txs()[publication.position as usize].vsize(),
+                    txid,
+                });
+            }
+        }
+        PopRecord {
+            keystone_interval_blocks: config.keystone_interval_blocks,
+            superfinality_depth: config.superfinality_depth,
+            fee_cap_sat_per_vb: config.fee_cap_sat_per_vb,
+            reward_per_keystone: config.reward_per_keystone,
+            miners: (0..config.miners)
+                .map(|i| PopMinerRow {
+                    name: pop_miner_name(i),
+                    funded_sats: POP_COIN.to_sat() * u64::from(config.wallet_coins),
+                })
+                .collect(),
+            keystones: self.keystones,
+            sent: self.sent,
+            publications,
+            superfinal: self.superfinal,
+            fee_deferrals: self.fee_deferrals,
+        }
+    }
+}

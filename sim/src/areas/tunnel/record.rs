@@ -1,0 +1,294 @@
+//! Records the BTC tunnel: every operation the participants and the auditor reported, the
+//! auditor's books at every L2 block and the violations it found; at the end, each payout's
+//! confirmation on the observer's final main chain and the losses (minted deposits the final
+//! main chain does not hold).
+//!
+//! Besides the report rows it keeps the typed facts the checks and the end-of-run judgement
+//! read (minted outpoints, payout txids, overdue withdrawals), so nothing is parsed back from
+//! text.
+
+use crate::scenario::TunnelConfig;
+use bitcoin::{OutPoint, Txid};
+use hemisim_node::btc::node::BitcoinNode;
+use hemisim_node::events::Observation;
+use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
+use hemisim_node::l2::tx::Address;
+use hemisim_node::peer::{DutyReport, Peer};
+use hemisim_node::time::SimTime;
+use hemisim_reports::record::{
+    BlockRow, TunnelLedgerRow, TunnelLossRow, TunnelOpKind, TunnelOpRow, TunnelRecord, TunnelViolationRow,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The deposit every double-spend race pays when the attacker targets the tunnel
+/// (`attack.target = "tunnel"`): what each race's payment deposits, and for whom on L2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttackerDeposit {
+    pub amount_sats: u64,
+    pub recipient: Address,
+}
+
+/// A withdrawal still unpaid past the grace period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overdue {
+    pub id: u64,
+    pub l2_number: u64,
+    pub age_s: u64,
+}
+
+/// A mint: when, and in which L2 block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Minted {
+    at_us: u64,
+    l2_number: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct TunnelRecorder {
+    operations: Vec<TunnelOpRow>,
+    ledger: Vec<TunnelLedgerRow>,
+    violations: Vec<TunnelViolationRow>,
+    /// Set when the attacker's payments are tunnel deposits.
+    attacker_deposit: Option<AttackerDeposit>,
+    /// The txids of those payments, to mark the rows of their mints, unwinds and restores.
+    attacker_payments: BTreeSet<Txid>,
+    /// The latest mint of each deposit output.
+    minted: BTreeMap<OutPoint, Minted>,
+    /// The latest time each minted deposit left the observer's main chain.
+    unwound_at_us: BTreeMap<OutPoint, u64>,
+    /// Payout rows (by index into `operations`) and their txids.
+    payouts: Vec<(usize, Txid)>,
+    overdue: Vec<Overdue>,
+}
+
+impl TunnelRecorder {
+    /// Makes every race's payment also a tunnel `deposit` row (marked as the attacker's): the
+    /// attacker's deposits are deposits, counted with their mint latency and losses. The rows
+    /// are derived from the `TrialStarted` observations, so the trace does not change.
+    pub fn with_attacker_deposits(deposit: Option<AttackerDeposit>) -> Self {
+        TunnelRecorder { attacker_deposit: deposit, ..TunnelRecorder::default() }
+    }
+
+    /// A race started: its payment, broadcast now, is a deposit when the attacker pays the tunnel.
+    pub fn attacker_payment(&mut self, at: SimTime, payment: Txid) {
+        let Some(deposit) = &self.attacker_deposit else { return };
+        self.attacker_payments.insert(payment);
+        self.operations.push(TunnelOpRow {
+            txid: Some(payment.to_string()),
+            account: Some(deposit.recipient.to_string()),
+            amount_sats: deposit.amount_sats,
+            attacker: true,
+            ..empty_op(at.as_us(), TunnelOpKind::Deposit)
+        });
+    }
+
+    /// Takes the observation if it is the tunnel's; gives it back otherwise.
+    pub fn observe(&mut self, at: SimTime, observation: Observation) -> Option<Observation> {
+        let at_us = at.as_us();
+        let row = |kind| empty_op(at_us, kind);
+        let (op, deposit) = match observation {
+            Observation::DepositSent { txid, amount_sats, recipient, treasury } => (
+                TunnelOpRow {
+                    txid: Some(txid.to_string()),
+                    account: Some(recipient.to_string()),
+                    amount_sats,
+                    flag: treasury,
+                    ..row(TunnelOpKind::Deposit)
+                },
+                None,
+            ),
+            Observation::TunnelMinted { l2_number, txid, vout, recipient, amount_sats, btc_height } => {
+                self.minted.insert(OutPoint { txid, vout }, Minted { at_us, l2_number });
+                let op = TunnelOpRow {
+                    txid: Some(txid.to_string()),
+                    vout: Some(vout),
+                    l2_number: Some(l2_number),
+                    account: Some(recipient.to_string()),
+                    amount_sats,
+                    btc_height: Some(btc_height),
+                    ..row(TunnelOpKind::Mint)
+                };
+                (op, Some(txid))
+            }
+            Observation::WithdrawalRequested { from, amount_sats, treasury } => (
+                TunnelOpRow {
+                    account: Some(from.to_string()),
+                    amount_sats,
+                    flag: treasury,
+                    ..row(TunnelOpKind::WithdrawalRequest)
+                },
+                None,
+            ),
+            Observation::TunnelBurned { l2_number, id, from, amount_sats } => (
+                TunnelOpRow {
+                    l2_number: Some(l2_number),
+                    withdrawal_id: Some(id),
+                    account: Some(from.to_string()),
+                    amount_sats,
+                    ..row(TunnelOpKind::Burn)
+                },
+                None,
+            ),
+            Observation::PayoutSent { id, l2_number, txid, amount_sats, fee_sats, superfinal } => {
+                self.payouts.push((self.operations.len(), txid));
+                let op = TunnelOpRow {
+                    txid: Some(txid.to_string()),
+                    l2_number: Some(l2_number),
+                    withdrawal_id: Some(id),
+                    amount_sats,
+                    fee_sats: Some(fee_sats),
+                    flag: superfinal,
+                    ..row(TunnelOpKind::Payout)
+                };
+                (op, None)
+            }
+            Observation::WithdrawalOverdue { id, l2_number, age_s } => {
+                self.overdue.push(Overdue { id, l2_number, age_s });
+                let op = TunnelOpRow {
+                    l2_number: Some(l2_number),
+                    withdrawal_id: Some(id),
+                    age_s: Some(age_s),
+                    ..row(TunnelOpKind::Overdue)
+                };
+                (op, None)
+            }
+            Observation::DepositUnwound { txid, vout, amount_sats, l2_number } => {
+                self.unwound_at_us.insert(OutPoint { txid, vout }, at_us);
+                let op = TunnelOpRow {
+                    txid: Some(txid.to_string()),
+                    vout: Some(vout),
+                    l2_number: Some(l2_number),
+                    amount_sats,
+                    ..row(TunnelOpKind::Unwound)
+                };
+                (op, Some(txid))
+            }
+            Observation::DepositRestored { txid, vout, amount_sats } => (
+                TunnelOpRow {
+                    txid: Some(txid.to_string()),
+                    vout: Some(vout),
+                    amount_sats,
+                    ..row(TunnelOpKind::Restored)
+                },
+                Some(txid),
+            ),
+            Observation::TunnelLedger {
+                l2_number,
+                locked_sats,
+                minted_sats,
+                burned_sats,
+                pending_sats,
+                unminted_sats,
+                unbacked_sats,
+                other_sats,
+            } => {
+                self.ledger.push(TunnelLedgerRow {
+                    at_us,
+                    l2_number,
+                    locked_sats,
+                    minted_sats,
+                    burned_sats,
+                    pending_sats,
+                    unminted_sats,
+                    unbacked_sats,
+                    other_sats,
+                });
+                return None;
+            }
+            Observation::TunnelViolation { l2_number, what } => {
+                self.violations.push(TunnelViolationRow { at_us, l2_number, what });
+                return None;
+            }
+            other => return Some(other),
+        };
+        let attacker = deposit.is_some_and(|txid| self.attacker_payments.contains(&txid));
+        self.operations.push(TunnelOpRow { attacker, ..op });
+        None
+    }
+
+    /// Every deposit output minted so far.
+    pub fn minted(&self) -> BTreeSet<OutPoint> {
+        self.minted.keys().copied().collect()
+    }
+
+    /// Withdrawals reported overdue, in order.
+    pub fn overdue(&self) -> &[Overdue] {
+        &self.overdue
+    }
+
+    /// The tunnel part of the record: the operations and books as reported, each payout's
+    /// confirmation on the final main chain, and the losses, as the auditor judges them once the
+    /// world is quiet.
+    pub fn finish(
+        mut self,
+        config: &TunnelConfig,
+        peers: &[&Peer],
+        observer: &BitcoinNode,
+        blocks: &[BlockRow],
+    ) -> TunnelRecord {
+        let payouts: BTreeSet<Txid> = self.payouts.iter().map(|(_, txid)| *txid).collect();
+        let found_at: BTreeMap<&str, u64> = blocks.iter().map(|b| (b.hash.as_str(), b.found_at_us)).collect();
+        let mut confirmed_at = BTreeMap::new();
+        for hash in observer.active_chain() {
+            let Some(block) = observer.block(hash) else { continue };
+            for tx in block.txs().iter().filter(|tx| payouts.contains(&tx.txid())) {
+                confirmed_at.insert(tx.txid(), found_at.get(hash.to_string().as_str()).copied().unwrap_or(0));
+            }
+        }
+        for (index, txid) in &self.payouts {
+            self.operations[*index].confirmed_at_us = confirmed_at.get(txid).copied();
+        }
+        let auditor = peers.iter().flat_map(|p| p.reports()).find_map(|r| match r {
+            DutyReport::Auditor(a) => Some(a),
+            _ => None,
+        });
+        let losses = auditor
+            .map_or_else(Vec::new, |a| a.unbacked())
+            .into_iter()
+            .map(|(outpoint, amount_sats)| self.loss_row(outpoint, amount_sats))
+            .collect();
+        TunnelRecord {
+            deposit_confirmations: config.deposit_confirmations,
+            indexer_lag: INDEXER_TIP_LAG,
+            payout_policy: config.payout_policy.as_str().to_owned(),
+            grace_period_s: config.grace_period_s,
+            operations: self.operations,
+            ledger: self.ledger,
+            losses,
+            violations: self.violations,
+        }
+    }
+
+    /// A loss, dated by its (latest) mint and by the last time it left the main chain.
+    fn loss_row(&self, outpoint: OutPoint, amount_sats: u64) -> TunnelLossRow {
+        let mint = self.minted.get(&outpoint);
+        TunnelLossRow {
+            txid: outpoint.txid.to_string(),
+            vout: outpoint.vout,
+            amount_sats,
+            l2_number: mint.map_or(0, |m| m.l2_number),
+            minted_at_us: mint.map_or(0, |m| m.at_us),
+            unwound_at_us: self.unwound_at_us.get(&outpoint).copied().unwrap_or(0),
+        }
+    }
+}
+
+/// A tunnel operation of `kind` at `at_us` with every optional field empty.
+fn empty_op(at_us: u64, kind: TunnelOpKind) -> TunnelOpRow {
+    TunnelOpRow {
+        at_us,
+        kind,
+        txid: None,
+        vout: None,
+        l2_number: None,
+        withdrawal_id: None,
+        account: None,
+        amount_sats: 0,
+        fee_sats: None,
+        btc_height: None,
+        flag: false,
+        age_s: None,
+        confirmed_at_us: None,
+        attacker: false,
+    }
+}
