@@ -110,14 +110,14 @@ mod tests {
         assert_eq!(h.down(3), Some(BtcHeight(7)));
         assert_eq!(BtcHeight(12).blocks_above(h), 2);
         assert_eq!(h.blocks_above(BtcHeight(12)), 0);
-        assert_eq!(serde_json::to_string(&L2Number(42)).unwrap(), "42");
-        assert_eq!(serde_json::from_str::<L1Number>("7").unwrap(), L1Number(7));
+        assert_eq!(serde_json::to_string(&L2Number(42)).expect("serializes"), "42");
+        assert_eq!(serde_json::from_str::<L1Number>("7").expect("parses"), L1Number(7));
         assert_eq!(L1Number(5).to_string(), "5");
     }
 
     #[test]
     fn fee_rate_of_a_transaction() {
         assert_eq!(FeeRate::of(Amount::from_sat(300), 150).sat_per_vb(), 2.0);
-        assert_eq!(serde_json::to_string(&FeeRate::from_sat_per_vb(1.5)).unwrap(), "1.5");
+        assert_eq!(serde_json::to_string(&FeeRate::from_sat_per_vb(1.5)).expect("serializes"), "1.5");
     }
 }

@@ -7,6 +7,7 @@ pub mod chain;
 pub mod genesis;
 pub mod hvm;
 pub mod indexer;
+pub mod latency;
 pub mod mempool;
 pub mod sequencer;
 pub mod tx;

@@ -18,6 +18,7 @@ use super::block::{BtcAttributes, L2Block, L2Header};
 use super::chain::{Body, ChainRules, L2Chain};
 use super::hvm::{BlockBuilder, Hvm, RejectReason, TxRejected};
 use super::indexer::BtcIndexer;
+use super::latency::LatencyHistogram;
 use super::mempool::L2Mempool;
 use super::tx::{Refusal, RefusalReason, Submission};
 use crate::btc::node::BitcoinNode;
@@ -28,11 +29,6 @@ use crate::time::{SimDuration, SimTime};
 use crate::tunnel::TunnelParams;
 use revm::primitives::{Address, B256};
 use std::sync::Arc;
-
-/// Width of the latency histogram's buckets: 100 ms.
-pub const LATENCY_BUCKET_US: u64 = 100_000;
-/// Number of buckets: 6 hours; the last one also holds everything longer.
-pub const LATENCY_BUCKETS: usize = 216_000;
 
 #[derive(Debug, Clone)]
 pub struct SequencerConfig {
@@ -68,8 +64,8 @@ pub struct Sequencer {
     keystones: Option<KeystoneMaker>,
     /// With a tunnel: what provenance needs after the run (every header, the minting blocks).
     pub history: Option<L2History>,
-    /// Inclusion latencies in buckets of [`LATENCY_BUCKET_US`].
-    pub latency_counts: Vec<u64>,
+    /// Inclusion latencies.
+    pub latencies: LatencyHistogram,
     /// Refusals by reason, for the run's record.
     pub refused: std::collections::BTreeMap<RefusalReason, u64>,
 }
@@ -88,7 +84,7 @@ impl Sequencer {
             history: config.tunnel.as_ref().map(|_| L2History::default()),
             chain: L2Chain::new(rules, hvm, btc_genesis, l2_genesis_hash),
             config,
-            latency_counts: vec![0; LATENCY_BUCKETS],
+            latencies: LatencyHistogram::default(),
             refused: Default::default(),
         }
     }
@@ -137,8 +133,7 @@ impl Sequencer {
         }
         let latencies = &filled.latencies;
         for &l in latencies {
-            let bucket = ((l / LATENCY_BUCKET_US) as usize).min(LATENCY_BUCKETS - 1);
-            self.latency_counts[bucket] += 1;
+            self.latencies.record(SimDuration(l));
         }
         let latency_max_us = latencies.iter().copied().max().unwrap_or(0);
         let latency_mean_us =

@@ -60,6 +60,9 @@ pub struct LatencyHistogram {
     pub counts: Vec<u64>,
 }
 
+/// Hand-made histograms for the tests, bucketed as the sequencer's (`hemisim_node::l2::latency`,
+/// the one definition: outside tests the reports only read histograms).
+#[cfg(test)]
 impl LatencyHistogram {
     /// Buckets of 100 ms up to 6 hours.
     pub fn standard() -> Self {
@@ -71,7 +74,9 @@ impl LatencyHistogram {
         let i = ((latency_us / self.bucket_us) as usize).min(last);
         self.counts[i] += 1;
     }
+}
 
+impl LatencyHistogram {
     pub fn total(&self) -> u64 {
         self.counts.iter().sum()
     }

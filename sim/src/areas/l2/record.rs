@@ -3,7 +3,7 @@
 
 use crate::scenario::L2Config;
 use hemisim_node::events::Observation;
-use hemisim_node::l2::sequencer::LATENCY_BUCKET_US;
+use hemisim_node::l2::latency;
 use hemisim_node::peer::{DutyReport, Peer};
 use hemisim_node::time::SimTime;
 use hemisim_reports::record::{L2BlockRow, L2Record, LatencyHistogram};
@@ -55,7 +55,7 @@ impl L2Recorder {
             backlog_max: blocks.iter().map(|b| b.backlog).max().unwrap_or(0),
             txs_executed: blocks.iter().map(|b| u64::from(b.tx_count)).sum(),
             blocks,
-            latency: LatencyHistogram { bucket_us: LATENCY_BUCKET_US, counts: Vec::new() },
+            latency: LatencyHistogram { bucket_us: latency::BUCKET_US, counts: Vec::new() },
             txs_submitted: 0,
             txs_rejected: Vec::new(),
             txs_deferred: 0,
@@ -65,7 +65,7 @@ impl L2Recorder {
         for report in peers.iter().flat_map(|p| p.reports()) {
             match report {
                 DutyReport::Sequencer(seq) => {
-                    record.latency.counts = seq.latency_counts.clone();
+                    record.latency.counts = seq.latencies.counts().to_vec();
                     record.txs_rejected =
                         seq.refused.iter().map(|(reason, n)| (reason.as_str().to_owned(), *n)).collect();
                     record.txs_rejected.sort();
