@@ -1,7 +1,7 @@
 //! Deposited transactions (type 0x7E) as the L2 sees them: their source hashes, their encoding
 //! and hash, and the L1-info deposit that opens every L2 block.
 //!
-//! Rules (OP specs, `deposits.md` and the Isthmus L1-attributes page; op-node's
+//! Rules (OP specs: the deposits page and Isthmus's L1-attributes page; op-node's
 //! `deposit_source.go` and `l1_block_info.go`):
 //! - A deposit's **source hash** makes it unique: `keccak256(bytes32(domain) ++ keccak256(id))`,
 //!   where a user deposit (domain 0) is identified by `l1BlockHash ++ bytes32(logIndex)` and an
@@ -13,13 +13,13 @@
 //!   the block's sequence number within its epoch, packed as `setL1BlockValuesIsthmus()` (176
 //!   bytes; Hemi runs Isthmus since 2025-07-03).
 //!
-//! How a deposit executes (deposits.md, "Execution"): `mint` is credited to `from` first and is never rolled back; the call
-//! runs with the sender's current nonce and the deposit's gas limit, at no L2 gas price (the gas
-//! was bought on L1) and without refund; if it fails for any reason (revert, halt, even a value
-//! the sender cannot cover) the rest of its effects are undone but the nonce is still bumped and
-//! the deposit still uses its whole gas limit. A deposit is never refused by the L2. (The hVM's
-//! `BlockBuilder` keeps its database private, so this needs a hook there, `apply_deposit`: it is
-//! not implemented here.)
+//! How a deposit executes (OP specs, deposits, "Execution"): `mint` is credited to `from` first
+//! and is never rolled back; the call runs with the sender's current nonce and the deposit's gas
+//! limit, at no L2 gas price (the gas was bought on L1) and without refund; if it fails for any
+//! reason (revert, halt, even a value the sender cannot cover) the rest of its effects are undone
+//! but the nonce is still bumped and the deposit still uses its whole gas limit. A deposit is
+//! never refused by the L2. Not executed here: the hVM's `BlockBuilder` keeps its database
+//! private, so this needs a hook of its own there (`apply_deposit`).
 
 use super::types::{L1BlockRef, PortalDeposit};
 use revm::primitives::{Address, B256, Bytes, U256, address, keccak256};

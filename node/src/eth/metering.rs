@@ -129,9 +129,9 @@ impl ResourceMeter {
             if fee <= self.config.minimum_base_fee_wei {
                 break;
             }
-            fee = self
-                .config
-                .clamp(fee / denominator * (denominator - 1) + fee % denominator * (denominator - 1) / denominator);
+            // floor(fee * (d - 1) / d), without overflowing near the u128 ceiling.
+            let decayed = fee / denominator * (denominator - 1) + fee % denominator * (denominator - 1) / denominator;
+            fee = self.config.clamp(decayed);
         }
         (fee, 0)
     }
@@ -172,7 +172,7 @@ mod tests {
         // At the target the fee holds; the floor holds it at 1 gwei below the target.
         meter.try_buy(1, 2_000_000, GWEI).expect("fits");
         assert_eq!(meter.base_fee_at(2), GWEI);
-        // A full block (20M against a 2M target): +1/8 per target's worth of excess, 9/8 in all.
+        // A full block (20M against a 2M target): +1/8 per target's worth of excess, 9 of them: x 17/8.
         meter.try_buy(2, 20_000_000, GWEI).expect("fits");
         let raised = GWEI + GWEI * 18 / 16;
         assert_eq!(meter.base_fee_at(3), raised);
@@ -193,7 +193,7 @@ mod tests {
         meter.try_buy(1, 20_000_000, GWEI).expect("fits");
         meter.try_buy(2, 20_000_000, GWEI).expect("fits");
         let at_3 = meter.base_fee_at(3);
-        assert_eq!(at_3, 4_515_625_000, "2.125 gwei stepped up by 9/8 again");
+        assert_eq!(at_3, 4_515_625_000, "2.125 gwei stepped up by 17/8 again");
         // Block 4 after an idle block 3: block 2's step, then one decay of 7/8 for block 3.
         assert_eq!(meter.base_fee_at(4), at_3 * 7 / 8);
         assert_eq!(meter.base_fee_at(5), at_3 * 7 / 8 * 7 / 8);

@@ -1,5 +1,5 @@
-//! The settlement layer: a mock Ethereum L1 and the OP-stack rules that tie the L2 to it
-//! (protocol.md §7). Sans-IO like the rest of the crate.
+//! The settlement layer: a mock Ethereum L1 and the OP-stack rules that tie the L2 to it, with
+//! Hemi's values (each module's header names its sources). Sans-IO like the rest of the crate.
 //!
 //! - [`params`]: the `[ethereum]` scenario table's values, Hemi mainnet's by default.
 //! - [`types`]: what travels on L1: blocks, portal deposits, batcher transactions and frames.

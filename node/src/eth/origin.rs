@@ -1,14 +1,15 @@
 //! The sequencer's L1-origin rule: which L1 block the next L2 block names as its origin.
 //!
-//! Rule (op-node `origin_selector.go` and `conf_depth.go`, OP specs derivation.md; protocol.md
-//! §7): each L2 block has one L1 origin and the origin advances by at most one block per L2
-//! block. The sequencer may adopt the next L1 block once it is `sequencer_l1_confs` blocks deep
-//! (`number + confs <= L1 head`) and `l2_head.time + block_time >= next.time` (an L2 block never
-//! predates its origin). An L2 block's time is its parent's plus `block_time`, and it must satisfy
-//! `origin.time <= l2.time <= max(origin.time + max_sequencer_drift, parent.time + block_time)`:
-//! past `origin.time + drift` the sequencer must move to the next origin as soon as it can, and
-//! until it can, it may build only blocks without sequenced transactions (deposits only). Past the
-//! drift with the next origin not known `confs` deep, op-node cannot build at all: an error here.
+//! Rule (op-node `origin_selector.go` and `conf_depth.go`, OP specs' derivation page; the team's
+//! protocol notes, settlement layer): each L2 block has one L1 origin and the origin advances by at
+//! most one block per L2 block. The sequencer may adopt the next L1 block once it is
+//! `sequencer_l1_confs` blocks deep (`number + confs <= L1 head`) and `l2_head.time + block_time >=
+//! next.time` (an L2 block never predates its origin). An L2 block's time is its parent's plus
+//! `block_time`, and it must satisfy `origin.time <= l2.time <= max(origin.time +
+//! max_sequencer_drift, parent.time + block_time)`: past `origin.time + drift` the sequencer must
+//! move to the next origin as soon as it can, and until it can, it may build only blocks without
+//! sequenced transactions (deposits only). Past the drift with the next origin not known `confs`
+//! deep, op-node cannot build at all: an error here.
 //!
 //! The drift boundary is inclusive: a block exactly `drift` seconds after its origin may still
 //! carry transactions (op-node sets `NoTxPool` when `l2.time > origin.time + drift`).

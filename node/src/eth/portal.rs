@@ -1,12 +1,12 @@
 //! `OptimismPortal.depositTransaction`: the forced-inclusion path from L1 to the L2.
 //!
-//! Rules (OptimismPortal v2.5.0, which Hemi deploys; protocol.md §7), checked in the contract's
-//! order: a contract creation must name `to = address(0)` (`BadTarget`); the L2 gas limit must be
-//! at least `21,000 + 16 * data bytes` (`SmallGasLimit`, so the deposit pays for its own
-//! intrinsic gas); the data is at most 120,000 bytes (`LargeCalldata`). The gas is then bought
+//! Rules (OptimismPortal v2.5.0, which Hemi deploys; the team's protocol notes), checked in the
+//! contract's order: a contract creation must name `to = address(0)` (`BadTarget`); the L2 gas
+//! limit must be at least `21,000 + 16 * data bytes` (`SmallGasLimit`, so the deposit pays for its
+//! own intrinsic gas); the data is at most 120,000 bytes (`LargeCalldata`). The gas is then bought
 //! from the resource meter ([`super::metering`]), which caps a block's deposits at 20,000,000 L2
-//! gas. A deposit from a contract is sent on L2 from its aliased address (`+ 0x1111…1111`), so
-//! that no L1 contract can pose as an L2 account of the same address.
+//! gas. A deposit from a contract is sent on L2 from its aliased address (`+ 0x1111…1111`), so that
+//! no L1 contract can pose as an L2 account of the same address.
 //!
 //! A successful call logs `TransactionDeposited(from, to, version 0, opaqueData)`; the log's
 //! block hash and index become the deposit's identity ([`PortalDeposit`], whose L2 transaction is
