@@ -1,4 +1,5 @@
-//! The settlement layer's parameters. Defaults are Hemi mainnet's (protocol.md §7).
+//! The settlement layer's parameters. Defaults are Hemi mainnet's (its `rollup.json`, the forks
+//! of 2025-07-03).
 
 use crate::time::SimDuration;
 

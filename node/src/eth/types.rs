@@ -29,7 +29,7 @@ pub struct L1Block {
 /// A `TransactionDeposited` event of the portal: an L2 transaction forced through L1.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortalDeposit {
-    /// The L2 sender (an L1 account's address; aliased for contracts, not modelled).
+    /// The L2 sender: the L1 account, or the alias of an L1 contract ([`super::portal`]).
     pub from: Address,
     /// `None` creates a contract.
     pub to: Option<Address>,
