@@ -91,6 +91,27 @@ fn op_vector_at_hemis_window_of_3600() {
     sequencing_window_vector(3600, 12, 2, 0, 3600 * 2 + 50);
 }
 
+#[test]
+fn forced_blocks_never_skip_an_epoch_even_when_l2_time_runs_ahead_of_l1() {
+    // The L2 genesis is 100 s ahead of its L1 origin (within the drift): every forced block is
+    // already past the next L1 block's time, yet each epoch gets its first block, with its
+    // deposits (op-node's `firstOfEpoch`), and L2 time keeps its lead.
+    let seq_window = 24;
+    let mut l1 = MiniL1::new(12);
+    let genesis = L2BlockRef { time_s: 100, ..l2_genesis(&l1) };
+    let mut derivation = Derivation::new(config(seq_window, 12), genesis);
+    let mut derived = Vec::new();
+    for _ in 0..seq_window * 2 {
+        let block = l1.mine(vec![], 1).clone();
+        derivation.on_l1_block(&block);
+        derived.extend(derive_all(&mut derivation));
+    }
+    let epochs: Vec<u64> = derived.iter().map(|attributes| attributes.l1_origin.number.0).collect();
+    assert_eq!(epochs, (1..=seq_window).collect::<Vec<_>>(), "one block per epoch, none skipped");
+    assert!(derived.iter().all(|attributes| attributes.deposits.len() == 1));
+    assert!(derived.iter().all(|attributes| attributes.timestamp_s == attributes.l1_origin.time_s + 100));
+}
+
 /// An L1 with `empty` empty blocks, a sequencer (12 s blocks, origin 1 deep) that built `count`
 /// blocks along it, and a derivation that has read those L1 blocks.
 struct World {

@@ -20,6 +20,8 @@ pub mod derivation;
 mod derivation_tests;
 pub mod params;
 #[cfg(test)]
+mod settlement_tests;
+#[cfg(test)]
 mod test_l1;
 pub mod types;
 

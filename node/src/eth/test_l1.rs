@@ -153,6 +153,8 @@ pub struct MiniSequencer {
 #[derive(Debug, Clone)]
 pub struct SequencedBlock {
     pub block: L2BlockRef,
+    /// The portal deposits it executed (its origin's, when it opens the epoch).
+    pub deposits: Vec<PortalDeposit>,
     pub batched: BatchedBlock,
 }
 
@@ -175,6 +177,7 @@ impl MiniSequencer {
         };
         let sequenced = self.transactions(timestamp_s);
         let hash = l2_block_hash(self.head.hash, timestamp_s, &origin, &deposits, &sequenced);
+
         let batch = SingularBatch {
             parent_hash: self.head.hash,
             epoch_num: origin.number,
@@ -184,7 +187,7 @@ impl MiniSequencer {
         };
         let block = L2BlockRef { number: self.head.number.next(), hash, time_s: timestamp_s, l1_origin: origin };
         self.head = block;
-        SequencedBlock { block, batched: BatchedBlock { number: block.number, hash, batch } }
+        SequencedBlock { block, deposits, batched: BatchedBlock { number: block.number, hash, batch } }
     }
 
     fn transactions(&mut self, timestamp_s: u64) -> Vec<SequencedTx> {
