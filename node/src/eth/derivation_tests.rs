@@ -47,10 +47,10 @@ fn sequencing_window_vector(seq_window: u64, slot_s: u64, l2_block_time_s: u64, 
     let mut derivation = Derivation::new(config(seq_window, l2_block_time_s), l2_genesis(&l1));
     let mut deposits_derived = 0;
     for h in 1..=blocks {
-        if miss_every > 0 && h % miss_every == 0 {
+        if miss_every > 0 && h.is_multiple_of(miss_every) {
             l1.miss_slot();
         }
-        let block = l1.mine(vec![], u32::from(h % 5 == 0)).clone();
+        let block = l1.mine(vec![], u32::from(h.is_multiple_of(5))).clone();
         derivation.on_l1_block(&block);
         for attributes in derive_all(&mut derivation) {
             assert!(attributes.forced && attributes.sequenced.is_empty());
@@ -68,7 +68,7 @@ fn sequencing_window_vector(seq_window: u64, slot_s: u64, l2_block_time_s: u64, 
             assert_eq!(safe.time_s + l2_block_time_s, next.time_s.div_ceil(l2_block_time_s) * l2_block_time_s);
         }
     }
-    let deposits_due = (1..=blocks - seq_window).filter(|n| n % 5 == 0).count();
+    let deposits_due = (1..=blocks - seq_window).filter(|n| n.is_multiple_of(5)).count();
     assert_eq!(deposits_derived, deposits_due, "every deposit of a forced epoch, exactly once");
     assert_eq!(derivation.stats().forced_blocks, derivation.safe_head().number.0);
 }

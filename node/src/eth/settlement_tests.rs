@@ -82,23 +82,23 @@ fn run(setup: Setup) -> Run {
     let (mut mempool, mut produced, mut derived, mut submissions) = (Vec::<BatcherTx>::new(), vec![], vec![], vec![]);
     for t in (STEP_S..=setup.duration_s).step_by(STEP_S as usize) {
         let now = SimTime::ZERO + SimDuration::from_secs(t);
-        if t % setup.slot_s == 0 {
+        if t.is_multiple_of(setup.slot_s) {
             let slot = t / setup.slot_s;
-            if setup.miss_every > 0 && slot % setup.miss_every == 0 {
+            if setup.miss_every > 0 && slot.is_multiple_of(setup.miss_every) {
                 l1.miss_slot();
             } else {
-                let block = l1.mine(std::mem::take(&mut mempool), u32::from(slot % 4 == 0)).clone();
+                let block = l1.mine(std::mem::take(&mut mempool), u32::from(slot.is_multiple_of(4))).clone();
                 derivation.on_l1_block(&block);
                 derived
                     .extend(derive_all(&mut derivation).into_iter().map(|attributes| Derived { attributes, at_s: t }));
             }
         }
-        if t % setup.l2_block_time_s == 0 {
+        if t.is_multiple_of(setup.l2_block_time_s) {
             let block = sequencer.build(&l1);
             batcher.add_block(now, block.batched.clone()).expect("the sequencer builds one chain");
             produced.push(block);
         }
-        if t % POLL_S == 0 {
+        if t.is_multiple_of(POLL_S) {
             batcher.set_enabled(!setup.outage.is_some_and(|(start, end)| (start..end).contains(&t)));
             for submission in batcher.poll(now, l1.head().number) {
                 mempool.push(submission.tx.clone());
