@@ -1,8 +1,8 @@
 //! The batch-validity rules: whether a singular batch read from L1 may become the next safe L2
-//! block (protocol.md §7).
+//! block.
 //!
-//! The single source of truth for these rules is OP's derivation spec (`specs/protocol/
-//! derivation.md`, "Batch Queue", and the Holocene derivation page); op-node implements them in
+//! The single source of truth for these rules is OP's derivation spec (the OP specs' protocol
+//! derivation page, "Batch Queue", and its Holocene page); op-node implements them in
 //! `checkSingularBatch` (`op-node/rollup/derive/batches.go`). [`check_batch`] applies them in
 //! that order, post-Holocene only (Hemi activated Holocene on 2025-07-03, before any run we
 //! model): a batch from the future is dropped rather than buffered, and a batch from the past is

@@ -1,4 +1,4 @@
-//! The batcher: posts the sequencer's blocks to L1 as channels of frames (protocol.md §7).
+//! The batcher: posts the sequencer's blocks to L1 as channels of frames (OP's batcher).
 //!
 //! A faithful simplification of op-batcher (`op-batcher/batcher/channel_builder.go`,
 //! `channel_config.go`, `service.go`; flag defaults in `op-batcher/flags/flags.go`). It is fed

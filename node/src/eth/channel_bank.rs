@@ -1,4 +1,4 @@
-//! Frames to channels, by Holocene's rules (protocol.md §7): the channel bank of a verifier.
+//! Frames to channels, by Holocene's rules: the channel bank of a verifier.
 //!
 //! Source: OP's Holocene derivation spec ("Frame Queue", "Channel Bank") and op-node's
 //! `ChannelAssembler` and `pruneFrameQueue` (`op-node/rollup/derive/channel_assembler.go`,

@@ -1,5 +1,4 @@
 //! Consolidation: does a derived block confirm the oldest unsafe block, or replace it?
-//! (protocol.md §7).
 //!
 //! Source: op-node's attributes handler (`op-node/rollup/attributes/`, `AttributesMatchBlock`):
 //! when the unsafe chain is ahead of the safe head, the next derived attributes are compared with

@@ -1,8 +1,8 @@
-//! A verifier's derivation pipeline: L2 payload attributes from the L1 chain alone (protocol.md
-//! §7). Sans-IO, and it executes nothing: the caller turns each [`DerivedAttributes`] into a
-//! block and reports it back.
+//! A verifier's derivation pipeline: L2 payload attributes from the L1 chain alone. Sans-IO, and
+//! it executes nothing: the caller turns each [`DerivedAttributes`] into a block and reports it
+//! back.
 //!
-//! Source: OP's derivation spec (`specs/protocol/derivation.md`, with the Holocene page) and
+//! Source: OP's derivation spec (the OP specs' protocol derivation page, with its Holocene page) and
 //! op-node's Holocene stages (`op-node/rollup/derive/`: `frame_queue.go`,
 //! `channel_assembler.go`, `batch_stage.go`, `batch_queue.go`'s `deriveNextEmptyBatch`,
 //! `attributes.go`). Like op-node it is pull-based: [`Derivation::on_l1_block`] only queues a
