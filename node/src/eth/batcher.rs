@@ -215,7 +215,7 @@ pub struct Batcher {
     tip: (L2Number, B256),
     open: Option<OpenChannel>,
     closed: VecDeque<ClosedChannel>,
-    channels_opened: u64,
+    channel_ids_issued: u64,
     stats: BatcherStats,
 }
 
@@ -227,7 +227,7 @@ impl Batcher {
             tip: (start.number, start.hash),
             open: None,
             closed: VecDeque::new(),
-            channels_opened: 0,
+            channel_ids_issued: 0,
             stats: BatcherStats::default(),
         }
     }
@@ -345,9 +345,9 @@ impl Batcher {
 
     /// Channel ids are a counter (op-batcher draws them at random; any unique id serves).
     fn next_channel_id(&mut self) -> ChannelId {
-        self.channels_opened += 1;
+        self.channel_ids_issued += 1;
         let mut id = [0u8; 16];
-        id[8..].copy_from_slice(&self.channels_opened.to_be_bytes());
+        id[8..].copy_from_slice(&self.channel_ids_issued.to_be_bytes());
         ChannelId(id)
     }
 }
