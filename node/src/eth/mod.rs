@@ -8,12 +8,19 @@
 //! - [`portal`]: `OptimismPortal.depositTransaction`'s checks and its deposit events.
 //! - [`deposit_tx`]: deposited transactions: source hashes, L2 hashes, the L1-info deposit.
 //! - [`origin`]: the sequencer's L1-origin rule and drift, with an eager or a lagging policy.
+//! - [`batcher`]: the sequencer's blocks to L1, as channels of frames in blob transactions.
+//! - [`derivation`]: a verifier's pipeline from L1 blocks to safe L2 payload attributes, with
+//!   its stages [`channel_bank`] (frames to channels) and [`batch_check`] (batch validity), and
+//!   [`consolidation`] (derived attributes against the oldest unsafe block).
 //!
-//! The modules that act on them (the L1 chain, the portal, the sequencer's origin rule, the
-//! batcher and derivation) each live in a file of their own here.
 
+pub mod batch_check;
+pub mod batcher;
 pub mod chain;
+pub mod channel_bank;
+pub mod consolidation;
 pub mod deposit_tx;
+pub mod derivation;
 pub mod metering;
 pub mod origin;
 pub mod params;
@@ -23,7 +30,13 @@ pub mod types;
 #[cfg(test)]
 mod chain_tests;
 #[cfg(test)]
+mod derivation_tests;
+#[cfg(test)]
 mod origin_tests;
+#[cfg(test)]
+mod settlement_tests;
+#[cfg(test)]
+mod test_l1;
 
 pub use params::EthParams;
 pub use types::*;

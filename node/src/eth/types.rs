@@ -2,7 +2,7 @@
 
 use crate::l2::block::BtcAttributes;
 use crate::l2::tx::L2Tx;
-use crate::units::L1Number;
+use crate::units::{L1Number, L2Number};
 use revm::primitives::{Address, B256, Bytes, U256};
 use std::sync::Arc;
 
@@ -107,6 +107,28 @@ impl SequencedTx {
         match self {
             SequencedTx::BtcAttributes(attributes) => attributes.encode().len(),
             SequencedTx::User(tx) => tx.encode().len(),
+        }
+    }
+}
+
+/// An L2 block's identity, time and L1 origin: what derivation tracks as its safe and finalized
+/// heads (op-node's `L2BlockRef`, without the sequence number, which follows from the origin).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct L2BlockRef {
+    pub number: L2Number,
+    pub hash: B256,
+    pub time_s: u64,
+    pub l1_origin: L1BlockRef,
+}
+
+impl BatcherTx {
+    /// The bytes this transaction carries on L1: the frames behind the one-byte derivation
+    /// version prefix, which each blob carries (one frame per blob) and calldata carries once.
+    pub fn data_bytes(&self) -> usize {
+        let frames: usize = self.frames.iter().map(|frame| frame.size_bytes as usize).sum();
+        match self.data_kind {
+            DataKind::Blob => frames + self.frames.len(),
+            DataKind::Calldata => frames + 1,
         }
     }
 }
