@@ -11,6 +11,7 @@ use crate::btc::sealed::SealedBlock;
 use crate::btc::utxo::CoinDelta;
 use crate::btc::wallet::Wallet;
 use crate::time::SimTime;
+use crate::units::FeeRate;
 use bitcoin::{Amount, BlockHash, OutPoint, Transaction, TxOut};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -52,8 +53,11 @@ fn the_index_trails_the_headers_and_unwinds_on_a_carried_reorg() {
         outpoint: coin.0,
         output: TxOut { value: coin.1, script_pubkey: p2pkh_for("alice") },
     }]);
-    let pay =
-        alice.spend_coin(coin, vec![TxOut { value: Amount::from_sat(5_000), script_pubkey: p2pkh_for("bob") }], 1.0);
+    let pay = alice.spend_coin(
+        coin,
+        vec![TxOut { value: Amount::from_sat(5_000), script_pubkey: p2pkh_for("bob") }],
+        FeeRate::from_sat_per_vb(1.0),
+    );
     let b1 = chain.add(genesis.block_hash(), 1, "m", vec![pay.clone()]);
     let b2 = chain.add(b1.block_hash(), 2, "m", vec![]);
     let b3 = chain.add(b2.block_hash(), 3, "m", vec![]);

@@ -26,6 +26,7 @@ use crate::btc::sealed::SealedBlock;
 use crate::pop::maker::{KeystoneMaker, MadeKeystone};
 use crate::time::{SimDuration, SimTime};
 use crate::tunnel::TunnelParams;
+use crate::units::BtcHeight;
 use revm::primitives::{Address, B256};
 use std::sync::Arc;
 
@@ -159,14 +160,14 @@ impl Sequencer {
 /// then at most `max_headers` headers of the node's active chain.
 pub fn next_attributes(view: &BtcIndexer, btc: &BitcoinNode, max_headers: usize) -> BtcAttributes {
     let (view_tip, _) = view.tip();
-    let mut fork_height = view_tip.min(btc.tip_height());
-    while view.hash_at(fork_height) != btc.active_at(fork_height) {
+    let mut fork_height = view_tip.min(btc.tip_height().0);
+    while view.hash_at(fork_height) != btc.active_at(BtcHeight(fork_height)) {
         fork_height -= 1; // terminates: both chains start at the same genesis
     }
-    let last = (fork_height + max_headers as u32).min(btc.tip_height());
+    let last = (fork_height + max_headers as u32).min(btc.tip_height().0);
     let headers = (fork_height + 1..=last)
         .map(|h| {
-            let hash = btc.active_at(h).expect("at most the node's tip");
+            let hash = btc.active_at(BtcHeight(h)).expect("at most the node's tip");
             btc.block(&hash).expect("active blocks are stored").header
         })
         .collect();

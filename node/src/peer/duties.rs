@@ -20,6 +20,7 @@ use crate::time::SimTime;
 use crate::tunnel::audit::TunnelAuditor;
 use crate::tunnel::operator::Operator;
 use crate::tunnel::users::TunnelUsers;
+use crate::units::{Amount, BtcHeight, L2Number};
 use std::sync::Arc;
 
 /// An honest miner: mines on its best tip and publishes at once.
@@ -113,13 +114,14 @@ impl Duty for Sequencer {
 fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) {
     let produced = seq.produce(cx.now, cx.node);
     let block = &produced.block;
+    let number = L2Number(block.header.number);
     cx.observe(Observation::L2BlockProduced {
-        number: block.header.number,
+        number,
         hash: block.hash(),
         state_root: block.header.state_root,
         tx_count: block.txs.len() as u32,
         gas_used: block.header.gas_used,
-        btc_tip_height: block.header.btc_tip_height,
+        btc_tip_height: BtcHeight(block.header.btc_tip_height),
         btc_headers: block.attributes.headers.len() as u32,
         backlog: produced.backlog,
         latency_mean_us: produced.latency_mean_us,
@@ -127,20 +129,20 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) {
     });
     for mint in &block.tunnel.mints {
         cx.observe(Observation::TunnelMinted {
-            l2_number: block.header.number,
+            l2_number: number,
             txid: mint.outpoint.txid,
             vout: mint.outpoint.vout,
             recipient: mint.recipient,
-            amount_sats: mint.amount_sats,
-            btc_height: mint.btc_height,
+            amount: Amount::from_sat(mint.amount_sats),
+            btc_height: BtcHeight(mint.btc_height),
         });
     }
     for w in &block.tunnel.withdrawals {
         cx.observe(Observation::TunnelBurned {
-            l2_number: block.header.number,
+            l2_number: number,
             id: w.id,
             from: w.from,
-            amount_sats: w.amount_sats,
+            amount: Amount::from_sat(w.amount_sats),
         });
     }
     cx.broadcast(Message::L2Block(produced.block.clone()));
@@ -187,8 +189,10 @@ impl Duty for Verifier {
 fn record_verdicts(verdicts: Vec<Verdict>, cx: &mut Ctx<'_>) {
     for verdict in verdicts {
         cx.observe(match verdict {
-            Verdict::Verified { number } => Observation::L2BlockVerified { number },
-            Verdict::Mismatch { number, mismatch } => Observation::L2Mismatch { number, what: mismatch.to_string() },
+            Verdict::Verified { number } => Observation::L2BlockVerified { number: L2Number(number) },
+            Verdict::Mismatch { number, mismatch } => {
+                Observation::L2Mismatch { number: L2Number(number), what: mismatch.to_string() }
+            }
         });
     }
 }

@@ -10,6 +10,7 @@
 use super::keystone::{KEYSTONE_VERSION, Keystone, KeystoneHash};
 use crate::l2::block::{L2Block, L2Header};
 use crate::time::SimTime;
+use crate::units::L2Number;
 use revm::primitives::B256;
 
 /// A keystone with its hash (computed once) and when it was made.
@@ -25,8 +26,8 @@ impl MadeKeystone {
         MadeKeystone { hash: keystone.hash(), keystone, made_at }
     }
 
-    pub fn l2_number(&self) -> u64 {
-        u64::from(self.keystone.l2_block_number)
+    pub fn l2_number(&self) -> L2Number {
+        L2Number(u64::from(self.keystone.l2_block_number))
     }
 }
 
@@ -112,7 +113,7 @@ mod tests {
                 made.push(k);
             }
         }
-        assert_eq!(made.iter().map(|k| k.l2_number()).collect::<Vec<_>>(), [3, 6, 9]);
+        assert_eq!(made.iter().map(|k| k.l2_number()).collect::<Vec<_>>(), [L2Number(3), L2Number(6), L2Number(9)]);
         assert_eq!(made[0].keystone.prev_keystone_hash, genesis.0);
         assert_eq!(made[1].keystone.prev_keystone_hash, hashes[3].0);
         assert_eq!(made[2].keystone.prev_keystone_hash, hashes[6].0);

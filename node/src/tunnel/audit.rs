@@ -24,6 +24,7 @@ use super::vault_index::{Outflow, VaultDelta, VaultIndex};
 use crate::btc::node::BitcoinNode;
 use crate::events::Observation;
 use crate::l2::block::L2Block;
+use crate::units::{Amount, L2Number};
 use bitcoin::{BlockHash, OutPoint, ScriptBuf, Txid};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -32,7 +33,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Copy)]
 struct Minted {
     amount_sats: u64,
-    l2_number: u64,
+    l2_number: L2Number,
 }
 
 /// The books, kept up to date by deltas: every sum is maintained, never recomputed, so the work
@@ -54,8 +55,8 @@ pub struct TunnelAuditor {
     paid: BTreeMap<u64, BTreeSet<Txid>>,
     paid_sats: u64,
     /// L2 blocks that arrived ahead of their predecessor.
-    waiting: BTreeMap<u64, Arc<L2Block>>,
-    last_l2: u64,
+    waiting: BTreeMap<L2Number, Arc<L2Block>>,
+    last_l2: L2Number,
     /// Problems found since the last L2 block was audited, reported with it.
     problems: Vec<String>,
     /// Violations already reported (each is reported once).
@@ -78,7 +79,7 @@ impl TunnelAuditor {
             paid: BTreeMap::new(),
             paid_sats: 0,
             waiting: BTreeMap::new(),
-            last_l2: 0,
+            last_l2: L2Number::ZERO,
             problems: Vec::new(),
             reported: BTreeSet::new(),
             violations: 0,
@@ -95,11 +96,11 @@ impl TunnelAuditor {
     pub fn on_l2_block(&mut self, block: Arc<L2Block>, node: &BitcoinNode) -> Vec<Observation> {
         let delta = self.index.sync(node);
         let mut out = self.apply_delta(delta);
-        if block.header.number > self.last_l2 {
-            self.waiting.insert(block.header.number, block);
+        if L2Number(block.header.number) > self.last_l2 {
+            self.waiting.insert(L2Number(block.header.number), block);
         }
-        while let Some(block) = self.waiting.remove(&(self.last_l2 + 1)) {
-            self.last_l2 = block.header.number;
+        while let Some(block) = self.waiting.remove(&self.last_l2.next()) {
+            self.last_l2 = L2Number(block.header.number);
             out.extend(self.apply(&block));
             out.extend(self.ledger());
         }
@@ -130,7 +131,7 @@ impl TunnelAuditor {
                     out.push(Observation::DepositRestored {
                         txid: outpoint.txid,
                         vout: outpoint.vout,
-                        amount_sats: value,
+                        amount: Amount::from_sat(value),
                     });
                 }
             } else if self.unminted.insert(outpoint, value).is_none() {
@@ -151,7 +152,7 @@ impl TunnelAuditor {
         Some(Observation::DepositUnwound {
             txid: outpoint.txid,
             vout: outpoint.vout,
-            amount_sats: minted.amount_sats,
+            amount: Amount::from_sat(minted.amount_sats),
             l2_number: minted.l2_number,
         })
     }
@@ -197,7 +198,7 @@ impl TunnelAuditor {
     }
 
     fn apply(&mut self, block: &L2Block) -> Vec<Observation> {
-        let number = block.header.number;
+        let number = L2Number(block.header.number);
         let mut out = Vec::new();
         for mint in &block.tunnel.mints {
             if let Some(first) = self.minted.get(&mint.outpoint) {
@@ -238,13 +239,13 @@ impl TunnelAuditor {
             self.minted_sats as i128 - self.burned_sats as i128 + pending_sats as i128 - unbacked_sats as i128;
         let mut out = vec![Observation::TunnelLedger {
             l2_number: self.last_l2,
-            locked_sats,
-            minted_sats: self.minted_sats,
-            burned_sats: self.burned_sats,
-            pending_sats,
-            unminted_sats,
-            unbacked_sats,
-            other_sats,
+            locked: Amount::from_sat(locked_sats),
+            minted: Amount::from_sat(self.minted_sats),
+            burned: Amount::from_sat(self.burned_sats),
+            pending: Amount::from_sat(pending_sats),
+            unminted: Amount::from_sat(unminted_sats),
+            unbacked: Amount::from_sat(unbacked_sats),
+            other: Amount::from_sat(other_sats),
         }];
         if vault_side != l2_side {
             self.problems.push(format!(
@@ -259,7 +260,7 @@ impl TunnelAuditor {
         out
     }
 
-    fn violation(&mut self, l2_number: u64, what: String) -> Option<Observation> {
+    fn violation(&mut self, l2_number: L2Number, what: String) -> Option<Observation> {
         if !self.reported.insert(what.clone()) {
             return None;
         }

@@ -24,6 +24,7 @@ use crate::l2::verifier::{Verdict, Verifier};
 use crate::pop::finality::FinalityTracker;
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
+use crate::units::{BtcHeight, FeeRate};
 use bitcoin::{Amount, BlockHash, Transaction, TxOut};
 use std::sync::Arc;
 
@@ -110,7 +111,11 @@ impl Rig {
 
     fn deposit_tx(&mut self, amount: Amount) -> Transaction {
         let coin = self.depositor.take_coin(amount).expect("funded");
-        self.depositor.spend_coin(coin, deposit_outputs(&vault_script(), amount, recipient()), 2.0)
+        self.depositor.spend_coin(
+            coin,
+            deposit_outputs(&vault_script(), amount, recipient()),
+            FeeRate::from_sat_per_vb(2.0),
+        )
     }
 }
 
@@ -190,13 +195,20 @@ fn deposits_must_follow_the_format() {
     let vault = vault_script();
     let wallet = Wallet::new("w");
     let coin = (bitcoin::OutPoint::null(), Amount::from_int_btc(1));
-    let good = wallet.spend_coin(coin, deposit_outputs(&vault, Amount::from_sat(MIN_DEPOSIT_SATS), recipient()), 1.0);
+    let good = wallet.spend_coin(
+        coin,
+        deposit_outputs(&vault, Amount::from_sat(MIN_DEPOSIT_SATS), recipient()),
+        FeeRate::from_sat_per_vb(1.0),
+    );
     assert_eq!(
         parse_deposit(&good, &vault),
         Ok(deposit::Deposit { vout: 0, amount_sats: MIN_DEPOSIT_SATS, recipient: recipient() })
     );
-    let small =
-        wallet.spend_coin(coin, deposit_outputs(&vault, Amount::from_sat(MIN_DEPOSIT_SATS - 1), recipient()), 1.0);
+    let small = wallet.spend_coin(
+        coin,
+        deposit_outputs(&vault, Amount::from_sat(MIN_DEPOSIT_SATS - 1), recipient()),
+        FeeRate::from_sat_per_vb(1.0),
+    );
     assert_eq!(parse_deposit(&small, &vault), Err(NotDeposit::BelowMinimum { amount_sats: MIN_DEPOSIT_SATS - 1 }));
     let mut late = good.clone();
     let filler = TxOut { value: Amount::from_sat(1_000), script_pubkey: p2pkh_for_test() };
@@ -322,7 +334,7 @@ fn immediate_pays_at_once_superfinal_waits_and_the_books_balance() {
     let payout = paid[0].tx().clone();
     assert_eq!(payout_id(&payout), Some(0));
     let fee = match out.iter().find_map(|a| match a {
-        Action::Observe(Observation::PayoutSent { fee_sats, superfinal, .. }) => Some((*fee_sats, *superfinal)),
+        Action::Observe(Observation::PayoutSent { fee, superfinal, .. }) => Some((fee.to_sat(), *superfinal)),
         _ => None,
     }) {
         Some((fee, superfinal)) => {
@@ -337,8 +349,8 @@ fn immediate_pays_at_once_superfinal_waits_and_the_books_balance() {
     let observed = b.auditor.on_l2_block(block, &b.r.node);
     assert!(no_violation(&observed), "{observed:?}");
     let ledger = observed.iter().find_map(|o| match o {
-        Observation::TunnelLedger { locked_sats, minted_sats, burned_sats, pending_sats, .. } => {
-            Some((*locked_sats, *minted_sats, *burned_sats, *pending_sats))
+        Observation::TunnelLedger { locked, minted, burned, pending, .. } => {
+            Some((locked.to_sat(), minted.to_sat(), burned.to_sat(), pending.to_sat()))
         }
         _ => None,
     });
@@ -385,7 +397,9 @@ fn the_auditor_catches_a_payout_without_a_burn_and_an_unwound_deposit() {
     }
     let observed = b.auditor.on_bitcoin_change(&b.r.node);
     assert!(
-        observed.iter().any(|o| matches!(o, Observation::DepositUnwound { amount_sats: 300_000_000, .. })),
+        observed
+            .iter()
+            .any(|o| matches!(o, Observation::DepositUnwound { amount, .. } if amount.to_sat() == 300_000_000)),
         "{observed:?}"
     );
     assert_eq!(b.auditor.unbacked().len(), 1);
@@ -420,7 +434,7 @@ fn a_reorg_below_the_minted_deposits_mints_the_new_ones_and_never_the_old_twice(
         parent = block.block_hash();
         r.node.receive_block(block);
     }
-    assert_eq!(r.node.tip_height(), 12, "the branch won");
+    assert_eq!(r.node.tip_height(), BtcHeight(12), "the branch won");
     for _ in 0..12 {
         mints.extend(r.produce().tunnel.mints.clone());
     }

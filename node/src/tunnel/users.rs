@@ -7,7 +7,7 @@
 use super::deposit::deposit_outputs;
 use super::{HBTC, MIN_DEPOSIT_SATS, p2pkh_hash};
 use crate::btc::node::BitcoinNode;
-use crate::btc::params::DUST_LIMIT;
+use crate::btc::params::{DUST_LIMIT, MIN_RELAY_FEE_RATE};
 use crate::btc::sealed::SealedTx;
 use crate::btc::wallet::{Wallet, fee_for};
 use crate::events::{Action, Message, Observation};
@@ -26,7 +26,7 @@ pub const WITHDRAW_GAS: u64 = 120_000;
 /// Confirmation target of the depositors' fee estimate.
 const DEPOSIT_FEE_TARGET_BLOCKS: u32 = 3;
 /// A deposit's size budget for the fee, before the exact fee is known.
-const FEE_BUDGET_VBYTES: f64 = 600.0;
+const FEE_BUDGET_VBYTES: u64 = 600;
 
 /// The treasury's scripted moves.
 #[derive(Debug, Clone, PartialEq)]
@@ -257,7 +257,11 @@ impl TunnelUsers {
             value: U256::ZERO,
             input: withdraw_calldata(amount_sats, to),
         };
-        out.push(Action::Observe(Observation::WithdrawalRequested { from: h.address, amount_sats, treasury }));
+        out.push(Action::Observe(Observation::WithdrawalRequested {
+            from: h.address,
+            amount: Amount::from_sat(amount_sats),
+            treasury,
+        }));
         out.push(Action::Broadcast(Message::L2Tx(Submission::new(tx, now))));
     }
 }
@@ -273,8 +277,9 @@ fn deposit(
     node: &mut BitcoinNode,
     out: &mut Vec<Action>,
 ) {
-    let fee_rate = node.mempool().estimate_fee_rate(DEPOSIT_FEE_TARGET_BLOCKS, config.block_weight).max(1.0);
-    let budget = Amount::from_sat((fee_rate * FEE_BUDGET_VBYTES).ceil() as u64);
+    let fee_rate =
+        node.mempool().estimate_fee_rate(DEPOSIT_FEE_TARGET_BLOCKS, config.block_weight).max(MIN_RELAY_FEE_RATE);
+    let budget = fee_rate.fee_for_vsize(FEE_BUDGET_VBYTES);
     let Ok(coins) = wallet.take_coins(amount + budget) else {
         out.push(Action::Observe(Observation::WalletEmpty { wallet: wallet.name().to_owned() }));
         return;
@@ -300,12 +305,7 @@ fn deposit(
         release(wallet, coins);
         return;
     }
-    out.push(Action::Observe(Observation::DepositSent {
-        txid: sealed.txid(),
-        amount_sats: amount.to_sat(),
-        recipient,
-        treasury,
-    }));
+    out.push(Action::Observe(Observation::DepositSent { txid: sealed.txid(), amount, recipient, treasury }));
     out.push(Action::Broadcast(Message::Tx(sealed)));
 }
 

@@ -6,6 +6,7 @@
 use super::deposit::{parse_deposit, payout_id};
 use crate::btc::node::BitcoinNode;
 use crate::btc::sealed::SealedBlock;
+use crate::units::BtcHeight;
 use bitcoin::{BlockHash, OutPoint, ScriptBuf, Txid};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -61,16 +62,16 @@ impl VaultIndex {
         }
     }
 
-    fn tip_height(&self) -> u32 {
-        (self.indexed.len() - 1) as u32
+    fn tip_height(&self) -> BtcHeight {
+        BtcHeight((self.indexed.len() - 1) as u32)
     }
 
     /// Brings the index to `node`'s active chain.
     pub fn sync(&mut self, node: &BitcoinNode) -> VaultDelta {
         let mut delta = VaultDelta::default();
         let mut fork = self.tip_height().min(node.tip_height());
-        while node.active_at(fork) != Some(self.indexed[fork as usize].0) {
-            fork -= 1; // terminates: both chains start at the same genesis
+        while node.active_at(fork) != Some(self.indexed[fork.0 as usize].0) {
+            fork = fork.down(1).expect("both chains start at the same genesis");
         }
         while self.tip_height() > fork {
             let (_, flows) = self.indexed.pop().expect("above the fork");
@@ -78,7 +79,7 @@ impl VaultIndex {
             delta.outflows_removed.extend(flows.outflows.iter().rev().cloned());
             self.disconnect(flows);
         }
-        for height in fork + 1..=node.tip_height() {
+        for height in fork.next().through(node.tip_height()) {
             let hash = node.active_at(height).expect("at most the node's tip");
             let flows = self.connect(node.block(&hash).expect("active blocks are stored"));
             delta.deposits_added.extend(flows.deposits.iter().copied());

@@ -13,6 +13,7 @@ use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 use hemisim_node::peer::{DutyReport, Peer};
 use hemisim_node::tunnel::deposit::parse_deposit;
+use hemisim_node::units::BtcHeight;
 use hemisim_reports::record::{TunnelOpKind, TunnelOpRow};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -33,7 +34,7 @@ pub struct Violation {
 pub fn check(peers: &[&Peer], duration_s: u64, block_interval_s: f64) -> Vec<Violation> {
     let mut violations = Vec::new();
     let honest: Vec<&&Peer> = peers.iter().filter(|p| p.id.is_honest()).collect();
-    let heights: Vec<(String, u32)> = honest.iter().map(|p| (p.name.clone(), p.node.tip_height())).collect();
+    let heights: Vec<(String, u32)> = honest.iter().map(|p| (p.name.clone(), p.node.tip_height().0)).collect();
     let (lowest, highest) = (heights.iter().map(|h| h.1).min(), heights.iter().map(|h| h.1).max());
     if lowest != highest {
         let listing: Vec<String> = heights.iter().map(|(n, h)| format!("{n}={h}")).collect();
@@ -138,9 +139,9 @@ pub fn check_deposits_minted(
         .filter_map(|o| Some((o.txid.as_deref()?, o.vout?)))
         .collect();
     let depth = deposit_confirmations + INDEXER_TIP_LAG + MINT_MARGIN_BLOCKS;
-    let Some(deepest) = (observer.tip_height() + 1).checked_sub(depth) else { return Vec::new() };
+    let Some(deepest) = observer.tip_height().next().down(depth) else { return Vec::new() };
     let mut violations = Vec::new();
-    for height in 1..=deepest {
+    for height in BtcHeight(1).through(deepest) {
         let Some(block) = observer.active_at(height).and_then(|h| observer.block(&h)) else { continue };
         for tx in block.txs() {
             if let Ok(deposit) = parse_deposit(tx.tx(), vault)
@@ -152,7 +153,7 @@ pub fn check_deposits_minted(
                         "tunnel deposit {}:{} at Bitcoin height {height} never minted ({} confirmations at the end)",
                         tx.txid(),
                         deposit.vout,
-                        observer.tip_height() + 1 - height
+                        observer.tip_height().next().blocks_above(height)
                     ),
                 });
             }

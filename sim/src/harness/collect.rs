@@ -16,6 +16,7 @@ use hemisim_node::l2::sequencer::LATENCY_BUCKET_US;
 use hemisim_node::peer::{DutyReport, Peer};
 use hemisim_node::pop::index::publications_in;
 use hemisim_node::tunnel::vault_script;
+use hemisim_node::units::BtcHeight;
 use hemisim_reports::record::{
     AttackKind as RecordAttackKind, AttackRecord, BlockRow, BtcRecord, L2BlockRow, L2Record, LatencyHistogram,
     PerfRecord, PopMinerRow, PopRecord, PopTxRow, PublicationRow, RunMeta, RunRecord, TunnelLossRow, TunnelOpKind,
@@ -162,14 +163,14 @@ fn pop_record(
     let mut publications = Vec::new();
     for (height, hash) in observer.active_chain().iter().enumerate() {
         let Some(block) = observer.block(hash) else { continue };
-        for publication in publications_in(block, height as u32) {
+        for publication in publications_in(block, BtcHeight(height as u32)) {
             let txid = publication.txid.to_string();
             let block_hash = publication.block.to_string();
             let by = sent.get(txid.as_str());
             publications.push(PublicationRow {
                 keystone_hash: publication.keystone.to_string(),
-                l2_number: publication.l2_number(),
-                btc_height: publication.height,
+                l2_number: publication.l2_number().0,
+                btc_height: publication.height.0,
                 btc_block_found_at_us: found_at.get(block_hash.as_str()).copied().unwrap_or(0),
                 btc_block_hash: block_hash,
                 miner: by.map(|row| row.miner.clone()),

@@ -108,9 +108,9 @@ impl Recorder {
     pub fn observe(&mut self, at: SimTime, peer: &str, observation: Observation) {
         self.trace.record(at, peer, &observation);
         match observation {
-            Observation::BlockFound { hash, parent, height, tx_count, weight, fees_sats, .. } => {
+            Observation::BlockFound { hash, parent, height, tx_count, weight, fees, .. } => {
                 let row = BlockRow {
-                    height,
+                    height: height.0,
                     hash: hash.to_string(),
                     parent_hash: parent.to_string(),
                     miner: peer.to_owned(),
@@ -118,7 +118,7 @@ impl Recorder {
                     main_chain: false,
                     tx_count,
                     weight,
-                    fees_sats,
+                    fees_sats: fees.to_sat(),
                 };
                 self.blocks.push((hash, row))
             }
@@ -130,9 +130,9 @@ impl Recorder {
                     depth: disconnected,
                     connected,
                     old_tip: old_tip.to_string(),
-                    old_height,
+                    old_height: old_height.0,
                     new_tip: new_tip.to_string(),
-                    new_height,
+                    new_height: new_height.0,
                 })
             }
             Observation::TrialStarted { payment_txid, conflict_txid } if peer == ATTACKER => {
@@ -168,13 +168,13 @@ impl Recorder {
                 latency_mean_us,
                 latency_max_us,
             } => self.l2_blocks.push(L2BlockRow {
-                number,
+                number: number.0,
                 hash: hash.to_string(),
                 state_root: state_root.to_string(),
                 produced_at_us: at.as_us(),
                 tx_count,
                 gas_used,
-                btc_tip_height,
+                btc_tip_height: btc_tip_height.0,
                 btc_headers_ingested: btc_headers,
                 backlog,
                 latency_mean_us,
@@ -202,33 +202,34 @@ impl Recorder {
         let pop = &mut self.pop;
         match observation {
             Observation::KeystoneMade { l2_number, keystone, l2_block } => pop.keystones.push(KeystoneRow {
-                l2_number,
+                l2_number: l2_number.0,
                 hash: keystone.to_string(),
                 l2_block_hash: l2_block.to_string(),
                 made_at_us: at_us,
             }),
-            Observation::PopTxSent { keystone, l2_number, txid, fee_sats, vsize, fee_rate_sat_per_vb } => {
-                pop.sent.push(PopTxRow {
-                    sent_at_us: at_us,
-                    miner: peer.to_owned(),
-                    keystone_hash: keystone.to_string(),
-                    l2_number,
-                    txid: txid.to_string(),
-                    fee_sats,
-                    vsize,
-                    fee_rate_sat_per_vb,
-                })
-            }
-            Observation::PopFeeOverCap { l2_number, estimate_sat_per_vb } => {
-                pop.fee_deferrals.push(FeeDeferralRow { at_us, miner: peer.to_owned(), l2_number, estimate_sat_per_vb })
-            }
+            Observation::PopTxSent { keystone, l2_number, txid, fee, vsize, fee_rate } => pop.sent.push(PopTxRow {
+                sent_at_us: at_us,
+                miner: peer.to_owned(),
+                keystone_hash: keystone.to_string(),
+                l2_number: l2_number.0,
+                txid: txid.to_string(),
+                fee_sats: fee.to_sat(),
+                vsize,
+                fee_rate_sat_per_vb: fee_rate.sat_per_vb(),
+            }),
+            Observation::PopFeeOverCap { l2_number, estimate } => pop.fee_deferrals.push(FeeDeferralRow {
+                at_us,
+                miner: peer.to_owned(),
+                l2_number: l2_number.0,
+                estimate_sat_per_vb: estimate.sat_per_vb(),
+            }),
             Observation::Superfinal { l2_number, keystone, published_height, tip_height } if peer == OBSERVER => {
                 pop.superfinal.push(SuperfinalityStep {
                     at_us,
-                    l2_number,
+                    l2_number: l2_number.0,
                     keystone_hash: keystone.to_string(),
-                    published_height,
-                    tip_height,
+                    published_height: published_height.0,
+                    tip_height: tip_height.0,
                 })
             }
             other => self.observe_tunnel(at_us, other),
@@ -239,88 +240,79 @@ impl Recorder {
         let row = |kind| empty_op(at_us, kind);
         let tunnel = &mut self.tunnel;
         let op = match observation {
-            Observation::DepositSent { txid, amount_sats, recipient, treasury } => TunnelOpRow {
+            Observation::DepositSent { txid, amount, recipient, treasury } => TunnelOpRow {
                 txid: Some(txid.to_string()),
                 account: Some(recipient.to_string()),
-                amount_sats,
+                amount_sats: amount.to_sat(),
                 flag: treasury,
                 ..row(TunnelOpKind::Deposit)
             },
-            Observation::TunnelMinted { l2_number, txid, vout, recipient, amount_sats, btc_height } => TunnelOpRow {
+            Observation::TunnelMinted { l2_number, txid, vout, recipient, amount, btc_height } => TunnelOpRow {
                 txid: Some(txid.to_string()),
                 vout: Some(vout),
-                l2_number: Some(l2_number),
+                l2_number: Some(l2_number.0),
                 account: Some(recipient.to_string()),
-                amount_sats,
-                btc_height: Some(btc_height),
+                amount_sats: amount.to_sat(),
+                btc_height: Some(btc_height.0),
                 ..row(TunnelOpKind::Mint)
             },
-            Observation::WithdrawalRequested { from, amount_sats, treasury } => TunnelOpRow {
+            Observation::WithdrawalRequested { from, amount, treasury } => TunnelOpRow {
                 account: Some(from.to_string()),
-                amount_sats,
+                amount_sats: amount.to_sat(),
                 flag: treasury,
                 ..row(TunnelOpKind::WithdrawalRequest)
             },
-            Observation::TunnelBurned { l2_number, id, from, amount_sats } => TunnelOpRow {
-                l2_number: Some(l2_number),
+            Observation::TunnelBurned { l2_number, id, from, amount } => TunnelOpRow {
+                l2_number: Some(l2_number.0),
                 withdrawal_id: Some(id),
                 account: Some(from.to_string()),
-                amount_sats,
+                amount_sats: amount.to_sat(),
                 ..row(TunnelOpKind::Burn)
             },
-            Observation::PayoutSent { id, l2_number, txid, amount_sats, fee_sats, superfinal } => TunnelOpRow {
+            Observation::PayoutSent { id, l2_number, txid, amount, fee, superfinal } => TunnelOpRow {
                 txid: Some(txid.to_string()),
-                l2_number: Some(l2_number),
+                l2_number: Some(l2_number.0),
                 withdrawal_id: Some(id),
-                amount_sats,
-                fee_sats: Some(fee_sats),
+                amount_sats: amount.to_sat(),
+                fee_sats: Some(fee.to_sat()),
                 flag: superfinal,
                 ..row(TunnelOpKind::Payout)
             },
             Observation::WithdrawalOverdue { id, l2_number, age_s } => TunnelOpRow {
-                l2_number: Some(l2_number),
+                l2_number: Some(l2_number.0),
                 withdrawal_id: Some(id),
                 age_s: Some(age_s),
                 ..row(TunnelOpKind::Overdue)
             },
-            Observation::DepositUnwound { txid, vout, amount_sats, l2_number } => TunnelOpRow {
+            Observation::DepositUnwound { txid, vout, amount, l2_number } => TunnelOpRow {
                 txid: Some(txid.to_string()),
                 vout: Some(vout),
-                l2_number: Some(l2_number),
-                amount_sats,
+                l2_number: Some(l2_number.0),
+                amount_sats: amount.to_sat(),
                 ..row(TunnelOpKind::Unwound)
             },
-            Observation::DepositRestored { txid, vout, amount_sats } => TunnelOpRow {
+            Observation::DepositRestored { txid, vout, amount } => TunnelOpRow {
                 txid: Some(txid.to_string()),
                 vout: Some(vout),
-                amount_sats,
+                amount_sats: amount.to_sat(),
                 ..row(TunnelOpKind::Restored)
             },
-            Observation::TunnelLedger {
-                l2_number,
-                locked_sats,
-                minted_sats,
-                burned_sats,
-                pending_sats,
-                unminted_sats,
-                unbacked_sats,
-                other_sats,
-            } => {
+            Observation::TunnelLedger { l2_number, locked, minted, burned, pending, unminted, unbacked, other } => {
                 tunnel.ledger.push(TunnelLedgerRow {
                     at_us,
-                    l2_number,
-                    locked_sats,
-                    minted_sats,
-                    burned_sats,
-                    pending_sats,
-                    unminted_sats,
-                    unbacked_sats,
-                    other_sats,
+                    l2_number: l2_number.0,
+                    locked_sats: locked.to_sat(),
+                    minted_sats: minted.to_sat(),
+                    burned_sats: burned.to_sat(),
+                    pending_sats: pending.to_sat(),
+                    unminted_sats: unminted.to_sat(),
+                    unbacked_sats: unbacked.to_sat(),
+                    other_sats: other.to_sat(),
                 });
                 return;
             }
             Observation::TunnelViolation { l2_number, what } => {
-                tunnel.violations.push(TunnelViolationRow { at_us, l2_number, what });
+                tunnel.violations.push(TunnelViolationRow { at_us, l2_number: l2_number.0, what });
                 return;
             }
             _ => return,

@@ -16,6 +16,7 @@ use hemisim_node::l2::block::L2Block;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 use hemisim_node::pop::index::{Publication, publications_in};
 use hemisim_node::pop::keystone::KeystoneHash;
+use hemisim_node::units::BtcHeight;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -69,7 +70,7 @@ impl MainChain {
             for tx in block.txs().iter().filter(|t| wanted.contains(&t.txid())) {
                 deposit_height.entry(tx.txid()).or_insert(height);
             }
-            for publication in publications_in(block, height) {
+            for publication in publications_in(block, BtcHeight(height)) {
                 first_publication.entry(publication.keystone).or_insert(publication);
             }
         }
@@ -122,7 +123,7 @@ fn anchor(
 ) -> Option<Anchor> {
     let k = u64::from(k.max(1));
     let tip = chain.tip_height();
-    let superfinal = |p: &Publication| tip - p.height >= input.superfinality_depth;
+    let superfinal = |p: &Publication| tip - p.height.0 >= input.superfinality_depth;
     let mut candidates = published.range(m..);
     let (&n, publication) = candidates.clone().find(|(_, p)| superfinal(p)).or_else(|| candidates.next())?;
     // Start low enough that the previous keystone's block is in the chain (unless it is genesis).
@@ -134,7 +135,7 @@ fn anchor(
     Some(Anchor {
         l2_headers_hex,
         prev_keystone_hash: hex0x(prev.as_slice()),
-        pop: chain.inclusion(publication.height, publication.txid),
+        pop: chain.inclusion(publication.height.0, publication.txid),
     })
 }
 

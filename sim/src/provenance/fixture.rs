@@ -25,6 +25,7 @@ use hemisim_node::rng::Stream;
 use hemisim_node::time::SimTime;
 use hemisim_node::tunnel::deposit::deposit_outputs;
 use hemisim_node::tunnel::{Mint, TunnelParams, vault_script};
+use hemisim_node::units::BtcHeight;
 use std::sync::Arc;
 
 pub const INTERVAL: u32 = 5;
@@ -119,7 +120,7 @@ impl Fixture {
                 .filter(|(_, h)| *h == height)
                 .enumerate()
                 .map(|(i, (n, _))| {
-                    let made = keystones.iter().find(|k| k.l2_number() == *n).expect("a keystone block");
+                    let made = keystones.iter().find(|k| k.l2_number().0 == *n).expect("a keystone block");
                     let change =
                         TxOut { value: Amount::from_btc(9.9).expect("valid"), script_pubkey: p2pkh_for("popm") };
                     let pop = TxOut { value: Amount::ZERO, script_pubkey: made.keystone.abbreviate().pop_script() };
@@ -158,7 +159,7 @@ fn mine(node: &mut BitcoinNode, height: u32, txs: Vec<Transaction>) {
 /// transaction hashes, and `mints`.
 fn l2_block(node: &BitcoinNode, number: u64, parent: B256, mints: Vec<Mint>) -> L2Block {
     let tip = (number as u32).min(CARRIED_TIP);
-    let hash_at = |h: u32| node.active_at(h).expect("mined");
+    let hash_at = |h: u32| node.active_at(BtcHeight(h)).expect("mined");
     let headers =
         if number as u32 <= CARRIED_TIP { vec![node.block(&hash_at(tip)).expect("stored").header] } else { vec![] };
     let attributes = BtcAttributes { fork_height: tip - headers.len() as u32, headers };

@@ -62,7 +62,7 @@ fn a_correct_bundle_verifies_every_link_and_superfinality() {
 fn keystones_rebuilt_from_headers_are_the_sequencers() {
     let fixture = Fixture::new(&[]);
     for made in &fixture.keystones {
-        let n = made.l2_number();
+        let n = made.l2_number().0;
         let prev = if n == u64::from(INTERVAL) {
             fixture.l2_genesis_hash
         } else {
