@@ -416,9 +416,7 @@ fn compare(block: &L2Block, executed: &Executed<&[B256]>) -> Result<(), Mismatch
 
 /// Executes one mint's system call on hBTC.
 fn apply_mint(builder: &mut BlockBuilder<'_>, mint: &Mint) -> Result<(), Receipt> {
-    builder
-        .apply_system_call(HBTC, hbtc::mint_calldata(mint.outpoint_key(), mint.recipient, mint.amount_sats))
-        .map(|_| ())
+    builder.apply_system_call(HBTC, hbtc::mint_calldata(mint.outpoint_key(), mint.recipient, mint.amount)).map(|_| ())
 }
 
 /// A short description of mints for a mismatch report: count and outpoints.

@@ -20,7 +20,7 @@ use crate::time::SimTime;
 use crate::tunnel::audit::TunnelAuditor;
 use crate::tunnel::operator::Operator;
 use crate::tunnel::users::TunnelUsers;
-use crate::units::{Amount, BtcHeight, L2Number};
+use crate::units::{BtcHeight, L2Number};
 use std::sync::Arc;
 
 /// An honest miner: mines on its best tip and publishes at once.
@@ -133,17 +133,12 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) {
             txid: mint.outpoint.txid,
             vout: mint.outpoint.vout,
             recipient: mint.recipient,
-            amount: Amount::from_sat(mint.amount_sats),
-            btc_height: BtcHeight(mint.btc_height),
+            amount: mint.amount,
+            btc_height: mint.btc_height,
         });
     }
     for w in &block.tunnel.withdrawals {
-        cx.observe(Observation::TunnelBurned {
-            l2_number: number,
-            id: w.id,
-            from: w.from,
-            amount: Amount::from_sat(w.amount_sats),
-        });
+        cx.observe(Observation::TunnelBurned { l2_number: number, id: w.id, from: w.from, amount: w.amount });
     }
     cx.broadcast(Message::L2Block(produced.block.clone()));
     if let Some(made) = produced.keystone {

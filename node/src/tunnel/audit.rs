@@ -32,7 +32,7 @@ use std::sync::Arc;
 /// A mint the auditor has seen.
 #[derive(Debug, Clone, Copy)]
 struct Minted {
-    amount_sats: u64,
+    amount: Amount,
     l2_number: L2Number,
 }
 
@@ -108,8 +108,8 @@ impl TunnelAuditor {
     }
 
     /// Minted deposits currently off the main chain, with their amounts.
-    pub fn unbacked(&self) -> Vec<(OutPoint, u64)> {
-        self.unbacked.iter().map(|o| (*o, self.minted[o].amount_sats)).collect()
+    pub fn unbacked(&self) -> Vec<(OutPoint, Amount)> {
+        self.unbacked.iter().map(|o| (*o, self.minted[o].amount)).collect()
     }
 
     fn apply_delta(&mut self, delta: VaultDelta) -> Vec<Observation> {
@@ -121,21 +121,17 @@ impl TunnelAuditor {
             if let Some(minted) = self.minted.get(&outpoint).copied() {
                 out.extend(self.unwind(outpoint, minted));
             } else if self.unminted.remove(&outpoint).is_some() {
-                self.unminted_sats -= value;
+                self.unminted_sats -= value.to_sat();
             }
         }
         for (outpoint, value) in delta.deposits_added {
             if self.minted.contains_key(&outpoint) {
                 if self.unbacked.remove(&outpoint) {
-                    self.unbacked_sats -= self.minted[&outpoint].amount_sats;
-                    out.push(Observation::DepositRestored {
-                        txid: outpoint.txid,
-                        vout: outpoint.vout,
-                        amount: Amount::from_sat(value),
-                    });
+                    self.unbacked_sats -= self.minted[&outpoint].amount.to_sat();
+                    out.push(Observation::DepositRestored { txid: outpoint.txid, vout: outpoint.vout, amount: value });
                 }
-            } else if self.unminted.insert(outpoint, value).is_none() {
-                self.unminted_sats += value;
+            } else if self.unminted.insert(outpoint, value.to_sat()).is_none() {
+                self.unminted_sats += value.to_sat();
             }
         }
         for outflow in delta.outflows_added {
@@ -148,11 +144,11 @@ impl TunnelAuditor {
         if !self.unbacked.insert(outpoint) {
             return None;
         }
-        self.unbacked_sats += minted.amount_sats;
+        self.unbacked_sats += minted.amount.to_sat();
         Some(Observation::DepositUnwound {
             txid: outpoint.txid,
             vout: outpoint.vout,
-            amount: Amount::from_sat(minted.amount_sats),
+            amount: minted.amount,
             l2_number: minted.l2_number,
         })
     }
@@ -162,7 +158,8 @@ impl TunnelAuditor {
         let Some(id) = outflow.payout_id else {
             self.problems.push(format!(
                 "vault coins spent by {} without a payout marker ({} sats)",
-                outflow.txid, outflow.net_sats
+                outflow.txid,
+                outflow.net.to_sat()
             ));
             return;
         };
@@ -170,9 +167,10 @@ impl TunnelAuditor {
             None => {
                 self.problems.push(format!("payout {} for withdrawal id {id}, which no L2 block burned", outflow.txid))
             }
-            Some(&amount) if amount != outflow.net_sats => self.problems.push(format!(
+            Some(&amount) if amount != outflow.net.to_sat() => self.problems.push(format!(
                 "payout {} moves {} sats for withdrawal id {id}, which burned {amount}",
-                outflow.txid, outflow.net_sats
+                outflow.txid,
+                outflow.net.to_sat()
             )),
             Some(_) => {}
         }
@@ -208,9 +206,9 @@ impl TunnelAuditor {
                 ));
                 continue;
             }
-            let minted = Minted { amount_sats: mint.amount_sats, l2_number: number };
+            let minted = Minted { amount: mint.amount, l2_number: number };
             self.minted.insert(mint.outpoint, minted);
-            self.minted_sats += mint.amount_sats;
+            self.minted_sats += mint.amount.to_sat();
             if let Some(value) = self.unminted.remove(&mint.outpoint) {
                 self.unminted_sats -= value;
             } else if self.index.deposit(&mint.outpoint).is_none() {
@@ -219,10 +217,10 @@ impl TunnelAuditor {
             }
         }
         for w in &block.tunnel.withdrawals {
-            if self.burned.insert(w.id, w.amount_sats).is_some() {
+            if self.burned.insert(w.id, w.amount.to_sat()).is_some() {
                 self.problems.push(format!("withdrawal id {} burned twice", w.id));
             } else {
-                self.burned_sats += w.amount_sats;
+                self.burned_sats += w.amount.to_sat();
             }
         }
         out
@@ -233,7 +231,7 @@ impl TunnelAuditor {
     fn ledger(&mut self) -> Vec<Observation> {
         let pending_sats = self.burned_sats.saturating_sub(self.paid_sats);
         let (locked_sats, other_sats, unminted_sats, unbacked_sats) =
-            (self.index.locked_sats(), self.index.other_sats(), self.unminted_sats, self.unbacked_sats);
+            (self.index.locked().to_sat(), self.index.other().to_sat(), self.unminted_sats, self.unbacked_sats);
         let vault_side = locked_sats as i128 - other_sats as i128 - unminted_sats as i128;
         let l2_side =
             self.minted_sats as i128 - self.burned_sats as i128 + pending_sats as i128 - unbacked_sats as i128;

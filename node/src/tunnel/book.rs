@@ -9,6 +9,7 @@
 use super::{Mint, TunnelParams};
 use crate::l2::btc_view::BtcView;
 use crate::l2::indexer::BtcIndexer;
+use crate::units::BtcHeight;
 use bitcoin::{BlockHash, OutPoint};
 use std::collections::BTreeSet;
 
@@ -40,8 +41,8 @@ impl TunnelBook {
             .map(|(btc_height, txid, d)| Mint {
                 outpoint: OutPoint { txid, vout: d.vout },
                 recipient: d.recipient,
-                amount_sats: d.amount_sats,
-                btc_height,
+                amount: d.amount,
+                btc_height: BtcHeight(btc_height),
             })
             .filter(|m| !self.minted.contains(&m.outpoint))
             .collect()

@@ -142,7 +142,7 @@ fn pay(
     out: &mut Vec<Action>,
 ) -> Option<(Txid, BtcHeight)> {
     let w = owed.withdrawal;
-    let amount = Amount::from_sat(w.amount_sats);
+    let amount = w.amount;
     // Always leave change of at least dust, so the vault's outflow is exactly the amount.
     let coins = vault.take_coins(amount + DUST_LIMIT).ok()?;
     let fee_rate =
@@ -170,7 +170,7 @@ fn pay(
         id: w.id,
         l2_number: owed.l2_number,
         txid,
-        amount: Amount::from_sat(w.amount_sats),
+        amount: w.amount,
         fee,
         superfinal,
     }));

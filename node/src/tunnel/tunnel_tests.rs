@@ -152,8 +152,8 @@ fn a_deposit_mints_once_at_the_threshold_on_the_indexed_view() {
         vec![Mint {
             outpoint: bitcoin::OutPoint { txid, vout: 0 },
             recipient: recipient(),
-            amount_sats: 100_000_000,
-            btc_height: 1
+            amount: Amount::from_sat(100_000_000),
+            btc_height: BtcHeight(1)
         }]
     );
 }
@@ -176,15 +176,16 @@ fn a_burn_is_a_withdrawal_in_the_block_and_the_supply_follows() {
         gas_limit: 120_000,
         gas_price: 0,
         value: U256::ZERO,
-        input: hbtc::withdraw_calldata(50_000_000, [7; 20]),
+        input: hbtc::withdraw_calldata(Amount::from_sat(50_000_000), [7; 20]),
     };
-    let too_much = L2Tx { nonce: 1, input: hbtc::withdraw_calldata(500_000_000, [7; 20]), ..burn.clone() };
+    let too_much =
+        L2Tx { nonce: 1, input: hbtc::withdraw_calldata(Amount::from_sat(500_000_000), [7; 20]), ..burn.clone() };
     r.sequencer.submit(Submission::new(burn, r.now)).expect("accepted");
     r.sequencer.submit(Submission::new(too_much, r.now)).expect("accepted");
     let block = r.produce();
     assert_eq!(
         block.tunnel.withdrawals,
-        vec![Withdrawal { id: 0, from: recipient(), amount_sats: 50_000_000, btc_pubkey_hash: [7; 20] }],
+        vec![Withdrawal { id: 0, from: recipient(), amount: Amount::from_sat(50_000_000), btc_pubkey_hash: [7; 20] }],
         "the second burn reverts: more than the balance"
     );
     assert_eq!(block.txs.len(), 2, "both are included; the second reverted");
@@ -195,21 +196,21 @@ fn deposits_must_follow_the_format() {
     let vault = vault_script();
     let wallet = Wallet::new("w");
     let coin = (bitcoin::OutPoint::null(), Amount::from_int_btc(1));
-    let good = wallet.spend_coin(
-        coin,
-        deposit_outputs(&vault, Amount::from_sat(MIN_DEPOSIT_SATS), recipient()),
-        FeeRate::from_sat_per_vb(1.0),
-    );
+    let good =
+        wallet.spend_coin(coin, deposit_outputs(&vault, MIN_DEPOSIT, recipient()), FeeRate::from_sat_per_vb(1.0));
     assert_eq!(
         parse_deposit(&good, &vault),
-        Ok(deposit::Deposit { vout: 0, amount_sats: MIN_DEPOSIT_SATS, recipient: recipient() })
+        Ok(deposit::Deposit { vout: 0, amount: MIN_DEPOSIT, recipient: recipient() })
     );
     let small = wallet.spend_coin(
         coin,
-        deposit_outputs(&vault, Amount::from_sat(MIN_DEPOSIT_SATS - 1), recipient()),
+        deposit_outputs(&vault, MIN_DEPOSIT - Amount::from_sat(1), recipient()),
         FeeRate::from_sat_per_vb(1.0),
     );
-    assert_eq!(parse_deposit(&small, &vault), Err(NotDeposit::BelowMinimum { amount_sats: MIN_DEPOSIT_SATS - 1 }));
+    assert_eq!(
+        parse_deposit(&small, &vault),
+        Err(NotDeposit::BelowMinimum { amount: MIN_DEPOSIT - Amount::from_sat(1) })
+    );
     let mut late = good.clone();
     let filler = TxOut { value: Amount::from_sat(1_000), script_pubkey: p2pkh_for_test() };
     late.output = std::iter::repeat_n(filler, DEPOSIT_OUTPUTS_SCANNED).chain(good.output.clone()).collect();
@@ -243,9 +244,9 @@ fn the_contract_mints_only_for_the_system_and_only_once() {
         crate::l2::hvm::BlockEnvSpec { number: 1, timestamp_s: 1, gas_limit: 30_000_000, beneficiary: Address::ZERO };
     let key = B256::repeat_byte(9);
     let mut block = hvm.begin_block(&env, &view);
-    assert!(block.apply_system_call(HBTC, hbtc::mint_calldata(key, recipient(), 1_000)).is_ok());
+    assert!(block.apply_system_call(HBTC, hbtc::mint_calldata(key, recipient(), Amount::from_sat(1_000))).is_ok());
     assert!(
-        block.apply_system_call(HBTC, hbtc::mint_calldata(key, recipient(), 1_000)).is_err(),
+        block.apply_system_call(HBTC, hbtc::mint_calldata(key, recipient(), Amount::from_sat(1_000))).is_err(),
         "the same outpoint twice"
     );
     let forged = L2Tx {
@@ -255,7 +256,7 @@ fn the_contract_mints_only_for_the_system_and_only_once() {
         gas_limit: 200_000,
         gas_price: 0,
         value: U256::ZERO,
-        input: hbtc::mint_calldata(B256::repeat_byte(1), recipient(), 5),
+        input: hbtc::mint_calldata(B256::repeat_byte(1), recipient(), Amount::from_sat(5)),
     };
     let receipt = block.apply(&forged).expect("included");
     assert!(!receipt.success, "only the system caller mints");
@@ -292,7 +293,7 @@ fn books(policy: PayoutPolicy) -> Books {
         gas_limit: 120_000,
         gas_price: 0,
         value: U256::ZERO,
-        input: hbtc::withdraw_calldata(40_000_000, [7; 20]),
+        input: hbtc::withdraw_calldata(Amount::from_sat(40_000_000), [7; 20]),
     };
     r.sequencer.submit(Submission::new(burn, r.now)).expect("accepted");
     let burn_block = r.produce();
@@ -444,7 +445,7 @@ fn a_reorg_below_the_minted_deposits_mints_the_new_ones_and_never_the_old_twice(
         vec![a.compute_txid(), b.compute_txid()],
         "b mints once the branch is carried; a never again"
     );
-    assert_eq!(mints[1].btc_height, 1);
+    assert_eq!(mints[1].btc_height, BtcHeight(1));
 }
 
 /// Taking back blocks past a mint un-mints it in the book and the state: importing the same

@@ -6,7 +6,7 @@
 use super::deposit::{parse_deposit, payout_id};
 use crate::btc::node::BitcoinNode;
 use crate::btc::sealed::SealedBlock;
-use crate::units::BtcHeight;
+use crate::units::{Amount, BtcHeight};
 use bitcoin::{BlockHash, OutPoint, ScriptBuf, Txid};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use std::sync::Arc;
 pub struct Outflow {
     pub txid: Txid,
     /// Vault coins spent minus vault outputs created (its change).
-    pub net_sats: u64,
+    pub net: Amount,
     pub payout_id: Option<u64>,
 }
 
@@ -25,7 +25,7 @@ pub struct Outflow {
 struct BlockFlows {
     created: Vec<(OutPoint, u64)>,
     spent: Vec<(OutPoint, u64)>,
-    deposits: Vec<(OutPoint, u64)>,
+    deposits: Vec<(OutPoint, Amount)>,
     other: Vec<u64>,
     outflows: Vec<Outflow>,
 }
@@ -34,8 +34,8 @@ struct BlockFlows {
 /// active chain.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VaultDelta {
-    pub deposits_added: Vec<(OutPoint, u64)>,
-    pub deposits_removed: Vec<(OutPoint, u64)>,
+    pub deposits_added: Vec<(OutPoint, Amount)>,
+    pub deposits_removed: Vec<(OutPoint, Amount)>,
     pub outflows_added: Vec<Outflow>,
     pub outflows_removed: Vec<Outflow>,
 }
@@ -46,7 +46,7 @@ pub struct VaultIndex {
     indexed: Vec<(BlockHash, BlockFlows)>,
     coins: BTreeMap<OutPoint, u64>,
     locked_sats: u64,
-    deposits: BTreeMap<OutPoint, u64>,
+    deposits: BTreeMap<OutPoint, Amount>,
     other_sats: u64,
 }
 
@@ -112,8 +112,8 @@ impl VaultIndex {
                 flows.created.push((outpoint, value));
                 created_sats += value;
                 if deposit.is_some_and(|d| d.vout == vout as u32) {
-                    self.deposits.insert(outpoint, value);
-                    flows.deposits.push((outpoint, value));
+                    self.deposits.insert(outpoint, output.value);
+                    flows.deposits.push((outpoint, output.value));
                 } else if spent_sats == 0 {
                     self.other_sats += value;
                     flows.other.push(value);
@@ -122,8 +122,8 @@ impl VaultIndex {
             self.locked_sats = self.locked_sats + created_sats - spent_sats;
             if spent_sats > 0 {
                 // Change returned to the vault is not new money: it nets against the spend.
-                let outflow =
-                    Outflow { txid, net_sats: spent_sats.saturating_sub(created_sats), payout_id: payout_id(tx.tx()) };
+                let net = Amount::from_sat(spent_sats.saturating_sub(created_sats));
+                let outflow = Outflow { txid, net, payout_id: payout_id(tx.tx()) };
                 flows.outflows.push(outflow);
             }
         }
@@ -145,17 +145,18 @@ impl VaultIndex {
         self.other_sats -= flows.other.iter().sum::<u64>();
     }
 
-    pub fn locked_sats(&self) -> u64 {
-        self.locked_sats
+    /// The vault's unspent outputs.
+    pub fn locked(&self) -> Amount {
+        Amount::from_sat(self.locked_sats)
     }
 
     /// The value of the deposit at `outpoint`, if it is on the chain.
-    pub fn deposit(&self, outpoint: &OutPoint) -> Option<u64> {
+    pub fn deposit(&self, outpoint: &OutPoint) -> Option<Amount> {
         self.deposits.get(outpoint).copied()
     }
 
     /// What reached the vault without being a deposit.
-    pub fn other_sats(&self) -> u64 {
-        self.other_sats
+    pub fn other(&self) -> Amount {
+        Amount::from_sat(self.other_sats)
     }
 }

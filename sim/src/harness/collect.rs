@@ -233,7 +233,7 @@ fn tunnel_record(
     let losses = auditor
         .map_or_else(Vec::new, |a| a.unbacked())
         .into_iter()
-        .map(|(outpoint, amount_sats)| loss_row(&operations, outpoint, amount_sats))
+        .map(|(outpoint, amount)| loss_row(&operations, outpoint, amount.to_sat()))
         .collect();
     TunnelRecord {
         deposit_confirmations: config.deposit_confirmations,

@@ -109,8 +109,8 @@ impl MintEntry {
             txid: mint.outpoint.txid.to_string(),
             vout: mint.outpoint.vout,
             recipient: hex0x(mint.recipient.as_slice()),
-            amount_sats: mint.amount_sats,
-            btc_height: mint.btc_height,
+            amount_sats: mint.amount.to_sat(),
+            btc_height: mint.btc_height.0,
         }
     }
 
@@ -121,8 +121,8 @@ impl MintEntry {
         Ok(hemisim_node::tunnel::Mint {
             outpoint: bitcoin::OutPoint { txid, vout: self.vout },
             recipient,
-            amount_sats: self.amount_sats,
-            btc_height: self.btc_height,
+            amount: bitcoin::Amount::from_sat(self.amount_sats),
+            btc_height: hemisim_node::units::BtcHeight(self.btc_height),
         })
     }
 }

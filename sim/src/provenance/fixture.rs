@@ -92,14 +92,14 @@ impl Fixture {
         let phantom = Mint {
             outpoint: OutPoint { txid: Txid::from_byte_array([0x99; 32]), vout: 0 },
             recipient,
-            amount_sats: 5_000_000,
-            btc_height: 1,
+            amount: Amount::from_sat(5_000_000),
+            btc_height: BtcHeight(1),
         };
         let ours = Mint {
             outpoint: OutPoint { txid: deposit_txid, vout: 0 },
             recipient,
-            amount_sats: DEPOSIT_SATS,
-            btc_height: 1,
+            amount: Amount::from_sat(DEPOSIT_SATS),
+            btc_height: BtcHeight(1),
         };
         let mut maker = KeystoneMaker::new(INTERVAL, l2_genesis_hash);
         let (mut history, mut keystones, mut parent) = (L2History::default(), Vec::new(), l2_genesis_hash);
