@@ -6,6 +6,7 @@
 //! outputs that runs `INDEXER_TIP_LAG` blocks behind that tip, as Hemi's hVM does
 //! (op-geth `hVMIndexerTipLag = 2`).
 
+use crate::units::BtcHeight;
 use bitcoin::block::Header;
 use bitcoin::{BlockHash, ScriptBuf, Transaction, Txid};
 
@@ -24,7 +25,7 @@ pub struct IndexedUtxo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexedTx {
     pub tx: Transaction,
-    pub block_height: u32,
+    pub block_height: BtcHeight,
     pub block_hash: BlockHash,
     /// Position in its block (0 = coinbase).
     pub position: u32,
@@ -34,11 +35,11 @@ pub struct IndexedTx {
 pub trait BtcView {
     /// The canonical Bitcoin tip the L2 chain carries: height and header. `None` before any
     /// header was ingested.
-    fn header_tip(&self) -> Option<(u32, Header)>;
+    fn header_tip(&self) -> Option<(BtcHeight, Header)>;
     /// The canonical header at `height`, if ingested and at most the header tip.
-    fn header_at(&self, height: u32) -> Option<Header>;
+    fn header_at(&self, height: BtcHeight) -> Option<Header>;
     /// Height of the last block whose transactions are indexed (header tip − lag), if any.
-    fn indexed_tip(&self) -> Option<u32>;
+    fn indexed_tip(&self) -> Option<BtcHeight>;
     /// Unspent outputs paying `script`, in a stable order (by txid, then vout), as of the
     /// indexed tip.
     fn utxos_of(&self, script: &ScriptBuf) -> Vec<IndexedUtxo>;

@@ -20,7 +20,6 @@ use crate::time::SimTime;
 use crate::tunnel::audit::TunnelAuditor;
 use crate::tunnel::operator::Operator;
 use crate::tunnel::users::TunnelUsers;
-use crate::units::{BtcHeight, L2Number};
 use std::sync::Arc;
 
 /// An honest miner: mines on its best tip and publishes at once.
@@ -114,14 +113,14 @@ impl Duty for Sequencer {
 fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) {
     let produced = seq.produce(cx.now, cx.node);
     let block = &produced.block;
-    let number = L2Number(block.header.number);
+    let number = block.header.number;
     cx.observe(Observation::L2BlockProduced {
         number,
         hash: block.hash(),
         state_root: block.header.state_root,
         tx_count: block.txs.len() as u32,
         gas_used: block.header.gas_used,
-        btc_tip_height: BtcHeight(block.header.btc_tip_height),
+        btc_tip_height: block.header.btc_tip_height,
         btc_headers: block.attributes.headers.len() as u32,
         backlog: produced.backlog,
         latency_mean_us: produced.latency_mean_us,
@@ -184,10 +183,8 @@ impl Duty for Verifier {
 fn record_verdicts(verdicts: Vec<Verdict>, cx: &mut Ctx<'_>) {
     for verdict in verdicts {
         cx.observe(match verdict {
-            Verdict::Verified { number } => Observation::L2BlockVerified { number: L2Number(number) },
-            Verdict::Mismatch { number, mismatch } => {
-                Observation::L2Mismatch { number: L2Number(number), what: mismatch.to_string() }
-            }
+            Verdict::Verified { number } => Observation::L2BlockVerified { number },
+            Verdict::Mismatch { number, mismatch } => Observation::L2Mismatch { number, what: mismatch.to_string() },
         });
     }
 }

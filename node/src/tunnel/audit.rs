@@ -96,11 +96,11 @@ impl TunnelAuditor {
     pub fn on_l2_block(&mut self, block: Arc<L2Block>, node: &BitcoinNode) -> Vec<Observation> {
         let delta = self.index.sync(node);
         let mut out = self.apply_delta(delta);
-        if L2Number(block.header.number) > self.last_l2 {
-            self.waiting.insert(L2Number(block.header.number), block);
+        if block.header.number > self.last_l2 {
+            self.waiting.insert(block.header.number, block);
         }
         while let Some(block) = self.waiting.remove(&self.last_l2.next()) {
-            self.last_l2 = L2Number(block.header.number);
+            self.last_l2 = block.header.number;
             out.extend(self.apply(&block));
             out.extend(self.ledger());
         }
@@ -196,7 +196,7 @@ impl TunnelAuditor {
     }
 
     fn apply(&mut self, block: &L2Block) -> Vec<Observation> {
-        let number = L2Number(block.header.number);
+        let number = block.header.number;
         let mut out = Vec::new();
         for mint in &block.tunnel.mints {
             if let Some(first) = self.minted.get(&mint.outpoint) {

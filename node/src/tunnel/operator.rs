@@ -74,7 +74,7 @@ impl Operator {
         for w in &block.tunnel.withdrawals {
             self.owed.entry(w.id).or_insert(Owed {
                 withdrawal: *w,
-                l2_number: L2Number(block.header.number),
+                l2_number: block.header.number,
                 burned_at: now,
                 payout: None,
                 overdue_reported: false,

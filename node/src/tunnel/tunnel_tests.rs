@@ -24,7 +24,7 @@ use crate::l2::verifier::{Verdict, Verifier};
 use crate::pop::finality::FinalityTracker;
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
-use crate::units::{BtcHeight, FeeRate};
+use crate::units::{BtcHeight, FeeRate, L2Number};
 use bitcoin::{Amount, BlockHash, Transaction, TxOut};
 use std::sync::Arc;
 
@@ -144,7 +144,7 @@ fn a_deposit_mints_once_at_the_threshold_on_the_indexed_view() {
     let (tip_at_mint, mints) = minted_at.expect("minted");
     assert_eq!(
         tip_at_mint,
-        1 + CONFIRMATIONS + crate::l2::btc_view::INDEXER_TIP_LAG - 1,
+        BtcHeight(1 + CONFIRMATIONS + crate::l2::btc_view::INDEXER_TIP_LAG - 1),
         "4 confirmations on the indexed view = 6 real ones"
     );
     assert_eq!(
@@ -166,7 +166,7 @@ fn a_burn_is_a_withdrawal_in_the_block_and_the_supply_follows() {
     for _ in 0..8 {
         r.mine(vec![]);
     }
-    while r.sequencer.head_number() < 6 {
+    while r.sequencer.head_number() < L2Number(6) {
         r.produce();
     }
     let burn = L2Tx {
@@ -240,8 +240,12 @@ fn the_contract_mints_only_for_the_system_and_only_once() {
     let spec = L2GenesisSpec::new(0);
     let mut hvm = spec.hvm();
     let view = crate::l2::indexer::BtcIndexer::new(&SealedBlock::seal(genesis_block(&[])));
-    let env =
-        crate::l2::hvm::BlockEnvSpec { number: 1, timestamp_s: 1, gas_limit: 30_000_000, beneficiary: Address::ZERO };
+    let env = crate::l2::hvm::BlockEnvSpec {
+        number: L2Number(1),
+        timestamp_s: 1,
+        gas_limit: 30_000_000,
+        beneficiary: Address::ZERO,
+    };
     let key = B256::repeat_byte(9);
     let mut block = hvm.begin_block(&env, &view);
     assert!(block.apply_system_call(HBTC, hbtc::mint_calldata(key, recipient(), Amount::from_sat(1_000))).is_ok());
@@ -282,7 +286,7 @@ fn books(policy: PayoutPolicy) -> Books {
         r.mine(vec![]);
     }
     let mut auditor = TunnelAuditor::new(vault_script(), r.btc_genesis.block_hash());
-    while r.sequencer.head_number() < 6 {
+    while r.sequencer.head_number() < L2Number(6) {
         let block = r.produce();
         assert!(no_violation(&auditor.on_l2_block(block, &r.node)));
     }
@@ -466,7 +470,7 @@ fn a_chain_rewound_past_a_mint_mints_it_again_on_reimport() {
     let end = (r.follower.head(), r.follower.hvm().state_root());
     let supply = |chain: &L2Chain| chain.hvm().storage(HBTC, U256::from(hbtc::SUPPLY_SLOT));
     assert_eq!(supply(&r.follower), U256::from(100_000_000u64));
-    r.follower.rewind_to(minting as u64).expect("within 64 blocks");
+    r.follower.rewind_to(L2Number(minting as u64)).expect("within 64 blocks");
     assert_eq!(supply(&r.follower), U256::ZERO, "the mint is taken back");
     for block in &blocks[minting..] {
         r.follower.import(block, &|h| r.node.block(h).cloned()).expect("the mint is due again, once");

@@ -64,7 +64,7 @@ pub fn check_l2(peers: &[&Peer]) -> Vec<Violation> {
     let Some(produced) = produced else { return violations };
     for (peer, report) in reports() {
         if let DutyReport::Verifier(v) = report
-            && v.verified < produced
+            && v.verified < produced.0
             && v.mismatches == 0
         {
             violations.push(Violation {

@@ -25,7 +25,7 @@ use hemisim_node::rng::Stream;
 use hemisim_node::time::SimTime;
 use hemisim_node::tunnel::deposit::deposit_outputs;
 use hemisim_node::tunnel::{Mint, TunnelParams, vault_script};
-use hemisim_node::units::BtcHeight;
+use hemisim_node::units::{BtcHeight, L2Number};
 use std::sync::Arc;
 
 pub const INTERVAL: u32 = 5;
@@ -110,7 +110,7 @@ impl Fixture {
             keystones.extend(maker.on_block(&block, SimTime(number)));
             history.headers.push(block.header.clone());
             if !block.tunnel.mints.is_empty() {
-                history.minting_blocks.insert(number, Arc::new(block));
+                history.minting_blocks.insert(L2Number(number), Arc::new(block));
             }
         }
 
@@ -162,10 +162,10 @@ fn l2_block(node: &BitcoinNode, number: u64, parent: B256, mints: Vec<Mint>) -> 
     let hash_at = |h: u32| node.active_at(BtcHeight(h)).expect("mined");
     let headers =
         if number as u32 <= CARRIED_TIP { vec![node.block(&hash_at(tip)).expect("stored").header] } else { vec![] };
-    let attributes = BtcAttributes { fork_height: tip - headers.len() as u32, headers };
+    let attributes = BtcAttributes { fork_height: BtcHeight(tip - headers.len() as u32), headers };
     let tx_hashes: Vec<B256> = (0..number % 3).map(|i| B256::repeat_byte((number * 10 + i) as u8)).collect();
     let header = L2Header {
-        number,
+        number: L2Number(number),
         parent_hash: parent,
         timestamp_s: 1_767_225_600 + number * 12,
         gas_limit: 30_000_000,
@@ -173,7 +173,7 @@ fn l2_block(node: &BitcoinNode, number: u64, parent: B256, mints: Vec<Mint>) -> 
         state_root: B256::repeat_byte(number as u8),
         transactions_root: transactions_root(&attributes, &mints, &tx_hashes),
         withdrawals_root: B256::ZERO,
-        btc_tip_height: tip,
+        btc_tip_height: BtcHeight(tip),
         btc_tip_hash: hash_at(tip),
     };
     L2Block::seal(header, attributes, TunnelOps { mints, withdrawals: vec![] }, vec![], tx_hashes)

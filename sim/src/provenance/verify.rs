@@ -262,7 +262,7 @@ fn check_minting(
         ));
     }
     let view_confirmations =
-        i64::from(header.btc_tip_height) - i64::from(bundle.indexer_lag) - i64::from(mint.btc_height.0) + 1;
+        i64::from(header.btc_tip_height.0) - i64::from(bundle.indexer_lag) - i64::from(mint.btc_height.0) + 1;
     if view_confirmations < i64::from(bundle.deposit_confirmations) {
         return Err(format!(
             "its Bitcoin view (tip {}, index {} behind) gave the deposit at height {} {view_confirmations} confirmations, fewer than the {} required",
@@ -270,7 +270,7 @@ fn check_minting(
         ));
     }
     let mut notes = String::new();
-    if headers.get(header.btc_tip_height as usize).map(Header::block_hash) != Some(header.btc_tip_hash) {
+    if headers.get(header.btc_tip_height.0 as usize).map(Header::block_hash) != Some(header.btc_tip_hash) {
         notes.push_str(&format!(
             "; note: its Bitcoin tip {} is not the main chain's block at height {} (it carried a branch later reorged)",
             header.btc_tip_hash, header.btc_tip_height
@@ -292,7 +292,7 @@ fn check_minting(
         bundle.deposit_confirmations,
         bundle.indexer_lag,
     );
-    Ok((text, (header.number, hash)))
+    Ok((text, (header.number.0, hash)))
 }
 
 /// Confirmations of a block at `height` on the headers' chain: tip - height + 1.
