@@ -6,7 +6,7 @@
 //! outputs that runs `INDEXER_TIP_LAG` blocks behind that tip, as Hemi's hVM does
 //! (op-geth `hVMIndexerTipLag = 2`).
 
-use crate::units::BtcHeight;
+use crate::units::{Amount, BtcHeight};
 use bitcoin::block::Header;
 use bitcoin::{BlockHash, ScriptBuf, Transaction, Txid};
 
@@ -18,7 +18,7 @@ pub const INDEXER_TIP_LAG: u32 = 2;
 pub struct IndexedUtxo {
     pub txid: Txid,
     pub vout: u32,
-    pub value_sats: u64,
+    pub value: Amount,
 }
 
 /// Where an indexed transaction sits.
@@ -45,8 +45,8 @@ pub trait BtcView {
     fn utxos_of(&self, script: &ScriptBuf) -> Vec<IndexedUtxo>;
     /// Sum of the values of [`BtcView::utxos_of`]. Implementations should keep it up to date
     /// rather than sum: a busy address holds tens of thousands of outputs.
-    fn balance_of(&self, script: &ScriptBuf) -> u64 {
-        self.utxos_of(script).iter().map(|u| u.value_sats).sum()
+    fn balance_of(&self, script: &ScriptBuf) -> Amount {
+        self.utxos_of(script).iter().map(|u| u.value).sum()
     }
     /// `count` outputs of [`BtcView::utxos_of`] from position `start`, in the same order.
     fn utxos_page(&self, script: &ScriptBuf, start: usize, count: usize) -> Vec<IndexedUtxo> {

@@ -11,7 +11,7 @@ use super::btc_view::{BtcView, INDEXER_TIP_LAG, IndexedTx, IndexedUtxo};
 use crate::btc::sealed::SealedBlock;
 use crate::hashing::IdMap;
 use crate::tunnel::deposit::{Deposit, parse_deposit};
-use crate::units::BtcHeight;
+use crate::units::{Amount, BtcHeight};
 use bitcoin::block::Header;
 use bitcoin::{BlockHash, OutPoint, ScriptBuf, Txid};
 use std::collections::BTreeMap;
@@ -293,8 +293,8 @@ impl BtcView for BtcIndexer {
         self.utxos_page(script, 0, usize::MAX)
     }
 
-    fn balance_of(&self, script: &ScriptBuf) -> u64 {
-        self.by_script.get(script).map_or(0, |c| c.total_sats)
+    fn balance_of(&self, script: &ScriptBuf) -> Amount {
+        Amount::from_sat(self.by_script.get(script).map_or(0, |c| c.total_sats))
     }
 
     fn utxos_page(&self, script: &ScriptBuf, start: usize, count: usize) -> Vec<IndexedUtxo> {
@@ -305,7 +305,7 @@ impl BtcView for BtcIndexer {
                     .iter()
                     .skip(start)
                     .take(count)
-                    .map(|(&(txid, vout), &value_sats)| IndexedUtxo { txid, vout, value_sats })
+                    .map(|(&(txid, vout), &sats)| IndexedUtxo { txid, vout, value: Amount::from_sat(sats) })
                     .collect()
             })
             .unwrap_or_default()

@@ -67,7 +67,7 @@ fn the_index_trails_the_headers_and_unwinds_on_a_carried_reorg() {
     assert_eq!(view.tip(), (BtcHeight(3), b3.block_hash()));
     assert_eq!(view.indexed_tip(), Some(BtcHeight(1)), "two blocks behind the header tip");
     assert_eq!(view.utxos_of(&p2pkh_for("bob")).len(), 1);
-    assert_eq!(view.balance_of(&p2pkh_for("bob")), 5_000, "kept total");
+    assert_eq!(view.balance_of(&p2pkh_for("bob")), Amount::from_sat(5_000), "kept total");
     assert_eq!(view.transaction(&pay.compute_txid()).map(|t| t.block_height), Some(BtcHeight(1)));
     assert!(view.utxos_of(&p2pkh_for("alice")).iter().all(|u| u.txid != coin.0.txid), "spent");
 
@@ -78,8 +78,8 @@ fn the_index_trails_the_headers_and_unwinds_on_a_carried_reorg() {
     assert_eq!(view.tip(), (BtcHeight(2), c2.block_hash()));
     assert_eq!(view.indexed_tip(), Some(BtcHeight(0)));
     assert!(view.utxos_of(&p2pkh_for("bob")).is_empty(), "the payment was unwound");
-    assert_eq!(view.balance_of(&p2pkh_for("bob")), 0);
-    assert_eq!(view.balance_of(&p2pkh_for("alice")), Amount::ONE_BTC.to_sat());
+    assert_eq!(view.balance_of(&p2pkh_for("bob")), Amount::ZERO);
+    assert_eq!(view.balance_of(&p2pkh_for("alice")), Amount::ONE_BTC);
     assert!(view.transaction(&pay.compute_txid()).is_none());
     assert_eq!(view.utxos_of(&p2pkh_for("alice")).len(), 1, "alice's coin is back");
 }

@@ -57,11 +57,11 @@ impl BtcView for FakeBtcView {
             for (vout, output) in tx.output.iter().enumerate() {
                 // Like Bitcoin Core and TBC, an unspendable output never enters the UTXO set.
                 if output.script_pubkey == *script && !is_unspendable(&output.script_pubkey) {
-                    unspent.insert((txid, vout as u32), output.value.to_sat());
+                    unspent.insert((txid, vout as u32), output.value);
                 }
             }
         }
-        unspent.into_iter().map(|((txid, vout), value_sats)| IndexedUtxo { txid, vout, value_sats }).collect()
+        unspent.into_iter().map(|((txid, vout), value)| IndexedUtxo { txid, vout, value }).collect()
     }
     fn transaction(&self, txid: &Txid) -> Option<IndexedTx> {
         let indexed = self.indexed_tip()?.0 as usize;
