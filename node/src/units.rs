@@ -140,8 +140,8 @@ mod tests {
         assert_eq!(h.down(3), Some(BtcHeight(7)));
         assert_eq!(BtcHeight(12).blocks_above(h), 2);
         assert_eq!(h.blocks_above(BtcHeight(12)), 0);
-        assert_eq!(serde_json::to_string(&L2Number(42)).unwrap(), "42");
-        assert_eq!(serde_json::from_str::<L1Number>("7").unwrap(), L1Number(7));
+        assert_eq!(serde_json::to_string(&L2Number(42)).expect("serde_json"), "42");
+        assert_eq!(serde_json::from_str::<L1Number>("7").expect("serde_json"), L1Number(7));
         assert_eq!(L1Number(5).to_string(), "5");
         assert_eq!(BtcHeight(3).through(BtcHeight(5)).collect::<Vec<_>>(), [BtcHeight(3), BtcHeight(4), BtcHeight(5)]);
         assert_eq!(BtcHeight(3).through(BtcHeight(2)).count(), 0);
@@ -155,14 +155,14 @@ mod tests {
             amount_sats: Amount,
         }
         let row = Row { amount_sats: Amount::from_sat(1_234_567) };
-        assert_eq!(serde_json::to_string(&row).unwrap(), r#"{"amount_sats":1234567}"#);
-        assert_eq!(serde_json::from_str::<Row>(r#"{"amount_sats":1234567}"#).unwrap(), row);
+        assert_eq!(serde_json::to_string(&row).expect("serde_json"), r#"{"amount_sats":1234567}"#);
+        assert_eq!(serde_json::from_str::<Row>(r#"{"amount_sats":1234567}"#).expect("serde_json"), row);
     }
 
     #[test]
     fn fee_rate_of_a_transaction() {
         assert_eq!(FeeRate::of(Amount::from_sat(300), 150).sat_per_vb(), 2.0);
-        assert_eq!(serde_json::to_string(&FeeRate::from_sat_per_vb(1.5)).unwrap(), "1.5");
+        assert_eq!(serde_json::to_string(&FeeRate::from_sat_per_vb(1.5)).expect("serde_json"), "1.5");
         assert_eq!(FeeRate::from_sat_per_vb(2.5).fee_for_vsize(3), Amount::from_sat(8), "rounded up");
         assert_eq!(FeeRate::from_sat_per_vb(1.0).max(FeeRate::from_sat_per_vb(3.0)).sat_per_vb(), 3.0);
     }
