@@ -18,6 +18,7 @@ use hemisim_node::l2::tx::{Address, Bytes, L2Tx, U256};
 use hemisim_node::l2::workload::account_address;
 use hemisim_node::rng::Stream;
 use hemisim_node::time::{SimDuration, SimTime};
+use hemisim_node::units::{BtcHeight, L2Number};
 use revm::context::TxEnv;
 use revm::database::{CacheDB, EmptyDB};
 use revm::primitives::TxKind;
@@ -31,13 +32,13 @@ const ONE_ETH: u128 = 1_000_000_000_000_000_000;
 struct NoBitcoin;
 
 impl BtcView for NoBitcoin {
-    fn header_tip(&self) -> Option<(u32, bitcoin::block::Header)> {
+    fn header_tip(&self) -> Option<(BtcHeight, bitcoin::block::Header)> {
         None
     }
-    fn header_at(&self, _: u32) -> Option<bitcoin::block::Header> {
+    fn header_at(&self, _: BtcHeight) -> Option<bitcoin::block::Header> {
         None
     }
-    fn indexed_tip(&self) -> Option<u32> {
+    fn indexed_tip(&self) -> Option<BtcHeight> {
         None
     }
     fn utxos_of(&self, _: &bitcoin::ScriptBuf) -> Vec<IndexedUtxo> {
@@ -77,7 +78,12 @@ fn l2_execution(c: &mut Criterion) {
         b.iter_batched(
             || Hvm::genesis(43111, &funded(), &[]),
             |mut hvm| {
-                let env = BlockEnvSpec { number: 1, timestamp_s: 1, gas_limit: 30_000_000, beneficiary: Address::ZERO };
+                let env = BlockEnvSpec {
+                    number: L2Number(1),
+                    timestamp_s: 1,
+                    gas_limit: 30_000_000,
+                    beneficiary: Address::ZERO,
+                };
                 let view = NoBitcoin;
                 let mut block = hvm.begin_block(&env, &view);
                 for (tx, hash) in txs.iter().zip(&hashes) {

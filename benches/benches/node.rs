@@ -12,6 +12,7 @@ use hemisim_node::btc::sealed::{SealedBlock, SealedTx};
 use hemisim_node::btc::wallet::Wallet;
 use hemisim_node::rng::Stream;
 use hemisim_node::time::SimTime;
+use hemisim_node::units::FeeRate;
 use std::sync::Arc;
 
 const TXS: usize = 2_000;
@@ -33,7 +34,9 @@ fn fixture() -> (BitcoinNode, Vec<Arc<SealedTx>>) {
     );
     let mut wallet = Wallet::new("bench");
     wallet.apply(&node.take_coin_deltas());
-    let txs = (0..TXS).map(|i| SealedTx::seal(wallet.self_split(1.0 + (i % 50) as f64).expect("funded"))).collect();
+    let txs = (0..TXS)
+        .map(|i| SealedTx::seal(wallet.self_split(FeeRate::from_sat_per_vb(1.0 + (i % 50) as f64)).expect("funded")))
+        .collect();
     (node, txs)
 }
 

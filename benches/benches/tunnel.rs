@@ -22,6 +22,7 @@ use hemisim_node::time::{SimDuration, SimTime};
 use hemisim_node::tunnel::audit::TunnelAuditor;
 use hemisim_node::tunnel::deposit::deposit_outputs;
 use hemisim_node::tunnel::{TunnelParams, vault_script};
+use hemisim_node::units::FeeRate;
 use std::hint::black_box;
 
 const PER_BLOCK: usize = 100;
@@ -73,7 +74,7 @@ impl Tunnel {
                 wallet.spend_coin(
                     coin,
                     deposit_outputs(&vault_script(), Amount::from_sat(1_000_000), Address::with_last_byte(i as u8)),
-                    1.0,
+                    FeeRate::from_sat_per_vb(1.0),
                 )
             })
             .collect();
@@ -97,7 +98,7 @@ impl Tunnel {
         tunnel.now = tunnel.now + SimDuration::from_secs(12);
         let block = tunnel.sequencer.produce(tunnel.now, &tunnel.node).block;
         let minted = tunnel.auditor.on_l2_block(block, &tunnel.node).into_iter().find_map(|o| match o {
-            Observation::TunnelLedger { minted_sats, .. } => Some(minted_sats),
+            Observation::TunnelLedger { minted, .. } => Some(minted.to_sat()),
             _ => None,
         });
         assert_eq!(minted, Some(deposits as u64 * 1_000_000), "every deposit of the history minted");

@@ -12,6 +12,7 @@ use crate::peer::PeerId;
 use crate::pop::keystone::KeystoneHash;
 use crate::pop::maker::MadeKeystone;
 use crate::time::SimDuration;
+use crate::units::{Amount, BtcHeight, FeeRate, L2Number};
 use bitcoin::{BlockHash, Txid};
 use revm::primitives::{Address, B256};
 use serde::Serialize;
@@ -110,19 +111,20 @@ pub enum Observation {
         hash: BlockHash,
         #[serde(serialize_with = "as_display")]
         parent: BlockHash,
-        height: u32,
+        height: BtcHeight,
         tx_count: u32,
         weight: u64,
-        fees_sats: u64,
+        #[serde(rename = "fees_sats", with = "crate::units::sats")]
+        fees: Amount,
         private: bool,
     },
     TipChanged {
         #[serde(serialize_with = "as_display")]
         old_tip: BlockHash,
-        old_height: u32,
+        old_height: BtcHeight,
         #[serde(serialize_with = "as_display")]
         new_tip: BlockHash,
-        new_height: u32,
+        new_height: BtcHeight,
         disconnected: u32,
         connected: u32,
     },
@@ -134,7 +136,8 @@ pub enum Observation {
     TxSent {
         #[serde(serialize_with = "as_display")]
         txid: Txid,
-        fee_rate_sat_per_vb: f64,
+        #[serde(rename = "fee_rate_sat_per_vb")]
+        fee_rate: FeeRate,
     },
     WalletEmpty {
         wallet: String,
@@ -155,14 +158,14 @@ pub enum Observation {
         lead: i64,
     },
     L2BlockProduced {
-        number: u64,
+        number: L2Number,
         #[serde(serialize_with = "as_display")]
         hash: B256,
         #[serde(serialize_with = "as_display")]
         state_root: B256,
         tx_count: u32,
         gas_used: u64,
-        btc_tip_height: u32,
+        btc_tip_height: BtcHeight,
         btc_headers: u32,
         backlog: u64,
         latency_mean_us: u64,
@@ -174,15 +177,15 @@ pub enum Observation {
         reason: &'static str,
     },
     L2BlockVerified {
-        number: u64,
+        number: L2Number,
     },
     L2Mismatch {
-        number: u64,
+        number: L2Number,
         what: String,
     },
     /// The sequencer made a keystone (hashes: keystone in display order, L2 block `0x`-hex).
     KeystoneMade {
-        l2_number: u64,
+        l2_number: L2Number,
         #[serde(serialize_with = "as_display")]
         keystone: KeystoneHash,
         #[serde(serialize_with = "as_display")]
@@ -192,30 +195,33 @@ pub enum Observation {
     PopTxSent {
         #[serde(serialize_with = "as_display")]
         keystone: KeystoneHash,
-        l2_number: u64,
+        l2_number: L2Number,
         #[serde(serialize_with = "as_display")]
         txid: Txid,
-        fee_sats: u64,
+        #[serde(rename = "fee_sats", with = "crate::units::sats")]
+        fee: Amount,
         vsize: u64,
-        fee_rate_sat_per_vb: f64,
+        #[serde(rename = "fee_rate_sat_per_vb")]
+        fee_rate: FeeRate,
     },
     /// A PoP miner's fee estimate is over its cap: the keystone waits for the retry.
     PopFeeOverCap {
-        l2_number: u64,
-        estimate_sat_per_vb: f64,
+        l2_number: L2Number,
+        #[serde(rename = "estimate_sat_per_vb")]
+        estimate: FeeRate,
     },
     /// A PoP miner has no coin large enough to pay for a publication.
     PopWalletEmpty {
-        l2_number: u64,
+        l2_number: L2Number,
     },
     /// The finality tracker indexed a keystone's first canonical publication ...
     KeystonePublished {
         #[serde(serialize_with = "as_display")]
         keystone: KeystoneHash,
-        l2_number: u64,
+        l2_number: L2Number,
         #[serde(serialize_with = "as_display")]
         txid: Txid,
-        btc_height: u32,
+        btc_height: BtcHeight,
         #[serde(serialize_with = "as_display")]
         btc_block: BlockHash,
     },
@@ -223,74 +229,80 @@ pub enum Observation {
     PublicationUnwound {
         #[serde(serialize_with = "as_display")]
         keystone: KeystoneHash,
-        l2_number: u64,
-        btc_height: u32,
+        l2_number: L2Number,
+        btc_height: BtcHeight,
     },
     /// Every L2 block up to `l2_number` is superfinal.
     Superfinal {
-        l2_number: u64,
+        l2_number: L2Number,
         #[serde(serialize_with = "as_display")]
         keystone: KeystoneHash,
-        published_height: u32,
-        tip_height: u32,
+        published_height: BtcHeight,
+        tip_height: BtcHeight,
     },
     /// The superfinal frontier moved back: a safety violation (a reorg deeper than the
     /// superfinality depth unwound a superfinal publication).
     SuperfinalityReverted {
-        from_l2_number: u64,
-        to_l2_number: u64,
-        tip_height: u32,
+        from_l2_number: L2Number,
+        to_l2_number: L2Number,
+        tip_height: BtcHeight,
     },
     /// A depositor sent a deposit to the tunnel's vault (recipient: the L2 address, `0x`-hex).
     DepositSent {
         #[serde(serialize_with = "as_display")]
         txid: Txid,
-        amount_sats: u64,
+        #[serde(rename = "amount_sats", with = "crate::units::sats")]
+        amount: Amount,
         #[serde(serialize_with = "as_display")]
         recipient: Address,
         treasury: bool,
     },
     /// An L2 block minted hBTC for a deposit (recorded by the sequencer).
     TunnelMinted {
-        l2_number: u64,
+        l2_number: L2Number,
         #[serde(serialize_with = "as_display")]
         txid: Txid,
         vout: u32,
         #[serde(serialize_with = "as_display")]
         recipient: Address,
-        amount_sats: u64,
-        btc_height: u32,
+        #[serde(rename = "amount_sats", with = "crate::units::sats")]
+        amount: Amount,
+        btc_height: BtcHeight,
     },
     /// An L2 block burned hBTC: withdrawal `id` is owed on Bitcoin (recorded by the sequencer).
     TunnelBurned {
-        l2_number: u64,
+        l2_number: L2Number,
         id: u64,
         #[serde(serialize_with = "as_display")]
         from: Address,
-        amount_sats: u64,
+        #[serde(rename = "amount_sats", with = "crate::units::sats")]
+        amount: Amount,
     },
     /// A holder sent a withdrawal (a burn) to the sequencer.
     WithdrawalRequested {
         #[serde(serialize_with = "as_display")]
         from: Address,
-        amount_sats: u64,
+        #[serde(rename = "amount_sats", with = "crate::units::sats")]
+        amount: Amount,
         treasury: bool,
     },
     /// The vault operator broadcast the payout of a withdrawal (`superfinal`: its burning L2
     /// block was superfinal when paid).
     PayoutSent {
         id: u64,
-        l2_number: u64,
+        l2_number: L2Number,
         #[serde(serialize_with = "as_display")]
         txid: Txid,
-        amount_sats: u64,
-        fee_sats: u64,
+        #[serde(rename = "amount_sats", with = "crate::units::sats")]
+        amount: Amount,
+        #[serde(rename = "fee_sats", with = "crate::units::sats")]
+        fee: Amount,
         superfinal: bool,
     },
     /// A withdrawal is still unpaid after the grace period: challengeable.
     WithdrawalOverdue {
         id: u64,
-        l2_number: u64,
+        l2_number: L2Number,
         age_s: u64,
     },
     /// The auditor: a minted deposit's transaction left the main chain (hBTC now unbacked) ...
@@ -298,31 +310,40 @@ pub enum Observation {
         #[serde(serialize_with = "as_display")]
         txid: Txid,
         vout: u32,
-        amount_sats: u64,
-        l2_number: u64,
+        #[serde(rename = "amount_sats", with = "crate::units::sats")]
+        amount: Amount,
+        l2_number: L2Number,
     },
     /// ... or came back.
     DepositRestored {
         #[serde(serialize_with = "as_display")]
         txid: Txid,
         vout: u32,
-        amount_sats: u64,
+        #[serde(rename = "amount_sats", with = "crate::units::sats")]
+        amount: Amount,
     },
     /// The auditor's books at an L2 block: the vault on the observer's Bitcoin chain against
     /// the L2's mints and burns and the payouts owed.
     TunnelLedger {
-        l2_number: u64,
-        locked_sats: u64,
-        minted_sats: u64,
-        burned_sats: u64,
-        pending_sats: u64,
-        unminted_sats: u64,
-        unbacked_sats: u64,
-        other_sats: u64,
+        l2_number: L2Number,
+        #[serde(rename = "locked_sats", with = "crate::units::sats")]
+        locked: Amount,
+        #[serde(rename = "minted_sats", with = "crate::units::sats")]
+        minted: Amount,
+        #[serde(rename = "burned_sats", with = "crate::units::sats")]
+        burned: Amount,
+        #[serde(rename = "pending_sats", with = "crate::units::sats")]
+        pending: Amount,
+        #[serde(rename = "unminted_sats", with = "crate::units::sats")]
+        unminted: Amount,
+        #[serde(rename = "unbacked_sats", with = "crate::units::sats")]
+        unbacked: Amount,
+        #[serde(rename = "other_sats", with = "crate::units::sats")]
+        other: Amount,
     },
     /// The auditor found the tunnel's books broken: a safety violation.
     TunnelViolation {
-        l2_number: u64,
+        l2_number: L2Number,
         what: String,
     },
 }
@@ -343,4 +364,61 @@ pub enum TrialEnd {
     GaveUp,
     /// The payment became invalid before confirming (not a race: not counted as a trial).
     Aborted,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitcoin::hashes::Hash;
+
+    fn json(observation: &Observation) -> String {
+        serde_json::to_string(observation).expect("observations serialize")
+    }
+
+    /// Typed heights, L2 numbers, amounts and fee rates write the bare numbers, under the keys
+    /// the trace always had (`*_sats`, `*_sat_per_vb`): the trace hashes depend on it.
+    #[test]
+    fn typed_values_keep_the_traces_keys_and_bare_numbers() {
+        let txid = Txid::all_zeros();
+        let sent = Observation::PopTxSent {
+            keystone: KeystoneHash(bitcoin::hashes::sha256d::Hash::all_zeros()),
+            l2_number: L2Number(25),
+            txid,
+            fee: Amount::from_sat(855),
+            vsize: 285,
+            fee_rate: FeeRate::from_sat_per_vb(3.0),
+        };
+        assert_eq!(
+            json(&sent),
+            format!(
+                r#"{{"event":"pop-tx-sent","keystone":"{zero}","l2_number":25,"txid":"{zero}","fee_sats":855,"vsize":285,"fee_rate_sat_per_vb":3.0}}"#,
+                zero = "0".repeat(64)
+            )
+        );
+        let ledger = Observation::TunnelLedger {
+            l2_number: L2Number(7),
+            locked: Amount::from_sat(1),
+            minted: Amount::from_sat(2),
+            burned: Amount::from_sat(3),
+            pending: Amount::from_sat(4),
+            unminted: Amount::from_sat(5),
+            unbacked: Amount::from_sat(6),
+            other: Amount::from_sat(7),
+        };
+        assert_eq!(
+            json(&ledger),
+            r#"{"event":"tunnel-ledger","l2_number":7,"locked_sats":1,"minted_sats":2,"burned_sats":3,"pending_sats":4,"unminted_sats":5,"unbacked_sats":6,"other_sats":7}"#
+        );
+        let reverted = Observation::SuperfinalityReverted {
+            from_l2_number: L2Number(50),
+            to_l2_number: L2Number(25),
+            tip_height: BtcHeight(812),
+        };
+        assert_eq!(
+            json(&reverted),
+            r#"{"event":"superfinality-reverted","from_l2_number":50,"to_l2_number":25,"tip_height":812}"#
+        );
+        let over = Observation::PopFeeOverCap { l2_number: L2Number(5), estimate: FeeRate::from_sat_per_vb(101.5) };
+        assert_eq!(json(&over), r#"{"event":"pop-fee-over-cap","l2_number":5,"estimate_sat_per_vb":101.5}"#);
+    }
 }

@@ -19,6 +19,7 @@ use crate::pop::miner::{PopMiner, PopMinerConfig};
 use crate::rng::Stream;
 use crate::testnet::TestNet;
 use crate::time::{SimDuration, SimTime};
+use crate::units::{BtcHeight, FeeRate, L2Number};
 use bitcoin::Amount;
 use revm::primitives::{Address, B256};
 use std::sync::Arc;
@@ -67,7 +68,7 @@ fn miner(g: &Genesis, index: u32, mean_interval_s: f64) -> Peer {
     Peer::new(id, node(g, id, &[]), vec![Box::new(duty)])
 }
 
-fn verified(net: &TestNet, id: PeerId) -> Vec<u64> {
+fn verified(net: &TestNet, id: PeerId) -> Vec<L2Number> {
     net.observed_by(id)
         .filter_map(|o| if let Observation::L2BlockVerified { number } = o { Some(*number) } else { None })
         .collect()
@@ -98,10 +99,10 @@ fn a_duty_can_send_a_message_to_one_peer_only() {
         verifier(&g, 1),
         Peer::new(PeerId::SEQUENCER, node(&g, PeerId::SEQUENCER, &[]), vec![Box::new(sender)]),
     ]);
-    assert_eq!(verified(&net, PeerId::verifier(1)), [1], "the addressee got block 1");
+    assert_eq!(verified(&net, PeerId::verifier(1)), [L2Number(1)], "the addressee got block 1");
     assert_eq!(
         verified(&net, PeerId::verifier(0)),
-        Vec::<u64>::new(),
+        Vec::<L2Number>::new(),
         "the other verifier, in the same audience, did not"
     );
 }
@@ -112,18 +113,18 @@ fn every_block_the_sequencer_produces_is_verified_by_every_verifier() {
     let seq = Peer::new(PeerId::SEQUENCER, node(&g, PeerId::SEQUENCER, &[]), vec![Box::new(sequencer(&g, None))]);
     let mut net = TestNet::new(vec![miner(&g, 0, 60.0), seq, verifier(&g, 0), verifier(&g, 1)]);
     net.run_until(SimTime(600_000_000));
-    let produced: Vec<u64> = net
+    let produced: Vec<L2Number> = net
         .observed_by(PeerId::SEQUENCER)
         .filter_map(|o| if let Observation::L2BlockProduced { number, .. } = o { Some(*number) } else { None })
         .collect();
-    assert_eq!(produced, (1..=50).collect::<Vec<_>>(), "one block every 12 s for 600 s");
+    assert_eq!(produced, (1..=50).map(L2Number).collect::<Vec<_>>(), "one block every 12 s for 600 s");
     let carried = net
         .observed_by(PeerId::SEQUENCER)
         .filter_map(|o| {
             if let Observation::L2BlockProduced { btc_tip_height, .. } = o { Some(*btc_tip_height) } else { None }
         })
         .max();
-    assert!(carried > Some(3), "the blocks carried the Bitcoin chain as it grew: {carried:?}");
+    assert!(carried > Some(BtcHeight(3)), "the blocks carried the Bitcoin chain as it grew: {carried:?}");
     for v in [PeerId::verifier(0), PeerId::verifier(1)] {
         assert_eq!(verified(&net, v), produced, "{v} verified every block, in order");
         assert!(!net.observed_by(v).any(|o| matches!(o, Observation::L2Mismatch { .. })));
@@ -140,7 +141,7 @@ fn keystones_are_published_on_bitcoin_and_become_superfinal() {
         poll_interval: SimDuration::from_secs(13),
         keystones_polled: 12,
         fee_target_blocks: 6,
-        fee_cap_sat_per_vb: 100.0,
+        fee_cap: FeeRate::from_sat_per_vb(100.0),
         fee_retry: SimDuration::from_secs(300),
         block_weight: PARAMS.max_block_weight,
     };
@@ -157,6 +158,6 @@ fn keystones_are_published_on_bitcoin_and_become_superfinal() {
         .filter_map(|o| if let Observation::Superfinal { l2_number, .. } = o { Some(*l2_number) } else { None })
         .max();
     assert!(published > 10, "keystones of every 5th block, an hour long: {published} published");
-    assert!(superfinal.is_some_and(|n| n >= 100), "superfinal through {superfinal:?}");
+    assert!(superfinal.is_some_and(|n| n >= L2Number(100)), "superfinal through {superfinal:?}");
     assert!(net.observed_by(pop_id).any(|o| matches!(o, Observation::PopTxSent { .. })));
 }

@@ -16,13 +16,14 @@ use super::wallet::Wallet;
 use crate::events::{Action, Message, Observation, Timer};
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
+use crate::units::FeeRate;
 
 /// Arrival rate and fee-rate range of the load.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LoadRegime {
     pub rate_per_s: f64,
-    pub fee_rate_min_sat_per_vb: f64,
-    pub fee_rate_max_sat_per_vb: f64,
+    pub fee_rate_min: FeeRate,
+    pub fee_rate_max: FeeRate,
 }
 
 /// A window of time with its own regime.
@@ -87,13 +88,14 @@ impl BackgroundLoad {
 
     fn send(&mut self, now: SimTime, node: &mut BitcoinNode, out: &mut Vec<Action>) {
         let regime = self.regime(now);
-        let fee_rate = self.rng.log_uniform(regime.fee_rate_min_sat_per_vb, regime.fee_rate_max_sat_per_vb);
+        let fee_rate = self.rng.log_uniform(regime.fee_rate_min.sat_per_vb(), regime.fee_rate_max.sat_per_vb());
+        let fee_rate = FeeRate::from_sat_per_vb(fee_rate);
         match self.wallet.self_split(fee_rate) {
             Ok(tx) => {
                 self.starved = false;
                 let tx = SealedTx::seal(tx);
                 if node.receive_tx(tx.clone()).is_ok() {
-                    out.push(Action::Observe(Observation::TxSent { txid: tx.txid(), fee_rate_sat_per_vb: fee_rate }));
+                    out.push(Action::Observe(Observation::TxSent { txid: tx.txid(), fee_rate }));
                     out.push(Action::Broadcast(Message::Tx(tx)));
                 }
             }
@@ -127,7 +129,11 @@ mod tests {
 
     #[test]
     fn a_spike_changes_the_rate_only_inside_its_window() {
-        let regime = |rate_per_s| LoadRegime { rate_per_s, fee_rate_min_sat_per_vb: 1.0, fee_rate_max_sat_per_vb: 2.0 };
+        let regime = |rate_per_s| LoadRegime {
+            rate_per_s,
+            fee_rate_min: FeeRate::from_sat_per_vb(1.0),
+            fee_rate_max: FeeRate::from_sat_per_vb(2.0),
+        };
         let spike = FeeSpike { start: SimTime(1_000_000_000), end: SimTime(2_000_000_000), regime: regime(5.0) };
         let mut load = BackgroundLoad::new(Wallet::new("w"), Stream::derive(3, "load"), regime(0.5), Some(spike));
         let times = arrivals(&mut load, 3_000.0);
@@ -144,7 +150,11 @@ mod tests {
 
     #[test]
     fn a_load_that_only_spikes_waits_for_the_window_and_then_stops() {
-        let regime = |rate_per_s| LoadRegime { rate_per_s, fee_rate_min_sat_per_vb: 1.0, fee_rate_max_sat_per_vb: 2.0 };
+        let regime = |rate_per_s| LoadRegime {
+            rate_per_s,
+            fee_rate_min: FeeRate::from_sat_per_vb(1.0),
+            fee_rate_max: FeeRate::from_sat_per_vb(2.0),
+        };
         let spike = FeeSpike { start: SimTime(100_000_000), end: SimTime(200_000_000), regime: regime(1.0) };
         let mut load = BackgroundLoad::new(Wallet::new("w"), Stream::derive(3, "load"), regime(0.0), Some(spike));
         assert_eq!(load.next_delay(SimTime::ZERO), Some(SimDuration::from_secs(100)), "first the window's start");

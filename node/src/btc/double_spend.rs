@@ -19,6 +19,7 @@ use super::sealed::{SealedBlock, SealedTx};
 use super::wallet::Wallet;
 use crate::events::{Action, Message, Observation, TrialEnd};
 use crate::time::SimTime;
+use crate::units::BtcHeight;
 use bitcoin::{Amount, BlockHash, Transaction, TxOut, Txid};
 use std::sync::Arc;
 
@@ -40,13 +41,13 @@ pub struct DoubleSpender {
 #[derive(Debug)]
 struct Race {
     fork: BlockHash,
-    fork_height: u32,
+    fork_height: BtcHeight,
     payment: Txid,
     conflict: Transaction,
     conflict_fee: Amount,
     private: Vec<Arc<SealedBlock>>,
     /// Height and hash of the active block holding the payment, when there is one.
-    payment_block: Option<(u32, BlockHash)>,
+    payment_block: Option<(BtcHeight, BlockHash)>,
 }
 
 impl DoubleSpender {
@@ -132,7 +133,7 @@ impl DoubleSpender {
             None => (race.fork, vec![race.conflict.clone()], SUBSIDY + race.conflict_fee),
             Some(last) => (last.block_hash(), vec![], SUBSIDY),
         };
-        let height = race.fork_height + race.private.len() as u32 + 1;
+        let height = race.fork_height.up(race.private.len() as u32 + 1);
         let block = self.miner.mine_on(parent, height, now, reward, txs);
         let fees = reward - SUBSIDY;
         out.push(Action::Observe(crate::peer::found(&block, height, fees, true)));
@@ -153,10 +154,10 @@ impl DoubleSpender {
         let Some(race) = self.race.as_mut() else { return };
         if race.payment_block.is_none_or(|(h, hash)| node.active_at(h) != Some(hash)) {
             race.payment_block = node
-                .find_active_tx(&race.payment, race.fork_height + 1)
+                .find_active_tx(&race.payment, race.fork_height.next())
                 .and_then(|h| node.active_at(h).map(|hash| (h, hash)));
         }
-        let stalled = node.tip_height() > race.fork_height + self.confirmations + self.give_up_deficit_blocks;
+        let stalled = node.tip_height() > race.fork_height.up(self.confirmations + self.give_up_deficit_blocks);
         if race.payment_block.is_none() && (stalled || !node.mempool().contains(&race.payment)) {
             // The payment is neither confirmed nor pending (a reorg made it invalid), or the honest
             // chain went on without it for longer than any race lasts: this is no race.
@@ -170,11 +171,12 @@ impl DoubleSpender {
             self.start_race(node, out);
             return;
         }
-        let accepted = race.payment_block.is_some_and(|(h, _)| node.tip_height() + 1 - h >= self.confirmations);
+        let accepted =
+            race.payment_block.is_some_and(|(h, _)| node.tip_height().next().blocks_above(h) >= self.confirmations);
         if !accepted {
             return;
         }
-        let honest = node.tip_height().saturating_sub(race.fork_height);
+        let honest = node.tip_height().blocks_above(race.fork_height);
         let private = race.private.len() as u32;
         let end = if private > honest {
             TrialEnd::Published

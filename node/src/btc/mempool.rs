@@ -8,10 +8,11 @@
 //!
 //! Ordering is by fee rate, then by arrival: never by a hash map's order.
 
-use super::params::MIN_RELAY_FEE_RATE_SAT_PER_VB;
+use super::params::MIN_RELAY_FEE_RATE;
 use super::sealed::{SealedBlock, SealedTx};
 use super::utxo::{SpendError, UtxoSet};
 use crate::hashing::{IdMap, IdSet};
+use crate::units::FeeRate;
 use bitcoin::{Amount, OutPoint, Txid};
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
@@ -42,8 +43,8 @@ impl FeeRateKey {
         FeeRateKey((fee.to_sat() as u128 * 1_000_000 / vsize.max(1) as u128) as u64)
     }
 
-    pub fn sat_per_vb(self) -> f64 {
-        self.0 as f64 / 1e6
+    pub fn rate(self) -> FeeRate {
+        FeeRate::from_sat_per_vb(self.0 as f64 / 1e6)
     }
 }
 
@@ -109,7 +110,7 @@ impl Mempool {
         let fee = inputs.checked_sub(outputs).ok_or(SpendError::ValueCreated { txid, inputs, outputs })?;
         let weight = tx.weight();
         let fee_rate = FeeRateKey::new(fee, tx.vsize());
-        if fee_rate.sat_per_vb() < MIN_RELAY_FEE_RATE_SAT_PER_VB {
+        if fee_rate.rate() < MIN_RELAY_FEE_RATE {
             return Err(RejectReason::FeeTooLow);
         }
         for input in &tx.input {
@@ -203,11 +204,11 @@ impl Mempool {
         (chosen, fees)
     }
 
-    /// Fee rate (sat/vB) that should confirm within `target_blocks`: one sat/vB above the
+    /// Fee rate that should confirm within `target_blocks`: one sat/vB above the
     /// lowest-paying transaction that still fits in `target_blocks` blocks of `block_weight`,
     /// filled best-paying first (paying more displaces it). The minimum relay fee rate when the
     /// whole backlog fits.
-    pub fn estimate_fee_rate(&self, target_blocks: u32, block_weight: u64) -> f64 {
+    pub fn estimate_fee_rate(&self, target_blocks: u32, block_weight: u64) -> FeeRate {
         let budget = block_weight.saturating_mul(target_blocks.max(1) as u64);
         let mut ahead = 0u64;
         let mut marginal: Option<FeeRateKey> = None;
@@ -215,11 +216,11 @@ impl Mempool {
             ahead += self.entries[txid].weight;
             if ahead > budget {
                 let to_beat = marginal.unwrap_or(*rate);
-                return (to_beat.sat_per_vb() + 1.0).max(MIN_RELAY_FEE_RATE_SAT_PER_VB);
+                return FeeRate::from_sat_per_vb(to_beat.rate().sat_per_vb() + 1.0).max(MIN_RELAY_FEE_RATE);
             }
             marginal = Some(*rate);
         }
-        MIN_RELAY_FEE_RATE_SAT_PER_VB
+        MIN_RELAY_FEE_RATE
     }
 }
 

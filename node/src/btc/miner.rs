@@ -11,6 +11,7 @@ use super::script::p2pkh_for;
 use super::sealed::SealedBlock;
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
+use crate::units::BtcHeight;
 use bitcoin::{Amount, BlockHash, Transaction, TxOut};
 use std::sync::Arc;
 
@@ -46,7 +47,7 @@ impl Miner {
         let budget = node.params().max_block_weight.saturating_sub(COINBASE_RESERVED_WEIGHT);
         let (txs, fees) = node.mempool().select(budget);
         let txs: Vec<Transaction> = txs.iter().map(|t| t.tx().clone()).collect();
-        (self.mine_on(node.tip(), node.tip_height() + 1, now, SUBSIDY + fees, txs), fees)
+        (self.mine_on(node.tip(), node.tip_height().next(), now, SUBSIDY + fees, txs), fees)
     }
 
     /// A block on an arbitrary parent (an attacker's private branch) with the given transactions;
@@ -54,13 +55,13 @@ impl Miner {
     pub fn mine_on(
         &mut self,
         parent: BlockHash,
-        height: u32,
+        height: BtcHeight,
         now: SimTime,
         reward: Amount,
         txs: Vec<Transaction>,
     ) -> Arc<SealedBlock> {
         self.extra_nonce += 1;
-        let tag = CoinbaseTag { height, miner: &self.name, extra_nonce: self.extra_nonce };
+        let tag = CoinbaseTag { height: height.0, miner: &self.name, extra_nonce: self.extra_nonce };
         let payout = TxOut { value: reward, script_pubkey: p2pkh_for(&self.name) };
         let mut txdata = Vec::with_capacity(txs.len() + 1);
         txdata.push(coinbase(tag, vec![payout]));

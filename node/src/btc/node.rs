@@ -16,6 +16,7 @@ const MAX_ORPHAN_TXS: usize = 100;
 use super::sealed::{SealedBlock, SealedTx};
 use crate::hashing::IdMap;
 use crate::rng::Stream;
+use crate::units::BtcHeight;
 use bitcoin::{BlockHash, Txid, Work};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -50,9 +51,9 @@ struct Entry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TipChange {
     pub old_tip: BlockHash,
-    pub old_height: u32,
+    pub old_height: BtcHeight,
     pub new_tip: BlockHash,
-    pub new_height: u32,
+    pub new_height: BtcHeight,
     /// Blocks unwound from the old chain (0 when the new tip extends the old one).
     pub disconnected: u32,
     /// Blocks connected from the fork point up to the new tip.
@@ -132,8 +133,8 @@ impl BitcoinNode {
         *self.active.last().expect("the active chain holds at least genesis")
     }
 
-    pub fn tip_height(&self) -> u32 {
-        (self.active.len() - 1) as u32
+    pub fn tip_height(&self) -> BtcHeight {
+        BtcHeight((self.active.len() - 1) as u32)
     }
 
     pub fn params(&self) -> &ChainParams {
@@ -165,13 +166,13 @@ impl BitcoinNode {
         self.tree.get(hash).map(|e| &e.block)
     }
 
-    pub fn height_of(&self, hash: &BlockHash) -> Option<u32> {
-        self.tree.get(hash).map(|e| e.height)
+    pub fn height_of(&self, hash: &BlockHash) -> Option<BtcHeight> {
+        self.tree.get(hash).map(|e| BtcHeight(e.height))
     }
 
     /// Hash of the active chain's block at `height`.
-    pub fn active_at(&self, height: u32) -> Option<BlockHash> {
-        self.active.get(height as usize).copied()
+    pub fn active_at(&self, height: BtcHeight) -> Option<BlockHash> {
+        self.active.get(height.0 as usize).copied()
     }
 
     pub fn active_chain(&self) -> &[BlockHash] {
@@ -183,8 +184,8 @@ impl BitcoinNode {
     }
 
     /// Height of the active block holding `txid`, searching heights `from..=tip`.
-    pub fn find_active_tx(&self, txid: &Txid, from: u32) -> Option<u32> {
-        (from..=self.tip_height()).find(|&h| self.tree[&self.active[h as usize]].block.contains_tx(txid))
+    pub fn find_active_tx(&self, txid: &Txid, from: BtcHeight) -> Option<BtcHeight> {
+        from.through(self.tip_height()).find(|h| self.tree[&self.active[h.0 as usize]].block.contains_tx(txid))
     }
 
     /// Offers a transaction to the mempool. One that spends an unknown output is kept as an
@@ -286,15 +287,15 @@ impl BitcoinNode {
         }
     }
 
-    fn describe_change(&self, old_tip: BlockHash, old_height: u32) -> TipChange {
+    fn describe_change(&self, old_tip: BlockHash, old_height: BtcHeight) -> TipChange {
         let fork_height = self.fork_height_with_active(old_tip);
         TipChange {
             old_tip,
             old_height,
             new_tip: self.tip(),
             new_height: self.tip_height(),
-            disconnected: old_height - fork_height,
-            connected: self.tip_height() - fork_height,
+            disconnected: old_height.0 - fork_height,
+            connected: self.tip_height().0 - fork_height,
         }
     }
 
@@ -345,7 +346,7 @@ impl BitcoinNode {
     /// Disconnects active blocks above `height`, returning them oldest first.
     fn disconnect_down_to(&mut self, height: u32) -> Vec<Arc<SealedBlock>> {
         let mut unwound = Vec::new();
-        while self.tip_height() > height {
+        while self.tip_height().0 > height {
             let hash = self.active.pop().expect("above the fork height there is a block");
             let block = self.tree[&hash].block.clone();
             let undo = self.undo.remove(&hash).expect("every active block has undo data");

@@ -9,6 +9,7 @@ use super::sealed::{SealedBlock, SealedTx};
 use super::wallet::Wallet;
 use crate::rng::Stream;
 use crate::time::SimTime;
+use crate::units::{BtcHeight, FeeRate};
 use bitcoin::{Amount, BlockHash, Transaction, TxOut};
 use std::sync::Arc;
 
@@ -56,7 +57,7 @@ fn longer_branch_wins_and_unwound_transactions_return_to_the_mempool() {
     let pay = w.spend_coin(
         w.clone().take_coin(Amount::ONE_BTC).expect("funded"),
         vec![TxOut { value: Amount::from_sat(10_000), script_pubkey: p2pkh_for("bob") }],
-        2.0,
+        FeeRate::from_sat_per_vb(2.0),
     );
     let fee = Amount::ONE_BTC - pay.output.iter().map(|o| o.value).sum::<Amount>();
     let a1 = block_on(g.block_hash(), 1, "a", vec![pay.clone()], fee.to_sat());
@@ -77,11 +78,11 @@ fn a_transaction_arriving_before_its_parent_block_is_kept_and_accepted_later() {
     let g = genesis();
     let mut node = node_with(&g);
     let mut w = alice(&mut node);
-    let split = w.self_split(2.0).expect("funded");
+    let split = w.self_split(FeeRate::from_sat_per_vb(2.0)).expect("funded");
     let fee = Amount::ONE_BTC - split.output.iter().map(|o| o.value).sum::<Amount>();
     let block = block_on(g.block_hash(), 1, "m", vec![split.clone()], fee.to_sat());
     let child_coin = (bitcoin::OutPoint { txid: split.compute_txid(), vout: 0 }, split.output[0].value);
-    let child = SealedTx::seal(w.spend_coin(child_coin, vec![], 2.0));
+    let child = SealedTx::seal(w.spend_coin(child_coin, vec![], FeeRate::from_sat_per_vb(2.0)));
     assert!(node.receive_tx(child.clone()).is_err(), "its input does not exist yet");
     node.receive_block(block);
     assert!(node.mempool().contains(&child.txid()), "retried once the parent block connected");
@@ -108,7 +109,7 @@ fn orphans_connect_when_their_parent_arrives() {
     let report = node.receive_block(blocks[0].clone());
     assert_eq!(report.accepted.len(), 3);
     let change = report.tip_change.expect("tip moved");
-    assert_eq!((change.new_height, change.disconnected, change.connected), (3, 0, 3));
+    assert_eq!((change.new_height, change.disconnected, change.connected), (BtcHeight(3), 0, 3));
 }
 
 #[test]
@@ -123,7 +124,7 @@ fn a_block_that_creates_value_is_rejected_and_the_old_chain_kept() {
     let report = node.receive_block(greedy_child);
     assert_eq!(report.rejected.len(), 1, "{report:?}");
     assert_eq!(node.tip(), good[0].block_hash());
-    assert_eq!(node.tip_height(), 1);
+    assert_eq!(node.tip_height(), BtcHeight(1));
 }
 
 #[test]
@@ -132,8 +133,12 @@ fn double_spends_are_first_seen_and_cleared_by_a_block() {
     let mut node = node_with(&g);
     let mut w = alice(&mut node);
     let coin = w.take_coin(Amount::ONE_BTC).expect("funded");
-    let pay = w.spend_coin(coin, vec![TxOut { value: Amount::from_sat(50_000), script_pubkey: p2pkh_for("bob") }], 3.0);
-    let back = w.spend_coin(coin, vec![], 3.0);
+    let pay = w.spend_coin(
+        coin,
+        vec![TxOut { value: Amount::from_sat(50_000), script_pubkey: p2pkh_for("bob") }],
+        FeeRate::from_sat_per_vb(3.0),
+    );
+    let back = w.spend_coin(coin, vec![], FeeRate::from_sat_per_vb(3.0));
     node.receive_tx(SealedTx::seal(pay.clone())).expect("valid");
     assert!(node.receive_tx(SealedTx::seal(back.clone())).is_err(), "conflict refused");
     let fee = Amount::ONE_BTC - back.output.iter().map(|o| o.value).sum::<Amount>();
@@ -147,12 +152,18 @@ fn templates_prefer_fee_rate_and_respect_the_weight_limit() {
     let mut node = node_with(&g);
     let mut w = alice(&mut node);
     for rate in [1.0, 9.0, 4.0] {
-        node.receive_tx(SealedTx::seal(w.self_split(rate).expect("funded"))).expect("valid");
+        node.receive_tx(SealedTx::seal(w.self_split(FeeRate::from_sat_per_vb(rate)).expect("funded"))).expect("valid");
     }
     let (txs, _) = node.mempool().select(4_000_000);
     assert_eq!(txs.len(), 3);
     let (two, _) = node.mempool().select(2 * txs[0].weight() + 10);
     assert_eq!(two.len(), 2, "third does not fit");
-    assert!(node.mempool().estimate_fee_rate(1, 4_000_000) <= 1.0 + f64::EPSILON, "uncontended: minimum fee rate");
-    assert!(node.mempool().estimate_fee_rate(1, two[0].weight() + 1) > 9.0, "one slot, taken at 9 sat/vB: outbid it");
+    assert!(
+        node.mempool().estimate_fee_rate(1, 4_000_000).sat_per_vb() <= 1.0 + f64::EPSILON,
+        "uncontended: minimum fee rate"
+    );
+    assert!(
+        node.mempool().estimate_fee_rate(1, two[0].weight() + 1).sat_per_vb() > 9.0,
+        "one slot, taken at 9 sat/vB: outbid it"
+    );
 }

@@ -10,6 +10,7 @@
 //! Not checked (documented simplifications): scripts and signatures, coinbase maturity,
 //! timestamps, difficulty adjustment, BIP 34 heights.
 
+use crate::units::FeeRate;
 use bitcoin::{Amount, CompactTarget};
 
 /// Proof-of-work limit of regtest, in compact form: about one hash in two meets it.
@@ -26,8 +27,8 @@ pub const SUBSIDY: Amount = Amount::from_sat(312_500_000);
 /// Header timestamp of simulated time zero (2026-01-01T00:00:00Z).
 pub const EPOCH_UNIX_S: u32 = 1_767_225_600;
 
-/// Minimum fee rate a mempool accepts and an estimate returns, in sat/vB.
-pub const MIN_RELAY_FEE_RATE_SAT_PER_VB: f64 = 1.0;
+/// Minimum fee rate a mempool accepts and an estimate returns (1 sat/vB).
+pub const MIN_RELAY_FEE_RATE: FeeRate = FeeRate::from_sat_per_vb(1.0);
 
 /// Outputs below this value are not created by wallets (Bitcoin Core's P2PKH dust limit).
 pub const DUST_LIMIT: Amount = Amount::from_sat(546);

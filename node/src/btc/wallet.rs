@@ -7,6 +7,7 @@
 use super::params::DUST_LIMIT;
 use super::script::{p2pkh_for, placeholder_script_sig};
 use super::utxo::CoinDelta;
+use crate::units::FeeRate;
 use bitcoin::absolute::LockTime;
 use bitcoin::transaction::Version;
 use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
@@ -126,8 +127,8 @@ impl Wallet {
     }
 
     /// Spends one coin into `payments`, returning the change to ourselves when it is above dust,
-    /// paying `fee_rate_sat_per_vb` on the signed size. Used directly to build double spends.
-    pub fn spend_coin(&self, coin: (OutPoint, Amount), payments: Vec<TxOut>, fee_rate_sat_per_vb: f64) -> Transaction {
+    /// paying `fee_rate` on the signed size. Used directly to build double spends.
+    pub fn spend_coin(&self, coin: (OutPoint, Amount), payments: Vec<TxOut>, fee_rate: FeeRate) -> Transaction {
         let mut tx = Transaction {
             version: Version::TWO,
             lock_time: LockTime::ZERO,
@@ -141,7 +142,7 @@ impl Wallet {
         };
         let paid: Amount = tx.output.iter().map(|o| o.value).sum();
         tx.output.push(TxOut { value: Amount::ZERO, script_pubkey: self.script.clone() });
-        let fee = fee_for(&tx, fee_rate_sat_per_vb);
+        let fee = fee_for(&tx, fee_rate);
         let change = coin.1.checked_sub(paid + fee).unwrap_or(Amount::ZERO);
         if change >= DUST_LIMIT {
             tx.output.last_mut().expect("change output was just pushed").value = change;
@@ -153,18 +154,18 @@ impl Wallet {
 
     /// Splits one of our coins into two of our own outputs: the background load, which keeps
     /// recycling its coins while paying real fees for block space.
-    pub fn self_split(&mut self, fee_rate_sat_per_vb: f64) -> Result<Transaction, WalletError> {
-        let needed = DUST_LIMIT * 3 + Amount::from_sat((fee_rate_sat_per_vb * 300.0).ceil() as u64);
+    pub fn self_split(&mut self, fee_rate: FeeRate) -> Result<Transaction, WalletError> {
+        let needed = DUST_LIMIT * 3 + fee_rate.fee_for_vsize(300);
         let coin = self.take_coin(needed)?;
         let half = Amount::from_sat(coin.1.to_sat() / 2);
         let to_self = TxOut { value: half, script_pubkey: self.script.clone() };
-        Ok(self.spend_coin(coin, vec![to_self], fee_rate_sat_per_vb))
+        Ok(self.spend_coin(coin, vec![to_self], fee_rate))
     }
 }
 
 /// Fee for `tx` at a fee rate, rounded up to a whole satoshi.
-pub fn fee_for(tx: &Transaction, fee_rate_sat_per_vb: f64) -> Amount {
-    Amount::from_sat((fee_rate_sat_per_vb * tx.vsize() as f64).ceil() as u64)
+pub fn fee_for(tx: &Transaction, fee_rate: FeeRate) -> Amount {
+    fee_rate.fee_for_vsize(tx.vsize() as u64)
 }
 
 #[cfg(test)]
@@ -183,12 +184,12 @@ mod tests {
     #[test]
     fn split_pays_the_fee_rate_and_never_reuses_a_pending_coin() {
         let mut w = funded("w", 1_000_000);
-        let tx = w.self_split(10.0).expect("funded");
+        let tx = w.self_split(FeeRate::from_sat_per_vb(10.0)).expect("funded");
         let out: u64 = tx.output.iter().map(|o| o.value.to_sat()).sum();
         let fee = 1_000_000 - out;
         assert_eq!(fee, (10.0 * tx.vsize() as f64).ceil() as u64);
         assert!((220..=240).contains(&tx.vsize()), "P2PKH 1-in 2-out is ~226 vB, got {}", tx.vsize());
-        assert!(w.self_split(10.0).is_err(), "the only coin is pending");
+        assert!(w.self_split(FeeRate::from_sat_per_vb(10.0)).is_err(), "the only coin is pending");
     }
 
     #[test]

@@ -201,7 +201,7 @@ mod tests {
     }
 
     fn some_tx() -> Vec<SequencedTx> {
-        vec![SequencedTx::BtcAttributes(BtcAttributes { fork_height: 1, headers: vec![] })]
+        vec![SequencedTx::BtcAttributes(BtcAttributes { fork_height: crate::units::BtcHeight(1), headers: vec![] })]
     }
 
     impl World {

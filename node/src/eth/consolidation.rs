@@ -135,7 +135,10 @@ mod tests {
             timestamp_s: 60,
             l1_origin: origin(5),
             deposits: vec![deposit(0), deposit(1)],
-            sequenced: vec![SequencedTx::BtcAttributes(BtcAttributes { fork_height: 3, headers: vec![] }), user_tx(0)],
+            sequenced: vec![
+                SequencedTx::BtcAttributes(BtcAttributes { fork_height: crate::units::BtcHeight(3), headers: vec![] }),
+                user_tx(0),
+            ],
             forced: false,
             derived_from: origin(9),
         }

@@ -191,7 +191,7 @@ impl MiniSequencer {
     }
 
     fn transactions(&mut self, timestamp_s: u64) -> Vec<SequencedTx> {
-        let attributes = BtcAttributes { fork_height: timestamp_s as u32, headers: vec![] };
+        let attributes = BtcAttributes { fork_height: crate::units::BtcHeight(timestamp_s as u32), headers: vec![] };
         let mut txs = vec![SequencedTx::BtcAttributes(attributes)];
         for _ in 0..self.txs_per_block {
             self.nonce += 1;

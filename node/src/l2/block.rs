@@ -17,6 +17,7 @@
 
 use super::tx::L2Tx;
 use crate::tunnel::{Mint, Withdrawal};
+use crate::units::{BtcHeight, L2Number};
 use bitcoin::BlockHash;
 use bitcoin::block::Header;
 use bitcoin::consensus::encode::serialize;
@@ -27,7 +28,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BtcAttributes {
     /// Height of the carried canonical block the new headers build on.
-    pub fork_height: u32,
+    pub fork_height: BtcHeight,
     /// New headers, oldest first; the first one's parent is the carried header at `fork_height`.
     pub headers: Vec<Header>,
 }
@@ -36,7 +37,7 @@ impl BtcAttributes {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(1 + 4 + 1 + 80 * self.headers.len());
         out.push(0x7c);
-        out.extend_from_slice(&self.fork_height.to_be_bytes());
+        out.extend_from_slice(&self.fork_height.0.to_be_bytes());
         out.push(self.headers.len() as u8);
         for header in &self.headers {
             out.extend_from_slice(&serialize(header));
@@ -45,15 +46,15 @@ impl BtcAttributes {
     }
 
     /// Height of the last header this carries, or `fork_height` when it carries none.
-    pub fn tip_height(&self) -> u32 {
-        self.fork_height + self.headers.len() as u32
+    pub fn tip_height(&self) -> BtcHeight {
+        self.fork_height.up(self.headers.len() as u32)
     }
 }
 
 /// An L2 block header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct L2Header {
-    pub number: u64,
+    pub number: L2Number,
     pub parent_hash: B256,
     pub timestamp_s: u64,
     pub gas_limit: u64,
@@ -63,14 +64,14 @@ pub struct L2Header {
     /// Commits to the tunnel withdrawals of this block ([`crate::tunnel::withdrawals_root`]).
     pub withdrawals_root: B256,
     /// The canonical Bitcoin tip after this block's attributes: the hVM's view.
-    pub btc_tip_height: u32,
+    pub btc_tip_height: BtcHeight,
     pub btc_tip_hash: BlockHash,
 }
 
 impl L2Header {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(8 + 32 + 8 + 8 + 8 + 32 + 32 + 32 + 4 + 32);
-        out.extend_from_slice(&self.number.to_be_bytes());
+        out.extend_from_slice(&self.number.0.to_be_bytes());
         out.extend_from_slice(self.parent_hash.as_slice());
         out.extend_from_slice(&self.timestamp_s.to_be_bytes());
         out.extend_from_slice(&self.gas_limit.to_be_bytes());
@@ -78,7 +79,7 @@ impl L2Header {
         out.extend_from_slice(self.state_root.as_slice());
         out.extend_from_slice(self.transactions_root.as_slice());
         out.extend_from_slice(self.withdrawals_root.as_slice());
-        out.extend_from_slice(&self.btc_tip_height.to_be_bytes());
+        out.extend_from_slice(&self.btc_tip_height.0.to_be_bytes());
         out.extend_from_slice(&serialize(&self.btc_tip_hash));
         out
     }
@@ -150,4 +151,36 @@ pub fn transactions_root(attributes: &BtcAttributes, mints: &[Mint], tx_hashes: 
         acc = keccak256(pair);
     }
     acc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitcoin::hashes::Hash;
+
+    /// The typed number and heights encode as the fixed-width big-endian integers they always
+    /// were: header hashes (and so keystones and traces) do not depend on the types.
+    #[test]
+    fn typed_numbers_encode_as_big_endian_integers() {
+        let header = L2Header {
+            number: L2Number(0x0102_0304_0506_0708),
+            parent_hash: B256::repeat_byte(0x11),
+            timestamp_s: 0,
+            gas_limit: 0,
+            gas_used: 0,
+            state_root: B256::ZERO,
+            transactions_root: B256::ZERO,
+            withdrawals_root: B256::ZERO,
+            btc_tip_height: BtcHeight(0x0a0b_0c0d),
+            btc_tip_hash: BlockHash::all_zeros(),
+        };
+        let bytes = header.encode();
+        assert_eq!(bytes.len(), 8 + 32 + 8 + 8 + 8 + 32 + 32 + 32 + 4 + 32);
+        assert_eq!(bytes[..8], [1, 2, 3, 4, 5, 6, 7, 8]);
+        let tip_at = 8 + 32 + 8 + 8 + 8 + 32 + 32 + 32;
+        assert_eq!(bytes[tip_at..tip_at + 4], [0x0a, 0x0b, 0x0c, 0x0d]);
+        let attributes = BtcAttributes { fork_height: BtcHeight(0x0102_0304), headers: vec![] };
+        assert_eq!(attributes.encode(), [0x7c, 1, 2, 3, 4, 0]);
+        assert_eq!(attributes.tip_height(), BtcHeight(0x0102_0304));
+    }
 }

@@ -24,6 +24,7 @@ use super::tx::L2Tx;
 use crate::btc::sealed::SealedBlock;
 use crate::tunnel::book::{BookUndo, TunnelBook};
 use crate::tunnel::{HBTC, Mint, TunnelParams, withdrawals_in, withdrawals_root};
+use crate::units::L2Number;
 use bitcoin::{BlockHash, OutPoint};
 use revm::primitives::{Address, B256};
 use std::collections::VecDeque;
@@ -50,7 +51,7 @@ pub struct ChainRules {
 /// The chain's last block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Head {
-    pub number: u64,
+    pub number: L2Number,
     pub hash: B256,
 }
 
@@ -70,7 +71,7 @@ pub enum ImportError {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Mismatch {
     #[error("block {got} does not follow the head {head}")]
-    Number { head: u64, got: u64 },
+    Number { head: L2Number, got: L2Number },
     #[error("parent {got} is not the head {head}")]
     Parent { head: B256, got: B256 },
     #[error("bitcoin attributes: {0}")]
@@ -115,9 +116,9 @@ impl fmt::Display for HeaderField {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum RewindError {
     #[error("block {target} is above the head {head}")]
-    AboveHead { target: u64, head: u64 },
+    AboveHead { target: L2Number, head: L2Number },
     #[error("block {target} is deeper than the {kept} blocks kept for rewinds below the head {head}")]
-    TooDeep { target: u64, head: u64, kept: usize },
+    TooDeep { target: L2Number, head: L2Number, kept: usize },
 }
 
 /// What a block's transactions root commits to after its mints: the transaction hashes, in
@@ -183,7 +184,7 @@ impl L2Chain {
             book: rules.tunnel.clone().map(TunnelBook::new),
             rules,
             hvm,
-            head: Head { number: 0, hash: l2_genesis_hash },
+            head: Head { number: L2Number::ZERO, hash: l2_genesis_hash },
             undo: VecDeque::new(),
         }
     }
@@ -238,7 +239,7 @@ impl L2Chain {
     /// node builds from the same content. On any error the chain is unchanged.
     pub fn import(&mut self, block: &L2Block, blocks: BlockSource<'_>) -> Result<(), ImportError> {
         let header = &block.header;
-        if header.number != self.head.number + 1 {
+        if header.number != self.head.number.next() {
             return Err(Mismatch::Number { head: self.head.number, got: header.number }.into());
         }
         if header.parent_hash != self.head.hash {
@@ -280,12 +281,12 @@ impl L2Chain {
 
     /// Takes back every block above `number`; the chain is then as it was when `number` was
     /// its head. Blocks deeper than `rewind_depth` below the head cannot be taken back.
-    pub fn rewind_to(&mut self, number: u64) -> Result<(), RewindError> {
+    pub fn rewind_to(&mut self, number: L2Number) -> Result<(), RewindError> {
         let head = self.head.number;
         if number > head {
             return Err(RewindError::AboveHead { target: number, head });
         }
-        if head - number > self.undo.len() as u64 {
+        if head.blocks_above(number) > self.undo.len() as u64 {
             return Err(RewindError::TooDeep { target: number, head, kept: self.undo.len() });
         }
         while self.head.number > number {
@@ -297,7 +298,7 @@ impl L2Chain {
 
     /// The environment of the block that would follow the head.
     fn next_env(&self, timestamp_s: u64, gas_limit: u64) -> BlockEnvSpec {
-        BlockEnvSpec { number: self.head.number + 1, timestamp_s, gas_limit, beneficiary: self.rules.beneficiary }
+        BlockEnvSpec { number: self.head.number.next(), timestamp_s, gas_limit, beneficiary: self.rules.beneficiary }
     }
 
     /// The one execution path: attributes into the view, then `body` (mints and transactions,
@@ -347,7 +348,7 @@ impl L2Chain {
 
     /// Makes an executed block the head, keeping its undo while rewinds may need it.
     fn accept(&mut self, block: &L2Block, mut undo: BlockUndo) {
-        assert_eq!(block.header.number, self.head.number + 1, "a block extends the head");
+        assert_eq!(block.header.number, self.head.number.next(), "a block extends the head");
         assert_eq!(block.header.parent_hash, self.head.hash, "a block builds on the head");
         assert!(
             block.header.gas_used <= block.header.gas_limit,
@@ -356,11 +357,7 @@ impl L2Chain {
         );
         // The view indexes full blocks exactly INDEXER_TIP_LAG behind its headers.
         let (header_tip, _) = self.view.tip();
-        assert_eq!(
-            self.view.indexed_tip(),
-            header_tip.checked_sub(INDEXER_TIP_LAG),
-            "the view's index lags its headers"
-        );
+        assert_eq!(self.view.indexed_tip(), header_tip.down(INDEXER_TIP_LAG), "the view's index lags its headers");
         self.head = Head { number: block.header.number, hash: block.hash() };
         if self.rules.rewind_depth == 0 {
             return;
@@ -416,9 +413,7 @@ fn compare(block: &L2Block, executed: &Executed<&[B256]>) -> Result<(), Mismatch
 
 /// Executes one mint's system call on hBTC.
 fn apply_mint(builder: &mut BlockBuilder<'_>, mint: &Mint) -> Result<(), Receipt> {
-    builder
-        .apply_system_call(HBTC, hbtc::mint_calldata(mint.outpoint_key(), mint.recipient, mint.amount_sats))
-        .map(|_| ())
+    builder.apply_system_call(HBTC, hbtc::mint_calldata(mint.outpoint_key(), mint.recipient, mint.amount)).map(|_| ())
 }
 
 /// A short description of mints for a mismatch report: count and outpoints.

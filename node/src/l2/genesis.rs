@@ -9,6 +9,7 @@ use super::workload::account_address;
 use crate::btc::params::EPOCH_UNIX_S;
 use crate::btc::sealed::SealedBlock;
 use crate::tunnel::{HBTC, withdrawals_root};
+use crate::units::{BtcHeight, L2Number};
 use revm::primitives::{Address, B256, Bytes, U256};
 
 /// Chain id of the simulated L2 (Hemi mainnet is 43111).
@@ -49,9 +50,9 @@ impl L2GenesisSpec {
 
     /// The genesis block: number 0, the genesis state root, and the Bitcoin genesis as its view.
     pub fn block(&self, hvm: &Hvm, btc_genesis: &SealedBlock) -> L2Block {
-        let attributes = BtcAttributes { fork_height: 0, headers: vec![] };
+        let attributes = BtcAttributes { fork_height: BtcHeight::ZERO, headers: vec![] };
         let header = L2Header {
-            number: 0,
+            number: L2Number::ZERO,
             parent_hash: B256::ZERO,
             timestamp_s: EPOCH_UNIX_S as u64,
             gas_limit: 0,
@@ -59,7 +60,7 @@ impl L2GenesisSpec {
             state_root: hvm.state_root(),
             transactions_root: transactions_root(&attributes, &[], &[]),
             withdrawals_root: withdrawals_root(&[]),
-            btc_tip_height: 0,
+            btc_tip_height: BtcHeight::ZERO,
             btc_tip_hash: btc_genesis.block_hash(),
         };
         L2Block::seal(header, attributes, Default::default(), vec![], vec![])

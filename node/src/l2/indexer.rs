@@ -11,6 +11,7 @@ use super::btc_view::{BtcView, INDEXER_TIP_LAG, IndexedTx, IndexedUtxo};
 use crate::btc::sealed::SealedBlock;
 use crate::hashing::IdMap;
 use crate::tunnel::deposit::{Deposit, parse_deposit};
+use crate::units::{Amount, BtcHeight};
 use bitcoin::block::Header;
 use bitcoin::{BlockHash, OutPoint, ScriptBuf, Txid};
 use std::collections::BTreeMap;
@@ -20,7 +21,7 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum AttributesError {
     #[error("fork height {fork_height} is above the carried tip {tip}")]
-    ForkAboveTip { fork_height: u32, tip: u32 },
+    ForkAboveTip { fork_height: BtcHeight, tip: BtcHeight },
     #[error("header {index} does not build on the carried chain")]
     Disconnected { index: usize },
     #[error("block {0} is not available yet")]
@@ -101,24 +102,29 @@ impl BtcIndexer {
     }
 
     /// Valid deposits indexed at heights `from..=to`, oldest first, with their height.
-    pub fn deposits_between(&self, from: u32, to: u32) -> impl Iterator<Item = (u32, Txid, Deposit)> + '_ {
+    pub fn deposits_between(
+        &self,
+        from: BtcHeight,
+        to: BtcHeight,
+    ) -> impl Iterator<Item = (BtcHeight, Txid, Deposit)> + '_ {
         use std::ops::Bound::{Excluded, Included};
+        let (from, to) = (from.0, to.0);
         let end = if from <= to { Included((to, u32::MAX)) } else { Excluded((from, 0)) };
-        self.deposits.range((Included((from, 0)), end)).map(|(&(h, _), &(txid, d))| (h, txid, d))
+        self.deposits.range((Included((from, 0)), end)).map(|(&(h, _), &(txid, d))| (BtcHeight(h), txid, d))
     }
 
     /// Hash of the indexed block at `height`, if indexed.
-    pub fn indexed_hash_at(&self, height: u32) -> Option<BlockHash> {
-        self.indexed.get(height as usize).map(|b| b.block.block_hash())
+    pub fn indexed_hash_at(&self, height: BtcHeight) -> Option<BlockHash> {
+        self.indexed.get(height.0 as usize).map(|b| b.block.block_hash())
     }
 
-    pub fn tip(&self) -> (u32, BlockHash) {
-        let height = self.headers.len() as u32 - 1;
-        (height, self.headers[height as usize].0)
+    pub fn tip(&self) -> (BtcHeight, BlockHash) {
+        let height = self.headers.len() - 1;
+        (BtcHeight(height as u32), self.headers[height].0)
     }
 
-    pub fn hash_at(&self, height: u32) -> Option<BlockHash> {
-        self.headers.get(height as usize).map(|h| h.0)
+    pub fn hash_at(&self, height: BtcHeight) -> Option<BlockHash> {
+        self.headers.get(height.0 as usize).map(|h| h.0)
     }
 
     /// Checks `attributes` against the carried chain and that every block the index will need
@@ -136,7 +142,7 @@ impl BtcIndexer {
         if attributes.fork_height > tip {
             return Err(AttributesError::ForkAboveTip { fork_height: attributes.fork_height, tip });
         }
-        let mut parent = self.headers[attributes.fork_height as usize].0;
+        let mut parent = self.headers[attributes.fork_height.0 as usize].0;
         for (index, header) in attributes.headers.iter().enumerate() {
             if header.prev_blockhash != parent {
                 return Err(AttributesError::Disconnected { index });
@@ -155,19 +161,20 @@ impl BtcIndexer {
     /// fork, and none above the new tip − lag (the new tip can be lower than the old one while a
     /// reorg's headers arrive a few per block).
     fn kept_len(&self, attributes: &BtcAttributes) -> usize {
-        let target_len = (attributes.tip_height() + 1).saturating_sub(INDEXER_TIP_LAG) as usize;
-        (attributes.fork_height as usize + 1).min(self.indexed.len()).min(target_len)
+        let target_len = (attributes.tip_height().0 + 1).saturating_sub(INDEXER_TIP_LAG) as usize;
+        (attributes.fork_height.0 as usize + 1).min(self.indexed.len()).min(target_len)
     }
 
     /// Hashes of the blocks the index must connect after applying `attributes`.
     fn blocks_to_index(&self, attributes: &BtcAttributes) -> Vec<BlockHash> {
-        let Some(target) = attributes.tip_height().checked_sub(INDEXER_TIP_LAG) else { return Vec::new() };
-        (self.kept_len(attributes) as u32..=target)
+        let Some(target) = attributes.tip_height().down(INDEXER_TIP_LAG) else { return Vec::new() };
+        BtcHeight(self.kept_len(attributes) as u32)
+            .through(target)
             .map(|h| {
                 if h <= attributes.fork_height {
-                    self.headers[h as usize].0
+                    self.headers[h.0 as usize].0
                 } else {
-                    attributes.headers[(h - attributes.fork_height - 1) as usize].block_hash()
+                    attributes.headers[(h.blocks_above(attributes.fork_height) - 1) as usize].block_hash()
                 }
             })
             .collect()
@@ -189,7 +196,7 @@ impl BtcIndexer {
             unindexed.push(self.unindex_top());
         }
         let replaced =
-            self.headers.split_off(attributes.fork_height as usize + 1).into_iter().map(|(_, h)| h).collect();
+            self.headers.split_off(attributes.fork_height.0 as usize + 1).into_iter().map(|(_, h)| h).collect();
         self.headers.extend(attributes.headers.iter().map(|h| (h.block_hash(), *h)));
         for hash in to_index {
             self.index(block(&hash).expect("checked above"));
@@ -269,25 +276,25 @@ fn remove_utxo(by_script: &mut BTreeMap<ScriptBuf, ScriptCoins>, script: &Script
 }
 
 impl BtcView for BtcIndexer {
-    fn header_tip(&self) -> Option<(u32, Header)> {
+    fn header_tip(&self) -> Option<(BtcHeight, Header)> {
         let (height, _) = self.tip();
-        Some((height, self.headers[height as usize].1))
+        Some((height, self.headers[height.0 as usize].1))
     }
 
-    fn header_at(&self, height: u32) -> Option<Header> {
-        self.headers.get(height as usize).map(|h| h.1)
+    fn header_at(&self, height: BtcHeight) -> Option<Header> {
+        self.headers.get(height.0 as usize).map(|h| h.1)
     }
 
-    fn indexed_tip(&self) -> Option<u32> {
-        (self.indexed.len() as u32).checked_sub(1)
+    fn indexed_tip(&self) -> Option<BtcHeight> {
+        (self.indexed.len() as u32).checked_sub(1).map(BtcHeight)
     }
 
     fn utxos_of(&self, script: &ScriptBuf) -> Vec<IndexedUtxo> {
         self.utxos_page(script, 0, usize::MAX)
     }
 
-    fn balance_of(&self, script: &ScriptBuf) -> u64 {
-        self.by_script.get(script).map_or(0, |c| c.total_sats)
+    fn balance_of(&self, script: &ScriptBuf) -> Amount {
+        Amount::from_sat(self.by_script.get(script).map_or(0, |c| c.total_sats))
     }
 
     fn utxos_page(&self, script: &ScriptBuf, start: usize, count: usize) -> Vec<IndexedUtxo> {
@@ -298,7 +305,7 @@ impl BtcView for BtcIndexer {
                     .iter()
                     .skip(start)
                     .take(count)
-                    .map(|(&(txid, vout), &value_sats)| IndexedUtxo { txid, vout, value_sats })
+                    .map(|(&(txid, vout), &sats)| IndexedUtxo { txid, vout, value: Amount::from_sat(sats) })
                     .collect()
             })
             .unwrap_or_default()
@@ -309,7 +316,7 @@ impl BtcView for BtcIndexer {
         let indexed = &self.indexed[height as usize];
         Some(IndexedTx {
             tx: indexed.block.txs()[position as usize].tx().clone(),
-            block_height: height,
+            block_height: BtcHeight(height),
             block_hash: indexed.block.block_hash(),
             position,
         })

@@ -11,6 +11,7 @@ use crate::btc::sealed::SealedBlock;
 use crate::btc::utxo::CoinDelta;
 use crate::btc::wallet::Wallet;
 use crate::time::SimTime;
+use crate::units::{BtcHeight, FeeRate};
 use bitcoin::{Amount, BlockHash, OutPoint, Transaction, TxOut};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -35,7 +36,7 @@ impl Chain {
 }
 
 fn attributes(fork_height: u32, blocks: &[&Arc<SealedBlock>]) -> BtcAttributes {
-    BtcAttributes { fork_height, headers: blocks.iter().map(|b| b.header).collect() }
+    BtcAttributes { fork_height: BtcHeight(fork_height), headers: blocks.iter().map(|b| b.header).collect() }
 }
 
 #[test]
@@ -52,30 +53,33 @@ fn the_index_trails_the_headers_and_unwinds_on_a_carried_reorg() {
         outpoint: coin.0,
         output: TxOut { value: coin.1, script_pubkey: p2pkh_for("alice") },
     }]);
-    let pay =
-        alice.spend_coin(coin, vec![TxOut { value: Amount::from_sat(5_000), script_pubkey: p2pkh_for("bob") }], 1.0);
+    let pay = alice.spend_coin(
+        coin,
+        vec![TxOut { value: Amount::from_sat(5_000), script_pubkey: p2pkh_for("bob") }],
+        FeeRate::from_sat_per_vb(1.0),
+    );
     let b1 = chain.add(genesis.block_hash(), 1, "m", vec![pay.clone()]);
     let b2 = chain.add(b1.block_hash(), 2, "m", vec![]);
     let b3 = chain.add(b2.block_hash(), 3, "m", vec![]);
 
     let mut view = BtcIndexer::new(&genesis);
     view.apply(&attributes(0, &[&b1, &b2, &b3]), 3, &chain.source()).expect("valid");
-    assert_eq!(view.tip(), (3, b3.block_hash()));
-    assert_eq!(view.indexed_tip(), Some(1), "two blocks behind the header tip");
+    assert_eq!(view.tip(), (BtcHeight(3), b3.block_hash()));
+    assert_eq!(view.indexed_tip(), Some(BtcHeight(1)), "two blocks behind the header tip");
     assert_eq!(view.utxos_of(&p2pkh_for("bob")).len(), 1);
-    assert_eq!(view.balance_of(&p2pkh_for("bob")), 5_000, "kept total");
-    assert_eq!(view.transaction(&pay.compute_txid()).map(|t| t.block_height), Some(1));
+    assert_eq!(view.balance_of(&p2pkh_for("bob")), Amount::from_sat(5_000), "kept total");
+    assert_eq!(view.transaction(&pay.compute_txid()).map(|t| t.block_height), Some(BtcHeight(1)));
     assert!(view.utxos_of(&p2pkh_for("alice")).iter().all(|u| u.txid != coin.0.txid), "spent");
 
     // A competing branch from the genesis without the payment: carried two headers at a time.
     let c1 = chain.add(genesis.block_hash(), 1, "x", vec![]);
     let c2 = chain.add(c1.block_hash(), 2, "x", vec![]);
     view.apply(&attributes(0, &[&c1, &c2]), 3, &chain.source()).expect("valid");
-    assert_eq!(view.tip(), (2, c2.block_hash()));
-    assert_eq!(view.indexed_tip(), Some(0));
+    assert_eq!(view.tip(), (BtcHeight(2), c2.block_hash()));
+    assert_eq!(view.indexed_tip(), Some(BtcHeight(0)));
     assert!(view.utxos_of(&p2pkh_for("bob")).is_empty(), "the payment was unwound");
-    assert_eq!(view.balance_of(&p2pkh_for("bob")), 0);
-    assert_eq!(view.balance_of(&p2pkh_for("alice")), Amount::ONE_BTC.to_sat());
+    assert_eq!(view.balance_of(&p2pkh_for("bob")), Amount::ZERO);
+    assert_eq!(view.balance_of(&p2pkh_for("alice")), Amount::ONE_BTC);
     assert!(view.transaction(&pay.compute_txid()).is_none());
     assert_eq!(view.utxos_of(&p2pkh_for("alice")).len(), 1, "alice's coin is back");
 }
@@ -99,5 +103,5 @@ fn bad_or_unavailable_attributes_change_nothing() {
         matches!(view.apply(&attributes(0, &[&b1, &b2, &b3]), 3, &only_headers), Err(AttributesError::MissingBlock(_))),
         "block 1 must be indexed and is missing"
     );
-    assert_eq!(view.tip(), (0, genesis.block_hash()), "unchanged");
+    assert_eq!(view.tip(), (BtcHeight(0), genesis.block_hash()), "unchanged");
 }

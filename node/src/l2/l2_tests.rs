@@ -18,6 +18,7 @@ use crate::btc::script::p2pkh_for;
 use crate::btc::sealed::SealedBlock;
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
+use crate::units::{BtcHeight, L2Number};
 use bitcoin::BlockHash;
 use revm::primitives::{Address, B256};
 use std::sync::Arc;
@@ -115,11 +116,11 @@ fn blocks_ingest_three_headers_at_a_time_and_verifiers_agree() {
     }
     let first = seq.produce(SimTime(12_000_000), &btc);
     assert_eq!(first.block.attributes.headers.len(), 3, "at most 3 headers per block");
-    assert_eq!(first.block.header.btc_tip_height, 3);
+    assert_eq!(first.block.header.btc_tip_height, BtcHeight(3));
     assert_eq!(first.block.txs.len(), 30, "all fit");
     let second = seq.produce(SimTime(24_000_000), &btc);
     let third = seq.produce(SimTime(36_000_000), &btc);
-    assert_eq!((second.block.header.btc_tip_height, third.block.header.btc_tip_height), (6, 7));
+    assert_eq!((second.block.header.btc_tip_height, third.block.header.btc_tip_height), (BtcHeight(6), BtcHeight(7)));
     for block in [&first.block, &second.block, &third.block] {
         users.on_block(block);
         assert_eq!(ver.on_block(block.clone(), &btc), vec![Verdict::Verified { number: block.header.number }]);
@@ -138,14 +139,14 @@ fn a_bitcoin_reorg_moves_the_carried_tip_and_verifiers_follow() {
     // A longer branch from the genesis replaces it, first at the sequencer only.
     let b = mine(&mut [&mut btc], w.btc_genesis.block_hash(), 0, 3, "miner-1");
     let second = seq.produce(SimTime(24_000_000), &btc);
-    assert_eq!(second.block.attributes.fork_height, 0, "forks below the old carried tip");
+    assert_eq!(second.block.attributes.fork_height, BtcHeight(0), "forks below the old carried tip");
     assert_eq!(second.block.header.btc_tip_hash, b[2].block_hash());
     assert_eq!(ver.on_block(first.block.clone(), &verifier_btc).len(), 1);
     assert!(ver.on_block(second.block.clone(), &verifier_btc).is_empty(), "waits for Bitcoin blocks it has not seen");
     for block in &b {
         verifier_btc.receive_block(block.clone());
     }
-    assert_eq!(ver.on_bitcoin_change(&verifier_btc), vec![Verdict::Verified { number: 2 }]);
+    assert_eq!(ver.on_bitcoin_change(&verifier_btc), vec![Verdict::Verified { number: L2Number(2) }]);
 }
 
 #[test]
@@ -158,7 +159,9 @@ fn a_tampered_state_root_is_a_mismatch() {
     let header = L2Header { state_root: B256::repeat_byte(7), ..good.header.clone() };
     let forged = Arc::new(L2Block::seal_hashing(header, good.attributes.clone(), good.txs.clone()));
     match ver.on_block(forged, &btc).as_slice() {
-        [Verdict::Mismatch { number: 1, mismatch: Mismatch::Header { field: HeaderField::StateRoot, .. } }] => {}
+        [
+            Verdict::Mismatch { number: L2Number(1), mismatch: Mismatch::Header { field: HeaderField::StateRoot, .. } },
+        ] => {}
         other => panic!("expected a state-root mismatch, got {other:?}"),
     }
 }
@@ -218,7 +221,7 @@ fn chain(w: &World, rewind_depth: usize) -> L2Chain {
 
 /// Builds the next block of `chain` with `n` of the users' transactions.
 fn build(chain: &mut L2Chain, btc: &BitcoinNode, users: &mut Workload, n: u64) -> Arc<L2Block> {
-    let number = chain.head().number + 1;
+    let number = chain.head().number.0 + 1;
     let submissions: Vec<_> = (0..n).filter_map(|i| users.arrival(SimTime(number * 1_000 + i))).collect();
     let attributes = next_attributes(chain.view(), btc, 3);
     let block = chain
@@ -239,7 +242,7 @@ fn build(chain: &mut L2Chain, btc: &BitcoinNode, users: &mut Workload, n: u64) -
 
 /// What identifies a chain's position: head, state root (incremental and recomputed from
 /// scratch) and the Bitcoin view's tip.
-fn position(chain: &L2Chain) -> (Head, B256, B256, (u32, BlockHash)) {
+fn position(chain: &L2Chain) -> (Head, B256, B256, (BtcHeight, BlockHash)) {
     (chain.head(), chain.hvm().state_root(), chain.hvm().recompute_state_root(), chain.view().tip())
 }
 
@@ -260,16 +263,16 @@ fn a_rewound_chain_is_exactly_where_it_was_and_reimports_the_same_blocks() {
         blocks.push(build(&mut builder, &btc, &mut users, 20));
         positions.push(position(&builder));
     }
-    assert_eq!(blocks[3].attributes.fork_height, 0, "block 4 carries the Bitcoin reorg");
-    builder.rewind_to(2).expect("within the rewind depth");
+    assert_eq!(blocks[3].attributes.fork_height, BtcHeight(0), "block 4 carries the Bitcoin reorg");
+    builder.rewind_to(L2Number(2)).expect("within the rewind depth");
     assert_eq!(position(&builder), positions[2], "state, view and head as they were at block 2");
     for block in &blocks[2..] {
         builder.import(block, &|h| btc.block(h).cloned()).expect("the same blocks import again");
     }
     assert_eq!(position(&builder), positions[6]);
-    builder.rewind_to(0).expect("six blocks back");
+    builder.rewind_to(L2Number(0)).expect("six blocks back");
     assert_eq!(position(&builder), positions[0], "back at the genesis");
-    assert_eq!(builder.rewind_to(1), Err(RewindError::AboveHead { target: 1, head: 0 }));
+    assert_eq!(builder.rewind_to(L2Number(1)), Err(RewindError::AboveHead { target: L2Number(1), head: L2Number(0) }));
 }
 
 #[test]
@@ -282,10 +285,13 @@ fn rewinds_are_bounded_by_the_rewind_depth() {
     for _ in 0..5 {
         build(&mut shallow, &btc, &mut users, 3);
     }
-    assert_eq!(shallow.rewind_to(2), Err(RewindError::TooDeep { target: 2, head: 5, kept: 2 }));
-    assert_eq!(shallow.head().number, 5, "a refused rewind changes nothing");
-    shallow.rewind_to(3).expect("two blocks back");
-    assert_eq!(shallow.head().number, 3);
+    assert_eq!(
+        shallow.rewind_to(L2Number(2)),
+        Err(RewindError::TooDeep { target: L2Number(2), head: L2Number(5), kept: 2 })
+    );
+    assert_eq!(shallow.head().number, L2Number(5), "a refused rewind changes nothing");
+    shallow.rewind_to(L2Number(3)).expect("two blocks back");
+    assert_eq!(shallow.head().number, L2Number(3));
 }
 
 #[test]

@@ -27,6 +27,7 @@ use crate::btc::sealed::SealedBlock;
 use crate::pop::maker::{KeystoneMaker, MadeKeystone};
 use crate::time::{SimDuration, SimTime};
 use crate::tunnel::TunnelParams;
+use crate::units::L2Number;
 use revm::primitives::{Address, B256};
 use std::sync::Arc;
 
@@ -94,7 +95,7 @@ impl Sequencer {
     }
 
     /// Number of the last block produced (0 before the first).
-    pub fn head_number(&self) -> u64 {
+    pub fn head_number(&self) -> L2Number {
         self.chain.head().number
     }
 
@@ -156,10 +157,12 @@ pub fn next_attributes(view: &BtcIndexer, btc: &BitcoinNode, max_headers: usize)
     let (view_tip, _) = view.tip();
     let mut fork_height = view_tip.min(btc.tip_height());
     while view.hash_at(fork_height) != btc.active_at(fork_height) {
-        fork_height -= 1; // terminates: both chains start at the same genesis
+        fork_height = fork_height.down(1).expect("both chains start at the same genesis");
     }
-    let last = (fork_height + max_headers as u32).min(btc.tip_height());
-    let headers = (fork_height + 1..=last)
+    let last = fork_height.up(max_headers as u32).min(btc.tip_height());
+    let headers = fork_height
+        .next()
+        .through(last)
         .map(|h| {
             let hash = btc.active_at(h).expect("at most the node's tip");
             btc.block(&hash).expect("active blocks are stored").header
@@ -222,7 +225,7 @@ fn fill(builder: &mut BlockBuilder<'_>, mempool: &mut L2Mempool, now: SimTime, f
 #[derive(Debug, Clone, Default)]
 pub struct L2History {
     pub headers: Vec<L2Header>,
-    pub minting_blocks: std::collections::BTreeMap<u64, Arc<L2Block>>,
+    pub minting_blocks: std::collections::BTreeMap<L2Number, Arc<L2Block>>,
 }
 
 impl L2History {
@@ -234,8 +237,8 @@ impl L2History {
     }
 
     /// The header of L2 block `number` (1-based), if produced.
-    pub fn header(&self, number: u64) -> Option<&L2Header> {
-        number.checked_sub(1).and_then(|i| self.headers.get(i as usize))
+    pub fn header(&self, number: L2Number) -> Option<&L2Header> {
+        number.down(1).and_then(|i| self.headers.get(i.0 as usize))
     }
 }
 

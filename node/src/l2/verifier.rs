@@ -13,6 +13,7 @@ use super::hvm::Hvm;
 use crate::btc::node::BitcoinNode;
 use crate::btc::sealed::SealedBlock;
 use crate::tunnel::TunnelParams;
+use crate::units::L2Number;
 use revm::primitives::{Address, B256};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -21,11 +22,11 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Verified {
-        number: u64,
+        number: L2Number,
     },
     /// The block disagrees with this verifier.
     Mismatch {
-        number: u64,
+        number: L2Number,
         mismatch: Mismatch,
     },
 }
@@ -33,7 +34,7 @@ pub enum Verdict {
 #[derive(Debug)]
 pub struct Verifier {
     chain: L2Chain,
-    pending: BTreeMap<u64, Arc<L2Block>>,
+    pending: BTreeMap<L2Number, Arc<L2Block>>,
     halted: bool,
     pub verified: u64,
     pub mismatches: u64,
@@ -77,7 +78,7 @@ impl Verifier {
     fn advance(&mut self, btc: &BitcoinNode) -> Vec<Verdict> {
         let mut verdicts = Vec::new();
         while !self.halted {
-            let Some(block) = self.pending.get(&(self.chain.head().number + 1)).cloned() else { break };
+            let Some(block) = self.pending.get(&self.chain.head().number.next()).cloned() else { break };
             let number = block.header.number;
             match self.chain.import(&block, &|h| btc.block(h).cloned()) {
                 Err(ImportError::WaitForBitcoin(_)) => break,

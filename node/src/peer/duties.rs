@@ -113,8 +113,9 @@ impl Duty for Sequencer {
 fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) {
     let produced = seq.produce(cx.now, cx.node);
     let block = &produced.block;
+    let number = block.header.number;
     cx.observe(Observation::L2BlockProduced {
-        number: block.header.number,
+        number,
         hash: block.hash(),
         state_root: block.header.state_root,
         tx_count: block.txs.len() as u32,
@@ -127,21 +128,16 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) {
     });
     for mint in &block.tunnel.mints {
         cx.observe(Observation::TunnelMinted {
-            l2_number: block.header.number,
+            l2_number: number,
             txid: mint.outpoint.txid,
             vout: mint.outpoint.vout,
             recipient: mint.recipient,
-            amount_sats: mint.amount_sats,
+            amount: mint.amount,
             btc_height: mint.btc_height,
         });
     }
     for w in &block.tunnel.withdrawals {
-        cx.observe(Observation::TunnelBurned {
-            l2_number: block.header.number,
-            id: w.id,
-            from: w.from,
-            amount_sats: w.amount_sats,
-        });
+        cx.observe(Observation::TunnelBurned { l2_number: number, id: w.id, from: w.from, amount: w.amount });
     }
     cx.broadcast(Message::L2Block(produced.block.clone()));
     if let Some(made) = produced.keystone {

@@ -21,6 +21,7 @@ use crate::btc::sealed::SealedBlock;
 use crate::events::{Action, Audience, Input, Message, Observation};
 use crate::l2::tx::Refusal;
 use crate::time::SimTime;
+use crate::units::BtcHeight;
 use bitcoin::Amount;
 use std::sync::Arc;
 
@@ -142,21 +143,21 @@ fn accept(node: &mut BitcoinNode, block: Arc<SealedBlock>, out: &mut Vec<Action>
 }
 
 /// The observation of a block this peer found.
-pub(crate) fn found(block: &SealedBlock, height: u32, fees: Amount, private: bool) -> Observation {
+pub(crate) fn found(block: &SealedBlock, height: BtcHeight, fees: Amount, private: bool) -> Observation {
     Observation::BlockFound {
         hash: block.block_hash(),
         parent: block.header.prev_blockhash,
         height,
         tx_count: block.txs().len() as u32,
         weight: block.weight(),
-        fees_sats: fees.to_sat(),
+        fees,
         private,
     }
 }
 
 /// Records a block this peer just found, takes it into its own node and broadcasts it.
 pub(crate) fn publish_own(node: &mut BitcoinNode, block: Arc<SealedBlock>, fees: Amount, out: &mut Vec<Action>) {
-    let height = node.tip_height() + 1;
+    let height = node.tip_height().next();
     out.push(Action::Observe(found(&block, height, fees, false)));
     relay_own(node, block, out);
 }

@@ -20,14 +20,15 @@ use super::keystone::KeystoneHash;
 use super::maker::MadeKeystone;
 use crate::btc::node::BitcoinNode;
 use crate::events::Observation;
+use crate::units::{BtcHeight, L2Number};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The frontier: an L2 number and the keystone whose publication carries it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Frontier {
-    l2_number: u64,
+    l2_number: L2Number,
     keystone: KeystoneHash,
-    published_height: u32,
+    published_height: BtcHeight,
 }
 
 #[derive(Debug)]
@@ -37,13 +38,13 @@ pub struct FinalityTracker {
     /// Keystones the L2 chain made.
     known: BTreeSet<KeystoneHash>,
     /// Known keystones' first publications by height: (L2 number, keystone).
-    by_height: BTreeMap<u32, BTreeSet<(u64, KeystoneHash)>>,
+    by_height: BTreeMap<BtcHeight, BTreeSet<(L2Number, KeystoneHash)>>,
     /// The frontier now, and the highest L2 number it ever reached.
     frontier: Option<Frontier>,
     /// The best publication at or below a height limit, so that each new Bitcoin block scans only
     /// the heights it adds; dropped when a publication at or below the limit changes.
-    cache: Option<(u32, Option<Frontier>)>,
-    reported: u64,
+    cache: Option<(BtcHeight, Option<Frontier>)>,
+    reported: L2Number,
     /// Retreats of the frontier below a reported high.
     pub reverts: u64,
 }
@@ -57,13 +58,13 @@ impl FinalityTracker {
             by_height: BTreeMap::new(),
             frontier: None,
             cache: None,
-            reported: 0,
+            reported: L2Number::ZERO,
             reverts: 0,
         }
     }
 
     /// Highest L2 number ever superfinal (0: none yet).
-    pub fn superfinal_through(&self) -> u64 {
+    pub fn superfinal_through(&self) -> L2Number {
         self.reported
     }
 
@@ -125,17 +126,17 @@ impl FinalityTracker {
         }
     }
 
-    fn invalidate(&mut self, height: u32) {
+    fn invalidate(&mut self, height: BtcHeight) {
         if self.cache.is_some_and(|(limit, _)| height <= limit) {
             self.cache = None;
         }
     }
 
     /// The best publication at or below `limit`: highest L2 number, then lowest height.
-    fn best_up_to(&mut self, limit: u32) -> Option<Frontier> {
+    fn best_up_to(&mut self, limit: BtcHeight) -> Option<Frontier> {
         let (from, mut best) = match self.cache {
-            Some((cached, best)) if cached <= limit => (cached.saturating_add(1), best),
-            _ => (0, None),
+            Some((cached, best)) if cached <= limit => (BtcHeight(cached.0.saturating_add(1)), best),
+            _ => (BtcHeight::ZERO, None),
         };
         if from <= limit {
             for (&height, set) in self.by_height.range(from..=limit) {
@@ -151,11 +152,11 @@ impl FinalityTracker {
     }
 
     /// Recomputes the frontier at `tip`; reports a new high or a retreat.
-    fn evaluate(&mut self, tip: u32) -> Vec<Observation> {
-        let previous = self.frontier.map_or(0, |f| f.l2_number);
-        let frontier = tip.checked_sub(self.depth).and_then(|limit| self.best_up_to(limit));
+    fn evaluate(&mut self, tip: BtcHeight) -> Vec<Observation> {
+        let previous = self.frontier.map_or(L2Number::ZERO, |f| f.l2_number);
+        let frontier = tip.down(self.depth).and_then(|limit| self.best_up_to(limit));
         self.frontier = frontier;
-        let now = frontier.map_or(0, |f| f.l2_number);
+        let now = frontier.map_or(L2Number::ZERO, |f| f.l2_number);
         let mut out = Vec::new();
         if now < previous {
             self.reverts += 1;

@@ -10,6 +10,7 @@
 use super::keystone::{AbbreviatedKeystone, KeystoneHash};
 use crate::btc::node::BitcoinNode;
 use crate::btc::sealed::SealedBlock;
+use crate::units::{BtcHeight, L2Number};
 use bitcoin::{BlockHash, Txid};
 use std::collections::BTreeMap;
 
@@ -19,21 +20,21 @@ pub struct Publication {
     pub keystone: KeystoneHash,
     pub abbreviated: AbbreviatedKeystone,
     pub txid: Txid,
-    pub height: u32,
+    pub height: BtcHeight,
     pub block: BlockHash,
     /// Position of the transaction in its block.
     pub position: u32,
 }
 
 impl Publication {
-    pub fn l2_number(&self) -> u64 {
-        u64::from(self.abbreviated.l2_block_number)
+    pub fn l2_number(&self) -> L2Number {
+        L2Number(u64::from(self.abbreviated.l2_block_number))
     }
 }
 
 /// Every PoP publication in `block` (at `height`), in transaction order: the first Hemi payload
 /// of each non-coinbase transaction.
-pub fn publications_in(block: &SealedBlock, height: u32) -> Vec<Publication> {
+pub fn publications_in(block: &SealedBlock, height: BtcHeight) -> Vec<Publication> {
     let hash = block.block_hash();
     block
         .txs()
@@ -93,21 +94,21 @@ impl KeystoneIndex {
     }
 
     /// Height of the last block indexed.
-    pub fn tip_height(&self) -> u32 {
-        (self.indexed.len() - 1) as u32
+    pub fn tip_height(&self) -> BtcHeight {
+        BtcHeight((self.indexed.len() - 1) as u32)
     }
 
     /// Keystones whose first publication is at `height`.
-    pub fn firsts_at(&self, height: u32) -> &[KeystoneHash] {
-        self.firsts_at.get(height as usize).map_or(&[], Vec::as_slice)
+    pub fn firsts_at(&self, height: BtcHeight) -> &[KeystoneHash] {
+        self.firsts_at.get(height.0 as usize).map_or(&[], Vec::as_slice)
     }
 
     /// Brings the index to `node`'s active chain.
     pub fn sync(&mut self, node: &BitcoinNode) -> IndexDelta {
         let mut delta = IndexDelta::default();
         let mut fork = self.tip_height().min(node.tip_height());
-        while node.active_at(fork) != Some(self.indexed[fork as usize]) {
-            fork -= 1; // terminates: both chains start at the same genesis
+        while node.active_at(fork) != Some(self.indexed[fork.0 as usize]) {
+            fork = fork.down(1).expect("both chains start at the same genesis");
         }
         while self.tip_height() > fork {
             self.indexed.pop();
@@ -117,7 +118,7 @@ impl KeystoneIndex {
                 }
             }
         }
-        for height in fork + 1..=node.tip_height() {
+        for height in fork.next().through(node.tip_height()) {
             let hash = node.active_at(height).expect("at most the node's tip");
             let block = node.block(&hash).expect("active blocks are stored");
             let mut firsts = Vec::new();

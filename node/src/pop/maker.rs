@@ -10,6 +10,7 @@
 use super::keystone::{KEYSTONE_VERSION, Keystone, KeystoneHash};
 use crate::l2::block::{L2Block, L2Header};
 use crate::time::SimTime;
+use crate::units::L2Number;
 use revm::primitives::B256;
 
 /// A keystone with its hash (computed once) and when it was made.
@@ -25,8 +26,8 @@ impl MadeKeystone {
         MadeKeystone { hash: keystone.hash(), keystone, made_at }
     }
 
-    pub fn l2_number(&self) -> u64 {
-        u64::from(self.keystone.l2_block_number)
+    pub fn l2_number(&self) -> L2Number {
+        L2Number(u64::from(self.keystone.l2_block_number))
     }
 }
 
@@ -35,9 +36,9 @@ impl MadeKeystone {
 pub fn keystone_of(header: &L2Header, prev_keystone_hash: B256) -> Keystone {
     Keystone {
         version: KEYSTONE_VERSION,
-        l1_block_number: header.btc_tip_height,
+        l1_block_number: header.btc_tip_height.0,
         // L2 numbers beyond u32 would take 1,600 years at 12 s: saturate rather than wrap.
-        l2_block_number: u32::try_from(header.number).unwrap_or(u32::MAX),
+        l2_block_number: u32::try_from(header.number.0).unwrap_or(u32::MAX),
         parent_hash: header.parent_hash.0,
         prev_keystone_hash: prev_keystone_hash.0,
         state_root: header.state_root.0,
@@ -65,7 +66,7 @@ impl KeystoneMaker {
 
     /// The keystone of `block` if it is a keystone block. Blocks must come in order.
     pub fn on_block(&mut self, block: &L2Block, now: SimTime) -> Option<MadeKeystone> {
-        let number = block.header.number;
+        let number = block.header.number.0;
         if number == 0 || !number.is_multiple_of(self.interval) {
             return None;
         }
@@ -79,11 +80,12 @@ impl KeystoneMaker {
 mod tests {
     use super::*;
     use crate::l2::block::BtcAttributes;
+    use crate::units::BtcHeight;
     use bitcoin::hashes::Hash;
 
     fn block(number: u64, parent: B256) -> L2Block {
         let header = L2Header {
-            number,
+            number: L2Number(number),
             parent_hash: parent,
             timestamp_s: number * 12,
             gas_limit: 30_000_000,
@@ -91,10 +93,10 @@ mod tests {
             state_root: B256::repeat_byte(number as u8),
             transactions_root: B256::ZERO,
             withdrawals_root: B256::ZERO,
-            btc_tip_height: 7,
+            btc_tip_height: BtcHeight(7),
             btc_tip_hash: bitcoin::BlockHash::all_zeros(),
         };
-        L2Block::seal_hashing(header, BtcAttributes { fork_height: 7, headers: vec![] }, vec![])
+        L2Block::seal_hashing(header, BtcAttributes { fork_height: BtcHeight(7), headers: vec![] }, vec![])
     }
 
     #[test]
@@ -112,7 +114,7 @@ mod tests {
                 made.push(k);
             }
         }
-        assert_eq!(made.iter().map(|k| k.l2_number()).collect::<Vec<_>>(), [3, 6, 9]);
+        assert_eq!(made.iter().map(|k| k.l2_number()).collect::<Vec<_>>(), [L2Number(3), L2Number(6), L2Number(9)]);
         assert_eq!(made[0].keystone.prev_keystone_hash, genesis.0);
         assert_eq!(made[1].keystone.prev_keystone_hash, hashes[3].0);
         assert_eq!(made[2].keystone.prev_keystone_hash, hashes[6].0);

@@ -6,7 +6,7 @@
 //! missed or a postponed keystone is due. Mining a keystone means: skip it if its own Bitcoin
 //! node's keystone index already holds a publication (by anyone); otherwise ask the node for the
 //! fee rate that confirms within `fee_target_blocks` (at least 1 sat/vB); above
-//! `fee_cap_sat_per_vb`, postpone it by `fee_retry` (Hemi: 5 minutes); else build the PoP
+//! `fee_cap`, postpone it by `fee_retry` (Hemi: 5 minutes); else build the PoP
 //! transaction and broadcast it. Once broadcast, a keystone waits for its publication: there is
 //! no fee bumping, as in Hemi.
 //!
@@ -17,12 +17,13 @@ use super::index::KeystoneIndex;
 use super::keystone::KeystoneHash;
 use super::maker::MadeKeystone;
 use crate::btc::node::BitcoinNode;
-use crate::btc::params::{DUST_LIMIT, MIN_RELAY_FEE_RATE_SAT_PER_VB};
+use crate::btc::params::{DUST_LIMIT, MIN_RELAY_FEE_RATE};
 use crate::btc::script::placeholder_script_sig;
 use crate::btc::sealed::SealedTx;
 use crate::btc::wallet::{Wallet, fee_for};
 use crate::events::{Action, Message, Observation, Timer};
 use crate::time::{SimDuration, SimTime};
+use crate::units::{BtcHeight, FeeRate, L2Number};
 use bitcoin::absolute::LockTime;
 use bitcoin::transaction::Version;
 use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
@@ -39,7 +40,7 @@ pub struct PopMinerConfig {
     /// Confirmation target of the fee estimate [6 blocks].
     pub fee_target_blocks: u32,
     /// Highest fee rate it pays [100 sat/vB].
-    pub fee_cap_sat_per_vb: f64,
+    pub fee_cap: FeeRate,
     /// Wait after an estimate over the cap [5 minutes].
     pub fee_retry: SimDuration,
     /// Block weight the fee estimate assumes (the chain's limit).
@@ -67,7 +68,7 @@ pub struct PopMiner {
     pub wallet: Wallet,
     config: PopMinerConfig,
     /// Known keystones by L2 number: at most `keystones_polled`, the latest.
-    keystones: BTreeMap<u64, Tracked>,
+    keystones: BTreeMap<L2Number, Tracked>,
     index: KeystoneIndex,
     /// When the first poll comes: miners do not poll in step.
     first_poll: SimDuration,
@@ -121,7 +122,7 @@ impl PopMiner {
 
     fn mine(&mut self, now: SimTime, node: &mut BitcoinNode, out: &mut Vec<Action>) {
         self.index.sync(node);
-        let due: Vec<u64> = self
+        let due: Vec<L2Number> = self
             .keystones
             .iter_mut()
             .filter_map(|(&number, tracked)| {
@@ -151,9 +152,9 @@ impl PopMiner {
         let estimate = node
             .mempool()
             .estimate_fee_rate(self.config.fee_target_blocks, self.config.block_weight)
-            .max(MIN_RELAY_FEE_RATE_SAT_PER_VB);
-        if estimate > self.config.fee_cap_sat_per_vb {
-            out.push(Action::Observe(Observation::PopFeeOverCap { l2_number, estimate_sat_per_vb: estimate }));
+            .max(MIN_RELAY_FEE_RATE);
+        if estimate > self.config.fee_cap {
+            out.push(Action::Observe(Observation::PopFeeOverCap { l2_number, estimate }));
             return Some(State::New { retry_at: now + self.config.fee_retry });
         }
         // One input and a change output, as Hemi sizes it before picking the coin.
@@ -180,9 +181,9 @@ impl PopMiner {
             keystone: made.hash,
             l2_number,
             txid: tx.txid(),
-            fee_sats: fee.to_sat(),
+            fee,
             vsize: tx.vsize(),
-            fee_rate_sat_per_vb: estimate,
+            fee_rate: estimate,
         }));
         out.push(Action::Broadcast(Message::Tx(tx)));
         Some(State::Broadcast)
@@ -202,14 +203,14 @@ pub fn pop_transaction(
     made: &MadeKeystone,
     coin: (OutPoint, Amount),
     change_script: &ScriptBuf,
-    fee_rate_sat_per_vb: f64,
-    tip_height: u32,
+    fee_rate: FeeRate,
+    tip_height: BtcHeight,
 ) -> Transaction {
     let op_return = TxOut { value: Amount::ZERO, script_pubkey: made.keystone.abbreviate().pop_script() };
     let change = TxOut { value: Amount::ZERO, script_pubkey: change_script.clone() };
     let mut tx = Transaction {
         version: Version::TWO,
-        lock_time: LockTime::from_height(tip_height).unwrap_or(LockTime::ZERO),
+        lock_time: LockTime::from_height(tip_height.0).unwrap_or(LockTime::ZERO),
         input: vec![TxIn {
             previous_output: coin.0,
             script_sig: placeholder_script_sig(),
@@ -218,7 +219,7 @@ pub fn pop_transaction(
         }],
         output: vec![change, op_return],
     };
-    let fee = fee_for(&tx, fee_rate_sat_per_vb);
+    let fee = fee_for(&tx, fee_rate);
     match coin.1.checked_sub(fee) {
         Some(change) if change >= DUST_LIMIT => tx.output[0].value = change,
         _ => {

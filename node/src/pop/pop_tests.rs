@@ -17,6 +17,7 @@ use crate::btc::wallet::Wallet;
 use crate::events::{Action, Message, Observation, Timer};
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
+use crate::units::{BtcHeight, FeeRate, L2Number};
 use bitcoin::hashes::Hash;
 use bitcoin::{Amount, BlockHash, Transaction};
 use std::sync::Arc;
@@ -70,7 +71,7 @@ fn block_on(
 fn extend(node: &mut BitcoinNode, n: u32, tag: &str) {
     for _ in 0..n {
         let (tip, height) = (node.tip(), node.tip_height());
-        block_on(tip, height + 1, vec![], tag, &mut [node]);
+        block_on(tip, height.0 + 1, vec![], tag, &mut [node]);
     }
 }
 
@@ -79,7 +80,7 @@ fn config() -> PopMinerConfig {
         poll_interval: SimDuration::from_secs(13),
         keystones_polled: 12,
         fee_target_blocks: 6,
-        fee_cap_sat_per_vb: 100.0,
+        fee_cap: FeeRate::from_sat_per_vb(100.0),
         fee_retry: SimDuration::from_secs(300),
         block_weight: PARAMS.max_block_weight,
     }
@@ -109,7 +110,7 @@ fn the_pop_transaction_is_hemis_layout_and_pays_its_fee_rate() {
     let k = made(25);
     let coin =
         (bitcoin::OutPoint { txid: bitcoin::Txid::from_byte_array([7; 32]), vout: 1 }, Amount::from_sat(1_000_000));
-    let tx = pop_transaction(&k, coin, &p2pkh_for(MINER), 3.0, 812_345);
+    let tx = pop_transaction(&k, coin, &p2pkh_for(MINER), FeeRate::from_sat_per_vb(3.0), BtcHeight(812_345));
     assert_eq!(tx.version, bitcoin::transaction::Version::TWO);
     assert_eq!(tx.lock_time.to_consensus_u32(), 812_345, "lock time = the Bitcoin tip height");
     assert_eq!(tx.input.len(), 1);
@@ -121,7 +122,13 @@ fn the_pop_transaction_is_hemis_layout_and_pays_its_fee_rate() {
     let fee = 1_000_000 - tx.output[0].value.to_sat();
     assert_eq!(fee, (3.0 * tx.vsize() as f64).ceil() as u64);
     assert!((280..=300).contains(&tx.vsize()), "about 285 vB (docs/protocol.md §3), got {}", tx.vsize());
-    let dusty = pop_transaction(&k, (bitcoin::OutPoint::null(), Amount::from_sat(1_000)), &p2pkh_for(MINER), 3.0, 1);
+    let dusty = pop_transaction(
+        &k,
+        (bitcoin::OutPoint::null(), Amount::from_sat(1_000)),
+        &p2pkh_for(MINER),
+        FeeRate::from_sat_per_vb(3.0),
+        BtcHeight(1),
+    );
     assert_eq!(dusty.output.len(), 1, "change below dust is dropped: only the OP_RETURN is left");
 }
 
@@ -134,7 +141,7 @@ fn a_miner_publishes_new_keystones_once_and_skips_those_already_in_a_block() {
     pm.on_keystone(SimTime(0), made(25), &mut n, &mut out);
     let sent = sent_txs(&out);
     assert_eq!(sent.len(), 1);
-    assert!(out.iter().any(|a| matches!(a, Action::Observe(Observation::PopTxSent { l2_number: 25, .. }))));
+    assert!(out.iter().any(|a| matches!(a, Action::Observe(Observation::PopTxSent { l2_number: L2Number(25), .. }))));
     // Polling again does not send twice: the keystone waits for its publication.
     let mut again = Vec::new();
     pm.on_poll(SimTime(13_000_000), &mut n, &mut again);
@@ -161,7 +168,7 @@ fn an_estimate_over_the_cap_postpones_the_keystone_by_the_retry_time() {
     let mut n = node(&g);
     let mut pm = PopMiner::new(
         Wallet::new(MINER),
-        PopMinerConfig { fee_cap_sat_per_vb: 0.5, ..config() },
+        PopMinerConfig { fee_cap: FeeRate::from_sat_per_vb(0.5), ..config() },
         g.block_hash(),
         SimDuration::ZERO,
     );
@@ -169,7 +176,9 @@ fn an_estimate_over_the_cap_postpones_the_keystone_by_the_retry_time() {
     let mut out = Vec::new();
     pm.on_keystone(SimTime(0), made(25), &mut n, &mut out);
     assert!(sent_txs(&out).is_empty());
-    assert!(out.iter().any(|a| matches!(a, Action::Observe(Observation::PopFeeOverCap { l2_number: 25, .. }))));
+    assert!(
+        out.iter().any(|a| matches!(a, Action::Observe(Observation::PopFeeOverCap { l2_number: L2Number(25), .. })))
+    );
     // Before the retry time nothing is tried; at it, it is tried again (and deferred again).
     let mut early = Vec::new();
     pm.on_poll(SimTime(299_000_000), &mut n, &mut early);
@@ -185,7 +194,7 @@ fn only_the_latest_polled_keystones_are_kept() {
     let mut n = node(&g);
     let mut pm = PopMiner::new(
         Wallet::new(MINER),
-        PopMinerConfig { keystones_polled: 2, fee_cap_sat_per_vb: 0.5, ..config() },
+        PopMinerConfig { keystones_polled: 2, fee_cap: FeeRate::from_sat_per_vb(0.5), ..config() },
         g.block_hash(),
         SimDuration::ZERO,
     );
@@ -195,14 +204,14 @@ fn only_the_latest_polled_keystones_are_kept() {
     }
     let mut retry = Vec::new();
     pm.on_poll(SimTime(400_000_000), &mut n, &mut retry);
-    let retried: Vec<u64> = retry
+    let retried: Vec<L2Number> = retry
         .iter()
         .filter_map(|a| match a {
             Action::Observe(Observation::PopFeeOverCap { l2_number, .. }) => Some(*l2_number),
             _ => None,
         })
         .collect();
-    assert_eq!(retried, [50, 75], "keystone 25 fell out of the window");
+    assert_eq!(retried, [L2Number(50), L2Number(75)], "keystone 25 fell out of the window");
 }
 
 #[test]
@@ -218,7 +227,7 @@ fn the_index_keeps_the_lowest_publication_and_unwinds_it_with_its_block() {
     let a2 = block_on(a1.block_hash(), 2, vec![], "a", &mut [&mut n]);
     let delta = index.sync(&n);
     assert_eq!(delta.added.len(), 1);
-    assert_eq!(index.first_publication(&made(25).hash).map(|p| p.height), Some(1));
+    assert_eq!(index.first_publication(&made(25).hash).map(|p| p.height), Some(BtcHeight(1)));
     // A longer branch without it (3 blocks from genesis) unwinds the publication; the
     // transaction returns to the mempool and the branch's next block carries it at height 4.
     let b1 = block_on(g.block_hash(), 1, vec![], "b", &mut [&mut n]);
@@ -231,7 +240,7 @@ fn the_index_keeps_the_lowest_publication_and_unwinds_it_with_its_block() {
     assert!(n.mempool().contains(&tx.compute_txid()));
     block_on(b3.block_hash(), 4, vec![tx], "b", &mut [&mut n]);
     index.sync(&n);
-    assert_eq!(index.first_publication(&made(25).hash).map(|p| p.height), Some(4));
+    assert_eq!(index.first_publication(&made(25).hash).map(|p| p.height), Some(BtcHeight(4)));
     assert_ne!(a2.block_hash(), n.tip());
 }
 
@@ -243,10 +252,10 @@ fn publish(node: &mut BitcoinNode, pm: &mut PopMiner, numbers: &[u32], tag: &str
     }
     let txs = sent_txs(&out).iter().map(|t| t.tx().clone()).collect();
     let (tip, height) = (node.tip(), node.tip_height());
-    block_on(tip, height + 1, txs, tag, &mut [node])
+    block_on(tip, height.0 + 1, txs, tag, &mut [node])
 }
 
-fn superfinal(obs: &[Observation]) -> Vec<u64> {
+fn superfinal(obs: &[Observation]) -> Vec<L2Number> {
     obs.iter()
         .filter_map(|o| match o {
             Observation::Superfinal { l2_number, .. } => Some(*l2_number),
@@ -271,10 +280,10 @@ fn a_keystone_is_superfinal_at_depth_and_earlier_ones_inherit_it() {
     extend(&mut n, 1, "m");
     assert!(superfinal(&tracker.on_bitcoin_change(&n)).is_empty(), "tip 3, publication at 1: 2 on top");
     extend(&mut n, 1, "m");
-    assert_eq!(superfinal(&tracker.on_bitcoin_change(&n)), [50], "3 on top: 50 and, by inheritance, 25");
+    assert_eq!(superfinal(&tracker.on_bitcoin_change(&n)), [L2Number(50)], "3 on top: 50 and, by inheritance, 25");
     extend(&mut n, 1, "m");
-    assert_eq!(superfinal(&tracker.on_bitcoin_change(&n)), [75]);
-    assert_eq!(tracker.superfinal_through(), 75);
+    assert_eq!(superfinal(&tracker.on_bitcoin_change(&n)), [L2Number(75)]);
+    assert_eq!(tracker.superfinal_through(), L2Number(75));
     extend(&mut n, 1, "m");
     assert!(tracker.on_bitcoin_change(&n).is_empty(), "nothing new");
 }
@@ -288,15 +297,18 @@ fn a_reorg_deeper_than_the_depth_reverts_superfinality_and_is_reported() {
     tracker.on_keystone(&made(25), &n);
     publish(&mut n, &mut pm, &[25], "a");
     extend(&mut n, 1, "a");
-    assert_eq!(superfinal(&tracker.on_bitcoin_change(&n)), [25]);
+    assert_eq!(superfinal(&tracker.on_bitcoin_change(&n)), [L2Number(25)]);
     // A 3-block branch from genesis without the publication (its transaction is left out).
     let b1 = block_on(g.block_hash(), 1, vec![], "b", &mut [&mut n]);
     let b2 = block_on(b1.block_hash(), 2, vec![], "b", &mut [&mut n]);
     block_on(b2.block_hash(), 3, vec![], "b", &mut [&mut n]);
     let obs = tracker.on_bitcoin_change(&n);
-    assert!(obs.iter().any(|o| matches!(o, Observation::PublicationUnwound { l2_number: 25, .. })));
+    assert!(obs.iter().any(|o| matches!(o, Observation::PublicationUnwound { l2_number: L2Number(25), .. })));
     assert!(
-        obs.iter().any(|o| matches!(o, Observation::SuperfinalityReverted { from_l2_number: 25, to_l2_number: 0, .. })),
+        obs.iter().any(|o| matches!(
+            o,
+            Observation::SuperfinalityReverted { from_l2_number: L2Number(25), to_l2_number: L2Number(0), .. }
+        )),
         "{obs:?}"
     );
     assert_eq!(tracker.reverts, 1);
@@ -304,10 +316,10 @@ fn a_reorg_deeper_than_the_depth_reverts_superfinality_and_is_reported() {
     let (tip, height) = (n.tip(), n.tip_height());
     let pending: Vec<Transaction> =
         n.mempool().select(PARAMS.max_block_weight).0.iter().map(|t| t.tx().clone()).collect();
-    block_on(tip, height + 1, pending, "b", &mut [&mut n]);
+    block_on(tip, height.0 + 1, pending, "b", &mut [&mut n]);
     extend(&mut n, 1, "b");
     let obs = tracker.on_bitcoin_change(&n);
-    assert!(obs.iter().any(|o| matches!(o, Observation::KeystonePublished { l2_number: 25, .. })));
+    assert!(obs.iter().any(|o| matches!(o, Observation::KeystonePublished { l2_number: L2Number(25), .. })));
     assert!(superfinal(&obs).is_empty());
     assert_eq!(tracker.reverts, 1);
 }

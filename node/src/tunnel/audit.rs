@@ -24,6 +24,7 @@ use super::vault_index::{Outflow, VaultDelta, VaultIndex};
 use crate::btc::node::BitcoinNode;
 use crate::events::Observation;
 use crate::l2::block::L2Block;
+use crate::units::{Amount, L2Number};
 use bitcoin::{BlockHash, OutPoint, ScriptBuf, Txid};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -31,8 +32,8 @@ use std::sync::Arc;
 /// A mint the auditor has seen.
 #[derive(Debug, Clone, Copy)]
 struct Minted {
-    amount_sats: u64,
-    l2_number: u64,
+    amount: Amount,
+    l2_number: L2Number,
 }
 
 /// The books, kept up to date by deltas: every sum is maintained, never recomputed, so the work
@@ -54,8 +55,8 @@ pub struct TunnelAuditor {
     paid: BTreeMap<u64, BTreeSet<Txid>>,
     paid_sats: u64,
     /// L2 blocks that arrived ahead of their predecessor.
-    waiting: BTreeMap<u64, Arc<L2Block>>,
-    last_l2: u64,
+    waiting: BTreeMap<L2Number, Arc<L2Block>>,
+    last_l2: L2Number,
     /// Problems found since the last L2 block was audited, reported with it.
     problems: Vec<String>,
     /// Violations already reported (each is reported once).
@@ -78,7 +79,7 @@ impl TunnelAuditor {
             paid: BTreeMap::new(),
             paid_sats: 0,
             waiting: BTreeMap::new(),
-            last_l2: 0,
+            last_l2: L2Number::ZERO,
             problems: Vec::new(),
             reported: BTreeSet::new(),
             violations: 0,
@@ -98,7 +99,7 @@ impl TunnelAuditor {
         if block.header.number > self.last_l2 {
             self.waiting.insert(block.header.number, block);
         }
-        while let Some(block) = self.waiting.remove(&(self.last_l2 + 1)) {
+        while let Some(block) = self.waiting.remove(&self.last_l2.next()) {
             self.last_l2 = block.header.number;
             out.extend(self.apply(&block));
             out.extend(self.ledger());
@@ -107,8 +108,8 @@ impl TunnelAuditor {
     }
 
     /// Minted deposits currently off the main chain, with their amounts.
-    pub fn unbacked(&self) -> Vec<(OutPoint, u64)> {
-        self.unbacked.iter().map(|o| (*o, self.minted[o].amount_sats)).collect()
+    pub fn unbacked(&self) -> Vec<(OutPoint, Amount)> {
+        self.unbacked.iter().map(|o| (*o, self.minted[o].amount)).collect()
     }
 
     fn apply_delta(&mut self, delta: VaultDelta) -> Vec<Observation> {
@@ -120,21 +121,17 @@ impl TunnelAuditor {
             if let Some(minted) = self.minted.get(&outpoint).copied() {
                 out.extend(self.unwind(outpoint, minted));
             } else if self.unminted.remove(&outpoint).is_some() {
-                self.unminted_sats -= value;
+                self.unminted_sats -= value.to_sat();
             }
         }
         for (outpoint, value) in delta.deposits_added {
             if self.minted.contains_key(&outpoint) {
                 if self.unbacked.remove(&outpoint) {
-                    self.unbacked_sats -= self.minted[&outpoint].amount_sats;
-                    out.push(Observation::DepositRestored {
-                        txid: outpoint.txid,
-                        vout: outpoint.vout,
-                        amount_sats: value,
-                    });
+                    self.unbacked_sats -= self.minted[&outpoint].amount.to_sat();
+                    out.push(Observation::DepositRestored { txid: outpoint.txid, vout: outpoint.vout, amount: value });
                 }
-            } else if self.unminted.insert(outpoint, value).is_none() {
-                self.unminted_sats += value;
+            } else if self.unminted.insert(outpoint, value.to_sat()).is_none() {
+                self.unminted_sats += value.to_sat();
             }
         }
         for outflow in delta.outflows_added {
@@ -147,11 +144,11 @@ impl TunnelAuditor {
         if !self.unbacked.insert(outpoint) {
             return None;
         }
-        self.unbacked_sats += minted.amount_sats;
+        self.unbacked_sats += minted.amount.to_sat();
         Some(Observation::DepositUnwound {
             txid: outpoint.txid,
             vout: outpoint.vout,
-            amount_sats: minted.amount_sats,
+            amount: minted.amount,
             l2_number: minted.l2_number,
         })
     }
@@ -161,7 +158,8 @@ impl TunnelAuditor {
         let Some(id) = outflow.payout_id else {
             self.problems.push(format!(
                 "vault coins spent by {} without a payout marker ({} sats)",
-                outflow.txid, outflow.net_sats
+                outflow.txid,
+                outflow.net.to_sat()
             ));
             return;
         };
@@ -169,9 +167,10 @@ impl TunnelAuditor {
             None => {
                 self.problems.push(format!("payout {} for withdrawal id {id}, which no L2 block burned", outflow.txid))
             }
-            Some(&amount) if amount != outflow.net_sats => self.problems.push(format!(
+            Some(&amount) if amount != outflow.net.to_sat() => self.problems.push(format!(
                 "payout {} moves {} sats for withdrawal id {id}, which burned {amount}",
-                outflow.txid, outflow.net_sats
+                outflow.txid,
+                outflow.net.to_sat()
             )),
             Some(_) => {}
         }
@@ -207,9 +206,9 @@ impl TunnelAuditor {
                 ));
                 continue;
             }
-            let minted = Minted { amount_sats: mint.amount_sats, l2_number: number };
+            let minted = Minted { amount: mint.amount, l2_number: number };
             self.minted.insert(mint.outpoint, minted);
-            self.minted_sats += mint.amount_sats;
+            self.minted_sats += mint.amount.to_sat();
             if let Some(value) = self.unminted.remove(&mint.outpoint) {
                 self.unminted_sats -= value;
             } else if self.index.deposit(&mint.outpoint).is_none() {
@@ -218,10 +217,10 @@ impl TunnelAuditor {
             }
         }
         for w in &block.tunnel.withdrawals {
-            if self.burned.insert(w.id, w.amount_sats).is_some() {
+            if self.burned.insert(w.id, w.amount.to_sat()).is_some() {
                 self.problems.push(format!("withdrawal id {} burned twice", w.id));
             } else {
-                self.burned_sats += w.amount_sats;
+                self.burned_sats += w.amount.to_sat();
             }
         }
         out
@@ -232,19 +231,19 @@ impl TunnelAuditor {
     fn ledger(&mut self) -> Vec<Observation> {
         let pending_sats = self.burned_sats.saturating_sub(self.paid_sats);
         let (locked_sats, other_sats, unminted_sats, unbacked_sats) =
-            (self.index.locked_sats(), self.index.other_sats(), self.unminted_sats, self.unbacked_sats);
+            (self.index.locked().to_sat(), self.index.other().to_sat(), self.unminted_sats, self.unbacked_sats);
         let vault_side = locked_sats as i128 - other_sats as i128 - unminted_sats as i128;
         let l2_side =
             self.minted_sats as i128 - self.burned_sats as i128 + pending_sats as i128 - unbacked_sats as i128;
         let mut out = vec![Observation::TunnelLedger {
             l2_number: self.last_l2,
-            locked_sats,
-            minted_sats: self.minted_sats,
-            burned_sats: self.burned_sats,
-            pending_sats,
-            unminted_sats,
-            unbacked_sats,
-            other_sats,
+            locked: Amount::from_sat(locked_sats),
+            minted: Amount::from_sat(self.minted_sats),
+            burned: Amount::from_sat(self.burned_sats),
+            pending: Amount::from_sat(pending_sats),
+            unminted: Amount::from_sat(unminted_sats),
+            unbacked: Amount::from_sat(unbacked_sats),
+            other: Amount::from_sat(other_sats),
         }];
         if vault_side != l2_side {
             self.problems.push(format!(
@@ -259,7 +258,7 @@ impl TunnelAuditor {
         out
     }
 
-    fn violation(&mut self, l2_number: u64, what: String) -> Option<Observation> {
+    fn violation(&mut self, l2_number: L2Number, what: String) -> Option<Observation> {
         if !self.reported.insert(what.clone()) {
             return None;
         }

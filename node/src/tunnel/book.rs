@@ -9,6 +9,7 @@
 use super::{Mint, TunnelParams};
 use crate::l2::btc_view::BtcView;
 use crate::l2::indexer::BtcIndexer;
+use crate::units::BtcHeight;
 use bitcoin::{BlockHash, OutPoint};
 use std::collections::BTreeSet;
 
@@ -16,7 +17,7 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone)]
 pub struct BookUndo {
     minted: Vec<OutPoint>,
-    settled: Option<(u32, BlockHash)>,
+    settled: Option<(BtcHeight, BlockHash)>,
 }
 
 #[derive(Debug, Clone)]
@@ -25,7 +26,7 @@ pub struct TunnelBook {
     minted: BTreeSet<OutPoint>,
     /// Every deposit at or below this indexed block has minted, so a block only scans above it
     /// (a long run holds thousands of deposits). Forgotten when a reorg replaces that block.
-    settled: Option<(u32, BlockHash)>,
+    settled: Option<(BtcHeight, BlockHash)>,
 }
 
 impl TunnelBook {
@@ -40,7 +41,7 @@ impl TunnelBook {
             .map(|(btc_height, txid, d)| Mint {
                 outpoint: OutPoint { txid, vout: d.vout },
                 recipient: d.recipient,
-                amount_sats: d.amount_sats,
+                amount: d.amount,
                 btc_height,
             })
             .filter(|m| !self.minted.contains(&m.outpoint))
@@ -73,7 +74,7 @@ impl TunnelBook {
             .find(|(_, txid, d)| !self.minted.contains(&OutPoint { txid: *txid, vout: d.vout }));
         let height = match first_waiting {
             None => Some(mature),
-            Some((h, _, _)) => h.checked_sub(1),
+            Some((h, _, _)) => h.down(1),
         };
         if let Some(height) = height {
             self.settled = view.indexed_hash_at(height).map(|hash| (height, hash));
@@ -81,15 +82,15 @@ impl TunnelBook {
     }
 
     /// The highest height whose deposits are deep enough to mint.
-    fn mature_height(&self, view: &BtcIndexer) -> Option<u32> {
-        (view.indexed_tip()? + 1).checked_sub(self.params.deposit_confirmations.max(1))
+    fn mature_height(&self, view: &BtcIndexer) -> Option<BtcHeight> {
+        view.indexed_tip()?.next().down(self.params.deposit_confirmations.max(1))
     }
 
     /// Where scanning starts: above the settled block while the view still holds it.
-    fn scan_from(&self, view: &BtcIndexer) -> u32 {
+    fn scan_from(&self, view: &BtcIndexer) -> BtcHeight {
         match self.settled {
-            Some((height, hash)) if view.indexed_hash_at(height) == Some(hash) => height + 1,
-            _ => 0,
+            Some((height, hash)) if view.indexed_hash_at(height) == Some(hash) => height.next(),
+            _ => BtcHeight::ZERO,
         }
     }
 }

@@ -1,10 +1,10 @@
 //! The deposit format (Hemi's `SimpleBitcoinVault`): a Bitcoin transaction that pays the vault
 //! and names the L2 recipient in an `OP_RETURN` carrying exactly 20 bytes, both among its first
-//! [`DEPOSIT_OUTPUTS_SCANNED`] outputs, for at least [`MIN_DEPOSIT_SATS`]. The first output
+//! [`DEPOSIT_OUTPUTS_SCANNED`] outputs, for at least [`MIN_DEPOSIT`]. The first output
 //! paying the vault is the deposit; a transaction without a recipient, or below the minimum,
 //! mints nothing (its coins still reach the vault).
 
-use super::{DEPOSIT_OUTPUTS_SCANNED, MIN_DEPOSIT_SATS, PAYOUT_MAGIC};
+use super::{DEPOSIT_OUTPUTS_SCANNED, MIN_DEPOSIT, PAYOUT_MAGIC};
 use bitcoin::script::{Builder, Instruction, PushBytesBuf};
 use bitcoin::{Amount, Script, ScriptBuf, Transaction, TxOut};
 use revm::primitives::Address;
@@ -13,7 +13,7 @@ use revm::primitives::Address;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deposit {
     pub vout: u32,
-    pub amount_sats: u64,
+    pub amount: Amount,
     pub recipient: Address,
 }
 
@@ -22,7 +22,7 @@ pub struct Deposit {
 pub enum NotDeposit {
     NoVaultOutput,
     NoRecipient,
-    BelowMinimum { amount_sats: u64 },
+    BelowMinimum { amount: Amount },
 }
 
 /// Reads the deposit in `tx`, if it is one.
@@ -31,11 +31,11 @@ pub fn parse_deposit(tx: &Transaction, vault: &Script) -> Result<Deposit, NotDep
     let (vout, output) =
         scanned().find(|(_, o)| o.script_pubkey.as_script() == vault).ok_or(NotDeposit::NoVaultOutput)?;
     let recipient = scanned().find_map(|(_, o)| recipient_of(&o.script_pubkey)).ok_or(NotDeposit::NoRecipient)?;
-    let amount_sats = output.value.to_sat();
-    if amount_sats < MIN_DEPOSIT_SATS {
-        return Err(NotDeposit::BelowMinimum { amount_sats });
+    let amount = output.value;
+    if amount < MIN_DEPOSIT {
+        return Err(NotDeposit::BelowMinimum { amount });
     }
-    Ok(Deposit { vout: vout as u32, amount_sats, recipient })
+    Ok(Deposit { vout: vout as u32, amount, recipient })
 }
 
 /// The recipient an `OP_RETURN <20 bytes>` names.

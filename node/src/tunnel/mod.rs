@@ -28,6 +28,7 @@ pub mod vault_index;
 mod tunnel_tests;
 
 use crate::btc::script::p2pkh_for;
+use crate::units::{Amount, BtcHeight};
 use bitcoin::hashes::Hash;
 use bitcoin::{OutPoint, ScriptBuf};
 use revm::primitives::{Address, B256, Log, keccak256};
@@ -35,7 +36,7 @@ use revm::primitives::{Address, B256, Log, keccak256};
 /// Where the hBTC contract lives on the L2.
 pub const HBTC: Address = Address::new([0x7b; 20]);
 /// Smallest deposit that mints (Hemi: 0.01 BTC).
-pub const MIN_DEPOSIT_SATS: u64 = 1_000_000;
+pub const MIN_DEPOSIT: Amount = Amount::from_sat(1_000_000);
 /// A deposit's vault output and recipient must be among the first this many outputs.
 pub const DEPOSIT_OUTPUTS_SCANNED: usize = 8;
 /// The vault's wallet name (its P2PKH script is the vault address).
@@ -62,9 +63,9 @@ pub struct TunnelParams {
 pub struct Mint {
     pub outpoint: OutPoint,
     pub recipient: Address,
-    pub amount_sats: u64,
+    pub amount: Amount,
     /// Height of the Bitcoin block holding the deposit, in the minting block's view.
-    pub btc_height: u32,
+    pub btc_height: BtcHeight,
 }
 
 impl Mint {
@@ -75,8 +76,8 @@ impl Mint {
         out[..32].copy_from_slice(self.outpoint.txid.as_byte_array());
         out[32..36].copy_from_slice(&self.outpoint.vout.to_be_bytes());
         out[36..56].copy_from_slice(self.recipient.as_slice());
-        out[56..64].copy_from_slice(&self.amount_sats.to_be_bytes());
-        out[64..68].copy_from_slice(&self.btc_height.to_be_bytes());
+        out[56..64].copy_from_slice(&self.amount.to_sat().to_be_bytes());
+        out[64..68].copy_from_slice(&self.btc_height.0.to_be_bytes());
         out
     }
 
@@ -103,7 +104,7 @@ pub struct Withdrawal {
     /// Sequential, from the contract.
     pub id: u64,
     pub from: Address,
-    pub amount_sats: u64,
+    pub amount: Amount,
     /// The payout goes to the P2PKH script of this hash.
     pub btc_pubkey_hash: [u8; 20],
 }
@@ -122,7 +123,7 @@ impl Withdrawal {
         Some(Withdrawal {
             id: u64::from_be_bytes(data[24..32].try_into().ok()?),
             from: Address::from_slice(&topics[1][12..]),
-            amount_sats: u64::from_be_bytes(data[56..64].try_into().ok()?),
+            amount: Amount::from_sat(u64::from_be_bytes(data[56..64].try_into().ok()?)),
             btc_pubkey_hash: data[64..84].try_into().ok()?,
         })
     }
@@ -132,7 +133,7 @@ impl Withdrawal {
         let mut out = [0u8; 56];
         out[..8].copy_from_slice(&self.id.to_be_bytes());
         out[8..28].copy_from_slice(self.from.as_slice());
-        out[28..36].copy_from_slice(&self.amount_sats.to_be_bytes());
+        out[28..36].copy_from_slice(&self.amount.to_sat().to_be_bytes());
         out[36..56].copy_from_slice(&self.btc_pubkey_hash);
         out
     }

@@ -16,7 +16,7 @@
 use super::Withdrawal;
 use super::deposit::payout_marker;
 use crate::btc::node::BitcoinNode;
-use crate::btc::params::DUST_LIMIT;
+use crate::btc::params::{DUST_LIMIT, MIN_RELAY_FEE_RATE};
 use crate::btc::sealed::SealedTx;
 use crate::btc::wallet::{Wallet, fee_for};
 use crate::events::{Action, Message, Observation};
@@ -24,6 +24,7 @@ use crate::l2::block::L2Block;
 use crate::pop::finality::FinalityTracker;
 use crate::pop::maker::MadeKeystone;
 use crate::time::{SimDuration, SimTime};
+use crate::units::{BtcHeight, L2Number};
 use bitcoin::{Amount, TxOut, Txid};
 use std::collections::BTreeMap;
 
@@ -50,9 +51,9 @@ pub struct OperatorConfig {
 #[derive(Debug, Clone)]
 struct Owed {
     withdrawal: Withdrawal,
-    l2_number: u64,
+    l2_number: L2Number,
     burned_at: SimTime,
-    payout: Option<(Txid, u32)>,
+    payout: Option<(Txid, BtcHeight)>,
     overdue_reported: bool,
 }
 
@@ -102,8 +103,9 @@ impl Operator {
         for id in ids {
             let owed = self.owed.get_mut(&id).expect("listed above");
             if let Some((txid, sent_height)) = owed.payout {
-                match node.find_active_tx(&txid, sent_height.saturating_sub(PAYOUT_FINAL_DEPTH)) {
-                    Some(h) if node.tip_height() + 1 - h >= PAYOUT_FINAL_DEPTH => {
+                let from = sent_height.down(PAYOUT_FINAL_DEPTH).unwrap_or(BtcHeight::ZERO);
+                match node.find_active_tx(&txid, from) {
+                    Some(h) if node.tip_height().next().blocks_above(h) >= PAYOUT_FINAL_DEPTH => {
                         self.owed.remove(&id);
                         continue;
                     }
@@ -138,12 +140,13 @@ fn pay(
     superfinal: bool,
     node: &mut BitcoinNode,
     out: &mut Vec<Action>,
-) -> Option<(Txid, u32)> {
+) -> Option<(Txid, BtcHeight)> {
     let w = owed.withdrawal;
-    let amount = Amount::from_sat(w.amount_sats);
+    let amount = w.amount;
     // Always leave change of at least dust, so the vault's outflow is exactly the amount.
     let coins = vault.take_coins(amount + DUST_LIMIT).ok()?;
-    let fee_rate = node.mempool().estimate_fee_rate(config.fee_target_blocks, config.block_weight).max(1.0);
+    let fee_rate =
+        node.mempool().estimate_fee_rate(config.fee_target_blocks, config.block_weight).max(MIN_RELAY_FEE_RATE);
     let inputs: Amount = coins.iter().map(|c| c.1).sum();
     let outputs = vec![
         TxOut { value: amount, script_pubkey: w.payout_script() },
@@ -167,8 +170,8 @@ fn pay(
         id: w.id,
         l2_number: owed.l2_number,
         txid,
-        amount_sats: w.amount_sats,
-        fee_sats: fee.to_sat(),
+        amount: w.amount,
+        fee,
         superfinal,
     }));
     out.push(Action::Broadcast(Message::Tx(sealed)));

@@ -24,6 +24,7 @@ use crate::l2::verifier::{Verdict, Verifier};
 use crate::pop::finality::FinalityTracker;
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
+use crate::units::{BtcHeight, FeeRate, L2Number};
 use bitcoin::{Amount, BlockHash, Transaction, TxOut};
 use std::sync::Arc;
 
@@ -110,7 +111,11 @@ impl Rig {
 
     fn deposit_tx(&mut self, amount: Amount) -> Transaction {
         let coin = self.depositor.take_coin(amount).expect("funded");
-        self.depositor.spend_coin(coin, deposit_outputs(&vault_script(), amount, recipient()), 2.0)
+        self.depositor.spend_coin(
+            coin,
+            deposit_outputs(&vault_script(), amount, recipient()),
+            FeeRate::from_sat_per_vb(2.0),
+        )
     }
 }
 
@@ -139,7 +144,7 @@ fn a_deposit_mints_once_at_the_threshold_on_the_indexed_view() {
     let (tip_at_mint, mints) = minted_at.expect("minted");
     assert_eq!(
         tip_at_mint,
-        1 + CONFIRMATIONS + crate::l2::btc_view::INDEXER_TIP_LAG - 1,
+        BtcHeight(1 + CONFIRMATIONS + crate::l2::btc_view::INDEXER_TIP_LAG - 1),
         "4 confirmations on the indexed view = 6 real ones"
     );
     assert_eq!(
@@ -147,8 +152,8 @@ fn a_deposit_mints_once_at_the_threshold_on_the_indexed_view() {
         vec![Mint {
             outpoint: bitcoin::OutPoint { txid, vout: 0 },
             recipient: recipient(),
-            amount_sats: 100_000_000,
-            btc_height: 1
+            amount: Amount::from_sat(100_000_000),
+            btc_height: BtcHeight(1)
         }]
     );
 }
@@ -161,7 +166,7 @@ fn a_burn_is_a_withdrawal_in_the_block_and_the_supply_follows() {
     for _ in 0..8 {
         r.mine(vec![]);
     }
-    while r.sequencer.head_number() < 6 {
+    while r.sequencer.head_number() < L2Number(6) {
         r.produce();
     }
     let burn = L2Tx {
@@ -171,15 +176,16 @@ fn a_burn_is_a_withdrawal_in_the_block_and_the_supply_follows() {
         gas_limit: 120_000,
         gas_price: 0,
         value: U256::ZERO,
-        input: hbtc::withdraw_calldata(50_000_000, [7; 20]),
+        input: hbtc::withdraw_calldata(Amount::from_sat(50_000_000), [7; 20]),
     };
-    let too_much = L2Tx { nonce: 1, input: hbtc::withdraw_calldata(500_000_000, [7; 20]), ..burn.clone() };
+    let too_much =
+        L2Tx { nonce: 1, input: hbtc::withdraw_calldata(Amount::from_sat(500_000_000), [7; 20]), ..burn.clone() };
     r.sequencer.submit(Submission::new(burn, r.now)).expect("accepted");
     r.sequencer.submit(Submission::new(too_much, r.now)).expect("accepted");
     let block = r.produce();
     assert_eq!(
         block.tunnel.withdrawals,
-        vec![Withdrawal { id: 0, from: recipient(), amount_sats: 50_000_000, btc_pubkey_hash: [7; 20] }],
+        vec![Withdrawal { id: 0, from: recipient(), amount: Amount::from_sat(50_000_000), btc_pubkey_hash: [7; 20] }],
         "the second burn reverts: more than the balance"
     );
     assert_eq!(block.txs.len(), 2, "both are included; the second reverted");
@@ -190,14 +196,21 @@ fn deposits_must_follow_the_format() {
     let vault = vault_script();
     let wallet = Wallet::new("w");
     let coin = (bitcoin::OutPoint::null(), Amount::from_int_btc(1));
-    let good = wallet.spend_coin(coin, deposit_outputs(&vault, Amount::from_sat(MIN_DEPOSIT_SATS), recipient()), 1.0);
+    let good =
+        wallet.spend_coin(coin, deposit_outputs(&vault, MIN_DEPOSIT, recipient()), FeeRate::from_sat_per_vb(1.0));
     assert_eq!(
         parse_deposit(&good, &vault),
-        Ok(deposit::Deposit { vout: 0, amount_sats: MIN_DEPOSIT_SATS, recipient: recipient() })
+        Ok(deposit::Deposit { vout: 0, amount: MIN_DEPOSIT, recipient: recipient() })
     );
-    let small =
-        wallet.spend_coin(coin, deposit_outputs(&vault, Amount::from_sat(MIN_DEPOSIT_SATS - 1), recipient()), 1.0);
-    assert_eq!(parse_deposit(&small, &vault), Err(NotDeposit::BelowMinimum { amount_sats: MIN_DEPOSIT_SATS - 1 }));
+    let small = wallet.spend_coin(
+        coin,
+        deposit_outputs(&vault, MIN_DEPOSIT - Amount::from_sat(1), recipient()),
+        FeeRate::from_sat_per_vb(1.0),
+    );
+    assert_eq!(
+        parse_deposit(&small, &vault),
+        Err(NotDeposit::BelowMinimum { amount: MIN_DEPOSIT - Amount::from_sat(1) })
+    );
     let mut late = good.clone();
     let filler = TxOut { value: Amount::from_sat(1_000), script_pubkey: p2pkh_for_test() };
     late.output = std::iter::repeat_n(filler, DEPOSIT_OUTPUTS_SCANNED).chain(good.output.clone()).collect();
@@ -227,13 +240,17 @@ fn the_contract_mints_only_for_the_system_and_only_once() {
     let spec = L2GenesisSpec::new(0);
     let mut hvm = spec.hvm();
     let view = crate::l2::indexer::BtcIndexer::new(&SealedBlock::seal(genesis_block(&[])));
-    let env =
-        crate::l2::hvm::BlockEnvSpec { number: 1, timestamp_s: 1, gas_limit: 30_000_000, beneficiary: Address::ZERO };
+    let env = crate::l2::hvm::BlockEnvSpec {
+        number: L2Number(1),
+        timestamp_s: 1,
+        gas_limit: 30_000_000,
+        beneficiary: Address::ZERO,
+    };
     let key = B256::repeat_byte(9);
     let mut block = hvm.begin_block(&env, &view);
-    assert!(block.apply_system_call(HBTC, hbtc::mint_calldata(key, recipient(), 1_000)).is_ok());
+    assert!(block.apply_system_call(HBTC, hbtc::mint_calldata(key, recipient(), Amount::from_sat(1_000))).is_ok());
     assert!(
-        block.apply_system_call(HBTC, hbtc::mint_calldata(key, recipient(), 1_000)).is_err(),
+        block.apply_system_call(HBTC, hbtc::mint_calldata(key, recipient(), Amount::from_sat(1_000))).is_err(),
         "the same outpoint twice"
     );
     let forged = L2Tx {
@@ -243,7 +260,7 @@ fn the_contract_mints_only_for_the_system_and_only_once() {
         gas_limit: 200_000,
         gas_price: 0,
         value: U256::ZERO,
-        input: hbtc::mint_calldata(B256::repeat_byte(1), recipient(), 5),
+        input: hbtc::mint_calldata(B256::repeat_byte(1), recipient(), Amount::from_sat(5)),
     };
     let receipt = block.apply(&forged).expect("included");
     assert!(!receipt.success, "only the system caller mints");
@@ -269,7 +286,7 @@ fn books(policy: PayoutPolicy) -> Books {
         r.mine(vec![]);
     }
     let mut auditor = TunnelAuditor::new(vault_script(), r.btc_genesis.block_hash());
-    while r.sequencer.head_number() < 6 {
+    while r.sequencer.head_number() < L2Number(6) {
         let block = r.produce();
         assert!(no_violation(&auditor.on_l2_block(block, &r.node)));
     }
@@ -280,7 +297,7 @@ fn books(policy: PayoutPolicy) -> Books {
         gas_limit: 120_000,
         gas_price: 0,
         value: U256::ZERO,
-        input: hbtc::withdraw_calldata(40_000_000, [7; 20]),
+        input: hbtc::withdraw_calldata(Amount::from_sat(40_000_000), [7; 20]),
     };
     r.sequencer.submit(Submission::new(burn, r.now)).expect("accepted");
     let burn_block = r.produce();
@@ -322,7 +339,7 @@ fn immediate_pays_at_once_superfinal_waits_and_the_books_balance() {
     let payout = paid[0].tx().clone();
     assert_eq!(payout_id(&payout), Some(0));
     let fee = match out.iter().find_map(|a| match a {
-        Action::Observe(Observation::PayoutSent { fee_sats, superfinal, .. }) => Some((*fee_sats, *superfinal)),
+        Action::Observe(Observation::PayoutSent { fee, superfinal, .. }) => Some((fee.to_sat(), *superfinal)),
         _ => None,
     }) {
         Some((fee, superfinal)) => {
@@ -337,8 +354,8 @@ fn immediate_pays_at_once_superfinal_waits_and_the_books_balance() {
     let observed = b.auditor.on_l2_block(block, &b.r.node);
     assert!(no_violation(&observed), "{observed:?}");
     let ledger = observed.iter().find_map(|o| match o {
-        Observation::TunnelLedger { locked_sats, minted_sats, burned_sats, pending_sats, .. } => {
-            Some((*locked_sats, *minted_sats, *burned_sats, *pending_sats))
+        Observation::TunnelLedger { locked, minted, burned, pending, .. } => {
+            Some((locked.to_sat(), minted.to_sat(), burned.to_sat(), pending.to_sat()))
         }
         _ => None,
     });
@@ -385,7 +402,9 @@ fn the_auditor_catches_a_payout_without_a_burn_and_an_unwound_deposit() {
     }
     let observed = b.auditor.on_bitcoin_change(&b.r.node);
     assert!(
-        observed.iter().any(|o| matches!(o, Observation::DepositUnwound { amount_sats: 300_000_000, .. })),
+        observed
+            .iter()
+            .any(|o| matches!(o, Observation::DepositUnwound { amount, .. } if amount.to_sat() == 300_000_000)),
         "{observed:?}"
     );
     assert_eq!(b.auditor.unbacked().len(), 1);
@@ -420,7 +439,7 @@ fn a_reorg_below_the_minted_deposits_mints_the_new_ones_and_never_the_old_twice(
         parent = block.block_hash();
         r.node.receive_block(block);
     }
-    assert_eq!(r.node.tip_height(), 12, "the branch won");
+    assert_eq!(r.node.tip_height(), BtcHeight(12), "the branch won");
     for _ in 0..12 {
         mints.extend(r.produce().tunnel.mints.clone());
     }
@@ -430,7 +449,7 @@ fn a_reorg_below_the_minted_deposits_mints_the_new_ones_and_never_the_old_twice(
         vec![a.compute_txid(), b.compute_txid()],
         "b mints once the branch is carried; a never again"
     );
-    assert_eq!(mints[1].btc_height, 1);
+    assert_eq!(mints[1].btc_height, BtcHeight(1));
 }
 
 /// Taking back blocks past a mint un-mints it in the book and the state: importing the same
@@ -451,7 +470,7 @@ fn a_chain_rewound_past_a_mint_mints_it_again_on_reimport() {
     let end = (r.follower.head(), r.follower.hvm().state_root());
     let supply = |chain: &L2Chain| chain.hvm().storage(HBTC, U256::from(hbtc::SUPPLY_SLOT));
     assert_eq!(supply(&r.follower), U256::from(100_000_000u64));
-    r.follower.rewind_to(minting as u64).expect("within 64 blocks");
+    r.follower.rewind_to(L2Number(minting as u64)).expect("within 64 blocks");
     assert_eq!(supply(&r.follower), U256::ZERO, "the mint is taken back");
     for block in &blocks[minting..] {
         r.follower.import(block, &|h| r.node.block(h).cloned()).expect("the mint is due again, once");

@@ -5,9 +5,9 @@
 //! recycle through the vault.
 
 use super::deposit::deposit_outputs;
-use super::{HBTC, MIN_DEPOSIT_SATS, p2pkh_hash};
+use super::{HBTC, MIN_DEPOSIT, p2pkh_hash};
 use crate::btc::node::BitcoinNode;
-use crate::btc::params::DUST_LIMIT;
+use crate::btc::params::{DUST_LIMIT, MIN_RELAY_FEE_RATE};
 use crate::btc::sealed::SealedTx;
 use crate::btc::wallet::{Wallet, fee_for};
 use crate::events::{Action, Message, Observation};
@@ -26,7 +26,7 @@ pub const WITHDRAW_GAS: u64 = 120_000;
 /// Confirmation target of the depositors' fee estimate.
 const DEPOSIT_FEE_TARGET_BLOCKS: u32 = 3;
 /// A deposit's size budget for the fee, before the exact fee is known.
-const FEE_BUDGET_VBYTES: f64 = 600.0;
+const FEE_BUDGET_VBYTES: u64 = 600;
 
 /// The treasury's scripted moves.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,7 +155,8 @@ impl TunnelUsers {
                     );
                 }
                 Act::TreasuryWithdraw => {
-                    let amount = self.config.treasury.as_ref().and_then(|p| p.withdraw).map_or(0, |(_, a)| a.to_sat());
+                    let amount =
+                        self.config.treasury.as_ref().and_then(|p| p.withdraw).map_or(Amount::ZERO, |(_, a)| a);
                     let treasury = self.holders.len() - 1;
                     let to = p2pkh_hash(self.treasury_wallet.script()).expect("wallets are P2PKH");
                     self.withdraw(now, treasury, amount, to, true, out);
@@ -169,12 +170,12 @@ impl TunnelUsers {
     pub fn on_block(&mut self, block: &L2Block) {
         for mint in &block.tunnel.mints {
             if let Some(&i) = self.by_address.get(&mint.recipient) {
-                self.holders[i].hbtc_sats += mint.amount_sats;
+                self.holders[i].hbtc_sats += mint.amount.to_sat();
             }
         }
         for w in &block.tunnel.withdrawals {
             if let Some(&i) = self.by_address.get(&w.from) {
-                self.holders[i].hbtc_sats = self.holders[i].hbtc_sats.saturating_sub(w.amount_sats);
+                self.holders[i].hbtc_sats = self.holders[i].hbtc_sats.saturating_sub(w.amount.to_sat());
             }
         }
         for tx in &block.txs {
@@ -215,21 +216,21 @@ impl TunnelUsers {
 
     fn background_deposit(&mut self, node: &mut BitcoinNode, out: &mut Vec<Action>) {
         let btc = self.rng.log_uniform(self.config.deposit_btc_min, self.config.deposit_btc_max);
-        let amount = Amount::from_sat((btc * 1e8).round() as u64).max(Amount::from_sat(MIN_DEPOSIT_SATS));
+        let amount = Amount::from_sat((btc * 1e8).round() as u64).max(MIN_DEPOSIT);
         let holder = self.rng.below_inclusive(u64::from(self.config.holders) - 1) as usize;
         deposit(&mut self.wallet, &self.config, amount, self.holders[holder].address, false, node, out);
     }
 
     fn background_withdrawal(&mut self, now: SimTime, out: &mut Vec<Action>) {
         let candidates: Vec<usize> = (0..self.config.holders as usize)
-            .filter(|&i| !self.holders[i].in_flight && self.holders[i].hbtc_sats >= MIN_DEPOSIT_SATS)
+            .filter(|&i| !self.holders[i].in_flight && self.holders[i].hbtc_sats >= MIN_DEPOSIT.to_sat())
             .collect();
         if candidates.is_empty() {
             return;
         }
         let i = candidates[self.rng.below_inclusive(candidates.len() as u64 - 1) as usize];
         let share = 0.25 + 0.75 * self.rng.unit();
-        let amount = ((self.holders[i].hbtc_sats as f64 * share) as u64).max(MIN_DEPOSIT_SATS);
+        let amount = Amount::from_sat((self.holders[i].hbtc_sats as f64 * share) as u64).max(MIN_DEPOSIT);
         let to = p2pkh_hash(self.wallet.script()).expect("wallets are P2PKH");
         self.withdraw(now, i, amount, to, false, out);
     }
@@ -238,13 +239,13 @@ impl TunnelUsers {
         &mut self,
         now: SimTime,
         holder: usize,
-        amount_sats: u64,
+        amount: Amount,
         to: [u8; 20],
         treasury: bool,
         out: &mut Vec<Action>,
     ) {
         let h = &mut self.holders[holder];
-        if h.in_flight || amount_sats == 0 || amount_sats > h.hbtc_sats {
+        if h.in_flight || amount == Amount::ZERO || amount.to_sat() > h.hbtc_sats {
             return;
         }
         h.in_flight = true;
@@ -255,9 +256,9 @@ impl TunnelUsers {
             gas_limit: WITHDRAW_GAS,
             gas_price: 0,
             value: U256::ZERO,
-            input: withdraw_calldata(amount_sats, to),
+            input: withdraw_calldata(amount, to),
         };
-        out.push(Action::Observe(Observation::WithdrawalRequested { from: h.address, amount_sats, treasury }));
+        out.push(Action::Observe(Observation::WithdrawalRequested { from: h.address, amount, treasury }));
         out.push(Action::Broadcast(Message::L2Tx(Submission::new(tx, now))));
     }
 }
@@ -273,8 +274,9 @@ fn deposit(
     node: &mut BitcoinNode,
     out: &mut Vec<Action>,
 ) {
-    let fee_rate = node.mempool().estimate_fee_rate(DEPOSIT_FEE_TARGET_BLOCKS, config.block_weight).max(1.0);
-    let budget = Amount::from_sat((fee_rate * FEE_BUDGET_VBYTES).ceil() as u64);
+    let fee_rate =
+        node.mempool().estimate_fee_rate(DEPOSIT_FEE_TARGET_BLOCKS, config.block_weight).max(MIN_RELAY_FEE_RATE);
+    let budget = fee_rate.fee_for_vsize(FEE_BUDGET_VBYTES);
     let Ok(coins) = wallet.take_coins(amount + budget) else {
         out.push(Action::Observe(Observation::WalletEmpty { wallet: wallet.name().to_owned() }));
         return;
@@ -300,12 +302,7 @@ fn deposit(
         release(wallet, coins);
         return;
     }
-    out.push(Action::Observe(Observation::DepositSent {
-        txid: sealed.txid(),
-        amount_sats: amount.to_sat(),
-        recipient,
-        treasury,
-    }));
+    out.push(Action::Observe(Observation::DepositSent { txid: sealed.txid(), amount, recipient, treasury }));
     out.push(Action::Broadcast(Message::Tx(sealed)));
 }
 

@@ -6,6 +6,7 @@
 use super::deposit::{parse_deposit, payout_id};
 use crate::btc::node::BitcoinNode;
 use crate::btc::sealed::SealedBlock;
+use crate::units::{Amount, BtcHeight};
 use bitcoin::{BlockHash, OutPoint, ScriptBuf, Txid};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use std::sync::Arc;
 pub struct Outflow {
     pub txid: Txid,
     /// Vault coins spent minus vault outputs created (its change).
-    pub net_sats: u64,
+    pub net: Amount,
     pub payout_id: Option<u64>,
 }
 
@@ -24,7 +25,7 @@ pub struct Outflow {
 struct BlockFlows {
     created: Vec<(OutPoint, u64)>,
     spent: Vec<(OutPoint, u64)>,
-    deposits: Vec<(OutPoint, u64)>,
+    deposits: Vec<(OutPoint, Amount)>,
     other: Vec<u64>,
     outflows: Vec<Outflow>,
 }
@@ -33,8 +34,8 @@ struct BlockFlows {
 /// active chain.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VaultDelta {
-    pub deposits_added: Vec<(OutPoint, u64)>,
-    pub deposits_removed: Vec<(OutPoint, u64)>,
+    pub deposits_added: Vec<(OutPoint, Amount)>,
+    pub deposits_removed: Vec<(OutPoint, Amount)>,
     pub outflows_added: Vec<Outflow>,
     pub outflows_removed: Vec<Outflow>,
 }
@@ -45,7 +46,7 @@ pub struct VaultIndex {
     indexed: Vec<(BlockHash, BlockFlows)>,
     coins: BTreeMap<OutPoint, u64>,
     locked_sats: u64,
-    deposits: BTreeMap<OutPoint, u64>,
+    deposits: BTreeMap<OutPoint, Amount>,
     other_sats: u64,
 }
 
@@ -61,16 +62,16 @@ impl VaultIndex {
         }
     }
 
-    fn tip_height(&self) -> u32 {
-        (self.indexed.len() - 1) as u32
+    fn tip_height(&self) -> BtcHeight {
+        BtcHeight((self.indexed.len() - 1) as u32)
     }
 
     /// Brings the index to `node`'s active chain.
     pub fn sync(&mut self, node: &BitcoinNode) -> VaultDelta {
         let mut delta = VaultDelta::default();
         let mut fork = self.tip_height().min(node.tip_height());
-        while node.active_at(fork) != Some(self.indexed[fork as usize].0) {
-            fork -= 1; // terminates: both chains start at the same genesis
+        while node.active_at(fork) != Some(self.indexed[fork.0 as usize].0) {
+            fork = fork.down(1).expect("both chains start at the same genesis");
         }
         while self.tip_height() > fork {
             let (_, flows) = self.indexed.pop().expect("above the fork");
@@ -78,7 +79,7 @@ impl VaultIndex {
             delta.outflows_removed.extend(flows.outflows.iter().rev().cloned());
             self.disconnect(flows);
         }
-        for height in fork + 1..=node.tip_height() {
+        for height in fork.next().through(node.tip_height()) {
             let hash = node.active_at(height).expect("at most the node's tip");
             let flows = self.connect(node.block(&hash).expect("active blocks are stored"));
             delta.deposits_added.extend(flows.deposits.iter().copied());
@@ -111,8 +112,8 @@ impl VaultIndex {
                 flows.created.push((outpoint, value));
                 created_sats += value;
                 if deposit.is_some_and(|d| d.vout == vout as u32) {
-                    self.deposits.insert(outpoint, value);
-                    flows.deposits.push((outpoint, value));
+                    self.deposits.insert(outpoint, output.value);
+                    flows.deposits.push((outpoint, output.value));
                 } else if spent_sats == 0 {
                     self.other_sats += value;
                     flows.other.push(value);
@@ -121,8 +122,8 @@ impl VaultIndex {
             self.locked_sats = self.locked_sats + created_sats - spent_sats;
             if spent_sats > 0 {
                 // Change returned to the vault is not new money: it nets against the spend.
-                let outflow =
-                    Outflow { txid, net_sats: spent_sats.saturating_sub(created_sats), payout_id: payout_id(tx.tx()) };
+                let net = Amount::from_sat(spent_sats.saturating_sub(created_sats));
+                let outflow = Outflow { txid, net, payout_id: payout_id(tx.tx()) };
                 flows.outflows.push(outflow);
             }
         }
@@ -144,17 +145,18 @@ impl VaultIndex {
         self.other_sats -= flows.other.iter().sum::<u64>();
     }
 
-    pub fn locked_sats(&self) -> u64 {
-        self.locked_sats
+    /// The vault's unspent outputs.
+    pub fn locked(&self) -> Amount {
+        Amount::from_sat(self.locked_sats)
     }
 
     /// The value of the deposit at `outpoint`, if it is on the chain.
-    pub fn deposit(&self, outpoint: &OutPoint) -> Option<u64> {
+    pub fn deposit(&self, outpoint: &OutPoint) -> Option<Amount> {
         self.deposits.get(outpoint).copied()
     }
 
     /// What reached the vault without being a deposit.
-    pub fn other_sats(&self) -> u64 {
-        self.other_sats
+    pub fn other(&self) -> Amount {
+        Amount::from_sat(self.other_sats)
     }
 }

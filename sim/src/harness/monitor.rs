@@ -53,6 +53,7 @@ impl SafetyMonitor {
 mod tests {
     use super::*;
     use crate::harness::world::OBSERVER;
+    use hemisim_node::units::{BtcHeight, L2Number};
 
     fn refusal() -> Observation {
         Observation::BlockRejected { hash: block_hash(), reason: "bad".into() }
@@ -66,7 +67,7 @@ mod tests {
     #[test]
     fn the_first_safety_violation_stops_the_run_at_its_time() {
         let mut monitor = SafetyMonitor::new(false);
-        assert!(!monitor.inspect(SimTime(1), "miner-0", &Observation::L2BlockVerified { number: 1 }));
+        assert!(!monitor.inspect(SimTime(1), "miner-0", &Observation::L2BlockVerified { number: L2Number(1) }));
         assert!(monitor.inspect(SimTime(5_000_000), "miner-1", &refusal()));
         assert!(!monitor.inspect(SimTime(5_000_000), "miner-2", &refusal()), "stopped once");
         assert_eq!(monitor.stopped_at(), Some(SimTime(5_000_000)));
@@ -79,7 +80,7 @@ mod tests {
     #[test]
     fn keep_going_records_every_violation_without_stopping() {
         let mut monitor = SafetyMonitor::new(true);
-        let mismatch = Observation::L2Mismatch { number: 42, what: "state root differs".into() };
+        let mismatch = Observation::L2Mismatch { number: L2Number(42), what: "state root differs".into() };
         assert!(!monitor.inspect(SimTime(7_000_000), "verifier-1", &mismatch));
         assert!(!monitor.inspect(SimTime(8_000_000), "miner-1", &refusal()));
         assert_eq!(monitor.stopped_at(), None);
@@ -93,11 +94,15 @@ mod tests {
 
     #[test]
     fn a_revert_counts_only_on_the_observer_and_books_name_their_block() {
-        let revert = Observation::SuperfinalityReverted { from_l2_number: 50, to_l2_number: 25, tip_height: 9 };
+        let revert = Observation::SuperfinalityReverted {
+            from_l2_number: L2Number(50),
+            to_l2_number: L2Number(25),
+            tip_height: BtcHeight(9),
+        };
         assert_eq!(violation(SimTime(1), "pop-miner-0", &revert), None);
         let message = violation(SimTime(2_000_000), OBSERVER, &revert).expect("a violation");
         assert!(message.starts_with("superfinality reverted at t=2.000000s: L2 blocks 26..=50"), "{message}");
-        let books = Observation::TunnelViolation { l2_number: 7, what: "unbacked".into() };
+        let books = Observation::TunnelViolation { l2_number: L2Number(7), what: "unbacked".into() };
         assert_eq!(
             violation(SimTime(3_000_000), OBSERVER, &books).as_deref(),
             Some("tunnel books broken at L2 block 7 (t=3s): unbacked")

@@ -34,6 +34,7 @@ use hemisim_node::tunnel::deposit::deposit_outputs;
 use hemisim_node::tunnel::operator::{Operator, OperatorConfig, PayoutPolicy};
 use hemisim_node::tunnel::users::{DEPOSITORS_WALLET, TREASURY_WALLET, TreasuryPlan, TunnelUsers, TunnelUsersConfig};
 use hemisim_node::tunnel::{TunnelParams, VAULT_WALLET, vault_script};
+use hemisim_node::units::FeeRate;
 use std::sync::Arc;
 
 pub const OBSERVER: &str = "observer";
@@ -172,16 +173,16 @@ impl World {
             let rng = Stream::derive(seed, "background/load");
             let base = LoadRegime {
                 rate_per_s: btc.background_tx_rate_per_s,
-                fee_rate_min_sat_per_vb: btc.background_fee_rate_min_sat_per_vb,
-                fee_rate_max_sat_per_vb: btc.background_fee_rate_max_sat_per_vb,
+                fee_rate_min: FeeRate::from_sat_per_vb(btc.background_fee_rate_min_sat_per_vb),
+                fee_rate_max: FeeRate::from_sat_per_vb(btc.background_fee_rate_max_sat_per_vb),
             };
             let spike = btc.fee_spike.as_ref().map(|f| FeeSpike {
                 start: SimTime::ZERO + SimDuration::from_secs_f64(f.start_s),
                 end: SimTime::ZERO + SimDuration::from_secs_f64(f.start_s + f.duration_s),
                 regime: LoadRegime {
                     rate_per_s: f.tx_rate_per_s,
-                    fee_rate_min_sat_per_vb: f.fee_rate_min_sat_per_vb,
-                    fee_rate_max_sat_per_vb: f.fee_rate_max_sat_per_vb,
+                    fee_rate_min: FeeRate::from_sat_per_vb(f.fee_rate_min_sat_per_vb),
+                    fee_rate_max: FeeRate::from_sat_per_vb(f.fee_rate_max_sat_per_vb),
                 },
             });
             BackgroundLoad::new(wallet, rng, base, spike)
@@ -294,7 +295,7 @@ fn pop_miner(
         poll_interval: SimDuration::from_secs_f64(pop.poll_interval_s),
         keystones_polled: pop.keystones_polled as usize,
         fee_target_blocks: pop.fee_target_blocks,
-        fee_cap_sat_per_vb: pop.fee_cap_sat_per_vb,
+        fee_cap: FeeRate::from_sat_per_vb(pop.fee_cap_sat_per_vb),
         fee_retry: SimDuration::from_secs_f64(pop.fee_retry_s),
         block_weight,
     };

@@ -74,7 +74,7 @@ fn anchored(
     };
     for pair in chain.windows(2) {
         let ((a, a_hash), (b, _)) = (&pair[0], &pair[1]);
-        if a.number.checked_add(1) != Some(b.number) {
+        if a.number.next() != b.number {
             return Err(format!("the L2 chain jumps from #{} to #{}", a.number, b.number));
         }
         if b.parent_hash != *a_hash {
@@ -84,7 +84,7 @@ fn anchored(
             ));
         }
     }
-    let at = |n: u64| n.checked_sub(first.number).and_then(|i| chain.get(usize::try_from(i).ok()?)).map(|(_, h)| *h);
+    let at = |n: u64| n.checked_sub(first.number.0).and_then(|i| chain.get(usize::try_from(i).ok()?)).map(|(_, h)| *h);
     match at(m) {
         Some(h) if h == m_hash => {}
         Some(h) => return Err(format!("the chain's L2 #{m} hashes to {h}, not to the minting block's {m_hash}")),
@@ -95,7 +95,7 @@ fn anchored(
             ));
         }
     }
-    let n = last.number;
+    let n = last.number.0;
     let interval = u64::from(k);
     if interval == 0 || n == 0 || !n.is_multiple_of(interval) {
         return Err(format!("the chain ends at L2 #{n}, which is not a keystone block (one every {k} blocks)"));

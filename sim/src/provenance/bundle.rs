@@ -12,6 +12,7 @@ use bitcoin::hashes::Hash;
 use bitcoin::hex::{DisplayHex, FromHex};
 use hemisim_node::l2::block::{BtcAttributes, L2Header};
 use hemisim_node::l2::tx::{Address, B256};
+use hemisim_node::units::{BtcHeight, L2Number};
 use serde::{Deserialize, Serialize};
 
 /// Bumped when the bundle's layout changes, so an old verifier refuses a new file.
@@ -109,8 +110,8 @@ impl MintEntry {
             txid: mint.outpoint.txid.to_string(),
             vout: mint.outpoint.vout,
             recipient: hex0x(mint.recipient.as_slice()),
-            amount_sats: mint.amount_sats,
-            btc_height: mint.btc_height,
+            amount_sats: mint.amount.to_sat(),
+            btc_height: mint.btc_height.0,
         }
     }
 
@@ -121,8 +122,8 @@ impl MintEntry {
         Ok(hemisim_node::tunnel::Mint {
             outpoint: bitcoin::OutPoint { txid, vout: self.vout },
             recipient,
-            amount_sats: self.amount_sats,
-            btc_height: self.btc_height,
+            amount: bitcoin::Amount::from_sat(self.amount_sats),
+            btc_height: BtcHeight(self.btc_height),
         })
     }
 }
@@ -161,7 +162,7 @@ pub fn decode_l2_header(bytes: &[u8]) -> Option<L2Header> {
     let u64_be = |b: &[u8]| u64::from_be_bytes(b.try_into().expect("8 bytes"));
     let b256 = |b: &[u8]| B256::from_slice(b);
     Some(L2Header {
-        number: u64_be(take(8)),
+        number: L2Number(u64_be(take(8))),
         parent_hash: b256(take(32)),
         timestamp_s: u64_be(take(8)),
         gas_limit: u64_be(take(8)),
@@ -169,7 +170,7 @@ pub fn decode_l2_header(bytes: &[u8]) -> Option<L2Header> {
         state_root: b256(take(32)),
         transactions_root: b256(take(32)),
         withdrawals_root: b256(take(32)),
-        btc_tip_height: u32::from_be_bytes(take(4).try_into().expect("4 bytes")),
+        btc_tip_height: BtcHeight(u32::from_be_bytes(take(4).try_into().expect("4 bytes"))),
         // `encode` writes the hash's consensus (internal) byte order.
         btc_tip_hash: BlockHash::from_byte_array(take(32).try_into().expect("32 bytes")),
     })
@@ -182,5 +183,5 @@ pub fn decode_attributes(bytes: &[u8]) -> Option<BtcAttributes> {
         return None;
     }
     let headers = rest.chunks(80).map(deserialize::<Header>).collect::<Result<Vec<_>, _>>().ok()?;
-    Some(BtcAttributes { fork_height: u32::from_be_bytes([f0, f1, f2, f3]), headers })
+    Some(BtcAttributes { fork_height: BtcHeight(u32::from_be_bytes([f0, f1, f2, f3])), headers })
 }

@@ -16,6 +16,7 @@ use hemisim_node::l2::block::L2Block;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 use hemisim_node::pop::index::{Publication, publications_in};
 use hemisim_node::pop::keystone::KeystoneHash;
+use hemisim_node::units::{BtcHeight, L2Number};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -39,7 +40,7 @@ pub fn build(input: &ProvenanceInput) -> Provenance {
                 minting_block: minting_block(block, position),
                 anchor: input
                     .keystone_interval_blocks
-                    .and_then(|k| anchor(input, &chain, &published, block.header.number, k)),
+                    .and_then(|k| anchor(input, &chain, &published, block.header.number.0, k)),
             };
             // Each outpoint mints once; should a txid ever appear twice, its first mint stays.
             deposits.entry(mint.outpoint.txid).or_insert(bundle);
@@ -69,7 +70,7 @@ impl MainChain {
             for tx in block.txs().iter().filter(|t| wanted.contains(&t.txid())) {
                 deposit_height.entry(tx.txid()).or_insert(height);
             }
-            for publication in publications_in(block, height) {
+            for publication in publications_in(block, BtcHeight(height)) {
                 first_publication.entry(publication.keystone).or_insert(publication);
             }
         }
@@ -104,8 +105,8 @@ fn published_keystones(
     (1..=produced / k)
         .filter_map(|i| {
             let n = i * k;
-            let header = input.history.header(n)?;
-            let prev = if n == k { input.l2_genesis_hash } else { input.history.header(n - k)?.hash() };
+            let header = input.history.header(L2Number(n))?;
+            let prev = if n == k { input.l2_genesis_hash } else { input.history.header(L2Number(n - k))?.hash() };
             first.get(&keystone_of(header, prev).hash()).map(|p| (n, p.clone()))
         })
         .collect()
@@ -122,19 +123,19 @@ fn anchor(
 ) -> Option<Anchor> {
     let k = u64::from(k.max(1));
     let tip = chain.tip_height();
-    let superfinal = |p: &Publication| tip - p.height >= input.superfinality_depth;
+    let superfinal = |p: &Publication| tip - p.height.0 >= input.superfinality_depth;
     let mut candidates = published.range(m..);
     let (&n, publication) = candidates.clone().find(|(_, p)| superfinal(p)).or_else(|| candidates.next())?;
     // Start low enough that the previous keystone's block is in the chain (unless it is genesis).
     let from = if n > k { m.min(n - k) } else { m };
     let l2_headers_hex = (from..=n)
-        .map(|i| input.history.header(i).map(|h| h.encode().to_lower_hex_string()))
+        .map(|i| input.history.header(L2Number(i)).map(|h| h.encode().to_lower_hex_string()))
         .collect::<Option<Vec<_>>>()?;
-    let prev = if n == k { input.l2_genesis_hash } else { input.history.header(n - k)?.hash() };
+    let prev = if n == k { input.l2_genesis_hash } else { input.history.header(L2Number(n - k))?.hash() };
     Some(Anchor {
         l2_headers_hex,
         prev_keystone_hash: hex0x(prev.as_slice()),
-        pop: chain.inclusion(publication.height, publication.txid),
+        pop: chain.inclusion(publication.height.0, publication.txid),
     })
 }
 

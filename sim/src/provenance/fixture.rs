@@ -25,6 +25,7 @@ use hemisim_node::rng::Stream;
 use hemisim_node::time::SimTime;
 use hemisim_node::tunnel::deposit::deposit_outputs;
 use hemisim_node::tunnel::{Mint, TunnelParams, vault_script};
+use hemisim_node::units::{BtcHeight, L2Number};
 use std::sync::Arc;
 
 pub const INTERVAL: u32 = 5;
@@ -91,14 +92,14 @@ impl Fixture {
         let phantom = Mint {
             outpoint: OutPoint { txid: Txid::from_byte_array([0x99; 32]), vout: 0 },
             recipient,
-            amount_sats: 5_000_000,
-            btc_height: 1,
+            amount: Amount::from_sat(5_000_000),
+            btc_height: BtcHeight(1),
         };
         let ours = Mint {
             outpoint: OutPoint { txid: deposit_txid, vout: 0 },
             recipient,
-            amount_sats: DEPOSIT_SATS,
-            btc_height: 1,
+            amount: Amount::from_sat(DEPOSIT_SATS),
+            btc_height: BtcHeight(1),
         };
         let mut maker = KeystoneMaker::new(INTERVAL, l2_genesis_hash);
         let (mut history, mut keystones, mut parent) = (L2History::default(), Vec::new(), l2_genesis_hash);
@@ -109,7 +110,7 @@ impl Fixture {
             keystones.extend(maker.on_block(&block, SimTime(number)));
             history.headers.push(block.header.clone());
             if !block.tunnel.mints.is_empty() {
-                history.minting_blocks.insert(number, Arc::new(block));
+                history.minting_blocks.insert(L2Number(number), Arc::new(block));
             }
         }
 
@@ -119,7 +120,7 @@ impl Fixture {
                 .filter(|(_, h)| *h == height)
                 .enumerate()
                 .map(|(i, (n, _))| {
-                    let made = keystones.iter().find(|k| k.l2_number() == *n).expect("a keystone block");
+                    let made = keystones.iter().find(|k| k.l2_number().0 == *n).expect("a keystone block");
                     let change =
                         TxOut { value: Amount::from_btc(9.9).expect("valid"), script_pubkey: p2pkh_for("popm") };
                     let pop = TxOut { value: Amount::ZERO, script_pubkey: made.keystone.abbreviate().pop_script() };
@@ -158,13 +159,13 @@ fn mine(node: &mut BitcoinNode, height: u32, txs: Vec<Transaction>) {
 /// transaction hashes, and `mints`.
 fn l2_block(node: &BitcoinNode, number: u64, parent: B256, mints: Vec<Mint>) -> L2Block {
     let tip = (number as u32).min(CARRIED_TIP);
-    let hash_at = |h: u32| node.active_at(h).expect("mined");
+    let hash_at = |h: u32| node.active_at(BtcHeight(h)).expect("mined");
     let headers =
         if number as u32 <= CARRIED_TIP { vec![node.block(&hash_at(tip)).expect("stored").header] } else { vec![] };
-    let attributes = BtcAttributes { fork_height: tip - headers.len() as u32, headers };
+    let attributes = BtcAttributes { fork_height: BtcHeight(tip - headers.len() as u32), headers };
     let tx_hashes: Vec<B256> = (0..number % 3).map(|i| B256::repeat_byte((number * 10 + i) as u8)).collect();
     let header = L2Header {
-        number,
+        number: L2Number(number),
         parent_hash: parent,
         timestamp_s: 1_767_225_600 + number * 12,
         gas_limit: 30_000_000,
@@ -172,7 +173,7 @@ fn l2_block(node: &BitcoinNode, number: u64, parent: B256, mints: Vec<Mint>) -> 
         state_root: B256::repeat_byte(number as u8),
         transactions_root: transactions_root(&attributes, &mints, &tx_hashes),
         withdrawals_root: B256::ZERO,
-        btc_tip_height: tip,
+        btc_tip_height: BtcHeight(tip),
         btc_tip_hash: hash_at(tip),
     };
     L2Block::seal(header, attributes, TunnelOps { mints, withdrawals: vec![] }, vec![], tx_hashes)

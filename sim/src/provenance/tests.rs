@@ -7,6 +7,7 @@ use super::files::headers_text;
 use super::fixture::{DEPOSIT_SATS, Fixture, INTERVAL, MINTING};
 use super::{BadInput, Link, Mark, Provenance, Report, RunRef, Verdict, build, keystone_of, load, verify, write};
 use bitcoin::Txid;
+use hemisim_node::units::L2Number;
 
 /// The default run: keystone 10 (covering block 7) published at height 9, tip 13.
 fn superfinal_run() -> (Fixture, Provenance) {
@@ -62,13 +63,13 @@ fn a_correct_bundle_verifies_every_link_and_superfinality() {
 fn keystones_rebuilt_from_headers_are_the_sequencers() {
     let fixture = Fixture::new(&[]);
     for made in &fixture.keystones {
-        let n = made.l2_number();
+        let n = made.l2_number().0;
         let prev = if n == u64::from(INTERVAL) {
             fixture.l2_genesis_hash
         } else {
-            fixture.history.header(n - u64::from(INTERVAL)).expect("produced").hash()
+            fixture.history.header(L2Number(n - u64::from(INTERVAL))).expect("produced").hash()
         };
-        assert_eq!(keystone_of(fixture.history.header(n).expect("produced"), prev), made.keystone);
+        assert_eq!(keystone_of(fixture.history.header(L2Number(n)).expect("produced"), prev), made.keystone);
     }
     assert_eq!(fixture.keystones.len(), 3);
 }

@@ -205,15 +205,15 @@ fn check_lock(headers: &[Header], bundle: &Decoded, txid: &Txid) -> Result<(Stri
         NotDeposit::NoRecipient => {
             "not a deposit: no OP_RETURN with a 20-byte L2 recipient among the first 8 outputs".to_owned()
         }
-        NotDeposit::BelowMinimum { amount_sats } => {
-            format!("not a deposit: {} is below the 0.01 BTC minimum", btc(amount_sats))
+        NotDeposit::BelowMinimum { amount } => {
+            format!("not a deposit: {} is below the 0.01 BTC minimum", btc(amount.to_sat()))
         }
     })?;
     let block = check_inclusion(headers, inclusion.btc_height, &inclusion.proof, got)?;
     let confirmations = confirmations(headers, inclusion.btc_height);
     let text = format!(
         "txid matches; deposit of {} (output {}) for L2 recipient {}; merkle proof commits to it in main-chain block {block} at height {}; {confirmations} confirmations",
-        btc(deposit.amount_sats),
+        btc(deposit.amount.to_sat()),
         deposit.vout,
         super::bundle::hex0x(deposit.recipient.as_slice()),
         inclusion.btc_height,
@@ -249,22 +249,20 @@ fn check_minting(
         .get(position as usize)
         .ok_or_else(|| format!("mint position {position} is out of range ({} mints)", bundle.mints.len()))?;
     let d = &locked.deposit;
-    if (mint.outpoint.txid, mint.outpoint.vout, mint.recipient, mint.amount_sats)
-        != (*txid, d.vout, d.recipient, d.amount_sats)
-    {
+    if (mint.outpoint.txid, mint.outpoint.vout, mint.recipient, mint.amount) != (*txid, d.vout, d.recipient, d.amount) {
         return Err(format!(
             "the mint at position {position} is {}:{} for {} to {}, the deposit is {txid}:{} for {} to {}",
             mint.outpoint.txid,
             mint.outpoint.vout,
-            btc(mint.amount_sats),
+            btc(mint.amount.to_sat()),
             mint.recipient,
             d.vout,
-            btc(d.amount_sats),
+            btc(d.amount.to_sat()),
             d.recipient
         ));
     }
     let view_confirmations =
-        i64::from(header.btc_tip_height) - i64::from(bundle.indexer_lag) - i64::from(mint.btc_height) + 1;
+        i64::from(header.btc_tip_height.0) - i64::from(bundle.indexer_lag) - i64::from(mint.btc_height.0) + 1;
     if view_confirmations < i64::from(bundle.deposit_confirmations) {
         return Err(format!(
             "its Bitcoin view (tip {}, index {} behind) gave the deposit at height {} {view_confirmations} confirmations, fewer than the {} required",
@@ -272,13 +270,13 @@ fn check_minting(
         ));
     }
     let mut notes = String::new();
-    if headers.get(header.btc_tip_height as usize).map(Header::block_hash) != Some(header.btc_tip_hash) {
+    if headers.get(header.btc_tip_height.0 as usize).map(Header::block_hash) != Some(header.btc_tip_hash) {
         notes.push_str(&format!(
             "; note: its Bitcoin tip {} is not the main chain's block at height {} (it carried a branch later reorged)",
             header.btc_tip_hash, header.btc_tip_height
         ));
     }
-    if mint.btc_height != locked.btc_height {
+    if mint.btc_height.0 != locked.btc_height {
         notes.push_str(&format!(
             "; note: its view had the deposit at height {}, the main chain has it at {}",
             mint.btc_height, locked.btc_height
@@ -287,14 +285,14 @@ fn check_minting(
     let text = format!(
         "L2 #{} hash {hash} mints {} at position {position}; transactions root recomputed ({} mints, {} transactions); its Bitcoin view (tip {}) gave {view_confirmations} confirmations (>= {}, index {} behind the tip){notes}",
         header.number,
-        btc(mint.amount_sats),
+        btc(mint.amount.to_sat()),
         bundle.mints.len(),
         bundle.tx_hashes.len(),
         header.btc_tip_height,
         bundle.deposit_confirmations,
         bundle.indexer_lag,
     );
-    Ok((text, (header.number, hash)))
+    Ok((text, (header.number.0, hash)))
 }
 
 /// Confirmations of a block at `height` on the headers' chain: tip - height + 1.

@@ -56,7 +56,7 @@ impl<'a> BlockBuilder<'a> {
         view: &'a dyn BtcView,
     ) -> Self {
         let block = BlockEnv {
-            number: U256::from(env.number),
+            number: U256::from(env.number.0),
             beneficiary: env.beneficiary,
             timestamp: U256::from(env.timestamp_s),
             gas_limit: env.gas_limit,

@@ -19,6 +19,7 @@
 //! at slot 3.
 
 use super::asm::Asm;
+use crate::units::Amount;
 use revm::bytecode::opcode::*;
 use revm::primitives::{Address, B256, Bytes, U256, keccak256};
 
@@ -67,21 +68,21 @@ pub fn minted_slot(key: B256) -> U256 {
 }
 
 /// Call data of `mint(key, to, amount)`: 100 bytes.
-pub fn mint_calldata(key: B256, to: Address, amount_sats: u64) -> Bytes {
+pub fn mint_calldata(key: B256, to: Address, amount: Amount) -> Bytes {
     let mut data = Vec::with_capacity(100);
     data.extend_from_slice(&mint_selector());
     data.extend_from_slice(key.as_slice());
     data.extend_from_slice(&[0u8; 12]);
     data.extend_from_slice(to.as_slice());
-    data.extend_from_slice(&U256::from(amount_sats).to_be_bytes::<32>());
+    data.extend_from_slice(&U256::from(amount.to_sat()).to_be_bytes::<32>());
     Bytes::from(data)
 }
 
 /// Call data of `withdraw(amount, btcPubkeyHash)`: 68 bytes (`bytes20` is left-aligned).
-pub fn withdraw_calldata(amount_sats: u64, btc_pubkey_hash: [u8; 20]) -> Bytes {
+pub fn withdraw_calldata(amount: Amount, btc_pubkey_hash: [u8; 20]) -> Bytes {
     let mut data = Vec::with_capacity(68);
     data.extend_from_slice(&withdraw_selector());
-    data.extend_from_slice(&U256::from(amount_sats).to_be_bytes::<32>());
+    data.extend_from_slice(&U256::from(amount.to_sat()).to_be_bytes::<32>());
     data.extend_from_slice(&btc_pubkey_hash);
     data.extend_from_slice(&[0u8; 12]);
     Bytes::from(data)

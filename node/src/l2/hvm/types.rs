@@ -1,12 +1,13 @@
 //! The values that cross the hVM's boundary: a block's environment, receipts, outcomes and the
 //! reasons a transaction is refused.
 
+use crate::units::L2Number;
 use revm::primitives::{Address, B256, Bytes, Log, U256};
 
 /// The environment of one L2 block, as the sequencer decides it and the verifiers replay it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlockEnvSpec {
-    pub number: u64,
+    pub number: L2Number,
     pub timestamp_s: u64,
     pub gas_limit: u64,
     /// Receives the fees (zero while gas is free: basefee 0 and, in the workload, gas price 0).

@@ -28,7 +28,7 @@ pub fn safety(at: SimTime, peer: &str, observation: &Observation) -> Option<Stri
 pub fn liveness(peers: &[&Peer], duration_s: u64, block_interval_s: f64) -> Vec<Violation> {
     let mut violations = Vec::new();
     let honest: Vec<&&Peer> = peers.iter().filter(|p| p.id.is_honest()).collect();
-    let heights: Vec<(String, u32)> = honest.iter().map(|p| (p.name.clone(), p.node.tip_height())).collect();
+    let heights: Vec<(String, u32)> = honest.iter().map(|p| (p.name.clone(), p.node.tip_height().0)).collect();
     let (lowest, highest) = (heights.iter().map(|h| h.1).min(), heights.iter().map(|h| h.1).max());
     if lowest != highest {
         let listing: Vec<String> = heights.iter().map(|(n, h)| format!("{n}={h}")).collect();

@@ -34,9 +34,9 @@ impl BitcoinRecorder {
     /// Takes the observation if it is Bitcoin's; gives it back otherwise.
     pub fn observe(&mut self, at: SimTime, peer: &str, observation: Observation) -> Option<Observation> {
         match observation {
-            Observation::BlockFound { hash, parent, height, tx_count, weight, fees_sats, .. } => {
+            Observation::BlockFound { hash, parent, height, tx_count, weight, fees, .. } => {
                 let row = BlockRow {
-                    height,
+                    height: height.0,
                     hash: hash.to_string(),
                     parent_hash: parent.to_string(),
                     miner: peer.to_owned(),
@@ -44,7 +44,7 @@ impl BitcoinRecorder {
                     main_chain: false,
                     tx_count,
                     weight,
-                    fees_sats,
+                    fees_sats: fees.to_sat(),
                 };
                 self.blocks.push((hash, row))
             }
@@ -56,9 +56,9 @@ impl BitcoinRecorder {
                     depth: disconnected,
                     connected,
                     old_tip: old_tip.to_string(),
-                    old_height,
+                    old_height: old_height.0,
                     new_tip: new_tip.to_string(),
-                    new_height,
+                    new_height: new_height.0,
                 })
             }
             Observation::TrialStarted { payment_txid, conflict_txid } if peer == ATTACKER => self.trials.push((

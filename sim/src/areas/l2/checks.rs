@@ -29,7 +29,7 @@ pub fn liveness(peers: &[&Peer]) -> Vec<Violation> {
     let Some(produced) = produced else { return violations };
     for (peer, report) in reports() {
         if let DutyReport::Verifier(v) = report
-            && v.verified < produced
+            && v.verified < produced.0
             && v.mismatches == 0
         {
             violations.push(Violation::liveness(format!(

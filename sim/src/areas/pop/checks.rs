@@ -15,7 +15,7 @@ pub fn safety(at: SimTime, peer: &str, observation: &Observation) -> Option<Stri
         Observation::SuperfinalityReverted { from_l2_number, to_l2_number, tip_height } if peer == OBSERVER => {
             Some(format!(
                 "superfinality reverted at t={at}s: L2 blocks {}..={from_l2_number} were superfinal and are not any more (Bitcoin tip {tip_height})",
-                to_l2_number + 1
+                to_l2_number.next()
             ))
         }
         _ => None,

@@ -8,6 +8,7 @@ use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::events::Observation;
 use hemisim_node::pop::index::publications_in;
 use hemisim_node::time::SimTime;
+use hemisim_node::units::BtcHeight;
 use hemisim_reports::record::{
     BlockRow, FeeDeferralRow, KeystoneRow, PopMinerRow, PopRecord, PopTxRow, PublicationRow, SuperfinalityStep,
 };
@@ -27,36 +28,34 @@ impl PopRecorder {
         let at_us = at.as_us();
         match observation {
             Observation::KeystoneMade { l2_number, keystone, l2_block } => self.keystones.push(KeystoneRow {
-                l2_number,
+                l2_number: l2_number.0,
                 hash: keystone.to_string(),
                 l2_block_hash: l2_block.to_string(),
                 made_at_us: at_us,
             }),
-            Observation::PopTxSent { keystone, l2_number, txid, fee_sats, vsize, fee_rate_sat_per_vb } => {
-                self.sent.push(PopTxRow {
-                    sent_at_us: at_us,
-                    miner: peer.to_owned(),
-                    keystone_hash: keystone.to_string(),
-                    l2_number,
-                    txid: txid.to_string(),
-                    fee_sats,
-                    vsize,
-                    fee_rate_sat_per_vb,
-                })
-            }
-            Observation::PopFeeOverCap { l2_number, estimate_sat_per_vb } => self.fee_deferrals.push(FeeDeferralRow {
+            Observation::PopTxSent { keystone, l2_number, txid, fee, vsize, fee_rate } => self.sent.push(PopTxRow {
+                sent_at_us: at_us,
+                miner: peer.to_owned(),
+                keystone_hash: keystone.to_string(),
+                l2_number: l2_number.0,
+                txid: txid.to_string(),
+                fee_sats: fee.to_sat(),
+                vsize,
+                fee_rate_sat_per_vb: fee_rate.sat_per_vb(),
+            }),
+            Observation::PopFeeOverCap { l2_number, estimate } => self.fee_deferrals.push(FeeDeferralRow {
                 at_us,
                 miner: peer.to_owned(),
-                l2_number,
-                estimate_sat_per_vb,
+                l2_number: l2_number.0,
+                estimate_sat_per_vb: estimate.sat_per_vb(),
             }),
             Observation::Superfinal { l2_number, keystone, published_height, tip_height } if peer == OBSERVER => {
                 self.superfinal.push(SuperfinalityStep {
                     at_us,
-                    l2_number,
+                    l2_number: l2_number.0,
                     keystone_hash: keystone.to_string(),
-                    published_height,
-                    tip_height,
+                    published_height: published_height.0,
+                    tip_height: tip_height.0,
                 })
             }
             other => return Some(other),
@@ -77,14 +76,14 @@ impl PopRecorder {
         let mut publications = Vec::new();
         for (height, hash) in observer.active_chain().iter().enumerate() {
             let Some(block) = observer.block(hash) else { continue };
-            for publication in publications_in(block, height as u32) {
+            for publication in publications_in(block, BtcHeight(height as u32)) {
                 let txid = publication.txid.to_string();
                 let block_hash = publication.block.to_string();
                 let by = sent.get(txid.as_str());
                 publications.push(PublicationRow {
                     keystone_hash: publication.keystone.to_string(),
-                    l2_number: publication.l2_number(),
-                    btc_height: publication.height,
+                    l2_number: publication.l2_number().0,
+                    btc_height: publication.height.0,
                     btc_block_found_at_us: found_at.get(block_hash.as_str()).copied().unwrap_or(0),
                     btc_block_hash: block_hash,
                     miner: by.map(|row| row.miner.clone()),

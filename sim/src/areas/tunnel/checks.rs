@@ -12,6 +12,7 @@ use hemisim_node::events::Observation;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 use hemisim_node::time::SimTime;
 use hemisim_node::tunnel::deposit::parse_deposit;
+use hemisim_node::units::BtcHeight;
 use std::collections::BTreeSet;
 
 /// The safety violation `observation` is, if it is one of the tunnel's.
@@ -51,9 +52,9 @@ pub fn deposits_minted(
     minted: &BTreeSet<OutPoint>,
 ) -> Vec<Violation> {
     let depth = deposit_confirmations + INDEXER_TIP_LAG + MINT_MARGIN_BLOCKS;
-    let Some(deepest) = (observer.tip_height() + 1).checked_sub(depth) else { return Vec::new() };
+    let Some(deepest) = observer.tip_height().next().down(depth) else { return Vec::new() };
     let mut violations = Vec::new();
-    for height in 1..=deepest {
+    for height in BtcHeight(1).through(deepest) {
         let Some(block) = observer.active_at(height).and_then(|h| observer.block(&h)) else { continue };
         for tx in block.txs() {
             if let Ok(deposit) = parse_deposit(tx.tx(), vault)
@@ -63,7 +64,7 @@ pub fn deposits_minted(
                     "tunnel deposit {}:{} at Bitcoin height {height} never minted ({} confirmations at the end)",
                     tx.txid(),
                     deposit.vout,
-                    observer.tip_height() + 1 - height
+                    observer.tip_height().next().blocks_above(height)
                 )));
             }
         }

@@ -87,116 +87,107 @@ impl TunnelRecorder {
         let at_us = at.as_us();
         let row = |kind| empty_op(at_us, kind);
         let (op, deposit) = match observation {
-            Observation::DepositSent { txid, amount_sats, recipient, treasury } => (
+            Observation::DepositSent { txid, amount, recipient, treasury } => (
                 TunnelOpRow {
                     txid: Some(txid.to_string()),
                     account: Some(recipient.to_string()),
-                    amount_sats,
+                    amount_sats: amount.to_sat(),
                     flag: treasury,
                     ..row(TunnelOpKind::Deposit)
                 },
                 None,
             ),
-            Observation::TunnelMinted { l2_number, txid, vout, recipient, amount_sats, btc_height } => {
-                self.minted.insert(OutPoint { txid, vout }, Minted { at_us, l2_number });
+            Observation::TunnelMinted { l2_number, txid, vout, recipient, amount, btc_height } => {
+                self.minted.insert(OutPoint { txid, vout }, Minted { at_us, l2_number: l2_number.0 });
                 let op = TunnelOpRow {
                     txid: Some(txid.to_string()),
                     vout: Some(vout),
-                    l2_number: Some(l2_number),
+                    l2_number: Some(l2_number.0),
                     account: Some(recipient.to_string()),
-                    amount_sats,
-                    btc_height: Some(btc_height),
+                    amount_sats: amount.to_sat(),
+                    btc_height: Some(btc_height.0),
                     ..row(TunnelOpKind::Mint)
                 };
                 (op, Some(txid))
             }
-            Observation::WithdrawalRequested { from, amount_sats, treasury } => (
+            Observation::WithdrawalRequested { from, amount, treasury } => (
                 TunnelOpRow {
                     account: Some(from.to_string()),
-                    amount_sats,
+                    amount_sats: amount.to_sat(),
                     flag: treasury,
                     ..row(TunnelOpKind::WithdrawalRequest)
                 },
                 None,
             ),
-            Observation::TunnelBurned { l2_number, id, from, amount_sats } => (
+            Observation::TunnelBurned { l2_number, id, from, amount } => (
                 TunnelOpRow {
-                    l2_number: Some(l2_number),
+                    l2_number: Some(l2_number.0),
                     withdrawal_id: Some(id),
                     account: Some(from.to_string()),
-                    amount_sats,
+                    amount_sats: amount.to_sat(),
                     ..row(TunnelOpKind::Burn)
                 },
                 None,
             ),
-            Observation::PayoutSent { id, l2_number, txid, amount_sats, fee_sats, superfinal } => {
+            Observation::PayoutSent { id, l2_number, txid, amount, fee, superfinal } => {
                 self.payouts.push((self.operations.len(), txid));
                 let op = TunnelOpRow {
                     txid: Some(txid.to_string()),
-                    l2_number: Some(l2_number),
+                    l2_number: Some(l2_number.0),
                     withdrawal_id: Some(id),
-                    amount_sats,
-                    fee_sats: Some(fee_sats),
+                    amount_sats: amount.to_sat(),
+                    fee_sats: Some(fee.to_sat()),
                     flag: superfinal,
                     ..row(TunnelOpKind::Payout)
                 };
                 (op, None)
             }
             Observation::WithdrawalOverdue { id, l2_number, age_s } => {
-                self.overdue.push(Overdue { id, l2_number, age_s });
+                self.overdue.push(Overdue { id, l2_number: l2_number.0, age_s });
                 let op = TunnelOpRow {
-                    l2_number: Some(l2_number),
+                    l2_number: Some(l2_number.0),
                     withdrawal_id: Some(id),
                     age_s: Some(age_s),
                     ..row(TunnelOpKind::Overdue)
                 };
                 (op, None)
             }
-            Observation::DepositUnwound { txid, vout, amount_sats, l2_number } => {
+            Observation::DepositUnwound { txid, vout, amount, l2_number } => {
                 self.unwound_at_us.insert(OutPoint { txid, vout }, at_us);
                 let op = TunnelOpRow {
                     txid: Some(txid.to_string()),
                     vout: Some(vout),
-                    l2_number: Some(l2_number),
-                    amount_sats,
+                    l2_number: Some(l2_number.0),
+                    amount_sats: amount.to_sat(),
                     ..row(TunnelOpKind::Unwound)
                 };
                 (op, Some(txid))
             }
-            Observation::DepositRestored { txid, vout, amount_sats } => (
+            Observation::DepositRestored { txid, vout, amount } => (
                 TunnelOpRow {
                     txid: Some(txid.to_string()),
                     vout: Some(vout),
-                    amount_sats,
+                    amount_sats: amount.to_sat(),
                     ..row(TunnelOpKind::Restored)
                 },
                 Some(txid),
             ),
-            Observation::TunnelLedger {
-                l2_number,
-                locked_sats,
-                minted_sats,
-                burned_sats,
-                pending_sats,
-                unminted_sats,
-                unbacked_sats,
-                other_sats,
-            } => {
+            Observation::TunnelLedger { l2_number, locked, minted, burned, pending, unminted, unbacked, other } => {
                 self.ledger.push(TunnelLedgerRow {
                     at_us,
-                    l2_number,
-                    locked_sats,
-                    minted_sats,
-                    burned_sats,
-                    pending_sats,
-                    unminted_sats,
-                    unbacked_sats,
-                    other_sats,
+                    l2_number: l2_number.0,
+                    locked_sats: locked.to_sat(),
+                    minted_sats: minted.to_sat(),
+                    burned_sats: burned.to_sat(),
+                    pending_sats: pending.to_sat(),
+                    unminted_sats: unminted.to_sat(),
+                    unbacked_sats: unbacked.to_sat(),
+                    other_sats: other.to_sat(),
                 });
                 return None;
             }
             Observation::TunnelViolation { l2_number, what } => {
-                self.violations.push(TunnelViolationRow { at_us, l2_number, what });
+                self.violations.push(TunnelViolationRow { at_us, l2_number: l2_number.0, what });
                 return None;
             }
             other => return Some(other),
@@ -245,7 +236,7 @@ impl TunnelRecorder {
         let losses = auditor
             .map_or_else(Vec::new, |a| a.unbacked())
             .into_iter()
-            .map(|(outpoint, amount_sats)| self.loss_row(outpoint, amount_sats))
+            .map(|(outpoint, amount)| self.loss_row(outpoint, amount.to_sat()))
             .collect();
         TunnelRecord {
             deposit_confirmations: config.deposit_confirmations,

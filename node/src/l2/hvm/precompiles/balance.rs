@@ -23,7 +23,7 @@ pub(super) fn bal_addr(input: &[u8], view: &dyn BtcView) -> Answer {
         return Answer::invalid();
     };
     // The view keeps balances up to date: a busy address holds tens of thousands of outputs.
-    Answer::Return(view.balance_of(&script).to_be_bytes().to_vec())
+    Answer::Return(view.balance_of(&script).to_sat().to_be_bytes().to_vec())
 }
 
 /// Bytes per UTXO entry in 0x41's output: txid 32, vout 2, value 8.
@@ -58,7 +58,7 @@ pub(super) fn utxos_addr_list(input: &[u8], view: &dyn BtcView) -> Answer {
     for utxo in &page {
         out.extend_from_slice(&display_order(utxo.txid.to_byte_array()));
         out.extend_from_slice(&(utxo.vout as u16).to_be_bytes());
-        out.extend_from_slice(&utxo.value_sats.to_be_bytes());
+        out.extend_from_slice(&utxo.value.to_sat().to_be_bytes());
     }
     Answer::Return(out)
 }

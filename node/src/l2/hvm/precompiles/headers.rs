@@ -7,6 +7,7 @@
 
 use super::{Answer, display_order};
 use crate::l2::btc_view::BtcView;
+use crate::units::BtcHeight;
 use bitcoin::block::Header;
 use bitcoin::hashes::Hash;
 
@@ -15,9 +16,9 @@ pub const HEADER_OUTPUT_LEN: usize = 116;
 
 /// `height u32 ‖ block hash 32 ‖ version u32 ‖ prev hash 32 ‖ merkle root 32 ‖ time u32 ‖
 /// bits u32 ‖ nonce u32`: integers big-endian, hashes in display order. 116 bytes.
-pub fn encode_header(height: u32, header: &Header) -> Vec<u8> {
+pub fn encode_header(height: BtcHeight, header: &Header) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER_OUTPUT_LEN);
-    out.extend_from_slice(&height.to_be_bytes());
+    out.extend_from_slice(&height.0.to_be_bytes());
     out.extend_from_slice(&display_order(header.block_hash().to_byte_array()));
     out.extend_from_slice(&(header.version.to_consensus() as u32).to_be_bytes());
     out.extend_from_slice(&display_order(header.prev_blockhash.to_byte_array()));
@@ -58,7 +59,7 @@ pub(super) fn header_n(input: &[u8], view: &dyn BtcView) -> Answer {
     let Ok(height_bytes) = <[u8; 4]>::try_from(input) else {
         return Answer::invalid();
     };
-    let height = u32::from_be_bytes(height_bytes);
+    let height = BtcHeight(u32::from_be_bytes(height_bytes));
     match view.indexed_tip() {
         Some(indexed) if height <= indexed => match view.header_at(height) {
             Some(header) => Answer::Return(encode_header(height, &header)),

@@ -31,7 +31,7 @@ pub(super) fn tx_confirmations(input: &[u8], view: &dyn BtcView) -> Answer {
     let Some((tip_height, _)) = view.header_tip() else {
         return Answer::Fail("btcTxConfirmations: no Bitcoin tip");
     };
-    let confirmations = (tip_height as u64).wrapping_sub(indexed.block_height as u64).wrapping_add(1) as u32;
+    let confirmations = u64::from(tip_height.0).wrapping_sub(u64::from(indexed.block_height.0)).wrapping_add(1) as u32;
     Answer::Return(confirmations.to_be_bytes().to_vec())
 }
 

@@ -14,6 +14,7 @@
 
 use crate::l2::btc_view::{BtcView, INDEXER_TIP_LAG, IndexedTx, IndexedUtxo};
 use crate::l2::hvm::precompiles::is_unspendable;
+use crate::units::BtcHeight;
 use bitcoin::absolute::LockTime;
 use bitcoin::address::{Address, KnownHrp};
 use bitcoin::block::{Header, Version as BlockVersion};
@@ -36,15 +37,15 @@ pub struct FakeBtcView {
 }
 
 impl BtcView for FakeBtcView {
-    fn header_tip(&self) -> Option<(u32, Header)> {
+    fn header_tip(&self) -> Option<(BtcHeight, Header)> {
         let last = self.headers.last()?;
-        Some((self.headers.len() as u32 - 1, *last))
+        Some((BtcHeight(self.headers.len() as u32 - 1), *last))
     }
-    fn header_at(&self, height: u32) -> Option<Header> {
-        self.headers.get(height as usize).copied()
+    fn header_at(&self, height: BtcHeight) -> Option<Header> {
+        self.headers.get(height.0 as usize).copied()
     }
-    fn indexed_tip(&self) -> Option<u32> {
-        self.header_tip()?.0.checked_sub(INDEXER_TIP_LAG)
+    fn indexed_tip(&self) -> Option<BtcHeight> {
+        self.header_tip()?.0.down(INDEXER_TIP_LAG)
     }
     fn utxos_of(&self, script: &ScriptBuf) -> Vec<IndexedUtxo> {
         let mut unspent = BTreeMap::new();
@@ -56,19 +57,24 @@ impl BtcView for FakeBtcView {
             for (vout, output) in tx.output.iter().enumerate() {
                 // Like Bitcoin Core and TBC, an unspendable output never enters the UTXO set.
                 if output.script_pubkey == *script && !is_unspendable(&output.script_pubkey) {
-                    unspent.insert((txid, vout as u32), output.value.to_sat());
+                    unspent.insert((txid, vout as u32), output.value);
                 }
             }
         }
-        unspent.into_iter().map(|((txid, vout), value_sats)| IndexedUtxo { txid, vout, value_sats }).collect()
+        unspent.into_iter().map(|((txid, vout), value)| IndexedUtxo { txid, vout, value }).collect()
     }
     fn transaction(&self, txid: &Txid) -> Option<IndexedTx> {
-        let indexed = self.indexed_tip()? as usize;
+        let indexed = self.indexed_tip()?.0 as usize;
         for (height, txs) in self.blocks.iter().enumerate().take(indexed + 1) {
             if let Some(position) = txs.iter().position(|tx| tx.compute_txid() == *txid) {
                 let block_hash = self.headers[height].block_hash();
                 let tx = txs[position].clone();
-                return Some(IndexedTx { tx, block_height: height as u32, block_hash, position: position as u32 });
+                return Some(IndexedTx {
+                    tx,
+                    block_height: BtcHeight(height as u32),
+                    block_hash,
+                    position: position as u32,
+                });
             }
         }
         None
@@ -93,7 +99,7 @@ impl FakeBtcView {
 
     /// Transactions of the indexed blocks, in chain order.
     fn indexed_txs(&self) -> impl Iterator<Item = &Transaction> {
-        let indexed = self.indexed_tip().map_or(0, |tip| tip as usize + 1);
+        let indexed = self.indexed_tip().map_or(0, |tip| tip.0 as usize + 1);
         self.blocks.iter().take(indexed).flatten()
     }
 }

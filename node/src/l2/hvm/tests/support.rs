@@ -2,6 +2,7 @@
 
 use crate::l2::hvm::{BlockEnvSpec, Hvm};
 use crate::l2::tx::L2Tx;
+use crate::units::L2Number;
 use revm::primitives::{Address, Bytes, U256};
 
 pub const CHAIN_ID: u64 = 43111;
@@ -9,7 +10,7 @@ pub const ETHER: u128 = 1_000_000_000_000_000_000;
 
 pub fn env(number: u64) -> BlockEnvSpec {
     BlockEnvSpec {
-        number,
+        number: L2Number(number),
         timestamp_s: 1_700_000_000 + 12 * number,
         gas_limit: 30_000_000,
         beneficiary: Address::repeat_byte(0xfe),
