@@ -10,14 +10,23 @@
 mod common;
 
 use common::*;
-use hemisim_reports::record::{RunRecord, TrialOutcome, TunnelOpKind, TunnelOpRow, TunnelRecord};
+use hemisim_reports::record::{Operation, RunRecord, TrialOutcome, TunnelOp, TunnelOpKind, TunnelRecord};
 
 fn tunnel(record: &RunRecord) -> &TunnelRecord {
     record.tunnel.as_ref().expect("the scenario has a [tunnel]")
 }
 
-fn ops(record: &RunRecord, kind: TunnelOpKind) -> Vec<&TunnelOpRow> {
-    tunnel(record).operations.iter().filter(|o| o.kind == kind).collect()
+fn ops(record: &RunRecord, kind: TunnelOpKind) -> Vec<&TunnelOp> {
+    tunnel(record).operations.iter().filter(|o| o.op.kind() == kind).collect()
+}
+
+/// The payouts: each operation with its `superfinal` and `confirmed_at_us`.
+fn payouts<'a>(record: &'a RunRecord) -> Vec<(&'a TunnelOp, bool, Option<u64>)> {
+    let payout = |o: &'a TunnelOp| match o.op {
+        Operation::Payout { superfinal, confirmed_at_us, .. } => Some((o, superfinal, confirmed_at_us)),
+        _ => None,
+    };
+    tunnel(record).operations.iter().filter_map(payout).collect()
 }
 
 /// Every ledger row balances: vault side = L2 side.
@@ -38,32 +47,40 @@ fn the_treasury_moves_100_btc_in_and_10_out() {
     let scenario = scenario("treasury", &[]);
     let record = run(&scenario, 1);
     assert_balanced(&record);
-    let treasury_deposit =
-        ops(&record, TunnelOpKind::Deposit).into_iter().find(|o| o.flag).expect("the treasury deposits");
-    assert_eq!(treasury_deposit.amount_sats, 10_000_000_000);
-    let mint = ops(&record, TunnelOpKind::Mint).into_iter().find(|o| o.txid == treasury_deposit.txid).expect("minted");
-    assert_eq!(mint.amount_sats, 10_000_000_000);
+    let operations = &tunnel(&record).operations;
+    let treasury_deposit = operations
+        .iter()
+        .find(|o| matches!(o.op, Operation::Deposit { treasury: true, .. }))
+        .expect("the treasury deposits");
+    assert_eq!(treasury_deposit.op.amount_sats(), 10_000_000_000);
+    let mint = ops(&record, TunnelOpKind::Mint)
+        .into_iter()
+        .find(|o| o.op.txid() == treasury_deposit.op.txid())
+        .expect("minted");
+    assert_eq!(mint.op.amount_sats(), 10_000_000_000);
     let minted_after_s = (mint.at_us - treasury_deposit.at_us) as f64 / 1e6;
     // 6 real confirmations: an Erlang(6, 600 s) wait after the next block, give or take.
     assert!((1_200.0..=12_000.0).contains(&minted_after_s), "minted {minted_after_s} s after the deposit");
 
-    let request =
-        ops(&record, TunnelOpKind::WithdrawalRequest).into_iter().find(|o| o.flag).expect("the treasury withdraws");
+    let request = operations
+        .iter()
+        .find(|o| matches!(o.op, Operation::WithdrawalRequest { treasury: true, .. }))
+        .expect("the treasury withdraws");
     let burn = ops(&record, TunnelOpKind::Burn)
         .into_iter()
-        .find(|o| o.account == request.account && o.amount_sats == 1_000_000_000)
+        .find(|o| o.op.account() == request.op.account() && o.op.amount_sats() == 1_000_000_000)
         .expect("burned");
-    let payout =
-        ops(&record, TunnelOpKind::Payout).into_iter().find(|o| o.withdrawal_id == burn.withdrawal_id).expect("paid");
-    assert!(payout.flag, "paid once the burning block was superfinal");
-    assert!(payout.confirmed_at_us.is_some(), "the payout is on the final main chain");
+    let (payout, superfinal, confirmed_at_us) =
+        payouts(&record).into_iter().find(|(p, ..)| p.op.withdrawal_id() == burn.op.withdrawal_id()).expect("paid");
+    assert!(superfinal, "paid once the burning block was superfinal");
+    assert!(confirmed_at_us.is_some(), "the payout is on the final main chain");
     let superfinal_at = record
         .pop
         .as_ref()
         .expect("pop")
         .superfinal
         .iter()
-        .find(|s| s.l2_number >= burn.l2_number.unwrap_or(u64::MAX))
+        .find(|s| s.l2_number >= burn.op.l2_number().unwrap_or(u64::MAX))
         .map(|s| s.at_us);
     // The operator judges on its own node; the observer hears of the same Bitcoin block one relay
     // delay (2 s) earlier or later.
@@ -75,9 +92,11 @@ fn the_treasury_moves_100_btc_in_and_10_out() {
     );
 
     let every_payout_follows_a_burn = ops(&record, TunnelOpKind::Payout).iter().all(|p| {
-        ops(&record, TunnelOpKind::Burn)
-            .iter()
-            .any(|b| b.withdrawal_id == p.withdrawal_id && b.amount_sats == p.amount_sats && b.at_us <= p.at_us)
+        ops(&record, TunnelOpKind::Burn).iter().any(|b| {
+            b.op.withdrawal_id() == p.op.withdrawal_id()
+                && b.op.amount_sats() == p.op.amount_sats()
+                && b.at_us <= p.at_us
+        })
     });
     assert!(every_payout_follows_a_burn);
     assert!(tunnel(&record).losses.is_empty());
@@ -123,9 +142,9 @@ fn a_shallow_confirmation_depth_loses_deposits_and_the_outputs_report_it() {
     for loss in &t.losses {
         let mint = ops(&record, TunnelOpKind::Mint)
             .into_iter()
-            .find(|m| m.txid.as_deref() == Some(loss.txid.as_str()))
+            .find(|m| m.op.txid() == Some(loss.txid.as_str()))
             .expect("a loss was minted");
-        assert_eq!(mint.amount_sats, loss.amount_sats);
+        assert_eq!(mint.op.amount_sats(), loss.amount_sats);
         assert!(loss.unwound_at_us > loss.minted_at_us, "unwound after its mint");
     }
     // Each loss is a race the attacker won (its conflicting spend is on the final main chain): the
@@ -143,13 +162,16 @@ fn a_shallow_confirmation_depth_loses_deposits_and_the_outputs_report_it() {
 fn the_immediate_policy_pays_before_the_burn_is_anchored() {
     let record = run(&scenario("treasury", &["duration_s=21600", "tunnel.payout_policy=immediate"]), 2);
     assert_balanced(&record);
-    let payouts = ops(&record, TunnelOpKind::Payout);
+    let payouts = payouts(&record);
     assert!(!payouts.is_empty());
-    assert!(payouts.iter().all(|p| !p.flag), "every payout went out before its burn was superfinal");
-    for payout in payouts {
+    assert!(
+        payouts.iter().all(|(_, superfinal, _)| !superfinal),
+        "every payout went out before its burn was superfinal"
+    );
+    for (payout, ..) in payouts {
         let burn = ops(&record, TunnelOpKind::Burn)
             .into_iter()
-            .find(|b| b.withdrawal_id == payout.withdrawal_id)
+            .find(|b| b.op.withdrawal_id() == payout.op.withdrawal_id())
             .expect("burned");
         assert!(payout.at_us - burn.at_us < 60_000_000, "paid within a minute of the burn");
     }
@@ -245,7 +267,9 @@ fn mint_latency_is_erlang_in_the_real_confirmations() {
         let deposits = ops(&record, TunnelOpKind::Deposit);
         let latencies: Vec<f64> = ops(&record, TunnelOpKind::Mint)
             .iter()
-            .filter_map(|m| deposits.iter().find(|d| d.txid == m.txid).map(|d| (m.at_us - d.at_us) as f64 / 1e6))
+            .filter_map(|m| {
+                deposits.iter().find(|d| d.op.txid() == m.op.txid()).map(|d| (m.at_us - d.at_us) as f64 / 1e6)
+            })
             .collect();
         assert!(latencies.len() > 1_000, "{} mints", latencies.len());
         let n = latencies.len() as f64;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::ReportError;
 use crate::csv_out::{format_micros, save_csv, to_csv};
-use crate::record::{RunRecord, TunnelOpKind, TunnelRecord};
+use crate::record::{Operation, RunRecord, TunnelOp, TunnelOpKind, TunnelRecord};
 use crate::stats::percentile_nearest_rank;
 use crate::tunnel::metrics::{self, Totals, l2_side_sats, vault_side_sats};
 
@@ -32,7 +32,8 @@ fn opt<T: ToString>(x: Option<T>) -> String {
     x.map(|x| x.to_string()).unwrap_or_default()
 }
 
-/// `tunnel.csv` text: every operation, in record (time) order, every field of the row.
+/// `tunnel.csv` text: every operation, in record (time) order, flattened into the columns of
+/// every kind (a column the kind has not is empty, or `false` for the booleans).
 pub fn tunnel_csv(tunnel: &TunnelRecord) -> Result<Vec<u8>, csv::Error> {
     let header = [
         "at_s",
@@ -50,25 +51,47 @@ pub fn tunnel_csv(tunnel: &TunnelRecord) -> Result<Vec<u8>, csv::Error> {
         "confirmed_at_s",
         "attacker",
     ];
-    let rows = tunnel.operations.iter().map(|o| {
+    let rows = tunnel.operations.iter().map(|TunnelOp { at_us, op }| {
+        let [fee_sats, btc_height, flag, age_s, confirmed_at_s] = kind_columns(op);
         vec![
-            format_micros(o.at_us),
-            kind_name(o.kind).to_string(),
-            opt(o.txid.as_deref()),
-            opt(o.vout),
-            opt(o.l2_number),
-            opt(o.withdrawal_id),
-            opt(o.account.as_deref()),
-            o.amount_sats.to_string(),
-            opt(o.fee_sats),
-            opt(o.btc_height),
-            o.flag.to_string(),
-            opt(o.age_s),
-            opt(o.confirmed_at_us.map(format_micros)),
-            o.attacker.to_string(),
+            format_micros(*at_us),
+            kind_name(op.kind()).to_string(),
+            opt(op.txid()),
+            opt(op.vout()),
+            opt(op.l2_number()),
+            opt(op.withdrawal_id()),
+            opt(op.account()),
+            op.amount_sats().to_string(),
+            fee_sats,
+            btc_height,
+            flag,
+            age_s,
+            confirmed_at_s,
+            op.attacker().to_string(),
         ]
     });
     to_csv(&header, rows)
+}
+
+/// The columns of `tunnel.csv` that only one or two kinds have: `fee_sats` (payout),
+/// `btc_height` (mint), `flag` (payout: superfinal; deposit, withdrawal-request: the treasury's;
+/// false otherwise), `age_s` (overdue) and `confirmed_at_s` (payout).
+fn kind_columns(op: &Operation) -> [String; 5] {
+    let flag = |b: bool| b.to_string();
+    let none = String::new;
+    match op {
+        Operation::Payout { fee_sats, superfinal, confirmed_at_us, .. } => {
+            [fee_sats.to_string(), none(), flag(*superfinal), none(), opt(confirmed_at_us.map(format_micros))]
+        }
+        Operation::Mint { btc_height, .. } => [none(), btc_height.to_string(), flag(false), none(), none()],
+        Operation::Deposit { treasury, .. } | Operation::WithdrawalRequest { treasury, .. } => {
+            [none(), none(), flag(*treasury), none(), none()]
+        }
+        Operation::Overdue { age_s, .. } => [none(), none(), flag(false), age_s.to_string(), none()],
+        Operation::Burn { .. } | Operation::Unwound { .. } | Operation::Restored { .. } => {
+            [none(), none(), flag(false), none(), none()]
+        }
+    }
 }
 
 /// `tunnel_ledger.csv` text: the auditor's books at every L2 block, in L2 order, with both sides

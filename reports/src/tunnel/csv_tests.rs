@@ -39,8 +39,14 @@ fn tunnel_csv_has_every_field_and_empty_cells_for_none() {
 #[test]
 fn the_attackers_rows_are_marked() {
     let mut t = tunnel();
-    for op in t.operations.iter_mut().filter(|o| o.txid == Some(hash(0xd002))) {
-        op.attacker = true;
+    for o in t.operations.iter_mut().filter(|o| o.op.txid() == Some(hash(0xd002).as_str())) {
+        match &mut o.op {
+            Operation::Deposit { attacker, .. }
+            | Operation::Mint { attacker, .. }
+            | Operation::Unwound { attacker, .. }
+            | Operation::Restored { attacker, .. } => *attacker = true,
+            other => panic!("a deposit's txid on {other:?}"),
+        }
     }
     let got = text(tunnel_csv(&t).expect("in memory"));
     let marked: Vec<&str> =
@@ -48,12 +54,67 @@ fn the_attackers_rows_are_marked() {
     assert_eq!(marked, ["deposit", "mint", "unwound"]);
 }
 
+/// One operation of every kind, each field set to a value no other field has.
+fn one_of_each_kind() -> Vec<TunnelOp> {
+    let (txid, account) = (|| "ab".repeat(32), || "0x11".to_string());
+    let ops = [
+        Operation::Deposit { txid: txid(), recipient: account(), amount_sats: 2, treasury: true, attacker: true },
+        Operation::Mint {
+            txid: txid(),
+            vout: 3,
+            l2_number: 4,
+            recipient: account(),
+            amount_sats: 5,
+            btc_height: 6,
+            attacker: true,
+        },
+        Operation::WithdrawalRequest { from: account(), amount_sats: 7, treasury: true },
+        Operation::Burn { l2_number: 8, id: 9, from: account(), amount_sats: 10 },
+        Operation::Payout {
+            txid: txid(),
+            l2_number: 11,
+            id: 12,
+            amount_sats: 13,
+            fee_sats: 14,
+            superfinal: true,
+            confirmed_at_us: Some(15_500_000),
+        },
+        Operation::Overdue { l2_number: 16, id: 17, age_s: 18 },
+        Operation::Unwound { txid: txid(), vout: 19, l2_number: 20, amount_sats: 21, attacker: true },
+        Operation::Restored { txid: txid(), vout: 22, amount_sats: 23, attacker: true },
+    ];
+    ops.into_iter().map(|op| TunnelOp { at_us: 1_000_000, op }).collect()
+}
+
+#[test]
+fn every_field_of_every_kind_lands_in_its_column() {
+    let t = TunnelRecord { operations: one_of_each_kind(), ..tunnel() };
+    let got = text(tunnel_csv(&t).expect("in memory"));
+    let tx = "ab".repeat(32);
+    let rows: Vec<&str> = got.lines().skip(1).collect();
+    assert_eq!(
+        rows,
+        [
+            format!("1.000000,deposit,{tx},,,,0x11,2,,,true,,,true"),
+            format!("1.000000,mint,{tx},3,4,,0x11,5,,6,false,,,true"),
+            "1.000000,withdrawal-request,,,,,0x11,7,,,true,,,false".to_string(),
+            "1.000000,burn,,,8,9,0x11,10,,,false,,,false".to_string(),
+            format!("1.000000,payout,{tx},,11,12,,13,14,,true,,15.500000,false"),
+            "1.000000,overdue,,,16,17,,0,,,false,18,,false".to_string(),
+            format!("1.000000,unwound,{tx},19,20,,,21,,,false,,,true"),
+            format!("1.000000,restored,{tx},22,,,,23,,,false,,,true"),
+        ]
+    );
+}
+
 #[test]
 fn kind_names_are_the_record_names() {
-    use TunnelOpKind::*;
-    for kind in [Deposit, Mint, WithdrawalRequest, Burn, Payout, Overdue, Unwound, Restored] {
-        let serde = serde_json::to_value(kind).expect("a unit variant");
-        assert_eq!(serde.as_str(), Some(kind_name(kind)));
+    for o in one_of_each_kind() {
+        let serde = serde_json::to_value(&o).expect("a record serialises");
+        assert_eq!(serde["kind"].as_str(), Some(kind_name(o.op.kind())), "{serde}");
+        assert_eq!(serde_json::to_value(o.op.kind()).ok().as_ref(), Some(&serde["kind"]));
+        let back: TunnelOp = serde_json::from_value(serde).expect("reads back");
+        assert_eq!(back, o);
     }
 }
 

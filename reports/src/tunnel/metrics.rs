@@ -3,62 +3,65 @@
 //! auditor's books, and the latencies of mints, payouts and settlements.
 //!
 //! Definitions:
-//! - **Mint latency**: from a `deposit` row to the first `mint` row with the same txid. A deposit
-//!   never minted (double-spent, or too late in the run) has no latency and is left out.
-//! - **Payout latency**: from a `burn` row to the first `payout` row with the same withdrawal id
-//!   (when BTC first left the vault; a re-payment after a reorg does not restart it).
-//! - **Settlement latency**: from a `burn` row to the earliest `confirmed_at_us` of a payout with
-//!   the same withdrawal id (when the final main chain's block holding it was found).
+//! - **Mint latency**: from a deposit to the first mint with the same txid. A deposit never
+//!   minted (double-spent, or too late in the run) has no latency and is left out.
+//! - **Payout latency**: from a burn to the first payout with the same withdrawal id (when BTC
+//!   first left the vault; a re-payment after a reorg does not restart it).
+//! - **Settlement latency**: from a burn to the earliest `confirmed_at_us` of a payout with the
+//!   same withdrawal id (when the final main chain's block holding it was found).
 //!
 //! Lookups use `BTreeMap`s; every output follows record order.
 
 use std::collections::BTreeMap;
 
-use crate::record::{TunnelLedgerRow, TunnelOpKind, TunnelOpRow, TunnelRecord};
+use crate::record::{Operation, TunnelLedgerRow, TunnelOp, TunnelOpKind, TunnelRecord};
 
-/// The rows of one kind, in record order.
-pub fn of_kind(t: &TunnelRecord, kind: TunnelOpKind) -> impl Iterator<Item = &TunnelOpRow> {
-    t.operations.iter().filter(move |o| o.kind == kind)
+/// The operations of one kind, in record order.
+pub fn of_kind(t: &TunnelRecord, kind: TunnelOpKind) -> impl Iterator<Item = &TunnelOp> {
+    t.operations.iter().filter(move |o| o.op.kind() == kind)
 }
 
 /// Mint latencies in µs, one per deposit that was minted, in deposit order.
 pub fn mint_latencies_us(t: &TunnelRecord) -> Vec<u64> {
     let mut first_mint: BTreeMap<&str, u64> = BTreeMap::new();
-    for mint in of_kind(t, TunnelOpKind::Mint) {
-        if let Some(txid) = mint.txid.as_deref() {
-            first_mint.entry(txid).or_insert(mint.at_us);
+    for o in &t.operations {
+        if let Operation::Mint { txid, .. } = &o.op {
+            first_mint.entry(txid).or_insert(o.at_us);
         }
     }
-    of_kind(t, TunnelOpKind::Deposit)
-        .filter_map(|d| {
-            let minted = first_mint.get(d.txid.as_deref()?)?;
-            Some(minted.saturating_sub(d.at_us))
-        })
-        .collect()
+    let minted_after = |o: &TunnelOp| match &o.op {
+        Operation::Deposit { txid, .. } => Some(first_mint.get(txid.as_str())?.saturating_sub(o.at_us)),
+        _ => None,
+    };
+    t.operations.iter().filter_map(minted_after).collect()
 }
 
-/// For every burn, in burn order, the earliest `at(payout)` over the payouts of its withdrawal
-/// id, minus the burn's time; burns without such a payout are left out.
-fn since_burn(t: &TunnelRecord, at: impl Fn(&TunnelOpRow) -> Option<u64>) -> Vec<u64> {
+/// For every burn, in burn order, the earliest `at(sent_us, confirmed_at_us)` over the payouts
+/// of its withdrawal id, minus the burn's time; burns without such a payout are left out.
+fn since_burn(t: &TunnelRecord, at: impl Fn(u64, Option<u64>) -> Option<u64>) -> Vec<u64> {
     let mut earliest: BTreeMap<u64, u64> = BTreeMap::new();
-    for payout in of_kind(t, TunnelOpKind::Payout) {
-        if let (Some(id), Some(at)) = (payout.withdrawal_id, at(payout)) {
+    for o in &t.operations {
+        if let Operation::Payout { id, confirmed_at_us, .. } = o.op
+            && let Some(at) = at(o.at_us, confirmed_at_us)
+        {
             earliest.entry(id).and_modify(|e| *e = (*e).min(at)).or_insert(at);
         }
     }
-    of_kind(t, TunnelOpKind::Burn)
-        .filter_map(|b| Some(earliest.get(&b.withdrawal_id?)?.saturating_sub(b.at_us)))
-        .collect()
+    let since = |o: &TunnelOp| match o.op {
+        Operation::Burn { id, .. } => Some(earliest.get(&id)?.saturating_sub(o.at_us)),
+        _ => None,
+    };
+    t.operations.iter().filter_map(since).collect()
 }
 
 /// Payout latencies in µs: burn to the first payout broadcast, one per paid withdrawal.
 pub fn payout_latencies_us(t: &TunnelRecord) -> Vec<u64> {
-    since_burn(t, |p| Some(p.at_us))
+    since_burn(t, |sent_us, _| Some(sent_us))
 }
 
 /// Settlement latencies in µs: burn to the payout's confirmation on the final main chain.
 pub fn settlement_latencies_us(t: &TunnelRecord) -> Vec<u64> {
-    since_burn(t, |p| p.confirmed_at_us)
+    since_burn(t, |_, confirmed_at_us| confirmed_at_us)
 }
 
 /// The vault side of the books, `locked - other - unminted` (signed: broken books may go below 0).
@@ -97,7 +100,7 @@ pub struct Totals {
     pub payouts_confirmed: u64,
     /// Sum of the confirmed payouts' amounts.
     pub paid_out_sats: u64,
-    /// Payouts with `flag == false`: the burning L2 block was not superfinal yet.
+    /// Payouts not `superfinal`: the burning L2 block was not superfinal when paid.
     pub payouts_before_superfinal: u64,
     pub exposed_sats: u64,
     /// Withdrawals still unpaid after the grace period.
@@ -118,10 +121,10 @@ pub struct Totals {
 impl Totals {
     pub fn of(t: &TunnelRecord) -> Totals {
         let count = |kind| of_kind(t, kind).count() as u64;
-        let amount = |kind| of_kind(t, kind).map(|o| o.amount_sats).sum::<u64>();
-        let payouts = || of_kind(t, TunnelOpKind::Payout);
-        let confirmed = || payouts().filter(|p| p.confirmed_at_us.is_some());
-        let exposed = || payouts().filter(|p| !p.flag);
+        let amount = |kind| of_kind(t, kind).map(|o| o.op.amount_sats()).sum::<u64>();
+        let confirmed =
+            || t.operations.iter().filter(|o| matches!(o.op, Operation::Payout { confirmed_at_us: Some(_), .. }));
+        let exposed = || t.operations.iter().filter(|o| matches!(o.op, Operation::Payout { superfinal: false, .. }));
         let last = t.ledger.last();
         Totals {
             deposits: count(TunnelOpKind::Deposit),
@@ -132,9 +135,9 @@ impl Totals {
             burned_sats: amount(TunnelOpKind::Burn),
             payouts: count(TunnelOpKind::Payout),
             payouts_confirmed: confirmed().count() as u64,
-            paid_out_sats: confirmed().map(|p| p.amount_sats).sum(),
+            paid_out_sats: confirmed().map(|p| p.op.amount_sats()).sum(),
             payouts_before_superfinal: exposed().count() as u64,
-            exposed_sats: exposed().map(|p| p.amount_sats).sum(),
+            exposed_sats: exposed().map(|p| p.op.amount_sats()).sum(),
             withdrawals_overdue: count(TunnelOpKind::Overdue),
             pending_sats_end: last.map_or(0, |l| l.pending_sats),
             losses: t.losses.len() as u64,
@@ -194,9 +197,9 @@ mod tests {
     #[test]
     fn a_mint_without_its_deposit_row_and_payouts_of_unknown_ids_are_ignored() {
         let mut t = tunnel();
-        t.operations.retain(|o| o.kind != TunnelOpKind::Deposit);
+        t.operations.retain(|o| o.op.kind() != TunnelOpKind::Deposit);
         assert!(mint_latencies_us(&t).is_empty());
-        t.operations.retain(|o| o.kind != TunnelOpKind::Burn);
+        t.operations.retain(|o| o.op.kind() != TunnelOpKind::Burn);
         assert!(payout_latencies_us(&t).is_empty() && settlement_latencies_us(&t).is_empty());
     }
 

@@ -16,7 +16,7 @@ pub struct TunnelRecord {
     /// `tunnel.grace_period_s`: a withdrawal unpaid this long after its burn is overdue.
     pub grace_period_s: f64,
     /// Every operation, in time order (ties in the order they happened).
-    pub operations: Vec<TunnelOpRow>,
+    pub operations: Vec<TunnelOp>,
     /// The auditor's books at every L2 block, in L2 order.
     pub ledger: Vec<TunnelLedgerRow>,
     /// Minted deposits whose transaction is not on the observer's final main chain: hBTC that
@@ -26,7 +26,7 @@ pub struct TunnelRecord {
     pub violations: Vec<TunnelViolationRow>,
 }
 
-/// What kind of tunnel operation a row is.
+/// What kind of tunnel operation a row is: [`Operation`] without its fields, to filter by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TunnelOpKind {
@@ -48,38 +48,151 @@ pub enum TunnelOpKind {
     Restored,
 }
 
-/// One tunnel operation. Fields that do not apply to a kind are empty (`None`).
+/// One tunnel operation and when it happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TunnelOpRow {
+pub struct TunnelOp {
     pub at_us: u64,
-    pub kind: TunnelOpKind,
-    /// Bitcoin transaction: the deposit (deposit, mint, unwound, restored) or the payout.
-    pub txid: Option<String>,
+    #[serde(flatten)]
+    pub op: Operation,
+}
+
+/// What happened, with the fields of its kind. Txids are hex, L2 addresses `0x`-hex. `attacker`:
+/// the operation concerns a deposit of the double-spend attacker (`attack.target = "tunnel"`):
+/// the deposit of each race's payment, and the mint, unwinds and restores of that deposit. Its
+/// deposits are deposits like any other; this only tells them apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Operation {
+    /// A deposit transaction was broadcast on Bitcoin, for `recipient` on L2; `treasury`: the
+    /// treasury's.
+    Deposit { txid: String, recipient: String, amount_sats: u64, treasury: bool, attacker: bool },
+    /// L2 block `l2_number` minted hBTC for output `vout` of deposit `txid`, which was at Bitcoin
+    /// height `btc_height` in that block's view.
+    Mint {
+        txid: String,
+        vout: u32,
+        l2_number: u64,
+        recipient: String,
+        amount_sats: u64,
+        btc_height: u32,
+        attacker: bool,
+    },
+    /// `from` asked to withdraw (an L2 transaction to hBTC); `treasury`: the treasury did.
+    WithdrawalRequest { from: String, amount_sats: u64, treasury: bool },
+    /// L2 block `l2_number` burned `from`'s hBTC: withdrawal `id`.
+    Burn { l2_number: u64, id: u64, from: String, amount_sats: u64 },
+    /// The operator broadcast payout `txid` of withdrawal `id` (burned in L2 block `l2_number`),
+    /// paying the Bitcoin fee `fee_sats` out of the amount. `superfinal`: the burning block was
+    /// superfinal when paid. `confirmed_at_us`: when the observer's final main chain's block
+    /// holding the payout was found (`None` if no such block holds it).
+    Payout {
+        txid: String,
+        l2_number: u64,
+        id: u64,
+        amount_sats: u64,
+        fee_sats: u64,
+        superfinal: bool,
+        confirmed_at_us: Option<u64>,
+    },
+    /// Withdrawal `id`, burned in L2 block `l2_number`, was still unpaid `age_s` seconds after its
+    /// burn (past the grace period).
+    Overdue { l2_number: u64, id: u64, age_s: u64 },
+    /// The deposit output minted in L2 block `l2_number` left the observer's main chain ...
+    Unwound { txid: String, vout: u32, l2_number: u64, amount_sats: u64, attacker: bool },
+    /// ... or came back.
+    Restored { txid: String, vout: u32, amount_sats: u64, attacker: bool },
+}
+
+impl Operation {
+    pub fn kind(&self) -> TunnelOpKind {
+        match self {
+            Operation::Deposit { .. } => TunnelOpKind::Deposit,
+            Operation::Mint { .. } => TunnelOpKind::Mint,
+            Operation::WithdrawalRequest { .. } => TunnelOpKind::WithdrawalRequest,
+            Operation::Burn { .. } => TunnelOpKind::Burn,
+            Operation::Payout { .. } => TunnelOpKind::Payout,
+            Operation::Overdue { .. } => TunnelOpKind::Overdue,
+            Operation::Unwound { .. } => TunnelOpKind::Unwound,
+            Operation::Restored { .. } => TunnelOpKind::Restored,
+        }
+    }
+
+    /// The Bitcoin transaction: the deposit (deposit, mint, unwound, restored) or the payout.
+    pub fn txid(&self) -> Option<&str> {
+        match self {
+            Operation::Deposit { txid, .. }
+            | Operation::Mint { txid, .. }
+            | Operation::Payout { txid, .. }
+            | Operation::Unwound { txid, .. }
+            | Operation::Restored { txid, .. } => Some(txid),
+            Operation::WithdrawalRequest { .. } | Operation::Burn { .. } | Operation::Overdue { .. } => None,
+        }
+    }
+
     /// The deposit's output index (mint, unwound, restored).
-    pub vout: Option<u32>,
-    /// The L2 block: minting (mint, unwound), burning (burn, payout, overdue).
-    pub l2_number: Option<u64>,
+    pub fn vout(&self) -> Option<u32> {
+        match *self {
+            Operation::Mint { vout, .. } | Operation::Unwound { vout, .. } | Operation::Restored { vout, .. } => {
+                Some(vout)
+            }
+            _ => None,
+        }
+    }
+
+    /// The L2 block: minting (mint, unwound) or burning (burn, payout, overdue).
+    pub fn l2_number(&self) -> Option<u64> {
+        match *self {
+            Operation::Mint { l2_number, .. }
+            | Operation::Unwound { l2_number, .. }
+            | Operation::Burn { l2_number, .. }
+            | Operation::Payout { l2_number, .. }
+            | Operation::Overdue { l2_number, .. } => Some(l2_number),
+            _ => None,
+        }
+    }
+
     /// The withdrawal id (burn, payout, overdue).
-    pub withdrawal_id: Option<u64>,
-    /// L2 address, `0x`-hex: the deposit's recipient, or the withdrawer.
-    pub account: Option<String>,
-    pub amount_sats: u64,
-    /// Bitcoin fee of the payout (payout only; the withdrawer bears it).
-    pub fee_sats: Option<u64>,
-    /// Bitcoin height of the deposit in the minting block's view (mint).
-    pub btc_height: Option<u32>,
-    /// Payout: the burning L2 block was superfinal when paid. Deposit / request: the treasury's.
-    pub flag: bool,
-    /// Overdue: seconds since the burn.
-    pub age_s: Option<u64>,
-    /// Payout: whether the payout is on the observer's final main chain, and when its block was
-    /// found (`None` if not).
-    pub confirmed_at_us: Option<u64>,
-    /// The row concerns a deposit of the double-spend attacker (`attack.target = "tunnel"`):
-    /// the `deposit` row of each race's payment, and the `mint`, `unwound` and `restored` rows of
-    /// that deposit. Its deposits are deposits like any other; this only tells them apart.
-    #[serde(default)]
-    pub attacker: bool,
+    pub fn withdrawal_id(&self) -> Option<u64> {
+        match *self {
+            Operation::Burn { id, .. } | Operation::Payout { id, .. } | Operation::Overdue { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The L2 account: the deposit's recipient (deposit, mint) or the withdrawer (request, burn).
+    pub fn account(&self) -> Option<&str> {
+        match self {
+            Operation::Deposit { recipient, .. } | Operation::Mint { recipient, .. } => Some(recipient),
+            Operation::WithdrawalRequest { from, .. } | Operation::Burn { from, .. } => Some(from),
+            _ => None,
+        }
+    }
+
+    /// The amount deposited, minted, requested, burned, paid, unwound or restored (0 for overdue).
+    pub fn amount_sats(&self) -> u64 {
+        match *self {
+            Operation::Deposit { amount_sats, .. }
+            | Operation::Mint { amount_sats, .. }
+            | Operation::WithdrawalRequest { amount_sats, .. }
+            | Operation::Burn { amount_sats, .. }
+            | Operation::Payout { amount_sats, .. }
+            | Operation::Unwound { amount_sats, .. }
+            | Operation::Restored { amount_sats, .. } => amount_sats,
+            Operation::Overdue { .. } => 0,
+        }
+    }
+
+    /// The operation concerns a deposit of the double-spend attacker (always `false` for the
+    /// kinds about withdrawals).
+    pub fn attacker(&self) -> bool {
+        match *self {
+            Operation::Deposit { attacker, .. }
+            | Operation::Mint { attacker, .. }
+            | Operation::Unwound { attacker, .. }
+            | Operation::Restored { attacker, .. } => attacker,
+            _ => false,
+        }
+    }
 }
 
 /// The auditor's books at one L2 block (see `hemisim_node::tunnel::audit`): the vault side

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::ReportError;
-use crate::record::TunnelOpKind;
+use crate::record::{Operation, TunnelOpKind};
 use crate::summary::summarize;
 use crate::testutil::{l2_run, pop_run, sample_record, tunnel_run};
 
@@ -20,7 +20,7 @@ fn metrics_of_the_hand_checked_tunnel_run() {
     // Three payouts, but id 1's first one never confirmed: only 5M + 30M were paid out.
     assert_eq!((s.totals.payouts, s.totals.payouts_confirmed), (3, 2));
     assert_eq!(s.totals.paid_out_sats, 35_000_000);
-    // Only id 2's payout (flag false) went out before its burn was superfinal.
+    // Only id 2's payout (not superfinal) went out before its burn was superfinal.
     assert_eq!((s.totals.payouts_before_superfinal, s.totals.exposed_sats), (1, 5_000_000));
     assert_eq!(s.totals.withdrawals_overdue, 1);
     assert_eq!((s.totals.losses, s.totals.lost_sats, s.totals.unwound_events), (1, 20_000_000, 1));
@@ -59,12 +59,11 @@ fn pooling_two_replications() {
     let mut b = tunnel_run(2);
     let t = b.tunnel.as_mut().expect("tunnel");
     // b: deposit B is minted 400 s later (4500 s), and id 2's payout is superfinal.
-    for op in t.operations.iter_mut() {
-        if op.kind == TunnelOpKind::Mint && op.vout == Some(1) {
-            op.at_us += 400_000_000;
-        }
-        if op.kind == TunnelOpKind::Payout && op.withdrawal_id == Some(2) {
-            op.flag = true;
+    for o in t.operations.iter_mut() {
+        match &mut o.op {
+            Operation::Mint { vout: 1, .. } => o.at_us += 400_000_000,
+            Operation::Payout { id: 2, superfinal, .. } => *superfinal = true,
+            _ => {}
         }
     }
     let s = tunnel_summary(&[a, b]).expect("tunnel in both");
@@ -87,7 +86,7 @@ fn pooling_two_replications() {
 fn a_replication_without_a_paid_withdrawal_nulls_the_pooled_payout_latency() {
     let mut b = tunnel_run(2);
     let t = b.tunnel.as_mut().expect("tunnel");
-    t.operations.retain(|o| o.kind != TunnelOpKind::Payout);
+    t.operations.retain(|o| o.op.kind() != TunnelOpKind::Payout);
     let alone = tunnel_summary(std::slice::from_ref(&b)).expect("tunnel");
     assert_eq!(alone.payout_latency_s, TunnelLatency::default());
     assert_eq!((alone.totals.payouts, alone.totals.paid_out_sats), (0, 0));

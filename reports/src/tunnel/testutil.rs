@@ -5,24 +5,9 @@ use crate::testutil::{hash, l2_run};
 
 const S: u64 = 1_000_000;
 
-/// An operation row with every optional field empty.
-pub fn tunnel_op(at_s: u64, kind: TunnelOpKind, amount_sats: u64) -> TunnelOpRow {
-    TunnelOpRow {
-        at_us: at_s * S,
-        kind,
-        txid: None,
-        vout: None,
-        l2_number: None,
-        withdrawal_id: None,
-        account: None,
-        amount_sats,
-        fee_sats: None,
-        btc_height: None,
-        flag: false,
-        age_s: None,
-        confirmed_at_us: None,
-        attacker: false,
-    }
+/// `op` at `at_s`.
+fn at(at_s: u64, op: Operation) -> TunnelOp {
+    TunnelOp { at_us: at_s * S, op }
 }
 
 /// A ledger row at `at_s`: `(l2, locked, minted, burned, pending, unminted, unbacked, other)`.
@@ -72,42 +57,25 @@ fn ledger(at_s: u64, v: [u64; 8]) -> TunnelLedgerRow {
 /// rows; the last: locked 16,000,000 (1,000,000 of it `other`), pending 10,000,000, unbacked
 /// 20,000,000 (the maximum).
 pub fn tunnel_run(seed: u64) -> RunRecord {
-    use TunnelOpKind::*;
+    use Operation::*;
     let mut record = l2_run(seed, &[]);
     record.meta.sim_time_us = 10_800 * S;
-    let deposit = |at_s, n: u64, to: &str, amount, treasury| TunnelOpRow {
-        txid: Some(hash(0xd000 + n)),
-        account: Some(to.to_string()),
-        flag: treasury,
-        ..tunnel_op(at_s, Deposit, amount)
+    let account = |a: &str| a.to_string();
+    let deposit = |at_s, n: u64, to, amount_sats, treasury| {
+        let txid = hash(0xd000 + n);
+        at(at_s, Deposit { txid, recipient: account(to), amount_sats, treasury, attacker: false })
     };
-    let mint = |at_s, n: u64, l2, height, to: &str, amount| TunnelOpRow {
-        txid: Some(hash(0xd000 + n)),
-        vout: Some((n - 1) as u32),
-        l2_number: Some(l2),
-        account: Some(to.to_string()),
-        btc_height: Some(height),
-        ..tunnel_op(at_s, Mint, amount)
+    let mint = |at_s, n: u64, l2_number, btc_height, to, amount_sats| {
+        let (txid, vout) = (hash(0xd000 + n), (n - 1) as u32);
+        at(at_s, Mint { txid, vout, l2_number, recipient: account(to), amount_sats, btc_height, attacker: false })
     };
-    let request = |at_s, from: &str, amount, treasury| TunnelOpRow {
-        account: Some(from.to_string()),
-        flag: treasury,
-        ..tunnel_op(at_s, WithdrawalRequest, amount)
-    };
-    let burn = |at_s, id, l2, from: &str, amount| TunnelOpRow {
-        l2_number: Some(l2),
-        withdrawal_id: Some(id),
-        account: Some(from.to_string()),
-        ..tunnel_op(at_s, Burn, amount)
-    };
-    let payout = |at_s, n: u64, id, l2, amount, fee, superfinal, confirmed_s: Option<u64>| TunnelOpRow {
-        txid: Some(hash(0xe000 + n)),
-        l2_number: Some(l2),
-        withdrawal_id: Some(id),
-        fee_sats: Some(fee),
-        flag: superfinal,
-        confirmed_at_us: confirmed_s.map(|s| s * S),
-        ..tunnel_op(at_s, Payout, amount)
+    let request =
+        |at_s, from, amount_sats, treasury| at(at_s, WithdrawalRequest { from: account(from), amount_sats, treasury });
+    let burn =
+        |at_s, id, l2_number, from, amount_sats| at(at_s, Burn { l2_number, id, from: account(from), amount_sats });
+    let payout = |at_s, n: u64, id, l2_number, amount_sats, fee_sats, superfinal, confirmed_s: Option<u64>| {
+        let (txid, confirmed_at_us) = (hash(0xe000 + n), confirmed_s.map(|s| s * S));
+        at(at_s, Payout { txid, l2_number, id, amount_sats, fee_sats, superfinal, confirmed_at_us })
     };
     let operations = vec![
         deposit(100, 1, "0xaa", 50_000_000, true),
@@ -120,21 +88,11 @@ pub fn tunnel_run(seed: u64) -> RunRecord {
         request(5400, "0xbb", 5_000_000, false),
         burn(5412, 2, 451, "0xbb", 5_000_000),
         payout(5500, 2, 2, 451, 5_000_000, 1_000, false, Some(6000)),
-        TunnelOpRow {
-            txid: Some(hash(0xd002)),
-            vout: Some(1),
-            l2_number: Some(358),
-            ..tunnel_op(6000, Unwound, 20_000_000)
-        },
+        at(6000, Unwound { txid: hash(0xd002), vout: 1, l2_number: 358, amount_sats: 20_000_000, attacker: false }),
         payout(7012, 1, 1, 434, 30_000_000, 1_500, true, None),
         payout(7800, 3, 1, 434, 30_000_000, 1_500, true, Some(8400)),
         burn(9000, 3, 749, "0xaa", 10_000_000),
-        TunnelOpRow {
-            l2_number: Some(749),
-            withdrawal_id: Some(3),
-            age_s: Some(1000),
-            ..tunnel_op(10_000, Overdue, 0)
-        },
+        at(10_000, Overdue { l2_number: 749, id: 3, age_s: 1000 }),
     ];
     const M: u64 = 1_000_000;
     // (l2, locked, minted, burned, pending, unminted, unbacked, other), in sat.
@@ -175,7 +133,7 @@ pub fn tunnel_run(seed: u64) -> RunRecord {
 /// confirmed ~10 min later, and, 60% into the run, a reorg that unwinds the last minted deposit.
 /// Randomness from a fixed linear congruential generator.
 pub fn synthetic_tunnel_run(seed: u64, hours: u64) -> RunRecord {
-    use TunnelOpKind::*;
+    use Operation::*;
     let mut state = seed.wrapping_mul(0x2545_f491_4f6c_dd1d).wrapping_add(7);
     let mut uniform = move || {
         state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -183,44 +141,47 @@ pub fn synthetic_tunnel_run(seed: u64, hours: u64) -> RunRecord {
     };
     let exp = |mean_s: f64, u: f64| (-libm::log(u) * mean_s * 1e6) as u64;
     let end_us = hours * 3_600 * S;
-    let mut ops: Vec<TunnelOpRow> = Vec::new();
+    let mut ops: Vec<TunnelOp> = Vec::new();
+    let mut push = |at_us, op| ops.push(TunnelOp { at_us, op });
     let mut t = 0;
     for n in 0.. {
         t += exp(1_200.0, uniform());
         if t >= end_us {
             break;
         }
-        let amount = 5_000_000 + (uniform() * 195_000_000.0) as u64;
-        let txid = Some(hash(0xd000_0000 + n));
-        ops.push(TunnelOpRow { at_us: t, txid: txid.clone(), ..tunnel_op(0, Deposit, amount) });
+        let amount_sats = 5_000_000 + (uniform() * 195_000_000.0) as u64;
+        let (txid, recipient) = (hash(0xd000_0000 + n), String::new());
+        push(
+            t,
+            Deposit { txid: txid.clone(), recipient: recipient.clone(), amount_sats, treasury: false, attacker: false },
+        );
         let wait: u64 = (0..8).map(|_| exp(600.0, uniform())).sum();
-        let mint = TunnelOpRow { txid, vout: Some(0), ..tunnel_op(0, Mint, amount) };
-        ops.push(TunnelOpRow { at_us: t + wait, ..mint });
+        let (vout, l2_number, btc_height, attacker) = (0, 0, 0, false);
+        push(t + wait, Mint { txid, vout, l2_number, recipient, amount_sats, btc_height, attacker });
         if uniform() < 0.6 {
-            let burn_at = t + wait + exp(1_800.0, uniform());
-            let id = Some(n);
-            let burn = TunnelOpRow { withdrawal_id: id, ..tunnel_op(0, Burn, amount / 2) };
-            ops.push(TunnelOpRow { at_us: burn_at, ..burn });
+            let (burn_at, amount_sats) = (t + wait + exp(1_800.0, uniform()), amount_sats / 2);
+            push(burn_at, Burn { l2_number, id: n, from: String::new(), amount_sats });
             let paid_at = burn_at + ((25.0 + 35.0 * uniform()) * 60e6) as u64;
             let confirmed = paid_at + exp(600.0, uniform());
-            let payout = TunnelOpRow {
-                withdrawal_id: id,
-                flag: true,
-                confirmed_at_us: (confirmed < end_us).then_some(confirmed),
-                ..tunnel_op(0, Payout, amount / 2)
-            };
-            ops.push(TunnelOpRow { at_us: paid_at, ..payout });
+            let confirmed_at_us = (confirmed < end_us).then_some(confirmed);
+            let txid = hash(0xe000_0000 + n);
+            push(
+                paid_at,
+                Payout { txid, l2_number, id: n, amount_sats, fee_sats: 0, superfinal: true, confirmed_at_us },
+            );
         }
     }
     ops.retain(|o| o.at_us < end_us);
     ops.sort_by_key(|o| o.at_us);
     let reorg_at = end_us * 3 / 5;
-    let unwound = ops.iter().rev().find(|o| o.kind == Mint && o.at_us < reorg_at).map(|m| TunnelOpRow {
-        at_us: reorg_at,
-        kind: Unwound,
-        ..m.clone()
+    let unwound = ops.iter().rev().filter(|o| o.at_us < reorg_at).find_map(|o| match &o.op {
+        Mint { txid, vout, l2_number, amount_sats, .. } => {
+            let (txid, vout, l2_number, amount_sats) = (txid.clone(), *vout, *l2_number, *amount_sats);
+            Some(TunnelOp { at_us: reorg_at, op: Unwound { txid, vout, l2_number, amount_sats, attacker: false } })
+        }
+        _ => None,
     });
-    let lost = unwound.as_ref().map_or(0, |u| u.amount_sats);
+    let lost = unwound.as_ref().map_or(0, |u| u.op.amount_sats());
     ops.extend(unwound);
     ops.sort_by_key(|o| o.at_us);
     let mut record = l2_run(seed, &[]);
@@ -242,13 +203,15 @@ pub fn synthetic_tunnel_run(seed: u64, hours: u64) -> RunRecord {
         row.at_us = number * 12 * S;
         row.l2_number = number;
         while let Some(op) = ops.get(next).filter(|o| o.at_us <= row.at_us) {
-            let a = op.amount_sats;
-            match op.kind {
-                Deposit => (row.locked_sats, row.unminted_sats) = (row.locked_sats + a, row.unminted_sats + a),
-                Mint => (row.minted_sats, row.unminted_sats) = (row.minted_sats + a, row.unminted_sats - a),
-                Burn => (row.burned_sats, row.pending_sats) = (row.burned_sats + a, row.pending_sats + a),
-                Payout => (row.locked_sats, row.pending_sats) = (row.locked_sats - a, row.pending_sats - a),
-                Unwound => (row.locked_sats, row.unbacked_sats) = (row.locked_sats - a, row.unbacked_sats + lost),
+            let a = op.op.amount_sats();
+            match op.op {
+                Deposit { .. } => (row.locked_sats, row.unminted_sats) = (row.locked_sats + a, row.unminted_sats + a),
+                Mint { .. } => (row.minted_sats, row.unminted_sats) = (row.minted_sats + a, row.unminted_sats - a),
+                Burn { .. } => (row.burned_sats, row.pending_sats) = (row.burned_sats + a, row.pending_sats + a),
+                Payout { .. } => (row.locked_sats, row.pending_sats) = (row.locked_sats - a, row.pending_sats - a),
+                Unwound { .. } => {
+                    (row.locked_sats, row.unbacked_sats) = (row.locked_sats - a, row.unbacked_sats + lost)
+                }
                 _ => {}
             }
             next += 1;

@@ -16,7 +16,7 @@ use hemisim_node::l2::tx::Address;
 use hemisim_node::peer::{DutyReport, Peer};
 use hemisim_node::time::SimTime;
 use hemisim_reports::record::{
-    BlockRow, TunnelLedgerRow, TunnelLossRow, TunnelOpKind, TunnelOpRow, TunnelRecord, TunnelViolationRow,
+    BlockRow, Operation, TunnelLedgerRow, TunnelLossRow, TunnelOp, TunnelRecord, TunnelViolationRow,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -45,7 +45,7 @@ struct Minted {
 
 #[derive(Debug, Default)]
 pub struct TunnelRecorder {
-    operations: Vec<TunnelOpRow>,
+    operations: Vec<TunnelOp>,
     ledger: Vec<TunnelLedgerRow>,
     violations: Vec<TunnelViolationRow>,
     /// Set when the attacker's payments are tunnel deposits.
@@ -56,7 +56,7 @@ pub struct TunnelRecorder {
     minted: BTreeMap<OutPoint, Minted>,
     /// The latest time each minted deposit left the observer's main chain.
     unwound_at_us: BTreeMap<OutPoint, u64>,
-    /// Payout rows (by index into `operations`) and their txids.
+    /// Payouts (by index into `operations`) and their txids.
     payouts: Vec<(usize, Txid)>,
     overdue: Vec<Overdue>,
 }
@@ -72,106 +72,84 @@ impl TunnelRecorder {
     /// A race started: its payment, broadcast now, is a deposit when the attacker pays the tunnel.
     pub fn attacker_payment(&mut self, at: SimTime, payment: Txid) {
         let Some(deposit) = &self.attacker_deposit else { return };
-        self.attacker_payments.insert(payment);
-        self.operations.push(TunnelOpRow {
-            txid: Some(payment.to_string()),
-            account: Some(deposit.recipient.to_string()),
+        let op = Operation::Deposit {
+            txid: payment.to_string(),
+            recipient: deposit.recipient.to_string(),
             amount_sats: deposit.amount_sats,
+            treasury: false,
             attacker: true,
-            ..empty_op(at.as_us(), TunnelOpKind::Deposit)
-        });
+        };
+        self.attacker_payments.insert(payment);
+        self.operations.push(TunnelOp { at_us: at.as_us(), op });
+    }
+
+    /// Whether deposit `txid` is one of the attacker's payments.
+    fn is_attackers(&self, txid: Txid) -> bool {
+        self.attacker_payments.contains(&txid)
     }
 
     /// Takes the observation if it is the tunnel's; gives it back otherwise.
     pub fn observe(&mut self, at: SimTime, observation: Observation) -> Option<Observation> {
         let at_us = at.as_us();
-        let row = |kind| empty_op(at_us, kind);
-        let (op, deposit) = match observation {
-            Observation::DepositSent { txid, amount, recipient, treasury } => (
-                TunnelOpRow {
-                    txid: Some(txid.to_string()),
-                    account: Some(recipient.to_string()),
-                    amount_sats: amount.to_sat(),
-                    flag: treasury,
-                    ..row(TunnelOpKind::Deposit)
-                },
-                None,
-            ),
+        let op = match observation {
+            Observation::DepositSent { txid, amount, recipient, treasury } => Operation::Deposit {
+                txid: txid.to_string(),
+                recipient: recipient.to_string(),
+                amount_sats: amount.to_sat(),
+                treasury,
+                attacker: false,
+            },
             Observation::TunnelMinted { l2_number, txid, vout, recipient, amount, btc_height } => {
                 self.minted.insert(OutPoint { txid, vout }, Minted { at_us, l2_number: l2_number.0 });
-                let op = TunnelOpRow {
-                    txid: Some(txid.to_string()),
-                    vout: Some(vout),
-                    l2_number: Some(l2_number.0),
-                    account: Some(recipient.to_string()),
+                Operation::Mint {
+                    txid: txid.to_string(),
+                    vout,
+                    l2_number: l2_number.0,
+                    recipient: recipient.to_string(),
                     amount_sats: amount.to_sat(),
-                    btc_height: Some(btc_height.0),
-                    ..row(TunnelOpKind::Mint)
-                };
-                (op, Some(txid))
+                    btc_height: btc_height.0,
+                    attacker: self.is_attackers(txid),
+                }
             }
-            Observation::WithdrawalRequested { from, amount, treasury } => (
-                TunnelOpRow {
-                    account: Some(from.to_string()),
-                    amount_sats: amount.to_sat(),
-                    flag: treasury,
-                    ..row(TunnelOpKind::WithdrawalRequest)
-                },
-                None,
-            ),
-            Observation::TunnelBurned { l2_number, id, from, amount } => (
-                TunnelOpRow {
-                    l2_number: Some(l2_number.0),
-                    withdrawal_id: Some(id),
-                    account: Some(from.to_string()),
-                    amount_sats: amount.to_sat(),
-                    ..row(TunnelOpKind::Burn)
-                },
-                None,
-            ),
+            Observation::WithdrawalRequested { from, amount, treasury } => {
+                Operation::WithdrawalRequest { from: from.to_string(), amount_sats: amount.to_sat(), treasury }
+            }
+            Observation::TunnelBurned { l2_number, id, from, amount } => {
+                Operation::Burn { l2_number: l2_number.0, id, from: from.to_string(), amount_sats: amount.to_sat() }
+            }
             Observation::PayoutSent { id, l2_number, txid, amount, fee, superfinal } => {
                 self.payouts.push((self.operations.len(), txid));
-                let op = TunnelOpRow {
-                    txid: Some(txid.to_string()),
-                    l2_number: Some(l2_number.0),
-                    withdrawal_id: Some(id),
+                // Confirmed (or not) on the final main chain: filled in by `finish`.
+                let confirmed_at_us = None;
+                Operation::Payout {
+                    txid: txid.to_string(),
+                    l2_number: l2_number.0,
+                    id,
                     amount_sats: amount.to_sat(),
-                    fee_sats: Some(fee.to_sat()),
-                    flag: superfinal,
-                    ..row(TunnelOpKind::Payout)
-                };
-                (op, None)
+                    fee_sats: fee.to_sat(),
+                    superfinal,
+                    confirmed_at_us,
+                }
             }
             Observation::WithdrawalOverdue { id, l2_number, age_s } => {
                 self.overdue.push(Overdue { id, l2_number: l2_number.0, age_s });
-                let op = TunnelOpRow {
-                    l2_number: Some(l2_number.0),
-                    withdrawal_id: Some(id),
-                    age_s: Some(age_s),
-                    ..row(TunnelOpKind::Overdue)
-                };
-                (op, None)
+                Operation::Overdue { l2_number: l2_number.0, id, age_s }
             }
             Observation::DepositUnwound { txid, vout, amount, l2_number } => {
                 self.unwound_at_us.insert(OutPoint { txid, vout }, at_us);
-                let op = TunnelOpRow {
-                    txid: Some(txid.to_string()),
-                    vout: Some(vout),
-                    l2_number: Some(l2_number.0),
+                let attacker = self.is_attackers(txid);
+                Operation::Unwound {
+                    txid: txid.to_string(),
+                    vout,
+                    l2_number: l2_number.0,
                     amount_sats: amount.to_sat(),
-                    ..row(TunnelOpKind::Unwound)
-                };
-                (op, Some(txid))
+                    attacker,
+                }
             }
-            Observation::DepositRestored { txid, vout, amount } => (
-                TunnelOpRow {
-                    txid: Some(txid.to_string()),
-                    vout: Some(vout),
-                    amount_sats: amount.to_sat(),
-                    ..row(TunnelOpKind::Restored)
-                },
-                Some(txid),
-            ),
+            Observation::DepositRestored { txid, vout, amount } => {
+                let attacker = self.is_attackers(txid);
+                Operation::Restored { txid: txid.to_string(), vout, amount_sats: amount.to_sat(), attacker }
+            }
             Observation::TunnelLedger { l2_number, locked, minted, burned, pending, unminted, unbacked, other } => {
                 self.ledger.push(TunnelLedgerRow {
                     at_us,
@@ -192,8 +170,7 @@ impl TunnelRecorder {
             }
             other => return Some(other),
         };
-        let attacker = deposit.is_some_and(|txid| self.attacker_payments.contains(&txid));
-        self.operations.push(TunnelOpRow { attacker, ..op });
+        self.operations.push(TunnelOp { at_us, op });
         None
     }
 
@@ -227,7 +204,11 @@ impl TunnelRecorder {
             }
         }
         for (index, txid) in &self.payouts {
-            self.operations[*index].confirmed_at_us = confirmed_at.get(txid).copied();
+            if let Some(TunnelOp { op: Operation::Payout { confirmed_at_us, .. }, .. }) =
+                self.operations.get_mut(*index)
+            {
+                *confirmed_at_us = confirmed_at.get(txid).copied();
+            }
         }
         let auditor = peers.iter().flat_map(|p| p.reports()).find_map(|r| match r {
             DutyReport::Auditor(a) => Some(a),
@@ -261,25 +242,5 @@ impl TunnelRecorder {
             minted_at_us: mint.map_or(0, |m| m.at_us),
             unwound_at_us: self.unwound_at_us.get(&outpoint).copied().unwrap_or(0),
         }
-    }
-}
-
-/// A tunnel operation of `kind` at `at_us` with every optional field empty.
-fn empty_op(at_us: u64, kind: TunnelOpKind) -> TunnelOpRow {
-    TunnelOpRow {
-        at_us,
-        kind,
-        txid: None,
-        vout: None,
-        l2_number: None,
-        withdrawal_id: None,
-        account: None,
-        amount_sats: 0,
-        fee_sats: None,
-        btc_height: None,
-        flag: false,
-        age_s: None,
-        confirmed_at_us: None,
-        attacker: false,
     }
 }
