@@ -35,7 +35,7 @@ use std::sync::Arc;
 pub struct PopMinerConfig {
     /// Re-read keystones this often [13 s].
     pub poll_interval: SimDuration,
-    /// How many of the latest keystones it considers [12].
+    /// How many of the latest keystones it considers (12).
     pub keystones_polled: usize,
     /// Confirmation target of the fee estimate [6 blocks].
     pub fee_target_blocks: u32,

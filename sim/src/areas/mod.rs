@@ -1,6 +1,6 @@
 //! The areas of a run (Bitcoin, the L2, Proof-of-Proof, the BTC tunnel), each in a folder of its
 //! own holding what the harness needs of it: its recorder (`record.rs`: observations in, its
-//! part of the [`RunRecord`] out) and its invariants (`checks.rs`: safety on every observation,
+//! part of the [`hemisim_reports::RunRecord`] out) and its invariants (`checks.rs`: safety on every observation,
 //! liveness on the quiet world at the end). The harness's recorder, monitor and collector only
 //! route to them. Each area's outputs (summary, CSVs, figures) live in the matching folder of
 //! `hemisim-reports`.

@@ -2,7 +2,7 @@
 //!
 //! `println!` panics when its write fails, and the write fails as soon as the reader of a pipe is
 //! gone (`hemisim run ... | head -1`): the program then dies with code 101 and CI never sees the
-//! run's own exit code (1 or 3). The commands print through [`outln!`], [`out!`] and [`errln!`]
+//! run's own exit code (1 or 3). The commands print through `outln!`, `out!` and `errln!`
 //! instead, which drop what cannot be written: the run goes on, writes its files and exits with
 //! its own code.
 

@@ -1,5 +1,5 @@
 //! What a finished run leaves: the record the reports read, and the invariants checked on the
-//! quiet world. The runner calls [`finish`] once, after the quiet phase.
+//! quiet world. The runner calls `finish` once, after the quiet phase.
 
 use super::monitor::SafetyMonitor;
 use super::recorder::Recorder;

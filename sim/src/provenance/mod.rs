@@ -11,8 +11,8 @@
 //!
 //! - [`collect`]: [`build`], from the sequencer's history and the observer's node.
 //! - [`bundle`]: the JSON bundle's layout and the byte codecs.
-//! - [`files`]: [`write`] and [`load`]ing the files back; [`decode`]: their text to bytes.
-//! - [`verify`] and [`anchor`]: recomputing every link from the files.
+//! - [`files`]: [`write`](fn@write) and [`load`]ing the files back; [`decode`]: their text to bytes.
+//! - [`verify`](mod@verify) and [`anchor`]: recomputing every link from the files.
 //! - [`origin`]: that a bundle was written by the run whose folder it sits in.
 
 pub mod anchor;
