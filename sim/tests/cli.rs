@@ -69,7 +69,10 @@ fn bad_ethereum_tables_get_one_line_and_exit_code_2() {
     let unknown = scenario_file(&dir, "unknown.toml", &format!("{base}[l2]\n[ethereum]\nslot_ms = 12\n"));
     assert!(bad_input(&unknown, &[]).contains("unknown.toml:7: ethereum.slot_ms: unknown key"));
     let wrong_type = scenario_file(&dir, "type.toml", &format!("{base}[l2]\n[ethereum]\nbatcher_enabled = \"yes\"\n"));
-    assert!(bad_input(&wrong_type, &[]).contains("type.toml:7: ethereum.batcher_enabled: expected a boolean"));
+    assert!(
+        bad_input(&wrong_type, &[])
+            .contains("type.toml:7: ethereum.batcher_enabled: expected true or false, got \"yes\"")
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

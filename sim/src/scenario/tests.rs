@@ -83,7 +83,7 @@ fn unknown_key_names_the_key_its_line_and_the_valid_keys() {
     );
     assert_eq!(
         error(&format!("{MINIMAL}[l3]\nx = 1\n"), &[]),
-        "t.toml:8: l3: unknown key (did you mean `l2`?); valid keys in the top level: name, seed, duration_s, bitcoin, attack, l2, workload, pop, tunnel"
+        "t.toml:8: l3: unknown key (did you mean `l2`?); valid keys in the top level: name, seed, duration_s, bitcoin, attack, l2, workload, pop, tunnel, ethereum"
     );
 }
 
@@ -385,7 +385,7 @@ fn ethereum_table_defaults_ranges_and_what_it_needs() {
         ("ethereum.seq_window_blocks=10", "ethereum.seq_window_blocks: expected an integer in 11..=1000000, got 10"),
         ("ethereum.batcher_interval_s=0.5", "ethereum.batcher_interval_s: expected a finite number in [1, 86400]"),
         ("ethereum.deposit_rate_per_s=-1", "ethereum.deposit_rate_per_s: expected a finite number in [0, 10], got -1"),
-        ("ethereum.batcher_enabled=yes", "ethereum.batcher_enabled: expected a boolean"),
+        ("ethereum.batcher_enabled=yes", "ethereum.batcher_enabled: expected true or false, got \"yes\""),
         ("ethereum.slot_ms=12", "ethereum.slot_ms: unknown key"),
     ] {
         let got = error(&with_eth, &[set]);
