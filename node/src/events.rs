@@ -6,13 +6,14 @@
 //! recording observations into the trace).
 
 use crate::btc::sealed::{SealedBlock, SealedTx};
+use crate::eth::L1Block;
 use crate::l2::block::L2Block;
 use crate::l2::tx::{Refusal, Submission};
 use crate::peer::PeerId;
 use crate::pop::keystone::KeystoneHash;
 use crate::pop::maker::MadeKeystone;
 use crate::time::SimDuration;
-use crate::units::{Amount, BtcHeight, FeeRate, L2Number};
+use crate::units::{Amount, BtcHeight, FeeRate, L1Number, L2Number};
 use bitcoin::{BlockHash, Txid};
 use revm::primitives::{Address, B256};
 use serde::Serialize;
@@ -31,6 +32,8 @@ pub enum Message {
     L2Refusal(Arc<Refusal>),
     /// A new keystone, from the L2 node PoP miners watch (op-geth's "newKeystones" notice).
     Keystone(Arc<MadeKeystone>),
+    /// A new Ethereum block, from the L1 to the L2 nodes.
+    L1Block(Arc<L1Block>),
 }
 
 /// Which peers a broadcast reaches: the harness maps each audience to peers by their roles.
@@ -44,6 +47,8 @@ pub enum Audience {
     Users,
     /// PoP miners and the finality tracker: whoever watches keystones.
     Keystones,
+    /// The L2 nodes (sequencer and verifiers): whoever follows the Ethereum L1.
+    L1Followers,
 }
 
 impl Message {
@@ -54,6 +59,7 @@ impl Message {
             Message::L2Block(_) => Audience::L2Followers,
             Message::L2Refusal(_) => Audience::Users,
             Message::Keystone(_) => Audience::Keystones,
+            Message::L1Block(_) => Audience::L1Followers,
         }
     }
 }
@@ -74,6 +80,8 @@ pub enum Timer {
     PopPoll,
     /// The tunnel's depositors act (a deposit or a withdrawal is due).
     Tunnel,
+    /// The Ethereum L1's next slot starts.
+    L1Slot,
 }
 
 /// What the harness hands a peer.
@@ -345,6 +353,25 @@ pub enum Observation {
     TunnelViolation {
         l2_number: L2Number,
         what: String,
+    },
+    /// The Ethereum L1 proposed a block: its time (its slot's start, in whole seconds), its
+    /// portal deposits and batcher transactions (with their bytes on L1), and the finalized
+    /// head once it is the head.
+    L1Block {
+        number: L1Number,
+        time_s: u64,
+        #[serde(serialize_with = "as_display")]
+        hash: B256,
+        #[serde(serialize_with = "as_display")]
+        parent: B256,
+        deposits: u32,
+        batcher_txs: u32,
+        batch_bytes: u64,
+        finalized: L1Number,
+    },
+    /// An Ethereum slot passed without a block (slots count from genesis's slot 0).
+    L1SlotMissed {
+        slot: u64,
     },
 }
 

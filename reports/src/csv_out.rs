@@ -4,14 +4,14 @@
 //! arithmetic (`12.000345`), so a CSV never depends on float formatting. Floats that are not
 //! times (rates in `runs.csv`) use Rust's shortest round-trip form; undefined values are empty.
 //! The L2 files and columns are in [`crate::l2::csv`], the Proof-of-Proof ones in
-//! [`crate::pop::csv`], the tunnel ones in [`crate::tunnel::csv`]. Every column is documented in
-//! `reports/README.md`.
+//! [`crate::pop::csv`], the tunnel ones in [`crate::tunnel::csv`], the L1's in
+//! [`crate::ethereum::csv`]. Every column is documented in `reports/README.md`.
 
 use std::path::{Path, PathBuf};
 
 use crate::record::RunRecord;
 use crate::summary::Summary;
-use crate::{ReportError, atomic, bitcoin, l2, pop, tunnel};
+use crate::{ReportError, atomic, bitcoin, ethereum, l2, pop, tunnel};
 
 /// `12345` µs -> `"0.012345"`: exact, always six decimals.
 pub fn format_micros(us: u64) -> String {
@@ -107,8 +107,8 @@ pub fn runs_csv(runs: &[(&RunRecord, Summary)]) -> Result<Vec<u8>, csv::Error> {
 }
 
 /// Writes one run's per-entity CSVs into `dir` (the L2 ones too when it has an L2 chain, the
-/// PoP ones when it has Proof-of-Proof, the tunnel ones when it has a tunnel) and returns their
-/// paths.
+/// PoP ones when it has Proof-of-Proof, the tunnel ones when it has a tunnel, the L1's when it
+/// has an Ethereum L1) and returns their paths.
 pub fn write_run_csvs(dir: &Path, record: &RunRecord) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = vec![
         save_csv(dir.join("blocks.csv"), bitcoin::csv::blocks_csv(&record.btc))?,
@@ -125,6 +125,9 @@ pub fn write_run_csvs(dir: &Path, record: &RunRecord) -> Result<Vec<PathBuf>, Re
     }
     if let Some(tunnel) = &record.tunnel {
         written.extend(tunnel::csv::write_tunnel_csvs(dir, tunnel)?);
+    }
+    if let Some(eth) = &record.ethereum {
+        written.extend(ethereum::csv::write_ethereum_csvs(dir, eth)?);
     }
     Ok(written)
 }

@@ -18,7 +18,8 @@
 //! Map: one folder per area, each owning its part of the record, its summary object, its CSV
 //! files and its figures: [`bitcoin`] (blocks, reorgs, attacks), [`l2`], [`pop`] (with
 //! per-block superfinality latencies, rewards and per-miner totals in [`pop::metrics`]) and
-//! [`tunnel`] (operations, the books, totals and latencies in [`tunnel::metrics`]). Shared:
+//! [`tunnel`] (operations, the books, totals and latencies in [`tunnel::metrics`]) and
+//! [`ethereum`] (the settlement layer's L1: blocks, missed slots, deposits). Shared:
 //! [`record`] (the input, assembling the areas' records), [`summary`] (headline metrics pooled
 //! over replications), [`csv_out`] (CSV formatting, `runs.csv`), [`plots`] (the figure
 //! machinery: fonts, frames, legends, panels), [`stats`] (intervals and percentiles),
@@ -31,6 +32,7 @@ pub mod atomic;
 pub mod bitcoin;
 pub mod csv_out;
 mod error;
+pub mod ethereum;
 pub mod fingerprint;
 pub mod l2;
 pub mod output_dir;
@@ -67,7 +69,8 @@ pub struct Written {
 /// One run: `summary.json`, `blocks.csv`, `reorgs.csv`, `attack_trials.csv` (with an attack),
 /// `l2_blocks.csv` and `l2_latency.csv` (with an L2 chain), `keystones.csv`, `publications.csv`,
 /// `pop_txs.csv` and `superfinality.csv` (with Proof-of-Proof), `tunnel.csv`,
-/// `tunnel_ledger.csv` and `tunnel_losses.csv` (with a BTC tunnel) and the plots. N runs:
+/// `tunnel_ledger.csv` and `tunnel_losses.csv` (with a BTC tunnel), `ethereum_blocks.csv` (with
+/// an Ethereum L1) and the plots. N runs:
 /// `summary.json` pooled, `runs.csv` (one row per replication), each replication's CSVs under
 /// `runs/seed-<seed>/`, and plots of the pooled data (the L2 and PoP time series: of the first
 /// replication). The records are checked before anything is written; `summary.json` is written
@@ -295,6 +298,24 @@ mod tests {
             let same = std::fs::read(a.join(&file)).ok() == std::fs::read(b.join(&file)).ok();
             assert!(same, "{} differs", file.display());
         }
+    }
+
+    #[test]
+    fn ethereum_runs_get_the_l1_csv_and_summary_object() {
+        use crate::testutil::eth_run;
+        let dir = scratch_dir("outputs-eth-one");
+        write_outputs(&dir, &[eth_run(7)]).expect("writable");
+        let files = names(&tree(&dir));
+        assert!(files.iter().any(|f| f == "ethereum_blocks.csv"), "{files:?}");
+        let summary = std::fs::read_to_string(dir.join("summary.json")).expect("written");
+        assert!(summary.contains("\"ethereum\": {"), "{summary}");
+
+        let dir = scratch_dir("outputs-eth-many");
+        write_outputs(&dir, &[eth_run(7), eth_run(3)]).expect("writable");
+        let files = names(&tree(&dir));
+        assert!(files.iter().any(|f| f == "runs/seed-3/ethereum_blocks.csv"), "{files:?}");
+        let err = write_outputs(&scratch_dir("outputs-eth-mixed"), &[eth_run(7), sample_record(3)]);
+        assert!(matches!(err, Err(ReportError::Inconsistent { field: "ethereum", .. })), "{err:?}");
     }
 
     #[test]

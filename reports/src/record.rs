@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use crate::bitcoin::record::*;
+pub use crate::ethereum::record::*;
 pub use crate::l2::record::*;
 pub use crate::pop::record::*;
 pub use crate::tunnel::record::*;
@@ -31,6 +32,9 @@ pub struct RunRecord {
     /// Present when the scenario has a `[tunnel]` table (which requires `[l2]`).
     #[serde(default)]
     pub tunnel: Option<TunnelRecord>,
+    /// Present when the scenario has an `[ethereum]` table (which requires `[l2]`).
+    #[serde(default)]
+    pub ethereum: Option<EthereumRecord>,
     pub perf: PerfRecord,
 }
 

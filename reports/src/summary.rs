@@ -6,12 +6,14 @@
 //! depends on hashing. With N > 1 replications counts are summed, rates pooled (sum / sum) with
 //! Wilson intervals on the pooled counts, and means taken over every pooled interval. The `l2`
 //! object is built in [`crate::l2::summary`], the `pop` object in [`crate::pop::summary`], the
-//! `tunnel` object in [`crate::tunnel::summary`]. Every key is defined in `reports/README.md`.
+//! `tunnel` object in [`crate::tunnel::summary`], the `ethereum` object in
+//! [`crate::ethereum::summary`]. Every key is defined in `reports/README.md`.
 
 use serde::{Deserialize, Serialize};
 
 use crate::ReportError;
 use crate::bitcoin::summary::{AttackSummary, BtcSummary, attack_summary, btc_summary};
+use crate::ethereum::summary::EthereumSummary;
 use crate::fingerprint::combine_hashes;
 use crate::l2::summary::L2Summary;
 use crate::pop::summary::PopSummary;
@@ -46,6 +48,9 @@ pub struct Summary {
     /// Only when the runs have a BTC tunnel.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub tunnel: Option<TunnelSummary>,
+    /// Only when the runs have an Ethereum L1.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ethereum: Option<EthereumSummary>,
     pub perf: PerfSummary,
 }
 
@@ -92,6 +97,7 @@ pub fn summarize(records: &[RunRecord]) -> Result<Summary, ReportError> {
         l2: crate::l2::summary::l2_summary(records),
         pop: crate::pop::summary::pop_summary(records),
         tunnel: crate::tunnel::summary::tunnel_summary(records),
+        ethereum: crate::ethereum::summary::ethereum_summary(records),
         perf: PerfSummary {
             wall_time_s,
             sim_seconds_per_wall_second: finite(sim_time_s / wall_time_s),
@@ -124,7 +130,7 @@ fn common_or_combined<'a>(hashes: impl Iterator<Item = &'a str> + Clone) -> Stri
 }
 
 /// Refuses records that cannot be pooled: none, a duplicated seed, or replications of
-/// different scenarios (different name, block interval, attack, L2, PoP or tunnel parameters,
+/// different scenarios (different name, block interval, attack, L2, PoP, tunnel or L1 parameters,
 /// or latency histograms that cannot be added bucket by bucket).
 pub fn check_replications(records: &[RunRecord]) -> Result<(), ReportError> {
     let first = records.first().ok_or(ReportError::NoRecords)?;
@@ -144,7 +150,7 @@ pub fn check_replications(records: &[RunRecord]) -> Result<(), ReportError> {
 }
 
 /// What must be equal across replications for pooling to mean anything.
-fn identity(r: &RunRecord) -> [(&'static str, String); 7] {
+fn identity(r: &RunRecord) -> [(&'static str, String); 8] {
     let attack = r.attack.as_ref().map(|a| {
         let (kind, q, z, d, g) = (a.kind, a.hashrate_share, a.confirmations, a.give_up_deficit_blocks, a.gamma);
         format!("{kind:?} hashrate_share={q:?} confirmations={z} give_up_deficit_blocks={d} gamma={g:?}")
@@ -158,6 +164,7 @@ fn identity(r: &RunRecord) -> [(&'static str, String); 7] {
         l2_histogram,
         crate::pop::summary::identity(r),
         crate::tunnel::summary::identity(r),
+        crate::ethereum::summary::identity(r),
     ]
 }
 

@@ -76,6 +76,7 @@ pub fn sample_record(seed: u64) -> RunRecord {
         l2: None,
         pop: None,
         tunnel: None,
+        ethereum: None,
         perf: PerfRecord { wall_time_s: 0.5, events: 1000 },
     }
 }
@@ -535,3 +536,31 @@ pub fn synthetic_pop_run(seed: u64, hours: u64) -> RunRecord {
 }
 
 pub use crate::tunnel::testutil::{synthetic_tunnel_run, tunnel_run};
+
+/// `sample_record` with an Ethereum L1 of 12 s slots and finality at depth 2: blocks 1, 2 and 3
+/// at 12, 36 and 48 s (slot 2, at 24 s, missed) with 2, 3 and 0 deposits; block 2 carries one
+/// batcher transaction of 1,000 bytes. Hashes are `0x` and the number in hex.
+pub fn eth_run(seed: u64) -> RunRecord {
+    let row = |number: u64, time_s: u64, deposits: u32, batch_bytes: u64| L1BlockRow {
+        number,
+        hash: format!("0x{}", hash(number)),
+        parent_hash: format!("0x{}", hash(number - 1)),
+        time_us: time_s * 1_000_000,
+        deposits,
+        batcher_txs: u32::from(batch_bytes > 0),
+        batch_bytes,
+        finalized: number.saturating_sub(2),
+    };
+    RunRecord {
+        ethereum: Some(EthereumRecord {
+            slot_s: 12,
+            missed_slot_rate: 0.1,
+            finality_depth_blocks: 2,
+            deposit_rate_per_s: 0.002,
+            blocks: vec![row(1, 12, 2, 0), row(2, 36, 3, 1_000), row(3, 48, 0, 0)],
+            missed_slots: vec![2],
+            batcher_fees_gwei: 0,
+        }),
+        ..sample_record(seed)
+    }
+}

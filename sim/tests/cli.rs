@@ -47,6 +47,36 @@ fn bad_scenarios_and_overrides_get_one_line_and_exit_code_2() {
 }
 
 #[test]
+fn bad_ethereum_tables_get_one_line_and_exit_code_2() {
+    let dir = scratch_dir("bad-ethereum");
+    let base = "name = \"t\"\nseed = 1\nduration_s = 3600\n[bitcoin]\n";
+    let no_l2 = scenario_file(&dir, "no-l2.toml", &format!("{base}[ethereum]\n"));
+    let message = bad_input(&no_l2, &[]);
+    assert!(message.contains("no-l2.toml"), "{message}");
+    assert!(
+        message.ends_with(": ethereum: expected an [l2] table: Ethereum is the L2's settlement layer"),
+        "{message}"
+    );
+    let good = scenario_file(&dir, "good.toml", &format!("{base}[l2]\n[ethereum]\n"));
+    assert!(
+        bad_input(&good, &["--set", "ethereum.missed_slot_rate=1.5"])
+            .contains("--set ethereum.missed_slot_rate: expected a finite number in [0, 0.99], got 1.5")
+    );
+    assert!(
+        bad_input(&good, &["--set", "ethereum.slot_s=0"])
+            .contains("--set ethereum.slot_s: expected an integer in 1..=3600, got 0")
+    );
+    let unknown = scenario_file(&dir, "unknown.toml", &format!("{base}[l2]\n[ethereum]\nslot_ms = 12\n"));
+    assert!(bad_input(&unknown, &[]).contains("unknown.toml:7: ethereum.slot_ms: unknown key"));
+    let wrong_type = scenario_file(&dir, "type.toml", &format!("{base}[l2]\n[ethereum]\nbatcher_enabled = \"yes\"\n"));
+    assert!(
+        bad_input(&wrong_type, &[])
+            .contains("type.toml:7: ethereum.batcher_enabled: expected true or false, got \"yes\"")
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn help_teaches_the_commands_and_exit_codes() {
     let top = String::from_utf8_lossy(&hemisim(&["--help"]).stdout).into_owned();
     assert!(top.contains("run") && top.contains("Exit codes"), "{top}");

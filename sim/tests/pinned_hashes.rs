@@ -1,6 +1,7 @@
 //! Every scenario file, run with its own seed, keeps the trace hash it had when this test was
-//! written. A refactoring that changes no behaviour must leave all of them unchanged; a change that
-//! is meant to alter what a scenario does updates its hash here, in the same commit, and says why.
+//! written (a later file: when it was added). A refactoring that changes no behaviour must leave
+//! all of them unchanged; a change that is meant to alter what a scenario does updates its hash
+//! here, in the same commit, and says why.
 
 mod common;
 
@@ -16,6 +17,8 @@ const PINNED: &[(&str, &str)] = &[
     ("l2-throughput", "015cb0fd2e57ff27ccf4920dea0cab90a138675c4e6efb43350da64aaa0aaa24"),
     ("quickstart", "0b0d98e6bb5cf2c298e344b0ef88bd31165d26a92b12eb55ce8a3ef27ea4f558"),
     ("selfish-mining", "5831ddcdf3a0256be7271c21eab9c3d21e56606f6c59237644ea30752f7ff507"),
+    // The first slice of the settlement layer: the L1 alone (issue 11).
+    ("settlement", "c72e59c91bb6e9bbea4eb667548e212e3d7fd9ccc63439dda22ff294e5a1c349"),
     ("stale-rate", "20a7240b3ccc5a20376f7db6199eeff032688bf1c2dca6029f5221a93816f9d5"),
     ("treasury", "65c647372ada9777f30c68eeee6c50e927386eedfa3b8bd4ee46a873e4902717"),
     ("tunnel-reorg", "d5741048c0392bc35925402c027cd8d340dbcdb53eca8d959d173f42587d0eae"),
@@ -58,6 +61,7 @@ pinned! {
     l2_throughput => "l2-throughput",
     quickstart => "quickstart",
     selfish_mining => "selfish-mining",
+    settlement => "settlement",
     stale_rate => "stale-rate",
     treasury => "treasury",
     tunnel_reorg => "tunnel-reorg",

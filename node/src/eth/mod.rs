@@ -4,6 +4,8 @@
 //! - [`params`]: the `[ethereum]` scenario table's values, Hemi mainnet's by default.
 //! - [`types`]: what travels on L1: blocks, portal deposits, batcher transactions and frames.
 //! - [`chain`]: the L1 chain (slots, missed slots, the pending pool, heads by depth).
+//! - [`network`]: the L1 as a participant of a run: the chain on its slot grid, with its
+//!   [`background_deposits`] (the portal's Poisson load).
 //! - [`metering`]: the portal's guaranteed-gas market (20M L2 gas of deposits per L1 block).
 //! - [`portal`]: `OptimismPortal.depositTransaction`'s checks and its deposit events.
 //! - [`deposit_tx`]: deposited transactions: source hashes, L2 hashes, the L1-info deposit.
@@ -14,6 +16,7 @@
 //!   [`consolidation`] (derived attributes against the oldest unsafe block).
 //!
 
+pub mod background_deposits;
 pub mod batch_check;
 pub mod batcher;
 pub mod chain;
@@ -22,6 +25,7 @@ pub mod consolidation;
 pub mod deposit_tx;
 pub mod derivation;
 pub mod metering;
+pub mod network;
 pub mod origin;
 pub mod params;
 pub mod portal;

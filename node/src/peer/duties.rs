@@ -10,6 +10,8 @@ use crate::btc::double_spend::DoubleSpender;
 use crate::btc::miner::Miner;
 use crate::btc::selfish::SelfishMiner;
 use crate::btc::wallet::Wallet;
+use crate::eth::chain::NewBlock;
+use crate::eth::network::{L1Network, Slot};
 use crate::events::{Audience, Message, Observation, Timer};
 use crate::l2::sequencer::Sequencer;
 use crate::l2::verifier::{Verdict, Verifier};
@@ -83,7 +85,9 @@ impl Duty for SelfishMiner {
 /// The L2's Bitcoin-Secure Sequencer (it reads Bitcoin through its peer's node).
 impl Duty for Sequencer {
     fn audiences(&self) -> Vec<Audience> {
-        vec![Audience::Sequencer]
+        // L1 blocks (`Message::L1Block`, only with an `[ethereum]` table) arrive too and are
+        // ignored for now: choosing L1 origins from them comes with derivation's integration.
+        vec![Audience::Sequencer, Audience::L1Followers]
     }
 
     fn start(&mut self, cx: &mut Ctx<'_>) {
@@ -157,7 +161,9 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) {
 /// An L2 verifier (it checks Bitcoin attributes against its peer's node).
 impl Duty for Verifier {
     fn audiences(&self) -> Vec<Audience> {
-        vec![Audience::L2Followers]
+        // L1 blocks (`Message::L1Block`, only with an `[ethereum]` table) arrive too and are
+        // ignored for now: deriving the safe chain from them comes with derivation's integration.
+        vec![Audience::L2Followers, Audience::L1Followers]
     }
 
     fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
@@ -368,5 +374,39 @@ impl Duty for TunnelAuditor {
 
     fn report(&self) -> DutyReport<'_> {
         DutyReport::Auditor(self)
+    }
+}
+
+/// The Ethereum L1: at every slot a block, recorded and sent to the L2 nodes, or a missed slot.
+impl Duty for L1Network {
+    fn start(&mut self, cx: &mut Ctx<'_>) {
+        cx.schedule(self.until_next_slot(cx.now), Timer::L1Slot);
+    }
+
+    fn on_timer(&mut self, cx: &mut Ctx<'_>, timer: Timer) {
+        if timer == Timer::L1Slot {
+            match self.on_slot() {
+                Slot::Block(new) => {
+                    cx.observe(l1_block_observation(&new, self));
+                    cx.broadcast(Message::L1Block(new.block));
+                }
+                Slot::Missed { slot } => cx.observe(Observation::L1SlotMissed { slot }),
+            }
+            cx.schedule(self.until_next_slot(cx.now), Timer::L1Slot);
+        }
+    }
+}
+
+fn l1_block_observation(new: &NewBlock, network: &L1Network) -> Observation {
+    let block = &new.block;
+    Observation::L1Block {
+        number: block.block.number,
+        time_s: block.block.time_s,
+        hash: block.block.hash,
+        parent: block.block.parent_hash,
+        deposits: block.deposits.len() as u32,
+        batcher_txs: block.batcher_txs.len() as u32,
+        batch_bytes: block.batcher_txs.iter().map(|tx| tx.data_bytes() as u64).sum(),
+        finalized: network.chain().finalized().number,
     }
 }

@@ -18,6 +18,8 @@ pub enum PeerKind {
     PopMiner,
     /// The BTC tunnel's vault operator.
     TunnelOperator,
+    /// The Ethereum L1 the L2 settles on (only with an `[ethereum]` table).
+    Ethereum,
     /// The reference node: its chain is the run's final view; it hosts the load generators and
     /// the checkers.
     Observer,
@@ -34,6 +36,7 @@ impl PeerId {
     pub const ATTACKER: PeerId = PeerId { kind: PeerKind::Attacker, index: 0 };
     pub const SEQUENCER: PeerId = PeerId { kind: PeerKind::Sequencer, index: 0 };
     pub const TUNNEL_OPERATOR: PeerId = PeerId { kind: PeerKind::TunnelOperator, index: 0 };
+    pub const ETHEREUM: PeerId = PeerId { kind: PeerKind::Ethereum, index: 0 };
     pub const OBSERVER: PeerId = PeerId { kind: PeerKind::Observer, index: 0 };
 
     pub fn miner(index: u32) -> PeerId {
@@ -63,6 +66,7 @@ impl fmt::Display for PeerId {
             PeerKind::Verifier => write!(f, "verifier-{}", self.index),
             PeerKind::PopMiner => write!(f, "pop-miner-{}", self.index),
             PeerKind::TunnelOperator => f.write_str("tunnel-operator"),
+            PeerKind::Ethereum => f.write_str("ethereum"),
             PeerKind::Observer => f.write_str("observer"),
         }
     }
@@ -81,6 +85,7 @@ mod tests {
             PeerId::verifier(0),
             PeerId::pop_miner(2),
             PeerId::TUNNEL_OPERATOR,
+            PeerId::ETHEREUM,
             PeerId::OBSERVER,
         ]
         .iter()
@@ -88,7 +93,16 @@ mod tests {
         .collect();
         assert_eq!(
             names,
-            ["miner-3", "attacker", "sequencer", "verifier-0", "pop-miner-2", "tunnel-operator", "observer"]
+            [
+                "miner-3",
+                "attacker",
+                "sequencer",
+                "verifier-0",
+                "pop-miner-2",
+                "tunnel-operator",
+                "ethereum",
+                "observer"
+            ]
         );
     }
 }

@@ -1,4 +1,4 @@
-//! The areas of a run (Bitcoin, the L2, Proof-of-Proof, the BTC tunnel), each in a folder of its
+//! The areas of a run (Bitcoin, the L2, Proof-of-Proof, the BTC tunnel, the Ethereum L1), each in a folder of its
 //! own holding what the harness needs of it: its recorder (`record.rs`: observations in, its
 //! part of the [`hemisim_reports::RunRecord`] out) and its invariants (`checks.rs`: safety on every observation,
 //! liveness on the quiet world at the end). The harness's recorder, monitor and collector only
@@ -6,6 +6,7 @@
 //! `hemisim-reports`.
 
 pub mod bitcoin;
+pub mod ethereum;
 pub mod l2;
 pub mod pop;
 pub mod tunnel;
@@ -18,7 +19,7 @@ use hemisim_node::events::Observation;
 use hemisim_node::peer::Peer;
 use hemisim_node::time::SimTime;
 use hemisim_node::tunnel::vault_script;
-use hemisim_reports::record::{AttackRecord, BtcRecord, L2Record, PopRecord, TunnelRecord};
+use hemisim_reports::record::{AttackRecord, BtcRecord, EthereumRecord, L2Record, PopRecord, TunnelRecord};
 
 /// Every area's recorder.
 #[derive(Debug, Default)]
@@ -27,6 +28,7 @@ pub struct Recorders {
     pub l2: l2::record::L2Recorder,
     pub pop: pop::record::PopRecorder,
     pub tunnel: tunnel::record::TunnelRecorder,
+    pub ethereum: ethereum::record::EthereumRecorder,
 }
 
 /// What the areas recorded, as the record's parts.
@@ -37,6 +39,7 @@ pub struct Recorded {
     pub l2: Option<L2Record>,
     pub pop: Option<PopRecord>,
     pub tunnel: Option<TunnelRecord>,
+    pub ethereum: Option<EthereumRecord>,
 }
 
 impl Recorders {
@@ -49,6 +52,7 @@ impl Recorders {
         }
         let Some(rest) = self.bitcoin.observe(at, peer, observation) else { return };
         let Some(rest) = self.l2.observe(at, rest) else { return };
+        let Some(rest) = self.ethereum.observe(rest) else { return };
         let Some(rest) = self.pop.observe(at, peer, rest) else { return };
         self.tunnel.observe(at, rest);
     }
@@ -75,6 +79,9 @@ impl Recorders {
                 &self.tunnel.minted(),
             ));
         }
+        if let Some(e) = &scenario.ethereum {
+            violations.extend(ethereum::checks::liveness(&self.ethereum, e, scenario.duration_s));
+        }
         violations
     }
 
@@ -85,7 +92,8 @@ impl Recorders {
         let l2 = scenario.l2.as_ref().map(|config| self.l2.finish(config, peers));
         let pop = scenario.pop.as_ref().map(|config| self.pop.finish(config, observer, blocks));
         let tunnel = scenario.tunnel.as_ref().map(|config| self.tunnel.finish(config, peers, observer, blocks));
-        Recorded { btc: bitcoin.btc, attack: bitcoin.attack, l2, pop, tunnel }
+        let ethereum = scenario.ethereum.as_ref().map(|config| self.ethereum.finish(config));
+        Recorded { btc: bitcoin.btc, attack: bitcoin.attack, l2, pop, tunnel, ethereum }
     }
 }
 

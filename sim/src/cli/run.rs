@@ -242,6 +242,18 @@ fn headline(s: &hemisim_reports::Summary) -> Vec<String> {
             t.invariant_violations
         ));
     }
+    if let Some(e) = &s.ethereum {
+        lines.push(format!(
+            "ethereum: {} blocks, {} of {} slots missed (rate {}, configured {}), {} deposits, {} batches",
+            e.blocks,
+            e.missed_slots,
+            e.slots,
+            num(e.missed_slot_rate, 4),
+            e.missed_slot_rate_expected,
+            e.deposits,
+            e.batches
+        ));
+    }
     let p = &s.perf;
     lines.push(format!(
         "perf: {:.0} simulated s in {:.2} s wall ({} sim s per wall s, {} events per wall s)",

@@ -17,6 +17,7 @@ use hemisim_node::btc::script::p2pkh_for;
 use hemisim_node::btc::sealed::SealedBlock;
 use hemisim_node::btc::selfish::SelfishMiner;
 use hemisim_node::btc::wallet::Wallet;
+use hemisim_node::eth::network::L1Network;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 use hemisim_node::l2::genesis::{L2GenesisSpec, READER, TOKEN};
 use hemisim_node::l2::hvm::contracts;
@@ -43,6 +44,7 @@ pub const SEQUENCER: &str = "sequencer";
 const SEQUENCER_FEES: hemisim_node::l2::tx::Address = hemisim_node::l2::tx::Address::new([0x5e; 20]);
 pub const ATTACKER: &str = "attacker";
 pub const TUNNEL_OPERATOR: &str = "tunnel-operator";
+pub const ETHEREUM: &str = "ethereum";
 /// The most coins the genesis gives the tunnel's depositors.
 const DEPOSITOR_COINS_MAX: u32 = 20_000;
 const BACKGROUND_WALLET: &str = "background";
@@ -55,7 +57,7 @@ const BACKGROUND_COINS_MAX: u32 = 100_000;
 const ATTACKER_COINS: u32 = 64;
 
 /// The peers of a run, in a fixed order: miners, the attacker if any, the sequencer and verifiers,
-/// the PoP miners, the tunnel's operator, then the observer.
+/// the PoP miners, the tunnel's operator, the Ethereum L1, then the observer.
 #[derive(Debug)]
 pub struct World {
     pub peers: Vec<Peer>,
@@ -168,6 +170,9 @@ impl World {
                 genesis.block_hash(),
             ));
         }
+        if let Some(ethereum) = &scenario.ethereum {
+            peers.push(ethereum_peer(ethereum, node(ETHEREUM, &[], gamma), seed));
+        }
         let load = has_background_load(btc).then(|| {
             let wallet = Wallet::new(BACKGROUND_WALLET);
             let rng = Stream::derive(seed, "background/load");
@@ -247,6 +252,14 @@ fn operator(scenario: &Scenario, t: &TunnelConfig, node: BitcoinNode, btc_genesi
     let depth = scenario.pop.as_ref().map_or(0, |p| p.superfinality_depth);
     let finality = FinalityTracker::new(depth, btc_genesis);
     Peer::new(PeerId::TUNNEL_OPERATOR, node, vec![Box::new(Operator::new(Wallet::new(VAULT_WALLET), config, finality))])
+}
+
+/// The Ethereum L1 (a peer that is also a Bitcoin node, as every peer is, though it reads none of
+/// it): its missed slots and its background deposits each from a stream of their own.
+fn ethereum_peer(config: &crate::scenario::EthereumConfig, node: BitcoinNode, seed: u64) -> Peer {
+    let slots = Stream::derive(seed, &format!("{ETHEREUM}/slots"));
+    let deposits = Stream::derive(seed, &format!("{ETHEREUM}/deposits"));
+    Peer::new(PeerId::ETHEREUM, node, vec![Box::new(L1Network::new(&config.params(), slots, deposits))])
 }
 
 fn depositors(scenario: &Scenario, t: &TunnelConfig, seed: u64) -> TunnelUsers {

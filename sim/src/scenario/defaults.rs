@@ -105,3 +105,38 @@ pub fn tunnel_deposit_btc_min() -> f64 {
 pub fn tunnel_deposit_btc_max() -> f64 {
     2.0
 }
+
+// `[ethereum]`: Hemi mainnet's values, written once in `EthParams::default()`.
+fn eth() -> hemisim_node::eth::EthParams {
+    hemisim_node::eth::EthParams::default()
+}
+pub fn ethereum_slot_s() -> u64 {
+    eth().slot.as_us() / 1_000_000
+}
+pub fn ethereum_missed_slot_rate() -> f64 {
+    eth().missed_slot_rate
+}
+pub fn ethereum_finality_depth_blocks() -> u64 {
+    eth().finality_depth_blocks
+}
+pub fn ethereum_seq_window_blocks() -> u64 {
+    eth().seq_window_blocks
+}
+pub fn ethereum_max_sequencer_drift_s() -> u64 {
+    eth().max_sequencer_drift_s
+}
+pub fn ethereum_channel_timeout_blocks() -> u64 {
+    eth().channel_timeout_blocks
+}
+pub fn ethereum_sequencer_l1_confs() -> u64 {
+    eth().sequencer_l1_confs
+}
+pub fn ethereum_batcher_enabled() -> bool {
+    eth().batcher_enabled
+}
+pub fn ethereum_batcher_interval_s() -> f64 {
+    eth().batcher_interval.as_secs_f64()
+}
+pub fn ethereum_deposit_rate_per_s() -> f64 {
+    eth().deposit_rate_per_s
+}

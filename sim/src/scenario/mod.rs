@@ -21,11 +21,13 @@
 //!
 //! Code map: `schema` reads the key layout from the serde derives below, `check` compares a
 //! table with it, `validate` holds the ranges, `defaults` the defaults, `overrides` the `--set`
-//! syntax, `source` the line numbers and `error` the message format.
+//! syntax, `source` the line numbers and `error` the message format; `ethereum` holds the
+//! `[ethereum]` table (its defaults are the node crate's `EthParams::default()`).
 
 mod check;
 pub mod defaults;
 mod error;
+mod ethereum;
 mod overrides;
 mod schema;
 mod source;
@@ -40,6 +42,7 @@ use bitcoin::hashes::{Hash, sha256};
 use serde::{Deserialize, Serialize};
 
 pub use error::{Origin, ScenarioError};
+pub use ethereum::EthereumConfig;
 pub use overrides::Override;
 use source::{Locator, SourceFile};
 
@@ -75,6 +78,10 @@ pub struct Scenario {
     /// Optional BTC tunnel: vault, deposits, mints, withdrawals, payouts (requires `[l2]`).
     #[serde(default)]
     pub tunnel: Option<TunnelConfig>,
+    /// Optional settlement layer: a mock Ethereum L1 (requires `[l2]`). Left out of the resolved
+    /// scenario when absent, so that the hash of every scenario without it stays what it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ethereum: Option<EthereumConfig>,
 }
 
 /// `[tunnel]`: the BTC tunnel (Hemi's `SimpleBitcoinVault` defaults) and its users.

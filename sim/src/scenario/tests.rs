@@ -83,7 +83,7 @@ fn unknown_key_names_the_key_its_line_and_the_valid_keys() {
     );
     assert_eq!(
         error(&format!("{MINIMAL}[l3]\nx = 1\n"), &[]),
-        "t.toml:8: l3: unknown key (did you mean `l2`?); valid keys in the top level: name, seed, duration_s, bitcoin, attack, l2, workload, pop, tunnel"
+        "t.toml:8: l3: unknown key (did you mean `l2`?); valid keys in the top level: name, seed, duration_s, bitcoin, attack, l2, workload, pop, tunnel, ethereum"
     );
 }
 
@@ -367,4 +367,46 @@ fn tunnel_tables_need_what_they_rely_on() {
         )
         .contains("tunnel.treasury_withdraw_btc")
     );
+}
+
+#[test]
+fn ethereum_table_defaults_ranges_and_what_it_needs() {
+    let l2 = format!("{MINIMAL}\n[l2]\n");
+    assert!(
+        error(&format!("{MINIMAL}\n[ethereum]\n"), &[])
+            .ends_with(": ethereum: expected an [l2] table: Ethereum is the L2's settlement layer")
+    );
+    let with_eth = format!("{l2}\n[ethereum]\n");
+    let s = load(&with_eth, &[]).expect("an empty [ethereum] is Hemi mainnet's");
+    assert_eq!(s.ethereum.expect("the table").params(), hemisim_node::eth::EthParams::default());
+    for (set, message) in [
+        ("ethereum.slot_s=0", "--set ethereum.slot_s: expected an integer in 1..=3600, got 0"),
+        ("ethereum.missed_slot_rate=1", "ethereum.missed_slot_rate: expected a finite number in [0, 0.99], got 1"),
+        ("ethereum.seq_window_blocks=10", "ethereum.seq_window_blocks: expected an integer in 11..=1000000, got 10"),
+        ("ethereum.batcher_interval_s=0.5", "ethereum.batcher_interval_s: expected a finite number in [1, 86400]"),
+        ("ethereum.deposit_rate_per_s=-1", "ethereum.deposit_rate_per_s: expected a finite number in [0, 10], got -1"),
+        ("ethereum.batcher_enabled=yes", "ethereum.batcher_enabled: expected true or false, got \"yes\""),
+        ("ethereum.slot_ms=12", "ethereum.slot_ms: unknown key"),
+    ] {
+        let got = error(&with_eth, &[set]);
+        assert!(got.contains(message), "{set}: {got}");
+    }
+    let bad_line = error(&format!("{with_eth}finality_depth_blocks = 100001\n"), &[]);
+    assert!(
+        bad_line.starts_with("t.toml:12: ethereum.finality_depth_blocks: expected an integer in 0..=100000"),
+        "{bad_line}"
+    );
+}
+
+/// A scenario without `[ethereum]` resolves to the same JSON (so the same hash) as before the
+/// table existed; one with it writes it and loads back.
+#[test]
+fn ethereum_table_is_left_out_when_absent() {
+    let without = load(MINIMAL, &[]).expect("minimal");
+    let json = serde_json::to_string(&without).expect("serialisable");
+    assert!(!json.contains("ethereum"), "{json}");
+    let with = load(&format!("{MINIMAL}\n[l2]\n[ethereum]\nmissed_slot_rate = 0.1\n"), &[]).expect("valid");
+    assert_ne!(with.hash_hex(), without.hash_hex());
+    let text = with.to_toml_string().expect("seed fits TOML");
+    assert_eq!(Scenario::from_toml_str(&text, "resolved", &[]), Ok(with), "{text}");
 }

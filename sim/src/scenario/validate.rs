@@ -7,8 +7,8 @@ use toml::Table;
 use super::check::out_of_range;
 use super::error::Invalid;
 use super::{
-    AttackConfig, AttackKind, AttackTarget, BitcoinConfig, FeeSpikeConfig, L2Config, PayoutPolicyConfig, PopConfig,
-    Scenario, TunnelConfig, WorkloadConfig,
+    AttackConfig, AttackKind, AttackTarget, BitcoinConfig, EthereumConfig, FeeSpikeConfig, L2Config,
+    PayoutPolicyConfig, PopConfig, Scenario, TunnelConfig, WorkloadConfig,
 };
 
 /// Ten years of simulated time.
@@ -55,6 +55,12 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
             ));
         }
     }
+    if let Some(ethereum) = &s.ethereum {
+        if s.l2.is_none() {
+            return Err(Invalid::new("ethereum", "expected an [l2] table: Ethereum is the L2's settlement layer"));
+        }
+        self::ethereum(ethereum)?;
+    }
     if let Some(attack) = s.attack.as_ref().filter(|a| a.target == AttackTarget::Tunnel) {
         if s.tunnel.is_none() {
             return Err(Invalid::new("attack.target", "expected a [tunnel] table for target = \"tunnel\""));
@@ -97,6 +103,21 @@ fn tunnel(t: &TunnelConfig) -> Result<(), Invalid> {
         ));
     }
     number("tunnel.treasury_withdraw_at_s", t.treasury_withdraw_at_s, 0.0, DURATION_S_MAX as f64)
+}
+
+/// The batcher closes a channel `sub_safety_margin_blocks` (10) before the sequencing window
+/// ends, so a window must be longer than that margin.
+fn ethereum(e: &EthereumConfig) -> Result<(), Invalid> {
+    integer("ethereum.slot_s", e.slot_s, 1, 3_600)?;
+    number("ethereum.missed_slot_rate", e.missed_slot_rate, 0.0, 0.99)?;
+    integer("ethereum.finality_depth_blocks", e.finality_depth_blocks, 0, 100_000)?;
+    let margin = hemisim_node::eth::EthParams::default().sub_safety_margin_blocks;
+    integer("ethereum.seq_window_blocks", e.seq_window_blocks, margin + 1, 1_000_000)?;
+    integer("ethereum.max_sequencer_drift_s", e.max_sequencer_drift_s, 1, 86_400)?;
+    integer("ethereum.channel_timeout_blocks", e.channel_timeout_blocks, 1, 100_000)?;
+    integer("ethereum.sequencer_l1_confs", e.sequencer_l1_confs, 0, 1_000)?;
+    number("ethereum.batcher_interval_s", e.batcher_interval_s, 1.0, 86_400.0)?;
+    number("ethereum.deposit_rate_per_s", e.deposit_rate_per_s, 0.0, 10.0)
 }
 
 fn pop(p: &PopConfig) -> Result<(), Invalid> {

@@ -1,0 +1,58 @@
+//! `ethereum_blocks.csv`: one row per L1 block. Same conventions as [`crate::csv_out`]; every
+//! column is documented in `reports/README.md`.
+
+use std::path::{Path, PathBuf};
+
+use crate::ReportError;
+use crate::csv_out::{format_micros, save_csv, to_csv};
+use crate::record::EthereumRecord;
+
+/// `ethereum_blocks.csv` text: every L1 block after genesis, in order.
+pub fn ethereum_blocks_csv(eth: &EthereumRecord) -> Result<Vec<u8>, csv::Error> {
+    let header = ["number", "hash", "parent_hash", "time_s", "deposits", "batcher_txs", "batch_bytes", "finalized"];
+    let rows = eth.blocks.iter().map(|b| {
+        vec![
+            b.number.to_string(),
+            b.hash.clone(),
+            b.parent_hash.clone(),
+            format_micros(b.time_us),
+            b.deposits.to_string(),
+            b.batcher_txs.to_string(),
+            b.batch_bytes.to_string(),
+            b.finalized.to_string(),
+        ]
+    });
+    to_csv(&header, rows)
+}
+
+/// Writes the L1's CSVs into `dir` and returns their paths.
+pub fn write_ethereum_csvs(dir: &Path, eth: &EthereumRecord) -> Result<Vec<PathBuf>, ReportError> {
+    Ok(vec![save_csv(dir.join("ethereum_blocks.csv"), ethereum_blocks_csv(eth))?])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::eth_run;
+
+    #[test]
+    fn blocks_csv_snapshot() {
+        let record = eth_run(7);
+        let eth = record.ethereum.expect("an L1");
+        let text = String::from_utf8(ethereum_blocks_csv(&eth).expect("in memory")).expect("ASCII");
+        let h = |n: u64| format!("0x{n:064x}");
+        let expected = format!(
+            "number,hash,parent_hash,time_s,deposits,batcher_txs,batch_bytes,finalized\n\
+             1,{},{},12.000000,2,0,0,0\n\
+             2,{},{},36.000000,3,1,1000,0\n\
+             3,{},{},48.000000,0,0,0,1\n",
+            h(1),
+            h(0),
+            h(2),
+            h(1),
+            h(3),
+            h(2)
+        );
+        assert_eq!(text, expected);
+    }
+}
