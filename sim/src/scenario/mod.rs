@@ -61,7 +61,8 @@ pub struct Scenario {
     pub seed: u64,
     /// Simulated time to run, in seconds.
     pub duration_s: u64,
-    /// The mock Bitcoin network (the `[bitcoin]` table must be present, even if empty).
+    /// The mock Bitcoin network (every key has a default: the table may be left out).
+    #[serde(default)]
     pub bitcoin: BitcoinConfig,
     /// Optional adversary on the Bitcoin network.
     #[serde(default)]
@@ -277,6 +278,13 @@ pub struct BitcoinConfig {
     /// Optional congestion window for the background load.
     #[serde(default)]
     pub fee_spike: Option<FeeSpikeConfig>,
+}
+
+impl Default for BitcoinConfig {
+    /// Every key at its default, as an empty `[bitcoin]` table reads (one place for the defaults).
+    fn default() -> Self {
+        toml::from_str("").expect("every [bitcoin] key has a default")
+    }
 }
 
 /// `[attack]`: an adversarial miner.

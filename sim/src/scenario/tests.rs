@@ -73,6 +73,15 @@ fn defaults_fill_every_absent_key() {
 }
 
 #[test]
+fn the_bitcoin_table_may_be_left_out() {
+    let without = load("name = \"t\"\nseed = 7\nduration_s = 3600\n", &[]).expect("no [bitcoin] table");
+    let empty = load("name = \"t\"\nseed = 7\nduration_s = 3600\n[bitcoin]\n", &[]).expect("empty [bitcoin] table");
+    assert_eq!(without, empty);
+    assert_eq!(without.hash_hex(), empty.hash_hex(), "the same resolved scenario, the same hash");
+    assert_eq!(without.bitcoin.miners, defaults::miners());
+}
+
+#[test]
 fn unknown_key_names_the_key_its_line_and_the_valid_keys() {
     assert_eq!(
         error(&format!("{MINIMAL}minerz = 3\n"), &[]),
@@ -175,7 +184,7 @@ fn hashrate_shares_need_one_positive_share_per_miner() {
 #[test]
 fn missing_required_key_names_the_table() {
     let text = MINIMAL.replace("seed = 7\n", "");
-    assert_eq!(error(&text, &[]), "t.toml: seed: missing key; the top level requires name, seed, duration_s, bitcoin");
+    assert_eq!(error(&text, &[]), "t.toml: seed: missing key; the top level requires name, seed, duration_s");
     assert_eq!(
         error(&with_attack("kind = \"double-spend\""), &[]),
         "t.toml:9: attack.hashrate_share: missing key; [attack] requires kind, hashrate_share"
@@ -312,7 +321,7 @@ fn resolved_toml_loads_back_to_the_same_scenario() {
 fn schema_is_read_from_the_serde_derives() {
     let Shape::Table(fields) = schema::scenario() else { panic!("the scenario is a table") };
     let required: Vec<&str> = fields.iter().filter(|f| f.required).map(|f| f.name).collect();
-    assert_eq!(required, ["name", "seed", "duration_s", "bitcoin"]);
+    assert_eq!(required, ["name", "seed", "duration_s"], "[bitcoin] may be left out: every key has a default");
     assert_eq!(schema::scenario().at("bitcoin.miners"), Some(&Shape::Integer { min: 0, max: u32::MAX.into() }));
     assert_eq!(schema::scenario().at("attack.gamma"), Some(&Shape::Number));
     assert!(!format!("{:?}", schema::scenario()).contains("Unsupported"), "every key has a TOML type");
