@@ -276,14 +276,14 @@ mod tests {
             lines[0].ends_with(
                 ",l2_state_root_mismatches,pop_keystones,pop_publications,\
                  pop_keystones_superfinal,pop_blocks_pending,pop_superfinality_mean_s,\
-                 pop_superfinality_p50_s,pop_superfinality_p95_s,pop_fees_sats_per_day"
+                 pop_superfinality_mean_is_lower_bound,pop_superfinality_p50_s,pop_superfinality_p95_s,pop_fees_sats_per_day"
             ),
             "{runs}"
         );
-        assert!(lines[1].ends_with(",4,7,3,2,550.3303571428572,500.500000,900.250000,185000"), "{runs}");
+        assert!(lines[1].ends_with(",4,7,3,2,550.3303571428572,false,500.500000,900.250000,185000"), "{runs}");
         // Nothing published: every block still waiting, so no mean (the longest wait, 1528 s,
         // is not one) and no percentile.
-        assert!(lines[2].ends_with(",4,0,0,8,,,,0"), "{runs}");
+        assert!(lines[2].ends_with(",4,0,0,8,,false,,,0"), "{runs}");
     }
 
     #[test]

@@ -160,12 +160,13 @@ pub fn write_pop_csvs(dir: &Path, pop: &PopRecord) -> Result<Vec<PathBuf>, Repor
 }
 
 /// The `pop_*` columns appended to `runs.csv` when the runs have Proof-of-Proof.
-pub const RUNS_COLUMNS: [&str; 8] = [
+pub const RUNS_COLUMNS: [&str; 9] = [
     "pop_keystones",
     "pop_publications",
     "pop_keystones_superfinal",
     "pop_blocks_pending",
     "pop_superfinality_mean_s",
+    "pop_superfinality_mean_is_lower_bound",
     "pop_superfinality_p50_s",
     "pop_superfinality_p95_s",
     "pop_fees_sats_per_day",
@@ -186,6 +187,8 @@ pub fn runs_columns(record: &RunRecord, summary: &Summary) -> Vec<String> {
         s.keystones_superfinal.to_string(),
         s.blocks_pending.to_string(),
         format_opt(s.superfinality_latency_s.mean),
+        // Blocks still waiting at the end make the Kaplan–Meier mean a lower bound.
+        s.superfinality_latency_s.mean_is_lower_bound.to_string(),
         quantile(0.50),
         quantile(0.95),
         format_opt(s.fees_sats_per_day),
@@ -286,8 +289,16 @@ mod tests {
         let summary = crate::summary::summarize(std::slice::from_ref(&record)).expect("ok");
         let got = runs_columns(&record, &summary);
         let mean = summary.pop.as_ref().and_then(|p| p.superfinality_latency_s.mean);
-        let expected = ["4", "7", "3", "2", &format_opt(mean), "500.500000", "900.250000", "185000"];
+        let expected = ["4", "7", "3", "2", &format_opt(mean), "false", "500.500000", "900.250000", "185000"];
         assert_eq!(got, expected);
+        // Without the second superfinality step the slowest blocks still wait at the end: the
+        // mean is a lower bound, and the column says so.
+        let mut censored = pop_run(1);
+        if let Some(pop) = censored.pop.as_mut() {
+            pop.superfinal.truncate(1);
+        }
+        let summary = crate::summary::summarize(std::slice::from_ref(&censored)).expect("ok");
+        assert_eq!(runs_columns(&censored, &summary)[5], "true");
         let plain = crate::testutil::sample_record(1);
         let summary = crate::summary::summarize(std::slice::from_ref(&plain)).expect("ok");
         let columns = runs_columns(&plain, &summary);
