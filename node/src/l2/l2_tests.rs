@@ -322,3 +322,36 @@ fn a_block_that_does_not_import_leaves_the_chain_unchanged() {
     importer.import(&good, &source).expect("the real block still imports");
     assert_eq!(position(&importer), position(&builder));
 }
+
+/// Blocks of a chain without a settlement layer hash exactly as they did before L1 origins and
+/// deposits existed (hashes computed with the code of that time): header encoding, transactions
+/// root and state root unchanged, so every trace keeps its hash.
+#[test]
+fn blocks_without_a_settlement_layer_hash_as_before_deposits_existed() {
+    let w = world(20);
+    let mut btc = btc_node(&w);
+    let mut users = users(20);
+    let mut builder = chain(&w, 0);
+    mine(&mut [&mut btc], w.btc_genesis.block_hash(), 0, 5, "miner-0");
+    let hash = |hex: &str| hex.parse::<B256>().expect("32-byte hex");
+    assert_eq!(w.l2_genesis, hash("2af57a70b0d21e295e63caf87744b000c476892fa16193357477bba7746425e4"));
+    let pinned = [
+        (
+            "dcd1b9c7f2599ea376ae95f7785d6ab6815d7dff7f14708acacce528e310cde8",
+            "97330be093b66029031e511d79b395020033c09a468a0df7e0e1adb5f1c9e5a4",
+        ),
+        (
+            "fe8b77140837f17605cbb5c4ff8992f81d61880a6e7765e610d3db358c634abf",
+            "3b4f36beb8f35e132eade5c5df540eff27fb67ee5472517cb3a86a8c97c778d7",
+        ),
+        (
+            "c033bbf1903a95712b156ce0d38640c299fbd9cd5d778bdccb394982f6babb90",
+            "39eca5395910ba4091da6a55f52f7d720587fe57df57d9cbf204260a3713542a",
+        ),
+    ];
+    for (block_hash, transactions_root) in pinned {
+        let block = build(&mut builder, &btc, &mut users, 10);
+        assert_eq!(block.header.transactions_root, hash(transactions_root), "block {}", block.header.number);
+        assert_eq!(block.hash(), hash(block_hash), "block {}", block.header.number);
+    }
+}
