@@ -488,21 +488,14 @@ impl L2Chain {
 
     /// The origin an imported block must have, checked against the head and its own claim.
     fn imported_origin(&self, block: &L2Block) -> Result<Option<L1Origin>, Mismatch> {
-        let header = &block.header;
-        let Some(claimed) = header.l1_origin else {
-            if !block.deposits.is_empty() {
-                return Err(Mismatch::Deposits(DepositsMismatch::WithoutOrigin { count: block.deposits.len() }));
-            }
-            return self.next_origin(header.timestamp_s, None, &[], block.attributes.is_some());
-        };
-        let origin =
-            self.next_origin(header.timestamp_s, Some(&claimed.block), &block.deposits, block.attributes.is_some())?;
-        match origin {
-            Some(expected) if expected.sequence_number != claimed.sequence_number => {
-                Err(Mismatch::L1Origin(OriginMismatch::Sequence {
-                    expected: expected.sequence_number,
-                    got: claimed.sequence_number,
-                }))
+        let (header, has_attributes) = (&block.header, block.attributes.is_some());
+        let claimed = header.l1_origin;
+        let origin_block = claimed.as_ref().map(|claimed| &claimed.block);
+        let origin = self.next_origin(header.timestamp_s, origin_block, &block.deposits, has_attributes)?;
+        match (origin, claimed) {
+            (Some(expected), Some(claimed)) if expected.sequence_number != claimed.sequence_number => {
+                let (expected, got) = (expected.sequence_number, claimed.sequence_number);
+                Err(Mismatch::L1Origin(OriginMismatch::Sequence { expected, got }))
             }
             _ => Ok(origin),
         }

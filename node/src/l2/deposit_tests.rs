@@ -423,6 +423,19 @@ fn settlement_and_its_absence_are_both_enforced() {
     );
     assert_eq!(plain.head().number, L2Number(0));
     assert_eq!(plain.head_ref(), None);
+    // A block of a plain chain that smuggles in a deposit does not import on another.
+    let inputs = BlockInputs::bitcoin_only(GENESIS_TIME_S + 12, GAS_LIMIT, next_attributes(plain.view(), &s.btc, 3));
+    let block = plain.build(inputs, &s.source(), |_| Body::default()).expect("a valid plain block");
+    let (attributes, tunnel) = (block.attributes.clone(), block.tunnel.clone());
+    let deposits = vec![portal(1, 0, ETHER, depositor(), 0, 21_000)];
+    let smuggled = L2Block::seal(block.header.clone(), deposits, attributes, tunnel, vec![], vec![]);
+    let rules = ChainRules { settlement: None, ..chain.rules().clone() };
+    let mut other = L2Chain::new(rules, plain_spec.hvm(), &s.btc_genesis, plain_genesis);
+    assert_eq!(
+        other.import(&smuggled, &s.source()),
+        Err(ImportError::Mismatch(Mismatch::Deposits(DepositsMismatch::WithoutOrigin { count: 1 })))
+    );
+    other.import(&block, &s.source()).expect("the block itself imports");
     assert_ne!(plain_genesis, s.l2_genesis, "the settlement genesis differs (L1Block, origin)");
 }
 
