@@ -17,9 +17,9 @@
 //! and is never rolled back; the call runs with the sender's current nonce and the deposit's gas
 //! limit, at no L2 gas price (the gas was bought on L1) and without refund; if it fails for any
 //! reason (revert, halt, even a value the sender cannot cover) the rest of its effects are undone
-//! but the nonce is still bumped and the deposit still uses its whole gas limit. A deposit is
-//! never refused by the L2. Not executed here: the hVM's `BlockBuilder` keeps its database
-//! private, so this needs a hook of its own there (`apply_deposit`).
+//! but the nonce is still bumped; a call the EVM refuses to start uses its whole gas limit, one
+//! that runs what it used (Regolith). A deposit is never refused by the L2. Executed by the
+//! hVM: [`crate::l2::hvm::BlockBuilder::apply_deposit`].
 
 use super::types::{L1BlockRef, PortalDeposit};
 use revm::primitives::{Address, B256, Bytes, U256, address, keccak256};

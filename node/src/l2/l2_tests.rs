@@ -1,7 +1,7 @@
 //! Sequencer, verifier and workload together, driven by hand like the harness drives them.
 
-use super::block::{L2Block, L2Header};
-use super::chain::{Body, ChainRules, Head, HeaderField, ImportError, L2Chain, Mismatch, RewindError};
+use super::block::{BtcAttributes, L2Block, L2Header};
+use super::chain::{BlockInputs, Body, ChainRules, Head, HeaderField, ImportError, L2Chain, Mismatch, RewindError};
 use super::genesis::L2GenesisSpec;
 use super::genesis::{READER, TOKEN};
 use super::hvm::contracts;
@@ -36,6 +36,11 @@ fn world(accounts: u32) -> World {
     let spec = L2GenesisSpec::new(accounts);
     let l2_genesis = spec.block(&spec.hvm(), &btc_genesis).hash();
     World { btc_genesis, spec, l2_genesis }
+}
+
+/// The Bitcoin attributes every block of a chain without a settlement layer has.
+fn attributes(block: &L2Block) -> &BtcAttributes {
+    block.attributes.as_ref().expect("a chain without a settlement layer: attributes in every block")
 }
 
 fn btc_node(w: &World) -> BitcoinNode {
@@ -115,7 +120,7 @@ fn blocks_ingest_three_headers_at_a_time_and_verifiers_agree() {
         }
     }
     let first = seq.produce(SimTime(12_000_000), &btc);
-    assert_eq!(first.block.attributes.headers.len(), 3, "at most 3 headers per block");
+    assert_eq!(attributes(&first.block).headers.len(), 3, "at most 3 headers per block");
     assert_eq!(first.block.header.btc_tip_height, BtcHeight(3));
     assert_eq!(first.block.txs.len(), 30, "all fit");
     let second = seq.produce(SimTime(24_000_000), &btc);
@@ -139,7 +144,7 @@ fn a_bitcoin_reorg_moves_the_carried_tip_and_verifiers_follow() {
     // A longer branch from the genesis replaces it, first at the sequencer only.
     let b = mine(&mut [&mut btc], w.btc_genesis.block_hash(), 0, 3, "miner-1");
     let second = seq.produce(SimTime(24_000_000), &btc);
-    assert_eq!(second.block.attributes.fork_height, BtcHeight(0), "forks below the old carried tip");
+    assert_eq!(attributes(&second.block).fork_height, BtcHeight(0), "forks below the old carried tip");
     assert_eq!(second.block.header.btc_tip_hash, b[2].block_hash());
     assert_eq!(ver.on_block(first.block.clone(), &verifier_btc).len(), 1);
     assert!(ver.on_block(second.block.clone(), &verifier_btc).is_empty(), "waits for Bitcoin blocks it has not seen");
@@ -157,7 +162,7 @@ fn a_tampered_state_root_is_a_mismatch() {
     let mut ver = verifier(&w);
     let good = seq.produce(SimTime(12_000_000), &btc).block;
     let header = L2Header { state_root: B256::repeat_byte(7), ..good.header.clone() };
-    let forged = Arc::new(L2Block::seal_hashing(header, good.attributes.clone(), good.txs.clone()));
+    let forged = Arc::new(L2Block::seal_hashing(header, attributes(&good).clone(), good.txs.clone()));
     match ver.on_block(forged, &btc).as_slice() {
         [
             Verdict::Mismatch { number: L2Number(1), mismatch: Mismatch::Header { field: HeaderField::StateRoot, .. } },
@@ -215,7 +220,13 @@ fn a_transaction_too_big_for_any_block_is_dropped_not_left_blocking() {
 
 /// A chain that builds blocks directly (no sequencer), keeping `rewind_depth` blocks of undo.
 fn chain(w: &World, rewind_depth: usize) -> L2Chain {
-    let rules = ChainRules { max_headers_per_block: 3, beneficiary: Address::ZERO, tunnel: None, rewind_depth };
+    let rules = ChainRules {
+        max_headers_per_block: 3,
+        beneficiary: Address::ZERO,
+        tunnel: None,
+        rewind_depth,
+        settlement: None,
+    };
     L2Chain::new(rules, w.spec.hvm(), &w.btc_genesis, w.l2_genesis)
 }
 
@@ -225,7 +236,7 @@ fn build(chain: &mut L2Chain, btc: &BitcoinNode, users: &mut Workload, n: u64) -
     let submissions: Vec<_> = (0..n).filter_map(|i| users.arrival(SimTime(number * 1_000 + i))).collect();
     let attributes = next_attributes(chain.view(), btc, 3);
     let block = chain
-        .build(number * 12, 30_000_000, attributes, &|h| btc.block(h).cloned(), |builder| {
+        .build(BlockInputs::bitcoin_only(number * 12, 30_000_000, attributes), &|h| btc.block(h).cloned(), |builder| {
             let mut body = Body::default();
             for s in &submissions {
                 if builder.apply_hashed(&s.tx, s.hash).is_ok() {
@@ -263,7 +274,7 @@ fn a_rewound_chain_is_exactly_where_it_was_and_reimports_the_same_blocks() {
         blocks.push(build(&mut builder, &btc, &mut users, 20));
         positions.push(position(&builder));
     }
-    assert_eq!(blocks[3].attributes.fork_height, BtcHeight(0), "block 4 carries the Bitcoin reorg");
+    assert_eq!(attributes(&blocks[3]).fork_height, BtcHeight(0), "block 4 carries the Bitcoin reorg");
     builder.rewind_to(L2Number(2)).expect("within the rewind depth");
     assert_eq!(position(&builder), positions[2], "state, view and head as they were at block 2");
     for block in &blocks[2..] {
@@ -304,7 +315,7 @@ fn a_block_that_does_not_import_leaves_the_chain_unchanged() {
     mine(&mut [&mut btc], w.btc_genesis.block_hash(), 0, 5, "miner-0");
     let good = build(&mut builder, &btc, &mut users, 5);
     let before = position(&importer);
-    let forge = |header: L2Header| L2Block::seal_hashing(header, good.attributes.clone(), good.txs.clone());
+    let forge = |header: L2Header| L2Block::seal_hashing(header, attributes(&good).clone(), good.txs.clone());
     let forged_root = forge(L2Header { state_root: B256::repeat_byte(7), ..good.header.clone() });
     let forged_gas = forge(L2Header { gas_used: good.header.gas_used + 1, ..good.header.clone() });
     let orphan = forge(L2Header { parent_hash: B256::repeat_byte(1), ..good.header.clone() });
@@ -321,4 +332,37 @@ fn a_block_that_does_not_import_leaves_the_chain_unchanged() {
     assert_eq!(position(&importer), before, "state, view and head untouched");
     importer.import(&good, &source).expect("the real block still imports");
     assert_eq!(position(&importer), position(&builder));
+}
+
+/// Blocks of a chain without a settlement layer hash exactly as they did before L1 origins and
+/// deposits existed (hashes computed with the code of that time): header encoding, transactions
+/// root and state root unchanged, so every trace keeps its hash.
+#[test]
+fn blocks_without_a_settlement_layer_hash_as_before_deposits_existed() {
+    let w = world(20);
+    let mut btc = btc_node(&w);
+    let mut users = users(20);
+    let mut builder = chain(&w, 0);
+    mine(&mut [&mut btc], w.btc_genesis.block_hash(), 0, 5, "miner-0");
+    let hash = |hex: &str| hex.parse::<B256>().expect("32-byte hex");
+    assert_eq!(w.l2_genesis, hash("2af57a70b0d21e295e63caf87744b000c476892fa16193357477bba7746425e4"));
+    let pinned = [
+        (
+            "dcd1b9c7f2599ea376ae95f7785d6ab6815d7dff7f14708acacce528e310cde8",
+            "97330be093b66029031e511d79b395020033c09a468a0df7e0e1adb5f1c9e5a4",
+        ),
+        (
+            "fe8b77140837f17605cbb5c4ff8992f81d61880a6e7765e610d3db358c634abf",
+            "3b4f36beb8f35e132eade5c5df540eff27fb67ee5472517cb3a86a8c97c778d7",
+        ),
+        (
+            "c033bbf1903a95712b156ce0d38640c299fbd9cd5d778bdccb394982f6babb90",
+            "39eca5395910ba4091da6a55f52f7d720587fe57df57d9cbf204260a3713542a",
+        ),
+    ];
+    for (block_hash, transactions_root) in pinned {
+        let block = build(&mut builder, &btc, &mut users, 10);
+        assert_eq!(block.header.transactions_root, hash(transactions_root), "block {}", block.header.number);
+        assert_eq!(block.hash(), hash(block_hash), "block {}", block.header.number);
+    }
 }

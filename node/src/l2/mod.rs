@@ -15,6 +15,8 @@ pub mod verifier;
 pub mod workload;
 
 #[cfg(test)]
+mod deposit_tests;
+#[cfg(test)]
 mod indexer_tests;
 #[cfg(test)]
 mod l2_tests;

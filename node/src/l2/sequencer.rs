@@ -15,7 +15,7 @@
 //! full).
 
 use super::block::{BtcAttributes, L2Block, L2Header};
-use super::chain::{Body, ChainRules, L2Chain};
+use super::chain::{BlockInputs, Body, ChainRules, L2Chain};
 use super::hvm::{BlockBuilder, Hvm, RejectReason, TxRejected};
 use super::indexer::BtcIndexer;
 use super::latency::LatencyHistogram;
@@ -78,6 +78,7 @@ impl Sequencer {
             beneficiary: config.beneficiary,
             tunnel: config.tunnel.clone(),
             rewind_depth: 0,
+            settlement: None,
         };
         Sequencer {
             mempool: L2Mempool::new(config.mempool_capacity),
@@ -120,13 +121,12 @@ impl Sequencer {
     pub fn produce(&mut self, now: SimTime, btc: &BitcoinNode) -> Production {
         let attributes = next_attributes(self.chain.view(), btc, self.config.max_headers_per_block);
         let timestamp_s = EPOCH_UNIX_S as u64 + now.as_secs();
+        let inputs = BlockInputs::bitcoin_only(timestamp_s, self.config.gas_limit, attributes);
         let (mempool, refused) = (&mut self.mempool, &mut self.refused);
         let mut filled = Filled::default();
         let block = self
             .chain
-            .build(timestamp_s, self.config.gas_limit, attributes, &|h| btc.block(h).cloned(), |builder| {
-                fill(builder, mempool, now, &mut filled)
-            })
+            .build(inputs, &|h| btc.block(h).cloned(), |builder| fill(builder, mempool, now, &mut filled))
             .expect("the sequencer's own node has every block of its active chain");
         *refused.entry(RefusalReason::Invalid).or_default() += filled.dropped.len() as u64;
         if let Some(history) = &mut self.history {

@@ -51,7 +51,7 @@ impl Verifier {
         beneficiary: Address,
         tunnel: Option<TunnelParams>,
     ) -> Self {
-        let rules = ChainRules { max_headers_per_block, beneficiary, tunnel, rewind_depth: 0 };
+        let rules = ChainRules { max_headers_per_block, beneficiary, tunnel, rewind_depth: 0, settlement: None };
         Verifier {
             chain: L2Chain::new(rules, hvm, btc_genesis, l2_genesis_hash),
             pending: BTreeMap::new(),

@@ -125,7 +125,7 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) {
         tx_count: block.txs.len() as u32,
         gas_used: block.header.gas_used,
         btc_tip_height: block.header.btc_tip_height,
-        btc_headers: block.attributes.headers.len() as u32,
+        btc_headers: block.attributes.as_ref().map_or(0, |a| a.headers.len() as u32),
         backlog: produced.backlog,
         latency_mean_us: produced.latency_mean_us,
         latency_max_us: produced.latency_max_us,

@@ -95,6 +95,7 @@ mod tests {
             withdrawals_root: B256::ZERO,
             btc_tip_height: BtcHeight(7),
             btc_tip_hash: bitcoin::BlockHash::all_zeros(),
+            l1_origin: None,
         };
         L2Block::seal_hashing(header, BtcAttributes { fork_height: BtcHeight(7), headers: vec![] }, vec![])
     }

@@ -71,8 +71,13 @@ fn rig() -> Rig {
     };
     let sequencer = Sequencer::new(config, spec.hvm(), &btc_genesis, l2_genesis);
     let verifier = Verifier::new(spec.hvm(), &btc_genesis, l2_genesis, 3, Address::ZERO, Some(params()));
-    let rules =
-        ChainRules { max_headers_per_block: 3, beneficiary: Address::ZERO, tunnel: Some(params()), rewind_depth: 64 };
+    let rules = ChainRules {
+        max_headers_per_block: 3,
+        beneficiary: Address::ZERO,
+        tunnel: Some(params()),
+        rewind_depth: 64,
+        settlement: None,
+    };
     let follower = L2Chain::new(rules, spec.hvm(), &btc_genesis, l2_genesis);
     let mut node = BitcoinNode::new(
         PARAMS,

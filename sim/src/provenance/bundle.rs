@@ -173,6 +173,7 @@ pub fn decode_l2_header(bytes: &[u8]) -> Option<L2Header> {
         btc_tip_height: BtcHeight(u32::from_be_bytes(take(4).try_into().expect("4 bytes"))),
         // `encode` writes the hash's consensus (internal) byte order.
         btc_tip_hash: BlockHash::from_byte_array(take(32).try_into().expect("32 bytes")),
+        l1_origin: None,
     })
 }
 

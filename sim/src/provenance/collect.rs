@@ -142,7 +142,13 @@ fn anchor(
 fn minting_block(block: &L2Block, position: usize) -> MintingBlock {
     MintingBlock {
         header_hex: block.header.encode().to_lower_hex_string(),
-        attributes_hex: block.attributes.encode().to_lower_hex_string(),
+        // Mints follow the Bitcoin attributes: a block without them mints nothing.
+        attributes_hex: block
+            .attributes
+            .as_ref()
+            .expect("a minting block has attributes")
+            .encode()
+            .to_lower_hex_string(),
         mints: block.tunnel.mints.iter().map(MintEntry::of).collect(),
         tx_hashes: block.tx_hashes().iter().map(|h| hex0x(h.as_slice())).collect(),
         mint_position: position as u32,

@@ -175,6 +175,7 @@ fn l2_block(node: &BitcoinNode, number: u64, parent: B256, mints: Vec<Mint>) -> 
         withdrawals_root: B256::ZERO,
         btc_tip_height: BtcHeight(tip),
         btc_tip_hash: hash_at(tip),
+        l1_origin: None,
     };
-    L2Block::seal(header, attributes, TunnelOps { mints, withdrawals: vec![] }, vec![], tx_hashes)
+    L2Block::seal(header, vec![], Some(attributes), TunnelOps { mints, withdrawals: vec![] }, vec![], tx_hashes)
 }

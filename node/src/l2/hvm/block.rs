@@ -11,6 +11,7 @@ use super::machine::HVM_SPEC;
 use super::precompiles::HvmPrecompiles;
 use super::state_root::StateCommitment;
 use super::types::{BlockEnvSpec, BlockOutcome, Receipt, RejectReason, TxRejected};
+use crate::eth::deposit_tx::DepositTx;
 use crate::l2::btc_view::BtcView;
 use crate::l2::tx::L2Tx;
 use revm::context::result::{EVMError, InvalidTransaction};
@@ -21,7 +22,8 @@ use revm::handler::SystemCallEvm;
 use revm::handler::instructions::EthInstructions;
 use revm::interpreter::interpreter::EthInterpreter;
 use revm::primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
-use revm::{DatabaseCommit, ExecuteEvm};
+use revm::state::{Account, AccountInfo, EvmState};
+use revm::{Database, DatabaseCommit, ExecuteEvm};
 use std::fmt;
 
 type Db<'a> = &'a mut HvmDb;
@@ -151,6 +153,71 @@ impl<'a> BlockBuilder<'a> {
         Ok(receipt)
     }
 
+    /// Executes a deposited transaction (type 0x7E) as OP does (specs, deposits, "Execution";
+    /// op-geth's `stateTransition.execute`), and never refuses it once it fits the block:
+    ///
+    /// 1. `mint` is credited to `from`, for good: nothing below takes it back.
+    /// 2. The call runs from `from` with its current nonce (a deposit has none of its own), gas
+    ///    price 0 (the gas was bought on L1: no fee, no refund in ETH) and the deposit's gas
+    ///    limit, exempt from the per-transaction gas cap (EIP-7825 is not an OP rule; the portal
+    ///    caps deposits at 20M gas per L1 block).
+    /// 3. A call that executes, successfully or not, is an ordinary transaction: a revert or halt
+    ///    undoes the call's effects but keeps the nonce bump, and the gas used is what it used
+    ///    (since Regolith "the actual deposit gas-usage is recorded": a revert returns its
+    ///    unused gas, a halt uses it all).
+    /// 4. A call the EVM refuses to start (a value the balance cannot cover, too little gas for
+    ///    the intrinsic cost, a sender with code...) is a failed deposit: the state goes back to
+    ///    just after the mint, the nonce is bumped anyway and the deposit uses its whole gas
+    ///    limit (op-geth records failed deposits "as using all their gas"). Its receipt fails
+    ///    and carries the reason as text in `output`.
+    ///
+    /// Gas used counts against the block. The one refusal: a gas limit beyond the block's
+    /// remaining gas (op-geth's `ErrGasLimitReached`: the block cannot be built), which changes
+    /// nothing.
+    pub fn apply_deposit(&mut self, deposit: &DepositTx) -> Result<Receipt, TxRejected> {
+        let tx_hash = deposit.hash();
+        let remaining = self.remaining_gas();
+        if deposit.gas_limit > remaining {
+            let reason = RejectReason::BlockGasExceeded { gas_limit: deposit.gas_limit, remaining };
+            return Err(TxRejected { tx_hash, reason });
+        }
+        if !deposit.mint.is_zero() {
+            self.update_account(deposit.from, |info| info.balance = info.balance.saturating_add(deposit.mint));
+        }
+        // The deposit as the unsigned message it is, with the sender's current nonce.
+        let message = L2Tx {
+            from: deposit.from,
+            to: deposit.to,
+            nonce: self.account(deposit.from).nonce,
+            gas_limit: deposit.gas_limit,
+            gas_price: 0,
+            value: deposit.value,
+            input: deposit.data.clone(),
+        };
+        let tx = self.tx_env(&message);
+        let cap = self.evm.ctx.cfg.tx_gas_limit_cap.replace(u64::MAX);
+        let executed = self.evm.transact_one(tx);
+        self.evm.ctx.cfg.tx_gas_limit_cap = cap;
+        let receipt = match executed {
+            Ok(result) => {
+                let state = self.evm.finalize();
+                let db: &mut HvmDb = self.evm.ctx.db_mut();
+                self.journal.record(db, &state);
+                db.commit(state);
+                receipt(tx_hash, result)
+            }
+            Err(error) => {
+                let _ = self.evm.finalize();
+                self.update_account(deposit.from, |info| info.nonce = info.nonce.saturating_add(1));
+                let output = Bytes::from(format!("failed deposit: {error}").into_bytes());
+                Receipt { tx_hash, success: false, gas_used: deposit.gas_limit, output, logs: Vec::new() }
+            }
+        };
+        self.gas_used += receipt.gas_used;
+        self.receipts.push(receipt.clone());
+        Ok(receipt)
+    }
+
     /// Ends the block: brings the state root up to date and returns the outcome.
     pub fn finish(self) -> BlockOutcome {
         self.finish_with_undo().0
@@ -173,6 +240,25 @@ impl<'a> BlockBuilder<'a> {
             receipts: std::mem::take(&mut self.receipts),
         };
         (outcome, HvmUndo { journal, commitment_before })
+    }
+
+    /// An account as the block has it now (default if it does not exist).
+    fn account(&mut self, address: Address) -> AccountInfo {
+        let db: &mut HvmDb = self.evm.ctx.db_mut();
+        db.basic(address).unwrap_or_else(|never| match never {}).unwrap_or_default()
+    }
+
+    /// Changes one account outside any transaction (a deposit's mint, a failed deposit's nonce),
+    /// journaled and committed as a transaction's changes are: undone with the block.
+    fn update_account(&mut self, address: Address, change: impl FnOnce(&mut AccountInfo)) {
+        let mut info = self.account(address);
+        change(&mut info);
+        let mut account = Account::from(info);
+        account.mark_touch();
+        let state: EvmState = [(address, account)].into_iter().collect();
+        let db: &mut HvmDb = self.evm.ctx.db_mut();
+        self.journal.record(db, &state);
+        db.commit(state);
     }
 
     fn tx_env(&self, tx: &L2Tx) -> TxEnv {

@@ -17,6 +17,7 @@
 //! - [`state_root`]: the state commitment (an additive sum of leaf hashes, see its docs).
 //! - [`precompiles`]: Hemi's Bitcoin precompiles 0x40–0x46, byte for byte, and the revm provider.
 //! - [`asm`], [`contracts`]: a tiny EVM assembler and the workload contracts built with it.
+//! - [`l1_block`]: OP's `L1Block` predeploy, which the L1-info deposit writes (settlement chains).
 //! - [`types`]: block environment, receipts, outcomes, rejection reasons.
 //!
 //! **Invariant:** no map is iterated where order can reach an output: the state root is a
@@ -28,6 +29,7 @@ pub mod block;
 pub mod contracts;
 pub mod hbtc;
 pub mod journal;
+pub mod l1_block;
 pub mod machine;
 pub mod precompiles;
 pub mod state_root;

@@ -2,6 +2,7 @@
 //! the contracts and the state root.
 
 mod contracts;
+mod deposits;
 mod execution;
 mod fake_view;
 mod precompiles;
