@@ -30,6 +30,7 @@
 
 pub mod atomic;
 pub mod bitcoin;
+pub mod compare;
 pub mod csv_out;
 mod error;
 pub mod ethereum;
