@@ -39,6 +39,27 @@ pub enum Command {
     /// every link from raw bytes: Bitcoin headers, lock transaction, minting L2 block, anchor.
     #[command(long_about = VERIFY_ABOUT, after_help = VERIFY_AFTER_HELP)]
     Verify(VerifyArgs),
+    /// Compare two runs' output folders metric by metric; exit 5 when the new one regressed.
+    #[command(long_about = COMPARE_ABOUT, after_help = COMPARE_AFTER_HELP)]
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Output folder of the reference run (a `hemisim run --out`, e.g. last release's).
+    pub baseline: PathBuf,
+    /// Output folder of the run to judge, from the same kind of command.
+    pub new: PathBuf,
+    /// Relative change, in percent, that a significant change must exceed to count. Default 1
+    /// for rates and means; counts (reorgs, mismatches, losses) are exact unless this is given.
+    #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
+    pub tolerance: Option<f64>,
+    /// Also write the comparison as JSON to FILE (reports/README.md, "compare.json").
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write JUnit XML to FILE: one testcase per metric, a failure per regression.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -153,6 +174,28 @@ pub struct SweepArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
+
+const COMPARE_ABOUT: &str = "Compare two runs' output folders (hemisim run --out, with or without \
+--runs) over the headline metrics of each area: btc.stale_rate, l2.tps, l2 inclusion latency, \
+pop.superfinality_latency_s, tunnel losses and latencies, ethereum.missed_slot_rate, and the \
+safety counts.\n\n\
+Same trace hash: the runs are identical and so is every metric. Otherwise each metric gets a \
+verdict: a rate with counts is tested with the two-proportion z-test; a mean with replications \
+(--runs N on both sides) with the paired t-test when both used the same seeds (the worlds then \
+differ only by the change), else Welch's t-test; every test is two-sided at the 1% level \
+(alpha = 0.01). A significant change must also exceed the tolerance (--tolerance, default 1%; \
+counts are exact unless --tolerance is given). A single run has no spread to test: its means are \
+judged by the tolerance alone, so use --runs for noisy metrics. Only a change in the bad \
+direction (higher latency, stale rate, losses, violations; lower throughput) is a regression; \
+the other way is reported as improved.";
+
+const COMPARE_AFTER_HELP: &str = "Example (does a longer keystone interval slow superfinality?):\n  \
+hemisim run scenarios/quickstart.toml --runs 4 --out /tmp/base\n  \
+hemisim run scenarios/quickstart.toml --runs 4 --set pop.keystone_interval_blocks=50 --out /tmp/new\n  \
+hemisim compare /tmp/base /tmp/new --junit /tmp/compare.xml\n\n\
+Exit codes: 0 nothing regressed, 2 bad input (not a hemisim output folder, an incomplete one, a \
+run against a sweep; sweeps are not compared yet), 4 --json or --junit could not be written, 5 a \
+metric regressed (named on stderr).";
 
 const VERIFY_ABOUT: &str = "Re-check one minted deposit's chain of trust, from the files a run wrote \
 to <OUT_DIR>/provenance/ (bitcoin_headers.txt: the main chain's headers; deposits/<txid>.json: the \

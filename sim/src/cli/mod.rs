@@ -1,11 +1,13 @@
 //! The `hemisim` command line: argument definitions and the commands they run.
 //!
 //! Exit codes (README.md, "Exit codes"): 0 ok, 1 a safety invariant failed, 2 bad input, 3 a liveness check
-//! failed, 4 the run could not complete (an output could not be written, or an internal error);
+//! failed, 4 the run could not complete (an output could not be written, or an internal error), 5
+//! `hemisim compare` found a regression;
 //! a run or sweep stopped by a signal exits 128 + its number (130 SIGINT, 143 SIGTERM), see
 //! [`output`].
 
 pub mod args;
+pub mod compare;
 pub mod console;
 pub mod keystone;
 pub mod output;
@@ -24,6 +26,8 @@ pub enum Exit {
     BadInput = 2,
     Liveness = 3,
     Incomplete = 4,
+    /// `hemisim compare` found a regression.
+    Regression = 5,
 }
 
 /// A clap usage error as one line: its paragraphs (message, tip, usage, pointer to --help) joined
@@ -68,6 +72,7 @@ pub fn execute(cli: Cli) -> Exit {
         Command::Sweep(args) => sweep::run(args),
         Command::Keystone(args) => keystone::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Compare(args) => compare::run(args),
     };
     output::wait_if_interrupted();
     exit
