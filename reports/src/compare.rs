@@ -279,7 +279,7 @@ fn judge(m: &Metric, baseline: &Side, new: &Side, b: f64, n: f64, tol: Option<f6
     }
     let mut text = test.map(|t| t.text).unwrap_or_else(|| match m.kind {
         Kind::Count => "count".to_owned(),
-        _ => "single run: tolerance only".to_owned(),
+        _ => "no per-replication values: tolerance only".to_owned(),
     });
     let tol_pct = tol.unwrap_or(0.0);
     text.push_str(&if tol.is_some() { format!("; tolerance {tol_pct}%") } else { "; exact".to_owned() });

@@ -110,10 +110,51 @@ fn folders_that_are_not_complete_run_outputs_are_refused() {
     assert!(refused(&run, &incomplete, &[]).contains("an incomplete output"));
     let sweep = with_manifest("sweep", manifest.replace("\"command\": \"run\"", "\"command\": \"sweep\""));
     assert!(refused(&run, &sweep, &[]).contains("compare like with like"));
-    assert!(refused(&sweep, &sweep, &[]).contains("comparing sweeps is not supported yet"));
     let no_summary = with_manifest("no-summary", manifest.clone());
     assert!(refused(&run, &no_summary, &[]).contains("summary.json: cannot read"));
     assert!(refused(&run, &run, &["--tolerance", "-1"]).contains("--tolerance -1"));
+}
+
+/// A 1-hour sweep of the quickstart over `grid`, 2 runs a cell, into `out`.
+fn sweep(out: &Path, grid: &str, sets: &[&str]) {
+    let mut args =
+        vec!["sweep", "scenarios/quickstart.toml", "--set", "duration_s=3600", "--runs", "2", "--grid", grid];
+    for set in sets {
+        args.extend(["--set", set]);
+    }
+    args.extend(["--out", out.to_str().expect("utf-8 path")]);
+    let run = hemisim(&args);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+}
+
+#[test]
+fn sweeps_are_compared_cell_by_cell_matched_by_label() {
+    let dir = scratch_dir("compare-sweep");
+    let (base, grown, other) = (dir.join("base"), dir.join("grown"), dir.join("other"));
+    sweep(&base, "l2.block_time_s=6,12", &[]);
+    // More keystones (every 10 L2 blocks instead of 25) cost more PoP fees; the grid gained a cell.
+    sweep(&grown, "l2.block_time_s=6,12,24", &["pop.keystone_interval_blocks=10"]);
+    sweep(&other, "bitcoin.miners=4,8", &[]);
+
+    let same = compare(&base, &base, &[]);
+    assert_eq!(same.status.code(), Some(0));
+    assert!(text(&same.stdout).contains("identical: same trace hash"));
+
+    let worse = compare(&base, &grown, &[]);
+    let (stdout, stderr) = (text(&worse.stdout), text(&worse.stderr));
+    assert_eq!(worse.status.code(), Some(5), "{stdout}{stderr}");
+    assert!(stdout.contains("not compared: cells only in BASELINE: none; only in NEW: l2.block_time_s=24"), "{stdout}");
+    assert!(stdout.contains("cell l2.block_time_s=6:") && stdout.contains("cell l2.block_time_s=12:"), "{stdout}");
+    assert!(
+        stderr.contains("l2.block_time_s=6: pop.fees_sats_per_day")
+            && stderr.contains("l2.block_time_s=12: pop.fees_sats_per_day"),
+        "{stderr}"
+    );
+
+    assert!(refused(&base, &other, &[]).contains("no sweep cell in common"));
+    let run = dir.join("run");
+    quickstart(&run, &[]);
+    assert!(refused(&base, &run, &[]).contains("compare like with like"));
 }
 
 #[test]

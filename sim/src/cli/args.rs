@@ -39,14 +39,15 @@ pub enum Command {
     /// every link from raw bytes: Bitcoin headers, lock transaction, minting L2 block, anchor.
     #[command(long_about = VERIFY_ABOUT, after_help = VERIFY_AFTER_HELP)]
     Verify(VerifyArgs),
-    /// Compare two runs' output folders metric by metric; exit 5 when the new one regressed.
+    /// Compare two runs' (or sweeps') output folders metric by metric; exit 5 when the new one
+    /// regressed.
     #[command(long_about = COMPARE_ABOUT, after_help = COMPARE_AFTER_HELP)]
     Compare(CompareArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Output folder of the reference run (a `hemisim run --out`, e.g. last release's).
+    /// Output folder of the reference run or sweep (its --out, e.g. last release's).
     pub baseline: PathBuf,
     /// Output folder of the run to judge, from the same kind of command.
     pub new: PathBuf,
@@ -185,7 +186,9 @@ verdict: a rate with counts is tested with the two-proportion z-test; a mean wit
 differ only by the change), else Welch's t-test; every test is two-sided at the 1% level \
 (alpha = 0.01). A significant change must also exceed the tolerance (--tolerance, default 1%; \
 counts are exact unless --tolerance is given). A single run has no spread to test: its means are \
-judged by the tolerance alone, so use --runs for noisy metrics. Only a change in the bad \
+judged by the tolerance alone, so use --runs for noisy metrics. Two sweeps are compared cell by \
+cell, cells matched by their key=value labels (a cell holds no per-replication values, so its \
+means are judged by the tolerance alone). Only a change in the bad \
 direction (higher latency, stale rate, losses, violations; lower throughput) is a regression; \
 the other way is reported as improved.";
 
@@ -194,7 +197,7 @@ hemisim run scenarios/quickstart.toml --runs 4 --out /tmp/base\n  \
 hemisim run scenarios/quickstart.toml --runs 4 --set pop.keystone_interval_blocks=50 --out /tmp/new\n  \
 hemisim compare /tmp/base /tmp/new --junit /tmp/compare.xml\n\n\
 Exit codes: 0 nothing regressed, 2 bad input (not a hemisim output folder, an incomplete one, a \
-run against a sweep; sweeps are not compared yet), 4 --json or --junit could not be written, 5 a \
+run against a sweep, sweeps without a cell in common), 4 --json or --junit could not be written, 5 a \
 metric regressed (named on stderr).";
 
 const VERIFY_ABOUT: &str = "Re-check one minted deposit's chain of trust, from the files a run wrote \
