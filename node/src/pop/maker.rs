@@ -32,11 +32,15 @@ impl MadeKeystone {
 }
 
 /// The keystone of the L2 block with `header`, chained to the previous keystone's block hash.
-/// The one definition, used by the sequencer's maker and by provenance checks alike.
+/// The one definition, used by the sequencer's maker and by provenance checks alike. Its "L1
+/// block number" is the block's L1 origin's on a settlement chain (as Hemi's); without one, the
+/// Bitcoin tip height the block carries.
 pub fn keystone_of(header: &L2Header, prev_keystone_hash: B256) -> Keystone {
     Keystone {
         version: KEYSTONE_VERSION,
-        l1_block_number: header.btc_tip_height.0,
+        l1_block_number: header
+            .l1_origin
+            .map_or(header.btc_tip_height.0, |origin| u32::try_from(origin.block.number.0).unwrap_or(u32::MAX)),
         // L2 numbers beyond u32 would take 1,600 years at 12 s: saturate rather than wrap.
         l2_block_number: u32::try_from(header.number.0).unwrap_or(u32::MAX),
         parent_hash: header.parent_hash.0,
