@@ -198,6 +198,23 @@ fn the_sequencer_executes_every_deposit_once_in_order_on_origins_4_deep() {
     let (mean, low, high) = latency_expectation(&numbers, confs, 0.2);
     assert!((low..=high).contains(&measured), "mean latency {measured} s, expected {mean} s, 99% [{low}, {high}]");
 
+    // The record agrees with the trace: `deposits.csv` and `l2.deposit_latency_s` cover every
+    // executed deposit, timed from its L1 block to the production of its L2 block.
+    let csv = std::fs::read_to_string(dir.join("deposits.csv")).expect("deposits.csv");
+    assert_eq!(csv.lines().count(), trace.deposits.len() + 1, "a header and one row per executed deposit");
+    let all: Vec<f64> = trace
+        .deposits
+        .iter()
+        .map(|&(l1, _, l2)| {
+            let l1_time = trace.l1.iter().find(|b| b.1 == l1).expect("logged").2 as f64;
+            trace.l2.iter().find(|b| b.1 == l2).expect("produced").0 - l1_time
+        })
+        .collect();
+    let latency = &summary["l2"]["deposit_latency_s"];
+    assert_eq!(latency["count"].as_u64(), Some(all.len() as u64));
+    let mean = latency["mean"].as_f64().expect("a mean");
+    assert!((mean - all.iter().sum::<f64>() / all.len() as f64).abs() < 1e-6, "summary mean {mean}");
+
     // Verifiers import every block and agree.
     let l2 = &summary["l2"];
     assert_eq!(l2["state_root_mismatches"], 0);
