@@ -129,4 +129,19 @@ mod tests {
         assert_eq!(made[2].hash, made[2].keystone.hash());
         assert_eq!(made[2].made_at, SimTime(9));
     }
+
+    #[test]
+    fn on_a_settlement_chain_the_keystones_l1_number_is_the_origins() {
+        let plain = block(3, B256::ZERO);
+        assert_eq!(keystone_of(&plain.header, B256::ZERO).l1_block_number, 7, "the Bitcoin tip without an origin");
+        let origin = crate::eth::types::L1BlockRef {
+            number: crate::units::L1Number(41),
+            hash: B256::repeat_byte(1),
+            parent_hash: B256::repeat_byte(2),
+            time_s: 0,
+        };
+        let l1_origin = Some(crate::l2::block::L1Origin { block: origin, sequence_number: 2 });
+        let settled = L2Header { l1_origin, ..plain.header };
+        assert_eq!(keystone_of(&settled, B256::ZERO).l1_block_number, 41);
+    }
 }
