@@ -141,11 +141,44 @@ fn latency_expectation(l1_numbers: &[u64], confs: u64, missed: f64) -> (f64, f64
     (mean, mean - half, mean + half)
 }
 
+/// P(latency <= 12 + 12 k): the `confs`-th L1 block after N comes within k slots, that is at
+/// least `confs` of k independent slots have a block (probability `p` each).
+fn latency_cdf(k: u64, confs: u64, p: f64) -> f64 {
+    let binomial = |i: u64| {
+        let choose = (0..i).fold(1.0, |c, j| c * (k - j) as f64 / (j + 1) as f64);
+        choose * p.powi(i as i32) * (1.0 - p).powi((k - i) as i32)
+    };
+    (confs..=k).map(binomial).sum()
+}
+
+/// The latency's p95 in the closed form, and the empirical share at it and one slot below, each
+/// inside a 99% interval. Deposits are taken from L1 blocks `confs` apart, whose latencies share
+/// no gap and so are independent.
+fn check_latency_p95(latencies: &[(u64, f64)], confs: u64, missed: f64) {
+    let mut sample = Vec::new();
+    for &(number, latency) in latencies {
+        if sample.last().is_none_or(|&(last, _)| number >= last + confs) {
+            sample.push((number, latency));
+        }
+    }
+    let n = sample.len() as f64;
+    assert!(n > 100.0, "enough independent deposits: {n}");
+    let p95_slots = (confs..).find(|&k| latency_cdf(k, confs, 1.0 - missed) >= 0.95).expect("a p95");
+    for k in [p95_slots - 1, p95_slots] {
+        let (x, expected) = (12.0 + 12.0 * k as f64, latency_cdf(k, confs, 1.0 - missed));
+        let share = sample.iter().filter(|s| s.1 <= x).count() as f64 / n;
+        let half = Z_99 * (expected * (1.0 - expected) / n).sqrt();
+        assert!((share - expected).abs() <= half, "share of latencies <= {x} s: {share}, expected {expected} ± {half}");
+    }
+    eprintln!("deposit latency p95: {} s in the closed form", 12 + 12 * p95_slots);
+}
+
 #[test]
 fn the_sequencer_executes_every_deposit_once_in_order_on_origins_4_deep() {
     let dir = scratch_dir("settlement-origins");
     let out = dir.to_str().expect("utf-8");
-    let sets = ["duration_s=7200", "ethereum.missed_slot_rate=0.2", "ethereum.deposit_rate_per_s=0.05"];
+    // Four hours: enough deposits from L1 blocks 4 apart for the p95 check.
+    let sets = ["duration_s=14400", "ethereum.missed_slot_rate=0.2", "ethereum.deposit_rate_per_s=0.05"];
     let mut args = vec!["run", "scenarios/settlement.toml", "--out", out, "--trace"];
     for set in &sets {
         args.extend(["--set", set]);
@@ -175,7 +208,7 @@ fn the_sequencer_executes_every_deposit_once_in_order_on_origins_4_deep() {
         assert_eq!(Some(l2), first_of_epoch(l1), "the deposits of L1 block {l1} open its epoch");
     }
     // Every deposit whose L1 block was `confs` deep a block time before the end was executed.
-    let end = 7200.0 - 12.0;
+    let end = 14400.0 - 12.0;
     let mut due = Vec::new();
     for (i, &(_, number, time_s, deposits)) in trace.l1.iter().enumerate() {
         let confirmed = trace.l1.get(i + confs as usize);
@@ -197,6 +230,7 @@ fn the_sequencer_executes_every_deposit_once_in_order_on_origins_4_deep() {
     let measured = latencies.iter().map(|l| l.1).sum::<f64>() / latencies.len() as f64;
     let (mean, low, high) = latency_expectation(&numbers, confs, 0.2);
     assert!((low..=high).contains(&measured), "mean latency {measured} s, expected {mean} s, 99% [{low}, {high}]");
+    check_latency_p95(&latencies, confs, 0.2);
 
     // The record agrees with the trace: `deposits.csv` and `l2.deposit_latency_s` cover every
     // executed deposit, timed from its L1 block to the production of its L2 block.
@@ -212,12 +246,16 @@ fn the_sequencer_executes_every_deposit_once_in_order_on_origins_4_deep() {
         .collect();
     let latency = &summary["l2"]["deposit_latency_s"];
     assert_eq!(latency["count"].as_u64(), Some(all.len() as u64));
-    let mean = latency["mean"].as_f64().expect("a mean");
-    assert!((mean - all.iter().sum::<f64>() / all.len() as f64).abs() < 1e-6, "summary mean {mean}");
+    let summary_mean = latency["mean"].as_f64().expect("a mean");
+    let trace_mean = all.iter().sum::<f64>() / all.len() as f64;
+    assert!((summary_mean - trace_mean).abs() < 1e-6, "summary mean {summary_mean}, trace {trace_mean}");
 
     // Verifiers import every block and agree.
     let l2 = &summary["l2"];
     assert_eq!(l2["state_root_mismatches"], 0);
     assert_eq!(l2["blocks_verified"].as_u64(), Some(2 * trace.l2.len() as u64));
-    eprintln!("deposit latency: measured mean {measured:.2} s of {} deposits, expected {mean:.2} s", latencies.len());
+    eprintln!(
+        "deposit latency: measured mean {measured:.2} s of {} deposits, expected {mean:.2} s, 99% [{low:.2}, {high:.2}]",
+        latencies.len()
+    );
 }
