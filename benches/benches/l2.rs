@@ -151,6 +151,7 @@ fn l2_block_building(c: &mut Criterion) {
         mempool_capacity: 10_000,
         beneficiary: Address::ZERO,
         tunnel: None,
+        settlement: None,
     };
     let submissions: Vec<_> = transfers().into_iter().map(|tx| Submission::new(tx, SimTime::ZERO)).collect();
     let mut group = c.benchmark_group("l2");

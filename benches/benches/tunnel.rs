@@ -62,6 +62,7 @@ impl Tunnel {
             beneficiary: Address::ZERO,
             keystone_interval_blocks: None,
             tunnel: Some(params),
+            settlement: None,
         };
         let l2_genesis = spec.block(&spec.hvm(), &genesis).hash();
         let sequencer = Sequencer::new(config, spec.hvm(), &genesis, l2_genesis);

@@ -178,6 +178,23 @@ pub enum Observation {
         backlog: u64,
         latency_mean_us: u64,
         latency_max_us: u64,
+        /// The L1 origin's number (settlement chains only: absent, the line is as it always was).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        l1_origin: Option<L1Number>,
+        /// The portal deposits the block executes (settlement chains only).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        deposits: Option<u32>,
+    },
+    /// A portal deposit was executed on L2: logged at `log_index` of L1 block `l1_number`,
+    /// executed in L2 block `l2_number` (the first of that L1 block's epoch).
+    L2DepositIncluded {
+        l1_number: L1Number,
+        log_index: u32,
+        l2_number: L2Number,
+    },
+    /// The sequencer's slot passed without a block: no L1 origin was possible (why).
+    L2SlotSkipped {
+        what: String,
     },
     L2TxRefused {
         #[serde(serialize_with = "as_display")]

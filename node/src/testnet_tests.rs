@@ -53,6 +53,7 @@ fn sequencer(g: &Genesis, keystone_interval_blocks: Option<u32>) -> Sequencer {
         beneficiary: Address::ZERO,
         keystone_interval_blocks,
         tunnel: None,
+        settlement: None,
     };
     Sequencer::new(config, g.l2.hvm(), &g.btc, g.l2_hash)
 }

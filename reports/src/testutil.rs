@@ -560,6 +560,11 @@ pub fn eth_run(seed: u64) -> RunRecord {
             blocks: vec![row(1, 12, 2, 0), row(2, 36, 3, 1_000), row(3, 48, 0, 0)],
             missed_slots: vec![2],
             batcher_fees_gwei: 0,
+            l2_deposits: vec![
+                L2DepositRow { l1_number: 1, log_index: 0, l2_number: 6, l2_at_us: 72_000_000 },
+                L2DepositRow { l1_number: 1, log_index: 1, l2_number: 6, l2_at_us: 72_000_000 },
+                L2DepositRow { l1_number: 2, log_index: 0, l2_number: 8, l2_at_us: 96_500_000 },
+            ],
         }),
         ..sample_record(seed)
     }

@@ -17,8 +17,9 @@ const PINNED: &[(&str, &str)] = &[
     ("l2-throughput", "015cb0fd2e57ff27ccf4920dea0cab90a138675c4e6efb43350da64aaa0aaa24"),
     ("quickstart", "0b0d98e6bb5cf2c298e344b0ef88bd31165d26a92b12eb55ce8a3ef27ea4f558"),
     ("selfish-mining", "5831ddcdf3a0256be7271c21eab9c3d21e56606f6c59237644ea30752f7ff507"),
-    // The first slice of the settlement layer: the L1 alone (issue 11).
-    ("settlement", "c72e59c91bb6e9bbea4eb667548e212e3d7fd9ccc63439dda22ff294e5a1c349"),
+    // The settlement layer (issue 11): the L1 on the L2's clock, the sequencer building on L1
+    // origins with the portal's deposits, verifiers importing them.
+    ("settlement", "301ee5b88284310a488797dea09abcff8d21da73dd2b6cdc59bad07b7e78eb43"),
     ("stale-rate", "20a7240b3ccc5a20376f7db6199eeff032688bf1c2dca6029f5221a93816f9d5"),
     ("treasury", "65c647372ada9777f30c68eeee6c50e927386eedfa3b8bd4ee46a873e4902717"),
     ("tunnel-reorg", "d5741048c0392bc35925402c027cd8d340dbcdb53eca8d959d173f42587d0eae"),

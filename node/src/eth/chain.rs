@@ -66,6 +66,9 @@ pub struct L1Chain {
     missed_slot_rate: f64,
     finality_depth_blocks: u64,
     genesis_time: SimTime,
+    /// Added to a slot's start (seconds of the run) to give its block's time: 0 for a chain on
+    /// the run's clock, the run's Unix epoch for one on the L2's clock ([`L1Chain::on_clock`]).
+    clock_offset_s: u64,
     /// Slots started so far, genesis's included.
     slots: u64,
     missed_slots: u64,
@@ -81,10 +84,19 @@ pub struct L1Chain {
 }
 
 impl L1Chain {
-    /// A chain whose genesis block (number 0, no contents) starts the slot at `genesis_time`.
+    /// A chain whose genesis block (number 0, no contents) starts the slot at `genesis_time`,
+    /// block times in seconds of the run.
     pub fn new(params: &EthParams, genesis_time: SimTime) -> Self {
+        Self::on_clock(params, genesis_time, 0)
+    }
+
+    /// The same chain with block times `clock_offset_s` plus the slot's start in seconds of the
+    /// run: with the run's Unix epoch, L1 times are on the clock of L2 timestamps, so the origin
+    /// rule and the L1-info deposit compare like with like.
+    pub fn on_clock(params: &EthParams, genesis_time: SimTime, clock_offset_s: u64) -> Self {
         assert!(params.slot > SimDuration::ZERO, "an L1 slot must last");
-        let genesis = Arc::new(seal(L1Number::ZERO, B256::ZERO, genesis_time.as_secs(), Vec::new(), Vec::new()));
+        let genesis_time_s = clock_offset_s + genesis_time.as_secs();
+        let genesis = Arc::new(seal(L1Number::ZERO, B256::ZERO, genesis_time_s, Vec::new(), Vec::new()));
         let genesis_hash = genesis.block.hash;
         let mut blocks = IdMap::default();
         blocks.insert(genesis_hash, genesis);
@@ -93,6 +105,7 @@ impl L1Chain {
             missed_slot_rate: params.missed_slot_rate,
             finality_depth_blocks: params.finality_depth_blocks,
             genesis_time,
+            clock_offset_s,
             slots: 1,
             missed_slots: 0,
             blocks,
@@ -120,7 +133,7 @@ impl L1Chain {
             self.missed_slots += 1;
             return None;
         }
-        Some(self.propose(slot_start.as_secs()))
+        Some(self.propose(self.clock_offset_s + slot_start.as_secs()))
     }
 
     /// Queues a deposit for the next block with room for its gas; refused (as the portal
@@ -182,6 +195,11 @@ impl L1Chain {
     pub fn blocks_after(&self, after: L1Number) -> impl Iterator<Item = &Arc<L1Block>> {
         let first = usize::try_from(after.0).map_or(usize::MAX, |n| n.saturating_add(1));
         self.canonical.iter().skip(first).map(|hash| &self.blocks[hash])
+    }
+
+    /// When a block of this chain was proposed, in seconds of the run.
+    pub fn run_time_s(&self, block: &L1BlockRef) -> u64 {
+        block.time_s - self.clock_offset_s
     }
 
     /// Slots run so far, genesis's included.

@@ -40,7 +40,7 @@ mod origin_tests;
 #[cfg(test)]
 mod settlement_tests;
 #[cfg(test)]
-mod test_l1;
+pub(crate) mod test_l1;
 
 pub use params::EthParams;
 pub use types::*;

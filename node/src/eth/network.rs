@@ -11,6 +11,8 @@
 use super::background_deposits::BackgroundDeposits;
 use super::chain::{L1Chain, NewBlock};
 use super::params::EthParams;
+use super::types::L1BlockRef;
+use crate::btc::params::EPOCH_UNIX_S;
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
 
@@ -32,14 +34,20 @@ pub struct L1Network {
 }
 
 impl L1Network {
-    /// A chain whose genesis starts at time zero; `slot_rng` decides missed slots and
-    /// `deposit_rng` drives the background deposits (none at a rate of zero).
+    /// A chain whose genesis starts at time zero, its block times in Unix seconds on the L2's
+    /// clock (the run starts at [`EPOCH_UNIX_S`], as L2 timestamps do); `slot_rng` decides missed
+    /// slots and `deposit_rng` drives the background deposits (none at a rate of zero).
     pub fn new(params: &EthParams, slot_rng: Stream, deposit_rng: Stream) -> Self {
         L1Network {
-            chain: L1Chain::new(params, SimTime::ZERO),
+            chain: run_chain(params),
             slot_rng,
             deposits: BackgroundDeposits::new(params.deposit_rate_per_s, deposit_rng),
         }
+    }
+
+    /// The genesis block of a run's L1 with `params`: the L2 genesis's origin.
+    pub fn genesis(params: &EthParams) -> L1BlockRef {
+        run_chain(params).latest()
     }
 
     /// How long from `now` until the next slot starts (zero if it is due).
@@ -67,6 +75,11 @@ impl L1Network {
     pub fn chain(&self) -> &L1Chain {
         &self.chain
     }
+}
+
+/// A run's chain, before its first slot.
+fn run_chain(params: &EthParams) -> L1Chain {
+    L1Chain::on_clock(params, SimTime::ZERO, u64::from(EPOCH_UNIX_S))
 }
 
 #[cfg(test)]
@@ -102,7 +115,8 @@ mod tests {
         for (i, slot) in slots.iter().enumerate() {
             let Slot::Block(new) = slot else { panic!("no slot is missed at rate 0") };
             assert_eq!(new.block.block.number, L1Number(i as u64 + 1));
-            assert_eq!(new.block.block.time_s, 12 * (i as u64 + 1));
+            assert_eq!(new.block.block.time_s, u64::from(EPOCH_UNIX_S) + 12 * (i as u64 + 1), "on the L2's clock");
+            assert_eq!(net.chain().run_time_s(&new.block.block), 12 * (i as u64 + 1));
         }
         assert_eq!(net.chain().finalized().number, L1Number(299 - 64));
     }
@@ -128,7 +142,7 @@ mod tests {
         let mut included = 0;
         for slot in &slots {
             if let Slot::Block(new) = slot {
-                let start = SimTime::ZERO + SimDuration::from_secs(new.block.block.time_s);
+                let start = SimTime::ZERO + SimDuration::from_secs(net.chain().run_time_s(&new.block.block));
                 assert!(new.deposits.iter().all(|d| d.submitted_at < start));
                 assert_eq!(new.deposits.len(), new.block.deposits.len());
                 included += new.deposits.len();

@@ -12,7 +12,8 @@ pub struct L1BlockRef {
     pub number: L1Number,
     pub hash: B256,
     pub parent_hash: B256,
-    /// Seconds since the start of the run (the slot's start).
+    /// The slot's start: in a run, Unix seconds on the clock of L2 timestamps
+    /// ([`super::chain::L1Chain::on_clock`]).
     pub time_s: u64,
 }
 

@@ -56,6 +56,7 @@ fn sequencer(w: &World, mempool_capacity: usize) -> Sequencer {
         beneficiary: Address::ZERO,
         keystone_interval_blocks: None,
         tunnel: None,
+        settlement: None,
     };
     Sequencer::new(config, w.spec.hvm(), &w.btc_genesis, w.l2_genesis)
 }
@@ -198,6 +199,7 @@ fn a_transaction_too_big_for_any_block_is_dropped_not_left_blocking() {
         beneficiary: Address::ZERO,
         keystone_interval_blocks: None,
         tunnel: None,
+        settlement: None,
     };
     let mut seq = Sequencer::new(config, w.spec.hvm(), &w.btc_genesis, w.l2_genesis);
     let huge = super::tx::L2Tx {

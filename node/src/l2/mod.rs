@@ -20,3 +20,5 @@ mod deposit_tests;
 mod indexer_tests;
 #[cfg(test)]
 mod l2_tests;
+#[cfg(test)]
+mod sequencer_tests;

@@ -13,6 +13,13 @@
 //! told; filling stops at the first transaction whose gas limit exceeds the block's remaining gas
 //! (no reordering to fill gaps, so a block can end up to one transaction's gas limit short of
 //! full).
+//!
+//! **On a settlement chain** (a run with an `[ethereum]` table) the sequencer keeps the L1
+//! blocks it hears of and gives each block an L1 origin by the origin rule
+//! ([`OriginRules::next_origin`], op-node's eager policy): a block opening an epoch executes its
+//! origin's portal deposits; a block past the drift carries deposits only (no Bitcoin
+//! attributes, no user transactions); when no origin is possible the slot passes without a
+//! block ([`OriginError`]).
 
 use super::block::{BtcAttributes, L2Block, L2Header};
 use super::chain::{BlockInputs, Body, ChainRules, L2Chain};
@@ -24,10 +31,13 @@ use super::tx::{Refusal, RefusalReason, Submission};
 use crate::btc::node::BitcoinNode;
 use crate::btc::params::EPOCH_UNIX_S;
 use crate::btc::sealed::SealedBlock;
+use crate::eth::L1Block;
+use crate::eth::origin::{L2HeadInfo, OriginChoice, OriginError, OriginPolicy, OriginRules};
+use crate::l2::chain::{L1Inputs, SettlementRules};
 use crate::pop::maker::{KeystoneMaker, MadeKeystone};
 use crate::time::{SimDuration, SimTime};
 use crate::tunnel::TunnelParams;
-use crate::units::L2Number;
+use crate::units::{L1Number, L2Number};
 use revm::primitives::{Address, B256};
 use std::sync::Arc;
 
@@ -42,6 +52,15 @@ pub struct SequencerConfig {
     pub keystone_interval_blocks: Option<u32>,
     /// The BTC tunnel (`None`: no tunnel in the run).
     pub tunnel: Option<TunnelParams>,
+    /// The settlement layer (`None`: the chain has none and its blocks no L1 origin).
+    pub settlement: Option<SequencerSettlement>,
+}
+
+/// Where the chain starts on L1 and the origin rule the sequencer follows.
+#[derive(Debug, Clone, Copy)]
+pub struct SequencerSettlement {
+    pub genesis: SettlementRules,
+    pub origin_rules: OriginRules,
 }
 
 /// What producing one block did, besides the block itself.
@@ -69,6 +88,8 @@ pub struct Sequencer {
     pub latencies: LatencyHistogram,
     /// Refusals by reason, for the run's record.
     pub refused: std::collections::BTreeMap<RefusalReason, u64>,
+    /// The L1 blocks heard of from the current origin on, by number (settlement chains only).
+    l1_blocks: std::collections::BTreeMap<L1Number, Arc<L1Block>>,
 }
 
 impl Sequencer {
@@ -78,7 +99,7 @@ impl Sequencer {
             beneficiary: config.beneficiary,
             tunnel: config.tunnel.clone(),
             rewind_depth: 0,
-            settlement: None,
+            settlement: config.settlement.map(|s| s.genesis),
         };
         Sequencer {
             mempool: L2Mempool::new(config.mempool_capacity),
@@ -88,6 +109,16 @@ impl Sequencer {
             config,
             latencies: LatencyHistogram::default(),
             refused: Default::default(),
+            l1_blocks: Default::default(),
+        }
+    }
+
+    /// An L1 block arrives (settlement chains; others ignore L1). Blocks below the head's
+    /// origin are of no more use to the origin rule and are not kept.
+    pub fn on_l1_block(&mut self, block: Arc<L1Block>) {
+        let Some(origin) = self.chain.head_origin() else { return };
+        if block.block.number > origin.block.number {
+            self.l1_blocks.insert(block.block.number, block);
         }
     }
 
@@ -117,17 +148,37 @@ impl Sequencer {
         }
     }
 
-    /// Builds, executes and seals the next block at `now`.
+    /// Builds, executes and seals the next block at `now` on a chain without a settlement
+    /// layer, where there is always a block to build.
     pub fn produce(&mut self, now: SimTime, btc: &BitcoinNode) -> Production {
-        let attributes = next_attributes(self.chain.view(), btc, self.config.max_headers_per_block);
+        self.try_produce(now, btc).expect("a chain without a settlement layer has no L1 origin to wait for")
+    }
+
+    /// Builds, executes and seals the next block at `now`, or says why the slot passes without
+    /// one (settlement chains: no L1 origin is possible).
+    pub fn try_produce(&mut self, now: SimTime, btc: &BitcoinNode) -> Result<Production, OriginError> {
         let timestamp_s = EPOCH_UNIX_S as u64 + now.as_secs();
-        let inputs = BlockInputs::bitcoin_only(timestamp_s, self.config.gas_limit, attributes);
+        let choice = self.next_origin(timestamp_s)?;
+        let deposits_only = choice.is_some_and(|c| c.deposits_only);
+        let attributes =
+            (!deposits_only).then(|| next_attributes(self.chain.view(), btc, self.config.max_headers_per_block));
+        let inputs = BlockInputs {
+            timestamp_s,
+            gas_limit: self.config.gas_limit,
+            l1: choice.map(|c| self.l1_inputs(&c)),
+            attributes,
+        };
         let (mempool, refused) = (&mut self.mempool, &mut self.refused);
         let mut filled = Filled::default();
         let block = self
             .chain
-            .build(inputs, &|h| btc.block(h).cloned(), |builder| fill(builder, mempool, now, &mut filled))
-            .expect("the sequencer's own node has every block of its active chain");
+            .build(inputs, &|h| btc.block(h).cloned(), |builder| {
+                if deposits_only { Body::default() } else { fill(builder, mempool, now, &mut filled) }
+            })
+            .expect("the sequencer's own node has every block of its active chain, and its origin follows the rule");
+        if let Some(c) = choice {
+            self.l1_blocks.retain(|&number, _| number > c.origin.number);
+        }
         *refused.entry(RefusalReason::Invalid).or_default() += filled.dropped.len() as u64;
         if let Some(history) = &mut self.history {
             history.record(&block);
@@ -140,14 +191,41 @@ impl Sequencer {
         let latency_mean_us =
             if latencies.is_empty() { 0 } else { latencies.iter().sum::<u64>() / latencies.len() as u64 };
         let keystone = self.keystones.as_mut().and_then(|maker| maker.on_block(&block, now));
-        Production {
+        Ok(Production {
             block,
             dropped: filled.dropped,
             backlog: self.mempool.len() as u64,
             latency_mean_us,
             latency_max_us,
             keystone,
-        }
+        })
+    }
+
+    /// The origin of a block at `timestamp_s` (`None` without a settlement layer). The rule
+    /// reads the new block's time as the head's plus the block time; after a passed slot the head
+    /// is older than that, and the new block's own time is what the rule must judge.
+    fn next_origin(&self, timestamp_s: u64) -> Result<Option<OriginChoice>, OriginError> {
+        let (Some(settlement), Some(origin)) = (&self.config.settlement, self.chain.head_origin()) else {
+            return Ok(None);
+        };
+        let rules = settlement.origin_rules;
+        let head = L2HeadInfo {
+            time_s: timestamp_s.saturating_sub(rules.block_time_s),
+            origin: origin.block,
+            sequence_number: origin.sequence_number,
+        };
+        let next = self.l1_blocks.get(&origin.block.number.next()).map(|b| &b.block);
+        let l1_head = self.l1_blocks.keys().next_back().copied().unwrap_or(origin.block.number);
+        rules.next_origin(OriginPolicy::Eager, &head, next, l1_head).map(Some)
+    }
+
+    /// The origin and, opening an epoch, its portal deposits.
+    fn l1_inputs(&self, choice: &OriginChoice) -> L1Inputs {
+        let deposits = match self.l1_blocks.get(&choice.origin.number) {
+            Some(block) if choice.opens_epoch() => block.deposits.clone(),
+            _ => Vec::new(),
+        };
+        L1Inputs { origin: choice.origin, deposits }
     }
 }
 

@@ -52,6 +52,11 @@ impl Verifier {
         tunnel: Option<TunnelParams>,
     ) -> Self {
         let rules = ChainRules { max_headers_per_block, beneficiary, tunnel, rewind_depth: 0, settlement: None };
+        Self::with_rules(rules, hvm, btc_genesis, l2_genesis_hash)
+    }
+
+    /// A verifier of a chain with these rules (a settlement chain's among them).
+    pub fn with_rules(rules: ChainRules, hvm: Hvm, btc_genesis: &SealedBlock, l2_genesis_hash: B256) -> Self {
         Verifier {
             chain: L2Chain::new(rules, hvm, btc_genesis, l2_genesis_hash),
             pending: BTreeMap::new(),

@@ -85,8 +85,7 @@ impl Duty for SelfishMiner {
 /// The L2's Bitcoin-Secure Sequencer (it reads Bitcoin through its peer's node).
 impl Duty for Sequencer {
     fn audiences(&self) -> Vec<Audience> {
-        // L1 blocks (`Message::L1Block`, only with an `[ethereum]` table) arrive too and are
-        // ignored for now: choosing L1 origins from them comes with derivation's integration.
+        // L1 blocks (`Message::L1Block`, only with an `[ethereum]` table): the origins to choose from.
         vec![Audience::Sequencer, Audience::L1Followers]
     }
 
@@ -95,10 +94,14 @@ impl Duty for Sequencer {
     }
 
     fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
-        if let Message::L2Tx(submission) = message
-            && let Err(refusal) = self.submit(submission.clone())
-        {
-            refuse(refusal, cx);
+        match message {
+            Message::L2Tx(submission) => {
+                if let Err(refusal) = self.submit(submission.clone()) {
+                    refuse(refusal, cx);
+                }
+            }
+            Message::L1Block(block) => self.on_l1_block(block.clone()),
+            _ => {}
         }
     }
 
@@ -115,9 +118,17 @@ impl Duty for Sequencer {
 
 /// Produces the next L2 block, records it (with its tunnel operations and keystone) and sends it.
 fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) {
-    let produced = seq.produce(cx.now, cx.node);
+    let produced = match seq.try_produce(cx.now, cx.node) {
+        Ok(produced) => produced,
+        Err(no_origin) => {
+            cx.observe(Observation::L2SlotSkipped { what: no_origin.to_string() });
+            cx.schedule(seq.block_time(), Timer::L2Block);
+            return;
+        }
+    };
     let block = &produced.block;
     let number = block.header.number;
+    let origin = block.header.l1_origin;
     cx.observe(Observation::L2BlockProduced {
         number,
         hash: block.hash(),
@@ -129,7 +140,18 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) {
         backlog: produced.backlog,
         latency_mean_us: produced.latency_mean_us,
         latency_max_us: produced.latency_max_us,
+        l1_origin: origin.map(|o| o.block.number),
+        deposits: origin.map(|_| block.deposits.len() as u32),
     });
+    if let Some(origin) = origin {
+        for deposit in &block.deposits {
+            cx.observe(Observation::L2DepositIncluded {
+                l1_number: origin.block.number,
+                log_index: deposit.log_index,
+                l2_number: number,
+            });
+        }
+    }
     for mint in &block.tunnel.mints {
         cx.observe(Observation::TunnelMinted {
             l2_number: number,
@@ -401,7 +423,7 @@ fn l1_block_observation(new: &NewBlock, network: &L1Network) -> Observation {
     let block = &new.block;
     Observation::L1Block {
         number: block.block.number,
-        time_s: block.block.time_s,
+        time_s: network.chain().run_time_s(&block.block),
         hash: block.block.hash,
         parent: block.block.parent_hash,
         deposits: block.deposits.len() as u32,

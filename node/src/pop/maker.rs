@@ -32,11 +32,15 @@ impl MadeKeystone {
 }
 
 /// The keystone of the L2 block with `header`, chained to the previous keystone's block hash.
-/// The one definition, used by the sequencer's maker and by provenance checks alike.
+/// The one definition, used by the sequencer's maker and by provenance checks alike. Its "L1
+/// block number" is the block's L1 origin's on a settlement chain (as Hemi's); without one, the
+/// Bitcoin tip height the block carries.
 pub fn keystone_of(header: &L2Header, prev_keystone_hash: B256) -> Keystone {
     Keystone {
         version: KEYSTONE_VERSION,
-        l1_block_number: header.btc_tip_height.0,
+        l1_block_number: header
+            .l1_origin
+            .map_or(header.btc_tip_height.0, |origin| u32::try_from(origin.block.number.0).unwrap_or(u32::MAX)),
         // L2 numbers beyond u32 would take 1,600 years at 12 s: saturate rather than wrap.
         l2_block_number: u32::try_from(header.number.0).unwrap_or(u32::MAX),
         parent_hash: header.parent_hash.0,
@@ -124,5 +128,20 @@ mod tests {
         assert_eq!(made[2].keystone.l1_block_number, 7);
         assert_eq!(made[2].hash, made[2].keystone.hash());
         assert_eq!(made[2].made_at, SimTime(9));
+    }
+
+    #[test]
+    fn on_a_settlement_chain_the_keystones_l1_number_is_the_origins() {
+        let plain = block(3, B256::ZERO);
+        assert_eq!(keystone_of(&plain.header, B256::ZERO).l1_block_number, 7, "the Bitcoin tip without an origin");
+        let origin = crate::eth::types::L1BlockRef {
+            number: crate::units::L1Number(41),
+            hash: B256::repeat_byte(1),
+            parent_hash: B256::repeat_byte(2),
+            time_s: 0,
+        };
+        let l1_origin = Some(crate::l2::block::L1Origin { block: origin, sequence_number: 2 });
+        let settled = L2Header { l1_origin, ..plain.header };
+        assert_eq!(keystone_of(&settled, B256::ZERO).l1_block_number, 41);
     }
 }

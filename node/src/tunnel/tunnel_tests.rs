@@ -68,6 +68,7 @@ fn rig() -> Rig {
         beneficiary: Address::ZERO,
         keystone_interval_blocks: None,
         tunnel: Some(params()),
+        settlement: None,
     };
     let sequencer = Sequencer::new(config, spec.hvm(), &btc_genesis, l2_genesis);
     let verifier = Verifier::new(spec.hvm(), &btc_genesis, l2_genesis, 3, Address::ZERO, Some(params()));

@@ -1,4 +1,5 @@
-//! `ethereum_blocks.csv`: one row per L1 block. Same conventions as [`crate::csv_out`]; every
+//! `ethereum_blocks.csv`: one row per L1 block; `deposits.csv`: one row per portal deposit executed
+//! on L2. Same conventions as [`crate::csv_out`]; every
 //! column is documented in `reports/README.md`.
 
 use std::path::{Path, PathBuf};
@@ -25,9 +26,28 @@ pub fn ethereum_blocks_csv(eth: &EthereumRecord) -> Result<Vec<u8>, csv::Error> 
     to_csv(&header, rows)
 }
 
+/// `deposits.csv` text: every portal deposit executed on L2, in order, with its latency.
+pub fn deposits_csv(eth: &EthereumRecord) -> Result<Vec<u8>, csv::Error> {
+    let header = ["l1_number", "log_index", "l1_time_s", "l2_number", "l2_time_s", "latency_s"];
+    let rows = eth.deposit_latencies().into_iter().map(|d| {
+        vec![
+            d.deposit.l1_number.to_string(),
+            d.deposit.log_index.to_string(),
+            format_micros(d.l1_time_us),
+            d.deposit.l2_number.to_string(),
+            format_micros(d.deposit.l2_at_us),
+            format_micros(d.latency_us),
+        ]
+    });
+    to_csv(&header, rows)
+}
+
 /// Writes the L1's CSVs into `dir` and returns their paths.
 pub fn write_ethereum_csvs(dir: &Path, eth: &EthereumRecord) -> Result<Vec<PathBuf>, ReportError> {
-    Ok(vec![save_csv(dir.join("ethereum_blocks.csv"), ethereum_blocks_csv(eth))?])
+    Ok(vec![
+        save_csv(dir.join("ethereum_blocks.csv"), ethereum_blocks_csv(eth))?,
+        save_csv(dir.join("deposits.csv"), deposits_csv(eth))?,
+    ])
 }
 
 #[cfg(test)]

@@ -18,6 +18,28 @@ pub struct EthereumRecord {
     pub missed_slots: Vec<u64>,
     /// What the batcher paid for its L1 data (0 until the batcher posts).
     pub batcher_fees_gwei: u64,
+    /// Each portal deposit the sequencer executed on L2, in order.
+    #[serde(default)]
+    pub l2_deposits: Vec<L2DepositRow>,
+}
+
+/// A portal deposit executed on L2: logged at `log_index` of L1 block `l1_number`, executed in
+/// L2 block `l2_number`, which the sequencer produced at `l2_at_us` (simulated time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct L2DepositRow {
+    pub l1_number: u64,
+    pub log_index: u32,
+    pub l2_number: u64,
+    pub l2_at_us: u64,
+}
+
+/// A deposit's way from L1 to L2: its row, its L1 block's time and the latency between, in
+/// microseconds of simulated time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DepositLatency {
+    pub deposit: L2DepositRow,
+    pub l1_time_us: u64,
+    pub latency_us: u64,
 }
 
 /// One L1 block.
@@ -54,5 +76,18 @@ impl EthereumRecord {
 
     pub fn batch_bytes(&self) -> u64 {
         self.blocks.iter().map(|b| b.batch_bytes).sum()
+    }
+
+    /// Each executed deposit with its latency: from its L1 block's time (L1 inclusion) to the
+    /// production of the L2 block that executed it (L2 inclusion).
+    pub fn deposit_latencies(&self) -> Vec<DepositLatency> {
+        self.l2_deposits
+            .iter()
+            .filter_map(|&deposit| {
+                let i = self.blocks.binary_search_by_key(&deposit.l1_number, |b| b.number).ok()?;
+                let l1_time_us = self.blocks[i].time_us;
+                Some(DepositLatency { deposit, l1_time_us, latency_us: deposit.l2_at_us.saturating_sub(l1_time_us) })
+            })
+            .collect()
     }
 }

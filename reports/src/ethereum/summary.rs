@@ -61,6 +61,37 @@ pub fn ethereum_summary(records: &[RunRecord]) -> Option<EthereumSummary> {
     })
 }
 
+/// `l2.deposit_latency_s`: L1 inclusion to L2 inclusion of the portal deposits the sequencer
+/// executed, in seconds, pooled over replications (nearest-rank percentiles).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DepositLatencySummary {
+    pub count: u64,
+    pub mean: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// The deposit latency of `records`, or `None` for runs without an L1.
+pub fn deposit_latency(records: &[RunRecord]) -> Option<DepositLatencySummary> {
+    records.first()?.ethereum.as_ref()?;
+    let mut us: Vec<u64> = records
+        .iter()
+        .filter_map(|r| r.ethereum.as_ref())
+        .flat_map(|e| e.deposit_latencies().into_iter().map(|d| d.latency_us))
+        .collect();
+    us.sort_unstable();
+    let seconds: Vec<f64> = us.iter().map(|&x| micros_to_s(x)).collect();
+    let percentile = |p| stats::percentile_nearest_rank(&us, p).map(micros_to_s);
+    Some(DepositLatencySummary {
+        count: us.len() as u64,
+        mean: stats::mean(&seconds),
+        p50: percentile(50),
+        p95: percentile(95),
+        max: us.last().copied().map(micros_to_s),
+    })
+}
+
 /// What must agree across replications for their L1 figures to be pooled.
 pub(crate) fn identity(r: &RunRecord) -> (&'static str, String) {
     let params = match &r.ethereum {
@@ -90,6 +121,16 @@ mod tests {
         assert_eq!(s.deposits_per_s, Some(5.0 / 3600.0));
         assert_eq!((s.missed_slot_rate_expected, s.deposit_rate_per_s_expected), (0.1, 0.002));
         assert!(ethereum_summary(&[sample_record(7)]).is_none());
+    }
+
+    #[test]
+    fn deposit_latency_runs_from_the_l1_blocks_time_to_the_l2_blocks_production() {
+        let s = deposit_latency(&[eth_run(7)]).expect("an L1");
+        // Deposits of blocks 1 (12 s) and 2 (36 s), executed at 72 s and 96.5 s.
+        assert_eq!(s.count, 3);
+        assert_eq!((s.p50, s.p95, s.max), (Some(60.0), Some(60.5), Some(60.5)));
+        assert_eq!(s.mean, Some((60.0 + 60.0 + 60.5) / 3.0));
+        assert!(deposit_latency(&[sample_record(7)]).is_none());
     }
 
     #[test]

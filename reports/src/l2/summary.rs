@@ -62,6 +62,10 @@ pub struct L2Summary {
     /// The scenario's `l2.block_time_s` and `l2.gas_limit`.
     pub block_time_s: f64,
     pub gas_limit: u64,
+    /// L1 inclusion to L2 inclusion of the portal deposits (settlement chains only: absent
+    /// otherwise, so plain runs' summaries are as they were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deposit_latency_s: Option<crate::ethereum::summary::DepositLatencySummary>,
 }
 
 /// The L2 records of `records` with each run's simulated time in µs (all or none have one:
@@ -123,6 +127,7 @@ pub fn l2_summary(records: &[RunRecord]) -> Option<L2Summary> {
         state_root_mismatches: sum(&|l2| l2.state_root_mismatches),
         block_time_s: first.block_time_s,
         gas_limit: first.gas_limit,
+        deposit_latency_s: crate::ethereum::summary::deposit_latency(records),
     })
 }
 

@@ -52,7 +52,7 @@ impl Recorders {
         }
         let Some(rest) = self.bitcoin.observe(at, peer, observation) else { return };
         let Some(rest) = self.l2.observe(at, rest) else { return };
-        let Some(rest) = self.ethereum.observe(rest) else { return };
+        let Some(rest) = self.ethereum.observe(at, rest) else { return };
         let Some(rest) = self.pop.observe(at, peer, rest) else { return };
         self.tunnel.observe(at, rest);
     }

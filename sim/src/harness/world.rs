@@ -18,10 +18,12 @@ use hemisim_node::btc::sealed::SealedBlock;
 use hemisim_node::btc::selfish::SelfishMiner;
 use hemisim_node::btc::wallet::Wallet;
 use hemisim_node::eth::network::L1Network;
+use hemisim_node::eth::origin::OriginRules;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
+use hemisim_node::l2::chain::ChainRules;
 use hemisim_node::l2::genesis::{L2GenesisSpec, READER, TOKEN};
 use hemisim_node::l2::hvm::contracts;
-use hemisim_node::l2::sequencer::{Sequencer, SequencerConfig};
+use hemisim_node::l2::sequencer::{Sequencer, SequencerConfig, SequencerSettlement};
 use hemisim_node::l2::verifier::Verifier;
 use hemisim_node::l2::workload::{Workload, WorkloadConfig};
 use hemisim_node::peer::{Duty, Peer, PeerId};
@@ -120,7 +122,12 @@ impl World {
             peers.push(Peer::new(PeerId::ATTACKER, node, vec![duty]));
         }
         if let Some(l2) = &scenario.l2 {
-            let spec = L2GenesisSpec::new(scenario.workload.as_ref().map_or(0, |w| w.accounts));
+            let eth_params = scenario.ethereum.as_ref().map(|e| e.params());
+            let mut spec = L2GenesisSpec::new(scenario.workload.as_ref().map_or(0, |w| w.accounts));
+            // With an `[ethereum]` table the L2 starts from the L1's genesis block (its origin).
+            if let Some(params) = &eth_params {
+                spec = spec.with_settlement(L1Network::genesis(params));
+            }
             // Built once (a genesis state holds every account) and cloned for each L2 node.
             let l2_state = spec.hvm();
             let l2_genesis = spec.block(&l2_state, &genesis).hash();
@@ -133,19 +140,26 @@ impl World {
                 beneficiary: SEQUENCER_FEES,
                 keystone_interval_blocks: scenario.pop.as_ref().map(|p| p.keystone_interval_blocks),
                 tunnel: tunnel_params(scenario),
+                settlement: None,
             };
+            let block_time_s = config.block_time.as_secs_f64() as u64;
+            let settlement = spec.settlement().zip(eth_params.as_ref()).map(|(genesis, params)| SequencerSettlement {
+                genesis,
+                origin_rules: OriginRules::new(params, block_time_s),
+            });
+            let config = SequencerConfig { settlement, ..config };
             let sequencer = Sequencer::new(config, l2_state.clone(), &genesis, l2_genesis);
             peers.push(Peer::new(PeerId::SEQUENCER, node(SEQUENCER, &[], gamma), vec![Box::new(sequencer)]));
             for i in 0..l2.verifiers {
                 let name = format!("verifier-{i}");
-                let verifier = Verifier::new(
-                    l2_state.clone(),
-                    &genesis,
-                    l2_genesis,
-                    max_headers,
-                    SEQUENCER_FEES,
-                    tunnel_params(scenario),
-                );
+                let rules = ChainRules {
+                    max_headers_per_block: max_headers,
+                    beneficiary: SEQUENCER_FEES,
+                    tunnel: tunnel_params(scenario),
+                    rewind_depth: 0,
+                    settlement: spec.settlement(),
+                };
+                let verifier = Verifier::with_rules(rules, l2_state.clone(), &genesis, l2_genesis);
                 peers.push(Peer::new(PeerId::verifier(i), node(&name, &[], gamma), vec![Box::new(verifier)]));
             }
         }

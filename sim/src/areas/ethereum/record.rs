@@ -2,17 +2,19 @@
 
 use crate::scenario::EthereumConfig;
 use hemisim_node::events::Observation;
-use hemisim_reports::record::{EthereumRecord, L1BlockRow};
+use hemisim_node::time::SimTime;
+use hemisim_reports::record::{EthereumRecord, L1BlockRow, L2DepositRow};
 
 #[derive(Debug, Default)]
 pub struct EthereumRecorder {
     blocks: Vec<L1BlockRow>,
     missed_slots: Vec<u64>,
+    l2_deposits: Vec<L2DepositRow>,
 }
 
 impl EthereumRecorder {
     /// Takes the observation if it is the L1's; gives it back otherwise.
-    pub fn observe(&mut self, observation: Observation) -> Option<Observation> {
+    pub fn observe(&mut self, at: SimTime, observation: Observation) -> Option<Observation> {
         match observation {
             Observation::L1Block { number, time_s, hash, parent, deposits, batcher_txs, batch_bytes, finalized } => {
                 self.blocks.push(L1BlockRow {
@@ -27,6 +29,12 @@ impl EthereumRecorder {
                 })
             }
             Observation::L1SlotMissed { slot } => self.missed_slots.push(slot),
+            Observation::L2DepositIncluded { l1_number, log_index, l2_number } => self.l2_deposits.push(L2DepositRow {
+                l1_number: l1_number.0,
+                log_index,
+                l2_number: l2_number.0,
+                l2_at_us: at.as_us(),
+            }),
             other => return Some(other),
         }
         None
@@ -51,6 +59,7 @@ impl EthereumRecorder {
             blocks: self.blocks,
             missed_slots: self.missed_slots,
             batcher_fees_gwei: 0,
+            l2_deposits: self.l2_deposits,
         }
     }
 }

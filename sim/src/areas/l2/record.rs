@@ -28,6 +28,7 @@ impl L2Recorder {
                 backlog,
                 latency_mean_us,
                 latency_max_us,
+                ..
             } => self.blocks.push(L2BlockRow {
                 number: number.0,
                 hash: hash.to_string(),

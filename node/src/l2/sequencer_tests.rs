@@ -1,0 +1,128 @@
+//! The sequencer on a settlement chain, driven by hand: origins by the rule (one step at a time,
+//! `confs` deep), an epoch's first block carrying its origin's deposits, deposit-only blocks past
+//! the drift, slots passed when no origin is possible, and a verifier importing every block.
+
+use super::chain::ChainRules;
+use super::genesis::{GENESIS_TIME_S, L2GenesisSpec};
+use super::sequencer::{Production, Sequencer, SequencerConfig, SequencerSettlement};
+use super::verifier::{Verdict, Verifier};
+use crate::btc::genesis::genesis_block;
+use crate::btc::node::BitcoinNode;
+use crate::btc::params::ChainParams;
+use crate::btc::sealed::SealedBlock;
+use crate::eth::origin::{OriginError, OriginRules};
+use crate::eth::test_l1::deposit;
+use crate::eth::types::{L1Block, L1BlockRef};
+use crate::rng::Stream;
+use crate::time::{SimDuration, SimTime};
+use crate::units::{L1Number, L2Number};
+use revm::primitives::{Address, B256};
+use std::sync::Arc;
+
+/// Drift 36 s and 2 confirmations: every case of the rule within a few blocks.
+const RULES: OriginRules = OriginRules { block_time_s: 12, max_sequencer_drift_s: 36, sequencer_l1_confs: 2 };
+
+/// The L1 block after `parent` (genesis without one), `offset_s` after the L2 genesis's time.
+fn l1_block(parent: Option<&L1Block>, offset_s: u64, deposits: u32) -> Arc<L1Block> {
+    let number = parent.map_or(L1Number::ZERO, |p| p.block.number.next());
+    let parent_hash = parent.map_or(B256::ZERO, |p| p.block.hash);
+    let hash = B256::with_last_byte(number.0 as u8 + 1);
+    let block = L1BlockRef { number, hash, parent_hash, time_s: GENESIS_TIME_S + offset_s };
+    Arc::new(L1Block { block, deposits: (0..deposits).map(|i| deposit(hash, i)).collect(), batcher_txs: vec![] })
+}
+
+struct Run {
+    sequencer: Sequencer,
+    verifier: Verifier,
+    btc: BitcoinNode,
+}
+
+impl Run {
+    fn new(l1_genesis: &L1Block) -> Run {
+        let btc_genesis = SealedBlock::seal(genesis_block(&[]));
+        let spec = L2GenesisSpec::new(0).with_settlement(l1_genesis.block);
+        let l2_genesis = spec.block(&spec.hvm(), &btc_genesis).hash();
+        let settlement = spec.settlement().expect("a settlement chain");
+        let config = SequencerConfig {
+            block_time: SimDuration::from_secs(12),
+            gas_limit: 30_000_000,
+            max_headers_per_block: 3,
+            mempool_capacity: 10,
+            beneficiary: Address::ZERO,
+            keystone_interval_blocks: None,
+            tunnel: None,
+            settlement: Some(SequencerSettlement { genesis: settlement, origin_rules: RULES }),
+        };
+        let rules = ChainRules {
+            max_headers_per_block: 3,
+            beneficiary: Address::ZERO,
+            tunnel: None,
+            rewind_depth: 0,
+            settlement: Some(settlement),
+        };
+        Run {
+            sequencer: Sequencer::new(config, spec.hvm(), &btc_genesis, l2_genesis),
+            verifier: Verifier::with_rules(rules, spec.hvm(), &btc_genesis, l2_genesis),
+            btc: BitcoinNode::new(
+                ChainParams { max_block_weight: 4_000_000 },
+                btc_genesis,
+                &[],
+                0.0,
+                Stream::derive(0, "tie"),
+            ),
+        }
+    }
+
+    /// The block of the slot at `at_s`, which the verifier must import as it is.
+    fn produce(&mut self, at_s: u64) -> Result<Production, OriginError> {
+        let produced = self.sequencer.try_produce(SimTime::ZERO + SimDuration::from_secs(at_s), &self.btc)?;
+        let number = produced.block.header.number;
+        assert_eq!(self.verifier.on_block(produced.block.clone(), &self.btc), vec![Verdict::Verified { number }]);
+        Ok(produced)
+    }
+}
+
+/// `(origin, sequence number, deposits, has attributes)` of a produced block.
+fn shape(produced: &Production) -> (u64, u64, usize, bool) {
+    let origin = produced.block.header.l1_origin.expect("every block of a settlement chain has an origin");
+    (origin.block.number.0, origin.sequence_number, produced.block.deposits.len(), produced.block.attributes.is_some())
+}
+
+#[test]
+fn the_sequencer_follows_the_origin_rule_and_executes_each_epochs_deposits_once() {
+    let genesis = l1_block(None, 0, 0);
+    let b1 = l1_block(Some(&genesis), 12, 2);
+    let b2 = l1_block(Some(&b1), 24, 1);
+    let b3 = l1_block(Some(&b2), 36, 0);
+    let mut run = Run::new(&genesis);
+
+    run.sequencer.on_l1_block(b1.clone());
+    let stay = run.produce(12).expect("within the drift");
+    assert_eq!(shape(&stay), (0, 1, 0, true), "block 1 is 1 deep, not 2: the genesis origin goes on");
+    run.sequencer.on_l1_block(b2.clone());
+    run.sequencer.on_l1_block(b3.clone());
+    let adopt = run.produce(24).expect("within the drift");
+    assert_eq!(shape(&adopt), (1, 0, 2, true), "block 1 is 2 deep: its epoch opens with its 2 deposits");
+    assert_eq!(adopt.block.deposits, b1.deposits);
+    let next = run.produce(36).expect("within the drift");
+    assert_eq!(shape(&next), (1, 1, 0, true), "block 2 is only 1 deep; block 1's deposits are not repeated");
+    assert!(run.produce(48).is_ok(), "48 s is exactly the drift past origin 1's 12 s: still allowed");
+
+    // L1 goes quiet: past the drift with block 2 not 2 deep, no origin is possible.
+    let skipped = run.produce(60).expect_err("past the drift, nothing to move to");
+    assert!(matches!(skipped, OriginError::NextOriginNotReady { needed: L1Number(2), .. }), "{skipped}");
+    assert_eq!(run.sequencer.head_number(), L2Number(4), "the slot passes without a block");
+
+    // L1 resumes after a gap: the late blocks adopted are past their drift, deposits only.
+    let b4 = l1_block(Some(&b3), 200, 0);
+    let b5 = l1_block(Some(&b4), 212, 0);
+    run.sequencer.on_l1_block(b4);
+    run.sequencer.on_l1_block(b5);
+    let forced = run.produce(72).expect("block 2 is now 3 deep");
+    assert_eq!(shape(&forced), (2, 0, 1, false), "past origin 2's drift: its deposit, no attributes");
+    assert!(forced.block.txs.is_empty(), "no user transactions past the drift");
+    let forced = run.produce(84).expect("block 3 is 2 deep");
+    assert_eq!(shape(&forced), (3, 0, 0, false));
+    assert!(run.produce(96).is_err(), "block 4 (200 s) is only 1 deep and 96 s is past origin 3's drift");
+    assert_eq!(run.verifier.verified, 6, "the verifier imported every block as built");
+}
