@@ -88,10 +88,10 @@ impl Recorders {
     /// Each area's part of the record, judged on the quiet world.
     pub fn finish(self, peers: &[&Peer], observer: &BitcoinNode, scenario: &Scenario) -> Recorded {
         let bitcoin = self.bitcoin.finish(observer, scenario);
-        let blocks = &bitcoin.btc.blocks;
+        let found_at = &bitcoin.found_at_us;
         let l2 = scenario.l2.as_ref().map(|config| self.l2.finish(config, peers));
-        let pop = scenario.pop.as_ref().map(|config| self.pop.finish(config, observer, blocks));
-        let tunnel = scenario.tunnel.as_ref().map(|config| self.tunnel.finish(config, peers, observer, blocks));
+        let pop = scenario.pop.as_ref().map(|config| self.pop.finish(config, observer, found_at));
+        let tunnel = scenario.tunnel.as_ref().map(|config| self.tunnel.finish(config, peers, observer, found_at));
         let ethereum = scenario.ethereum.as_ref().map(|config| self.ethereum.finish(config));
         Recorded { btc: bitcoin.btc, attack: bitcoin.attack, l2, pop, tunnel, ethereum }
     }

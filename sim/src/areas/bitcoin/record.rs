@@ -12,7 +12,7 @@ use hemisim_node::time::SimTime;
 use hemisim_reports::record::{
     AttackKind as RecordAttackKind, AttackRecord, BlockRow, BtcRecord, ReorgRow, TrialOutcome, TrialRow,
 };
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 #[derive(Debug, Default)]
 pub struct BitcoinRecorder {
@@ -28,7 +28,13 @@ pub struct BitcoinRecorder {
 pub struct BitcoinRecorded {
     pub btc: BtcRecord,
     pub attack: Option<AttackRecord>,
+    /// When each block was found, by its hash: the other areas date what they find on the
+    /// final chain with it.
+    pub found_at_us: FoundAt,
 }
+
+/// When each block of the run was found (µs), by hash.
+pub type FoundAt = BTreeMap<BlockHash, u64>;
 
 impl BitcoinRecorder {
     /// Takes the observation if it is Bitcoin's; gives it back otherwise.
@@ -86,6 +92,7 @@ impl BitcoinRecorder {
     /// Blocks with their main-chain flag and races with their outcome, judged on the observer's
     /// final chain.
     pub fn finish(self, observer: &BitcoinNode, scenario: &Scenario) -> BitcoinRecorded {
+        let found_at_us = self.blocks.iter().map(|(hash, row)| (*hash, row.found_at_us)).collect();
         let blocks = self
             .blocks
             .into_iter()
@@ -121,7 +128,7 @@ impl BitcoinRecorder {
             trials,
         });
         let btc = BtcRecord { block_interval_target_s: scenario.bitcoin.block_interval_s, blocks, reorgs: self.reorgs };
-        BitcoinRecorded { btc, attack }
+        BitcoinRecorded { btc, attack, found_at_us }
     }
 }
 

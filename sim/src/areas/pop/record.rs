@@ -2,6 +2,7 @@
 //! fee deferrals and the observer's superfinality steps; at the end, every publication on the
 //! observer's final main chain (with its sender's fee, when a miner of the run sent it).
 
+use crate::areas::bitcoin::record::FoundAt;
 use crate::harness::world::{OBSERVER, POP_COIN, pop_miner_name};
 use crate::scenario::PopConfig;
 use hemisim_node::btc::node::BitcoinNode;
@@ -10,7 +11,7 @@ use hemisim_node::pop::index::publications_in;
 use hemisim_node::time::SimTime;
 use hemisim_node::units::BtcHeight;
 use hemisim_reports::record::{
-    BlockRow, FeeDeferralRow, KeystoneRow, PopMinerRow, PopRecord, PopTxRow, PublicationRow, SuperfinalityStep,
+    FeeDeferralRow, KeystoneRow, PopMinerRow, PopRecord, PopTxRow, PublicationRow, SuperfinalityStep,
 };
 use std::collections::BTreeMap;
 
@@ -70,9 +71,8 @@ impl PopRecorder {
 
     /// The PoP part of the record: what the participants reported, and every publication on the
     /// observer's final main chain.
-    pub fn finish(self, config: &PopConfig, observer: &BitcoinNode, blocks: &[BlockRow]) -> PopRecord {
+    pub fn finish(self, config: &PopConfig, observer: &BitcoinNode, found_at: &FoundAt) -> PopRecord {
         let sent: BTreeMap<&str, &PopTxRow> = self.sent.iter().map(|row| (row.txid.as_str(), row)).collect();
-        let found_at: BTreeMap<&str, u64> = blocks.iter().map(|b| (b.hash.as_str(), b.found_at_us)).collect();
         let mut publications = Vec::new();
         for (height, hash) in observer.active_chain().iter().enumerate() {
             let Some(block) = observer.block(hash) else { continue };
@@ -84,7 +84,7 @@ impl PopRecorder {
                     keystone_hash: publication.keystone.to_string(),
                     l2_number: publication.l2_number().0,
                     btc_height: publication.height.0,
-                    btc_block_found_at_us: found_at.get(block_hash.as_str()).copied().unwrap_or(0),
+                    btc_block_found_at_us: found_at.get(&publication.block).copied().unwrap_or(0),
                     btc_block_hash: block_hash,
                     miner: by.map(|row| row.miner.clone()),
                     fee_sats: by.map_or(0, |row| row.fee_sats),

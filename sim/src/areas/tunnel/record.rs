@@ -7,6 +7,7 @@
 //! read (minted outpoints, payout txids, overdue withdrawals), so nothing is parsed back from
 //! text.
 
+use crate::areas::bitcoin::record::FoundAt;
 use crate::scenario::TunnelConfig;
 use bitcoin::{OutPoint, Txid};
 use hemisim_node::btc::node::BitcoinNode;
@@ -15,9 +16,7 @@ use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 use hemisim_node::l2::tx::Address;
 use hemisim_node::peer::{DutyReport, Peer};
 use hemisim_node::time::SimTime;
-use hemisim_reports::record::{
-    BlockRow, Operation, TunnelLedgerRow, TunnelLossRow, TunnelOp, TunnelRecord, TunnelViolationRow,
-};
+use hemisim_reports::record::{Operation, TunnelLedgerRow, TunnelLossRow, TunnelOp, TunnelRecord, TunnelViolationRow};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The deposit every double-spend race pays when the attacker targets the tunnel
@@ -192,15 +191,14 @@ impl TunnelRecorder {
         config: &TunnelConfig,
         peers: &[&Peer],
         observer: &BitcoinNode,
-        blocks: &[BlockRow],
+        found_at: &FoundAt,
     ) -> TunnelRecord {
         let payouts: BTreeSet<Txid> = self.payouts.iter().map(|(_, txid)| *txid).collect();
-        let found_at: BTreeMap<&str, u64> = blocks.iter().map(|b| (b.hash.as_str(), b.found_at_us)).collect();
         let mut confirmed_at = BTreeMap::new();
         for hash in observer.active_chain() {
             let Some(block) = observer.block(hash) else { continue };
             for tx in block.txs().iter().filter(|tx| payouts.contains(&tx.txid())) {
-                confirmed_at.insert(tx.txid(), found_at.get(hash.to_string().as_str()).copied().unwrap_or(0));
+                confirmed_at.insert(tx.txid(), found_at.get(hash).copied().unwrap_or(0));
             }
         }
         for (index, txid) in &self.payouts {
