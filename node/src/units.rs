@@ -100,11 +100,6 @@ impl FeeRate {
     pub fn fee_for_vsize(self, vsize: u64) -> Amount {
         Amount::from_sat((self.0 * vsize as f64).ceil() as u64)
     }
-
-    /// The rate a transaction pays: `fee` over `vsize` virtual bytes.
-    pub fn of(fee: Amount, vsize: u64) -> FeeRate {
-        FeeRate::from_sat_per_vb(fee.to_sat() as f64 / vsize.max(1) as f64)
-    }
 }
 
 impl fmt::Display for FeeRate {
@@ -161,7 +156,6 @@ mod tests {
 
     #[test]
     fn fee_rate_of_a_transaction() {
-        assert_eq!(FeeRate::of(Amount::from_sat(300), 150).sat_per_vb(), 2.0);
         assert_eq!(serde_json::to_string(&FeeRate::from_sat_per_vb(1.5)).expect("serde_json"), "1.5");
         assert_eq!(FeeRate::from_sat_per_vb(2.5).fee_for_vsize(3), Amount::from_sat(8), "rounded up");
         assert_eq!(FeeRate::from_sat_per_vb(1.0).max(FeeRate::from_sat_per_vb(3.0)).sat_per_vb(), 3.0);
