@@ -6,7 +6,7 @@
 //! recording observations into the trace).
 
 use crate::btc::sealed::{SealedBlock, SealedTx};
-use crate::eth::L1Block;
+use crate::eth::{BatcherTx, L1Block};
 use crate::l2::block::L2Block;
 use crate::l2::tx::{Refusal, Submission};
 use crate::peer::PeerId;
@@ -34,6 +34,8 @@ pub enum Message {
     Keystone(Arc<MadeKeystone>),
     /// A new Ethereum block, from the L1 to the L2 nodes.
     L1Block(Arc<L1Block>),
+    /// A batcher transaction, from the sequencer's batcher to the Ethereum L1 (sent to it only).
+    BatcherTx(Arc<BatcherTx>),
 }
 
 /// Which peers a broadcast reaches: the harness maps each audience to peers by their roles.
@@ -49,6 +51,8 @@ pub enum Audience {
     Keystones,
     /// The L2 nodes (sequencer and verifiers): whoever follows the Ethereum L1.
     L1Followers,
+    /// The Ethereum L1 itself (batcher transactions).
+    L1,
 }
 
 impl Message {
@@ -60,6 +64,8 @@ impl Message {
             Message::L2Refusal(_) => Audience::Users,
             Message::Keystone(_) => Audience::Keystones,
             Message::L1Block(_) => Audience::L1Followers,
+            // Sent to the L1 peer directly; no audience listens for it.
+            Message::BatcherTx(_) => Audience::L1,
         }
     }
 }
@@ -82,6 +88,9 @@ pub enum Timer {
     Tunnel,
     /// The Ethereum L1's next slot starts.
     L1Slot,
+    /// The sequencer's batcher polls: closes due channels and posts them (op-batcher's
+    /// `poll-interval`, 6 s).
+    BatcherPoll,
 }
 
 /// What the harness hands a peer.
@@ -195,6 +204,45 @@ pub enum Observation {
     /// The sequencer's slot passed without a block: no L1 origin was possible (why).
     L2SlotSkipped {
         what: String,
+    },
+    /// An L2 node's safe head moved to this block (settlement chains): derivation from L1
+    /// confirmed its unsafe block (`consolidated`) or executed the block itself.
+    L2Safe {
+        number: L2Number,
+        #[serde(serialize_with = "as_display")]
+        hash: B256,
+        l1_origin: L1Number,
+        /// The block opens its L1 origin's epoch (and executes that L1 block's deposits).
+        opens_epoch: bool,
+        deposits: u32,
+        /// The L1 block derivation had reached.
+        derived_from: L1Number,
+        /// A deposit-only block from sequencing-window expiry.
+        forced: bool,
+        consolidated: bool,
+    },
+    /// An L2 node's finalized head moved to this block: derived from a final L1 block.
+    L2Finalized {
+        number: L2Number,
+    },
+    /// An L2 node took back its unsafe blocks above `to` (its safe head), up to `from`: a
+    /// derived payload differed from the oldest (`because`).
+    L2Reorg {
+        from: L2Number,
+        to: L2Number,
+        /// User transactions in the blocks taken back.
+        txs: u32,
+        because: String,
+    },
+    /// The sequencer's batcher posted a transaction to L1.
+    BatchPosted {
+        first: L2Number,
+        last: L2Number,
+        frames: u32,
+        bytes: u64,
+        #[serde(serialize_with = "as_display")]
+        fee_wei: u128,
+        closed_by: &'static str,
     },
     L2TxRefused {
         #[serde(serialize_with = "as_display")]

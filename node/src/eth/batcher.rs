@@ -26,6 +26,7 @@
 
 use super::params::EthParams;
 use super::types::{BatcherTx, ChannelContent, ChannelId, DataKind, Frame, L2BlockRef, SingularBatch};
+use crate::l2::block::L2Block;
 use crate::time::{SimDuration, SimTime};
 use crate::units::{L1Number, L2Number};
 use revm::primitives::B256;
@@ -132,6 +133,25 @@ pub struct BatchedBlock {
     pub batch: SingularBatch,
 }
 
+impl BatchedBlock {
+    /// A settlement chain's block as the batcher is fed it (`None` without an L1 origin): its
+    /// sequenced part, which derivation turns back into the same block.
+    pub fn of(block: &L2Block) -> Option<BatchedBlock> {
+        let origin = block.header.l1_origin?;
+        Some(BatchedBlock {
+            number: block.header.number,
+            hash: block.hash(),
+            batch: SingularBatch {
+                parent_hash: block.header.parent_hash,
+                epoch_num: origin.block.number,
+                epoch_hash: origin.block.hash,
+                timestamp_s: block.header.timestamp_s,
+                transactions: block.sequenced(),
+            },
+        })
+    }
+}
+
 /// Why a channel closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CloseReason {
@@ -141,6 +161,16 @@ pub enum CloseReason {
     SequencingWindow,
     /// It reached its size target.
     Full,
+}
+
+impl CloseReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::Interval => "interval",
+            CloseReason::SequencingWindow => "sequencing_window",
+            CloseReason::Full => "full",
+        }
+    }
 }
 
 /// What one batcher transaction costs on L1.

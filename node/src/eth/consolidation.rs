@@ -34,21 +34,22 @@ pub enum Consolidation {
 }
 
 /// The first thing that differs, in op-node's comparison order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Mismatch {
+    #[error("parent")]
     Parent,
+    #[error("timestamp")]
     Timestamp,
+    #[error("L1 origin")]
     L1Origin,
+    #[error("deposits")]
     Deposits,
     /// The sequenced transactions differ in number.
-    SequencedCount {
-        derived: usize,
-        unsafe_block: usize,
-    },
+    #[error("{derived} sequenced transactions derived, {unsafe_block} in the unsafe block")]
+    SequencedCount { derived: usize, unsafe_block: usize },
     /// The sequenced transaction at this index differs.
-    Sequenced {
-        index: usize,
-    },
+    #[error("sequenced transaction {index}")]
+    Sequenced { index: usize },
 }
 
 /// Compares derived attributes with the oldest unsafe block (the one at their height).

@@ -72,6 +72,11 @@ impl L1Network {
         }
     }
 
+    /// A batcher transaction arrives: it goes into the next block.
+    pub fn submit_batcher_tx(&mut self, tx: super::types::BatcherTx) {
+        self.chain.submit_batcher_tx(tx);
+    }
+
     pub fn chain(&self) -> &L1Chain {
         &self.chain
     }

@@ -453,6 +453,14 @@ impl L2Chain {
         Ok(())
     }
 
+    /// Forgets the undo of blocks at or below `number`: they can no longer be taken back (a
+    /// settlement chain's safe blocks, which derivation never reorgs).
+    pub fn settle_through(&mut self, number: L2Number) {
+        while self.undo.front().is_some_and(|undo| undo.parent.number < number) {
+            self.undo.pop_front();
+        }
+    }
+
     /// The environment of the block that would follow the head.
     fn next_env(&self, timestamp_s: u64, gas_limit: u64) -> BlockEnvSpec {
         BlockEnvSpec { number: self.head.number.next(), timestamp_s, gas_limit, beneficiary: self.rules.beneficiary }

@@ -9,6 +9,7 @@ pub mod hvm;
 pub mod indexer;
 pub mod latency;
 pub mod mempool;
+pub mod node;
 pub mod sequencer;
 pub mod tx;
 pub mod verifier;

@@ -27,11 +27,13 @@ use super::hvm::{BlockBuilder, Hvm, RejectReason, TxRejected};
 use super::indexer::BtcIndexer;
 use super::latency::LatencyHistogram;
 use super::mempool::L2Mempool;
+use super::node::{DerivationSetup, HeadEvent, L2Node};
 use super::tx::{Refusal, RefusalReason, Submission};
 use crate::btc::node::BitcoinNode;
 use crate::btc::params::EPOCH_UNIX_S;
 use crate::btc::sealed::SealedBlock;
 use crate::eth::L1Block;
+use crate::eth::batcher::{BatchedBlock, Batcher, BatcherConfig, BatcherSubmission};
 use crate::eth::origin::{L2HeadInfo, OriginChoice, OriginError, OriginPolicy, OriginRules};
 use crate::l2::chain::{L1Inputs, SettlementRules};
 use crate::pop::maker::{KeystoneMaker, MadeKeystone};
@@ -39,6 +41,7 @@ use crate::time::{SimDuration, SimTime};
 use crate::tunnel::TunnelParams;
 use crate::units::{L1Number, L2Number};
 use revm::primitives::{Address, B256};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -56,11 +59,41 @@ pub struct SequencerConfig {
     pub settlement: Option<SequencerSettlement>,
 }
 
-/// Where the chain starts on L1 and the origin rule the sequencer follows.
-#[derive(Debug, Clone, Copy)]
+/// Where the chain starts on L1, the origin rule the sequencer follows, how its node derives
+/// the safe chain, and its batcher.
+#[derive(Debug, Clone)]
 pub struct SequencerSettlement {
     pub genesis: SettlementRules,
     pub origin_rules: OriginRules,
+    pub derivation: DerivationSetup,
+    pub batcher: BatcherConfig,
+    /// Which blocks get keystones: every block as built (Hemi's deployed popm reads the latest
+    /// block), or only blocks once they are safe.
+    pub keystone_source: KeystoneSource,
+    /// A window `[start, end)` during which the batcher posts nothing (a batcher outage).
+    pub batcher_outage: Option<(SimTime, SimTime)>,
+}
+
+/// Which L2 blocks the sequencer makes keystones of (`pop.keystone_source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeystoneSource {
+    /// Every keystone block as it is built (an unsafe reorg can orphan its keystone).
+    #[default]
+    Unsafe,
+    /// Keystone blocks once derivation has made them safe.
+    Safe,
+}
+
+/// What an L1 block did to the sequencer's chain.
+#[derive(Debug, Default)]
+pub struct L1Outcome {
+    /// The head moves, in order (safe, reorgs, finalized).
+    pub heads: Vec<HeadEvent>,
+    /// Keystones made of blocks that became safe or were derived.
+    pub keystones: Vec<MadeKeystone>,
+    /// Transactions of reorged-out blocks put back into the mempool, and those it refused.
+    pub returned_txs: u64,
+    pub refused: Vec<Refusal>,
 }
 
 /// What producing one block did, besides the block itself.
@@ -79,8 +112,15 @@ pub struct Production {
 #[derive(Debug)]
 pub struct Sequencer {
     config: SequencerConfig,
-    chain: L2Chain,
+    node: L2Node,
     mempool: L2Mempool,
+    /// Settlement chains: the batcher, fed every block built.
+    batcher: Option<Batcher>,
+    /// Settlement chains: the submissions each unsafe block included, to return to the mempool
+    /// if the block is reorged out.
+    unsafe_txs: BTreeMap<L2Number, Vec<Arc<Submission>>>,
+    /// The latest L1 block heard of.
+    l1_head: L1Number,
     keystones: Option<KeystoneMaker>,
     /// With a tunnel: what provenance needs after the run (every header, the minting blocks).
     pub history: Option<L2History>,
@@ -88,38 +128,122 @@ pub struct Sequencer {
     pub latencies: LatencyHistogram,
     /// Refusals by reason, for the run's record.
     pub refused: std::collections::BTreeMap<RefusalReason, u64>,
-    /// The L1 blocks heard of from the current origin on, by number (settlement chains only).
-    l1_blocks: std::collections::BTreeMap<L1Number, Arc<L1Block>>,
+    /// The L1 blocks heard of after the safe head's origin, by number (settlement chains only):
+    /// the origins the unsafe chain may still take, even after a reorg.
+    l1_blocks: BTreeMap<L1Number, Arc<L1Block>>,
+    /// Transactions of reorged-out blocks returned to the mempool.
+    pub reorged_txs: u64,
 }
 
 impl Sequencer {
     pub fn new(config: SequencerConfig, hvm: Hvm, btc_genesis: &SealedBlock, l2_genesis_hash: B256) -> Self {
+        let settlement = config.settlement.as_ref();
         let rules = ChainRules {
             max_headers_per_block: config.max_headers_per_block,
             beneficiary: config.beneficiary,
             tunnel: config.tunnel.clone(),
-            rewind_depth: 0,
-            settlement: config.settlement.map(|s| s.genesis),
+            // Undo for every unsafe block (the node forgets it as blocks become safe).
+            rewind_depth: if settlement.is_some() { usize::MAX } else { 0 },
+            settlement: settlement.map(|s| s.genesis),
         };
+        let chain = L2Chain::new(rules, hvm, btc_genesis, l2_genesis_hash);
+        let batcher = chain.head_ref().zip(settlement).map(|(genesis, s)| Batcher::new(s.batcher.clone(), &genesis));
         Sequencer {
             mempool: L2Mempool::new(config.mempool_capacity),
             keystones: config.keystone_interval_blocks.map(|k| KeystoneMaker::new(k, l2_genesis_hash)),
             history: config.tunnel.as_ref().map(|_| L2History::default()),
-            chain: L2Chain::new(rules, hvm, btc_genesis, l2_genesis_hash),
+            node: L2Node::new(chain, settlement.map(|s| s.derivation)),
+            batcher,
+            unsafe_txs: BTreeMap::new(),
+            l1_head: L1Number(0),
             config,
             latencies: LatencyHistogram::default(),
             refused: Default::default(),
             l1_blocks: Default::default(),
+            reorged_txs: 0,
         }
     }
 
-    /// An L1 block arrives (settlement chains; others ignore L1). Blocks below the head's
-    /// origin are of no more use to the origin rule and are not kept.
-    pub fn on_l1_block(&mut self, block: Arc<L1Block>) {
-        let Some(origin) = self.chain.head_origin() else { return };
-        if block.block.number > origin.block.number {
-            self.l1_blocks.insert(block.block.number, block);
+    /// The sequencer's node: its chain and heads.
+    pub fn node(&self) -> &L2Node {
+        &self.node
+    }
+
+    pub fn batcher(&self) -> Option<&Batcher> {
+        self.batcher.as_ref()
+    }
+
+    /// Turns the batcher's posting off or on (settlement chains; a batcher outage).
+    pub fn set_batcher_enabled(&mut self, enabled: bool) {
+        if let Some(batcher) = &mut self.batcher {
+            batcher.set_enabled(enabled);
         }
+    }
+
+    /// An L1 block arrives (settlement chains; others ignore L1): kept for the origin rule, and
+    /// derived by the sequencer's own node, which may make blocks safe, final, or reorg the
+    /// unsafe chain (its transactions then return to the mempool, as geth's pool re-injects a
+    /// reorged block's transactions).
+    pub fn on_l1_block(&mut self, block: Arc<L1Block>, now: SimTime, btc: &BitcoinNode) -> L1Outcome {
+        let Some(safe) = self.node.safe_head() else { return L1Outcome::default() };
+        self.l1_head = self.l1_head.max(block.block.number);
+        if block.block.number > safe.l1_origin.number {
+            self.l1_blocks.insert(block.block.number, block.clone());
+        }
+        let heads = self.node.on_l1_block(&block, &|h| btc.block(h).cloned());
+        self.after_heads(heads, now)
+    }
+
+    /// The sequencer's Bitcoin node moved: a derived payload waiting for a Bitcoin block may go on.
+    pub fn on_bitcoin_change(&mut self, now: SimTime, btc: &BitcoinNode) -> L1Outcome {
+        let heads = self.node.on_bitcoin_change(&|h| btc.block(h).cloned());
+        self.after_heads(heads, now)
+    }
+
+    /// Follows the head moves: reorged transactions back to the mempool, the batcher, the
+    /// history and the keystones onto the new chain.
+    fn after_heads(&mut self, heads: Vec<HeadEvent>, now: SimTime) -> L1Outcome {
+        let mut outcome = L1Outcome::default();
+        for event in &heads {
+            match event {
+                HeadEvent::Reorg { to, .. } => {
+                    self.return_txs(to.number, &mut outcome);
+                    if let Some(history) = &mut self.history {
+                        history.rewind_to(to.number);
+                    }
+                    if self.keystone_source() == KeystoneSource::Unsafe
+                        && let Some(maker) = &mut self.keystones
+                    {
+                        maker.rewind_to(to.number);
+                    }
+                }
+                HeadEvent::Safe { block, consolidated, .. } => {
+                    let number = block.header.number;
+                    self.unsafe_txs.retain(|&n, _| n > number);
+                    let source = self.keystone_source();
+                    if !consolidated {
+                        // Derivation moved the head itself: the batcher restarts from it.
+                        if let Some(batcher) = &mut self.batcher {
+                            batcher.reset_to(&HeadEvent::safe_ref(block));
+                        }
+                        if let Some(history) = &mut self.history {
+                            history.record(block);
+                        }
+                    }
+                    // A keystone of every new head block (unsafe source), or of every block
+                    // once safe.
+                    if !consolidated || source == KeystoneSource::Safe {
+                        outcome.keystones.extend(self.keystones.as_mut().and_then(|m| m.on_block(block, now)));
+                    }
+                }
+                HeadEvent::Finalized { .. } => {}
+            }
+        }
+        if let Some(safe) = self.node.safe_head() {
+            self.l1_blocks.retain(|&number, _| number > safe.l1_origin.number);
+        }
+        outcome.heads = heads;
+        outcome
     }
 
     pub fn block_time(&self) -> SimDuration {
@@ -128,7 +252,7 @@ impl Sequencer {
 
     /// Number of the last block produced (0 before the first).
     pub fn head_number(&self) -> L2Number {
-        self.chain.head().number
+        self.node.unsafe_head()
     }
 
     pub fn backlog(&self) -> usize {
@@ -157,11 +281,11 @@ impl Sequencer {
     /// Builds, executes and seals the next block at `now`, or says why the slot passes without
     /// one (settlement chains: no L1 origin is possible).
     pub fn try_produce(&mut self, now: SimTime, btc: &BitcoinNode) -> Result<Production, OriginError> {
-        let timestamp_s = EPOCH_UNIX_S as u64 + now.as_secs();
+        let timestamp_s = self.next_timestamp_s(now);
         let choice = self.next_origin(timestamp_s)?;
         let deposits_only = choice.is_some_and(|c| c.deposits_only);
         let attributes =
-            (!deposits_only).then(|| next_attributes(self.chain.view(), btc, self.config.max_headers_per_block));
+            (!deposits_only).then(|| next_attributes(self.node.chain().view(), btc, self.config.max_headers_per_block));
         let inputs = BlockInputs {
             timestamp_s,
             gas_limit: self.config.gas_limit,
@@ -171,17 +295,19 @@ impl Sequencer {
         let (mempool, refused) = (&mut self.mempool, &mut self.refused);
         let mut filled = Filled::default();
         let block = self
-            .chain
+            .node
             .build(inputs, &|h| btc.block(h).cloned(), |builder| {
                 if deposits_only { Body::default() } else { fill(builder, mempool, now, &mut filled) }
             })
             .expect("the sequencer's own node has every block of its active chain, and its origin follows the rule");
-        if let Some(c) = choice {
-            self.l1_blocks.retain(|&number, _| number > c.origin.number);
-        }
         *refused.entry(RefusalReason::Invalid).or_default() += filled.dropped.len() as u64;
         if let Some(history) = &mut self.history {
             history.record(&block);
+        }
+        if let Some(batcher) = &mut self.batcher {
+            let batched = BatchedBlock::of(&block).expect("a settlement chain's blocks have an L1 origin");
+            batcher.add_block(now, batched).expect("the batcher follows the sequencer's head");
+            self.unsafe_txs.insert(block.header.number, std::mem::take(&mut filled.included));
         }
         let latencies = &filled.latencies;
         for &l in latencies {
@@ -190,7 +316,10 @@ impl Sequencer {
         let latency_max_us = latencies.iter().copied().max().unwrap_or(0);
         let latency_mean_us =
             if latencies.is_empty() { 0 } else { latencies.iter().sum::<u64>() / latencies.len() as u64 };
-        let keystone = self.keystones.as_mut().and_then(|maker| maker.on_block(&block, now));
+        let keystone = match self.keystone_source() {
+            KeystoneSource::Unsafe => self.keystones.as_mut().and_then(|maker| maker.on_block(&block, now)),
+            KeystoneSource::Safe => None,
+        };
         Ok(Production {
             block,
             dropped: filled.dropped,
@@ -201,11 +330,67 @@ impl Sequencer {
         })
     }
 
+    /// How long from `now` until the next block is due. Without a settlement layer the block
+    /// timer is the rhythm: due now when it fires, then a block time later. With one, an L2
+    /// block's time is its parent's plus the block time (OP's rule): the next block is due when
+    /// the clock reaches that time, at once if the head is behind the clock (after a passed
+    /// slot, or an unsafe reorg onto back-dated deposit-only blocks: the sequencer catches up
+    /// block after block, as op-node does).
+    pub fn next_block_delay(&self, now: SimTime, just_built: bool) -> SimDuration {
+        match self.node.chain().head_ref() {
+            None if just_built => self.config.block_time,
+            None => SimDuration::ZERO,
+            Some(head) => {
+                let due_s = head.time_s + self.block_time_s();
+                let now_s = EPOCH_UNIX_S as u64 + now.as_secs();
+                SimDuration::from_secs(due_s.saturating_sub(now_s))
+            }
+        }
+    }
+
+    /// The batcher's transactions to post at `now` (settlement chains).
+    pub fn poll_batcher(&mut self, now: SimTime) -> Vec<BatcherSubmission> {
+        let (Some(batcher), Some(settlement)) = (&mut self.batcher, &self.config.settlement) else {
+            return Vec::new();
+        };
+        let down = settlement.batcher_outage.is_some_and(|(start, end)| start <= now && now < end);
+        batcher.set_enabled(settlement.batcher.enabled && !down);
+        batcher.poll(now, self.l1_head)
+    }
+
+    fn block_time_s(&self) -> u64 {
+        self.config.block_time.as_secs_f64() as u64
+    }
+
+    fn next_timestamp_s(&self, now: SimTime) -> u64 {
+        match self.node.chain().head_ref() {
+            Some(head) => head.time_s + self.block_time_s(),
+            None => EPOCH_UNIX_S as u64 + now.as_secs(),
+        }
+    }
+
+    fn keystone_source(&self) -> KeystoneSource {
+        self.config.settlement.as_ref().map_or(KeystoneSource::Unsafe, |s| s.keystone_source)
+    }
+
+    /// The transactions of the unsafe blocks above `safe`, taken back by a reorg, return to the
+    /// mempool in their blocks' order (those it has no room for are refused, their senders told).
+    fn return_txs(&mut self, safe: L2Number, outcome: &mut L1Outcome) {
+        let returned = self.unsafe_txs.split_off(&safe.next());
+        for submission in returned.into_values().flatten() {
+            self.reorged_txs += 1;
+            outcome.returned_txs += 1;
+            if let Err(refusal) = self.submit(submission) {
+                outcome.refused.push(refusal);
+            }
+        }
+    }
+
     /// The origin of a block at `timestamp_s` (`None` without a settlement layer). The rule
     /// reads the new block's time as the head's plus the block time; after a passed slot the head
     /// is older than that, and the new block's own time is what the rule must judge.
     fn next_origin(&self, timestamp_s: u64) -> Result<Option<OriginChoice>, OriginError> {
-        let (Some(settlement), Some(origin)) = (&self.config.settlement, self.chain.head_origin()) else {
+        let (Some(settlement), Some(origin)) = (&self.config.settlement, self.node.chain().head_origin()) else {
             return Ok(None);
         };
         let rules = settlement.origin_rules;
@@ -275,6 +460,7 @@ fn fill(builder: &mut BlockBuilder<'_>, mempool: &mut L2Mempool, now: SimTime, f
                 body.txs.push(submission.tx.clone());
                 body.tx_hashes.push(submission.hash);
                 filled.latencies.push(now.since(submission.submitted_at).as_us());
+                filled.included.push(submission.clone());
                 remove.push(seq);
             }
             Err(rejection) => match disposition(&rejection, gas_limit) {
@@ -314,6 +500,12 @@ impl L2History {
         }
     }
 
+    /// The chain went back to block `number`: the blocks above it are forgotten.
+    fn rewind_to(&mut self, number: L2Number) {
+        self.headers.truncate(number.0 as usize);
+        self.minting_blocks.split_off(&number.next());
+    }
+
     /// The header of L2 block `number` (1-based), if produced.
     pub fn header(&self, number: L2Number) -> Option<&L2Header> {
         number.down(1).and_then(|i| self.headers.get(i.0 as usize))
@@ -327,4 +519,6 @@ struct Filled {
     dropped: Vec<Refusal>,
     /// Inclusion latency of each included transaction, in microseconds.
     latencies: Vec<u64>,
+    /// The included submissions, in block order.
+    included: Vec<Arc<Submission>>,
 }

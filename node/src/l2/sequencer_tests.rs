@@ -4,12 +4,16 @@
 
 use super::chain::ChainRules;
 use super::genesis::{GENESIS_TIME_S, L2GenesisSpec};
-use super::sequencer::{Production, Sequencer, SequencerConfig, SequencerSettlement};
+use super::node::DerivationSetup;
+use super::sequencer::{KeystoneSource, Production, Sequencer, SequencerConfig, SequencerSettlement};
 use super::verifier::{Verdict, Verifier};
 use crate::btc::genesis::genesis_block;
 use crate::btc::node::BitcoinNode;
 use crate::btc::params::ChainParams;
 use crate::btc::sealed::SealedBlock;
+use crate::eth::EthParams;
+use crate::eth::batcher::BatcherConfig;
+use crate::eth::derivation::DerivationConfig;
 use crate::eth::origin::{OriginError, OriginRules};
 use crate::eth::test_l1::deposit;
 use crate::eth::types::{L1Block, L1BlockRef};
@@ -43,6 +47,7 @@ impl Run {
         let spec = L2GenesisSpec::new(0).with_settlement(l1_genesis.block);
         let l2_genesis = spec.block(&spec.hvm(), &btc_genesis).hash();
         let settlement = spec.settlement().expect("a settlement chain");
+        let params = EthParams::default();
         let config = SequencerConfig {
             block_time: SimDuration::from_secs(12),
             gas_limit: 30_000_000,
@@ -51,7 +56,18 @@ impl Run {
             beneficiary: Address::ZERO,
             keystone_interval_blocks: None,
             tunnel: None,
-            settlement: Some(SequencerSettlement { genesis: settlement, origin_rules: RULES }),
+            settlement: Some(SequencerSettlement {
+                genesis: settlement,
+                origin_rules: RULES,
+                derivation: DerivationSetup {
+                    config: DerivationConfig::new(&params, RULES.block_time_s),
+                    gas_limit: 30_000_000,
+                    finality_depth_blocks: params.finality_depth_blocks,
+                },
+                batcher: BatcherConfig::new(&params),
+                keystone_source: KeystoneSource::Unsafe,
+                batcher_outage: None,
+            }),
         };
         let rules = ChainRules {
             max_headers_per_block: 3,
@@ -62,7 +78,7 @@ impl Run {
         };
         Run {
             sequencer: Sequencer::new(config, spec.hvm(), &btc_genesis, l2_genesis),
-            verifier: Verifier::with_rules(rules, spec.hvm(), &btc_genesis, l2_genesis),
+            verifier: Verifier::with_rules(rules, spec.hvm(), &btc_genesis, l2_genesis, None),
             btc: BitcoinNode::new(
                 ChainParams { max_block_weight: 4_000_000 },
                 btc_genesis,
@@ -71,6 +87,11 @@ impl Run {
                 Stream::derive(0, "tie"),
             ),
         }
+    }
+
+    fn hear(&mut self, block: &Arc<L1Block>) {
+        let outcome = self.sequencer.on_l1_block(block.clone(), SimTime::ZERO, &self.btc);
+        assert!(outcome.heads.is_empty(), "no batches, and the sequencing window is far: no head moves");
     }
 
     /// The block of the slot at `at_s`, which the verifier must import as it is.
@@ -96,11 +117,11 @@ fn the_sequencer_follows_the_origin_rule_and_executes_each_epochs_deposits_once(
     let b3 = l1_block(Some(&b2), 36, 0);
     let mut run = Run::new(&genesis);
 
-    run.sequencer.on_l1_block(b1.clone());
+    run.hear(&b1);
     let stay = run.produce(12).expect("within the drift");
     assert_eq!(shape(&stay), (0, 1, 0, true), "block 1 is 1 deep, not 2: the genesis origin goes on");
-    run.sequencer.on_l1_block(b2.clone());
-    run.sequencer.on_l1_block(b3.clone());
+    run.hear(&b2);
+    run.hear(&b3);
     let adopt = run.produce(24).expect("within the drift");
     assert_eq!(shape(&adopt), (1, 0, 2, true), "block 1 is 2 deep: its epoch opens with its 2 deposits");
     assert_eq!(adopt.block.deposits, b1.deposits);
@@ -113,16 +134,25 @@ fn the_sequencer_follows_the_origin_rule_and_executes_each_epochs_deposits_once(
     assert!(matches!(skipped, OriginError::NextOriginNotReady { needed: L1Number(2), .. }), "{skipped}");
     assert_eq!(run.sequencer.head_number(), L2Number(4), "the slot passes without a block");
 
-    // L1 resumes after a gap: the late blocks adopted are past their drift, deposits only.
+    // L1 resumes after a gap. The slot passed, so the next block still has the next time, 60 s
+    // (its parent's plus the block time), which the clock is already past.
     let b4 = l1_block(Some(&b3), 200, 0);
     let b5 = l1_block(Some(&b4), 212, 0);
-    run.sequencer.on_l1_block(b4);
-    run.sequencer.on_l1_block(b5);
-    let forced = run.produce(72).expect("block 2 is now 3 deep");
-    assert_eq!(shape(&forced), (2, 0, 1, false), "past origin 2's drift: its deposit, no attributes");
+    run.hear(&b4);
+    run.hear(&b5);
+    let late = run.produce(72).expect("block 2 is now 3 deep");
+    assert_eq!(shape(&late), (2, 0, 1, true), "60 s is exactly origin 2's drift: still allowed");
+    assert_eq!(late.block.header.timestamp_s, GENESIS_TIME_S + 60);
+    let next = run.produce(84).expect("block 3 is 2 deep");
+    assert_eq!(shape(&next), (3, 0, 0, true));
+    assert!(run.produce(96).is_err(), "block 4 is only 1 deep and 84 s is past origin 3's drift");
+
+    // Block 4 is deep now, but its time (200 s) is after the next L2 block's: the origin stays,
+    // past its drift: deposits only, no attributes, no user transactions.
+    let b6 = l1_block(Some(&b5), 224, 0);
+    run.hear(&b6);
+    let forced = run.produce(96).expect("past the drift, deposits only");
+    assert_eq!(shape(&forced), (3, 1, 0, false));
     assert!(forced.block.txs.is_empty(), "no user transactions past the drift");
-    let forced = run.produce(84).expect("block 3 is 2 deep");
-    assert_eq!(shape(&forced), (3, 0, 0, false));
-    assert!(run.produce(96).is_err(), "block 4 (200 s) is only 1 deep and 96 s is past origin 3's drift");
-    assert_eq!(run.verifier.verified, 6, "the verifier imported every block as built");
+    assert_eq!(run.verifier.verified, 7, "the verifier imported every block as built");
 }

@@ -10,8 +10,10 @@
 use super::block::L2Block;
 use super::chain::{ChainRules, ImportError, L2Chain, Mismatch};
 use super::hvm::Hvm;
+use super::node::{DerivationSetup, HeadEvent, L2Node};
 use crate::btc::node::BitcoinNode;
 use crate::btc::sealed::SealedBlock;
+use crate::eth::L1Block;
 use crate::tunnel::TunnelParams;
 use crate::units::L2Number;
 use revm::primitives::{Address, B256};
@@ -33,9 +35,12 @@ pub enum Verdict {
 
 #[derive(Debug)]
 pub struct Verifier {
-    chain: L2Chain,
+    node: L2Node,
+    /// Gossiped blocks not yet imported, by number (the latest received of each number).
     pending: BTreeMap<L2Number, Arc<L2Block>>,
     halted: bool,
+    /// Head moves (settlement chains) not yet taken by the caller.
+    head_events: Vec<HeadEvent>,
     pub verified: u64,
     pub mismatches: u64,
     /// Transactions of the blocks it verified (each re-executed once).
@@ -52,40 +57,82 @@ impl Verifier {
         tunnel: Option<TunnelParams>,
     ) -> Self {
         let rules = ChainRules { max_headers_per_block, beneficiary, tunnel, rewind_depth: 0, settlement: None };
-        Self::with_rules(rules, hvm, btc_genesis, l2_genesis_hash)
+        Self::with_rules(rules, hvm, btc_genesis, l2_genesis_hash, None)
     }
 
-    /// A verifier of a chain with these rules (a settlement chain's among them).
-    pub fn with_rules(rules: ChainRules, hvm: Hvm, btc_genesis: &SealedBlock, l2_genesis_hash: B256) -> Self {
+    /// A verifier of a chain with these rules; on a settlement chain it derives with `setup`.
+    pub fn with_rules(
+        rules: ChainRules,
+        hvm: Hvm,
+        btc_genesis: &SealedBlock,
+        l2_genesis_hash: B256,
+        setup: Option<DerivationSetup>,
+    ) -> Self {
         Verifier {
-            chain: L2Chain::new(rules, hvm, btc_genesis, l2_genesis_hash),
+            node: L2Node::new(L2Chain::new(rules, hvm, btc_genesis, l2_genesis_hash), setup),
             pending: BTreeMap::new(),
             halted: false,
+            head_events: Vec::new(),
             verified: 0,
             mismatches: 0,
             txs_verified: 0,
         }
     }
 
-    /// A block arrives (possibly ahead of its parent): verify what can be.
+    pub fn node(&self) -> &L2Node {
+        &self.node
+    }
+
+    /// The head moves since the last call, in order.
+    pub fn take_head_events(&mut self) -> Vec<HeadEvent> {
+        std::mem::take(&mut self.head_events)
+    }
+
+    /// A block arrives (possibly ahead of its parent): verify what can be. On a settlement chain
+    /// a block above the safe head is kept even if it does not follow the unsafe head: it may
+    /// after the unsafe chain reorgs.
     pub fn on_block(&mut self, block: Arc<L2Block>, btc: &BitcoinNode) -> Vec<Verdict> {
-        if block.header.number > self.chain.head().number {
+        let floor = self.node.safe_head().map_or(self.node.unsafe_head(), |safe| safe.number);
+        if block.header.number > floor {
             self.pending.insert(block.header.number, block);
         }
         self.advance(btc)
     }
 
-    /// The verifier's Bitcoin node moved: a block it was waiting for may be there now.
+    /// The verifier's Bitcoin node moved: a block (or a derived payload) it was waiting for may
+    /// be there now.
     pub fn on_bitcoin_change(&mut self, btc: &BitcoinNode) -> Vec<Verdict> {
+        let events = self.node.on_bitcoin_change(&|h| btc.block(h).cloned());
+        self.after_heads(events);
         self.advance(btc)
+    }
+
+    /// The next L1 block (settlement chains): derivation moves the safe and finalized heads,
+    /// and may reorg the unsafe chain; gossiped blocks then import on the new head.
+    pub fn on_l1_block(&mut self, block: &L1Block, btc: &BitcoinNode) -> Vec<Verdict> {
+        let events = self.node.on_l1_block(block, &|h| btc.block(h).cloned());
+        self.after_heads(events);
+        self.advance(btc)
+    }
+
+    fn after_heads(&mut self, events: Vec<HeadEvent>) {
+        if let Some(safe) = self.node.safe_head() {
+            self.pending.retain(|&number, _| number > safe.number);
+        }
+        self.head_events.extend(events);
     }
 
     fn advance(&mut self, btc: &BitcoinNode) -> Vec<Verdict> {
         let mut verdicts = Vec::new();
         while !self.halted {
-            let Some(block) = self.pending.get(&self.chain.head().number.next()).cloned() else { break };
+            let head = self.node.chain().head();
+            let Some(block) = self.pending.get(&head.number.next()).cloned() else { break };
+            // A block of another branch waits: derivation decides between branches.
+            if self.node.safe_head().is_some() && block.header.parent_hash != head.hash {
+                break;
+            }
             let number = block.header.number;
-            match self.chain.import(&block, &|h| btc.block(h).cloned()) {
+            match self.node.import(&block, &|h| btc.block(h).cloned()) {
                 Err(ImportError::WaitForBitcoin(_)) => break,
                 Err(ImportError::Mismatch(mismatch)) => {
                     self.pending.remove(&number);

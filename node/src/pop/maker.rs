@@ -56,12 +56,15 @@ pub struct KeystoneMaker {
     interval: u64,
     /// Block hash of the last keystone (the L2 genesis before the first).
     previous: B256,
+    /// Every keystone block made, by number, with the previous keystone hash it chained to: what
+    /// a rewind goes back to.
+    made: std::collections::BTreeMap<L2Number, (B256, B256)>,
 }
 
 impl KeystoneMaker {
     /// `interval` is at least 1 (the scenario validates it).
     pub fn new(interval: u32, l2_genesis_hash: B256) -> Self {
-        KeystoneMaker { interval: u64::from(interval.max(1)), previous: l2_genesis_hash }
+        KeystoneMaker { interval: u64::from(interval.max(1)), previous: l2_genesis_hash, made: Default::default() }
     }
 
     pub fn interval(&self) -> u64 {
@@ -75,8 +78,18 @@ impl KeystoneMaker {
             return None;
         }
         let keystone = keystone_of(&block.header, self.previous);
+        self.made.insert(block.header.number, (block.hash(), self.previous));
         self.previous = block.hash();
         Some(MadeKeystone::new(keystone, now))
+    }
+
+    /// The chain went back to block `number` (an L2 reorg): keystones of blocks above it are
+    /// forgotten, and the next keystone chains to the last one at or below it.
+    pub fn rewind_to(&mut self, number: L2Number) {
+        if let Some((&first_gone, &(_, previous))) = self.made.range(number.next()..).next() {
+            self.previous = previous;
+            self.made.split_off(&first_gone);
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! "main chain", its reorgs are the ones reported, and it carries the background load's wallet.
 
 use crate::areas::tunnel::record::AttackerDeposit;
-use crate::scenario::{AttackKind, AttackTarget, PayoutPolicyConfig, Scenario, TunnelConfig};
+use crate::scenario::{AttackKind, AttackTarget, KeystoneSourceConfig, PayoutPolicyConfig, Scenario, TunnelConfig};
 use bitcoin::Amount;
 use hemisim_node::btc::background::{BackgroundLoad, FeeSpike, LoadRegime};
 use hemisim_node::btc::double_spend::DoubleSpender;
@@ -17,13 +17,17 @@ use hemisim_node::btc::script::p2pkh_for;
 use hemisim_node::btc::sealed::SealedBlock;
 use hemisim_node::btc::selfish::SelfishMiner;
 use hemisim_node::btc::wallet::Wallet;
+use hemisim_node::eth::EthParams;
+use hemisim_node::eth::batcher::BatcherConfig;
+use hemisim_node::eth::derivation::DerivationConfig;
 use hemisim_node::eth::network::L1Network;
 use hemisim_node::eth::origin::OriginRules;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 use hemisim_node::l2::chain::ChainRules;
 use hemisim_node::l2::genesis::{L2GenesisSpec, READER, TOKEN};
 use hemisim_node::l2::hvm::contracts;
-use hemisim_node::l2::sequencer::{Sequencer, SequencerConfig, SequencerSettlement};
+use hemisim_node::l2::node::DerivationSetup;
+use hemisim_node::l2::sequencer::{KeystoneSource, Sequencer, SequencerConfig, SequencerSettlement};
 use hemisim_node::l2::verifier::Verifier;
 use hemisim_node::l2::workload::{Workload, WorkloadConfig};
 use hemisim_node::peer::{Duty, Peer, PeerId};
@@ -143,9 +147,23 @@ impl World {
                 settlement: None,
             };
             let block_time_s = config.block_time.as_secs_f64() as u64;
+            let gas_limit = config.gas_limit;
+            let derivation = |params: &EthParams| DerivationSetup {
+                config: DerivationConfig::new(params, block_time_s),
+                gas_limit,
+                finality_depth_blocks: params.finality_depth_blocks,
+            };
+            let keystone_source = match scenario.pop.as_ref().map(|p| p.keystone_source) {
+                Some(KeystoneSourceConfig::Safe) => KeystoneSource::Safe,
+                _ => KeystoneSource::Unsafe,
+            };
             let settlement = spec.settlement().zip(eth_params.as_ref()).map(|(genesis, params)| SequencerSettlement {
                 genesis,
                 origin_rules: OriginRules::new(params, block_time_s),
+                derivation: derivation(params),
+                batcher: BatcherConfig::new(params),
+                keystone_source,
+                batcher_outage: scenario.ethereum.as_ref().and_then(|e| e.batcher_outage()),
             });
             let config = SequencerConfig { settlement, ..config };
             let sequencer = Sequencer::new(config, l2_state.clone(), &genesis, l2_genesis);
@@ -156,10 +174,12 @@ impl World {
                     max_headers_per_block: max_headers,
                     beneficiary: SEQUENCER_FEES,
                     tunnel: tunnel_params(scenario),
-                    rewind_depth: 0,
+                    // Undo for every unsafe block of a settlement chain (forgotten once safe).
+                    rewind_depth: if spec.settlement().is_some() { usize::MAX } else { 0 },
                     settlement: spec.settlement(),
                 };
-                let verifier = Verifier::with_rules(rules, l2_state.clone(), &genesis, l2_genesis);
+                let setup = eth_params.as_ref().map(derivation);
+                let verifier = Verifier::with_rules(rules, l2_state.clone(), &genesis, l2_genesis, setup);
                 peers.push(Peer::new(PeerId::verifier(i), node(&name, &[], gamma), vec![Box::new(verifier)]));
             }
         }

@@ -185,6 +185,27 @@ pub struct PopConfig {
     /// Reward pool of one keystone, split among its publications by score (about 100 HEMI).
     #[serde(default = "defaults::pop_reward_per_keystone")]
     pub reward_per_keystone: f64,
+    /// Which L2 blocks get keystones: "unsafe" (every keystone block as the sequencer builds it,
+    /// as Hemi's popm reads the latest block) or "safe" (once derivation made it safe; needs an
+    /// `[ethereum]` table). Left out of the resolved scenario at its default, so that scenario
+    /// hashes from before the key existed stay the same.
+    #[serde(default, skip_serializing_if = "KeystoneSourceConfig::is_unsafe")]
+    pub keystone_source: KeystoneSourceConfig,
+}
+
+/// `pop.keystone_source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeystoneSourceConfig {
+    #[default]
+    Unsafe,
+    Safe,
+}
+
+impl KeystoneSourceConfig {
+    fn is_unsafe(&self) -> bool {
+        *self == KeystoneSourceConfig::Unsafe
+    }
 }
 
 /// `[bitcoin.fee_spike]`: a window during which the background load runs at another rate and

@@ -7,8 +7,8 @@ use toml::Table;
 use super::check::out_of_range;
 use super::error::Invalid;
 use super::{
-    AttackConfig, AttackKind, AttackTarget, BitcoinConfig, EthereumConfig, FeeSpikeConfig, L2Config,
-    PayoutPolicyConfig, PopConfig, Scenario, TunnelConfig, WorkloadConfig,
+    AttackConfig, AttackKind, AttackTarget, BitcoinConfig, EthereumConfig, FeeSpikeConfig, KeystoneSourceConfig,
+    L2Config, PayoutPolicyConfig, PopConfig, Scenario, TunnelConfig, WorkloadConfig,
 };
 
 /// Ten years of simulated time.
@@ -56,10 +56,22 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
         }
     }
     if let Some(ethereum) = &s.ethereum {
-        if s.l2.is_none() {
+        let Some(l2) = &s.l2 else {
             return Err(Invalid::new("ethereum", "expected an [l2] table: Ethereum is the L2's settlement layer"));
+        };
+        if l2.block_time_s.fract() != 0.0 {
+            return Err(Invalid::new(
+                "l2.block_time_s",
+                "expected a whole number of seconds with an [ethereum] table (L2 timestamps are whole seconds, each its parent's plus the block time)",
+            ));
         }
         self::ethereum(ethereum)?;
+    }
+    if s.pop.as_ref().is_some_and(|p| p.keystone_source == KeystoneSourceConfig::Safe) && s.ethereum.is_none() {
+        return Err(Invalid::new(
+            "pop.keystone_source",
+            "expected an [ethereum] table for \"safe\" (without a settlement layer every block is final at once), or keystone_source = \"unsafe\"",
+        ));
     }
     if let Some(attack) = s.attack.as_ref().filter(|a| a.target == AttackTarget::Tunnel) {
         if s.tunnel.is_none() {
@@ -117,6 +129,8 @@ fn ethereum(e: &EthereumConfig) -> Result<(), Invalid> {
     integer("ethereum.channel_timeout_blocks", e.channel_timeout_blocks, 1, 100_000)?;
     integer("ethereum.sequencer_l1_confs", e.sequencer_l1_confs, 0, 1_000)?;
     number("ethereum.batcher_interval_s", e.batcher_interval_s, 1.0, 86_400.0)?;
+    number("ethereum.batcher_outage_start_s", e.batcher_outage_start_s, 0.0, 1e9)?;
+    number("ethereum.batcher_outage_s", e.batcher_outage_s, 0.0, 1e9)?;
     number("ethereum.deposit_rate_per_s", e.deposit_rate_per_s, 0.0, 10.0)
 }
 
