@@ -4,6 +4,7 @@
 pub mod block;
 pub mod btc_view;
 pub mod chain;
+pub mod follower;
 pub mod genesis;
 pub mod hvm;
 pub mod indexer;

@@ -104,9 +104,16 @@ impl Workload {
     }
 
     /// A block included some of our transactions: their accounts are free, one nonce further.
+    /// A block of the sequencer's chain: accounts whose transaction it includes are free again.
+    /// Only the transaction in flight frees its account: after an unsafe reorg an older one of
+    /// the account can be included again (the sequencer's mempool takes reorged transactions
+    /// back), which changes nothing here.
     pub fn on_block(&mut self, block: &L2Block) {
         for tx in &block.txs {
-            if let Some(index) = self.busy.remove(&tx.from) {
+            if let Some(&index) = self.busy.get(&tx.from)
+                && tx.nonce == self.nonces[index as usize]
+            {
+                self.busy.remove(&tx.from);
                 self.nonces[index as usize] = tx.nonce + 1;
                 self.idle.push(index);
             }

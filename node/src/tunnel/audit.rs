@@ -107,6 +107,47 @@ impl TunnelAuditor {
         out
     }
 
+    /// The last L2 block of the sequencer's chain `block` (an unsafe reorg takes it back; the
+    /// newest first): its mints and burns leave the books, its deposits are unminted again. A
+    /// burn already paid out is a violation (the vault paid for a withdrawal the chain no longer
+    /// has), reported with the next block's ledger.
+    pub fn revert_l2_block(&mut self, block: &L2Block) {
+        let number = block.header.number;
+        debug_assert_eq!(number, self.last_l2, "blocks are reverted from the head down");
+        for w in &block.tunnel.withdrawals {
+            let amount = w.amount.to_sat();
+            if self.burned.get(&w.id) != Some(&amount) {
+                continue;
+            }
+            self.burned.remove(&w.id);
+            self.burned_sats -= amount;
+            if self.paid.contains_key(&w.id) {
+                self.paid_sats -= amount;
+                self.problems.push(format!(
+                    "withdrawal id {} was paid out, and L2 block {number}, which burned it, was reorged out",
+                    w.id
+                ));
+            }
+        }
+        for mint in &block.tunnel.mints {
+            let Some(minted) = self.minted.get(&mint.outpoint).copied() else { continue };
+            if minted.l2_number != number {
+                continue;
+            }
+            self.minted.remove(&mint.outpoint);
+            self.minted_sats -= minted.amount.to_sat();
+            if self.unbacked.remove(&mint.outpoint) {
+                self.unbacked_sats -= minted.amount.to_sat();
+            }
+            if let Some(value) = self.index.deposit(&mint.outpoint)
+                && self.unminted.insert(mint.outpoint, value.to_sat()).is_none()
+            {
+                self.unminted_sats += value.to_sat();
+            }
+        }
+        self.last_l2 = L2Number(number.0 - 1);
+    }
+
     /// Minted deposits currently off the main chain, with their amounts.
     pub fn unbacked(&self) -> Vec<(OutPoint, Amount)> {
         self.unbacked.iter().map(|o| (*o, self.minted[o].amount)).collect()

@@ -83,6 +83,18 @@ impl Operator {
         self.settle(now, node, out);
     }
 
+    /// A block of the sequencer's chain was taken back (an unsafe reorg): the withdrawals it
+    /// burned and that are not paid yet are no longer owed (the burns return with the
+    /// transactions, in a later block, under the ids that block gives them). One already paid
+    /// stays: the vault's coins are gone, which the auditor reports.
+    pub fn revert_l2_block(&mut self, block: &L2Block) {
+        for w in &block.tunnel.withdrawals {
+            if self.owed.get(&w.id).is_some_and(|o| o.l2_number == block.header.number && o.payout.is_none()) {
+                self.owed.remove(&w.id);
+            }
+        }
+    }
+
     pub fn on_keystone(&mut self, now: SimTime, made: &MadeKeystone, node: &mut BitcoinNode, out: &mut Vec<Action>) {
         // The observer records finality; the operator only needs the frontier.
         let _ = self.finality.on_keystone(made, node);

@@ -179,9 +179,27 @@ impl TunnelUsers {
             }
         }
         for tx in &block.txs {
-            if let Some(&i) = self.by_address.get(&tx.from) {
+            // An older transaction included again after an unsafe reorg changes nothing.
+            if let Some(&i) = self.by_address.get(&tx.from)
+                && tx.nonce >= self.holders[i].nonce
+            {
                 self.holders[i].nonce = tx.nonce + 1;
                 self.holders[i].in_flight = false;
+            }
+        }
+    }
+
+    /// A block of the sequencer's chain was taken back (an unsafe reorg): its mints and burns
+    /// no longer count in the holders' balances (they come back with the blocks that replace it).
+    pub fn revert_block(&mut self, block: &L2Block) {
+        for mint in &block.tunnel.mints {
+            if let Some(&i) = self.by_address.get(&mint.recipient) {
+                self.holders[i].hbtc_sats = self.holders[i].hbtc_sats.saturating_sub(mint.amount.to_sat());
+            }
+        }
+        for w in &block.tunnel.withdrawals {
+            if let Some(&i) = self.by_address.get(&w.from) {
+                self.holders[i].hbtc_sats += w.amount.to_sat();
             }
         }
     }

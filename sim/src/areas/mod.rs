@@ -12,7 +12,7 @@ pub mod pop;
 pub mod tunnel;
 
 use crate::harness::violation::Violation;
-use crate::harness::world::ATTACKER;
+use crate::harness::world::{ATTACKER, SEQUENCER};
 use crate::scenario::Scenario;
 use hemisim_node::btc::node::BitcoinNode;
 use hemisim_node::events::Observation;
@@ -49,6 +49,11 @@ impl Recorders {
             && peer == ATTACKER
         {
             self.tunnel.attacker_payment(at, *payment_txid);
+        }
+        if let Observation::L2Reorg { to, .. } = &observation
+            && peer == SEQUENCER
+        {
+            self.tunnel.l2_reorg(*to);
         }
         let Some(rest) = self.bitcoin.observe(at, peer, observation) else { return };
         let Some(rest) = self.l2.observe(at, rest) else { return };

@@ -24,12 +24,14 @@ use hemisim_node::eth::network::L1Network;
 use hemisim_node::eth::origin::OriginRules;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 use hemisim_node::l2::chain::ChainRules;
+use hemisim_node::l2::follower::L2Follower;
 use hemisim_node::l2::genesis::{L2GenesisSpec, READER, TOKEN};
 use hemisim_node::l2::hvm::contracts;
 use hemisim_node::l2::node::DerivationSetup;
 use hemisim_node::l2::sequencer::{KeystoneSource, Sequencer, SequencerConfig, SequencerSettlement};
 use hemisim_node::l2::verifier::Verifier;
 use hemisim_node::l2::workload::{Workload, WorkloadConfig};
+use hemisim_node::peer::duties::{Following, RevertsL2Blocks};
 use hemisim_node::peer::{Duty, Peer, PeerId};
 use hemisim_node::pop::finality::FinalityTracker;
 use hemisim_node::pop::miner::{PopMiner, PopMinerConfig};
@@ -125,6 +127,9 @@ impl World {
             };
             peers.push(Peer::new(PeerId::ATTACKER, node, vec![duty]));
         }
+        // With a settlement layer the sequencer's chain can reorg: who follows its blocks does so
+        // behind an L2 follower that hands them over in chain order and takes back reorged ones.
+        let mut follow: Option<FollowSetup> = None;
         if let Some(l2) = &scenario.l2 {
             let eth_params = scenario.ethereum.as_ref().map(|e| e.params());
             let mut spec = L2GenesisSpec::new(scenario.workload.as_ref().map_or(0, |w| w.accounts));
@@ -135,6 +140,10 @@ impl World {
             // Built once (a genesis state holds every account) and cloned for each L2 node.
             let l2_state = spec.hvm();
             let l2_genesis = spec.block(&l2_state, &genesis).hash();
+            follow = scenario
+                .ethereum
+                .as_ref()
+                .map(|e| FollowSetup { l2_genesis, keep: reorg_reach_blocks(e, l2.block_time_s) });
             let max_headers = l2.max_btc_headers_per_block as usize;
             let config = SequencerConfig {
                 block_time: SimDuration::from_secs_f64(l2.block_time_s),
@@ -202,6 +211,7 @@ impl World {
                 tunnel,
                 node(TUNNEL_OPERATOR, &[vault_script()], gamma),
                 genesis.block_hash(),
+                follow.as_ref(),
             ));
         }
         if let Some(ethereum) = &scenario.ethereum {
@@ -238,8 +248,8 @@ impl World {
         duties.extend(load.map(|d| Box::new(d) as Box<dyn Duty>));
         duties.extend(users.map(|d| Box::new(d) as Box<dyn Duty>));
         duties.extend(finality.map(|d| Box::new(d) as Box<dyn Duty>));
-        duties.extend(depositors.map(|d| Box::new(d) as Box<dyn Duty>));
-        duties.extend(auditor.map(|d| Box::new(d) as Box<dyn Duty>));
+        duties.extend(depositors.map(|d| following(d, follow.as_ref())));
+        duties.extend(auditor.map(|d| following(d, follow.as_ref())));
         peers.push(Peer::new(PeerId::OBSERVER, node(OBSERVER, &watch, gamma), duties));
         World { peers, genesis }
     }
@@ -272,7 +282,36 @@ pub fn attacker_deposit(scenario: &Scenario) -> Option<AttackerDeposit> {
     pays_tunnel.then(|| AttackerDeposit { amount_sats: PAYMENT.to_sat(), recipient: attacker_l2_address() })
 }
 
-fn operator(scenario: &Scenario, t: &TunnelConfig, node: BitcoinNode, btc_genesis: bitcoin::BlockHash) -> Peer {
+/// How the followers of a settlement chain's blocks follow it.
+#[derive(Debug, Clone, Copy)]
+struct FollowSetup {
+    l2_genesis: hemisim_node::l2::tx::B256,
+    /// How many of the latest blocks a follower keeps to take back.
+    keep: usize,
+}
+
+/// The deepest unsafe reorg a settlement chain can have, in L2 blocks, with a margin: every
+/// block of a sequencing window, plus the drift.
+fn reorg_reach_blocks(e: &crate::scenario::EthereumConfig, block_time_s: f64) -> usize {
+    let reach_s = e.seq_window_blocks * e.slot_s + e.max_sequencer_drift_s;
+    (reach_s as f64 / block_time_s).ceil() as usize + 64
+}
+
+/// `duty` as a peer runs it: behind an L2 follower on a settlement chain, as it is otherwise.
+fn following<D: RevertsL2Blocks + 'static>(duty: D, follow: Option<&FollowSetup>) -> Box<dyn Duty> {
+    match follow {
+        Some(f) => Box::new(Following::new(duty, L2Follower::new(f.l2_genesis, f.keep))),
+        None => Box::new(duty),
+    }
+}
+
+fn operator(
+    scenario: &Scenario,
+    t: &TunnelConfig,
+    node: BitcoinNode,
+    btc_genesis: bitcoin::BlockHash,
+    follow: Option<&FollowSetup>,
+) -> Peer {
     let config = OperatorConfig {
         policy: match t.payout_policy {
             PayoutPolicyConfig::Superfinal => PayoutPolicy::Superfinal,
@@ -285,7 +324,8 @@ fn operator(scenario: &Scenario, t: &TunnelConfig, node: BitcoinNode, btc_genesi
     // Without PoP nothing becomes superfinal; the depth only matters with it.
     let depth = scenario.pop.as_ref().map_or(0, |p| p.superfinality_depth);
     let finality = FinalityTracker::new(depth, btc_genesis);
-    Peer::new(PeerId::TUNNEL_OPERATOR, node, vec![Box::new(Operator::new(Wallet::new(VAULT_WALLET), config, finality))])
+    let operator = Operator::new(Wallet::new(VAULT_WALLET), config, finality);
+    Peer::new(PeerId::TUNNEL_OPERATOR, node, vec![following(operator, follow)])
 }
 
 /// The Ethereum L1 (a peer that is also a Bitcoin node, as every peer is, though it reads none of

@@ -16,6 +16,7 @@ use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 use hemisim_node::l2::tx::Address;
 use hemisim_node::peer::{DutyReport, Peer};
 use hemisim_node::time::SimTime;
+use hemisim_node::units::L2Number;
 use hemisim_reports::record::{Operation, TunnelLedgerRow, TunnelLossRow, TunnelOp, TunnelRecord, TunnelViolationRow};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -171,6 +172,23 @@ impl TunnelRecorder {
         };
         self.operations.push(TunnelOp { at_us, op });
         None
+    }
+
+    /// The sequencer took back its L2 blocks above `to` (an unsafe reorg): their mints and burns
+    /// are no longer the chain's (the blocks that replace them report theirs).
+    pub fn l2_reorg(&mut self, to: L2Number) {
+        let reverted = |op: &Operation| match op {
+            Operation::Mint { l2_number, .. } | Operation::Burn { l2_number, .. } => *l2_number > to.0,
+            _ => false,
+        };
+        self.operations.retain(|op| !reverted(&op.op));
+        self.minted.retain(|_, minted| minted.l2_number <= to.0);
+        // Payouts stay, in order; their places in the operations moved.
+        let places = self.operations.iter().enumerate().filter(|(_, op)| matches!(op.op, Operation::Payout { .. }));
+        let places: Vec<usize> = places.map(|(index, _)| index).collect();
+        for ((index, _), place) in self.payouts.iter_mut().zip(places) {
+            *index = place;
+        }
     }
 
     /// Every deposit output minted so far.
