@@ -10,6 +10,8 @@ use common::*;
 /// `hemisim run scenarios/NAME.toml` trace hashes, as of the structure issue's start.
 const PINNED: &[(&str, &str)] = &[
     ("anchoring", "1ec2387f7f27b72bf4e393127ce17a6cc295b4f38420d5942330421dbded18f5"),
+    // A batcher outage longer than the sequencing window (issue 11).
+    ("batcher-outage", "b407fa82a9f7861a61d1e5b696220eb950dbe102435b99c0254b37aae17a9018"),
     ("btc-reorg-pop", "149cc60c0d35852ec7c5c2ee80e1d32234ef76bd3d32df53a8de96b82fb27ca3"),
     ("double-spend", "d52de737f8f6a59543ce33430d5a13f9a4f8ccd29169f2d5a0a85df9304f0af2"),
     ("fee-spike", "fe3abad4e352da744ff5b8638be36c357ffac809f66116f845d4d3c27bba4ab8"),
@@ -18,8 +20,9 @@ const PINNED: &[(&str, &str)] = &[
     ("quickstart", "0b0d98e6bb5cf2c298e344b0ef88bd31165d26a92b12eb55ce8a3ef27ea4f558"),
     ("selfish-mining", "5831ddcdf3a0256be7271c21eab9c3d21e56606f6c59237644ea30752f7ff507"),
     // The settlement layer (issue 11): the L1 on the L2's clock, the sequencer building on L1
-    // origins with the portal's deposits, verifiers importing them.
-    ("settlement", "301ee5b88284310a488797dea09abcff8d21da73dd2b6cdc59bad07b7e78eb43"),
+    // origins with the portal's deposits, its batcher posting to L1, every node deriving the
+    // safe chain from L1 (L2 time is the parent's plus the block time, on OP's rule).
+    ("settlement", "ea70cb24e66df547e8c6c75cb821dacdb7f5efa2e32e4316f7824f76c1c55258"),
     ("stale-rate", "20a7240b3ccc5a20376f7db6199eeff032688bf1c2dca6029f5221a93816f9d5"),
     ("treasury", "65c647372ada9777f30c68eeee6c50e927386eedfa3b8bd4ee46a873e4902717"),
     ("tunnel-reorg", "d5741048c0392bc35925402c027cd8d340dbcdb53eca8d959d173f42587d0eae"),
@@ -55,6 +58,7 @@ macro_rules! pinned {
 
 pinned! {
     anchoring => "anchoring",
+    batcher_outage => "batcher-outage",
     btc_reorg_pop => "btc-reorg-pop",
     double_spend => "double-spend",
     fee_spike => "fee-spike",
