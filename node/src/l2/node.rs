@@ -122,6 +122,11 @@ impl L2Node {
         self.settled.iter().flat_map(|s| s.unsafe_blocks.iter())
     }
 
+    /// The last L1 block derivation has read (settlement chains).
+    pub fn l1_read(&self) -> Option<L1BlockRef> {
+        self.settled.as_ref().map(|s| s.derivation.origin())
+    }
+
     pub fn derivation_stats(&self) -> Option<DerivationStats> {
         self.settled.as_ref().map(|s| s.derivation.stats())
     }

@@ -65,7 +65,8 @@ impl Recorders {
     /// The liveness phase: what should have happened by the end of a run that was not stopped.
     pub fn liveness(&self, peers: &[&Peer], observer: &BitcoinNode, scenario: &Scenario) -> Vec<Violation> {
         let mut violations = bitcoin::checks::liveness(peers, scenario.duration_s, scenario.bitcoin.block_interval_s);
-        violations.extend(l2::checks::liveness(peers));
+        let window = scenario.ethereum.as_ref().map(|e| e.seq_window_blocks);
+        violations.extend(l2::checks::liveness(peers, window));
         if let (Some(pop), Some(l2)) = (&scenario.pop, &scenario.l2) {
             violations.extend(pop::checks::liveness(
                 self.pop.superfinal_through(),

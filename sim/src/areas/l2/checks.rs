@@ -17,24 +17,43 @@ pub fn safety(at: SimTime, peer: &str, observation: &Observation) -> Option<Stri
     }
 }
 
-/// The L2's liveness: after the quiet phase every verifier that never disagreed has verified
-/// every produced block.
-pub fn liveness(peers: &[&Peer]) -> Vec<Violation> {
+/// The L2's liveness: after the quiet phase every verifier that never disagreed holds the
+/// sequencer's chain up to its head; with a settlement layer (`seq_window_blocks`), every L2
+/// node's derivation kept up with L1: its safe head's L1 origin is at most one sequencing
+/// window (and the block being read) behind the last L1 block it read, whatever the batcher did.
+pub fn liveness(peers: &[&Peer], seq_window_blocks: Option<u64>) -> Vec<Violation> {
     let mut violations = Vec::new();
     let reports = || peers.iter().flat_map(|p| p.reports().map(move |r| (p, r)));
-    let produced = reports().find_map(|(_, r)| match r {
-        DutyReport::Sequencer(seq) => Some(seq.head_number()),
+    let sequencer = reports().find_map(|(_, r)| match r {
+        DutyReport::Sequencer(seq) => Some(seq),
         _ => None,
     });
-    let Some(produced) = produced else { return violations };
+    let Some(sequencer) = sequencer else { return violations };
+    let produced = sequencer.head_number();
     for (peer, report) in reports() {
         if let DutyReport::Verifier(v) = report
-            && v.verified < produced.0
+            && v.node().unsafe_head() < produced
             && v.mismatches == 0
         {
             violations.push(Violation::liveness(format!(
-                "{} verified {} of the {produced} L2 blocks after the quiet phase",
-                peer.name, v.verified
+                "{} holds {} of the {produced} L2 blocks after the quiet phase",
+                peer.name,
+                v.node().unsafe_head()
+            )));
+        }
+    }
+    let Some(window) = seq_window_blocks else { return violations };
+    let nodes = reports().filter_map(|(peer, report)| match report {
+        DutyReport::Sequencer(seq) => Some((peer, seq.node())),
+        DutyReport::Verifier(v) => Some((peer, v.node())),
+        _ => None,
+    });
+    for (peer, node) in nodes {
+        let (Some(safe), Some(read)) = (node.safe_head(), node.l1_read()) else { continue };
+        if safe.l1_origin.number.0 + window + 1 < read.number.0 {
+            violations.push(Violation::liveness(format!(
+                "{}'s safe head {} has L1 origin {}, more than the sequencing window ({window}) behind L1 block {} it read",
+                peer.name, safe.number, safe.l1_origin.number, read.number
             )));
         }
     }
