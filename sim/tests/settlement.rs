@@ -140,7 +140,7 @@ fn safe_and_finalized_lags_are_explained_block_by_block() {
     // Final when an L1 block arrives 64 above the one it was derived from: each time an L1 block
     // F arrives, the finalized head becomes the newest safe block derived from F - 64 or below.
     for e in events.iter().filter(|e| e.kind == "l2-finalized" && e.peer == "sequencer") {
-        let arrived = l1.iter().filter(|b| b.at < e.at).last().expect("an L1 block arrived");
+        let arrived = l1.iter().rev().find(|b| b.at < e.at).expect("an L1 block arrived");
         assert!((2.0..2.1).contains(&(e.at - arrived.at)), "finality moves when an L1 block arrives: {}", e.line);
         let final_l1 = arrived.n("number") - 64;
         let newest =

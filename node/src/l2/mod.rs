@@ -6,6 +6,7 @@ pub mod btc_view;
 pub mod chain;
 pub mod follower;
 pub mod genesis;
+pub mod history;
 pub mod hvm;
 pub mod indexer;
 pub mod latency;

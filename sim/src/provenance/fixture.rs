@@ -18,7 +18,7 @@ use hemisim_node::btc::params::{ChainParams, SUBSIDY};
 use hemisim_node::btc::script::{p2pkh_for, placeholder_script_sig};
 use hemisim_node::btc::sealed::SealedBlock;
 use hemisim_node::l2::block::{BtcAttributes, L2Block, L2Header, TunnelOps, transactions_root};
-use hemisim_node::l2::sequencer::L2History;
+use hemisim_node::l2::history::L2History;
 use hemisim_node::l2::tx::{Address, B256};
 use hemisim_node::pop::maker::{KeystoneMaker, MadeKeystone};
 use hemisim_node::rng::Stream;

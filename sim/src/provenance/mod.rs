@@ -31,7 +31,7 @@ mod tests;
 use bitcoin::Txid;
 use bitcoin::block::Header;
 use hemisim_node::btc::node::BitcoinNode;
-use hemisim_node::l2::sequencer::L2History;
+use hemisim_node::l2::history::L2History;
 use hemisim_node::l2::tx::B256;
 use hemisim_node::tunnel::TunnelParams;
 use std::collections::BTreeMap;

@@ -29,6 +29,16 @@ impl Default for NodeHeads {
     }
 }
 
+/// What an `L2Safe` observation says about the new safe block.
+#[derive(Debug, Clone, Copy)]
+struct SafeBlock {
+    number: L2Number,
+    hash: B256,
+    origin: L1Number,
+    opens_epoch: bool,
+    deposits: u32,
+}
+
 #[derive(Debug, Default)]
 pub struct HeadsChecker {
     nodes: BTreeMap<String, NodeHeads>,
@@ -47,7 +57,14 @@ impl HeadsChecker {
                 None
             }
             Observation::L2Safe { number, hash, l1_origin, opens_epoch, deposits, .. } => {
-                self.safe(at, peer, *number, *hash, *l1_origin, *opens_epoch, *deposits)
+                let block = SafeBlock {
+                    number: *number,
+                    hash: *hash,
+                    origin: *l1_origin,
+                    opens_epoch: *opens_epoch,
+                    deposits: *deposits,
+                };
+                self.safe(at, peer, block)
             }
             Observation::L2Reorg { to, .. } => {
                 let safe = self.nodes.get(peer).copied().unwrap_or_default().safe;
@@ -71,17 +88,8 @@ impl HeadsChecker {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn safe(
-        &mut self,
-        at: SimTime,
-        peer: &str,
-        number: L2Number,
-        hash: B256,
-        origin: L1Number,
-        opens_epoch: bool,
-        deposits: u32,
-    ) -> Option<String> {
+    fn safe(&mut self, at: SimTime, peer: &str, block: SafeBlock) -> Option<String> {
+        let SafeBlock { number, hash, origin, opens_epoch, deposits } = block;
         let heads = self.nodes.entry(peer.to_owned()).or_default();
         let before = *heads;
         heads.safe = number;

@@ -1,0 +1,88 @@
+//! Following the sequencer's chain through unsafe reorgs: [`Following`] puts an
+//! [`L2Follower`] in front of a duty that reads the sequencer's gossiped blocks.
+
+use super::super::duty::{BitcoinChange, Ctx, Duty};
+use super::super::report::DutyReport;
+use crate::btc::wallet::Wallet;
+use crate::events::{Audience, Message, Timer};
+use crate::l2::block::L2Block;
+use crate::l2::follower::{FollowStep, L2Follower};
+use crate::tunnel::audit::TunnelAuditor;
+use crate::tunnel::operator::Operator;
+use crate::tunnel::users::TunnelUsers;
+use std::sync::Arc;
+
+/// A duty that follows the sequencer's gossiped blocks and can take one back (settlement chains,
+/// where the sequencer's unsafe chain reorgs).
+pub trait RevertsL2Blocks: Duty {
+    /// `block`, the last one handed to the duty, is no longer on the sequencer's chain.
+    fn revert_l2_block(&mut self, cx: &mut Ctx<'_>, block: &Arc<L2Block>);
+}
+
+/// `duty` behind an [`L2Follower`]: it is handed the sequencer's blocks in chain order, and told
+/// to take back those an unsafe reorg replaced before it is handed their replacements.
+#[derive(Debug)]
+pub struct Following<D> {
+    pub duty: D,
+    follower: L2Follower,
+}
+
+impl<D> Following<D> {
+    pub fn new(duty: D, follower: L2Follower) -> Self {
+        Following { duty, follower }
+    }
+}
+
+impl<D: RevertsL2Blocks> Duty for Following<D> {
+    fn audiences(&self) -> Vec<Audience> {
+        self.duty.audiences()
+    }
+
+    fn start(&mut self, cx: &mut Ctx<'_>) {
+        self.duty.start(cx);
+    }
+
+    fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
+        let Message::L2Block(block) = message else { return self.duty.on_message(cx, message) };
+        for step in self.follower.on_block(block.clone()) {
+            match step {
+                FollowStep::Apply(block) => self.duty.on_message(cx, &Message::L2Block(block)),
+                FollowStep::Revert(block) => self.duty.revert_l2_block(cx, &block),
+            }
+        }
+    }
+
+    fn on_timer(&mut self, cx: &mut Ctx<'_>, timer: Timer) {
+        self.duty.on_timer(cx, timer);
+    }
+
+    fn on_bitcoin(&mut self, cx: &mut Ctx<'_>, change: BitcoinChange) {
+        self.duty.on_bitcoin(cx, change);
+    }
+
+    fn wallets(&mut self) -> Vec<&mut Wallet> {
+        self.duty.wallets()
+    }
+
+    fn report(&self) -> DutyReport<'_> {
+        self.duty.report()
+    }
+}
+
+impl RevertsL2Blocks for TunnelAuditor {
+    fn revert_l2_block(&mut self, _cx: &mut Ctx<'_>, block: &Arc<L2Block>) {
+        TunnelAuditor::revert_l2_block(self, block);
+    }
+}
+
+impl RevertsL2Blocks for Operator {
+    fn revert_l2_block(&mut self, _cx: &mut Ctx<'_>, block: &Arc<L2Block>) {
+        Operator::revert_l2_block(self, block);
+    }
+}
+
+impl RevertsL2Blocks for TunnelUsers {
+    fn revert_l2_block(&mut self, _cx: &mut Ctx<'_>, block: &Arc<L2Block>) {
+        self.revert_block(block);
+    }
+}

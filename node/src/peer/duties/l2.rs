@@ -1,0 +1,275 @@
+//! The L2 nodes as duties: the sequencer (with, on a settlement chain, its own derivation and
+//! its batcher) and the verifiers, and how their head moves are recorded.
+
+use super::super::duty::{BitcoinChange, Ctx, Duty};
+use super::super::report::DutyReport;
+use super::super::{PeerId, refuse};
+use crate::events::{Audience, Message, Observation, Timer};
+use crate::l2::block::L2Block;
+use crate::l2::node::HeadEvent;
+use crate::l2::sequencer::{L1Outcome, Sequencer};
+use crate::l2::verifier::{Verdict, Verifier};
+use crate::pop::maker::MadeKeystone;
+use crate::time::SimDuration;
+use std::sync::Arc;
+
+/// The L2's Bitcoin-Secure Sequencer (it reads Bitcoin through its peer's node), with, on a
+/// settlement chain, its own derivation and its batcher (op-node, op-geth and op-batcher of the
+/// sequencer's host).
+impl Duty for Sequencer {
+    fn audiences(&self) -> Vec<Audience> {
+        // L1 blocks (`Message::L1Block`, only with an `[ethereum]` table): the origins to choose
+        // from, and what derivation reads.
+        vec![Audience::Sequencer, Audience::L1Followers]
+    }
+
+    fn start(&mut self, cx: &mut Ctx<'_>) {
+        cx.schedule(self.block_time(), Timer::L2Block);
+        if self.batcher().is_some() {
+            cx.schedule(BATCHER_POLL, Timer::BatcherPoll);
+        }
+    }
+
+    fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
+        match message {
+            Message::L2Tx(submission) => {
+                if let Err(refusal) = self.submit(submission.clone()) {
+                    refuse(refusal, cx);
+                }
+            }
+            Message::L1Block(block) => {
+                let outcome = self.on_l1_block(block.clone(), cx.now, cx.node);
+                record_l1_outcome(self, outcome, cx);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, cx: &mut Ctx<'_>, timer: Timer) {
+        match timer {
+            Timer::L2Block => {
+                // A settlement chain's block is due at its parent's time plus the block time:
+                // at once when the head is behind the clock, later when it caught up meanwhile.
+                let wait = self.next_block_delay(cx.now, false);
+                let after = if wait > SimDuration::ZERO {
+                    wait
+                } else if produce_l2_block(self, cx) {
+                    self.next_block_delay(cx.now, true)
+                } else {
+                    self.block_time()
+                };
+                cx.schedule(after, Timer::L2Block);
+            }
+            Timer::BatcherPoll => {
+                for submission in self.poll_batcher(cx.now) {
+                    cx.observe(Observation::BatchPosted {
+                        first: submission.l2_blocks.0,
+                        last: submission.l2_blocks.1,
+                        frames: submission.tx.frames.len() as u32,
+                        bytes: submission.tx.data_bytes() as u64,
+                        fee_wei: submission.fee.fee_wei,
+                        closed_by: submission.closed_by.as_str(),
+                    });
+                    cx.send_to(PeerId::ETHEREUM, Message::BatcherTx(Arc::new(submission.tx)));
+                }
+                cx.schedule(BATCHER_POLL, Timer::BatcherPoll);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_bitcoin(&mut self, cx: &mut Ctx<'_>, change: BitcoinChange) {
+        // A derived payload may wait for exactly this block (settlement chains only).
+        if change.stored_any {
+            let outcome = self.on_bitcoin_change(cx.now, cx.node);
+            record_l1_outcome(self, outcome, cx);
+        }
+    }
+
+    fn report(&self) -> DutyReport<'_> {
+        DutyReport::Sequencer(self)
+    }
+}
+
+/// op-batcher's default `poll-interval`.
+const BATCHER_POLL: SimDuration = SimDuration::from_secs(6);
+
+/// Produces the next L2 block, records it (with its tunnel operations and keystone) and sends
+/// it; `false` when the slot passes without one (recorded, with why).
+fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) -> bool {
+    let produced = match seq.try_produce(cx.now, cx.node) {
+        Ok(produced) => produced,
+        Err(no_origin) => {
+            cx.observe(Observation::L2SlotSkipped { what: no_origin.to_string() });
+            return false;
+        }
+    };
+    let block = &produced.block;
+    cx.observe(Observation::L2BlockProduced {
+        number: block.header.number,
+        hash: block.hash(),
+        state_root: block.header.state_root,
+        tx_count: block.txs.len() as u32,
+        gas_used: block.header.gas_used,
+        btc_tip_height: block.header.btc_tip_height,
+        btc_headers: block.attributes.as_ref().map_or(0, |a| a.headers.len() as u32),
+        backlog: produced.backlog,
+        latency_mean_us: produced.latency_mean_us,
+        latency_max_us: produced.latency_max_us,
+        l1_origin: block.header.l1_origin.map(|o| o.block.number),
+        deposits: block.header.l1_origin.map(|_| block.deposits.len() as u32),
+    });
+    publish_new_head(block, cx);
+    if let Some(made) = produced.keystone {
+        publish_keystone(made, block, cx);
+    }
+    for refusal in produced.dropped {
+        refuse(refusal, cx);
+    }
+    true
+}
+
+/// A block that became the sequencer's head (built, or derived after an unsafe reorg): its
+/// deposits and tunnel operations recorded, the block sent to the L2's followers.
+fn publish_new_head(block: &Arc<L2Block>, cx: &mut Ctx<'_>) {
+    let number = block.header.number;
+    if let Some(origin) = block.header.l1_origin {
+        for deposit in &block.deposits {
+            cx.observe(Observation::L2DepositIncluded {
+                l1_number: origin.block.number,
+                log_index: deposit.log_index,
+                l2_number: number,
+            });
+        }
+    }
+    for mint in &block.tunnel.mints {
+        cx.observe(Observation::TunnelMinted {
+            l2_number: number,
+            txid: mint.outpoint.txid,
+            vout: mint.outpoint.vout,
+            recipient: mint.recipient,
+            amount: mint.amount,
+            btc_height: mint.btc_height,
+        });
+    }
+    for w in &block.tunnel.withdrawals {
+        cx.observe(Observation::TunnelBurned { l2_number: number, id: w.id, from: w.from, amount: w.amount });
+    }
+    cx.broadcast(Message::L2Block(block.clone()));
+}
+
+fn publish_keystone(made: MadeKeystone, block: &L2Block, cx: &mut Ctx<'_>) {
+    cx.observe(Observation::KeystoneMade { l2_number: made.l2_number(), keystone: made.hash, l2_block: block.hash() });
+    cx.broadcast(Message::Keystone(Arc::new(made)));
+}
+
+/// What an L1 block did to the sequencer's chain: head moves recorded; a block derivation
+/// executed is the sequencer's new head, published like a built one; returned transactions the
+/// mempool refused are answered.
+fn record_l1_outcome(seq: &mut Sequencer, outcome: L1Outcome, cx: &mut Ctx<'_>) {
+    let reorged = outcome.heads.iter().any(|event| matches!(event, HeadEvent::Reorg { .. }));
+    for event in &outcome.heads {
+        record_head_event(event, cx);
+        if let HeadEvent::Safe { block, consolidated: false, .. } = event {
+            cx.observe(Observation::L2BlockProduced {
+                number: block.header.number,
+                hash: block.hash(),
+                state_root: block.header.state_root,
+                tx_count: block.txs.len() as u32,
+                gas_used: block.header.gas_used,
+                btc_tip_height: block.header.btc_tip_height,
+                btc_headers: block.attributes.as_ref().map_or(0, |a| a.headers.len() as u32),
+                backlog: seq.backlog() as u64,
+                latency_mean_us: 0,
+                latency_max_us: 0,
+                l1_origin: block.header.l1_origin.map(|o| o.block.number),
+                deposits: Some(block.deposits.len() as u32),
+            });
+            publish_new_head(block, cx);
+        }
+    }
+    for made in outcome.keystones {
+        let block = outcome.heads.iter().find_map(|event| match event {
+            HeadEvent::Safe { block, .. } if block.header.number == made.l2_number() => Some(block.clone()),
+            _ => None,
+        });
+        let block = block.expect("a keystone is made of a block that moved a head");
+        publish_keystone(made, &block, cx);
+    }
+    for refusal in outcome.refused {
+        refuse(refusal, cx);
+    }
+    // After an unsafe reorg the sequencer catches up at once (op-node restarts sequencing on the
+    // new head), so that its batcher can post the new blocks before their epochs' windows
+    // close; its block timer keeps its rhythm.
+    if reorged {
+        while seq.next_block_delay(cx.now, false) == SimDuration::ZERO && produce_l2_block(seq, cx) {}
+    }
+}
+
+/// One head move of an L2 node, as an observation.
+fn record_head_event(event: &HeadEvent, cx: &mut Ctx<'_>) {
+    cx.observe(match event {
+        HeadEvent::Safe { block, derived_from, forced, consolidated } => {
+            let origin = block.header.l1_origin.expect("a settlement chain's blocks have an L1 origin");
+            Observation::L2Safe {
+                number: block.header.number,
+                hash: block.hash(),
+                l1_origin: origin.block.number,
+                opens_epoch: origin.sequence_number == 0,
+                deposits: block.deposits.len() as u32,
+                derived_from: derived_from.number,
+                forced: *forced,
+                consolidated: *consolidated,
+            }
+        }
+        HeadEvent::Finalized { block } => Observation::L2Finalized { number: block.number },
+        HeadEvent::Reorg { to, dropped, because } => Observation::L2Reorg {
+            from: dropped.last().map_or(to.number, |b| b.header.number),
+            to: to.number,
+            txs: dropped.iter().map(|b| b.txs.len() as u32).sum(),
+            because: because.to_string(),
+        },
+    });
+}
+
+/// An L2 verifier (it checks Bitcoin attributes against its peer's node and, on a settlement
+/// chain, derives the safe chain from L1).
+impl Duty for Verifier {
+    fn audiences(&self) -> Vec<Audience> {
+        vec![Audience::L2Followers, Audience::L1Followers]
+    }
+
+    fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
+        let verdicts = match message {
+            Message::L2Block(block) => self.on_block(block.clone(), cx.node),
+            Message::L1Block(block) => self.on_l1_block(block, cx.node),
+            _ => return,
+        };
+        record_verdicts(self, verdicts, cx);
+    }
+
+    fn on_bitcoin(&mut self, cx: &mut Ctx<'_>, change: BitcoinChange) {
+        // It may be waiting for exactly this block, active or not.
+        if change.stored_any {
+            let verdicts = self.on_bitcoin_change(cx.node);
+            record_verdicts(self, verdicts, cx);
+        }
+    }
+
+    fn report(&self) -> DutyReport<'_> {
+        DutyReport::Verifier(self)
+    }
+}
+
+fn record_verdicts(verifier: &mut Verifier, verdicts: Vec<Verdict>, cx: &mut Ctx<'_>) {
+    for event in verifier.take_head_events() {
+        record_head_event(&event, cx);
+    }
+    for verdict in verdicts {
+        cx.observe(match verdict {
+            Verdict::Verified { number } => Observation::L2BlockVerified { number },
+            Verdict::Mismatch { number, mismatch } => Observation::L2Mismatch { number, what: mismatch.to_string() },
+        });
+    }
+}
