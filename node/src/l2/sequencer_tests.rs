@@ -4,7 +4,7 @@
 
 use super::chain::ChainRules;
 use super::genesis::{GENESIS_TIME_S, L2GenesisSpec};
-use super::node::DerivationSetup;
+use super::node::{DerivationSetup, HeadEvent};
 use super::sequencer::{KeystoneSource, Production, Sequencer, SequencerConfig, SequencerSettlement};
 use super::verifier::{Verdict, Verifier};
 use crate::btc::genesis::genesis_block;
@@ -43,11 +43,16 @@ struct Run {
 
 impl Run {
     fn new(l1_genesis: &L1Block) -> Run {
+        Run::with_window(l1_genesis, EthParams::default().seq_window_blocks)
+    }
+
+    /// A run whose sequencer derives with a sequencing window of `sws` L1 blocks.
+    fn with_window(l1_genesis: &L1Block, sws: u64) -> Run {
         let btc_genesis = SealedBlock::seal(genesis_block(&[]));
         let spec = L2GenesisSpec::new(0).with_settlement(l1_genesis.block);
         let l2_genesis = spec.block(&spec.hvm(), &btc_genesis).hash();
         let settlement = spec.settlement().expect("a settlement chain");
-        let params = EthParams::default();
+        let params = EthParams { seq_window_blocks: sws, ..EthParams::default() };
         let config = SequencerConfig {
             block_time: SimDuration::from_secs(12),
             gas_limit: 30_000_000,
@@ -155,4 +160,56 @@ fn the_sequencer_follows_the_origin_rule_and_executes_each_epochs_deposits_once(
     assert_eq!(shape(&forced), (3, 1, 0, false));
     assert!(forced.block.txs.is_empty(), "no user transactions past the drift");
     assert_eq!(run.verifier.verified, 7, "the verifier imported every block as built");
+}
+
+/// An unsafe reorg leaves a node exactly where a node that never saw the unsafe blocks stands:
+/// with no batches, a verifier that imported the sequencer's blocks and one that saw none derive
+/// the same forced blocks once the window closes, and end on the same head (block hash, hence
+/// state root), as does the sequencer's own node.
+#[test]
+fn an_unsafe_reorg_ends_where_derivation_alone_ends() {
+    let sws = 12;
+    let genesis = l1_block(None, 0, 0);
+    let mut run = Run::with_window(&genesis, sws);
+    let btc_genesis = SealedBlock::seal(genesis_block(&[]));
+    let spec = L2GenesisSpec::new(0).with_settlement(genesis.block);
+    let l2_genesis = spec.block(&spec.hvm(), &btc_genesis).hash();
+    let settlement = spec.settlement().expect("a settlement chain");
+    let params = EthParams { seq_window_blocks: sws, ..EthParams::default() };
+    let setup = DerivationSetup {
+        config: DerivationConfig::new(&params, RULES.block_time_s),
+        gas_limit: 30_000_000,
+        finality_depth_blocks: params.finality_depth_blocks,
+    };
+    let rules = ChainRules {
+        max_headers_per_block: 3,
+        beneficiary: Address::ZERO,
+        tunnel: None,
+        rewind_depth: usize::MAX,
+        settlement: Some(settlement),
+    };
+    let verifier = |_| Verifier::with_rules(rules.clone(), spec.hvm(), &btc_genesis, l2_genesis, Some(setup));
+    let (mut follower, mut deriver) = (verifier(()), verifier(()));
+
+    // Every 12 s an L1 block (with a deposit every third) and an L2 block the follower imports.
+    let mut l1 = vec![genesis];
+    let mut reorgs = 0;
+    for slot in 1..=40u64 {
+        let block = l1_block(l1.last().map(|b| &**b), 12 * slot, u32::from(slot.is_multiple_of(3)));
+        l1.push(block.clone());
+        run.sequencer.on_l1_block(block.clone(), SimTime::ZERO, &run.btc);
+        follower.on_l1_block(&block, &run.btc);
+        deriver.on_l1_block(&block, &run.btc);
+        reorgs += follower.take_head_events().iter().filter(|e| matches!(e, HeadEvent::Reorg { .. })).count();
+        if let Ok(produced) = run.sequencer.try_produce(SimTime::ZERO + SimDuration::from_secs(12 * slot), &run.btc) {
+            follower.on_block(produced.block, &run.btc);
+        }
+    }
+    assert!(reorgs > 0, "the window closed on unbatched blocks: the follower reorged");
+    let safe = deriver.node().safe_head().expect("a settlement chain");
+    assert_eq!(safe.l1_origin.number, L1Number(40 - sws), "the safe head trails L1 by the window");
+    for node in [follower.node(), run.sequencer.node()] {
+        assert_eq!(node.safe_head(), Some(safe), "the same safe chain");
+    }
+    assert_eq!(deriver.node().chain().head().hash, safe.hash, "the block hash commits the state root");
 }
