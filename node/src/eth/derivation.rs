@@ -1,5 +1,6 @@
-//! A verifier's derivation pipeline: L2 payload attributes from the L1 chain alone. Sans-IO, and
-//! it executes nothing: the caller turns each [`DerivedAttributes`] into a block and reports it
+//! An L2 node's derivation pipeline (the sequencer's and every verifier's, driven by
+//! `crate::l2::node::L2Node`): L2 payload attributes from the L1 chain alone. Sans-IO, and it
+//! executes nothing: the caller turns each [`DerivedAttributes`] into a block and reports it
 //! back.
 //!
 //! Source: OP's derivation spec (the OP specs' protocol derivation page, with its Holocene page) and

@@ -11,7 +11,7 @@
 //! - [`deposit_tx`]: deposited transactions: source hashes, L2 hashes, the L1-info deposit.
 //! - [`origin`]: the sequencer's L1-origin rule and drift, with an eager or a lagging policy.
 //! - [`batcher`]: the sequencer's blocks to L1, as channels of frames in blob transactions.
-//! - [`derivation`]: a verifier's pipeline from L1 blocks to safe L2 payload attributes, with
+//! - [`derivation`]: an L2 node's pipeline from L1 blocks to safe L2 payload attributes, with
 //!   its stages [`channel_bank`] (frames to channels) and [`batch_check`] (batch validity), and
 //!   [`consolidation`] (derived attributes against the oldest unsafe block).
 //!

@@ -2,10 +2,11 @@
 //! sequencer turns the block it just produced into a keystone.
 //!
 //! The keystone's previous-keystone hash is the block hash of the keystone `interval` blocks
-//! below (for the first keystone: the L2 genesis block's hash). Its "L1 block number" is, in Hemi,
-//! the Ethereum L1 origin of the block; this testbed has no Ethereum L1 (yet), so the field
-//! carries the height of the canonical Bitcoin tip the block carries, the closest thing the
-//! simulated stack has to an L1 origin. Everything else is the block's own data.
+//! below (for the first keystone: the L2 genesis block's hash). Its "L1 block number" is, as in
+//! Hemi, the number of the block's Ethereum L1 origin on a settlement chain; a run without a
+//! settlement layer has no L1, and there the field carries the height of the canonical Bitcoin
+//! tip the block carries, the closest thing that stack has to an L1 origin. Everything else is
+//! the block's own data.
 
 use super::keystone::{KEYSTONE_VERSION, Keystone, KeystoneHash};
 use crate::l2::block::{L2Block, L2Header};
