@@ -152,6 +152,8 @@ fn l2_block_building(c: &mut Criterion) {
         beneficiary: Address::ZERO,
         tunnel: None,
         settlement: None,
+        censorship: Default::default(),
+        halts: Vec::new(),
     };
     let submissions: Vec<_> = transfers().into_iter().map(|tx| Submission::new(tx, SimTime::ZERO)).collect();
     let mut group = c.benchmark_group("l2");

@@ -63,6 +63,8 @@ impl Tunnel {
             keystone_interval_blocks: None,
             tunnel: Some(params),
             settlement: None,
+            censorship: Default::default(),
+            halts: Vec::new(),
         };
         let l2_genesis = spec.block(&spec.hvm(), &genesis).hash();
         let sequencer = Sequencer::new(config, spec.hvm(), &genesis, l2_genesis);

@@ -6,6 +6,7 @@
 //! recording observations into the trace).
 
 use crate::btc::sealed::{SealedBlock, SealedTx};
+use crate::eth::portal::DepositRequest;
 use crate::eth::{BatcherTx, L1Block};
 use crate::l2::block::L2Block;
 use crate::l2::tx::{Refusal, Submission};
@@ -36,6 +37,9 @@ pub enum Message {
     L1Block(Arc<L1Block>),
     /// A batcher transaction, from the sequencer's batcher to the Ethereum L1 (sent to it only).
     BatcherTx(Arc<BatcherTx>),
+    /// A call of the portal's `depositTransaction`, from an L1 account to the Ethereum L1 (sent
+    /// to it only).
+    PortalDeposit(Arc<DepositRequest>),
 }
 
 /// Which peers a broadcast reaches: the harness maps each audience to peers by their roles.
@@ -65,7 +69,7 @@ impl Message {
             Message::Keystone(_) => Audience::Keystones,
             Message::L1Block(_) => Audience::L1Followers,
             // Sent to the L1 peer directly; no audience listens for it.
-            Message::BatcherTx(_) => Audience::L1,
+            Message::BatcherTx(_) | Message::PortalDeposit(_) => Audience::L1,
         }
     }
 }
@@ -91,6 +95,8 @@ pub enum Timer {
     /// The sequencer's batcher polls: closes due channels and posts them (op-batcher's
     /// `poll-interval`, 6 s).
     BatcherPoll,
+    /// A user's transaction may have waited long enough to escape through L1.
+    UserEscape,
 }
 
 /// What the harness hands a peer.
@@ -233,6 +239,48 @@ pub enum Observation {
         /// User transactions in the blocks taken back.
         txs: u32,
         because: String,
+    },
+    /// The censoring sequencer held a user's transaction back for the first time (by rule
+    /// `rule`, counted from 0 in the scenario's order); it was submitted at `submitted_us`.
+    L2TxCensored {
+        #[serde(serialize_with = "as_display")]
+        hash: B256,
+        #[serde(serialize_with = "as_display")]
+        from: Address,
+        rule: u32,
+        submitted_us: u64,
+    },
+    /// The sequencer included a transaction it had held back (its delay ran out).
+    CensoredTxIncluded {
+        #[serde(serialize_with = "as_display")]
+        hash: B256,
+        l2_number: L2Number,
+    },
+    /// The sequencer stopped producing blocks until `until_us` (a halt).
+    SequencerHalted {
+        until_us: u64,
+    },
+    /// A user gave up waiting for the sequencer and sent its transaction through L1 (`via`:
+    /// "portal"), paying `l1_fee_wei`.
+    TxForced {
+        #[serde(serialize_with = "as_display")]
+        hash: B256,
+        #[serde(serialize_with = "as_display")]
+        from: Address,
+        via: &'static str,
+        #[serde(serialize_with = "as_display")]
+        l1_fee_wei: u128,
+    },
+    /// The portal refused a user's deposit (why).
+    PortalDepositRefused {
+        what: String,
+    },
+    /// A transaction forced through L1 was executed in L2 block `l2_number`.
+    ForcedTxIncluded {
+        #[serde(serialize_with = "as_display")]
+        hash: B256,
+        l2_number: L2Number,
+        via: &'static str,
     },
     /// The sequencer's batcher posted a transaction to L1.
     BatchPosted {

@@ -54,6 +54,8 @@ fn sequencer(g: &Genesis, keystone_interval_blocks: Option<u32>) -> Sequencer {
         keystone_interval_blocks,
         tunnel: None,
         settlement: None,
+        censorship: Default::default(),
+        halts: Vec::new(),
     };
     Sequencer::new(config, g.l2.hvm(), &g.btc, g.l2_hash)
 }

@@ -119,9 +119,11 @@ fn unsafe_reorgs_and_the_tunnel_through_them_are_deterministic() {
         "--set",
         "ethereum.seq_window_blocks=30",
         "--set",
-        "ethereum.batcher_outage_start_s=3600",
+        "fault.0.kind=withhold_batches",
         "--set",
-        "ethereum.batcher_outage_s=3600",
+        "fault.0.at_s=3600",
+        "--set",
+        "fault.0.for_s=3600",
         "--set",
         "pop.keystone_source=safe",
     ];

@@ -167,8 +167,9 @@ fn a_batcher_outage_longer_than_the_window_forces_reorgs_then_recovers() {
     let sets = [
         "duration_s=7200",
         "ethereum.seq_window_blocks=30",
-        "ethereum.batcher_outage_start_s=1200",
-        "ethereum.batcher_outage_s=1800",
+        "fault.0.kind=withhold_batches",
+        "fault.0.at_s=1200",
+        "fault.0.for_s=1800",
     ];
     let (events, _) = settlement_run("settlement-outage", &sets);
     let reorgs: Vec<&Event> = events.iter().filter(|e| e.kind == "l2-reorg" && e.peer == "sequencer").collect();

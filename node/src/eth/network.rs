@@ -59,12 +59,7 @@ impl L1Network {
     /// proposes a block or misses the slot.
     pub fn on_slot(&mut self) -> Slot {
         let start = self.chain.next_slot_start();
-        if let Some(deposits) = &mut self.deposits {
-            for (at, request) in deposits.arrivals_before(start) {
-                // Background deposits are built to the portal's rules (see BackgroundDeposits).
-                self.chain.submit_deposit(request, at).expect("a background deposit is valid");
-            }
-        }
+        self.submit_background_before(start);
         let slot = self.chain.slots();
         match self.chain.on_slot(start, &mut self.slot_rng) {
             Some(block) => Slot::Block(block),
@@ -75,6 +70,28 @@ impl L1Network {
     /// A batcher transaction arrives: it goes into the next block.
     pub fn submit_batcher_tx(&mut self, tx: super::types::BatcherTx) {
         self.chain.submit_batcher_tx(tx);
+    }
+
+    /// A user's `depositTransaction` call arrives at `now`: the portal's checks, then it waits
+    /// for the next block.
+    pub fn submit_deposit(
+        &mut self,
+        request: super::portal::DepositRequest,
+        now: SimTime,
+    ) -> Result<(), super::portal::PortalError> {
+        // The background's deposits that arrived before it go first: log order is arrival order.
+        self.submit_background_before(now);
+        self.chain.submit_deposit(request, now).map(|_ticket| ())
+    }
+
+    /// Submits the background deposits that arrived before `t`.
+    fn submit_background_before(&mut self, t: SimTime) {
+        if let Some(deposits) = &mut self.deposits {
+            for (at, request) in deposits.arrivals_before(t) {
+                // Background deposits are built to the portal's rules (see BackgroundDeposits).
+                self.chain.submit_deposit(request, at).expect("a background deposit is valid");
+            }
+        }
     }
 
     pub fn chain(&self) -> &L1Chain {

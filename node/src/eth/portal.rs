@@ -30,6 +30,16 @@ pub const MAX_DATA_BYTES: usize = 120_000;
 /// Added to an L1 contract's address to make its L2 sender (`AddressAliasHelper`).
 pub const L1_TO_L2_ALIAS_OFFSET: Address = address!("1111000000000000000000000000000000001111");
 
+/// L1 gas of one `depositTransaction` call, an assumption: about what a plain deposit costs on
+/// Ethereum mainnet (the call, the `TransactionDeposited` log and the resource meter's update),
+/// without the meter's burn for guaranteed gas beyond the prepaid amount.
+pub const DEPOSIT_CALL_L1_GAS: u64 = 75_000;
+
+/// What a user pays on L1 for one deposit at `gas_price_wei` per gas.
+pub fn deposit_l1_fee_wei(gas_price_wei: u128) -> u128 {
+    u128::from(DEPOSIT_CALL_L1_GAS) * gas_price_wei
+}
+
 /// One call of `depositTransaction`, as an L1 account makes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DepositRequest {

@@ -57,6 +57,8 @@ fn sequencer(w: &World, mempool_capacity: usize) -> Sequencer {
         keystone_interval_blocks: None,
         tunnel: None,
         settlement: None,
+        censorship: Default::default(),
+        halts: Vec::new(),
     };
     Sequencer::new(config, w.spec.hvm(), &w.btc_genesis, w.l2_genesis)
 }
@@ -103,6 +105,7 @@ fn users(accounts: u32) -> Workload {
         reader: READER,
         reader_call: contracts::reader_calldata,
         btc_addresses: vec![address],
+        force_after: None,
     };
     Workload::new(config, accounts, Stream::derive(1, "users"))
 }
@@ -200,6 +203,8 @@ fn a_transaction_too_big_for_any_block_is_dropped_not_left_blocking() {
         keystone_interval_blocks: None,
         tunnel: None,
         settlement: None,
+        censorship: Default::default(),
+        halts: Vec::new(),
     };
     let mut seq = Sequencer::new(config, w.spec.hvm(), &w.btc_genesis, w.l2_genesis);
     let huge = super::tx::L2Tx {

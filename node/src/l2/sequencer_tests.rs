@@ -71,8 +71,10 @@ impl Run {
                 },
                 batcher: BatcherConfig::new(&params),
                 keystone_source: KeystoneSource::Unsafe,
-                batcher_outage: None,
+                batcher_down: Vec::new(),
             }),
+            censorship: Default::default(),
+            halts: Vec::new(),
         };
         let rules = ChainRules {
             max_headers_per_block: 3,

@@ -6,13 +6,20 @@
 //! sequencer refuses it (its nonce does not). So a refused transaction never leaves a nonce gap
 //! that would block the account's later ones. When every account is busy, an arrival is
 //! *deferred* (counted): `accounts` bounds the offered load the backlog can absorb.
+//!
+//! Users who escape (`force_after`): a transaction not included that long after it was sent is
+//! re-sent through the Ethereum portal ([`Workload::escapes`]), which a censoring sequencer
+//! cannot refuse; the account is free again when the deposit executes on L2.
 
 use super::block::L2Block;
 use super::tx::{L2Tx, Refusal, Submission};
+use crate::eth::portal::{DepositRequest, minimum_gas_limit};
 use crate::hashing::IdMap;
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
-use revm::primitives::{Address, Bytes, U256, keccak256};
+use crate::units::L2Number;
+use revm::primitives::{Address, B256, Bytes, U256, keccak256};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Gas limits the workload gives each kind of transaction.
@@ -34,6 +41,9 @@ pub struct WorkloadConfig {
     pub reader_call: fn(&str) -> Bytes,
     /// Bitcoin addresses the hVM calls ask about (ones with activity on the mock chain).
     pub btc_addresses: Vec<String>,
+    /// A user whose transaction is not included this long after it was sent re-sends it through
+    /// the Ethereum portal (`None`: users never escape).
+    pub force_after: Option<SimDuration>,
 }
 
 /// The address of workload account `index`, derived so genesis and the workload agree.
@@ -50,8 +60,35 @@ pub struct Workload {
     addresses: Vec<Address>,
     idle: Vec<u32>,
     busy: IdMap<Address, u32>,
+    /// With `force_after`: each busy account's transaction, by account index.
+    in_flight: BTreeMap<u32, InFlight>,
     pub submitted: u64,
     pub deferred: u64,
+    /// Transactions re-sent through the portal.
+    pub forced: u64,
+}
+
+/// A transaction sent and not yet seen included (kept only when users escape).
+#[derive(Debug, Clone)]
+struct InFlight {
+    submission: Arc<Submission>,
+    /// Re-sent through the portal.
+    forced: bool,
+}
+
+/// A transaction a user re-sends through the Ethereum portal: the deposit request, and the
+/// transaction it stands for.
+#[derive(Debug, Clone)]
+pub struct Escape {
+    pub request: DepositRequest,
+    pub original: Arc<Submission>,
+}
+
+/// A forced transaction the L2 executed: its original's hash and the block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForcedInclusion {
+    pub hash: B256,
+    pub l2_number: L2Number,
 }
 
 impl Workload {
@@ -63,9 +100,16 @@ impl Workload {
             addresses: (0..accounts).map(account_address).collect(),
             idle: (0..accounts).rev().collect(),
             busy: IdMap::default(),
+            in_flight: BTreeMap::new(),
             submitted: 0,
             deferred: 0,
+            forced: 0,
         }
+    }
+
+    /// How long a user waits before escaping through L1, if users escape.
+    pub fn force_after(&self) -> Option<SimDuration> {
+        self.config.force_after
     }
 
     pub fn next_delay(&mut self) -> SimDuration {
@@ -84,7 +128,40 @@ impl Workload {
         let tx = self.make_tx(from, self.nonces[index as usize]);
         self.busy.insert(from, index);
         self.submitted += 1;
-        Some(Submission::new(tx, now))
+        let submission = Submission::new(tx, now);
+        if self.config.force_after.is_some() {
+            self.in_flight.insert(index, InFlight { submission: submission.clone(), forced: false });
+        }
+        Some(submission)
+    }
+
+    /// Users whose transaction waited `force_after` re-send it through the portal: as a deposit
+    /// from the same address (an L1 account, not aliased), with the same call, value and gas
+    /// limit (at least the portal's minimum), and no ETH minted. The deposit bumps the sender's
+    /// L2 nonce, so the original can no longer be included.
+    pub fn escapes(&mut self, now: SimTime) -> Vec<Escape> {
+        let Some(force_after) = self.config.force_after else { return Vec::new() };
+        let mut escapes = Vec::new();
+        for flight in self.in_flight.values_mut() {
+            if flight.forced || now < flight.submission.submitted_at + force_after {
+                continue;
+            }
+            flight.forced = true;
+            self.forced += 1;
+            let tx = &flight.submission.tx;
+            let request = DepositRequest {
+                l1_sender: tx.from,
+                sender_is_contract: false,
+                to: tx.to.unwrap_or(Address::ZERO),
+                mint: U256::ZERO,
+                value: tx.value,
+                gas_limit: tx.gas_limit.max(minimum_gas_limit(tx.input.len())),
+                is_creation: tx.to.is_none(),
+                data: tx.input.clone(),
+            };
+            escapes.push(Escape { request, original: flight.submission.clone() });
+        }
+        escapes
     }
 
     fn make_tx(&mut self, from: Address, nonce: u64) -> L2Tx {
@@ -108,21 +185,45 @@ impl Workload {
     /// Only the transaction in flight frees its account: after an unsafe reorg an older one of
     /// the account can be included again (the sequencer's mempool takes reorged transactions
     /// back), which changes nothing here.
-    pub fn on_block(&mut self, block: &L2Block) {
+    ///
+    /// A user's forced transaction is included when its deposit executes (a deposit from the
+    /// account): returned, so that the run records it.
+    pub fn on_block(&mut self, block: &L2Block) -> Vec<ForcedInclusion> {
         for tx in &block.txs {
             if let Some(&index) = self.busy.get(&tx.from)
                 && tx.nonce == self.nonces[index as usize]
             {
-                self.busy.remove(&tx.from);
-                self.nonces[index as usize] = tx.nonce + 1;
-                self.idle.push(index);
+                self.free(tx.from, index, tx.nonce + 1);
             }
         }
+        let mut forced = Vec::new();
+        for deposit in &block.deposits {
+            let Some(&index) = self.busy.get(&deposit.from) else { continue };
+            if let Some(flight) = self.in_flight.get(&index).filter(|f| f.forced) {
+                let (hash, nonce) = (flight.submission.hash, flight.submission.tx.nonce);
+                forced.push(ForcedInclusion { hash, l2_number: block.header.number });
+                self.free(deposit.from, index, nonce + 1);
+            }
+        }
+        forced
+    }
+
+    fn free(&mut self, from: Address, index: u32, next_nonce: u64) {
+        self.busy.remove(&from);
+        self.in_flight.remove(&index);
+        self.nonces[index as usize] = next_nonce;
+        self.idle.push(index);
     }
 
     /// The sequencer refused one of ours: the account is free, its nonce unused.
     pub fn on_refusal(&mut self, refusal: &Refusal) {
-        if let Some(index) = self.busy.remove(&refusal.from) {
+        // Only the transaction in flight (not an original its escape made invalid).
+        if let Some(&index) = self.busy.get(&refusal.from)
+            && refusal.nonce == self.nonces[index as usize]
+            && !self.in_flight.get(&index).is_some_and(|f| f.forced)
+        {
+            self.busy.remove(&refusal.from);
+            self.in_flight.remove(&index);
             self.idle.push(index);
         }
     }

@@ -69,6 +69,8 @@ fn rig() -> Rig {
         keystone_interval_blocks: None,
         tunnel: Some(params()),
         settlement: None,
+        censorship: Default::default(),
+        halts: Vec::new(),
     };
     let sequencer = Sequencer::new(config, spec.hvm(), &btc_genesis, l2_genesis);
     let verifier = Verifier::new(spec.hvm(), &btc_genesis, l2_genesis, 3, Address::ZERO, Some(params()));

@@ -11,6 +11,7 @@
 //! replications on worker threads; [`sweep`] runs a grid of scenario variants (`hemisim sweep`)
 //! on one work queue.
 
+pub mod adversary;
 pub mod collect;
 pub mod links;
 pub mod monitor;

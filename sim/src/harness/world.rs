@@ -3,8 +3,11 @@
 //! The observer is a non-mining full node: its best chain at the end of the run is the run's
 //! "main chain", its reorgs are the ones reported, and it carries the background load's wallet.
 
+use super::adversary::{censorship, fault_windows};
 use crate::areas::tunnel::record::AttackerDeposit;
-use crate::scenario::{AttackKind, AttackTarget, KeystoneSourceConfig, PayoutPolicyConfig, Scenario, TunnelConfig};
+use crate::scenario::{
+    AttackKind, AttackTarget, FaultKind, KeystoneSourceConfig, PayoutPolicyConfig, Scenario, TunnelConfig,
+};
 use bitcoin::Amount;
 use hemisim_node::btc::background::{BackgroundLoad, FeeSpike, LoadRegime};
 use hemisim_node::btc::double_spend::DoubleSpender;
@@ -154,6 +157,8 @@ impl World {
                 keystone_interval_blocks: scenario.pop.as_ref().map(|p| p.keystone_interval_blocks),
                 tunnel: tunnel_params(scenario),
                 settlement: None,
+                censorship: censorship(scenario, seed),
+                halts: fault_windows(scenario, FaultKind::Halt),
             };
             let block_time_s = config.block_time.as_secs_f64() as u64;
             let gas_limit = config.gas_limit;
@@ -172,7 +177,7 @@ impl World {
                 derivation: derivation(params),
                 batcher: BatcherConfig::new(params),
                 keystone_source,
-                batcher_outage: scenario.ethereum.as_ref().and_then(|e| e.batcher_outage()),
+                batcher_down: fault_windows(scenario, FaultKind::WithholdBatches),
             });
             let config = SequencerConfig { settlement, ..config };
             let sequencer = Sequencer::new(config, l2_state.clone(), &genesis, l2_genesis);
@@ -421,6 +426,7 @@ fn users(scenario: &Scenario, w: &crate::scenario::WorkloadConfig, seed: u64) ->
         reader: READER,
         reader_call: contracts::reader_calldata,
         btc_addresses,
+        force_after: (w.force_after_s > 0.0).then(|| SimDuration::from_secs_f64(w.force_after_s)),
     };
     Workload::new(config, w.accounts, Stream::derive(seed, "users/workload"))
 }

@@ -3,7 +3,7 @@
 //! `super::defaults`), and [`EthereumConfig::params`] turns the table back into [`EthParams`].
 
 use hemisim_node::eth::EthParams;
-use hemisim_node::time::{SimDuration, SimTime};
+use hemisim_node::time::SimDuration;
 use serde::{Deserialize, Serialize};
 
 use super::defaults;
@@ -44,24 +44,9 @@ pub struct EthereumConfig {
     /// Poisson rate of background portal deposits (0: none).
     #[serde(default = "defaults::ethereum_deposit_rate_per_s")]
     pub deposit_rate_per_s: f64,
-    /// A batcher outage: from this time (seconds from the start)...
-    #[serde(default)]
-    pub batcher_outage_start_s: f64,
-    /// ... for this long (0: no outage), the batcher posts nothing; it keeps the blocks and posts
-    /// what is still unsafe when it is back.
-    #[serde(default)]
-    pub batcher_outage_s: f64,
 }
 
 impl EthereumConfig {
-    /// The batcher outage window, if any: `[start, end)` in simulated time.
-    pub fn batcher_outage(&self) -> Option<(SimTime, SimTime)> {
-        (self.batcher_outage_s > 0.0).then(|| {
-            let start = SimTime::ZERO + SimDuration::from_secs_f64(self.batcher_outage_start_s);
-            (start, start + SimDuration::from_secs_f64(self.batcher_outage_s))
-        })
-    }
-
     /// The node crate's parameters; what the table does not hold (the batcher's safety margin)
     /// keeps Hemi's default.
     pub fn params(&self) -> EthParams {

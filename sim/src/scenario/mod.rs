@@ -24,6 +24,7 @@
 //! syntax, `source` the line numbers and `error` the message format; `ethereum` holds the
 //! `[ethereum]` table (its defaults are the node crate's `EthParams::default()`).
 
+mod adversary;
 mod check;
 pub mod defaults;
 mod error;
@@ -41,10 +42,12 @@ use std::path::Path;
 use bitcoin::hashes::{Hash, sha256};
 use serde::{Deserialize, Serialize};
 
+pub use adversary::{CensorConfig, CensorMode, CensorTarget, FaultConfig, FaultKind};
 pub use error::{Origin, ScenarioError};
 pub use ethereum::EthereumConfig;
 pub use overrides::Override;
 use source::{Locator, SourceFile};
+pub use validate::parse_account;
 
 /// The largest seed, 2^53 - 1: every seed the tool accepts, derives, prints or writes is in
 /// `0..=SEED_MAX`, so it survives JSON tools that read numbers as doubles (jq, JavaScript) and
@@ -83,6 +86,12 @@ pub struct Scenario {
     /// scenario when absent, so that the hash of every scenario without it stays what it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ethereum: Option<EthereumConfig>,
+    /// The sequencer's censorship rules (`[[censor]]`, several allowed; requires `[l2]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub censor: Vec<CensorConfig>,
+    /// Faults of the sequencer (`[[fault]]`, several allowed; requires `[l2]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fault: Vec<FaultConfig>,
 }
 
 /// `[tunnel]`: the BTC tunnel (Hemi's `SimpleBitcoinVault` defaults) and its users.
@@ -263,6 +272,15 @@ pub struct WorkloadConfig {
     /// Relative weight of contract calls that read Bitcoin through the hVM precompiles.
     #[serde(default = "defaults::workload_mix_hvm_call")]
     pub mix_hvm_call: f64,
+    /// A user whose transaction is not included this many seconds after it was sent re-sends it
+    /// through the Ethereum portal (requires `[ethereum]`; 0: users never escape). Left out of the
+    /// resolved scenario at 0, so that older scenario hashes stay the same.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub force_after_s: f64,
+}
+
+fn is_zero(value: &f64) -> bool {
+    *value == 0.0
 }
 
 /// `[bitcoin]`: the mock Bitcoin network.

@@ -4,7 +4,8 @@
 //! KEY is a dotted path (`bitcoin.miners`); VALUE is a TOML value (`16`, `0.3`, `true`, `"x"`,
 //! `[0.5, 0.5]`), or else a bare string (`attack.kind=double-spend`). Tables on the way that the
 //! file lacks are created, so `--set attack.kind=double-spend --set attack.hashrate_share=0.3`
-//! adds an attack to a scenario that has none.
+//! adds an attack to a scenario that has none. A table of an array of tables is named by its
+//! index (`censor.0.share`, `fault.1.for_s`); the index after the last table adds one.
 
 use std::fmt;
 use std::str::FromStr;
@@ -62,18 +63,45 @@ impl Override {
             Some((parents, last)) => (Some(parents), last),
             None => (None, self.key.as_str()),
         };
+        let names: Vec<&str> = parents.into_iter().flat_map(|p| p.split('.')).collect();
         let mut table = root;
         let mut path = String::new();
-        for name in parents.into_iter().flat_map(|p| p.split('.')) {
+        let mut i = 0;
+        while i < names.len() {
+            let name = names[i];
             path = if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
-            let slot = table.entry(name).or_insert_with(|| Value::Table(Table::new()));
-            table = match slot {
-                Value::Table(inner) => inner,
-                other => {
+            // `censor.0.share`: a name followed by an index is a table of an array of tables.
+            let index = names.get(i + 1).and_then(|n| n.parse::<usize>().ok());
+            let fresh = || if index.is_some() { Value::Array(Vec::new()) } else { Value::Table(Table::new()) };
+            let slot = table.entry(name).or_insert_with(fresh);
+            table = match (slot, index) {
+                (Value::Table(inner), None) => inner,
+                (Value::Array(items), Some(index)) => {
+                    path = format!("{path}.{index}");
+                    let len = items.len();
+                    if index == len {
+                        items.push(Value::Table(Table::new()));
+                    }
+                    match items.get_mut(index) {
+                        Some(Value::Table(inner)) => inner,
+                        Some(other) => {
+                            let problem = format!("cannot set a key inside {path}, which is {}", show(other));
+                            return Err(ScenarioError::set(&self.key, Invalid::new(path, problem)));
+                        }
+                        None => {
+                            let problem = format!(
+                                "expected an index up to {len} (the tables so far, then one more), got {index}"
+                            );
+                            return Err(ScenarioError::set(&self.key, Invalid::new(path, problem)));
+                        }
+                    }
+                }
+                (other, _) => {
                     let problem = format!("cannot set a key inside {path}, which is {}", show(other));
                     return Err(ScenarioError::set(&self.key, Invalid::new(path, problem)));
                 }
             };
+            i += if index.is_some() { 2 } else { 1 };
         }
         table.insert(last.to_owned(), self.value_for(schema.at(&self.key)));
         Ok(())

@@ -74,6 +74,8 @@ impl Shape {
     pub(crate) fn at(&self, path: &str) -> Option<&Shape> {
         path.split('.').try_fold(self, |shape, name| match shape {
             Shape::Table(fields) => fields.iter().find(|f| f.name == name).map(|f| &f.shape),
+            // An index into an array of tables: the tables' shape.
+            Shape::List(inner) if name.parse::<usize>().is_ok() => Some(&**inner),
             _ => None,
         })
     }

@@ -7,12 +7,15 @@ use toml::Table;
 use super::check::out_of_range;
 use super::error::Invalid;
 use super::{
-    AttackConfig, AttackKind, AttackTarget, BitcoinConfig, EthereumConfig, FeeSpikeConfig, KeystoneSourceConfig,
-    L2Config, PayoutPolicyConfig, PopConfig, Scenario, TunnelConfig, WorkloadConfig,
+    AttackConfig, AttackKind, AttackTarget, BitcoinConfig, CensorConfig, CensorMode, CensorTarget, EthereumConfig,
+    FaultConfig, FaultKind, FeeSpikeConfig, KeystoneSourceConfig, L2Config, PayoutPolicyConfig, PopConfig, Scenario,
+    TunnelConfig, WorkloadConfig,
 };
 
 /// Ten years of simulated time.
 const DURATION_S_MAX: u64 = 315_360_000;
+/// The same, for times in seconds given as numbers.
+const TEN_YEARS_S: f64 = DURATION_S_MAX as f64;
 /// Keys whose range is narrower than their type's, checked with the shape of the table as written
 /// (before deserialising): so a value of any size, even one too large for TOML, is reported
 /// against the range the key accepts.
@@ -73,6 +76,18 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
             "expected an [ethereum] table for \"safe\" (without a settlement layer every block is final at once), or keystone_source = \"unsafe\"",
         ));
     }
+    for (index, censor) in s.censor.iter().enumerate() {
+        self::censor(index, censor, s)?;
+    }
+    for (index, fault) in s.fault.iter().enumerate() {
+        self::fault(index, fault, s)?;
+    }
+    if s.workload.as_ref().is_some_and(|w| w.force_after_s > 0.0) && s.ethereum.is_none() {
+        return Err(Invalid::new(
+            "workload.force_after_s",
+            "expected an [ethereum] table: users escape through the Ethereum portal (or force_after_s = 0)",
+        ));
+    }
     if let Some(attack) = s.attack.as_ref().filter(|a| a.target == AttackTarget::Tunnel) {
         if s.tunnel.is_none() {
             return Err(Invalid::new("attack.target", "expected a [tunnel] table for target = \"tunnel\""));
@@ -129,8 +144,6 @@ fn ethereum(e: &EthereumConfig) -> Result<(), Invalid> {
     integer("ethereum.channel_timeout_blocks", e.channel_timeout_blocks, 1, 100_000)?;
     integer("ethereum.sequencer_l1_confs", e.sequencer_l1_confs, 0, 1_000)?;
     number("ethereum.batcher_interval_s", e.batcher_interval_s, 1.0, 86_400.0)?;
-    number("ethereum.batcher_outage_start_s", e.batcher_outage_start_s, 0.0, 1e9)?;
-    number("ethereum.batcher_outage_s", e.batcher_outage_s, 0.0, 1e9)?;
     number("ethereum.deposit_rate_per_s", e.deposit_rate_per_s, 0.0, 10.0)
 }
 
@@ -172,12 +185,114 @@ fn l2(l: &L2Config) -> Result<(), Invalid> {
     integer("l2.max_btc_headers_per_block", u64::from(l.max_btc_headers_per_block), 1, 6)
 }
 
+/// `censor.N.key`.
+fn indexed(table: &str, index: usize, key: &str) -> String {
+    format!("{table}.{index}.{key}")
+}
+
+fn censor(index: usize, c: &CensorConfig, s: &Scenario) -> Result<(), Invalid> {
+    let key = |k: &str| indexed("censor", index, k);
+    if s.l2.is_none() {
+        return Err(Invalid::new(key("target"), "expected an [l2] table: the sequencer is the L2's"));
+    }
+    number(&key("start_s"), c.start_s, 0.0, TEN_YEARS_S)?;
+    number(&key("duration_s"), c.duration_s, 0.0, TEN_YEARS_S)?;
+    match c.target {
+        CensorTarget::Senders => {
+            if s.workload.is_none() {
+                return Err(Invalid::new(
+                    key("target"),
+                    "expected a [workload] table for \"senders\" (a share of its accounts)",
+                ));
+            }
+            if !(c.share > 0.0 && c.share <= 1.0) {
+                return Err(Invalid::new(
+                    key("share"),
+                    format!("expected a share in (0, 1] for target = \"senders\", got {}", c.share),
+                ));
+            }
+        }
+        CensorTarget::Accounts => {
+            if c.accounts.is_empty() {
+                return Err(Invalid::new(
+                    key("accounts"),
+                    "expected at least one account for target = \"accounts\" (\"0x...\" or \"user:N\")",
+                ));
+            }
+            for account in &c.accounts {
+                parse_account(account, s).map_err(|problem| Invalid::new(key("accounts"), problem))?;
+            }
+        }
+        CensorTarget::Deposits => {
+            if s.ethereum.is_none() {
+                return Err(Invalid::new(
+                    key("target"),
+                    "expected an [ethereum] table for \"deposits\" (portal deposits)",
+                ));
+            }
+            if c.mode != CensorMode::Drop {
+                return Err(Invalid::new(
+                    key("mode"),
+                    "expected \"drop\" for target = \"deposits\": the sequencer postpones L1 origins as far as the drift allows, no further",
+                ));
+            }
+        }
+        CensorTarget::TunnelBurns if s.tunnel.is_none() => {
+            return Err(Invalid::new(key("target"), "expected a [tunnel] table for \"tunnel_burns\""));
+        }
+        CensorTarget::HvmCalls | CensorTarget::TunnelBurns | CensorTarget::All => {}
+    }
+    if c.mode == CensorMode::Delay {
+        number(&key("delay_s"), c.delay_s, 0.001, TEN_YEARS_S)?;
+    }
+    Ok(())
+}
+
+/// An account of `censor.accounts`: `0x` and 40 hex digits, or `user:N` (workload account N).
+pub fn parse_account(text: &str, s: &Scenario) -> Result<hemisim_node::l2::tx::Address, String> {
+    if let Some(index) = text.strip_prefix("user:") {
+        let accounts = s.workload.as_ref().map_or(0, |w| w.accounts);
+        return match index.parse::<u32>() {
+            Ok(i) if i < accounts => Ok(hemisim_node::l2::workload::account_address(i)),
+            _ => Err(format!("expected \"user:N\" with N below workload.accounts ({accounts}), got \"{text}\"")),
+        };
+    }
+    text.parse().map_err(|_| format!("expected an address (\"0x\" and 40 hex digits) or \"user:N\", got \"{text}\""))
+}
+
+fn fault(index: usize, f: &FaultConfig, s: &Scenario) -> Result<(), Invalid> {
+    let key = |k: &str| indexed("fault", index, k);
+    if s.l2.is_none() {
+        return Err(Invalid::new(key("kind"), "expected an [l2] table: these faults are the sequencer's"));
+    }
+    if f.kind == FaultKind::WithholdBatches && s.ethereum.is_none() {
+        return Err(Invalid::new(
+            key("kind"),
+            "expected an [ethereum] table for \"withhold_batches\" (batches go to L1)",
+        ));
+    }
+    number(&key("at_s"), f.at_s, 0.0, TEN_YEARS_S)?;
+    number(&key("for_s"), f.for_s, 0.001, TEN_YEARS_S)?;
+    if f.peers != ["sequencer"] {
+        return Err(Invalid::new(
+            key("peers"),
+            format!(
+                "expected [\"sequencer\"] for kind = \"{}\" (the sequencer's fault), got {:?}",
+                f.kind.as_str(),
+                f.peers
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn workload(w: &WorkloadConfig) -> Result<(), Invalid> {
     number("workload.tx_rate_per_s", w.tx_rate_per_s, 0.0, 100_000.0)?;
     integer("workload.accounts", u64::from(w.accounts), 1, 1_000_000)?;
     number("workload.mix_transfer", w.mix_transfer, 0.0, 1e9)?;
     number("workload.mix_token", w.mix_token, 0.0, 1e9)?;
     number("workload.mix_hvm_call", w.mix_hvm_call, 0.0, 1e9)?;
+    number("workload.force_after_s", w.force_after_s, 0.0, TEN_YEARS_S)?;
     if w.mix_transfer + w.mix_token + w.mix_hvm_call <= 0.0 {
         return Err(Invalid::new("workload.mix_transfer", "expected mix weights with a positive sum, got all zero"));
     }

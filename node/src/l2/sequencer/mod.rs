@@ -24,6 +24,7 @@
 mod settlement;
 
 use super::block::{BtcAttributes, L2Block};
+use super::censor::Censorship;
 use super::chain::{BlockInputs, Body, ChainRules, L2Chain};
 use super::history::L2History;
 use super::hvm::{BlockBuilder, Hvm, RejectReason, TxRejected};
@@ -38,6 +39,7 @@ use crate::btc::sealed::SealedBlock;
 use crate::eth::L1Block;
 use crate::eth::batcher::{BatchedBlock, Batcher, BatcherConfig};
 use crate::eth::origin::{L2HeadInfo, OriginChoice, OriginError, OriginPolicy, OriginRules};
+use crate::hashing::IdSet;
 use crate::l2::chain::{L1Inputs, SettlementRules};
 use crate::pop::maker::{KeystoneMaker, MadeKeystone};
 use crate::time::{SimDuration, SimTime};
@@ -60,6 +62,10 @@ pub struct SequencerConfig {
     pub tunnel: Option<TunnelParams>,
     /// The settlement layer (`None`: the chain has none and its blocks no L1 origin).
     pub settlement: Option<SequencerSettlement>,
+    /// What it censors (nothing: an honest sequencer).
+    pub censorship: Censorship,
+    /// Windows `[start, end)` during which it produces nothing (a halted sequencer).
+    pub halts: Vec<(SimTime, SimTime)>,
 }
 
 /// Where the chain starts on L1, the origin rule the sequencer follows, how its node derives
@@ -73,8 +79,8 @@ pub struct SequencerSettlement {
     /// Which blocks get keystones: every block as built (Hemi's deployed popm reads the latest
     /// block), or only blocks once they are safe.
     pub keystone_source: KeystoneSource,
-    /// A window `[start, end)` during which the batcher posts nothing (a batcher outage).
-    pub batcher_outage: Option<(SimTime, SimTime)>,
+    /// Windows `[start, end)` during which the batcher posts nothing (it withholds batches).
+    pub batcher_down: Vec<(SimTime, SimTime)>,
 }
 
 /// Which L2 blocks the sequencer makes keystones of (`pop.keystone_source`).
@@ -110,6 +116,10 @@ pub struct Production {
     pub latency_max_us: u64,
     /// The keystone of this block, when it is a keystone block.
     pub keystone: Option<MadeKeystone>,
+    /// Transactions the censorship rules held back for the first time (each with its rule).
+    pub censored: Vec<(Arc<Submission>, usize)>,
+    /// Transactions held back before that this block includes (a delay ran out).
+    pub released: Vec<Arc<Submission>>,
 }
 
 #[derive(Debug)]
@@ -136,6 +146,8 @@ pub struct Sequencer {
     l1_blocks: BTreeMap<L1Number, Arc<L1Block>>,
     /// Transactions of reorged-out blocks returned to the mempool.
     pub reorged_txs: u64,
+    /// Transactions the censorship rules held back at least once, by hash.
+    censored: IdSet<B256>,
 }
 
 impl Sequencer {
@@ -164,6 +176,7 @@ impl Sequencer {
             refused: Default::default(),
             l1_blocks: Default::default(),
             reorged_txs: 0,
+            censored: IdSet::default(),
         }
     }
 
@@ -219,11 +232,12 @@ impl Sequencer {
             attributes,
         };
         let (mempool, refused) = (&mut self.mempool, &mut self.refused);
+        let held = |s: &Submission| self.config.censorship.holding(now, s);
         let mut filled = Filled::default();
         let block = self
             .node
             .build(inputs, &|h| btc.block(h).cloned(), |builder| {
-                if deposits_only { Body::default() } else { fill(builder, mempool, now, &mut filled) }
+                if deposits_only { Body::default() } else { fill(builder, mempool, now, &held, &mut filled) }
             })
             .expect("the sequencer's own node has every block of its active chain, and its origin follows the rule");
         *refused.entry(RefusalReason::Invalid).or_default() += filled.dropped.len() as u64;
@@ -233,7 +247,7 @@ impl Sequencer {
         if let Some(batcher) = &mut self.batcher {
             let batched = BatchedBlock::of(&block).expect("a settlement chain's blocks have an L1 origin");
             batcher.add_block(now, batched).expect("the batcher follows the sequencer's head");
-            self.unsafe_txs.insert(block.header.number, std::mem::take(&mut filled.included));
+            self.unsafe_txs.insert(block.header.number, filled.included.clone());
         }
         let latencies = &filled.latencies;
         for &l in latencies {
@@ -246,6 +260,9 @@ impl Sequencer {
             KeystoneSource::Unsafe => self.keystones.as_mut().and_then(|maker| maker.on_block(&block, now)),
             KeystoneSource::Safe => None,
         };
+        let censored: Vec<(Arc<Submission>, usize)> =
+            filled.held.into_iter().filter(|(s, _)| self.censored.insert(s.hash)).collect();
+        let released = filled.included.iter().filter(|s| self.censored.contains(&s.hash)).cloned().collect();
         Ok(Production {
             block,
             dropped: filled.dropped,
@@ -253,6 +270,8 @@ impl Sequencer {
             latency_mean_us,
             latency_max_us,
             keystone,
+            censored,
+            released,
         })
     }
 
@@ -304,7 +323,19 @@ impl Sequencer {
         };
         let next = self.l1_blocks.get(&origin.block.number.next()).map(|b| &b.block);
         let l1_head = self.l1_blocks.keys().next_back().copied().unwrap_or(origin.block.number);
-        rules.next_origin(OriginPolicy::Eager, &head, next, l1_head).map(Some)
+        rules.next_origin(self.origin_policy(timestamp_s), &head, next, l1_head).map(Some)
+    }
+
+    /// op-node's eager origins, unless a rule censors deposits: then the sequencer stays on
+    /// each origin as long as the drift allows.
+    fn origin_policy(&self, timestamp_s: u64) -> OriginPolicy {
+        let at = SimTime::ZERO + SimDuration::from_secs(timestamp_s.saturating_sub(EPOCH_UNIX_S as u64));
+        if self.config.censorship.delays_deposits(at) { OriginPolicy::DelayMax } else { OriginPolicy::Eager }
+    }
+
+    /// Whether it is halted at `now` (it produces nothing), and until when.
+    pub fn halted_until(&self, now: SimTime) -> Option<SimTime> {
+        self.config.halts.iter().find(|(start, end)| *start <= now && now < *end).map(|(_, end)| *end)
     }
 
     /// The origin and, opening an epoch, its portal deposits.
@@ -353,11 +384,22 @@ enum Disposition {
     Stop,
 }
 
-/// Pending transactions in arrival order, each the hVM accepts included, until one does not fit.
-fn fill(builder: &mut BlockBuilder<'_>, mempool: &mut L2Mempool, now: SimTime, filled: &mut Filled) -> Body {
+/// Pending transactions in arrival order, each the hVM accepts included (unless `held` holds it
+/// back: censorship), until one does not fit.
+fn fill(
+    builder: &mut BlockBuilder<'_>,
+    mempool: &mut L2Mempool,
+    now: SimTime,
+    held: &dyn Fn(&Submission) -> Option<usize>,
+    filled: &mut Filled,
+) -> Body {
     let gas_limit = builder.env().gas_limit;
     let (mut body, mut remove) = (Body::default(), Vec::new());
     for (seq, submission) in mempool.in_arrival_order() {
+        if let Some(rule) = held(submission) {
+            filled.held.push((submission.clone(), rule));
+            continue;
+        }
         match builder.apply_hashed(&submission.tx, submission.hash) {
             Ok(_receipt) => {
                 body.txs.push(submission.tx.clone());
@@ -396,4 +438,6 @@ struct Filled {
     latencies: Vec<u64>,
     /// The included submissions, in block order.
     included: Vec<Arc<Submission>>,
+    /// The submissions censorship held back, with the rule that did.
+    held: Vec<(Arc<Submission>, usize)>,
 }

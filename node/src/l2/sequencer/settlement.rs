@@ -94,7 +94,7 @@ impl Sequencer {
         let (Some(batcher), Some(settlement)) = (&mut self.batcher, &self.config.settlement) else {
             return Vec::new();
         };
-        let down = settlement.batcher_outage.is_some_and(|(start, end)| start <= now && now < end);
+        let down = settlement.batcher_down.iter().any(|(start, end)| *start <= now && now < *end);
         batcher.set_enabled(settlement.batcher.enabled && !down);
         batcher.poll(now, self.l1_head)
     }

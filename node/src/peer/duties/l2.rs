@@ -48,6 +48,12 @@ impl Duty for Sequencer {
     fn on_timer(&mut self, cx: &mut Ctx<'_>, timer: Timer) {
         match timer {
             Timer::L2Block => {
+                if let Some(until) = self.halted_until(cx.now) {
+                    // Halted: nothing until the halt ends (then it catches up).
+                    cx.observe(Observation::SequencerHalted { until_us: until.as_us() });
+                    cx.schedule(until.since(cx.now), Timer::L2Block);
+                    return;
+                }
                 // A settlement chain's block is due at its parent's time plus the block time:
                 // at once when the head is behind the clock, later when it caught up meanwhile.
                 let wait = self.next_block_delay(cx.now, false);
@@ -126,6 +132,17 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) -> bool {
     for refusal in produced.dropped {
         refuse(refusal, cx);
     }
+    for (submission, rule) in &produced.censored {
+        cx.observe(Observation::L2TxCensored {
+            hash: submission.hash,
+            from: submission.tx.from,
+            rule: *rule as u32,
+            submitted_us: submission.submitted_at.as_us(),
+        });
+    }
+    for submission in &produced.released {
+        cx.observe(Observation::CensoredTxIncluded { hash: submission.hash, l2_number: block.header.number });
+    }
     true
 }
 
@@ -202,7 +219,7 @@ fn record_l1_outcome(seq: &mut Sequencer, outcome: L1Outcome, cx: &mut Ctx<'_>) 
     // After an unsafe reorg the sequencer catches up at once (op-node restarts sequencing on the
     // new head), so that its batcher can post the new blocks before their epochs' windows
     // close; its block timer keeps its rhythm.
-    if reorged {
+    if reorged && seq.halted_until(cx.now).is_none() {
         while seq.next_block_delay(cx.now, false) == SimDuration::ZERO && produce_l2_block(seq, cx) {}
     }
 }

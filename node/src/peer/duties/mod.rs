@@ -9,15 +9,17 @@ mod l2;
 pub use following::{Following, RevertsL2Blocks};
 
 use super::duty::{BitcoinChange, Ctx, Duty};
-use super::publish_own;
 use super::report::DutyReport;
+use super::{PeerId, publish_own};
 use crate::btc::background::BackgroundLoad;
 use crate::btc::double_spend::DoubleSpender;
 use crate::btc::miner::Miner;
 use crate::btc::selfish::SelfishMiner;
 use crate::btc::wallet::Wallet;
+use crate::eth::batcher::L1FeeParams;
 use crate::eth::chain::NewBlock;
 use crate::eth::network::{L1Network, Slot};
+use crate::eth::portal::deposit_l1_fee_wei;
 use crate::events::{Audience, Message, Observation, Timer};
 use crate::l2::workload::Workload;
 use crate::pop::finality::FinalityTracker;
@@ -26,6 +28,7 @@ use crate::time::SimTime;
 use crate::tunnel::audit::TunnelAuditor;
 use crate::tunnel::operator::Operator;
 use crate::tunnel::users::TunnelUsers;
+use std::sync::Arc;
 
 /// An honest miner: mines on its best tip and publishes at once.
 impl Duty for Miner {
@@ -156,7 +159,8 @@ impl Duty for BackgroundLoad {
     }
 }
 
-/// The L2 users: send transactions to the sequencer, follow blocks and refusals.
+/// The L2 users: send transactions to the sequencer, follow blocks and refusals, and (with
+/// `force_after`) escape a censoring sequencer through the Ethereum portal.
 impl Duty for Workload {
     fn audiences(&self) -> Vec<Audience> {
         vec![Audience::L2Followers, Audience::Users]
@@ -166,20 +170,46 @@ impl Duty for Workload {
         cx.schedule(self.next_delay(), Timer::Workload);
     }
 
-    fn on_message(&mut self, _cx: &mut Ctx<'_>, message: &Message) {
+    fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
         match message {
-            Message::L2Block(block) => self.on_block(block),
+            Message::L2Block(block) => {
+                for forced in self.on_block(block) {
+                    cx.observe(Observation::ForcedTxIncluded {
+                        hash: forced.hash,
+                        l2_number: forced.l2_number,
+                        via: PORTAL,
+                    });
+                }
+            }
             Message::L2Refusal(refusal) => self.on_refusal(refusal),
             _ => {}
         }
     }
 
     fn on_timer(&mut self, cx: &mut Ctx<'_>, timer: Timer) {
-        if timer == Timer::Workload {
-            if let Some(submission) = self.arrival(cx.now) {
-                cx.broadcast(Message::L2Tx(submission));
+        match timer {
+            Timer::Workload => {
+                if let Some(submission) = self.arrival(cx.now) {
+                    cx.broadcast(Message::L2Tx(submission));
+                    if let Some(force_after) = self.force_after() {
+                        cx.schedule(force_after, Timer::UserEscape);
+                    }
+                }
+                cx.schedule(self.next_delay(), Timer::Workload);
             }
-            cx.schedule(self.next_delay(), Timer::Workload);
+            Timer::UserEscape => {
+                for escape in self.escapes(cx.now) {
+                    let fees = L1FeeParams::default();
+                    cx.observe(Observation::TxForced {
+                        hash: escape.original.hash,
+                        from: escape.original.tx.from,
+                        via: PORTAL,
+                        l1_fee_wei: deposit_l1_fee_wei(fees.base_fee_wei + fees.priority_fee_wei),
+                    });
+                    cx.send_to(PeerId::ETHEREUM, Message::PortalDeposit(Arc::new(escape.request)));
+                }
+            }
+            _ => {}
         }
     }
 
@@ -187,6 +217,9 @@ impl Duty for Workload {
         DutyReport::Users(self)
     }
 }
+
+/// How a forced transaction reached the L2.
+const PORTAL: &str = "portal";
 
 /// BFG's superfinality rule on its peer's chain.
 impl Duty for FinalityTracker {
@@ -273,9 +306,15 @@ impl Duty for L1Network {
         cx.schedule(self.until_next_slot(cx.now), Timer::L1Slot);
     }
 
-    fn on_message(&mut self, _cx: &mut Ctx<'_>, message: &Message) {
-        if let Message::BatcherTx(tx) = message {
-            self.submit_batcher_tx((**tx).clone());
+    fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
+        match message {
+            Message::BatcherTx(tx) => self.submit_batcher_tx((**tx).clone()),
+            Message::PortalDeposit(request) => {
+                if let Err(refused) = self.submit_deposit((**request).clone(), cx.now) {
+                    cx.observe(Observation::PortalDepositRefused { what: refused.to_string() });
+                }
+            }
+            _ => {}
         }
     }
 

@@ -1,0 +1,97 @@
+//! The L2's adversaries and faults as scenario tables: `[[censor]]` (what a censoring sequencer
+//! leaves out, how and when) and `[[fault]]` (a sequencer that halts, or whose batches never
+//! reach L1). Several of each are allowed; every table is optional, and a scenario without them
+//! resolves (and hashes) as before.
+
+use serde::{Deserialize, Serialize};
+
+/// `[[censor]]`: one censorship rule of the sequencer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CensorConfig {
+    /// What is censored.
+    pub target: CensorTarget,
+    /// `senders`: the share of the workload's accounts censored, chosen by the seed.
+    #[serde(default)]
+    pub share: f64,
+    /// `accounts`: the L2 addresses censored (`0x`-hex), or workload accounts by index
+    /// (`"user:7"`).
+    #[serde(default)]
+    pub accounts: Vec<String>,
+    /// `drop`: never include; `delay`: hold for `delay_s`.
+    #[serde(default)]
+    pub mode: CensorMode,
+    /// `delay`: how long a transaction is held after it arrives.
+    #[serde(default)]
+    pub delay_s: f64,
+    /// When the rule starts, in seconds from the start of the run.
+    #[serde(default)]
+    pub start_s: f64,
+    /// How long it lasts (0: to the end of the run).
+    #[serde(default)]
+    pub duration_s: f64,
+}
+
+/// `censor.target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CensorTarget {
+    /// A share of the workload's senders, chosen by the seed.
+    Senders,
+    /// Named accounts.
+    Accounts,
+    /// Calls of the workload's hVM contract (transactions that read Bitcoin).
+    HvmCalls,
+    /// Tunnel burns: calls of hBTC's `withdraw`.
+    TunnelBurns,
+    /// Portal deposits: the sequencer postpones adopting L1 origins as far as the drift allows.
+    Deposits,
+    /// Every user transaction.
+    All,
+}
+
+/// `censor.mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CensorMode {
+    #[default]
+    Drop,
+    Delay,
+}
+
+/// `[[fault]]`: a fault of the sequencer, at a time, for a duration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultConfig {
+    pub kind: FaultKind,
+    /// When it starts, in seconds from the start of the run.
+    pub at_s: f64,
+    /// How long it lasts.
+    pub for_s: f64,
+    /// Who it hits: the sequencer (the only peer these kinds apply to; the key may be left out).
+    #[serde(default = "default_fault_peers")]
+    pub peers: Vec<String>,
+}
+
+fn default_fault_peers() -> Vec<String> {
+    vec!["sequencer".to_owned()]
+}
+
+/// `fault.kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// The sequencer produces nothing (its batcher has nothing new to post).
+    Halt,
+    /// The sequencer keeps producing, and its batcher posts nothing.
+    WithholdBatches,
+}
+
+impl FaultKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::Halt => "halt",
+            FaultKind::WithholdBatches => "withhold_batches",
+        }
+    }
+}
