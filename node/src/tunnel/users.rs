@@ -10,16 +10,20 @@ use crate::btc::node::BitcoinNode;
 use crate::btc::params::{DUST_LIMIT, MIN_RELAY_FEE_RATE};
 use crate::btc::sealed::SealedTx;
 use crate::btc::wallet::{Wallet, fee_for};
+use crate::eth::batcher::L1FeeParams;
+use crate::eth::portal::{DepositRequest, deposit_l1_fee_wei, minimum_gas_limit};
 use crate::events::{Action, Message, Observation};
 use crate::l2::block::L2Block;
 use crate::l2::hvm::hbtc::withdraw_calldata;
 use crate::l2::tx::L2Tx;
 use crate::l2::tx::{Refusal, Submission};
+use crate::peer::PeerId;
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
 use bitcoin::{Amount, ScriptBuf, TxOut};
 use revm::primitives::{Address, U256, keccak256};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Gas limit of a withdrawal (it uses about 60,000).
 pub const WITHDRAW_GAS: u64 = 120_000;
@@ -47,6 +51,9 @@ pub struct TunnelUsersConfig {
     pub withdraw_rate_per_s: f64,
     pub treasury: Option<TreasuryPlan>,
     pub block_weight: u64,
+    /// A withdrawal not included this long after it was sent is re-sent through the Ethereum
+    /// portal (`None`: holders never escape).
+    pub force_after: Option<SimDuration>,
 }
 
 /// The L2 address of background holder `i`.
@@ -69,6 +76,8 @@ struct Holder {
     hbtc_sats: u64,
     nonce: u64,
     in_flight: bool,
+    /// With `force_after`: the withdrawal in flight, and whether it was re-sent through L1.
+    pending: Option<(Arc<Submission>, bool)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +86,8 @@ enum Act {
     Withdraw,
     TreasuryDeposit,
     TreasuryWithdraw,
+    /// Withdrawals waiting longer than `force_after` escape through L1.
+    Escape,
 }
 
 #[derive(Debug)]
@@ -95,9 +106,9 @@ pub struct TunnelUsers {
 impl TunnelUsers {
     pub fn new(config: TunnelUsersConfig, rng: Stream) -> Self {
         let mut holders: Vec<Holder> = (0..config.holders)
-            .map(|i| Holder { address: holder_address(i), hbtc_sats: 0, nonce: 0, in_flight: false })
+            .map(|i| Holder { address: holder_address(i), hbtc_sats: 0, nonce: 0, in_flight: false, pending: None })
             .collect();
-        holders.push(Holder { address: treasury_address(), hbtc_sats: 0, nonce: 0, in_flight: false });
+        holders.push(Holder { address: treasury_address(), hbtc_sats: 0, nonce: 0, in_flight: false, pending: None });
         let by_address = holders.iter().enumerate().map(|(i, h)| (h.address, i)).collect();
         TunnelUsers {
             config,
@@ -161,13 +172,68 @@ impl TunnelUsers {
                     let to = p2pkh_hash(self.treasury_wallet.script()).expect("wallets are P2PKH");
                     self.withdraw(now, treasury, amount, to, true, out);
                 }
+                Act::Escape => self.escape(now, out),
             }
         }
         self.next_delay(now)
     }
 
+    /// Withdrawals that waited `force_after` are re-sent through the portal: a deposit from the
+    /// holder's address with the same call (the deposit bumps its nonce, so the original can no
+    /// longer be included).
+    fn escape(&mut self, now: SimTime, out: &mut Vec<Action>) {
+        let Some(force_after) = self.config.force_after else { return };
+        for holder in &mut self.holders {
+            let Some((submission, forced)) = &mut holder.pending else { continue };
+            if *forced || now < submission.submitted_at + force_after {
+                continue;
+            }
+            *forced = true;
+            let tx = &submission.tx;
+            let request = DepositRequest {
+                l1_sender: tx.from,
+                sender_is_contract: false,
+                to: HBTC,
+                mint: U256::ZERO,
+                value: U256::ZERO,
+                gas_limit: tx.gas_limit.max(minimum_gas_limit(tx.input.len())),
+                is_creation: false,
+                data: tx.input.clone(),
+            };
+            let fees = L1FeeParams::default();
+            out.push(Action::Observe(Observation::TxForced {
+                hash: submission.hash,
+                from: tx.from,
+                via: "portal",
+                l1_fee_wei: deposit_l1_fee_wei(fees.base_fee_wei + fees.priority_fee_wei),
+            }));
+            out.push(Action::SendTo { to: PeerId::ETHEREUM, message: Message::PortalDeposit(Arc::new(request)) });
+        }
+    }
+
     /// A block arrived: credit mints, debit burns, free accounts whose transaction was included.
-    pub fn on_block(&mut self, block: &L2Block) {
+    /// A holder's forced withdrawal is included when its deposit executes: recorded.
+    pub fn on_block(&mut self, block: &L2Block) -> Vec<Observation> {
+        let mut forced = Vec::new();
+        for deposit in &block.deposits {
+            let Some(&i) = self.by_address.get(&deposit.from) else { continue };
+            let holder = &mut self.holders[i];
+            if let Some((submission, true)) = &holder.pending {
+                forced.push(Observation::ForcedTxIncluded {
+                    hash: submission.hash,
+                    l2_number: block.header.number,
+                    via: "portal",
+                });
+                holder.nonce = submission.tx.nonce + 1;
+                holder.in_flight = false;
+                holder.pending = None;
+            }
+        }
+        self.apply_block(block);
+        forced
+    }
+
+    fn apply_block(&mut self, block: &L2Block) {
         for mint in &block.tunnel.mints {
             if let Some(&i) = self.by_address.get(&mint.recipient) {
                 self.holders[i].hbtc_sats += mint.amount.to_sat();
@@ -185,6 +251,7 @@ impl TunnelUsers {
             {
                 self.holders[i].nonce = tx.nonce + 1;
                 self.holders[i].in_flight = false;
+                self.holders[i].pending = None;
             }
         }
     }
@@ -204,10 +271,14 @@ impl TunnelUsers {
         }
     }
 
-    /// The sequencer refused one of ours: the holder may try again.
+    /// The sequencer refused one of ours: the holder may try again (not for an original its
+    /// escape through L1 made invalid).
     pub fn on_refusal(&mut self, refusal: &Refusal) {
-        if let Some(&i) = self.by_address.get(&refusal.from) {
+        if let Some(&i) = self.by_address.get(&refusal.from)
+            && !self.holders[i].pending.as_ref().is_some_and(|(_, forced)| *forced)
+        {
             self.holders[i].in_flight = false;
+            self.holders[i].pending = None;
         }
     }
 
@@ -277,7 +348,12 @@ impl TunnelUsers {
             input: withdraw_calldata(amount, to),
         };
         out.push(Action::Observe(Observation::WithdrawalRequested { from: h.address, amount, treasury }));
-        out.push(Action::Broadcast(Message::L2Tx(Submission::new(tx, now))));
+        let submission = Submission::new(tx, now);
+        if let Some(force_after) = self.config.force_after {
+            h.pending = Some((submission.clone(), false));
+            self.schedule(now + force_after, Act::Escape);
+        }
+        out.push(Action::Broadcast(Message::L2Tx(submission)));
     }
 }
 

@@ -358,6 +358,7 @@ fn depositors(scenario: &Scenario, t: &TunnelConfig, seed: u64) -> TunnelUsers {
         withdraw_rate_per_s: t.withdraw_rate_per_s,
         treasury,
         block_weight: scenario.bitcoin.max_block_weight,
+        force_after: (t.force_after_s > 0.0).then(|| SimDuration::from_secs_f64(t.force_after_s)),
     };
     TunnelUsers::new(config, Stream::derive(seed, "tunnel/users"))
 }

@@ -139,6 +139,11 @@ pub struct TunnelConfig {
     /// When the treasury withdraws.
     #[serde(default)]
     pub treasury_withdraw_at_s: f64,
+    /// A holder whose withdrawal is not included this many seconds after it was sent re-sends it
+    /// through the Ethereum portal (requires `[ethereum]`; 0: holders never escape). Left out of
+    /// the resolved scenario at 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub force_after_s: f64,
 }
 
 /// `tunnel.payout_policy`.

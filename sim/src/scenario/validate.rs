@@ -82,6 +82,12 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
     for (index, fault) in s.fault.iter().enumerate() {
         self::fault(index, fault, s)?;
     }
+    if s.tunnel.as_ref().is_some_and(|t| t.force_after_s > 0.0) && s.ethereum.is_none() {
+        return Err(Invalid::new(
+            "tunnel.force_after_s",
+            "expected an [ethereum] table: holders escape through the Ethereum portal (or force_after_s = 0)",
+        ));
+    }
     if s.workload.as_ref().is_some_and(|w| w.force_after_s > 0.0) && s.ethereum.is_none() {
         return Err(Invalid::new(
             "workload.force_after_s",
@@ -104,6 +110,7 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
 }
 
 fn tunnel(t: &TunnelConfig) -> Result<(), Invalid> {
+    number("tunnel.force_after_s", t.force_after_s, 0.0, TEN_YEARS_S)?;
     integer("tunnel.deposit_confirmations", u64::from(t.deposit_confirmations), 1, 100)?;
     number("tunnel.grace_period_s", t.grace_period_s, 1.0, DURATION_S_MAX as f64)?;
     integer("tunnel.payout_fee_target_blocks", u64::from(t.payout_fee_target_blocks), 1, 1_000)?;

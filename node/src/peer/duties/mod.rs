@@ -254,9 +254,12 @@ impl Duty for TunnelUsers {
         }
     }
 
-    fn on_message(&mut self, _cx: &mut Ctx<'_>, message: &Message) {
+    fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
         match message {
-            Message::L2Block(block) => self.on_block(block),
+            Message::L2Block(block) => {
+                let forced = self.on_block(block);
+                cx.observe_all(forced);
+            }
             Message::L2Refusal(refusal) => self.on_refusal(refusal),
             _ => {}
         }
