@@ -320,6 +320,27 @@ mod tests {
     }
 
     #[test]
+    fn settlement_runs_get_batches_and_the_heads_figure() {
+        use crate::testutil::{eth_run, settled_run};
+        let dir = scratch_dir("outputs-settled");
+        write_outputs(&dir, &[settled_run(7)]).expect("writable");
+        let files = names(&tree(&dir));
+        for file in
+            ["batches.csv", "deposits.csv", "ethereum_blocks.csv", "l2_blocks.csv", "l2_heads.png", "l2_heads.svg"]
+        {
+            assert!(files.iter().any(|f| f == file), "{file} in {files:?}");
+        }
+        let svg = std::fs::read_to_string(dir.join("l2_heads.svg")).expect("written");
+        for text in ["Unsafe head", "Safe head", "Finalized head", "Unsafe reorgs (1)", "seed 7"] {
+            assert!(svg.contains(text), "{text} in the figure");
+        }
+        // An L1 without a settlement record on the L2 (or no L2) draws no heads.
+        let dir = scratch_dir("outputs-eth-no-heads");
+        write_outputs(&dir, &[eth_run(7)]).expect("writable");
+        assert!(!names(&tree(&dir)).iter().any(|f| f.starts_with("l2_heads")));
+    }
+
+    #[test]
     fn bitcoin_only_runs_csv_is_unchanged() {
         let dir = scratch_dir("outputs-btc-runs");
         write_outputs(&dir, &[sample_record(7), sample_record(3)]).expect("writable");

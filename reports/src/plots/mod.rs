@@ -9,6 +9,7 @@
 //!
 //! Runs with an L2 chain also get `l2_throughput`, `l2_fullness` and `l2_latency`: time series
 //! of the first replication (see [`crate::l2::plots::series`]) and the latency distribution of all of them.
+//! Settlement chains get `l2_heads`: the sequencer's node's heads over the first replication.
 //! Runs with Proof-of-Proof get `pop_superfinality` (the latency distribution, pooled, against
 //! the closed form), `pop_timeline` and `pop_fees` (time series of the first replication; the
 //! fees per miner pooled). Runs with a BTC tunnel get `tunnel` (the books over the first
@@ -31,7 +32,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
 
 pub use crate::bitcoin::plots::{BlockIntervals, ReorgDepths};
-pub use crate::l2::plots::{L2Fullness, L2Latency, L2Throughput};
+pub use crate::l2::plots::{L2Fullness, L2Heads, L2Latency, L2Throughput};
 pub use crate::pop::plots::{PopFees, PopSuperfinality, PopTimeline};
 pub use crate::tunnel::plots::TunnelFigure;
 pub use sweep::SweepLatencyCost;
@@ -74,8 +75,8 @@ pub trait Figure {
 /// Draws every figure of `records` (replications pooled; the L2 time series from the first
 /// replication) into `dir`; returns the paths written. A figure is drawn only when the runs have
 /// what it shows: the L2 figures when users offered the L2 transactions (an L2 without a
-/// workload would give six empty files), the PoP figures with Proof-of-Proof (`pop_fees` only
-/// with PoP miners), the tunnel figure with a tunnel. A subject that is there but produced
+/// workload would give six empty files), `l2_heads` with a settlement layer, the PoP figures
+/// with Proof-of-Proof (`pop_fees` only with PoP miners), the tunnel figure with a tunnel. A subject that is there but produced
 /// nothing (transactions offered, none included) still gets its figure, with a note: that is a
 /// finding.
 pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, ReportError> {
@@ -85,6 +86,9 @@ pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, Re
         written.extend(write_figure(dir, "l2_throughput", &L2Throughput::from_records(records))?);
         written.extend(write_figure(dir, "l2_fullness", &L2Fullness::from_records(records))?);
         written.extend(write_figure(dir, "l2_latency", &L2Latency::from_records(records))?);
+    }
+    if records.first().and_then(|r| r.l2.as_ref()).is_some_and(|l2| l2.settlement.is_some()) {
+        written.extend(write_figure(dir, "l2_heads", &L2Heads::from_records(records))?);
     }
     if records.first().is_some_and(|r| r.pop.is_some()) {
         written.extend(write_figure(dir, "pop_superfinality", &PopSuperfinality::from_records(records))?);
