@@ -19,7 +19,8 @@
 //! files and its figures: [`bitcoin`] (blocks, reorgs, attacks), [`l2`], [`pop`] (with
 //! per-block superfinality latencies, rewards and per-miner totals in [`pop::metrics`]) and
 //! [`tunnel`] (operations, the books, totals and latencies in [`tunnel::metrics`]) and
-//! [`ethereum`] (the settlement layer's L1: blocks, missed slots, deposits). Shared:
+//! [`ethereum`] (the settlement layer's L1: blocks, missed slots, deposits, the batcher's
+//! transactions). Shared:
 //! [`record`] (the input, assembling the areas' records), [`summary`] (headline metrics pooled
 //! over replications), [`csv_out`] (CSV formatting, `runs.csv`), [`plots`] (the figure
 //! machinery: fonts, frames, legends, panels), [`stats`] (intervals and percentiles),
@@ -70,8 +71,8 @@ pub struct Written {
 /// One run: `summary.json`, `blocks.csv`, `reorgs.csv`, `attack_trials.csv` (with an attack),
 /// `l2_blocks.csv` and `l2_latency.csv` (with an L2 chain), `keystones.csv`, `publications.csv`,
 /// `pop_txs.csv` and `superfinality.csv` (with Proof-of-Proof), `tunnel.csv`,
-/// `tunnel_ledger.csv` and `tunnel_losses.csv` (with a BTC tunnel), `ethereum_blocks.csv` (with
-/// an Ethereum L1) and the plots. N runs:
+/// `tunnel_ledger.csv` and `tunnel_losses.csv` (with a BTC tunnel), `ethereum_blocks.csv`,
+/// `deposits.csv` and `batches.csv` (with an Ethereum L1) and the plots. N runs:
 /// `summary.json` pooled, `runs.csv` (one row per replication), each replication's CSVs under
 /// `runs/seed-<seed>/`, and plots of the pooled data (the L2 and PoP time series: of the first
 /// replication). The records are checked before anything is written; `summary.json` is written
