@@ -1,7 +1,8 @@
 //! `l2_heads.{png,svg}` (settlement chains only): the sequencer's node's three heads over
 //! simulated time (first replication). Top: the unsafe, safe and finalized head numbers, each a
 //! step line; bottom: how many blocks the safe and finalized heads stand behind the unsafe one.
-//! Every unsafe reorg is a marker: on top at the head it took back, below at its depth.
+//! Every unsafe reorg is a marker: on top at the head it took back, below at its depth. A long
+//! run is drawn over windows of steps (see `step_trace`).
 //!
 //! With a live batcher the safe head trails the unsafe one by about a batcher interval plus L1
 //! inclusion, and the finalized head by the L1's finality depth on top of that: flat bands below.
@@ -12,7 +13,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::plots::axes::{Axes, Points, axes_with_legend, envelope, first_run_source};
+use crate::plots::axes::{Axes, Points, axes_with_legend, envelope_of, first_run_source};
 use crate::plots::frame::{Chart, Legend, draw_line};
 use crate::plots::panel::{Corner, Unit, thousands, two_panels, y_top};
 use crate::plots::{BLUE, Figure, GREEN, ORANGE, centred_note, draw_legend};
@@ -72,10 +73,32 @@ fn gap(a: &[(f64, f64)], b: &[(f64, f64)]) -> Changes {
     times.into_iter().map(|t| (t, value_at(a, t) - value_at(b, t))).collect()
 }
 
-/// `changes` as the polyline of a step function held to `end`, in `unit`: as many lines as it
-/// takes to draw it, the upper and lower envelopes of windows of steps for a long run (a day of
-/// 12 s blocks is thousands of steps, finer than the pixels).
-fn step_lines(changes: &[(f64, f64)], end: f64, unit: Unit) -> Vec<Points> {
+/// A step series longer than this is drawn as windows of steps, about one per pixel.
+const STEP_POINTS: usize = 1_000;
+
+/// How a step series is drawn.
+#[derive(Debug, Clone, PartialEq)]
+enum Trace {
+    /// Its exact polyline, or for a long run of a head the upper envelope of its windows: a
+    /// head climbs a block per block time, so a window's range is under a pixel.
+    Line(Points),
+    /// For a long run of a gap, which moves up and down faster than the pixels: the band between
+    /// its windows' upper and lower envelopes.
+    Band { upper: Points, lower: Points },
+}
+
+impl Trace {
+    fn points(&self) -> Vec<&[(f64, f64)]> {
+        match self {
+            Trace::Line(line) => vec![line],
+            Trace::Band { upper, lower } => vec![upper, lower],
+        }
+    }
+}
+
+/// `changes` as the polyline of a step function held to `end`, in `unit`; a long one as a
+/// [`Trace::Line`] of its upper envelope (`band`: false) or a [`Trace::Band`].
+fn step_trace(changes: &[(f64, f64)], end: f64, unit: Unit, band: bool) -> Trace {
     let mut points: Points = Vec::with_capacity(2 * changes.len() + 1);
     for &(t, v) in changes {
         if let Some(&(_, before)) = points.last() {
@@ -86,17 +109,18 @@ fn step_lines(changes: &[(f64, f64)], end: f64, unit: Unit) -> Vec<Points> {
     if let Some(&(t, v)) = points.last() {
         points.push(((end / unit.scale).max(t), v));
     }
-    match envelope(&points) {
-        (_, _, 1) => vec![points],
-        (upper, lower, _) => vec![upper, lower],
+    if points.len() <= STEP_POINTS {
+        return Trace::Line(points);
     }
+    let (upper, lower, _) = envelope_of(&points, STEP_POINTS);
+    if band { Trace::Band { upper, lower } } else { Trace::Line(upper) }
 }
 
-/// One line of a panel: its label, colour and pieces.
+/// One series of a panel: its label, colour and how it is drawn.
 struct HeadLine {
     label: &'static str,
     colour: RGBColor,
-    lines: Vec<Points>,
+    trace: Trace,
 }
 
 impl L2Heads {
@@ -137,9 +161,9 @@ impl L2Heads {
         markers: (String, Points),
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let (time, x_desc) = self.time_axis();
-        let peak = heads.iter().flat_map(|h| h.lines.iter().flatten()).map(|p| p.1).fold(0.0, f64::max);
+        let peak = heads.iter().flat_map(|h| h.trace.points()).flatten().map(|p| p.1).fold(0.0, f64::max);
         let mut labels: Vec<String> = heads.iter().map(|h| h.label.to_string()).collect();
-        let mut data: Vec<&[(f64, f64)]> = heads.iter().flat_map(|h| h.lines.iter().map(Vec::as_slice)).collect();
+        let mut data: Vec<&[(f64, f64)]> = heads.iter().flat_map(|h| h.trace.points()).collect();
         let (marker_label, marks) = markers;
         if !marks.is_empty() {
             labels.push(marker_label);
@@ -174,18 +198,23 @@ impl L2Heads {
     }
 }
 
-/// Draws `head`'s lines, the first one labelled.
+/// Draws `head`: its line (3 px), or its band (filled, edged with 1 px lines, which need no
+/// cutting at turns), labelled.
 fn draw_head<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     head: &HeadLine,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let stroke = head.colour.stroke_width(3);
-    for (i, line) in head.lines.iter().enumerate() {
-        let series = draw_line(chart, line, stroke)?;
-        if i == 0 {
-            series.label(head.label).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], stroke));
+    let series = match &head.trace {
+        Trace::Line(line) => draw_line(chart, line, stroke)?,
+        Trace::Band { upper, lower } => {
+            let outline: Points = upper.iter().chain(lower.iter().rev()).copied().collect();
+            chart.draw_series(std::iter::once(Polygon::new(outline, head.colour.mix(0.45).filled())))?;
+            let edge = head.colour.stroke_width(1);
+            chart.draw_series([PathElement::new(upper.clone(), edge), PathElement::new(lower.clone(), edge)])?
         }
-    }
+    };
+    series.label(head.label).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], stroke));
     Ok(())
 }
 
@@ -196,29 +225,26 @@ impl Figure for L2Heads {
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let (top, bottom) = two_panels(root, &self.title)?;
         let (time, _) = self.time_axis();
-        let lines = |c: &Changes| step_lines(c, self.end_s, time);
+        let line = |head: &Changes| step_trace(head, self.end_s, time, false);
         let heads = [
-            HeadLine { label: "Unsafe head: built by the sequencer", colour: BLUE, lines: lines(&self.unsafe_head) },
-            HeadLine { label: "Safe head: derived from L1", colour: ORANGE, lines: lines(&self.safe_head) },
+            HeadLine { label: "Unsafe head: built by the sequencer", colour: BLUE, trace: line(&self.unsafe_head) },
+            HeadLine { label: "Safe head: derived from L1", colour: ORANGE, trace: line(&self.safe_head) },
             HeadLine {
                 label: "Finalized head: from final L1 blocks",
                 colour: GREEN,
-                lines: lines(&self.finalized_head),
+                trace: line(&self.finalized_head),
             },
         ];
         let taken_back = self.reorgs.iter().map(|r| (r.at_s / time.scale, r.from)).collect();
         let label = self.reorg_label("the unsafe head taken back");
         self.draw_panel(&top, "Head block numbers", "L2 block number", &heads, (label, taken_back))?;
+        let band = |head: &Changes| step_trace(&gap(&self.unsafe_head, head), self.end_s, time, true);
         let behind = [
-            HeadLine {
-                label: "Safe head behind the unsafe head",
-                colour: ORANGE,
-                lines: lines(&gap(&self.unsafe_head, &self.safe_head)),
-            },
+            HeadLine { label: "Safe head behind the unsafe head", colour: ORANGE, trace: band(&self.safe_head) },
             HeadLine {
                 label: "Finalized head behind the unsafe head",
                 colour: GREEN,
-                lines: lines(&gap(&self.unsafe_head, &self.finalized_head)),
+                trace: band(&self.finalized_head),
             },
         ];
         let depths = self.reorgs.iter().map(|r| (r.at_s / time.scale, r.from - r.to)).collect();
@@ -245,14 +271,18 @@ mod tests {
     }
 
     #[test]
-    fn steps_hold_each_value_to_the_next_change_and_the_end() {
+    fn steps_hold_each_value_to_the_next_change_and_long_runs_are_windowed() {
         let unit = Unit::time(60.0);
-        let lines = step_lines(&[(0.0, 0.0), (12.0, 1.0), (24.0, 2.0)], 60.0, unit);
-        assert_eq!(lines, [vec![(0.0, 0.0), (12.0, 0.0), (12.0, 1.0), (24.0, 1.0), (24.0, 2.0), (60.0, 2.0)]]);
-        // A day of 12 s blocks: thinned to two envelopes of at most 3,000 points.
+        let trace = step_trace(&[(0.0, 0.0), (12.0, 1.0), (24.0, 2.0)], 60.0, unit, true);
+        let exact = vec![(0.0, 0.0), (12.0, 0.0), (12.0, 1.0), (24.0, 1.0), (24.0, 2.0), (60.0, 2.0)];
+        assert_eq!(trace, Trace::Line(exact));
+        // A day of 12 s blocks: a head as one line, a gap as a band, of at most 1,000 windows.
         let day: Changes = (0..7_200).map(|i| (12.0 * f64::from(i), f64::from(i))).collect();
-        let lines = step_lines(&day, 86_400.0, Unit::time(86_400.0));
-        assert_eq!(lines.len(), 2);
-        assert!(lines.iter().all(|l| l.len() <= crate::plots::axes::MAX_POINTS), "{}", lines[0].len());
+        let unit = Unit::time(86_400.0);
+        let Trace::Line(line) = step_trace(&day, 86_400.0, unit, false) else { panic!("a head is a line") };
+        assert!(line.len() <= STEP_POINTS && line.windows(2).all(|w| w[0].1 <= w[1].1), "{}", line.len());
+        let Trace::Band { upper, lower } = step_trace(&day, 86_400.0, unit, true) else { panic!("a gap is a band") };
+        assert!(upper.len() <= STEP_POINTS && upper.len() == lower.len());
+        assert!(upper.iter().zip(&lower).all(|(u, l)| u.0 == l.0 && u.1 >= l.1));
     }
 }
