@@ -540,6 +540,38 @@ pub fn synthetic_pop_run(seed: u64, hours: u64) -> RunRecord {
 
 pub use crate::tunnel::testutil::{synthetic_tunnel_run, tunnel_run};
 
+/// [`synthetic_l2_run`] on a settlement layer, for the heads figure: block i timed 12 i s, safe
+/// 14 s after the batcher's next minute, final 768 s (64 slots) later (neither past the end), and
+/// an unsafe reorg of depth 5 every 1,000 blocks, its blocks rebuilt at once.
+pub fn synthetic_settled_run(seed: u64, n: u64) -> RunRecord {
+    let mut record = synthetic_l2_run(seed, n);
+    let end_us = record.meta.sim_time_us;
+    let l2 = record.l2.as_mut().expect("an L2 chain");
+    let mut settlement = L2Settlement::default();
+    for b in &mut l2.blocks {
+        let timestamp_us = 12_000_000 * b.number;
+        let safe_at_us = Some(timestamp_us.div_ceil(60_000_000) * 60_000_000 + 14_000_000).filter(|&t| t <= end_us);
+        let finalized_at_us = safe_at_us.map(|t| t + 768_000_000).filter(|&t| t <= end_us);
+        b.settlement =
+            Some(BlockSettlement { timestamp_us, l1_origin: b.number / 2, safe_at_us, finalized_at_us, forced: false });
+        settlement.unsafe_moves.push(HeadMove { at_us: b.produced_at_us, number: b.number });
+        if b.number % 1_000 == 0 {
+            let at_us = b.produced_at_us + 1;
+            settlement.reorgs.push(L2ReorgRow {
+                at_us,
+                from: b.number,
+                to: b.number - 5,
+                txs: 9,
+                because: "test".into(),
+            });
+            settlement.unsafe_moves.push(HeadMove { at_us, number: b.number - 5 });
+            settlement.unsafe_moves.push(HeadMove { at_us, number: b.number });
+        }
+    }
+    l2.settlement = Some(settlement);
+    record
+}
+
 /// [`eth_run`] with a settlement chain of four 12 s blocks ([`l2_record`]: 1, 2, 0 and 5
 /// transactions), timed 12, 24, 36 and 48 s. Block 1 is safe at 50 s, block 2 at 55 s; at 60 s
 /// a reorg takes back blocks 3 and 4 (7 transactions) and the forced block 3 is safe at once;

@@ -206,7 +206,7 @@ mod tests {
     use super::*;
     use crate::testutil::{
         empty_record, l2_run, pop_run, sample_record, scratch_dir, synthetic_l2_run, synthetic_pop_run,
-        synthetic_record,
+        synthetic_record, synthetic_settled_run,
     };
 
     fn is_png(path: &Path) -> bool {
@@ -285,6 +285,22 @@ mod tests {
             (l2.block_time_s, l2.gas_limit, l2.blocks[0].produced_at_us) = (0.0, 0, 0);
         }
         write_plots(&no_block, &[zero]).expect("degenerate parameters");
+    }
+
+    #[test]
+    fn l2_heads_of_a_realistic_day() {
+        // Kept with HEMISIM_KEEP_TEST_OUTPUT=1, to look at: plots-l2-heads/.
+        let dir = scratch_dir("plots-l2-heads");
+        let written = write_plots(&dir, &[synthetic_settled_run(1, 7_200)]).expect("plots");
+        assert_eq!(written.len(), 12, "the L2 figures and the heads");
+        assert!(is_png(&dir.join("l2_heads.png")));
+        let svg = std::fs::read_to_string(dir.join("l2_heads.svg")).expect("written");
+        assert!(svg.len() < 400_000, "{}", svg.len());
+        assert!(svg.contains("Unsafe reorgs (7)") && svg.contains("Distance behind the unsafe head"));
+        // Without a settlement layer: no heads figure.
+        let plain = scratch_dir("plots-l2-no-heads");
+        write_plots(&plain, &[synthetic_l2_run(1, 100)]).expect("plots");
+        assert!(!plain.join("l2_heads.png").exists() && !plain.join("l2_heads.svg").exists());
     }
 
     const POP_FIGURES: [&str; 3] = ["pop_superfinality", "pop_timeline", "pop_fees"];
