@@ -19,7 +19,8 @@
 //! files and its figures: [`bitcoin`] (blocks, reorgs, attacks), [`l2`], [`pop`] (with
 //! per-block superfinality latencies, rewards and per-miner totals in [`pop::metrics`]) and
 //! [`tunnel`] (operations, the books, totals and latencies in [`tunnel::metrics`]) and
-//! [`ethereum`] (the settlement layer's L1: blocks, missed slots, deposits). Shared:
+//! [`ethereum`] (the settlement layer's L1: blocks, missed slots, deposits, the batcher's
+//! transactions). Shared:
 //! [`record`] (the input, assembling the areas' records), [`summary`] (headline metrics pooled
 //! over replications), [`csv_out`] (CSV formatting, `runs.csv`), [`plots`] (the figure
 //! machinery: fonts, frames, legends, panels), [`stats`] (intervals and percentiles),
@@ -70,8 +71,8 @@ pub struct Written {
 /// One run: `summary.json`, `blocks.csv`, `reorgs.csv`, `attack_trials.csv` (with an attack),
 /// `l2_blocks.csv` and `l2_latency.csv` (with an L2 chain), `keystones.csv`, `publications.csv`,
 /// `pop_txs.csv` and `superfinality.csv` (with Proof-of-Proof), `tunnel.csv`,
-/// `tunnel_ledger.csv` and `tunnel_losses.csv` (with a BTC tunnel), `ethereum_blocks.csv` (with
-/// an Ethereum L1) and the plots. N runs:
+/// `tunnel_ledger.csv` and `tunnel_losses.csv` (with a BTC tunnel), `ethereum_blocks.csv`,
+/// `deposits.csv` and `batches.csv` (with an Ethereum L1) and the plots. N runs:
 /// `summary.json` pooled, `runs.csv` (one row per replication), each replication's CSVs under
 /// `runs/seed-<seed>/`, and plots of the pooled data (the L2 and PoP time series: of the first
 /// replication). The records are checked before anything is written; `summary.json` is written
@@ -317,6 +318,27 @@ mod tests {
         assert!(files.iter().any(|f| f == "runs/seed-3/ethereum_blocks.csv"), "{files:?}");
         let err = write_outputs(&scratch_dir("outputs-eth-mixed"), &[eth_run(7), sample_record(3)]);
         assert!(matches!(err, Err(ReportError::Inconsistent { field: "ethereum", .. })), "{err:?}");
+    }
+
+    #[test]
+    fn settlement_runs_get_batches_and_the_heads_figure() {
+        use crate::testutil::{eth_run, settled_run};
+        let dir = scratch_dir("outputs-settled");
+        write_outputs(&dir, &[settled_run(7)]).expect("writable");
+        let files = names(&tree(&dir));
+        for file in
+            ["batches.csv", "deposits.csv", "ethereum_blocks.csv", "l2_blocks.csv", "l2_heads.png", "l2_heads.svg"]
+        {
+            assert!(files.iter().any(|f| f == file), "{file} in {files:?}");
+        }
+        let svg = std::fs::read_to_string(dir.join("l2_heads.svg")).expect("written");
+        for text in ["Unsafe head", "Safe head", "Finalized head", "Unsafe reorgs (1)", "seed 7"] {
+            assert!(svg.contains(text), "{text} in the figure");
+        }
+        // An L1 without a settlement record on the L2 (or no L2) draws no heads.
+        let dir = scratch_dir("outputs-eth-no-heads");
+        write_outputs(&dir, &[eth_run(7)]).expect("writable");
+        assert!(!names(&tree(&dir)).iter().any(|f| f.starts_with("l2_heads")));
     }
 
     #[test]

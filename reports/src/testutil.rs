@@ -182,6 +182,7 @@ pub fn l2_record(blocks: &[(u32, u64)]) -> L2Record {
                 backlog: 0,
                 latency_mean_us: sum.checked_div(latencies.len() as u64).unwrap_or(0),
                 latency_max_us: latencies.iter().copied().max().unwrap_or(0),
+                settlement: None,
             }
         })
         .collect();
@@ -198,6 +199,7 @@ pub fn l2_record(blocks: &[(u32, u64)]) -> L2Record {
         state_root_mismatches: 0,
         txs_executed: 0,
         backlog_max: 0,
+        settlement: None,
     }
 }
 
@@ -275,6 +277,7 @@ pub fn synthetic_l2_run(seed: u64, n: u64) -> RunRecord {
             backlog,
             latency_mean_us: sum_us.checked_div(taken).unwrap_or(0),
             latency_max_us: max_us,
+            settlement: None,
         });
         l2.backlog_max = l2.backlog_max.max(backlog);
     }
@@ -537,9 +540,72 @@ pub fn synthetic_pop_run(seed: u64, hours: u64) -> RunRecord {
 
 pub use crate::tunnel::testutil::{synthetic_tunnel_run, tunnel_run};
 
+/// [`synthetic_l2_run`] on a settlement layer, for the heads figure: block i timed 12 i s, safe
+/// 14 s after the batcher's next minute, final 768 s (64 slots) later (neither past the end), and
+/// an unsafe reorg of depth 5 every 1,000 blocks, its blocks rebuilt at once.
+pub fn synthetic_settled_run(seed: u64, n: u64) -> RunRecord {
+    let mut record = synthetic_l2_run(seed, n);
+    let end_us = record.meta.sim_time_us;
+    let l2 = record.l2.as_mut().expect("an L2 chain");
+    let mut settlement = L2Settlement::default();
+    for b in &mut l2.blocks {
+        let timestamp_us = 12_000_000 * b.number;
+        let safe_at_us = Some(timestamp_us.div_ceil(60_000_000) * 60_000_000 + 14_000_000).filter(|&t| t <= end_us);
+        let finalized_at_us = safe_at_us.map(|t| t + 768_000_000).filter(|&t| t <= end_us);
+        b.settlement =
+            Some(BlockSettlement { timestamp_us, l1_origin: b.number / 2, safe_at_us, finalized_at_us, forced: false });
+        settlement.unsafe_moves.push(HeadMove { at_us: b.produced_at_us, number: b.number });
+        if b.number % 1_000 == 0 {
+            let at_us = b.produced_at_us + 1;
+            settlement.reorgs.push(L2ReorgRow {
+                at_us,
+                from: b.number,
+                to: b.number - 5,
+                txs: 9,
+                because: "test".into(),
+            });
+            settlement.unsafe_moves.push(HeadMove { at_us, number: b.number - 5 });
+            settlement.unsafe_moves.push(HeadMove { at_us, number: b.number });
+        }
+    }
+    l2.settlement = Some(settlement);
+    record
+}
+
+/// [`eth_run`] with a settlement chain of four 12 s blocks ([`l2_record`]: 1, 2, 0 and 5
+/// transactions), timed 12, 24, 36 and 48 s. Block 1 is safe at 50 s, block 2 at 55 s; at 60 s
+/// a reorg takes back blocks 3 and 4 (7 transactions) and the forced block 3 is safe at once;
+/// block 1 is final at 70 s, blocks 2 and 3 at 80 s; block 4 is neither at the end. Safe lags
+/// 38, 31 and 24 s; finalized lags 58, 56 and 44 s.
+pub fn settled_run(seed: u64) -> RunRecord {
+    let mut record = eth_run(seed);
+    let mut l2 = l2_record(&[(1, 21_000), (2, 42_000), (0, 0), (5, 105_000)]);
+    let s = |x: u64| x * 1_000_000;
+    let heads =
+        [(Some(50), Some(70), false), (Some(55), Some(80), false), (Some(60), Some(80), true), (None, None, false)];
+    for (b, (safe, finalized, forced)) in l2.blocks.iter_mut().zip(heads) {
+        b.settlement = Some(BlockSettlement {
+            timestamp_us: s(12 * b.number),
+            l1_origin: b.number / 3,
+            safe_at_us: safe.map(s),
+            finalized_at_us: finalized.map(s),
+            forced,
+        });
+    }
+    let moves = [(12, 1), (24, 2), (36, 3), (48, 4), (60, 2), (60, 3), (60, 4)];
+    l2.settlement = Some(L2Settlement {
+        unsafe_moves: moves.iter().map(|&(at, number)| HeadMove { at_us: s(at), number }).collect(),
+        reorgs: vec![L2ReorgRow { at_us: s(60), from: 4, to: 2, txs: 7, because: "test".to_string() }],
+    });
+    record.l2 = Some(l2);
+    record.meta.sim_time_us = s(90);
+    record
+}
+
 /// `sample_record` with an Ethereum L1 of 12 s slots and finality at depth 2: blocks 1, 2 and 3
 /// at 12, 36 and 48 s (slot 2, at 24 s, missed) with 2, 3 and 0 deposits; block 2 carries one
-/// batcher transaction of 1,000 bytes. Hashes are `0x` and the number in hex.
+/// batcher transaction of 1,000 bytes (L2 blocks 1 and 2, posted at 30 s for 63,000.000131072
+/// gwei). Hashes are `0x` and the number in hex.
 pub fn eth_run(seed: u64) -> RunRecord {
     let row = |number: u64, time_s: u64, deposits: u32, batch_bytes: u64| L1BlockRow {
         number,
@@ -559,7 +625,15 @@ pub fn eth_run(seed: u64) -> RunRecord {
             deposit_rate_per_s: 0.002,
             blocks: vec![row(1, 12, 2, 0), row(2, 36, 3, 1_000), row(3, 48, 0, 0)],
             missed_slots: vec![2],
-            batcher_fees_gwei: 0,
+            batches_posted: vec![BatchRow {
+                posted_at_us: 30_000_000,
+                first_l2: 1,
+                last_l2: 2,
+                frames: 1,
+                bytes: 1_000,
+                fee_wei: 63_000_000_131_072,
+                closed_by: "interval".to_string(),
+            }],
             l2_deposits: vec![
                 L2DepositRow { l1_number: 1, log_index: 0, l2_number: 6, l2_at_us: 72_000_000 },
                 L2DepositRow { l1_number: 1, log_index: 1, l2_number: 6, l2_at_us: 72_000_000 },

@@ -60,10 +60,21 @@ fn a_day_of_l1_matches_its_parameters() {
         previous = Some(block);
     }
     assert_eq!(last.finalized, last.number - 64, "the finalized head is the head - 64");
+    // The batcher posts every channel it closes, in L2 order, each L2 block once; L1 blocks carry
+    // every transaction posted (the last, posted in the final slot, may still be in flight), and
+    // each is paid for.
     // A channel about every 72 s: it opens with the first L2 block after the last one closed and
     // closes at the first 6 s batcher poll 60 s later; one blob transaction each.
-    assert!((1150..=1250).contains(&eth.batches()), "{} batches in a day", eth.batches());
-    assert!(eth.batch_bytes() > eth.batches() * 1_000, "{} bytes", eth.batch_bytes());
+    let posted = &eth.batches_posted;
+    assert!((1150..=1250).contains(&posted.len()), "{} batches in a day", posted.len());
+    assert_eq!(posted[0].first_l2, 1);
+    assert!(posted.windows(2).all(|w| w[1].first_l2 == w[0].last_l2 + 1), "channels follow each other");
+    let carried: u64 = eth.blocks.iter().map(|b| u64::from(b.batcher_txs)).sum();
+    let carried_bytes: u64 = eth.blocks.iter().map(|b| b.batch_bytes).sum();
+    assert!(eth.batches() - carried <= 1, "{} posted, {carried} on L1", eth.batches());
+    assert_eq!(carried_bytes, posted.iter().take(carried as usize).map(|b| b.bytes).sum::<u64>());
+    assert!(posted.iter().all(|b| b.fee_wei > 0 && b.bytes > 0 && b.frames > 0));
+    assert_eq!(eth.batcher_fees_wei(), posted.iter().map(|b| b.fee_wei).sum::<u128>());
     // The sequencer never waits for an origin with a live L1: a block at every slot.
     let l2 = record.l2.as_ref().expect("an L2");
     assert_eq!(l2.blocks.len() as u64, s.duration_s / 12 - 1);
@@ -261,4 +272,117 @@ fn the_sequencer_executes_every_deposit_once_in_order_on_origins_4_deep() {
         "deposit latency: measured mean {measured:.2} s of {} deposits, expected {mean:.2} s, 99% [{low:.2}, {high:.2}]",
         latencies.len()
     );
+}
+
+/// A settlement run's outputs agree with its trace, line by line: `l2_blocks.csv` is the
+/// sequencer's final chain (each number once, the last block produced at that number), with the
+/// times its node made each block safe and final; the reorg, forced-block and lag keys are the
+/// sequencer's own `l2-reorg` and `l2-safe` lines; `batches.csv` is its `batch-posted` lines and
+/// `deposits.csv` each deposit's first execution. Run with a batcher outage longer than a short
+/// sequencing window, so that the chain is reorged onto forced blocks.
+#[test]
+fn settlement_outputs_follow_the_sequencers_heads_through_unsafe_reorgs() {
+    let dir = scratch_dir("settlement-heads");
+    let out = dir.to_str().expect("utf-8");
+    let sets = [
+        "duration_s=7200",
+        "ethereum.seq_window_blocks=30",
+        "ethereum.batcher_outage_start_s=1200",
+        "ethereum.batcher_outage_s=1800",
+    ];
+    let mut args = vec!["run", "scenarios/settlement.toml", "--out", out, "--trace"];
+    for set in &sets {
+        args.extend(["--set", set]);
+    }
+    let output = hemisim(&args);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for file in ["batches.csv", "l2_heads.png", "l2_heads.svg"] {
+        assert!(dir.join(file).exists(), "{file} written");
+    }
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect(name);
+    let summary: serde_json::Value = serde_json::from_str(&read("summary.json")).expect("JSON");
+
+    // The trace, as the sequencer saw it.
+    let mut produced: std::collections::BTreeMap<u64, String> = Default::default();
+    let mut safe: std::collections::BTreeMap<u64, (f64, String, bool)> = Default::default();
+    let (mut reorgs, mut reorged_txs, mut deepest, mut posted, mut fees_wei) = (0u64, 0u64, 0u64, 0u64, 0u128);
+    let mut deposits: Vec<(u64, u64)> = Vec::new();
+    for line in read("trace.jsonl").lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("trace lines are JSON");
+        if v["peer"] != "sequencer" {
+            continue;
+        }
+        let at: f64 = v["t"].as_str().expect("a time").parse().expect("a number");
+        let n = |key: &str| v[key].as_u64().unwrap_or_else(|| panic!("{key} in {line}"));
+        let text = |key: &str| v[key].as_str().unwrap_or_else(|| panic!("{key} in {line}")).to_string();
+        match v["event"].as_str() {
+            Some("l2-block-produced") => {
+                produced.insert(n("number"), text("hash"));
+            }
+            Some("l2-reorg") => {
+                produced.retain(|&number, _| number <= n("to"));
+                (reorgs, reorged_txs, deepest) = (reorgs + 1, reorged_txs + n("txs"), deepest.max(n("from") - n("to")));
+            }
+            Some("l2-safe") => {
+                safe.entry(n("number")).or_insert((at, text("hash"), v["forced"] == true));
+            }
+            Some("batch-posted") => {
+                (posted, fees_wei) = (posted + 1, fees_wei + text("fee_wei").parse::<u128>().expect("wei"))
+            }
+            Some("l2-deposit-included") => deposits.push((n("l1_number"), n("log_index"))),
+            _ => {}
+        }
+    }
+    assert!(reorgs > 10 && deepest >= 25, "the outage reorgs the chain: {reorgs} reorgs, deepest {deepest}");
+
+    // l2_blocks.csv: the final chain, with safe times and lags from the header timestamps.
+    let csv = read("l2_blocks.csv");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("column {name}"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let numbers: Vec<u64> = rows.iter().map(|r| r[col("number")].parse().expect("a number")).collect();
+    assert_eq!(numbers, produced.keys().copied().collect::<Vec<_>>(), "each block of the final chain once, in order");
+    let mut lags = Vec::new();
+    for row in &rows {
+        let number: u64 = row[col("number")].parse().expect("a number");
+        assert_eq!(row[col("hash")], produced[&number], "block {number}: the last one produced");
+        assert_eq!(row[col("timestamp_s")], format!("{}.000000", 12 * number), "block {number}'s timestamp");
+        match safe.get(&number) {
+            Some((at, hash, forced)) if *hash == produced[&number] => {
+                let safe_at: f64 = row[col("safe_at_s")].parse().expect("a time");
+                assert!((safe_at - at).abs() < 1e-6, "block {number} safe at {at}");
+                assert_eq!(row[col("forced")], forced.to_string(), "block {number}");
+                lags.push(safe_at - 12.0 * number as f64);
+            }
+            _ => assert_eq!(row[col("safe_at_s")], "", "block {number} is not safe"),
+        }
+    }
+    let l2 = &summary["l2"];
+    assert_eq!(l2["blocks"].as_u64(), Some(rows.len() as u64));
+    assert_eq!(l2["safe_lag_s"]["count"].as_u64(), Some(lags.len() as u64));
+    let mean = lags.iter().sum::<f64>() / lags.len() as f64;
+    assert!((l2["safe_lag_s"]["mean"].as_f64().expect("a mean") - mean).abs() < 1e-6, "safe lag mean {mean}");
+    let max = lags.iter().copied().fold(0.0, f64::max);
+    assert!((l2["safe_lag_s"]["max"].as_f64().expect("a max") - max).abs() < 1e-6);
+    // The safe head never lags more than the window (30 slots) and a slot of derivation.
+    assert!(max <= 31.0 * 12.0, "safe lag max {max}");
+    let forced = rows.iter().filter(|r| r[col("forced")] == "true").count() as u64;
+    assert!(forced > 0);
+    let counts = ["unsafe_reorgs", "reorgs", "reorg_depth_max", "reorged_txs", "forced_blocks"].map(|k| l2[k].as_u64());
+    assert_eq!(counts, [reorgs, reorgs, deepest, reorged_txs, forced].map(Some));
+
+    // batches.csv and the fees; deposits.csv at first inclusion.
+    assert_eq!(read("batches.csv").lines().count() as u64, posted + 1, "a header and one row per batch-posted line");
+    let eth = &summary["ethereum"];
+    assert_eq!(eth["batches"].as_u64(), Some(posted));
+    assert_eq!(eth["batcher_fees_gwei"].as_f64(), Some(fees_wei as f64 / 1e9));
+    let mut first: Vec<(u64, u64)> = Vec::new();
+    for d in deposits {
+        if !first.contains(&d) {
+            first.push(d);
+        }
+    }
+    assert_eq!(read("deposits.csv").lines().count(), first.len() + 1, "each deposit once");
+    assert_eq!(l2["deposit_latency_s"]["count"].as_u64(), Some(first.len() as u64));
 }

@@ -1,5 +1,5 @@
 //! `ethereum_blocks.csv`: one row per L1 block; `deposits.csv`: one row per portal deposit executed
-//! on L2. Same conventions as [`crate::csv_out`]; every
+//! on L2; `batches.csv`: one row per batcher transaction. Same conventions as [`crate::csv_out`]; every
 //! column is documented in `reports/README.md`.
 
 use std::path::{Path, PathBuf};
@@ -42,11 +42,35 @@ pub fn deposits_csv(eth: &EthereumRecord) -> Result<Vec<u8>, csv::Error> {
     to_csv(&header, rows)
 }
 
+/// `batches.csv` text: every transaction the sequencer's batcher posted, in order.
+pub fn batches_csv(eth: &EthereumRecord) -> Result<Vec<u8>, csv::Error> {
+    let header = ["posted_at_s", "first_l2", "last_l2", "frames", "bytes", "fee_gwei", "closed_by"];
+    let rows = eth.batches_posted.iter().map(|b| {
+        vec![
+            format_micros(b.posted_at_us),
+            b.first_l2.to_string(),
+            b.last_l2.to_string(),
+            b.frames.to_string(),
+            b.bytes.to_string(),
+            format_gwei(b.fee_wei),
+            b.closed_by.clone(),
+        ]
+    });
+    to_csv(&header, rows)
+}
+
+/// `wei` in gwei, exactly: nine decimals, as times have six.
+pub fn format_gwei(wei: u128) -> String {
+    const WEI_PER_GWEI: u128 = 1_000_000_000;
+    format!("{}.{:09}", wei / WEI_PER_GWEI, wei % WEI_PER_GWEI)
+}
+
 /// Writes the L1's CSVs into `dir` and returns their paths.
 pub fn write_ethereum_csvs(dir: &Path, eth: &EthereumRecord) -> Result<Vec<PathBuf>, ReportError> {
     Ok(vec![
         save_csv(dir.join("ethereum_blocks.csv"), ethereum_blocks_csv(eth))?,
         save_csv(dir.join("deposits.csv"), deposits_csv(eth))?,
+        save_csv(dir.join("batches.csv"), batches_csv(eth))?,
     ])
 }
 
@@ -74,5 +98,19 @@ mod tests {
             h(2)
         );
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn batches_csv_snapshot_with_exact_fees() {
+        let eth = eth_run(7).ethereum.expect("an L1");
+        let text = String::from_utf8(batches_csv(&eth).expect("in memory")).expect("ASCII");
+        assert_eq!(
+            text,
+            "posted_at_s,first_l2,last_l2,frames,bytes,fee_gwei,closed_by\n\
+             30.000000,1,2,1,1000,63000.000131072,interval\n"
+        );
+        assert_eq!(format_gwei(0), "0.000000000");
+        assert_eq!(format_gwei(999), "0.000000999");
+        assert_eq!(format_gwei(u128::MAX), "340282366920938463463374607431.768211455");
     }
 }

@@ -16,11 +16,27 @@ pub struct EthereumRecord {
     pub blocks: Vec<L1BlockRow>,
     /// The slots without a block, in order (genesis's is slot 0).
     pub missed_slots: Vec<u64>,
-    /// What the batcher paid for its L1 data (0 until the batcher posts).
-    pub batcher_fees_gwei: u64,
-    /// Each portal deposit the sequencer executed on L2, in order.
+    /// Every transaction the sequencer's batcher posted to L1, in order.
+    #[serde(default)]
+    pub batches_posted: Vec<BatchRow>,
+    /// Each portal deposit the sequencer executed on L2, in order, at its first inclusion (a
+    /// deposit executed again after an unsafe reorg is not listed twice).
     #[serde(default)]
     pub l2_deposits: Vec<L2DepositRow>,
+}
+
+/// A batcher transaction: posted at `posted_at_us` (simulated time), carrying L2 blocks
+/// `first_l2..=last_l2` of its channel in `frames` frames, `bytes` of data on L1, for `fee_wei`;
+/// `closed_by` says what closed its channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchRow {
+    pub posted_at_us: u64,
+    pub first_l2: u64,
+    pub last_l2: u64,
+    pub frames: u32,
+    pub bytes: u64,
+    pub fee_wei: u128,
+    pub closed_by: String,
 }
 
 /// A portal deposit executed on L2: logged at `log_index` of L1 block `l1_number`, executed in
@@ -70,12 +86,19 @@ impl EthereumRecord {
         self.blocks.iter().map(|b| u64::from(b.deposits)).sum()
     }
 
+    /// Batcher transactions posted.
     pub fn batches(&self) -> u64 {
-        self.blocks.iter().map(|b| u64::from(b.batcher_txs)).sum()
+        self.batches_posted.len() as u64
     }
 
+    /// Their data on L1, in bytes.
     pub fn batch_bytes(&self) -> u64 {
-        self.blocks.iter().map(|b| b.batch_bytes).sum()
+        self.batches_posted.iter().map(|b| b.bytes).sum()
+    }
+
+    /// What the batcher paid for them, in wei (exact).
+    pub fn batcher_fees_wei(&self) -> u128 {
+        self.batches_posted.iter().map(|b| b.fee_wei).sum()
     }
 
     /// Each executed deposit with its latency: from its L1 block's time (L1 inclusion) to the

@@ -26,10 +26,11 @@ pub struct EthereumSummary {
     pub deposits: u64,
     pub deposits_per_s: Option<f64>,
     pub deposit_rate_per_s_expected: f64,
-    /// Batcher transactions the blocks carry, their data on L1, and what the batcher paid.
+    /// Batcher transactions posted, their data on L1, and what the batcher paid for them (in
+    /// gwei, from the exact sum in wei).
     pub batches: u64,
     pub batch_bytes: u64,
-    pub batcher_fees_gwei: u64,
+    pub batcher_fees_gwei: f64,
     /// The scenario's `ethereum.finality_depth_blocks`.
     pub finality_depth_blocks: u64,
 }
@@ -56,15 +57,16 @@ pub fn ethereum_summary(records: &[RunRecord]) -> Option<EthereumSummary> {
         deposit_rate_per_s_expected: first.deposit_rate_per_s,
         batches: sum(EthereumRecord::batches),
         batch_bytes: sum(EthereumRecord::batch_bytes),
-        batcher_fees_gwei: sum(|e| e.batcher_fees_gwei),
+        batcher_fees_gwei: runs.clone().map(|(e, _)| e.batcher_fees_wei()).sum::<u128>() as f64 / 1e9,
         finality_depth_blocks: first.finality_depth_blocks,
     })
 }
 
-/// `l2.deposit_latency_s`: L1 inclusion to L2 inclusion of the portal deposits the sequencer
-/// executed, in seconds, pooled over replications (nearest-rank percentiles).
+/// A latency in seconds, pooled over replications: `l2.deposit_latency_s`, `l2.safe_lag_s`,
+/// `l2.finalized_lag_s`. Percentiles are nearest-rank; every statistic is `None` (`null`)
+/// without a sample.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct DepositLatencySummary {
+pub struct LatencySummary {
     pub count: u64,
     pub mean: Option<f64>,
     pub p50: Option<f64>,
@@ -72,24 +74,32 @@ pub struct DepositLatencySummary {
     pub max: Option<f64>,
 }
 
-/// The deposit latency of `records`, or `None` for runs without an L1.
-pub fn deposit_latency(records: &[RunRecord]) -> Option<DepositLatencySummary> {
+impl LatencySummary {
+    /// The statistics of latencies in µs.
+    pub fn of_us(mut us: Vec<u64>) -> LatencySummary {
+        us.sort_unstable();
+        let seconds: Vec<f64> = us.iter().map(|&x| micros_to_s(x)).collect();
+        let percentile = |p| stats::percentile_nearest_rank(&us, p).map(micros_to_s);
+        LatencySummary {
+            count: us.len() as u64,
+            mean: stats::mean(&seconds),
+            p50: percentile(50),
+            p95: percentile(95),
+            max: us.last().copied().map(micros_to_s),
+        }
+    }
+}
+
+/// `l2.deposit_latency_s`: L1 inclusion to L2 inclusion of the portal deposits the sequencer
+/// executed (each at its first inclusion), or `None` for runs without an L1.
+pub fn deposit_latency(records: &[RunRecord]) -> Option<LatencySummary> {
     records.first()?.ethereum.as_ref()?;
-    let mut us: Vec<u64> = records
+    let us = records
         .iter()
         .filter_map(|r| r.ethereum.as_ref())
         .flat_map(|e| e.deposit_latencies().into_iter().map(|d| d.latency_us))
         .collect();
-    us.sort_unstable();
-    let seconds: Vec<f64> = us.iter().map(|&x| micros_to_s(x)).collect();
-    let percentile = |p| stats::percentile_nearest_rank(&us, p).map(micros_to_s);
-    Some(DepositLatencySummary {
-        count: us.len() as u64,
-        mean: stats::mean(&seconds),
-        p50: percentile(50),
-        p95: percentile(95),
-        max: us.last().copied().map(micros_to_s),
-    })
+    Some(LatencySummary::of_us(us))
 }
 
 /// What must agree across replications for their L1 figures to be pooled.
@@ -116,7 +126,8 @@ mod tests {
         assert_eq!(s.missed_slot_rate, Some(0.25));
         let [low, high] = s.missed_slot_rate_ci95.expect("slots ran");
         assert!(low < 0.25 && 0.25 < high, "{low} {high}");
-        assert_eq!((s.deposits, s.batches, s.batch_bytes, s.batcher_fees_gwei), (5, 1, 1_000, 0));
+        assert_eq!((s.deposits, s.batches, s.batch_bytes), (5, 1, 1_000));
+        assert_eq!(s.batcher_fees_gwei, 63_000.000131072, "the exact sum in wei, in gwei");
         // 5 deposits over the record's 3600 s.
         assert_eq!(s.deposits_per_s, Some(5.0 / 3600.0));
         assert_eq!((s.missed_slot_rate_expected, s.deposit_rate_per_s_expected), (0.1, 0.002));

@@ -9,13 +9,14 @@ use std::path::{Path, PathBuf};
 
 use crate::ReportError;
 use crate::csv_out::{format_micros, format_opt, save_csv, to_csv};
-use crate::record::{L2Record, LatencyHistogram};
+use crate::record::{BlockSettlement, L2Record, LatencyHistogram};
 use crate::summary::Summary;
 
-/// `l2_blocks.csv` text: every L2 block, in order. A block without transactions has empty
-/// latency fields (its latency is undefined, not 0).
+/// `l2_blocks.csv` text: every L2 block of the final chain, in order. A block without
+/// transactions has empty latency fields (its latency is undefined, not 0). A settlement chain's
+/// file has [`SETTLEMENT_COLUMNS`] besides; any other's is as it always was.
 pub fn l2_blocks_csv(l2: &L2Record) -> Result<Vec<u8>, csv::Error> {
-    let header = [
+    let mut header = vec![
         "number",
         "hash",
         "produced_at_s",
@@ -29,11 +30,15 @@ pub fn l2_blocks_csv(l2: &L2Record) -> Result<Vec<u8>, csv::Error> {
         "latency_max_s",
         "state_root",
     ];
+    let settled = l2.settlement.is_some();
+    if settled {
+        header.extend(SETTLEMENT_COLUMNS);
+    }
     let rows = l2.blocks.iter().map(|b| {
         let latency = |us: u64| {
             if b.tx_count > 0 { format_micros(us) } else { String::new() }
         };
-        vec![
+        let mut row = vec![
             b.number.to_string(),
             b.hash.clone(),
             format_micros(b.produced_at_us),
@@ -46,9 +51,32 @@ pub fn l2_blocks_csv(l2: &L2Record) -> Result<Vec<u8>, csv::Error> {
             latency(b.latency_mean_us),
             latency(b.latency_max_us),
             b.state_root.clone(),
-        ]
+        ];
+        if settled {
+            row.extend(settlement_fields(b.settlement.as_ref()));
+        }
+        row
     });
     to_csv(&header, rows)
+}
+
+/// The columns `l2_blocks.csv` has on a settlement chain, after the others.
+pub const SETTLEMENT_COLUMNS: [&str; 5] = ["timestamp_s", "l1_origin", "safe_at_s", "finalized_at_s", "forced"];
+
+/// A block's [`SETTLEMENT_COLUMNS`]: empty where it is not yet safe or final (all empty for a
+/// block the record knows nothing of on L1).
+fn settlement_fields(s: Option<&BlockSettlement>) -> Vec<String> {
+    let time = |us: Option<u64>| us.map(format_micros).unwrap_or_default();
+    match s {
+        None => vec![String::new(); SETTLEMENT_COLUMNS.len()],
+        Some(s) => vec![
+            format_micros(s.timestamp_us),
+            s.l1_origin.to_string(),
+            time(s.safe_at_us),
+            time(s.finalized_at_us),
+            s.forced.to_string(),
+        ],
+    }
 }
 
 /// `l2_latency.csv` text: the non-empty buckets of `histogram` only, in increasing latency, so
@@ -143,6 +171,28 @@ mod tests {
              2,0x02,24.000001,0,0,0,100,0,0,,,0xr2\n\
              3,0x03,36.000002,3,45000000,1.5,101,1,2,6.000000,11.500000,\"0xr\"\"3\"\"\"\n";
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn settlement_chains_get_the_heads_columns() {
+        let record = crate::testutil::settled_run(7);
+        let got = text(l2_blocks_csv(record.l2.as_ref().expect("an L2")).expect("in memory"));
+        let mut lines = got.lines();
+        let header = lines.next().expect("a header");
+        assert!(header.ends_with(",state_root,timestamp_s,l1_origin,safe_at_s,finalized_at_s,forced"), "{header}");
+        let tails: Vec<String> = lines.map(|l| l.split(',').skip(12).collect::<Vec<_>>().join(",")).collect();
+        assert_eq!(
+            tails,
+            [
+                "12.000000,0,50.000000,70.000000,false",
+                "24.000000,0,55.000000,80.000000,false",
+                "36.000000,1,60.000000,80.000000,true",
+                "48.000000,1,,,false",
+            ]
+        );
+        // Without a settlement layer, the header and rows of before.
+        let plain = text(l2_blocks_csv(&l2_record(&[(1, 1)])).expect("in memory"));
+        assert!(plain.starts_with("number,") && plain.lines().all(|l| l.split(',').count() == 12), "{plain}");
     }
 
     #[test]

@@ -8,7 +8,9 @@ pub struct L2Record {
     /// `l2.block_time_s` and `l2.gas_limit` of the scenario.
     pub block_time_s: f64,
     pub gas_limit: u64,
-    /// Every L2 block the sequencer produced, in order (genesis excluded).
+    /// Every L2 block of the sequencer's final chain, in order (genesis excluded): on a
+    /// settlement chain, the blocks an unsafe reorg took back are replaced by those that
+    /// replaced them.
     pub blocks: Vec<L2BlockRow>,
     /// Inclusion latency of every included transaction: from its submission by a user to the
     /// production of the block that includes it.
@@ -29,6 +31,73 @@ pub struct L2Record {
     pub txs_executed: u64,
     /// Largest mempool backlog (pending transactions) seen after building a block.
     pub backlog_max: u64,
+    /// The sequencer node's heads on a settlement chain (`None` without `[ethereum]`: the
+    /// record, and every output of it, is then as it always was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement: Option<L2Settlement>,
+}
+
+/// What the sequencer's node went through on a settlement chain, besides its blocks' own heads
+/// (`L2BlockRow::settlement`): every move of its unsafe head and every unsafe reorg.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct L2Settlement {
+    /// Every move of the unsafe head, in order: a block produced (or derived after a reorg) at
+    /// `at_us` becomes the head, or a reorg takes it back to the safe head.
+    pub unsafe_moves: Vec<HeadMove>,
+    /// Every unsafe reorg, in order.
+    pub reorgs: Vec<L2ReorgRow>,
+}
+
+/// A head of an L2 node moved to block `number` at `at_us` (simulated time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadMove {
+    pub at_us: u64,
+    pub number: u64,
+}
+
+/// An unsafe reorg: the node took back its unsafe blocks `to + 1..=from` (`to` is its safe
+/// head), holding `txs` user transactions, because derivation gave another block (`because`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct L2ReorgRow {
+    pub at_us: u64,
+    pub from: u64,
+    pub to: u64,
+    pub txs: u32,
+    pub because: String,
+}
+
+impl L2ReorgRow {
+    /// Blocks taken back.
+    pub fn depth(&self) -> u64 {
+        self.from.saturating_sub(self.to)
+    }
+}
+
+/// Where one block of a settlement chain stands: its timestamp and L1 origin, and when the
+/// sequencer's node made it safe and finalized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockSettlement {
+    /// The header's timestamp, as simulated time (the L2's Unix seconds less the run's start).
+    pub timestamp_us: u64,
+    pub l1_origin: u64,
+    /// When the node's safe head reached this block (`None`: not safe at the end).
+    pub safe_at_us: Option<u64>,
+    /// When the node's finalized head reached it or passed it (`None`: not final at the end).
+    pub finalized_at_us: Option<u64>,
+    /// A deposit-only block derivation generated when the sequencing window expired.
+    pub forced: bool,
+}
+
+impl BlockSettlement {
+    /// From the block's timestamp to its being safe, if it is.
+    pub fn safe_lag_us(&self) -> Option<u64> {
+        self.safe_at_us.map(|at| at.saturating_sub(self.timestamp_us))
+    }
+
+    /// From the block's timestamp to its being final, if it is.
+    pub fn finalized_lag_us(&self) -> Option<u64> {
+        self.finalized_at_us.map(|at| at.saturating_sub(self.timestamp_us))
+    }
 }
 
 /// One L2 block.
@@ -50,6 +119,9 @@ pub struct L2BlockRow {
     /// Mean and maximum inclusion latency of its transactions (0 when it has none).
     pub latency_mean_us: u64,
     pub latency_max_us: u64,
+    /// On a settlement chain only (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement: Option<BlockSettlement>,
 }
 
 /// Counts of latencies in buckets of `bucket_us`: bucket i holds [i * bucket_us, (i+1) *

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::record::{L2Record, LatencyHistogram, RunRecord};
+use crate::ethereum::summary::LatencySummary;
+use crate::record::{L2Record, L2ReorgRow, LatencyHistogram, RunRecord};
 use crate::stats;
 use crate::summary::micros_to_s;
 
@@ -65,7 +66,50 @@ pub struct L2Summary {
     /// L1 inclusion to L2 inclusion of the portal deposits (settlement chains only: absent
     /// otherwise, so plain runs' summaries are as they were).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deposit_latency_s: Option<crate::ethereum::summary::DepositLatencySummary>,
+    pub deposit_latency_s: Option<LatencySummary>,
+    /// The sequencer node's heads (settlement chains only: absent otherwise).
+    #[serde(flatten)]
+    pub settlement: Option<L2SettlementSummary>,
+}
+
+/// The `l2.*` keys of a settlement chain, from the sequencer's node, pooled over replications
+/// (counts summed, the depth a maximum, lags over every block of every replication).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct L2SettlementSummary {
+    /// Per block of the final chain that became safe (finalized): from its timestamp to the
+    /// moment the node's safe (finalized) head reached it. Blocks not yet safe (final) at the
+    /// end are not counted: compare `count` with `l2.blocks`.
+    pub safe_lag_s: LatencySummary,
+    pub finalized_lag_s: LatencySummary,
+    /// Unsafe reorgs the node went through; `reorgs` is the same count under the design's name.
+    pub unsafe_reorgs: u64,
+    pub reorgs: u64,
+    /// Most blocks one reorg took back (0 without a reorg).
+    pub reorg_depth_max: u64,
+    /// User transactions in the blocks reorgs took back (a transaction taken back twice counts
+    /// twice).
+    pub reorged_txs: u64,
+    /// Deposit-only blocks of the final chain that derivation generated when the sequencing
+    /// window expired.
+    pub forced_blocks: u64,
+}
+
+/// The settlement keys of `records`, or `None` when they have no settlement layer.
+fn settlement_summary(records: &[RunRecord]) -> Option<L2SettlementSummary> {
+    records.first()?.l2.as_ref()?.settlement.as_ref()?;
+    let l2s = || records.iter().filter_map(|r| r.l2.as_ref());
+    let settled = || l2s().flat_map(|l2| l2.blocks.iter().filter_map(|b| b.settlement));
+    let reorgs = || l2s().filter_map(|l2| l2.settlement.as_ref()).flat_map(|s| &s.reorgs);
+    let count = reorgs().count() as u64;
+    Some(L2SettlementSummary {
+        safe_lag_s: LatencySummary::of_us(settled().filter_map(|b| b.safe_lag_us()).collect()),
+        finalized_lag_s: LatencySummary::of_us(settled().filter_map(|b| b.finalized_lag_us()).collect()),
+        unsafe_reorgs: count,
+        reorgs: count,
+        reorg_depth_max: reorgs().map(L2ReorgRow::depth).max().unwrap_or(0),
+        reorged_txs: reorgs().map(|r| u64::from(r.txs)).sum(),
+        forced_blocks: settled().filter(|b| b.forced).count() as u64,
+    })
 }
 
 /// The L2 records of `records` with each run's simulated time in µs (all or none have one:
@@ -128,6 +172,7 @@ pub fn l2_summary(records: &[RunRecord]) -> Option<L2Summary> {
         block_time_s: first.block_time_s,
         gas_limit: first.gas_limit,
         deposit_latency_s: crate::ethereum::summary::deposit_latency(records),
+        settlement: settlement_summary(records),
     })
 }
 

@@ -219,3 +219,50 @@ fn an_l2_without_blocks_has_no_statistic_of_them() {
         (None, None, None)
     );
 }
+
+#[test]
+fn settlement_heads_give_lags_reorgs_and_forced_blocks() {
+    use crate::testutil::settled_run;
+    let s = l2_summary(&[settled_run(7)]).expect("an L2 chain");
+    let h = s.settlement.expect("a settlement chain");
+    let lag = |count, mean: f64, p50, p95, max| LatencySummary {
+        count,
+        mean: Some(mean),
+        p50: Some(p50),
+        p95: Some(p95),
+        max: Some(max),
+    };
+    // Block 4 is neither safe nor final at the end: not counted.
+    assert_eq!(h.safe_lag_s, lag(3, 31.0, 31.0, 38.0, 38.0));
+    assert_eq!(h.finalized_lag_s, lag(3, (58.0 + 56.0 + 44.0) / 3.0, 56.0, 58.0, 58.0));
+    assert_eq!((h.unsafe_reorgs, h.reorgs, h.reorg_depth_max, h.reorged_txs, h.forced_blocks), (1, 1, 2, 7, 1));
+    // Replications: counts summed, the depth a maximum, lags over every block.
+    let h = l2_summary(&[settled_run(7), settled_run(8)]).and_then(|s| s.settlement).expect("settled");
+    assert_eq!(
+        (h.safe_lag_s.count, h.unsafe_reorgs, h.reorg_depth_max, h.reorged_txs, h.forced_blocks),
+        (6, 2, 2, 14, 2)
+    );
+    assert_eq!(l2_summary(&[three_blocks(7)]).and_then(|s| s.settlement), None);
+}
+
+#[test]
+fn settlement_keys_are_written_only_for_settlement_chains() {
+    use crate::testutil::settled_run;
+    let json = summarize(&[settled_run(7)]).expect("one run").to_json();
+    let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    let l2 = &value["l2"];
+    assert_eq!(l2["safe_lag_s"]["p95"], 38.0);
+    assert_eq!(l2["finalized_lag_s"]["count"], 3);
+    assert_eq!((&l2["unsafe_reorgs"], &l2["reorgs"], &l2["reorg_depth_max"]), (&1.into(), &1.into(), &2.into()));
+    assert_eq!((&l2["reorged_txs"], &l2["forced_blocks"]), (&7.into(), &1.into()));
+    assert_eq!(value["ethereum"]["batcher_fees_gwei"], 63_000.000131072);
+    let back: crate::Summary = serde_json::from_str(&json).expect("reads back");
+    assert!(back.l2.and_then(|l2| l2.settlement).is_some());
+    let plain = summarize(&[three_blocks(7)]).expect("one run").to_json();
+    let plain_l2 = serde_json::from_str::<serde_json::Value>(&plain).expect("valid JSON")["l2"].clone();
+    for key in ["safe_lag_s", "finalized_lag_s", "unsafe_reorgs", "reorgs", "reorged_txs", "forced_blocks"] {
+        assert!(plain_l2.get(key).is_none(), "{key} in a plain run's summary");
+    }
+    let back: crate::Summary = serde_json::from_str(&plain).expect("reads back");
+    assert_eq!(back.l2.and_then(|l2| l2.settlement), None);
+}

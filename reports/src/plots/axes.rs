@@ -83,7 +83,12 @@ pub fn first_run_source(records: &[RunRecord]) -> String {
 /// The upper and lower envelopes of `points` (in x order) over windows of `group` consecutive
 /// points, at each window's middle x; `group` is 1 (the points themselves) up to [`MAX_POINTS`].
 pub fn envelope(points: &[(f64, f64)]) -> (Points, Points, usize) {
-    let group = points.len().div_ceil(MAX_POINTS).max(1);
+    envelope_of(points, MAX_POINTS)
+}
+
+/// [`envelope`] with at most `max_points` windows.
+pub fn envelope_of(points: &[(f64, f64)], max_points: usize) -> (Points, Points, usize) {
+    let group = points.len().div_ceil(max_points.max(1)).max(1);
     let (mut upper, mut lower) = (Vec::new(), Vec::new());
     for chunk in points.chunks(group) {
         let x = (chunk[0].0 + chunk[chunk.len() - 1].0) / 2.0;

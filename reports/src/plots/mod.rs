@@ -9,6 +9,7 @@
 //!
 //! Runs with an L2 chain also get `l2_throughput`, `l2_fullness` and `l2_latency`: time series
 //! of the first replication (see [`crate::l2::plots::series`]) and the latency distribution of all of them.
+//! Settlement chains get `l2_heads`: the sequencer's node's heads over the first replication.
 //! Runs with Proof-of-Proof get `pop_superfinality` (the latency distribution, pooled, against
 //! the closed form), `pop_timeline` and `pop_fees` (time series of the first replication; the
 //! fees per miner pooled). Runs with a BTC tunnel get `tunnel` (the books over the first
@@ -31,7 +32,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
 
 pub use crate::bitcoin::plots::{BlockIntervals, ReorgDepths};
-pub use crate::l2::plots::{L2Fullness, L2Latency, L2Throughput};
+pub use crate::l2::plots::{L2Fullness, L2Heads, L2Latency, L2Throughput};
 pub use crate::pop::plots::{PopFees, PopSuperfinality, PopTimeline};
 pub use crate::tunnel::plots::TunnelFigure;
 pub use sweep::SweepLatencyCost;
@@ -74,8 +75,8 @@ pub trait Figure {
 /// Draws every figure of `records` (replications pooled; the L2 time series from the first
 /// replication) into `dir`; returns the paths written. A figure is drawn only when the runs have
 /// what it shows: the L2 figures when users offered the L2 transactions (an L2 without a
-/// workload would give six empty files), the PoP figures with Proof-of-Proof (`pop_fees` only
-/// with PoP miners), the tunnel figure with a tunnel. A subject that is there but produced
+/// workload would give six empty files), `l2_heads` with a settlement layer, the PoP figures
+/// with Proof-of-Proof (`pop_fees` only with PoP miners), the tunnel figure with a tunnel. A subject that is there but produced
 /// nothing (transactions offered, none included) still gets its figure, with a note: that is a
 /// finding.
 pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, ReportError> {
@@ -85,6 +86,9 @@ pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, Re
         written.extend(write_figure(dir, "l2_throughput", &L2Throughput::from_records(records))?);
         written.extend(write_figure(dir, "l2_fullness", &L2Fullness::from_records(records))?);
         written.extend(write_figure(dir, "l2_latency", &L2Latency::from_records(records))?);
+    }
+    if records.first().and_then(|r| r.l2.as_ref()).is_some_and(|l2| l2.settlement.is_some()) {
+        written.extend(write_figure(dir, "l2_heads", &L2Heads::from_records(records))?);
     }
     if records.first().is_some_and(|r| r.pop.is_some()) {
         written.extend(write_figure(dir, "pop_superfinality", &PopSuperfinality::from_records(records))?);
@@ -202,7 +206,7 @@ mod tests {
     use super::*;
     use crate::testutil::{
         empty_record, l2_run, pop_run, sample_record, scratch_dir, synthetic_l2_run, synthetic_pop_run,
-        synthetic_record,
+        synthetic_record, synthetic_settled_run,
     };
 
     fn is_png(path: &Path) -> bool {
@@ -281,6 +285,22 @@ mod tests {
             (l2.block_time_s, l2.gas_limit, l2.blocks[0].produced_at_us) = (0.0, 0, 0);
         }
         write_plots(&no_block, &[zero]).expect("degenerate parameters");
+    }
+
+    #[test]
+    fn l2_heads_of_a_realistic_day() {
+        // Kept with HEMISIM_KEEP_TEST_OUTPUT=1, to look at: plots-l2-heads/.
+        let dir = scratch_dir("plots-l2-heads");
+        let written = write_plots(&dir, &[synthetic_settled_run(1, 7_200)]).expect("plots");
+        assert_eq!(written.len(), 12, "the L2 figures and the heads");
+        assert!(is_png(&dir.join("l2_heads.png")));
+        let svg = std::fs::read_to_string(dir.join("l2_heads.svg")).expect("written");
+        assert!(svg.len() < 400_000, "{}", svg.len());
+        assert!(svg.contains("Unsafe reorgs (7)") && svg.contains("Distance behind the unsafe head"));
+        // Without a settlement layer: no heads figure.
+        let plain = scratch_dir("plots-l2-no-heads");
+        write_plots(&plain, &[synthetic_l2_run(1, 100)]).expect("plots");
+        assert!(!plain.join("l2_heads.png").exists() && !plain.join("l2_heads.svg").exists());
     }
 
     const POP_FIGURES: [&str; 3] = ["pop_superfinality", "pop_timeline", "pop_fees"];

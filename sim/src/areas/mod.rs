@@ -56,7 +56,7 @@ impl Recorders {
             self.tunnel.l2_reorg(*to);
         }
         let Some(rest) = self.bitcoin.observe(at, peer, observation) else { return };
-        let Some(rest) = self.l2.observe(at, rest) else { return };
+        let Some(rest) = self.l2.observe(at, peer, rest) else { return };
         let Some(rest) = self.ethereum.observe(at, rest) else { return };
         let Some(rest) = self.pop.observe(at, peer, rest) else { return };
         self.tunnel.observe(at, rest);
@@ -95,7 +95,8 @@ impl Recorders {
     pub fn finish(self, peers: &[&Peer], observer: &BitcoinNode, scenario: &Scenario) -> Recorded {
         let bitcoin = self.bitcoin.finish(observer, scenario);
         let found_at = &bitcoin.found_at_us;
-        let l2 = scenario.l2.as_ref().map(|config| self.l2.finish(config, peers));
+        let settled = scenario.ethereum.is_some();
+        let l2 = scenario.l2.as_ref().map(|config| self.l2.finish(config, settled, peers));
         let pop = scenario.pop.as_ref().map(|config| self.pop.finish(config, observer, found_at));
         let tunnel = scenario.tunnel.as_ref().map(|config| self.tunnel.finish(config, peers, observer, found_at));
         let ethereum = scenario.ethereum.as_ref().map(|config| self.ethereum.finish(config));

@@ -1,10 +1,13 @@
-//! Figures of the L2 chain: throughput, fullness and inclusion latency.
+//! Figures of the L2 chain: throughput, fullness and inclusion latency; on a settlement chain,
+//! the sequencer's node's heads.
 
 mod fullness;
+mod heads;
 mod latency;
 pub mod series;
 mod throughput;
 
 pub use fullness::L2Fullness;
+pub use heads::L2Heads;
 pub use latency::L2Latency;
 pub use throughput::L2Throughput;
