@@ -287,8 +287,9 @@ fn settlement_outputs_follow_the_sequencers_heads_through_unsafe_reorgs() {
     let sets = [
         "duration_s=7200",
         "ethereum.seq_window_blocks=30",
-        "ethereum.batcher_outage_start_s=1200",
-        "ethereum.batcher_outage_s=1800",
+        "fault.0.kind=withhold_batches",
+        "fault.0.at_s=1200",
+        "fault.0.for_s=1800",
     ];
     let mut args = vec!["run", "scenarios/settlement.toml", "--out", out, "--trace"];
     for set in &sets {
