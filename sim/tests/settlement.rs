@@ -5,56 +5,12 @@
 
 mod common;
 
-use common::*;
+use common::trace::{Event, traced_run};
 use std::collections::BTreeMap;
-use std::path::Path;
-
-/// One observation of the trace, as these tests read it.
-#[derive(Debug, Clone)]
-struct Event {
-    at: f64,
-    peer: String,
-    kind: String,
-    line: serde_json::Value,
-}
-
-impl Event {
-    fn n(&self, key: &str) -> u64 {
-        self.line[key].as_u64().unwrap_or_else(|| panic!("{key} in {}", self.line))
-    }
-
-    fn flag(&self, key: &str) -> bool {
-        self.line[key].as_bool().unwrap_or_else(|| panic!("{key} in {}", self.line))
-    }
-}
-
-fn read_trace(path: &Path) -> Vec<Event> {
-    let text = std::fs::read_to_string(path).expect("the run wrote its trace");
-    text.lines()
-        .map(|line| {
-            let v: serde_json::Value = serde_json::from_str(line).expect("trace lines are JSON");
-            Event {
-                at: v["t"].as_str().map_or(0.0, |t| t.parse().expect("a time")),
-                peer: v["peer"].as_str().expect("a peer").to_owned(),
-                kind: v["event"].as_str().expect("an event").to_owned(),
-                line: v,
-            }
-        })
-        .collect()
-}
 
 /// Runs `scenarios/settlement.toml` with `sets`, with its trace; the trace and the summary.
 fn settlement_run(name: &str, sets: &[&str]) -> (Vec<Event>, serde_json::Value) {
-    let dir = scratch_dir(name);
-    let out = dir.to_str().expect("utf-8");
-    let mut args = vec!["run", "scenarios/settlement.toml", "--out", out, "--trace"];
-    for set in sets {
-        args.extend(["--set", set]);
-    }
-    let output = hemisim(&args);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let summary = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
-    (read_trace(&dir.join("trace.jsonl")), serde_json::from_str(&summary).expect("JSON"))
+    traced_run("scenarios/settlement.toml", name, sets)
 }
 
 /// OP's vector: with no batch ever posted, once derivation has read L1 block `h >= SWS` the safe

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod trace;
+
 use hemisim::harness::replicate::run_replications;
 use hemisim::harness::runner::{RunOptions, RunOutput, run_once};
 use hemisim::harness::sweep::Progress;
