@@ -15,7 +15,7 @@ const PINNED: &[(&str, &str)] = &[
     ("btc-reorg-pop", "149cc60c0d35852ec7c5c2ee80e1d32234ef76bd3d32df53a8de96b82fb27ca3"),
     // Censorship and forced inclusion (issue 12): a live sequencer censoring 10% of senders and
     // every tunnel burn for 6 hours, users and holders escaping through the portal.
-    ("censorship", "19984a1864ca71c57fc362720d88281bd339f08fce4c5b4c511dbd3a22bd4d15"),
+    ("censorship", "f9404009d99dafd4dd0e01e45f335ba64860160b2d88e1d798418f2bb1583860"),
     ("double-spend", "d52de737f8f6a59543ce33430d5a13f9a4f8ccd29169f2d5a0a85df9304f0af2"),
     ("fee-spike", "fe3abad4e352da744ff5b8638be36c357ffac809f66116f845d4d3c27bba4ab8"),
     ("l2-btc-reorg", "5a13aacac4f71097b2e5e0425e670732a39c2a76391d4cff857061c6a285fdbe"),
@@ -23,7 +23,7 @@ const PINNED: &[(&str, &str)] = &[
     ("quickstart", "0b0d98e6bb5cf2c298e344b0ef88bd31165d26a92b12eb55ce8a3ef27ea4f558"),
     ("selfish-mining", "5831ddcdf3a0256be7271c21eab9c3d21e56606f6c59237644ea30752f7ff507"),
     // A sequencer halted for 14 hours at Hemi's 12-hour window: deposits forced by derivation.
-    ("sequencer-halt", "b9871cb3803298ae879a3d72c532edb4dbd57723f1d37e9a07e9a890c6bf6577"),
+    ("sequencer-halt", "7113168a3d30644b857b09ec901b9c0d57f51ea64ab52f2335fbd4495c06a0e6"),
     // The settlement layer (issue 11): the L1 on the L2's clock, the sequencer building on L1
     // origins with the portal's deposits, its batcher posting to L1, every node deriving the
     // safe chain from L1 (L2 time is the parent's plus the block time, on OP's rule).

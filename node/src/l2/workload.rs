@@ -74,6 +74,9 @@ struct InFlight {
     submission: Arc<Submission>,
     /// Re-sent through the portal.
     forced: bool,
+    /// Forced, and the sequencer included the original anyway (a delay ran out): the account is
+    /// free once the deposit has executed too, two nonces further.
+    original_included: bool,
 }
 
 /// A transaction a user re-sends through the Ethereum portal: the deposit request, and the
@@ -84,11 +87,13 @@ pub struct Escape {
     pub original: Arc<Submission>,
 }
 
-/// A forced transaction the L2 executed: its original's hash and the block.
+/// A forced transaction the L2 executed: its original's hash, the block, and whether the
+/// sequencer included the original first (`by_sequencer`) or the deposit came first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ForcedInclusion {
     pub hash: B256,
     pub l2_number: L2Number,
+    pub by_sequencer: bool,
 }
 
 impl Workload {
@@ -130,7 +135,8 @@ impl Workload {
         self.submitted += 1;
         let submission = Submission::new(tx, now);
         if self.config.force_after.is_some() {
-            self.in_flight.insert(index, InFlight { submission: submission.clone(), forced: false });
+            self.in_flight
+                .insert(index, InFlight { submission: submission.clone(), forced: false, original_included: false });
         }
         Some(submission)
     }
@@ -189,20 +195,37 @@ impl Workload {
     /// A user's forced transaction is included when its deposit executes (a deposit from the
     /// account): returned, so that the run records it.
     pub fn on_block(&mut self, block: &L2Block) -> Vec<ForcedInclusion> {
-        for tx in &block.txs {
-            if let Some(&index) = self.busy.get(&tx.from)
-                && tx.nonce == self.nonces[index as usize]
-            {
-                self.free(tx.from, index, tx.nonce + 1);
-            }
-        }
+        // Deposits execute first in a block: a forced transaction's deposit before any original.
         let mut forced = Vec::new();
         for deposit in &block.deposits {
             let Some(&index) = self.busy.get(&deposit.from) else { continue };
             if let Some(flight) = self.in_flight.get(&index).filter(|f| f.forced) {
                 let (hash, nonce) = (flight.submission.hash, flight.submission.tx.nonce);
-                forced.push(ForcedInclusion { hash, l2_number: block.header.number });
-                self.free(deposit.from, index, nonce + 1);
+                if flight.original_included {
+                    // The sequencer was first; the deposit ran the call again and took a nonce.
+                    self.free(deposit.from, index, nonce + 2);
+                } else {
+                    forced.push(ForcedInclusion { hash, l2_number: block.header.number, by_sequencer: false });
+                    self.free(deposit.from, index, nonce + 1);
+                }
+            }
+        }
+        for tx in &block.txs {
+            let Some(&index) = self.busy.get(&tx.from) else { continue };
+            if tx.nonce != self.nonces[index as usize] {
+                continue;
+            }
+            match self.in_flight.get_mut(&index) {
+                // Included by the sequencer after all; its escape is on its way through L1 and
+                // will execute too.
+                Some(flight) if flight.forced => {
+                    if !flight.original_included {
+                        let hash = flight.submission.hash;
+                        forced.push(ForcedInclusion { hash, l2_number: block.header.number, by_sequencer: true });
+                    }
+                    flight.original_included = true;
+                }
+                _ => self.free(tx.from, index, tx.nonce + 1),
             }
         }
         forced

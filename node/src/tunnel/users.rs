@@ -78,6 +78,9 @@ struct Holder {
     in_flight: bool,
     /// With `force_after`: the withdrawal in flight, and whether it was re-sent through L1.
     pending: Option<(Arc<Submission>, bool)>,
+    /// Its withdrawal was forced and the sequencer included the original anyway: the deposit
+    /// still executes (a second burn), two nonces further.
+    original_included: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,9 +109,23 @@ pub struct TunnelUsers {
 impl TunnelUsers {
     pub fn new(config: TunnelUsersConfig, rng: Stream) -> Self {
         let mut holders: Vec<Holder> = (0..config.holders)
-            .map(|i| Holder { address: holder_address(i), hbtc_sats: 0, nonce: 0, in_flight: false, pending: None })
+            .map(|i| Holder {
+                address: holder_address(i),
+                hbtc_sats: 0,
+                nonce: 0,
+                in_flight: false,
+                pending: None,
+                original_included: false,
+            })
             .collect();
-        holders.push(Holder { address: treasury_address(), hbtc_sats: 0, nonce: 0, in_flight: false, pending: None });
+        holders.push(Holder {
+            address: treasury_address(),
+            hbtc_sats: 0,
+            nonce: 0,
+            in_flight: false,
+            pending: None,
+            original_included: false,
+        });
         let by_address = holders.iter().enumerate().map(|(i, h)| (h.address, i)).collect();
         TunnelUsers {
             config,
@@ -219,21 +236,24 @@ impl TunnelUsers {
             let Some(&i) = self.by_address.get(&deposit.from) else { continue };
             let holder = &mut self.holders[i];
             if let Some((submission, true)) = &holder.pending {
-                forced.push(Observation::ForcedTxIncluded {
-                    hash: submission.hash,
-                    l2_number: block.header.number,
-                    via: "portal",
-                });
-                holder.nonce = submission.tx.nonce + 1;
+                if !holder.original_included {
+                    forced.push(Observation::ForcedTxIncluded {
+                        hash: submission.hash,
+                        l2_number: block.header.number,
+                        via: "portal",
+                    });
+                }
+                holder.nonce = submission.tx.nonce + if holder.original_included { 2 } else { 1 };
                 holder.in_flight = false;
                 holder.pending = None;
+                holder.original_included = false;
             }
         }
-        self.apply_block(block);
+        self.apply_block(block, &mut forced);
         forced
     }
 
-    fn apply_block(&mut self, block: &L2Block) {
+    fn apply_block(&mut self, block: &L2Block, forced: &mut Vec<Observation>) {
         for mint in &block.tunnel.mints {
             if let Some(&i) = self.by_address.get(&mint.recipient) {
                 self.holders[i].hbtc_sats += mint.amount.to_sat();
@@ -249,9 +269,23 @@ impl TunnelUsers {
             if let Some(&i) = self.by_address.get(&tx.from)
                 && tx.nonce >= self.holders[i].nonce
             {
-                self.holders[i].nonce = tx.nonce + 1;
-                self.holders[i].in_flight = false;
-                self.holders[i].pending = None;
+                let holder = &mut self.holders[i];
+                if let Some((submission, true)) = &holder.pending {
+                    // Included by the sequencer after all; its escape is on its way through L1
+                    // and will execute too.
+                    if !holder.original_included {
+                        forced.push(Observation::ForcedTxIncluded {
+                            hash: submission.hash,
+                            l2_number: block.header.number,
+                            via: "sequencer",
+                        });
+                    }
+                    holder.original_included = true;
+                    continue;
+                }
+                holder.nonce = tx.nonce + 1;
+                holder.in_flight = false;
+                holder.pending = None;
             }
         }
     }

@@ -50,6 +50,19 @@ pub enum CensorTarget {
     All,
 }
 
+impl CensorTarget {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CensorTarget::Senders => "senders",
+            CensorTarget::Accounts => "accounts",
+            CensorTarget::HvmCalls => "hvm_calls",
+            CensorTarget::TunnelBurns => "tunnel_burns",
+            CensorTarget::Deposits => "deposits",
+            CensorTarget::All => "all",
+        }
+    }
+}
+
 /// `censor.mode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -57,6 +70,15 @@ pub enum CensorMode {
     #[default]
     Drop,
     Delay,
+}
+
+impl CensorMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CensorMode::Drop => "drop",
+            CensorMode::Delay => "delay",
+        }
+    }
 }
 
 /// `[[fault]]`: a fault of the sequencer, at a time, for a duration.

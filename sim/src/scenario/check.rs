@@ -35,9 +35,11 @@ fn check_value(value: &Value, shape: &Shape, key: &str) -> Result<(), Invalid> {
         (Shape::OneOf(accepted), Value::String(got)) if !accepted.contains(&got.as_str()) => {
             Err(Invalid::new(key, format!("expected {}, got {}", noun(shape), show(value))))
         }
-        (Shape::List(element), Value::Array(items)) => {
-            items.iter().enumerate().try_for_each(|(i, item)| check_value(item, element, &format!("{key}[{i}]")))
-        }
+        // A table of an array of tables is `key.N` (as `--set` names it); other items `key[N]`.
+        (Shape::List(element), Value::Array(items)) => items.iter().enumerate().try_for_each(|(i, item)| {
+            let at = if matches!(**element, Shape::Table(_)) { format!("{key}.{i}") } else { format!("{key}[{i}]") };
+            check_value(item, element, &at)
+        }),
         (Shape::Table(fields), Value::Table(table)) => check_table(table, fields, key),
         (Shape::Integer { .. }, Value::Integer(_))
         | (Shape::Number, Value::Integer(_) | Value::Float(_))

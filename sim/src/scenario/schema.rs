@@ -93,15 +93,20 @@ fn join(path: &str, name: &str) -> String {
     if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") }
 }
 
+/// Every key's path; the keys of an array of tables' elements are `name[].key`, as the probe
+/// names them.
 fn field_paths(shape: &Shape, path: &str) -> Vec<String> {
-    let Shape::Table(fields) = shape else { return Vec::new() };
-    fields
-        .iter()
-        .flat_map(|f| {
-            let own = join(path, f.name);
-            std::iter::once(own.clone()).chain(field_paths(&f.shape, &own))
-        })
-        .collect()
+    match shape {
+        Shape::Table(fields) => fields
+            .iter()
+            .flat_map(|f| {
+                let own = join(path, f.name);
+                std::iter::once(own.clone()).chain(field_paths(&f.shape, &own))
+            })
+            .collect(),
+        Shape::List(element) => field_paths(element, &format!("{path}[]")),
+        _ => Vec::new(),
+    }
 }
 
 fn field_mut<'s>(shape: &'s mut Shape, path: &str) -> Option<&'s mut Field> {
@@ -112,7 +117,15 @@ fn field_mut<'s>(shape: &'s mut Shape, path: &str) -> Option<&'s mut Field> {
     let mut table = shape;
     for step in parent.into_iter().flat_map(|p| p.split('.')) {
         let Shape::Table(fields) = table else { return None };
-        table = &mut fields.iter_mut().find(|f| f.name == step)?.shape;
+        let (name, element) = match step.strip_suffix("[]") {
+            Some(name) => (name, true),
+            None => (step, false),
+        };
+        table = &mut fields.iter_mut().find(|f| f.name == name)?.shape;
+        if element {
+            let Shape::List(inner) = table else { return None };
+            table = inner;
+        }
     }
     let Shape::Table(fields) = table else { return None };
     fields.iter_mut().find(|f| f.name == name)

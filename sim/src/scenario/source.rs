@@ -95,7 +95,11 @@ fn index_value(value: &Spanned<DeValue<'_>>, path: &str, text: &str, lines: &mut
         DeValue::Table(table) => index_table(table, path, text, lines),
         DeValue::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                let item_path = format!("{path}[{i}]");
+                // A table of an array of tables is `path.N`, as the checks and `--set` name it.
+                let item_path = match item.get_ref() {
+                    DeValue::Table(_) => format!("{path}.{i}"),
+                    _ => format!("{path}[{i}]"),
+                };
                 lines.insert(item_path.clone(), line_of_span(text, item.span()));
                 index_value(item, &item_path, text, lines);
             }

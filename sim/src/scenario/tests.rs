@@ -419,3 +419,48 @@ fn ethereum_table_is_left_out_when_absent() {
     let text = with.to_toml_string().expect("seed fits TOML");
     assert_eq!(Scenario::from_toml_str(&text, "resolved", &[]), Ok(with), "{text}");
 }
+
+/// A censoring L2 with users, as the `[[censor]]` error tests need.
+fn with_censor(censor: &str) -> String {
+    format!("{MINIMAL}\n[l2]\n[workload]\ntx_rate_per_s = 1\n\n[[censor]]\n{censor}\n")
+}
+
+#[test]
+fn censor_tables_name_their_index_line_and_unread_keys() {
+    // Line 13 is `[[censor]]`, line 14 its first key.
+    assert_eq!(
+        error(&with_censor("share = 0.1"), &[]),
+        "t.toml:13: censor.0.target: missing key; [censor.0] requires target"
+    );
+    assert_eq!(
+        error(&with_censor("target = \"senders\"\nshare = 0.1\nbogus = 1"), &[]),
+        "t.toml:16: censor.0.bogus: unknown key; valid keys in [censor.0]: target, share, accounts, mode, delay_s, \
+         start_s, duration_s"
+    );
+    assert_eq!(
+        error(&with_censor("target = \"all\"\nshare = 0.5"), &[]),
+        "t.toml:15: censor.0.share: not read with target = \"all\" and mode = \"drop\"; remove it"
+    );
+    assert_eq!(
+        error(&with_censor("target = \"senders\"\nshare = 1.5"), &[]),
+        "t.toml:15: censor.0.share: expected a share in (0, 1] for target = \"senders\", got 1.5"
+    );
+}
+
+#[test]
+fn set_reaches_tables_of_arrays_by_index() {
+    let base = format!("{MINIMAL}\n[l2]\n[workload]\ntx_rate_per_s = 1\n");
+    let scenario =
+        load(&base, &["censor.0.target=senders", "censor.0.share=0.25", "censor.1.target=hvm_calls"]).expect("loads");
+    assert_eq!(scenario.censor.len(), 2);
+    assert_eq!((scenario.censor[0].target, scenario.censor[0].share), (CensorTarget::Senders, 0.25));
+    assert_eq!(scenario.censor[1].target, CensorTarget::HvmCalls);
+    assert_eq!(
+        error(&base, &["censor.0.share=0.1"]),
+        "--set censor.0.share: censor.0.target: missing key; [censor.0] requires target"
+    );
+    assert_eq!(
+        error(&base, &["censor.1.target=all"]),
+        "--set censor.1.target: censor.1: expected an index up to 0 (the tables so far, then one more), got 1"
+    );
+}

@@ -78,6 +78,11 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
     }
     for (index, censor) in s.censor.iter().enumerate() {
         self::censor(index, censor, s)?;
+        let written =
+            table.get("censor").and_then(|c| c.as_array()).and_then(|c| c.get(index)).and_then(|c| c.as_table());
+        if let Some(written) = written {
+            censor_keys_read(index, censor, written)?;
+        }
     }
     for (index, fault) in s.fault.iter().enumerate() {
         self::fault(index, fault, s)?;
@@ -253,6 +258,24 @@ fn censor(index: usize, c: &CensorConfig, s: &Scenario) -> Result<(), Invalid> {
         number(&key("delay_s"), c.delay_s, 0.001, TEN_YEARS_S)?;
     }
     Ok(())
+}
+
+/// A key written in a `[[censor]]` table that its target or mode does not read is a mistake, not
+/// something to ignore.
+fn censor_keys_read(index: usize, c: &CensorConfig, written: &Table) -> Result<(), Invalid> {
+    let read = |key: &str| match key {
+        "share" => c.target == CensorTarget::Senders,
+        "accounts" => c.target == CensorTarget::Accounts,
+        "delay_s" => c.mode == CensorMode::Delay,
+        _ => true,
+    };
+    match written.keys().find(|key| !read(key)) {
+        Some(key) => Err(Invalid::new(
+            indexed("censor", index, key),
+            format!("not read with target = \"{}\" and mode = \"{}\"; remove it", c.target.as_str(), c.mode.as_str()),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// An account of `censor.accounts`: `0x` and 40 hex digits, or `user:N` (workload account N).

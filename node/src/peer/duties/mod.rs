@@ -177,7 +177,7 @@ impl Duty for Workload {
                     cx.observe(Observation::ForcedTxIncluded {
                         hash: forced.hash,
                         l2_number: forced.l2_number,
-                        via: PORTAL,
+                        via: if forced.by_sequencer { SEQUENCER } else { PORTAL },
                     });
                 }
             }
@@ -218,8 +218,10 @@ impl Duty for Workload {
     }
 }
 
-/// How a forced transaction reached the L2.
+/// How a forced transaction reached the L2: its deposit through the portal, or the sequencer
+/// included the original first.
 const PORTAL: &str = "portal";
+const SEQUENCER: &str = "sequencer";
 
 /// BFG's superfinality rule on its peer's chain.
 impl Duty for FinalityTracker {
