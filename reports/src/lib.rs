@@ -31,6 +31,7 @@
 
 pub mod atomic;
 pub mod bitcoin;
+pub mod censorship;
 pub mod compare;
 pub mod csv_out;
 mod error;
