@@ -19,9 +19,9 @@ const CENSORED: [&str; 8] = [
     "censor.0.start_s=600",
 ];
 
-fn events<'a>(trace: &'a str, event: &str) -> Vec<serde_json::Value> {
+fn events(trace: &str, event: &str) -> Vec<serde_json::Value> {
     let tag = format!("\"event\":\"{event}\"");
-    trace.lines().filter(|l| l.contains(&tag)).map(|l| serde_json::from_str(l).expect("JSON line")).collect::<Vec<_>>()
+    trace.lines().filter(|l| l.contains(&tag)).map(|l| serde_json::from_str(l).expect("JSON line")).collect()
 }
 
 fn hashes(lines: &[serde_json::Value]) -> BTreeSet<String> {

@@ -20,11 +20,14 @@ use crate::record::{LatencyHistogram, RunRecord};
 /// Latencies below this are drawn at it (the log axis starts there).
 const FLOOR_S: f64 = 0.1;
 
-/// The data of the figure: each CDF as `(log₁₀ latency_s, fraction at or below)`.
+/// A labelled curve: `(log₁₀ latency_s, fraction at or below)` points.
+type Curve = (String, RGBColor, Vec<(f64, f64)>);
+
+/// The data of the figure.
 #[derive(Debug, Clone)]
 pub struct CensorshipLatency {
     title: String,
-    curves: Vec<(String, RGBColor, Vec<(f64, f64)>)>,
+    curves: Vec<Curve>,
     /// `(label, log₁₀ s)` of each bound line.
     bounds: Vec<(String, RGBColor, f64)>,
 }

@@ -38,7 +38,8 @@ pub fn liveness(record: &CensorshipRecord, end_us: u64) -> Option<Violation> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hemisim_reports::record::{Bound, CensoredTx, Inclusion};
+    use hemisim_reports::censorship::bound::Bound;
+    use hemisim_reports::record::{CensoredTx, Inclusion};
 
     fn forced(hash: &str, included_s: Option<u64>, until_s: u64) -> CensoredTx {
         CensoredTx {
