@@ -14,7 +14,7 @@ use crate::l2::summary::pooled_latency;
 use crate::plots::format::duration_label;
 use crate::plots::frame::{self, Frame, Legend, XTicks, draw_line};
 use crate::plots::legend::Corner;
-use crate::plots::{BLUE, Figure, GREEN, ORANGE, PURPLE, VERMILLION, centred_note, draw_legend, title};
+use crate::plots::{BLUE, Figure, GREEN, ORANGE, PURPLE, TITLE_PX, VERMILLION, centred_note, draw_legend, title};
 use crate::record::{LatencyHistogram, RunRecord};
 
 /// Latencies below this are drawn at it (the log axis starts there).
@@ -70,7 +70,7 @@ impl CensorshipLatency {
         };
         let mut curves = Vec::new();
         if let Some(h) = pooled_latency(records).filter(|h| h.total() > 0) {
-            curves.push(("Included by the sequencer (all, submission)".to_string(), BLUE, histogram_cdf(&h)));
+            curves.push(("All included by the sequencer, from submission".to_string(), BLUE, histogram_cdf(&h)));
         }
         let by_path = [
             ("sequencer", "Censored, released by the sequencer", GREEN),
@@ -84,7 +84,9 @@ impl CensorshipLatency {
         }
         let escaped = seconds(&CensoredTx::forced_latency_us);
         if !escaped.is_empty() {
-            curves.push((format!("Escaped, from the escape ({})", escaped.len()), ORANGE, cdf(escaped)));
+            let escapes = txs.iter().filter(|t| t.forced()).count();
+            let label = format!("Escaped, from the escape ({} of {escapes} included)", escaped.len());
+            curves.push((label, ORANGE, cdf(escaped)));
         }
         let mut bounds = Vec::new();
         for (kind, label, colour) in
@@ -103,11 +105,13 @@ impl CensorshipLatency {
         Self { title: title("Inclusion latency under censorship", records), curves, bounds }
     }
 
-    /// The x range in log₁₀ seconds: from the floor to a little past everything drawn.
+    /// The x range in log₁₀ seconds: from the decade below the shortest latency (the floor at
+    /// the lowest) to a little past everything drawn.
     fn x_range(&self) -> std::ops::Range<f64> {
-        let xs = self.curves.iter().flat_map(|c| c.2.iter().map(|p| p.0)).chain(self.bounds.iter().map(|b| b.2));
-        let hi = xs.fold(1.0, f64::max);
-        FLOOR_S.log10()..(hi + 0.15)
+        let xs = || self.curves.iter().flat_map(|c| c.2.iter().map(|p| p.0)).chain(self.bounds.iter().map(|b| b.2));
+        let lo = libm::floor(xs().fold(f64::INFINITY, f64::min)).max(FLOOR_S.log10());
+        let hi = xs().fold(lo + 1.0, f64::max);
+        lo..(hi + 0.15)
     }
 }
 
@@ -117,7 +121,6 @@ impl Figure for CensorshipLatency {
         root: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         root.fill(&WHITE)?;
-        let area = root.titled(&self.title, (crate::plots::FONT, crate::plots::TITLE_PX))?;
         let bound_lines: Vec<Vec<(f64, f64)>> = self.bounds.iter().map(|b| vec![(b.2, 0.0), (b.2, 1.0)]).collect();
         let legend = Legend {
             labels: self.curves.iter().map(|c| c.0.clone()).chain(self.bounds.iter().map(|b| b.0.clone())).collect(),
@@ -125,17 +128,17 @@ impl Figure for CensorshipLatency {
             prefer: Corner::UpperLeft,
         };
         let frame = Frame {
-            caption: None,
-            margin: 16,
+            caption: Some((&self.title, TITLE_PX)),
+            margin: 24,
             x: self.x_range(),
             y: 0.0..1.0,
-            x_desc: "Latency (log scale)",
+            x_desc: "Latency (s, log scale)",
             y_desc: "Fraction of transactions at or below",
             x_ticks: XTicks::Log,
             y_log: false,
             right_px: 0,
         };
-        let (mut chart, position) = frame::build(&area, &frame, Some(&legend))?;
+        let (mut chart, position) = frame::build(root, &frame, Some(&legend))?;
         for (label, colour, points) in &self.curves {
             let style = colour.stroke_width(3);
             draw_line(&mut chart, points, style)?
@@ -173,7 +176,7 @@ mod tests {
             [
                 "Censored, released by the sequencer (1)",
                 "Censored, forced through the portal (1)",
-                "Escaped, from the escape (2)"
+                "Escaped, from the escape (2 of 3 included)"
             ]
         );
         // Live: 140 - 90 = 50 s is the longer of 50 and 50 (130 - 80); window: 900 - 200.
