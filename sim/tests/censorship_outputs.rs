@@ -81,3 +81,25 @@ fn runs_without_censorship_faults_or_escapes_write_nothing_of_it() {
     assert!(!read(&dir, "summary.json").contains("\"censorship\""));
     assert!(!dir.join("censorship.csv").exists() && !dir.join("censorship_latency.png").exists());
 }
+
+#[test]
+fn a_delay_rule_releases_through_the_sequencer_within_its_delay_and_a_block() {
+    let dir = scratch_dir("censorship-delay");
+    let out = dir.to_str().expect("UTF-8 path");
+    let mut args = vec!["run", "scenarios/settlement.toml", "--out", out, "--trace"];
+    args.extend(CENSORED);
+    args.extend(["--set", "censor.0.mode=delay", "--set", "censor.0.delay_s=120"]);
+    let run = hemisim(&args);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let trace = read(&dir, "trace.jsonl");
+    let released = hashes(&events(&trace, "censored-tx-included"));
+    let summary: serde_json::Value = serde_json::from_str(&read(&dir, "summary.json")).expect("JSON");
+    let c = &summary["censorship"];
+    assert!(!released.is_empty());
+    assert_eq!(c["txs_included_by_sequencer"], released.len());
+    assert_eq!(c["txs_censored"], hashes(&events(&trace, "l2-tx-censored")).len());
+    assert_eq!((c["txs_escaped"].as_u64(), c["txs_forced"].as_u64()), (Some(0), Some(0)));
+    // Held from its arrival (one 2 s hop) for 120 s, then in the next 12 s block.
+    let max = c["latency_by_path_s"]["sequencer"]["max"].as_f64().expect("released ones");
+    assert!(max > 120.0 && max <= 2.0 + 120.0 + 12.0, "{max}");
+}
