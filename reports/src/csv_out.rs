@@ -129,6 +129,7 @@ pub fn write_run_csvs(dir: &Path, record: &RunRecord) -> Result<Vec<PathBuf>, Re
     if let Some(eth) = &record.ethereum {
         written.extend(ethereum::csv::write_ethereum_csvs(dir, eth)?);
     }
+    written.extend(crate::censorship::csv::write_censorship_csv(dir, record)?);
     Ok(written)
 }
 

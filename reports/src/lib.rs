@@ -31,6 +31,7 @@
 
 pub mod atomic;
 pub mod bitcoin;
+pub mod censorship;
 pub mod compare;
 pub mod csv_out;
 mod error;
@@ -72,7 +73,8 @@ pub struct Written {
 /// `l2_blocks.csv` and `l2_latency.csv` (with an L2 chain), `keystones.csv`, `publications.csv`,
 /// `pop_txs.csv` and `superfinality.csv` (with Proof-of-Proof), `tunnel.csv`,
 /// `tunnel_ledger.csv` and `tunnel_losses.csv` (with a BTC tunnel), `ethereum_blocks.csv`,
-/// `deposits.csv` and `batches.csv` (with an Ethereum L1) and the plots. N runs:
+/// `deposits.csv` and `batches.csv` (with an Ethereum L1), `censorship.csv` (with censorship, faults
+/// or escaping users) and the plots. N runs:
 /// `summary.json` pooled, `runs.csv` (one row per replication), each replication's CSVs under
 /// `runs/seed-<seed>/`, and plots of the pooled data (the L2 and PoP time series: of the first
 /// replication). The records are checked before anything is written; `summary.json` is written

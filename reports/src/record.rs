@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use crate::bitcoin::record::*;
+pub use crate::censorship::record::*;
 pub use crate::ethereum::record::*;
 pub use crate::l2::record::*;
 pub use crate::pop::record::*;
@@ -35,6 +36,9 @@ pub struct RunRecord {
     /// Present when the scenario has an `[ethereum]` table (which requires `[l2]`).
     #[serde(default)]
     pub ethereum: Option<EthereumRecord>,
+    /// Present when the scenario has `[[censor]]` or `[[fault]]` tables or escaping users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub censorship: Option<CensorshipRecord>,
     pub perf: PerfRecord,
 }
 

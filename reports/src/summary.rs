@@ -51,6 +51,9 @@ pub struct Summary {
     /// Only when the runs have an Ethereum L1.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub ethereum: Option<EthereumSummary>,
+    /// Only when the runs have censorship, sequencer faults or escaping users.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub censorship: Option<crate::censorship::summary::CensorshipSummary>,
     pub perf: PerfSummary,
 }
 
@@ -98,6 +101,7 @@ pub fn summarize(records: &[RunRecord]) -> Result<Summary, ReportError> {
         pop: crate::pop::summary::pop_summary(records),
         tunnel: crate::tunnel::summary::tunnel_summary(records),
         ethereum: crate::ethereum::summary::ethereum_summary(records),
+        censorship: crate::censorship::summary::censorship_summary(records),
         perf: PerfSummary {
             wall_time_s,
             sim_seconds_per_wall_second: finite(sim_time_s / wall_time_s),

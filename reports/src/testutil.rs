@@ -77,6 +77,7 @@ pub fn sample_record(seed: u64) -> RunRecord {
         pop: None,
         tunnel: None,
         ethereum: None,
+        censorship: None,
         perf: PerfRecord { wall_time_s: 0.5, events: 1000 },
     }
 }

@@ -92,6 +92,36 @@ pub struct L2SettlementSummary {
     /// Deposit-only blocks of the final chain that derivation generated when the sequencing
     /// window expired.
     pub forced_blocks: u64,
+    /// How stale the hVM's Bitcoin view got: the longest a Bitcoin main-chain block waited,
+    /// from being found to the production of the first L2 block of the final chain whose
+    /// carried tip reached its height (to the end of the run if none did). See
+    /// [`btc_view_lag_max_us`].
+    pub btc_view_lag_max_s: Option<f64>,
+}
+
+/// The longest wait of a Bitcoin main-chain block (height 1 and up) for the L2's view: from
+/// when it was found to the production of the first L2 block of the final chain carrying a tip
+/// at or above its height, or to `end_us` for a block never carried. Deposit-only blocks carry
+/// no Bitcoin attributes, so a halt or a run of forced blocks shows here. `None` without a
+/// Bitcoin block after genesis.
+pub fn btc_view_lag_max_us(record: &RunRecord) -> Option<u64> {
+    let l2 = record.l2.as_ref()?;
+    let end_us = record.meta.sim_time_us;
+    // The first L2 block carrying each tip height reached (tips can step back after a Bitcoin
+    // reorg: the running maximum is what the view has seen).
+    let mut carried: Vec<(u32, u64)> = Vec::new();
+    for b in &l2.blocks {
+        if carried.last().is_none_or(|&(h, _)| b.btc_tip_height > h) {
+            carried.push((b.btc_tip_height, b.produced_at_us));
+        }
+    }
+    let main = record.btc.blocks.iter().filter(|b| b.main_chain && b.height > 0);
+    main.map(|b| {
+        let i = carried.partition_point(|&(h, _)| h < b.height);
+        let at = carried.get(i).map_or(end_us, |&(_, at)| at.max(b.found_at_us));
+        at - b.found_at_us
+    })
+    .max()
 }
 
 /// The settlement keys of `records`, or `None` when they have no settlement layer.
@@ -109,6 +139,7 @@ fn settlement_summary(records: &[RunRecord]) -> Option<L2SettlementSummary> {
         reorg_depth_max: reorgs().map(L2ReorgRow::depth).max().unwrap_or(0),
         reorged_txs: reorgs().map(|r| u64::from(r.txs)).sum(),
         forced_blocks: settled().filter(|b| b.forced).count() as u64,
+        btc_view_lag_max_s: records.iter().filter_map(btc_view_lag_max_us).max().map(micros_to_s),
     })
 }
 

@@ -266,3 +266,23 @@ fn settlement_keys_are_written_only_for_settlement_chains() {
     let back: crate::Summary = serde_json::from_str(&plain).expect("reads back");
     assert_eq!(back.l2.and_then(|l2| l2.settlement), None);
 }
+
+#[test]
+fn btc_view_lag_is_the_longest_wait_of_a_main_chain_block_for_the_l2s_view() {
+    use crate::testutil::block;
+    // L2 blocks 1..6 at 12 s (+ (n - 1) µs) carry Bitcoin tips 100, 100, 101, 101, 102, 102.
+    let mut record = l2_run(7, &[(0, 0); 6]);
+    record.meta.sim_time_us = 100_000_000;
+    record.btc.blocks = vec![
+        block(0, "genesis", 0, true),
+        block(101, "miner-0", 30_000_000, true),
+        block(102, "miner-1", 40_000_000, true),
+        block(103, "miner-0", 50_000_000, true),
+        block(103, "miner-1", 10_000_000, false),
+    ];
+    // 101: carried by block 3 at 36.000002 s; 102: by block 5 at 60.000004 s; 103: never
+    // carried, waits to the end (100 s); the stale block does not count.
+    assert_eq!(btc_view_lag_max_us(&record), Some(50_000_000));
+    record.btc.blocks.truncate(3);
+    assert_eq!(btc_view_lag_max_us(&record), Some(20_000_004));
+}

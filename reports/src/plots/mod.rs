@@ -100,6 +100,10 @@ pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, Re
     if records.first().is_some_and(|r| r.tunnel.is_some()) {
         written.extend(write_figure(dir, "tunnel", &TunnelFigure::from_records(records))?);
     }
+    if records.first().is_some_and(|r| r.censorship.is_some()) {
+        let figure = crate::censorship::plots::CensorshipLatency::from_records(records);
+        written.extend(write_figure(dir, "censorship_latency", &figure)?);
+    }
     Ok(written)
 }
 

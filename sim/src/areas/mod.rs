@@ -1,4 +1,5 @@
-//! The areas of a run (Bitcoin, the L2, Proof-of-Proof, the BTC tunnel, the Ethereum L1), each in a folder of its
+//! The areas of a run (Bitcoin, the L2, Proof-of-Proof, the BTC tunnel, the Ethereum L1,
+//! censorship and forced inclusion), each in a folder of its
 //! own holding what the harness needs of it: its recorder (`record.rs`: observations in, its
 //! part of the [`hemisim_reports::RunRecord`] out) and its invariants (`checks.rs`: safety on every observation,
 //! liveness on the quiet world at the end). The harness's recorder, monitor and collector only
@@ -6,6 +7,7 @@
 //! `hemisim-reports`.
 
 pub mod bitcoin;
+pub mod censorship;
 pub mod ethereum;
 pub mod l2;
 pub mod pop;
@@ -19,7 +21,9 @@ use hemisim_node::events::Observation;
 use hemisim_node::peer::Peer;
 use hemisim_node::time::SimTime;
 use hemisim_node::tunnel::vault_script;
-use hemisim_reports::record::{AttackRecord, BtcRecord, EthereumRecord, L2Record, PopRecord, TunnelRecord};
+use hemisim_reports::record::{
+    AttackRecord, BtcRecord, CensorshipRecord, EthereumRecord, L2Record, PopRecord, TunnelRecord,
+};
 
 /// Every area's recorder.
 #[derive(Debug, Default)]
@@ -29,6 +33,7 @@ pub struct Recorders {
     pub pop: pop::record::PopRecorder,
     pub tunnel: tunnel::record::TunnelRecorder,
     pub ethereum: ethereum::record::EthereumRecorder,
+    pub censorship: censorship::record::CensorshipRecorder,
 }
 
 /// What the areas recorded, as the record's parts.
@@ -40,6 +45,7 @@ pub struct Recorded {
     pub pop: Option<PopRecord>,
     pub tunnel: Option<TunnelRecord>,
     pub ethereum: Option<EthereumRecord>,
+    pub censorship: Option<CensorshipRecord>,
 }
 
 impl Recorders {
@@ -59,6 +65,7 @@ impl Recorders {
         let Some(rest) = self.l2.observe(at, peer, rest) else { return };
         let Some(rest) = self.ethereum.observe(at, rest) else { return };
         let Some(rest) = self.pop.observe(at, peer, rest) else { return };
+        let Some(rest) = self.censorship.observe(at, rest) else { return };
         self.tunnel.observe(at, rest);
     }
 
@@ -88,6 +95,10 @@ impl Recorders {
         if let Some(e) = &scenario.ethereum {
             violations.extend(ethereum::checks::liveness(&self.ethereum, e, scenario.duration_s));
         }
+        if censorship::record::active(scenario) {
+            let record = self.censorship.record(scenario, self.ethereum.blocks());
+            violations.extend(censorship::checks::liveness(&record, scenario.duration_s * 1_000_000));
+        }
         violations
     }
 
@@ -99,8 +110,10 @@ impl Recorders {
         let l2 = scenario.l2.as_ref().map(|config| self.l2.finish(config, settled, peers));
         let pop = scenario.pop.as_ref().map(|config| self.pop.finish(config, observer, found_at));
         let tunnel = scenario.tunnel.as_ref().map(|config| self.tunnel.finish(config, peers, observer, found_at));
+        let censorship =
+            censorship::record::active(scenario).then(|| self.censorship.record(scenario, self.ethereum.blocks()));
         let ethereum = scenario.ethereum.as_ref().map(|config| self.ethereum.finish(config));
-        Recorded { btc: bitcoin.btc, attack: bitcoin.attack, l2, pop, tunnel, ethereum }
+        Recorded { btc: bitcoin.btc, attack: bitcoin.attack, l2, pop, tunnel, ethereum, censorship }
     }
 }
 

@@ -254,6 +254,18 @@ fn headline(s: &hemisim_reports::Summary) -> Vec<String> {
             e.batches
         ));
     }
+    if let Some(c) = &s.censorship {
+        lines.push(format!(
+            "censorship: {} held ({} released by the sequencer), {} escaped, {} forced through the portal (escape to inclusion max {}), {} never included, {} bound violations",
+            c.txs_censored,
+            c.txs_included_by_sequencer,
+            c.txs_escaped,
+            c.txs_forced,
+            secs(c.forced_latency_s.max, 0),
+            c.txs_never_included,
+            c.bound_violations
+        ));
+    }
     let p = &s.perf;
     lines.push(format!(
         "perf: {:.0} simulated s in {:.2} s wall ({} sim s per wall s, {} events per wall s)",
