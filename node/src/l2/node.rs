@@ -210,15 +210,7 @@ impl L2Node {
         match consolidate(attributes, &content) {
             Consolidation::Matches => {
                 let block = settled.unsafe_blocks.pop_front().expect("checked above");
-                let block_ref = block.l2_ref().expect("a settlement chain's blocks have an L1 origin");
-                settled.derivation.on_block_derived(block_ref);
-                self.chain.settle_through(block_ref.number);
-                events.push(HeadEvent::Safe {
-                    block,
-                    derived_from: attributes.derived_from,
-                    forced: attributes.forced,
-                    consolidated: true,
-                });
+                self.make_safe(block, attributes, true, events);
                 true
             }
             Consolidation::Reorg(because) => {
@@ -253,15 +245,23 @@ impl L2Node {
                 }
             }
         };
-        let block_ref = block.l2_ref().expect("a settlement chain's blocks have an L1 origin");
-        settled.derivation.on_block_derived(block_ref);
-        self.chain.settle_through(block_ref.number);
-        events.push(HeadEvent::Safe {
-            block,
-            derived_from: attributes.derived_from,
-            forced: attributes.forced,
-            consolidated: false,
-        });
+        self.make_safe(block, &attributes, false, events);
         true
+    }
+
+    /// `block`, built from `attributes` (`consolidated`: the unsafe block that matched them), is
+    /// the new safe head: derivation goes on from it and its undo is no longer needed.
+    fn make_safe(
+        &mut self,
+        block: Arc<L2Block>,
+        attributes: &DerivedAttributes,
+        consolidated: bool,
+        events: &mut Vec<HeadEvent>,
+    ) {
+        let settled = self.settled.as_mut().expect("only settlement chains derive");
+        settled.derivation.on_block_derived(HeadEvent::safe_ref(&block));
+        self.chain.settle_through(block.header.number);
+        let (derived_from, forced) = (attributes.derived_from, attributes.forced);
+        events.push(HeadEvent::Safe { block, derived_from, forced, consolidated });
     }
 }

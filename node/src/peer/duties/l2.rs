@@ -111,20 +111,7 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) -> bool {
         }
     };
     let block = &produced.block;
-    cx.observe(Observation::L2BlockProduced {
-        number: block.header.number,
-        hash: block.hash(),
-        state_root: block.header.state_root,
-        tx_count: block.txs.len() as u32,
-        gas_used: block.header.gas_used,
-        btc_tip_height: block.header.btc_tip_height,
-        btc_headers: block.attributes.as_ref().map_or(0, |a| a.headers.len() as u32),
-        backlog: produced.backlog,
-        latency_mean_us: produced.latency_mean_us,
-        latency_max_us: produced.latency_max_us,
-        l1_origin: block.header.l1_origin.map(|o| o.block.number),
-        deposits: block.header.l1_origin.map(|_| block.deposits.len() as u32),
-    });
+    cx.observe(block_produced(block, produced.backlog, produced.latency_mean_us, produced.latency_max_us));
     publish_new_head(block, cx);
     if let Some(made) = produced.keystone {
         publish_keystone(made, block, cx);
@@ -144,6 +131,24 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) -> bool {
         cx.observe(Observation::CensoredTxIncluded { hash: submission.hash, l2_number: block.header.number });
     }
     true
+}
+
+/// The observation of a block that became the sequencer's head.
+fn block_produced(block: &L2Block, backlog: u64, latency_mean_us: u64, latency_max_us: u64) -> Observation {
+    Observation::L2BlockProduced {
+        number: block.header.number,
+        hash: block.hash(),
+        state_root: block.header.state_root,
+        tx_count: block.txs.len() as u32,
+        gas_used: block.header.gas_used,
+        btc_tip_height: block.header.btc_tip_height,
+        btc_headers: block.attributes.as_ref().map_or(0, |a| a.headers.len() as u32),
+        backlog,
+        latency_mean_us,
+        latency_max_us,
+        l1_origin: block.header.l1_origin.map(|o| o.block.number),
+        deposits: block.header.l1_origin.map(|_| block.deposits.len() as u32),
+    }
 }
 
 /// A block that became the sequencer's head (built, or derived after an unsafe reorg): its
@@ -188,20 +193,8 @@ fn record_l1_outcome(seq: &mut Sequencer, outcome: L1Outcome, cx: &mut Ctx<'_>) 
     for event in &outcome.heads {
         record_head_event(event, cx);
         if let HeadEvent::Safe { block, consolidated: false, .. } = event {
-            cx.observe(Observation::L2BlockProduced {
-                number: block.header.number,
-                hash: block.hash(),
-                state_root: block.header.state_root,
-                tx_count: block.txs.len() as u32,
-                gas_used: block.header.gas_used,
-                btc_tip_height: block.header.btc_tip_height,
-                btc_headers: block.attributes.as_ref().map_or(0, |a| a.headers.len() as u32),
-                backlog: seq.backlog() as u64,
-                latency_mean_us: 0,
-                latency_max_us: 0,
-                l1_origin: block.header.l1_origin.map(|o| o.block.number),
-                deposits: Some(block.deposits.len() as u32),
-            });
+            // Derived from L1, not sequenced: no inclusion latencies.
+            cx.observe(block_produced(block, seq.backlog() as u64, 0, 0));
             publish_new_head(block, cx);
         }
     }
