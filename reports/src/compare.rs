@@ -67,7 +67,7 @@ const fn mean_of(path: &'static str, column: &'static str, worse: Worse) -> Metr
 }
 /// A mean or percentile of a single summary, with no per-replication column: judged by
 /// tolerance.
-const fn mean(path: &'static str, worse: Worse) -> Metric {
+const fn summary_mean(path: &'static str, worse: Worse) -> Metric {
     Metric { path, kind: Kind::Mean { column: None }, worse }
 }
 const fn count(path: &'static str) -> Metric {
@@ -110,13 +110,13 @@ pub const METRICS: &[Metric] = &[
     count("tunnel.invariant_violations"),
     rate("ethereum.missed_slot_rate", missed_slot_counts),
     count("ethereum.batcher_fees_gwei"),
-    mean("l2.safe_lag_s.mean", Worse::Higher),
-    mean("l2.safe_lag_s.p95", Worse::Higher),
-    mean("l2.finalized_lag_s.mean", Worse::Higher),
-    mean("l2.deposit_latency_s.mean", Worse::Higher),
+    summary_mean("l2.safe_lag_s.mean", Worse::Higher),
+    summary_mean("l2.safe_lag_s.p95", Worse::Higher),
+    summary_mean("l2.finalized_lag_s.mean", Worse::Higher),
+    summary_mean("l2.deposit_latency_s.mean", Worse::Higher),
     count("l2.unsafe_reorgs"),
     count("l2.forced_blocks"),
-    mean("censorship.latency_s.mean", Worse::Higher),
+    summary_mean("censorship.latency_s.mean", Worse::Higher),
     count("censorship.txs_never_included"),
     count("censorship.bound_violations"),
 ];
