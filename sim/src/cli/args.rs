@@ -55,6 +55,10 @@ pub struct CompareArgs {
     /// for rates and means; counts (reorgs, mismatches, losses) are exact unless this is given.
     #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
     pub tolerance: Option<f64>,
+    /// Per-metric tolerances: a TOML file of `"metric.path" = PCT` lines (e.g.
+    /// `"pop.superfinality_latency_s.mean" = 5`), replacing --tolerance for the metrics it names.
+    #[arg(long, value_name = "FILE")]
+    pub tolerances: Option<PathBuf>,
     /// Also write the comparison as JSON to FILE (reports/README.md, "compare.json").
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -185,7 +189,7 @@ verdict: a rate with counts is tested with the two-proportion z-test; a mean wit
 (--runs N on both sides) with the paired t-test when both used the same seeds (the worlds then \
 differ only by the change), else Welch's t-test; every test is two-sided at the 1% level \
 (alpha = 0.01). A significant change must also exceed the tolerance (--tolerance, default 1%; \
-counts are exact unless --tolerance is given). A single run has no spread to test: its means are \
+counts are exact unless --tolerance is given; --tolerances FILE sets it per metric). A single run has no spread to test: its means are \
 judged by the tolerance alone, so use --runs for noisy metrics. Two sweeps are compared cell by \
 cell, cells matched by their key=value labels (a cell holds no per-replication values, so its \
 means are judged by the tolerance alone). Only a change in the bad \
@@ -196,8 +200,12 @@ const COMPARE_AFTER_HELP: &str = "Example (does a longer keystone interval slow 
 hemisim run scenarios/quickstart.toml --runs 4 --out /tmp/base\n  \
 hemisim run scenarios/quickstart.toml --runs 4 --set pop.keystone_interval_blocks=50 --out /tmp/new\n  \
 hemisim compare /tmp/base /tmp/new --junit /tmp/compare.xml\n\n\
+A tolerances file (TOML, percent per metric path as in the table; see reports/baselines/tolerances.toml):\n  \
+\"pop.superfinality_latency_s.mean\" = 5\n  \
+\"btc.reorgs\" = 0\n\n\
 Exit codes: 0 nothing regressed, 2 bad input (not a hemisim output folder, an incomplete one, a \
-run against a sweep, sweeps without a cell in common), 4 --json or --junit could not be written, 5 a \
+run against a sweep, sweeps without a cell in common, a tolerances file that is not TOML or names \
+an unknown metric), 4 --json or --junit could not be written, 5 a \
 metric regressed (named on stderr).";
 
 const VERIFY_ABOUT: &str = "Re-check one minted deposit's chain of trust, from the files a run wrote \
