@@ -224,6 +224,10 @@ fn check(args: &BaselineCheckArgs) -> Exit {
         }
     };
     let tolerances = args.tolerances.clone().or_else(|| ci.tolerances.as_ref().map(|t| args.dir.join(t)));
+    if let Err(e) = ready_to_check(&ci, &args.dir, tolerances.as_deref()) {
+        errln!("error: {e}");
+        return Exit::BadInput;
+    }
     let mut failed = Vec::new();
     let mut regressed = Vec::new();
     for entry in &ci.baseline {
@@ -249,6 +253,19 @@ fn check(args: &BaselineCheckArgs) -> Exit {
         }
     }
     verdict(&ci, &failed, &regressed)
+}
+
+/// Before anything runs: every CI scenario has its baseline, and the tolerances file is valid.
+fn ready_to_check(ci: &CiFile, dir: &Path, tolerances: Option<&Path>) -> Result<(), String> {
+    if let Some(entry) = ci.baseline.iter().find(|e| !dir.join(&e.name).join(MANIFEST).is_file()) {
+        return Err(format!(
+            "{}: no baseline for CI scenario {} (no {MANIFEST}); create it with `hemisim baseline refresh --dir {}`",
+            dir.join(&entry.name).display(),
+            entry.name,
+            dir.display()
+        ));
+    }
+    tolerances.map_or(Ok(()), |path| compare::read_tolerances(path).map(drop))
 }
 
 /// The last line of `check`, and its exit code: a failed run or bad input outranks a regression.

@@ -183,7 +183,7 @@ fn compare_parts(
 
 /// A `--tolerances` file: TOML whose keys are metric paths (quoted, `"pop.superfinality_latency_s.mean"
 /// = 5`, or as dotted keys and tables, which TOML nests) and whose values are percentages.
-fn read_tolerances(path: &Path) -> Result<BTreeMap<String, f64>, String> {
+pub(super) fn read_tolerances(path: &Path) -> Result<BTreeMap<String, f64>, String> {
     let shown = path.display();
     let text = read(path).map_err(|e| format!("--tolerances {e}"))?;
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
