@@ -213,3 +213,16 @@ fn per_metric_tolerances_replace_the_global_one_for_the_metrics_they_name() {
     assert_eq!(verdict(&c, "pop.superfinality_latency_s.mean"), Verdict::Regressed);
     assert_eq!(verdict(&c, "l2.tps"), Verdict::WithinTolerance);
 }
+
+#[test]
+fn wall_clock_figures_are_never_compared() {
+    // Baselines store summary.json with them zeroed, and they differ between two runs of one seed.
+    assert!(METRICS.iter().all(|m| !m.path.starts_with("perf.") && !m.path.contains("wall")));
+    let mut base = summary((1, 100), 6000.0, 0, 1.0);
+    let mut new = base.clone();
+    base["wall_time_s"] = json!(1.0);
+    new["wall_time_s"] = json!(0.0);
+    new["perf"] = json!({"wall_time_s": 0.0, "events_per_wall_second": null});
+    let c = compare(&side(&base, "a", None), &side(&new, "b", None), None);
+    assert!(c.rows.iter().all(|r| r.verdict == Verdict::Unchanged && !r.metric.contains("wall")), "{c:?}");
+}
