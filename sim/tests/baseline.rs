@@ -61,6 +61,9 @@ fn fresh_baselines_check_identical_and_a_longer_keystone_interval_regresses() {
     assert_eq!(same.status.code(), Some(0), "{stdout}{}", text(&same.stderr));
     assert!(stdout.contains("identical: same trace hash"), "{stdout}");
     assert!(stdout.contains("baseline check: 1 baseline checked, none regressed"), "{stdout}");
+    // The baseline's summary is the run's, digit for digit, but for the wall-clock figures.
+    let deterministic = |path: &Path| read(path).lines().filter(|l| !l.contains("wall")).collect::<Vec<_>>().join("\n");
+    assert_eq!(deterministic(&quick.join("summary.json")), deterministic(&out.join("quick").join("summary.json")));
     let json: serde_json::Value = serde_json::from_str(&read(&out.join("quick.compare.json"))).expect("JSON");
     assert_eq!(json["identical"], true);
     assert!(read(&out.join("quick.junit.xml")).contains("failures=\"0\""));
