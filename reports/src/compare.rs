@@ -13,7 +13,8 @@
 //!    A single run has no spread to test against: its latencies are judged by tolerance alone.
 //! 4. A relative tolerance that the change must also exceed: `--tolerance PCT`, default
 //!    [`DEFAULT_TOLERANCE_PCT`] for rates and means; counts are exact unless `--tolerance` is
-//!    given. Within it: `within-tolerance`.
+//!    given; a per-metric tolerance (`--tolerances FILE`) replaces both for the metrics it names.
+//!    Within it: `within-tolerance`.
 //! 5. Otherwise the direction decides: `regressed` when the new value is worse ([`Worse`]),
 //!    `improved` when better. Only `regressed` fails a comparison.
 
@@ -226,6 +227,8 @@ pub struct Comparison {
     pub tolerance_pct: f64,
     /// For counts: `None` (exact) unless a tolerance was given.
     pub count_tolerance_pct: Option<f64>,
+    /// Per-metric tolerances (`--tolerances FILE`), replacing the two above for these metrics.
+    pub metric_tolerance_pct: BTreeMap<String, f64>,
     pub rows: Vec<Row>,
 }
 
@@ -238,6 +241,23 @@ impl Comparison {
 
 /// Compares `new` against `baseline` over [`METRICS`]. `tolerance_pct` is `--tolerance`.
 pub fn compare(baseline: &Side, new: &Side, tolerance_pct: Option<f64>) -> Comparison {
+    compare_with(baseline, new, tolerance_pct, &BTreeMap::new())
+}
+
+/// Whether `path` is one of the compared metrics ([`METRICS`]).
+pub fn is_metric(path: &str) -> bool {
+    METRICS.iter().any(|m| m.path == path)
+}
+
+/// [`compare`] with per-metric tolerances (percent, by metric path), which replace
+/// `tolerance_pct` (and exactness for counts) for the metrics they name. The caller checks the
+/// paths with [`is_metric`]: a path that is not a metric is not used.
+pub fn compare_with(
+    baseline: &Side,
+    new: &Side,
+    tolerance_pct: Option<f64>,
+    per_metric: &BTreeMap<String, f64>,
+) -> Comparison {
     let identical = baseline.trace_hash == new.trace_hash;
     let tolerance = tolerance_pct.unwrap_or(DEFAULT_TOLERANCE_PCT);
     let rows = METRICS
@@ -253,15 +273,23 @@ pub fn compare(baseline: &Side, new: &Side, tolerance_pct: Option<f64>) -> Compa
             if identical {
                 return Some(row(m, Some(b), Some(n), Verdict::Identical, "same trace hash".to_owned()));
             }
-            let tol = match m.kind {
-                Kind::Count => tolerance_pct,
-                _ => Some(tolerance),
+            let tol = match (per_metric.get(m.path), m.kind) {
+                (Some(t), _) => Some(*t),
+                (None, Kind::Count) => tolerance_pct,
+                (None, _) => Some(tolerance),
             };
             let (verdict, test) = judge(m, baseline, new, b, n, tol);
             Some(row(m, Some(b), Some(n), verdict, test))
         })
         .collect();
-    Comparison { identical, alpha: ALPHA, tolerance_pct: tolerance, count_tolerance_pct: tolerance_pct, rows }
+    Comparison {
+        identical,
+        alpha: ALPHA,
+        tolerance_pct: tolerance,
+        count_tolerance_pct: tolerance_pct,
+        metric_tolerance_pct: per_metric.clone(),
+        rows,
+    }
 }
 
 fn row(m: &Metric, baseline: Option<f64>, new: Option<f64>, verdict: Verdict, test: String) -> Row {

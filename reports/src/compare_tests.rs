@@ -191,3 +191,38 @@ fn runs_csv_parsing_names_its_problems() {
     assert_eq!(reps.column("a"), None);
     assert_eq!(reps.column("seed"), Some(vec![(7, 7.0), (9, 9.0)]));
 }
+
+#[test]
+fn per_metric_tolerances_replace_the_global_one_for_the_metrics_they_name() {
+    let base = summary((1, 100), 6000.0, 0, 1.0);
+    let worse = summary((1, 100), 6150.0, 1, 0.97);
+    let per_metric: BTreeMap<String, f64> =
+        [("pop.superfinality_latency_s.mean".to_owned(), 5.0), ("l2.state_root_mismatches".to_owned(), 200.0)].into();
+    assert!(per_metric.keys().all(|k| is_metric(k)) && !is_metric("pop.superfinality_latency_s"));
+    let c = compare_with(&side(&base, "a", None), &side(&worse, "b", None), None, &per_metric);
+    // 2.5% later superfinality is inside its own 5%; a count with a tolerance is no longer exact
+    // (0 → 1 has no relative change, so it is still beyond it); l2.tps keeps the default 1%.
+    assert_eq!(verdict(&c, "pop.superfinality_latency_s.mean"), Verdict::WithinTolerance);
+    assert_eq!(c.regressions(), vec!["l2.tps", "l2.state_root_mismatches"]);
+    let row = c.rows.iter().find(|r| r.metric == "pop.superfinality_latency_s.mean").expect("row");
+    assert!(row.test.ends_with("; tolerance 5%"), "{}", row.test);
+    assert_eq!(c.metric_tolerance_pct, per_metric);
+    // A per-metric tolerance is also tighter than the global one when it says so.
+    let tight: BTreeMap<String, f64> = [("pop.superfinality_latency_s.mean".to_owned(), 1.0)].into();
+    let c = compare_with(&side(&base, "a", None), &side(&worse, "b", None), Some(10.0), &tight);
+    assert_eq!(verdict(&c, "pop.superfinality_latency_s.mean"), Verdict::Regressed);
+    assert_eq!(verdict(&c, "l2.tps"), Verdict::WithinTolerance);
+}
+
+#[test]
+fn wall_clock_figures_are_never_compared() {
+    // Baselines store summary.json with them zeroed, and they differ between two runs of one seed.
+    assert!(METRICS.iter().all(|m| !m.path.starts_with("perf.") && !m.path.contains("wall")));
+    let mut base = summary((1, 100), 6000.0, 0, 1.0);
+    let mut new = base.clone();
+    base["wall_time_s"] = json!(1.0);
+    new["wall_time_s"] = json!(0.0);
+    new["perf"] = json!({"wall_time_s": 0.0, "events_per_wall_second": null});
+    let c = compare(&side(&base, "a", None), &side(&new, "b", None), None);
+    assert!(c.rows.iter().all(|r| r.verdict == Verdict::Unchanged && !r.metric.contains("wall")), "{c:?}");
+}

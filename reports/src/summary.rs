@@ -78,6 +78,19 @@ impl Summary {
         json.push('\n');
         json
     }
+
+    /// The summary with its wall-clock figures (`wall_time_s` and `perf`, but for the event count)
+    /// zeroed or left out: what two runs of one seed share, byte for byte. For stored baselines.
+    pub fn without_wall_clock(self) -> Summary {
+        let perf = PerfSummary {
+            wall_time_s: 0.0,
+            sim_seconds_per_wall_second: None,
+            events: self.perf.events,
+            events_per_wall_second: None,
+            l2_txs_executed_per_wall_second: None,
+        };
+        Summary { wall_time_s: 0.0, perf, ..self }
+    }
 }
 
 /// Builds the summary of `records` (one run, or replications in seed order).

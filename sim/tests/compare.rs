@@ -67,6 +67,20 @@ fn same_seed_is_identical_and_a_longer_keystone_interval_is_a_superfinality_regr
     // A tolerance wider than the change (about 2.5%) lets it pass.
     let tolerant = compare(&base, &slower, &["--tolerance", "10"]);
     assert_eq!(tolerant.status.code(), Some(0), "{}", text(&tolerant.stdout));
+    // So does a per-metric tolerance for the two superfinality rows alone (quoted and nested keys).
+    let file = dir.join("tolerances.toml");
+    std::fs::write(&file, "\"pop.superfinality_latency_s.mean\" = 10\n[pop.superfinality_latency_s]\np95 = 10.0\n")
+        .expect("writable");
+    let per_metric = compare(&base, &slower, &["--tolerances", file.to_str().expect("utf-8")]);
+    let stdout = text(&per_metric.stdout);
+    assert_eq!(per_metric.status.code(), Some(0), "{stdout}{}", text(&per_metric.stderr));
+    let row = stdout.lines().find(|l| l.starts_with("pop.superfinality_latency_s.mean")).expect("a row");
+    assert!(row.contains("within-tolerance") && row.ends_with("tolerance 10%"), "{row}");
+    // ... while --tolerance still holds for every other metric: 0 makes the fees' change count.
+    std::fs::write(&file, "\"pop.superfinality_latency_s.mean\" = 0\n").expect("writable");
+    let tight = compare(&base, &slower, &["--tolerances", file.to_str().expect("utf-8"), "--tolerance", "10"]);
+    assert_eq!(tight.status.code(), Some(5), "{}", text(&tight.stdout));
+    assert_eq!(text(&tight.stderr).trim_end(), "regression: pop.superfinality_latency_s.mean");
 }
 
 /// Runs `hemisim compare` and checks the bad-input contract; returns the one line.
@@ -113,6 +127,25 @@ fn folders_that_are_not_complete_run_outputs_are_refused() {
     let no_summary = with_manifest("no-summary", manifest.clone());
     assert!(refused(&run, &no_summary, &[]).contains("summary.json: cannot read"));
     assert!(refused(&run, &run, &["--tolerance", "-1"]).contains("--tolerance -1"));
+
+    let tolerances = dir.join("tolerances.toml");
+    let path = tolerances.to_str().expect("utf-8");
+    std::fs::write(&tolerances, "\"pop.superfinality_latency\" = 5\n").expect("writable");
+    let unknown = refused(&run, &run, &["--tolerances", path]);
+    assert!(
+        unknown.contains(path)
+            && unknown.contains("key \"pop.superfinality_latency\" is not a compared metric")
+            && unknown.contains(" btc.stale_rate btc.reorgs "),
+        "{unknown}"
+    );
+    std::fs::write(&tolerances, "\"btc.reorgs\" = \"five\"\n").expect("writable");
+    assert!(refused(&run, &run, &["--tolerances", path]).contains("key \"btc.reorgs\": \"five\" is not a percentage"));
+    std::fs::write(&tolerances, "\"btc.reorgs\" = -2\n").expect("writable");
+    assert!(refused(&run, &run, &["--tolerances", path]).contains("-2 is not a percentage, 0 or more"));
+    std::fs::write(&tolerances, "btc.reorgs = \n").expect("writable");
+    assert!(refused(&run, &run, &["--tolerances", path]).contains("not TOML"));
+    let missing = dir.join("no-such.toml");
+    assert!(refused(&run, &run, &["--tolerances", missing.to_str().expect("utf-8")]).contains("cannot read"));
 }
 
 /// A 1-hour sweep of the quickstart over `grid`, 2 runs a cell, into `out`.

@@ -43,6 +43,51 @@ pub enum Command {
     /// regressed.
     #[command(long_about = COMPARE_ABOUT, after_help = COMPARE_AFTER_HELP)]
     Compare(CompareArgs),
+    /// CI regression baselines (reports/baselines/): refresh them, or check a build against them.
+    #[command(long_about = BASELINE_ABOUT)]
+    Baseline(BaselineArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    #[command(subcommand)]
+    pub action: BaselineAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineAction {
+    /// Rerun every CI scenario of DIR/ci.toml and replace its baseline folder DIR/<name>/ (only
+    /// once all of them ran cleanly; a failed run leaves every baseline as it was).
+    #[command(after_help = BASELINE_REFRESH_AFTER_HELP)]
+    Refresh(BaselineRefreshArgs),
+    /// Rerun every CI scenario of DIR/ci.toml into --out and compare each against its baseline
+    /// (as `hemisim compare`); exit 5 naming the scenarios that regressed.
+    #[command(after_help = BASELINE_CHECK_AFTER_HELP)]
+    Check(BaselineCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineRefreshArgs {
+    /// The baselines folder: it holds ci.toml (the CI scenarios) and one folder per baseline.
+    #[arg(long, default_value = "reports/baselines")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineCheckArgs {
+    /// The baselines folder: it holds ci.toml (the CI scenarios) and one folder per baseline.
+    #[arg(long, default_value = "reports/baselines")]
+    pub dir: PathBuf,
+    /// Where the new runs go (OUT/<name>/), with OUT/<name>.compare.json and OUT/<name>.junit.xml
+    /// (each folder replaced whole, as `hemisim run --out` does).
+    #[arg(long, default_value = "reports/out/baseline-check")]
+    pub out: PathBuf,
+    /// As `hemisim compare --tolerance`, replacing ci.toml's `tolerance`.
+    #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
+    pub tolerance: Option<f64>,
+    /// As `hemisim compare --tolerances`, replacing ci.toml's `tolerances`.
+    #[arg(long, value_name = "FILE")]
+    pub tolerances: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -55,6 +100,10 @@ pub struct CompareArgs {
     /// for rates and means; counts (reorgs, mismatches, losses) are exact unless this is given.
     #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
     pub tolerance: Option<f64>,
+    /// Per-metric tolerances: a TOML file of `"metric.path" = PCT` lines (e.g.
+    /// `"pop.superfinality_latency_s.mean" = 5`), replacing --tolerance for the metrics it names.
+    #[arg(long, value_name = "FILE")]
+    pub tolerances: Option<PathBuf>,
     /// Also write the comparison as JSON to FILE (reports/README.md, "compare.json").
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -185,7 +234,7 @@ verdict: a rate with counts is tested with the two-proportion z-test; a mean wit
 (--runs N on both sides) with the paired t-test when both used the same seeds (the worlds then \
 differ only by the change), else Welch's t-test; every test is two-sided at the 1% level \
 (alpha = 0.01). A significant change must also exceed the tolerance (--tolerance, default 1%; \
-counts are exact unless --tolerance is given). A single run has no spread to test: its means are \
+counts are exact unless --tolerance is given; --tolerances FILE sets it per metric). A single run has no spread to test: its means are \
 judged by the tolerance alone, so use --runs for noisy metrics. Two sweeps are compared cell by \
 cell, cells matched by their key=value labels (a cell holds no per-replication values, so its \
 means are judged by the tolerance alone). Only a change in the bad \
@@ -196,9 +245,34 @@ const COMPARE_AFTER_HELP: &str = "Example (does a longer keystone interval slow 
 hemisim run scenarios/quickstart.toml --runs 4 --out /tmp/base\n  \
 hemisim run scenarios/quickstart.toml --runs 4 --set pop.keystone_interval_blocks=50 --out /tmp/new\n  \
 hemisim compare /tmp/base /tmp/new --junit /tmp/compare.xml\n\n\
+A tolerances file (TOML, percent per metric path as in the table; see reports/baselines/tolerances.toml):\n  \
+\"pop.superfinality_latency_s.mean\" = 5\n  \
+\"btc.reorgs\" = 0\n\n\
 Exit codes: 0 nothing regressed, 2 bad input (not a hemisim output folder, an incomplete one, a \
-run against a sweep, sweeps without a cell in common), 4 --json or --junit could not be written, 5 a \
+run against a sweep, sweeps without a cell in common, a tolerances file that is not TOML or names \
+an unknown metric), 4 --json or --junit could not be written, 5 a \
 metric regressed (named on stderr).";
+
+const BASELINE_ABOUT: &str = "CI regression baselines. The CI scenarios (quick ones, a few seconds \
+each) and their `hemisim run` arguments are listed in one file, reports/baselines/ci.toml; each \
+baseline is a folder reports/baselines/<name>/ holding what `hemisim compare` reads (manifest.json, \
+summary.json without its wall-clock figures, runs.csv with replications) and command.txt, the exact \
+`hemisim run` line that produced it.\n\n\
+`refresh` reruns every CI scenario and replaces the baselines; `check` reruns them into a scratch \
+folder and compares each against its baseline: run it in CI (README.md, \"CI regression runs\"; \
+reports/baselines/ci-regression.sh). Run both from the repository's top folder (the scenario \
+paths of ci.toml are relative to it).";
+
+const BASELINE_REFRESH_AFTER_HELP: &str = "Example (after a change that is meant to move the metrics):\n  \
+hemisim baseline refresh\n  git diff reports/baselines/\n\n\
+Exit codes: 0 refreshed, 1/3 a CI scenario broke a safety/liveness invariant, 2 bad input (ci.toml), \
+4 a baseline could not be written. Nothing is replaced unless every CI scenario ran cleanly.";
+
+const BASELINE_CHECK_AFTER_HELP: &str = "Example (in CI, on the branch's build):\n  \
+hemisim baseline check --out /tmp/check   # then keep /tmp/check/*.junit.xml and *.compare.json\n\n\
+Exit codes: 0 nothing regressed, 1/3 a CI scenario broke a safety/liveness invariant, 2 bad input \
+(ci.toml, a tolerances file, a missing baseline: run `hemisim baseline refresh`), 4 an output could \
+not be written, 5 a baseline regressed (the scenarios named on stderr).";
 
 const VERIFY_ABOUT: &str = "Re-check one minted deposit's chain of trust, from the files a run wrote \
 to <OUT_DIR>/provenance/ (bitcoin_headers.txt: the main chain's headers; deposits/<txid>.json: the \

@@ -11,7 +11,7 @@
 use super::Exit;
 use super::args::CompareArgs;
 use super::console::{errln, outln};
-use hemisim_reports::compare::{Comparison, Replications, Row, Side, Verdict, compare};
+use hemisim_reports::compare::{Comparison, METRICS, Replications, Row, Side, Verdict, compare_with, is_metric};
 use hemisim_reports::output_dir::{MANIFEST, Manifest, ManifestRun};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -22,6 +22,13 @@ pub fn run(args: CompareArgs) -> Exit {
         errln!("error: --tolerance {t}: expected a percentage, 0 or more (e.g. --tolerance 5)");
         return Exit::BadInput;
     }
+    let per_metric = match args.tolerances.as_deref().map(read_tolerances).transpose() {
+        Ok(per_metric) => per_metric.unwrap_or_default(),
+        Err(e) => {
+            errln!("error: {e}");
+            return Exit::BadInput;
+        }
+    };
     let (mb, mn) = match manifests(&args.baseline, &args.new) {
         Ok(pair) => pair,
         Err(e) => {
@@ -29,7 +36,7 @@ pub fn run(args: CompareArgs) -> Exit {
             return Exit::BadInput;
         }
     };
-    let (parts, unmatched) = match compare_parts(&args, &mb, &mn) {
+    let (parts, unmatched) = match compare_parts(&args, &per_metric, &mb, &mn) {
         Ok(compared) => compared,
         Err(e) => {
             errln!("error: {e}");
@@ -131,11 +138,16 @@ fn manifest(dir: &Path, which: &str) -> Result<Manifest, String> {
 /// A run: one comparison. A sweep: one per cell that both sweeps have, matched by label
 /// (`key=value` pairs), so a grid that grew or was reordered still compares its common cells;
 /// in the baseline's order, with a note naming the cells only one sweep has.
-fn compare_parts(args: &CompareArgs, mb: &Manifest, mn: &Manifest) -> Result<(Vec<Part>, Option<String>), String> {
-    let tolerance = args.tolerance;
+fn compare_parts(
+    args: &CompareArgs,
+    per_metric: &BTreeMap<String, f64>,
+    mb: &Manifest,
+    mn: &Manifest,
+) -> Result<(Vec<Part>, Option<String>), String> {
+    let compare = |b: &Loaded, n: &Loaded| compare_with(&b.side(), &n.side(), args.tolerance, per_metric);
     if mb.command != "sweep" {
         let (b, n) = (load(&args.baseline, &mb.trace_hash)?, load(&args.new, &mn.trace_hash)?);
-        return Ok((vec![Part { cell: None, comparison: compare(&b.side(), &n.side(), tolerance) }], None));
+        return Ok((vec![Part { cell: None, comparison: compare(&b, &n) }], None));
     }
     let (cells_b, cells_n) = (cells(mb), cells(mn));
     let only = |a: &BTreeMap<String, &ManifestRun>, b: &BTreeMap<String, &ManifestRun>| {
@@ -164,9 +176,49 @@ fn compare_parts(args: &CompareArgs, mb: &Manifest, mn: &Manifest) -> Result<(Ve
         let Some(run_n) = cells_n.get(&label) else { continue };
         let b = load(&args.baseline.join(&run_b.dir), &run_b.trace_hash)?;
         let n = load(&args.new.join(&run_n.dir), &run_n.trace_hash)?;
-        parts.push(Part { cell: Some(label), comparison: compare(&b.side(), &n.side(), tolerance) });
+        parts.push(Part { cell: Some(label), comparison: compare(&b, &n) });
     }
     Ok((parts, note))
+}
+
+/// A `--tolerances` file: TOML whose keys are metric paths (quoted, `"pop.superfinality_latency_s.mean"
+/// = 5`, or as dotted keys and tables, which TOML nests) and whose values are percentages.
+pub(super) fn read_tolerances(path: &Path) -> Result<BTreeMap<String, f64>, String> {
+    let shown = path.display();
+    let text = read(path).map_err(|e| format!("--tolerances {e}"))?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        format!("--tolerances {shown}: not TOML: {}", e.message().split_whitespace().collect::<Vec<_>>().join(" "))
+    })?;
+    let mut tolerances = BTreeMap::new();
+    flatten_tolerances(&table, "", &mut tolerances).map_err(|e| format!("--tolerances {shown}: {e}"))?;
+    Ok(tolerances)
+}
+
+/// The numbers of `table` by dotted path, each checked to be a metric and a percentage.
+fn flatten_tolerances(table: &toml::Table, prefix: &str, into: &mut BTreeMap<String, f64>) -> Result<(), String> {
+    for (key, value) in table {
+        let path = format!("{prefix}{key}");
+        let pct = match value {
+            toml::Value::Table(inner) => {
+                flatten_tolerances(inner, &format!("{path}."), into)?;
+                continue;
+            }
+            toml::Value::Integer(i) => *i as f64,
+            toml::Value::Float(f) => *f,
+            other => return Err(format!("key \"{path}\": {other} is not a percentage (e.g. \"{path}\" = 5)")),
+        };
+        if !is_metric(&path) {
+            let valid: Vec<&str> = METRICS.iter().map(|m| m.path).collect();
+            return Err(format!("key \"{path}\" is not a compared metric; the metrics are {}", valid.join(" ")));
+        }
+        if !(pct.is_finite() && pct >= 0.0) {
+            return Err(format!("key \"{path}\": {pct} is not a percentage, 0 or more"));
+        }
+        if into.insert(path.clone(), pct).is_some() {
+            return Err(format!("key \"{path}\" is given twice"));
+        }
+    }
+    Ok(())
 }
 
 /// A sweep's cells by label: `cells/<index>-<label>` without the folder and index.

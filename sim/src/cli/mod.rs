@@ -2,11 +2,12 @@
 //!
 //! Exit codes (README.md, "Exit codes"): 0 ok, 1 a safety invariant failed, 2 bad input, 3 a liveness check
 //! failed, 4 the run could not complete (an output could not be written, or an internal error), 5
-//! `hemisim compare` found a regression;
+//! `hemisim compare` (or `hemisim baseline check`) found a regression;
 //! a run or sweep stopped by a signal exits 128 + its number (130 SIGINT, 143 SIGTERM), see
 //! [`output`].
 
 pub mod args;
+pub mod baseline;
 pub mod compare;
 pub mod console;
 pub mod keystone;
@@ -73,6 +74,7 @@ pub fn execute(cli: Cli) -> Exit {
         Command::Keystone(args) => keystone::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Baseline(args) => baseline::run(args),
     };
     output::wait_if_interrupted();
     exit
