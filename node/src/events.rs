@@ -20,6 +20,11 @@ use revm::primitives::{Address, B256};
 use serde::Serialize;
 use std::sync::Arc;
 
+/// How a forced transaction reached the L2 (`TxForced` / `ForcedTxIncluded`'s `via`): its
+/// deposit through the Ethereum portal, or the sequencer included the original first.
+pub const VIA_PORTAL: &str = "portal";
+pub const VIA_SEQUENCER: &str = "sequencer";
+
 /// What travels between peers.
 #[derive(Debug, Clone)]
 pub enum Message {

@@ -35,9 +35,27 @@ pub const L1_TO_L2_ALIAS_OFFSET: Address = address!("111100000000000000000000000
 /// without the meter's burn for guaranteed gas beyond the prepaid amount.
 pub const DEPOSIT_CALL_L1_GAS: u64 = 75_000;
 
-/// What a user pays on L1 for one deposit at `gas_price_wei` per gas.
-pub fn deposit_l1_fee_wei(gas_price_wei: u128) -> u128 {
-    u128::from(DEPOSIT_CALL_L1_GAS) * gas_price_wei
+/// What a user pays on L1 for one deposit at the batcher's fixed L1 prices (base fee plus tip:
+/// recorded, not a fee market).
+pub fn deposit_l1_fee_wei() -> u128 {
+    let fees = super::batcher::L1FeeParams::default();
+    u128::from(DEPOSIT_CALL_L1_GAS) * (fees.base_fee_wei + fees.priority_fee_wei)
+}
+
+/// An L2 transaction re-sent through the portal by its sender (an L1 account, not aliased): the
+/// same call, value and gas limit (at least the portal's minimum), no ETH minted. The deposit
+/// bumps the sender's L2 nonce, so the original can no longer be included after it.
+pub fn escape_of(tx: &crate::l2::tx::L2Tx) -> DepositRequest {
+    DepositRequest {
+        l1_sender: tx.from,
+        sender_is_contract: false,
+        to: tx.to.unwrap_or(Address::ZERO),
+        mint: U256::ZERO,
+        value: tx.value,
+        gas_limit: tx.gas_limit.max(minimum_gas_limit(tx.input.len())),
+        is_creation: tx.to.is_none(),
+        data: tx.input.clone(),
+    }
 }
 
 /// One call of `depositTransaction`, as an L1 account makes it.

@@ -13,7 +13,7 @@
 
 use super::block::L2Block;
 use super::tx::{L2Tx, Refusal, Submission};
-use crate::eth::portal::{DepositRequest, minimum_gas_limit};
+use crate::eth::portal::{DepositRequest, escape_of};
 use crate::hashing::IdMap;
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
@@ -141,10 +141,8 @@ impl Workload {
         Some(submission)
     }
 
-    /// Users whose transaction waited `force_after` re-send it through the portal: as a deposit
-    /// from the same address (an L1 account, not aliased), with the same call, value and gas
-    /// limit (at least the portal's minimum), and no ETH minted. The deposit bumps the sender's
-    /// L2 nonce, so the original can no longer be included.
+    /// Users whose transaction waited `force_after` re-send it through the portal
+    /// ([`escape_of`]).
     pub fn escapes(&mut self, now: SimTime) -> Vec<Escape> {
         let Some(force_after) = self.config.force_after else { return Vec::new() };
         let mut escapes = Vec::new();
@@ -154,17 +152,7 @@ impl Workload {
             }
             flight.forced = true;
             self.forced += 1;
-            let tx = &flight.submission.tx;
-            let request = DepositRequest {
-                l1_sender: tx.from,
-                sender_is_contract: false,
-                to: tx.to.unwrap_or(Address::ZERO),
-                mint: U256::ZERO,
-                value: tx.value,
-                gas_limit: tx.gas_limit.max(minimum_gas_limit(tx.input.len())),
-                is_creation: tx.to.is_none(),
-                data: tx.input.clone(),
-            };
+            let request = escape_of(&flight.submission.tx);
             escapes.push(Escape { request, original: flight.submission.clone() });
         }
         escapes

@@ -10,9 +10,8 @@ use crate::btc::node::BitcoinNode;
 use crate::btc::params::{DUST_LIMIT, MIN_RELAY_FEE_RATE};
 use crate::btc::sealed::SealedTx;
 use crate::btc::wallet::{Wallet, fee_for};
-use crate::eth::batcher::L1FeeParams;
-use crate::eth::portal::{DepositRequest, deposit_l1_fee_wei, minimum_gas_limit};
-use crate::events::{Action, Message, Observation};
+use crate::eth::portal::{deposit_l1_fee_wei, escape_of};
+use crate::events::{Action, Message, Observation, VIA_PORTAL, VIA_SEQUENCER};
 use crate::l2::block::L2Block;
 use crate::l2::hvm::hbtc::withdraw_calldata;
 use crate::l2::tx::L2Tx;
@@ -195,9 +194,7 @@ impl TunnelUsers {
         self.next_delay(now)
     }
 
-    /// Withdrawals that waited `force_after` are re-sent through the portal: a deposit from the
-    /// holder's address with the same call (the deposit bumps its nonce, so the original can no
-    /// longer be included).
+    /// Withdrawals that waited `force_after` are re-sent through the portal ([`escape_of`]).
     fn escape(&mut self, now: SimTime, out: &mut Vec<Action>) {
         let Some(force_after) = self.config.force_after else { return };
         for holder in &mut self.holders {
@@ -206,23 +203,12 @@ impl TunnelUsers {
                 continue;
             }
             *forced = true;
-            let tx = &submission.tx;
-            let request = DepositRequest {
-                l1_sender: tx.from,
-                sender_is_contract: false,
-                to: HBTC,
-                mint: U256::ZERO,
-                value: U256::ZERO,
-                gas_limit: tx.gas_limit.max(minimum_gas_limit(tx.input.len())),
-                is_creation: false,
-                data: tx.input.clone(),
-            };
-            let fees = L1FeeParams::default();
+            let request = escape_of(&submission.tx);
             out.push(Action::Observe(Observation::TxForced {
                 hash: submission.hash,
-                from: tx.from,
-                via: "portal",
-                l1_fee_wei: deposit_l1_fee_wei(fees.base_fee_wei + fees.priority_fee_wei),
+                from: submission.tx.from,
+                via: VIA_PORTAL,
+                l1_fee_wei: deposit_l1_fee_wei(),
             }));
             out.push(Action::SendTo { to: PeerId::ETHEREUM, message: Message::PortalDeposit(Arc::new(request)) });
         }
@@ -240,7 +226,7 @@ impl TunnelUsers {
                     forced.push(Observation::ForcedTxIncluded {
                         hash: submission.hash,
                         l2_number: block.header.number,
-                        via: "portal",
+                        via: VIA_PORTAL,
                     });
                 }
                 holder.nonce = submission.tx.nonce + if holder.original_included { 2 } else { 1 };
@@ -277,7 +263,7 @@ impl TunnelUsers {
                         forced.push(Observation::ForcedTxIncluded {
                             hash: submission.hash,
                             l2_number: block.header.number,
-                            via: "sequencer",
+                            via: VIA_SEQUENCER,
                         });
                     }
                     holder.original_included = true;

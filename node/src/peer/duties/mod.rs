@@ -16,11 +16,10 @@ use crate::btc::double_spend::DoubleSpender;
 use crate::btc::miner::Miner;
 use crate::btc::selfish::SelfishMiner;
 use crate::btc::wallet::Wallet;
-use crate::eth::batcher::L1FeeParams;
 use crate::eth::chain::NewBlock;
 use crate::eth::network::{L1Network, Slot};
 use crate::eth::portal::deposit_l1_fee_wei;
-use crate::events::{Audience, Message, Observation, Timer};
+use crate::events::{Audience, Message, Observation, Timer, VIA_PORTAL, VIA_SEQUENCER};
 use crate::l2::workload::Workload;
 use crate::pop::finality::FinalityTracker;
 use crate::pop::miner::PopMiner;
@@ -177,7 +176,7 @@ impl Duty for Workload {
                     cx.observe(Observation::ForcedTxIncluded {
                         hash: forced.hash,
                         l2_number: forced.l2_number,
-                        via: if forced.by_sequencer { SEQUENCER } else { PORTAL },
+                        via: if forced.by_sequencer { VIA_SEQUENCER } else { VIA_PORTAL },
                     });
                 }
             }
@@ -199,12 +198,11 @@ impl Duty for Workload {
             }
             Timer::UserEscape => {
                 for escape in self.escapes(cx.now) {
-                    let fees = L1FeeParams::default();
                     cx.observe(Observation::TxForced {
                         hash: escape.original.hash,
                         from: escape.original.tx.from,
-                        via: PORTAL,
-                        l1_fee_wei: deposit_l1_fee_wei(fees.base_fee_wei + fees.priority_fee_wei),
+                        via: VIA_PORTAL,
+                        l1_fee_wei: deposit_l1_fee_wei(),
                     });
                     cx.send_to(PeerId::ETHEREUM, Message::PortalDeposit(Arc::new(escape.request)));
                 }
@@ -217,11 +215,6 @@ impl Duty for Workload {
         DutyReport::Users(self)
     }
 }
-
-/// How a forced transaction reached the L2: its deposit through the portal, or the sequencer
-/// included the original first.
-const PORTAL: &str = "portal";
-const SEQUENCER: &str = "sequencer";
 
 /// BFG's superfinality rule on its peer's chain.
 impl Duty for FinalityTracker {
