@@ -275,22 +275,27 @@ impl Sequencer {
         })
     }
 
-    /// How long from `now` until the next block is due. Without a settlement layer the block
-    /// timer is the rhythm: due now when it fires, then a block time later. With one, an L2
-    /// block's time is its parent's plus the block time (OP's rule): the next block is due when
-    /// the clock reaches that time, at once if the head is behind the clock (after a passed
-    /// slot, or an unsafe reorg onto back-dated deposit-only blocks: the sequencer catches up
-    /// block after block, as op-node does).
-    pub fn next_block_delay(&self, now: SimTime, just_built: bool) -> SimDuration {
-        match self.node.chain().head_ref() {
-            None if just_built => self.config.block_time,
-            None => SimDuration::ZERO,
-            Some(head) => {
-                let due_s = head.time_s + self.block_time_s();
-                let now_s = EPOCH_UNIX_S as u64 + now.as_secs();
-                SimDuration::from_secs(due_s.saturating_sub(now_s))
-            }
-        }
+    /// How long a block timer firing at `now` must still wait. Without a settlement layer the
+    /// timer is the rhythm: nothing. With one, an L2 block's time is its parent's plus the block
+    /// time (OP's rule): the block is due when the clock reaches that time, at once if the head
+    /// is behind the clock (after a passed slot, or an unsafe reorg onto back-dated deposit-only
+    /// blocks: the sequencer catches up block after block, as op-node does).
+    pub fn wait_for_next_block(&self, now: SimTime) -> SimDuration {
+        self.settled_delay(now).unwrap_or(SimDuration::ZERO)
+    }
+
+    /// When to arm the block timer after building a block at `now`: a block time later, or, on
+    /// a settlement chain, when the next block's time comes (at once while catching up).
+    pub fn delay_after_block(&self, now: SimTime) -> SimDuration {
+        self.settled_delay(now).unwrap_or(self.config.block_time)
+    }
+
+    /// From `now` to the time of the block after the head (settlement chains only).
+    fn settled_delay(&self, now: SimTime) -> Option<SimDuration> {
+        let head = self.node.chain().head_ref()?;
+        let due_s = head.time_s + self.block_time_s();
+        let now_s = EPOCH_UNIX_S as u64 + now.as_secs();
+        Some(SimDuration::from_secs(due_s.saturating_sub(now_s)))
     }
 
     fn block_time_s(&self) -> u64 {

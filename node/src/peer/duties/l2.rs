@@ -56,11 +56,11 @@ impl Duty for Sequencer {
                 }
                 // A settlement chain's block is due at its parent's time plus the block time:
                 // at once when the head is behind the clock, later when it caught up meanwhile.
-                let wait = self.next_block_delay(cx.now, false);
+                let wait = self.wait_for_next_block(cx.now);
                 let after = if wait > SimDuration::ZERO {
                     wait
                 } else if produce_l2_block(self, cx) {
-                    self.next_block_delay(cx.now, true)
+                    self.delay_after_block(cx.now)
                 } else {
                     self.block_time()
                 };
@@ -213,7 +213,7 @@ fn record_l1_outcome(seq: &mut Sequencer, outcome: L1Outcome, cx: &mut Ctx<'_>) 
     // new head), so that its batcher can post the new blocks before their epochs' windows
     // close; its block timer keeps its rhythm.
     if reorged && seq.halted_until(cx.now).is_none() {
-        while seq.next_block_delay(cx.now, false) == SimDuration::ZERO && produce_l2_block(seq, cx) {}
+        while seq.wait_for_next_block(cx.now) == SimDuration::ZERO && produce_l2_block(seq, cx) {}
     }
 }
 
