@@ -173,7 +173,8 @@ pub struct RunArgs {
     /// seed=, not both).
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=SEED_MAX))]
     pub seed: Option<u64>,
-    /// Override a scenario key, validated like the file (repeatable), e.g. --set bitcoin.miners=16.
+    /// Override a scenario key, validated like the file (repeatable), e.g. --set bitcoin.miners=16;
+    /// a table of an array by its index, from 0 (the next index adds one): --set censor.0.share=0.1.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Independent replications with seeds derived from the base seed; the summary pools them
@@ -202,7 +203,8 @@ pub struct SweepArgs {
     /// Scenario file (TOML); scenarios/README.md documents every key.
     pub scenario: PathBuf,
     /// A scenario key and the values to sweep it over, validated like --set (repeatable; the
-    /// cells are the cartesian product). Commas inside [..] or quotes do not split.
+    /// cells are the cartesian product), e.g. --grid fault.0.for_s=3600,7200. Commas inside [..]
+    /// or quotes do not split.
     #[arg(long = "grid", value_name = "KEY=V1,V2,...", required = true)]
     pub grid: Vec<String>,
     /// Override a scenario key in every cell, validated like the file (repeatable). A key is
