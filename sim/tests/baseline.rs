@@ -8,10 +8,6 @@ use common::*;
 use std::path::Path;
 use std::process::Output;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 fn baseline(args: &[&str]) -> Output {
     let mut all = vec!["baseline"];
     all.extend_from_slice(args);
@@ -119,11 +115,7 @@ fn refused(name: &str, ci: Option<&str>) -> String {
     }
     let out =
         baseline(&["check", "--dir", dir.to_str().expect("utf-8"), "--out", dir.join("out").to_str().expect("utf-8")]);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}{}", text(&out.stdout));
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line expected: {stderr}");
-    assert!(stderr.starts_with("error: "), "{stderr}");
-    stderr.trim_end().to_owned()
+    refused_line(&out, "baseline check")
 }
 
 #[test]
@@ -146,10 +138,8 @@ fn a_bad_ci_file_or_a_missing_baseline_is_one_line_and_exit_2() {
     assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
     let out =
         baseline(&["check", "--dir", dir.to_str().expect("utf-8"), "--out", dir.join("out").to_str().expect("utf-8")]);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.starts_with("error: --tolerances ") && stderr.contains("no-such.toml: cannot read"), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    let line = refused_line(&out, "baseline check --tolerances");
+    assert!(line.starts_with("error: --tolerances ") && line.contains("no-such.toml: cannot read"), "{line}");
     assert!(!dir.join("out").exists(), "nothing ran");
 }
 

@@ -10,13 +10,7 @@ use std::path::Path;
 fn bad_input(file: &Path, extra: &[&str]) -> String {
     let mut args = vec!["run", file.to_str().expect("utf-8 path")];
     args.extend_from_slice(extra);
-    let out = hemisim(&args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(2), "exit code for {args:?}; stderr: {stderr}");
-    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line expected: {stderr}");
-    assert!(stderr.starts_with("error: "), "{stderr}");
-    stderr.trim_end().to_owned()
+    refused_line(&hemisim(&args), &format!("{args:?}"))
 }
 
 fn scenario_file(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {

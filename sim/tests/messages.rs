@@ -31,18 +31,9 @@ fn hemisim_with_log(rust_log: Option<&str>, args: &[&str]) -> Output {
     command.output().expect("the hemisim binary runs")
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// Runs `hemisim args` and checks the bad-input contract; returns the one line.
 fn refused(args: &[&str]) -> String {
-    let out = hemisim(args);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "exit code for {args:?}; stderr: {stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: one line expected: {stderr}");
-    assert!(stderr.starts_with("error: ") && !stderr.contains("panicked"), "{args:?}: {stderr}");
-    stderr.trim_end().to_owned()
+    refused_line(&hemisim(args), &format!("{args:?}"))
 }
 
 #[test]

@@ -117,13 +117,9 @@ fn outputs_are_byte_identical_whatever_jobs_and_cells_keep_their_seeds() {
 fn refused(scenario: &Path, out: &Path, extra: &[&str]) -> String {
     let mut args = vec!["sweep", utf8(scenario), "--out", utf8(out)];
     args.extend_from_slice(extra);
-    let result = hemisim(&args);
-    let stderr = String::from_utf8_lossy(&result.stderr).into_owned();
-    assert_eq!(result.status.code(), Some(2), "exit code for {args:?}; stderr: {stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line expected: {stderr}");
-    assert!(stderr.starts_with("error: ") && !stderr.contains("panicked"), "{stderr}");
+    let line = refused_line(&hemisim(&args), &format!("{args:?}"));
     assert!(!out.exists(), "nothing is written for a refused sweep");
-    stderr.trim_end().to_owned()
+    line
 }
 
 #[test]

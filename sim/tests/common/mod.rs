@@ -58,6 +58,22 @@ pub fn hemisim(args: &[&str]) -> Output {
         .expect("the hemisim binary runs")
 }
 
+/// A process's output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every command's bad-input contract: exit code 2 and one line on stderr starting `error: `,
+/// never a panic. Returns the line; `context` (the command, say) goes into failure messages.
+pub fn refused_line(out: &Output, context: &str) -> String {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "exit code for {context}; stderr: {stderr}{}", text(&out.stdout));
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{context}: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{context}: one line expected: {stderr}");
+    assert!(stderr.starts_with("error: "), "{context}: {stderr}");
+    stderr.trim_end().to_owned()
+}
+
 /// A fresh, empty directory under the system temp dir.
 pub fn scratch_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("hemisim-test-{}-{name}", std::process::id()));
