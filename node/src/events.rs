@@ -107,7 +107,11 @@ pub enum Timer {
 /// What the harness hands a peer.
 #[derive(Debug, Clone)]
 pub enum Input {
-    Deliver(Message),
+    /// A message from peer `from` arrived (a node asks its sender for what it lacks).
+    Deliver {
+        from: PeerId,
+        message: Message,
+    },
     Fire(Timer),
 }
 

@@ -18,7 +18,7 @@ pub struct TestNet {
     timers: BTreeMap<(SimTime, u64), (usize, Timer)>,
     armed: u64,
     /// Messages sent and not yet delivered (all at `now`: delivery takes no time).
-    in_flight: VecDeque<(usize, Message)>,
+    in_flight: VecDeque<(usize, usize, Message)>,
     observed: Vec<(SimTime, PeerId, Observation)>,
 }
 
@@ -57,9 +57,9 @@ impl TestNet {
     }
 
     /// Hands `message` to one peer now, as if it had arrived, and delivers what follows.
-    pub fn deliver(&mut self, to: PeerId, message: Message) {
-        let i = self.index_of(to);
-        self.in_flight.push_back((i, message));
+    pub fn deliver(&mut self, from: PeerId, to: PeerId, message: Message) {
+        let (from, to) = (self.index_of(from), self.index_of(to));
+        self.in_flight.push_back((from, to, message));
         self.settle();
     }
 
@@ -94,8 +94,9 @@ impl TestNet {
 
     /// Delivers everything in flight, and what that sends in turn.
     fn settle(&mut self) {
-        while let Some((i, message)) = self.in_flight.pop_front() {
-            let actions = self.peers[i].handle(self.now, Input::Deliver(message));
+        while let Some((from, i, message)) = self.in_flight.pop_front() {
+            let input = Input::Deliver { from: self.peers[from].id, message };
+            let actions = self.peers[i].handle(self.now, input);
             self.apply(i, actions);
         }
     }
@@ -106,12 +107,12 @@ impl TestNet {
                 Action::Broadcast(message) => {
                     let audience = message.audience();
                     for to in (0..self.peers.len()).filter(|&to| to != from && self.audiences[to].contains(&audience)) {
-                        self.in_flight.push_back((to, message.clone()));
+                        self.in_flight.push_back((from, to, message.clone()));
                     }
                 }
                 Action::SendTo { to, message } => {
                     let to = self.index_of(to);
-                    self.in_flight.push_back((to, message));
+                    self.in_flight.push_back((from, to, message));
                 }
                 Action::Schedule { after, timer } => {
                     self.armed += 1;

@@ -72,12 +72,12 @@ impl Peer {
     pub fn handle(&mut self, now: SimTime, input: Input) -> Vec<Action> {
         let mut out = Vec::new();
         match input {
-            Input::Deliver(Message::Block(block)) => self.on_bitcoin_block(now, block, &mut out),
-            Input::Deliver(Message::Tx(tx)) => {
+            Input::Deliver { message: Message::Block(block), .. } => self.on_bitcoin_block(now, block, &mut out),
+            Input::Deliver { message: Message::Tx(tx), .. } => {
                 // A rejected relay (conflict, already known) is normal gossip, not an event.
                 let _ = self.node.receive_tx(tx);
             }
-            Input::Deliver(message) => {
+            Input::Deliver { message, .. } => {
                 let mut cx = Ctx { now, node: &mut self.node, out: &mut out };
                 for duty in &mut self.duties {
                     duty.on_message(&mut cx, &message);

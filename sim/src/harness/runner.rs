@@ -210,15 +210,22 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().expect("a simulation task panicked while holding this lock")
 }
 
+/// What travels over a link: the message and the index of the peer that sent it.
+struct Envelope {
+    from: usize,
+    message: Message,
+}
+
 async fn receive_loop(shared: Arc<Shared>, i: usize) {
     let endpoint = match Endpoint::bind(shared.addrs[i]).await {
         Ok(ep) => Arc::new(ep),
         Err(e) => panic!("{} cannot bind {}: {e}", shared.names[i], shared.addrs[i]),
     };
     let _ = shared.endpoints[i].set(endpoint.clone());
-    while let Ok((payload, _from)) = endpoint.recv_from_raw(TAG_BITCOIN).await {
-        let Ok(message) = payload.downcast::<Message>() else { continue };
-        deliver(&shared, i, Input::Deliver(*message));
+    while let Ok((payload, _addr)) = endpoint.recv_from_raw(TAG_BITCOIN).await {
+        let Ok(envelope) = payload.downcast::<Envelope>() else { continue };
+        let from = shared.ids[envelope.from];
+        deliver(&shared, i, Input::Deliver { from, message: envelope.message });
     }
 }
 
@@ -287,7 +294,8 @@ fn send(shared: &Arc<Shared>, from: usize, recipients: &[usize], message: Messag
                 elapsed = delay;
             }
             // A send fails only if the destination is unreachable (a partition): the message is lost.
-            let _ = endpoint.send_to_raw(dst, TAG_BITCOIN, Box::new(message.clone())).await;
+            let envelope = Envelope { from, message: message.clone() };
+            let _ = endpoint.send_to_raw(dst, TAG_BITCOIN, Box::new(envelope)).await;
         }
     });
 }
