@@ -45,6 +45,21 @@ pub enum Message {
     /// A call of the portal's `depositTransaction`, from an L1 account to the Ethereum L1 (sent
     /// to it only).
     PortalDeposit(Arc<DepositRequest>),
+    /// A node that lacks blocks asks a peer for them: its active chain as a locator (sent to one
+    /// peer; see [`crate::btc::sync`]).
+    GetBlocks(Arc<Vec<bitcoin::BlockHash>>),
+    /// The answer: the peer's active chain after the last block they share, in order.
+    Blocks(Arc<Vec<Arc<SealedBlock>>>),
+    /// An L2 node or follower that missed blocks asks the sequencer for its chain after `after`.
+    GetL2Blocks {
+        requester: PeerId,
+        after: L2Number,
+    },
+    /// An L2 node that missed L1 blocks asks the Ethereum peer for those after `after`.
+    GetL1Blocks {
+        requester: PeerId,
+        after: L1Number,
+    },
 }
 
 /// Which peers a broadcast reaches: the harness maps each audience to peers by their roles.
@@ -75,6 +90,10 @@ impl Message {
             Message::L1Block(_) => Audience::L1Followers,
             // Sent to the L1 peer directly; no audience listens for it.
             Message::BatcherTx(_) | Message::PortalDeposit(_) => Audience::L1,
+            // Requests and answers go to one peer: no audience listens for them.
+            Message::GetBlocks(_) | Message::Blocks(_) => Audience::Bitcoin,
+            Message::GetL2Blocks { .. } => Audience::Sequencer,
+            Message::GetL1Blocks { .. } => Audience::L1,
         }
     }
 }
@@ -113,6 +132,11 @@ pub enum Input {
         message: Message,
     },
     Fire(Timer),
+    /// A link to this peer came up: a partition healed, or one of the two restarted.
+    Connected(PeerId),
+    /// The peer restarts after a crash: it keeps what a node persists, forgets the rest, and
+    /// re-arms its timers (its old ones died with it).
+    Restart,
 }
 
 /// What a peer asks the harness to do.
@@ -268,6 +292,21 @@ pub enum Observation {
     /// The sequencer stopped producing blocks until `until_us` (a halt).
     SequencerHalted {
         until_us: u64,
+    },
+    /// A fault of the scenario began (`[[fault]]` number `index`), hitting `peers` peers.
+    FaultStarted {
+        index: u32,
+        kind: &'static str,
+        peers: u32,
+    },
+    /// It ended (a partition healed, crashed peers restarted, links and clocks back to normal).
+    FaultEnded {
+        index: u32,
+        kind: &'static str,
+    },
+    /// A restart after a crash lost the transactions of the sequencer's mempool.
+    MempoolLost {
+        txs: u32,
     },
     /// A user gave up waiting for the sequencer and sent its transaction through L1 (`via`:
     /// "portal"), paying `l1_fee_wei`.

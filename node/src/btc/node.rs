@@ -188,6 +188,15 @@ impl BitcoinNode {
         from.through(self.tip_height()).find(|h| self.tree[&self.active[h.0 as usize]].block.contains_tx(txid))
     }
 
+    /// A restart after a crash: the block tree, chain and UTXO set were on disk; the mempool and
+    /// the orphans were in memory (Bitcoin Core does not persist orphans; its `mempool.dat` is
+    /// written only at a clean shutdown, which a crash is not).
+    pub fn forget_volatile(&mut self) {
+        self.mempool = Mempool::default();
+        self.orphans = IdMap::default();
+        self.orphan_txs.clear();
+    }
+
     /// Offers a transaction to the mempool. One that spends an unknown output is kept as an
     /// orphan (as Bitcoin Core does) and retried when the tip moves.
     pub fn receive_tx(&mut self, tx: Arc<SealedTx>) -> Result<(), RejectReason> {

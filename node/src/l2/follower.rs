@@ -44,6 +44,13 @@ impl L2Follower {
         self.head.0
     }
 
+    /// The head to ask the sequencer to continue from: set when blocks wait above a hole.
+    pub fn gap(&self) -> Option<L2Number> {
+        let next = self.head.0.next();
+        let hole = !self.waiting.contains_key(&next) && self.waiting.range(next..).next().is_some();
+        hole.then_some(self.head.0)
+    }
+
     /// A gossiped block arrives: the steps that bring the follower onto the chain it extends.
     pub fn on_block(&mut self, block: Arc<L2Block>) -> Vec<FollowStep> {
         let number = block.header.number;

@@ -3,6 +3,7 @@
 
 pub mod block;
 pub mod btc_view;
+pub mod catch_up;
 pub mod censor;
 pub mod chain;
 pub mod follower;

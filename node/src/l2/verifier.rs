@@ -8,6 +8,7 @@
 //! that outlives a bad block, e.g. under equivocation, is a policy change here, not a rewrite.)
 
 use super::block::L2Block;
+use super::catch_up::{L1Feed, L2CatchUp};
 use super::chain::{ChainRules, ImportError, L2Chain, Mismatch};
 use super::hvm::Hvm;
 use super::node::{DerivationSetup, HeadEvent, L2Node};
@@ -45,6 +46,10 @@ pub struct Verifier {
     pub mismatches: u64,
     /// Transactions of the blocks it verified (each re-executed once).
     pub txs_verified: u64,
+    /// Its requests for blocks it missed.
+    pub catch_up: L2CatchUp,
+    /// L1 blocks in chain order (settlement chains).
+    pub l1_feed: L1Feed,
 }
 
 impl Verifier {
@@ -76,7 +81,27 @@ impl Verifier {
             verified: 0,
             mismatches: 0,
             txs_verified: 0,
+            catch_up: L2CatchUp::default(),
+            l1_feed: L1Feed::default(),
         }
+    }
+
+    /// The head it would ask the sequencer to continue from: set when blocks wait above a hole
+    /// (the next block after the head never came).
+    pub fn gap(&self) -> Option<L2Number> {
+        let head = self.node.chain().head().number;
+        let hole = !self.pending.contains_key(&head.next()) && self.pending.range(head.next()..).next().is_some();
+        hole.then_some(head)
+    }
+
+    /// The head of its chain.
+    pub fn head(&self) -> L2Number {
+        self.node.chain().head().number
+    }
+
+    /// A restart: gossiped blocks waiting in memory are gone (the chain was on disk).
+    pub fn forget_pending(&mut self) {
+        self.pending.clear();
     }
 
     pub fn node(&self) -> &L2Node {

@@ -20,6 +20,11 @@ use super::report::DutyReport;
 #[derive(Debug)]
 pub struct Ctx<'a> {
     pub now: SimTime,
+    /// The peer the duty runs on.
+    pub me: PeerId,
+    /// Whether to ask peers for what this peer missed (runs with faults; see
+    /// [`super::Peer::with_catch_up`]).
+    pub catch_up: bool,
     pub node: &'a mut BitcoinNode,
     /// The effects, in order; duties that predate the context push [`Action`]s here directly.
     pub out: &'a mut Vec<Action>,
@@ -80,6 +85,16 @@ pub trait Duty: fmt::Debug + Send {
 
     /// A Bitcoin block reached the node (after the node took it).
     fn on_bitcoin(&mut self, _cx: &mut Ctx<'_>, _change: BitcoinChange) {}
+
+    /// The peer restarts after a crash (its timers died with it): forget what lives only in
+    /// memory and re-arm. The default re-arms as at the start: a duty that holds volatile state
+    /// (a mempool, blocks waiting) forgets it here. Wallets are kept (they are on disk).
+    fn restart(&mut self, cx: &mut Ctx<'_>) {
+        self.start(cx);
+    }
+
+    /// A link to `peer` came up (a partition healed, or one of the two restarted).
+    fn on_connected(&mut self, _cx: &mut Ctx<'_>, _peer: PeerId) {}
 
     /// The wallets the node's watched coins feed.
     fn wallets(&mut self) -> Vec<&mut Wallet> {

@@ -36,12 +36,23 @@ pub struct Peer {
     pub name: String,
     pub node: BitcoinNode,
     duties: Vec<Box<dyn Duty>>,
+    /// Whether it asks peers for what it missed (see [`Peer::with_catch_up`]).
+    catch_up: bool,
 }
 
 impl Peer {
     /// A peer with its duties, which see every input in this order.
     pub fn new(id: PeerId, node: BitcoinNode, duties: Vec<Box<dyn Duty>>) -> Self {
-        Peer { name: id.to_string(), id, node, duties }
+        Peer { name: id.to_string(), id, node, duties, catch_up: false }
+    }
+
+    /// A peer that asks for what it missed: a Bitcoin block whose parent it lacks makes it ask
+    /// the sender for its chain, and L2 nodes and followers ask the sequencer for blocks they
+    /// lack. Runs with faults need it (messages are lost); without them every block reaches
+    /// every peer from its producer, and requests would only add duplicate traffic.
+    pub fn with_catch_up(mut self) -> Self {
+        self.catch_up = true;
+        self
     }
 
     /// The audiences it listens to: Bitcoin (every peer) and its duties'.
@@ -62,47 +73,76 @@ impl Peer {
     pub fn start(&mut self) -> Vec<Action> {
         let mut out = Vec::new();
         self.feed_wallets();
-        let mut cx = Ctx { now: SimTime::ZERO, node: &mut self.node, out: &mut out };
-        for duty in &mut self.duties {
-            duty.start(&mut cx);
-        }
+        self.each_duty(SimTime::ZERO, &mut out, |duty, cx| duty.start(cx));
         out
     }
 
     pub fn handle(&mut self, now: SimTime, input: Input) -> Vec<Action> {
         let mut out = Vec::new();
         match input {
-            Input::Deliver { message: Message::Block(block), .. } => self.on_bitcoin_block(now, block, &mut out),
+            Input::Deliver { from, message: Message::Block(block) } => {
+                if self.on_bitcoin_block(now, block, &mut out) {
+                    self.ask_for_blocks(from, &mut out);
+                }
+            }
             Input::Deliver { message: Message::Tx(tx), .. } => {
                 // A rejected relay (conflict, already known) is normal gossip, not an event.
                 let _ = self.node.receive_tx(tx);
             }
-            Input::Deliver { message, .. } => {
-                let mut cx = Ctx { now, node: &mut self.node, out: &mut out };
-                for duty in &mut self.duties {
-                    duty.on_message(&mut cx, &message);
+            Input::Deliver { from, message: Message::GetBlocks(locator) } => {
+                let blocks = crate::btc::sync::blocks_after(&self.node, &locator);
+                if !blocks.is_empty() {
+                    out.push(Action::SendTo { to: from, message: Message::Blocks(Arc::new(blocks)) });
                 }
             }
-            Input::Fire(timer) => {
-                let mut cx = Ctx { now, node: &mut self.node, out: &mut out };
-                for duty in &mut self.duties {
-                    duty.on_timer(&mut cx, timer);
+            Input::Deliver { from, message: Message::Blocks(blocks) } => {
+                let mut orphaned = false;
+                for block in blocks.iter() {
+                    orphaned |= self.on_bitcoin_block(now, block.clone(), &mut out);
                 }
+                if orphaned {
+                    self.ask_for_blocks(from, &mut out);
+                }
+            }
+            Input::Deliver { message, .. } => self.each_duty(now, &mut out, |duty, cx| duty.on_message(cx, &message)),
+            Input::Fire(timer) => self.each_duty(now, &mut out, |duty, cx| duty.on_timer(cx, timer)),
+            Input::Connected(peer) => {
+                self.ask_for_blocks(peer, &mut out);
+                self.each_duty(now, &mut out, |duty, cx| duty.on_connected(cx, peer));
+            }
+            Input::Restart => {
+                self.node.forget_volatile();
+                self.each_duty(now, &mut out, |duty, cx| duty.restart(cx));
             }
         }
         self.feed_wallets();
         out
     }
 
-    fn on_bitcoin_block(&mut self, now: SimTime, block: Arc<SealedBlock>, out: &mut Vec<Action>) {
-        let change = accept(&mut self.node, block, out);
+    /// Runs `f` on every duty in order, with one context.
+    fn each_duty(&mut self, now: SimTime, out: &mut Vec<Action>, mut f: impl FnMut(&mut dyn Duty, &mut Ctx<'_>)) {
+        let mut cx = Ctx { now, me: self.id, catch_up: self.catch_up, node: &mut self.node, out };
+        for duty in &mut self.duties {
+            f(duty.as_mut(), &mut cx);
+        }
+    }
+
+    /// Asks `peer` for its chain past what this node has (when catching up at all).
+    fn ask_for_blocks(&self, peer: PeerId, out: &mut Vec<Action>) {
+        if self.catch_up {
+            let locator = crate::btc::sync::locator(&self.node);
+            out.push(Action::SendTo { to: peer, message: Message::GetBlocks(Arc::new(locator)) });
+        }
+    }
+
+    /// Gives the node a block and the duties the change; `true` when it waits for its parent.
+    fn on_bitcoin_block(&mut self, now: SimTime, block: Arc<SealedBlock>, out: &mut Vec<Action>) -> bool {
+        let (change, orphaned) = accept(&mut self.node, block, out);
         if change.tip_changed {
             self.feed_wallets();
         }
-        let mut cx = Ctx { now, node: &mut self.node, out };
-        for duty in &mut self.duties {
-            duty.on_bitcoin(&mut cx, change);
-        }
+        self.each_duty(now, out, |duty, cx| duty.on_bitcoin(cx, change));
+        orphaned
     }
 
     /// Hands the node's watched-coin changes to this peer's wallets.
@@ -123,14 +163,15 @@ fn refuse(refusal: Refusal, cx: &mut Ctx<'_>) {
     cx.broadcast(Message::L2Refusal(Arc::new(refusal)));
 }
 
-/// Gives `block` to the node and records what it did.
-fn accept(node: &mut BitcoinNode, block: Arc<SealedBlock>, out: &mut Vec<Action>) -> BitcoinChange {
+/// Gives `block` to the node and records what it did; `true` when it waits for its parent.
+fn accept(node: &mut BitcoinNode, block: Arc<SealedBlock>, out: &mut Vec<Action>) -> (BitcoinChange, bool) {
     let report = node.receive_block(block);
+    let orphaned = report.orphaned;
     for (hash, reason) in report.rejected {
         out.push(Action::Observe(Observation::BlockRejected { hash, reason: reason.to_string() }));
     }
     let stored_any = !report.accepted.is_empty();
-    let Some(change) = report.tip_change else { return BitcoinChange { stored_any, tip_changed: false } };
+    let Some(change) = report.tip_change else { return (BitcoinChange { stored_any, tip_changed: false }, orphaned) };
     out.push(Action::Observe(Observation::TipChanged {
         old_tip: change.old_tip,
         old_height: change.old_height,
@@ -139,7 +180,7 @@ fn accept(node: &mut BitcoinNode, block: Arc<SealedBlock>, out: &mut Vec<Action>
         disconnected: change.disconnected,
         connected: change.connected,
     }));
-    BitcoinChange { stored_any, tip_changed: true }
+    (BitcoinChange { stored_any, tip_changed: true }, orphaned)
 }
 
 /// The observation of a block this peer found.

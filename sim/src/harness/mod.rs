@@ -1,6 +1,7 @@
 //! The simulation harness: runs one scenario under one seed inside madsim.
 //!
 //! Code map: [`world`] turns a scenario into Bitcoin peers; [`links`] is the per-link delay model;
+//! [`faults`] the scenario's partitions, crashes, lossy and slow links and skewed clocks;
 //! [`runner`] creates the madsim runtime on a fresh thread, gives every peer a simulated node with
 //! an endpoint, drives the peers' state machines and carries out their actions; [`recorder`]
 //! writes observations into the trace and routes them to the areas' recorders
@@ -13,6 +14,7 @@
 
 pub mod adversary;
 pub mod collect;
+pub mod faults;
 pub mod links;
 pub mod monitor;
 pub mod recorder;

@@ -9,14 +9,15 @@
 //! a thread that has not made a `RandomState` yet (ARCHITECTURE.md, "Determinism").
 
 use super::collect;
+use super::faults::{FaultPlan, LinkState, PlannedFault};
 use super::links::Links;
 use super::monitor::SafetyMonitor;
 use super::recorder::Recorder;
 use super::trace::Trace;
 use super::violation::Violation;
 use super::world::{World, attacker_deposit};
-use crate::scenario::Scenario;
-use hemisim_node::events::{Action, Audience, Input, Message};
+use crate::scenario::{FaultKind, Scenario};
+use hemisim_node::events::{Action, Audience, Input, Message, Observation};
 use hemisim_node::peer::{Peer, PeerId};
 use hemisim_node::time::{SimDuration, SimTime};
 use madsim::net::Endpoint;
@@ -31,6 +32,8 @@ use thiserror::Error;
 
 const BITCOIN_PORT: u16 = 8333;
 const TAG_BITCOIN: u64 = 1;
+/// The name the run's own observations (faults starting and ending) are recorded under.
+pub const FAULTS: &str = "faults";
 
 /// How a run is observed from outside.
 #[derive(Debug, Clone, Default)]
@@ -109,6 +112,8 @@ struct Shared {
     peers: Vec<Mutex<Peer>>,
     endpoints: Vec<OnceLock<Arc<Endpoint>>>,
     links: Mutex<Links>,
+    /// The scenario's partitions, crashes, lossy and slow links and skewed clocks.
+    faults: Mutex<FaultPlan>,
     /// Taken when the run ends.
     recorder: Mutex<Option<Recorder>>,
     /// Taken, like the recorder, when the run ends.
@@ -136,6 +141,10 @@ impl Shared {
 async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<RunOutput, RunError> {
     let world = World::build(&scenario, seed);
     let names = world.names();
+    let ids: Vec<PeerId> = world.peers.iter().map(|p| p.id).collect();
+    let faults = FaultPlan::new(&scenario, seed, &ids, &names);
+    // With faults, messages are lost: every peer asks for what it missed.
+    let catch_up = !faults.is_empty();
     let addrs: Vec<SocketAddr> = (0..names.len()).map(peer_addr).collect();
     let btc = &scenario.bitcoin;
     let links = Links::new(seed, &names, btc.propagation_delay_ms, btc.propagation_jitter_ms);
@@ -148,11 +157,12 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
     let shared = Arc::new(Shared {
         audiences,
         endpoints: names.iter().map(|_| OnceLock::new()).collect(),
-        ids: world.peers.iter().map(|p| p.id).collect(),
-        peers: world.peers.into_iter().map(Mutex::new).collect(),
+        ids,
+        peers: world.peers.into_iter().map(|p| Mutex::new(if catch_up { p.with_catch_up() } else { p })).collect(),
         names,
         addrs,
         links: Mutex::new(links),
+        faults: Mutex::new(faults),
         recorder: Mutex::new(Some(recorder)),
         monitor: Mutex::new(Some(SafetyMonitor::new(options.keep_going))),
         halted: AtomicBool::new(false),
@@ -180,6 +190,10 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
             let actions = lock(&shared.peers[i]).start();
             apply(&shared, i, actions);
         });
+    }
+    let planned: Vec<PlannedFault> = lock(&shared.faults).faults().to_vec();
+    for fault in planned {
+        madsim::task::spawn(run_fault(shared.clone(), fault));
     }
     sleep(Duration::from_micros((shared.end + settle).as_us())).await;
     let recorder = lock(&shared.recorder).take().expect("the run finishes once");
@@ -234,11 +248,59 @@ fn deliver(shared: &Arc<Shared>, i: usize, input: Input) {
         return;
     }
     let now = shared.now();
+    // A crashed peer hears nothing (a restart comes from the fault itself).
+    let skew_us = {
+        let faults = lock(&shared.faults);
+        if faults.is_down(now, i) && !matches!(input, Input::Restart) {
+            return;
+        }
+        faults.skew_us(now, i)
+    };
     if let Some(recorder) = lock(&shared.recorder).as_mut() {
         recorder.count_event(now);
     }
-    let actions = lock(&shared.peers[i]).handle(now, input);
+    // A skewed clock: the peer reads its own time; the run records the true one.
+    let peer_now = SimTime(now.as_us().saturating_add_signed(skew_us));
+    let actions = lock(&shared.peers[i]).handle(peer_now, input);
     apply(shared, i, actions);
+}
+
+/// Carries out one fault: recorded when it starts and ends; at the end crashed peers restart
+/// and reconnect, and a partition's sides reconnect (each side then asks the other for what it
+/// missed).
+async fn run_fault(shared: Arc<Shared>, fault: PlannedFault) {
+    sleep(Duration::from_micros(fault.start.as_us())).await;
+    let (index, kind) = (fault.index as u32, fault.kind.as_str());
+    record(&shared, Observation::FaultStarted { index, kind, peers: fault.hit.len() as u32 });
+    sleep(Duration::from_micros(fault.end.since(fault.start).as_us())).await;
+    record(&shared, Observation::FaultEnded { index, kind });
+    match fault.kind {
+        FaultKind::Crash => {
+            for &i in &fault.hit {
+                deliver(&shared, i, Input::Restart);
+                for j in (0..shared.ids.len()).filter(|&j| j != i) {
+                    deliver(&shared, i, Input::Connected(shared.ids[j]));
+                }
+            }
+        }
+        FaultKind::Partition => {
+            for (a, b) in fault.cut_pairs() {
+                deliver(&shared, a, Input::Connected(shared.ids[b]));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Records an observation of the run itself (not of a peer).
+fn record(shared: &Arc<Shared>, observation: Observation) {
+    if shared.halted.load(Ordering::Relaxed) {
+        return;
+    }
+    let now = shared.now();
+    if let Some(recorder) = lock(&shared.recorder).as_mut() {
+        recorder.observe(now, FAULTS, observation);
+    }
 }
 
 /// Carries out what peer `i` asked for.
@@ -255,11 +317,14 @@ fn apply(shared: &Arc<Shared>, i: usize, actions: Vec<Action>) {
             }
             Action::Schedule { after, timer } => {
                 let shared = shared.clone();
+                let armed = shared.now();
                 madsim::task::spawn(async move {
                     sleep(Duration::from_micros(after.as_us())).await;
                     // Every timer produces something (blocks, load, L2 blocks): none fires from
                     // the end of the run on, whatever order madsim gives two events at one instant.
-                    if shared.now() < shared.end {
+                    // A crash in between voids it: the restarted peer arms its own.
+                    let now = shared.now();
+                    if now < shared.end && !lock(&shared.faults).timer_void(i, armed, now) {
                         deliver(&shared, i, Input::Fire(timer));
                     }
                 });
@@ -281,9 +346,19 @@ fn apply(shared: &Arc<Shared>, i: usize, actions: Vec<Action>) {
 /// in recipient order), sleeping until each one's delivery.
 fn send(shared: &Arc<Shared>, from: usize, recipients: &[usize], message: Message) {
     let endpoint = shared.endpoints[from].get().expect("endpoints are bound before the world starts").clone();
+    let now = shared.now();
     let mut deliveries: Vec<(SimDuration, SocketAddr)> = {
         let mut links = lock(&shared.links);
-        recipients.iter().filter(|&&to| to != from).map(|&to| (links.delay(from), shared.addrs[to])).collect()
+        let mut faults = lock(&shared.faults);
+        recipients
+            .iter()
+            .filter(|&&to| to != from)
+            .filter_map(|&to| match faults.link(now, from, to) {
+                LinkState::Cut => None,
+                LinkState::Up { loss, .. } if faults.lost(from, loss) => None,
+                LinkState::Up { extra, .. } => Some((links.delay(from) + extra, shared.addrs[to])),
+            })
+            .collect()
     };
     deliveries.sort_by_key(|&(delay, _)| delay);
     madsim::task::spawn(async move {

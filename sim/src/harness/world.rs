@@ -143,10 +143,13 @@ impl World {
             // Built once (a genesis state holds every account) and cloned for each L2 node.
             let l2_state = spec.hvm();
             let l2_genesis = spec.block(&l2_state, &genesis).hash();
-            follow = scenario
-                .ethereum
-                .as_ref()
-                .map(|e| FollowSetup { l2_genesis, keep: reorg_reach_blocks(e, l2.block_time_s) });
+            // Without a settlement layer the chain never reorgs, but with faults blocks go
+            // missing: followers still need one that orders them and asks for the missed ones.
+            let lossy = scenario.fault.iter().any(|f| !f.kind.is_sequencers());
+            follow = match &scenario.ethereum {
+                Some(e) => Some(FollowSetup { l2_genesis, keep: reorg_reach_blocks(e, l2.block_time_s) }),
+                None => lossy.then_some(FollowSetup { l2_genesis, keep: 1 }),
+            };
             let max_headers = l2.max_btc_headers_per_block as usize;
             let config = SequencerConfig {
                 block_time: SimDuration::from_secs_f64(l2.block_time_s),

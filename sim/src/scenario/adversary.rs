@@ -1,6 +1,6 @@
 //! The L2's adversaries and faults as scenario tables: `[[censor]]` (what a censoring sequencer
-//! leaves out, how and when) and `[[fault]]` (a sequencer that halts, or whose batches never
-//! reach L1). Several of each are allowed; every table is optional, and a scenario without them
+//! leaves out, how and when) and `[[fault]]` (a sequencer that halts or whose batches never
+//! reach L1; partitions, crashes, lossy or slow links and skewed clocks). Several of each are allowed; every table is optional, and a scenario without them
 //! resolves (and hashes) as before.
 
 use serde::{Deserialize, Serialize};
@@ -81,7 +81,9 @@ impl CensorMode {
     }
 }
 
-/// `[[fault]]`: a fault of the sequencer, at a time, for a duration.
+/// `[[fault]]`: a fault at a time, for a duration: of the sequencer (`halt`,
+/// `withhold_batches`) or of peers and their links (`partition`, `crash`, `loss`, `slow`,
+/// `clock_skew`). Who it hits is written with peer selectors (see [`super::peers`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultConfig {
@@ -90,23 +92,51 @@ pub struct FaultConfig {
     pub at_s: f64,
     /// How long it lasts.
     pub for_s: f64,
-    /// Who it hits: the sequencer (the only peer these kinds apply to; the key may be left out).
+    /// Who it hits (every kind but `partition`); the sequencer when left out.
     #[serde(default = "default_fault_peers")]
     pub peers: Vec<String>,
+    /// `partition`: groups of peers that cannot reach one another; the peers named in no group
+    /// form one more group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Vec<String>>,
+    /// `loss`: the probability that each message to or from the peers is dropped.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub probability: f64,
+    /// `slow`: extra delay on every message to or from the peers, in milliseconds.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub extra_ms: f64,
+    /// `clock_skew`: how far the peers' clocks are ahead (negative: behind), in milliseconds.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub skew_ms: f64,
 }
 
 fn default_fault_peers() -> Vec<String> {
     vec!["sequencer".to_owned()]
 }
 
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+
 /// `fault.kind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
     /// The sequencer produces nothing (its batcher has nothing new to post).
     Halt,
     /// The sequencer keeps producing, and its batcher posts nothing.
     WithholdBatches,
+    /// Groups of peers cannot reach one another; at the end they reconnect and catch up.
+    Partition,
+    /// The peers stop; at the end they restart with what a node persists (see ARCHITECTURE.md,
+    /// "Faults").
+    Crash,
+    /// Each message to or from the peers is dropped with `probability`.
+    Loss,
+    /// Messages to or from the peers take `extra_ms` longer.
+    Slow,
+    /// The peers' clocks are `skew_ms` off.
+    ClockSkew,
 }
 
 impl FaultKind {
@@ -114,6 +144,17 @@ impl FaultKind {
         match self {
             FaultKind::Halt => "halt",
             FaultKind::WithholdBatches => "withhold_batches",
+            FaultKind::Partition => "partition",
+            FaultKind::Crash => "crash",
+            FaultKind::Loss => "loss",
+            FaultKind::Slow => "slow",
+            FaultKind::ClockSkew => "clock_skew",
         }
+    }
+
+    /// Faults of the sequencer's own behaviour, which its configuration carries; the others are
+    /// the harness's (links, clocks, crashes).
+    pub fn is_sequencers(self) -> bool {
+        matches!(self, FaultKind::Halt | FaultKind::WithholdBatches)
     }
 }

@@ -30,6 +30,7 @@ pub mod defaults;
 mod error;
 mod ethereum;
 mod overrides;
+pub mod peers;
 mod schema;
 mod source;
 #[cfg(test)]
@@ -89,7 +90,7 @@ pub struct Scenario {
     /// The sequencer's censorship rules (`[[censor]]`, several allowed; requires `[l2]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub censor: Vec<CensorConfig>,
-    /// Faults of the sequencer (`[[fault]]`, several allowed; requires `[l2]`).
+    /// Faults (`[[fault]]`, several allowed): of the sequencer, or of peers and their links.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fault: Vec<FaultConfig>,
 }

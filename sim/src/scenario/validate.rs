@@ -6,11 +6,13 @@ use toml::Table;
 
 use super::check::out_of_range;
 use super::error::Invalid;
+use super::peers::{self, Roles};
 use super::{
     AttackConfig, AttackKind, AttackTarget, BitcoinConfig, CensorConfig, CensorMode, CensorTarget, EthereumConfig,
     FaultConfig, FaultKind, FeeSpikeConfig, KeystoneSourceConfig, L2Config, PayoutPolicyConfig, PopConfig, Scenario,
     TunnelConfig, WorkloadConfig,
 };
+use hemisim_node::peer::{PeerId, PeerKind};
 
 /// Ten years of simulated time.
 const DURATION_S_MAX: u64 = 315_360_000;
@@ -86,6 +88,11 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
     }
     for (index, fault) in s.fault.iter().enumerate() {
         self::fault(index, fault, s)?;
+        let written =
+            table.get("fault").and_then(|f| f.as_array()).and_then(|f| f.get(index)).and_then(|f| f.as_table());
+        if let Some(written) = written {
+            fault_keys_read(index, fault, written)?;
+        }
     }
     if s.tunnel.as_ref().is_some_and(|t| t.force_after_s > 0.0) && s.ethereum.is_none() {
         return Err(Invalid::new(
@@ -292,6 +299,70 @@ pub fn parse_account(text: &str, s: &Scenario) -> Result<hemisim_node::l2::tx::A
 
 fn fault(index: usize, f: &FaultConfig, s: &Scenario) -> Result<(), Invalid> {
     let key = |k: &str| indexed("fault", index, k);
+    number(&key("at_s"), f.at_s, 0.0, TEN_YEARS_S)?;
+    number(&key("for_s"), f.for_s, 0.001, TEN_YEARS_S)?;
+    if f.kind.is_sequencers() {
+        return sequencer_fault(index, f, s);
+    }
+    let roles = Roles::of(s);
+    let selectors = |k: &str, list: &[String]| peers::check(list, &roles).map_err(|e| Invalid::new(key(k), e));
+    match f.kind {
+        FaultKind::Partition => {
+            if f.groups.is_empty() || f.groups.iter().any(Vec::is_empty) {
+                return Err(Invalid::new(
+                    key("groups"),
+                    "expected groups = [[peers...], ...] with at least one non-empty group (the peers named in no group form one more)",
+                ));
+            }
+            for group in &f.groups {
+                selectors("groups", group)?;
+            }
+        }
+        FaultKind::Crash => {
+            selectors("peers", &f.peers)?;
+            if let Some(kind) = peers::kinds(&f.peers, &roles).into_iter().find(|&k| !can_crash(k)) {
+                let peer = PeerId { kind, index: 0 };
+                return Err(Invalid::new(
+                    key("peers"),
+                    format!(
+                        "\"{peer}\" cannot crash (miners, verifiers, PoP miners, the sequencer and the observer can; the attacker, the tunnel operator and the Ethereum L1 cannot)"
+                    ),
+                ));
+            }
+        }
+        FaultKind::Loss => {
+            selectors("peers", &f.peers)?;
+            if !(f.probability > 0.0 && f.probability <= 1.0) {
+                return Err(Invalid::new(
+                    key("probability"),
+                    format!("expected a probability in (0, 1] for kind = \"loss\", got {}", f.probability),
+                ));
+            }
+        }
+        FaultKind::Slow => {
+            selectors("peers", &f.peers)?;
+            number(&key("extra_ms"), f.extra_ms, 1.0, 3_600_000.0)?;
+        }
+        FaultKind::ClockSkew => {
+            selectors("peers", &f.peers)?;
+            if f.skew_ms == 0.0 {
+                return Err(Invalid::new(key("skew_ms"), "expected a non-zero skew for kind = \"clock_skew\""));
+            }
+            number(&key("skew_ms"), f.skew_ms, -86_400_000.0, 86_400_000.0)?;
+        }
+        FaultKind::Halt | FaultKind::WithholdBatches => unreachable!("the sequencer's faults are checked above"),
+    }
+    Ok(())
+}
+
+/// Who a crash may hit: peers whose persisted and volatile state is modelled (ARCHITECTURE.md,
+/// "Faults").
+fn can_crash(kind: PeerKind) -> bool {
+    matches!(kind, PeerKind::Miner | PeerKind::Verifier | PeerKind::PopMiner | PeerKind::Sequencer | PeerKind::Observer)
+}
+
+fn sequencer_fault(index: usize, f: &FaultConfig, s: &Scenario) -> Result<(), Invalid> {
+    let key = |k: &str| indexed("fault", index, k);
     if s.l2.is_none() {
         return Err(Invalid::new(key("kind"), "expected an [l2] table: these faults are the sequencer's"));
     }
@@ -301,8 +372,6 @@ fn fault(index: usize, f: &FaultConfig, s: &Scenario) -> Result<(), Invalid> {
             "expected an [ethereum] table for \"withhold_batches\" (batches go to L1)",
         ));
     }
-    number(&key("at_s"), f.at_s, 0.0, TEN_YEARS_S)?;
-    number(&key("for_s"), f.for_s, 0.001, TEN_YEARS_S)?;
     if f.peers != ["sequencer"] {
         return Err(Invalid::new(
             key("peers"),
@@ -314,6 +383,25 @@ fn fault(index: usize, f: &FaultConfig, s: &Scenario) -> Result<(), Invalid> {
         ));
     }
     Ok(())
+}
+
+/// Keys of a `[[fault]]` table that its kind does not read.
+fn fault_keys_read(index: usize, f: &FaultConfig, written: &Table) -> Result<(), Invalid> {
+    let read = |key: &str| match key {
+        "groups" => f.kind == FaultKind::Partition,
+        "peers" => f.kind != FaultKind::Partition,
+        "probability" => f.kind == FaultKind::Loss,
+        "extra_ms" => f.kind == FaultKind::Slow,
+        "skew_ms" => f.kind == FaultKind::ClockSkew,
+        _ => true,
+    };
+    match written.keys().find(|key| !read(key)) {
+        Some(key) => Err(Invalid::new(
+            indexed("fault", index, key),
+            format!("not read with kind = \"{}\"; remove it", f.kind.as_str()),
+        )),
+        None => Ok(()),
+    }
 }
 
 fn workload(w: &WorkloadConfig) -> Result<(), Invalid> {

@@ -24,6 +24,7 @@
 mod settlement;
 
 use super::block::{BtcAttributes, L2Block};
+use super::catch_up::{L1Feed, ServedBlocks};
 use super::censor::Censorship;
 use super::chain::{BlockInputs, Body, ChainRules, L2Chain};
 use super::history::L2History;
@@ -148,6 +149,12 @@ pub struct Sequencer {
     pub reorged_txs: u64,
     /// Transactions the censorship rules held back at least once, by hash.
     censored: IdSet<B256>,
+    /// The latest blocks it made its head, for nodes that missed them (runs with faults).
+    pub served: ServedBlocks,
+    /// L1 blocks in chain order (settlement chains).
+    pub l1_feed: L1Feed,
+    /// Transactions a crash took from its mempool.
+    pub lost_in_crash: u64,
 }
 
 impl Sequencer {
@@ -177,7 +184,20 @@ impl Sequencer {
             l1_blocks: Default::default(),
             reorged_txs: 0,
             censored: IdSet::default(),
+            served: ServedBlocks::default(),
+            l1_feed: L1Feed::default(),
+            lost_in_crash: 0,
         }
+    }
+
+    /// A restart after a crash: the chain was on disk (op-geth's database); the mempool was in
+    /// memory (geth journals only local transactions, and users' arrive over RPC), so its
+    /// transactions are lost. Returns how many.
+    pub fn restart(&mut self) -> usize {
+        let lost = self.mempool.len();
+        self.mempool = L2Mempool::new(self.config.mempool_capacity);
+        self.lost_in_crash += lost as u64;
+        lost
     }
 
     /// The sequencer's node: its chain and heads.

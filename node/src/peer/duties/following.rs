@@ -6,7 +6,9 @@ use super::super::report::DutyReport;
 use crate::btc::wallet::Wallet;
 use crate::events::{Audience, Message, Timer};
 use crate::l2::block::L2Block;
+use crate::l2::catch_up::L2CatchUp;
 use crate::l2::follower::{FollowStep, L2Follower};
+use crate::peer::PeerId;
 use crate::tunnel::audit::TunnelAuditor;
 use crate::tunnel::operator::Operator;
 use crate::tunnel::users::TunnelUsers;
@@ -25,11 +27,12 @@ pub trait RevertsL2Blocks: Duty {
 pub struct Following<D> {
     pub duty: D,
     follower: L2Follower,
+    catch_up: L2CatchUp,
 }
 
 impl<D> Following<D> {
     pub fn new(duty: D, follower: L2Follower) -> Self {
-        Following { duty, follower }
+        Following { duty, follower, catch_up: L2CatchUp::default() }
     }
 }
 
@@ -50,6 +53,20 @@ impl<D: RevertsL2Blocks> Duty for Following<D> {
                 FollowStep::Revert(block) => self.duty.revert_l2_block(cx, &block),
             }
         }
+        if let Some(head) = self.follower.gap() {
+            self.catch_up.ask(cx, head);
+        }
+    }
+
+    fn restart(&mut self, cx: &mut Ctx<'_>) {
+        self.duty.restart(cx);
+    }
+
+    fn on_connected(&mut self, cx: &mut Ctx<'_>, peer: PeerId) {
+        if peer == PeerId::SEQUENCER {
+            self.catch_up.ask(cx, self.follower.head());
+        }
+        self.duty.on_connected(cx, peer);
     }
 
     fn on_timer(&mut self, cx: &mut Ctx<'_>, timer: Timer) {

@@ -38,10 +38,25 @@ impl Duty for Sequencer {
                 }
             }
             Message::L1Block(block) => {
-                let outcome = self.on_l1_block(block.clone(), cx.now, cx.node);
-                record_l1_outcome(self, outcome, cx);
+                for block in self.l1_feed.on_block(cx, block) {
+                    let outcome = self.on_l1_block(block, cx.now, cx.node);
+                    record_l1_outcome(self, outcome, cx);
+                }
             }
+            Message::GetL2Blocks { requester, after } => self.served.answer(cx, *requester, *after),
             _ => {}
+        }
+    }
+
+    fn restart(&mut self, cx: &mut Ctx<'_>) {
+        let lost = self.restart();
+        cx.observe(Observation::MempoolLost { txs: lost as u32 });
+        self.start(cx);
+    }
+
+    fn on_connected(&mut self, cx: &mut Ctx<'_>, peer: PeerId) {
+        if peer == PeerId::ETHEREUM {
+            self.l1_feed.ask(cx);
         }
     }
 
@@ -112,7 +127,7 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) -> bool {
     };
     let block = &produced.block;
     cx.observe(block_produced(block, produced.backlog, produced.latency_mean_us, produced.latency_max_us));
-    publish_new_head(block, cx);
+    publish_new_head(seq, block, cx);
     if let Some(made) = produced.keystone {
         publish_keystone(made, block, cx);
     }
@@ -152,8 +167,12 @@ fn block_produced(block: &L2Block, backlog: u64, latency_mean_us: u64, latency_m
 }
 
 /// A block that became the sequencer's head (built, or derived after an unsafe reorg): its
-/// deposits and tunnel operations recorded, the block sent to the L2's followers.
-fn publish_new_head(block: &Arc<L2Block>, cx: &mut Ctx<'_>) {
+/// deposits and tunnel operations recorded, the block sent to the L2's followers (and kept to
+/// serve those that miss it, in runs with faults).
+fn publish_new_head(seq: &mut Sequencer, block: &Arc<L2Block>, cx: &mut Ctx<'_>) {
+    if cx.catch_up {
+        seq.served.record(block);
+    }
     let number = block.header.number;
     if let Some(origin) = block.header.l1_origin {
         for deposit in &block.deposits {
@@ -195,7 +214,7 @@ fn record_l1_outcome(seq: &mut Sequencer, outcome: L1Outcome, cx: &mut Ctx<'_>) 
         if let HeadEvent::Safe { block, consolidated: false, .. } = event {
             // Derived from L1, not sequenced: no inclusion latencies.
             cx.observe(block_produced(block, seq.backlog() as u64, 0, 0));
-            publish_new_head(block, cx);
+            publish_new_head(seq, block, cx);
         }
     }
     for made in outcome.keystones {
@@ -253,10 +272,30 @@ impl Duty for Verifier {
     fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
         let verdicts = match message {
             Message::L2Block(block) => self.on_block(block.clone(), cx.node),
-            Message::L1Block(block) => self.on_l1_block(block, cx.node),
+            Message::L1Block(block) => {
+                let ready = self.l1_feed.on_block(cx, block);
+                ready.iter().flat_map(|block| self.on_l1_block(block, cx.node)).collect()
+            }
             _ => return,
         };
         record_verdicts(self, verdicts, cx);
+        if let Some(head) = self.gap() {
+            self.catch_up.ask(cx, head);
+        }
+    }
+
+    fn restart(&mut self, _cx: &mut Ctx<'_>) {
+        self.forget_pending();
+    }
+
+    fn on_connected(&mut self, cx: &mut Ctx<'_>, peer: PeerId) {
+        if peer == PeerId::SEQUENCER {
+            let head = self.head();
+            self.catch_up.ask(cx, head);
+        }
+        if peer == PeerId::ETHEREUM {
+            self.l1_feed.ask(cx);
+        }
     }
 
     fn on_bitcoin(&mut self, cx: &mut Ctx<'_>, change: BitcoinChange) {

@@ -307,6 +307,11 @@ impl Duty for L1Network {
     fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
         match message {
             Message::BatcherTx(tx) => self.submit_batcher_tx((**tx).clone()),
+            Message::GetL1Blocks { requester, after } => {
+                for block in self.chain().blocks_after(*after) {
+                    cx.send_to(*requester, Message::L1Block(block.clone()));
+                }
+            }
             Message::PortalDeposit(request) => {
                 if let Err(refused) = self.submit_deposit((**request).clone(), cx.now) {
                     cx.observe(Observation::PortalDepositRefused { what: refused.to_string() });

@@ -1,0 +1,135 @@
+//! Catching up on the L2 and L1 chains after missed messages (a lost message, a partition, a
+//! restart).
+//!
+//! - L2: a verifier or follower with a hole below the blocks it holds asks the sequencer for its
+//!   chain after its own head, and the sequencer answers from the blocks it keeps to serve
+//!   (op-node's request-response sync of unsafe blocks; derivation from L1 fills what the
+//!   sequencer no longer keeps).
+//! - L1: derivation reads L1 blocks in chain order; an [`L1Feed`] hands them on in order and asks
+//!   the Ethereum peer for the ones it missed (a node's L1 RPC is polled, not gossiped to: a
+//!   missed head is fetched again).
+
+use super::block::L2Block;
+use crate::eth::L1Block;
+use crate::events::Message;
+use crate::peer::{Ctx, PeerId};
+use crate::time::{SimDuration, SimTime};
+use crate::units::{L1Number, L2Number};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// How long an unanswered request stands before the same one is sent again.
+const RETRY: SimDuration = SimDuration::from_secs(5);
+
+/// The latest blocks the sequencer serves: about a day of 12-second blocks.
+const SERVED_BLOCKS: usize = 8_192;
+
+/// Requests for missed blocks: at most one per head per [`RETRY`], and none from a peer that does
+/// not catch up at all (runs without faults).
+#[derive(Debug, Clone, Default)]
+struct Requests {
+    asked: Option<(u64, SimTime)>,
+}
+
+impl Requests {
+    fn due(&mut self, cx: &Ctx<'_>, head: u64) -> bool {
+        if !cx.catch_up {
+            return false;
+        }
+        if let Some((asked, at)) = self.asked
+            && asked == head
+            && cx.now.since(at) < RETRY
+        {
+            return false;
+        }
+        self.asked = Some((head, cx.now));
+        true
+    }
+}
+
+/// An L2 node's or follower's requests to the sequencer.
+#[derive(Debug, Clone, Default)]
+pub struct L2CatchUp {
+    requests: Requests,
+}
+
+impl L2CatchUp {
+    /// Asks the sequencer for its blocks after `head` (unless the same request stands).
+    pub fn ask(&mut self, cx: &mut Ctx<'_>, head: L2Number) {
+        if self.requests.due(cx, head.0) {
+            cx.send_to(PeerId::SEQUENCER, Message::GetL2Blocks { requester: cx.me, after: head });
+        }
+    }
+}
+
+/// L1 blocks as derivation reads them: in chain order, each once; the missed ones asked for.
+#[derive(Debug, Clone)]
+pub struct L1Feed {
+    /// The last block handed on (the L1 genesis at first: the chain's origin).
+    head: L1Number,
+    /// Blocks ahead of a hole, by number.
+    waiting: BTreeMap<L1Number, Arc<L1Block>>,
+    requests: Requests,
+}
+
+impl Default for L1Feed {
+    fn default() -> Self {
+        L1Feed { head: L1Number(0), waiting: BTreeMap::new(), requests: Requests::default() }
+    }
+}
+
+impl L1Feed {
+    /// A block arrives: the blocks to hand on, in order (none while a hole waits to be filled,
+    /// which it asks the Ethereum peer for).
+    pub fn on_block(&mut self, cx: &mut Ctx<'_>, block: &Arc<L1Block>) -> Vec<Arc<L1Block>> {
+        if block.block.number > self.head {
+            self.waiting.insert(block.block.number, block.clone());
+        }
+        let mut ready = Vec::new();
+        while let Some(next) = self.waiting.remove(&self.head.next()) {
+            self.head = next.block.number;
+            ready.push(next);
+        }
+        if !self.waiting.is_empty() {
+            self.ask(cx);
+        }
+        ready
+    }
+
+    /// Asks the Ethereum peer for its blocks after the last one handed on.
+    pub fn ask(&mut self, cx: &mut Ctx<'_>) {
+        if self.requests.due(cx, self.head.0) {
+            cx.send_to(PeerId::ETHEREUM, Message::GetL1Blocks { requester: cx.me, after: self.head });
+        }
+    }
+}
+
+/// The sequencer's latest blocks, by number, as it made them its head (a reorg replaces the
+/// blocks above the new one's parent).
+#[derive(Debug, Clone, Default)]
+pub struct ServedBlocks {
+    blocks: BTreeMap<L2Number, Arc<L2Block>>,
+}
+
+impl ServedBlocks {
+    /// `block` became the head: it replaces every block from its number on.
+    pub fn record(&mut self, block: &Arc<L2Block>) {
+        self.blocks.split_off(&block.header.number);
+        self.blocks.insert(block.header.number, block.clone());
+        while self.blocks.len() > SERVED_BLOCKS {
+            self.blocks.pop_first();
+        }
+    }
+
+    /// The blocks after `after`, in order.
+    pub fn after(&self, after: L2Number) -> impl Iterator<Item = &Arc<L2Block>> {
+        self.blocks.range(after.next()..).map(|(_, b)| b)
+    }
+
+    /// Answers a request: each block after `after`, sent to `requester`.
+    pub fn answer(&self, cx: &mut Ctx<'_>, requester: PeerId, after: L2Number) {
+        for block in self.after(after) {
+            cx.send_to(requester, Message::L2Block(block.clone()));
+        }
+    }
+}
