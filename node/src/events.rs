@@ -121,6 +121,8 @@ pub enum Timer {
     BatcherPoll,
     /// A user's transaction may have waited long enough to escape through L1.
     UserEscape,
+    /// Users look for transactions to send again (runs with faults).
+    UserResend,
 }
 
 /// What the harness hands a peer.

@@ -12,7 +12,7 @@
 //! cannot refuse; the account is free again when the deposit executes on L2.
 
 use super::block::L2Block;
-use super::tx::{L2Tx, Refusal, Submission};
+use super::tx::{L2Tx, Refusal, RefusalReason, Submission};
 use crate::eth::portal::{DepositRequest, escape_of};
 use crate::hashing::IdMap;
 use crate::rng::Stream;
@@ -66,6 +66,15 @@ pub struct Workload {
     pub deferred: u64,
     /// Transactions re-sent through the portal.
     pub forced: u64,
+    /// With faults: a transaction not seen included this long is sent to the sequencer again
+    /// (wallets rebroadcast pending transactions; a lost message or a crashed sequencer's
+    /// mempool would otherwise block its account for good).
+    resend_after: Option<SimDuration>,
+    /// With resends: every account's index by address, to follow the nonce of accounts not
+    /// waiting for anything (a resend may be included after its account moved on).
+    index_of: Option<IdMap<Address, u32>>,
+    /// Transactions sent again.
+    pub resent: u64,
 }
 
 /// A transaction sent and not yet seen included (kept only when users escape).
@@ -77,6 +86,8 @@ struct InFlight {
     /// Forced, and the sequencer included the original anyway (a delay ran out): the account is
     /// free once the deposit has executed too, two nonces further.
     original_included: bool,
+    /// When it was last sent to the sequencer.
+    sent_at: SimTime,
 }
 
 /// A transaction a user re-sends through the Ethereum portal: the deposit request, and the
@@ -109,7 +120,35 @@ impl Workload {
             submitted: 0,
             deferred: 0,
             forced: 0,
+            resend_after: None,
+            index_of: None,
+            resent: 0,
         }
+    }
+
+    /// Users that send a transaction again when it is not seen included after `after`.
+    pub fn with_resend(mut self, after: SimDuration) -> Self {
+        self.resend_after = Some(after);
+        self.index_of = Some(self.addresses.iter().enumerate().map(|(i, a)| (*a, i as u32)).collect());
+        self
+    }
+
+    /// How often pending transactions are looked at for a resend, if they are resent.
+    pub fn resend_after(&self) -> Option<SimDuration> {
+        self.resend_after
+    }
+
+    /// The transactions in flight that waited `resend_after` since they were last sent (none
+    /// forced through L1: those are the portal's now).
+    pub fn resends(&mut self, now: SimTime) -> Vec<Arc<Submission>> {
+        let Some(after) = self.resend_after else { return Vec::new() };
+        let mut due = Vec::new();
+        for flight in self.in_flight.values_mut().filter(|f| !f.forced && now >= f.sent_at + after) {
+            flight.sent_at = now;
+            due.push(flight.submission.clone());
+        }
+        self.resent += due.len() as u64;
+        due
     }
 
     /// How long a user waits before escaping through L1, if users escape.
@@ -134,9 +173,10 @@ impl Workload {
         self.busy.insert(from, index);
         self.submitted += 1;
         let submission = Submission::new(tx, now);
-        if self.config.force_after.is_some() {
-            self.in_flight
-                .insert(index, InFlight { submission: submission.clone(), forced: false, original_included: false });
+        if self.config.force_after.is_some() || self.resend_after.is_some() {
+            let flight =
+                InFlight { submission: submission.clone(), forced: false, original_included: false, sent_at: now };
+            self.in_flight.insert(index, flight);
         }
         Some(submission)
     }
@@ -199,7 +239,10 @@ impl Workload {
             }
         }
         for tx in &block.txs {
-            let Some(&index) = self.busy.get(&tx.from) else { continue };
+            let Some(&index) = self.busy.get(&tx.from) else {
+                self.follow_idle_nonce(tx);
+                continue;
+            };
             if tx.nonce != self.nonces[index as usize] {
                 continue;
             }
@@ -219,6 +262,16 @@ impl Workload {
         forced
     }
 
+    /// With resends, a block can include a transaction of an account that is idle (freed by a
+    /// refusal that arrived before the block: a late resend of a transaction already included):
+    /// its nonce moves on all the same, or every later transaction of it would be refused.
+    fn follow_idle_nonce(&mut self, tx: &L2Tx) {
+        if let Some(&index) = self.index_of.as_ref().and_then(|m| m.get(&tx.from)) {
+            let nonce = &mut self.nonces[index as usize];
+            *nonce = (*nonce).max(tx.nonce + 1);
+        }
+    }
+
     fn free(&mut self, from: Address, index: u32, next_nonce: u64) {
         self.busy.remove(&from);
         self.in_flight.remove(&index);
@@ -226,10 +279,12 @@ impl Workload {
         self.idle.push(index);
     }
 
-    /// The sequencer refused one of ours: the account is free, its nonce unused.
+    /// The sequencer refused one of ours: the account is free, its nonce unused (unless the
+    /// refusal says a resend is already pending: the first send is still on its way in).
     pub fn on_refusal(&mut self, refusal: &Refusal) {
         // Only the transaction in flight (not an original its escape made invalid).
-        if let Some(&index) = self.busy.get(&refusal.from)
+        if refusal.reason != RefusalReason::Duplicate
+            && let Some(&index) = self.busy.get(&refusal.from)
             && refusal.nonce == self.nonces[index as usize]
             && !self.in_flight.get(&index).is_some_and(|f| f.forced)
         {

@@ -145,10 +145,9 @@ impl World {
             let l2_genesis = spec.block(&l2_state, &genesis).hash();
             // Without a settlement layer the chain never reorgs, but with faults blocks go
             // missing: followers still need one that orders them and asks for the missed ones.
-            let lossy = scenario.fault.iter().any(|f| !f.kind.is_sequencers());
             follow = match &scenario.ethereum {
                 Some(e) => Some(FollowSetup { l2_genesis, keep: reorg_reach_blocks(e, l2.block_time_s) }),
-                None => lossy.then_some(FollowSetup { l2_genesis, keep: 1 }),
+                None => has_harness_faults(scenario).then_some(FollowSetup { l2_genesis, keep: 1 }),
             };
             let max_headers = l2.max_btc_headers_per_block as usize;
             let config = SequencerConfig {
@@ -254,7 +253,9 @@ impl World {
         // The observer's duties, each optional, in the order they see every input.
         let mut duties: Vec<Box<dyn Duty>> = Vec::new();
         duties.extend(load.map(|d| Box::new(d) as Box<dyn Duty>));
-        duties.extend(users.map(|d| Box::new(d) as Box<dyn Duty>));
+        // Users cope with reorgs by themselves; with faults they follow to catch up.
+        let users_follow = follow.as_ref().filter(|_| has_harness_faults(scenario));
+        duties.extend(users.map(|d| following(d, users_follow)));
         duties.extend(finality.map(|d| Box::new(d) as Box<dyn Duty>));
         duties.extend(depositors.map(|d| following(d, follow.as_ref())));
         duties.extend(auditor.map(|d| following(d, follow.as_ref())));
@@ -432,7 +433,18 @@ fn users(scenario: &Scenario, w: &crate::scenario::WorkloadConfig, seed: u64) ->
         btc_addresses,
         force_after: (w.force_after_s > 0.0).then(|| SimDuration::from_secs_f64(w.force_after_s)),
     };
-    Workload::new(config, w.accounts, Stream::derive(seed, "users/workload"))
+    let users = Workload::new(config, w.accounts, Stream::derive(seed, "users/workload"));
+    // With faults their transactions can be lost: like wallets, they send them again.
+    if has_harness_faults(scenario) { users.with_resend(USER_RESEND_AFTER) } else { users }
+}
+
+/// How long a user waits for its transaction to be included before sending it again (runs with
+/// faults): a few L2 blocks.
+const USER_RESEND_AFTER: SimDuration = SimDuration::from_secs(30);
+
+/// Whether the scenario has faults of peers and links (the harness's), which lose messages.
+pub fn has_harness_faults(scenario: &Scenario) -> bool {
+    scenario.fault.iter().any(|f| !f.kind.is_sequencers())
 }
 
 /// Honest miners' shares of the honest hash rate, summing to 1.

@@ -8,6 +8,7 @@ use crate::events::{Audience, Message, Timer};
 use crate::l2::block::L2Block;
 use crate::l2::catch_up::L2CatchUp;
 use crate::l2::follower::{FollowStep, L2Follower};
+use crate::l2::workload::Workload;
 use crate::peer::PeerId;
 use crate::tunnel::audit::TunnelAuditor;
 use crate::tunnel::operator::Operator;
@@ -96,6 +97,13 @@ impl RevertsL2Blocks for Operator {
     fn revert_l2_block(&mut self, _cx: &mut Ctx<'_>, block: &Arc<L2Block>) {
         Operator::revert_l2_block(self, block);
     }
+}
+
+/// Users need nothing taken back: a reorged block's transactions return to the sequencer's
+/// mempool, and only the transaction in flight frees an account (see [`Workload::on_block`]).
+/// They follow through an [`L2Follower`] in runs with faults, to get the blocks they missed.
+impl RevertsL2Blocks for Workload {
+    fn revert_l2_block(&mut self, _cx: &mut Ctx<'_>, _block: &Arc<L2Block>) {}
 }
 
 impl RevertsL2Blocks for TunnelUsers {

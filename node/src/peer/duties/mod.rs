@@ -167,6 +167,9 @@ impl Duty for Workload {
 
     fn start(&mut self, cx: &mut Ctx<'_>) {
         cx.schedule(self.next_delay(), Timer::Workload);
+        if let Some(after) = self.resend_after() {
+            cx.schedule(after, Timer::UserResend);
+        }
     }
 
     fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
@@ -195,6 +198,14 @@ impl Duty for Workload {
                     }
                 }
                 cx.schedule(self.next_delay(), Timer::Workload);
+            }
+            Timer::UserResend => {
+                for submission in self.resends(cx.now) {
+                    cx.broadcast(Message::L2Tx(submission));
+                }
+                if let Some(after) = self.resend_after() {
+                    cx.schedule(after, Timer::UserResend);
+                }
             }
             Timer::UserEscape => {
                 for escape in self.escapes(cx.now) {

@@ -18,12 +18,12 @@ pub struct CensorshipRecorder {
     by_hash: BTreeMap<B256, usize>,
 }
 
-/// Whether the scenario has anything this area records: censor rules, sequencer faults or users
+/// Whether the scenario has anything this area records: censor rules, the sequencer's faults or users
 /// who escape. Without, the run's record and outputs are as they always were.
 pub fn active(scenario: &Scenario) -> bool {
     let escapes = scenario.workload.as_ref().is_some_and(|w| w.force_after_s > 0.0)
         || scenario.tunnel.as_ref().is_some_and(|t| t.force_after_s > 0.0);
-    !scenario.censor.is_empty() || !scenario.fault.is_empty() || escapes
+    !scenario.censor.is_empty() || scenario.fault.iter().any(|f| f.kind.is_sequencers()) || escapes
 }
 
 impl CensorshipRecorder {
