@@ -130,6 +130,7 @@ pub fn write_run_csvs(dir: &Path, record: &RunRecord) -> Result<Vec<PathBuf>, Re
         written.extend(ethereum::csv::write_ethereum_csvs(dir, eth)?);
     }
     written.extend(crate::censorship::csv::write_censorship_csv(dir, record)?);
+    written.extend(crate::faults::csv::write_faults_csv(dir, record)?);
     Ok(written)
 }
 

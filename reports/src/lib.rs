@@ -36,6 +36,7 @@ pub mod compare;
 pub mod csv_out;
 mod error;
 pub mod ethereum;
+pub mod faults;
 pub mod fingerprint;
 pub mod l2;
 pub mod output_dir;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::bitcoin::record::*;
 pub use crate::censorship::record::*;
 pub use crate::ethereum::record::*;
+pub use crate::faults::record::*;
 pub use crate::l2::record::*;
 pub use crate::pop::record::*;
 pub use crate::tunnel::record::*;
@@ -39,6 +40,10 @@ pub struct RunRecord {
     /// Present when the scenario has `[[censor]]` or `[[fault]]` tables or escaping users.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub censorship: Option<CensorshipRecord>,
+    /// Present when the scenario has faults of peers and links (`[[fault]]` partitions, crashes,
+    /// lossy or slow links, skewed clocks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faults: Option<FaultsRecord>,
     pub perf: PerfRecord,
 }
 

@@ -54,6 +54,9 @@ pub struct Summary {
     /// Only when the runs have censorship, sequencer faults or escaping users.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub censorship: Option<crate::censorship::summary::CensorshipSummary>,
+    /// Only when the runs have faults of peers and links.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub faults: Option<crate::faults::summary::FaultsSummary>,
     pub perf: PerfSummary,
 }
 
@@ -115,6 +118,7 @@ pub fn summarize(records: &[RunRecord]) -> Result<Summary, ReportError> {
         tunnel: crate::tunnel::summary::tunnel_summary(records),
         ethereum: crate::ethereum::summary::ethereum_summary(records),
         censorship: crate::censorship::summary::censorship_summary(records),
+        faults: crate::faults::summary::faults_summary(records),
         perf: PerfSummary {
             wall_time_s,
             sim_seconds_per_wall_second: finite(sim_time_s / wall_time_s),

@@ -393,6 +393,32 @@ pub fn superfinality_latency_quantile(q: f64, keystone_period_s: f64, bitcoin_bl
     high
 }
 
+/// Expected stale blocks of one partition of the miners into two groups for a while, healed
+/// afterwards: each group mines its own branch, a Poisson process with mean `mean_a` and `mean_b`
+/// blocks over the partition (hash-rate share x duration / block interval); at the heal the
+/// heavier branch wins and the other's blocks go stale (on a tie one of the two, after the next
+/// block), so the stale count is min(X, Y) for independent X ~ Poisson(mean_a), Y ~
+/// Poisson(mean_b), and its mean is the sum over k >= 1 of P(X >= k) P(Y >= k). Also the depth of
+/// the reorg the lighter group's nodes go through at the heal.
+pub fn partition_stale_blocks(mean_a: f64, mean_b: f64) -> f64 {
+    // P(X >= k) = 1 - P(X <= k - 1), summed until both tails are negligible.
+    let (mut cdf_a, mut cdf_b) = (0.0, 0.0);
+    let (mut pmf_a, mut pmf_b) = ((-mean_a).exp(), (-mean_b).exp());
+    let mut expected = 0.0;
+    for k in 1..10_000u32 {
+        cdf_a += pmf_a;
+        cdf_b += pmf_b;
+        let term = (1.0 - cdf_a).max(0.0) * (1.0 - cdf_b).max(0.0);
+        expected += term;
+        if term < 1e-15 {
+            break;
+        }
+        pmf_a *= mean_a / f64::from(k);
+        pmf_b *= mean_b / f64::from(k);
+    }
+    expected
+}
+
 #[cfg(test)]
 #[path = "theory_tests.rs"]
 mod tests;

@@ -430,3 +430,23 @@ fn superfinality_distribution_matches_a_monte_carlo_sample() {
         assert!(close(s, empirical, 0.01 * s), "q {q}: {s} vs {empirical}");
     }
 }
+
+#[test]
+fn partition_stale_blocks_is_the_mean_of_the_smaller_of_two_poisson_counts() {
+    // Exact small cases: with one side certain to find nothing, nothing goes stale.
+    assert_eq!(partition_stale_blocks(0.0, 3.0), 0.0);
+    // Against a direct double sum of min(x, y) P(x) P(y).
+    let direct = |a: f64, b: f64| {
+        let pmf = |m: f64, k: u32| (-m).exp() * m.powi(k as i32) / (1..=k).map(f64::from).product::<f64>();
+        (0..60u32)
+            .flat_map(|x| (0..60u32).map(move |y| (x, y)))
+            .map(|(x, y)| f64::from(x.min(y)) * pmf(a, x) * pmf(b, y))
+            .sum::<f64>()
+    };
+    for (a, b) in [(3.0, 3.0), (1.5, 4.5), (6.0, 6.0), (0.5, 0.5)] {
+        assert!((partition_stale_blocks(a, b) - direct(a, b)).abs() < 1e-9, "{a} {b}");
+    }
+    // Symmetric, and below the smaller mean.
+    assert_eq!(partition_stale_blocks(1.5, 4.5), partition_stale_blocks(4.5, 1.5));
+    assert!(partition_stale_blocks(3.0, 3.0) < 3.0);
+}

@@ -20,6 +20,8 @@ const PINNED: &[(&str, &str)] = &[
     ("fee-spike", "fe3abad4e352da744ff5b8638be36c357ffac809f66116f845d4d3c27bba4ab8"),
     ("l2-btc-reorg", "5a13aacac4f71097b2e5e0425e670732a39c2a76391d4cff857061c6a285fdbe"),
     ("l2-throughput", "015cb0fd2e57ff27ccf4920dea0cab90a138675c4e6efb43350da64aaa0aaa24"),
+    // Faults (issue 13): Bitcoin split in two halves for an hour under the whole stack.
+    ("partition", "5b648897e281b7a10594ecd599cd5b63694a569498e60571f7049e6e9d5c9251"),
     ("quickstart", "0b0d98e6bb5cf2c298e344b0ef88bd31165d26a92b12eb55ce8a3ef27ea4f558"),
     ("selfish-mining", "5831ddcdf3a0256be7271c21eab9c3d21e56606f6c59237644ea30752f7ff507"),
     // A sequencer halted for 14 hours at Hemi's 12-hour window: deposits forced by derivation.
@@ -70,6 +72,7 @@ pinned! {
     fee_spike => "fee-spike",
     l2_btc_reorg => "l2-btc-reorg",
     l2_throughput => "l2-throughput",
+    partition => "partition",
     quickstart => "quickstart",
     selfish_mining => "selfish-mining",
     sequencer_halt => "sequencer-halt",

@@ -167,3 +167,30 @@ fn templates_prefer_fee_rate_and_respect_the_weight_limit() {
         "one slot, taken at 9 sat/vB: outbid it"
     );
 }
+
+#[test]
+fn a_restart_forgets_the_mempool_and_orphans_but_not_the_chain_or_the_wallets_pending_coins() {
+    let genesis = genesis();
+    let mut node = node_with(&genesis);
+    let mut wallet = alice(&mut node);
+    let blocks = chain(&mut node, genesis.block_hash(), 0, 2, "m");
+    let coin = wallet.take_coin(Amount::from_sat(1_000)).expect("alice has coins");
+    let tx = wallet.spend_coin(
+        coin,
+        vec![TxOut { value: Amount::from_sat(500), script_pubkey: p2pkh_for("bob") }],
+        FeeRate::from_sat_per_vb(1.0),
+    );
+    node.receive_tx(SealedTx::seal(tx)).expect("valid spend");
+    let orphan = block_on(BlockHash::from_byte_array([7; 32]), 9, "m", vec![], 0);
+    assert!(node.receive_block(orphan).orphaned);
+    node.forget_volatile();
+    assert!(node.mempool().is_empty(), "the mempool was in memory");
+    assert_eq!(node.tip(), blocks[1].block_hash(), "the chain was on disk");
+    assert_eq!(node.tip_height(), BtcHeight(2));
+    // The wallet (on disk) still holds the coin pending: it never spends it again.
+    for _ in 0..2 {
+        let next = wallet.take_coin(Amount::from_sat(1_000)).expect("two more coins");
+        assert_ne!(next.0, coin.0, "a pending coin is never taken twice");
+    }
+    assert!(wallet.take_coin(Amount::from_sat(1_000)).is_err(), "three coins, all pending now");
+}

@@ -127,6 +127,23 @@ impl Peer {
         }
     }
 
+    /// Announces the blocks its tip change connected to every peer, as Bitcoin nodes relay new
+    /// best blocks (when catching up: with faults a block can miss some peers on its first hop,
+    /// and the others' relays reach them). Never the attacker's: it publishes on its own terms.
+    fn relay_new_tip(&self, out: &mut Vec<Action>) {
+        let Some(Action::Observe(Observation::TipChanged { connected, .. })) = out.last() else { return };
+        if !self.catch_up || !self.id.is_honest() {
+            return;
+        }
+        let chain = self.node.active_chain();
+        let new = &chain[chain.len() - *connected as usize..];
+        let blocks: Vec<Action> = new
+            .iter()
+            .map(|h| Action::Broadcast(Message::Block(self.node.block(h).expect("active blocks are stored").clone())))
+            .collect();
+        out.extend(blocks);
+    }
+
     /// Asks `peer` for its chain past what this node has (when catching up at all).
     fn ask_for_blocks(&self, peer: PeerId, out: &mut Vec<Action>) {
         if self.catch_up {
@@ -140,6 +157,7 @@ impl Peer {
         let (change, orphaned) = accept(&mut self.node, block, out);
         if change.tip_changed {
             self.feed_wallets();
+            self.relay_new_tip(out);
         }
         self.each_duty(now, out, |duty, cx| duty.on_bitcoin(cx, change));
         orphaned

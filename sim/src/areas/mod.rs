@@ -9,6 +9,7 @@
 pub mod bitcoin;
 pub mod censorship;
 pub mod ethereum;
+pub mod faults;
 pub mod l2;
 pub mod pop;
 pub mod tunnel;
@@ -22,7 +23,7 @@ use hemisim_node::peer::Peer;
 use hemisim_node::time::SimTime;
 use hemisim_node::tunnel::vault_script;
 use hemisim_reports::record::{
-    AttackRecord, BtcRecord, CensorshipRecord, EthereumRecord, L2Record, PopRecord, TunnelRecord,
+    AttackRecord, BtcRecord, CensorshipRecord, EthereumRecord, FaultsRecord, L2Record, PopRecord, TunnelRecord,
 };
 
 /// Every area's recorder.
@@ -34,6 +35,7 @@ pub struct Recorders {
     pub tunnel: tunnel::record::TunnelRecorder,
     pub ethereum: ethereum::record::EthereumRecorder,
     pub censorship: censorship::record::CensorshipRecorder,
+    pub faults: faults::record::FaultsRecorder,
 }
 
 /// What the areas recorded, as the record's parts.
@@ -46,6 +48,7 @@ pub struct Recorded {
     pub tunnel: Option<TunnelRecord>,
     pub ethereum: Option<EthereumRecord>,
     pub censorship: Option<CensorshipRecord>,
+    pub faults: Option<FaultsRecord>,
 }
 
 impl Recorders {
@@ -61,7 +64,8 @@ impl Recorders {
         {
             self.tunnel.l2_reorg(*to);
         }
-        let Some(rest) = self.bitcoin.observe(at, peer, observation) else { return };
+        let Some(rest) = self.faults.observe(at, peer, observation) else { return };
+        let Some(rest) = self.bitcoin.observe(at, peer, rest) else { return };
         let Some(rest) = self.l2.observe(at, peer, rest) else { return };
         let Some(rest) = self.ethereum.observe(at, rest) else { return };
         let Some(rest) = self.pop.observe(at, peer, rest) else { return };
@@ -99,6 +103,9 @@ impl Recorders {
             let record = self.censorship.record(scenario, self.ethereum.blocks());
             violations.extend(censorship::checks::liveness(&record, scenario.duration_s * 1_000_000));
         }
+        if let Some(record) = self.faults.record() {
+            violations.extend(faults::checks::liveness(&record));
+        }
         violations
     }
 
@@ -113,7 +120,8 @@ impl Recorders {
         let censorship =
             censorship::record::active(scenario).then(|| self.censorship.record(scenario, self.ethereum.blocks()));
         let ethereum = scenario.ethereum.as_ref().map(|config| self.ethereum.finish(config));
-        Recorded { btc: bitcoin.btc, attack: bitcoin.attack, l2, pop, tunnel, ethereum, censorship }
+        let faults = self.faults.record();
+        Recorded { btc: bitcoin.btc, attack: bitcoin.attack, l2, pop, tunnel, ethereum, censorship, faults }
     }
 }
 

@@ -28,7 +28,8 @@ pub(super) fn finish(
     if stopped_at.is_none() {
         violations.extend(areas.liveness(peer_refs, observer, scenario));
     }
-    let Recorded { btc, attack, l2, pop, tunnel, ethereum, censorship } = areas.finish(peer_refs, observer, scenario);
+    let Recorded { btc, attack, l2, pop, tunnel, ethereum, censorship, faults } =
+        areas.finish(peer_refs, observer, scenario);
     let meta = RunMeta {
         scenario_name: scenario.name.clone(),
         seed,
@@ -38,7 +39,7 @@ pub(super) fn finish(
         sim_time_us: stopped_at.map_or(scenario.duration_s * 1_000_000, |at| at.as_us()),
     };
     let perf = PerfRecord { wall_time_s: 0.0, events };
-    let record = RunRecord { meta, btc, attack, l2, pop, tunnel, ethereum, censorship, perf };
+    let record = RunRecord { meta, btc, attack, l2, pop, tunnel, ethereum, censorship, faults, perf };
     let provenance = provenance(scenario, peer_refs, observer);
     Ok(RunOutput { record, violations, stopped_at, provenance })
 }

@@ -29,6 +29,12 @@ impl Recorder {
         self
     }
 
+    /// Records the faults of `recorder` and the convergence after them.
+    pub fn with_faults(mut self, recorder: crate::areas::faults::record::FaultsRecorder) -> Self {
+        self.areas.faults = recorder;
+        self
+    }
+
     /// One input handled by a peer (a timer or a delivered message).
     pub fn count_event(&mut self, at: SimTime) {
         self.events += 1;

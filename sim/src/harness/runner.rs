@@ -16,6 +16,7 @@ use super::recorder::Recorder;
 use super::trace::Trace;
 use super::violation::Violation;
 use super::world::{World, attacker_deposit};
+use crate::areas::faults::record::FaultsRecorder;
 use crate::scenario::{FaultKind, Scenario};
 use hemisim_node::events::{Action, Audience, Input, Message, Observation};
 use hemisim_node::peer::{Peer, PeerId};
@@ -151,8 +152,10 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
     // Quiet phase: a block still in flight (one hop) can make an attacker publish (a second
     // hop); honest nodes never relay further, so two of the longest hops plus a margin suffice.
     let settle = links.max_delay() + links.max_delay() + SimDuration::from_secs(1);
+    let bound_us = (crate::scenario::convergence_bound_s(&scenario) * 1e6).round() as u64;
     let recorder = Recorder::new(Trace::new(options.trace_file.as_deref())?, options.progress_us)
-        .with_attacker_deposits(attacker_deposit(&scenario));
+        .with_attacker_deposits(attacker_deposit(&scenario))
+        .with_faults(FaultsRecorder::new(&faults, &ids, &names, bound_us));
     let audiences = audiences(&world.peers);
     let shared = Arc::new(Shared {
         audiences,

@@ -43,7 +43,7 @@ use std::path::Path;
 use bitcoin::hashes::{Hash, sha256};
 use serde::{Deserialize, Serialize};
 
-pub use adversary::{CensorConfig, CensorMode, CensorTarget, FaultConfig, FaultKind};
+pub use adversary::{CensorConfig, CensorMode, CensorTarget, FaultConfig, FaultKind, convergence_bound_s};
 pub use error::{Origin, ScenarioError};
 pub use ethereum::EthereumConfig;
 pub use overrides::Override;

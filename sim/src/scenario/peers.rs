@@ -218,7 +218,7 @@ mod tests {
 
     fn names(selectors: &[&str], seed: u64) -> Vec<String> {
         let selectors: Vec<String> = selectors.iter().map(|s| s.to_string()).collect();
-        check(&selectors, &roles()).unwrap();
+        check(&selectors, &roles()).expect("the test's selectors are valid");
         let mut rng = Stream::derive(seed, "test");
         resolve(&selectors, &roles(), &mut rng).iter().map(|p| p.to_string()).collect()
     }
@@ -244,7 +244,7 @@ mod tests {
 
     #[test]
     fn selectors_naming_no_peer_or_badly_written_are_refused() {
-        let refused = |text: &str| check(&[text.to_owned()], &roles()).unwrap_err();
+        let refused = |text: &str| check(&[text.to_owned()], &roles()).expect_err("the selector is refused");
         assert!(refused("miners:6..9").contains("bitcoin.miners = 8"), "{}", refused("miners:6..9"));
         assert!(refused("pop-miners").contains("pop.miners = 0"));
         assert!(refused("ethereum").contains("[ethereum]"));

@@ -304,6 +304,17 @@ fn fault(index: usize, f: &FaultConfig, s: &Scenario) -> Result<(), Invalid> {
     if f.kind.is_sequencers() {
         return sequencer_fault(index, f, s);
     }
+    let bound_s = super::convergence_bound_s(s);
+    if f.at_s + f.for_s + bound_s > s.duration_s as f64 {
+        return Err(Invalid::new(
+            key("for_s"),
+            format!(
+                "expected the fault to end at least {bound_s:.1} s before duration_s ({}): after the last fault the run checks that the network converges within that bound; it ends at {} s",
+                s.duration_s,
+                f.at_s + f.for_s
+            ),
+        ));
+    }
     let roles = Roles::of(s);
     let selectors = |k: &str, list: &[String]| peers::check(list, &roles).map_err(|e| Invalid::new(key(k), e));
     match f.kind {

@@ -115,6 +115,7 @@ fn outages(scenario: &Scenario) -> Vec<Outage> {
     scenario
         .fault
         .iter()
+        .filter(|f| f.kind.is_sequencers())
         .map(|f| Outage { kind: f.kind.as_str().to_string(), from_us: us(f.at_s), until_us: us(f.at_s + f.for_s) })
         .collect()
 }

@@ -1,0 +1,7 @@
+//! Faults of peers and links (partitions, crashes, lossy and slow links, skewed clocks): the
+//! record of what was injected and how the network converged after it ([`record`]), the
+//! `faults` summary object and `faults.csv`.
+
+pub mod csv;
+pub mod record;
+pub mod summary;
