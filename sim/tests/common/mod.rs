@@ -74,9 +74,13 @@ pub fn refused_line(out: &Output, context: &str) -> String {
     stderr.trim_end().to_owned()
 }
 
-/// A fresh, empty directory under the system temp dir.
+/// A fresh, empty directory under cargo's scratch dir for integration tests (`target/tmp`).
+/// Named by the test binary and `name`, not by process: a rerun reuses (empties) the same
+/// directory instead of leaving one more behind, and `cargo clean` removes them all.
 pub fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hemisim-test-{}-{name}", std::process::id()));
+    let binary = std::env::current_exe().ok().and_then(|exe| exe.file_stem().map(|s| s.to_string_lossy().into_owned()));
+    let binary = binary.unwrap_or_else(|| "test".to_owned());
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("hemisim-test-{binary}-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir is writable");
     dir
