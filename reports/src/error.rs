@@ -19,6 +19,10 @@ pub enum ReportError {
     Csv { path: PathBuf, source: csv::Error },
     #[error("cannot draw plot {}: {message}", .path.display())]
     Plot { path: PathBuf, message: String },
+    /// A report page could not be made from the folder's files (they are hemisim's own, so this
+    /// is not expected).
+    #[error("cannot write report.html: {message}")]
+    Page { message: String },
     #[error("did not write {}: the program is stopping (interrupted)", .path.display())]
     Stopped { path: PathBuf },
 }

@@ -371,7 +371,7 @@ fn list_files(dir: &Path) -> std::io::Result<Vec<String>> {
 }
 
 /// A relative path with `/` separators, as manifests write them.
-fn relative(path: &Path) -> String {
+pub fn relative(path: &Path) -> String {
     path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 

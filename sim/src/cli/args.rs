@@ -27,7 +27,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario: simulate, check invariants, write summary.json, CSVs and plots.
+    /// Run a scenario: simulate, check invariants, write summary.json, CSVs, plots and report.html.
     Run(RunArgs),
     /// Run a grid of scenario variants (the cartesian product of --grid values), each with
     /// replications; write sweep.csv, sweep.json, a figure and each cell's summary.json.
@@ -46,7 +46,25 @@ pub enum Command {
     /// CI regression baselines (reports/baselines/): refresh them, or check a build against them.
     #[command(long_about = BASELINE_ABOUT)]
     Baseline(BaselineArgs),
+    /// (Re)write DIR/report.html, the page of a run's or sweep's output folder (every `run` and
+    /// `sweep` writes one): headlines, validation tables, figures, data files, scenario.
+    #[command(after_help = REPORT_AFTER_HELP)]
+    Report(ReportArgs),
 }
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output folder of a `hemisim run` or `hemisim sweep` (its --out): the page goes in it.
+    pub dir: PathBuf,
+}
+
+const REPORT_AFTER_HELP: &str = "The page is self-contained (figures inline as SVG, no script, nothing \
+fetched) and links to the folder's CSVs, so open it from the folder: README.md, \"Reading a report\", \
+says what each part shows. A sweep's page links to one page per cell (cells/<i>-<label>/report.html).\n\n\
+Example:\n  hemisim run scenarios/quickstart.toml --out /tmp/quick   # writes /tmp/quick/report.html\n  \
+hemisim report /tmp/quick                               # writes it again, e.g. after an upgrade\n\n\
+Exit codes: 0 written, 2 bad input (not a hemisim output folder, or an incomplete one), 4 the page \
+could not be written.";
 
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
@@ -323,7 +341,9 @@ violations and replay line, and the combined trace fingerprint\n  \
 sweep_latency_cost.{png,svg}  PoP cost vs superfinality latency, one labelled point per cell\n                            \
 (without PoP metrics: sweep_stale_rate.{png,svg}, the stale rate against the first\n                            \
 --grid key)\n  \
-cells/<i>-<label>/summary.json  each cell's summary, replications pooled\n\n\
+cells/<i>-<label>/summary.json  each cell's summary, replications pooled\n  \
+report.html               the sweep's page: the grid with each cell's headline, linking to\n                            \
+cells/<i>-<label>/report.html (README.md, \"Reading a report\")\n\n\
 Every violation and failure prints the seed and a `hemisim run` line that replays it.\n\
 Exit codes: 0 ok, 1 safety invariant failed (in any cell), 2 bad input, 3 liveness check failed, 4 a run\n\
 did not complete or an output could not be written.";

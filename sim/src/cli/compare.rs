@@ -116,8 +116,9 @@ fn manifests(baseline: &Path, new: &Path) -> Result<(Manifest, Manifest), String
     Ok((mb, mn))
 }
 
-/// The folder's manifest, when it is a complete hemisim output.
-fn manifest(dir: &Path, which: &str) -> Result<Manifest, String> {
+/// The folder's manifest, when it is a complete hemisim output (`which` names the argument in
+/// messages: `BASELINE`, `DIR`).
+pub(super) fn manifest(dir: &Path, which: &str) -> Result<Manifest, String> {
     let shown = dir.display();
     if !dir.is_dir() {
         return Err(format!(

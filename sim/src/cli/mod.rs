@@ -13,6 +13,7 @@ pub mod console;
 pub mod keystone;
 pub mod output;
 pub mod progress;
+pub mod report;
 pub mod run;
 pub mod sweep;
 pub mod verify;
@@ -75,6 +76,7 @@ pub fn execute(cli: Cli) -> Exit {
         Command::Verify(args) => verify::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Baseline(args) => baseline::run(args),
+        Command::Report(args) => report::run(args),
     };
     output::wait_if_interrupted();
     exit

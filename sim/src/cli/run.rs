@@ -72,7 +72,8 @@ pub fn run(args: RunArgs) -> Exit {
             }
         }
     }
-    let written = write_run(staging.path(), &records, &provenances);
+    let replay_file = ScenarioFile { scenario: &scenario, replay: replay_command(&args, seed, args.runs, None) };
+    let written = write_run(staging.path(), &records, &provenances, &replay_file);
     if let Err(e) = &written {
         output::report_error(e);
     }
@@ -94,19 +95,43 @@ pub fn run(args: RunArgs) -> Exit {
     exit
 }
 
-/// Writes the reports, then each run's provenance: beside the outputs for one run, in each
-/// replication's own folder for several.
+/// Writes the reports, then each run's provenance (beside the outputs for one run, in each
+/// replication's own folder for several), then the resolved scenario and, last, the page that
+/// shows them all.
 fn write_run(
     dir: &Path,
     records: &[RunRecord],
     provenances: &[(RunRef, Provenance)],
+    scenario: &ScenarioFile,
 ) -> Result<hemisim_reports::Summary, ReportError> {
     let written = hemisim_reports::write_outputs(dir, records)?;
     for (run, p) in provenances {
         let run_dir = if records.len() > 1 { hemisim_reports::run_dir(dir, run.seed) } else { dir.to_path_buf() };
         crate::provenance::write(&run_dir, p, run)?;
     }
+    scenario.write(dir)?;
+    hemisim_reports::report::write_report(dir)?;
     Ok(written.summary)
+}
+
+/// `scenario.toml` of an output folder: the resolved scenario and the command that replays it
+/// (without `--out`, so the file, and the page that shows it, are the same wherever the
+/// outputs go).
+pub(super) struct ScenarioFile<'a> {
+    pub scenario: &'a Scenario,
+    pub replay: String,
+}
+
+impl ScenarioFile<'_> {
+    pub fn write(&self, dir: &Path) -> Result<(), ReportError> {
+        use hemisim_reports::report::{SCENARIO_FILE, scenario_file_text};
+        let path = dir.join(SCENARIO_FILE);
+        let toml = self.scenario.to_toml_string().map_err(|e| ReportError::Write {
+            path: path.clone(),
+            source: std::io::Error::other(format!("the scenario does not serialise as TOML: {e}")),
+        })?;
+        hemisim_reports::atomic::write_file(&path, scenario_file_text(&toml, &self.replay).as_bytes())
+    }
 }
 
 fn load(args: &RunArgs) -> Result<(Scenario, u64), ScenarioError> {
@@ -160,121 +185,10 @@ fn print_result(records: &[RunRecord], summary: &hemisim_reports::Summary) {
         }
     }
     // The headline numbers; summary.json has them all, with their intervals.
-    for line in headline(summary) {
+    for line in hemisim_reports::headline::area_lines(summary) {
         outln!("{line}");
     }
-}
-
-/// One line per area: what a user checks first after a run.
-fn headline(s: &hemisim_reports::Summary) -> Vec<String> {
-    let num = |x: Option<f64>, digits: usize| x.map_or("n/a".to_owned(), |v| format!("{v:.digits$}"));
-    // A quantity with its unit, or "n/a" alone: an undefined value has no unit.
-    let with_unit =
-        |x: Option<f64>, digits: usize, unit: &str| x.map_or("n/a".to_owned(), |v| format!("{v:.digits$} {unit}"));
-    let secs = |x: Option<f64>, digits: usize| with_unit(x, digits, "s");
-    let b = &s.btc;
-    let mut lines = vec![format!(
-        "bitcoin: {} blocks ({} on the main chain, stale rate {}), {} reorgs (deepest {}), mean interval {}",
-        b.blocks_total,
-        b.blocks_main,
-        num(b.stale_rate, 4),
-        b.reorgs,
-        b.reorg_depth_max,
-        secs(b.block_interval_mean_s, 0)
-    )];
-    if let Some(a) = &s.attack {
-        lines.push(match a.revenue_share {
-            Some(share) if a.trials == 0 => {
-                format!("attack: revenue share {share:.4} (expected {})", num(a.expected_revenue_share, 4))
-            }
-            _ => format!(
-                "attack: {} of {} races won, rate {} (expected {})",
-                a.successes,
-                a.trials,
-                num(a.success_rate, 4),
-                num(a.expected_success_rate, 4)
-            ),
-        });
-    }
-    if let Some(l) = &s.l2 {
-        lines.push(format!(
-            "l2: {} blocks, {} txs ({} tx/s), fullness {}, latency p50 {}, {} blocks verified, {} state-root mismatches",
-            l.blocks, l.txs_included, num(l.tps, 2), num(l.block_fullness_mean, 3), secs(l.tx_inclusion_latency_p50_s, 1), l.blocks_verified, l.state_root_mismatches
-        ));
-    }
-    if let Some(pop) = &s.pop {
-        let (got, expected) = (&pop.superfinality_latency_s, &pop.superfinality_latency_expected_s);
-        let mean = match got.mean {
-            None if pop.blocks_superfinal == 0 && pop.blocks_pending > 0 => "n/a (no block superfinal)".to_owned(),
-            Some(m) if got.mean_is_lower_bound => {
-                format!(">= {m:.0} s (a lower bound: the slowest blocks are still waiting)")
-            }
-            m => secs(m, 0),
-        };
-        lines.push(format!(
-            "pop: {} keystones, {} published ({} publications), superfinality mean {mean} p95 {} (uncontended closed form {}, {}), {} blocks pending, fees {}, {} fee deferrals",
-            pop.keystones,
-            pop.keystones_published,
-            pop.publications,
-            secs(got.p95, 0),
-            secs(expected.mean, 0),
-            secs(expected.p95, 0),
-            pop.blocks_pending,
-            with_unit(pop.fees_sats_per_day, 0, "sat/day"),
-            pop.fee_deferrals
-        ));
-    }
-    if let Some(summary) = &s.tunnel {
-        let t = &summary.totals;
-        let btc = |sats: u64| format!("{:.8}", sats as f64 / 1e8);
-        lines.push(format!(
-            "tunnel: {} deposits, {} minted ({} BTC, mint p50 {}), {} withdrawals, {} payouts ({} before superfinality), locked {} BTC, {} losses ({} BTC), {} book violations",
-            t.deposits,
-            t.mints,
-            btc(t.minted_sats),
-            secs(summary.mint_latency_s.p50, 0),
-            t.withdrawals,
-            t.payouts,
-            t.payouts_before_superfinal,
-            btc(t.locked_sats),
-            t.losses,
-            btc(t.lost_sats),
-            t.invariant_violations
-        ));
-    }
-    if let Some(e) = &s.ethereum {
-        lines.push(format!(
-            "ethereum: {} blocks, {} of {} slots missed (rate {}, configured {}), {} deposits, {} batches",
-            e.blocks,
-            e.missed_slots,
-            e.slots,
-            num(e.missed_slot_rate, 4),
-            e.missed_slot_rate_expected,
-            e.deposits,
-            e.batches
-        ));
-    }
-    if let Some(c) = &s.censorship {
-        lines.push(format!(
-            "censorship: {} held ({} released by the sequencer), {} escaped, {} forced through the portal (escape to inclusion max {}), {} never included, {} bound violations",
-            c.txs_censored,
-            c.txs_included_by_sequencer,
-            c.txs_escaped,
-            c.txs_forced,
-            secs(c.forced_latency_s.max, 0),
-            c.txs_never_included,
-            c.bound_violations
-        ));
-    }
-    let p = &s.perf;
-    lines.push(format!(
-        "perf: {:.0} simulated s in {:.2} s wall ({} sim s per wall s, {} events per wall s)",
-        s.sim_time_s,
-        p.wall_time_s,
-        num(p.sim_seconds_per_wall_second, 0),
-        num(p.events_per_wall_second, 0)
-    ));
-    lines
+    outln!("{}", hemisim_reports::headline::perf_line(summary));
 }
 
 /// One shell line that replays this run exactly (`--seed` carries the seed, so a `--set seed=` is
@@ -282,6 +196,11 @@ fn headline(s: &hemisim_reports::Summary) -> Vec<String> {
 /// `--trace`); a single replication of `--runs N` goes to the default folder instead, leaving the
 /// pooled outputs alone.
 fn replay_line(args: &RunArgs, seed: u64, runs: u32) -> String {
+    replay_command(args, seed, runs, args.out.as_deref())
+}
+
+/// [`replay_line`] with `out` in place of the command's `--out`.
+fn replay_command(args: &RunArgs, seed: u64, runs: u32, out: Option<&Path>) -> String {
     let mut line = format!("hemisim run {} --seed {seed}", shell_quote(&args.scenario.display().to_string()));
     for set in args.set.iter().filter(|s| !sets_seed(s)) {
         line.push_str(&format!(" --set {}", shell_quote(set)));
@@ -290,7 +209,7 @@ fn replay_line(args: &RunArgs, seed: u64, runs: u32) -> String {
         line.push_str(&format!(" --runs {runs}"));
     }
     if runs == args.runs {
-        line.push_str(&out_flag(args.out.as_deref()));
+        line.push_str(&out_flag(out));
         if args.trace {
             line.push_str(" --trace");
         }

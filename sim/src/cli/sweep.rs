@@ -4,7 +4,7 @@
 
 use super::args::SweepArgs;
 use super::console::{errln, outln};
-use super::run::{kind_name, shell_quote, worse};
+use super::run::{ScenarioFile, kind_name, shell_quote, worse};
 use super::{Exit, count, one_seed, out_flag, sets_seed};
 use super::{output, progress};
 use crate::harness::runner::{RunError, RunOptions, RunOutput};
@@ -95,7 +95,7 @@ pub fn run(args: SweepArgs) -> Exit {
         );
         None
     } else {
-        write_sweep(staging.path(), &info, &cells).inspect_err(|e| output::report_error(e)).ok()
+        write_sweep_and_report(staging.path(), &info, &cells).inspect_err(|e| output::report_error(e)).ok()
     };
     let files = match output::finish(staging, Manifest::for_sweep(&info, &cells, written.is_some())) {
         Ok(files) => files,
@@ -123,6 +123,18 @@ pub fn run(args: SweepArgs) -> Exit {
     // wherever the sweep is written); the printed one names it.
     outln!("replay: {}{}", info.replay, out_flag(args.out.as_deref()));
     exit
+}
+
+/// The sweep's table, index and figure, then the pages (the sweep's and each cell's), which
+/// show them.
+fn write_sweep_and_report(
+    dir: &Path,
+    info: &SweepInfo,
+    cells: &[CellResult],
+) -> Result<(), hemisim_reports::ReportError> {
+    write_sweep(dir, info, cells)?;
+    hemisim_reports::report::write_report(dir)?;
+    Ok(())
 }
 
 /// Runs the sweep with a progress bar; each cell's outputs are written as it finishes.
@@ -189,7 +201,9 @@ fn finish_cell(
         return outcome;
     }
     let dir = format!("cells/{}", cell_dir_name(cell.index, &cell.label));
-    match write_cell(&out_dir.join(&dir), &records) {
+    let replay = replay_run(plan, args, cell, cell.seed, args.runs);
+    let scenario = ScenarioFile { scenario: &cell.scenario, replay: replay.clone() };
+    match write_cell(&out_dir.join(&dir), &records).and_then(|m| scenario.write(&out_dir.join(&dir)).map(|()| m)) {
         Ok(metrics) => {
             tracing::info!(
                 "cell {} ({}) finished: {}, summary in {dir}",
@@ -197,7 +211,6 @@ fn finish_cell(
                 cell.label,
                 count(records.len(), "run", "runs")
             );
-            let replay = replay_run(plan, args, cell, cell.seed, args.runs);
             outcome.result = Some(CellResult {
                 index: cell.index,
                 values: cell.values.clone(),
