@@ -50,13 +50,16 @@ fn every_path_a_help_text_names_is_in_the_repository() {
     let mut checked = 0;
     for (command, help) in &helps {
         for path in repository_paths(help) {
-            assert!(repo_root().join(&path).exists(), "`hemisim {command} --help` names {path}, which is not in the repository");
+            assert!(
+                repo_root().join(&path).exists(),
+                "`hemisim {command} --help` names {path}, which is not in the repository"
+            );
             checked += 1;
         }
     }
     assert!(checked >= 5, "the help texts name repository files ({checked} checked)");
-    assert_eq!(repository_paths("see (scenarios/README.md) and reports/out/x, reports/baselines/ci.toml."), [
-        "scenarios/README.md",
-        "reports/baselines/ci.toml"
-    ]);
+    assert_eq!(
+        repository_paths("see (scenarios/README.md) and reports/out/x, reports/baselines/ci.toml."),
+        ["scenarios/README.md", "reports/baselines/ci.toml"]
+    );
 }

@@ -4,8 +4,8 @@
 //! size of every figure, and every number that carries its exact value (`data-metric`). The test
 //! then checks those against the folder's files: no error, every SVG of the folder shown at a
 //! non-zero size, every number equal to `summary.json`'s (and its text a correct rounding of it).
-//! The screenshots stay in `target/tmp/hemisim-test-report_html-report-html/` (`run.png`,
-//! `sweep.png`, `cell.png`): look at them after a change to the page.
+//! The screenshots stay in `target/tmp/hemisim-test-report_html-<hash>-report-html/` (`run.png`,
+//! `sweep.png`, `cell.png`; the test prints where): look at them after a change to the page.
 
 mod common;
 
@@ -93,8 +93,13 @@ fn load(dir: &Path, scratch: &Path, name: &str) -> Probe {
         panic!("{name}: console message: {line}");
     }
     let screenshot = scratch.join(format!("{name}.png"));
-    browse(&dir.join("report.html"), &profile, &[&format!("--screenshot={}", screenshot.display()), "--window-size=1280,2400"]);
+    browse(
+        &dir.join("report.html"),
+        &profile,
+        &[&format!("--screenshot={}", screenshot.display()), "--window-size=1280,2400"],
+    );
     let png = std::fs::metadata(&screenshot).expect("a screenshot was taken");
+    eprintln!("screenshot of the {name} page: {}", screenshot.display());
     assert!(png.len() > 20_000, "{name}: a {}-byte screenshot is blank", png.len());
     parse_probe(&dom, name)
 }
@@ -113,13 +118,16 @@ fn parse_probe(dom: &str, name: &str) -> Probe {
     let encoded = &dom[start + "<pre id=\"probe\">".len()..];
     let encoded = &encoded[..encoded.find("</pre>").expect("closed")];
     let json: Value = serde_json::from_str(&percent_decode(encoded)).expect("the probe writes JSON");
-    let strings = |v: &Value| v.as_array().expect("a list").iter().map(|x| x.as_str().unwrap_or("?").to_owned()).collect();
+    let strings =
+        |v: &Value| v.as_array().expect("a list").iter().map(|x| x.as_str().unwrap_or("?").to_owned()).collect();
     let list = |key: &str| json[key].as_array().expect("a list").clone();
     Probe {
         errors: strings(&json["errors"]),
         figures: list("figures")
             .iter()
-            .map(|f| (f[0].as_str().unwrap_or("").to_owned(), f[1].as_f64().unwrap_or(0.0), f[2].as_f64().unwrap_or(0.0)))
+            .map(|f| {
+                (f[0].as_str().unwrap_or("").to_owned(), f[1].as_f64().unwrap_or(0.0), f[2].as_f64().unwrap_or(0.0))
+            })
             .collect(),
         metrics: list("metrics")
             .iter()
@@ -161,14 +169,15 @@ fn check_page(dir: &Path, probe: &Probe, name: &str) -> BTreeMap<String, Vec<Str
         assert!(*width > 100.0 && *height > 100.0, "{name}: figure {id} is {width} x {height}");
     }
     assert!(!probe.metrics.is_empty(), "{name}: no headline numbers");
+    eprintln!("{name}: {} figures drawn, {} numbers checked against their summary.json", svgs, probe.metrics.len());
     let mut summaries: BTreeMap<String, Value> = BTreeMap::new();
     let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (path, exact, source, shown) in &probe.metrics {
         let summary = summaries.entry(source.clone()).or_insert_with(|| {
-            serde_json::from_str(&std::fs::read_to_string(dir.join(source)).expect("the source exists"))
-                .expect("JSON")
+            serde_json::from_str(&std::fs::read_to_string(dir.join(source)).expect("the source exists")).expect("JSON")
         });
-        let expected = value_at(summary, path).and_then(Value::as_f64).unwrap_or_else(|| panic!("{name}: {path} not in {source}"));
+        let expected =
+            value_at(summary, path).and_then(Value::as_f64).unwrap_or_else(|| panic!("{name}: {path} not in {source}"));
         let exact: f64 = exact.parse().expect("data-value is a number");
         assert_eq!(exact, expected, "{name}: {path} in the DOM against {source}");
         assert_rounds_to(shown, expected, &format!("{name}: {path}"));
@@ -204,7 +213,9 @@ fn run_and_sweep_pages_load_cleanly_with_figures_and_the_summary_numbers() {
     let probe = load(&run_dir, &scratch, "run");
     let seen = check_page(&run_dir, &probe, "run page");
     let paths = &seen["summary.json"];
-    for path in ["btc.stale_rate", "l2.tps", "pop.superfinality_latency_s.mean", "pop.superfinality_latency_expected_s.mean"] {
+    for path in
+        ["btc.stale_rate", "l2.tps", "pop.superfinality_latency_s.mean", "pop.superfinality_latency_expected_s.mean"]
+    {
         assert!(paths.iter().any(|p| p == path), "the run page shows {path}: {paths:?}");
     }
     let figures: Vec<&str> = probe.figures.iter().map(|f| f.0.as_str()).collect();
@@ -237,7 +248,14 @@ fn the_page_is_the_same_bytes_for_the_same_seed_and_hemisim_report_rewrites_it()
     let scratch = scratch_dir("report-cmd");
     let run = |name: &str| {
         let dir = scratch.join(name);
-        let out = hemisim(&["run", "scenarios/quickstart.toml", "--set", "duration_s=3600", "--out", dir.to_str().expect("utf-8")]);
+        let out = hemisim(&[
+            "run",
+            "scenarios/quickstart.toml",
+            "--set",
+            "duration_s=3600",
+            "--out",
+            dir.to_str().expect("utf-8"),
+        ]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         dir
     };
@@ -245,7 +263,10 @@ fn the_page_is_the_same_bytes_for_the_same_seed_and_hemisim_report_rewrites_it()
     let page = |dir: &Path| std::fs::read(dir.join("report.html")).expect("every run writes report.html");
     assert_eq!(page(&a), page(&b), "same seed, same page, wherever it is written");
     let scenario = std::fs::read_to_string(a.join("scenario.toml")).expect("every run writes scenario.toml");
-    assert!(scenario.contains("# replay: hemisim run scenarios/quickstart.toml --seed 1 --set duration_s=3600\n"), "{scenario}");
+    assert!(
+        scenario.contains("# replay: hemisim run scenarios/quickstart.toml --seed 1 --set duration_s=3600\n"),
+        "{scenario}"
+    );
     let manifest = std::fs::read_to_string(a.join("manifest.json")).expect("written");
     assert!(manifest.contains("\"report.html\"") && manifest.contains("\"scenario.toml\""), "{manifest}");
 

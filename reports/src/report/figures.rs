@@ -129,7 +129,10 @@ fn inline_svg(path: &Path) -> Markup {
     // would mean the file is not one of them, and it stays out of the page.
     if svg.is_empty() || is_active(svg) {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        return Markup::trusted(format!("<p class=\"note\">{} is not a figure drawn by hemisim; left out</p>", escape(&name)));
+        return Markup::trusted(format!(
+            "<p class=\"note\">{} is not a figure drawn by hemisim; left out</p>",
+            escape(&name)
+        ));
     }
     Markup::trusted(svg.trim_end().to_owned())
 }
@@ -144,7 +147,11 @@ fn is_active(svg: &str) -> bool {
             || tag.starts_with("foreignobject")
             || tag.contains("javascript:")
             || tag.split_whitespace().skip(1).any(|attr| {
-                attr.strip_prefix("on").is_some_and(|rest| rest.split('=').next().is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphabetic()) && rest.contains('=')))
+                attr.strip_prefix("on").is_some_and(|rest| {
+                    rest.split('=').next().is_some_and(|n| {
+                        !n.is_empty() && n.chars().all(|c| c.is_ascii_alphabetic()) && rest.contains('=')
+                    })
+                })
             })
     })
 }

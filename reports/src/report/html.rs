@@ -68,21 +68,21 @@ pub fn link(path: &str, text: &str) -> Markup {
 /// A number cell's content that carries its exact value for scripts and tests:
 /// `<span data-metric="path" data-value="exact">shown</span>`.
 pub fn metric_value(path: &str, exact: &str, shown: &str) -> Markup {
-    Markup(format!(
-        "<span data-metric=\"{}\" data-value=\"{}\">{}</span>",
-        escape(path),
-        escape(exact),
-        escape(shown)
-    ))
+    Markup(format!("<span data-metric=\"{}\" data-value=\"{}\">{}</span>", escape(path), escape(exact), escape(shown)))
 }
 
-/// A table: a header row of text, then rows of markup cells.
+/// A table: a header row of text (none if every header is empty), then rows of markup cells;
+/// in a box that scrolls sideways rather than the page, should the table be wider.
 pub fn table(class: &str, header: &[&str], rows: &[Vec<Markup>]) -> Markup {
-    let mut html = format!("<table class=\"{}\">\n<thead><tr>", escape(class));
-    for h in header {
-        let _ = write!(html, "<th>{}</th>", escape(h));
+    let mut html = format!("<div class=\"table\"><table class=\"{}\">\n", escape(class));
+    if header.iter().any(|h| !h.is_empty()) {
+        html.push_str("<thead><tr>");
+        for h in header {
+            let _ = write!(html, "<th>{}</th>", escape(h));
+        }
+        html.push_str("</tr></thead>\n");
     }
-    html.push_str("</tr></thead>\n<tbody>\n");
+    html.push_str("<tbody>\n");
     for row in rows {
         html.push_str("<tr>");
         for cell in row {
@@ -90,18 +90,13 @@ pub fn table(class: &str, header: &[&str], rows: &[Vec<Markup>]) -> Markup {
         }
         html.push_str("</tr>\n");
     }
-    html.push_str("</tbody>\n</table>\n");
+    html.push_str("</tbody>\n</table></div>\n");
     Markup(html)
 }
 
 /// A `<section>` with an id (for the table of contents), a heading and its content.
 pub fn section(id: &str, heading: &str, content: &Markup) -> Markup {
-    Markup(format!(
-        "<section id=\"{}\">\n<h2>{}</h2>\n{}</section>\n",
-        escape(id),
-        escape(heading),
-        content.0
-    ))
+    Markup(format!("<section id=\"{}\">\n<h2>{}</h2>\n{}</section>\n", escape(id), escape(heading), content.0))
 }
 
 /// The whole page: one self-contained document (styles inline, no script, no external resource).
@@ -121,7 +116,8 @@ body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 1em auto; 
 h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; margin-top: 1.6em; }
 table { border-collapse: collapse; margin: .5em 0 1em; font-size: .92em; }
 th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; }
+th { background: #f3f3f3; overflow-wrap: anywhere; }
+div.table { overflow-x: auto; }
 td span[data-value] { font-variant-numeric: tabular-nums; }
 .inside { color: #1a7f37; } .outside { color: #b42318; font-weight: bold; }
 figure { margin: 1em 0 2em; } figure svg { width: 100%; height: auto; border: 1px solid #eee; }

@@ -31,41 +31,32 @@ pub fn run_page(dir: &Path, place: Place) -> Result<String, PageError> {
         body.push(&Markup::trusted(format!("<p>{}</p>\n", link("../../report.html", "back to the sweep").as_str())));
     }
     body.push(&element("h1", &format!("hemisim run: {name}")));
-    body.push(&nav(&summary));
-    body.push(&section("run", "The run", &identity(&summary, &scenario)));
+    // (id, heading, content), in page order: the table of contents links exactly these.
+    let mut sections = vec![("run", "The run", identity(&summary, &scenario))];
     for (key, heading, prefix) in AREAS {
         if summary.get(key).is_some_and(Value::is_object) {
-            let content = area(&summary, key, *prefix);
-            body.push(&section(key, heading, &content));
+            sections.push((key, heading, area(&summary, key, *prefix)));
         }
     }
-    body.push(&section("validation", "Validation against closed forms", &validation(&summary)));
+    sections.push(("validation", "Validation against closed forms", validation(&summary)));
     let drawn = figures(dir, &files);
     if !drawn.as_str().is_empty() {
-        body.push(&section("figures", "Figures", &drawn));
+        sections.push(("figures", "Figures", drawn));
     }
-    body.push(&section("files", "Data files", &data_files(dir, &files, place)));
-    body.push(&section("scenario", "The resolved scenario", &scenario_block(&scenario)));
+    sections.push(("files", "Data files", data_files(dir, &files, place)));
+    sections.push(("scenario", "The resolved scenario", scenario_block(&scenario)));
+    let links: Vec<String> =
+        sections.iter().map(|(id, heading, _)| link(&format!("#{id}"), heading).as_str().to_owned()).collect();
+    body.push(&Markup::trusted(format!("<nav>{}</nav>\n", links.join(" "))));
+    for (id, heading, content) in &sections {
+        body.push(&section(id, heading, content));
+    }
     Ok(page(&format!("hemisim report: {name}"), &body))
 }
 
 /// A string of the summary, or "" (names are strings; a missing one shows as empty).
 fn text_at(summary: &Value, path: &str) -> String {
     value_at(summary, path).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).unwrap_or_default()
-}
-
-fn nav(summary: &Value) -> Markup {
-    let mut links = vec![link("#run", "run")];
-    for (key, heading, _) in AREAS {
-        if summary.get(key).is_some_and(Value::is_object) {
-            links.push(link(&format!("#{key}"), heading));
-        }
-    }
-    for (id, title) in [("validation", "validation"), ("figures", "figures"), ("files", "data"), ("scenario", "scenario")] {
-        links.push(link(&format!("#{id}"), title));
-    }
-    let inner: Vec<&str> = links.iter().map(Markup::as_str).collect();
-    Markup::trusted(format!("<nav>{}</nav>\n", inner.join(" ")))
 }
 
 /// Seed, runs, hashes and the replay line.
@@ -119,10 +110,8 @@ fn validation(summary: &Value) -> Markup {
 
 /// Links to the folder's own files (CSVs first), and to each replication's folder.
 fn data_files(dir: &Path, files: &FolderFiles, place: Place) -> Markup {
-    let mut rows: Vec<Vec<Markup>> = files
-        .csvs()
-        .map(|name| vec![link(name, name), Markup::text("CSV; columns in reports/README.md")])
-        .collect();
+    let mut rows: Vec<Vec<Markup>> =
+        files.csvs().map(|name| vec![link(name, name), Markup::text("CSV; columns in reports/README.md")]).collect();
     for (name, what) in [
         ("summary.json", "every headline metric, keys in reports/README.md"),
         (SCENARIO_FILE, "the resolved scenario, with its replay line"),

@@ -74,14 +74,19 @@ fn cells(dir: &Path, sweep: &Value) -> Vec<Cell> {
 
 fn identity(sweep: &Value) -> Markup {
     let code = |path: &str| element("code", &string(sweep, path));
-    let set: Vec<&str> =
-        sweep.get("set").and_then(Value::as_array).map_or_else(Vec::new, |s| s.iter().filter_map(Value::as_str).collect());
+    let set: Vec<&str> = sweep
+        .get("set")
+        .and_then(Value::as_array)
+        .map_or_else(Vec::new, |s| s.iter().filter_map(Value::as_str).collect());
     let rows = vec![
         vec![Markup::text("scenario"), Markup::text(&string(sweep, "scenario_name"))],
         vec![Markup::text("scenario file"), code("scenario_file")],
         vec![Markup::text("base seed (each cell's seed derives from it)"), code("base_seed")],
         vec![Markup::text("replications per cell"), code("runs")],
-        vec![Markup::text("--set on every cell"), Markup::text(&if set.is_empty() { "none".to_owned() } else { set.join(" ") })],
+        vec![
+            Markup::text("--set on every cell"),
+            Markup::text(&if set.is_empty() { "none".to_owned() } else { set.join(" ") }),
+        ],
         vec![Markup::text("cells"), code("cells_total")],
         vec![Markup::text("trace fingerprint (all cells' runs)"), code("trace_fingerprint")],
         vec![Markup::text("replay (add --out DIR to write elsewhere)"), code("replay")],
@@ -94,7 +99,9 @@ fn shown_metrics(cells: &[Cell]) -> Vec<&'static str> {
     METRICS
         .iter()
         .copied()
-        .filter(|m| cells.iter().filter_map(|c| c.summary.as_ref()).any(|s| value_at(s, m).is_some_and(Value::is_number)))
+        .filter(|m| {
+            cells.iter().filter_map(|c| c.summary.as_ref()).any(|s| value_at(s, m).is_some_and(Value::is_number))
+        })
         .collect()
 }
 
@@ -170,7 +177,10 @@ fn violations(cells: &[Cell]) -> Markup {
 fn files() -> Markup {
     let rows = vec![
         vec![link("sweep.csv", "sweep.csv"), Markup::text("one row per cell: means and 95% intervals of the metrics")],
-        vec![link("sweep.json", "sweep.json"), Markup::text("the grid, every cell's seeds, hashes, violations and replay line")],
+        vec![
+            link("sweep.json", "sweep.json"),
+            Markup::text("the grid, every cell's seeds, hashes, violations and replay line"),
+        ],
         vec![link("cells/", "cells/"), Markup::text("each cell's summary.json and page")],
         vec![link(MANIFEST, MANIFEST), Markup::text("the sweep's identity and every file of the folder")],
     ];

@@ -114,6 +114,8 @@ struct Check {
     interval: Interval,
     expected: &'static str,
     closed_form: &'static str,
+    /// A flag of the summary that, when `true`, makes the measurement only a lower bound.
+    lower_bound_if: Option<&'static str>,
 }
 
 /// Every measurement `summary.json` puts next to a closed form (docs/validation.md).
@@ -124,6 +126,7 @@ const CHECKS: &[Check] = &[
         interval: Interval::Pair("btc.block_interval_ci95"),
         expected: "btc.block_interval_target_s",
         closed_form: "the target: exponential inter-arrival times",
+        lower_bound_if: None,
     },
     Check {
         what: "double-spend success rate",
@@ -131,6 +134,7 @@ const CHECKS: &[Check] = &[
         interval: Interval::Bounds("attack.ci95_low", "attack.ci95_high"),
         expected: "attack.expected_success_rate",
         closed_form: "catch-up race with give-up (theory::double_spend_overtake_with_give_up)",
+        lower_bound_if: None,
     },
     Check {
         what: "selfish mining revenue share",
@@ -138,6 +142,7 @@ const CHECKS: &[Check] = &[
         interval: Interval::Pair("attack.revenue_share_ci95"),
         expected: "attack.expected_revenue_share",
         closed_form: "Eyal and Sirer (theory::selfish_mining_revenue)",
+        lower_bound_if: None,
     },
     Check {
         what: "superfinality latency, mean (s)",
@@ -145,6 +150,7 @@ const CHECKS: &[Check] = &[
         interval: Interval::Pair("pop.superfinality_latency_ci95.mean"),
         expected: "pop.superfinality_latency_expected_s.mean",
         closed_form: "uncontended U(0, P) + Gamma(M, θ) (theory::superfinality_latency)",
+        lower_bound_if: Some("pop.superfinality_latency_s.mean_is_lower_bound"),
     },
     Check {
         what: "superfinality latency, p95 (s)",
@@ -152,6 +158,7 @@ const CHECKS: &[Check] = &[
         interval: Interval::Pair("pop.superfinality_latency_ci95.p95"),
         expected: "pop.superfinality_latency_expected_s.p95",
         closed_form: "uncontended U(0, P) + Gamma(M, θ) (theory::superfinality_latency_quantile)",
+        lower_bound_if: None,
     },
     Check {
         what: "Ethereum missed-slot rate",
@@ -159,6 +166,7 @@ const CHECKS: &[Check] = &[
         interval: Interval::Pair("ethereum.missed_slot_rate_ci95"),
         expected: "ethereum.missed_slot_rate_expected",
         closed_form: "the scenario's ethereum.missed_slot_rate",
+        lower_bound_if: None,
     },
     Check {
         what: "portal deposits per second",
@@ -166,6 +174,7 @@ const CHECKS: &[Check] = &[
         interval: Interval::None,
         expected: "ethereum.deposit_rate_per_s_expected",
         closed_form: "the scenario's ethereum.deposit_rate_per_s",
+        lower_bound_if: None,
     },
 ];
 
@@ -185,13 +194,17 @@ pub fn validation_table(summary: &Value) -> Option<Markup> {
 fn validation_row(summary: &Value, check: &Check) -> Option<Vec<Markup>> {
     let measured = value_at(summary, check.measured)?;
     let expected = value_at(summary, check.expected)?;
-    let (measured_cell, expected_cell) =
+    let (mut measured_cell, expected_cell) =
         (value_cell(check.measured, measured)?, value_cell(check.expected, expected)?);
+    if check.lower_bound_if.and_then(|flag| value_at(summary, flag)).and_then(Value::as_bool) == Some(true) {
+        measured_cell.push(&Markup::text(" (a lower bound: the slowest blocks were still waiting)"));
+    }
     let interval = interval(summary, check.interval);
     let (interval_text, verdict) = match (interval, expected.as_f64()) {
         (Some((low, high)), Some(e)) => {
             let inside = low <= e && e <= high;
-            let verdict = if inside { "<span class=\"inside\">yes</span>" } else { "<span class=\"outside\">no</span>" };
+            let verdict =
+                if inside { "<span class=\"inside\">yes</span>" } else { "<span class=\"outside\">no</span>" };
             (format_interval(low, high), Markup::trusted(verdict.to_owned()))
         }
         _ => ("none".to_owned(), Markup::text("no interval (one run: use --runs for one)")),

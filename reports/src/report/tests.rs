@@ -28,9 +28,9 @@ fn a_run_page_has_every_part_and_escapes_what_the_user_wrote() {
     for id in ["run", "btc", "l2", "pop", "validation", "figures", "files", "scenario"] {
         assert!(page.contains(&format!("<section id=\"{id}\">")), "section {id}");
     }
-    let svgs = std::fs::read_dir(&*dir).expect("listable").filter(|e| {
-        e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "svg"))
-    });
+    let svgs = std::fs::read_dir(&*dir)
+        .expect("listable")
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "svg")));
     assert_eq!(page.matches("<figure id=\"fig-").count(), svgs.count(), "every figure of the folder");
     assert_eq!(page.matches("<svg").count(), page.matches("<figure id=").count(), "each inline");
     assert!(page.contains("<figure id=\"fig-pop_superfinality\">") && page.contains("Look for:"));
@@ -38,7 +38,11 @@ fn a_run_page_has_every_part_and_escapes_what_the_user_wrote() {
         assert!(page.contains(&format!("<a href=\"{link}\">")), "links to {link}");
     }
     // The headline line as `hemisim run` prints it, and the numbers with their exact values.
-    assert!(page.contains("<p class=\"headline\">4 keystones,"), "{:.200}", &page[page.find("id=\"pop\"").unwrap_or(0)..]);
+    assert!(
+        page.contains("<p class=\"headline\">4 keystones,"),
+        "{:.200}",
+        &page[page.find("id=\"pop\"").unwrap_or(0)..]
+    );
     let summary: serde_json::Value = serde_json::from_str(&read(&dir.join("summary.json"))).expect("JSON");
     let stale = crate::compare::value_at(&summary, "btc.blocks_total").expect("there").to_string();
     assert!(page.contains(&format!("data-metric=\"btc.blocks_total\" data-value=\"{stale}\"")));
@@ -67,7 +71,11 @@ fn a_sweep_page_has_the_grid_and_each_cell_its_own_page() {
     assert!(page.contains("<h1>hemisim sweep: unit</h1>"));
     assert!(page.contains("<th>l2.block_time_s</th><th>pop.keystone_interval_blocks</th>"), "the grid's axes");
     assert!(page.contains("<a href=\"cells/1-l2.block_time_s=6,pop.keystone_interval_blocks=50/report.html\">1</a>"));
-    assert_eq!(page.matches("data-source=\"cells/").count(), 3, "the stale rate of each cell (the only metric they define)");
+    assert_eq!(
+        page.matches("data-source=\"cells/").count(),
+        3,
+        "the stale rate of each cell (the only metric they define)"
+    );
     assert!(page.contains("<figure id=\"fig-sweep_latency_cost\">"));
     let cell_page = read(&dir.join(&cells[2].dir).join(REPORT_FILE));
     assert!(cell_page.contains("<a href=\"../../report.html\">back to the sweep</a>"));
