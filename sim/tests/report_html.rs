@@ -89,9 +89,8 @@ fn load(dir: &Path, scratch: &Path, name: &str) -> Probe {
     let profile = scratch.join(format!("profile-{name}"));
     let (dom, stderr) = browse(&probe_page, &profile, &["--dump-dom"]);
     std::fs::remove_file(&probe_page).expect("written above");
-    for line in stderr.lines().filter(|l| l.contains(":CONSOLE")) {
-        panic!("{name}: console message: {line}");
-    }
+    let console: Vec<&str> = stderr.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(console.is_empty(), "{name}: console messages: {console:?}");
     let screenshot = scratch.join(format!("{name}.png"));
     browse(
         &dir.join("report.html"),
@@ -195,21 +194,17 @@ fn assert_rounds_to(shown: &str, value: f64, what: &str) {
     assert!((number - value).abs() <= half_unit * (1.0 + 1e-9), "{what}: {shown} shown for {value}");
 }
 
+/// Runs `hemisim ARGS --out OUT`, which must succeed.
+fn succeed(args: &[&str], out: &Path) {
+    let out = hemisim(&[args, &["--out", out.to_str().expect("a UTF-8 path")]].concat());
+    assert_eq!(out.status.code(), Some(0), "hemisim {args:?}: {}", text(&out.stderr));
+}
+
 #[test]
 fn run_and_sweep_pages_load_cleanly_with_figures_and_the_summary_numbers() {
     let scratch = scratch_dir("report-html");
     let run_dir = scratch.join("run");
-    let out = hemisim(&[
-        "run",
-        "scenarios/quickstart.toml",
-        "--set",
-        "duration_s=14400",
-        "--runs",
-        "2",
-        "--out",
-        run_dir.to_str().expect("utf-8 path"),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    succeed(&["run", "scenarios/quickstart.toml", "--set", "duration_s=14400", "--runs", "2"], &run_dir);
     let probe = load(&run_dir, &scratch, "run");
     let seen = check_page(&run_dir, &probe, "run page");
     let paths = &seen["summary.json"];
@@ -222,19 +217,8 @@ fn run_and_sweep_pages_load_cleanly_with_figures_and_the_summary_numbers() {
     assert!(figures.contains(&"fig-pop_superfinality") && figures.contains(&"fig-block_intervals"), "{figures:?}");
 
     let sweep_dir = scratch.join("sweep");
-    let out = hemisim(&[
-        "sweep",
-        "scenarios/quickstart.toml",
-        "--grid",
-        "l2.block_time_s=6,12",
-        "--grid",
-        "pop.keystone_interval_blocks=10,25,50",
-        "--set",
-        "duration_s=7200",
-        "--out",
-        sweep_dir.to_str().expect("utf-8 path"),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let grid = ["--grid", "l2.block_time_s=6,12", "--grid", "pop.keystone_interval_blocks=10,25,50"];
+    succeed(&[&["sweep", "scenarios/quickstart.toml", "--set", "duration_s=7200"][..], &grid].concat(), &sweep_dir);
     let probe = load(&sweep_dir, &scratch, "sweep");
     let seen = check_page(&sweep_dir, &probe, "sweep page");
     assert_eq!(seen.len(), 6, "every cell's numbers, from its own summary.json: {:?}", seen.keys());
@@ -248,15 +232,7 @@ fn the_page_is_the_same_bytes_for_the_same_seed_and_hemisim_report_rewrites_it()
     let scratch = scratch_dir("report-cmd");
     let run = |name: &str| {
         let dir = scratch.join(name);
-        let out = hemisim(&[
-            "run",
-            "scenarios/quickstart.toml",
-            "--set",
-            "duration_s=3600",
-            "--out",
-            dir.to_str().expect("utf-8"),
-        ]);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        succeed(&["run", "scenarios/quickstart.toml", "--set", "duration_s=3600"], &dir);
         dir
     };
     let (a, b) = (run("a"), run("b"));

@@ -78,7 +78,9 @@ pub fn table(class: &str, header: &[&str], rows: &[Vec<Markup>]) -> Markup {
     if header.iter().any(|h| !h.is_empty()) {
         html.push_str("<thead><tr>");
         for h in header {
-            let _ = write!(html, "<th>{}</th>", escape(h));
+            // Metric paths are long: let them break after a `.` or `_` rather than in a word.
+            let breakable = escape(h).replace('.', ".<wbr>").replace('_', "_<wbr>");
+            let _ = write!(html, "<th>{breakable}</th>");
         }
         html.push_str("</tr></thead>\n");
     }
@@ -116,7 +118,7 @@ body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 1em auto; 
 h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; margin-top: 1.6em; }
 table { border-collapse: collapse; margin: .5em 0 1em; font-size: .92em; }
 th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; overflow-wrap: anywhere; }
+th { background: #f3f3f3; }
 div.table { overflow-x: auto; }
 td span[data-value] { font-variant-numeric: tabular-nums; }
 .inside { color: #1a7f37; } .outside { color: #b42318; font-weight: bold; }

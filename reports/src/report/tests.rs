@@ -69,7 +69,8 @@ fn a_sweep_page_has_the_grid_and_each_cell_its_own_page() {
     assert_eq!(written.len(), 4, "the sweep's page and one per cell: {written:?}");
     let page = read(&dir.join(REPORT_FILE));
     assert!(page.contains("<h1>hemisim sweep: unit</h1>"));
-    assert!(page.contains("<th>l2.block_time_s</th><th>pop.keystone_interval_blocks</th>"), "the grid's axes");
+    let axes = "<th>l2.<wbr>block_<wbr>time_<wbr>s</th><th>pop.<wbr>keystone_<wbr>interval_<wbr>blocks</th>";
+    assert!(page.contains(axes), "the grid's axes, breakable at dots and underscores");
     assert!(page.contains("<a href=\"cells/1-l2.block_time_s=6,pop.keystone_interval_blocks=50/report.html\">1</a>"));
     assert_eq!(
         page.matches("data-source=\"cells/").count(),
