@@ -115,8 +115,10 @@ fn data_files(dir: &Path, files: &FolderFiles, place: Place) -> Markup {
     for (name, what) in [
         ("summary.json", "every headline metric, keys in reports/README.md"),
         (SCENARIO_FILE, "the resolved scenario, with its replay line"),
+        ("trace.jsonl", "every event of the (first) run, one JSON line each (--trace)"),
+        ("provenance/", "what `hemisim verify` re-checks for each minted deposit"),
     ] {
-        if dir.join(name).is_file() {
+        if dir.join(name).exists() {
             rows.push(vec![link(name, name), Markup::text(what)]);
         }
     }
