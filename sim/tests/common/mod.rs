@@ -49,13 +49,28 @@ pub fn replications(scenario: &Scenario, seed: u64, runs: u32) -> Vec<RunRecord>
         .collect()
 }
 
+/// The batch schedulers' variables a sweep takes its shard from (`hemisim::cli::shard`).
+const SCHEDULER_VARS: [&str; 5] = [
+    "SLURM_ARRAY_TASK_ID",
+    "SLURM_ARRAY_TASK_COUNT",
+    "SLURM_ARRAY_TASK_MIN",
+    "SLURM_ARRAY_TASK_STEP",
+    "JOB_COMPLETION_INDEX",
+];
+
 /// Runs the `hemisim` binary built for this test run.
 pub fn hemisim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hemisim"))
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .expect("the hemisim binary runs")
+    hemisim_with_env(args, &[])
+}
+
+/// Runs the `hemisim` binary with `env` set, and without the schedulers' variables of the test's
+/// own environment (a suite run inside a Slurm job array would otherwise shard every sweep).
+pub fn hemisim_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hemisim"));
+    for var in SCHEDULER_VARS {
+        command.env_remove(var);
+    }
+    command.args(args).envs(env.iter().copied()).current_dir(repo_root()).output().expect("the hemisim binary runs")
 }
 
 /// A process's output as text.
