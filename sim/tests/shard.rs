@@ -6,7 +6,6 @@
 mod common;
 
 use common::*;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -48,34 +47,6 @@ fn merge(partials: &[PathBuf], out: &Path) -> Output {
     hemisim(&args)
 }
 
-/// Every file under `dir`, relative path to bytes; `summary.json` without its wall-clock fields
-/// (`wall_time_s`, `perf`: the only bytes two processes of one run may differ in).
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("output dir exists") {
-            let path = entry.expect("readable entry").path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let name = path.strip_prefix(dir).expect("below dir").display().to_string();
-            let bytes = std::fs::read(&path).expect("readable output");
-            let bytes = if name.ends_with("summary.json") { without_wall_clock(&bytes) } else { bytes };
-            files.insert(name, bytes);
-        }
-    }
-    files
-}
-
-fn without_wall_clock(summary: &[u8]) -> Vec<u8> {
-    let mut json: serde_json::Value = serde_json::from_slice(summary).expect("summary is JSON");
-    let object = json.as_object_mut().expect("summary is an object");
-    assert!(object.remove("wall_time_s").is_some() && object.remove("perf").is_some(), "summary has wall-clock fields");
-    serde_json::to_vec_pretty(&json).expect("serialisable")
-}
-
 fn shard_json(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("shard.json")).expect("shard.json written")).expect("JSON")
 }
@@ -104,7 +75,7 @@ fn merged_shards_are_the_unsharded_sweep_byte_for_byte() {
     let scenario = scenario_file(&dir);
     let whole = dir.join("whole");
     succeeded(sweep_with_env(&scenario, &whole, &[], &[]), "the unsharded sweep");
-    let expected = files(&whole);
+    let expected = outputs(&whole);
     assert!(expected.contains_key("sweep.csv") && expected.contains_key("manifest.json"), "{:?}", expected.keys());
     assert_eq!(expected.keys().filter(|f| f.ends_with("summary.json")).count(), 5, "{:?}", expected.keys());
     let csv = String::from_utf8_lossy(&expected["sweep.csv"]).into_owned();
@@ -122,7 +93,7 @@ fn merged_shards_are_the_unsharded_sweep_byte_for_byte() {
         let merged = dir.join(format!("merged{n}"));
         let stdout = succeeded(merge(&parts.iter().rev().cloned().collect::<Vec<_>>(), &merged), "merge");
         assert!(stdout.contains("replay: hemisim sweep "), "{stdout}");
-        let got = files(&merged);
+        let got = outputs(&merged);
         assert_eq!(got.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>(), "N = {n}: the same files");
         for (name, bytes) in &expected {
             assert!(got[name] == *bytes, "N = {n}: {name} differs from the unsharded sweep's");
@@ -169,7 +140,7 @@ fn missing_duplicated_and_foreign_shards_are_refused_naming_them() {
 
     let whole = dir.join("whole");
     succeeded(sweep_with_env(&scenario, &whole, &[], &[]), "the unsharded sweep");
-    let not_partial = refused(&[whole.clone()]);
+    let not_partial = refused(std::slice::from_ref(&whole));
     assert!(
         not_partial.ends_with(
             "the output of a hemisim sweep, not a partial directory (`hemisim sweep --shard I/N` writes one)"

@@ -211,7 +211,8 @@ impl CellProgress {
         if self.mode != Some(ProgressMode::Bar) {
             return;
         }
-        let template = "{spinner} cells {msg} [{bar:40}] {percent}% of simulated time, eta {eta}";
+        // The bar and its percentage are of simulated time (cells can differ in length).
+        let template = "{spinner} cells {msg} [{bar:30}] {percent}% eta {eta}";
         draw(template, &self.progress_us, self.total_us, done, || {
             let failures = self.failures.load(Ordering::Relaxed);
             format!("{}/{}, {failures} failed", self.done.load(Ordering::Relaxed), self.total)

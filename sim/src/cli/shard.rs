@@ -133,8 +133,8 @@ impl ShardArgs {
         }
         match (env(SLURM_TASK_ID), env(K8S_INDEX)) {
             (Some(_), Some(_)) => Err(ShardError::TwoSchedulers),
-            (Some(id), None) => self.from_slurm(number(SLURM_TASK_ID, &id)?, &env).map(Some),
-            (None, Some(index)) => self.from_kubernetes(number(K8S_INDEX, &index)?).map(Some),
+            (Some(id), None) => self.slurm_shard(number(SLURM_TASK_ID, &id)?, &env).map(Some),
+            (None, Some(index)) => self.kubernetes_shard(number(K8S_INDEX, &index)?).map(Some),
             (None, None) => match self.shard_count {
                 Some(count) => Err(ShardError::NoIndex { count }),
                 None => Ok(None),
@@ -142,7 +142,7 @@ impl ShardArgs {
         }
     }
 
-    fn from_slurm(&self, id: u32, env: &impl Fn(&str) -> Option<String>) -> Result<Shard, ShardError> {
+    fn slurm_shard(&self, id: u32, env: &impl Fn(&str) -> Option<String>) -> Result<Shard, ShardError> {
         let optional = |var: &'static str| env(var).map(|v| number(var, &v)).transpose();
         if let Some(step) = optional(SLURM_TASK_STEP)?.filter(|&s| s != 1) {
             return Err(ShardError::SlurmStep { step });
@@ -166,7 +166,7 @@ impl ShardArgs {
         })
     }
 
-    fn from_kubernetes(&self, index: u32) -> Result<Shard, ShardError> {
+    fn kubernetes_shard(&self, index: u32) -> Result<Shard, ShardError> {
         let count = self.shard_count.ok_or(ShardError::K8sCount { index })?;
         Shard::new(index, count).ok_or(ShardError::K8sOutside { index, count })
     }
