@@ -201,3 +201,23 @@ fn the_shard_defaults_from_slurm_and_kubernetes_and_the_flag_wins() {
     assert!(usage.contains("'--shard <I/N>': expected I/N with 0 <= I < N"), "{usage}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn merge_and_sweep_help_teach_sharding() {
+    let merge = text(&hemisim(&["merge", "--help"]).stdout);
+    for needle in ["PARTIAL_DIR", "--out", "--shard 0/3", "byte for byte", "Exit codes"] {
+        assert!(merge.contains(needle), "merge --help lacks {needle}: {merge}");
+    }
+    let sweep = text(&hemisim(&["sweep", "--help"]).stdout);
+    for needle in [
+        "--shard <I/N>",
+        "--shard-count <N>",
+        "SLURM_ARRAY_TASK_ID",
+        "JOB_COMPLETION_INDEX",
+        "--quiet",
+        "--progress <MODE>",
+        "json",
+    ] {
+        assert!(sweep.contains(needle), "sweep --help lacks {needle}: {sweep}");
+    }
+}
