@@ -68,20 +68,7 @@ fn run_planned(args: &SweepArgs, plan: Plan, info: &SweepInfo, shard: Option<&Sh
     };
 
     let started = std::time::Instant::now();
-    let outcomes = simulate(&plan, args, jobs, staging.path());
-    let mut exit = Exit::Ok;
-    let mut cells = Vec::with_capacity(outcomes.len());
-    for outcome in outcomes {
-        for line in &outcome.messages {
-            errln!("{line}");
-        }
-        exit = if outcome.exit == Exit::Incomplete || exit == Exit::Incomplete {
-            Exit::Incomplete
-        } else {
-            worse(exit, outcome.exit)
-        };
-        cells.extend(outcome.result);
-    }
+    let (cells, exit) = gather(simulate(&plan, args, jobs, staging.path()));
     let complete = exit != Exit::Incomplete;
     if !complete {
         errln!(
@@ -109,6 +96,25 @@ fn run_planned(args: &SweepArgs, plan: Plan, info: &SweepInfo, shard: Option<&Sh
     let shard_flag = shard.map(|run| format!(" --shard {}", run.shard)).unwrap_or_default();
     outln!("replay: {}{shard_flag}{}", info.replay, out_flag(args.out.as_deref()));
     exit
+}
+
+/// Prints each cell's messages (in grid order) and gathers the completed cells' rows and the
+/// sweep's exit code: 4 when any cell did not complete, else the worst of the violations'.
+fn gather(outcomes: Vec<CellOutcome>) -> (Vec<CellResult>, Exit) {
+    let mut exit = Exit::Ok;
+    let mut cells = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        for line in &outcome.messages {
+            errln!("{line}");
+        }
+        exit = if outcome.exit == Exit::Incomplete || exit == Exit::Incomplete {
+            Exit::Incomplete
+        } else {
+            worse(exit, outcome.exit)
+        };
+        cells.extend(outcome.result);
+    }
+    (cells, exit)
 }
 
 fn print_header(plan: &Plan, args: &SweepArgs, info: &SweepInfo, shard: Option<&ShardRun>, jobs: usize) {
