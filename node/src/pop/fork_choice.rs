@@ -271,7 +271,8 @@ pub fn compare_forks(
     compare_views(params, &a.view(fork_point, params), &b.view(fork_point, params))
 }
 
-/// Compares two forks' publication views: VeriBlock's `comparePopScoreImpl`.
+/// Compares two forks' publication views: VeriBlock's `comparePopScoreImpl`. Both views'
+/// keystones lie on one grid (one fork point, one interval), as [`ForkRecord::view`] makes them.
 pub fn compare_views(params: &ForkChoiceParams, a: &PublicationView, b: &PublicationView) -> ForkComparison {
     let (Some(first_a), Some(first_b), Some(last_a), Some(last_b)) = (a.first(), b.first(), a.last(), b.last()) else {
         return one_side_or_none(a, b);

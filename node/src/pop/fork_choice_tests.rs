@@ -15,7 +15,10 @@ fn veriblock() -> ForkChoiceParams {
     }
 }
 
-/// A view of `(keystone, first publication height)` pairs, as VeriBlock writes its vectors.
+/// `(keystone, first publication height)` pairs, as VeriBlock writes its vectors.
+type Pairs = &'static [(u64, u32)];
+
+/// A view of `(keystone, first publication height)` pairs.
 fn view(pairs: &[(u64, u32)]) -> PublicationView {
     PublicationView::new(
         pairs.iter().map(|&(k, h)| KeystoneContext { l2_number: L2Number(k), endorsed_at: Some(BtcHeight(h)) }),
@@ -96,7 +99,7 @@ const TEN_IN_STEP: [(u64, u32); 10] =
 /// The rest of VeriBlock's suite (`fork_resolution_test.cpp`): gaps in the keystones, chops.
 #[test]
 fn veriblock_suite_equal_cases() {
-    let cases: [(&[(u64, u32)], &[(u64, u32)]); 5] = [
+    let cases: [(Pairs, Pairs); 5] = [
         (&[(10000, 100)], &[(10000, 100)]),
         (
             &[(10000, 1), (10020, 3), (10040, 2), (10060, 3), (10080, 3), (10100, 4), (10120, 5)],
@@ -117,7 +120,7 @@ fn veriblock_suite_equal_cases() {
 
 #[test]
 fn veriblock_suite_a_wins_cases() {
-    let cases: [(&[(u64, u32)], &[(u64, u32)]); 9] = [
+    let cases: [(Pairs, Pairs); 9] = [
         (
             &[(10000, 1), (10020, 2), (10040, 3), (10060, 3), (10080, 5), (10100, 7), (10120, 5)],
             &[(10000, 1), (10020, 2), (10040, 3), (10060, 7), (10080, 3), (10100, 4), (10120, 7)],
