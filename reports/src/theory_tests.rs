@@ -495,5 +495,8 @@ fn pop_rewrite_success_matches_a_monte_carlo_race() {
         // Within 5 binomial standard errors (the 99% interval is 2.6).
         let se = (expected * (1.0 - expected) / f64::from(n)).sqrt();
         assert!(close(measured, expected, 5.0 * se), "q {q}, {confirmations} confirmations: {measured} vs {expected}");
+        // The race is told apart from one where a tie already wins, (q/p)^d.
+        let tie_wins = gamblers_ruin(q, confirmations);
+        assert!(!close(measured, tie_wins, 5.0 * se), "q {q}, {confirmations} confirmations: {measured} vs {tie_wins}");
     }
 }
