@@ -437,7 +437,7 @@ pub fn gamblers_ruin(q: f64, steps: u32) -> f64 {
 /// Probability that an attacker with Bitcoin hash share `q` rewrites L2 history under the PoP
 /// fork choice (`hemisim_node::pop::fork_choice`) once the honest fork's first keystone after
 /// the fork point has its first publication `confirmations` Bitcoin blocks deep (the including
-/// block counts as 1): `(q/p)^(confirmations + 1)`, 1 when `q >= 1/2` (docs/validation.md).
+/// block counts as 1): `(q/p)^(confirmations + 1)`, 1 when `q >= 1/2` (docs/validation.md §9).
 ///
 /// Derivation. The honest publication is in block h; the tip is h + confirmations - 1. The
 /// attacker starts now a private Bitcoin branch on block h - 1 whose first block carries its own
