@@ -672,3 +672,13 @@ pub fn faulted_run(seed: u64) -> RunRecord {
     });
     record
 }
+
+/// A uniform draw in (0, 1) from a fixed 64-bit linear congruential generator seeded with `seed`:
+/// reproducible noise for Monte Carlo checks of the closed forms.
+pub fn lcg_uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+}
