@@ -26,7 +26,8 @@
 //! machinery: fonts, frames, legends, panels), [`stats`] (intervals and percentiles),
 //! [`survival`] (the Kaplan–Meier estimator, for latencies of blocks still waiting at the end),
 //! [`theory`] (closed forms the measurements are compared with), [`fingerprint`] (the combined
-//! trace hash of replications), [`sweep`] (`hemisim sweep`'s table, index and figure).
+//! trace hash of replications), [`sweep`] (`hemisim sweep`'s table, index and figure), [`shard`]
+//! (a sharded sweep's partial directory: `shard.json`).
 //! `reports/README.md` documents every output key, column and figure.
 
 pub mod atomic;
@@ -45,6 +46,7 @@ pub mod plots;
 pub mod pop;
 pub mod record;
 pub mod report;
+pub mod shard;
 pub mod stats;
 pub mod summary;
 pub mod survival;

@@ -40,7 +40,7 @@ pub struct Manifest {
     pub format: u32,
     /// The hemisim version that wrote the folder.
     pub version: String,
-    /// `run` or `sweep`.
+    /// `run`, `sweep`, or `sweep-shard` (a sharded sweep's partial directory).
     pub command: String,
     pub scenario: String,
     /// The run's seed (`--seed` or the file's); a sweep's base seed.
@@ -100,6 +100,15 @@ impl Manifest {
             .collect();
         let trace_hash = crate::sweep::sweep_fingerprint(cells);
         Manifest::new("sweep", info.scenario_name.clone(), info.base_seed, trace_hash, complete, runs)
+    }
+
+    /// The manifest of a sweep's partial directory (`hemisim sweep --shard`): a sweep's, over the
+    /// shard's cells, with the command [`crate::shard::SHARD_COMMAND`] (so `compare` and a
+    /// reader of sweeps do not take it for a whole sweep).
+    pub fn for_sweep_shard(info: &SweepInfo, cells: &[CellResult], complete: bool) -> Manifest {
+        let mut manifest = Manifest::for_sweep(info, cells, complete);
+        manifest.command = crate::shard::SHARD_COMMAND.to_owned();
+        manifest
     }
 
     fn new(

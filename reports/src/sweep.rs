@@ -15,7 +15,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::csv_out::{format_opt, save_csv, to_csv};
@@ -61,14 +61,14 @@ pub fn metric_at(json: &Value, path: &str) -> Option<f64> {
 }
 
 /// One axis of the grid: a scenario key and its values as the user wrote them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Axis {
     pub key: String,
     pub values: Vec<String>,
 }
 
 /// The sweep as a whole, for `sweep.json` and the figure's title.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SweepInfo {
     pub scenario_name: String,
     /// The scenario file as given on the command line.
@@ -86,7 +86,7 @@ pub struct SweepInfo {
 }
 
 /// An invariant violation in one replication of a cell.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViolationNote {
     /// `safety` or `liveness`.
     pub kind: String,
@@ -97,8 +97,9 @@ pub struct ViolationNote {
     pub replay: String,
 }
 
-/// What one cell recorded, reduced to what the sweep's outputs need.
-#[derive(Debug, Clone, PartialEq)]
+/// What one cell recorded, reduced to what the sweep's outputs need (serialised in a shard's
+/// `shard.json`, so that `hemisim merge` rebuilds the sweep's outputs from it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CellMetrics {
     /// Seeds of the replications, in order.
     pub replication_seeds: Vec<u64>,
@@ -166,7 +167,7 @@ pub fn write_cell(dir: &Path, records: &[RunRecord]) -> Result<CellMetrics, Repo
 }
 
 /// One cell of the grid, run and measured.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CellResult {
     /// Position in the grid, from 0 (first axis outermost).
     pub index: usize,

@@ -645,3 +645,40 @@ pub fn eth_run(seed: u64) -> RunRecord {
         ..sample_record(seed)
     }
 }
+
+/// A settled L2 day's first hours with a Bitcoin chain under it and two faults: a partition of
+/// the miners for an hour, then a crash of the sequencer, converged 4.5 s after the last.
+pub fn faulted_run(seed: u64) -> RunRecord {
+    let mut record = synthetic_settled_run(seed, 1_200);
+    record.btc = synthetic_record(seed, 24).btc;
+    let fault = |index, kind: &str, start_s: u64, end_s: u64, peers: &str| crate::record::FaultRow {
+        index,
+        kind: kind.to_owned(),
+        start_us: start_s * 1_000_000,
+        end_us: end_s * 1_000_000,
+        peers: peers.to_owned(),
+    };
+    record.faults = Some(crate::record::FaultsRecord {
+        faults: vec![
+            fault(0, "partition", 3_600, 7_200, "miner-0 miner-1 miner-2 | miner-3 miner-4 miner-5"),
+            fault(1, "crash", 9_000, 10_800, "sequencer"),
+        ],
+        healed_at_us: 10_800_000_000,
+        btc_converged_at_us: Some(10_800_400_000),
+        l2_converged_at_us: Some(10_804_500_000),
+        l2_converges: true,
+        bound_us: 38_000_000,
+        mempool_lost_txs: 12,
+    });
+    record
+}
+
+/// A uniform draw in (0, 1) from a fixed 64-bit linear congruential generator seeded with `seed`:
+/// reproducible noise for Monte Carlo checks of the closed forms.
+pub fn lcg_uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+}

@@ -450,3 +450,53 @@ fn partition_stale_blocks_is_the_mean_of_the_smaller_of_two_poisson_counts() {
     assert_eq!(partition_stale_blocks(1.5, 4.5), partition_stale_blocks(4.5, 1.5));
     assert!(partition_stale_blocks(3.0, 3.0) < 3.0);
 }
+
+#[test]
+fn gamblers_ruin_and_the_pop_rewrite_closed_forms() {
+    assert_eq!(gamblers_ruin(0.25, 3), 1.0 / 27.0);
+    assert_eq!(gamblers_ruin(0.5, 3), 1.0);
+    assert_eq!(gamblers_ruin(0.7, 3), 1.0);
+    assert_eq!(gamblers_ruin(0.3, 0), 1.0);
+    assert!(gamblers_ruin(-0.1, 1).is_nan());
+    // One confirmation: the attacker needs two blocks before the honest chain's next.
+    assert!(close(pop_rewrite_success(0.1, 1), 1.0 / 81.0, 1e-15));
+    assert_eq!(pop_rewrite_success(0.5, 6), 1.0);
+    // Deeper publications are safer, and attacking from the start (the double-spend race) is
+    // easier than attacking after the fact.
+    for q in QS {
+        for z in 1..10 {
+            assert!(pop_rewrite_success(q, z + 1) < pop_rewrite_success(q, z), "q={q} z={z}");
+            assert!(pop_rewrite_success(q, z) <= double_spend_overtake(q, z), "q={q} z={z}");
+        }
+    }
+}
+
+#[test]
+fn pop_rewrite_success_matches_a_monte_carlo_race() {
+    // Each block is the attacker's with probability q; the honest lead starts at the honest
+    // publication's confirmations and the rewrite succeeds when it reaches -1. A race whose lead
+    // grew by 40 is abandoned: the attacker's chance from there, (q/p)^(lead + 1), is at most 3e-4
+    // here (q = 0.45), a tenth of a standard error.
+    let mut uniform = crate::testutil::lcg_uniform(0x5eed_0014);
+    let n = 50_000u32;
+    for (q, confirmations) in [(0.1, 1), (0.25, 2), (0.3, 3), (0.4, 6), (0.45, 2)] {
+        let give_up = i64::from(confirmations) + 40;
+        let wins = (0..n)
+            .filter(|_| {
+                let mut lead = i64::from(confirmations);
+                while (0..give_up).contains(&lead) {
+                    lead += if uniform() < q { -1 } else { 1 };
+                }
+                lead < 0
+            })
+            .count();
+        let measured = wins as f64 / f64::from(n);
+        let expected = pop_rewrite_success(q, confirmations);
+        // Within 5 binomial standard errors (the 99% interval is 2.6).
+        let se = (expected * (1.0 - expected) / f64::from(n)).sqrt();
+        assert!(close(measured, expected, 5.0 * se), "q {q}, {confirmations} confirmations: {measured} vs {expected}");
+        // The race is told apart from one where a tie already wins, (q/p)^d.
+        let tie_wins = gamblers_ruin(q, confirmations);
+        assert!(!close(measured, tie_wins, 5.0 * se), "q {q}, {confirmations} confirmations: {measured} vs {tie_wins}");
+    }
+}

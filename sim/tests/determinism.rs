@@ -6,36 +6,7 @@ mod common;
 
 use bitcoin::hashes::{Hash, sha256};
 use common::*;
-use std::collections::BTreeMap;
 use std::path::Path;
-
-/// Every output file's bytes, keyed by path relative to `dir`; `summary.json` without its
-/// wall-clock fields.
-fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("output dir exists") {
-            let path = entry.expect("readable entry").path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let name = path.strip_prefix(dir).expect("below dir").display().to_string();
-            let bytes = std::fs::read(&path).expect("readable output");
-            let bytes = if name.ends_with("summary.json") { without_wall_clock(&bytes) } else { bytes };
-            files.insert(name, bytes);
-        }
-    }
-    files
-}
-
-fn without_wall_clock(summary: &[u8]) -> Vec<u8> {
-    let mut json: serde_json::Value = serde_json::from_slice(summary).expect("summary is JSON");
-    let object = json.as_object_mut().expect("summary is an object");
-    assert!(object.remove("wall_time_s").is_some() && object.remove("perf").is_some(), "summary has wall-clock fields");
-    serde_json::to_vec_pretty(&json).expect("serialisable")
-}
 
 fn trace_hash(dir: &Path) -> String {
     let summary: serde_json::Value =

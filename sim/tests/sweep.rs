@@ -200,3 +200,37 @@ fn an_anchoring_sweep_fills_the_pop_columns_and_does_not_depend_on_jobs() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// For schedulers' logs: `--progress json` prints one object per finished cell on stderr, and
+/// `--quiet` prints no per-cell line at all, not even `-v`'s.
+#[test]
+fn progress_json_is_one_object_per_cell_and_quiet_prints_none() {
+    let dir = scratch_dir("sweep-progress");
+    let scenario = scenario_file(&dir);
+    let grid = ["--grid", "bitcoin.miners=2,3,4", "--set", "duration_s=1800", "--jobs", "2"];
+    let run = |out: &str, extra: &[&str]| {
+        let out = dir.join(out);
+        let mut args = vec!["sweep", utf8(&scenario), "--out", utf8(&out)];
+        args.extend_from_slice(&grid);
+        args.extend_from_slice(extra);
+        let result = hemisim(&args);
+        assert!(result.status.success(), "{args:?}: {}", text(&result.stderr));
+        text(&result.stderr)
+    };
+    let stderr = run("json", &["--progress", "json"]);
+    let lines: Vec<serde_json::Value> =
+        stderr.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let done: Vec<u64> = lines.iter().map(|l| l["done"].as_u64().expect("done")).collect();
+    assert_eq!(done, [1, 2, 3], "{stderr}");
+    for line in &lines {
+        assert_eq!((line["total"].as_u64(), line["failures"].as_u64()), (Some(3), Some(0)), "{line}");
+        assert!(line["elapsed_s"].as_f64().is_some_and(|s| s >= 0.0), "{line}");
+    }
+    assert_eq!(lines[2]["eta_s"].as_f64(), Some(0.0), "nothing left after the last cell");
+
+    let logged = run("verbose", &["-v"]);
+    assert!(logged.contains("cell 1 (bitcoin.miners=3) finished"), "{logged}");
+    let quiet = run("quiet", &["-v", "--quiet"]);
+    assert!(!quiet.contains("cell 1 ("), "--quiet: {quiet}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -10,6 +10,7 @@ use super::wallet::Wallet;
 use crate::rng::Stream;
 use crate::time::SimTime;
 use crate::units::{BtcHeight, FeeRate};
+use bitcoin::hashes::Hash;
 use bitcoin::{Amount, BlockHash, Transaction, TxOut};
 use std::sync::Arc;
 
@@ -181,13 +182,7 @@ fn a_restart_forgets_the_mempool_and_orphans_but_not_the_chain_or_the_wallets_pe
         FeeRate::from_sat_per_vb(1.0),
     );
     node.receive_tx(SealedTx::seal(tx)).expect("valid spend");
-    let orphan = block_on(
-        BlockHash::from_raw_hash(<bitcoin::hashes::sha256d::Hash as bitcoin::hashes::Hash>::from_byte_array([7; 32])),
-        9,
-        "m",
-        vec![],
-        0,
-    );
+    let orphan = block_on(BlockHash::from_byte_array([7; 32]), 9, "m", vec![], 0);
     assert!(node.receive_block(orphan).orphaned);
     node.forget_volatile();
     assert!(node.mempool().is_empty(), "the mempool was in memory");

@@ -68,6 +68,12 @@ impl FinalityTracker {
         self.reported
     }
 
+    /// The node's keystone index: every keystone's first publication on its best chain, what
+    /// the PoP fork choice reads (`super::fork_choice::ForkRecord::from_index`).
+    pub fn keystone_index(&self) -> &KeystoneIndex {
+        &self.index
+    }
+
     /// The sequencer made a keystone.
     pub fn on_keystone(&mut self, made: &MadeKeystone, node: &BitcoinNode) -> Vec<Observation> {
         if self.known.insert(made.hash)

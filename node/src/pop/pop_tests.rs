@@ -1,8 +1,10 @@
 //! Proof-of-Proof state machines on a hand-driven Bitcoin node: the PoP transaction's format,
 //! the miner's policy (skip published keystones, fee cap and retry, the polled window), the
-//! keystone index through a reorg, and superfinality with inheritance and reverts.
+//! keystone index through a reorg, superfinality with inheritance and reverts, and the fork
+//! records the PoP fork choice reads from the tracker's index.
 
 use super::finality::FinalityTracker;
+use super::fork_choice::{ForkChoiceParams, ForkRecord, ForkWinner, KeystoneRecord, compare_forks};
 use super::index::KeystoneIndex;
 use super::keystone::{AbbreviatedKeystone, KEYSTONE_VERSION, Keystone};
 use super::maker::MadeKeystone;
@@ -322,4 +324,42 @@ fn a_reorg_deeper_than_the_depth_reverts_superfinality_and_is_reported() {
     assert!(obs.iter().any(|o| matches!(o, Observation::KeystonePublished { l2_number: L2Number(25), .. })));
     assert!(superfinal(&obs).is_empty());
     assert_eq!(tracker.reverts, 1);
+}
+
+/// A keystone of a competing fork at `l2_number`: another block, so another hash.
+fn rival(l2_number: u32) -> Arc<MadeKeystone> {
+    let mut keystone = made(l2_number).keystone;
+    keystone.state_root = [0xee; 32];
+    Arc::new(MadeKeystone::new(keystone, SimTime(u64::from(l2_number))))
+}
+
+#[test]
+fn fork_records_come_from_the_trackers_index_and_feed_the_fork_choice() {
+    let g = genesis();
+    let mut n = node(&g);
+    let mut pm = miner(&mut n, &g);
+    // Its coins come from a node of its own: `pm` already took `n`'s coin deltas.
+    let mut colluding = named_miner(OTHER, &mut node(&g), &g);
+    let mut tracker = FinalityTracker::new(10, g.block_hash());
+    let honest = [made(25), made(50)];
+    let attacker = [rival(25), rival(50)];
+    // Honest 25 at height 1, the attacker's 25 at height 2 (by another miner: one miner tracks
+    // one keystone per L2 number); honest 50 at height 3 and the attacker's 50 never: its fork
+    // drops out at keystone 50.
+    publish(&mut n, &mut pm, &[25], "m");
+    let mut out = Vec::new();
+    colluding.on_keystone(SimTime(0), attacker[0].clone(), &mut n, &mut out);
+    let txs = sent_txs(&out).iter().map(|t| t.tx().clone()).collect();
+    let (tip, height) = (n.tip(), n.tip_height());
+    block_on(tip, height.0 + 1, txs, "m", &mut [&mut n]);
+    publish(&mut n, &mut pm, &[50], "m");
+    tracker.on_bitcoin_change(&n);
+    let index = tracker.keystone_index();
+    let honest_fork = ForkRecord::from_index(L2Number(60), honest.iter().map(|k| k.as_ref()), index);
+    let attacker_fork = ForkRecord::from_index(L2Number(60), attacker.iter().map(|k| k.as_ref()), index);
+    let record = |k, h: Option<u32>| KeystoneRecord { l2_number: L2Number(k), first_publication: h.map(BtcHeight) };
+    assert_eq!(honest_fork.keystones, [record(25, Some(1)), record(50, Some(3))]);
+    assert_eq!(attacker_fork.keystones, [record(25, Some(2)), record(50, None)]);
+    let result = compare_forks(&ForkChoiceParams::hemi(), L2Number(10), &honest_fork, &attacker_fork);
+    assert_eq!((result.winner, result.score_a, result.score_b), (ForkWinner::A, 200_000, 100_000));
 }

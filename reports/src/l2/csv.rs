@@ -14,7 +14,8 @@ use crate::summary::Summary;
 
 /// `l2_blocks.csv` text: every L2 block of the final chain, in order. A block without
 /// transactions has empty latency fields (its latency is undefined, not 0). A settlement chain's
-/// file has [`SETTLEMENT_COLUMNS`] besides; any other's is as it always was.
+/// file has [`SETTLEMENT_COLUMNS`] besides; the last column is always `gap_s`, the time since the
+/// block before (see [`L2Record::block_gaps_us`]).
 pub fn l2_blocks_csv(l2: &L2Record) -> Result<Vec<u8>, csv::Error> {
     let mut header = vec![
         "number",
@@ -34,7 +35,8 @@ pub fn l2_blocks_csv(l2: &L2Record) -> Result<Vec<u8>, csv::Error> {
     if settled {
         header.extend(SETTLEMENT_COLUMNS);
     }
-    let rows = l2.blocks.iter().map(|b| {
+    header.push("gap_s");
+    let rows = l2.blocks.iter().zip(l2.block_gaps_us()).map(|(b, gap_us)| {
         let latency = |us: u64| {
             if b.tx_count > 0 { format_micros(us) } else { String::new() }
         };
@@ -55,6 +57,7 @@ pub fn l2_blocks_csv(l2: &L2Record) -> Result<Vec<u8>, csv::Error> {
         if settled {
             row.extend(settlement_fields(b.settlement.as_ref()));
         }
+        row.push(format_micros(gap_us));
         row
     });
     to_csv(&header, rows)
@@ -166,10 +169,10 @@ mod tests {
         l2.blocks[2].state_root = "0xr\"3\"".into();
         let got = text(l2_blocks_csv(&l2).expect("in memory"));
         let expected = "number,hash,produced_at_s,tx_count,gas_used,gas_limit_fraction,\
-             btc_tip_height,btc_headers_ingested,backlog,latency_mean_s,latency_max_s,state_root\n\
-             1,0x01,12.000000,2,15000000,0.5,100,1,0,6.000000,11.500000,0xr1\n\
-             2,0x02,24.000001,0,0,0,100,0,0,,,0xr2\n\
-             3,0x03,36.000002,3,45000000,1.5,101,1,2,6.000000,11.500000,\"0xr\"\"3\"\"\"\n";
+             btc_tip_height,btc_headers_ingested,backlog,latency_mean_s,latency_max_s,state_root,gap_s\n\
+             1,0x01,12.000000,2,15000000,0.5,100,1,0,6.000000,11.500000,0xr1,12.000000\n\
+             2,0x02,24.000001,0,0,0,100,0,0,,,0xr2,12.000001\n\
+             3,0x03,36.000002,3,45000000,1.5,101,1,2,6.000000,11.500000,\"0xr\"\"3\"\"\",12.000001\n";
         assert_eq!(got, expected);
     }
 
@@ -179,20 +182,23 @@ mod tests {
         let got = text(l2_blocks_csv(record.l2.as_ref().expect("an L2")).expect("in memory"));
         let mut lines = got.lines();
         let header = lines.next().expect("a header");
-        assert!(header.ends_with(",state_root,timestamp_s,l1_origin,safe_at_s,finalized_at_s,forced"), "{header}");
+        assert!(
+            header.ends_with(",state_root,timestamp_s,l1_origin,safe_at_s,finalized_at_s,forced,gap_s"),
+            "{header}"
+        );
         let tails: Vec<String> = lines.map(|l| l.split(',').skip(12).collect::<Vec<_>>().join(",")).collect();
         assert_eq!(
             tails,
             [
-                "12.000000,0,50.000000,70.000000,false",
-                "24.000000,0,55.000000,80.000000,false",
-                "36.000000,1,60.000000,80.000000,true",
-                "48.000000,1,,,false",
+                "12.000000,0,50.000000,70.000000,false,12.000000",
+                "24.000000,0,55.000000,80.000000,false,12.000001",
+                "36.000000,1,60.000000,80.000000,true,12.000001",
+                "48.000000,1,,,false,12.000001",
             ]
         );
         // Without a settlement layer, the header and rows of before.
         let plain = text(l2_blocks_csv(&l2_record(&[(1, 1)])).expect("in memory"));
-        assert!(plain.starts_with("number,") && plain.lines().all(|l| l.split(',').count() == 12), "{plain}");
+        assert!(plain.starts_with("number,") && plain.lines().all(|l| l.split(',').count() == 13), "{plain}");
     }
 
     #[test]

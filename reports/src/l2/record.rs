@@ -169,6 +169,13 @@ impl L2Record {
     pub fn txs_rejected_total(&self) -> u64 {
         self.txs_rejected.iter().map(|(_, n)| n).sum()
     }
+
+    /// Each block's gap: from the production of the block before it (the run's start for the
+    /// first) to its own. A halted or crashed sequencer shows as one long gap.
+    pub fn block_gaps_us(&self) -> impl Iterator<Item = u64> + '_ {
+        let before = std::iter::once(0).chain(self.blocks.iter().map(|b| b.produced_at_us));
+        self.blocks.iter().zip(before).map(|(b, before)| b.produced_at_us.saturating_sub(before))
+    }
 }
 
 impl L2BlockRow {

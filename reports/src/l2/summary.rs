@@ -58,6 +58,9 @@ pub struct L2Summary {
     pub backlog_max: Option<u64>,
     /// Backlog after the last block, summed over replications (`None` without any block).
     pub backlog_final: Option<u64>,
+    /// The longest time between two consecutive blocks (from the run's start for the first),
+    /// max over replications (`None` without any block): a halt, a crash or a failover.
+    pub max_block_gap_s: Option<f64>,
     pub blocks_verified: u64,
     pub state_root_mismatches: u64,
     /// The scenario's `l2.block_time_s` and `l2.gas_limit`.
@@ -198,6 +201,7 @@ pub fn l2_summary(records: &[RunRecord]) -> Option<L2Summary> {
         txs_deferred: sum(&|l2| l2.txs_deferred),
         backlog_max: (!finals.is_empty()).then(|| runs.clone().map(|(l2, _)| l2.backlog_max).max()).flatten(),
         backlog_final: (!finals.is_empty()).then(|| finals.iter().sum()),
+        max_block_gap_s: runs.clone().flat_map(|(l2, _)| l2.block_gaps_us()).max().map(micros_to_s),
         blocks_verified: sum(&|l2| l2.blocks_verified),
         state_root_mismatches: sum(&|l2| l2.state_root_mismatches),
         block_time_s: first.block_time_s,

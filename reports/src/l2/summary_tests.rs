@@ -76,7 +76,7 @@ fn no_transaction_gives_null_latencies_not_a_panic() {
     l2.blocks.clear();
     (l2.block_time_s, l2.gas_limit) = (0.0, 0);
     let s = l2_summary(std::slice::from_ref(&record)).expect("L2 chain");
-    assert_eq!((s.blocks, s.backlog_final, s.gas_limit_per_s), (0, None, None));
+    assert_eq!((s.blocks, s.backlog_final, s.gas_limit_per_s, s.max_block_gap_s), (0, None, None, None));
     assert_eq!(s.block_fullness_mean, None);
     let json = summarize(&[record]).expect("one record").to_json();
     assert!(!json.contains("NaN") && !json.contains("inf"), "{json}");
@@ -110,6 +110,8 @@ fn pooling_two_replications() {
         [&a, &b].iter().filter_map(|r| r.l2.as_ref()?.latency.mean_midpoint_us()).map(|us| us / 1e6).collect();
     assert_eq!(s.tx_inclusion_latency_mean_ci95, stats::mean_ci95(&means).map(stats::Interval::to_array));
     assert_eq!((s.backlog_max, s.backlog_final), (Some(9), Some(7)), "max; sum of finals");
+    // a's blocks 12.000000 s, then 12.000001 s apart; b's one block 12 s after its start.
+    assert_eq!(s.max_block_gap_s, Some(12.000001), "the longest gap of either");
     assert_eq!((s.txs_rejected, s.txs_deferred, s.state_root_mismatches), (11, 2, 1));
     let reasons: Vec<_> = s.txs_rejected_by_reason.into_iter().collect();
     let expected = [("fee-too-low", 6), ("nonce-gap", 4), ("pool-full", 1)];
@@ -180,6 +182,7 @@ fn l2_keys_come_in_the_documented_order_between_attack_and_perf() {
         "\"txs_deferred\"",
         "\"backlog_max\"",
         "\"backlog_final\"",
+        "\"max_block_gap_s\"",
         "\"blocks_verified\"",
         "\"state_root_mismatches\"",
         "\"block_time_s\"",

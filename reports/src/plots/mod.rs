@@ -14,6 +14,8 @@
 //! the closed form), `pop_timeline` and `pop_fees` (time series of the first replication; the
 //! fees per miner pooled). Runs with a BTC tunnel get `tunnel` (the books over the first
 //! replication, the mint, payout and settlement latencies pooled).
+//! Runs with faults of peers and links get `faults_timeline`: the faults as bands over the Bitcoin
+//! and L2 heads of the first replication.
 //! `hemisim sweep` draws [`SweepLatencyCost`] over its cells (see [`crate::sweep`]).
 
 pub(crate) mod axes;
@@ -103,6 +105,10 @@ pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, Re
     if records.first().is_some_and(|r| r.censorship.is_some()) {
         let figure = crate::censorship::plots::CensorshipLatency::from_records(records);
         written.extend(write_figure(dir, "censorship_latency", &figure)?);
+    }
+    if records.first().is_some_and(|r| r.faults.is_some()) {
+        let figure = crate::faults::plots::FaultsTimeline::from_records(records);
+        written.extend(write_figure(dir, "faults_timeline", &figure)?);
     }
     Ok(written)
 }
@@ -209,7 +215,7 @@ pub(crate) fn centred_note<DB: DrawingBackend>(
 mod tests {
     use super::*;
     use crate::testutil::{
-        empty_record, l2_run, pop_run, sample_record, scratch_dir, synthetic_l2_run, synthetic_pop_run,
+        empty_record, faulted_run, l2_run, pop_run, sample_record, scratch_dir, synthetic_l2_run, synthetic_pop_run,
         synthetic_record, synthetic_settled_run,
     };
 
@@ -289,6 +295,23 @@ mod tests {
             (l2.block_time_s, l2.gas_limit, l2.blocks[0].produced_at_us) = (0.0, 0, 0);
         }
         write_plots(&no_block, &[zero]).expect("degenerate parameters");
+    }
+
+    #[test]
+    fn faults_are_drawn_over_the_chains() {
+        // Kept with HEMISIM_KEEP_TEST_OUTPUT=1, to look at: plots-faults/.
+        let dir = scratch_dir("plots-faults");
+        let written = write_plots(&dir, &[faulted_run(1)]).expect("plots");
+        assert!(written.contains(&dir.join("faults_timeline.png")), "{written:?}");
+        assert!(is_png(&dir.join("faults_timeline.png")));
+        let svg = std::fs::read_to_string(dir.join("faults_timeline.svg")).expect("written");
+        for text in ["crash: sequencer", "partition", "Converged after the last fault", "Stale block (orphaned)"] {
+            assert!(svg.contains(text), "{text}");
+        }
+        // Without faults: no timeline.
+        let plain = scratch_dir("plots-no-faults");
+        write_plots(&plain, &[synthetic_settled_run(1, 100)]).expect("plots");
+        assert!(!plain.join("faults_timeline.png").exists());
     }
 
     #[test]

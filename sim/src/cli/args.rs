@@ -33,6 +33,10 @@ pub enum Command {
     /// replications; write sweep.csv, sweep.json, a figure and each cell's summary.json.
     #[command(long_about = SWEEP_ABOUT)]
     Sweep(SweepArgs),
+    /// Join the partial directories of a sharded sweep (`hemisim sweep --shard I/N`) into the
+    /// outputs the unsharded sweep writes, byte for byte.
+    #[command(long_about = MERGE_ABOUT, after_help = MERGE_AFTER_HELP)]
+    Merge(MergeArgs),
     /// Encode or decode Hemi keystones and Proof-of-Proof payloads (docs/protocol.md §3).
     Keystone(KeystoneArgs),
     /// Re-check a minted deposit's chain of trust from a run's provenance/ files, recomputing
@@ -240,7 +244,23 @@ pub struct SweepArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jobs: Option<u32>,
     /// Output directory, replaced whole at the end (it must be absent, empty or an earlier output)
-    /// [default: reports/out/<scenario name>-sweep/].
+    /// [default: reports/out/<scenario name>-sweep/; a shard's: reports/out/<scenario
+    /// name>-sweep-shard-<I>-of-<N>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub shard: super::shard::ShardArgs,
+    #[command(flatten)]
+    pub progress: super::progress::ProgressArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The partial directories, one per shard (their order does not matter).
+    #[arg(value_name = "PARTIAL_DIR", required = true)]
+    pub partials: Vec<PathBuf>,
+    /// Output directory, replaced whole at the end (it must be absent, empty or an earlier output)
+    /// [default: reports/out/<scenario name>-sweep/, as the unsharded sweep].
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
@@ -344,6 +364,28 @@ sweep_latency_cost.{png,svg}  PoP cost vs superfinality latency, one labelled po
 cells/<i>-<label>/summary.json  each cell's summary, replications pooled\n  \
 report.html               the sweep's page: the grid with each cell's headline, linking to\n                            \
 cells/<i>-<label>/report.html (README.md, \"Reading a report\")\n\n\
-Every violation and failure prints the seed and a `hemisim run` line that replays it.\n\
+Every violation and failure prints the seed and a `hemisim run` line that replays it.\n\n\
+Sharding (README.md, \"Running on a cluster\"): --shard I/N runs only the cells whose index is I mod N\n\
+into a partial directory (shard.json and the cells' summaries); `hemisim merge` joins the N partial\n\
+directories into the outputs above, byte for byte. Without --shard, I/N comes from a Slurm job array\n\
+(SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT; the array must have step 1) or a\n\
+Kubernetes Indexed Job (JOB_COMPLETION_INDEX, with --shard-count N); --shard 0/1 runs everything there.\n  \
+hemisim sweep scenarios/anchoring.toml --grid l2.block_time_s=2,6,12 --shard 0/3 --out /tmp/part0\n\n\
 Exit codes: 0 ok, 1 safety invariant failed (in any cell), 2 bad input, 3 liveness check failed, 4 a run\n\
 did not complete or an output could not be written.";
+
+const MERGE_ABOUT: &str = "Join the partial directories of a sharded sweep into its outputs: sweep.csv, \
+sweep.json, the figure, every cell's summary.json and manifest.json, byte for byte those of the same \
+sweep run unsharded. Each partial directory is what `hemisim sweep ... --shard I/N` wrote (shard.json \
+names the sweep, I, N and its cells); give all N of them, in any order.\n\n\
+Refused before anything is written (exit code 2, naming the folders): a folder that is not a complete \
+partial directory, shards of different sweeps (another scenario, grid, seed, --runs, --set or hemisim \
+version) or of different N, a shard given twice, a missing shard.";
+
+const MERGE_AFTER_HELP: &str = "Example (three shards, on three machines or one):\n  \
+hemisim sweep scenarios/anchoring.toml --grid l2.block_time_s=2,6,12 --runs 4 --shard 0/3 --out /tmp/part0\n  \
+hemisim sweep scenarios/anchoring.toml --grid l2.block_time_s=2,6,12 --runs 4 --shard 1/3 --out /tmp/part1\n  \
+hemisim sweep scenarios/anchoring.toml --grid l2.block_time_s=2,6,12 --runs 4 --shard 2/3 --out /tmp/part2\n  \
+hemisim merge /tmp/part0 /tmp/part1 /tmp/part2 --out /tmp/sweep\n\n\
+Exit codes: 0 ok, 1/3 a cell had a safety/liveness violation (as the sweep would), 2 bad input, 4 an \
+output could not be written.";

@@ -11,11 +11,15 @@ pub mod baseline;
 pub mod compare;
 pub mod console;
 pub mod keystone;
+pub mod merge;
 pub mod output;
 pub mod progress;
 pub mod report;
 pub mod run;
+pub mod shard;
 pub mod sweep;
+mod sweep_end;
+mod sweep_shard;
 pub mod verify;
 
 pub use args::{Cli, Command};
@@ -72,6 +76,7 @@ pub fn execute(cli: Cli) -> Exit {
     let exit = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Merge(args) => merge::run(args),
         Command::Keystone(args) => keystone::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Compare(args) => compare::run(args),

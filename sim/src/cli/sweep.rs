@@ -1,18 +1,20 @@
 //! `hemisim sweep`: plan the grid (every cell validated first), run all cells' replications on
-//! one queue, write each cell's summary as it finishes, then the sweep's table, index and figure;
-//! report violations and failures with a replay line each.
+//! one queue, write each cell's summary as it finishes, then the sweep's table, index and figure
+//! (`sweep_end`, shared with `hemisim merge`); report violations and failures with a replay line
+//! each. With `--shard I/N` only the shard's cells run, into a partial directory (`sweep_shard`).
 
 use super::args::SweepArgs;
 use super::console::{errln, outln};
+use super::progress::CellProgress;
 use super::run::{ScenarioFile, kind_name, shell_quote, worse};
-use super::{Exit, count, one_seed, out_flag, sets_seed};
-use super::{output, progress};
+use super::sweep_end::{violation_message, violations_exit, write_whole_sweep};
+use super::sweep_shard::{self, ShardRun};
+use super::{Exit, count, one_seed, out_flag, output, sets_seed};
 use crate::harness::runner::{RunError, RunOptions, RunOutput};
 use crate::harness::seeds::replication_seed;
 use crate::harness::sweep::{Cell, Plan, Progress, cell_dir_name, plan, run_sweep};
-use crate::harness::violation::ViolationKind;
 use hemisim_reports::output_dir::Manifest;
-use hemisim_reports::sweep::{Axis, CellResult, SweepInfo, ViolationNote, write_cell, write_sweep};
+use hemisim_reports::sweep::{Axis, CellResult, SweepInfo, ViolationNote, write_cell};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -26,43 +28,38 @@ struct CellOutcome {
 }
 
 pub fn run(args: SweepArgs) -> Exit {
-    if let Err(e) = one_seed(args.seed, &args.set) {
-        errln!("error: {e}");
-        return Exit::BadInput;
-    }
-    let plan = match plan(&args.scenario, &args.set, &args.grid, args.seed, args.runs) {
-        Ok(plan) => plan,
+    match start(&args) {
+        Ok((plan, info, shard)) => run_planned(&args, plan, &info, shard.as_ref()),
         Err(e) => {
             errln!("error: {e}");
-            return Exit::BadInput;
+            Exit::BadInput
         }
-    };
-    let first = &plan.cells[0].scenario;
-    let out_dir =
-        args.out.clone().unwrap_or_else(|| PathBuf::from("reports/out").join(format!("{}-sweep", first.name)));
+    }
+}
+
+/// Everything checked before anything runs: the seed, the shard, every cell. With a shard, the
+/// plan keeps only the shard's cells (with their indices and seeds in the whole grid).
+fn start(args: &SweepArgs) -> Result<(Plan, SweepInfo, Option<ShardRun>), String> {
+    one_seed(args.seed, &args.set)?;
+    let shard = args.shard.resolve().map_err(|e| e.to_string())?;
+    let mut plan = plan(&args.scenario, &args.set, &args.grid, args.seed, args.runs).map_err(|e| e.to_string())?;
+    let info = sweep_info(&plan, args, plan.cells[0].scenario.name.clone());
+    let shard = shard.map(|shard| ShardRun::new(shard, &plan, &info));
+    if let Some(run) = &shard {
+        plan.cells.retain(|cell| run.shard.holds(cell.index));
+    }
+    Ok((plan, info, shard))
+}
+
+fn run_planned(args: &SweepArgs, plan: Plan, info: &SweepInfo, shard: Option<&ShardRun>) -> Exit {
+    let name = &info.scenario_name;
+    let out_dir = args.out.clone().unwrap_or_else(|| match shard {
+        Some(run) => sweep_shard::default_out(name, run.shard),
+        None => PathBuf::from("reports/out").join(format!("{name}-sweep")),
+    });
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
     let total_runs = plan.cells.len() * args.runs as usize;
-    outln!("hemisim sweep: scenario {} ({} s simulated per run)", first.name, first.duration_s);
-    outln!(
-        "base seed {}, {} × {} = {} on {}",
-        plan.base_seed,
-        count(plan.cells.len(), "cell", "cells"),
-        count(args.runs as usize, "run", "runs"),
-        count(total_runs, "run", "runs"),
-        count(jobs.min(total_runs), "thread", "threads")
-    );
-    for axis in &plan.axes {
-        outln!("grid {} = {}", axis.key, axis.values.join(", "));
-    }
-    for cell in &plan.cells {
-        tracing::debug!(
-            "cell {} ({}): seed {}, scenario hash {}",
-            cell.index,
-            cell.label,
-            cell.seed,
-            cell.scenario.hash_hex()
-        );
-    }
+    print_header(&plan, args, info, shard, jobs);
     tracing::info!("writing into {}", out_dir.display());
     // Before simulating: a bad --out fails now, not after every cell.
     let staging = match output::begin(&out_dir) {
@@ -71,7 +68,39 @@ pub fn run(args: SweepArgs) -> Exit {
     };
 
     let started = std::time::Instant::now();
-    let outcomes = simulate(&plan, &args, jobs, staging.path());
+    let (cells, exit) = gather(simulate(&plan, args, jobs, staging.path()));
+    let complete = exit != Exit::Incomplete;
+    if !complete {
+        errln!(
+            "error: {} of {} did not complete; {} not written",
+            plan.cells.len() - cells.len(),
+            count(plan.cells.len(), "cell", "cells"),
+            if shard.is_some() { "shard.json was" } else { "sweep.csv and sweep.json were" }
+        );
+    }
+    let ended = match shard {
+        Some(run) => sweep_shard::write_partial(staging, run, info, cells, complete, &out_dir),
+        // The completed cells' summaries are kept even when the sweep is not complete.
+        None if !complete => output::finish(staging, Manifest::for_sweep(info, &cells, false)).map(|_| ()),
+        None => write_whole_sweep(staging, info, &cells, &out_dir),
+    };
+    if let Err(failed) = ended {
+        return failed;
+    }
+    if !complete {
+        return Exit::Incomplete;
+    }
+    outln!("perf: {} in {:.2} s wall", count(total_runs, "run", "runs"), started.elapsed().as_secs_f64());
+    // sweep.json's line leaves --out out (the file sits in that folder, and stays the same bytes
+    // wherever the sweep is written); the printed one names it.
+    let shard_flag = shard.map(|run| format!(" --shard {}", run.shard)).unwrap_or_default();
+    outln!("replay: {}{shard_flag}{}", info.replay, out_flag(args.out.as_deref()));
+    exit
+}
+
+/// Prints each cell's messages (in grid order) and gathers the completed cells' rows and the
+/// sweep's exit code: 4 when any cell did not complete, else the worst of the violations'.
+fn gather(outcomes: Vec<CellOutcome>) -> (Vec<CellResult>, Exit) {
     let mut exit = Exit::Ok;
     let mut cells = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
@@ -85,68 +114,60 @@ pub fn run(args: SweepArgs) -> Exit {
         };
         cells.extend(outcome.result);
     }
-    let info = sweep_info(&plan, &args, first.name.clone());
-    // The completed cells' summaries are kept even when the sweep is not complete.
-    let written = if exit == Exit::Incomplete {
-        errln!(
-            "error: {} of {} did not complete; sweep.csv and sweep.json were not written",
-            plan.cells.len() - cells.len(),
-            count(plan.cells.len(), "cell", "cells")
+    (cells, exit)
+}
+
+fn print_header(plan: &Plan, args: &SweepArgs, info: &SweepInfo, shard: Option<&ShardRun>, jobs: usize) {
+    let total_runs = plan.cells.len() * args.runs as usize;
+    match plan.cells.first() {
+        Some(cell) => {
+            outln!("hemisim sweep: scenario {} ({} s simulated per run)", info.scenario_name, cell.scenario.duration_s)
+        }
+        None => outln!("hemisim sweep: scenario {}", info.scenario_name),
+    }
+    if let Some(run) = shard {
+        outln!(
+            "shard {} of sweep {}: {} of {}",
+            run.shard,
+            &run.sweep_id[..16],
+            count(plan.cells.len(), "cell", "cells"),
+            run.cells_total
         );
-        None
-    } else {
-        write_sweep_and_report(staging.path(), &info, &cells).inspect_err(|e| output::report_error(e)).ok()
-    };
-    let files = match output::finish(staging, Manifest::for_sweep(&info, &cells, written.is_some())) {
-        Ok(files) => files,
-        Err(exit) => return exit,
-    };
-    if written.is_none() {
-        return Exit::Incomplete;
     }
     outln!(
-        "wrote {} ({}) to {}",
-        count(files, "file", "files"),
-        count(cells.len(), "cell summary", "cell summaries"),
-        out_dir.display()
+        "base seed {}, {} × {} = {} on {}",
+        plan.base_seed,
+        count(plan.cells.len(), "cell", "cells"),
+        count(args.runs as usize, "run", "runs"),
+        count(total_runs, "run", "runs"),
+        count(jobs.min(total_runs.max(1)), "thread", "threads")
     );
-    outln!("trace fingerprint {}", hemisim_reports::sweep::sweep_fingerprint(&cells));
-    let violated = cells.iter().filter(|c| !c.violations.is_empty()).count();
-    if violated > 0 {
-        outln!(
-            "{violated} of {} had invariant violations (see above, and sweep.json)",
-            count(cells.len(), "cell", "cells")
+    for axis in &plan.axes {
+        outln!("grid {} = {}", axis.key, axis.values.join(", "));
+    }
+    for cell in &plan.cells {
+        tracing::debug!(
+            "cell {} ({}): seed {}, scenario hash {}",
+            cell.index,
+            cell.label,
+            cell.seed,
+            cell.scenario.hash_hex()
         );
     }
-    outln!("perf: {} in {:.2} s wall", count(total_runs, "run", "runs"), started.elapsed().as_secs_f64());
-    // sweep.json's line leaves --out out (the file sits in that folder, and stays the same bytes
-    // wherever the sweep is written); the printed one names it.
-    outln!("replay: {}{}", info.replay, out_flag(args.out.as_deref()));
-    exit
 }
 
-/// The sweep's table, index and figure, then the pages (the sweep's and each cell's), which
-/// show them.
-fn write_sweep_and_report(
-    dir: &Path,
-    info: &SweepInfo,
-    cells: &[CellResult],
-) -> Result<(), hemisim_reports::ReportError> {
-    write_sweep(dir, info, cells)?;
-    hemisim_reports::report::write_report(dir)?;
-    Ok(())
-}
-
-/// Runs the sweep with a progress bar; each cell's outputs are written as it finishes.
+/// Runs the sweep with its progress shown; each cell's outputs are written as it finishes.
 fn simulate(plan: &Plan, args: &SweepArgs, jobs: usize, out_dir: &Path) -> Vec<CellOutcome> {
     let progress = Progress::new(jobs);
-    let counters = progress.counters();
     let total_us: u64 = plan.cells.iter().map(|c| c.scenario.duration_s * 1_000_000 * u64::from(args.runs)).sum();
+    let cells = CellProgress::new(&args.progress, plan.cells.len(), progress.counters(), total_us);
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
-        scope.spawn(|| progress::watch(&counters, total_us, &done));
+        scope.spawn(|| cells.watch(&done));
         let outcomes = run_sweep(plan, args.runs, &RunOptions::default(), &progress, |cell, outputs| {
-            finish_cell(plan, args, out_dir, cell, outputs)
+            let outcome = finish_cell(plan, args, out_dir, cell, outputs, cells.per_cell_lines());
+            cells.cell_finished(&cell.label, outcome.exit != Exit::Ok);
+            outcome
         });
         done.store(true, Ordering::Relaxed);
         outcomes
@@ -160,6 +181,7 @@ fn finish_cell(
     out_dir: &Path,
     cell: &Cell,
     outputs: Vec<Result<RunOutput, RunError>>,
+    log: bool,
 ) -> CellOutcome {
     let mut outcome = CellOutcome { result: None, messages: Vec::new(), exit: Exit::Ok };
     let mut violations = Vec::new();
@@ -170,21 +192,14 @@ fn finish_cell(
         match output {
             Ok(RunOutput { record, violations: found, .. }) => {
                 for v in found {
-                    let kind = kind_name(v.kind);
-                    outcome.messages.push(format!(
-                        "cell {} ({}): {kind} violation (seed {seed}): {}\n  replay: {replay}",
-                        cell.index, cell.label, v.message
-                    ));
-                    outcome.exit = worse(
-                        outcome.exit,
-                        if v.kind == ViolationKind::Safety { Exit::Safety } else { Exit::Liveness },
-                    );
-                    violations.push(ViolationNote {
-                        kind: kind.to_owned(),
+                    let note = ViolationNote {
+                        kind: kind_name(v.kind).to_owned(),
                         seed,
                         message: v.message,
                         replay: replay.clone(),
-                    });
+                    };
+                    outcome.messages.push(violation_message(cell.index, &cell.label, &note));
+                    violations.push(note);
                 }
                 records.push(record);
             }
@@ -200,17 +215,20 @@ fn finish_cell(
     if outcome.exit == Exit::Incomplete {
         return outcome;
     }
+    outcome.exit = violations_exit(&violations);
     let dir = format!("cells/{}", cell_dir_name(cell.index, &cell.label));
     let replay = replay_run(plan, args, cell, cell.seed, args.runs);
     let scenario = ScenarioFile { scenario: &cell.scenario, replay: replay.clone() };
     match write_cell(&out_dir.join(&dir), &records).and_then(|m| scenario.write(&out_dir.join(&dir)).map(|()| m)) {
         Ok(metrics) => {
-            tracing::info!(
-                "cell {} ({}) finished: {}, summary in {dir}",
-                cell.index,
-                cell.label,
-                count(records.len(), "run", "runs")
-            );
+            if log {
+                tracing::info!(
+                    "cell {} ({}) finished: {}, summary in {dir}",
+                    cell.index,
+                    cell.label,
+                    count(records.len(), "run", "runs")
+                );
+            }
             outcome.result = Some(CellResult {
                 index: cell.index,
                 values: cell.values.clone(),

@@ -9,6 +9,7 @@ use hemisim::harness::runner::{RunOptions, RunOutput, run_once};
 use hemisim::harness::sweep::Progress;
 use hemisim::scenario::{Override, Scenario};
 use hemisim_reports::record::RunRecord;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -49,13 +50,28 @@ pub fn replications(scenario: &Scenario, seed: u64, runs: u32) -> Vec<RunRecord>
         .collect()
 }
 
+/// The batch schedulers' variables a sweep takes its shard from (`hemisim::cli::shard`).
+const SCHEDULER_VARS: [&str; 5] = [
+    "SLURM_ARRAY_TASK_ID",
+    "SLURM_ARRAY_TASK_COUNT",
+    "SLURM_ARRAY_TASK_MIN",
+    "SLURM_ARRAY_TASK_STEP",
+    "JOB_COMPLETION_INDEX",
+];
+
 /// Runs the `hemisim` binary built for this test run.
 pub fn hemisim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hemisim"))
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .expect("the hemisim binary runs")
+    hemisim_with_env(args, &[])
+}
+
+/// Runs the `hemisim` binary with `env` set, and without the schedulers' variables of the test's
+/// own environment (a suite run inside a Slurm job array would otherwise shard every sweep).
+pub fn hemisim_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hemisim"));
+    for var in SCHEDULER_VARS {
+        command.env_remove(var);
+    }
+    command.args(args).envs(env.iter().copied()).current_dir(repo_root()).output().expect("the hemisim binary runs")
 }
 
 /// A process's output as text.
@@ -109,4 +125,32 @@ pub fn stale_and_total(record: &RunRecord) -> (u64, u64) {
     let total = record.btc.blocks.len() as u64;
     let main = record.btc.blocks.iter().filter(|b| b.main_chain).count() as u64;
     (total - main, total)
+}
+
+/// Every output file's bytes, keyed by path relative to `dir`; `summary.json` without its
+/// wall-clock fields.
+pub fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("output dir exists") {
+            let path = entry.expect("readable entry").path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let name = path.strip_prefix(dir).expect("below dir").display().to_string();
+            let bytes = std::fs::read(&path).expect("readable output");
+            let bytes = if name.ends_with("summary.json") { without_wall_clock(&bytes) } else { bytes };
+            files.insert(name, bytes);
+        }
+    }
+    files
+}
+
+pub fn without_wall_clock(summary: &[u8]) -> Vec<u8> {
+    let mut json: serde_json::Value = serde_json::from_slice(summary).expect("summary is JSON");
+    let object = json.as_object_mut().expect("summary is an object");
+    assert!(object.remove("wall_time_s").is_some() && object.remove("perf").is_some(), "summary has wall-clock fields");
+    serde_json::to_vec_pretty(&json).expect("serialisable")
 }

@@ -21,7 +21,7 @@ use crate::record::{L2Record, RunRecord};
 
 /// A head's moves: `(at_s, number)`, one per time (the last move at that time), from genesis
 /// (block 0 at time 0).
-type Changes = Vec<(f64, f64)>;
+pub(crate) type Changes = Vec<(f64, f64)>;
 
 /// An unsafe reorg: when, the head it took back and the safe head it went back to.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,7 +43,7 @@ pub struct L2Heads {
 }
 
 /// `(at_us, number)` moves as [`Changes`]: seconds, genesis first, one point per time.
-fn changes(moves: impl IntoIterator<Item = (u64, u64)>) -> Changes {
+pub(crate) fn changes(moves: impl IntoIterator<Item = (u64, u64)>) -> Changes {
     let mut out: Changes = vec![(0.0, 0.0)];
     for (at_us, number) in moves {
         let point = (at_us as f64 / 1e6, number as f64);
@@ -78,7 +78,7 @@ const STEP_POINTS: usize = 1_000;
 
 /// How a step series is drawn.
 #[derive(Debug, Clone, PartialEq)]
-enum Trace {
+pub(crate) enum Trace {
     /// Its exact polyline, or for a long run of a head the upper envelope of its windows: a
     /// head climbs a block per block time, so a window's range is under a pixel.
     Line(Points),
@@ -98,7 +98,7 @@ impl Trace {
 
 /// `changes` as the polyline of a step function held to `end`, in `unit`; a long one as a
 /// [`Trace::Line`] of its upper envelope (`band`: false) or a [`Trace::Band`].
-fn step_trace(changes: &[(f64, f64)], end: f64, unit: Unit, band: bool) -> Trace {
+pub(crate) fn step_trace(changes: &[(f64, f64)], end: f64, unit: Unit, band: bool) -> Trace {
     let mut points: Points = Vec::with_capacity(2 * changes.len() + 1);
     for &(t, v) in changes {
         if let Some(&(_, before)) = points.last() {

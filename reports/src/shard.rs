@@ -1,0 +1,154 @@
+//! A partial sweep directory: what `hemisim sweep --shard I/N` writes and `hemisim merge` joins.
+//!
+//! A shard runs the cells whose index ≡ I (mod N) and writes them exactly as the whole sweep
+//! would (`cells/<index>-<label>/summary.json`), with a `manifest.json` whose command is
+//! `sweep-shard` and [`SHARD_FILE`]: which sweep the shard belongs to (`sweep_id`), which shard
+//! it is, and for each of its cells the row the sweep's outputs are made of ([`CellResult`]:
+//! seeds, hashes, every replication's metric values, violations, replay line). It has no
+//! `sweep.csv`, `sweep.json` or figure: `merge` writes them from every shard's rows through the
+//! same function a whole sweep ends with, so the merged folder is the whole sweep's, byte for
+//! byte. Metric values keep every digit through JSON (serde_json's `float_roundtrip`).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::output_dir::TOOL;
+use crate::sweep::{CellResult, SweepInfo};
+use crate::{ReportError, atomic};
+
+/// The shard manifest's file name, at the top of a partial directory.
+pub const SHARD_FILE: &str = "shard.json";
+/// Bumped when [`ShardManifest`]'s layout changes.
+pub const SHARD_FORMAT: u32 = 1;
+/// `manifest.json`'s `command` in a partial directory.
+pub const SHARD_COMMAND: &str = "sweep-shard";
+
+/// `shard.json`: one shard of a sweep and the rows of its cells.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardManifest {
+    /// Always `hemisim`.
+    pub tool: String,
+    pub format: u32,
+    /// The hemisim version that ran the shard (part of `sweep_id` too).
+    pub version: String,
+    /// SHA-256 over the hemisim version, the sweep's `sweep.json` header (scenario, base seed,
+    /// runs, `--set`, grid, replay line) and every cell's index, label, seed and resolved
+    /// scenario hash: equal for every shard of one sweep, different for any other sweep.
+    pub sweep_id: String,
+    /// I of `--shard I/N`.
+    pub shard_index: u32,
+    /// N of `--shard I/N`.
+    pub shard_count: u32,
+    /// Cells in the whole grid (every shard's together).
+    pub cells_total: usize,
+    pub sweep: SweepInfo,
+    /// This shard's cells, in grid order.
+    pub cells: Vec<CellResult>,
+}
+
+/// Why a folder could not be read as a partial directory. Each message is one line and starts
+/// with the folder.
+#[derive(Debug, thiserror::Error)]
+pub enum ShardReadError {
+    #[error("{}: not a partial sweep directory (no {SHARD_FILE}; `hemisim sweep --shard I/N` writes one)", .dir.display())]
+    Missing { dir: std::path::PathBuf },
+    #[error("{}: cannot read {SHARD_FILE}: {source}", .dir.display())]
+    Unreadable { dir: std::path::PathBuf, source: std::io::Error },
+    #[error("{}: {SHARD_FILE} is not a hemisim shard manifest of format {SHARD_FORMAT}: {reason}", .dir.display())]
+    Malformed { dir: std::path::PathBuf, reason: String },
+}
+
+impl ShardManifest {
+    /// The shard line of messages: `shard 1/3`.
+    pub fn name(&self) -> String {
+        format!("shard {}/{}", self.shard_index, self.shard_count)
+    }
+
+    /// Pretty JSON ending with a newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("strings, numbers and plain structs always serialise");
+        text.push('\n');
+        text
+    }
+
+    /// Writes [`SHARD_FILE`] into `dir`.
+    pub fn write(&self, dir: &Path) -> Result<(), ReportError> {
+        atomic::write_file(&dir.join(SHARD_FILE), self.to_json().as_bytes())
+    }
+
+    /// Reads `dir`'s [`SHARD_FILE`], checking that hemisim wrote it in this format.
+    pub fn read(dir: &Path) -> Result<ShardManifest, ShardReadError> {
+        let path = dir.join(SHARD_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => ShardReadError::Missing { dir: dir.to_path_buf() },
+            _ => ShardReadError::Unreadable { dir: dir.to_path_buf(), source },
+        })?;
+        let malformed = |reason: String| ShardReadError::Malformed { dir: dir.to_path_buf(), reason };
+        let manifest: ShardManifest = serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;
+        if manifest.tool != TOOL || manifest.format != SHARD_FORMAT {
+            return Err(malformed(format!("tool {:?}, format {}", manifest.tool, manifest.format)));
+        }
+        if manifest.shard_count == 0 || manifest.shard_index >= manifest.shard_count {
+            return Err(malformed(format!("shard {}/{}", manifest.shard_index, manifest.shard_count)));
+        }
+        Ok(manifest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::tests::{cell, info};
+    use crate::testutil::scratch_dir;
+
+    fn manifest() -> ShardManifest {
+        let mut first = cell(1, &["6", "50"], Some([700.1, 1000.3, 0.1 + 0.2]), Some(1e-300));
+        // Values whose shortest decimal needs all 17 digits must come back bit for bit.
+        first.metrics.values[0] = vec![Some(0.1 + 0.7), Some(f64::MIN_POSITIVE), None];
+        ShardManifest {
+            tool: TOOL.into(),
+            format: SHARD_FORMAT,
+            version: "0.1.0".into(),
+            sweep_id: "ab".repeat(32),
+            shard_index: 1,
+            shard_count: 2,
+            cells_total: 4,
+            sweep: info(2),
+            cells: vec![first, cell(3, &["12", "50"], None, Some(0.25))],
+        }
+    }
+
+    #[test]
+    fn a_shard_manifest_reads_back_to_the_same_rows_bit_for_bit() {
+        let dir = scratch_dir("shard-roundtrip");
+        let written = manifest();
+        written.write(&dir).expect("writable");
+        let read = ShardManifest::read(&dir).expect("readable");
+        assert_eq!(read, written);
+        let bits = |m: &ShardManifest| -> Vec<Option<u64>> {
+            m.cells[0].metrics.values.iter().flatten().map(|v| v.map(f64::to_bits)).collect()
+        };
+        assert_eq!(bits(&read), bits(&written));
+        assert_eq!(read.name(), "shard 1/2");
+    }
+
+    #[test]
+    fn what_is_not_a_shard_manifest_is_named() {
+        let dir = scratch_dir("shard-bad");
+        let error = |dir: &Path| ShardManifest::read(dir).map(|_| ()).expect_err("refused").to_string();
+        assert!(
+            error(&dir)
+                .ends_with("not a partial sweep directory (no shard.json; `hemisim sweep --shard I/N` writes one)")
+        );
+        std::fs::write(dir.join(SHARD_FILE), "{}").expect("writable");
+        assert!(error(&dir).contains("shard.json is not a hemisim shard manifest of format 1: missing field"));
+        let mut wrong = manifest();
+        wrong.shard_index = 2;
+        wrong.write(&dir).expect("writable");
+        assert!(error(&dir).ends_with("format 1: shard 2/2"), "{}", error(&dir));
+        wrong.tool = "other".into();
+        wrong.write(&dir).expect("writable");
+        assert!(error(&dir).ends_with("format 1: tool \"other\", format 1"), "{}", error(&dir));
+    }
+}
