@@ -46,6 +46,7 @@ pub mod record;
 pub mod stats;
 pub mod summary;
 pub mod survival;
+pub mod swarm;
 pub mod sweep;
 pub mod theory;
 pub mod tunnel;

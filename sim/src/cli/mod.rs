@@ -14,6 +14,7 @@ pub mod keystone;
 pub mod output;
 pub mod progress;
 pub mod run;
+pub mod swarm;
 pub mod sweep;
 pub mod verify;
 
@@ -75,6 +76,7 @@ pub fn execute(cli: Cli) -> Exit {
         Command::Verify(args) => verify::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Baseline(args) => baseline::run(args),
+        Command::Swarm(args) => swarm::run(args),
     };
     output::wait_if_interrupted();
     exit
