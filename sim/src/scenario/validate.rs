@@ -72,6 +72,15 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
         }
         self::ethereum(ethereum)?;
         settlement_gas_limit(l2.gas_limit)?;
+        if l2.block_time_s > ethereum.slot_s as f64 {
+            return Err(Invalid::new(
+                "l2.block_time_s",
+                format!(
+                    "expected at most ethereum.slot_s ({} s): an L2 block adopts at most one new L1 origin, so an L1 faster than the L2 leaves its origins behind for good (every block past the drift, deposit-only), got {}",
+                    ethereum.slot_s, l2.block_time_s
+                ),
+            ));
+        }
     }
     if s.pop.as_ref().is_some_and(|p| p.keystone_source == KeystoneSourceConfig::Safe) && s.ethereum.is_none() {
         return Err(Invalid::new(

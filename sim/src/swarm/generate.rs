@@ -43,7 +43,8 @@ pub fn generate(seed: u64) -> Result<World, ScenarioError> {
     if l2 {
         l2_stack(&mut rng, &mut draft, duration_s);
     }
-    if rng.chance(0.45) {
+    // Attackers are likelier where the tunnel's deposits can be double-spent.
+    if rng.chance(if draft.has("tunnel") { 0.7 } else { 0.4 }) {
         attack(&mut rng, &mut draft);
     }
     if l2 && rng.chance(0.3) {
@@ -140,6 +141,11 @@ fn bitcoin(rng: &mut Draws, draft: &mut Draft, duration_s: u64) {
         ]);
         t.insert("fee_spike".into(), Value::Table(spike));
         note.push_str(", a fee spike above PoP's usual cap");
+        if !t.contains_key("max_block_weight") && rng.chance(0.5) {
+            // Small blocks make the spike a real backlog: fee estimates climb over the caps.
+            t.insert("max_block_weight".into(), (rng.int(8, 40) as i64 * 1_000).into());
+            note.push_str(", small blocks");
+        }
     }
     draft.add_table("bitcoin", t, note);
 }
@@ -194,7 +200,7 @@ fn l2_stack(rng: &mut Draws, draft: &mut Draft, duration_s: u64) {
         tunnel(rng, draft, duration_s, pop, ethereum);
     }
     if ethereum {
-        settlement(rng, draft);
+        settlement(rng, draft, block_time_s as u64);
     }
 }
 
@@ -225,10 +231,11 @@ fn tunnel(rng: &mut Draws, draft: &mut Draft, duration_s: u64, pop: bool, ethere
     draft.add_table("tunnel", t, format!("the BTC tunnel, payouts {policy}"));
 }
 
-fn settlement(rng: &mut Draws, draft: &mut Draft) {
+fn settlement(rng: &mut Draws, draft: &mut Draft, block_time_s: u64) {
     let window = rng.int(11, 200) as i64;
     let t = table([
-        ("slot_s", (rng.int(2, 12) as i64).into()),
+        // At least the L2 block time: one new L1 origin per L2 block at most.
+        ("slot_s", (rng.int(block_time_s, 12) as i64).into()),
         ("missed_slot_rate", rng.uniform(0.0, 0.3, 0.01).into()),
         ("finality_depth_blocks", (rng.int(2, 64) as i64).into()),
         ("seq_window_blocks", window.into()),
@@ -251,7 +258,7 @@ fn attack(rng: &mut Draws, draft: &mut Draft) {
     let mut t = table([("hashrate_share", share.into())]);
     let note = if rng.chance(0.5) {
         t.insert("kind".into(), "double-spend".into());
-        if draft.has("tunnel") && rng.chance(0.4) {
+        if draft.has("tunnel") && rng.chance(0.6) {
             t.insert("target".into(), "tunnel".into());
         } else {
             t.insert("confirmations".into(), (rng.int(1, 6) as i64).into());
