@@ -91,7 +91,7 @@ fn stack_with(fault: &str, seed: u64) -> RunRecord {
          [l2]\nblock_time_s = 12\nverifiers = 2\n[workload]\ntx_rate_per_s = 0.5\naccounts = 100\n[pop]\nminers = 2\n\
          [ethereum]\n[[fault]]\nat_s = 3600\nfor_s = 3600\n{fault}\n"
     );
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, text).expect("the scratch dir is writable");
     let s = Scenario::load(&path, &[]).expect("valid fault scenario");
     let out = run_once(&s, seed, RunOptions::default()).expect("run completes");
     assert!(out.violations.is_empty(), "seed {seed}, fault {fault}: {:?}", out.violations);
@@ -124,9 +124,9 @@ fn the_network_converges_after_every_fault_kind_on_several_seeds() {
 #[test]
 fn a_crashed_sequencer_loses_its_mempool_and_keeps_its_chain() {
     let record = stack_with("kind = \"crash\"\npeers = [\"sequencer\"]", 4);
-    let f = record.faults.as_ref().unwrap();
+    let f = record.faults.as_ref().expect("faults recorded");
     assert_eq!(f.faults[0].peers, "sequencer");
-    let l2 = record.l2.as_ref().unwrap();
+    let l2 = record.l2.as_ref().expect("an L2 run");
     // No block while it was down (3600 s to 7200 s), and the chain went on from where it was.
     let down = l2.blocks.iter().filter(|b| (3_600_000_000..7_200_000_000).contains(&b.produced_at_us)).count();
     assert_eq!(down, 0, "blocks produced while crashed");
@@ -196,8 +196,8 @@ fn bad_fault_tables_are_refused_naming_the_key() {
         let text = format!(
             "name = \"bad\"\nseed = 1\nduration_s = 3600\n[bitcoin]\nminers = 8\n[attack]\nkind = \"double-spend\"\nhashrate_share = 0.1\n[[fault]]\n{fault}\n"
         );
-        std::fs::write(&path, text).unwrap();
-        let out = hemisim(&["run", path.to_str().unwrap(), "--out", dir.join("out").to_str().unwrap()]);
+        std::fs::write(&path, text).expect("the scratch dir is writable");
+        let out = hemisim(&["run", path.to_str().expect("utf-8"), "--out", dir.join("out").to_str().expect("utf-8")]);
         let line = refused_line(&out, fault);
         assert!(line.contains(expected), "{fault}: {line}");
     }

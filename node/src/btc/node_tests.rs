@@ -10,6 +10,7 @@ use super::wallet::Wallet;
 use crate::rng::Stream;
 use crate::time::SimTime;
 use crate::units::{BtcHeight, FeeRate};
+use bitcoin::hashes::Hash;
 use bitcoin::{Amount, BlockHash, Transaction, TxOut};
 use std::sync::Arc;
 
