@@ -78,6 +78,7 @@ pub fn sample_record(seed: u64) -> RunRecord {
         tunnel: None,
         ethereum: None,
         censorship: None,
+        faults: None,
         perf: PerfRecord { wall_time_s: 0.5, events: 1000 },
     }
 }

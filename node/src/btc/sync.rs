@@ -75,7 +75,8 @@ mod tests {
     fn the_locator_is_dense_near_the_tip_and_ends_at_genesis() {
         let mut n = node();
         mine(&mut n, 40, "m");
-        let heights: Vec<u32> = locator(&n).iter().map(|h| n.height_of(h).unwrap().0).collect();
+        let heights: Vec<u32> =
+            locator(&n).iter().map(|h| n.height_of(h).expect("the locator names active blocks").0).collect();
         assert_eq!(&heights[..10], &[40, 39, 38, 37, 36, 35, 34, 33, 32, 31]);
         assert_eq!(heights[10..], [29, 25, 17, 1, 0]);
     }

@@ -45,7 +45,7 @@ mod tests {
             bound_us: 30_000_000,
             mempool_lost_txs: 0,
         };
-        let text = String::from_utf8(faults_csv(&record).unwrap()).unwrap();
+        let text = String::from_utf8(faults_csv(&record).expect("renders")).expect("utf-8");
         assert_eq!(
             text,
             "index,kind,start_s,end_s,peers\n0,partition,3600.000000,7200.000000,miner-0 miner-1 | miner-2\n"
