@@ -12,6 +12,8 @@ pub mod events;
 pub mod hashing;
 pub mod l2;
 pub mod peer;
+#[doc(hidden)]
+pub mod planted;
 pub mod pop;
 pub mod rng;
 #[cfg(test)]

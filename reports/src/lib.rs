@@ -50,6 +50,7 @@ pub mod shard;
 pub mod stats;
 pub mod summary;
 pub mod survival;
+pub mod swarm;
 pub mod sweep;
 pub mod theory;
 pub mod tunnel;

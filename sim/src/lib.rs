@@ -12,3 +12,4 @@ pub mod cli;
 pub mod harness;
 pub mod provenance;
 pub mod scenario;
+pub mod swarm;

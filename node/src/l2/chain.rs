@@ -43,7 +43,7 @@ use crate::eth::derivation::DerivedAttributes;
 use crate::eth::types::{L1BlockRef, L2BlockRef, PortalDeposit, SequencedTx};
 use crate::tunnel::book::{BookUndo, TunnelBook};
 use crate::tunnel::{HBTC, Mint, TunnelParams, withdrawals_in, withdrawals_root};
-use crate::units::{L1Number, L2Number};
+use crate::units::{BtcHeight, L1Number, L2Number};
 use bitcoin::{BlockHash, OutPoint};
 use revm::primitives::{Address, B256};
 use std::collections::VecDeque;
@@ -410,6 +410,7 @@ impl L2Chain {
             gas_limit: header.gas_limit,
             beneficiary: self.rules.beneficiary,
         };
+        let carried_tip = self.view().tip().0;
         let content =
             Content { origin: origin.as_ref(), deposits: &block.deposits, attributes: block.attributes.as_ref() };
         let executed = self.execute(&env, content, blocks, |builder, due| {
@@ -428,7 +429,8 @@ impl L2Chain {
             }
             Ok((due, block.tx_hashes()))
         })?;
-        if let Err(mismatch) = compare(block, &executed) {
+        let planted = planted_stale_reorg_view(block, carried_tip);
+        if let Err(mismatch) = planted.map_or_else(|| compare(block, &executed), Err) {
             self.undo_block(executed.undo);
             return Err(mismatch.into());
         }
@@ -644,6 +646,18 @@ impl L2Chain {
 }
 
 /// Compares an imported block with this node's execution of its content.
+/// [`PlantedBug::StaleReorgView`] (test-only, see [`crate::planted`]): a block that carries a
+/// Bitcoin reorg (its attributes fork below the tip the chain carried) executes as if the
+/// reorged-out headers were still in the view, so the state root differs.
+fn planted_stale_reorg_view(block: &L2Block, carried_tip: BtcHeight) -> Option<Mismatch> {
+    let forks = block.attributes.as_ref().is_some_and(|a| a.fork_height < carried_tip);
+    (forks && crate::planted::armed(crate::planted::PlantedBug::StaleReorgView)).then(|| Mismatch::Header {
+        field: HeaderField::StateRoot,
+        block: block.header.state_root.to_string(),
+        executed: (!block.header.state_root).to_string(),
+    })
+}
+
 fn compare(block: &L2Block, executed: &Executed<&[B256]>) -> Result<(), Mismatch> {
     let (b, e) = (&block.header, &executed.header);
     let field = |field, block: String, executed: String| Err(Mismatch::Header { field, block, executed });

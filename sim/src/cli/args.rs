@@ -54,6 +54,39 @@ pub enum Command {
     /// `sweep` writes one): headlines, validation tables, figures, data files, scenario.
     #[command(after_help = REPORT_AFTER_HELP)]
     Report(ReportArgs),
+    /// Swarm testing: run many random worlds (every table and key drawn from each seed), every
+    /// checker on; report failures with a replay line and a scenario file, and what was covered.
+    #[command(long_about = SWARM_ABOUT, after_help = SWARM_AFTER_HELP)]
+    Swarm(SwarmArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SwarmArgs {
+    /// First seed (0 to 2^53-1; default 0): the worlds are SEED, SEED+1, ...; with --replay, the
+    /// world to rerun.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=SEED_MAX))]
+    pub seed: Option<u64>,
+    /// How many worlds to run [default: 100].
+    #[arg(long, conflicts_with = "seeds", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub count: Option<u64>,
+    /// The seeds as a range A..B (B excluded), instead of --seed and --count.
+    #[arg(long, value_name = "A..B", conflicts_with = "seed")]
+    pub seeds: Option<String>,
+    /// Worker threads, one world each at a time (default: the machine's cores). Results do not
+    /// depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub jobs: Option<u32>,
+    /// Output directory, replaced whole at the end (it must be absent, empty or an earlier output)
+    /// [default: reports/out/swarm/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Shrink every failing world: rerun smaller variants (tables dropped, shorter, fewer peers
+    /// and faults) while the same violation persists, and write the smallest.
+    #[arg(long)]
+    pub shrink: bool,
+    /// Rerun world --seed alone and print its verdict (the same trace hash as in the swarm).
+    #[arg(long, requires = "seed", conflicts_with_all = ["count", "seeds", "shrink", "out"])]
+    pub replay: bool,
 }
 
 #[derive(Debug, Args)]
@@ -338,6 +371,34 @@ Exit codes: 0 every link verified and the deposit's L2 block superfinal; 1 a lin
 message names it, e.g. \"link 2 (lock transaction): ...\"); 2 bad input (no such directory or \
 file, malformed JSON or hex, a txid this run did not mint); 3 every link holds so far but the chain \
 is incomplete (no covering keystone published yet, or not yet superfinal).";
+
+const SWARM_ABOUT: &str = "Swarm testing: for each seed, draw a whole world from the seed alone \
+(which tables exist and every key within its valid range, favouring hard worlds: short block \
+intervals, deep reorgs, attackers, fee spikes, censorship, faults, small mempools, tiny gas limits), \
+validate it like a scenario file, and run it with every checker: safety as the run goes, then \
+liveness after the faults heal. About one world in 20 (chosen by its seed) runs twice: a different \
+trace hash is a failure of its own, nondeterminism.\n\n\
+Verdicts: ok; finding:<rule> (a checker fired on a real property of the protocol, e.g. a Bitcoin \
+reorg deeper than the superfinality depth reverting superfinality; counted, not a failure); \
+safety; liveness; could-not-complete; nondeterminism; generator-bug. Each failure prints its \
+replay line and writes the world's scenario file (failures/seed-N.toml, commented) into --out; \
+--shrink also writes the smallest variant with the same violation (failures/seed-N.shrunk.toml).\n\n\
+Coverage: each world records the rare events it exercised (a reorg deeper than 3 blocks, a \
+keystone republished after a reorg, a deposit unwound, a payout repaid, a full mempool, a forced \
+block, convergence after a fault, ...); the summary counts them and names those never reached.";
+
+const SWARM_AFTER_HELP: &str = "Examples:\n  \
+hemisim swarm --count 200                 # worlds 0..200 on every core\n  \
+hemisim swarm --seeds 5000..15000 --jobs 2 --shrink --out /tmp/night   # overnight\n  \
+hemisim swarm --seed 1234 --replay        # rerun one world\n  \
+hemisim run /tmp/night/failures/seed-1234.toml --trace   # every output of a failing world\n\n\
+Outputs (in --out, default reports/out/swarm/; see reports/README.md):\n  \
+swarm.csv    one row per world: seed, scenario_hash, trace_hash, verdict, wall_s, covered, self_checked\n  \
+swarm.json   worlds, verdicts, failures (with replay lines), findings, worlds_per_minute, coverage\n               \
+counts, never_reached\n  \
+failures/    seed-N.toml for each failing world (seed-N.shrunk.toml with --shrink)\n\n\
+Exit codes: 0 no failure (findings allowed), 1 a safety violation or nondeterminism, 2 bad input, \
+3 a liveness failure, 4 a world could not complete (or the generator drew an invalid one).";
 
 const SWEEP_ABOUT: &str = "Run a grid of scenario variants: every combination of the --grid values (the first \
 --grid is the outermost loop), each cell with --runs replications, all on one queue of --jobs threads. \

@@ -17,6 +17,7 @@ pub mod progress;
 pub mod report;
 pub mod run;
 pub mod shard;
+pub mod swarm;
 pub mod sweep;
 mod sweep_end;
 mod sweep_shard;
@@ -82,6 +83,7 @@ pub fn execute(cli: Cli) -> Exit {
         Command::Compare(args) => compare::run(args),
         Command::Baseline(args) => baseline::run(args),
         Command::Report(args) => report::run(args),
+        Command::Swarm(args) => swarm::run(args),
     };
     output::wait_if_interrupted();
     exit

@@ -50,7 +50,7 @@ pub fn run(args: RunArgs) -> Exit {
     for (i, output) in outputs.into_iter().enumerate() {
         let run_seed = replication_seed(seed, i as u32);
         match output {
-            Ok(RunOutput { record, violations, stopped_at, provenance }) => {
+            Ok(RunOutput { record, violations, stopped_at, provenance, .. }) => {
                 for v in &violations {
                     errln!("{} violation (seed {run_seed}): {}", kind_name(v.kind), v.message);
                     errln!("  replay: {}", replay_line(&args, run_seed, 1));

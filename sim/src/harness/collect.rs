@@ -15,13 +15,14 @@ use hemisim_reports::record::{PerfRecord, RunMeta, RunRecord};
 /// Collects the record and, unless the monitor stopped the run at a safety violation, checks
 /// liveness on the quiet world.
 pub(super) fn finish(
-    recorder: Recorder,
+    mut recorder: Recorder,
     monitor: SafetyMonitor,
     peer_refs: &[&Peer],
     scenario: &Scenario,
     seed: u64,
 ) -> Result<RunOutput, RunError> {
     let observer = &peer_refs.iter().find(|p| p.name == OBSERVER).expect("every world has an observer").node;
+    let coverage = std::mem::take(&mut recorder.coverage);
     let (trace_hash, areas, events) = recorder.finish()?;
     let stopped_at = monitor.stopped_at();
     let mut violations = monitor.into_violations();
@@ -41,7 +42,8 @@ pub(super) fn finish(
     let perf = PerfRecord { wall_time_s: 0.0, events };
     let record = RunRecord { meta, btc, attack, l2, pop, tunnel, ethereum, censorship, faults, perf };
     let provenance = provenance(scenario, peer_refs, observer);
-    Ok(RunOutput { record, violations, stopped_at, provenance })
+    let covered = coverage.finish(&record);
+    Ok(RunOutput { record, violations, stopped_at, provenance, covered })
 }
 
 /// The provenance bundles of a tunnel run: every minted deposit's chain of trust, from the

@@ -53,6 +53,17 @@ impl PlannedFault {
         (0..n).flat_map(|a| (0..n).map(move |b| (a, b))).filter(|&(a, b)| group_of[a] != group_of[b]).collect()
     }
 
+    /// Ordered pairs of peers whose link was lossy (one end hit), for a `loss` fault among `peers`.
+    pub fn lossy_pairs(&self, peers: usize) -> Vec<(usize, usize)> {
+        if !matches!(self.effect, Effect::Loss(_)) {
+            return Vec::new();
+        }
+        (0..peers)
+            .flat_map(|a| (0..peers).map(move |b| (a, b)))
+            .filter(|&(a, b)| a != b && (self.hits(a) || self.hits(b)))
+            .collect()
+    }
+
     /// The groups of a partition, as lists of peer indices (empty for other kinds).
     pub fn groups(&self) -> Vec<Vec<usize>> {
         let Effect::Partition(group_of) = &self.effect else { return Vec::new() };

@@ -4,6 +4,7 @@
 use super::trace::Trace;
 use crate::areas::Recorders;
 use crate::areas::tunnel::record::{AttackerDeposit, TunnelRecorder};
+use crate::swarm::coverage::Coverage;
 use hemisim_node::events::Observation;
 use hemisim_node::time::SimTime;
 use std::sync::Arc;
@@ -14,12 +15,14 @@ pub struct Recorder {
     pub trace: Trace,
     pub areas: Recorders,
     pub events: u64,
+    /// The rare events the run exercised (the swarm's coverage; nothing of it reaches the trace).
+    pub coverage: Coverage,
     progress_us: Option<Arc<AtomicU64>>,
 }
 
 impl Recorder {
     pub fn new(trace: Trace, progress_us: Option<Arc<AtomicU64>>) -> Self {
-        Recorder { trace, areas: Recorders::default(), events: 0, progress_us }
+        Recorder { trace, areas: Recorders::default(), events: 0, coverage: Coverage::default(), progress_us }
     }
 
     /// Makes every race's payment also a tunnel deposit (see
@@ -45,6 +48,7 @@ impl Recorder {
 
     pub fn observe(&mut self, at: SimTime, peer: &str, observation: Observation) {
         self.trace.record(at, peer, &observation);
+        self.coverage.observe(peer, &observation);
         self.areas.observe(at, peer, observation);
     }
 

@@ -57,6 +57,8 @@ pub struct RunOutput {
     pub stopped_at: Option<SimTime>,
     /// With a tunnel: what `hemisim verify` needs (written by `hemisim run`).
     pub provenance: Option<crate::provenance::Provenance>,
+    /// The rare events the run exercised (`hemisim swarm`'s coverage).
+    pub covered: Vec<crate::swarm::coverage::Event>,
 }
 
 #[derive(Debug, Error)]
@@ -201,9 +203,19 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
     sleep(Duration::from_micros((shared.end + settle).as_us())).await;
     let recorder = lock(&shared.recorder).take().expect("the run finishes once");
     let monitor = lock(&shared.monitor).take().expect("the run finishes once");
-    let peers: Vec<_> = shared.peers.iter().map(lock).collect();
-    let peer_refs: Vec<&Peer> = peers.iter().map(|p| &**p).collect();
-    collect::finish(recorder, monitor, &peer_refs, &scenario, seed)
+    let output = {
+        let peers: Vec<_> = shared.peers.iter().map(lock).collect();
+        let peer_refs: Vec<&Peer> = peers.iter().map(|p| &**p).collect();
+        collect::finish(recorder, monitor, &peer_refs, &scenario, seed)
+    };
+    // Each node's receive loop holds the world (`Arc<Shared>`) while `Shared` holds the node's
+    // endpoint, which holds the loop's waker: a cycle the runtime's end does not break, so every
+    // world stayed in memory until the process exited (a swarm grew by megabytes per world).
+    // Killing the nodes drops their tasks and frees the world with the runtime.
+    for node in &nodes {
+        handle.kill(node.id());
+    }
+    output
 }
 
 /// Which peers each audience reaches, from their roles.
@@ -269,8 +281,8 @@ fn deliver(shared: &Arc<Shared>, i: usize, input: Input) {
 }
 
 /// Carries out one fault: recorded when it starts and ends; at the end crashed peers restart
-/// and reconnect, and a partition's sides reconnect (each side then asks the other for what it
-/// missed).
+/// and reconnect, and a partition's sides (or a lossy link's ends) reconnect (each side then
+/// asks the other for what it missed).
 async fn run_fault(shared: Arc<Shared>, fault: PlannedFault) {
     sleep(Duration::from_micros(fault.start.as_us())).await;
     let (index, kind) = (fault.index as u32, fault.kind.as_str());
@@ -288,6 +300,13 @@ async fn run_fault(shared: Arc<Shared>, fault: PlannedFault) {
         }
         FaultKind::Partition => {
             for (a, b) in fault.cut_pairs() {
+                deliver(&shared, a, Input::Connected(shared.ids[b]));
+            }
+        }
+        // A connection that lost messages broke (TCP delivers or drops): at the heal both ends
+        // reconnect and ask each other for what they missed, as after a partition.
+        FaultKind::Loss => {
+            for (a, b) in fault.lossy_pairs(shared.ids.len()) {
                 deliver(&shared, a, Input::Connected(shared.ids[b]));
             }
         }

@@ -26,6 +26,8 @@ pub mod verify;
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod tests;
 
 use bitcoin::Txid;

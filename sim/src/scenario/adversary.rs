@@ -164,10 +164,12 @@ impl FaultKind {
 /// a node asks a peer it reconnects to and gets the answer (two of the longest hops), one more
 /// hop for a block found meanwhile, and a fourth for margin; L2 nodes that only lost messages
 /// notice at the next L2 block (a block time) and may have to wait out a standing request (5 s);
-/// on a settlement chain, a missed L1 block shows at the next slot.
+/// on a settlement chain, a missed L1 block shows at the next slot; and a message sent just before
+/// a `slow` fault ends still takes its extra delay (the largest of the scenario's).
 pub fn convergence_bound_s(s: &super::Scenario) -> f64 {
     let hop_s = (s.bitcoin.propagation_delay_ms + s.bitcoin.propagation_jitter_ms) as f64 / 1e3;
     let l2_s = s.l2.as_ref().map_or(0.0, |l2| l2.block_time_s + 5.0);
     let l1_s = s.ethereum.as_ref().map_or(0.0, |e| e.slot_s as f64);
-    4.0 * hop_s + l2_s + l1_s + 1.0
+    let slow_s = s.fault.iter().filter(|f| f.kind == FaultKind::Slow).map(|f| f.extra_ms / 1e3).fold(0.0, f64::max);
+    4.0 * hop_s + l2_s + l1_s + slow_s + 1.0
 }

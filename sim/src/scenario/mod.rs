@@ -29,6 +29,8 @@ mod check;
 pub mod defaults;
 mod error;
 mod ethereum;
+#[cfg(test)]
+mod fuzz_tests;
 mod overrides;
 pub mod peers;
 mod schema;

@@ -71,6 +71,16 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
             ));
         }
         self::ethereum(ethereum)?;
+        settlement_gas_limit(l2.gas_limit)?;
+        if l2.block_time_s > ethereum.slot_s as f64 {
+            return Err(Invalid::new(
+                "l2.block_time_s",
+                format!(
+                    "expected at most ethereum.slot_s ({} s): an L2 block adopts at most one new L1 origin, so an L1 faster than the L2 leaves its origins behind for good (every block past the drift, deposit-only), got {}",
+                    ethereum.slot_s, l2.block_time_s
+                ),
+            ));
+        }
     }
     if s.pop.as_ref().is_some_and(|p| p.keystone_source == KeystoneSourceConfig::Safe) && s.ethereum.is_none() {
         return Err(Invalid::new(
@@ -202,6 +212,24 @@ fn l2(l: &L2Config) -> Result<(), Invalid> {
     integer("l2.mempool_capacity", l.mempool_capacity, 1, 10_000_000)?;
     // Hemi's validation accepts up to 6 headers per block; its sequencer sends at most 3.
     integer("l2.max_btc_headers_per_block", u64::from(l.max_btc_headers_per_block), 1, 6)
+}
+
+/// On a settlement chain every L2 block must hold its deposits: the L1-info deposit's gas and
+/// the portal's guaranteed deposit gas per L1 block, as OP's `SystemConfig.minimumGasLimit()`
+/// requires (`maxResourceLimit + systemTxMaxGas`); a smaller block could not execute the
+/// deposits derivation forces into it.
+fn settlement_gas_limit(gas_limit: u64) -> Result<(), Invalid> {
+    let resources = hemisim_node::eth::metering::ResourceConfig::OP_DEFAULT.max_resource_limit;
+    let minimum = resources + hemisim_node::eth::deposit_tx::L1_INFO_GAS;
+    if gas_limit < minimum {
+        return Err(Invalid::new(
+            "l2.gas_limit",
+            format!(
+                "expected at least {minimum} with an [ethereum] table (OP's minimum: the portal's {resources} guaranteed deposit gas plus the L1-info deposit's), got {gas_limit}"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// `censor.N.key`.

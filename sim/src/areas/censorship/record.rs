@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::scenario::Scenario;
+use crate::scenario::{FaultConfig, FaultKind, Scenario};
 use hemisim_node::events::Observation;
 use hemisim_node::l2::tx::B256;
 use hemisim_node::time::SimTime;
@@ -109,13 +109,18 @@ fn bound_params(scenario: &Scenario) -> Option<BoundParams> {
     })
 }
 
-/// The sequencer's outage windows (`[[fault]]`), in microseconds.
+/// The sequencer's outage windows (`[[fault]]`), in microseconds: its own faults, and faults of
+/// peers and links that can cut it from L1 or its users (any partition; a crash, lossy or slow
+/// link or skewed clock naming it). During one, a forced transaction is owed only the
+/// sequencing-window bound: a sequencer that cannot see L1 cannot include its deposits early.
 fn outages(scenario: &Scenario) -> Vec<Outage> {
     let us = |s: f64| (s * 1e6) as u64;
+    let names_sequencer =
+        |f: &&FaultConfig| f.peers.iter().any(|p| matches!(p.as_str(), "sequencer" | "sequencers" | "all"));
     scenario
         .fault
         .iter()
-        .filter(|f| f.kind.is_sequencers())
+        .filter(|f| f.kind.is_sequencers() || f.kind == FaultKind::Partition || names_sequencer(f))
         .map(|f| Outage { kind: f.kind.as_str().to_string(), from_us: us(f.at_s), until_us: us(f.at_s + f.for_s) })
         .collect()
 }

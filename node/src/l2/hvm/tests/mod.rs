@@ -5,5 +5,6 @@ mod contracts;
 mod deposits;
 mod execution;
 mod fake_view;
+mod fuzz;
 mod precompiles;
 mod support;

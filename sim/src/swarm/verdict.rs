@@ -1,0 +1,192 @@
+//! A world's verdict, from its run's exit class, and the rules that turn a checker firing on a
+//! real property of the protocol into a measured *finding* instead of a failure.
+//!
+//! A finding is not a bug of the simulator and not hidden either: it is counted in `swarm.json`
+//! (`findings`) and written in `swarm.csv` as `finding:<rule>`. The rules, each narrow enough
+//! that a real bug does not slip through:
+//!
+//! - **`reorg-beyond-superfinality`**: every safety violation of the run is a superfinality
+//!   revert, and the observer went through a Bitcoin reorg that disconnected more than
+//!   `pop.superfinality_depth` blocks. Superfinality is a promise about reorgs up to that depth
+//!   (Hemi's BFG rule); a deeper reorg (a selfish pool with a large share, a long partition)
+//!   reverts it by construction, which is what the checker then measures.
+//! - **`immediate-payout-reorged`**: every safety violation left is the tunnel auditor's "paid
+//!   out, and the L2 block which burned it was reorged out", and `tunnel.payout_policy` is
+//!   `"immediate"`. That policy pays as soon as a burn is seen, before anything anchors it: a
+//!   later L2 reorg (an unsafe reorg, or a deep Bitcoin reorg the hVM follows) taking the burn away
+//!   is the loss it trades for speed (`scenarios/README.md`, `[tunnel]`).
+
+use super::coverage::Event;
+use crate::harness::runner::{RunError, RunOutput};
+use crate::harness::violation::{Violation, ViolationKind};
+use crate::scenario::{PayoutPolicyConfig, Scenario};
+
+/// How one world ended, worst first when several apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every checker passed.
+    Ok,
+    /// A checker fired on a real property of the protocol (see the module header).
+    Finding(&'static str),
+    /// A safety invariant failed (exit class 1).
+    Safety,
+    /// A liveness check failed (exit class 3).
+    Liveness,
+    /// The run did not complete: the simulation panicked or its output failed (exit class 4).
+    CouldNotComplete,
+    /// The world ran twice with different trace hashes.
+    Nondeterminism,
+    /// The generator drew a world the scenario validator refuses.
+    GeneratorBug,
+}
+
+impl Verdict {
+    /// As written in `swarm.csv`.
+    pub fn name(&self) -> String {
+        match self {
+            Verdict::Ok => "ok".to_owned(),
+            Verdict::Finding(rule) => format!("finding:{rule}"),
+            Verdict::Safety => "safety".to_owned(),
+            Verdict::Liveness => "liveness".to_owned(),
+            Verdict::CouldNotComplete => "could-not-complete".to_owned(),
+            Verdict::Nondeterminism => "nondeterminism".to_owned(),
+            Verdict::GeneratorBug => "generator-bug".to_owned(),
+        }
+    }
+
+    /// Whether the world failed (a finding and ok did not).
+    pub fn is_failure(&self) -> bool {
+        !matches!(self, Verdict::Ok | Verdict::Finding(_))
+    }
+}
+
+/// A run judged: its verdict, the message that explains it, and what it measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judged {
+    pub verdict: Verdict,
+    /// The first violation or error behind a failure or finding.
+    pub message: Option<String>,
+    pub scenario_hash: String,
+    pub trace_hash: Option<String>,
+    pub wall_s: f64,
+    pub covered: Vec<Event>,
+}
+
+impl Judged {
+    /// What identifies the failure while shrinking: the verdict and the first message with every
+    /// number, hash and index masked (`verifier-1 disagrees with L2 block 12` and `verifier-0
+    /// disagrees with L2 block 7` are the same violation).
+    pub fn signature(&self) -> (String, String) {
+        (self.verdict.name(), self.message.as_deref().map(mask_numbers).unwrap_or_default())
+    }
+}
+
+/// Judges a finished (or failed) run of `scenario`.
+pub fn judge(scenario: &Scenario, output: &Result<RunOutput, RunError>) -> Judged {
+    let output = match output {
+        Ok(output) => output,
+        Err(e) => {
+            return Judged {
+                verdict: Verdict::CouldNotComplete,
+                message: Some(e.to_string()),
+                scenario_hash: scenario.hash_hex(),
+                trace_hash: None,
+                wall_s: 0.0,
+                covered: Vec::new(),
+            };
+        }
+    };
+    let (verdict, message) = classify(scenario, output);
+    Judged {
+        verdict,
+        message,
+        scenario_hash: output.record.meta.scenario_hash.clone(),
+        trace_hash: Some(output.record.meta.trace_hash.clone()),
+        wall_s: output.record.perf.wall_time_s,
+        covered: output.covered.clone(),
+    }
+}
+
+fn classify(scenario: &Scenario, output: &RunOutput) -> (Verdict, Option<String>) {
+    let of_kind = |kind| output.violations.iter().filter(move |v: &&Violation| v.kind == kind);
+    let safety: Vec<&Violation> = of_kind(ViolationKind::Safety).collect();
+    let deep = reorg_beyond_superfinality(scenario, output, &safety);
+    let immediate = scenario.tunnel.as_ref().is_some_and(|t| t.payout_policy == PayoutPolicyConfig::Immediate);
+    let explained = |v: &Violation| (deep && is_superfinality_revert(v)) || (immediate && is_reorged_payout(v));
+    if let Some(v) = safety.iter().find(|v| !explained(v)) {
+        return (Verdict::Safety, Some(v.message.clone()));
+    }
+    if let Some(v) = of_kind(ViolationKind::Liveness).next() {
+        return (Verdict::Liveness, Some(v.message.clone()));
+    }
+    let rule = match safety.first() {
+        None => return (Verdict::Ok, None),
+        Some(v) if is_superfinality_revert(v) => "reorg-beyond-superfinality",
+        Some(_) => "immediate-payout-reorged",
+    };
+    (Verdict::Finding(rule), safety.first().map(|v| v.message.clone()))
+}
+
+/// The `reorg-beyond-superfinality` rule's condition: the observer's deepest Bitcoin reorg
+/// disconnected more blocks than the superfinality depth.
+fn reorg_beyond_superfinality(scenario: &Scenario, output: &RunOutput, safety: &[&Violation]) -> bool {
+    let Some(pop) = &scenario.pop else { return false };
+    let deepest = output.record.btc.reorgs.iter().map(|r| r.depth).max().unwrap_or(0);
+    safety.iter().any(|v| is_superfinality_revert(v)) && deepest > pop.superfinality_depth
+}
+
+fn is_superfinality_revert(v: &Violation) -> bool {
+    v.message.starts_with("superfinality reverted")
+}
+
+fn is_reorged_payout(v: &Violation) -> bool {
+    v.message.starts_with("tunnel books broken") && v.message.contains("was paid out, and L2 block")
+}
+
+/// Every run of characters that holds a digit (within a word of letters, digits, `x`, `.`)
+/// becomes `#`.
+fn mask_numbers(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.chars().any(|c| c.is_ascii_digit()) {
+            out.push('#');
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in message.chars() {
+        if c.is_ascii_alphanumeric() || c == '.' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masked_messages_compare_equal_across_peers_and_numbers() {
+        assert_eq!(
+            mask_numbers("verifier-1 disagrees with L2 block 12 at t=3.5s: header field state_root"),
+            "verifier-# disagrees with # block # at t=#: header field state_root"
+        );
+        assert_eq!(mask_numbers("0xab12 and 7f"), "# and #");
+    }
+
+    #[test]
+    fn only_ok_and_findings_pass() {
+        assert!(!Verdict::Ok.is_failure() && !Verdict::Finding("x").is_failure());
+        for v in [Verdict::Safety, Verdict::Liveness, Verdict::CouldNotComplete, Verdict::Nondeterminism] {
+            assert!(v.is_failure(), "{}", v.name());
+        }
+        assert_eq!(Verdict::Finding("reorg-beyond-superfinality").name(), "finding:reorg-beyond-superfinality");
+    }
+}

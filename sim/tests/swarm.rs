@@ -1,0 +1,106 @@
+//! `hemisim swarm`: a fixed range of random worlds passes every checker and reaches every
+//! coverage event; the command's outputs, replay lines and bad input.
+
+mod common;
+
+use common::{hemisim, refused_line, scratch_dir, text};
+use hemisim::harness::sweep::Progress;
+use hemisim::swarm::coverage::Event;
+use hemisim::swarm::run_swarm;
+
+/// The CI range (README.md, "Swarm testing"): about two minutes on 2 cores in release.
+const CI_SEEDS: std::ops::Range<u64> = 0..120;
+
+/// Failures the swarm found in the CI range that are not fixed yet, each a real bug or model gap
+/// (README.md, "Swarm testing", lists them with a diagnosis). A ratchet: a new failure fails the
+/// test, and so does fixing one of these without taking it off the list.
+const KNOWN_OPEN: [(u64, &str); 5] = [
+    // A partition cuts the sequencer from L1 for longer than the window: escapes past even the
+    // window bound (deposits of the cut-off epochs are not forced as expected).
+    (42, "liveness"),
+    // The users' peer loses half its messages for most of the run: an escape sent to L1 is lost
+    // and, unlike L2 transactions, never resent.
+    (51, "liveness"),
+    // Batcher off, batches withheld, a lossy sequencer and deposit censorship: escapes never
+    // included within the window bound.
+    (67, "liveness"),
+    // The tunnel's books break (conservation) on a chain with Bitcoin reorgs and a crash.
+    (68, "safety"),
+    // Escapes never included on a settlement chain whose L2 carries 1 Bitcoin header per block
+    // against 16 s Bitcoin blocks.
+    (105, "liveness"),
+];
+
+#[test]
+fn the_ci_range_passes_every_checker_and_reaches_every_rare_event() {
+    let seeds: Vec<u64> = CI_SEEDS.collect();
+    let outcomes = run_swarm(&seeds, &Progress::new(2));
+    assert_eq!(outcomes.len(), seeds.len());
+    // First that it exercised what it claims to test: every listed rare event, somewhere.
+    let never: Vec<&str> = Event::ALL
+        .iter()
+        .filter(|e| !outcomes.iter().any(|o| o.judged.covered.contains(e)))
+        .map(|e| e.name())
+        .collect();
+    assert!(never.is_empty(), "never reached in seeds {CI_SEEDS:?}: {never:?}");
+    assert!(outcomes.iter().any(|o| o.self_checked), "some worlds ran twice");
+    let failed: Vec<(u64, String)> =
+        outcomes.iter().filter(|o| o.judged.verdict.is_failure()).map(|o| (o.seed, o.judged.verdict.name())).collect();
+    let known: Vec<(u64, String)> = KNOWN_OPEN.iter().map(|&(seed, verdict)| (seed, verdict.to_owned())).collect();
+    let failures: Vec<String> = outcomes
+        .iter()
+        .filter(|o| o.judged.verdict.is_failure() && !known.contains(&(o.seed, o.judged.verdict.name())))
+        .map(|o| {
+            format!(
+                "world {}: {}: {}\n  replay: hemisim swarm --seed {} --replay",
+                o.seed,
+                o.judged.verdict.name(),
+                o.judged.message.as_deref().unwrap_or(""),
+                o.seed
+            )
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let fixed: Vec<&(u64, String)> = known.iter().filter(|k| !failed.contains(k)).collect();
+    assert!(fixed.is_empty(), "fixed (take them off KNOWN_OPEN): {fixed:?}");
+}
+
+#[test]
+fn a_swarm_writes_its_table_and_a_replay_reproduces_a_world() {
+    let out = scratch_dir("swarm-cli");
+    let run = hemisim(&["swarm", "--seeds", "3..6", "--jobs", "2", "--out", out.to_str().expect("utf-8")]);
+    assert_eq!(run.status.code(), Some(0), "{}{}", text(&run.stdout), text(&run.stderr));
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("3 worlds") && stdout.contains("worlds per wall minute"), "{stdout}");
+    assert!(stdout.contains("never reached:") && stdout.contains("not modelled yet: failover"), "{stdout}");
+    let csv = std::fs::read_to_string(out.join("swarm.csv")).expect("swarm.csv");
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows[0], ["seed", "scenario_hash", "trace_hash", "verdict", "wall_s", "covered", "self_checked"]);
+    assert_eq!(rows.len(), 4);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("swarm.json")).expect("swarm.json")).expect("json");
+    assert_eq!(json["worlds"], 3);
+    assert_eq!(json["coverage"].as_object().map(|c| c.len()), Some(Event::ALL.len()));
+    assert!(json["worlds_per_minute"].as_f64().is_some_and(|w| w > 0.0));
+    // A world replays alone with the trace hash it had in the swarm.
+    let replay = hemisim(&["swarm", "--seed", "4", "--replay"]);
+    let replayed = text(&replay.stdout);
+    assert!(replayed.contains(&format!("trace hash {}", rows[2][2])), "{replayed}\nrow: {:?}", rows[2]);
+    assert!(replayed.contains("replay: hemisim swarm --seed 4 --replay"), "{replayed}");
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn bad_swarm_arguments_are_one_line_errors() {
+    for args in [
+        &["swarm", "--seeds", "9..3"][..],
+        &["swarm", "--seeds", "x"],
+        &["swarm", "--count", "0"],
+        &["swarm", "--seed", "1", "--seeds", "0..4"],
+        &["swarm", "--replay"],
+        &["swarm", "--seed", "9007199254740991", "--count", "2"],
+    ] {
+        let line = refused_line(&hemisim(args), &args.join(" "));
+        assert!(line.contains("seed") || line.contains("count") || line.contains("replay"), "{line}");
+    }
+}
