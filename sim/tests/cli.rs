@@ -13,12 +13,6 @@ fn bad_input(file: &Path, extra: &[&str]) -> String {
     refused_line(&hemisim(&args), &format!("{args:?}"))
 }
 
-fn scenario_file(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("temp dir is writable");
-    path
-}
-
 #[test]
 fn bad_scenarios_and_overrides_get_one_line_and_exit_code_2() {
     let dir = scratch_dir("bad-input");

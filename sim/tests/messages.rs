@@ -11,16 +11,6 @@ use std::process::{Command, Output};
 /// A small Bitcoin network with an empty L2: each run takes a fraction of a second.
 const SCENARIO: &str = "name = \"messages-test\"\nseed = 3\nduration_s = 1800\n\n[bitcoin]\nblock_interval_s = 120\nminers = 4\n\n[l2]\nblock_time_s = 12\n";
 
-fn utf8(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
-
-fn scenario_file(dir: &Path) -> std::path::PathBuf {
-    let path = dir.join("messages-test.toml");
-    std::fs::write(&path, SCENARIO).expect("temp dir is writable");
-    path
-}
-
 /// Runs the binary with RUST_LOG as given (or unset), stdout and stderr piped.
 fn hemisim_with_log(rust_log: Option<&str>, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hemisim"));
@@ -39,7 +29,7 @@ fn refused(args: &[&str]) -> String {
 #[test]
 fn verbose_flags_show_the_run_logs_on_stderr_without_colour_in_a_pipe() {
     let dir = scratch_dir("messages-logs");
-    let scenario = scenario_file(&dir);
+    let scenario = scenario_file(&dir, "messages-test.toml", SCENARIO);
     let out = dir.join("out");
     let run = ["run", utf8(&scenario), "--out", utf8(&out)];
 
@@ -99,7 +89,7 @@ fn messages_say_what_the_rules_are() {
     );
 
     let dir = scratch_dir("messages-range");
-    let scenario = scenario_file(&dir);
+    let scenario = scenario_file(&dir, "messages-test.toml", SCENARIO);
     let huge = "99999999999999999999";
     let from_set = refused(&["run", utf8(&scenario), "--set", &format!("duration_s={huge}")]);
     assert_eq!(from_set, format!("error: --set duration_s: expected an integer in 1..=315360000, got {huge}"));
@@ -118,7 +108,7 @@ fn messages_say_what_the_rules_are() {
 #[test]
 fn seed_and_set_seed_together_are_refused_and_replay_lines_name_the_output_folder() {
     let dir = scratch_dir("messages-replay");
-    let scenario = scenario_file(&dir);
+    let scenario = scenario_file(&dir, "messages-test.toml", SCENARIO);
     for command in [&["run", utf8(&scenario)][..], &["sweep", utf8(&scenario), "--grid", "bitcoin.miners=2,4"][..]] {
         let both = refused(&[command, &["--seed", "5", "--set", "seed=6"]].concat());
         assert_eq!(both, "error: --seed 5 and --set seed=6 both give the seed; give one of them");
@@ -151,7 +141,7 @@ fn seed_and_set_seed_together_are_refused_and_replay_lines_name_the_output_folde
 #[test]
 fn grid_values_that_are_one_setting_are_refused() {
     let dir = scratch_dir("messages-grid");
-    let scenario = scenario_file(&dir);
+    let scenario = scenario_file(&dir, "messages-test.toml", SCENARIO);
     let out = dir.join("out");
     let same =
         refused(&["sweep", utf8(&scenario), "--grid", "bitcoin.block_interval_s=600,600.0", "--out", utf8(&out)]);

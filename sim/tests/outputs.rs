@@ -41,24 +41,6 @@ fn run_into(out: &Path, args: &[&str]) -> (i32, String, String) {
     (output.status.code().expect("exited, not killed"), stdout, stderr)
 }
 
-/// Every file under `dir`, relative with `/`, sorted.
-fn files(dir: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(d) = pending.pop() {
-        for entry in std::fs::read_dir(&d).expect("listable") {
-            let p = entry.expect("readable").path();
-            if p.is_dir() {
-                pending.push(p);
-            } else {
-                found.push(p.strip_prefix(dir).expect("below").to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    found.sort();
-    found
-}
-
 /// The names directly in `dir`, sorted (hidden ones too: staging folders would show here).
 fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)

@@ -13,10 +13,6 @@ const SEED_MAX: u64 = (1 << 53) - 1;
 /// A small Bitcoin network with an empty L2: each run takes a fraction of a second.
 const SCENARIO: &str = "name = \"seeds-test\"\nseed = 3\nduration_s = 1800\n\n[bitcoin]\nblock_interval_s = 120\nminers = 4\n\n[l2]\nblock_time_s = 12\n";
 
-fn utf8(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
-
 /// Runs `hemisim` and returns its stdout, failing the test unless it exits 0.
 fn ok(args: &[&str]) -> String {
     let out = hemisim(args);

@@ -17,16 +17,6 @@ const SCENARIO: &str = "name = \"shard-test\"\nseed = 3\nduration_s = 1800\n\n[b
 /// Five cells (not a multiple of 2 or 3) of two replications.
 const GRID: [&str; 4] = ["--grid", "bitcoin.miners=2,3,4,5,6", "--runs", "2"];
 
-fn scenario_file(dir: &Path) -> PathBuf {
-    let path = dir.join("shard-test.toml");
-    std::fs::write(&path, SCENARIO).expect("temp dir is writable");
-    path
-}
-
-fn utf8(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
-
 /// `hemisim sweep <scenario> GRID <extra> --out <out>` with `env` set on the process.
 fn sweep_with_env(scenario: &Path, out: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {
     let mut args = vec!["sweep", utf8(scenario), "--out", utf8(out)];
@@ -72,7 +62,7 @@ fn shards(scenario: &Path, dir: &Path, n: u32) -> Vec<PathBuf> {
 #[test]
 fn merged_shards_are_the_unsharded_sweep_byte_for_byte() {
     let dir = scratch_dir("shard-merge");
-    let scenario = scenario_file(&dir);
+    let scenario = scenario_file(&dir, "shard-test.toml", SCENARIO);
     let whole = dir.join("whole");
     succeeded(sweep_with_env(&scenario, &whole, &[], &[]), "the unsharded sweep");
     let expected = outputs(&whole);
@@ -105,7 +95,7 @@ fn merged_shards_are_the_unsharded_sweep_byte_for_byte() {
 #[test]
 fn missing_duplicated_and_foreign_shards_are_refused_naming_them() {
     let dir = scratch_dir("shard-refused");
-    let scenario = scenario_file(&dir);
+    let scenario = scenario_file(&dir, "shard-test.toml", SCENARIO);
     let three = shards(&scenario, &dir, 3);
     let two = shards(&scenario, &dir, 2);
     let out = dir.join("merged");
@@ -157,7 +147,7 @@ fn missing_duplicated_and_foreign_shards_are_refused_naming_them() {
 #[test]
 fn the_shard_defaults_from_slurm_and_kubernetes_and_the_flag_wins() {
     let dir = scratch_dir("shard-env");
-    let scenario = scenario_file(&dir);
+    let scenario = scenario_file(&dir, "shard-test.toml", SCENARIO);
     let shard_of = |out: &Path| {
         let json = shard_json(out);
         (json["shard_index"].as_u64().expect("I"), json["shard_count"].as_u64().expect("N"))

@@ -5,20 +5,10 @@
 mod common;
 
 use common::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Short runs of a small Bitcoin network with an empty L2: a 2×2 sweep takes a fraction of a second.
 const SCENARIO: &str = "name = \"sweep-test\"\nseed = 3\nduration_s = 3600\n\n[bitcoin]\nblock_interval_s = 120\nminers = 4\n\n[l2]\nblock_time_s = 12\n";
-
-fn scenario_file(dir: &Path) -> PathBuf {
-    let path = dir.join("sweep-test.toml");
-    std::fs::write(&path, SCENARIO).expect("temp dir is writable");
-    path
-}
-
-fn utf8(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
 
 /// Runs `hemisim sweep <scenario> <extra> --out <out>`; returns stdout, failing on a non-zero exit.
 fn sweep(scenario: &Path, out: &Path, extra: &[&str]) -> String {
@@ -45,7 +35,7 @@ fn seeds_by_cell(out: &Path) -> Vec<(String, String, String)> {
 #[test]
 fn outputs_are_byte_identical_whatever_jobs_and_cells_keep_their_seeds() {
     let dir = scratch_dir("sweep-jobs");
-    let scenario = scenario_file(&dir);
+    let scenario = scenario_file(&dir, "sweep-test.toml", SCENARIO);
     let grid =
         ["--grid", "l2.block_time_s=6,12", "--grid", "bitcoin.miners=2,4", "--runs", "2", "--set", "duration_s=1800"];
     let (one, two) = (dir.join("jobs1"), dir.join("jobs2"));
@@ -125,7 +115,7 @@ fn refused(scenario: &Path, out: &Path, extra: &[&str]) -> String {
 #[test]
 fn bad_grids_exit_2_naming_the_key_and_value_before_anything_runs() {
     let dir = scratch_dir("sweep-bad");
-    let scenario = scenario_file(&dir);
+    let scenario = scenario_file(&dir, "sweep-test.toml", SCENARIO);
     let out = dir.join("out");
     let unknown = refused(&scenario, &out, &["--grid", "bitcoin.miners=2,4", "--grid", "bitcoin.minerz=1,2"]);
     assert!(unknown.starts_with("error: --grid bitcoin.minerz=1: unknown key (did you mean `miners`?)"), "{unknown}");
@@ -206,7 +196,7 @@ fn an_anchoring_sweep_fills_the_pop_columns_and_does_not_depend_on_jobs() {
 #[test]
 fn progress_json_is_one_object_per_cell_and_quiet_prints_none() {
     let dir = scratch_dir("sweep-progress");
-    let scenario = scenario_file(&dir);
+    let scenario = scenario_file(&dir, "sweep-test.toml", SCENARIO);
     let grid = ["--grid", "bitcoin.miners=2,3,4", "--set", "duration_s=1800", "--jobs", "2"];
     let run = |out: &str, extra: &[&str]| {
         let out = dir.join(out);

@@ -15,7 +15,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::record::FaultsRecord;
-use crate::l2::plots::{Changes, Trace, changes, step_trace};
+use crate::l2::plots::{Changes, Trace, changes, row_moves, step_trace};
 use crate::plots::axes::{Axes, Points, axes_with_legend, first_run_source};
 use crate::plots::frame::{Chart, Legend, draw_line};
 use crate::plots::panel::{Corner, Unit, two_panels, y_top};
@@ -84,9 +84,7 @@ impl FaultsTimeline {
             btc_height: changes(main.iter().map(|b| (b.found_at_us, u64::from(b.height)))),
             stale_blocks: stale.iter().map(|b| (s(b.found_at_us), f64::from(b.height))).collect(),
             l2_unsafe: changes(l2.map_or(&[][..], |l2| &l2.blocks[..]).iter().map(|b| (b.produced_at_us, b.number))),
-            l2_safe: l2.filter(|l2| l2.settlement.is_some()).map(|l2| {
-                changes(l2.blocks.iter().filter_map(|b| Some((b.settlement.as_ref()?.safe_at_us?, b.number))))
-            }),
+            l2_safe: l2.filter(|l2| l2.settlement.is_some()).map(|l2| row_moves(l2, |b| b.safe_at_us)),
         }
     }
 

@@ -127,25 +127,45 @@ pub fn stale_and_total(record: &RunRecord) -> (u64, u64) {
     (total - main, total)
 }
 
+/// Every file under `dir`, relative with `/`, sorted.
+pub fn files(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d).expect("listable") {
+            let p = entry.expect("readable").path();
+            if p.is_dir() {
+                pending.push(p);
+            } else {
+                found.push(p.strip_prefix(dir).expect("below").to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
 /// Every output file's bytes, keyed by path relative to `dir`; `summary.json` without its
 /// wall-clock fields.
 pub fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("output dir exists") {
-            let path = entry.expect("readable entry").path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let name = path.strip_prefix(dir).expect("below dir").display().to_string();
-            let bytes = std::fs::read(&path).expect("readable output");
-            let bytes = if name.ends_with("summary.json") { without_wall_clock(&bytes) } else { bytes };
-            files.insert(name, bytes);
-        }
-    }
-    files
+    let read = |name: String| {
+        let bytes = std::fs::read(dir.join(&name)).expect("readable output");
+        let bytes = if name.ends_with("summary.json") { without_wall_clock(&bytes) } else { bytes };
+        (name, bytes)
+    };
+    files(dir).into_iter().map(read).collect()
+}
+
+/// `path` as a command-line argument.
+pub fn utf8(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+/// Writes `text` to `dir/name` (a scenario for the binary to read) and returns its path.
+pub fn scenario_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("temp dir is writable");
+    path
 }
 
 pub fn without_wall_clock(summary: &[u8]) -> Vec<u8> {

@@ -57,7 +57,7 @@ pub(crate) fn changes(moves: impl IntoIterator<Item = (u64, u64)>) -> Changes {
 
 /// The moves of the safe and finalized heads, from the rows of the final chain: each row holds
 /// when the head reached it (safe blocks are never taken back).
-fn row_moves(l2: &L2Record, at: fn(&crate::record::BlockSettlement) -> Option<u64>) -> Changes {
+pub(crate) fn row_moves(l2: &L2Record, at: fn(&crate::record::BlockSettlement) -> Option<u64>) -> Changes {
     changes(l2.blocks.iter().filter_map(|b| Some((at(b.settlement.as_ref()?)?, b.number))))
 }
 

@@ -9,6 +9,6 @@ mod throughput;
 
 pub use fullness::L2Fullness;
 pub use heads::L2Heads;
-pub(crate) use heads::{Changes, Trace, changes, step_trace};
+pub(crate) use heads::{Changes, Trace, changes, row_moves, step_trace};
 pub use latency::L2Latency;
 pub use throughput::L2Throughput;
