@@ -6,7 +6,7 @@
 //! recording observations into the trace).
 
 use crate::btc::sealed::{SealedBlock, SealedTx};
-use crate::eth::portal::DepositRequest;
+use crate::eth::portal::PortalCall;
 use crate::eth::{BatcherTx, L1Block};
 use crate::l2::block::L2Block;
 use crate::l2::tx::{Refusal, Submission};
@@ -43,8 +43,8 @@ pub enum Message {
     /// A batcher transaction, from the sequencer's batcher to the Ethereum L1 (sent to it only).
     BatcherTx(Arc<BatcherTx>),
     /// A call of the portal's `depositTransaction`, from an L1 account to the Ethereum L1 (sent
-    /// to it only).
-    PortalDeposit(Arc<DepositRequest>),
+    /// to it only; a resend is the same L1 transaction again).
+    PortalDeposit(Arc<PortalCall>),
     /// A node that lacks blocks asks a peer for them: its active chain as a locator (sent to one
     /// peer; see [`crate::btc::sync`]).
     GetBlocks(Arc<Vec<bitcoin::BlockHash>>),

@@ -54,6 +54,31 @@ fn bad_ethereum_tables_get_one_line_and_exit_code_2() {
         bad_input(&good, &["--set", "ethereum.slot_s=0"])
             .contains("--set ethereum.slot_s: expected an integer in 1..=3600, got 0")
     );
+    // Fast slots and slow links: every batch the batcher closes at its safety margin would land
+    // after its sequencing window (swarm world 105 drew one); refused, naming what to change.
+    let slow = bad_input(&good, &["--set", "ethereum.slot_s=3", "--set", "bitcoin.propagation_delay_ms=15000"]);
+    assert!(
+        slow.contains(
+            "ethereum.slot_s: expected slots long enough for a batch to land within the batcher's safety margin (10 slots, 30 s here): a batch closed at the margin needs up to 39.0 s"
+        ) && slow.ends_with("raise ethereum.slot_s or lower the propagation delay, got 3"),
+        "{slow}"
+    );
+    assert_eq!(
+        hemisim(&[
+            "run",
+            good.to_str().expect("utf-8"),
+            "--set",
+            "ethereum.slot_s=3",
+            "--set",
+            "duration_s=60",
+            "--out",
+            dir.join("fast-slots").to_str().expect("utf-8")
+        ])
+        .status
+        .code(),
+        Some(0),
+        "3 s slots with the default 2 s delay are fine"
+    );
     let unknown = scenario_file(&dir, "unknown.toml", &format!("{base}[l2]\n[ethereum]\nslot_ms = 12\n"));
     assert!(bad_input(&unknown, &[]).contains("unknown.toml:7: ethereum.slot_ms: unknown key"));
     let wrong_type = scenario_file(&dir, "type.toml", &format!("{base}[l2]\n[ethereum]\nbatcher_enabled = \"yes\"\n"));

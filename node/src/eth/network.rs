@@ -13,8 +13,10 @@ use super::chain::{L1Chain, NewBlock};
 use super::params::EthParams;
 use super::types::L1BlockRef;
 use crate::btc::params::EPOCH_UNIX_S;
+use crate::hashing::IdSet;
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
+use revm::primitives::B256;
 
 /// What one slot produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +33,8 @@ pub struct L1Network {
     chain: L1Chain,
     slot_rng: Stream,
     deposits: Option<BackgroundDeposits>,
+    /// Every user transaction received (lookups only): a resend of one is not taken again.
+    known_txs: IdSet<B256>,
 }
 
 impl L1Network {
@@ -42,6 +46,7 @@ impl L1Network {
             chain: run_chain(params),
             slot_rng,
             deposits: BackgroundDeposits::new(params.deposit_rate_per_s, deposit_rng),
+            known_txs: IdSet::default(),
         }
     }
 
@@ -73,15 +78,19 @@ impl L1Network {
     }
 
     /// A user's `depositTransaction` call arrives at `now`: the portal's checks, then it waits
-    /// for the next block.
+    /// for the next block. A transaction this L1 already has (a wallet's resend) is dropped, as
+    /// a node drops a transaction it knows: the deposit executes once.
     pub fn submit_deposit(
         &mut self,
-        request: super::portal::DepositRequest,
+        call: &super::portal::PortalCall,
         now: SimTime,
     ) -> Result<(), super::portal::PortalError> {
+        if !self.known_txs.insert(call.l1_tx) {
+            return Ok(());
+        }
         // The background's deposits that arrived before it go first: log order is arrival order.
         self.submit_background_before(now);
-        self.chain.submit_deposit(request, now).map(|_ticket| ())
+        self.chain.submit_deposit(call.request.clone(), now).map(|_ticket| ())
     }
 
     /// Submits the background deposits that arrived before `t`.
@@ -107,6 +116,7 @@ fn run_chain(params: &EthParams) -> L1Chain {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eth::portal::PortalCall;
     use crate::units::L1Number;
 
     fn network(missed_slot_rate: f64, deposit_rate_per_s: f64) -> L1Network {
@@ -116,16 +126,7 @@ mod tests {
 
     /// Runs the slots that start before `end_s`, as the harness's timer does.
     fn run(net: &mut L1Network, end_s: u64) -> Vec<Slot> {
-        let end = SimTime::ZERO + SimDuration::from_secs(end_s);
-        let mut now = SimTime::ZERO;
-        let mut slots = Vec::new();
-        loop {
-            now = now + net.until_next_slot(now);
-            if now >= end {
-                return slots;
-            }
-            slots.push(net.on_slot());
-        }
+        run_from(net, 0, end_s)
     }
 
     #[test]
@@ -172,5 +173,46 @@ mod tests {
         }
         assert_eq!(included as u64, net.chain().deposits_included());
         assert!(included > 1_000, "about 0.2 * 7188 s of deposits: {included}");
+    }
+
+    /// A wallet's resend of a deposit (the same L1 transaction) executes once, before or after
+    /// the first landed; another transaction with the very same call is a deposit of its own.
+    #[test]
+    fn a_resent_deposit_is_taken_once() {
+        let mut net = network(0.0, 0.0);
+        let request = crate::eth::portal::escape_of(&crate::l2::tx::L2Tx {
+            from: revm::primitives::Address::repeat_byte(7),
+            to: Some(revm::primitives::Address::repeat_byte(8)),
+            nonce: 0,
+            gas_limit: 21_000,
+            gas_price: 0,
+            value: revm::primitives::U256::from(1u64),
+            input: revm::primitives::Bytes::new(),
+        });
+        let call = |id: u8| PortalCall { request: request.clone(), l1_tx: B256::repeat_byte(id) };
+        let at = |s: u64| SimTime::ZERO + SimDuration::from_secs(s);
+        net.submit_deposit(&call(1), at(1)).expect("valid");
+        net.submit_deposit(&call(1), at(2)).expect("a resend is not refused, just dropped");
+        net.submit_deposit(&call(2), at(3)).expect("valid");
+        let deposits = |slots: Vec<Slot>| -> usize {
+            slots.iter().map(|s| if let Slot::Block(new) = s { new.deposits.len() } else { 0 }).sum()
+        };
+        assert_eq!(deposits(run(&mut net, 13)), 2, "one of transaction 1, one of transaction 2");
+        net.submit_deposit(&call(1), at(20)).expect("a resend after it landed");
+        assert_eq!(deposits(run_from(&mut net, 13, 40)), 0, "landed already: not again");
+    }
+
+    /// [`run`] from `start_s` instead of time zero.
+    fn run_from(net: &mut L1Network, start_s: u64, end_s: u64) -> Vec<Slot> {
+        let end = SimTime::ZERO + SimDuration::from_secs(end_s);
+        let mut now = SimTime::ZERO + SimDuration::from_secs(start_s);
+        let mut slots = Vec::new();
+        loop {
+            now = now + net.until_next_slot(now);
+            if now >= end {
+                return slots;
+            }
+            slots.push(net.on_slot());
+        }
     }
 }

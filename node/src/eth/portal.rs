@@ -58,6 +58,16 @@ pub fn escape_of(tx: &crate::l2::tx::L2Tx) -> DepositRequest {
     }
 }
 
+/// One L1 transaction calling `depositTransaction`: the call, and the transaction's identity
+/// (its sender and L1 nonce, named here by the L2 transaction it escapes). A wallet that
+/// re-broadcasts a transaction it has not seen mined sends the same one again, which the L1
+/// takes at most once ([`super::network::L1Network::submit_deposit`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalCall {
+    pub request: DepositRequest,
+    pub l1_tx: B256,
+}
+
 /// One call of `depositTransaction`, as an L1 account makes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DepositRequest {

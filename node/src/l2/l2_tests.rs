@@ -94,6 +94,11 @@ fn mine(
 }
 
 fn users(accounts: u32) -> Workload {
+    users_escaping(accounts, None)
+}
+
+/// Users who escape through the portal after `force_after`.
+fn users_escaping(accounts: u32, force_after: Option<SimDuration>) -> Workload {
     let address =
         bitcoin::Address::from_script(&p2pkh_for("miner-0"), bitcoin::Network::Regtest).expect("p2pkh").to_string();
     let config = WorkloadConfig {
@@ -105,7 +110,7 @@ fn users(accounts: u32) -> Workload {
         reader: READER,
         reader_call: contracts::reader_calldata,
         btc_addresses: vec![address],
-        force_after: None,
+        force_after,
     };
     Workload::new(config, accounts, Stream::derive(1, "users"))
 }
@@ -173,6 +178,32 @@ fn a_tampered_state_root_is_a_mismatch() {
         ] => {}
         other => panic!("expected a state-root mismatch, got {other:?}"),
     }
+}
+
+/// With faults (resends on), an escape whose deposit has not executed is sent to the L1 again
+/// every `resend_after`, as the same L1 transaction (the escape's message can be lost like any
+/// other); the sequencer is not sent a forced transaction again.
+#[test]
+fn an_escape_not_executed_is_resent_to_the_l1_as_the_same_transaction() {
+    let s = SimDuration::from_secs;
+    let mut users = users_escaping(2, Some(s(60))).with_resend(s(30));
+    let t = |secs: u64| SimTime::ZERO + s(secs);
+    let first = users.arrival(t(0)).expect("an idle account");
+    let escapes = users.escapes(t(60));
+    assert_eq!(escapes.len(), 1);
+    assert!(users.resends(t(100)).is_empty(), "forced: the portal's now, not the sequencer's");
+    assert!(users.escape_resends(t(89)).is_empty(), "sent 29 s ago");
+    let again = users.escape_resends(t(90));
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].call(), escapes[0].call(), "the same L1 transaction");
+    assert_eq!(again[0].call().l1_tx, first.hash);
+    assert_eq!(users.escape_resends(t(120)).len(), 1, "every 30 s until its deposit executes");
+    assert_eq!(users.escapes_resent, 2);
+    // Without resends (no faults), an escape is sent once, as before.
+    let mut once = users_escaping(2, Some(s(60)));
+    once.arrival(t(0)).expect("an idle account");
+    assert_eq!(once.escapes(t(60)).len(), 1);
+    assert!(once.escape_resends(t(1_000)).is_empty());
 }
 
 #[test]

@@ -13,7 +13,7 @@
 
 use super::block::L2Block;
 use super::tx::{L2Tx, Refusal, RefusalReason, Submission};
-use crate::eth::portal::{DepositRequest, escape_of};
+use crate::eth::portal::{DepositRequest, PortalCall, escape_of};
 use crate::hashing::IdMap;
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
@@ -75,6 +75,8 @@ pub struct Workload {
     index_of: Option<IdMap<Address, u32>>,
     /// Transactions sent again.
     pub resent: u64,
+    /// Escapes sent to the L1 again.
+    pub escapes_resent: u64,
 }
 
 /// A transaction sent and not yet seen included (kept only when users escape).
@@ -86,7 +88,7 @@ struct InFlight {
     /// Forced, and the sequencer included the original anyway (a delay ran out): the account is
     /// free once the deposit has executed too, two nonces further.
     original_included: bool,
-    /// When it was last sent to the sequencer.
+    /// When it was last sent: to the sequencer, or once forced, to the L1.
     sent_at: SimTime,
 }
 
@@ -96,6 +98,13 @@ struct InFlight {
 pub struct Escape {
     pub request: DepositRequest,
     pub original: Arc<Submission>,
+}
+
+impl Escape {
+    /// The L1 transaction: named by the original, so every resend of it is the same one.
+    pub fn call(&self) -> PortalCall {
+        PortalCall { request: self.request.clone(), l1_tx: self.original.hash }
+    }
 }
 
 /// A forced transaction the L2 executed: its original's hash, the block, and whether the
@@ -123,6 +132,7 @@ impl Workload {
             resend_after: None,
             index_of: None,
             resent: 0,
+            escapes_resent: 0,
         }
     }
 
@@ -148,6 +158,20 @@ impl Workload {
             due.push(flight.submission.clone());
         }
         self.resent += due.len() as u64;
+        due
+    }
+
+    /// The escapes sent `resend_after` ago whose deposit has not executed on L2: sent to the L1
+    /// again (a wallet re-broadcasts an L1 transaction as it does an L2 one; the L1 takes the
+    /// same transaction once, so a resend of one that arrived changes nothing).
+    pub fn escape_resends(&mut self, now: SimTime) -> Vec<Escape> {
+        let Some(after) = self.resend_after else { return Vec::new() };
+        let mut due = Vec::new();
+        for flight in self.in_flight.values_mut().filter(|f| f.forced && now >= f.sent_at + after) {
+            flight.sent_at = now;
+            due.push(Escape { request: escape_of(&flight.submission.tx), original: flight.submission.clone() });
+        }
+        self.escapes_resent += due.len() as u64;
         due
     }
 
@@ -190,7 +214,7 @@ impl Workload {
             if flight.forced || now < flight.submission.submitted_at + force_after {
                 continue;
             }
-            flight.forced = true;
+            (flight.forced, flight.sent_at) = (true, now);
             self.forced += 1;
             let request = escape_of(&flight.submission.tx);
             escapes.push(Escape { request, original: flight.submission.clone() });

@@ -10,7 +10,7 @@ use crate::btc::node::BitcoinNode;
 use crate::btc::params::{DUST_LIMIT, MIN_RELAY_FEE_RATE};
 use crate::btc::sealed::SealedTx;
 use crate::btc::wallet::{Wallet, fee_for};
-use crate::eth::portal::{deposit_l1_fee_wei, escape_of};
+use crate::eth::portal::{PortalCall, deposit_l1_fee_wei, escape_of};
 use crate::events::{Action, Message, Observation, VIA_PORTAL, VIA_SEQUENCER};
 use crate::l2::block::L2Block;
 use crate::l2::hvm::hbtc::withdraw_calldata;
@@ -203,14 +203,14 @@ impl TunnelUsers {
                 continue;
             }
             *forced = true;
-            let request = escape_of(&submission.tx);
+            let call = PortalCall { request: escape_of(&submission.tx), l1_tx: submission.hash };
             out.push(Action::Observe(Observation::TxForced {
                 hash: submission.hash,
                 from: submission.tx.from,
                 via: VIA_PORTAL,
                 l1_fee_wei: deposit_l1_fee_wei(),
             }));
-            out.push(Action::SendTo { to: PeerId::ETHEREUM, message: Message::PortalDeposit(Arc::new(request)) });
+            out.push(Action::SendTo { to: PeerId::ETHEREUM, message: Message::PortalDeposit(Arc::new(call)) });
         }
     }
 

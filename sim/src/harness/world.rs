@@ -440,7 +440,7 @@ fn users(scenario: &Scenario, w: &crate::scenario::WorkloadConfig, seed: u64) ->
 
 /// How long a user waits for its transaction to be included before sending it again (runs with
 /// faults): a few L2 blocks.
-const USER_RESEND_AFTER: SimDuration = SimDuration::from_secs(30);
+pub const USER_RESEND_AFTER: SimDuration = SimDuration::from_secs(30);
 
 /// Whether the scenario has faults of peers and links (the harness's), which lose messages.
 pub fn has_harness_faults(scenario: &Scenario) -> bool {

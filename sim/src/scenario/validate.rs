@@ -81,6 +81,7 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
                 ),
             ));
         }
+        batcher_margin(ethereum, &s.bitcoin)?;
     }
     if s.pop.as_ref().is_some_and(|p| p.keystone_source == KeystoneSourceConfig::Safe) && s.ethereum.is_none() {
         return Err(Invalid::new(
@@ -159,6 +160,33 @@ fn tunnel(t: &TunnelConfig) -> Result<(), Invalid> {
         ));
     }
     number("tunnel.treasury_withdraw_at_s", t.treasury_withdraw_at_s, 0.0, DURATION_S_MAX as f64)
+}
+
+/// The batcher closes a channel `sub_safety_margin_blocks` (10) L1 blocks before the
+/// sequencing window of its oldest block ends, which must leave the batch time to land: the
+/// sequencer hears of the L1 block that makes it due one delay late, polls its batcher every
+/// 6 s, and the batch reaches the L1 one more delay later and waits for a slot. A shorter margin
+/// (fast slots, slow links) makes every batch closed by the window land after it: derivation
+/// then replaces every unsafe block with a deposit-only one, for good, and the L2 includes no
+/// transaction at all (a world the generator drew, swarm world 105).
+fn batcher_margin(e: &EthereumConfig, b: &BitcoinConfig) -> Result<(), Invalid> {
+    if !e.batcher_enabled {
+        return Ok(());
+    }
+    let margin_s = hemisim_node::eth::EthParams::default().sub_safety_margin_blocks * e.slot_s;
+    let delay_ms = b.propagation_delay_ms + b.propagation_jitter_ms;
+    let way_ms = hemisim_node::peer::duties::BATCHER_POLL.as_us() / 1_000 + 2 * delay_ms + e.slot_s * 1_000;
+    if margin_s * 1_000 <= way_ms {
+        return Err(Invalid::new(
+            "ethereum.slot_s",
+            format!(
+                "expected slots long enough for a batch to land within the batcher's safety margin (10 slots, {margin_s} s here): a batch closed at the margin needs up to {:.1} s (a 6 s poll, two messages of up to bitcoin.propagation_delay_ms + propagation_jitter_ms = {delay_ms} ms, a slot), so every batch would land after its sequencing window; raise ethereum.slot_s or lower the propagation delay, got {}",
+                way_ms as f64 / 1e3,
+                e.slot_s
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The batcher closes a channel `sub_safety_margin_blocks` (10) before the sequencing window

@@ -233,9 +233,12 @@ fn tunnel(rng: &mut Draws, draft: &mut Draft, duration_s: u64, pop: bool, ethere
 
 fn settlement(rng: &mut Draws, draft: &mut Draft, block_time_s: u64) {
     let window = rng.int(11, 200) as i64;
+    // At least the L2 block time (one new L1 origin per L2 block at most), and long enough for a
+    // batch to land within the batcher's safety margin over the drawn delays (the validator's
+    // rule, `batcher_margin`).
+    let slot_s = rng.int(block_time_s, 12).max(min_slot_s(draft));
     let t = table([
-        // At least the L2 block time: one new L1 origin per L2 block at most.
-        ("slot_s", (rng.int(block_time_s, 12) as i64).into()),
+        ("slot_s", (slot_s as i64).into()),
         ("missed_slot_rate", rng.uniform(0.0, 0.3, 0.01).into()),
         ("finality_depth_blocks", (rng.int(2, 64) as i64).into()),
         ("seq_window_blocks", window.into()),
@@ -251,6 +254,15 @@ fn settlement(rng: &mut Draws, draft: &mut Draft, block_time_s: u64) {
         t,
         format!("the settlement layer on a mock Ethereum, a {window}-block sequencing window"),
     );
+}
+
+/// The shortest slot whose batcher safety margin (10 slots) outlasts a batch's way to the L1
+/// over the drawn Bitcoin table's delays: a 6 s poll, two delays and a slot.
+fn min_slot_s(draft: &Draft) -> u64 {
+    let ms = |key: &str| draft.get("bitcoin").and_then(|b| b.get(key)).and_then(|v| v.as_integer()).unwrap_or(0) as u64;
+    let delay_ms = ms("propagation_delay_ms") + ms("propagation_jitter_ms");
+    // 10 s > 6 s + 2 d + s, in milliseconds: 9 000 s > 6 000 + 2 d.
+    (6_000 + 2 * delay_ms) / 9_000 + 1
 }
 
 fn attack(rng: &mut Draws, draft: &mut Draft) {

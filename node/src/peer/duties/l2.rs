@@ -113,7 +113,7 @@ impl Duty for Sequencer {
 }
 
 /// op-batcher's default `poll-interval`.
-const BATCHER_POLL: SimDuration = SimDuration::from_secs(6);
+pub const BATCHER_POLL: SimDuration = SimDuration::from_secs(6);
 
 /// Produces the next L2 block, records it (with its tunnel operations and keystone) and sends
 /// it; `false` when the slot passes without one (recorded, with why).

@@ -7,6 +7,7 @@ mod following;
 mod l2;
 
 pub use following::{Following, RevertsL2Blocks};
+pub use l2::BATCHER_POLL;
 
 use super::duty::{BitcoinChange, Ctx, Duty};
 use super::report::DutyReport;
@@ -203,6 +204,9 @@ impl Duty for Workload {
                 for submission in self.resends(cx.now) {
                     cx.broadcast(Message::L2Tx(submission));
                 }
+                for escape in self.escape_resends(cx.now) {
+                    cx.send_to(PeerId::ETHEREUM, Message::PortalDeposit(Arc::new(escape.call())));
+                }
                 if let Some(after) = self.resend_after() {
                     cx.schedule(after, Timer::UserResend);
                 }
@@ -215,7 +219,7 @@ impl Duty for Workload {
                         via: VIA_PORTAL,
                         l1_fee_wei: deposit_l1_fee_wei(),
                     });
-                    cx.send_to(PeerId::ETHEREUM, Message::PortalDeposit(Arc::new(escape.request)));
+                    cx.send_to(PeerId::ETHEREUM, Message::PortalDeposit(Arc::new(escape.call())));
                 }
             }
             _ => {}
@@ -324,7 +328,7 @@ impl Duty for L1Network {
                 }
             }
             Message::PortalDeposit(request) => {
-                if let Err(refused) = self.submit_deposit((**request).clone(), cx.now) {
+                if let Err(refused) = self.submit_deposit(request, cx.now) {
                     cx.observe(Observation::PortalDepositRefused { what: refused.to_string() });
                 }
             }

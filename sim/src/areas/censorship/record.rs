@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::harness::world::USER_RESEND_AFTER;
 use crate::scenario::{FaultConfig, FaultKind, Scenario};
 use hemisim_node::events::Observation;
 use hemisim_node::l2::tx::B256;
@@ -84,14 +85,68 @@ impl CensorshipRecorder {
     pub fn record(&self, scenario: &Scenario, l1: &[L1BlockRow]) -> CensorshipRecord {
         let bounds = bound_params(scenario);
         let outages = outages(scenario);
+        let path = escape_path_faults(scenario);
         let mut txs = self.txs.clone();
         if let Some(params) = &bounds {
             for tx in &mut txs {
-                tx.bound = tx.forced_at_us.and_then(|at| bound(at, params, &outages, l1));
+                tx.bound = tx.forced_at_us.and_then(|at| bound_through(at, params, &outages, &path, l1));
             }
         }
         CensorshipRecord { bounds, outages, txs }
     }
+}
+
+/// The bound of an escape sent at `forced_us` whose way can be cut by the faults in `path`: a
+/// fault overlapping the wait (from the send to the bound) may have lost the escape on its way
+/// to the L1 or the block that includes it on its way back, so the wait starts again when the
+/// fault heals, plus [`USER_RESEND_AFTER`]: by then the user has sent it again (and its
+/// follower asked for the blocks it missed). Outside such faults, the bound of [`bound`].
+fn bound_through(
+    forced_us: u64,
+    params: &BoundParams,
+    outages: &[Outage],
+    path: &[(u64, u64)],
+    l1: &[L1BlockRow],
+) -> Option<hemisim_reports::censorship::bound::Bound> {
+    let mut start = forced_us;
+    loop {
+        let b = bound(start, params, outages, l1)?;
+        let cut =
+            path.iter().filter(|&&(from, until)| from <= b.until_us && start <= until).map(|&(_, until)| until).max();
+        match cut {
+            Some(until) if until + USER_RESEND_AFTER.as_us() > start => start = until + USER_RESEND_AFTER.as_us(),
+            _ => return Some(b),
+        }
+    }
+}
+
+/// The faults that can lose or hold up an escape on its way to the L1, or the L2 block that
+/// includes it on its way back to the user, in microseconds: a partition that puts the users
+/// (the observer) apart from the L1 (`ethereum`) or the sequencer, and a loss, crash or slow
+/// link hitting the users or the L1. Empty without faults of peers and links (users then send
+/// an escape once: nothing loses it).
+fn escape_path_faults(scenario: &Scenario) -> Vec<(u64, u64)> {
+    let us = |s: f64| (s * 1e6) as u64;
+    scenario.fault.iter().filter(|f| cuts_escape_path(f)).map(|f| (us(f.at_s), us(f.at_s + f.for_s))).collect()
+}
+
+/// Whether `f` can lose or hold up an escape or its inclusion (see [`escape_path_faults`]).
+fn cuts_escape_path(f: &FaultConfig) -> bool {
+    let names_path = f.peers.iter().any(|p| matches!(p.as_str(), "observer" | "ethereum" | "all"));
+    match f.kind {
+        FaultKind::Partition => {
+            let users = group_of(f, "observer");
+            users != group_of(f, "ethereum") || users != group_of(f, "sequencer")
+        }
+        FaultKind::Loss | FaultKind::Crash | FaultKind::Slow => names_path,
+        _ => false,
+    }
+}
+
+/// Which of a partition's groups names `peer` (`None`: the group of the peers named in none).
+fn group_of(partition: &FaultConfig, peer: &str) -> Option<usize> {
+    let names = |selector: &str| selector == peer || selector == "all" || selector.starts_with(&format!("{peer}s"));
+    partition.groups.iter().position(|group| group.iter().any(|s| names(s)))
 }
 
 /// The bound's parameters, with an `[ethereum]` table and an L2.
@@ -137,6 +192,71 @@ mod tests {
 
     fn at(s: u64) -> SimTime {
         SimTime(s * 1_000_000)
+    }
+
+    fn fault(kind: FaultKind, peers: &[&str], groups: &[&[&str]]) -> FaultConfig {
+        FaultConfig {
+            kind,
+            at_s: 100.0,
+            for_s: 200.0,
+            peers: peers.iter().map(|p| p.to_string()).collect(),
+            groups: groups.iter().map(|g| g.iter().map(|p| p.to_string()).collect()).collect(),
+            probability: 0.5,
+            extra_ms: 0.0,
+            skew_ms: 0.0,
+        }
+    }
+
+    /// Faults that can lose the users' escape or the block that includes it, and those that
+    /// cannot.
+    #[test]
+    fn the_escape_path_is_cut_by_faults_between_the_users_and_the_l1_or_the_sequencer() {
+        assert!(cuts_escape_path(&fault(FaultKind::Loss, &["observer"], &[])));
+        assert!(cuts_escape_path(&fault(FaultKind::Crash, &["ethereum"], &[])));
+        assert!(cuts_escape_path(&fault(FaultKind::Loss, &["all"], &[])));
+        assert!(!cuts_escape_path(&fault(FaultKind::Loss, &["miners:0"], &[])));
+        assert!(!cuts_escape_path(&fault(FaultKind::ClockSkew, &["observer"], &[])));
+        let cut_off = fault(FaultKind::Partition, &[], &[&["miners:0..1", "sequencer"], &["verifiers"]]);
+        assert!(cuts_escape_path(&cut_off), "the sequencer apart from the users: blocks cannot reach them");
+        let aside = fault(FaultKind::Partition, &[], &[&["miners:0..1"], &["verifiers"]]);
+        assert!(!cuts_escape_path(&aside), "the users, the L1 and the sequencer together (the rest)");
+    }
+
+    /// An escape sent during a fault of its path (or waiting through one) is owed its bound from
+    /// the fault's heal plus a resend; without one, the bound of `bound`.
+    #[test]
+    fn a_fault_on_the_escape_path_restarts_the_wait_at_its_heal_plus_a_resend() {
+        let params = BoundParams {
+            slot_s: 12,
+            max_sequencer_drift_s: 60,
+            sequencer_l1_confs: 4,
+            seq_window_blocks: 10,
+            l2_block_time_s: 12,
+            delivery_us: 2_000_000,
+        };
+        let l1: Vec<L1BlockRow> = (1..=200)
+            .map(|number| L1BlockRow {
+                number,
+                hash: String::new(),
+                parent_hash: String::new(),
+                time_us: number * 12_000_000,
+                deposits: 0,
+                batcher_txs: 0,
+                batch_bytes: 0,
+                finalized: 0,
+            })
+            .collect();
+        let s = |secs: u64| secs * 1_000_000;
+        let plain = bound(s(150), &params, &[], &l1).expect("a block after");
+        assert_eq!(bound_through(s(150), &params, &[], &[], &l1), Some(plain.clone()));
+        // Sent at 100 s during a fault of 90..300 s: owed the bound of a send at 330 s.
+        let healed = bound(s(330), &params, &[], &l1).expect("a block after");
+        assert_eq!(bound_through(s(100), &params, &[], &[(s(90), s(300))], &l1), Some(healed.clone()));
+        // Sent at 150 s, before a fault that starts while it waits (its block back may be lost).
+        assert_eq!(bound_through(s(150), &params, &[], &[(s(200), s(300))], &l1), Some(healed));
+        // A fault that ended before it was sent, or starts after its bound, changes nothing.
+        let apart = [(s(10), s(140)), (plain.until_us + 1, s(2_000))];
+        assert_eq!(bound_through(s(150), &params, &[], &apart, &l1), Some(plain));
     }
 
     #[test]
