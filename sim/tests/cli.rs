@@ -56,7 +56,10 @@ fn bad_ethereum_tables_get_one_line_and_exit_code_2() {
     );
     // Fast slots and slow links: every batch the batcher closes at its safety margin would land
     // after its sequencing window (swarm world 105 drew one); refused, naming what to change.
-    let slow = bad_input(&good, &["--set", "ethereum.slot_s=3", "--set", "bitcoin.propagation_delay_ms=15000"]);
+    let slow = bad_input(
+        &good,
+        &["--set", "ethereum.slot_s=3", "--set", "l2.block_time_s=3", "--set", "bitcoin.propagation_delay_ms=15000"],
+    );
     assert!(
         slow.contains(
             "ethereum.slot_s: expected slots long enough for a batch to land within the batcher's safety margin (10 slots, 30 s here): a batch closed at the margin needs up to 39.0 s"
@@ -69,6 +72,8 @@ fn bad_ethereum_tables_get_one_line_and_exit_code_2() {
             good.to_str().expect("utf-8"),
             "--set",
             "ethereum.slot_s=3",
+            "--set",
+            "l2.block_time_s=3",
             "--set",
             "duration_s=60",
             "--out",
