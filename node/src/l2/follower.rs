@@ -51,6 +51,16 @@ impl L2Follower {
         hole.then_some(self.head.0)
     }
 
+    /// The block to ask the sequencer to continue from when the block after the head names
+    /// another parent: the follower may be on a branch the sequencer left (a late block of it
+    /// made the follower switch to it after it had applied the live one), and every later block
+    /// of the live chain forks below its head, so none connects. The sequencer's chain from its
+    /// oldest kept block does: it holds the fork (reorgs are shallower than what it keeps).
+    pub fn diverged(&self) -> Option<L2Number> {
+        let next = self.waiting.get(&self.head.0.next())?;
+        (next.header.parent_hash != self.head.1).then(|| self.floor())
+    }
+
     /// A gossiped block arrives: the steps that bring the follower onto the chain it extends.
     pub fn on_block(&mut self, block: Arc<L2Block>) -> Vec<FollowStep> {
         let number = block.header.number;
@@ -194,6 +204,28 @@ mod tests {
         assert_eq!(follower.head(), L2Number(3));
         assert!(follower.on_block(old[3].clone()).is_empty(), "the old branch arriving late changes nothing");
         assert_eq!(follower.head(), L2Number(3));
+    }
+
+    /// The follower is on a branch the sequencer left (blocks 2..4) and the live branch's next
+    /// block (5', on 2'..4' it never had) waits: swarm worlds 340 and 67 stopped there for good.
+    /// It asks for the sequencer's chain after its oldest kept block, which brings it back.
+    #[test]
+    fn a_follower_on_a_dead_branch_asks_from_its_oldest_block_and_rejoins_the_live_chain() {
+        let genesis = B256::repeat_byte(0xee);
+        let dead = chain(1, genesis, 4, 1);
+        let live = chain(2, dead[0].hash(), 4, 2);
+        let mut follower = L2Follower::new(genesis, 10);
+        for b in &dead {
+            follower.on_block(b.clone());
+        }
+        assert_eq!(follower.diverged(), None);
+        assert!(follower.on_block(live[3].clone()).is_empty(), "5' names 4', which it never had");
+        assert_eq!(follower.gap(), None, "no hole: the block after its head is there");
+        assert_eq!(follower.diverged(), Some(L2Number(1)), "ask from its oldest kept block");
+        // The sequencer's answer: its chain after block 1.
+        let steps: Vec<FollowStep> = live.iter().flat_map(|b| follower.on_block(b.clone())).collect();
+        assert_eq!(applied(&steps), vec![('-', 4), ('-', 3), ('-', 2), ('+', 2), ('+', 3), ('+', 4), ('+', 5)]);
+        assert_eq!((follower.head(), follower.diverged()), (L2Number(5), None));
     }
 
     #[test]

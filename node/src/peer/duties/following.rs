@@ -54,8 +54,8 @@ impl<D: RevertsL2Blocks> Duty for Following<D> {
                 FollowStep::Revert(block) => self.duty.revert_l2_block(cx, &block),
             }
         }
-        if let Some(head) = self.follower.gap() {
-            self.catch_up.ask(cx, head);
+        if let Some(after) = self.follower.gap().or_else(|| self.follower.diverged()) {
+            self.catch_up.ask(cx, after);
         }
     }
 
