@@ -15,6 +15,13 @@
 //!   `"immediate"`. That policy pays as soon as a burn is seen, before anything anchors it: a
 //!   later L2 reorg (an unsafe reorg, or a deep Bitcoin reorg the hVM follows) taking the burn away
 //!   is the loss it trades for speed (`scenarios/README.md`, `[tunnel]`).
+//! - **`pop-priced-out`**: every liveness violation is Proof-of-Proof's "no L2 block became
+//!   superfinal", the scenario's `[bitcoin.fee_spike]` bids up to at least `pop.fee_cap_sat_per_vb`,
+//!   and the PoP miners' fee estimate did go over their cap during the run (`pop_fee_over_cap`).
+//!   A PoP miner never pays more than its cap (Hemi's popm), so while the spike's transactions
+//!   (and, in small blocks, their backlog long after it) outbid it, no keystone is published
+//!   and nothing becomes superfinal: the price of the cap, which the checker then measures
+//!   (swarm worlds 165 and 250: 2 000 to 3 000 vB blocks under spikes to 206 and 504 sat/vB).
 
 use super::coverage::Event;
 use crate::harness::runner::{RunError, RunOutput};
@@ -108,19 +115,35 @@ pub fn judge(scenario: &Scenario, output: &Result<RunOutput, RunError>) -> Judge
 }
 
 fn classify(scenario: &Scenario, output: &RunOutput) -> (Verdict, Option<String>) {
-    let of_kind = |kind| output.violations.iter().filter(move |v: &&Violation| v.kind == kind);
+    let deepest = output.record.btc.reorgs.iter().map(|r| r.depth).max().unwrap_or(0);
+    classify_parts(scenario, &output.violations, &output.covered, deepest)
+}
+
+/// [`classify`] on what it reads of a run: its violations, the rare events it reached and the
+/// observer's deepest Bitcoin reorg.
+fn classify_parts(
+    scenario: &Scenario,
+    violations: &[Violation],
+    covered: &[Event],
+    deepest: u32,
+) -> (Verdict, Option<String>) {
+    let of_kind = |kind| violations.iter().filter(move |v: &&Violation| v.kind == kind);
     let safety: Vec<&Violation> = of_kind(ViolationKind::Safety).collect();
-    let deep = reorg_beyond_superfinality(scenario, output, &safety);
+    let deep = reorg_beyond_superfinality(scenario, deepest, &safety);
     let immediate = scenario.tunnel.as_ref().is_some_and(|t| t.payout_policy == PayoutPolicyConfig::Immediate);
     let explained = |v: &Violation| (deep && is_superfinality_revert(v)) || (immediate && is_reorged_payout(v));
     if let Some(v) = safety.iter().find(|v| !explained(v)) {
         return (Verdict::Safety, Some(v.message.clone()));
     }
-    if let Some(v) = of_kind(ViolationKind::Liveness).next() {
+    let priced_out = pop_priced_out(scenario, covered);
+    if let Some(v) = of_kind(ViolationKind::Liveness).find(|v| !(priced_out && is_no_superfinality(v))) {
         return (Verdict::Liveness, Some(v.message.clone()));
     }
     let rule = match safety.first() {
-        None => return (Verdict::Ok, None),
+        None => match of_kind(ViolationKind::Liveness).next() {
+            Some(v) => return (Verdict::Finding("pop-priced-out"), Some(v.message.clone())),
+            None => return (Verdict::Ok, None),
+        },
         Some(v) if is_superfinality_revert(v) => "reorg-beyond-superfinality",
         Some(_) => "immediate-payout-reorged",
     };
@@ -129,10 +152,22 @@ fn classify(scenario: &Scenario, output: &RunOutput) -> (Verdict, Option<String>
 
 /// The `reorg-beyond-superfinality` rule's condition: the observer's deepest Bitcoin reorg
 /// disconnected more blocks than the superfinality depth.
-fn reorg_beyond_superfinality(scenario: &Scenario, output: &RunOutput, safety: &[&Violation]) -> bool {
+fn reorg_beyond_superfinality(scenario: &Scenario, deepest: u32, safety: &[&Violation]) -> bool {
     let Some(pop) = &scenario.pop else { return false };
-    let deepest = output.record.btc.reorgs.iter().map(|r| r.depth).max().unwrap_or(0);
     safety.iter().any(|v| is_superfinality_revert(v)) && deepest > pop.superfinality_depth
+}
+
+/// The `pop-priced-out` rule's condition: a fee spike bidding at least the PoP miners' cap, and
+/// their estimate over the cap at some point of the run.
+fn pop_priced_out(scenario: &Scenario, covered: &[Event]) -> bool {
+    let Some(pop) = &scenario.pop else { return false };
+    let spike_outbids =
+        scenario.bitcoin.fee_spike.as_ref().is_some_and(|f| f.fee_rate_max_sat_per_vb >= pop.fee_cap_sat_per_vb);
+    spike_outbids && covered.contains(&Event::PopFeeOverCap)
+}
+
+fn is_no_superfinality(v: &Violation) -> bool {
+    v.message.starts_with("no L2 block became superfinal")
 }
 
 fn is_superfinality_revert(v: &Violation) -> bool {
@@ -179,6 +214,30 @@ mod tests {
             "verifier-# disagrees with # block # at t=#: header field state_root"
         );
         assert_eq!(mask_numbers("0xab12 and 7f"), "# and #");
+    }
+
+    /// `pop-priced-out`: no superfinality under a fee spike that outbids the PoP miners' cap,
+    /// once their estimate went over it; without the spike, or with another liveness failure, a
+    /// failure as before.
+    #[test]
+    fn no_superfinality_under_a_spike_over_the_pop_fee_cap_is_a_finding() {
+        let world = |spike_max: f64| {
+            let text = format!(
+                "name = \"t\"\nseed = 1\nduration_s = 3600\n[bitcoin]\n[bitcoin.fee_spike]\nstart_s = 360.0\nduration_s = 1440.0\ntx_rate_per_s = 1.3\nfee_rate_min_sat_per_vb = 185.0\nfee_rate_max_sat_per_vb = {spike_max}\n[l2]\n[pop]\nfee_cap_sat_per_vb = 200.0\n"
+            );
+            Scenario::from_toml_str(&text, "t.toml", &[]).expect("a valid scenario")
+        };
+        let starved =
+            Violation::liveness("no L2 block became superfinal in 3600 s (expected within about 1146 s)".to_owned());
+        let over_cap = [Event::PopFeeOverCap];
+        let (verdict, message) = classify_parts(&world(206.0), std::slice::from_ref(&starved), &over_cap, 1);
+        assert_eq!(verdict, Verdict::Finding("pop-priced-out"));
+        assert_eq!(message.as_deref(), Some(starved.message.as_str()));
+        assert_eq!(classify_parts(&world(199.0), std::slice::from_ref(&starved), &over_cap, 1).0, Verdict::Liveness);
+        assert_eq!(classify_parts(&world(206.0), std::slice::from_ref(&starved), &[], 1).0, Verdict::Liveness);
+        let other = Violation::liveness("verifier-0 holds 3 of the 9 L2 blocks".to_owned());
+        assert_eq!(classify_parts(&world(206.0), &[starved, other], &over_cap, 1).0, Verdict::Liveness);
+        assert_eq!(classify_parts(&world(206.0), &[], &over_cap, 1).0, Verdict::Ok);
     }
 
     #[test]
