@@ -50,6 +50,10 @@ pub enum Message {
     GetBlocks(Arc<Vec<bitcoin::BlockHash>>),
     /// The answer: the peer's active chain after the last block they share, in order.
     Blocks(Arc<Vec<Arc<SealedBlock>>>),
+    /// A node asks a peer for blocks by hash, on the active chain or not (Bitcoin's `getdata`:
+    /// an L2 node needs the blocks L2 blocks name, which a reorg may have taken off every active
+    /// chain). The answer is a [`Message::Blocks`] of those the peer has, in the order asked.
+    GetBlockData(Arc<Vec<bitcoin::BlockHash>>),
     /// An L2 node or follower that missed blocks asks the sequencer for its chain after `after`.
     GetL2Blocks {
         requester: PeerId,
@@ -91,7 +95,7 @@ impl Message {
             // Sent to the L1 peer directly; no audience listens for it.
             Message::BatcherTx(_) | Message::PortalDeposit(_) => Audience::L1,
             // Requests and answers go to one peer: no audience listens for them.
-            Message::GetBlocks(_) | Message::Blocks(_) => Audience::Bitcoin,
+            Message::GetBlocks(_) | Message::Blocks(_) | Message::GetBlockData(_) => Audience::Bitcoin,
             Message::GetL2Blocks { .. } => Audience::Sequencer,
             Message::GetL1Blocks { .. } => Audience::L1,
         }

@@ -1,10 +1,11 @@
 //! Whole-node behaviour on the in-memory [`TestNet`]: peers with their real duties, exchanging
 //! real messages, with zero delay.
 
+use crate::btc::build::{CoinbaseTag, mine_block, simple_coinbase};
 use crate::btc::genesis::{Allocation, genesis_block};
 use crate::btc::miner::Miner;
 use crate::btc::node::BitcoinNode;
-use crate::btc::params::ChainParams;
+use crate::btc::params::{ChainParams, SUBSIDY};
 use crate::btc::script::p2pkh_for;
 use crate::btc::sealed::SealedBlock;
 use crate::btc::wallet::Wallet;
@@ -20,7 +21,7 @@ use crate::rng::Stream;
 use crate::testnet::TestNet;
 use crate::time::{SimDuration, SimTime};
 use crate::units::{BtcHeight, FeeRate, L2Number};
-use bitcoin::Amount;
+use bitcoin::{Amount, BlockHash};
 use revm::primitives::{Address, B256};
 use std::sync::Arc;
 
@@ -163,4 +164,39 @@ fn keystones_are_published_on_bitcoin_and_become_superfinal() {
     assert!(published > 10, "keystones of every 5th block, an hour long: {published} published");
     assert!(superfinal.is_some_and(|n| n >= L2Number(100)), "superfinal through {superfinal:?}");
     assert!(net.observed_by(pop_id).any(|o| matches!(o, Observation::PopTxSent { .. })));
+}
+
+/// A Bitcoin block on `parent` at `height`, found by `miner` (a distinct block per miner).
+fn btc_block(parent: BlockHash, height: u32, miner: &str) -> Arc<SealedBlock> {
+    let tag = CoinbaseTag { height, miner, extra_nonce: 0 };
+    let coinbase = simple_coinbase(tag, p2pkh_for(miner), SUBSIDY);
+    SealedBlock::seal(mine_block(parent, SimTime(u64::from(height) * 600_000_000), vec![coinbase]))
+}
+
+#[test]
+fn a_verifier_fetches_a_bitcoin_block_a_reorg_took_away_before_it_ever_saw_it() {
+    let g = genesis(&[]);
+    let seq = Peer::new(PeerId::SEQUENCER, node(&g, PeerId::SEQUENCER, &[]), vec![Box::new(sequencer(&g, None))]);
+    let mut net = TestNet::new(vec![seq.with_catch_up(), verifier(&g, 0).with_catch_up()]);
+    // Only the sequencer's node sees block A (the verifier is down, say); L2 block 1 carries it.
+    let a = btc_block(g.btc.block_hash(), 1, "a");
+    net.peer_mut(PeerId::SEQUENCER).node.receive_block(a.clone());
+    net.run_until(SimTime(12_000_000));
+    assert_eq!(verified(&net, PeerId::verifier(0)), [], "block 1 waits for Bitcoin block A");
+    // A branch with more work replaces A everywhere: no node will gossip or sync A again.
+    let b1 = btc_block(g.btc.block_hash(), 1, "b");
+    let b2 = btc_block(b1.block_hash(), 2, "b");
+    for id in [PeerId::SEQUENCER, PeerId::verifier(0)] {
+        for block in [&b1, &b2] {
+            net.peer_mut(id).node.receive_block(block.clone());
+        }
+    }
+    assert_eq!(net.peer(PeerId::SEQUENCER).node.tip(), b2.block_hash(), "A is off the active chain");
+    // L2 block 2 (carrying the reorg to B) arrives 12 s into the wait: the verifier asks the
+    // sequencer's node for A by hash and verifies both.
+    net.run_until(SimTime(24_000_000));
+    assert_eq!(verified(&net, PeerId::verifier(0)), [L2Number(1), L2Number(2)]);
+    let verifier_btc = &net.peer(PeerId::verifier(0)).node;
+    assert!(verifier_btc.knows(&a.block_hash()), "A was fetched");
+    assert_eq!(verifier_btc.tip(), b2.block_hash(), "and stays off its active chain");
 }

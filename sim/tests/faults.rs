@@ -171,6 +171,29 @@ fn restarted_pop_miners_publish_again_without_conflicts() {
     assert_eq!(txids.len(), all, "no transaction sent twice");
 }
 
+/// A settlement chain whose every peer's clock runs 15 minutes ahead for a while (`peers`).
+fn skewed_settlement(dir: &std::path::Path, peers: &str) -> Result<Scenario, String> {
+    let path = dir.join(format!("skew-{}.toml", peers.len()));
+    let text = format!(
+        "name = \"skew\"\nseed = 1\nduration_s = 1800\n[bitcoin]\nminers = 4\n[l2]\nblock_time_s = 6\nverifiers = 1\n\
+         [ethereum]\nslot_s = 6\n[[fault]]\nkind = \"clock_skew\"\nat_s = 600\nfor_s = 600\nskew_ms = 900000\npeers = {peers}\n"
+    );
+    std::fs::write(&path, text).expect("scratch dir is writable");
+    Scenario::load(&path, &[]).map_err(|e| e.to_string())
+}
+
+#[test]
+fn a_skewed_clock_never_hits_the_ethereum_l1_whose_slots_keep_true_time() {
+    // World 679 of the swarm: a skewed `all` moved the L1's slot clock too, so it ran the slots
+    // of 15 more minutes than the run (a liveness violation of its own slot count).
+    let dir = scratch_dir("skew-ethereum");
+    let s = skewed_settlement(&dir, "[\"all\"]").expect("valid scenario");
+    let out = run_once(&s, 1, RunOptions::default()).expect("run completes");
+    assert!(out.violations.is_empty(), "{:?}", out.violations);
+    let refused = skewed_settlement(&dir, "[\"ethereum\"]").expect_err("the L1 cannot be skewed");
+    assert!(refused.contains("fault.0.peers") && refused.contains("beacon chain"), "{refused}");
+}
+
 #[test]
 fn faults_are_deterministic_and_the_seed_matters() {
     let fault = "kind = \"loss\"\nprobability = 0.2\npeers = [\"all\"]";

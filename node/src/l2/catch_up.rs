@@ -5,6 +5,10 @@
 //!   chain after its own head, and the sequencer answers from the blocks it keeps to serve
 //!   (op-node's request-response sync of unsafe blocks; derivation from L1 fills what the
 //!   sequencer no longer keeps).
+//! - Bitcoin: an L2 node that has waited a while for a Bitcoin block an L2 block (or a derived
+//!   payload) names asks the sequencer's node for it by hash ([`BitcoinFetch`]): a block a reorg
+//!   took off the active chain while the node was down or cut off never comes by gossip or by
+//!   locator sync again (Hemi's TBC fetches the blocks it lacks from its Bitcoin peers).
 //! - L1: derivation reads L1 blocks in chain order; an [`L1Feed`] hands them on in order and asks
 //!   the Ethereum peer for the ones it missed (a node's L1 RPC is polled, not gossiped to: a
 //!   missed head is fetched again).
@@ -15,6 +19,7 @@ use crate::events::Message;
 use crate::peer::{Ctx, PeerId};
 use crate::time::{SimDuration, SimTime};
 use crate::units::{L1Number, L2Number};
+use bitcoin::BlockHash;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -26,19 +31,25 @@ const SERVED_BLOCKS: usize = 8_192;
 
 /// Requests for missed blocks: at most one per head per [`RETRY`], and none from a peer that does
 /// not catch up at all (runs without faults).
-#[derive(Debug, Clone, Default)]
-struct Requests {
-    asked: Option<(u64, SimTime)>,
+#[derive(Debug, Clone)]
+struct Requests<K = u64> {
+    asked: Option<(K, SimTime)>,
 }
 
-impl Requests {
-    fn due(&mut self, cx: &Ctx<'_>, head: u64) -> bool {
+impl<K> Default for Requests<K> {
+    fn default() -> Self {
+        Requests { asked: None }
+    }
+}
+
+impl<K: PartialEq> Requests<K> {
+    fn due(&mut self, cx: &Ctx<'_>, head: K) -> bool {
         if !cx.catch_up {
             return false;
         }
-        if let Some((asked, at)) = self.asked
-            && asked == head
-            && cx.now.since(at) < RETRY
+        if let Some((asked, at)) = &self.asked
+            && *asked == head
+            && cx.now.since(*at) < RETRY
         {
             return false;
         }
@@ -59,6 +70,40 @@ impl L2CatchUp {
         if self.requests.due(cx, head.0) {
             cx.send_to(PeerId::SEQUENCER, Message::GetL2Blocks { requester: cx.me, after: head });
         }
+    }
+}
+
+/// How long an L2 node waits for a Bitcoin block by gossip before it asks for it: longer than a
+/// block's propagation, so that the usual race (the L2 block before the Bitcoin block it names)
+/// adds no request, and no longer than the standing request the convergence bound allows for
+/// (`sim::scenario::convergence_bound_s`).
+const BITCOIN_PATIENCE: SimDuration = SimDuration::from_secs(5);
+
+/// The Bitcoin blocks an L2 node waits for, asked of the sequencer's node (all it lacks, in
+/// one request) once it has waited [`BITCOIN_PATIENCE`], then at once for the next block it
+/// waits for, and again every [`RETRY`] for the same one, while it keeps waiting.
+#[derive(Debug, Clone, Default)]
+pub struct BitcoinFetch {
+    /// Since when the node has waited for one block or the next without a break.
+    waiting_since: Option<SimTime>,
+    requests: Requests<BlockHash>,
+}
+
+impl BitcoinFetch {
+    /// After each input: `waits_for` is the block the node waits for now, if any; `true` when
+    /// it is time to ask for it (with [`BitcoinFetch::ask`]).
+    pub fn due(&mut self, cx: &Ctx<'_>, waits_for: Option<BlockHash>) -> bool {
+        let Some(first) = waits_for else {
+            self.waiting_since = None;
+            return false;
+        };
+        let since = *self.waiting_since.get_or_insert(cx.now);
+        cx.now.since(since) >= BITCOIN_PATIENCE && self.requests.due(cx, first)
+    }
+
+    /// Asks the sequencer's node for `missing`, the block waited for first.
+    pub fn ask(cx: &mut Ctx<'_>, missing: Vec<BlockHash>) {
+        cx.send_to(PeerId::SEQUENCER, Message::GetBlockData(Arc::new(missing)));
     }
 }
 

@@ -20,6 +20,7 @@ use crate::eth::derivation::{Derivation, DerivationConfig, DerivationStats, Deri
 use crate::eth::types::{L1Block, L1BlockRef, L2BlockRef};
 use crate::l2::chain::BlockSource;
 use crate::units::L2Number;
+use bitcoin::BlockHash;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -63,8 +64,8 @@ struct Settled {
     derivation: Derivation,
     /// Blocks above the safe head, oldest first: the unsafe chain.
     unsafe_blocks: VecDeque<Arc<L2Block>>,
-    /// A payload waiting for a Bitcoin block this node has not seen.
-    stalled: Option<DerivedAttributes>,
+    /// A payload waiting for a Bitcoin block this node has not seen, and that block.
+    stalled: Option<(DerivedAttributes, BlockHash)>,
     finality_depth_blocks: u64,
     /// The chain's gas limit (OP's system config): a derived payload's.
     gas_limit: u64,
@@ -127,6 +128,11 @@ impl L2Node {
         self.settled.as_ref().map(|s| s.derivation.origin())
     }
 
+    /// The Bitcoin block derivation waits for, if it does.
+    pub fn stalled_on(&self) -> Option<BlockHash> {
+        self.settled.as_ref().and_then(|s| s.stalled.as_ref()).map(|(_, missing)| *missing)
+    }
+
     pub fn derivation_stats(&self) -> Option<DerivationStats> {
         self.settled.as_ref().map(|s| s.derivation.stats())
     }
@@ -184,7 +190,8 @@ impl L2Node {
         let mut events = Vec::new();
         loop {
             let settled = self.settled.as_mut().expect("only settlement chains derive");
-            let Some(attributes) = settled.stalled.take().or_else(|| settled.derivation.next_attributes()) else {
+            let stalled = settled.stalled.take().map(|(attributes, _)| attributes);
+            let Some(attributes) = stalled.or_else(|| settled.derivation.next_attributes()) else {
                 return events;
             };
             if !self.consolidate(&attributes, &mut events) && !self.execute(attributes, blocks, &mut events) {
@@ -234,8 +241,8 @@ impl L2Node {
         let block = loop {
             match self.chain.derive(&attributes, settled.gas_limit, blocks) {
                 Ok(block) => break block,
-                Err(ImportError::WaitForBitcoin(_)) => {
-                    settled.stalled = Some(attributes);
+                Err(ImportError::WaitForBitcoin(missing)) => {
+                    settled.stalled = Some((attributes, missing));
                     return false;
                 }
                 // Holocene: a payload that does not apply becomes deposit-only, which always does.

@@ -8,7 +8,7 @@
 //! that outlives a bad block, e.g. under equivocation, is a policy change here, not a rewrite.)
 
 use super::block::L2Block;
-use super::catch_up::{L1Feed, L2CatchUp};
+use super::catch_up::{BitcoinFetch, L1Feed, L2CatchUp};
 use super::chain::{ChainRules, ImportError, L2Chain, Mismatch};
 use super::hvm::Hvm;
 use super::node::{DerivationSetup, HeadEvent, L2Node};
@@ -17,6 +17,7 @@ use crate::btc::sealed::SealedBlock;
 use crate::eth::L1Block;
 use crate::tunnel::TunnelParams;
 use crate::units::L2Number;
+use bitcoin::BlockHash;
 use revm::primitives::{Address, B256};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -34,12 +35,18 @@ pub enum Verdict {
     },
 }
 
+/// The most Bitcoin blocks it asks for at once (Bitcoin Core's `MAX_INV_SZ` is far larger; a few
+/// L2 blocks' worth of headers is what a node that missed a reorg lacks).
+const MAX_FETCH: usize = 64;
+
 #[derive(Debug)]
 pub struct Verifier {
     node: L2Node,
     /// Gossiped blocks not yet imported, by number (the latest received of each number).
     pending: BTreeMap<L2Number, Arc<L2Block>>,
     halted: bool,
+    /// The Bitcoin block the next gossiped block names and this node lacks, if any.
+    import_waits_for: Option<BlockHash>,
     /// Head moves (settlement chains) not yet taken by the caller.
     head_events: Vec<HeadEvent>,
     pub verified: u64,
@@ -50,6 +57,8 @@ pub struct Verifier {
     pub catch_up: L2CatchUp,
     /// L1 blocks in chain order (settlement chains).
     pub l1_feed: L1Feed,
+    /// Its requests for a Bitcoin block it waits for.
+    pub bitcoin_fetch: BitcoinFetch,
 }
 
 impl Verifier {
@@ -77,12 +86,14 @@ impl Verifier {
             node: L2Node::new(L2Chain::new(rules, hvm, btc_genesis, l2_genesis_hash), setup),
             pending: BTreeMap::new(),
             halted: false,
+            import_waits_for: None,
             head_events: Vec::new(),
             verified: 0,
             mismatches: 0,
             txs_verified: 0,
             catch_up: L2CatchUp::default(),
             l1_feed: L1Feed::default(),
+            bitcoin_fetch: BitcoinFetch::default(),
         }
     }
 
@@ -92,6 +103,30 @@ impl Verifier {
         let head = self.node.chain().head().number;
         let hole = !self.pending.contains_key(&head.next()) && self.pending.range(head.next()..).next().is_some();
         hole.then_some(head)
+    }
+
+    /// The Bitcoin block it waits for to go on, if any (derivation's first, then the next
+    /// import's).
+    pub fn waits_for(&self) -> Option<BlockHash> {
+        self.node.stalled_on().or(self.import_waits_for)
+    }
+
+    /// The Bitcoin blocks it lacks to go on: those it waits for, then those the other waiting
+    /// blocks name (at most [`MAX_FETCH`]).
+    pub fn missing_bitcoin(&self, btc: &BitcoinNode) -> Vec<BlockHash> {
+        let waits = self.node.stalled_on().into_iter().chain(self.import_waits_for);
+        let named = self.pending.values().filter_map(|b| b.attributes.as_ref()).flat_map(|a| &a.headers);
+        let later = named.map(|h| h.block_hash()).filter(|h| btc.block(h).is_none());
+        let mut missing = Vec::new();
+        for hash in waits.chain(later) {
+            if missing.len() == MAX_FETCH {
+                break;
+            }
+            if !missing.contains(&hash) {
+                missing.push(hash);
+            }
+        }
+        missing
     }
 
     /// The head of its chain.
@@ -149,6 +184,7 @@ impl Verifier {
 
     fn advance(&mut self, btc: &BitcoinNode) -> Vec<Verdict> {
         let mut verdicts = Vec::new();
+        self.import_waits_for = None;
         while !self.halted {
             let head = self.node.chain().head();
             let Some(block) = self.pending.get(&head.number.next()).cloned() else { break };
@@ -158,7 +194,10 @@ impl Verifier {
             }
             let number = block.header.number;
             match self.node.import(&block, &|h| btc.block(h).cloned()) {
-                Err(ImportError::WaitForBitcoin(_)) => break,
+                Err(ImportError::WaitForBitcoin(missing)) => {
+                    self.import_waits_for = Some(missing);
+                    break;
+                }
                 Err(ImportError::Mismatch(mismatch)) => {
                     self.pending.remove(&number);
                     self.mismatches += 1;

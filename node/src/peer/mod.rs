@@ -95,6 +95,12 @@ impl Peer {
                     out.push(Action::SendTo { to: from, message: Message::Blocks(Arc::new(blocks)) });
                 }
             }
+            Input::Deliver { from, message: Message::GetBlockData(hashes) } => {
+                let blocks: Vec<Arc<SealedBlock>> = hashes.iter().filter_map(|h| self.node.block(h).cloned()).collect();
+                if !blocks.is_empty() {
+                    out.push(Action::SendTo { to: from, message: Message::Blocks(Arc::new(blocks)) });
+                }
+            }
             Input::Deliver { from, message: Message::Blocks(blocks) } => {
                 let mut orphaned = false;
                 for block in blocks.iter() {

@@ -181,7 +181,10 @@ fn plan(index: usize, f: &FaultConfig, roles: &Roles, seed: u64, ids: &[PeerId])
             (select(&f.peers).into_iter().collect(), Effect::Slow(SimDuration::from_secs_f64(f.extra_ms / 1e3)))
         }
         FaultKind::ClockSkew => {
-            (select(&f.peers).into_iter().collect(), Effect::Skew((f.skew_ms * 1e3).round() as i64))
+            // Never the Ethereum peer (the validator refuses naming it; `all` leaves it out): it
+            // stands for the whole L1, whose slots keep the beacon chain's time.
+            let hit = select(&f.peers).into_iter().filter(|&i| ids[i] != PeerId::ETHEREUM).collect();
+            (hit, Effect::Skew((f.skew_ms * 1e3).round() as i64))
         }
         FaultKind::Halt | FaultKind::WithholdBatches => unreachable!("the sequencer's faults are not the harness's"),
     };

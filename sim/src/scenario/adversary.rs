@@ -163,7 +163,8 @@ impl FaultKind {
 /// honest node at one Bitcoin height, every verifier at the sequencer's block of that moment):
 /// a node asks a peer it reconnects to and gets the answer (two of the longest hops), one more
 /// hop for a block found meanwhile, and a fourth for margin; L2 nodes that only lost messages
-/// notice at the next L2 block (a block time) and may have to wait out a standing request (5 s);
+/// notice at the next L2 block (a block time) and may have to wait out a standing request (5 s),
+/// or, lacking a Bitcoin block a reorg took off the active chain, 5 s before asking for it;
 /// on a settlement chain, a missed L1 block shows at the next slot; and a message sent just before
 /// a `slow` fault ends still takes its extra delay (the largest of the scenario's).
 pub fn convergence_bound_s(s: &super::Scenario) -> f64 {

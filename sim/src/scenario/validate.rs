@@ -412,6 +412,12 @@ fn fault(index: usize, f: &FaultConfig, s: &Scenario) -> Result<(), Invalid> {
         }
         FaultKind::ClockSkew => {
             selectors("peers", &f.peers)?;
+            if f.peers.iter().any(|p| p == "ethereum") {
+                return Err(Invalid::new(
+                    key("peers"),
+                    "\"ethereum\" cannot have a skewed clock: it stands for the whole L1, whose slots follow the beacon chain's clock, not one host's (\"all\" skews every other peer)",
+                ));
+            }
             if f.skew_ms == 0.0 {
                 return Err(Invalid::new(key("skew_ms"), "expected a non-zero skew for kind = \"clock_skew\""));
             }

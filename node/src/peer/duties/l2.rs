@@ -6,6 +6,7 @@ use super::super::report::DutyReport;
 use super::super::{PeerId, refuse};
 use crate::events::{Audience, Message, Observation, Timer};
 use crate::l2::block::L2Block;
+use crate::l2::catch_up::BitcoinFetch;
 use crate::l2::node::HeadEvent;
 use crate::l2::sequencer::{L1Outcome, Sequencer};
 use crate::l2::verifier::{Verdict, Verifier};
@@ -282,6 +283,7 @@ impl Duty for Verifier {
         if let Some(head) = self.gap() {
             self.catch_up.ask(cx, head);
         }
+        fetch_missing_bitcoin(self, cx);
     }
 
     fn restart(&mut self, _cx: &mut Ctx<'_>) {
@@ -304,10 +306,18 @@ impl Duty for Verifier {
             let verdicts = self.on_bitcoin_change(cx.node);
             record_verdicts(self, verdicts, cx);
         }
+        fetch_missing_bitcoin(self, cx);
     }
 
     fn report(&self) -> DutyReport<'_> {
         DutyReport::Verifier(self)
+    }
+}
+
+/// Asks for the Bitcoin blocks it has waited for too long (see [`crate::l2::catch_up::BitcoinFetch`]).
+fn fetch_missing_bitcoin(verifier: &mut Verifier, cx: &mut Ctx<'_>) {
+    if verifier.bitcoin_fetch.due(cx, verifier.waits_for()) {
+        BitcoinFetch::ask(cx, verifier.missing_bitcoin(cx.node));
     }
 }
 
