@@ -76,9 +76,12 @@ pub struct SwarmArgs {
     /// depend on it.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jobs: Option<u32>,
-    /// Output directory, replaced whole at the end (it must be absent, empty or an earlier output)
-    /// [default: `reports/out/swarm/`; a shard's: `reports/out/swarm-shard-<I>-of-<N>/`].
-    #[arg(long)]
+    // `help`, not a doc comment: rustdoc would take the `<...>` placeholders for HTML tags.
+    #[arg(
+        long,
+        help = "Output directory, replaced whole at the end (it must be absent, empty or an \
+earlier output) [default: reports/out/swarm/; a shard's: reports/out/swarm-shard-<I>-of-<N>/]"
+    )]
     pub out: Option<PathBuf>,
     /// Shrink every failing world: rerun smaller variants (tables dropped, shorter, fewer peers
     /// and faults) while the same violation persists, and write the smallest.
@@ -243,9 +246,12 @@ pub struct RunArgs {
     /// Worker threads for --runs (default: the machine's cores). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jobs: Option<u32>,
-    /// Output directory, replaced whole at the end (it must be absent, empty or an earlier output)
-    /// [default: `reports/out/<scenario name>/`].
-    #[arg(long)]
+    // `help`, not a doc comment: rustdoc would take the `<...>` placeholders for HTML tags.
+    #[arg(
+        long,
+        help = "Output directory, replaced whole at the end (it must be absent, empty or an \
+earlier output) [default: reports/out/<scenario name>/]"
+    )]
     pub out: Option<PathBuf>,
     /// Also write the full event trace as JSON lines (trace.jsonl; first replication only).
     #[arg(long)]
@@ -280,10 +286,13 @@ pub struct SweepArgs {
     /// Worker threads, shared by all cells (default: the machine's cores). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jobs: Option<u32>,
-    /// Output directory, replaced whole at the end (it must be absent, empty or an earlier output)
-    /// [default: `reports/out/<scenario name>-sweep/`; a shard's:
-    /// `reports/out/<scenario name>-sweep-shard-<I>-of-<N>/`].
-    #[arg(long)]
+    // `help`, not a doc comment: rustdoc would take the `<...>` placeholders for HTML tags.
+    #[arg(
+        long,
+        help = "Output directory, replaced whole at the end (it must be absent, empty or an \
+earlier output) [default: reports/out/<scenario name>-sweep/; a shard's: \
+reports/out/<scenario name>-sweep-shard-<I>-of-<N>/]"
+    )]
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub shard: super::shard::ShardArgs,
@@ -296,10 +305,13 @@ pub struct MergeArgs {
     /// The partial directories, one per shard (their order does not matter).
     #[arg(value_name = "PARTIAL_DIR", required = true)]
     pub partials: Vec<PathBuf>,
-    /// Output directory, replaced whole at the end (it must be absent, empty or an earlier output)
-    /// [default: as the unsharded command's: `reports/out/<scenario name>-sweep/` or
-    /// `reports/out/swarm/`].
-    #[arg(long)]
+    // `help`, not a doc comment: rustdoc would take the `<...>` placeholders for HTML tags.
+    #[arg(
+        long,
+        help = "Output directory, replaced whole at the end (it must be absent, empty or an \
+earlier output) [default: as the unsharded command's: reports/out/<scenario name>-sweep/ or \
+reports/out/swarm/]"
+    )]
     pub out: Option<PathBuf>,
 }
 

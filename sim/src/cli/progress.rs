@@ -110,25 +110,25 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogWriter {
 /// How a command that runs many cells shows its progress on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ProgressMode {
-    /// A bar (cells done, failures, time left), only on an interactive terminal and after two
-    /// seconds; nothing in a pipe or under CI.
+    /// A bar (cells or worlds done, failures, time left), only on an interactive terminal and
+    /// after two seconds; nothing in a pipe or under CI.
     #[default]
     Bar,
-    /// One line of text per finished cell, for a log a person reads.
+    /// One line of text per finished cell (a swarm: world), for a log a person reads.
     Lines,
-    /// One JSON object per finished cell: done, total, failures, elapsed_s, eta_s.
+    /// One JSON object per finished cell (world): done, total, failures, elapsed_s, eta_s.
     Json,
 }
 
 /// `--quiet` and `--progress`, for every command that runs many cells (or worlds).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ProgressArgs {
-    /// No progress bar and no per-cell lines (not even -v's); errors, violations and the final
-    /// lines still print.
+    /// No progress bar and no per-cell (per-world) lines, not even -v's; errors, violations and
+    /// the final lines still print.
     #[arg(long, short = 'q', conflicts_with = "progress")]
     pub quiet: bool,
-    /// Progress on stderr: `bar` on a terminal only; `lines`, one line per finished cell; `json`,
-    /// one object per finished cell for a scheduler's log, e.g.
+    /// Progress on stderr: `bar` on a terminal only; `lines`, one line per finished cell (world);
+    /// `json`, one object per finished cell (world) for a scheduler's log, e.g.
     /// {"done":3,"total":9,"failures":0,"elapsed_s":41.2,"eta_s":82.5}.
     #[arg(long, value_enum, value_name = "MODE", default_value_t = ProgressMode::Bar)]
     pub progress: ProgressMode,
