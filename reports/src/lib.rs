@@ -51,6 +51,7 @@ pub mod stats;
 pub mod summary;
 pub mod survival;
 pub mod swarm;
+pub mod swarm_shard;
 pub mod sweep;
 pub mod theory;
 pub mod tunnel;

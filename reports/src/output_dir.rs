@@ -40,7 +40,7 @@ pub struct Manifest {
     pub format: u32,
     /// The hemisim version that wrote the folder.
     pub version: String,
-    /// `run`, `sweep`, or `sweep-shard` (a sharded sweep's partial directory).
+    /// `run`, `sweep`, `swarm`, or `sweep-shard` / `swarm-shard` (a shard's partial directory).
     pub command: String,
     pub scenario: String,
     /// The run's seed (`--seed` or the file's); a sweep's base seed.

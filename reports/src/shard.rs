@@ -1,4 +1,5 @@
-//! A partial sweep directory: what `hemisim sweep --shard I/N` writes and `hemisim merge` joins.
+//! A partial sweep directory: what `hemisim sweep --shard I/N` writes and `hemisim merge` joins
+//! (a swarm's is [`crate::swarm_shard`]; both keep their [`SHARD_FILE`] at the top).
 //!
 //! A shard runs the cells whose index ≡ I (mod N) and writes them exactly as the whole sweep
 //! would (`cells/<index>-<label>/summary.json`), with a `manifest.json` whose command is
@@ -11,6 +12,7 @@
 
 use std::path::Path;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::output_dir::TOOL;
@@ -21,7 +23,7 @@ use crate::{ReportError, atomic};
 pub const SHARD_FILE: &str = "shard.json";
 /// Bumped when [`ShardManifest`]'s layout changes.
 pub const SHARD_FORMAT: u32 = 1;
-/// `manifest.json`'s `command` in a partial directory.
+/// `manifest.json`'s `command` in a partial sweep directory.
 pub const SHARD_COMMAND: &str = "sweep-shard";
 
 /// `shard.json`: one shard of a sweep and the rows of its cells.
@@ -51,12 +53,12 @@ pub struct ShardManifest {
 /// with the folder.
 #[derive(Debug, thiserror::Error)]
 pub enum ShardReadError {
-    #[error("{}: not a partial sweep directory (no {SHARD_FILE}; `hemisim sweep --shard I/N` writes one)", .dir.display())]
-    Missing { dir: std::path::PathBuf },
+    #[error("{}: not a partial {command} directory (no {SHARD_FILE}; `hemisim {command} --shard I/N` writes one)", .dir.display())]
+    Missing { dir: std::path::PathBuf, command: &'static str },
     #[error("{}: cannot read {SHARD_FILE}: {source}", .dir.display())]
     Unreadable { dir: std::path::PathBuf, source: std::io::Error },
-    #[error("{}: {SHARD_FILE} is not a hemisim shard manifest of format {SHARD_FORMAT}: {reason}", .dir.display())]
-    Malformed { dir: std::path::PathBuf, reason: String },
+    #[error("{}: {SHARD_FILE} is not a hemisim shard manifest of format {format}: {reason}", .dir.display())]
+    Malformed { dir: std::path::PathBuf, format: u32, reason: String },
 }
 
 impl ShardManifest {
@@ -79,21 +81,35 @@ impl ShardManifest {
 
     /// Reads `dir`'s [`SHARD_FILE`], checking that hemisim wrote it in this format.
     pub fn read(dir: &Path) -> Result<ShardManifest, ShardReadError> {
-        let path = dir.join(SHARD_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|source| match source.kind() {
-            std::io::ErrorKind::NotFound => ShardReadError::Missing { dir: dir.to_path_buf() },
-            _ => ShardReadError::Unreadable { dir: dir.to_path_buf(), source },
-        })?;
-        let malformed = |reason: String| ShardReadError::Malformed { dir: dir.to_path_buf(), reason };
-        let manifest: ShardManifest = serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;
-        if manifest.tool != TOOL || manifest.format != SHARD_FORMAT {
-            return Err(malformed(format!("tool {:?}, format {}", manifest.tool, manifest.format)));
-        }
-        if manifest.shard_count == 0 || manifest.shard_index >= manifest.shard_count {
-            return Err(malformed(format!("shard {}/{}", manifest.shard_index, manifest.shard_count)));
-        }
-        Ok(manifest)
+        read_shard_file(dir, "sweep", SHARD_FORMAT, |m: &ShardManifest| {
+            (m.tool.as_str(), m.format, m.shard_index, m.shard_count)
+        })
     }
+}
+
+/// Reads `dir`'s [`SHARD_FILE`] as the partial directory of `hemisim <command> --shard`, checking
+/// its `tool`, `format` (`header` gives them, with I and N) and that I < N.
+pub(crate) fn read_shard_file<T: DeserializeOwned>(
+    dir: &Path,
+    command: &'static str,
+    format: u32,
+    header: impl Fn(&T) -> (&str, u32, u32, u32),
+) -> Result<T, ShardReadError> {
+    let path = dir.join(SHARD_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => ShardReadError::Missing { dir: dir.to_path_buf(), command },
+        _ => ShardReadError::Unreadable { dir: dir.to_path_buf(), source },
+    })?;
+    let malformed = |reason: String| ShardReadError::Malformed { dir: dir.to_path_buf(), format, reason };
+    let manifest: T = serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;
+    let (tool, found, index, count) = header(&manifest);
+    if tool != TOOL || found != format {
+        return Err(malformed(format!("tool {tool:?}, format {found}")));
+    }
+    if count == 0 || index >= count {
+        return Err(malformed(format!("shard {index}/{count}")));
+    }
+    Ok(manifest)
 }
 
 #[cfg(test)]

@@ -2,19 +2,20 @@
 //! verdicts, failures with their replay lines, findings, coverage, worlds per wall minute).
 //! Every column and key is documented in `reports/README.md`, "hemisim swarm".
 //!
-//! Everything but the wall-clock figures (`wall_s`, `wall_time_s`, `worlds_per_minute`) is a pure
-//! function of the seeds: the same seeds give the same rows and counts.
+//! Everything but the measured figures (`wall_s`, `wall_time_s`, `worlds_per_minute`, `jobs`) is
+//! a pure function of the seeds: the same seeds give the same rows and counts, whether one process
+//! ran them or shards merged (`crate::swarm_shard`).
 
 use crate::csv_out::{save_csv, to_csv};
 use crate::fingerprint::combine_hashes;
 use crate::output_dir::{MANIFEST_FORMAT, Manifest, TOOL};
 use crate::{ReportError, atomic};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// One world.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SwarmRow {
     pub seed: u64,
     /// Empty when the generator failed on this seed.
@@ -31,7 +32,7 @@ pub struct SwarmRow {
 }
 
 /// A failing world, as `swarm.json` lists it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SwarmFailure {
     pub seed: u64,
     pub verdict: String,
@@ -40,12 +41,12 @@ pub struct SwarmFailure {
     /// The generated scenario, relative to the output folder.
     pub scenario_file: String,
     /// The smallest variant with the same violation (`--shrink`), relative to the output folder.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shrunk_file: Option<String>,
 }
 
 /// The swarm as a whole.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SwarmInfo {
     /// The seeds run, as `A..B` (B excluded).
     pub seeds: String,

@@ -53,7 +53,7 @@ const CONTEXT: &[&str] = &[
     "faults.convergence_s",
 ];
 
-/// The headline metrics of `area` that `summary` has, in order: [`CONTEXT`], then [`METRICS`].
+/// The headline metrics of `area` that `summary` has, in order: `CONTEXT`, then [`METRICS`].
 pub fn headline_paths<'a>(summary: &'a Value, area: &'a str) -> impl Iterator<Item = &'static str> + 'a {
     let in_area = move |path: &&str| path.split('.').next() == Some(area);
     CONTEXT
@@ -178,7 +178,7 @@ const CHECKS: &[Check] = &[
     },
 ];
 
-/// The validation table of `summary`: one row per [`CHECKS`] entry whose measurement and closed
+/// The validation table of `summary`: one row per `CHECKS` entry whose measurement and closed
 /// form the summary both has; `None` when it has none.
 pub fn validation_table(summary: &Value) -> Option<Markup> {
     let rows: Vec<Vec<Markup>> = CHECKS.iter().filter_map(|check| validation_row(summary, check)).collect();

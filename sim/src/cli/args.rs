@@ -33,8 +33,8 @@ pub enum Command {
     /// replications; write sweep.csv, sweep.json, a figure and each cell's summary.json.
     #[command(long_about = SWEEP_ABOUT)]
     Sweep(SweepArgs),
-    /// Join the partial directories of a sharded sweep (`hemisim sweep --shard I/N`) into the
-    /// outputs the unsharded sweep writes, byte for byte.
+    /// Join the partial directories of a sharded sweep or swarm (`hemisim sweep|swarm --shard
+    /// I/N`) into the outputs the unsharded one writes, byte for byte.
     #[command(long_about = MERGE_ABOUT, after_help = MERGE_AFTER_HELP)]
     Merge(MergeArgs),
     /// Encode or decode Hemi keystones and Proof-of-Proof payloads (docs/protocol.md §3).
@@ -76,17 +76,24 @@ pub struct SwarmArgs {
     /// depend on it.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jobs: Option<u32>,
-    /// Output directory, replaced whole at the end (it must be absent, empty or an earlier output)
-    /// [default: reports/out/swarm/].
-    #[arg(long)]
+    // `help`, not a doc comment: rustdoc would take the `<...>` placeholders for HTML tags.
+    #[arg(
+        long,
+        help = "Output directory, replaced whole at the end (it must be absent, empty or an \
+earlier output) [default: reports/out/swarm/; a shard's: reports/out/swarm-shard-<I>-of-<N>/]"
+    )]
     pub out: Option<PathBuf>,
     /// Shrink every failing world: rerun smaller variants (tables dropped, shorter, fewer peers
     /// and faults) while the same violation persists, and write the smallest.
     #[arg(long)]
     pub shrink: bool,
     /// Rerun world --seed alone and print its verdict (the same trace hash as in the swarm).
-    #[arg(long, requires = "seed", conflicts_with_all = ["count", "seeds", "shrink", "out"])]
+    #[arg(long, requires = "seed", conflicts_with_all = ["count", "seeds", "shrink", "out", "shard", "shard_count"])]
     pub replay: bool,
+    #[command(flatten)]
+    pub shard: super::shard::ShardArgs,
+    #[command(flatten)]
+    pub progress: super::progress::ProgressArgs,
 }
 
 #[derive(Debug, Args)]
@@ -111,7 +118,7 @@ pub struct BaselineArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum BaselineAction {
-    /// Rerun every CI scenario of DIR/ci.toml and replace its baseline folder DIR/<name>/ (only
+    /// Rerun every CI scenario of DIR/ci.toml and replace its baseline folder `DIR/<name>/` (only
     /// once all of them ran cleanly; a failed run leaves every baseline as it was).
     #[command(after_help = BASELINE_REFRESH_AFTER_HELP)]
     Refresh(BaselineRefreshArgs),
@@ -133,8 +140,8 @@ pub struct BaselineCheckArgs {
     /// The baselines folder: it holds ci.toml (the CI scenarios) and one folder per baseline.
     #[arg(long, default_value = "reports/baselines")]
     pub dir: PathBuf,
-    /// Where the new runs go (OUT/<name>/), with OUT/<name>.compare.json and OUT/<name>.junit.xml
-    /// (each folder replaced whole, as `hemisim run --out` does).
+    /// Where the new runs go (`OUT/<name>/`), with `OUT/<name>.compare.json` and
+    /// `OUT/<name>.junit.xml` (each folder replaced whole, as `hemisim run --out` does).
     #[arg(long, default_value = "reports/out/baseline-check")]
     pub out: PathBuf,
     /// As `hemisim compare --tolerance`, replacing ci.toml's `tolerance`.
@@ -239,9 +246,12 @@ pub struct RunArgs {
     /// Worker threads for --runs (default: the machine's cores). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jobs: Option<u32>,
-    /// Output directory, replaced whole at the end (it must be absent, empty or an earlier output)
-    /// [default: reports/out/<scenario name>/].
-    #[arg(long)]
+    // `help`, not a doc comment: rustdoc would take the `<...>` placeholders for HTML tags.
+    #[arg(
+        long,
+        help = "Output directory, replaced whole at the end (it must be absent, empty or an \
+earlier output) [default: reports/out/<scenario name>/]"
+    )]
     pub out: Option<PathBuf>,
     /// Also write the full event trace as JSON lines (trace.jsonl; first replication only).
     #[arg(long)]
@@ -276,10 +286,13 @@ pub struct SweepArgs {
     /// Worker threads, shared by all cells (default: the machine's cores). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jobs: Option<u32>,
-    /// Output directory, replaced whole at the end (it must be absent, empty or an earlier output)
-    /// [default: reports/out/<scenario name>-sweep/; a shard's: reports/out/<scenario
-    /// name>-sweep-shard-<I>-of-<N>/].
-    #[arg(long)]
+    // `help`, not a doc comment: rustdoc would take the `<...>` placeholders for HTML tags.
+    #[arg(
+        long,
+        help = "Output directory, replaced whole at the end (it must be absent, empty or an \
+earlier output) [default: reports/out/<scenario name>-sweep/; a shard's: \
+reports/out/<scenario name>-sweep-shard-<I>-of-<N>/]"
+    )]
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub shard: super::shard::ShardArgs,
@@ -292,9 +305,13 @@ pub struct MergeArgs {
     /// The partial directories, one per shard (their order does not matter).
     #[arg(value_name = "PARTIAL_DIR", required = true)]
     pub partials: Vec<PathBuf>,
-    /// Output directory, replaced whole at the end (it must be absent, empty or an earlier output)
-    /// [default: reports/out/<scenario name>-sweep/, as the unsharded sweep].
-    #[arg(long)]
+    // `help`, not a doc comment: rustdoc would take the `<...>` placeholders for HTML tags.
+    #[arg(
+        long,
+        help = "Output directory, replaced whole at the end (it must be absent, empty or an \
+earlier output) [default: as the unsharded command's: reports/out/<scenario name>-sweep/ or \
+reports/out/swarm/]"
+    )]
     pub out: Option<PathBuf>,
 }
 
@@ -397,6 +414,12 @@ swarm.csv    one row per world: seed, scenario_hash, trace_hash, verdict, wall_s
 swarm.json   worlds, verdicts, failures (with replay lines), findings, worlds_per_minute, coverage\n               \
 counts, never_reached\n  \
 failures/    seed-N.toml for each failing world (seed-N.shrunk.toml with --shrink)\n\n\
+Sharding (README.md, \"Running on a cluster\"): --shard I/N runs only the worlds whose position in the\n\
+seed range is I mod N into a partial directory (shard.json and the failures' files); `hemisim merge`\n\
+joins the N partial directories into the outputs above, byte for byte but for the measured wall_s,\n\
+wall_time_s, worlds_per_minute and jobs. Without --shard, I/N comes from a Slurm job array or a\n\
+Kubernetes Indexed Job (with --shard-count N), as for `hemisim sweep`.\n  \
+hemisim swarm --seeds 0..1000 --shard 0/4 --out /tmp/part0\n\n\
 Exit codes: 0 no failure (findings allowed), 1 a safety violation or nondeterminism, 2 bad input, \
 3 a liveness failure, 4 a world could not complete (or the generator drew an invalid one).";
 
@@ -439,14 +462,24 @@ const MERGE_ABOUT: &str = "Join the partial directories of a sharded sweep into 
 sweep.json, the figure, every cell's summary.json and manifest.json, byte for byte those of the same \
 sweep run unsharded. Each partial directory is what `hemisim sweep ... --shard I/N` wrote (shard.json \
 names the sweep, I, N and its cells); give all N of them, in any order.\n\n\
+A sharded swarm's partial directories (`hemisim swarm ... --shard I/N`) merge the same way into \
+swarm.csv, swarm.json, failures/ and manifest.json, byte for byte those of the unsharded swarm but for \
+the measured fields: swarm.csv's wall_s (each world's, as its shard measured it) and swarm.json's \
+wall_time_s (the longest shard's), worlds_per_minute and jobs (the shards' threads together).\n\n\
 Refused before anything is written (exit code 2, naming the folders): a folder that is not a complete \
-partial directory, shards of different sweeps (another scenario, grid, seed, --runs, --set or hemisim \
-version) or of different N, a shard given twice, a missing shard.";
+partial directory, a sweep's shards with a swarm's, shards of different sweeps (another scenario, grid, \
+seed, --runs, --set or hemisim version) or swarms (another seed range, --shrink or hemisim build) or of \
+different N, a shard given twice, a missing shard.";
 
 const MERGE_AFTER_HELP: &str = "Example (three shards, on three machines or one):\n  \
 hemisim sweep scenarios/anchoring.toml --grid l2.block_time_s=2,6,12 --runs 4 --shard 0/3 --out /tmp/part0\n  \
 hemisim sweep scenarios/anchoring.toml --grid l2.block_time_s=2,6,12 --runs 4 --shard 1/3 --out /tmp/part1\n  \
 hemisim sweep scenarios/anchoring.toml --grid l2.block_time_s=2,6,12 --runs 4 --shard 2/3 --out /tmp/part2\n  \
 hemisim merge /tmp/part0 /tmp/part1 /tmp/part2 --out /tmp/sweep\n\n\
-Exit codes: 0 ok, 1/3 a cell had a safety/liveness violation (as the sweep would), 2 bad input, 4 an \
-output could not be written.";
+Example (a swarm in two shards):\n  \
+hemisim swarm --seeds 0..1000 --shard 0/2 --out /tmp/swarm0\n  \
+hemisim swarm --seeds 0..1000 --shard 1/2 --out /tmp/swarm1\n  \
+hemisim merge /tmp/swarm0 /tmp/swarm1 --out /tmp/swarm\n\n\
+Exit codes: 0 ok, 1/3 a cell had a safety/liveness violation (as the sweep would; a swarm's: as the \
+swarm would, 4 included for a world that could not complete), 2 bad input, 4 an output could not be \
+written.";

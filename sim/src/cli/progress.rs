@@ -9,7 +9,7 @@
 //! A sweep's progress ([`CellProgress`]) counts cells: its bar shows cells done and failed with
 //! the time left (from simulated time covered), and for schedulers' logs `--progress lines` or
 //! `--progress json` print one line per finished cell instead; `--quiet` prints none of it
-//! ([`ProgressArgs`], for every command that runs many cells or worlds).
+//! ([`ProgressArgs`], for every command that runs many cells or worlds: a swarm counts worlds).
 
 use super::console::errln;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -110,25 +110,25 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogWriter {
 /// How a command that runs many cells shows its progress on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ProgressMode {
-    /// A bar (cells done, failures, time left), only on an interactive terminal and after two
-    /// seconds; nothing in a pipe or under CI.
+    /// A bar (cells or worlds done, failures, time left), only on an interactive terminal and
+    /// after two seconds; nothing in a pipe or under CI.
     #[default]
     Bar,
-    /// One line of text per finished cell, for a log a person reads.
+    /// One line of text per finished cell (a swarm: world), for a log a person reads.
     Lines,
-    /// One JSON object per finished cell: done, total, failures, elapsed_s, eta_s.
+    /// One JSON object per finished cell (world): done, total, failures, elapsed_s, eta_s.
     Json,
 }
 
 /// `--quiet` and `--progress`, for every command that runs many cells (or worlds).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ProgressArgs {
-    /// No progress bar and no per-cell lines (not even -v's); errors, violations and the final
-    /// lines still print.
+    /// No progress bar and no per-cell (per-world) lines, not even -v's; errors, violations and
+    /// the final lines still print.
     #[arg(long, short = 'q', conflicts_with = "progress")]
     pub quiet: bool,
-    /// Progress on stderr: `bar` on a terminal only; `lines`, one line per finished cell; `json`,
-    /// one object per finished cell for a scheduler's log, e.g.
+    /// Progress on stderr: `bar` on a terminal only; `lines`, one line per finished cell (world);
+    /// `json`, one object per finished cell (world) for a scheduler's log, e.g.
     /// {"done":3,"total":9,"failures":0,"elapsed_s":41.2,"eta_s":82.5}.
     #[arg(long, value_enum, value_name = "MODE", default_value_t = ProgressMode::Bar)]
     pub progress: ProgressMode,
@@ -140,6 +140,8 @@ pub struct ProgressArgs {
 pub struct CellProgress {
     /// `None` with `--quiet`.
     mode: Option<ProgressMode>,
+    /// What is counted: `cell` (a sweep's), `world` (a swarm's).
+    noun: &'static str,
     total: usize,
     done: AtomicUsize,
     failures: AtomicUsize,
@@ -154,6 +156,7 @@ impl CellProgress {
     pub fn new(args: &ProgressArgs, total: usize, progress_us: Vec<Arc<AtomicU64>>, total_us: u64) -> Self {
         CellProgress {
             mode: (!args.quiet).then_some(args.progress),
+            noun: "cell",
             total,
             done: AtomicUsize::new(0),
             failures: AtomicUsize::new(0),
@@ -161,6 +164,11 @@ impl CellProgress {
             progress_us,
             total_us,
         }
+    }
+
+    /// Counts `noun`s (`world`) instead of cells, in lines and on the bar.
+    pub fn counting(self, noun: &'static str) -> Self {
+        CellProgress { noun, ..self }
     }
 
     /// Whether per-cell lines (and -v's per-cell logs) may be printed.
@@ -187,7 +195,8 @@ impl CellProgress {
             Some(ProgressMode::Lines) => {
                 let left = eta_s.map_or_else(|| "unknown".to_owned(), |s| format!("about {}", duration(s)));
                 errln!(
-                    "cell {done}/{} done ({label}): {failures} failed so far, {} elapsed, {left} left",
+                    "{} {done}/{} done ({label}): {failures} failed so far, {} elapsed, {left} left",
+                    self.noun,
                     self.total,
                     duration(elapsed_s)
                 );
@@ -212,8 +221,8 @@ impl CellProgress {
             return;
         }
         // The bar and its percentage are of simulated time (cells can differ in length).
-        let template = "{spinner} cells {msg} [{bar:30}] {percent}% eta {eta}";
-        draw(template, &self.progress_us, self.total_us, done, || {
+        let template = format!("{{spinner}} {}s {{msg}} [{{bar:30}}] {{percent}}% eta {{eta}}", self.noun);
+        draw(&template, &self.progress_us, self.total_us, done, || {
             let failures = self.failures.load(Ordering::Relaxed);
             format!("{}/{}, {failures} failed", self.done.load(Ordering::Relaxed), self.total)
         });

@@ -1,8 +1,9 @@
-//! `--shard I/N`: which part of a sweep this process runs (and, once it exists, of a swarm), from
-//! the flag or from the batch scheduler's environment.
+//! `--shard I/N`: which part of a sweep or a swarm this process runs, from the flag or from the
+//! batch scheduler's environment.
 //!
-//! Shard I of N runs the items (a sweep's cells) whose index ≡ I (mod N): every item belongs to
-//! exactly one shard, and the shards' sizes differ by at most one whatever the grid's size.
+//! Shard I of N runs the items (a sweep's cells; a swarm's worlds, by position in the seed range)
+//! whose index ≡ I (mod N): every item belongs to exactly one shard, and the shards' sizes differ
+//! by at most one whatever the number of items.
 //!
 //! Without `--shard`, I/N comes from the scheduler when it set one of these (the flag always wins):
 //! - **Slurm job arrays**: I = `SLURM_ARRAY_TASK_ID` − `SLURM_ARRAY_TASK_MIN` (0 when unset), N =
@@ -82,7 +83,8 @@ impl Shard {
         self.count
     }
 
-    /// Whether item `item` (a cell's index) is this shard's: `item ≡ index (mod count)`.
+    /// Whether item `item` (a cell's index, a world's position) is this shard's: `item ≡ index
+    /// (mod count)`.
     pub fn holds(self, item: usize) -> bool {
         item % self.count as usize == self.index as usize
     }
@@ -108,8 +110,8 @@ impl FromStr for Shard {
 /// `--shard` and `--shard-count`, for every command that can run a part of its work.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ShardArgs {
-    /// Run only shard I of N: the cells whose index ≡ I (mod N), into a partial directory that
-    /// `hemisim merge` joins with the other shards' [default: from SLURM_ARRAY_TASK_ID and
+    /// Run only shard I of N: the cells (worlds) whose index ≡ I (mod N), into a partial directory
+    /// that `hemisim merge` joins with the other shards' [default: from SLURM_ARRAY_TASK_ID and
     /// SLURM_ARRAY_TASK_COUNT (minus SLURM_ARRAY_TASK_MIN), or JOB_COMPLETION_INDEX with
     /// --shard-count; --shard 0/1 runs everything].
     #[arg(long, value_name = "I/N", conflicts_with = "shard_count")]

@@ -1,19 +1,23 @@
 //! `hemisim swarm`: run a range of random worlds (or replay one), write `swarm.csv`,
 //! `swarm.json` and every failing world's scenario file, print each failure with its replay
-//! line and the coverage summary.
+//! line and the coverage summary (`swarm_end`, shared with `hemisim merge`). With `--shard I/N`
+//! only the shard's worlds run, into a partial directory (`swarm_shard`).
 
 use super::args::SwarmArgs;
 use super::console::{errln, outln};
-use super::run::worse;
-use super::{Exit, count, output, progress};
+use super::progress::{CellProgress, ProgressArgs};
+use super::shard::Shard;
+use super::swarm_end::{rows_exit, verdict_exit, write_whole_swarm};
+use super::swarm_shard::{self, ShardResult, SwarmShardRun};
+use super::{Exit, count, output};
 use crate::harness::sweep::Progress;
 use crate::scenario::SEED_MAX;
 use crate::swarm::coverage::{Event, NOT_MODELLED};
 use crate::swarm::generate::generate;
 use crate::swarm::shrink::shrink;
 use crate::swarm::verdict::{Judged, Verdict};
-use crate::swarm::{Outcome, run_and_judge, run_swarm};
-use hemisim_reports::swarm::{SwarmFailure, SwarmInfo, SwarmRow, coverage_counts, manifest, worlds_per_minute};
+use crate::swarm::{Drawn, Outcome, run_and_judge};
+use hemisim_reports::swarm::{SwarmFailure, SwarmInfo, SwarmRow};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,70 +31,92 @@ pub fn run(args: SwarmArgs) -> Exit {
     if args.replay {
         return replay(args.seed.unwrap_or(0));
     }
-    let range = match seed_range(&args) {
-        Ok(range) => range,
+    let (range, shard) = match start(&args) {
+        Ok(started) => started,
         Err(e) => {
             errln!("error: {e}");
             return Exit::BadInput;
         }
     };
-    // One line filters the seeds (a shard of the range, later: `--shard I/N`).
-    let seeds: Vec<u64> = range.clone().collect();
-    let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports/out/swarm"));
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
-    outln!(
-        "hemisim swarm: seeds {}..{} ({}) on {}{}",
-        range.start,
-        range.end,
-        count(seeds.len(), "world", "worlds"),
-        count(jobs.min(seeds.len()), "thread", "threads"),
-        if args.shrink { ", failures shrunk" } else { "" }
-    );
+    let whole = whole_info(&range, args.shrink, jobs);
+    let shard = shard.map(|shard| SwarmShardRun::new(shard, range.clone(), &whole));
+    let seeds: Vec<u64> = range.clone().filter(|&seed| shard.as_ref().is_none_or(|run| run.holds(seed))).collect();
+    let out_dir = args.out.clone().unwrap_or_else(|| match &shard {
+        Some(run) => swarm_shard::default_out(run.shard),
+        None => PathBuf::from("reports/out/swarm"),
+    });
+    print_header(&range, &seeds, shard.as_ref(), jobs, args.shrink);
     let staging = match output::begin(&out_dir) {
         Ok(staging) => staging,
         Err(exit) => return exit,
     };
     let started = std::time::Instant::now();
-    let outcomes = simulate(&seeds, jobs);
+    let outcomes = simulate(&seeds, jobs, &args.progress);
     let wall_time_s = started.elapsed().as_secs_f64();
-    let mut exit = Exit::Ok;
     let mut failures = Vec::new();
-    let mut written = Ok(());
+    let mut staged = Ok(());
     for outcome in outcomes.iter().filter(|o| o.judged.verdict.is_failure()) {
-        exit = worse(exit, exit_of(&outcome.judged.verdict));
         match report_failure(outcome, args.shrink, staging.path(), &out_dir) {
             Ok(failure) => failures.push(failure),
-            Err(e) => written = Err(e),
+            Err(e) => staged = Err(e),
         }
     }
     let rows: Vec<SwarmRow> = outcomes.iter().map(row).collect();
-    let info = SwarmInfo {
+    let exit = rows_exit(&rows);
+    let info = SwarmInfo { wall_time_s, ..whole };
+    let ended = match &shard {
+        Some(run) => swarm_shard::write_partial(staging, run, ShardResult { info, rows, failures, staged }, &out_dir),
+        None => write_whole_swarm(staging, &info, range.start, &rows, &failures, staged, &out_dir),
+    };
+    match ended {
+        Ok(()) => exit,
+        Err(failed) => failed,
+    }
+}
+
+/// Everything checked before anything runs: the seed range and the shard.
+fn start(args: &SwarmArgs) -> Result<(Range<u64>, Option<Shard>), String> {
+    let range = seed_range(args)?;
+    let shard = args.shard.resolve().map_err(|e| e.to_string())?;
+    Ok((range, shard))
+}
+
+/// The header of `swarm.json`, but for the wall time: the same for every shard of the swarm.
+fn whole_info(range: &Range<u64>, shrink: bool, jobs: usize) -> SwarmInfo {
+    SwarmInfo {
         seeds: format!("{}..{}", range.start, range.end),
         jobs,
-        wall_time_s,
+        wall_time_s: 0.0,
         events: Event::ALL.iter().map(|e| e.name().to_owned()).collect(),
         not_modelled: NOT_MODELLED.iter().map(|s| s.to_string()).collect(),
         replay: format!(
             "hemisim swarm --seeds {}..{}{}",
             range.start,
             range.end,
-            if args.shrink { " --shrink" } else { "" }
+            if shrink { " --shrink" } else { "" }
         ),
-    };
-    let written = written.and_then(|()| hemisim_reports::swarm::write_swarm(staging.path(), &info, &rows, &failures));
-    if let Err(e) = &written {
-        output::report_error(e);
     }
-    let files = match output::finish(staging, manifest(range.start, &rows, written.is_ok())) {
-        Ok(files) => files,
-        Err(exit) => return exit,
-    };
-    if written.is_err() {
-        return Exit::Incomplete;
+}
+
+fn print_header(range: &Range<u64>, seeds: &[u64], shard: Option<&SwarmShardRun>, jobs: usize, shrink: bool) {
+    let total = (range.end - range.start) as usize;
+    outln!(
+        "hemisim swarm: seeds {}..{} ({}) on {}{}",
+        range.start,
+        range.end,
+        count(total, "world", "worlds"),
+        count(jobs.min(seeds.len().max(1)), "thread", "threads"),
+        if shrink { ", failures shrunk" } else { "" }
+    );
+    if let Some(run) = shard {
+        outln!(
+            "shard {} of swarm {}: {} of {total}",
+            run.shard,
+            &run.swarm_id[..16],
+            count(seeds.len(), "world", "worlds")
+        );
     }
-    summarize(&info, &rows, failures.len());
-    outln!("wrote {} to {}", count(files, "file", "files"), out_dir.display());
-    exit
 }
 
 /// The seeds: `--seeds A..B`, or `--count` (default 100) from `--seed` (default 0).
@@ -122,28 +148,25 @@ fn parse_range(text: &str) -> Result<Range<u64>, String> {
     Ok(a..b)
 }
 
-/// Runs the worlds with a progress bar of simulated time.
-fn simulate(seeds: &[u64], jobs: usize) -> Vec<Outcome> {
+/// Runs the worlds with their progress shown (`--progress`, `--quiet`): worlds done, failures,
+/// time left from the simulated time covered.
+fn simulate(seeds: &[u64], jobs: usize, args: &ProgressArgs) -> Vec<Outcome> {
+    let drawn = Drawn::new(seeds);
     let progress = Progress::new(jobs.clamp(1, seeds.len().max(1)));
-    let counters = progress.counters();
-    // An estimate for the bar: the generator's worlds last 1800 s to 4 h.
-    let total_us = seeds.len() as u64 * 8_100 * 1_000_000;
+    let worlds = CellProgress::new(args, drawn.runnable(), progress.counters(), drawn.simulated_us()).counting("world");
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
-        scope.spawn(|| progress::watch(&counters, total_us, &done));
-        let outcomes = run_swarm(seeds, &progress);
+        scope.spawn(|| worlds.watch(&done));
+        let outcomes = drawn.run(&progress, |seed, judged| {
+            worlds.cell_finished(&format!("seed {seed}"), judged.verdict.is_failure());
+        });
         done.store(true, Ordering::Relaxed);
         outcomes
     })
 }
 
 fn exit_of(verdict: &Verdict) -> Exit {
-    match verdict {
-        Verdict::Ok | Verdict::Finding(_) => Exit::Ok,
-        Verdict::Safety | Verdict::Nondeterminism => Exit::Safety,
-        Verdict::Liveness => Exit::Liveness,
-        Verdict::CouldNotComplete | Verdict::GeneratorBug => Exit::Incomplete,
-    }
+    verdict_exit(&verdict.name())
 }
 
 fn replay_line(seed: u64) -> String {
@@ -209,29 +232,6 @@ fn row(outcome: &Outcome) -> SwarmRow {
     }
 }
 
-/// The console's summary: verdicts, speed, and the coverage events never reached.
-fn summarize(info: &SwarmInfo, rows: &[SwarmRow], failures: usize) {
-    let findings = rows.iter().filter(|r| r.verdict.starts_with("finding:")).count();
-    let per_minute = worlds_per_minute(rows.len(), info.wall_time_s).map_or("n/a".to_owned(), |w| format!("{w:.1}"));
-    outln!(
-        "{} ({} self-checked): {} failed, {} findings, {} ok; {per_minute} worlds per wall minute ({:.1} s)",
-        count(rows.len(), "world", "worlds"),
-        rows.iter().filter(|r| r.self_checked).count(),
-        failures,
-        findings,
-        rows.len() - failures - findings,
-        info.wall_time_s
-    );
-    let counts = coverage_counts(&info.events, rows);
-    let reached: Vec<String> = counts.iter().filter(|(_, n)| *n > 0).map(|(e, n)| format!("{e} {n}")).collect();
-    outln!("coverage: {}", reached.join(", "));
-    let never: Vec<&str> = counts.iter().filter(|(_, n)| *n == 0).map(|(e, _)| *e).collect();
-    if !never.is_empty() {
-        outln!("never reached: {}", never.join(", "));
-    }
-    outln!("not modelled yet: {}", info.not_modelled.join(", "));
-}
-
 /// Reruns world `seed` alone: the same world and trace hash as in any swarm.
 fn replay(seed: u64) -> Exit {
     let world = match generate(seed) {
@@ -274,6 +274,8 @@ mod tests {
             out: None,
             shrink: false,
             replay: false,
+            shard: Default::default(),
+            progress: Default::default(),
         };
         assert_eq!(seed_range(&args(None, None, None)), Ok(0..100));
         assert_eq!(seed_range(&args(Some(5), Some(2), None)), Ok(5..7));

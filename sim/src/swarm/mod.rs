@@ -22,6 +22,7 @@ use crate::harness::sweep::{Cell, Plan, Progress, run_sweep};
 use crate::scenario::Scenario;
 use generate::World;
 use hemisim_node::rng::Stream;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use verdict::{Judged, Verdict};
 
 /// One in this many worlds runs twice (the determinism self-check).
@@ -57,39 +58,87 @@ pub struct Outcome {
 /// Draws and runs the worlds of `seeds` on `progress.workers.len()` threads; outcomes come back in
 /// seed order, whatever order the workers finish in.
 pub fn run_swarm(seeds: &[u64], progress: &Progress) -> Vec<Outcome> {
-    let worlds: Vec<(u64, Result<World, String>)> =
-        seeds.iter().map(|&seed| (seed, generate::generate(seed).map_err(|e| e.to_string()))).collect();
-    let mut cells = Vec::new();
-    for (seed, world) in &worlds {
-        let Ok(world) = world else { continue };
-        let runs = if self_checked(*seed) { 2 } else { 1 };
-        for run in 0..runs {
-            cells.push(Cell {
-                index: cells.len(),
-                values: Vec::new(),
-                label: format!("seed {seed} run {run}"),
-                seed: *seed,
-                scenario: world.scenario.clone(),
-            });
-        }
-    }
-    let plan = Plan { axes: Vec::new(), base_seed: seeds.first().copied().unwrap_or(0), cells };
-    let mut judged = run_sweep(&plan, 1, &run_options(), progress, |cell, mut outputs| {
-        let output = outputs.pop().expect("one run per cell");
-        verdict::judge(&cell.scenario, &output)
-    })
-    .into_iter();
-    worlds
-        .into_iter()
-        .map(|(seed, world)| match world {
-            Ok(world) => {
-                let first = judged.next().expect("a cell per run");
-                let again = self_checked(seed).then(|| judged.next().expect("a second cell"));
-                Outcome { seed, judged: self_check(first, again), world: Some(world), self_checked: self_checked(seed) }
+    Drawn::new(seeds).run(progress, |_, _| {})
+}
+
+/// The worlds of a swarm, drawn but not yet run: one cell per run (two for a self-checked world).
+#[derive(Debug)]
+pub struct Drawn {
+    worlds: Vec<(u64, Result<World, String>)>,
+    plan: Plan,
+    /// For each cell, the position of its world in `worlds`.
+    world_of: Vec<usize>,
+}
+
+impl Drawn {
+    /// Draws the world of every seed.
+    pub fn new(seeds: &[u64]) -> Drawn {
+        let worlds: Vec<(u64, Result<World, String>)> =
+            seeds.iter().map(|&seed| (seed, generate::generate(seed).map_err(|e| e.to_string()))).collect();
+        let (mut cells, mut world_of) = (Vec::new(), Vec::new());
+        for (position, (seed, world)) in worlds.iter().enumerate() {
+            let Ok(world) = world else { continue };
+            let runs = if self_checked(*seed) { 2 } else { 1 };
+            for run in 0..runs {
+                world_of.push(position);
+                cells.push(Cell {
+                    index: cells.len(),
+                    values: Vec::new(),
+                    label: format!("seed {seed} run {run}"),
+                    seed: *seed,
+                    scenario: world.scenario.clone(),
+                });
             }
-            Err(message) => Outcome { seed, world: None, judged: generator_bug(message), self_checked: false },
+        }
+        let plan = Plan { axes: Vec::new(), base_seed: seeds.first().copied().unwrap_or(0), cells };
+        Drawn { worlds, plan, world_of }
+    }
+
+    /// How many worlds will run (the generator's failures do not).
+    pub fn runnable(&self) -> usize {
+        self.worlds.iter().filter(|(_, w)| w.is_ok()).count()
+    }
+
+    /// The simulated time of every run together, in microseconds (for a progress bar).
+    pub fn simulated_us(&self) -> u64 {
+        self.plan.cells.iter().map(|c| c.scenario.duration_s.saturating_mul(1_000_000)).sum()
+    }
+
+    /// Runs every world; `on_world(seed, judged)` is called as each world's last run ends (with
+    /// that run's judgement), on the worker that ran it. Outcomes come back in seed order.
+    pub fn run(self, progress: &Progress, on_world: impl Fn(u64, &Judged) + Sync) -> Vec<Outcome> {
+        let Drawn { worlds, plan, world_of } = self;
+        let mut runs_left: Vec<AtomicUsize> = worlds.iter().map(|_| AtomicUsize::new(0)).collect();
+        for &position in &world_of {
+            *runs_left[position].get_mut() += 1;
+        }
+        let mut judged = run_sweep(&plan, 1, &run_options(), progress, |cell, mut outputs| {
+            let output = outputs.pop().expect("one run per cell");
+            let judged = verdict::judge(&cell.scenario, &output);
+            let position = world_of[cell.index];
+            if runs_left[position].fetch_sub(1, Ordering::SeqCst) == 1 {
+                on_world(worlds[position].0, &judged);
+            }
+            judged
         })
-        .collect()
+        .into_iter();
+        worlds
+            .into_iter()
+            .map(|(seed, world)| match world {
+                Ok(world) => {
+                    let first = judged.next().expect("a cell per run");
+                    let again = self_checked(seed).then(|| judged.next().expect("a second cell"));
+                    Outcome {
+                        seed,
+                        judged: self_check(first, again),
+                        world: Some(world),
+                        self_checked: self_checked(seed),
+                    }
+                }
+                Err(message) => Outcome { seed, world: None, judged: generator_bug(message), self_checked: false },
+            })
+            .collect()
+    }
 }
 
 /// The first run's judgement, unless the second run of a self-checked world hashed differently.

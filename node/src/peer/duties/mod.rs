@@ -1,6 +1,6 @@
 //! Each state machine of the crate as a [`Duty`]: what it listens to, which inputs it takes and
 //! how it reports. The state machines themselves stay plain types with their own methods; this
-//! is only their wiring, in one place: here, and the L2 nodes' in [`l2`]; [`following`] keeps
+//! is only their wiring, in one place: here, and the L2 nodes' in `l2`; `following` keeps
 //! the followers of the sequencer's chain on it through unsafe reorgs.
 
 mod following;
