@@ -5,8 +5,10 @@
 
 mod following;
 mod l2;
+mod member;
 
 pub use following::{Following, RevertsL2Blocks};
+pub use member::{SetMember, SetMode};
 
 use super::duty::{BitcoinChange, Ctx, Duty};
 use super::report::DutyReport;
