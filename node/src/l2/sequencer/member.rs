@@ -33,8 +33,9 @@ impl Sequencer {
     }
 
     /// Another member's block, next on this member's chain: imported as a verifier would, and
-    /// kept (history, keystones, blocks to serve) as if built here.
-    pub fn adopt(&mut self, block: &Arc<L2Block>, btc: &BitcoinNode) -> Result<(), ImportError> {
+    /// kept (history, keystones, blocks to serve) as if built here. Returns the transactions it
+    /// includes that this member had censored (another member included them).
+    pub fn adopt(&mut self, block: &Arc<L2Block>, btc: &BitcoinNode) -> Result<Vec<B256>, ImportError> {
         self.node.import(block, &|h| btc.block(h).cloned())?;
         if let Some(history) = &mut self.history {
             history.record(block);
@@ -45,7 +46,8 @@ impl Sequencer {
         }
         self.served.record(block);
         self.mempool.remove_included(block.tx_hashes());
-        Ok(())
+        let released: Vec<B256> = block.tx_hashes().iter().copied().filter(|h| self.censored.remove(h)).collect();
+        Ok(released)
     }
 
     /// Takes back the blocks above `number` (a block the group never committed): their

@@ -155,7 +155,12 @@ impl SetMember {
             self.waiting.retain(|&n, _| n > head);
             let Some(block) = self.waiting.get(&head.next()).cloned() else { return };
             match self.seq.adopt(&block, cx.node) {
-                Ok(()) => self.head_advanced = cx.now,
+                Ok(released) => {
+                    self.head_advanced = cx.now;
+                    for hash in released {
+                        cx.observe(Observation::CensoredTxIncluded { hash, l2_number: block.header.number });
+                    }
+                }
                 Err(ImportError::WaitForBitcoin(_)) => return,
                 Err(_) => {
                     // Not on this member's chain (another branch): dropped.
