@@ -10,7 +10,7 @@ use super::l2::publish_production;
 use crate::events::{Audience, Message, Observation, Timer};
 use crate::l2::block::L2Block;
 use crate::l2::chain::ImportError;
-use crate::l2::conductor::{Conductor, ConductorMsg, ConductorOut};
+use crate::l2::conductor::{Conductor, ConductorMsg, ConductorOut, HEARTBEAT};
 use crate::l2::rotation::Rotation;
 use crate::l2::sequencer::{Production, Sequencer};
 use crate::time::{SimDuration, SimTime};
@@ -40,6 +40,8 @@ pub struct SetMember {
     armed: Option<SimTime>,
     /// The highest block it knows was gossiped (it gossiped it, or heard it).
     gossiped: L2Number,
+    /// Its last request for missed blocks: after which head, when.
+    asked: Option<(L2Number, SimTime)>,
 }
 
 impl SetMember {
@@ -53,6 +55,7 @@ impl SetMember {
             waiting: BTreeMap::new(),
             armed: None,
             gossiped: L2Number::ZERO,
+            asked: None,
         }
     }
 
@@ -145,6 +148,19 @@ impl SetMember {
         if self.waiting.keys().next().is_some_and(|&n| n > head.next())
             && let Some(leader) = from
         {
+            self.ask(cx, leader, head);
+        }
+    }
+
+    /// Asks `leader` for its blocks after `head`: once per head, again only after a heartbeat's
+    /// time (every block of a gap arriving must not ask again: the answers would multiply).
+    fn ask(&mut self, cx: &mut Ctx<'_>, leader: u32, head: L2Number) {
+        let due = match self.asked {
+            Some((asked_head, at)) => asked_head != head || cx.now.since(at) >= HEARTBEAT,
+            None => true,
+        };
+        if due {
+            self.asked = Some((head, cx.now));
             cx.send_to(PeerId::sequencer(leader), Message::GetL2Blocks { requester: cx.me, after: head });
         }
     }
@@ -162,6 +178,13 @@ impl SetMember {
                     }
                 }
                 Err(ImportError::WaitForBitcoin(_)) => return,
+                Err(_) if block.header.parent_hash != self.seq.head().1 && head > L2Number::ZERO => {
+                    // The group's next block does not follow this member's head: its head is a
+                    // block the group never committed (built before a crash or a lost lease).
+                    let lost = self.seq.take_back_to(head.down(1).unwrap_or(head));
+                    cx.observe(Observation::MempoolLost { txs: lost as u32 });
+                    self.pending = None;
+                }
                 Err(_) => {
                     // Not on this member's chain (another branch): dropped.
                     self.waiting.remove(&head.next());
@@ -184,7 +207,7 @@ impl SetMember {
             && *head > self.seq.head().0
         {
             let after = self.seq.head().0;
-            cx.send_to(PeerId::sequencer(*leader), Message::GetL2Blocks { requester: cx.me, after });
+            self.ask(cx, *leader, after);
         }
         let head = self.seq.head();
         let SetMode::Conductor(c) = &mut self.mode else { return };
