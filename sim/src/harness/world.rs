@@ -320,13 +320,13 @@ fn set_member(
                 .filter(|f| f.peers.first().and_then(|p| override_member(p)) == Some(m))
                 .map(|f| window(f.at_s, f.for_s))
                 .collect();
-            SetMode::Conductor(Conductor::new(ConductorConfig {
+            SetMode::Conductor(Box::new(Conductor::new(ConductorConfig {
                 me: m,
                 members: set.count,
                 unsafe_interval: SimDuration::from_secs_f64(set.unsafe_interval_s),
                 bad_handoffs: fault_windows(scenario, FaultKind::BadHandoff),
                 overrides,
-            }))
+            })))
         }
     };
     SetMember::new(seq, m, mode)

@@ -21,7 +21,7 @@ use std::sync::Arc;
 /// Who of the set sequences.
 #[derive(Debug)]
 pub enum SetMode {
-    Conductor(Conductor),
+    Conductor(Box<Conductor>),
     Rotation(Rotation),
 }
 
