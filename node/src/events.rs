@@ -64,6 +64,9 @@ pub enum Message {
         requester: PeerId,
         after: L1Number,
     },
+    /// Between the members of a conducted sequencer set (`[sequencer] ha = "conductor"`): the
+    /// Raft group's heartbeats, commits, votes and handoffs.
+    Conductor(Arc<crate::l2::conductor::ConductorMsg>),
 }
 
 /// Which peers a broadcast reaches: the harness maps each audience to peers by their roles.
@@ -96,7 +99,7 @@ impl Message {
             Message::BatcherTx(_) | Message::PortalDeposit(_) => Audience::L1,
             // Requests and answers go to one peer: no audience listens for them.
             Message::GetBlocks(_) | Message::Blocks(_) | Message::GetBlockData(_) => Audience::Bitcoin,
-            Message::GetL2Blocks { .. } => Audience::Sequencer,
+            Message::GetL2Blocks { .. } | Message::Conductor(_) => Audience::Sequencer,
             Message::GetL1Blocks { .. } => Audience::L1,
         }
     }
@@ -127,6 +130,9 @@ pub enum Timer {
     UserEscape,
     /// Users look for transactions to send again (runs with faults).
     UserResend,
+    /// A member of a conducted sequencer set wakes: a heartbeat, a health check, an election
+    /// timeout or a scripted handoff is due.
+    Conductor,
 }
 
 /// What the harness hands a peer.
@@ -313,6 +319,27 @@ pub enum Observation {
     /// A restart after a crash lost the transactions of the sequencer's mempool.
     MempoolLost {
         txs: u32,
+    },
+    /// A member of the sequencer set became the one that sequences (conductor: it won term
+    /// `term`'s election, `reason` "election", "handoff" or "override"; rotation: it took a
+    /// missing member's slot, `reason` "skip", `term` the block number).
+    SequencerLeader {
+        term: u64,
+        member: u32,
+        reason: &'static str,
+    },
+    /// The conductor's leader stepped down (`reason` "health", "lease", "bad_handoff", "term").
+    SequencerSteppedDown {
+        term: u64,
+        member: u32,
+        reason: &'static str,
+    },
+    /// The conductor's leader gossips block `number`: a majority of the group holds it.
+    L2BlockCommitted {
+        number: L2Number,
+        #[serde(serialize_with = "as_display")]
+        hash: B256,
+        term: u64,
     },
     /// A user gave up waiting for the sequencer and sent its transaction through L1 (`via`:
     /// "portal"), paying `l1_fee_wei`.

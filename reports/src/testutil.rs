@@ -202,6 +202,7 @@ pub fn l2_record(blocks: &[(u32, u64)]) -> L2Record {
         txs_executed: 0,
         backlog_max: 0,
         settlement: None,
+        failovers: Vec::new(),
     }
 }
 

@@ -17,12 +17,17 @@ const PINNED: &[(&str, &str)] = &[
     // every tunnel burn for 6 hours, users and holders escaping through the portal.
     ("censorship", "f9404009d99dafd4dd0e01e45f335ba64860160b2d88e1d798418f2bb1583860"),
     ("double-spend", "d52de737f8f6a59543ce33430d5a13f9a4f8ccd29169f2d5a0a85df9304f0af2"),
+    // The sequencer set (issue 13): three conducted sequencers, the leader crashing every few
+    // hours, then a bad handoff.
+    ("failover", "1c91e85f586f6099d61d227cc3a6e8dbb15abd539285d6937d1450b9139ba41c"),
     ("fee-spike", "fe3abad4e352da744ff5b8638be36c357ffac809f66116f845d4d3c27bba4ab8"),
     ("l2-btc-reorg", "5a13aacac4f71097b2e5e0425e670732a39c2a76391d4cff857061c6a285fdbe"),
     ("l2-throughput", "015cb0fd2e57ff27ccf4920dea0cab90a138675c4e6efb43350da64aaa0aaa24"),
     // Faults (issue 13): Bitcoin split in two halves for an hour under the whole stack.
     ("partition", "5b648897e281b7a10594ecd599cd5b63694a569498e60571f7049e6e9d5c9251"),
     ("quickstart", "0b0d98e6bb5cf2c298e344b0ef88bd31165d26a92b12eb55ce8a3ef27ea4f558"),
+    // Five rotating sequencers, one censoring in its turns, one down for two hours.
+    ("rotation", "590bbedef144e63721475cfc831586c2023eaecc0593a631730b6a5d489a65f6"),
     ("selfish-mining", "5831ddcdf3a0256be7271c21eab9c3d21e56606f6c59237644ea30752f7ff507"),
     // A sequencer halted for 14 hours at Hemi's 12-hour window: deposits forced by derivation.
     ("sequencer-halt", "7113168a3d30644b857b09ec901b9c0d57f51ea64ab52f2335fbd4495c06a0e6"),
@@ -69,11 +74,13 @@ pinned! {
     btc_reorg_pop => "btc-reorg-pop",
     censorship => "censorship",
     double_spend => "double-spend",
+    failover => "failover",
     fee_spike => "fee-spike",
     l2_btc_reorg => "l2-btc-reorg",
     l2_throughput => "l2-throughput",
     partition => "partition",
     quickstart => "quickstart",
+    rotation => "rotation",
     selfish_mining => "selfish-mining",
     sequencer_halt => "sequencer-halt",
     settlement => "settlement",

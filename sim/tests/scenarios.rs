@@ -27,8 +27,15 @@ fn every_scenario_file_loads_and_runs_briefly() {
         assert_eq!(record.meta.sim_time_us, 1_800_000_000, "{name}");
         if let Some(l2) = &s.l2 {
             let produced = record.l2.as_ref().expect("an [l2] scenario records its L2").blocks.len();
-            // One block per block time in [0, 1800 s): none at the end instant itself.
-            assert_eq!(produced as f64, (1800.0 / l2.block_time_s).ceil() - 1.0, "{name}: one L2 block per block time");
+            // One block per block time in [0, 1800 s): none at the end instant itself; a sequencer
+            // set's crashes, moved into one window, stop or delay production (sequencer_set.rs
+            // checks its gaps).
+            let slots = (1800.0 / l2.block_time_s).ceil() - 1.0;
+            if s.sequencer.as_ref().is_some_and(|set| set.is_set()) {
+                assert!(produced > 0 && produced as f64 <= slots, "{name}: {produced} L2 blocks");
+            } else {
+                assert_eq!(produced as f64, slots, "{name}: one L2 block per block time");
+            }
         }
         println!("{name}: {} Bitcoin blocks, trace {}", record.btc.blocks.len(), record.meta.trace_hash);
     }

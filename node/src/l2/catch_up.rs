@@ -166,6 +166,11 @@ impl ServedBlocks {
         }
     }
 
+    /// Forgets the blocks after `number` (taken back).
+    pub fn truncate_after(&mut self, number: L2Number) {
+        self.blocks.split_off(&number.next());
+    }
+
     /// The blocks after `after`, in order.
     pub fn after(&self, after: L2Number) -> impl Iterator<Item = &Arc<L2Block>> {
         self.blocks.range(after.next()..).map(|(_, b)| b)

@@ -48,6 +48,18 @@ impl L2Mempool {
         self.by_arrival.iter().map(|(seq, s)| (*seq, s))
     }
 
+    /// Drops the pending transactions among `included` (another member of a rotating set
+    /// included them).
+    pub fn remove_included(&mut self, included: &[B256]) {
+        if included.iter().any(|h| self.hashes.contains(h)) {
+            let gone: IdSet<B256> = included.iter().copied().collect();
+            self.by_arrival.retain(|_, s| !gone.contains(&s.hash));
+            for h in included {
+                self.hashes.remove(h);
+            }
+        }
+    }
+
     pub fn remove(&mut self, seq: u64) -> Option<Arc<Submission>> {
         let submission = self.by_arrival.remove(&seq)?;
         self.hashes.remove(&submission.hash);

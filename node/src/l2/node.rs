@@ -156,6 +156,13 @@ impl L2Node {
         Ok(())
     }
 
+    /// Takes back the blocks above `number` on a chain without a settlement layer (a member of a
+    /// sequencer set dropping a block its group never committed).
+    pub fn rewind_to(&mut self, number: L2Number) -> Result<(), super::chain::RewindError> {
+        assert!(self.settled.is_none(), "settlement chains reorg through derivation only");
+        self.chain.rewind_to(number)
+    }
+
     fn add_unsafe(&mut self, block: &Arc<L2Block>) {
         if let Some(settled) = &mut self.settled {
             settled.unsafe_blocks.push_back(block.clone());

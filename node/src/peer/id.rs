@@ -47,6 +47,11 @@ impl PeerId {
         PeerId { kind: PeerKind::Verifier, index }
     }
 
+    /// Member `index` of the sequencer set (`[sequencer] count`); member 0 is `SEQUENCER`.
+    pub fn sequencer(index: u32) -> PeerId {
+        PeerId { kind: PeerKind::Sequencer, index }
+    }
+
     pub fn pop_miner(index: u32) -> PeerId {
         PeerId { kind: PeerKind::PopMiner, index }
     }
@@ -62,7 +67,9 @@ impl fmt::Display for PeerId {
         match self.kind {
             PeerKind::Miner => write!(f, "miner-{}", self.index),
             PeerKind::Attacker => f.write_str("attacker"),
-            PeerKind::Sequencer => f.write_str("sequencer"),
+            // Member 0 keeps the name the lone sequencer always had.
+            PeerKind::Sequencer if self.index == 0 => f.write_str("sequencer"),
+            PeerKind::Sequencer => write!(f, "sequencer-{}", self.index),
             PeerKind::Verifier => write!(f, "verifier-{}", self.index),
             PeerKind::PopMiner => write!(f, "pop-miner-{}", self.index),
             PeerKind::TunnelOperator => f.write_str("tunnel-operator"),

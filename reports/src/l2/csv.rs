@@ -103,12 +103,33 @@ pub fn l2_latency_csv(histogram: &LatencyHistogram) -> Result<Vec<u8>, csv::Erro
     to_csv(&header, rows)
 }
 
-/// Writes `l2_blocks.csv` and `l2_latency.csv` into `dir` and returns their paths.
+/// `failovers.csv` text: each time another member of the sequencer set began to sequence, and
+/// the production gap it ended (empty: no block came after it).
+pub fn failovers_csv(l2: &L2Record) -> Result<Vec<u8>, csv::Error> {
+    let header = ["at_s", "member", "term", "reason", "gap_s"];
+    let rows = l2.failovers.iter().map(|f| {
+        vec![
+            format_micros(f.at_us),
+            f.member.to_string(),
+            f.term.to_string(),
+            f.reason.clone(),
+            f.gap_us.map(format_micros).unwrap_or_default(),
+        ]
+    });
+    to_csv(&header, rows)
+}
+
+/// Writes `l2_blocks.csv` and `l2_latency.csv` into `dir` (and `failovers.csv` when the run
+/// had failovers) and returns their paths.
 pub fn write_l2_csvs(dir: &Path, l2: &L2Record) -> Result<Vec<PathBuf>, ReportError> {
-    Ok(vec![
+    let mut written = vec![
         save_csv(dir.join("l2_blocks.csv"), l2_blocks_csv(l2))?,
         save_csv(dir.join("l2_latency.csv"), l2_latency_csv(&l2.latency))?,
-    ])
+    ];
+    if !l2.failovers.is_empty() {
+        written.push(save_csv(dir.join("failovers.csv"), failovers_csv(l2))?);
+    }
+    Ok(written)
 }
 
 /// The `l2_*` columns appended to `runs.csv` when the runs have an L2 chain.

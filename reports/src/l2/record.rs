@@ -35,6 +35,24 @@ pub struct L2Record {
     /// record, and every output of it, is then as it always was).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settlement: Option<L2Settlement>,
+    /// With a sequencer set: every change of the member that sequences (none otherwise: the
+    /// record is then as it always was).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failovers: Vec<FailoverRow>,
+}
+
+/// A member of the sequencer set began to sequence at `at_us`: the conductor's new leader of
+/// term `term`, or a rotating member taking the slot of block `term` from a missing one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailoverRow {
+    pub at_us: u64,
+    pub member: u32,
+    pub term: u64,
+    /// "election", "handoff", "override" (conductor) or "skip" (rotation).
+    pub reason: String,
+    /// The gap in block production it ended: from the last block before it to the first block
+    /// after it (`None`: no block came after it).
+    pub gap_us: Option<u64>,
 }
 
 /// What the sequencer's node went through on a settlement chain, besides its blocks' own heads

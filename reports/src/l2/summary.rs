@@ -73,6 +73,14 @@ pub struct L2Summary {
     /// The sequencer node's heads (settlement chains only: absent otherwise).
     #[serde(flatten)]
     pub settlement: Option<L2SettlementSummary>,
+    /// With a sequencer set: how many times another member began to sequence (conductor
+    /// elections and handoffs, rotation's skipped slots), summed over replications; absent
+    /// without a set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failovers: Option<u64>,
+    /// The production gap each failover ended (see `failovers.csv`); absent without a set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failover_gap_s: Option<crate::ethereum::summary::LatencySummary>,
 }
 
 /// The `l2.*` keys of a settlement chain, from the sequencer's node, pooled over replications
@@ -179,6 +187,9 @@ pub fn l2_summary(records: &[RunRecord]) -> Option<L2Summary> {
     }
     let with_txs = runs.clone().flat_map(|(l2, _)| l2.blocks.iter().filter(|b| b.tx_count > 0));
     let finals: Vec<u64> = runs.clone().filter_map(|(l2, _)| l2.blocks.last().map(|b| b.backlog)).collect();
+    // Present when a replication recorded a failover (only a sequencer set has them), so that
+    // every other run's summary is as it was.
+    let has_set = runs.clone().any(|(l2, _)| !l2.failovers.is_empty());
     Some(L2Summary {
         blocks: sum(&|l2| l2.blocks.len() as u64),
         txs_included,
@@ -208,6 +219,11 @@ pub fn l2_summary(records: &[RunRecord]) -> Option<L2Summary> {
         gas_limit: first.gas_limit,
         deposit_latency_s: crate::ethereum::summary::deposit_latency(records),
         settlement: settlement_summary(records),
+        failovers: has_set.then(|| runs.clone().map(|(l2, _)| l2.failovers.len() as u64).sum()),
+        failover_gap_s: has_set.then(|| {
+            let gaps = runs.clone().flat_map(|(l2, _)| l2.failovers.iter().filter_map(|f| f.gap_us)).collect();
+            crate::ethereum::summary::LatencySummary::of_us(gaps)
+        }),
     })
 }
 

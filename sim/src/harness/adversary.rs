@@ -16,6 +16,25 @@ pub fn censorship(scenario: &Scenario, seed: u64) -> Censorship {
     Censorship::new(rules)
 }
 
+/// Member `m`'s rules in a sequencer set: those naming another member never hold anything (they
+/// keep their place, so rule numbers stay the scenario's).
+pub fn member_censorship(scenario: &Scenario, seed: u64, m: u32) -> Censorship {
+    let rules = scenario
+        .censor
+        .iter()
+        .enumerate()
+        .map(|(index, c)| {
+            let mut rule = rule(index, c, scenario, seed);
+            if c.sequencer.is_some_and(|named| named != m) {
+                rule.start = SimTime::ZERO;
+                rule.end = Some(SimTime::ZERO);
+            }
+            rule
+        })
+        .collect();
+    Censorship::new(rules)
+}
+
 fn rule(index: usize, c: &CensorConfig, scenario: &Scenario, seed: u64) -> CensorRule {
     let target = match c.target {
         CensorTarget::Senders => censor::CensorTarget::Senders(censored_senders(index, c.share, scenario, seed)),

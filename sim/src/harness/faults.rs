@@ -186,7 +186,9 @@ fn plan(index: usize, f: &FaultConfig, roles: &Roles, seed: u64, ids: &[PeerId])
             let hit = select(&f.peers).into_iter().filter(|&i| ids[i] != PeerId::ETHEREUM).collect();
             (hit, Effect::Skew((f.skew_ms * 1e3).round() as i64))
         }
-        FaultKind::Halt | FaultKind::WithholdBatches => unreachable!("the sequencer's faults are not the harness's"),
+        FaultKind::Halt | FaultKind::WithholdBatches | FaultKind::BadHandoff | FaultKind::ConductorOverride => {
+            unreachable!("the sequencer's faults are not the harness's")
+        }
     };
     PlannedFault { index, kind: f.kind, start: at(f.at_s), end: at(f.at_s + f.for_s), hit, effect }
 }

@@ -10,6 +10,7 @@
 //! each area's `checks` ([`crate::areas`]), which also define what breaks safety.
 
 use super::violation::{Violation, ViolationKind};
+use crate::areas::l2::commits::CommitChecker;
 use crate::areas::l2::heads::HeadsChecker;
 use crate::areas::safety as violation;
 use hemisim_node::events::Observation;
@@ -20,6 +21,8 @@ pub struct SafetyMonitor {
     keep_going: bool,
     /// The invariants that remember what came before (settlement chains' heads).
     heads: HeadsChecker,
+    /// The conductor's one gossiped block per height.
+    commits: CommitChecker,
     violations: Vec<Violation>,
     stopped_at: Option<SimTime>,
 }
@@ -27,12 +30,20 @@ pub struct SafetyMonitor {
 impl SafetyMonitor {
     /// `keep_going`: record every violation instead of stopping at the first.
     pub fn new(keep_going: bool) -> Self {
-        SafetyMonitor { keep_going, heads: HeadsChecker::default(), violations: Vec::new(), stopped_at: None }
+        SafetyMonitor {
+            keep_going,
+            heads: HeadsChecker::default(),
+            commits: CommitChecker::default(),
+            violations: Vec::new(),
+            stopped_at: None,
+        }
     }
 
     /// Looks at one observation as it is recorded; true when the run must stop now.
     pub fn inspect(&mut self, at: SimTime, peer: &str, observation: &Observation) -> bool {
-        let found = violation(at, peer, observation).or_else(|| self.heads.check(at, peer, observation));
+        let found = violation(at, peer, observation)
+            .or_else(|| self.heads.check(at, peer, observation))
+            .or_else(|| self.commits.check(at, peer, observation));
         let Some(message) = found else { return false };
         self.violations.push(Violation { kind: ViolationKind::Safety, message });
         if self.keep_going || self.stopped_at.is_some() {

@@ -3,10 +3,11 @@
 //! The observer is a non-mining full node: its best chain at the end of the run is the run's
 //! "main chain", its reorgs are the ones reported, and it carries the background load's wallet.
 
-use super::adversary::{censorship, fault_windows};
+use super::adversary::{censorship, fault_windows, member_censorship};
 use crate::areas::tunnel::record::AttackerDeposit;
 use crate::scenario::{
-    AttackKind, AttackTarget, FaultKind, KeystoneSourceConfig, PayoutPolicyConfig, Scenario, TunnelConfig,
+    AttackKind, AttackTarget, FaultKind, HaMode, KeystoneSourceConfig, PayoutPolicyConfig, Scenario,
+    SequencerSetConfig, TunnelConfig, override_member,
 };
 use bitcoin::Amount;
 use hemisim_node::btc::background::{BackgroundLoad, FeeSpike, LoadRegime};
@@ -27,14 +28,17 @@ use hemisim_node::eth::network::L1Network;
 use hemisim_node::eth::origin::OriginRules;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 use hemisim_node::l2::chain::ChainRules;
+use hemisim_node::l2::conductor::{Conductor, ConductorConfig};
 use hemisim_node::l2::follower::L2Follower;
 use hemisim_node::l2::genesis::{L2GenesisSpec, READER, TOKEN};
 use hemisim_node::l2::hvm::contracts;
 use hemisim_node::l2::node::DerivationSetup;
+use hemisim_node::l2::rotation::Rotation;
 use hemisim_node::l2::sequencer::{KeystoneSource, Sequencer, SequencerConfig, SequencerSettlement};
 use hemisim_node::l2::verifier::Verifier;
 use hemisim_node::l2::workload::{Workload, WorkloadConfig};
 use hemisim_node::peer::duties::{Following, RevertsL2Blocks};
+use hemisim_node::peer::duties::{SetMember, SetMode};
 use hemisim_node::peer::{Duty, Peer, PeerId};
 use hemisim_node::pop::finality::FinalityTracker;
 use hemisim_node::pop::miner::{PopMiner, PopMinerConfig};
@@ -51,6 +55,11 @@ use std::sync::Arc;
 
 pub const OBSERVER: &str = "observer";
 pub const SEQUENCER: &str = "sequencer";
+
+/// Whether `peer` is the sequencer or a member of the sequencer set (`sequencer-K`).
+pub fn is_sequencer(peer: &str) -> bool {
+    peer == SEQUENCER || peer.strip_prefix("sequencer-").is_some_and(|k| k.bytes().all(|b| b.is_ascii_digit()))
+}
 /// Where the L2 block fees go (zero while gas is free).
 const SEQUENCER_FEES: hemisim_node::l2::tx::Address = hemisim_node::l2::tx::Address::new([0x5e; 20]);
 pub const ATTACKER: &str = "attacker";
@@ -147,7 +156,7 @@ impl World {
             // missing: followers still need one that orders them and asks for the missed ones.
             follow = match &scenario.ethereum {
                 Some(e) => Some(FollowSetup { l2_genesis, keep: reorg_reach_blocks(e, l2.block_time_s) }),
-                None => has_harness_faults(scenario).then_some(FollowSetup { l2_genesis, keep: 1 }),
+                None => needs_catch_up(scenario).then_some(FollowSetup { l2_genesis, keep: 1 }),
             };
             let max_headers = l2.max_btc_headers_per_block as usize;
             let config = SequencerConfig {
@@ -182,8 +191,20 @@ impl World {
                 batcher_down: fault_windows(scenario, FaultKind::WithholdBatches),
             });
             let config = SequencerConfig { settlement, ..config };
-            let sequencer = Sequencer::new(config, l2_state.clone(), &genesis, l2_genesis);
-            peers.push(Peer::new(PeerId::SEQUENCER, node(SEQUENCER, &[], gamma), vec![Box::new(sequencer)]));
+            match scenario.sequencer.as_ref().filter(|set| set.is_set()) {
+                Some(set) => {
+                    for m in 0..set.count {
+                        let member =
+                            set_member(scenario, set, m, &config, l2_state.clone(), &genesis, l2_genesis, seed);
+                        let id = PeerId::sequencer(m);
+                        peers.push(Peer::new(id, node(&id.to_string(), &[], gamma), vec![Box::new(member)]));
+                    }
+                }
+                None => {
+                    let sequencer = Sequencer::new(config, l2_state.clone(), &genesis, l2_genesis);
+                    peers.push(Peer::new(PeerId::SEQUENCER, node(SEQUENCER, &[], gamma), vec![Box::new(sequencer)]));
+                }
+            }
             for i in 0..l2.verifiers {
                 let name = format!("verifier-{i}");
                 let rules = ChainRules {
@@ -254,7 +275,7 @@ impl World {
         let mut duties: Vec<Box<dyn Duty>> = Vec::new();
         duties.extend(load.map(|d| Box::new(d) as Box<dyn Duty>));
         // Users cope with reorgs by themselves; with faults they follow to catch up.
-        let users_follow = follow.as_ref().filter(|_| has_harness_faults(scenario));
+        let users_follow = follow.as_ref().filter(|_| needs_catch_up(scenario));
         duties.extend(users.map(|d| following(d, users_follow)));
         duties.extend(finality.map(|d| Box::new(d) as Box<dyn Duty>));
         duties.extend(depositors.map(|d| following(d, follow.as_ref())));
@@ -266,6 +287,58 @@ impl World {
     pub fn names(&self) -> Vec<String> {
         self.peers.iter().map(|p| p.name.clone()).collect()
     }
+}
+
+/// Member `m` of the scenario's sequencer set: its own sequencer (censoring only by the rules
+/// that name it, or name no member) and who of the set sequences.
+#[allow(clippy::too_many_arguments)]
+fn set_member(
+    scenario: &Scenario,
+    set: &SequencerSetConfig,
+    m: u32,
+    config: &SequencerConfig,
+    l2_state: hemisim_node::l2::hvm::Hvm,
+    genesis: &SealedBlock,
+    l2_genesis: hemisim_node::l2::tx::B256,
+    seed: u64,
+) -> SetMember {
+    let config = SequencerConfig { censorship: member_censorship(scenario, seed, m), ..config.clone() };
+    let block_time = config.block_time;
+    let seq = Sequencer::member(config, l2_state, genesis, l2_genesis);
+    let mode = match set.ha {
+        HaMode::Rotation => SetMode::Rotation(Rotation {
+            members: set.count,
+            rotation_blocks: set.rotation_blocks,
+            slot_timeout: SimDuration::from_secs_f64(set.slot_timeout_s),
+            block_time,
+        }),
+        HaMode::Conductor | HaMode::None => {
+            let overrides = scenario
+                .fault
+                .iter()
+                .filter(|f| f.kind == FaultKind::ConductorOverride)
+                .filter(|f| f.peers.first().and_then(|p| override_member(p)) == Some(m))
+                .map(|f| window(f.at_s, f.for_s))
+                .collect();
+            SetMode::Conductor(Box::new(Conductor::new(ConductorConfig {
+                me: m,
+                members: set.count,
+                unsafe_interval: SimDuration::from_secs_f64(set.unsafe_interval_s),
+                bad_handoffs: fault_windows(scenario, FaultKind::BadHandoff),
+                overrides,
+            })))
+        }
+    };
+    SetMember::new(seq, m, mode)
+}
+
+fn window(at_s: f64, for_s: f64) -> (SimTime, SimTime) {
+    (SimTime::ZERO + SimDuration::from_secs_f64(at_s), SimTime::ZERO + SimDuration::from_secs_f64(at_s + for_s))
+}
+
+/// Whether the scenario's L2 has a sequencer set (more than one member).
+pub fn has_sequencer_set(scenario: &Scenario) -> bool {
+    scenario.sequencer.as_ref().is_some_and(|set| set.is_set())
 }
 
 /// The tunnel's parameters as every L2 node needs them.
@@ -435,7 +508,7 @@ fn users(scenario: &Scenario, w: &crate::scenario::WorkloadConfig, seed: u64) ->
     };
     let users = Workload::new(config, w.accounts, Stream::derive(seed, "users/workload"));
     // With faults their transactions can be lost: like wallets, they send them again.
-    if has_harness_faults(scenario) { users.with_resend(USER_RESEND_AFTER) } else { users }
+    if needs_catch_up(scenario) { users.with_resend(USER_RESEND_AFTER) } else { users }
 }
 
 /// How long a user waits for its transaction to be included before sending it again (runs with
@@ -445,6 +518,13 @@ pub const USER_RESEND_AFTER: SimDuration = SimDuration::from_secs(30);
 /// Whether the scenario has faults of peers and links (the harness's), which lose messages.
 pub fn has_harness_faults(scenario: &Scenario) -> bool {
     scenario.fault.iter().any(|f| !f.kind.is_sequencers())
+}
+
+/// Whether messages and transactions can go missing, so that nodes catch up and users resend:
+/// runs with faults of peers and links, and runs with a sequencer set (a leader's mempool goes
+/// with it, and the others drop what reaches them while they do not sequence).
+pub fn needs_catch_up(scenario: &Scenario) -> bool {
+    has_harness_faults(scenario) || has_sequencer_set(scenario)
 }
 
 /// Honest miners' shares of the honest hash rate, summing to 1.

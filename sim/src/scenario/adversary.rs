@@ -30,6 +30,10 @@ pub struct CensorConfig {
     /// How long it lasts (0: to the end of the run).
     #[serde(default)]
     pub duration_s: f64,
+    /// With a sequencer set: the member that censors (only while it sequences); left out, every
+    /// member does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequencer: Option<u32>,
 }
 
 /// `censor.target`.
@@ -137,6 +141,11 @@ pub enum FaultKind {
     Slow,
     /// The peers' clocks are `skew_ms` off.
     ClockSkew,
+    /// Conductor: the leader hands leadership to the next member, which cannot build blocks
+    /// for the fault's duration (its health check hands on).
+    BadHandoff,
+    /// Conductor: an operator makes the member named in `peers` sequence without a quorum.
+    ConductorOverride,
 }
 
 impl FaultKind {
@@ -149,13 +158,18 @@ impl FaultKind {
             FaultKind::Loss => "loss",
             FaultKind::Slow => "slow",
             FaultKind::ClockSkew => "clock_skew",
+            FaultKind::BadHandoff => "bad_handoff",
+            FaultKind::ConductorOverride => "conductor_override",
         }
     }
 
     /// Faults of the sequencer's own behaviour, which its configuration carries; the others are
     /// the harness's (links, clocks, crashes).
     pub fn is_sequencers(self) -> bool {
-        matches!(self, FaultKind::Halt | FaultKind::WithholdBatches)
+        matches!(
+            self,
+            FaultKind::Halt | FaultKind::WithholdBatches | FaultKind::BadHandoff | FaultKind::ConductorOverride
+        )
     }
 }
 

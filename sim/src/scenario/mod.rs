@@ -34,6 +34,7 @@ mod fuzz_tests;
 mod overrides;
 pub mod peers;
 mod schema;
+mod sequencer;
 mod source;
 #[cfg(test)]
 mod tests;
@@ -49,7 +50,9 @@ pub use adversary::{CensorConfig, CensorMode, CensorTarget, FaultConfig, FaultKi
 pub use error::{Origin, ScenarioError};
 pub use ethereum::EthereumConfig;
 pub use overrides::Override;
+pub use sequencer::{HaMode, SequencerSetConfig, sequencer_count};
 use source::{Locator, SourceFile};
+pub use validate::override_member;
 pub use validate::parse_account;
 
 /// The largest seed, 2^53 - 1: every seed the tool accepts, derives, prints or writes is in
@@ -89,6 +92,10 @@ pub struct Scenario {
     /// scenario when absent, so that the hash of every scenario without it stays what it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ethereum: Option<EthereumConfig>,
+    /// The sequencer set (`[sequencer]`, requires `[l2]`). Left out of the resolved scenario
+    /// when absent, so that the hash of every scenario without it stays what it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequencer: Option<SequencerSetConfig>,
     /// The sequencer's censorship rules (`[[censor]]`, several allowed; requires `[l2]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub censor: Vec<CensorConfig>,

@@ -19,6 +19,8 @@ pub struct Roles {
     miners: u32,
     verifiers: u32,
     pop_miners: u32,
+    /// The sequencer and, with a set, its other members.
+    sequencers: u32,
     singles: Vec<PeerId>,
 }
 
@@ -27,9 +29,6 @@ impl Roles {
         let mut singles = vec![PeerId::OBSERVER];
         if s.attack.is_some() {
             singles.push(PeerId::ATTACKER);
-        }
-        if s.l2.is_some() {
-            singles.push(PeerId::SEQUENCER);
         }
         if s.tunnel.is_some() {
             singles.push(PeerId::TUNNEL_OPERATOR);
@@ -41,6 +40,7 @@ impl Roles {
             miners: s.bitcoin.miners,
             verifiers: s.l2.as_ref().map_or(0, |l2| l2.verifiers),
             pop_miners: s.pop.as_ref().map_or(0, |p| p.miners),
+            sequencers: super::sequencer_count(s),
             singles,
         }
     }
@@ -48,7 +48,7 @@ impl Roles {
     /// Every peer of the world, in order of kind then index.
     pub fn all(&self) -> BTreeSet<PeerId> {
         let mut all: BTreeSet<PeerId> = self.singles.iter().copied().collect();
-        for kind in [PeerKind::Miner, PeerKind::Verifier, PeerKind::PopMiner] {
+        for kind in [PeerKind::Miner, PeerKind::Sequencer, PeerKind::Verifier, PeerKind::PopMiner] {
             all.extend((0..self.count(kind)).map(|index| PeerId { kind, index }));
         }
         all
@@ -59,6 +59,7 @@ impl Roles {
             PeerKind::Miner => self.miners,
             PeerKind::Verifier => self.verifiers,
             PeerKind::PopMiner => self.pop_miners,
+            PeerKind::Sequencer => self.sequencers,
             other => self.singles.iter().filter(|p| p.kind == other).count() as u32,
         }
     }
@@ -121,13 +122,20 @@ fn parse_name(name: &str) -> Option<PeerId> {
     if let Some(&id) = single.iter().find(|id| id.to_string() == name) {
         return Some(id);
     }
-    let indexed = [("miner-", PeerKind::Miner), ("verifier-", PeerKind::Verifier), ("pop-miner-", PeerKind::PopMiner)];
+    let indexed = [
+        ("miner-", PeerKind::Miner),
+        ("verifier-", PeerKind::Verifier),
+        ("pop-miner-", PeerKind::PopMiner),
+        ("sequencer-", PeerKind::Sequencer),
+    ];
     indexed.iter().find_map(|&(prefix, kind)| {
         let index = name.strip_prefix(prefix)?;
         // No sign, no leading zeros: one spelling per peer.
         let canonical =
             !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()) && (index == "0" || !index.starts_with('0'));
-        canonical.then(|| index.parse().ok().map(|index| PeerId { kind, index })).flatten()
+        // Sequencer member 0 is `sequencer`: `sequencer-0` is not a name.
+        let named = !(kind == PeerKind::Sequencer && index == "0");
+        (canonical && named).then(|| index.parse().ok().map(|index| PeerId { kind, index })).flatten()
     })
 }
 
@@ -213,7 +221,7 @@ mod tests {
     use super::*;
 
     fn roles() -> Roles {
-        Roles { miners: 8, verifiers: 2, pop_miners: 0, singles: vec![PeerId::OBSERVER, PeerId::SEQUENCER] }
+        Roles { miners: 8, verifiers: 2, pop_miners: 0, sequencers: 1, singles: vec![PeerId::OBSERVER] }
     }
 
     fn names(selectors: &[&str], seed: u64) -> Vec<String> {

@@ -92,7 +92,7 @@ fn unknown_key_names_the_key_its_line_and_the_valid_keys() {
     );
     assert_eq!(
         error(&format!("{MINIMAL}[l3]\nx = 1\n"), &[]),
-        "t.toml:8: l3: unknown key (did you mean `l2`?); valid keys in the top level: name, seed, duration_s, bitcoin, attack, l2, workload, pop, tunnel, ethereum, censor, fault"
+        "t.toml:8: l3: unknown key (did you mean `l2`?); valid keys in the top level: name, seed, duration_s, bitcoin, attack, l2, workload, pop, tunnel, ethereum, sequencer, censor, fault"
     );
 }
 
@@ -435,7 +435,7 @@ fn censor_tables_name_their_index_line_and_unread_keys() {
     assert_eq!(
         error(&with_censor("target = \"senders\"\nshare = 0.1\nbogus = 1"), &[]),
         "t.toml:16: censor.0.bogus: unknown key; valid keys in [censor.0]: target, share, accounts, mode, delay_s, \
-         start_s, duration_s"
+         start_s, duration_s, sequencer"
     );
     assert_eq!(
         error(&with_censor("target = \"all\"\nshare = 0.5"), &[]),

@@ -89,6 +89,7 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
             "expected an [ethereum] table for \"safe\" (without a settlement layer every block is final at once), or keystone_source = \"unsafe\"",
         ));
     }
+    super::sequencer::validate(s)?;
     for (index, censor) in s.censor.iter().enumerate() {
         self::censor(index, censor, s)?;
         let written =
@@ -423,7 +424,9 @@ fn fault(index: usize, f: &FaultConfig, s: &Scenario) -> Result<(), Invalid> {
             }
             number(&key("skew_ms"), f.skew_ms, -86_400_000.0, 86_400_000.0)?;
         }
-        FaultKind::Halt | FaultKind::WithholdBatches => unreachable!("the sequencer's faults are checked above"),
+        FaultKind::Halt | FaultKind::WithholdBatches | FaultKind::BadHandoff | FaultKind::ConductorOverride => {
+            unreachable!("the sequencer's faults are checked above")
+        }
     }
     Ok(())
 }
@@ -445,6 +448,20 @@ fn sequencer_fault(index: usize, f: &FaultConfig, s: &Scenario) -> Result<(), In
             "expected an [ethereum] table for \"withhold_batches\" (batches go to L1)",
         ));
     }
+    if f.kind == FaultKind::ConductorOverride {
+        let count = super::sequencer_count(s);
+        let member = f.peers.first().and_then(|p| override_member(p));
+        return match member {
+            Some(m) if f.peers.len() == 1 && m < count => Ok(()),
+            _ => Err(Invalid::new(
+                key("peers"),
+                format!(
+                    "expected one member of the set (\"sequencer\" or \"sequencer-K\", K below {count}), got {:?}",
+                    f.peers
+                ),
+            )),
+        };
+    }
     if f.peers != ["sequencer"] {
         return Err(Invalid::new(
             key("peers"),
@@ -456,6 +473,15 @@ fn sequencer_fault(index: usize, f: &FaultConfig, s: &Scenario) -> Result<(), In
         ));
     }
     Ok(())
+}
+
+/// The member a `conductor_override` names: `sequencer` is 0, `sequencer-K` is K.
+pub fn override_member(peer: &str) -> Option<u32> {
+    if peer == "sequencer" {
+        return Some(0);
+    }
+    let k = peer.strip_prefix("sequencer-")?;
+    (!k.starts_with('0')).then(|| k.parse().ok()).flatten()
 }
 
 /// Keys of a `[[fault]]` table that its kind does not read.

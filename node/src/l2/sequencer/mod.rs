@@ -21,6 +21,7 @@
 //! attributes, no user transactions); when no origin is possible the slot passes without a
 //! block ([`OriginError`]).
 
+mod member;
 mod settlement;
 
 use super::block::{BtcAttributes, L2Block};
@@ -159,13 +160,24 @@ pub struct Sequencer {
 
 impl Sequencer {
     pub fn new(config: SequencerConfig, hvm: Hvm, btc_genesis: &SealedBlock, l2_genesis_hash: B256) -> Self {
+        Self::with_rewind(config, hvm, btc_genesis, l2_genesis_hash, 0)
+    }
+
+    /// A sequencer whose chain (without a settlement layer) keeps undo for `rewind_depth` blocks.
+    fn with_rewind(
+        config: SequencerConfig,
+        hvm: Hvm,
+        btc_genesis: &SealedBlock,
+        l2_genesis_hash: B256,
+        rewind_depth: usize,
+    ) -> Self {
         let settlement = config.settlement.as_ref();
         let rules = ChainRules {
             max_headers_per_block: config.max_headers_per_block,
             beneficiary: config.beneficiary,
             tunnel: config.tunnel.clone(),
             // Undo for every unsafe block (the node forgets it as blocks become safe).
-            rewind_depth: if settlement.is_some() { usize::MAX } else { 0 },
+            rewind_depth: if settlement.is_some() { usize::MAX } else { rewind_depth },
             settlement: settlement.map(|s| s.genesis),
         };
         let chain = L2Chain::new(rules, hvm, btc_genesis, l2_genesis_hash);

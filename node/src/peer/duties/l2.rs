@@ -8,7 +8,7 @@ use crate::events::{Audience, Message, Observation, Timer};
 use crate::l2::block::L2Block;
 use crate::l2::catch_up::BitcoinFetch;
 use crate::l2::node::HeadEvent;
-use crate::l2::sequencer::{L1Outcome, Sequencer};
+use crate::l2::sequencer::{L1Outcome, Production, Sequencer};
 use crate::l2::verifier::{Verdict, Verifier};
 use crate::pop::maker::MadeKeystone;
 use crate::time::SimDuration;
@@ -126,6 +126,14 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) -> bool {
             return false;
         }
     };
+    publish_production(seq, produced, cx);
+    true
+}
+
+/// Records a block the sequencer built (with its tunnel operations, keystone, refusals and
+/// censorship) and sends it: at once for a lone sequencer, once its group holds it for a member
+/// of a conducted set.
+pub(super) fn publish_production(seq: &mut Sequencer, produced: Production, cx: &mut Ctx<'_>) {
     let block = &produced.block;
     cx.observe(block_produced(block, produced.backlog, produced.latency_mean_us, produced.latency_max_us));
     publish_new_head(seq, block, cx);
@@ -146,7 +154,6 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) -> bool {
     for submission in &produced.released {
         cx.observe(Observation::CensoredTxIncluded { hash: submission.hash, l2_number: block.header.number });
     }
-    true
 }
 
 /// The observation of a block that became the sequencer's head.

@@ -5,9 +5,11 @@
 
 mod following;
 mod l2;
+mod member;
 
 pub use following::{Following, RevertsL2Blocks};
 pub use l2::BATCHER_POLL;
+pub use member::{SetMember, SetMode};
 
 use super::duty::{BitcoinChange, Ctx, Duty};
 use super::report::DutyReport;

@@ -107,7 +107,7 @@ impl State {
                     *h = new_height.0;
                 }
             }
-            Observation::L2BlockProduced { number, .. } if peer == crate::harness::world::SEQUENCER => {
+            Observation::L2BlockProduced { number, .. } if crate::harness::world::is_sequencer(peer) => {
                 self.sequencer_head = number.0;
             }
             Observation::L2BlockVerified { number } | Observation::L2Safe { number, .. } => {

@@ -2,5 +2,6 @@
 //! settlement layer's safe and finalized heads).
 
 pub mod checks;
+pub mod commits;
 pub mod heads;
 pub mod record;

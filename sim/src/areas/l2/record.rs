@@ -16,7 +16,7 @@ use hemisim_node::l2::latency;
 use hemisim_node::peer::{DutyReport, Peer};
 use hemisim_node::time::SimTime;
 use hemisim_reports::record::{
-    BlockSettlement, HeadMove, L2BlockRow, L2Record, L2ReorgRow, L2Settlement, LatencyHistogram,
+    BlockSettlement, FailoverRow, HeadMove, L2BlockRow, L2Record, L2ReorgRow, L2Settlement, LatencyHistogram,
 };
 
 #[derive(Debug, Default)]
@@ -27,6 +27,8 @@ pub struct L2Recorder {
     txs_produced: u64,
     backlog_max: u64,
     heads: Heads,
+    /// With a sequencer set: each member that began to sequence (at, member, term, reason).
+    leaders: Vec<(u64, u32, u64, &'static str)>,
 }
 
 /// The sequencer's node's heads, as observed (settlement chains only).
@@ -54,6 +56,10 @@ impl L2Recorder {
         let at_us = at.as_us();
         let sequencer = peer == SEQUENCER;
         match observation {
+            Observation::SequencerLeader { term, member, reason } => {
+                // The bootstrap leader of term 1 is no failover.
+                self.leaders.push((at_us, member, term, reason));
+            }
             Observation::L2BlockProduced {
                 number,
                 hash,
@@ -68,6 +74,10 @@ impl L2Recorder {
                 l1_origin,
                 ..
             } => {
+                // A block the group gossips again after a handoff is the same block.
+                if self.blocks.last().is_some_and(|b| b.number >= number.0 && l1_origin.is_none()) {
+                    return None;
+                }
                 self.txs_produced += u64::from(tx_count);
                 self.backlog_max = self.backlog_max.max(backlog);
                 if l1_origin.is_some() {
@@ -141,14 +151,23 @@ impl L2Recorder {
             blocks_verified: 0,
             state_root_mismatches: 0,
             settlement: None,
+            failovers: failovers(&self.leaders, &blocks),
         };
+        let mut refused: BTreeMap<String, u64> = BTreeMap::new();
         for report in peers.iter().flat_map(|p| p.reports()) {
             match report {
                 DutyReport::Sequencer(seq) => {
-                    record.latency.counts = seq.latencies.counts().to_vec();
-                    record.txs_rejected =
-                        seq.refused.iter().map(|(reason, n)| (reason.as_str().to_owned(), *n)).collect();
-                    record.txs_rejected.sort();
+                    // Summed over the members of a set (one sequencer otherwise).
+                    let counts = seq.latencies.counts();
+                    let merged = &mut record.latency.counts;
+                    merged.resize(merged.len().max(counts.len()), 0);
+                    for (sum, n) in merged.iter_mut().zip(counts) {
+                        *sum += n;
+                    }
+                    for (reason, n) in &seq.refused {
+                        *refused.entry(reason.as_str().to_owned()).or_default() += n;
+                    }
+                    record.txs_rejected = refused.iter().map(|(r, n)| (r.clone(), *n)).collect();
                     if let Some(head) = seq.node().chain().head_ref() {
                         let block_time_s = config.block_time_s as u64;
                         let clock = Clock { head_number: head.number.0, head_time_s: head.time_s, block_time_s };
@@ -174,6 +193,21 @@ impl L2Recorder {
         record.blocks = blocks;
         record
     }
+}
+
+/// Each change of sequencing member with the production gap it ended: from the last block
+/// before it to the first after it.
+fn failovers(leaders: &[(u64, u32, u64, &'static str)], blocks: &[L2BlockRow]) -> Vec<FailoverRow> {
+    leaders
+        .iter()
+        .filter(|(_, _, term, reason)| !(*term == 1 && *reason == "election"))
+        .map(|&(at_us, member, term, reason)| {
+            let after = blocks.partition_point(|b| b.produced_at_us < at_us);
+            let before = after.checked_sub(1).map_or(0, |i| blocks[i].produced_at_us);
+            let gap_us = blocks.get(after).map(|b| b.produced_at_us - before);
+            FailoverRow { at_us, member, term, reason: reason.to_owned(), gap_us }
+        })
+        .collect()
 }
 
 /// The L2's clock at the end of a run: the sequencer's head and its timestamp. Every block of a

@@ -1,0 +1,344 @@
+//! A member of a sequencer set (`[sequencer] count > 1`) as a duty: the sequencer it runs, and
+//! who of the set sequences: the conductor's leader ([`Conductor`]) or the member whose turn it
+//! is ([`Rotation`]). Members follow each other's blocks (commits and gossip), so any of them can
+//! continue from the head.
+
+use super::super::duty::{BitcoinChange, Ctx, Duty};
+use super::super::report::DutyReport;
+use super::super::{PeerId, refuse};
+use super::l2::publish_production;
+use crate::events::{Audience, Message, Observation, Timer};
+use crate::l2::block::L2Block;
+use crate::l2::chain::ImportError;
+use crate::l2::conductor::{Conductor, ConductorMsg, ConductorOut, HEARTBEAT};
+use crate::l2::rotation::Rotation;
+use crate::l2::sequencer::{Production, Sequencer};
+use crate::time::{SimDuration, SimTime};
+use crate::units::L2Number;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Who of the set sequences.
+#[derive(Debug)]
+pub enum SetMode {
+    Conductor(Box<Conductor>),
+    Rotation(Rotation),
+}
+
+#[derive(Debug)]
+pub struct SetMember {
+    pub seq: Sequencer,
+    me: u32,
+    mode: SetMode,
+    /// When this member's head last moved (the conductor's health check).
+    head_advanced: SimTime,
+    /// The block it built, waiting for its group (conductor).
+    pending: Option<Production>,
+    /// Others' blocks that could not be imported yet (a Bitcoin block or a parent missing).
+    waiting: BTreeMap<L2Number, Arc<L2Block>>,
+    /// The earliest conductor wake armed and not yet fired.
+    armed: Option<SimTime>,
+    /// The highest block it knows was gossiped (it gossiped it, or heard it).
+    gossiped: L2Number,
+    /// Its last request for missed blocks: after which head, when.
+    asked: Option<(L2Number, SimTime)>,
+}
+
+impl SetMember {
+    pub fn new(seq: Sequencer, me: u32, mode: SetMode) -> SetMember {
+        SetMember {
+            seq,
+            me,
+            mode,
+            head_advanced: SimTime::ZERO,
+            pending: None,
+            waiting: BTreeMap::new(),
+            armed: None,
+            gossiped: L2Number::ZERO,
+            asked: None,
+        }
+    }
+
+    fn leads(&self) -> bool {
+        match &self.mode {
+            SetMode::Conductor(c) => c.is_leader(),
+            SetMode::Rotation(_) => true,
+        }
+    }
+
+    /// The block timer fires on a grid of block times shared by every member, so that turns and
+    /// takeovers fall on the same slots whoever restarted when.
+    fn arm_block_timer(&self, cx: &mut Ctx<'_>) {
+        let bt = self.seq.block_time().as_us().max(1);
+        cx.schedule(SimDuration(bt - cx.now.as_us() % bt), Timer::L2Block);
+    }
+
+    fn on_block_timer(&mut self, cx: &mut Ctx<'_>) {
+        self.arm_block_timer(cx);
+        if self.seq.halted_until(cx.now).is_some() {
+            return;
+        }
+        let may_build = match &self.mode {
+            SetMode::Conductor(c) => c.may_build(cx.now),
+            SetMode::Rotation(r) => {
+                let (head, _) = self.seq.head();
+                let parent_at = self.head_made_at();
+                let (designated, skipped) = r.designated(head.next(), parent_at, cx.now);
+                if designated == self.me && skipped > 0 {
+                    cx.observe(Observation::SequencerLeader { term: head.next().0, member: self.me, reason: "skip" });
+                }
+                designated == self.me
+            }
+        };
+        if !may_build {
+            return;
+        }
+        let produced = match self.seq.try_produce(cx.now, cx.node) {
+            Ok(p) => p,
+            Err(no_origin) => {
+                cx.observe(Observation::L2SlotSkipped { what: no_origin.to_string() });
+                return;
+            }
+        };
+        self.head_advanced = cx.now;
+        match &mut self.mode {
+            SetMode::Rotation(_) => {
+                self.seq.served.record(&produced.block);
+                self.gossiped = produced.block.header.number;
+                publish_production(&mut self.seq, produced, cx);
+            }
+            SetMode::Conductor(c) => {
+                let mut out = Vec::new();
+                c.built(cx.now, &produced.block, &mut out);
+                self.pending = Some(produced);
+                self.carry_out(cx, out);
+            }
+        }
+    }
+
+    /// When the head block was made (its timestamp; blocks without a settlement layer carry
+    /// the whole second they were made in).
+    fn head_made_at(&self) -> SimTime {
+        let (head, _) = self.seq.head();
+        let made_s = self.seq.served.after(head.down(1).unwrap_or(head)).next().map(|b| b.header.timestamp_s);
+        let epoch = crate::btc::params::EPOCH_UNIX_S as u64;
+        made_s.map_or(SimTime::ZERO, |s| SimTime::ZERO + SimDuration::from_secs(s.saturating_sub(epoch)))
+    }
+
+    /// Another member's block: imported in order (with those waiting behind it); a gap is asked
+    /// of `from`.
+    fn take_block(&mut self, cx: &mut Ctx<'_>, block: &Arc<L2Block>, from: Option<u32>) {
+        let (head, _) = self.seq.head();
+        let number = block.header.number;
+        if number <= head {
+            // A block of the group at a height it built on its own: its own was never committed.
+            if self.seq.hash_at(number) != Some(block.hash())
+                && self.seq.hash_at(number.down(1).unwrap_or(number)) == Some(block.header.parent_hash)
+            {
+                let lost = self.seq.take_back_to(number.down(1).unwrap_or(number));
+                cx.observe(Observation::MempoolLost { txs: lost as u32 });
+                self.pending = None;
+            } else {
+                return;
+            }
+        }
+        self.waiting.insert(number, block.clone());
+        self.import_waiting(cx);
+        let (head, _) = self.seq.head();
+        if self.waiting.keys().next().is_some_and(|&n| n > head.next())
+            && let Some(leader) = from
+        {
+            self.ask(cx, leader, head);
+        }
+    }
+
+    /// Asks `leader` for its blocks after `head`: once per head, again only after a heartbeat's
+    /// time (every block of a gap arriving must not ask again: the answers would multiply).
+    fn ask(&mut self, cx: &mut Ctx<'_>, leader: u32, head: L2Number) {
+        let due = match self.asked {
+            Some((asked_head, at)) => asked_head != head || cx.now.since(at) >= HEARTBEAT,
+            None => true,
+        };
+        if due {
+            self.asked = Some((head, cx.now));
+            cx.send_to(PeerId::sequencer(leader), Message::GetL2Blocks { requester: cx.me, after: head });
+        }
+    }
+
+    fn import_waiting(&mut self, cx: &mut Ctx<'_>) {
+        loop {
+            let (head, _) = self.seq.head();
+            self.waiting.retain(|&n, _| n > head);
+            let Some(block) = self.waiting.get(&head.next()).cloned() else { return };
+            match self.seq.adopt(&block, cx.node) {
+                Ok(released) => {
+                    self.head_advanced = cx.now;
+                    for hash in released {
+                        cx.observe(Observation::CensoredTxIncluded { hash, l2_number: block.header.number });
+                    }
+                }
+                Err(ImportError::WaitForBitcoin(_)) => return,
+                Err(_) if block.header.parent_hash != self.seq.head().1 && head > L2Number::ZERO => {
+                    // The group's next block does not follow this member's head: its head is a
+                    // block the group never committed (built before a crash or a lost lease).
+                    let lost = self.seq.take_back_to(head.down(1).unwrap_or(head));
+                    cx.observe(Observation::MempoolLost { txs: lost as u32 });
+                    self.pending = None;
+                }
+                Err(_) => {
+                    // Not on this member's chain (another branch): dropped.
+                    self.waiting.remove(&head.next());
+                    return;
+                }
+            }
+        }
+    }
+
+    fn on_conductor(&mut self, cx: &mut Ctx<'_>, msg: &ConductorMsg) {
+        if let ConductorMsg::Commit { term, leader, block } = msg
+            && let SetMode::Conductor(c) = &self.mode
+            && *term >= c.term()
+        {
+            self.take_block(cx, block, Some(*leader));
+        }
+        if let ConductorMsg::Heartbeat { term, leader, head } = msg
+            && let SetMode::Conductor(c) = &self.mode
+            && *term >= c.term()
+            && *head > self.seq.head().0
+        {
+            let after = self.seq.head().0;
+            self.ask(cx, *leader, after);
+        }
+        let head = self.seq.head();
+        let SetMode::Conductor(c) = &mut self.mode else { return };
+        let mut out = Vec::new();
+        c.on_message(cx.now, msg, head, &mut out);
+        self.carry_out(cx, out);
+    }
+
+    fn wake(&mut self, cx: &mut Ctx<'_>) {
+        if self.armed.is_some_and(|a| a <= cx.now) {
+            self.armed = None;
+        }
+        let (head, _) = self.seq.head();
+        let SetMode::Conductor(c) = &mut self.mode else { return };
+        let mut out = Vec::new();
+        c.wake(cx.now, head, self.head_advanced, &mut out);
+        self.carry_out(cx, out);
+    }
+
+    /// Carries out the conductor's requests, then arms its next wake.
+    fn carry_out(&mut self, cx: &mut Ctx<'_>, out: Vec<ConductorOut>) {
+        let SetMode::Conductor(c) = &self.mode else { return };
+        let (term, me) = (c.term(), self.me);
+        for o in out {
+            match o {
+                ConductorOut::Broadcast(m) => cx.broadcast(Message::Conductor(Arc::new(m))),
+                ConductorOut::Send(to, m) => cx.send_to(PeerId::sequencer(to), Message::Conductor(Arc::new(m))),
+                ConductorOut::BecameLeader { term, reason } => {
+                    cx.observe(Observation::SequencerLeader { term, member: me, reason });
+                    self.head_advanced = self.head_advanced.max(cx.now);
+                    // Blocks of its chain never gossiped (its own uncommitted ones, or the last
+                    // leader's it holds but nobody outside saw) are rebuilt: the group's promise is
+                    // about gossiped blocks, and a rebuilt one replaces nothing anyone outside holds.
+                    self.pending = None;
+                    if self.seq.head().0 > self.gossiped {
+                        let lost = self.seq.take_back_to(self.gossiped);
+                        cx.observe(Observation::MempoolLost { txs: lost as u32 });
+                    }
+                }
+                ConductorOut::SteppedDown { term, reason } => {
+                    cx.observe(Observation::SequencerSteppedDown { term, member: me, reason });
+                    self.pending = None;
+                }
+                ConductorOut::Committed => {
+                    if let Some(produced) = self.pending.take() {
+                        let (number, hash) = (produced.block.header.number, produced.block.hash());
+                        cx.observe(Observation::L2BlockCommitted { number, hash, term });
+                        // Served only once committed: nobody outside the group gets it before.
+                        self.seq.served.record(&produced.block);
+                        publish_production(&mut self.seq, produced, cx);
+                        self.gossiped = number;
+                    }
+                }
+            }
+        }
+        self.arm_wake(cx);
+    }
+
+    fn arm_wake(&mut self, cx: &mut Ctx<'_>) {
+        let SetMode::Conductor(c) = &self.mode else { return };
+        let at = c.next_wake(cx.now);
+        if self.armed.is_none_or(|a| at < a) {
+            self.armed = Some(at);
+            cx.schedule(at.since(cx.now), Timer::Conductor);
+        }
+    }
+}
+
+impl Duty for SetMember {
+    fn audiences(&self) -> Vec<Audience> {
+        // Sequencer: users' transactions and the group's messages; L2 followers: the blocks the
+        // others gossip.
+        vec![Audience::Sequencer, Audience::L2Followers]
+    }
+
+    fn start(&mut self, cx: &mut Ctx<'_>) {
+        self.arm_block_timer(cx);
+        self.armed = None;
+        self.arm_wake(cx);
+    }
+
+    fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
+        match message {
+            Message::L2Tx(submission) => {
+                // Users' transactions reach the sequencing member (op-conductor's proxy routes
+                // them to the leader); a conductor's follower drops them.
+                if self.leads()
+                    && let Err(refusal) = self.seq.submit(submission.clone())
+                {
+                    refuse(refusal, cx);
+                }
+            }
+            Message::L2Block(block) => {
+                self.gossiped = self.gossiped.max(block.header.number);
+                let leader = match &self.mode {
+                    SetMode::Conductor(c) => c.leader(),
+                    SetMode::Rotation(r) => Some(r.owner(block.header.number)),
+                };
+                self.take_block(cx, block, leader.filter(|&l| l != self.me));
+            }
+            Message::GetL2Blocks { requester, after } => self.seq.served.answer(cx, *requester, *after),
+            Message::Conductor(msg) => self.on_conductor(cx, msg),
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, cx: &mut Ctx<'_>, timer: Timer) {
+        match timer {
+            Timer::L2Block => self.on_block_timer(cx),
+            Timer::Conductor => self.wake(cx),
+            _ => {}
+        }
+    }
+
+    fn restart(&mut self, cx: &mut Ctx<'_>) {
+        let lost = self.seq.restart();
+        cx.observe(Observation::MempoolLost { txs: lost as u32 });
+        self.waiting.clear();
+        if let SetMode::Conductor(c) = &mut self.mode {
+            c.restart(cx.now);
+        }
+        self.start(cx);
+    }
+
+    fn on_bitcoin(&mut self, cx: &mut Ctx<'_>, change: BitcoinChange) {
+        if change.stored_any && !self.waiting.is_empty() {
+            self.import_waiting(cx);
+        }
+    }
+
+    fn report(&self) -> DutyReport<'_> {
+        DutyReport::Sequencer(&self.seq)
+    }
+}
