@@ -7,6 +7,7 @@ pub mod catch_up;
 pub mod censor;
 pub mod chain;
 pub mod follower;
+pub mod fork_guard;
 pub mod genesis;
 pub mod history;
 pub mod hvm;

@@ -11,6 +11,7 @@
 
 use super::violation::{Violation, ViolationKind};
 use crate::areas::l2::heads::HeadsChecker;
+use crate::areas::pop::reverts::SuperfinalWatch;
 use crate::areas::safety as violation;
 use hemisim_node::events::Observation;
 use hemisim_node::time::SimTime;
@@ -20,6 +21,8 @@ pub struct SafetyMonitor {
     keep_going: bool,
     /// The invariants that remember what came before (settlement chains' heads).
     heads: HeadsChecker,
+    /// Under `l2.fork_choice = "pop"`: superfinal blocks must stay canonical.
+    superfinal: Option<SuperfinalWatch>,
     violations: Vec<Violation>,
     stopped_at: Option<SimTime>,
 }
@@ -27,12 +30,28 @@ pub struct SafetyMonitor {
 impl SafetyMonitor {
     /// `keep_going`: record every violation instead of stopping at the first.
     pub fn new(keep_going: bool) -> Self {
-        SafetyMonitor { keep_going, heads: HeadsChecker::default(), violations: Vec::new(), stopped_at: None }
+        SafetyMonitor {
+            keep_going,
+            heads: HeadsChecker::default(),
+            superfinal: None,
+            violations: Vec::new(),
+            stopped_at: None,
+        }
+    }
+
+    /// Under the PoP fork choice a superfinal block that leaves the canonical chain is a safety
+    /// violation (under derivation it is a measured finding, `pop.superfinal_reverts`).
+    pub fn with_pop_fork_choice(mut self) -> Self {
+        self.superfinal = Some(SuperfinalWatch::default());
+        self
     }
 
     /// Looks at one observation as it is recorded; true when the run must stop now.
     pub fn inspect(&mut self, at: SimTime, peer: &str, observation: &Observation) -> bool {
-        let found = violation(at, peer, observation).or_else(|| self.heads.check(at, peer, observation));
+        let reverted = self.superfinal.as_mut().and_then(|w| w.observe(peer, observation));
+        let found = violation(at, peer, observation)
+            .or_else(|| self.heads.check(at, peer, observation))
+            .or_else(|| reverted.map(|r| format!("{r} at t={at}s under l2.fork_choice = \"pop\"")));
         let Some(message) = found else { return false };
         self.violations.push(Violation { kind: ViolationKind::Safety, message });
         if self.keep_going || self.stopped_at.is_some() {
