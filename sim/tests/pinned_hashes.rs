@@ -17,6 +17,9 @@ const PINNED: &[(&str, &str)] = &[
     // every tunnel burn for 6 hours, users and holders escaping through the portal.
     ("censorship", "f9404009d99dafd4dd0e01e45f335ba64860160b2d88e1d798418f2bb1583860"),
     ("double-spend", "d52de737f8f6a59543ce33430d5a13f9a4f8ccd29169f2d5a0a85df9304f0af2"),
+    // The equivocating sequencer (issue 14): an hour of gossiped blocks it never batches, its
+    // batches held 3 hours, the verifiers on derivation reverting superfinal blocks.
+    ("equivocation", "944d04dd2a2ca9cad6e99a13365903ae7dcfc49a3f9c2fc8ed123f4c20826223"),
     ("fee-spike", "fe3abad4e352da744ff5b8638be36c357ffac809f66116f845d4d3c27bba4ab8"),
     ("l2-btc-reorg", "5a13aacac4f71097b2e5e0425e670732a39c2a76391d4cff857061c6a285fdbe"),
     ("l2-throughput", "015cb0fd2e57ff27ccf4920dea0cab90a138675c4e6efb43350da64aaa0aaa24"),
@@ -69,6 +72,7 @@ pinned! {
     btc_reorg_pop => "btc-reorg-pop",
     censorship => "censorship",
     double_spend => "double-spend",
+    equivocation => "equivocation",
     fee_spike => "fee-spike",
     l2_btc_reorg => "l2-btc-reorg",
     l2_throughput => "l2-throughput",

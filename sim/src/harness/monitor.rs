@@ -131,4 +131,41 @@ mod tests {
             Some("tunnel books broken at L2 block 7 (t=3s): unbacked")
         );
     }
+
+    #[test]
+    fn under_pop_a_superfinal_block_off_the_verifiers_safe_chain_stops_the_run() {
+        use bitcoin::hashes::{Hash, sha256d};
+        use hemisim_node::l2::tx::B256;
+        use hemisim_node::pop::keystone::KeystoneHash;
+        use hemisim_node::units::L1Number;
+        let keystone = KeystoneHash(sha256d::Hash::from_byte_array([7; 32]));
+        let made = Observation::KeystoneMade { l2_number: L2Number(25), keystone, l2_block: B256::repeat_byte(0xa) };
+        let superfinal = Observation::Superfinal {
+            l2_number: L2Number(25),
+            keystone,
+            published_height: BtcHeight(3),
+            tip_height: BtcHeight(13),
+        };
+        let safe = Observation::L2Safe {
+            number: L2Number(25),
+            hash: B256::repeat_byte(0xb),
+            l1_origin: L1Number(4),
+            opens_epoch: true,
+            deposits: 0,
+            derived_from: L1Number(9),
+            forced: false,
+            consolidated: false,
+        };
+        let mut derivation = SafetyMonitor::new(false);
+        let mut pop = SafetyMonitor::new(false).with_pop_fork_choice();
+        for monitor in [&mut derivation, &mut pop] {
+            assert!(!monitor.inspect(SimTime(1), "sequencer", &made));
+            assert!(!monitor.inspect(SimTime(2), OBSERVER, &superfinal));
+        }
+        assert!(!derivation.inspect(SimTime(3_000_000), "verifier-0", &safe), "a finding under derivation");
+        assert!(pop.inspect(SimTime(3_000_000), "verifier-0", &safe), "a violation under pop");
+        let message = &pop.into_violations()[0].message;
+        assert!(message.starts_with("superfinal L2 block 25 "), "{message}");
+        assert!(message.ends_with("at t=3s under l2.fork_choice = \"pop\""), "{message}");
+    }
 }
