@@ -106,14 +106,7 @@ fn absent_keys_leave_the_resolved_scenario_as_before() {
 #[test]
 fn the_binary_writes_the_fork_keys_and_exits_0_under_pop() {
     let out = scratch_dir("fork-choice-pop").join("out");
-    let output = hemisim(&[
-        "run",
-        "scenarios/equivocation.toml",
-        "--set",
-        "l2.fork_choice=pop",
-        "--out",
-        utf8(&out),
-    ]);
+    let output = hemisim(&["run", "scenarios/equivocation.toml", "--set", "l2.fork_choice=pop", "--out", utf8(&out)]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let summary: serde_json::Value =
         serde_json::from_str(&read(&out.join("summary.json"))).expect("summary.json is JSON");
