@@ -139,17 +139,18 @@ mod tests {
         use hemisim_node::pop::keystone::KeystoneHash;
         use hemisim_node::units::L1Number;
         let keystone = KeystoneHash(sha256d::Hash::from_byte_array([7; 32]));
-        let made = Observation::KeystoneMade { l2_number: L2Number(25), keystone, l2_block: B256::repeat_byte(0xa) };
+        let made = Observation::KeystoneMade { l2_number: L2Number(1), keystone, l2_block: B256::repeat_byte(0xa) };
         let superfinal = Observation::Superfinal {
-            l2_number: L2Number(25),
+            l2_number: L2Number(1),
             keystone,
             published_height: BtcHeight(3),
             tip_height: BtcHeight(13),
         };
+        // The verifier's first safe block (the heads checker sees nothing wrong with it).
         let safe = Observation::L2Safe {
-            number: L2Number(25),
+            number: L2Number(1),
             hash: B256::repeat_byte(0xb),
-            l1_origin: L1Number(4),
+            l1_origin: L1Number(1),
             opens_epoch: true,
             deposits: 0,
             derived_from: L1Number(9),
@@ -165,7 +166,7 @@ mod tests {
         assert!(!derivation.inspect(SimTime(3_000_000), "verifier-0", &safe), "a finding under derivation");
         assert!(pop.inspect(SimTime(3_000_000), "verifier-0", &safe), "a violation under pop");
         let message = &pop.into_violations()[0].message;
-        assert!(message.starts_with("superfinal L2 block 25 "), "{message}");
+        assert!(message.starts_with("superfinal L2 block 1 "), "{message}");
         assert!(message.ends_with("at t=3s under l2.fork_choice = \"pop\""), "{message}");
     }
 }

@@ -382,9 +382,8 @@ impl Default for BitcoinConfig {
 pub struct AttackConfig {
     /// The attacker's strategy.
     pub kind: AttackKind,
-    /// The attacker's share of the total hash rate; the honest miners share the rest (0, the
-    /// default, only for "equivocate": the equivocating sequencer mines no Bitcoin).
-    #[serde(default)]
+    /// The attacker's share of the total hash rate; the honest miners share the rest (0 for
+    /// "equivocate": the equivocating sequencer mines no Bitcoin).
     pub hashrate_share: f64,
     /// Double-spend: confirmations the merchant waits for (the including block counts as 1).
     #[serde(default = "defaults::confirmations")]
