@@ -167,6 +167,6 @@ mod tests {
         assert!(pop.inspect(SimTime(3_000_000), "verifier-0", &safe), "a violation under pop");
         let message = &pop.into_violations()[0].message;
         assert!(message.starts_with("superfinal L2 block 1 "), "{message}");
-        assert!(message.ends_with("at t=3s under l2.fork_choice = \"pop\""), "{message}");
+        assert!(message.ends_with("at t=3.000000s under l2.fork_choice = \"pop\""), "{message}");
     }
 }
