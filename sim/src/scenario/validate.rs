@@ -529,7 +529,7 @@ fn attack(a: &AttackConfig) -> Result<(), Invalid> {
             return Err(Invalid::new(
                 "attack.hashrate_share",
                 format!(
-                    "expected 0 (or no key) for kind = \"equivocate\": the equivocating sequencer mines no Bitcoin, got {share}"
+                    "expected 0 for kind = \"equivocate\": the equivocating sequencer mines no Bitcoin, got {share}"
                 ),
             ));
         }
