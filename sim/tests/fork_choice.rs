@@ -87,7 +87,8 @@ fn bad_fork_choice_and_equivocation_keys_are_refused_with_the_key_and_what_was_e
     assert!(load_error(&without_ethereum, &[]).contains("attack.kind: expected [l2] and [ethereum] tables"));
     let message = load_error(
         &without_ethereum
-            .replace("kind = \"equivocate\"", "kind = \"double-spend\"\nhashrate_share = 0.1")
+            .replace("kind = \"equivocate\"", "kind = \"double-spend\"")
+            .replace("hashrate_share = 0\n", "hashrate_share = 0.1\n")
             .replace("at_s = 1800\nequivocate_blocks = 300\nhold_batches_s = 10800\n", ""),
         &["l2.fork_choice=pop"],
     );
