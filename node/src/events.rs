@@ -285,6 +285,20 @@ pub enum Observation {
         txs: u32,
         because: String,
     },
+    /// An L2 node's fork choice (`l2.fork_choice = "pop"`) refused the reorg derivation asked
+    /// for: it keeps its fork (tip `current_tip`) against the derived one (`derived_hash` zero
+    /// when it has no block of it), by these PoP scores from the fork point.
+    L2ForkConflict {
+        fork_point: L2Number,
+        current_tip: L2Number,
+        #[serde(serialize_with = "as_display")]
+        current_hash: B256,
+        derived_tip: L2Number,
+        #[serde(serialize_with = "as_display")]
+        derived_hash: B256,
+        current_score: u64,
+        derived_score: u64,
+    },
     /// The censoring sequencer held a user's transaction back for the first time (by rule
     /// `rule`, counted from 0 in the scenario's order); it was submitted at `submitted_us`.
     L2TxCensored {

@@ -77,7 +77,8 @@ pub struct Written {
 /// into `dir`, creating it if needed.
 ///
 /// One run: `summary.json`, `blocks.csv`, `reorgs.csv`, `attack_trials.csv` (with an attack),
-/// `l2_blocks.csv` and `l2_latency.csv` (with an L2 chain), `keystones.csv`, `publications.csv`,
+/// `l2_blocks.csv` and `l2_latency.csv` (with an L2 chain; `l2_reorgs.csv` besides on a
+/// settlement chain whose sequencer reorged), `keystones.csv`, `publications.csv`,
 /// `pop_txs.csv` and `superfinality.csv` (with Proof-of-Proof), `tunnel.csv`,
 /// `tunnel_ledger.csv` and `tunnel_losses.csv` (with a BTC tunnel), `ethereum_blocks.csv`,
 /// `deposits.csv` and `batches.csv` (with an Ethereum L1), `censorship.csv` (with censorship, faults

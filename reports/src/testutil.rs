@@ -417,6 +417,7 @@ pub fn pop_run(seed: u64) -> RunRecord {
         publications,
         superfinal: vec![pop_step(700_500_000, 2, 5), pop_step(1_500_250_000, 6, 13)],
         fee_deferrals: vec![deferral(805, 12.5), deferral(1105, 11.0)],
+        superfinal_reverts: 0,
     });
     record
 }
@@ -599,6 +600,7 @@ pub fn settled_run(seed: u64) -> RunRecord {
     l2.settlement = Some(L2Settlement {
         unsafe_moves: moves.iter().map(|&(at, number)| HeadMove { at_us: s(at), number }).collect(),
         reorgs: vec![L2ReorgRow { at_us: s(60), from: 4, to: 2, txs: 7, because: "test".to_string() }],
+        fork_conflicts: 0,
     });
     record.l2 = Some(l2);
     record.meta.sim_time_us = s(90);

@@ -17,6 +17,9 @@ const PINNED: &[(&str, &str)] = &[
     // every tunnel burn for 6 hours, users and holders escaping through the portal.
     ("censorship", "f9404009d99dafd4dd0e01e45f335ba64860160b2d88e1d798418f2bb1583860"),
     ("double-spend", "d52de737f8f6a59543ce33430d5a13f9a4f8ccd29169f2d5a0a85df9304f0af2"),
+    // The equivocating sequencer (issue 14): an hour of gossiped blocks it never batches, its
+    // batches held 3 hours, the verifiers on derivation reverting superfinal blocks.
+    ("equivocation", "944d04dd2a2ca9cad6e99a13365903ae7dcfc49a3f9c2fc8ed123f4c20826223"),
     // The sequencer set (issue 13): three conducted sequencers, the leader crashing every few
     // hours, then a bad handoff.
     ("failover", "1c91e85f586f6099d61d227cc3a6e8dbb15abd539285d6937d1450b9139ba41c"),
@@ -74,6 +77,7 @@ pinned! {
     btc_reorg_pop => "btc-reorg-pop",
     censorship => "censorship",
     double_spend => "double-spend",
+    equivocation => "equivocation",
     failover => "failover",
     fee_spike => "fee-spike",
     l2_btc_reorg => "l2-btc-reorg",

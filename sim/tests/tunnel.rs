@@ -189,6 +189,10 @@ mod scenario {
             give_up_deficit_blocks: 24,
             gamma: 0.5,
             target: AttackTarget::Merchant,
+            at_s: 0.0,
+            equivocate_blocks: 1,
+            equivocate_peers: Vec::new(),
+            hold_batches_s: 0.0,
         })
     }
 }

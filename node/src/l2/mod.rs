@@ -8,6 +8,7 @@ pub mod censor;
 pub mod chain;
 pub mod conductor;
 pub mod follower;
+pub mod fork_guard;
 pub mod genesis;
 pub mod history;
 pub mod hvm;

@@ -21,6 +21,7 @@ use crate::eth::types::{L1Block, L1BlockRef, L2BlockRef};
 use crate::l2::chain::BlockSource;
 use crate::units::L2Number;
 use bitcoin::BlockHash;
+use revm::primitives::B256;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -49,7 +50,40 @@ pub enum HeadEvent {
     },
     /// The finalized head moved.
     Finalized { block: L2BlockRef },
+    /// The node's fork choice refused the reorg a derived payload asks for (`l2.fork_choice =
+    /// "pop"`): the node keeps its unsafe chain and holds the payload (reported once per fork).
+    Refused(ForkConflict),
 }
+
+/// A derived payload that differs from the node's oldest unsafe block, before the node reorgs
+/// onto it: what a fork choice ([`ReorgGate`]) decides on.
+#[derive(Debug)]
+pub struct ReorgProposal<'a> {
+    /// The safe head, where both forks start.
+    pub fork_point: L2BlockRef,
+    /// The node's unsafe blocks, oldest first: its fork.
+    pub current: &'a VecDeque<Arc<L2Block>>,
+    /// The payload derivation gives for the block after the fork point.
+    pub derived: &'a DerivedAttributes,
+}
+
+/// Two forks a node's fork choice kept apart: its own (current) and the derived one, refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForkConflict {
+    pub fork_point: L2Number,
+    pub current_tip: L2Number,
+    pub current_hash: B256,
+    /// The derived fork as far as the node knows it (gossiped blocks that extend the payload);
+    /// its hash is zero when the node has no block of it.
+    pub derived_tip: L2Number,
+    pub derived_hash: B256,
+    pub current_score: u64,
+    pub derived_score: u64,
+}
+
+/// A node's fork choice on a derived reorg: `None` takes it (derivation decides), `Some` refuses
+/// it and says why.
+pub type ReorgGate<'a> = &'a mut dyn FnMut(&ReorgProposal<'_>) -> Option<ForkConflict>;
 
 impl HeadEvent {
     /// The safe block of a [`HeadEvent::Safe`] as derivation tracks it.
@@ -58,17 +92,49 @@ impl HeadEvent {
     }
 }
 
+/// Consolidation's comparison of a block with a derived payload.
+fn compare_with_payload(block: &L2Block, attributes: &DerivedAttributes) -> Consolidation {
+    let origin = block.header.l1_origin.expect("a settlement chain's blocks have an L1 origin");
+    let sequenced = block.sequenced();
+    let content = UnsafeBlockContent {
+        parent_hash: block.header.parent_hash,
+        timestamp_s: block.header.timestamp_s,
+        l1_origin: &origin.block,
+        deposits: &block.deposits,
+        sequenced: &sequenced,
+    };
+    consolidate(attributes, &content)
+}
+
+/// Whether `block` is the block a derived payload describes (a settlement chain's block).
+pub fn matches_payload(block: &L2Block, attributes: &DerivedAttributes) -> bool {
+    block.header.l1_origin.is_some() && compare_with_payload(block, attributes) == Consolidation::Matches
+}
+
+/// What consolidating a payload came to.
+enum Consolidated {
+    /// It matched the oldest unsafe block, now safe.
+    Matched,
+    /// The fork choice refused the reorg it asks for: the payload waits.
+    Refused,
+    /// It must be executed on the safe head (no unsafe block, or they were taken back).
+    Execute,
+}
+
 /// The settlement layer's part of a node.
 #[derive(Debug)]
 struct Settled {
     derivation: Derivation,
     /// Blocks above the safe head, oldest first: the unsafe chain.
     unsafe_blocks: VecDeque<Arc<L2Block>>,
-    /// A payload waiting for a Bitcoin block this node has not seen, and that block.
-    stalled: Option<(DerivedAttributes, BlockHash)>,
+    /// A payload held back, with the Bitcoin block this node has not seen and waits for (`None`:
+    /// the PoP fork choice refused the reorg it would make).
+    stalled: Option<(DerivedAttributes, Option<BlockHash>)>,
     finality_depth_blocks: u64,
     /// The chain's gas limit (OP's system config): a derived payload's.
     gas_limit: u64,
+    /// The fork point and current tip of the last refused reorg: a refusal is reported once.
+    refused: Option<(L2Number, B256)>,
 }
 
 /// One L2 node: its chain and, on a settlement chain, its safe and finalized heads.
@@ -96,6 +162,7 @@ impl L2Node {
             stalled: None,
             finality_depth_blocks: setup.finality_depth_blocks,
             gas_limit: setup.gas_limit,
+            refused: None,
         });
         L2Node { chain, settled }
     }
@@ -130,7 +197,7 @@ impl L2Node {
 
     /// The Bitcoin block derivation waits for, if it does.
     pub fn stalled_on(&self) -> Option<BlockHash> {
-        self.settled.as_ref().and_then(|s| s.stalled.as_ref()).map(|(_, missing)| *missing)
+        self.settled.as_ref().and_then(|s| s.stalled.as_ref()).and_then(|(_, missing)| *missing)
     }
 
     pub fn derivation_stats(&self) -> Option<DerivationStats> {
@@ -171,9 +238,19 @@ impl L2Node {
 
     /// The next L1 block (in chain order): derives what it makes safe and final.
     pub fn on_l1_block(&mut self, block: &L1Block, blocks: BlockSource<'_>) -> Vec<HeadEvent> {
+        self.on_l1_block_gated(block, blocks, &mut |_| None)
+    }
+
+    /// [`L2Node::on_l1_block`] with a fork choice that may refuse derived reorgs.
+    pub fn on_l1_block_gated(
+        &mut self,
+        block: &L1Block,
+        blocks: BlockSource<'_>,
+        gate: ReorgGate<'_>,
+    ) -> Vec<HeadEvent> {
         let Some(settled) = &mut self.settled else { return Vec::new() };
         settled.derivation.on_l1_block(block);
-        let mut events = self.derive(blocks);
+        let mut events = self.derive(blocks, gate);
         let settled = self.settled.as_mut().expect("checked above");
         // Final by depth: `finality_depth_blocks` on top (no L1 reorgs in this model).
         if let Some(l1_final) = block.block.number.down(settled.finality_depth_blocks)
@@ -186,14 +263,33 @@ impl L2Node {
 
     /// The node's Bitcoin node moved: a payload waiting for a Bitcoin block may go on.
     pub fn on_bitcoin_change(&mut self, blocks: BlockSource<'_>) -> Vec<HeadEvent> {
+        self.on_bitcoin_change_gated(blocks, &mut |_| None)
+    }
+
+    /// [`L2Node::on_bitcoin_change`] with a fork choice that may refuse derived reorgs (a
+    /// refused payload waits like a stalled one: each Bitcoin change asks the fork choice again).
+    pub fn on_bitcoin_change_gated(&mut self, blocks: BlockSource<'_>, gate: ReorgGate<'_>) -> Vec<HeadEvent> {
         match &self.settled {
-            Some(settled) if settled.stalled.is_some() => self.derive(blocks),
+            Some(settled) if settled.stalled.is_some() => self.derive(blocks, gate),
             _ => Vec::new(),
         }
     }
 
+    /// Takes back the unsafe blocks above `to` (not below the safe head): the sequencer's own
+    /// switch from the blocks it gossiped to the ones it batches (an equivocation). Returns them,
+    /// oldest first.
+    pub fn rewind_unsafe_to(&mut self, to: L2Number) -> Vec<Arc<L2Block>> {
+        let Some(settled) = &mut self.settled else { return Vec::new() };
+        if to < settled.derivation.safe_head().number {
+            return Vec::new();
+        }
+        self.chain.rewind_to(to).expect("the node keeps undo for every unsafe block");
+        let keep = settled.unsafe_blocks.iter().take_while(|b| b.header.number <= to).count();
+        settled.unsafe_blocks.split_off(keep).into()
+    }
+
     /// Consolidates or executes every payload derivation has ready.
-    fn derive(&mut self, blocks: BlockSource<'_>) -> Vec<HeadEvent> {
+    fn derive(&mut self, blocks: BlockSource<'_>, gate: ReorgGate<'_>) -> Vec<HeadEvent> {
         let mut events = Vec::new();
         loop {
             let settled = self.settled.as_mut().expect("only settlement chains derive");
@@ -201,38 +297,53 @@ impl L2Node {
             let Some(attributes) = stalled.or_else(|| settled.derivation.next_attributes()) else {
                 return events;
             };
-            if !self.consolidate(&attributes, &mut events) && !self.execute(attributes, blocks, &mut events) {
-                return events;
+            match self.consolidate(&attributes, &mut events, gate) {
+                Consolidated::Matched => {}
+                Consolidated::Refused => {
+                    // Held: asked again at the next L1 block or Bitcoin change.
+                    self.settled.as_mut().expect("checked above").stalled = Some((attributes, None));
+                    return events;
+                }
+                Consolidated::Execute => {
+                    if !self.execute(attributes, blocks, &mut events) {
+                        return events;
+                    }
+                }
             }
         }
     }
 
-    /// Compares the payload with the oldest unsafe block: `true` when it matched (the block is
-    /// safe); on a mismatch the unsafe chain is taken back and the payload must be executed.
-    fn consolidate(&mut self, attributes: &DerivedAttributes, events: &mut Vec<HeadEvent>) -> bool {
+    /// Compares the payload with the oldest unsafe block: matched (the block is safe), refused by
+    /// the fork choice, or to execute (on a mismatch the unsafe chain is taken back first).
+    fn consolidate(
+        &mut self,
+        attributes: &DerivedAttributes,
+        events: &mut Vec<HeadEvent>,
+        gate: ReorgGate<'_>,
+    ) -> Consolidated {
         let settled = self.settled.as_mut().expect("only settlement chains derive");
-        let Some(oldest) = settled.unsafe_blocks.front() else { return false };
-        let origin = oldest.header.l1_origin.expect("a settlement chain's blocks have an L1 origin");
-        let sequenced = oldest.sequenced();
-        let content = UnsafeBlockContent {
-            parent_hash: oldest.header.parent_hash,
-            timestamp_s: oldest.header.timestamp_s,
-            l1_origin: &origin.block,
-            deposits: &oldest.deposits,
-            sequenced: &sequenced,
-        };
-        match consolidate(attributes, &content) {
+        let Some(oldest) = settled.unsafe_blocks.front() else { return Consolidated::Execute };
+        match compare_with_payload(oldest, attributes) {
             Consolidation::Matches => {
                 let block = settled.unsafe_blocks.pop_front().expect("checked above");
                 self.make_safe(block, attributes, true, events);
-                true
+                Consolidated::Matched
             }
             Consolidation::Reorg(because) => {
                 let to = attributes.parent;
+                let proposal = ReorgProposal { fork_point: to, current: &settled.unsafe_blocks, derived: attributes };
+                if let Some(conflict) = gate(&proposal) {
+                    let key = (conflict.fork_point, conflict.current_hash);
+                    if settled.refused != Some(key) {
+                        settled.refused = Some(key);
+                        events.push(HeadEvent::Refused(conflict));
+                    }
+                    return Consolidated::Refused;
+                }
                 self.chain.rewind_to(to.number).expect("the node keeps undo for every unsafe block");
                 let dropped: Vec<Arc<L2Block>> = settled.unsafe_blocks.drain(..).collect();
                 events.push(HeadEvent::Reorg { to, dropped, because });
-                false
+                Consolidated::Execute
             }
         }
     }
@@ -249,7 +360,7 @@ impl L2Node {
             match self.chain.derive(&attributes, settled.gas_limit, blocks) {
                 Ok(block) => break block,
                 Err(ImportError::WaitForBitcoin(missing)) => {
-                    settled.stalled = Some((attributes, missing));
+                    settled.stalled = Some((attributes, Some(missing)));
                     return false;
                 }
                 // Holocene: a payload that does not apply becomes deposit-only, which always does.

@@ -10,6 +10,7 @@
 use super::block::L2Block;
 use super::catch_up::{BitcoinFetch, L1Feed, L2CatchUp};
 use super::chain::{ChainRules, ImportError, L2Chain, Mismatch};
+use super::fork_guard::PopForkChoice;
 use super::hvm::Hvm;
 use super::node::{DerivationSetup, HeadEvent, L2Node};
 use crate::btc::node::BitcoinNode;
@@ -59,6 +60,10 @@ pub struct Verifier {
     pub l1_feed: L1Feed,
     /// Its requests for a Bitcoin block it waits for.
     pub bitcoin_fetch: BitcoinFetch,
+    /// `l2.fork_choice = "pop"`: the gate before derived reorgs (`None`: derivation decides).
+    fork_choice: Option<PopForkChoice>,
+    /// Derived reorgs its fork choice refused (each fork once).
+    pub fork_conflicts: u64,
 }
 
 impl Verifier {
@@ -94,7 +99,16 @@ impl Verifier {
             catch_up: L2CatchUp::default(),
             l1_feed: L1Feed::default(),
             bitcoin_fetch: BitcoinFetch::default(),
+            fork_choice: None,
+            fork_conflicts: 0,
         }
+    }
+
+    /// Makes the verifier refuse derived reorgs that lose the PoP comparison (`l2.fork_choice =
+    /// "pop"`).
+    pub fn with_pop_fork_choice(mut self, fork_choice: PopForkChoice) -> Self {
+        self.fork_choice = Some(fork_choice);
+        self
     }
 
     /// The head it would ask the sequencer to continue from: set when blocks wait above a hole
@@ -162,7 +176,14 @@ impl Verifier {
     /// The verifier's Bitcoin node moved: a block (or a derived payload) it was waiting for may
     /// be there now.
     pub fn on_bitcoin_change(&mut self, btc: &BitcoinNode) -> Vec<Verdict> {
-        let events = self.node.on_bitcoin_change(&|h| btc.block(h).cloned());
+        let Verifier { node, fork_choice, pending, .. } = self;
+        let events = match fork_choice {
+            None => node.on_bitcoin_change(&|h| btc.block(h).cloned()),
+            Some(choice) => {
+                choice.on_bitcoin(btc);
+                node.on_bitcoin_change_gated(&|h| btc.block(h).cloned(), &mut |p| choice.judge(p, pending))
+            }
+        };
         self.after_heads(events);
         self.advance(btc)
     }
@@ -170,7 +191,13 @@ impl Verifier {
     /// The next L1 block (settlement chains): derivation moves the safe and finalized heads,
     /// and may reorg the unsafe chain; gossiped blocks then import on the new head.
     pub fn on_l1_block(&mut self, block: &L1Block, btc: &BitcoinNode) -> Vec<Verdict> {
-        let events = self.node.on_l1_block(block, &|h| btc.block(h).cloned());
+        let Verifier { node, fork_choice, pending, .. } = self;
+        let events = match fork_choice {
+            None => node.on_l1_block(block, &|h| btc.block(h).cloned()),
+            Some(choice) => {
+                node.on_l1_block_gated(block, &|h| btc.block(h).cloned(), &mut |p| choice.judge(p, pending))
+            }
+        };
         self.after_heads(events);
         self.advance(btc)
     }
@@ -178,6 +205,22 @@ impl Verifier {
     fn after_heads(&mut self, events: Vec<HeadEvent>) {
         if let Some(safe) = self.node.safe_head() {
             self.pending.retain(|&number, _| number > safe.number);
+        }
+        for event in &events {
+            match event {
+                HeadEvent::Refused(_) => self.fork_conflicts += 1,
+                HeadEvent::Reorg { to, .. } => {
+                    if let Some(choice) = &mut self.fork_choice {
+                        choice.on_reorg(to.number);
+                    }
+                }
+                HeadEvent::Safe { block, consolidated: false, .. } => {
+                    if let Some(choice) = &mut self.fork_choice {
+                        choice.on_block(block);
+                    }
+                }
+                _ => {}
+            }
         }
         self.head_events.extend(events);
     }
@@ -208,6 +251,9 @@ impl Verifier {
                 }
                 Ok(()) => {
                     self.pending.remove(&number);
+                    if let Some(choice) = &mut self.fork_choice {
+                        choice.on_block(&block);
+                    }
                     self.verified += 1;
                     self.txs_verified += block.txs.len() as u64;
                     verdicts.push(Verdict::Verified { number });

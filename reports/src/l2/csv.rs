@@ -1,5 +1,6 @@
 //! The L2 CSV files: `l2_blocks.csv` (one row per L2 block), `l2_latency.csv` (the non-empty
-//! buckets of the inclusion-latency histogram) and the `l2_*` columns of `runs.csv`.
+//! buckets of the inclusion-latency histogram), `l2_reorgs.csv` (the sequencer's unsafe reorgs,
+//! when there were any) and the `l2_*` columns of `runs.csv`.
 //!
 //! Same conventions as [`crate::csv_out`]: times formatted exactly from integer microseconds,
 //! other floats in Rust's shortest round-trip form, undefined values empty. Every column is
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::ReportError;
 use crate::csv_out::{format_micros, format_opt, save_csv, to_csv};
-use crate::record::{BlockSettlement, L2Record, LatencyHistogram};
+use crate::record::{BlockSettlement, L2Record, L2ReorgRow, LatencyHistogram};
 use crate::summary::Summary;
 
 /// `l2_blocks.csv` text: every L2 block of the final chain, in order. A block without
@@ -119,17 +120,38 @@ pub fn failovers_csv(l2: &L2Record) -> Result<Vec<u8>, csv::Error> {
     to_csv(&header, rows)
 }
 
-/// Writes `l2_blocks.csv` and `l2_latency.csv` into `dir` (and `failovers.csv` when the run
-/// had failovers) and returns their paths.
+/// `l2_reorgs.csv` text: every unsafe reorg of the sequencer's node, in order (an equivocating
+/// sequencer's switch from the blocks it gossiped to those it batched included).
+pub fn l2_reorgs_csv(reorgs: &[L2ReorgRow]) -> Result<Vec<u8>, csv::Error> {
+    let header = ["at_s", "from", "to", "depth", "txs", "because"];
+    let rows = reorgs.iter().map(|r| {
+        vec![
+            format_micros(r.at_us),
+            r.from.to_string(),
+            r.to.to_string(),
+            r.depth().to_string(),
+            r.txs.to_string(),
+            r.because.clone(),
+        ]
+    });
+    to_csv(&header, rows)
+}
+
+/// Writes `l2_blocks.csv` and `l2_latency.csv` into `dir`, `l2_reorgs.csv` when the
+/// sequencer's node reorged and `failovers.csv` when the run had failovers, and returns their
+/// paths.
 pub fn write_l2_csvs(dir: &Path, l2: &L2Record) -> Result<Vec<PathBuf>, ReportError> {
-    let mut written = vec![
+    let mut paths = vec![
         save_csv(dir.join("l2_blocks.csv"), l2_blocks_csv(l2))?,
         save_csv(dir.join("l2_latency.csv"), l2_latency_csv(&l2.latency))?,
     ];
-    if !l2.failovers.is_empty() {
-        written.push(save_csv(dir.join("failovers.csv"), failovers_csv(l2))?);
+    if let Some(settlement) = l2.settlement.as_ref().filter(|s| !s.reorgs.is_empty()) {
+        paths.push(save_csv(dir.join("l2_reorgs.csv"), l2_reorgs_csv(&settlement.reorgs))?);
     }
-    Ok(written)
+    if !l2.failovers.is_empty() {
+        paths.push(save_csv(dir.join("failovers.csv"), failovers_csv(l2))?);
+    }
+    Ok(paths)
 }
 
 /// The `l2_*` columns appended to `runs.csv` when the runs have an L2 chain.

@@ -64,6 +64,9 @@ pub struct L2Settlement {
     pub unsafe_moves: Vec<HeadMove>,
     /// Every unsafe reorg, in order.
     pub reorgs: Vec<L2ReorgRow>,
+    /// Derived reorgs the verifiers' fork choice refused (`l2.fork_choice = "pop"`).
+    #[serde(default)]
+    pub fork_conflicts: u64,
 }
 
 /// A head of an L2 node moved to block `number` at `at_us` (simulated time).

@@ -97,6 +97,9 @@ pub struct L2SettlementSummary {
     pub reorgs: u64,
     /// Most blocks one reorg took back (0 without a reorg).
     pub reorg_depth_max: u64,
+    /// Derived reorgs that verifiers refused under `l2.fork_choice = "pop"` (one per verifier and
+    /// fork): their fork's keystones were published first.
+    pub fork_conflicts: u64,
     /// User transactions in the blocks reorgs took back (a transaction taken back twice counts
     /// twice).
     pub reorged_txs: u64,
@@ -148,6 +151,7 @@ fn settlement_summary(records: &[RunRecord]) -> Option<L2SettlementSummary> {
         unsafe_reorgs: count,
         reorgs: count,
         reorg_depth_max: reorgs().map(L2ReorgRow::depth).max().unwrap_or(0),
+        fork_conflicts: l2s().filter_map(|l2| l2.settlement.as_ref()).map(|s| s.fork_conflicts).sum(),
         reorged_txs: reorgs().map(|r| u64::from(r.txs)).sum(),
         forced_blocks: settled().filter(|b| b.forced).count() as u64,
         btc_view_lag_max_s: records.iter().filter_map(btc_view_lag_max_us).max().map(micros_to_s),

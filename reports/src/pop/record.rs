@@ -32,6 +32,10 @@ pub struct PopRecord {
     pub superfinal: Vec<SuperfinalityStep>,
     /// Fee estimates over the cap: a miner postponed a keystone (retrying 5 minutes later).
     pub fee_deferrals: Vec<FeeDeferralRow>,
+    /// Keystone blocks the observer saw become superfinal that are not the verifiers' safe
+    /// block at their number (an equivocating sequencer under `l2.fork_choice = "derivation"`).
+    #[serde(default)]
+    pub superfinal_reverts: u64,
 }
 
 /// A PoP miner and its wallet.

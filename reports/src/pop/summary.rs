@@ -50,6 +50,12 @@ pub struct PopSummary {
     pub block_space_share: Option<f64>,
     /// Times a miner postponed a keystone because the fee estimate was above its cap.
     pub fee_deferrals: u64,
+    /// Superfinal keystone blocks that are not the verifiers' safe block at their number (left
+    /// the canonical chain); a safety violation under `l2.fork_choice = "pop"`.
+    pub superfinal_reverts: u64,
+    /// Keystones the sequencer made of blocks that are not on its final chain (taken back by an
+    /// unsafe reorg or an equivocation).
+    pub keystones_orphaned: u64,
     /// Sum of every publication's reward (the pools of the published keystones).
     pub rewards_paid: f64,
     /// The scenario's `pop` parameters.
@@ -218,6 +224,17 @@ fn pooled_miners(per_run: Vec<Vec<MinerTotals>>, rewards_paid: f64) -> Vec<PopMi
         .collect()
 }
 
+/// Keystones of `pop` whose block is not the block of that number on the run's final L2 chain
+/// (blocks past its head are not judged).
+fn keystones_orphaned(record: &RunRecord, pop: &PopRecord) -> u64 {
+    let Some(l2) = &record.l2 else { return 0 };
+    let final_chain: std::collections::BTreeMap<u64, &str> =
+        l2.blocks.iter().map(|b| (b.number, b.hash.as_str())).collect();
+    let orphaned =
+        |k: &&crate::record::KeystoneRow| final_chain.get(&k.l2_number).is_some_and(|&hash| hash != k.l2_block_hash);
+    pop.keystones.iter().filter(orphaned).count() as u64
+}
+
 /// The `pop` object of `records`, or `None` for runs without Proof-of-Proof.
 pub fn pop_summary(records: &[RunRecord]) -> Option<PopSummary> {
     let first_record = records.first()?;
@@ -239,6 +256,8 @@ pub fn pop_summary(records: &[RunRecord]) -> Option<PopSummary> {
         pop_txs_sent: sum(&|_, p| p.sent.len() as u64),
         keystones_published: sum(&|_, p| metrics::first_publication_heights(p).len() as u64),
         keystones_superfinal: sum(&|_, p| metrics::keystones_superfinal(p)),
+        superfinal_reverts: sum(&|_, p| p.superfinal_reverts),
+        keystones_orphaned: sum(&keystones_orphaned),
         blocks_superfinal: superfinal,
         blocks_pending: blocks.len() as u64 - superfinal,
         superfinality_latency_s: latency,

@@ -64,6 +64,7 @@ impl Recorders {
         {
             self.tunnel.l2_reorg(*to);
         }
+        self.pop.watch(peer, &observation);
         let Some(rest) = self.faults.observe(at, peer, observation) else { return };
         let Some(rest) = self.bitcoin.observe(at, peer, rest) else { return };
         let Some(rest) = self.l2.observe(at, peer, rest) else { return };

@@ -1,9 +1,12 @@
 //! The scenario's `[[censor]]` and `[[fault]]` tables as the sequencer's configuration: its
-//! censorship rules (the censored senders drawn from the seed) and its fault windows.
+//! censorship rules (the censored senders drawn from the seed) and its fault windows; and an
+//! `[attack] kind = "equivocate"` as its equivocation plan.
 
-use crate::scenario::{CensorConfig, CensorMode, CensorTarget, FaultKind, Scenario};
+use crate::scenario::peers::{self, Roles};
+use crate::scenario::{AttackKind, CensorConfig, CensorMode, CensorTarget, FaultKind, Scenario};
 use hemisim_node::l2::censor::{self, CensorRule, Censorship};
 use hemisim_node::l2::genesis::READER;
+use hemisim_node::l2::sequencer::EquivocationPlan;
 use hemisim_node::l2::tx::Address;
 use hemisim_node::l2::workload::account_address;
 use hemisim_node::rng::Stream;
@@ -79,4 +82,21 @@ pub fn fault_windows(scenario: &Scenario, kind: FaultKind) -> Vec<(SimTime, SimT
 
 fn at(s: f64) -> SimTime {
     SimTime::ZERO + SimDuration::from_secs_f64(s)
+}
+
+/// `[attack] kind = "equivocate"` as the sequencer's plan (the peers that get blocks A drawn from
+/// the seed when a selector takes a share).
+pub fn equivocation(scenario: &Scenario, seed: u64) -> Option<EquivocationPlan> {
+    let attack = scenario.attack.as_ref().filter(|a| a.kind == AttackKind::Equivocate)?;
+    let gossip_to = (!attack.equivocate_peers.is_empty()).then(|| {
+        let mut rng = Stream::derive(seed, "equivocate/peers");
+        peers::resolve(&attack.equivocate_peers, &Roles::of(scenario), &mut rng).into_iter().collect()
+    });
+    Some(EquivocationPlan { start: at(attack.at_s), blocks: attack.equivocate_blocks, gossip_to })
+}
+
+/// The windows during which the equivocating sequencer's batcher holds its batches back.
+pub fn batch_holds(scenario: &Scenario) -> Vec<(SimTime, SimTime)> {
+    let attack = scenario.attack.as_ref().filter(|a| a.kind == AttackKind::Equivocate && a.hold_batches_s > 0.0);
+    attack.map(|a| (at(a.at_s), at(a.at_s + a.hold_batches_s))).into_iter().collect()
 }

@@ -12,6 +12,7 @@
 use super::violation::{Violation, ViolationKind};
 use crate::areas::l2::commits::CommitChecker;
 use crate::areas::l2::heads::HeadsChecker;
+use crate::areas::pop::reverts::SuperfinalWatch;
 use crate::areas::safety as violation;
 use hemisim_node::events::Observation;
 use hemisim_node::time::SimTime;
@@ -23,6 +24,8 @@ pub struct SafetyMonitor {
     heads: HeadsChecker,
     /// The conductor's one gossiped block per height.
     commits: CommitChecker,
+    /// Under `l2.fork_choice = "pop"`: superfinal blocks must stay canonical.
+    superfinal: Option<SuperfinalWatch>,
     violations: Vec<Violation>,
     stopped_at: Option<SimTime>,
 }
@@ -34,16 +37,26 @@ impl SafetyMonitor {
             keep_going,
             heads: HeadsChecker::default(),
             commits: CommitChecker::default(),
+            superfinal: None,
             violations: Vec::new(),
             stopped_at: None,
         }
     }
 
+    /// Under the PoP fork choice a superfinal block that leaves the canonical chain is a safety
+    /// violation (under derivation it is a measured finding, `pop.superfinal_reverts`).
+    pub fn with_pop_fork_choice(mut self) -> Self {
+        self.superfinal = Some(SuperfinalWatch::default());
+        self
+    }
+
     /// Looks at one observation as it is recorded; true when the run must stop now.
     pub fn inspect(&mut self, at: SimTime, peer: &str, observation: &Observation) -> bool {
+        let reverted = self.superfinal.as_mut().and_then(|w| w.observe(peer, observation));
         let found = violation(at, peer, observation)
             .or_else(|| self.heads.check(at, peer, observation))
-            .or_else(|| self.commits.check(at, peer, observation));
+            .or_else(|| self.commits.check(at, peer, observation))
+            .or_else(|| reverted.map(|r| format!("{r} at t={at}s under l2.fork_choice = \"pop\"")));
         let Some(message) = found else { return false };
         self.violations.push(Violation { kind: ViolationKind::Safety, message });
         if self.keep_going || self.stopped_at.is_some() {
@@ -122,5 +135,43 @@ mod tests {
             violation(SimTime(3_000_000), OBSERVER, &books).as_deref(),
             Some("tunnel books broken at L2 block 7 (t=3s): unbacked")
         );
+    }
+
+    #[test]
+    fn under_pop_a_superfinal_block_off_the_verifiers_safe_chain_stops_the_run() {
+        use bitcoin::hashes::{Hash, sha256d};
+        use hemisim_node::l2::tx::B256;
+        use hemisim_node::pop::keystone::KeystoneHash;
+        use hemisim_node::units::L1Number;
+        let keystone = KeystoneHash(sha256d::Hash::from_byte_array([7; 32]));
+        let made = Observation::KeystoneMade { l2_number: L2Number(1), keystone, l2_block: B256::repeat_byte(0xa) };
+        let superfinal = Observation::Superfinal {
+            l2_number: L2Number(1),
+            keystone,
+            published_height: BtcHeight(3),
+            tip_height: BtcHeight(13),
+        };
+        // The verifier's first safe block (the heads checker sees nothing wrong with it).
+        let safe = Observation::L2Safe {
+            number: L2Number(1),
+            hash: B256::repeat_byte(0xb),
+            l1_origin: L1Number(1),
+            opens_epoch: true,
+            deposits: 0,
+            derived_from: L1Number(9),
+            forced: false,
+            consolidated: false,
+        };
+        let mut derivation = SafetyMonitor::new(false);
+        let mut pop = SafetyMonitor::new(false).with_pop_fork_choice();
+        for monitor in [&mut derivation, &mut pop] {
+            assert!(!monitor.inspect(SimTime(1), "sequencer", &made));
+            assert!(!monitor.inspect(SimTime(2), OBSERVER, &superfinal));
+        }
+        assert!(!derivation.inspect(SimTime(3_000_000), "verifier-0", &safe), "a finding under derivation");
+        assert!(pop.inspect(SimTime(3_000_000), "verifier-0", &safe), "a violation under pop");
+        let message = &pop.into_violations()[0].message;
+        assert!(message.starts_with("superfinal L2 block 1 "), "{message}");
+        assert!(message.ends_with("at t=3.000000s under l2.fork_choice = \"pop\""), "{message}");
     }
 }

@@ -169,7 +169,7 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
         links: Mutex::new(links),
         faults: Mutex::new(faults),
         recorder: Mutex::new(Some(recorder)),
-        monitor: Mutex::new(Some(SafetyMonitor::new(options.keep_going))),
+        monitor: Mutex::new(Some(monitor(&scenario, options.keep_going))),
         halted: AtomicBool::new(false),
         start: OnceLock::new(),
         end: SimTime(scenario.duration_s * 1_000_000),
@@ -395,4 +395,13 @@ fn send(shared: &Arc<Shared>, from: usize, recipients: &[usize], message: Messag
             let _ = endpoint.send_to_raw(dst, TAG_BITCOIN, Box::new(envelope)).await;
         }
     });
+}
+
+/// The run's safety monitor: under `l2.fork_choice = "pop"` a superfinal revert is a violation.
+fn monitor(scenario: &Scenario, keep_going: bool) -> SafetyMonitor {
+    let monitor = SafetyMonitor::new(keep_going);
+    match scenario.l2.as_ref().map(|l2| l2.fork_choice) {
+        Some(crate::scenario::ForkChoiceConfig::Pop) => monitor.with_pop_fork_choice(),
+        _ => monitor,
+    }
 }

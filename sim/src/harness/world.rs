@@ -3,10 +3,10 @@
 //! The observer is a non-mining full node: its best chain at the end of the run is the run's
 //! "main chain", its reorgs are the ones reported, and it carries the background load's wallet.
 
-use super::adversary::{censorship, fault_windows, member_censorship};
+use super::adversary::{batch_holds, censorship, equivocation, fault_windows, member_censorship};
 use crate::areas::tunnel::record::AttackerDeposit;
 use crate::scenario::{
-    AttackKind, AttackTarget, FaultKind, HaMode, KeystoneSourceConfig, PayoutPolicyConfig, Scenario,
+    AttackKind, AttackTarget, FaultKind, ForkChoiceConfig, HaMode, KeystoneSourceConfig, PayoutPolicyConfig, Scenario,
     SequencerSetConfig, TunnelConfig, override_member,
 };
 use bitcoin::Amount;
@@ -30,6 +30,7 @@ use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 use hemisim_node::l2::chain::ChainRules;
 use hemisim_node::l2::conductor::{Conductor, ConductorConfig};
 use hemisim_node::l2::follower::L2Follower;
+use hemisim_node::l2::fork_guard::PopForkChoice;
 use hemisim_node::l2::genesis::{L2GenesisSpec, READER, TOKEN};
 use hemisim_node::l2::hvm::contracts;
 use hemisim_node::l2::node::DerivationSetup;
@@ -41,6 +42,7 @@ use hemisim_node::peer::duties::{Following, RevertsL2Blocks};
 use hemisim_node::peer::duties::{SetMember, SetMode};
 use hemisim_node::peer::{Duty, Peer, PeerId};
 use hemisim_node::pop::finality::FinalityTracker;
+use hemisim_node::pop::fork_choice::ForkChoiceParams;
 use hemisim_node::pop::miner::{PopMiner, PopMinerConfig};
 use hemisim_node::rng::Stream;
 use hemisim_node::time::SimDuration;
@@ -51,6 +53,7 @@ use hemisim_node::tunnel::operator::{Operator, OperatorConfig, PayoutPolicy};
 use hemisim_node::tunnel::users::{DEPOSITORS_WALLET, TREASURY_WALLET, TreasuryPlan, TunnelUsers, TunnelUsersConfig};
 use hemisim_node::tunnel::{TunnelParams, VAULT_WALLET, vault_script};
 use hemisim_node::units::FeeRate;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 pub const OBSERVER: &str = "observer";
@@ -114,7 +117,7 @@ impl World {
                 vec![Box::new(miner(&name, share))],
             ));
         }
-        if let Some(attack) = &scenario.attack {
+        if let Some(attack) = scenario.attack.as_ref().filter(|a| a.kind.mines_bitcoin()) {
             let (node, duty): (BitcoinNode, Box<dyn Duty>) = match attack.kind {
                 AttackKind::DoubleSpend => {
                     let wallet = Wallet::new(ATTACKER_WALLET);
@@ -131,7 +134,7 @@ impl World {
                     };
                     (n, Box::new(ds))
                 }
-                AttackKind::SelfishMining => {
+                AttackKind::SelfishMining | AttackKind::Equivocate => {
                     let n = node(ATTACKER, &[], 0.0);
                     let sm = SelfishMiner::new(miner(ATTACKER, attacker_share), &n);
                     (n, Box::new(sm))
@@ -188,7 +191,7 @@ impl World {
                 derivation: derivation(params),
                 batcher: BatcherConfig::new(params),
                 keystone_source,
-                batcher_down: fault_windows(scenario, FaultKind::WithholdBatches),
+                batcher_down: [fault_windows(scenario, FaultKind::WithholdBatches), batch_holds(scenario)].concat(),
             });
             let config = SequencerConfig { settlement, ..config };
             match scenario.sequencer.as_ref().filter(|set| set.is_set()) {
@@ -201,7 +204,10 @@ impl World {
                     }
                 }
                 None => {
-                    let sequencer = Sequencer::new(config, l2_state.clone(), &genesis, l2_genesis);
+                    let mut sequencer = Sequencer::new(config, l2_state.clone(), &genesis, l2_genesis);
+                    if let Some(plan) = equivocation(scenario, seed) {
+                        sequencer.equivocate(plan);
+                    }
                     peers.push(Peer::new(PeerId::SEQUENCER, node(SEQUENCER, &[], gamma), vec![Box::new(sequencer)]));
                 }
             }
@@ -216,7 +222,11 @@ impl World {
                     settlement: spec.settlement(),
                 };
                 let setup = eth_params.as_ref().map(derivation);
-                let verifier = Verifier::with_rules(rules, l2_state.clone(), &genesis, l2_genesis, setup);
+                let mut verifier = Verifier::with_rules(rules, l2_state.clone(), &genesis, l2_genesis, setup);
+                if let Some(params) = pop_fork_choice(scenario) {
+                    verifier =
+                        verifier.with_pop_fork_choice(PopForkChoice::new(params, genesis.block_hash(), l2_genesis));
+                }
                 peers.push(Peer::new(PeerId::verifier(i), node(&name, &[], gamma), vec![Box::new(verifier)]));
             }
         }
@@ -339,6 +349,18 @@ fn window(at_s: f64, for_s: f64) -> (SimTime, SimTime) {
 /// Whether the scenario's L2 has a sequencer set (more than one member).
 pub fn has_sequencer_set(scenario: &Scenario) -> bool {
     scenario.sequencer.as_ref().is_some_and(|set| set.is_set())
+}
+
+/// The PoP fork choice's parameters, when the verifiers follow it (`l2.fork_choice = "pop"`):
+/// Hemi's score table, the scenario's keystone interval and finality delay.
+fn pop_fork_choice(scenario: &Scenario) -> Option<ForkChoiceParams> {
+    let pop = scenario.pop.as_ref()?;
+    scenario.l2.as_ref().filter(|l2| l2.fork_choice == ForkChoiceConfig::Pop)?;
+    Some(ForkChoiceParams {
+        keystone_interval_blocks: NonZeroU32::new(pop.keystone_interval_blocks)?,
+        finality_delay_blocks: pop.fork_finality_delay_blocks,
+        ..ForkChoiceParams::hemi()
+    })
 }
 
 /// The tunnel's parameters as every L2 node needs them.

@@ -140,3 +140,12 @@ pub fn ethereum_batcher_interval_s() -> f64 {
 pub fn ethereum_deposit_rate_per_s() -> f64 {
     eth().deposit_rate_per_s
 }
+pub fn pop_fork_finality_delay_blocks() -> u32 {
+    10
+}
+pub fn is_default_fork_finality_delay(blocks: &u32) -> bool {
+    *blocks == pop_fork_finality_delay_blocks()
+}
+pub fn equivocate_blocks() -> u32 {
+    1
+}

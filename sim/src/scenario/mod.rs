@@ -215,6 +215,15 @@ pub struct PopConfig {
     /// hashes from before the key existed stay the same.
     #[serde(default, skip_serializing_if = "KeystoneSourceConfig::is_unsafe")]
     pub keystone_source: KeystoneSourceConfig,
+    /// The PoP fork choice's finality delay (`l2.fork_choice = "pop"`): a fork whose keystone is
+    /// endorsed more than this many Bitcoin blocks after the reference drops out (BFG's
+    /// superfinality: 10; the whitepaper says 9). Left out of the resolved scenario at its
+    /// default, so that older scenario hashes stay the same.
+    #[serde(
+        default = "defaults::pop_fork_finality_delay_blocks",
+        skip_serializing_if = "defaults::is_default_fork_finality_delay"
+    )]
+    pub fork_finality_delay_blocks: u32,
 }
 
 /// `pop.keystone_source`.
@@ -267,6 +276,36 @@ pub struct L2Config {
     /// Bitcoin headers one L2 block may ingest (Hemi: 3).
     #[serde(default = "defaults::l2_max_btc_headers_per_block")]
     pub max_btc_headers_per_block: u32,
+    /// How the verifiers choose between their chain and the one derivation gives:
+    /// "derivation" (as deployed) or "pop" (Hemi's documented rule, see ARCHITECTURE.md "PoP fork
+    /// choice"). Left out of the resolved scenario at its default, so that older scenario hashes
+    /// stay the same.
+    #[serde(default, skip_serializing_if = "ForkChoiceConfig::is_derivation")]
+    pub fork_choice: ForkChoiceConfig,
+}
+
+/// `l2.fork_choice`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ForkChoiceConfig {
+    /// The chain derived from Ethereum wins, whatever Bitcoin says.
+    #[default]
+    Derivation,
+    /// A node refuses a derived reorg that loses the PoP comparison of the two forks.
+    Pop,
+}
+
+impl ForkChoiceConfig {
+    fn is_derivation(&self) -> bool {
+        *self == ForkChoiceConfig::Derivation
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ForkChoiceConfig::Derivation => "derivation",
+            ForkChoiceConfig::Pop => "pop",
+        }
+    }
 }
 
 /// `[workload]`: L2 users.
@@ -350,7 +389,8 @@ impl Default for BitcoinConfig {
 pub struct AttackConfig {
     /// The attacker's strategy.
     pub kind: AttackKind,
-    /// The attacker's share of the total hash rate; the honest miners share the rest.
+    /// The attacker's share of the total hash rate; the honest miners share the rest (0 for
+    /// "equivocate": the equivocating sequencer mines no Bitcoin).
     pub hashrate_share: f64,
     /// Double-spend: confirmations the merchant waits for (the including block counts as 1).
     #[serde(default = "defaults::confirmations")]
@@ -367,6 +407,19 @@ pub struct AttackConfig {
     /// `tunnel.deposit_confirmations` + 3 confirmations, instead of `confirmations`).
     #[serde(default = "defaults::attack_target")]
     pub target: AttackTarget,
+    /// Equivocate: when the sequencer starts gossiping blocks it does not batch (seconds).
+    #[serde(default)]
+    pub at_s: f64,
+    /// Equivocate: how many consecutive L2 blocks it gossips as A before batching A' instead.
+    #[serde(default = "defaults::equivocate_blocks")]
+    pub equivocate_blocks: u32,
+    /// Equivocate: the peers the blocks A go to (names, groups or ranges; empty: every peer).
+    #[serde(default)]
+    pub equivocate_peers: Vec<String>,
+    /// Equivocate: its batcher posts nothing from `at_s` for this long, so derivation reaches A'
+    /// only then (0: it batches A' at once).
+    #[serde(default)]
+    pub hold_batches_s: f64,
 }
 
 /// `attack.target`.
@@ -381,8 +434,19 @@ impl Serialize for AttackConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         // Exhaustive on purpose: a new field must be added here too.
-        let AttackConfig { kind, hashrate_share, confirmations, give_up_deficit_blocks, gamma, target } = self;
-        let mut table = serializer.serialize_struct("AttackConfig", 6)?;
+        let AttackConfig {
+            kind,
+            hashrate_share,
+            confirmations,
+            give_up_deficit_blocks,
+            gamma,
+            target,
+            at_s,
+            equivocate_blocks,
+            equivocate_peers,
+            hold_batches_s,
+        } = self;
+        let mut table = serializer.serialize_struct("AttackConfig", 10)?;
         table.serialize_field("kind", kind)?;
         table.serialize_field("hashrate_share", hashrate_share)?;
         if kind.reads("confirmations") {
@@ -396,6 +460,12 @@ impl Serialize for AttackConfig {
         }
         if kind.reads("target") {
             table.serialize_field("target", target)?;
+        }
+        if *kind == AttackKind::Equivocate {
+            table.serialize_field("at_s", at_s)?;
+            table.serialize_field("equivocate_blocks", equivocate_blocks)?;
+            table.serialize_field("equivocate_peers", equivocate_peers)?;
+            table.serialize_field("hold_batches_s", hold_batches_s)?;
         }
         table.end()
     }
@@ -411,14 +481,21 @@ pub enum AttackKind {
     /// `"selfish-mining"`: withhold found blocks and publish them to orphan honest blocks
     /// (Eyal and Sirer 2014).
     SelfishMining,
+    /// `"equivocate"`: the sequencer gossips blocks A and batches other blocks A' at the same
+    /// heights, then goes on on A' (no attacker peer: the sequencer is the attacker).
+    Equivocate,
 }
 
 /// The `[attack]` keys that only one kind reads (the others are read by every kind).
-const KIND_SPECIFIC_KEYS: [(&str, AttackKind); 4] = [
+const KIND_SPECIFIC_KEYS: [(&str, AttackKind); 8] = [
     ("confirmations", AttackKind::DoubleSpend),
     ("give_up_deficit_blocks", AttackKind::DoubleSpend),
     ("target", AttackKind::DoubleSpend),
     ("gamma", AttackKind::SelfishMining),
+    ("at_s", AttackKind::Equivocate),
+    ("equivocate_blocks", AttackKind::Equivocate),
+    ("equivocate_peers", AttackKind::Equivocate),
+    ("hold_batches_s", AttackKind::Equivocate),
 ];
 
 impl AttackKind {
@@ -437,7 +514,13 @@ impl AttackKind {
         match self {
             AttackKind::DoubleSpend => "double-spend",
             AttackKind::SelfishMining => "selfish-mining",
+            AttackKind::Equivocate => "equivocate",
         }
+    }
+
+    /// Whether the attacker is a Bitcoin miner (a peer of its own), not the sequencer.
+    pub fn mines_bitcoin(self) -> bool {
+        self != AttackKind::Equivocate
     }
 }
 

@@ -27,7 +27,7 @@ pub struct Roles {
 impl Roles {
     pub fn of(s: &Scenario) -> Roles {
         let mut singles = vec![PeerId::OBSERVER];
-        if s.attack.is_some() {
+        if s.attack.as_ref().is_some_and(|a| a.kind.mines_bitcoin()) {
             singles.push(PeerId::ATTACKER);
         }
         if s.tunnel.is_some() {

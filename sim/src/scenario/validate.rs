@@ -9,8 +9,8 @@ use super::error::Invalid;
 use super::peers::{self, Roles};
 use super::{
     AttackConfig, AttackKind, AttackTarget, BitcoinConfig, CensorConfig, CensorMode, CensorTarget, EthereumConfig,
-    FaultConfig, FaultKind, FeeSpikeConfig, KeystoneSourceConfig, L2Config, PayoutPolicyConfig, PopConfig, Scenario,
-    TunnelConfig, WorkloadConfig,
+    FaultConfig, FaultKind, FeeSpikeConfig, ForkChoiceConfig, KeystoneSourceConfig, L2Config, PayoutPolicyConfig,
+    PopConfig, Scenario, TunnelConfig, WorkloadConfig,
 };
 use hemisim_node::peer::{PeerId, PeerKind};
 
@@ -32,7 +32,11 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
     if let Some(attack) = &s.attack {
         kind_specific_keys(attack.kind, table)?;
         self::attack(attack)?;
+        if attack.kind == AttackKind::Equivocate {
+            equivocation(attack, s)?;
+        }
     }
+    fork_choice(s)?;
     if let Some(l2) = &s.l2 {
         self::l2(l2)?;
     }
@@ -580,6 +584,17 @@ fn hashrate_shares(shares: &[f64], miners: u32) -> Result<(), Invalid> {
 
 fn attack(a: &AttackConfig) -> Result<(), Invalid> {
     let share = a.hashrate_share;
+    if a.kind == AttackKind::Equivocate {
+        if share != 0.0 {
+            return Err(Invalid::new(
+                "attack.hashrate_share",
+                format!(
+                    "expected 0 for kind = \"equivocate\": the equivocating sequencer mines no Bitcoin, got {share}"
+                ),
+            ));
+        }
+        return Ok(());
+    }
     if !(share.is_finite() && share > 0.0 && share < 1.0) {
         return Err(Invalid::new(
             "attack.hashrate_share",
@@ -589,6 +604,38 @@ fn attack(a: &AttackConfig) -> Result<(), Invalid> {
     integer("attack.confirmations", u64::from(a.confirmations), 1, 100)?;
     integer("attack.give_up_deficit_blocks", u64::from(a.give_up_deficit_blocks), 1, 1000)?;
     number("attack.gamma", a.gamma, 0.0, 1.0)
+}
+
+/// `[attack] kind = "equivocate"`: the sequencer needs a settlement layer to batch other blocks
+/// than it gossips, and the run must reach the attack.
+fn equivocation(a: &AttackConfig, s: &Scenario) -> Result<(), Invalid> {
+    if s.l2.is_none() || s.ethereum.is_none() {
+        return Err(Invalid::new(
+            "attack.kind",
+            "expected [l2] and [ethereum] tables for \"equivocate\": the sequencer gossips one block and batches another on Ethereum",
+        ));
+    }
+    number("attack.at_s", a.at_s, 0.0, s.duration_s as f64)?;
+    integer("attack.equivocate_blocks", u64::from(a.equivocate_blocks), 1, 10_000)?;
+    number("attack.hold_batches_s", a.hold_batches_s, 0.0, TEN_YEARS_S)?;
+    peers::check(&a.equivocate_peers, &Roles::of(s)).map_err(|e| Invalid::new("attack.equivocate_peers", e))
+}
+
+/// `l2.fork_choice = "pop"` compares keystones' publications on Bitcoin: it needs keystones and a
+/// derivation to refuse; `pop.fork_finality_delay_blocks` is in range.
+fn fork_choice(s: &Scenario) -> Result<(), Invalid> {
+    if let Some(pop) = &s.pop {
+        integer("pop.fork_finality_delay_blocks", u64::from(pop.fork_finality_delay_blocks), 1, 1_000)?;
+    }
+    if s.l2.as_ref().is_some_and(|l2| l2.fork_choice == ForkChoiceConfig::Pop)
+        && (s.pop.is_none() || s.ethereum.is_none())
+    {
+        return Err(Invalid::new(
+            "l2.fork_choice",
+            "expected [pop] and [ethereum] tables for \"pop\" (the rule compares keystone publications when derivation would reorg), or fork_choice = \"derivation\"",
+        ));
+    }
+    Ok(())
 }
 
 /// A key of `[attack]` that the chosen kind does not read is a mistake (defaults do not count:

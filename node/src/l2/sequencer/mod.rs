@@ -21,8 +21,11 @@
 //! attributes, no user transactions); when no origin is possible the slot passes without a
 //! block ([`OriginError`]).
 
+mod equivocation;
 mod member;
 mod settlement;
+
+pub use equivocation::{EquivocationPlan, Switch};
 
 use super::block::{BtcAttributes, L2Block};
 use super::catch_up::{L1Feed, ServedBlocks};
@@ -122,6 +125,8 @@ pub struct Production {
     pub censored: Vec<(Arc<Submission>, usize)>,
     /// Transactions held back before that this block includes (a delay ran out).
     pub released: Vec<Arc<Submission>>,
+    /// An equivocating sequencer gossips this block but does not batch it.
+    pub equivocating: bool,
 }
 
 #[derive(Debug)]
@@ -156,6 +161,8 @@ pub struct Sequencer {
     pub l1_feed: L1Feed,
     /// Transactions a crash took from its mempool.
     pub lost_in_crash: u64,
+    /// An equivocating sequencer's plan and progress (`[attack] kind = "equivocate"`).
+    equivocation: Option<equivocation::Equivocation>,
 }
 
 impl Sequencer {
@@ -199,6 +206,7 @@ impl Sequencer {
             served: ServedBlocks::default(),
             l1_feed: L1Feed::default(),
             lost_in_crash: 0,
+            equivocation: None,
         }
     }
 
@@ -254,6 +262,7 @@ impl Sequencer {
     pub fn try_produce(&mut self, now: SimTime, btc: &BitcoinNode) -> Result<Production, OriginError> {
         let timestamp_s = self.next_timestamp_s(now);
         let choice = self.next_origin(timestamp_s)?;
+        let equivocating = self.equivocates(now);
         let deposits_only = choice.is_some_and(|c| c.deposits_only);
         let attributes =
             (!deposits_only).then(|| next_attributes(self.node.chain().view(), btc, self.config.max_headers_per_block));
@@ -277,8 +286,11 @@ impl Sequencer {
             history.record(&block);
         }
         if let Some(batcher) = &mut self.batcher {
-            let batched = BatchedBlock::of(&block).expect("a settlement chain's blocks have an L1 origin");
-            batcher.add_block(now, batched).expect("the batcher follows the sequencer's head");
+            // An equivocating sequencer's gossiped blocks never reach its batcher.
+            if !equivocating {
+                let batched = BatchedBlock::of(&block).expect("a settlement chain's blocks have an L1 origin");
+                batcher.add_block(now, batched).expect("the batcher follows the sequencer's head");
+            }
             self.unsafe_txs.insert(block.header.number, filled.included.clone());
         }
         let latencies = &filled.latencies;
@@ -304,6 +316,7 @@ impl Sequencer {
             keystone,
             censored,
             released,
+            equivocating,
         })
     }
 

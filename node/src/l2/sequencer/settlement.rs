@@ -79,7 +79,7 @@ impl Sequencer {
                         outcome.keystones.extend(self.keystones.as_mut().and_then(|m| m.on_block(block, now)));
                     }
                 }
-                HeadEvent::Finalized { .. } => {}
+                HeadEvent::Finalized { .. } | HeadEvent::Refused(_) => {}
             }
         }
         if let Some(safe) = self.node.safe_head() {
@@ -101,7 +101,7 @@ impl Sequencer {
 
     /// The transactions of the unsafe blocks above `safe`, taken back by a reorg, return to the
     /// mempool in their blocks' order (those it has no room for are refused, their senders told).
-    fn return_txs(&mut self, safe: L2Number, outcome: &mut L1Outcome) {
+    pub(super) fn return_txs(&mut self, safe: L2Number, outcome: &mut L1Outcome) {
         let returned = self.unsafe_txs.split_off(&safe.next());
         for submission in returned.into_values().flatten() {
             self.reorged_txs += 1;

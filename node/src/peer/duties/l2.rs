@@ -8,7 +8,7 @@ use crate::events::{Audience, Message, Observation, Timer};
 use crate::l2::block::L2Block;
 use crate::l2::catch_up::BitcoinFetch;
 use crate::l2::node::HeadEvent;
-use crate::l2::sequencer::{L1Outcome, Production, Sequencer};
+use crate::l2::sequencer::{L1Outcome, Production, Sequencer, Switch};
 use crate::l2::verifier::{Verdict, Verifier};
 use crate::pop::maker::MadeKeystone;
 use crate::time::SimDuration;
@@ -136,7 +136,8 @@ fn produce_l2_block(seq: &mut Sequencer, cx: &mut Ctx<'_>) -> bool {
 pub(super) fn publish_production(seq: &mut Sequencer, produced: Production, cx: &mut Ctx<'_>) {
     let block = &produced.block;
     cx.observe(block_produced(block, produced.backlog, produced.latency_mean_us, produced.latency_max_us));
-    publish_new_head(seq, block, cx);
+    let gossip_to = if produced.equivocating { seq.equivocation_gossip().map(<[PeerId]>::to_vec) } else { None };
+    publish_new_head(seq, block, gossip_to.as_deref(), cx);
     if let Some(made) = produced.keystone {
         publish_keystone(made, block, cx);
     }
@@ -153,6 +154,31 @@ pub(super) fn publish_production(seq: &mut Sequencer, produced: Production, cx: 
     }
     for submission in &produced.released {
         cx.observe(Observation::CensoredTxIncluded { hash: submission.hash, l2_number: block.header.number });
+    }
+    if let Some(switch) = seq.switch_to_batched(cx.now, cx.node) {
+        record_switch(seq, switch, cx);
+    }
+}
+
+/// The equivocating sequencer's switch to the blocks it batches: recorded as a reorg of its own
+/// chain, then each block A' published like a built one (gossiped to every peer), with its
+/// keystone.
+fn record_switch(seq: &mut Sequencer, switch: Switch, cx: &mut Ctx<'_>) {
+    cx.observe(Observation::L2Reorg {
+        from: switch.dropped.last().map_or(switch.fork, |b| b.header.number),
+        to: switch.fork,
+        txs: switch.dropped.iter().map(|b| b.txs.len() as u32).sum(),
+        because: "equivocation: the sequencer batches other blocks than it gossiped".to_owned(),
+    });
+    for block in &switch.rebuilt {
+        cx.observe(block_produced(block, seq.backlog() as u64, 0, 0));
+        publish_new_head(seq, block, None, cx);
+        if let Some(made) = switch.keystones.iter().find(|k| k.l2_number() == block.header.number) {
+            publish_keystone(made.clone(), block, cx);
+        }
+    }
+    for refusal in switch.refused {
+        refuse(refusal, cx);
     }
 }
 
@@ -176,8 +202,9 @@ fn block_produced(block: &L2Block, backlog: u64, latency_mean_us: u64, latency_m
 
 /// A block that became the sequencer's head (built, or derived after an unsafe reorg): its
 /// deposits and tunnel operations recorded, the block sent to the L2's followers (and kept to
-/// serve those that miss it, in runs with faults).
-fn publish_new_head(seq: &mut Sequencer, block: &Arc<L2Block>, cx: &mut Ctx<'_>) {
+/// serve those that miss it, in runs with faults); `gossip_to`: only to these peers (an
+/// equivocating sequencer's blocks A).
+fn publish_new_head(seq: &mut Sequencer, block: &Arc<L2Block>, gossip_to: Option<&[PeerId]>, cx: &mut Ctx<'_>) {
     if cx.catch_up {
         seq.served.record(block);
     }
@@ -204,7 +231,14 @@ fn publish_new_head(seq: &mut Sequencer, block: &Arc<L2Block>, cx: &mut Ctx<'_>)
     for w in &block.tunnel.withdrawals {
         cx.observe(Observation::TunnelBurned { l2_number: number, id: w.id, from: w.from, amount: w.amount });
     }
-    cx.broadcast(Message::L2Block(block.clone()));
+    match gossip_to {
+        None => cx.broadcast(Message::L2Block(block.clone())),
+        Some(peers) => {
+            for &peer in peers {
+                cx.send_to(peer, Message::L2Block(block.clone()));
+            }
+        }
+    }
 }
 
 fn publish_keystone(made: MadeKeystone, block: &L2Block, cx: &mut Ctx<'_>) {
@@ -222,7 +256,7 @@ fn record_l1_outcome(seq: &mut Sequencer, outcome: L1Outcome, cx: &mut Ctx<'_>) 
         if let HeadEvent::Safe { block, consolidated: false, .. } = event {
             // Derived from L1, not sequenced: no inclusion latencies.
             cx.observe(block_produced(block, seq.backlog() as u64, 0, 0));
-            publish_new_head(seq, block, cx);
+            publish_new_head(seq, block, None, cx);
         }
     }
     for made in outcome.keystones {
@@ -266,6 +300,15 @@ fn record_head_event(event: &HeadEvent, cx: &mut Ctx<'_>) {
             to: to.number,
             txs: dropped.iter().map(|b| b.txs.len() as u32).sum(),
             because: because.to_string(),
+        },
+        HeadEvent::Refused(c) => Observation::L2ForkConflict {
+            fork_point: c.fork_point,
+            current_tip: c.current_tip,
+            current_hash: c.current_hash,
+            derived_tip: c.derived_tip,
+            derived_hash: c.derived_hash,
+            current_score: c.current_score,
+            derived_score: c.derived_score,
         },
     });
 }

@@ -112,10 +112,12 @@ impl BitcoinRecorder {
                 row
             })
             .collect();
-        let attack = scenario.attack.as_ref().map(|a| AttackRecord {
+        // An equivocating sequencer is no Bitcoin attacker: no attack record.
+        let miner_attack = scenario.attack.as_ref().filter(|a| a.kind.mines_bitcoin());
+        let attack = miner_attack.map(|a| AttackRecord {
             kind: match a.kind {
                 AttackKind::DoubleSpend => RecordAttackKind::DoubleSpend,
-                AttackKind::SelfishMining => RecordAttackKind::SelfishMining,
+                AttackKind::SelfishMining | AttackKind::Equivocate => RecordAttackKind::SelfishMining,
             },
             hashrate_share: a.hashrate_share,
             confirmations: match (a.target, &scenario.tunnel) {

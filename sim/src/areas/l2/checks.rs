@@ -31,9 +31,11 @@ pub fn liveness(peers: &[&Peer], seq_window_blocks: Option<u64>) -> Vec<Violatio
     let Some(sequencer) = sequencer else { return violations };
     let produced = sequencer.head_number();
     for (peer, report) in reports() {
+        // A verifier whose PoP fork choice refused a derived reorg keeps its own fork, by design.
         if let DutyReport::Verifier(v) = report
             && v.node().unsafe_head() < produced
             && v.mismatches == 0
+            && v.fork_conflicts == 0
         {
             violations.push(Violation::liveness(format!(
                 "{} holds {} of the {produced} L2 blocks after the quiet phase",
@@ -43,9 +45,11 @@ pub fn liveness(peers: &[&Peer], seq_window_blocks: Option<u64>) -> Vec<Violatio
         }
     }
     let Some(window) = seq_window_blocks else { return violations };
+    // A refusing verifier's safe head waits at the fork point for good (its derivation holds the
+    // payload it refused).
     let nodes = reports().filter_map(|(peer, report)| match report {
         DutyReport::Sequencer(seq) => Some((peer, seq.node())),
-        DutyReport::Verifier(v) => Some((peer, v.node())),
+        DutyReport::Verifier(v) if v.fork_conflicts == 0 => Some((peer, v.node())),
         _ => None,
     });
     for (peer, node) in nodes {

@@ -40,6 +40,8 @@ struct Heads {
     safe: BTreeMap<u64, SafeMark>,
     /// Every move of the finalized head, in order (it only advances).
     finalized: Vec<HeadMove>,
+    /// Fork conflicts of every verifier (`L2ForkConflict` observations).
+    fork_conflicts: u64,
 }
 
 #[derive(Debug)]
@@ -115,6 +117,7 @@ impl L2Recorder {
                     self.heads.safe.entry(number.0).or_insert(mark);
                 }
             }
+            Observation::L2ForkConflict { .. } => self.heads.fork_conflicts += 1,
             Observation::L2Finalized { number } => {
                 if sequencer {
                     self.heads.finalized.push(HeadMove { at_us, number: number.0 });
@@ -188,7 +191,11 @@ impl L2Recorder {
         }
         if settled {
             self.heads.settle(&mut blocks);
-            record.settlement = Some(L2Settlement { unsafe_moves: self.heads.unsafe_moves, reorgs: self.heads.reorgs });
+            record.settlement = Some(L2Settlement {
+                unsafe_moves: self.heads.unsafe_moves,
+                reorgs: self.heads.reorgs,
+                fork_conflicts: self.heads.fork_conflicts,
+            });
         }
         record.blocks = blocks;
         record

@@ -2,6 +2,7 @@
 //! fee deferrals and the observer's superfinality steps; at the end, every publication on the
 //! observer's final main chain (with its sender's fee, when a miner of the run sent it).
 
+use super::reverts::SuperfinalWatch;
 use crate::areas::bitcoin::record::FoundAt;
 use crate::harness::world::{OBSERVER, POP_COIN, pop_miner_name};
 use crate::scenario::PopConfig;
@@ -21,6 +22,8 @@ pub struct PopRecorder {
     sent: Vec<PopTxRow>,
     superfinal: Vec<SuperfinalityStep>,
     fee_deferrals: Vec<FeeDeferralRow>,
+    /// Superfinal blocks that left the canonical chain (see [`super::reverts`]).
+    reverts: SuperfinalWatch,
 }
 
 impl PopRecorder {
@@ -62,6 +65,12 @@ impl PopRecorder {
             other => return Some(other),
         }
         None
+    }
+
+    /// Any observation, before the areas take theirs: what superfinal reverts need (keystones,
+    /// superfinality, the verifiers' safe blocks).
+    pub fn watch(&mut self, peer: &str, observation: &Observation) {
+        self.reverts.observe(peer, observation);
     }
 
     /// The highest L2 block the observer saw become superfinal (0: none).
@@ -109,6 +118,7 @@ impl PopRecorder {
             publications,
             superfinal: self.superfinal,
             fee_deferrals: self.fee_deferrals,
+            superfinal_reverts: self.reverts.reverts(),
         }
     }
 }
