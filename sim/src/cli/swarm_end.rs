@@ -91,7 +91,9 @@ pub(super) fn summarize(info: &SwarmInfo, rows: &[SwarmRow], failures: usize) {
     if !never.is_empty() {
         outln!("never reached: {}", never.join(", "));
     }
-    outln!("not modelled yet: {}", info.not_modelled.join(", "));
+    if !info.not_modelled.is_empty() {
+        outln!("not modelled yet: {}", info.not_modelled.join(", "));
+    }
 }
 
 #[cfg(test)]

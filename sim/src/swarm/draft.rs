@@ -49,6 +49,11 @@ impl Draft {
         self.table.get(name).and_then(Value::as_table)
     }
 
+    /// The table `name` to change in place (its note stays), if present.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Table> {
+        self.table.get_mut(name).and_then(Value::as_table_mut)
+    }
+
     /// Whether table (or array of tables) `name` is present.
     pub fn has(&self, name: &str) -> bool {
         self.table.contains_key(name)

@@ -15,7 +15,7 @@
 //! this generator (the swarm reports it as one).
 
 use super::draft::{Draft, table};
-use crate::scenario::{Scenario, ScenarioError, convergence_bound_s};
+use crate::scenario::{HaMode, Scenario, ScenarioError, convergence_bound_s};
 use hemisim_node::rng::Stream;
 use toml::Value;
 
@@ -49,6 +49,12 @@ pub fn generate(seed: u64) -> Result<World, ScenarioError> {
     }
     if l2 && rng.chance(0.3) {
         censorship(&mut rng, &mut draft, duration_s);
+    }
+    // Features that joined the swarm later draw from a stream of their own, so every world
+    // keeps the keys it was drawn with before they landed.
+    let mut later = Draws(Stream::derive(seed, "swarm/world/later"));
+    if l2 {
+        sequencer_set(&mut later, &mut draft, duration_s);
     }
     // Faults need the convergence bound, which depends on everything above.
     let source = format!("swarm world {seed}");
@@ -265,6 +271,35 @@ fn min_slot_s(draft: &Draft) -> u64 {
     (6_000 + 2 * delay_ms) / 9_000 + 1
 }
 
+/// A sequencer set on an L2 without a settlement layer (a set on one is not modelled): an
+/// op-conductor group whose leader crashes once. Its elections need links well under its 1 s
+/// heartbeat (ARCHITECTURE.md "The sequencer set"), so a set world's Bitcoin links are made
+/// fast. Rotating sets are not drawn yet: with links near the block time or faults on members,
+/// their members fork the chain (README, "Swarm testing").
+fn sequencer_set(rng: &mut Draws, draft: &mut Draft, duration_s: u64) {
+    if draft.has("ethereum") || !rng.chance(0.3) {
+        return;
+    }
+    let delay_ms = rng.int(10, 250) as i64;
+    if let Some(bitcoin) = draft.get_mut("bitcoin") {
+        bitcoin.insert("propagation_delay_ms".into(), delay_ms.into());
+        bitcoin.remove("propagation_jitter_ms");
+    }
+    let block_time_s = draft.get("l2").and_then(|l2| l2.get("block_time_s")).and_then(Value::as_float).unwrap_or(2.0);
+    let count = rng.int(2, 5) as i64;
+    let interval_s = (block_time_s * rng.uniform(1.0, 6.0, 0.5)).ceil();
+    let t = table([("count", count.into()), ("ha", "conductor".into()), ("unsafe_interval_s", interval_s.into())]);
+    draft.add_table("sequencer", t, format!("{count} sequencers in an op-conductor group"));
+    let at_s = rng.uniform(60.0, duration_s as f64 * 0.4, 10.0);
+    let crash = table([
+        ("kind", "crash".into()),
+        ("at_s", at_s.into()),
+        ("for_s", rng.log(30.0, 600.0, 10.0).into()),
+        ("peers", strings(&["sequencer".to_owned()])),
+    ]);
+    draft.push_table("fault", crash, "the conductor's first leader crashes");
+}
+
 fn attack(rng: &mut Draws, draft: &mut Draft) {
     let share = rng.uniform(0.05, 0.45, 0.01);
     let mut t = table([("hashrate_share", share.into())]);
@@ -335,6 +370,9 @@ fn faults(rng: &mut Draws, draft: &mut Draft, base: &Scenario) {
     if base.ethereum.is_some() {
         kinds.push("withhold_batches");
     }
+    if base.sequencer.as_ref().is_some_and(|set| set.ha == HaMode::Conductor) {
+        kinds.push("bad_handoff");
+    }
     for _ in 0..rng.int(1, 3) {
         let kind = rng.pick(&kinds);
         let at_s = rng.uniform(60.0, duration_s * 0.5, 10.0);
@@ -346,7 +384,7 @@ fn faults(rng: &mut Draws, draft: &mut Draft, base: &Scenario) {
         match kind {
             "partition" => _ = t.insert("groups".into(), partition_groups(rng, base)),
             "crash" => _ = t.insert("peers".into(), strings(&[crash_target(rng, base)])),
-            "halt" | "withhold_batches" => {}
+            "halt" | "withhold_batches" | "bad_handoff" => {}
             _ => _ = t.insert("peers".into(), strings(&[any_target(rng, base)])),
         }
         match kind {
@@ -382,6 +420,9 @@ fn crash_target(rng: &mut Draws, s: &Scenario) -> String {
     let mut targets = vec![format!("miners:{}", rng.int(0, s.bitcoin.miners as u64 - 1)), "observer".to_owned()];
     if let Some(l2) = &s.l2 {
         targets.push("sequencer".to_owned());
+        if s.sequencer.as_ref().is_some_and(|set| set.is_set()) {
+            targets.push("sequencer-1".to_owned());
+        }
         if l2.verifiers > 0 {
             targets.push("verifiers".to_owned());
         }
