@@ -30,17 +30,6 @@ fn succeeded(out: Output, what: &str) -> String {
     text(&out.stdout)
 }
 
-fn merge(partials: &[PathBuf], out: &Path) -> Output {
-    let mut args = vec!["merge"];
-    args.extend(partials.iter().map(|p| utf8(p)));
-    args.extend(["--out", utf8(out)]);
-    hemisim(&args)
-}
-
-fn shard_json(dir: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join("shard.json")).expect("shard.json written")).expect("JSON")
-}
-
 /// The cell indices a partial directory holds.
 fn cells_of(dir: &Path) -> Vec<u64> {
     let json = shard_json(dir);

@@ -37,17 +37,6 @@ fn held(i: u32, n: u32) -> Vec<u64> {
     WORLDS.iter().copied().skip(i as usize).step_by(n as usize).collect()
 }
 
-fn merge(partials: &[PathBuf], out: &Path) -> Output {
-    let mut args = vec!["merge"];
-    args.extend(partials.iter().map(|p| utf8(p)));
-    args.extend(["--out", utf8(out)]);
-    hemisim(&args)
-}
-
-fn shard_json(dir: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join("shard.json")).expect("shard.json written")).expect("JSON")
-}
-
 /// The worlds a partial directory holds, from its rows.
 fn worlds_of(dir: &Path) -> Vec<u64> {
     let json = shard_json(dir);

@@ -161,6 +161,19 @@ pub fn utf8(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
 
+/// `hemisim merge PARTIAL... --out OUT`: joins shard directories of a sweep or a swarm.
+pub fn merge(partials: &[PathBuf], out: &Path) -> Output {
+    let mut args = vec!["merge"];
+    args.extend(partials.iter().map(|p| utf8(p)));
+    args.extend(["--out", utf8(out)]);
+    hemisim(&args)
+}
+
+/// A partial directory's `shard.json`, parsed.
+pub fn shard_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("shard.json")).expect("shard.json written")).expect("JSON")
+}
+
 /// Writes `text` to `dir/name` (a scenario for the binary to read) and returns its path.
 pub fn scenario_file(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
