@@ -67,16 +67,9 @@ impl ShardManifest {
         format!("shard {}/{}", self.shard_index, self.shard_count)
     }
 
-    /// Pretty JSON ending with a newline.
-    pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("strings, numbers and plain structs always serialise");
-        text.push('\n');
-        text
-    }
-
     /// Writes [`SHARD_FILE`] into `dir`.
     pub fn write(&self, dir: &Path) -> Result<(), ReportError> {
-        atomic::write_file(&dir.join(SHARD_FILE), self.to_json().as_bytes())
+        write_shard_file(dir, self)
     }
 
     /// Reads `dir`'s [`SHARD_FILE`], checking that hemisim wrote it in this format.
@@ -85,6 +78,14 @@ impl ShardManifest {
             (m.tool.as_str(), m.format, m.shard_index, m.shard_count)
         })
     }
+}
+
+/// Writes `shard` (a sweep's or a swarm's) into `dir` as [`SHARD_FILE`]: pretty JSON ending
+/// with a newline, written atomically.
+pub(crate) fn write_shard_file<T: Serialize>(dir: &Path, shard: &T) -> Result<(), ReportError> {
+    let mut text = serde_json::to_string_pretty(shard).expect("strings, numbers and plain structs always serialise");
+    text.push('\n');
+    atomic::write_file(&dir.join(SHARD_FILE), text.as_bytes())
 }
 
 /// Reads `dir`'s [`SHARD_FILE`] as the partial directory of `hemisim <command> --shard`, checking

@@ -3,7 +3,7 @@
 //! Shard I of N runs the worlds whose position in the seed range (seed − first seed) ≡ I (mod N),
 //! the rule a sweep's shards use for cells. It writes each failing world's `failures/` files
 //! exactly as the whole swarm would, a `manifest.json` whose command is [`SWARM_SHARD_COMMAND`],
-//! and [`SHARD_FILE`] ([`SwarmShard`]): which swarm (`swarm_id`), which shard, and the shard's
+//! and [`SHARD_FILE`](crate::shard::SHARD_FILE) ([`SwarmShard`]): which swarm (`swarm_id`), which shard, and the shard's
 //! rows and failures. It has no `swarm.csv` or `swarm.json`: `merge` writes them from every
 //! shard's rows with [`crate::swarm::write_swarm`], the function a whole swarm ends with.
 //!
@@ -16,10 +16,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ReportError;
 use crate::output_dir::Manifest;
-use crate::shard::{SHARD_FILE, ShardReadError, read_shard_file};
+use crate::shard::{ShardReadError, read_shard_file, write_shard_file};
 use crate::swarm::{SwarmFailure, SwarmInfo, SwarmRow, manifest};
-use crate::{ReportError, atomic};
 
 /// Bumped when [`SwarmShard`]'s layout changes.
 pub const SWARM_SHARD_FORMAT: u32 = 1;
@@ -70,19 +70,12 @@ impl SwarmShard {
         Manifest { command: SWARM_SHARD_COMMAND.to_owned(), ..manifest(self.first_seed, &self.rows, complete) }
     }
 
-    /// Pretty JSON ending with a newline.
-    pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("strings, numbers and plain structs always serialise");
-        text.push('\n');
-        text
-    }
-
-    /// Writes [`SHARD_FILE`] into `dir`.
+    /// Writes [`SHARD_FILE`](crate::shard::SHARD_FILE) into `dir`.
     pub fn write(&self, dir: &Path) -> Result<(), ReportError> {
-        atomic::write_file(&dir.join(SHARD_FILE), self.to_json().as_bytes())
+        write_shard_file(dir, self)
     }
 
-    /// Reads `dir`'s [`SHARD_FILE`], checking that hemisim wrote it in this format.
+    /// Reads `dir`'s [`SHARD_FILE`](crate::shard::SHARD_FILE), checking that hemisim wrote it in this format.
     pub fn read(dir: &Path) -> Result<SwarmShard, ShardReadError> {
         read_shard_file(dir, "swarm", SWARM_SHARD_FORMAT, |m: &SwarmShard| {
             (m.tool.as_str(), m.format, m.shard_index, m.shard_count)
