@@ -26,7 +26,9 @@
 //! included; a channel whose frames are still missing once the L1 chain it read is
 //! [`TX_NOT_IN_MEMPOOL_TIMEOUT_S`] past the newest L1 block it knew when posting is lost: it and
 //! every channel posted after it (whose batches derivation, in order, drops without it) are
-//! posted again as new channels, closed as [`CloseReason::Resubmitted`]. Measured on the L1
+//! posted again as new channels, closed as [`CloseReason::Resubmitted`], one at a time (the next
+//! once the previous is seen on L1, op-batcher's default `max-pending-tx` of 1) until the batcher
+//! has caught up, so that they land in order. Measured on the L1
 //! clock, so a batcher cut from L1 waits until it has caught up, and a transaction that landed is
 //! never sent twice; a run where every transaction lands posts exactly what it did without this.
 //!
@@ -288,6 +290,9 @@ pub struct Batcher {
     in_flight: VecDeque<InFlight>,
     /// The time of the newest L1 block read.
     l1_time_s: Option<u64>,
+    /// Since a loss, until caught up: one channel in flight at a time (op-batcher's default
+    /// `max-pending-tx` is 1).
+    one_at_a_time: bool,
     channel_ids_issued: u64,
     stats: BatcherStats,
 }
@@ -302,6 +307,7 @@ impl Batcher {
             closed: VecDeque::new(),
             in_flight: VecDeque::new(),
             l1_time_s: None,
+            one_at_a_time: false,
             channel_ids_issued: 0,
             stats: BatcherStats::default(),
         }
@@ -362,8 +368,27 @@ impl Batcher {
         if let Some(reason) = self.open.as_ref().and_then(|open| self.due(open, now, l1_head)) {
             self.close(reason);
         }
+        if self.one_at_a_time {
+            return self.next_in_order();
+        }
         let closed: Vec<ClosedChannel> = self.closed.drain(..).collect();
         closed.into_iter().flat_map(|closed| self.submit(closed)).collect()
+    }
+
+    /// After a loss: the next channel once every one posted is seen on L1, so that they land in
+    /// order (transactions posted together may reach L1 in any order, and derivation drops a
+    /// batch from the future); back to posting every closed channel at once when caught up.
+    fn next_in_order(&mut self) -> Vec<BatcherSubmission> {
+        if !self.in_flight.is_empty() {
+            return Vec::new();
+        }
+        match self.closed.pop_front() {
+            Some(closed) => self.submit(closed),
+            None => {
+                self.one_at_a_time = false;
+                Vec::new()
+            }
+        }
     }
 
     /// After an L2 reorg: forget every block not yet posted; the next block fed must be the
@@ -373,6 +398,7 @@ impl Batcher {
         self.open = None;
         self.closed.clear();
         self.in_flight.clear();
+        self.one_at_a_time = false;
         self.tip = (safe.number, safe.hash);
     }
 
@@ -402,6 +428,7 @@ impl Batcher {
     fn requeue_lost(&mut self) {
         let Some(lost) = self.in_flight.iter().position(|flight| flight.is_lost(self.l1_time_s)) else { return };
         let again = self.in_flight.split_off(lost);
+        self.one_at_a_time = true;
         for flight in again.into_iter().rev() {
             self.closed.push_front(ClosedChannel { channel: flight.channel, reason: CloseReason::Resubmitted });
         }
@@ -746,21 +773,20 @@ mod tests {
         }
         assert!(batcher.poll(at(200), l1.head().number).is_empty(), "L1 is at 144 s: not yet");
         batcher.on_l1_block(l1.mine(vec![], 0));
+        // Both, in order, as new channels, one at a time: the next once the previous landed.
         let again = batcher.poll(at(200), l1.head().number);
-        let ranges: Vec<_> = again.iter().map(|s| (s.l2_blocks, s.closed_by)).collect();
-        assert_eq!(
-            ranges,
-            vec![
-                ((L2Number(1), L2Number(3)), CloseReason::Resubmitted),
-                ((L2Number(4), L2Number(6)), CloseReason::Resubmitted)
-            ],
-            "both, in order, as new channels"
-        );
+        assert_eq!(again.len(), 1);
+        assert_eq!((again[0].l2_blocks, again[0].closed_by), ((L2Number(1), L2Number(3)), CloseReason::Resubmitted));
         assert_eq!(again[0].tx.frames[0].content, first[0].tx.frames[0].content);
         assert_ne!(again[0].channel, first[0].channel);
-        assert_eq!(again[1].tx.frames[0].content, second[0].tx.frames[0].content);
+        assert!(batcher.poll(at(206), l1.head().number).is_empty(), "the first is not seen on L1 yet");
+        batcher.on_l1_block(l1.mine(vec![again[0].tx.clone()], 0));
+        let next = batcher.poll(at(212), l1.head().number);
+        assert_eq!(next.len(), 1);
+        assert_eq!((next[0].l2_blocks, next[0].closed_by), ((L2Number(4), L2Number(6)), CloseReason::Resubmitted));
+        assert_eq!(next[0].tx.frames[0].content, second[0].tx.frames[0].content);
         // Once they land, nothing more is sent.
-        batcher.on_l1_block(l1.mine(again.into_iter().map(|s| s.tx).collect(), 0));
+        batcher.on_l1_block(l1.mine(vec![next[0].tx.clone()], 0));
         assert_eq!(batcher.in_flight_channels(), 0);
         for _ in 0..20 {
             batcher.on_l1_block(l1.mine(vec![], 0));
