@@ -24,7 +24,9 @@ const PINNED: &[(&str, &str)] = &[
     // hours, then a bad handoff.
     ("failover", "1c91e85f586f6099d61d227cc3a6e8dbb15abd539285d6937d1450b9139ba41c"),
     ("fee-spike", "fe3abad4e352da744ff5b8638be36c357ffac809f66116f845d4d3c27bba4ab8"),
-    ("l2-btc-reorg", "5a13aacac4f71097b2e5e0425e670732a39c2a76391d4cff857061c6a285fdbe"),
+    // Changed by the Bitcoin view's unindex fix (issue 15): its reorged-out blocks held coins
+    // created and spent inside them, which every node used to resurrect alike.
+    ("l2-btc-reorg", "fd0e961179c72e8be2e9234b7355f55f8d6064489239746047ac37844b32ba0d"),
     ("l2-throughput", "015cb0fd2e57ff27ccf4920dea0cab90a138675c4e6efb43350da64aaa0aaa24"),
     // Faults (issue 13): Bitcoin split in two halves for an hour under the whole stack.
     ("partition", "5b648897e281b7a10594ecd599cd5b63694a569498e60571f7049e6e9d5c9251"),

@@ -142,3 +142,33 @@ fn a_batcher_outage_longer_than_the_window_forces_reorgs_then_recovers() {
     let late_safe = events.iter().filter(|e| e.kind == "l2-safe" && e.peer == "sequencer" && e.at > 3600.0);
     assert!(late_safe.clone().count() > 200 && late_safe.clone().all(|e| !e.flag("forced")), "recovered");
 }
+
+/// A partition cuts the sequencer from everyone, the `ethereum` peer included, for 90 s, far
+/// less than the 30-slot window: the batches it posts meanwhile are lost. The batcher sees them
+/// missing from L1 two minutes (of L1 time) after posting them and posts them again, one channel
+/// at a time, in time: nothing is forced, nothing reorgs, and the safe head catches up. (Before
+/// the batcher resubmitted, the window of the lost blocks closed and derivation forced them.)
+#[test]
+fn batches_lost_in_a_partition_from_l1_are_resubmitted_and_nothing_is_forced() {
+    let sets = [
+        "duration_s=2400",
+        "ethereum.seq_window_blocks=30",
+        "fault.0.kind=partition",
+        "fault.0.at_s=1200",
+        "fault.0.for_s=90",
+        "fault.0.groups=[[\"sequencer\"]]",
+    ];
+    let (events, summary) = settlement_run("settlement-lost-batches", &sets);
+    let resubmitted: Vec<&Event> =
+        events.iter().filter(|e| e.kind == "batch-posted" && e.text("closed_by") == "resubmitted").collect();
+    assert!(!resubmitted.is_empty(), "the lost batches are posted again");
+    assert!(resubmitted.iter().all(|e| (1290.0..1500.0).contains(&e.at)), "after the heal, within the window");
+    assert!(!events.iter().any(|e| e.kind == "l2-safe" && e.flag("forced")), "no block forced");
+    assert!(!events.iter().any(|e| e.kind == "l2-reorg"), "no reorg");
+    assert_eq!(summary["l2"]["forced_blocks"], 0);
+    // The safe head catches up: the last safe block is within two channels of the last produced.
+    let last =
+        |kind: &str| events.iter().filter(|e| e.kind == kind && e.peer == "sequencer").map(|e| e.n("number")).max();
+    let (safe, produced) = (last("l2-safe").expect("safe blocks"), last("l2-block-produced").expect("blocks"));
+    assert!(safe + 12 >= produced, "safe head {safe} far behind the unsafe head {produced}");
+}

@@ -18,19 +18,32 @@
 //! transactions of `target_frames` blobs (calldata: one frame per transaction), each with its L1
 //! fee at fixed, documented prices (recorded, not a fee market).
 //!
-//! Not modelled: a transaction that fails to land (the L1 chain includes what is posted), and
-//! channels spanning several L1 blocks' worth of transactions (a channel's transactions are all
-//! posted at once).
+//! A transaction that never lands (a fault dropped it on its way to L1) is resubmitted, as
+//! op-batcher's transaction manager gives up on a transaction not in the mempool after
+//! `TxNotInMempoolTimeout` (default 2 minutes, `op-service/txmgr/cli.go`) and the channel manager
+//! requeues its frames (`channelManager.TxFailed`). The batcher reads the L1 blocks
+//! ([`Batcher::on_l1_block`]) and tracks each posted channel until all its frames are seen
+//! included; a channel whose frames are still missing once the L1 chain it read is
+//! [`TX_NOT_IN_MEMPOOL_TIMEOUT_S`] past the newest L1 block it knew when posting is lost: it and
+//! every channel posted after it (whose batches derivation, in order, drops without it) are
+//! posted again as new channels, closed as [`CloseReason::Resubmitted`], one at a time (the next
+//! once the previous is seen on L1, op-batcher's default `max-pending-tx` of 1) until the batcher
+//! has caught up, so that they land in order. Measured on the L1
+//! clock, so a batcher cut from L1 waits until it has caught up, and a transaction that landed is
+//! never sent twice; a run where every transaction lands posts exactly what it did without this.
+//!
+//! Not modelled: channels spanning several L1 blocks' worth of transactions (a channel's
+//! transactions are all posted at once), fee bumping (a resubmission pays the same fee).
 //!
 //! [`SequencedTx::encoded_len`]: super::types::SequencedTx::encoded_len
 
 use super::params::EthParams;
-use super::types::{BatcherTx, ChannelContent, ChannelId, DataKind, Frame, L2BlockRef, SingularBatch};
+use super::types::{BatcherTx, ChannelContent, ChannelId, DataKind, Frame, L1Block, L2BlockRef, SingularBatch};
 use crate::l2::block::L2Block;
 use crate::time::{SimDuration, SimTime};
 use crate::units::{L1Number, L2Number};
 use revm::primitives::B256;
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 
 /// Usable bytes of one EIP-4844 blob with OP's encoding (`eth.MaxBlobDataSize`).
@@ -55,6 +68,11 @@ pub const CALLDATA_FLOOR_GAS_PER_BYTE: u64 = 40;
 /// `approx-compr-ratio` (0.6), its own estimate for typical L2 blocks. An assumption for our
 /// encodings, which are close in size to real transactions (no signature, but fixed-width fields).
 pub const COMPRESSION_RATIO_PERCENT: usize = 60;
+
+/// A posted channel whose frames are not all on L1 once L1 is this many seconds past the newest
+/// block the batcher knew when posting is lost (op-batcher's `TxNotInMempoolTimeout`, 2 minutes:
+/// ten 12-s slots, as many as the default `sub_safety_margin_blocks` keeps in hand).
+pub const TX_NOT_IN_MEMPOOL_TIMEOUT_S: u64 = 120;
 
 /// The largest frame (header included) a blob or calldata transaction holds, after the version
 /// byte (op-batcher: `MaxBlobDataSize - 1`, `max-l1-tx-size-bytes - 1`).
@@ -161,6 +179,8 @@ pub enum CloseReason {
     SequencingWindow,
     /// It reached its size target.
     Full,
+    /// It carries the blocks of a channel that never landed (or of one posted after it).
+    Resubmitted,
 }
 
 impl CloseReason {
@@ -169,6 +189,7 @@ impl CloseReason {
             CloseReason::Interval => "interval",
             CloseReason::SequencingWindow => "sequencing_window",
             CloseReason::Full => "full",
+            CloseReason::Resubmitted => "resubmitted",
         }
     }
 }
@@ -237,6 +258,26 @@ struct ClosedChannel {
     reason: CloseReason,
 }
 
+/// A posted channel not yet seen whole on L1.
+#[derive(Debug, Clone)]
+struct InFlight {
+    id: ChannelId,
+    /// What it carried, to post again if it is lost.
+    channel: OpenChannel,
+    /// Its frames not yet seen in an L1 block.
+    unseen: BTreeSet<u16>,
+    /// The time of the newest L1 block read when it was posted (`None`: none read yet; then the
+    /// first one read after).
+    posted_after_l1_s: Option<u64>,
+}
+
+impl InFlight {
+    fn is_lost(&self, l1_time_s: Option<u64>) -> bool {
+        let (Some(posted), Some(now)) = (self.posted_after_l1_s, l1_time_s) else { return false };
+        !self.unseen.is_empty() && now >= posted + TX_NOT_IN_MEMPOOL_TIMEOUT_S
+    }
+}
+
 /// The batcher's state.
 #[derive(Debug, Clone)]
 pub struct Batcher {
@@ -245,6 +286,13 @@ pub struct Batcher {
     tip: (L2Number, B256),
     open: Option<OpenChannel>,
     closed: VecDeque<ClosedChannel>,
+    /// Posted channels, oldest first, until they and every older one are seen on L1.
+    in_flight: VecDeque<InFlight>,
+    /// The time of the newest L1 block read.
+    l1_time_s: Option<u64>,
+    /// Since a loss, until caught up: one channel in flight at a time (op-batcher's default
+    /// `max-pending-tx` is 1).
+    one_at_a_time: bool,
     channel_ids_issued: u64,
     stats: BatcherStats,
 }
@@ -257,6 +305,9 @@ impl Batcher {
             tip: (start.number, start.hash),
             open: None,
             closed: VecDeque::new(),
+            in_flight: VecDeque::new(),
+            l1_time_s: None,
+            one_at_a_time: false,
             channel_ids_issued: 0,
             stats: BatcherStats::default(),
         }
@@ -313,11 +364,31 @@ impl Batcher {
         if !self.config.enabled {
             return Vec::new();
         }
+        self.requeue_lost();
         if let Some(reason) = self.open.as_ref().and_then(|open| self.due(open, now, l1_head)) {
             self.close(reason);
         }
+        if self.one_at_a_time {
+            return self.next_in_order();
+        }
         let closed: Vec<ClosedChannel> = self.closed.drain(..).collect();
         closed.into_iter().flat_map(|closed| self.submit(closed)).collect()
+    }
+
+    /// After a loss: the next channel once every one posted is seen on L1, so that they land in
+    /// order (transactions posted together may reach L1 in any order, and derivation drops a
+    /// batch from the future); back to posting every closed channel at once when caught up.
+    fn next_in_order(&mut self) -> Vec<BatcherSubmission> {
+        if !self.in_flight.is_empty() {
+            return Vec::new();
+        }
+        match self.closed.pop_front() {
+            Some(closed) => self.submit(closed),
+            None => {
+                self.one_at_a_time = false;
+                Vec::new()
+            }
+        }
     }
 
     /// After an L2 reorg: forget every block not yet posted; the next block fed must be the
@@ -326,7 +397,41 @@ impl Batcher {
     pub fn reset_to(&mut self, safe: &L2BlockRef) {
         self.open = None;
         self.closed.clear();
+        self.in_flight.clear();
+        self.one_at_a_time = false;
         self.tip = (safe.number, safe.hash);
+    }
+
+    /// An L1 block read (in order): the frames it includes are no longer in flight.
+    pub fn on_l1_block(&mut self, block: &L1Block) {
+        self.l1_time_s = Some(self.l1_time_s.map_or(block.block.time_s, |t| t.max(block.block.time_s)));
+        for flight in &mut self.in_flight {
+            flight.posted_after_l1_s.get_or_insert(block.block.time_s);
+        }
+        for frame in block.batcher_txs.iter().flat_map(|tx| &tx.frames) {
+            if let Some(flight) = self.in_flight.iter_mut().find(|flight| flight.id == frame.channel) {
+                flight.unseen.remove(&frame.number);
+            }
+        }
+        while self.in_flight.front().is_some_and(|flight| flight.unseen.is_empty()) {
+            self.in_flight.pop_front();
+        }
+    }
+
+    /// The posted channels not yet all seen on L1, for tests and reports.
+    pub fn in_flight_channels(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// The oldest lost channel and every one posted after it go back to the front of the queue,
+    /// in order: derivation reads batches in order, so the later ones are dropped without it.
+    fn requeue_lost(&mut self) {
+        let Some(lost) = self.in_flight.iter().position(|flight| flight.is_lost(self.l1_time_s)) else { return };
+        let again = self.in_flight.split_off(lost);
+        self.one_at_a_time = true;
+        for flight in again.into_iter().rev() {
+            self.closed.push_front(ClosedChannel { channel: flight.channel, reason: CloseReason::Resubmitted });
+        }
     }
 
     /// Whether the open channel must close now, and why.
@@ -351,10 +456,23 @@ impl Batcher {
     /// A closed channel as frames, in transactions, with their fees.
     fn submit(&mut self, closed: ClosedChannel) -> Vec<BatcherSubmission> {
         let id = self.next_channel_id();
-        let OpenChannel { encoded_bytes, first, last, batches, .. } = closed.channel;
+        let OpenChannel { opened_at, oldest_origin, encoded_bytes, first, last, batches } = closed.channel;
         let content = Arc::new(ChannelContent { batches });
         let frames =
             split_into_frames(id, compressed_len(encoded_bytes), max_frame_bytes(self.config.data_kind), &content);
+        self.in_flight.push_back(InFlight {
+            id,
+            channel: OpenChannel {
+                opened_at,
+                oldest_origin,
+                encoded_bytes,
+                first,
+                last,
+                batches: content.batches.clone(),
+            },
+            unseen: frames.iter().map(|frame| frame.number).collect(),
+            posted_after_l1_s: self.l1_time_s,
+        });
         self.stats.channels += 1;
         let submissions: Vec<BatcherSubmission> = frames
             .chunks(self.config.frames_per_tx())
@@ -623,6 +741,74 @@ mod tests {
         let posted = batcher.poll(at(70), L1Number(0));
         assert_eq!(posted.len(), 1);
         assert_eq!(posted[0].tx.frames[0].content.batches, new.into_iter().map(|b| b.batch).collect::<Vec<_>>());
+    }
+
+    /// Two channels of blocks 1..3 and 4..6 posted at 36 s and 72 s (L1 read up to those times).
+    fn two_posted_channels(l1: &mut MiniL1) -> (Batcher, Vec<BatcherSubmission>, Vec<BatcherSubmission>) {
+        let (genesis, blocks) = blocks(6, 1);
+        let mut batcher = Batcher::new(BatcherConfig { interval: SimDuration::from_secs(36), ..config() }, &genesis);
+        let mut posted = vec![];
+        for (i, block) in blocks.into_iter().enumerate() {
+            batcher.add_block(at(12 * i as u64), block).expect("a chain");
+            batcher.on_l1_block(l1.mine(vec![], 0));
+            posted.push(batcher.poll(at(12 * i as u64 + 12), l1.head().number));
+        }
+        let second = posted.pop().expect("six polls");
+        let first = posted.remove(2);
+        assert!(posted.iter().all(Vec::is_empty));
+        assert_eq!((first[0].l2_blocks, second[0].l2_blocks), ((L2Number(1), L2Number(3)), (L2Number(4), L2Number(6))));
+        (batcher, first, second)
+    }
+
+    #[test]
+    fn a_lost_transaction_is_resubmitted_with_the_later_ones_once_l1_is_two_minutes_past_its_posting() {
+        let mut l1 = MiniL1::new(12);
+        let (mut batcher, first, second) = two_posted_channels(&mut l1);
+        // The first is lost on its way; the second lands in the next block.
+        batcher.on_l1_block(l1.mine(vec![second[0].tx.clone()], 0));
+        assert_eq!(batcher.in_flight_channels(), 2, "the second waits for the first");
+        // The first was posted after the L1 block of 36 s: it is lost once L1 reads 156 s.
+        while l1.head().time_s < 36 + TX_NOT_IN_MEMPOOL_TIMEOUT_S - 12 {
+            batcher.on_l1_block(l1.mine(vec![], 0));
+        }
+        assert!(batcher.poll(at(200), l1.head().number).is_empty(), "L1 is at 144 s: not yet");
+        batcher.on_l1_block(l1.mine(vec![], 0));
+        // Both, in order, as new channels, one at a time: the next once the previous landed.
+        let again = batcher.poll(at(200), l1.head().number);
+        assert_eq!(again.len(), 1);
+        assert_eq!((again[0].l2_blocks, again[0].closed_by), ((L2Number(1), L2Number(3)), CloseReason::Resubmitted));
+        assert_eq!(again[0].tx.frames[0].content, first[0].tx.frames[0].content);
+        assert_ne!(again[0].channel, first[0].channel);
+        assert!(batcher.poll(at(206), l1.head().number).is_empty(), "the first is not seen on L1 yet");
+        batcher.on_l1_block(l1.mine(vec![again[0].tx.clone()], 0));
+        let next = batcher.poll(at(212), l1.head().number);
+        assert_eq!(next.len(), 1);
+        assert_eq!((next[0].l2_blocks, next[0].closed_by), ((L2Number(4), L2Number(6)), CloseReason::Resubmitted));
+        assert_eq!(next[0].tx.frames[0].content, second[0].tx.frames[0].content);
+        // Once they land, nothing more is sent.
+        batcher.on_l1_block(l1.mine(vec![next[0].tx.clone()], 0));
+        assert_eq!(batcher.in_flight_channels(), 0);
+        for _ in 0..20 {
+            batcher.on_l1_block(l1.mine(vec![], 0));
+        }
+        assert!(batcher.poll(at(500), l1.head().number).is_empty());
+    }
+
+    #[test]
+    fn a_landed_transaction_is_not_resubmitted_even_when_the_batcher_reads_it_late() {
+        let mut l1 = MiniL1::new(12);
+        let (mut batcher, first, second) = two_posted_channels(&mut l1);
+        // Both land, but the batcher reads nothing for five minutes (cut from L1), then catches up.
+        l1.mine(vec![first[0].tx.clone(), second[0].tx.clone()], 0);
+        for _ in 0..25 {
+            l1.mine(vec![], 0);
+        }
+        assert!(batcher.poll(at(400), l1.head().number).is_empty(), "it has not read L1 past the posting");
+        for number in 7..l1.blocks.len() {
+            batcher.on_l1_block(&l1.blocks[number]);
+        }
+        assert_eq!(batcher.in_flight_channels(), 0);
+        assert!(batcher.poll(at(400), l1.head().number).is_empty());
     }
 
     #[test]

@@ -248,6 +248,13 @@ impl BtcIndexer {
         let top = self.indexed.pop().expect("called only while blocks are indexed");
         let height = self.indexed.len() as u32;
         drop(self.deposits.split_off(&(height, 0)));
+        // The spent coins come back first, then every output of the block goes: a coin created
+        // and spent inside the block is among both, and must end up gone (restoring the spent
+        // coins last resurrected it, a balance no node that skipped the block has).
+        for (outpoint, script, value) in top.spent.into_iter().rev() {
+            self.by_script.entry(script.clone()).or_default().insert((outpoint.txid, outpoint.vout), value);
+            self.outputs.insert(outpoint, (script, value));
+        }
         for tx in top.block.txs().iter().rev() {
             let txid = tx.txid();
             self.txs.remove(&txid);
@@ -257,10 +264,6 @@ impl BtcIndexer {
                     remove_utxo(&mut self.by_script, &script, &outpoint);
                 }
             }
-        }
-        for (outpoint, script, value) in top.spent.into_iter().rev() {
-            self.by_script.entry(script.clone()).or_default().insert((outpoint.txid, outpoint.vout), value);
-            self.outputs.insert(outpoint, (script, value));
         }
         top.block
     }

@@ -105,3 +105,55 @@ fn bad_or_unavailable_attributes_change_nothing() {
     );
     assert_eq!(view.tip(), (BtcHeight(0), genesis.block_hash()), "unchanged");
 }
+
+/// A coin created and spent in the same block (a chain of payments confirmed together) must not
+/// come back when the block is unindexed: before the fix, unindexing put every spent coin back,
+/// this one too, so a node that rewound over such a block reported a higher balance to the hVM
+/// precompiles than one that never indexed it (issue 15: worlds 1470, 1537, 1639 state roots).
+#[test]
+fn unindexing_a_block_forgets_a_coin_created_and_spent_inside_it() {
+    let genesis = SealedBlock::seal(genesis_block(&[Allocation {
+        script: p2pkh_for("alice"),
+        value: Amount::ONE_BTC,
+        count: 1,
+    }]));
+    let mut chain = Chain { blocks: BTreeMap::from([(genesis.block_hash(), genesis.clone())]) };
+    let coin = (OutPoint { txid: genesis.txs()[0].txid(), vout: 0 }, Amount::ONE_BTC);
+    let mut alice = Wallet::new("alice");
+    alice.apply(&[CoinDelta::Added {
+        outpoint: coin.0,
+        output: TxOut { value: coin.1, script_pubkey: p2pkh_for("alice") },
+    }]);
+    let to_bob = TxOut { value: Amount::from_sat(50_000), script_pubkey: p2pkh_for("bob") };
+    let pay = alice.spend_coin(coin, vec![to_bob], FeeRate::from_sat_per_vb(1.0));
+    let bob_coin = (OutPoint { txid: pay.compute_txid(), vout: 0 }, Amount::from_sat(50_000));
+    let to_carol = TxOut { value: Amount::from_sat(20_000), script_pubkey: p2pkh_for("carol") };
+    let forward = Wallet::new("bob").spend_coin(bob_coin, vec![to_carol], FeeRate::from_sat_per_vb(1.0));
+    let b1 = chain.add(genesis.block_hash(), 1, "m", vec![pay, forward]);
+    let b2 = chain.add(b1.block_hash(), 2, "m", vec![]);
+    let b3 = chain.add(b2.block_hash(), 3, "m", vec![]);
+    let mut view = BtcIndexer::new(&genesis);
+    let before = (view.balance_of(&p2pkh_for("alice")), view.balance_of(&p2pkh_for("bob")));
+    let undo = view.apply(&attributes(0, &[&b1, &b2, &b3]), 3, &chain.source()).expect("valid");
+    assert_eq!(view.indexed_tip(), Some(BtcHeight(1)));
+    let bob_utxos = view.utxos_of(&p2pkh_for("bob"));
+    assert!(bob_utxos.iter().all(|u| (u.txid, u.vout) != (bob_coin.0.txid, 0)), "spent in block 1");
+    assert_eq!(bob_utxos.len(), 1, "only bob's change");
+    assert_eq!(view.balance_of(&p2pkh_for("carol")), Amount::from_sat(20_000));
+
+    // Undone (an L2 rewind): the view is the genesis view again.
+    view.undo(undo);
+    assert_eq!((view.balance_of(&p2pkh_for("alice")), view.balance_of(&p2pkh_for("bob"))), before);
+    assert!(view.utxos_of(&p2pkh_for("bob")).is_empty(), "bob's coin never existed before block 1");
+    assert_eq!(view.balance_of(&p2pkh_for("carol")), Amount::ZERO);
+
+    // Reorged out by a Bitcoin branch without the payments: the same.
+    view.apply(&attributes(0, &[&b1, &b2, &b3]), 3, &chain.source()).expect("valid");
+    let c1 = chain.add(genesis.block_hash(), 1, "x", vec![]);
+    let c2 = chain.add(c1.block_hash(), 2, "x", vec![]);
+    view.apply(&attributes(0, &[&c1, &c2]), 3, &chain.source()).expect("valid");
+    assert_eq!(view.indexed_tip(), Some(BtcHeight(0)));
+    assert!(view.utxos_of(&p2pkh_for("bob")).is_empty(), "bob's coin is gone with block 1");
+    assert_eq!(view.balance_of(&p2pkh_for("bob")), Amount::ZERO);
+    assert_eq!(view.balance_of(&p2pkh_for("alice")), Amount::ONE_BTC, "alice's coin is back");
+}

@@ -23,11 +23,15 @@ impl Sequencer {
         }
     }
 
-    /// An L1 block arrives (settlement chains; others ignore L1): kept for the origin rule, and
-    /// derived by the sequencer's own node, which may make blocks safe, final, or reorg the
-    /// unsafe chain (its transactions then return to the mempool, as geth's pool re-injects a
-    /// reorged block's transactions).
+    /// An L1 block arrives (settlement chains; others ignore L1): read by the batcher, kept for the
+    /// origin rule, and derived by the sequencer's own node, which may make blocks safe, final, or
+    /// reorg the unsafe chain (its transactions then return to the mempool, as geth's pool
+    /// re-injects a reorged block's transactions).
     pub fn on_l1_block(&mut self, block: Arc<L1Block>, now: SimTime, btc: &BitcoinNode) -> L1Outcome {
+        // The batcher learns which of its transactions landed (and so which were lost).
+        if let Some(batcher) = &mut self.batcher {
+            batcher.on_l1_block(&block);
+        }
         let Some(safe) = self.node.safe_head() else { return L1Outcome::default() };
         self.l1_head = self.l1_head.max(block.block.number);
         if block.block.number > safe.l1_origin.number {
