@@ -26,6 +26,13 @@ pub const SHARD_FORMAT: u32 = 1;
 /// `manifest.json`'s `command` in a partial sweep directory.
 pub const SHARD_COMMAND: &str = "sweep-shard";
 
+/// The one sharding rule of sweeps and swarms: item `position` (a cell's index, a world's
+/// position in the seed range) belongs to shard `index` of `count` when position ≡ index (mod
+/// count). Round robin, so every shard gets cheap and dear items alike.
+pub fn shard_holds(position: u64, index: u32, count: u32) -> bool {
+    count > 0 && position % u64::from(count) == u64::from(index)
+}
+
 /// `shard.json`: one shard of a sweep and the rows of its cells.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShardManifest {

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ReportError;
 use crate::output_dir::Manifest;
-use crate::shard::{ShardReadError, read_shard_file, write_shard_file};
+use crate::shard::{ShardReadError, read_shard_file, shard_holds, write_shard_file};
 use crate::swarm::{SwarmFailure, SwarmInfo, SwarmRow, manifest};
 
 /// Bumped when [`SwarmShard`]'s layout changes.
@@ -61,7 +61,7 @@ impl SwarmShard {
     /// Whether world `seed` is this shard's.
     pub fn holds(&self, seed: u64) -> bool {
         let position = seed.wrapping_sub(self.first_seed);
-        position < self.worlds_total && position % u64::from(self.shard_count) == u64::from(self.shard_index)
+        position < self.worlds_total && shard_holds(position, self.shard_index, self.shard_count)
     }
 
     /// The partial directory's `manifest.json` (files filled in when it is committed): the whole

@@ -9,7 +9,7 @@ use super::merge::{Part, copy_files, one_whole, out_is_not_a_part};
 use super::sweep_end::{cells_exit, print_violations, write_whole_sweep};
 use super::{Exit, count, out_flag, output};
 use hemisim_reports::output_dir::Manifest;
-use hemisim_reports::shard::ShardManifest;
+use hemisim_reports::shard::{ShardManifest, shard_holds};
 use hemisim_reports::sweep::CellResult;
 use std::path::{Path, PathBuf};
 
@@ -118,9 +118,8 @@ fn every_cell_once(partials: &[Partial]) -> Result<(), String> {
     let total = partials[0].shard.cells_total;
     let mut seen = vec![false; total];
     for p in partials {
-        let n = p.shard.shard_count as usize;
         for cell in &p.shard.cells {
-            let own = cell.index < total && cell.index % n == p.shard.shard_index as usize;
+            let own = cell.index < total && shard_holds(cell.index as u64, p.shard.shard_index, p.shard.shard_count);
             if !own || std::mem::replace(&mut seen[cell.index], true) {
                 return Err(format!(
                     "{}: shard.json lists cell {}, which is not {}'s; run that shard again",

@@ -86,7 +86,7 @@ impl Shard {
     /// Whether item `item` (a cell's index, a world's position) is this shard's: `item ≡ index
     /// (mod count)`.
     pub fn holds(self, item: usize) -> bool {
-        item % self.count as usize == self.index as usize
+        hemisim_reports::shard::shard_holds(item as u64, self.index, self.count)
     }
 }
 
