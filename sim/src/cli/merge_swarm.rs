@@ -1,31 +1,69 @@
 //! `hemisim merge` of a sharded swarm's partial directories (`manifest.json` says `swarm-shard`,
 //! `shard.json` reads as `hemisim_reports::swarm_shard::SwarmShard`): after the shared checks
-//! (`merge`), together they must hold every world of the seed range once. Then the failures'
-//! files are copied into the staged output and the swarm ends as an unsharded one does
+//! (`merge_parts`: one swarm, every world of the seed range once), the failures' files are
+//! copied into the staged output and the swarm ends as an unsharded one does
 //! (`swarm_end::write_whole_swarm`): the same rows and failures in seed order, the same function.
 
 use super::args::MergeArgs;
 use super::console::{errln, outln};
-use super::merge::{Part, copy_files, one_whole, out_is_not_a_part};
+use super::merge_parts::{Partial, ShardFile, read_all, read_manifest, stage_with_files};
 use super::swarm::MAX_WORLDS;
 use super::swarm_end::{failure_lines, rows_exit, write_whole_swarm};
-use super::{Exit, count, out_flag, output};
-use hemisim_reports::output_dir::Manifest;
+use super::{Exit, count, out_flag};
 use hemisim_reports::swarm::{SwarmFailure, SwarmRow};
 use hemisim_reports::swarm_shard::{SwarmShard, merged_info};
 use std::path::{Path, PathBuf};
 
-/// One partial directory, read and checked on its own.
-#[derive(Debug)]
-struct Partial {
-    dir: PathBuf,
-    shard: SwarmShard,
-    /// Its files under `failures/`, relative, as its manifest lists them.
-    failure_files: Vec<String>,
+impl ShardFile for SwarmShard {
+    const KIND: &'static str = "swarm";
+    const ITEM: &'static str = "world";
+
+    fn index(&self) -> u32 {
+        self.shard_index
+    }
+
+    fn count(&self) -> u32 {
+        self.shard_count
+    }
+
+    fn id(&self) -> &str {
+        &self.swarm_id
+    }
+
+    fn replay(&self) -> &str {
+        &self.swarm.replay
+    }
+
+    fn total(&self) -> u64 {
+        self.worlds_total
+    }
+
+    fn positions(&self) -> Vec<u64> {
+        self.rows.iter().map(|row| row.seed.wrapping_sub(self.first_seed)).collect()
+    }
+
+    fn label(&self, position: u64) -> u64 {
+        self.first_seed.wrapping_add(position)
+    }
+
+    fn what_differs(&self, other: &SwarmShard) -> &'static str {
+        let (x, y) = (&self.swarm, &other.swarm);
+        if self.version != other.version {
+            "the hemisim version"
+        } else if x.seeds != y.seeds {
+            "the seed range"
+        } else if x.replay != y.replay {
+            "--shrink"
+        } else if x.events != y.events || x.not_modelled != y.not_modelled {
+            "the coverage events"
+        } else {
+            "the generated worlds (another build of hemisim)"
+        }
+    }
 }
 
 pub(super) fn run(args: &MergeArgs) -> Exit {
-    let partials = match read_all(args) {
+    let partials = match read_all(args, read_partial) {
         Ok(partials) => partials,
         Err(e) => {
             errln!("error: {e}");
@@ -41,16 +79,10 @@ pub(super) fn run(args: &MergeArgs) -> Exit {
         count(partials.len(), "shard", "shards"),
         count(first.worlds_total as usize, "world", "worlds")
     );
-    let staging = match output::begin(&out_dir) {
+    let staging = match stage_with_files(&out_dir, &partials) {
         Ok(staging) => staging,
         Err(exit) => return exit,
     };
-    for partial in &partials {
-        if let Err(e) = copy_files(&partial.dir, &partial.failure_files, staging.path()) {
-            output::report_error(&e);
-            return Exit::Incomplete;
-        }
-    }
     let mut rows: Vec<SwarmRow> = partials.iter().flat_map(|p| p.shard.rows.iter().cloned()).collect();
     rows.sort_by_key(|r| r.seed);
     let mut failures: Vec<SwarmFailure> = partials.iter().flat_map(|p| p.shard.failures.iter().cloned()).collect();
@@ -67,29 +99,11 @@ pub(super) fn run(args: &MergeArgs) -> Exit {
     rows_exit(&rows)
 }
 
-/// Reads every partial directory and checks that together they are one whole swarm, sorted by
-/// shard index.
-fn read_all(args: &MergeArgs) -> Result<Vec<Partial>, String> {
-    let mut partials = args.partials.iter().map(|dir| read_partial(dir)).collect::<Result<Vec<_>, _>>()?;
-    let parts: Vec<Part> = partials
-        .iter()
-        .map(|p| Part { dir: &p.dir, index: p.shard.shard_index, count: p.shard.shard_count, id: &p.shard.swarm_id })
-        .collect();
-    out_is_not_a_part(args.out.as_deref(), &parts)?;
-    let differs = |i: usize| what_differs(&partials[0].shard, &partials[i].shard);
-    one_whole("swarm", &parts, differs, &partials[0].shard.swarm.replay)?;
-    partials.sort_by_key(|p| p.shard.shard_index);
-    every_world_once(&partials)?;
-    Ok(partials)
-}
-
 /// A partial directory whose manifest `merge` found to be a complete swarm shard's: its
 /// `shard.json`, and every file its failures name.
-fn read_partial(dir: &Path) -> Result<Partial, String> {
+fn read_partial(dir: &Path) -> Result<Partial<SwarmShard>, String> {
     let shard = SwarmShard::read(dir).map_err(|e| e.to_string())?;
-    let Some(manifest) = Manifest::read(dir) else {
-        return Err(format!("{}: has shard.json but no hemisim manifest.json; run that shard again", dir.display()));
-    };
+    let manifest = read_manifest(dir)?;
     if shard.worlds_total == 0 || shard.worlds_total > MAX_WORLDS {
         return Err(format!(
             "{}: shard.json says the swarm has {} worlds, not 1 to {MAX_WORLDS}; run that shard again",
@@ -114,48 +128,6 @@ fn read_partial(dir: &Path) -> Result<Partial, String> {
             }
         }
     }
-    let failure_files = manifest.files.into_iter().filter(|f| f.starts_with("failures/")).collect();
-    Ok(Partial { dir: dir.to_path_buf(), shard, failure_files })
-}
-
-/// The first thing that tells two swarms apart, for the message.
-fn what_differs(a: &SwarmShard, b: &SwarmShard) -> &'static str {
-    let (x, y) = (&a.swarm, &b.swarm);
-    if a.version != b.version {
-        "the hemisim version"
-    } else if x.seeds != y.seeds {
-        "the seed range"
-    } else if x.replay != y.replay {
-        "--shrink"
-    } else if x.events != y.events || x.not_modelled != y.not_modelled {
-        "the coverage events"
-    } else {
-        "the generated worlds (another build of hemisim)"
-    }
-}
-
-/// Together the shards hold the worlds of the seed range, each once and in its own shard.
-fn every_world_once(partials: &[Partial]) -> Result<(), String> {
-    let (first_seed, total) = (partials[0].shard.first_seed, partials[0].shard.worlds_total);
-    let mut seen = vec![false; total as usize];
-    for p in partials {
-        for row in &p.shard.rows {
-            if !p.shard.holds(row.seed) || std::mem::replace(&mut seen[(row.seed - first_seed) as usize], true) {
-                return Err(format!(
-                    "{}: shard.json lists world {}, which is not {}'s; run that shard again",
-                    p.dir.display(),
-                    row.seed,
-                    p.shard.name()
-                ));
-            }
-        }
-    }
-    match seen.iter().position(|s| !s) {
-        Some(position) => Err(format!(
-            "world {} is in none of the shards ({} should hold it); run that shard again",
-            first_seed + position as u64,
-            partials[position % partials.len()].dir.display()
-        )),
-        None => Ok(()),
-    }
+    let files = manifest.files.into_iter().filter(|f| f.starts_with("failures/")).collect();
+    Ok(Partial { dir: dir.to_path_buf(), shard, files })
 }

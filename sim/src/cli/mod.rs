@@ -12,6 +12,7 @@ pub mod compare;
 pub mod console;
 pub mod keystone;
 pub mod merge;
+mod merge_parts;
 mod merge_swarm;
 mod merge_sweep;
 pub mod output;
