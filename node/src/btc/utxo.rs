@@ -58,9 +58,11 @@ pub enum SpendError {
 }
 
 /// What disconnecting a block must restore: the coins its transactions spent, in spend order.
+/// Their outpoints are the block's inputs in the same order, so they are not stored again
+/// (every node keeps undo data for every block of its chain).
 #[derive(Debug, Clone, Default)]
 pub struct BlockUndo {
-    spent: Vec<(OutPoint, Coin)>,
+    spent: Vec<Coin>,
     /// Fees of the block's transactions, computed while connecting.
     pub fees: Amount,
 }
@@ -146,7 +148,9 @@ impl UtxoSet {
     /// Undoes a fully or partly connected block. Spent coins come back first and the block's
     /// outputs go last, so that an output created and spent inside the block ends up absent.
     fn revert(&mut self, block: &SealedBlock, undo: BlockUndo) {
-        for (outpoint, coin) in undo.spent.into_iter().rev() {
+        let inputs = block.txs().iter().skip(1).flat_map(|tx| tx.input.iter().map(|i| i.previous_output));
+        let restored: Vec<(OutPoint, Coin)> = inputs.zip(undo.spent).collect();
+        for (outpoint, coin) in restored.into_iter().rev() {
             self.insert(outpoint, coin);
         }
         for tx in block.txs().iter().rev() {
@@ -162,7 +166,7 @@ impl UtxoSet {
                 .remove(&input.previous_output)
                 .ok_or(SpendError::MissingInput { txid, outpoint: input.previous_output })?;
             inputs += coin.value();
-            undo.spent.push((input.previous_output, coin));
+            undo.spent.push(coin);
         }
         let outputs: Amount = tx.output.iter().map(|o| o.value).sum();
         let fee = inputs.checked_sub(outputs).ok_or(SpendError::ValueCreated { txid, inputs, outputs })?;
