@@ -126,7 +126,7 @@ impl Mempool {
     /// Value of an output of the chain or of a mempool transaction.
     fn value_of(&self, outpoint: &OutPoint, utxo: &UtxoSet) -> Option<Amount> {
         if let Some(coin) = utxo.get(outpoint) {
-            return Some(coin.output.value);
+            return Some(coin.value());
         }
         let parent = self.entries.get(&outpoint.txid)?;
         parent.tx.output.get(outpoint.vout as usize).map(|o| o.value)

@@ -12,13 +12,36 @@ use super::sealed::{SealedBlock, SealedTx};
 use crate::hashing::IdMap;
 use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, TxOut, Txid};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use thiserror::Error;
 
 /// An unspent output and where it was created.
+///
+/// It points into its transaction, shared with the block that holds it (and with every other
+/// node's set) instead of copying the output: every node holds every coin of its chain, so a copy
+/// (with its script on the heap) per node and coin was most of a run's memory (ARCHITECTURE.md,
+/// "Where time and memory go").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Coin {
-    pub output: TxOut,
+    tx: Arc<SealedTx>,
+    vout: u32,
     pub height: u32,
+}
+
+impl Coin {
+    /// Output `vout` of `tx`, which must exist.
+    fn new(tx: &Arc<SealedTx>, vout: u32, height: u32) -> Self {
+        debug_assert!((vout as usize) < tx.output.len(), "a coin is an output of its transaction");
+        Coin { tx: tx.clone(), vout, height }
+    }
+
+    pub fn output(&self) -> &TxOut {
+        &self.tx.output[self.vout as usize]
+    }
+
+    pub fn value(&self) -> Amount {
+        self.output().value
+    }
 }
 
 /// Why a transaction or block does not fit the UTXO set.
@@ -35,9 +58,11 @@ pub enum SpendError {
 }
 
 /// What disconnecting a block must restore: the coins its transactions spent, in spend order.
+/// Their outpoints are the block's inputs in the same order, so they are not stored again
+/// (every node keeps undo data for every block of its chain).
 #[derive(Debug, Clone, Default)]
 pub struct BlockUndo {
-    spent: Vec<(OutPoint, Coin)>,
+    spent: Vec<Coin>,
     /// Fees of the block's transactions, computed while connecting.
     pub fees: Amount,
 }
@@ -89,7 +114,7 @@ impl UtxoSet {
                 .coins
                 .get(&input.previous_output)
                 .ok_or(SpendError::MissingInput { txid, outpoint: input.previous_output })?;
-            inputs += coin.output.value;
+            inputs += coin.value();
         }
         let outputs: Amount = tx.output.iter().map(|o| o.value).sum();
         inputs.checked_sub(outputs).ok_or(SpendError::ValueCreated { txid, inputs, outputs })
@@ -123,7 +148,9 @@ impl UtxoSet {
     /// Undoes a fully or partly connected block. Spent coins come back first and the block's
     /// outputs go last, so that an output created and spent inside the block ends up absent.
     fn revert(&mut self, block: &SealedBlock, undo: BlockUndo) {
-        for (outpoint, coin) in undo.spent.into_iter().rev() {
+        let inputs = block.txs().iter().skip(1).flat_map(|tx| tx.input.iter().map(|i| i.previous_output));
+        let restored: Vec<(OutPoint, Coin)> = inputs.zip(undo.spent).collect();
+        for (outpoint, coin) in restored.into_iter().rev() {
             self.insert(outpoint, coin);
         }
         for tx in block.txs().iter().rev() {
@@ -131,15 +158,15 @@ impl UtxoSet {
         }
     }
 
-    fn spend_tx(&mut self, tx: &SealedTx, height: u32, undo: &mut BlockUndo) -> Result<(), SpendError> {
+    fn spend_tx(&mut self, tx: &Arc<SealedTx>, height: u32, undo: &mut BlockUndo) -> Result<(), SpendError> {
         let txid = tx.txid();
         let mut inputs = Amount::ZERO;
         for input in &tx.input {
             let coin = self
                 .remove(&input.previous_output)
                 .ok_or(SpendError::MissingInput { txid, outpoint: input.previous_output })?;
-            inputs += coin.output.value;
-            undo.spent.push((input.previous_output, coin));
+            inputs += coin.value();
+            undo.spent.push(coin);
         }
         let outputs: Amount = tx.output.iter().map(|o| o.value).sum();
         let fee = inputs.checked_sub(outputs).ok_or(SpendError::ValueCreated { txid, inputs, outputs })?;
@@ -148,12 +175,12 @@ impl UtxoSet {
         Ok(())
     }
 
-    fn add_outputs(&mut self, tx: &SealedTx, height: u32) {
+    fn add_outputs(&mut self, tx: &Arc<SealedTx>, height: u32) {
         let txid = tx.txid();
         for (vout, output) in tx.output.iter().enumerate() {
             // OP_RETURN outputs can never be spent: keep them out of the set, as Bitcoin Core does.
             if !output.script_pubkey.is_op_return() {
-                self.insert(OutPoint { txid, vout: vout as u32 }, Coin { output: output.clone(), height });
+                self.insert(OutPoint { txid, vout: vout as u32 }, Coin::new(tx, vout as u32, height));
             }
         }
     }
@@ -166,16 +193,16 @@ impl UtxoSet {
     }
 
     fn insert(&mut self, outpoint: OutPoint, coin: Coin) {
-        if self.watched.contains(&coin.output.script_pubkey) {
-            self.deltas.push(CoinDelta::Added { outpoint, output: coin.output.clone() });
+        if self.watched.contains(&coin.output().script_pubkey) {
+            self.deltas.push(CoinDelta::Added { outpoint, output: coin.output().clone() });
         }
         self.coins.insert(outpoint, coin);
     }
 
     fn remove(&mut self, outpoint: &OutPoint) -> Option<Coin> {
         let coin = self.coins.remove(outpoint)?;
-        if self.watched.contains(&coin.output.script_pubkey) {
-            self.deltas.push(CoinDelta::Removed { outpoint: *outpoint, output: coin.output.clone() });
+        if self.watched.contains(&coin.output().script_pubkey) {
+            self.deltas.push(CoinDelta::Removed { outpoint: *outpoint, output: coin.output().clone() });
         }
         Some(coin)
     }
