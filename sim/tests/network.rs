@@ -1,4 +1,4 @@
-//! The network model (`[network]`, docs/validation.md §13): block size and relay protocol set the
+//! The network model (`[network]`, docs/validation.md §11): block size and relay protocol set the
 //! propagation time, propagation sets the stale rate, and the 2015 network with standard relay
 //! propagates as Bitcoin's did when it was measured.
 
@@ -62,7 +62,7 @@ fn bigger_blocks_propagate_slower_and_go_stale_more_often() {
     assert!(rate_b > 4.0 * rate_s, "stale rate: 100 kB blocks {rate_s:.4}, 4 MB blocks {rate_b:.4}");
 }
 
-/// docs/validation.md §13: SimBlock's 2015 network with standard relay and blocks of 2014's size
+/// docs/validation.md §11: SimBlock's 2015 network with standard relay and blocks of 2014's size
 /// (300 kB) against bitcoinstats.com's measurements in 2014 (Decker and Wattenhofer's monitor:
 /// half the announcements of a block within 3.3 s on 2014-03-24, 4.1 s on 2014-11-17). The
 /// model's time to half the nodes, averaged over blocks, must fall within that range widened by

@@ -32,7 +32,7 @@ const PINNED: &[(&str, &str)] = &[
     ("partition", "5b648897e281b7a10594ecd599cd5b63694a569498e60571f7049e6e9d5c9251"),
     // The network model (issue 17): 16 miners and 500 relay-only nodes in SimBlock's regions,
     // 1 MB blocks by compact block relay.
-    ("propagation", "cbc02bcbd9807b433054fe97480de2295b1dbe972ad68882910a0bca265cb726"),
+    ("propagation", "c3fb00b04ec0e0cb9866790d006a054a8fae36a191f3a1a66c97be534c5f8673"),
     ("quickstart", "0b0d98e6bb5cf2c298e344b0ef88bd31165d26a92b12eb55ce8a3ef27ea4f558"),
     // Five rotating sequencers, one censoring in its turns, one down for two hours.
     ("rotation", "590bbedef144e63721475cfc831586c2023eaecc0593a631730b6a5d489a65f6"),

@@ -37,6 +37,8 @@ const BITCOIN_PORT: u16 = 8333;
 const TAG_BITCOIN: u64 = 1;
 /// The name the run's own observations (faults starting and ending) are recorded under.
 pub const FAULTS: &str = "faults";
+/// The name the network model's observations (each block's spread) are recorded under.
+pub const NETWORK: &str = "network";
 
 /// How a run is observed from outside.
 #[derive(Debug, Clone, Default)]
@@ -215,6 +217,7 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
         madsim::task::spawn(run_fault(shared.clone(), fault));
     }
     sleep(Duration::from_micros((shared.end + settle).as_us())).await;
+    record_spreads(&shared);
     let recorder = lock(&shared.recorder).take().expect("the run finishes once");
     let monitor = lock(&shared.monitor).take().expect("the run finishes once");
     let mut output = {
@@ -533,6 +536,19 @@ struct Handover {
     to: usize,
     from: usize,
     block: Arc<SealedBlock>,
+}
+
+/// Each block's spread into the trace, in announcement order, under [`NETWORK`].
+fn record_spreads(shared: &Arc<Shared>) {
+    let Some(network) = &shared.network else { return };
+    let spreads = lock(network).net.spreads();
+    let now = shared.now();
+    if let Some(recorder) = lock(&shared.recorder).as_mut() {
+        for s in spreads {
+            let (hash, bytes, reached, to_50_us, to_90_us) = (s.hash, s.bytes, s.reached, s.to_50_us, s.to_90_us);
+            recorder.observe(now, NETWORK, Observation::BlockSpread { hash, bytes, reached, to_50_us, to_90_us });
+        }
+    }
 }
 
 /// What the report shows of each block's spread: announcement, size and the times to reach
