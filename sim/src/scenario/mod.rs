@@ -32,6 +32,8 @@ mod ethereum;
 #[cfg(test)]
 mod fuzz_tests;
 mod network;
+#[cfg(test)]
+mod network_tests;
 mod overrides;
 pub mod peers;
 mod schema;
