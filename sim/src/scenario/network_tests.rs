@@ -41,7 +41,8 @@ fn a_written_out_region_list_loads_and_resolves_back() {
     .expect("valid");
     let regions = s.network.as_ref().expect("network").regions();
     assert_eq!(regions[1].latency_ms, vec![80.0, 10.0]);
-    let again = Scenario::from_toml_str(&s.to_toml_string().expect("serialises"), "resolved", &[]).expect("the resolved file loads");
+    let again = Scenario::from_toml_str(&s.to_toml_string().expect("serialises"), "resolved", &[])
+        .expect("the resolved file loads");
     assert_eq!(again, s);
 }
 
@@ -75,6 +76,8 @@ fn bad_network_values_are_refused_naming_the_key() {
 fn block_fill_needs_a_network_and_link_faults_cannot_join_one() {
     let e = error("block_fill_bytes = 5\n");
     assert!(e.contains("bitcoin.block_fill_bytes") && e.contains("[network]"), "{e}");
-    let e = error("[network]\n[[fault]]\nkind = \"partition\"\nat_s = 10\nfor_s = 20\ngroups = [[\"miners:0..2\"], [\"miners:2..4\", \"observer\"]]\n");
+    let e = error(
+        "[network]\n[[fault]]\nkind = \"partition\"\nat_s = 10\nfor_s = 20\ngroups = [[\"miners:0..2\"], [\"miners:2..4\", \"observer\"]]\n",
+    );
     assert!(e.contains("fault.0.kind") && e.contains("[network]"), "{e}");
 }
