@@ -330,6 +330,17 @@ pub enum Observation {
         index: u32,
         kind: &'static str,
     },
+    /// With `[network]`, at the end of the run: how a block spread over the network model (its
+    /// announcement to half and nine tenths of all nodes; `None`: never got there). Recorded by
+    /// the harness, so relay-only nodes, which no peer observes, are in the trace hash too.
+    BlockSpread {
+        #[serde(serialize_with = "as_display")]
+        hash: BlockHash,
+        bytes: u64,
+        reached: u32,
+        to_50_us: Option<u64>,
+        to_90_us: Option<u64>,
+    },
     /// A restart after a crash lost the transactions of the sequencer's mempool.
     MempoolLost {
         txs: u32,

@@ -114,6 +114,9 @@ pub fn write_run_csvs(dir: &Path, record: &RunRecord) -> Result<Vec<PathBuf>, Re
         save_csv(dir.join("blocks.csv"), bitcoin::csv::blocks_csv(&record.btc))?,
         save_csv(dir.join("reorgs.csv"), bitcoin::csv::reorgs_csv(&record.btc))?,
     ];
+    if !record.btc.propagation.is_empty() {
+        written.push(save_csv(dir.join("propagation.csv"), bitcoin::csv::propagation_csv(&record.btc))?);
+    }
     if let Some(attack) = &record.attack {
         written.push(save_csv(dir.join("attack_trials.csv"), bitcoin::csv::trials_csv(&attack.trials))?);
     }

@@ -60,7 +60,7 @@ pub fn sample_record(seed: u64) -> RunRecord {
             trace_hash: hash(0x7000 + seed),
             sim_time_us: 3_600_000_000,
         },
-        btc: BtcRecord { block_interval_target_s: 600.0, blocks, reorgs },
+        btc: BtcRecord { block_interval_target_s: 600.0, blocks, reorgs, propagation: Vec::new() },
         attack: Some(AttackRecord {
             kind: AttackKind::DoubleSpend,
             hashrate_share: 0.3,

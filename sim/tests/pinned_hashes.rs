@@ -30,6 +30,9 @@ const PINNED: &[(&str, &str)] = &[
     ("l2-throughput", "015cb0fd2e57ff27ccf4920dea0cab90a138675c4e6efb43350da64aaa0aaa24"),
     // Faults (issue 13): Bitcoin split in two halves for an hour under the whole stack.
     ("partition", "5b648897e281b7a10594ecd599cd5b63694a569498e60571f7049e6e9d5c9251"),
+    // The network model (issue 17): 16 miners and 500 relay-only nodes in SimBlock's regions,
+    // 1 MB blocks by compact block relay.
+    ("propagation", "c3fb00b04ec0e0cb9866790d006a054a8fae36a191f3a1a66c97be534c5f8673"),
     ("quickstart", "0b0d98e6bb5cf2c298e344b0ef88bd31165d26a92b12eb55ce8a3ef27ea4f558"),
     // Five rotating sequencers, one censoring in its turns, one down for two hours.
     ("rotation", "590bbedef144e63721475cfc831586c2023eaecc0593a631730b6a5d489a65f6"),
@@ -85,6 +88,7 @@ pinned! {
     l2_btc_reorg => "l2-btc-reorg",
     l2_throughput => "l2-throughput",
     partition => "partition",
+    propagation => "propagation",
     quickstart => "quickstart",
     rotation => "rotation",
     selfish_mining => "selfish-mining",

@@ -23,6 +23,25 @@ pub fn blocks_csv(btc: &BtcRecord) -> Result<Vec<u8>, csv::Error> {
     to_csv(&header, rows)
 }
 
+/// `propagation.csv` text (with `[network]`): how each block spread, in announcement order.
+pub fn propagation_csv(btc: &BtcRecord) -> Result<Vec<u8>, csv::Error> {
+    let header = ["height", "hash", "origin", "bytes", "announced_at_s", "nodes", "reached", "to_50_s", "to_90_s"];
+    let rows = btc.propagation.iter().map(|p| {
+        vec![
+            p.height.to_string(),
+            p.hash.clone(),
+            p.origin.clone(),
+            p.bytes.to_string(),
+            format_micros(p.announced_at_us),
+            p.nodes.to_string(),
+            p.reached.to_string(),
+            p.to_50_us.map(format_micros).unwrap_or_default(),
+            p.to_90_us.map(format_micros).unwrap_or_default(),
+        ]
+    });
+    to_csv(&header, rows)
+}
+
 /// `reorgs.csv` text: every reorg of the observer, in time order.
 pub fn reorgs_csv(btc: &BtcRecord) -> Result<Vec<u8>, csv::Error> {
     let header = ["at_s", "depth", "connected", "old_tip", "old_height", "new_tip", "new_height"];

@@ -12,6 +12,29 @@ pub struct BtcRecord {
     pub blocks: Vec<BlockRow>,
     /// Every reorg the observer node went through, in time order.
     pub reorgs: Vec<ReorgRow>,
+    /// With `[network]`: how each block spread over the network, in announcement order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub propagation: Vec<PropagationRow>,
+}
+
+/// One block's spread over the network model (`[network]`): times from its announcement by the
+/// peer that mined or published it to half and nine tenths of all nodes holding it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PropagationRow {
+    pub height: u32,
+    pub hash: String,
+    /// The peer that announced it.
+    pub origin: String,
+    /// Its size on the wire (virtual size plus `bitcoin.block_fill_bytes`).
+    pub bytes: u64,
+    pub announced_at_us: u64,
+    /// Nodes in the network (peers and relay-only nodes).
+    pub nodes: u32,
+    /// Nodes that held it at the end.
+    pub reached: u32,
+    /// `None`: never reached that share (a stale block's branch stops spreading).
+    pub to_50_us: Option<u64>,
+    pub to_90_us: Option<u64>,
 }
 
 /// One mined block.

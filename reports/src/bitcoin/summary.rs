@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::record::{AttackKind, AttackRecord, BlockRow, BtcRecord, RunRecord, TrialOutcome};
+use crate::record::{AttackKind, AttackRecord, BlockRow, BtcRecord, PropagationRow, RunRecord, TrialOutcome};
 use crate::summary::micros_to_s;
 use crate::{stats, theory};
 
@@ -24,6 +24,58 @@ pub struct BtcSummary {
     pub block_interval_ci95: Option<[f64; 2]>,
     pub share_of_intervals_above_target: Option<f64>,
     pub fees_sats_total: u64,
+    /// With `[network]`: block propagation times (`btc.propagation_s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propagation_s: Option<PropagationSummary>,
+}
+
+/// `btc.propagation_s`: per block, the time from its announcement to half (`*_of_50`) and nine
+/// tenths (`*_of_90`) of all nodes, summarised over the blocks that got there (nearest-rank
+/// percentiles, pooled over replications).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PropagationSummary {
+    /// Blocks announced.
+    pub blocks: u64,
+    /// Blocks that reached half / nine tenths of the nodes.
+    pub blocks_to_50: u64,
+    pub blocks_to_90: u64,
+    pub mean_of_50: Option<f64>,
+    pub p50_of_50: Option<f64>,
+    pub p90_of_50: Option<f64>,
+    pub mean_of_90: Option<f64>,
+    pub p50_of_90: Option<f64>,
+    pub p90_of_90: Option<f64>,
+    pub max_of_90: Option<f64>,
+    /// Mean size of a block on the wire, in bytes.
+    pub block_bytes_mean: Option<f64>,
+}
+
+/// `None` for a run without `[network]`.
+pub fn propagation_summary(records: &[RunRecord]) -> Option<PropagationSummary> {
+    let rows: Vec<&PropagationRow> = records.iter().flat_map(|r| r.btc.propagation.iter()).collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let sorted = |pick: fn(&PropagationRow) -> Option<u64>| {
+        let mut xs: Vec<f64> = rows.iter().filter_map(|r| pick(r)).map(micros_to_s).collect();
+        xs.sort_by(f64::total_cmp);
+        xs
+    };
+    let (to50, to90) = (sorted(|r| r.to_50_us), sorted(|r| r.to_90_us));
+    let bytes: Vec<f64> = rows.iter().map(|r| r.bytes as f64).collect();
+    Some(PropagationSummary {
+        blocks: rows.len() as u64,
+        blocks_to_50: to50.len() as u64,
+        blocks_to_90: to90.len() as u64,
+        mean_of_50: stats::mean(&to50),
+        p50_of_50: stats::percentile_nearest_rank(&to50, 50),
+        p90_of_50: stats::percentile_nearest_rank(&to50, 90),
+        mean_of_90: stats::mean(&to90),
+        p50_of_90: stats::percentile_nearest_rank(&to90, 50),
+        p90_of_90: stats::percentile_nearest_rank(&to90, 90),
+        max_of_90: to90.last().copied(),
+        block_bytes_mean: stats::mean(&bytes),
+    })
 }
 
 /// `attack.*`: the adversary's measured outcome next to the closed-form expectation.
@@ -75,6 +127,7 @@ pub fn btc_summary(records: &[RunRecord]) -> BtcSummary {
         block_interval_ci95: stats::mean_ci95(&intervals).map(stats::Interval::to_array),
         share_of_intervals_above_target: stats::proportion(above, intervals.len() as u64),
         fees_sats_total: main_blocks.map(|b| b.fees_sats).sum(),
+        propagation_s: propagation_summary(records),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod collect;
 pub mod faults;
 pub mod links;
 pub mod monitor;
+pub mod network;
 pub mod recorder;
 pub mod replicate;
 pub mod runner;

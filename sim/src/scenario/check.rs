@@ -41,6 +41,20 @@ fn check_value(value: &Value, shape: &Shape, key: &str) -> Result<(), Invalid> {
             check_value(item, element, &at)
         }),
         (Shape::Table(fields), Value::Table(table)) => check_table(table, fields, key),
+        // `network.regions`: a built-in table's name in place of the list.
+        (Shape::List(_), Value::String(got)) if key == "network.regions" => {
+            if super::network::REGION_TABLES.contains(&got.as_str()) {
+                Ok(())
+            } else {
+                Err(Invalid::new(
+                    key,
+                    format!(
+                        "expected \"simblock\", \"simblock-2015\" or an array of region tables, got {}",
+                        show(value)
+                    ),
+                ))
+            }
+        }
         (Shape::Integer { .. }, Value::Integer(_))
         | (Shape::Number, Value::Integer(_) | Value::Float(_))
         | (Shape::Text | Shape::OneOf(_), Value::String(_))

@@ -31,6 +31,9 @@ mod error;
 mod ethereum;
 #[cfg(test)]
 mod fuzz_tests;
+mod network;
+#[cfg(test)]
+mod network_tests;
 mod overrides;
 pub mod peers;
 mod schema;
@@ -49,6 +52,7 @@ use serde::{Deserialize, Serialize};
 pub use adversary::{CensorConfig, CensorMode, CensorTarget, FaultConfig, FaultKind, convergence_bound_s};
 pub use error::{Origin, ScenarioError};
 pub use ethereum::EthereumConfig;
+pub use network::{NetworkConfig, RegionConfig, RegionsConfig, RelayConfig};
 pub use overrides::Override;
 pub use sequencer::{HaMode, SequencerSetConfig, sequencer_count};
 use source::{Locator, SourceFile};
@@ -96,6 +100,10 @@ pub struct Scenario {
     /// when absent, so that the hash of every scenario without it stays what it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequencer: Option<SequencerSetConfig>,
+    /// The Bitcoin network's topology and bandwidth (`[network]`). Left out of the resolved
+    /// scenario when absent, so that the hash of every scenario without it stays what it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkConfig>,
     /// The sequencer's censorship rules (`[[censor]]`, several allowed; requires `[l2]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub censor: Vec<CensorConfig>,
@@ -371,6 +379,15 @@ pub struct BitcoinConfig {
     /// Optional congestion window for the background load.
     #[serde(default)]
     pub fee_spike: Option<FeeSpikeConfig>,
+    /// With `[network]`: bytes added to every block's size on the wire, standing for
+    /// transactions not simulated one by one (every mempool holds them, so compact blocks carry
+    /// only their short ids). Left out of the resolved scenario when 0.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub block_fill_bytes: u64,
+}
+
+fn is_zero_u64(value: &u64) -> bool {
+    *value == 0
 }
 
 impl Default for BitcoinConfig {

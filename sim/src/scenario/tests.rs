@@ -88,11 +88,11 @@ fn unknown_key_names_the_key_its_line_and_the_valid_keys() {
         "t.toml:8: bitcoin.minerz: unknown key (did you mean `miners`?); valid keys in [bitcoin]: \
          block_interval_s, miners, hashrate_shares, propagation_delay_ms, propagation_jitter_ms, \
          max_block_weight, background_tx_rate_per_s, background_fee_rate_min_sat_per_vb, \
-         background_fee_rate_max_sat_per_vb, fee_spike"
+         background_fee_rate_max_sat_per_vb, fee_spike, block_fill_bytes"
     );
     assert_eq!(
         error(&format!("{MINIMAL}[l3]\nx = 1\n"), &[]),
-        "t.toml:8: l3: unknown key (did you mean `l2`?); valid keys in the top level: name, seed, duration_s, bitcoin, attack, l2, workload, pop, tunnel, ethereum, sequencer, censor, fault"
+        "t.toml:8: l3: unknown key (did you mean `l2`?); valid keys in the top level: name, seed, duration_s, bitcoin, attack, l2, workload, pop, tunnel, ethereum, sequencer, network, censor, fault"
     );
 }
 

@@ -94,6 +94,7 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
         ));
     }
     super::sequencer::validate(s)?;
+    super::network::validate(s)?;
     for (index, censor) in s.censor.iter().enumerate() {
         self::censor(index, censor, s)?;
         let written =
@@ -556,6 +557,7 @@ fn bitcoin(b: &BitcoinConfig) -> Result<(), Invalid> {
     if let Some(spike) = &b.fee_spike {
         fee_spike(spike)?;
     }
+    integer("bitcoin.block_fill_bytes", b.block_fill_bytes, 0, 100_000_000)?;
     Ok(())
 }
 

@@ -129,7 +129,12 @@ impl BitcoinRecorder {
             gamma: a.gamma,
             trials,
         });
-        let btc = BtcRecord { block_interval_target_s: scenario.bitcoin.block_interval_s, blocks, reorgs: self.reorgs };
+        let btc = BtcRecord {
+            block_interval_target_s: scenario.bitcoin.block_interval_s,
+            blocks,
+            reorgs: self.reorgs,
+            propagation: Vec::new(),
+        };
         BitcoinRecorded { btc, attack, found_at_us }
     }
 }
