@@ -549,6 +549,25 @@ pub enum Observation {
         #[serde(rename = "amount_sats", with = "crate::units::sats")]
         amount: Amount,
     },
+    /// The auditor: a payout on the main chain lost its burn (an L2 reorg took the burning block
+    /// away, and no block of the new chain burns the same withdrawal): BTC left the vault for a
+    /// withdrawal the L2 no longer has, a loss ...
+    PayoutLost {
+        id: u64,
+        #[serde(serialize_with = "as_display")]
+        txid: Txid,
+        #[serde(rename = "amount_sats", with = "crate::units::sats")]
+        amount: Amount,
+        /// The block that burned it, on the chain it left.
+        l2_number: L2Number,
+    },
+    /// ... or no longer: it settles a burn again (the same withdrawal burned again under the
+    /// same id), or it left the main chain itself.
+    PayoutRecovered {
+        id: u64,
+        #[serde(serialize_with = "as_display")]
+        txid: Txid,
+    },
     /// The auditor's books at an L2 block: the vault on the observer's Bitcoin chain against
     /// the L2's mints and burns and the payouts owed.
     TunnelLedger {
@@ -567,6 +586,10 @@ pub enum Observation {
         unbacked: Amount,
         #[serde(rename = "other_sats", with = "crate::units::sats")]
         other: Amount,
+        /// Payouts on the chain whose burn an L2 reorg took away (left out while 0, so runs
+        /// without such a loss trace as before).
+        #[serde(rename = "lost_payout_sats", with = "crate::units::sats", skip_serializing_if = "is_zero")]
+        lost_payouts: Amount,
     },
     /// The auditor found the tunnel's books broken: a safety violation.
     TunnelViolation {
@@ -596,6 +619,10 @@ pub enum Observation {
 
 /// Writes a hash or id as its display form (hex in display order): observations carry typed
 /// values, turned into text only when the trace is written.
+fn is_zero(amount: &Amount) -> bool {
+    *amount == Amount::ZERO
+}
+
 fn as_display<T: std::fmt::Display, S: serde::Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.collect_str(value)
 }
@@ -650,11 +677,31 @@ mod tests {
             unminted: Amount::from_sat(5),
             unbacked: Amount::from_sat(6),
             other: Amount::from_sat(7),
+            lost_payouts: Amount::ZERO,
         };
+        // No lost payout: the row traces as it did before the field existed.
         assert_eq!(
             json(&ledger),
             r#"{"event":"tunnel-ledger","l2_number":7,"locked_sats":1,"minted_sats":2,"burned_sats":3,"pending_sats":4,"unminted_sats":5,"unbacked_sats":6,"other_sats":7}"#
         );
+        let Observation::TunnelLedger { l2_number, locked, minted, burned, pending, unminted, unbacked, other, .. } =
+            ledger
+        else {
+            unreachable!("built above")
+        };
+        let lost = Amount::from_sat(8);
+        let ledger = Observation::TunnelLedger {
+            l2_number,
+            locked,
+            minted,
+            burned,
+            pending,
+            unminted,
+            unbacked,
+            other,
+            lost_payouts: lost,
+        };
+        assert!(json(&ledger).ends_with(r#""other_sats":7,"lost_payout_sats":8}"#), "{}", json(&ledger));
         let reverted = Observation::SuperfinalityReverted {
             from_l2_number: L2Number(50),
             to_l2_number: L2Number(25),

@@ -4,7 +4,7 @@
 //! At every L2 block (in order) the auditor checks, with every term measured on its own:
 //!
 //! ```text
-//! locked - other - unminted  ==  minted - burned + pending - unbacked
+//! locked - other - unminted + lost_payouts  ==  minted - burned + pending - unbacked
 //! ```
 //!
 //! - `locked`: the vault's unspent outputs on the observer's main chain;
@@ -14,18 +14,29 @@
 //! - `minted`, `burned`: hBTC minted and burned by L2 blocks up to this one;
 //! - `pending`: burned, and not paid out on the main chain;
 //! - `unbacked`: minted deposits whose transaction is not on the main chain: **losses**, what
-//!   the confirmation depth trades against (reported as `deposit-unwound`, not a violation).
+//!   the confirmation depth trades against (reported as `deposit-unwound`, not a violation);
+//! - `lost_payouts`: payouts on the main chain whose burn an L2 reorg took away (the block that
+//!   burned it left the L2 chain, and no block of the new chain burns the same withdrawal, the
+//!   same id, amount and payee): **losses** too, what paying before the burn is final trades
+//!   against (reported as `payout-lost`, and `payout-recovered` if the same withdrawal is burned
+//!   again, as when the reorged transaction is included again under the same id).
+//!
+//! The L2 chain is the one the auditor follows: on a settlement chain an unsafe reorg takes
+//! blocks back ([`TunnelAuditor::revert_l2_block`]): their mints leave the books (the deposits
+//! are unminted again, and mint again on the new chain), their burns too.
 //!
 //! It also checks that no outpoint mints twice, and that every coin leaving the vault is a
-//! payout (`OP_RETURN "HWD" <id>`) of a burned withdrawal, once, moving exactly the amount
-//! burned. Any failure is a [`Observation::TunnelViolation`]: a safety violation of the run.
+//! payout (`OP_RETURN "HWD" <id>`) of a withdrawal some L2 block burned, moving exactly the
+//! amount burned to its payee, and that no burn is paid twice. Any failure is a
+//! [`Observation::TunnelViolation`]: a safety violation of the run.
 
+use super::payout_book::{LostPayout, PayoutBook};
 use super::vault_index::{Outflow, VaultDelta, VaultIndex};
 use crate::btc::node::BitcoinNode;
 use crate::events::Observation;
 use crate::l2::block::L2Block;
 use crate::units::{Amount, L2Number};
-use bitcoin::{BlockHash, OutPoint, ScriptBuf, Txid};
+use bitcoin::{BlockHash, OutPoint, ScriptBuf};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -43,17 +54,14 @@ pub struct TunnelAuditor {
     index: VaultIndex,
     minted: BTreeMap<OutPoint, Minted>,
     minted_sats: u64,
-    burned: BTreeMap<u64, u64>,
-    burned_sats: u64,
+    /// Burns and payouts, and how they match.
+    payouts: PayoutBook,
     /// Deposits on the chain that have not minted, and their sum.
     unminted: BTreeMap<OutPoint, u64>,
     unminted_sats: u64,
     /// Minted deposits off the chain now, and their sum.
     unbacked: BTreeSet<OutPoint>,
     unbacked_sats: u64,
-    /// Payout transactions on the chain by withdrawal id, and the burned amounts they settle.
-    paid: BTreeMap<u64, BTreeSet<Txid>>,
-    paid_sats: u64,
     /// L2 blocks that arrived ahead of their predecessor.
     waiting: BTreeMap<L2Number, Arc<L2Block>>,
     last_l2: L2Number,
@@ -70,14 +78,11 @@ impl TunnelAuditor {
             index: VaultIndex::new(vault, btc_genesis),
             minted: BTreeMap::new(),
             minted_sats: 0,
-            burned: BTreeMap::new(),
-            burned_sats: 0,
+            payouts: PayoutBook::default(),
             unminted: BTreeMap::new(),
             unminted_sats: 0,
             unbacked: BTreeSet::new(),
             unbacked_sats: 0,
-            paid: BTreeMap::new(),
-            paid_sats: 0,
             waiting: BTreeMap::new(),
             last_l2: L2Number::ZERO,
             problems: Vec::new(),
@@ -108,26 +113,15 @@ impl TunnelAuditor {
     }
 
     /// The last L2 block of the sequencer's chain `block` (an unsafe reorg takes it back; the
-    /// newest first): its mints and burns leave the books, its deposits are unminted again. A
-    /// burn already paid out is a violation (the vault paid for a withdrawal the chain no longer
-    /// has), reported with the next block's ledger.
-    pub fn revert_l2_block(&mut self, block: &L2Block) {
+    /// newest first): its mints and burns leave the books, its deposits are unminted again (the
+    /// new chain mints them again). A burn already paid out makes its payout lost (the vault
+    /// paid for a withdrawal the chain no longer has): a loss, reported, not a violation.
+    pub fn revert_l2_block(&mut self, block: &L2Block) -> Vec<Observation> {
         let number = block.header.number;
         debug_assert_eq!(number, self.last_l2, "blocks are reverted from the head down");
+        let mut out = Vec::new();
         for w in &block.tunnel.withdrawals {
-            let amount = w.amount.to_sat();
-            if self.burned.get(&w.id) != Some(&amount) {
-                continue;
-            }
-            self.burned.remove(&w.id);
-            self.burned_sats -= amount;
-            if self.paid.contains_key(&w.id) {
-                self.paid_sats -= amount;
-                self.problems.push(format!(
-                    "withdrawal id {} was paid out, and L2 block {number}, which burned it, was reorged out",
-                    w.id
-                ));
-            }
+            self.payouts.unburn(w, number, &mut out);
         }
         for mint in &block.tunnel.mints {
             let Some(minted) = self.minted.get(&mint.outpoint).copied() else { continue };
@@ -146,6 +140,12 @@ impl TunnelAuditor {
             }
         }
         self.last_l2 = L2Number(number.0 - 1);
+        out
+    }
+
+    /// Payouts on the main chain whose burn an L2 reorg took away.
+    pub fn lost_payouts(&self) -> Vec<LostPayout> {
+        self.payouts.lost()
     }
 
     /// Minted deposits currently off the main chain, with their amounts.
@@ -156,7 +156,9 @@ impl TunnelAuditor {
     fn apply_delta(&mut self, delta: VaultDelta) -> Vec<Observation> {
         let mut out = Vec::new();
         for outflow in &delta.outflows_removed {
-            self.unpay(outflow);
+            if let Some(id) = outflow.payout_id {
+                self.payouts.unpay(id, outflow, &mut out);
+            }
         }
         for (outpoint, value) in delta.deposits_removed {
             if let Some(minted) = self.minted.get(&outpoint).copied() {
@@ -176,7 +178,7 @@ impl TunnelAuditor {
             }
         }
         for outflow in delta.outflows_added {
-            self.pay(&outflow);
+            self.pay(&outflow, &mut out);
         }
         out
     }
@@ -194,8 +196,9 @@ impl TunnelAuditor {
         })
     }
 
-    /// A vault outflow joined the chain: it must pay a burned withdrawal, once, exactly.
-    fn pay(&mut self, outflow: &Outflow) {
+    /// A vault outflow joined the chain: it must be the payout of a withdrawal some L2 block
+    /// burned (the payout book judges which, and whether it is lost).
+    fn pay(&mut self, outflow: &Outflow, out: &mut Vec<Observation>) {
         let Some(id) = outflow.payout_id else {
             self.problems.push(format!(
                 "vault coins spent by {} without a payout marker ({} sats)",
@@ -204,36 +207,7 @@ impl TunnelAuditor {
             ));
             return;
         };
-        match self.burned.get(&id) {
-            None => {
-                self.problems.push(format!("payout {} for withdrawal id {id}, which no L2 block burned", outflow.txid))
-            }
-            Some(&amount) if amount != outflow.net.to_sat() => self.problems.push(format!(
-                "payout {} moves {} sats for withdrawal id {id}, which burned {amount}",
-                outflow.txid,
-                outflow.net.to_sat()
-            )),
-            Some(_) => {}
-        }
-        let payouts = self.paid.entry(id).or_default();
-        if let Some(first) = payouts.first().copied() {
-            self.problems.push(format!("withdrawal id {id} paid twice: {first} and {}", outflow.txid));
-        }
-        payouts.insert(outflow.txid);
-        if payouts.len() == 1 {
-            self.paid_sats += self.burned.get(&id).copied().unwrap_or(0);
-        }
-    }
-
-    fn unpay(&mut self, outflow: &Outflow) {
-        let Some(id) = outflow.payout_id else { return };
-        if let Some(payouts) = self.paid.get_mut(&id)
-            && payouts.remove(&outflow.txid)
-            && payouts.is_empty()
-        {
-            self.paid.remove(&id);
-            self.paid_sats -= self.burned.get(&id).copied().unwrap_or(0);
-        }
+        self.payouts.pay(id, outflow, out);
     }
 
     fn apply(&mut self, block: &L2Block) -> Vec<Observation> {
@@ -258,10 +232,8 @@ impl TunnelAuditor {
             }
         }
         for w in &block.tunnel.withdrawals {
-            if self.burned.insert(w.id, w.amount.to_sat()).is_some() {
+            if !self.payouts.burn(w, number, &mut out) {
                 self.problems.push(format!("withdrawal id {} burned twice", w.id));
-            } else {
-                self.burned_sats += w.amount.to_sat();
             }
         }
         out
@@ -270,29 +242,33 @@ impl TunnelAuditor {
     /// The books at the last audited block, the conservation check, and the problems found since
     /// the previous block.
     fn ledger(&mut self) -> Vec<Observation> {
-        let pending_sats = self.burned_sats.saturating_sub(self.paid_sats);
+        let (burned_sats, pending_sats, lost_sats) =
+            (self.payouts.burned_sats(), self.payouts.pending_sats(), self.payouts.lost_sats());
         let (locked_sats, other_sats, unminted_sats, unbacked_sats) =
             (self.index.locked().to_sat(), self.index.other().to_sat(), self.unminted_sats, self.unbacked_sats);
-        let vault_side = locked_sats as i128 - other_sats as i128 - unminted_sats as i128;
-        let l2_side =
-            self.minted_sats as i128 - self.burned_sats as i128 + pending_sats as i128 - unbacked_sats as i128;
+        let vault_side = locked_sats as i128 - other_sats as i128 - unminted_sats as i128 + lost_sats as i128;
+        let l2_side = self.minted_sats as i128 - burned_sats as i128 + pending_sats as i128 - unbacked_sats as i128;
         let mut out = vec![Observation::TunnelLedger {
             l2_number: self.last_l2,
             locked: Amount::from_sat(locked_sats),
             minted: Amount::from_sat(self.minted_sats),
-            burned: Amount::from_sat(self.burned_sats),
+            burned: Amount::from_sat(burned_sats),
             pending: Amount::from_sat(pending_sats),
             unminted: Amount::from_sat(unminted_sats),
             unbacked: Amount::from_sat(unbacked_sats),
             other: Amount::from_sat(other_sats),
+            lost_payouts: Amount::from_sat(lost_sats),
         }];
         if vault_side != l2_side {
             self.problems.push(format!(
-                "conservation: vault {locked_sats} - other {other_sats} - unminted {unminted_sats} = {vault_side} sats, \
-                 but minted {} - burned {} + pending {pending_sats} - unbacked {unbacked_sats} = {l2_side}",
-                self.minted_sats, self.burned_sats
+                "conservation: vault {locked_sats} - other {other_sats} - unminted {unminted_sats} + lost payouts \
+                 {lost_sats} = {vault_side} sats, but minted {} - burned {burned_sats} + pending {pending_sats} - \
+                 unbacked {unbacked_sats} = {l2_side}",
+                self.minted_sats
             ));
         }
+        let unexplained: Vec<String> = self.payouts.unexplained().cloned().collect();
+        self.problems.extend(unexplained);
         for what in std::mem::take(&mut self.problems) {
             out.extend(self.violation(self.last_l2, what));
         }

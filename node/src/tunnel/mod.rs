@@ -15,12 +15,14 @@
 //! - [`operator`]: the vault operator's withdrawal queue and payouts.
 //! - [`users`]: the treasury and background depositors, who also withdraw.
 //! - [`audit`]: the conservation ledger and loss detection, watched from outside the nodes, on
-//!   [`vault_index`], the vault as one node's chain shows it.
+//!   [`vault_index`], the vault as one node's chain shows it, and [`payout_book`], which payouts
+//!   settle a burn of the L2 chain and which lost theirs to an L2 reorg.
 
 pub mod audit;
 pub mod book;
 pub mod deposit;
 pub mod operator;
+pub mod payout_book;
 pub mod users;
 pub mod vault_index;
 

@@ -72,13 +72,24 @@ impl Operator {
 
     pub fn on_l2_block(&mut self, now: SimTime, block: &L2Block, node: &mut BitcoinNode, out: &mut Vec<Action>) {
         for w in &block.tunnel.withdrawals {
-            self.owed.entry(w.id).or_insert(Owed {
-                withdrawal: *w,
-                l2_number: block.header.number,
-                burned_at: now,
-                payout: None,
-                overdue_reported: false,
-            });
+            // The same withdrawal burned again after a reorg (its transaction included again
+            // under the same id) is paid already; another one under a paid id is owed anew (the
+            // old payout paid a burn the chain no longer has: the auditor's lost payout).
+            // "The same" as the auditor judges a payout: amount and payee (a payout names no sender).
+            let same = |o: &Owed| o.withdrawal.amount == w.amount && o.withdrawal.btc_pubkey_hash == w.btc_pubkey_hash;
+            if self.owed.get(&w.id).is_some_and(same) {
+                continue;
+            }
+            self.owed.insert(
+                w.id,
+                Owed {
+                    withdrawal: *w,
+                    l2_number: block.header.number,
+                    burned_at: now,
+                    payout: None,
+                    overdue_reported: false,
+                },
+            );
         }
         self.settle(now, node, out);
     }

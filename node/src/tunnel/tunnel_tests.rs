@@ -485,3 +485,60 @@ fn a_chain_rewound_past_a_mint_mints_it_again_on_reimport() {
     }
     assert_eq!((r.follower.head(), r.follower.hvm().state_root()), end);
 }
+
+/// The books' sides at the ledger in `observed`: (lost payouts, pending), and no violation.
+fn balanced_ledger(observed: &[Observation]) -> (u64, u64) {
+    assert!(no_violation(observed), "{observed:?}");
+    let ledger = observed.iter().find_map(|o| match o {
+        Observation::TunnelLedger { lost_payouts, pending, .. } => Some((lost_payouts.to_sat(), pending.to_sat())),
+        _ => None,
+    });
+    ledger.expect("a ledger row")
+}
+
+#[test]
+fn a_paid_burn_an_l2_reorg_takes_away_is_a_lost_payout_until_burned_again() {
+    let mut b = books(PayoutPolicy::Immediate);
+    let mut out = Vec::new();
+    b.operator.on_l2_block(b.r.now, &b.burn_block, &mut b.r.node, &mut out);
+    let payout = payouts(&out)[0].tx().clone();
+    let txid = payout.compute_txid();
+    b.r.mine(vec![payout]);
+    assert!(no_violation(&b.auditor.on_bitcoin_change(&b.r.node)));
+
+    // The burning block leaves the chain: the payout is lost, not a broken book.
+    let reverted = b.auditor.revert_l2_block(&b.burn_block);
+    let lost = Observation::PayoutLost {
+        id: 0,
+        txid,
+        amount: Amount::from_sat(40_000_000),
+        l2_number: b.burn_block.header.number,
+    };
+    assert_eq!(reverted, vec![lost]);
+    // The same withdrawal burned again under the same id: the payout settles it again.
+    let observed = b.auditor.on_l2_block(b.burn_block.clone(), &b.r.node);
+    assert!(observed.contains(&Observation::PayoutRecovered { id: 0, txid }), "{observed:?}");
+    assert_eq!(balanced_ledger(&observed), (0, 0));
+    assert!(b.auditor.lost_payouts().is_empty());
+
+    // Taken away again, and replaced by a block without the burn: a loss the books account for.
+    assert_eq!(b.auditor.revert_l2_block(&b.burn_block).len(), 1);
+    let mut replacement = (*b.burn_block).clone();
+    replacement.tunnel.withdrawals.clear();
+    let observed = b.auditor.on_l2_block(Arc::new(replacement), &b.r.node);
+    assert_eq!(balanced_ledger(&observed), (40_000_000, 0), "0.4 BTC left the vault for no burn");
+    assert_eq!(b.auditor.lost_payouts().len(), 1);
+
+    // Another withdrawal under the same id is owed anew: the operator pays it, and the books
+    // hold one settled payout and one lost.
+    let mut other = (*b.burn_block).clone();
+    other.header.number = other.header.number.next();
+    other.tunnel.withdrawals[0].amount = Amount::from_sat(30_000_000);
+    let mut out = Vec::new();
+    b.operator.on_l2_block(b.r.now, &other, &mut b.r.node, &mut out);
+    let second = payouts(&out);
+    assert_eq!(second.len(), 1, "a different withdrawal under a paid id is paid");
+    b.r.mine(vec![second[0].tx().clone()]);
+    let observed = b.auditor.on_l2_block(Arc::new(other), &b.r.node);
+    assert_eq!(balanced_ledger(&observed), (40_000_000, 0));
+}

@@ -4,6 +4,7 @@
 //! size of the change, not of the history.
 
 use super::deposit::{parse_deposit, payout_id};
+use super::p2pkh_hash;
 use crate::btc::node::BitcoinNode;
 use crate::btc::sealed::SealedBlock;
 use crate::units::{Amount, BtcHeight};
@@ -18,6 +19,9 @@ pub struct Outflow {
     /// Vault coins spent minus vault outputs created (its change).
     pub net: Amount,
     pub payout_id: Option<u64>,
+    /// Whom its first output pays (a payout's withdrawer), when that is a P2PKH script other
+    /// than the vault's.
+    pub payee: Option<[u8; 20]>,
 }
 
 /// What one active block did to the vault (kept for undo).
@@ -123,7 +127,9 @@ impl VaultIndex {
             if spent_sats > 0 {
                 // Change returned to the vault is not new money: it nets against the spend.
                 let net = Amount::from_sat(spent_sats.saturating_sub(created_sats));
-                let outflow = Outflow { txid, net, payout_id: payout_id(tx.tx()) };
+                let payee = tx.output.first().filter(|o| o.script_pubkey != self.vault);
+                let payee = payee.and_then(|o| p2pkh_hash(&o.script_pubkey));
+                let outflow = Outflow { txid, net, payout_id: payout_id(tx.tx()), payee };
                 flows.outflows.push(outflow);
             }
         }

@@ -126,18 +126,18 @@ fn ledger_csv_computes_both_sides() {
     assert_eq!(
         lines[0],
         "at_s,l2_number,locked_sats,minted_sats,burned_sats,pending_sats,unminted_sats,\
-         unbacked_sats,other_sats,vault_side_sats,l2_side_sats,balanced"
+         unbacked_sats,other_sats,lost_payout_sats,vault_side_sats,l2_side_sats,balanced"
     );
     assert_eq!(lines.len(), 1 + 9);
     // 16M locked - 1M other - 0 unminted = 70M - 35M + 0 - 20M.
-    assert_eq!(lines[7], "8400.000000,700,16000000,70000000,35000000,0,0,20000000,1000000,15000000,15000000,true");
+    assert_eq!(lines[7], "8400.000000,700,16000000,70000000,35000000,0,0,20000000,1000000,0,15000000,15000000,true");
     assert!(lines[1..].iter().all(|l| l.ends_with(",true")));
     // Broken books: a satoshi missing from the vault, and a vault side below zero.
     t.ledger[6].locked_sats -= 1;
     t.ledger[7].locked_sats = 0;
     let got = text(ledger_csv(&t).expect("in memory"));
     let lines: Vec<&str> = got.lines().collect();
-    assert!(lines[7].ends_with(",1000000,14999999,15000000,false"), "{}", lines[7]);
+    assert!(lines[7].ends_with(",1000000,0,14999999,15000000,false"), "{}", lines[7]);
     assert!(lines[8].ends_with(",-1000000,15000000,false"), "{}", lines[8]);
 }
 

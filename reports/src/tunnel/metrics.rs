@@ -64,9 +64,11 @@ pub fn settlement_latencies_us(t: &TunnelRecord) -> Vec<u64> {
     since_burn(t, |_, confirmed_at_us| confirmed_at_us)
 }
 
-/// The vault side of the books, `locked - other - unminted` (signed: broken books may go below 0).
+/// The vault side of the books, `locked - other - unminted + lost_payouts` (signed: broken books
+/// may go below 0).
 pub fn vault_side_sats(row: &TunnelLedgerRow) -> i128 {
     i128::from(row.locked_sats) - i128::from(row.other_sats) - i128::from(row.unminted_sats)
+        + i128::from(row.lost_payout_sats)
 }
 
 /// The L2 side of the books, `minted - burned + pending - unbacked`.
@@ -110,6 +112,12 @@ pub struct Totals {
     /// Minted deposits the final main chain does not hold, and their amount.
     pub losses: u64,
     pub lost_sats: u64,
+    /// Payouts on the final main chain whose burn an L2 reorg took away, and their amount (BTC
+    /// paid for withdrawals the final L2 chain does not have).
+    #[serde(default)]
+    pub lost_payouts: u64,
+    #[serde(default)]
+    pub lost_payout_sats: u64,
     /// Times a minted deposit left the observer's main chain.
     pub unwound_events: u64,
     /// Largest `unbacked_sats` of any ledger row (pooled: the maximum, not a sum).
@@ -142,6 +150,8 @@ impl Totals {
             pending_sats_end: last.map_or(0, |l| l.pending_sats),
             losses: t.losses.len() as u64,
             lost_sats: t.losses.iter().map(|l| l.amount_sats).sum(),
+            lost_payouts: t.lost_payouts.len() as u64,
+            lost_payout_sats: t.lost_payouts.iter().map(|l| l.amount_sats).sum(),
             unwound_events: count(TunnelOpKind::Unwound),
             unbacked_sats_max: t.ledger.iter().map(|l| l.unbacked_sats).max().unwrap_or(0),
             invariant_violations: t.violations.len() as u64,
@@ -166,6 +176,8 @@ impl Totals {
             pending_sats_end: self.pending_sats_end + o.pending_sats_end,
             losses: self.losses + o.losses,
             lost_sats: self.lost_sats + o.lost_sats,
+            lost_payouts: self.lost_payouts + o.lost_payouts,
+            lost_payout_sats: self.lost_payout_sats + o.lost_payout_sats,
             unwound_events: self.unwound_events + o.unwound_events,
             unbacked_sats_max: self.unbacked_sats_max.max(o.unbacked_sats_max),
             invariant_violations: self.invariant_violations + o.invariant_violations,

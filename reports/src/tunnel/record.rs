@@ -22,6 +22,10 @@ pub struct TunnelRecord {
     /// Minted deposits whose transaction is not on the observer's final main chain: hBTC that
     /// nothing backs.
     pub losses: Vec<TunnelLossRow>,
+    /// Payouts on the observer's final main chain whose burn an L2 reorg took away: BTC paid for
+    /// withdrawals the final L2 chain does not have.
+    #[serde(default)]
+    pub lost_payouts: Vec<TunnelLostPayoutRow>,
     /// Safety violations of the tunnel's books (each also fails the run).
     pub violations: Vec<TunnelViolationRow>,
 }
@@ -196,7 +200,8 @@ impl Operation {
 }
 
 /// The auditor's books at one L2 block (see `hemisim_node::tunnel::audit`): the vault side
-/// `locked - other - unminted` equals the L2 side `minted - burned + pending - unbacked`.
+/// `locked - other - unminted + lost_payouts` equals the L2 side `minted - burned + pending -
+/// unbacked`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TunnelLedgerRow {
     pub at_us: u64,
@@ -208,6 +213,9 @@ pub struct TunnelLedgerRow {
     pub unminted_sats: u64,
     pub unbacked_sats: u64,
     pub other_sats: u64,
+    /// Payouts on the main chain whose burn an L2 reorg took away.
+    #[serde(default)]
+    pub lost_payout_sats: u64,
 }
 
 /// A minted deposit that the final main chain does not hold.
@@ -221,6 +229,17 @@ pub struct TunnelLossRow {
     /// When it was minted and when it first left the main chain.
     pub minted_at_us: u64,
     pub unwound_at_us: u64,
+}
+
+/// A payout whose burn an L2 reorg took away, at the end of the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TunnelLostPayoutRow {
+    pub txid: String,
+    /// The withdrawal it paid.
+    pub id: u64,
+    pub amount_sats: u64,
+    /// The L2 block that burned it, on the chain that block left.
+    pub l2_number: u64,
 }
 
 /// A broken rule of the tunnel's books.

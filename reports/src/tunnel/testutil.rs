@@ -24,6 +24,7 @@ fn ledger(at_s: u64, v: [u64; 8]) -> TunnelLedgerRow {
         unminted_sats,
         unbacked_sats: v[6],
         other_sats: v[7],
+        lost_payout_sats: 0,
     }
 }
 
@@ -122,6 +123,7 @@ pub fn tunnel_run(seed: u64) -> RunRecord {
             minted_at_us: 4300 * S,
             unwound_at_us: 6000 * S,
         }],
+        lost_payouts: Vec::new(),
         violations: Vec::new(),
     });
     record
@@ -198,6 +200,7 @@ pub fn synthetic_tunnel_run(seed: u64, hours: u64) -> RunRecord {
         unminted_sats: 0,
         unbacked_sats: 0,
         other_sats: 0,
+        lost_payout_sats: 0,
     };
     for number in 1..=end_us / (12 * S) {
         row.at_us = number * 12 * S;
@@ -226,6 +229,7 @@ pub fn synthetic_tunnel_run(seed: u64, hours: u64) -> RunRecord {
         operations: ops,
         ledger,
         losses: Vec::new(),
+        lost_payouts: Vec::new(),
         violations: Vec::new(),
     });
     record

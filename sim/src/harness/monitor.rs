@@ -14,6 +14,7 @@ use crate::areas::l2::commits::CommitChecker;
 use crate::areas::l2::heads::HeadsChecker;
 use crate::areas::pop::reverts::SuperfinalWatch;
 use crate::areas::safety as violation;
+use crate::areas::tunnel::payouts::SuperfinalPayoutWatch;
 use hemisim_node::events::Observation;
 use hemisim_node::time::SimTime;
 
@@ -26,6 +27,8 @@ pub struct SafetyMonitor {
     commits: CommitChecker,
     /// Under `l2.fork_choice = "pop"`: superfinal blocks must stay canonical.
     superfinal: Option<SuperfinalWatch>,
+    /// Under `l2.fork_choice = "pop"`: no payout of a superfinal burn is lost.
+    superfinal_payouts: Option<SuperfinalPayoutWatch>,
     violations: Vec<Violation>,
     stopped_at: Option<SimTime>,
 }
@@ -38,25 +41,30 @@ impl SafetyMonitor {
             heads: HeadsChecker::default(),
             commits: CommitChecker::default(),
             superfinal: None,
+            superfinal_payouts: None,
             violations: Vec::new(),
             stopped_at: None,
         }
     }
 
     /// Under the PoP fork choice a superfinal block that leaves the canonical chain is a safety
-    /// violation (under derivation it is a measured finding, `pop.superfinal_reverts`).
+    /// violation (under derivation it is a measured finding, `pop.superfinal_reverts`), and so is
+    /// a lost payout of a superfinal burn (under derivation a loss, `tunnel.lost_payouts`).
     pub fn with_pop_fork_choice(mut self) -> Self {
         self.superfinal = Some(SuperfinalWatch::default());
+        self.superfinal_payouts = Some(SuperfinalPayoutWatch::default());
         self
     }
 
     /// Looks at one observation as it is recorded; true when the run must stop now.
     pub fn inspect(&mut self, at: SimTime, peer: &str, observation: &Observation) -> bool {
         let reverted = self.superfinal.as_mut().and_then(|w| w.observe(peer, observation));
+        let lost = self.superfinal_payouts.as_mut().and_then(|w| w.observe(observation));
         let found = violation(at, peer, observation)
             .or_else(|| self.heads.check(at, peer, observation))
             .or_else(|| self.commits.check(at, peer, observation))
-            .or_else(|| reverted.map(|r| format!("{r} at t={at}s under l2.fork_choice = \"pop\"")));
+            .or_else(|| reverted.map(|r| format!("{r} at t={at}s under l2.fork_choice = \"pop\"")))
+            .or_else(|| lost.map(|l| format!("{l} at t={at}s under l2.fork_choice = \"pop\"")));
         let Some(message) = found else { return false };
         self.violations.push(Violation { kind: ViolationKind::Safety, message });
         if self.keep_going || self.stopped_at.is_some() {

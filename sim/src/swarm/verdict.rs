@@ -10,11 +10,6 @@
 //!   `pop.superfinality_depth` blocks. Superfinality is a promise about reorgs up to that depth
 //!   (Hemi's BFG rule); a deeper reorg (a selfish pool with a large share, a long partition)
 //!   reverts it by construction, which is what the checker then measures.
-//! - **`immediate-payout-reorged`**: every safety violation left is the tunnel auditor's "paid
-//!   out, and the L2 block which burned it was reorged out", and `tunnel.payout_policy` is
-//!   `"immediate"`. That policy pays as soon as a burn is seen, before anything anchors it: a
-//!   later L2 reorg (an unsafe reorg, or a deep Bitcoin reorg the hVM follows) taking the burn away
-//!   is the loss it trades for speed (`scenarios/README.md`, `[tunnel]`).
 //! - **`pop-priced-out`**: every liveness violation is Proof-of-Proof's "no L2 block became
 //!   superfinal", the scenario's `[bitcoin.fee_spike]` bids up to at least `pop.fee_cap_sat_per_vb`,
 //!   and the PoP miners' fee estimate did go over their cap during the run (`pop_fee_over_cap`).
@@ -26,7 +21,7 @@
 use super::coverage::Event;
 use crate::harness::runner::{RunError, RunOutput};
 use crate::harness::violation::{Violation, ViolationKind};
-use crate::scenario::{PayoutPolicyConfig, Scenario};
+use crate::scenario::Scenario;
 
 /// How one world ended, worst first when several apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,8 +125,7 @@ fn classify_parts(
     let of_kind = |kind| violations.iter().filter(move |v: &&Violation| v.kind == kind);
     let safety: Vec<&Violation> = of_kind(ViolationKind::Safety).collect();
     let deep = reorg_beyond_superfinality(scenario, deepest, &safety);
-    let immediate = scenario.tunnel.as_ref().is_some_and(|t| t.payout_policy == PayoutPolicyConfig::Immediate);
-    let explained = |v: &Violation| (deep && is_superfinality_revert(v)) || (immediate && is_reorged_payout(v));
+    let explained = |v: &Violation| deep && is_superfinality_revert(v);
     if let Some(v) = safety.iter().find(|v| !explained(v)) {
         return (Verdict::Safety, Some(v.message.clone()));
     }
@@ -144,8 +138,7 @@ fn classify_parts(
             Some(v) => return (Verdict::Finding("pop-priced-out"), Some(v.message.clone())),
             None => return (Verdict::Ok, None),
         },
-        Some(v) if is_superfinality_revert(v) => "reorg-beyond-superfinality",
-        Some(_) => "immediate-payout-reorged",
+        Some(_) => "reorg-beyond-superfinality",
     };
     (Verdict::Finding(rule), safety.first().map(|v| v.message.clone()))
 }
@@ -172,10 +165,6 @@ fn is_no_superfinality(v: &Violation) -> bool {
 
 fn is_superfinality_revert(v: &Violation) -> bool {
     v.message.starts_with("superfinality reverted")
-}
-
-fn is_reorged_payout(v: &Violation) -> bool {
-    v.message.starts_with("tunnel books broken") && v.message.contains("was paid out, and L2 block")
 }
 
 /// Every run of characters that holds a digit (within a word of letters, digits, `x`, `.`)

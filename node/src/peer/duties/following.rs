@@ -88,8 +88,9 @@ impl<D: RevertsL2Blocks> Duty for Following<D> {
 }
 
 impl RevertsL2Blocks for TunnelAuditor {
-    fn revert_l2_block(&mut self, _cx: &mut Ctx<'_>, block: &Arc<L2Block>) {
-        TunnelAuditor::revert_l2_block(self, block);
+    fn revert_l2_block(&mut self, cx: &mut Ctx<'_>, block: &Arc<L2Block>) {
+        let observations = TunnelAuditor::revert_l2_block(self, block);
+        cx.observe_all(observations);
     }
 }
 

@@ -2,4 +2,5 @@
 //! `hemisim verify` are [`crate::provenance`]'s.
 
 pub mod checks;
+pub mod payouts;
 pub mod record;

@@ -17,7 +17,9 @@ use hemisim_node::l2::tx::Address;
 use hemisim_node::peer::{DutyReport, Peer};
 use hemisim_node::time::SimTime;
 use hemisim_node::units::L2Number;
-use hemisim_reports::record::{Operation, TunnelLedgerRow, TunnelLossRow, TunnelOp, TunnelRecord, TunnelViolationRow};
+use hemisim_reports::record::{
+    Operation, TunnelLedgerRow, TunnelLossRow, TunnelLostPayoutRow, TunnelOp, TunnelRecord, TunnelViolationRow,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The deposit every double-spend race pays when the attacker targets the tunnel
@@ -150,7 +152,17 @@ impl TunnelRecorder {
                 let attacker = self.is_attackers(txid);
                 Operation::Restored { txid: txid.to_string(), vout, amount_sats: amount.to_sat(), attacker }
             }
-            Observation::TunnelLedger { l2_number, locked, minted, burned, pending, unminted, unbacked, other } => {
+            Observation::TunnelLedger {
+                l2_number,
+                locked,
+                minted,
+                burned,
+                pending,
+                unminted,
+                unbacked,
+                other,
+                lost_payouts,
+            } => {
                 self.ledger.push(TunnelLedgerRow {
                     at_us,
                     l2_number: l2_number.0,
@@ -161,9 +173,13 @@ impl TunnelRecorder {
                     unminted_sats: unminted.to_sat(),
                     unbacked_sats: unbacked.to_sat(),
                     other_sats: other.to_sat(),
+                    lost_payout_sats: lost_payouts.to_sat(),
                 });
                 return None;
             }
+            // Judged at the end from the auditor's lost payouts (and, under the PoP fork choice,
+            // by the safety monitor as they happen).
+            Observation::PayoutLost { .. } | Observation::PayoutRecovered { .. } => return None,
             Observation::TunnelViolation { l2_number, what } => {
                 self.violations.push(TunnelViolationRow { at_us, l2_number: l2_number.0, what });
                 return None;
@@ -230,6 +246,16 @@ impl TunnelRecorder {
             DutyReport::Auditor(a) => Some(a),
             _ => None,
         });
+        let lost_payouts = auditor.map_or_else(Vec::new, |a| a.lost_payouts());
+        let lost_payouts = lost_payouts
+            .into_iter()
+            .map(|l| TunnelLostPayoutRow {
+                txid: l.txid.to_string(),
+                id: l.id,
+                amount_sats: l.amount.to_sat(),
+                l2_number: l.l2_number.0,
+            })
+            .collect();
         let losses = auditor
             .map_or_else(Vec::new, |a| a.unbacked())
             .into_iter()
@@ -243,6 +269,7 @@ impl TunnelRecorder {
             operations: self.operations,
             ledger: self.ledger,
             losses,
+            lost_payouts,
             violations: self.violations,
         }
     }
