@@ -225,8 +225,8 @@ pub enum Observation {
         blocks: u32,
         lead: i64,
     },
-    /// The rewriting sequencer (`[attack] kind = "rewrite"`) took back its blocks above `fork`
-    /// and follows (and batches) the history whose first block is `first`.
+    /// The rewriting sequencer (`[attack] kind = "rewrite"`) follows (and batches) a history that
+    /// parts from the one it gossiped above `fork`, at the block `first` (`blocks` of them).
     HistoryRewritten {
         fork: L2Number,
         #[serde(serialize_with = "as_display")]

@@ -176,7 +176,10 @@ impl PopRewriter {
         };
         let Race::Running { private, .. } = std::mem::replace(&mut self.race, Race::Over) else { return };
         if how == TrialEnd::Published {
-            out.push(Action::Observe(Observation::Published { blocks: mine, lead: i64::from(mine) - i64::from(honest) }));
+            out.push(Action::Observe(Observation::Published {
+                blocks: mine,
+                lead: i64::from(mine) - i64::from(honest),
+            }));
             for block in private {
                 crate::peer::relay_own(node, block, out);
             }
@@ -192,7 +195,13 @@ impl PopRewriter {
         let fee_rate = node.mempool().estimate_fee_rate(1, node.params().max_block_weight).max(MIN_RELAY_FEE_RATE);
         let mut sent = 0;
         for made in self.rewritten[self.sent..].to_vec() {
-            let sizing = pop_transaction(&made, (OutPoint::null(), Amount::MAX_MONEY), self.wallet.script(), fee_rate, node.tip_height());
+            let sizing = pop_transaction(
+                &made,
+                (OutPoint::null(), Amount::MAX_MONEY),
+                self.wallet.script(),
+                fee_rate,
+                node.tip_height(),
+            );
             let Ok(coin) = self.wallet.take_coin(fee_for(&sizing, fee_rate) * 2) else { break };
             let tx = SealedTx::seal(pop_transaction(&made, coin, self.wallet.script(), fee_rate, node.tip_height()));
             if node.receive_tx(tx.clone()).is_err() {
@@ -213,8 +222,13 @@ impl PopRewriter {
     fn pop_txs(&mut self, fork_height: BtcHeight, out: &mut Vec<Action>) -> Vec<(Transaction, Amount)> {
         let mut txs = Vec::new();
         for made in &self.rewritten {
-            let sizing =
-                pop_transaction(made, (OutPoint::null(), Amount::MAX_MONEY), self.wallet.script(), MIN_RELAY_FEE_RATE, fork_height);
+            let sizing = pop_transaction(
+                made,
+                (OutPoint::null(), Amount::MAX_MONEY),
+                self.wallet.script(),
+                MIN_RELAY_FEE_RATE,
+                fork_height,
+            );
             let Ok(coin) = self.wallet.take_coin(fee_for(&sizing, MIN_RELAY_FEE_RATE) * 2) else {
                 out.push(Action::Observe(Observation::WalletEmpty { wallet: self.wallet.name().to_owned() }));
                 break;

@@ -108,8 +108,9 @@ pub fn equivocation(scenario: &Scenario, seed: u64) -> Option<EquivocationPlan> 
 /// The windows during which the equivocating (or rewriting) sequencer's batcher holds its batches
 /// back.
 pub fn batch_holds(scenario: &Scenario) -> Vec<(SimTime, SimTime)> {
-    let attack = scenario.attack.as_ref().filter(|a| {
-        matches!(a.kind, AttackKind::Equivocate | AttackKind::Rewrite) && a.hold_batches_s > 0.0
-    });
+    let attack = scenario
+        .attack
+        .as_ref()
+        .filter(|a| matches!(a.kind, AttackKind::Equivocate | AttackKind::Rewrite) && a.hold_batches_s > 0.0);
     attack.map(|a| (at(a.at_s), at(a.at_s + a.hold_batches_s))).into_iter().collect()
 }

@@ -176,11 +176,14 @@ fn record_switch(seq: &mut Sequencer, switch: Switch, cx: &mut Ctx<'_>) {
         txs: switch.dropped.iter().map(|b| b.txs.len() as u32).sum(),
         because: because.to_owned(),
     });
-    if rewrite && let Some(first) = switch.rebuilt.first() {
+    // The histories part at the first block that differs (without user transactions a block
+    // A' can be A itself); none differs: nothing was rewritten.
+    let parts = switch.rebuilt.iter().zip(&switch.dropped).position(|(other, a)| other.hash() != a.hash());
+    if rewrite && let Some(i) = parts {
         cx.observe(Observation::HistoryRewritten {
-            fork: switch.fork,
-            first: first.hash(),
-            blocks: switch.rebuilt.len() as u32,
+            fork: switch.fork.up(i as u64),
+            first: switch.rebuilt[i].hash(),
+            blocks: (switch.rebuilt.len() - i) as u32,
         });
     }
     for block in &switch.rebuilt {
