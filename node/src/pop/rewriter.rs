@@ -194,16 +194,16 @@ impl PopRewriter {
         }
         let fee_rate = node.mempool().estimate_fee_rate(1, node.params().max_block_weight).max(MIN_RELAY_FEE_RATE);
         let mut sent = 0;
-        for made in self.rewritten[self.sent..].to_vec() {
+        for made in &self.rewritten[self.sent..] {
             let sizing = pop_transaction(
-                &made,
+                made,
                 (OutPoint::null(), Amount::MAX_MONEY),
                 self.wallet.script(),
                 fee_rate,
                 node.tip_height(),
             );
             let Ok(coin) = self.wallet.take_coin(fee_for(&sizing, fee_rate) * 2) else { break };
-            let tx = SealedTx::seal(pop_transaction(&made, coin, self.wallet.script(), fee_rate, node.tip_height()));
+            let tx = SealedTx::seal(pop_transaction(made, coin, self.wallet.script(), fee_rate, node.tip_height()));
             if node.receive_tx(tx.clone()).is_err() {
                 self.wallet.release(coin);
                 break;
