@@ -225,6 +225,33 @@ pub enum Observation {
         blocks: u32,
         lead: i64,
     },
+    /// The rewriting sequencer (`[attack] kind = "rewrite"`) follows (and batches) a history that
+    /// parts from the one it gossiped above `fork`, at the block `first` (`blocks` of them).
+    HistoryRewritten {
+        fork: L2Number,
+        #[serde(serialize_with = "as_display")]
+        first: B256,
+        blocks: u32,
+    },
+    /// The rewrite attacker's colluding PoP miner sent the rewritten history's keystones in
+    /// public (no Bitcoin hash rate).
+    RewriteKeystonesSent {
+        keystones: u32,
+    },
+    /// The rewrite attacker started its private Bitcoin branch on `fork_height`, below the
+    /// honest keystone's first publication at `published_height`, then `depth` blocks deep.
+    RewriteRaceStarted {
+        fork_height: BtcHeight,
+        published_height: BtcHeight,
+        depth: u32,
+        keystones: u32,
+    },
+    /// The rewrite attacker's race ended: its branch published (strictly longer) or given up.
+    RewriteRaceEnded {
+        how: TrialEnd,
+        private_blocks: u32,
+        honest_blocks: u32,
+    },
     L2BlockProduced {
         number: L2Number,
         #[serde(serialize_with = "as_display")]

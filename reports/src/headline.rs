@@ -22,8 +22,13 @@ pub fn area_lines(s: &Summary) -> Vec<String> {
         secs(b.block_interval_mean_s, 0)
     )];
     if let Some(a) = &s.attack {
-        lines.push(match a.revenue_share {
-            Some(share) if a.trials == 0 => {
+        lines.push(match (a.rewrite_trials, a.revenue_share) {
+            (Some(trials), _) => format!(
+                "attack: history rewrite, {} of {trials} succeeded (rate {})",
+                a.rewrite_successes.unwrap_or(0),
+                num(a.rewrite_success_rate, 4)
+            ),
+            (None, Some(share)) if a.trials == 0 => {
                 format!("attack: revenue share {share:.4} (expected {})", num(a.expected_revenue_share, 4))
             }
             _ => format!(

@@ -72,6 +72,7 @@ pub fn sample_record(seed: u64) -> RunRecord {
                 trial(2600, Some(3_000_500_000), TrialOutcome::Failure),
                 trial(3100, None, TrialOutcome::Unfinished),
             ],
+            rewrite: None,
         }),
         l2: None,
         pop: None,

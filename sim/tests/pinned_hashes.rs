@@ -24,6 +24,9 @@ const PINNED: &[(&str, &str)] = &[
     // hours, then a bad handoff.
     ("failover", "1c91e85f586f6099d61d227cc3a6e8dbb15abd539285d6937d1450b9139ba41c"),
     ("fee-spike", "fe3abad4e352da744ff5b8638be36c357ffac809f66116f845d4d3c27bba4ab8"),
+    // The history rewrite (issue 14): 100 unbatched blocks rewritten, a colluding PoP miner with
+    // 25% of the hash rate racing from 3 blocks behind, the verifiers on derivation.
+    ("history-rewrite", "e23d16842e3226c18456d772b322734de53f7d3eb909370324d56be9b0818322"),
     // Changed by the Bitcoin view's unindex fix (issue 15): its reorged-out blocks held coins
     // created and spent inside them, which every node used to resurrect alike.
     ("l2-btc-reorg", "fd0e961179c72e8be2e9234b7355f55f8d6064489239746047ac37844b32ba0d"),
@@ -85,6 +88,7 @@ pinned! {
     equivocation => "equivocation",
     failover => "failover",
     fee_spike => "fee-spike",
+    history_rewrite => "history-rewrite",
     l2_btc_reorg => "l2-btc-reorg",
     l2_throughput => "l2-throughput",
     partition => "partition",

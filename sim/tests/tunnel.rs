@@ -193,6 +193,8 @@ mod scenario {
             equivocate_blocks: 1,
             equivocate_peers: Vec::new(),
             hold_batches_s: 0.0,
+            depth_l2_blocks: 100,
+            publication_depth_blocks: 1,
         })
     }
 }

@@ -87,6 +87,9 @@ pub struct AttackRecord {
     pub gamma: f64,
     /// Double-spend races, in the order they started (empty for selfish mining).
     pub trials: Vec<TrialRow>,
+    /// Rewrite only: the history rewrite, its race and whether it succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rewrite: Option<RewriteRecord>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +97,45 @@ pub struct AttackRecord {
 pub enum AttackKind {
     DoubleSpend,
     SelfishMining,
+    /// `[attack] kind = "rewrite"`: the sequencer rewrites L2 history; its colluding PoP miner
+    /// (and optional Bitcoin hash rate) publishes the new history's keystones.
+    Rewrite,
+}
+
+/// One history rewrite (`[attack] kind = "rewrite"`; one per run). A trial is a rewrite the
+/// sequencer made; it succeeds when the rewritten history becomes the canonical chain past the
+/// fork point: the first rewritten block is the block `verifier-0` holds safe at its number (safe
+/// blocks never leave the chain without an L1 reorg, so it stays).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewriteRecord {
+    /// `attack.depth_l2_blocks`.
+    pub depth_l2_blocks: u32,
+    /// `attack.publication_depth_blocks`: d of the race (docs/validation.md §9).
+    pub publication_depth_blocks: u32,
+    /// The last block both histories share (`None`: the sequencer never rewrote).
+    pub fork_l2: Option<u64>,
+    /// When the sequencer switched to the rewritten history.
+    pub rewritten_at_us: Option<u64>,
+    /// When the private Bitcoin branch started (`None`: no race).
+    pub race_started_at_us: Option<u64>,
+    /// The depth of the honest publication when the race started (the deficit it starts with).
+    pub race_start_depth: Option<u32>,
+    /// `published` (the branch overtook) or `gave-up`; `None`: no race, or the run ended first.
+    pub race_end: Option<String>,
+    /// When `verifier-0` first held the rewritten block safe (`None`: the rewrite failed).
+    pub succeeded_at_us: Option<u64>,
+}
+
+impl RewriteRecord {
+    /// 1 if the sequencer rewrote, else 0.
+    pub fn trials(&self) -> u64 {
+        u64::from(self.fork_l2.is_some())
+    }
+
+    /// 1 if the rewrite succeeded, else 0.
+    pub fn successes(&self) -> u64 {
+        u64::from(self.fork_l2.is_some() && self.succeeded_at_us.is_some())
+    }
 }
 
 /// One double-spend race.

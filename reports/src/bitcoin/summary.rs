@@ -101,6 +101,15 @@ pub struct AttackSummary {
     pub revenue_share_ci95: Option<[f64; 2]>,
     /// Selfish mining only: [`theory::selfish_mining_revenue`].
     pub expected_revenue_share: Option<f64>,
+    /// Rewrite only: history rewrites the sequencer made (one per run at most).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rewrite_trials: Option<u64>,
+    /// Rewrite only: rewrites whose history became the canonical chain past the fork point.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rewrite_successes: Option<u64>,
+    /// Rewrite only: successes / trials (absent without a trial).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rewrite_success_rate: Option<f64>,
 }
 
 /// Name of the attacker in [`crate::record::BlockRow::miner`].
@@ -144,6 +153,10 @@ pub fn attack_summary(attack: &AttackRecord, records: &[RunRecord]) -> AttackSum
     let by_attacker: u64 = records.iter().map(|r| count(&r.btc, |b| b.main_chain && b.miner == ATTACKER)).sum();
     let (q, z, d, g) = (attack.hashrate_share, attack.confirmations, attack.give_up_deficit_blocks, attack.gamma);
     let is = |kind| attack.kind == kind;
+    let rewrite = is(AttackKind::Rewrite).then(|| {
+        let rewrites = || records.iter().filter_map(|r| r.attack.as_ref()?.rewrite.as_ref());
+        (rewrites().map(|r| r.trials()).sum::<u64>(), rewrites().map(|r| r.successes()).sum::<u64>())
+    });
     AttackSummary {
         kind: attack.kind,
         hashrate_share: q,
@@ -164,6 +177,9 @@ pub fn attack_summary(attack: &AttackRecord, records: &[RunRecord]) -> AttackSum
         expected_revenue_share: is(AttackKind::SelfishMining)
             .then(|| theory::selfish_mining_revenue(q, g))
             .and_then(finite),
+        rewrite_trials: rewrite.map(|(t, _)| t),
+        rewrite_successes: rewrite.map(|(_, s)| s),
+        rewrite_success_rate: rewrite.and_then(|(t, s)| stats::proportion(s, t)),
     }
 }
 

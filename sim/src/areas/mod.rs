@@ -36,6 +36,7 @@ pub struct Recorders {
     pub ethereum: ethereum::record::EthereumRecorder,
     pub censorship: censorship::record::CensorshipRecorder,
     pub faults: faults::record::FaultsRecorder,
+    pub rewrite: pop::rewrite::RewriteWatch,
 }
 
 /// What the areas recorded, as the record's parts.
@@ -65,6 +66,7 @@ impl Recorders {
             self.tunnel.l2_reorg(*to);
         }
         self.pop.watch(peer, &observation);
+        self.rewrite.observe(at, peer, &observation);
         let Some(rest) = self.faults.observe(at, peer, observation) else { return };
         let Some(rest) = self.bitcoin.observe(at, peer, rest) else { return };
         let Some(rest) = self.l2.observe(at, peer, rest) else { return };
@@ -122,7 +124,13 @@ impl Recorders {
             censorship::record::active(scenario).then(|| self.censorship.record(scenario, self.ethereum.blocks()));
         let ethereum = scenario.ethereum.as_ref().map(|config| self.ethereum.finish(config));
         let faults = self.faults.record();
-        Recorded { btc: bitcoin.btc, attack: bitcoin.attack, l2, pop, tunnel, ethereum, censorship, faults }
+        let mut attack = bitcoin.attack;
+        if let (Some(record), Some(config)) = (attack.as_mut(), scenario.attack.as_ref())
+            && config.kind == crate::scenario::AttackKind::Rewrite
+        {
+            record.rewrite = Some(self.rewrite.record(config));
+        }
+        Recorded { btc: bitcoin.btc, attack, l2, pop, tunnel, ethereum, censorship, faults }
     }
 }
 

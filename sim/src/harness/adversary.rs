@@ -85,18 +85,32 @@ fn at(s: f64) -> SimTime {
 }
 
 /// `[attack] kind = "equivocate"` as the sequencer's plan (the peers that get blocks A drawn from
-/// the seed when a selector takes a share).
+/// the seed when a selector takes a share); `kind = "rewrite"` as the same plan for its
+/// `depth_l2_blocks` blocks, gossiped to every peer, marked as a rewrite.
 pub fn equivocation(scenario: &Scenario, seed: u64) -> Option<EquivocationPlan> {
-    let attack = scenario.attack.as_ref().filter(|a| a.kind == AttackKind::Equivocate)?;
+    let attack = scenario.attack.as_ref()?;
+    if attack.kind == AttackKind::Rewrite {
+        return Some(EquivocationPlan {
+            start: at(attack.at_s),
+            blocks: attack.depth_l2_blocks,
+            gossip_to: None,
+            rewrite: true,
+        });
+    }
+    let attack = Some(attack).filter(|a| a.kind == AttackKind::Equivocate)?;
     let gossip_to = (!attack.equivocate_peers.is_empty()).then(|| {
         let mut rng = Stream::derive(seed, "equivocate/peers");
         peers::resolve(&attack.equivocate_peers, &Roles::of(scenario), &mut rng).into_iter().collect()
     });
-    Some(EquivocationPlan { start: at(attack.at_s), blocks: attack.equivocate_blocks, gossip_to })
+    Some(EquivocationPlan { start: at(attack.at_s), blocks: attack.equivocate_blocks, gossip_to, rewrite: false })
 }
 
-/// The windows during which the equivocating sequencer's batcher holds its batches back.
+/// The windows during which the equivocating (or rewriting) sequencer's batcher holds its batches
+/// back.
 pub fn batch_holds(scenario: &Scenario) -> Vec<(SimTime, SimTime)> {
-    let attack = scenario.attack.as_ref().filter(|a| a.kind == AttackKind::Equivocate && a.hold_batches_s > 0.0);
+    let attack = scenario
+        .attack
+        .as_ref()
+        .filter(|a| matches!(a.kind, AttackKind::Equivocate | AttackKind::Rewrite) && a.hold_batches_s > 0.0);
     attack.map(|a| (at(a.at_s), at(a.at_s + a.hold_batches_s))).into_iter().collect()
 }

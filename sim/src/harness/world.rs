@@ -44,6 +44,7 @@ use hemisim_node::peer::{Duty, Peer, PeerId};
 use hemisim_node::pop::finality::FinalityTracker;
 use hemisim_node::pop::fork_choice::ForkChoiceParams;
 use hemisim_node::pop::miner::{PopMiner, PopMinerConfig};
+use hemisim_node::pop::rewriter::PopRewriter;
 use hemisim_node::rng::Stream;
 use hemisim_node::time::SimDuration;
 use hemisim_node::time::SimTime;
@@ -72,6 +73,10 @@ pub const ETHEREUM: &str = "ethereum";
 const DEPOSITOR_COINS_MAX: u32 = 20_000;
 const BACKGROUND_WALLET: &str = "background";
 const ATTACKER_WALLET: &str = "attacker-funds";
+/// The rewrite attacker's colluding PoP miner's wallet.
+const REWRITER_WALLET: &str = "attacker-pop";
+/// Coins it starts with (of [`POP_COIN`]): one per rewritten keystone it publishes.
+const REWRITER_COINS: u32 = 64;
 
 /// The most coins the genesis gives the background wallet (every node holds them all).
 const BACKGROUND_COINS_MAX: u32 = 100_000;
@@ -133,6 +138,13 @@ impl World {
                         _ => DoubleSpender::new(m, wallet, attack.confirmations, attack.give_up_deficit_blocks),
                     };
                     (n, Box::new(ds))
+                }
+                AttackKind::Rewrite => {
+                    let wallet = Wallet::new(REWRITER_WALLET);
+                    let n = node(ATTACKER, std::slice::from_ref(wallet.script()), 0.0);
+                    let m = (attacker_share > 0.0).then(|| miner(ATTACKER, attacker_share));
+                    let (d, g) = (attack.publication_depth_blocks, attack.give_up_deficit_blocks);
+                    (n, Box::new(PopRewriter::new(wallet, m, d, g, genesis.block_hash())))
                 }
                 AttackKind::SelfishMining | AttackKind::Equivocate => {
                     let n = node(ATTACKER, &[], 0.0);
@@ -579,6 +591,9 @@ fn allocations(scenario: &Scenario) -> Vec<Allocation> {
             value: Amount::ONE_BTC,
             count: ATTACKER_COINS,
         });
+    }
+    if scenario.attack.as_ref().is_some_and(|a| a.kind == AttackKind::Rewrite) {
+        allocations.push(Allocation { script: p2pkh_for(REWRITER_WALLET), value: POP_COIN, count: REWRITER_COINS });
     }
     if let Some(pop) = &scenario.pop {
         for i in 0..pop.miners {

@@ -146,6 +146,12 @@ pub fn pop_fork_finality_delay_blocks() -> u32 {
 pub fn is_default_fork_finality_delay(blocks: &u32) -> bool {
     *blocks == pop_fork_finality_delay_blocks()
 }
+pub fn depth_l2_blocks() -> u32 {
+    100
+}
+pub fn publication_depth_blocks() -> u32 {
+    1
+}
 pub fn equivocate_blocks() -> u32 {
     1
 }

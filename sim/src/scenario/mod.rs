@@ -425,6 +425,7 @@ pub struct AttackConfig {
     #[serde(default = "defaults::attack_target")]
     pub target: AttackTarget,
     /// Equivocate: when the sequencer starts gossiping blocks it does not batch (seconds).
+    /// Rewrite: when the sequencer builds the first block of the history it will rewrite.
     #[serde(default)]
     pub at_s: f64,
     /// Equivocate: how many consecutive L2 blocks it gossips as A before batching A' instead.
@@ -433,10 +434,19 @@ pub struct AttackConfig {
     /// Equivocate: the peers the blocks A go to (names, groups or ranges; empty: every peer).
     #[serde(default)]
     pub equivocate_peers: Vec<String>,
-    /// Equivocate: its batcher posts nothing from `at_s` for this long, so derivation reaches A'
-    /// only then (0: it batches A' at once).
+    /// Equivocate and rewrite: its batcher posts nothing from `at_s` for this long, so derivation
+    /// reaches A' only then (0: it batches A' at once).
     #[serde(default)]
     pub hold_batches_s: f64,
+    /// Rewrite: how many L2 blocks the sequencer builds (gossiped, keystones published, kept from
+    /// its batcher) before it takes them back and builds, batches and follows another history.
+    #[serde(default = "defaults::depth_l2_blocks")]
+    pub depth_l2_blocks: u32,
+    /// Rewrite: the attacker starts its private Bitcoin branch once the first publication of the
+    /// honest fork's first keystone after the fork point is this deep (the including block
+    /// counts as 1): d of docs/validation.md §9.
+    #[serde(default = "defaults::publication_depth_blocks")]
+    pub publication_depth_blocks: u32,
 }
 
 /// `attack.target`.
@@ -462,8 +472,10 @@ impl Serialize for AttackConfig {
             equivocate_blocks,
             equivocate_peers,
             hold_batches_s,
+            depth_l2_blocks,
+            publication_depth_blocks,
         } = self;
-        let mut table = serializer.serialize_struct("AttackConfig", 10)?;
+        let mut table = serializer.serialize_struct("AttackConfig", 12)?;
         table.serialize_field("kind", kind)?;
         table.serialize_field("hashrate_share", hashrate_share)?;
         if kind.reads("confirmations") {
@@ -484,6 +496,12 @@ impl Serialize for AttackConfig {
             table.serialize_field("equivocate_peers", equivocate_peers)?;
             table.serialize_field("hold_batches_s", hold_batches_s)?;
         }
+        if *kind == AttackKind::Rewrite {
+            table.serialize_field("at_s", at_s)?;
+            table.serialize_field("hold_batches_s", hold_batches_s)?;
+            table.serialize_field("depth_l2_blocks", depth_l2_blocks)?;
+            table.serialize_field("publication_depth_blocks", publication_depth_blocks)?;
+        }
         table.end()
     }
 }
@@ -501,29 +519,37 @@ pub enum AttackKind {
     /// `"equivocate"`: the sequencer gossips blocks A and batches other blocks A' at the same
     /// heights, then goes on on A' (no attacker peer: the sequencer is the attacker).
     Equivocate,
+    /// `"rewrite"`: the sequencer rewrites its last `depth_l2_blocks` blocks (unbatched), a
+    /// colluding PoP miner publishes the new history's keystones, and with `hashrate_share > 0`
+    /// mines them on a private Bitcoin branch below the honest publications (docs/validation.md §9).
+    Rewrite,
 }
 
-/// The `[attack]` keys that only one kind reads (the others are read by every kind).
-const KIND_SPECIFIC_KEYS: [(&str, AttackKind); 8] = [
-    ("confirmations", AttackKind::DoubleSpend),
-    ("give_up_deficit_blocks", AttackKind::DoubleSpend),
-    ("target", AttackKind::DoubleSpend),
-    ("gamma", AttackKind::SelfishMining),
-    ("at_s", AttackKind::Equivocate),
-    ("equivocate_blocks", AttackKind::Equivocate),
-    ("equivocate_peers", AttackKind::Equivocate),
-    ("hold_batches_s", AttackKind::Equivocate),
+use AttackKind::{DoubleSpend, Equivocate, Rewrite, SelfishMining};
+
+/// The `[attack]` keys that only some kinds read (the others are read by every kind).
+const KIND_SPECIFIC_KEYS: [(&str, &[AttackKind]); 10] = [
+    ("confirmations", &[DoubleSpend]),
+    ("give_up_deficit_blocks", &[DoubleSpend, Rewrite]),
+    ("target", &[DoubleSpend]),
+    ("gamma", &[SelfishMining]),
+    ("at_s", &[Equivocate, Rewrite]),
+    ("equivocate_blocks", &[Equivocate]),
+    ("equivocate_peers", &[Equivocate]),
+    ("hold_batches_s", &[Equivocate, Rewrite]),
+    ("depth_l2_blocks", &[Rewrite]),
+    ("publication_depth_blocks", &[Rewrite]),
 ];
 
 impl AttackKind {
-    /// The only kind that reads this `[attack]` key, if just one does.
-    pub fn only_kind_reading(key: &str) -> Option<AttackKind> {
-        KIND_SPECIFIC_KEYS.iter().find(|(k, _)| *k == key).map(|&(_, kind)| kind)
+    /// The kinds that read this `[attack]` key, if only some do.
+    pub fn kinds_reading(key: &str) -> Option<&'static [AttackKind]> {
+        KIND_SPECIFIC_KEYS.iter().find(|(k, _)| *k == key).map(|&(_, kinds)| kinds)
     }
 
     /// Whether this kind reads this `[attack]` key.
     pub fn reads(self, key: &str) -> bool {
-        AttackKind::only_kind_reading(key).is_none_or(|kind| kind == self)
+        AttackKind::kinds_reading(key).is_none_or(|kinds| kinds.contains(&self))
     }
 
     /// The spelling used in scenario files.
@@ -532,10 +558,12 @@ impl AttackKind {
             AttackKind::DoubleSpend => "double-spend",
             AttackKind::SelfishMining => "selfish-mining",
             AttackKind::Equivocate => "equivocate",
+            AttackKind::Rewrite => "rewrite",
         }
     }
 
-    /// Whether the attacker is a Bitcoin miner (a peer of its own), not the sequencer.
+    /// Whether the attacker is a peer of its own (a Bitcoin miner, or the rewrite's colluding PoP
+    /// miner, which mines only with `hashrate_share > 0`), not just the sequencer.
     pub fn mines_bitcoin(self) -> bool {
         self != AttackKind::Equivocate
     }

@@ -143,7 +143,7 @@ fn wrong_type_names_what_was_expected() {
     let text = with_attack("kind = \"double-spent\"\nhashrate_share = 0.1");
     assert_eq!(
         error(&text, &[]),
-        "t.toml:10: attack.kind: expected one of \"double-spend\", \"selfish-mining\", \"equivocate\", got \"double-spent\""
+        "t.toml:10: attack.kind: expected one of \"double-spend\", \"selfish-mining\", \"equivocate\", \"rewrite\", got \"double-spent\""
     );
 }
 

@@ -35,6 +35,9 @@ pub(crate) fn scenario(s: &Scenario, table: &Table) -> Result<(), Invalid> {
         if attack.kind == AttackKind::Equivocate {
             equivocation(attack, s)?;
         }
+        if attack.kind == AttackKind::Rewrite {
+            rewrite(attack, s)?;
+        }
     }
     fork_choice(s)?;
     if let Some(l2) = &s.l2 {
@@ -597,6 +600,16 @@ fn attack(a: &AttackConfig) -> Result<(), Invalid> {
         }
         return Ok(());
     }
+    if a.kind == AttackKind::Rewrite {
+        // 0: the colluding PoP miner publishes in public, no Bitcoin race.
+        if !(share.is_finite() && (0.0..1.0).contains(&share)) {
+            return Err(Invalid::new(
+                "attack.hashrate_share",
+                format!("expected a number in [0, 1) for kind = \"rewrite\", got {share}"),
+            ));
+        }
+        return Ok(());
+    }
     if !(share.is_finite() && share > 0.0 && share < 1.0) {
         return Err(Invalid::new(
             "attack.hashrate_share",
@@ -623,6 +636,33 @@ fn equivocation(a: &AttackConfig, s: &Scenario) -> Result<(), Invalid> {
     peers::check(&a.equivocate_peers, &Roles::of(s)).map_err(|e| Invalid::new("attack.equivocate_peers", e))
 }
 
+/// `[attack] kind = "rewrite"`: the sequencer rewrites on a settlement chain, keystones of the
+/// rewritten blocks exist (at least one keystone interval deep), the race can start and be lost
+/// (the give-up deficit exceeds the starting deficit), and the run reaches the attack.
+fn rewrite(a: &AttackConfig, s: &Scenario) -> Result<(), Invalid> {
+    let (Some(_), Some(_), Some(pop)) = (&s.l2, &s.ethereum, &s.pop) else {
+        return Err(Invalid::new(
+            "attack.kind",
+            "expected [l2], [ethereum] and [pop] tables for \"rewrite\": the sequencer rewrites batches on Ethereum and PoP miners publish its keystones",
+        ));
+    };
+    number("attack.at_s", a.at_s, 0.0, s.duration_s as f64)?;
+    number("attack.hold_batches_s", a.hold_batches_s, 0.0, TEN_YEARS_S)?;
+    let interval = u64::from(pop.keystone_interval_blocks);
+    integer("attack.depth_l2_blocks", u64::from(a.depth_l2_blocks), interval.max(1), 10_000).map_err(|e| {
+        let why = "at least pop.keystone_interval_blocks, so that a keystone is rewritten";
+        Invalid::new("attack.depth_l2_blocks", format!("{} ({why})", e.problem))
+    })?;
+    integer("attack.publication_depth_blocks", u64::from(a.publication_depth_blocks), 1, 100)?;
+    let deficit = u64::from(a.publication_depth_blocks);
+    integer("attack.give_up_deficit_blocks", u64::from(a.give_up_deficit_blocks), deficit + 1, 1000).map_err(|e| {
+        Invalid::new(
+            "attack.give_up_deficit_blocks",
+            format!("{} (more than attack.publication_depth_blocks, the deficit a race starts with)", e.problem),
+        )
+    })
+}
+
 /// `l2.fork_choice = "pop"` compares keystones' publications on Bitcoin: it needs keystones and a
 /// derivation to refuse; `pop.fork_finality_delay_blocks` is in range.
 fn fork_choice(s: &Scenario) -> Result<(), Invalid> {
@@ -645,10 +685,11 @@ fn fork_choice(s: &Scenario) -> Result<(), Invalid> {
 fn kind_specific_keys(kind: AttackKind, table: &Table) -> Result<(), Invalid> {
     let Some(written) = table.get("attack").and_then(|a| a.as_table()) else { return Ok(()) };
     for key in written.keys() {
-        if let Some(reader) = AttackKind::only_kind_reading(key).filter(|&reader| reader != kind) {
+        if let Some(readers) = AttackKind::kinds_reading(key).filter(|readers| !readers.contains(&kind)) {
+            let readers: Vec<String> = readers.iter().map(|r| format!("kind = \"{r}\"")).collect();
             return Err(Invalid::new(
                 format!("attack.{key}"),
-                format!("only used by kind = \"{reader}\", but attack.kind = \"{kind}\"; remove it"),
+                format!("only used by {}, but attack.kind = \"{kind}\"; remove it", readers.join(" or ")),
             ));
         }
     }

@@ -28,6 +28,9 @@ pub struct EquivocationPlan {
     pub blocks: u32,
     /// The peers blocks A go to (`None`: every peer, as a broadcast).
     pub gossip_to: Option<Vec<PeerId>>,
+    /// `[attack] kind = "rewrite"`: the same moves, made to rewrite history (a colluding PoP
+    /// miner publishes the keystones of A'); only what the switch is reported as differs.
+    pub rewrite: bool,
 }
 
 #[derive(Debug)]
@@ -67,6 +70,11 @@ impl Sequencer {
     /// Makes this sequencer equivocate by `plan`.
     pub fn equivocate(&mut self, plan: EquivocationPlan) {
         self.equivocation = Some(Equivocation { plan, state: State::Waiting });
+    }
+
+    /// Whether the sequencer's equivocation is a history rewrite (`[attack] kind = "rewrite"`).
+    pub fn rewrites_history(&self) -> bool {
+        self.equivocation.as_ref().is_some_and(|eq| eq.plan.rewrite)
     }
 
     /// The peers blocks A go to while the sequencer equivocates (`None`: every peer).

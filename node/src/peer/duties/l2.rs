@@ -164,12 +164,28 @@ pub(super) fn publish_production(seq: &mut Sequencer, produced: Production, cx: 
 /// chain, then each block A' published like a built one (gossiped to every peer), with its
 /// keystone.
 fn record_switch(seq: &mut Sequencer, switch: Switch, cx: &mut Ctx<'_>) {
+    let rewrite = seq.rewrites_history();
+    let because = if rewrite {
+        "rewrite: the sequencer takes back unbatched blocks and batches another history"
+    } else {
+        "equivocation: the sequencer batches other blocks than it gossiped"
+    };
     cx.observe(Observation::L2Reorg {
         from: switch.dropped.last().map_or(switch.fork, |b| b.header.number),
         to: switch.fork,
         txs: switch.dropped.iter().map(|b| b.txs.len() as u32).sum(),
-        because: "equivocation: the sequencer batches other blocks than it gossiped".to_owned(),
+        because: because.to_owned(),
     });
+    // The histories part at the first block that differs (without user transactions a block
+    // A' can be A itself); none differs: nothing was rewritten.
+    let parts = switch.rebuilt.iter().zip(&switch.dropped).position(|(other, a)| other.hash() != a.hash());
+    if rewrite && let Some(i) = parts {
+        cx.observe(Observation::HistoryRewritten {
+            fork: switch.fork.up(i as u64),
+            first: switch.rebuilt[i].hash(),
+            blocks: (switch.rebuilt.len() - i) as u32,
+        });
+    }
     for block in &switch.rebuilt {
         cx.observe(block_produced(block, seq.backlog() as u64, 0, 0));
         publish_new_head(seq, block, None, cx);

@@ -26,6 +26,7 @@ use crate::events::{Audience, Message, Observation, Timer, VIA_PORTAL, VIA_SEQUE
 use crate::l2::workload::Workload;
 use crate::pop::finality::FinalityTracker;
 use crate::pop::miner::PopMiner;
+use crate::pop::rewriter::PopRewriter;
 use crate::time::SimTime;
 use crate::tunnel::audit::TunnelAuditor;
 use crate::tunnel::operator::Operator;
@@ -109,6 +110,44 @@ impl Duty for PopMiner {
     fn on_timer(&mut self, cx: &mut Ctx<'_>, timer: Timer) {
         if timer == Timer::PopPoll {
             self.on_poll(cx.now, cx.node, cx.out);
+        }
+    }
+
+    fn wallets(&mut self) -> Vec<&mut Wallet> {
+        vec![&mut self.wallet]
+    }
+}
+
+/// The rewrite attacker: a colluding PoP miner, with or without a private Bitcoin branch.
+impl Duty for PopRewriter {
+    fn audiences(&self) -> Vec<Audience> {
+        vec![Audience::Keystones]
+    }
+
+    fn start(&mut self, cx: &mut Ctx<'_>) {
+        if let Some(miner) = self.miner.as_mut() {
+            cx.schedule(miner.next_find_delay(), Timer::Mine);
+        }
+    }
+
+    fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
+        if let Message::Keystone(made) = message {
+            self.on_keystone(made, cx.node, cx.out);
+        }
+    }
+
+    fn on_timer(&mut self, cx: &mut Ctx<'_>, timer: Timer) {
+        if timer == Timer::Mine {
+            self.on_mine(cx.node, cx.now, cx.out);
+            if let Some(miner) = self.miner.as_mut() {
+                cx.schedule(miner.next_find_delay(), Timer::Mine);
+            }
+        }
+    }
+
+    fn on_bitcoin(&mut self, cx: &mut Ctx<'_>, change: BitcoinChange) {
+        if change.tip_changed {
+            self.on_public_change(cx.node, cx.out);
         }
     }
 

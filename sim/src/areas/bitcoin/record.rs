@@ -118,6 +118,7 @@ impl BitcoinRecorder {
             kind: match a.kind {
                 AttackKind::DoubleSpend => RecordAttackKind::DoubleSpend,
                 AttackKind::SelfishMining | AttackKind::Equivocate => RecordAttackKind::SelfishMining,
+                AttackKind::Rewrite => RecordAttackKind::Rewrite,
             },
             hashrate_share: a.hashrate_share,
             confirmations: match (a.target, &scenario.tunnel) {
@@ -128,6 +129,8 @@ impl BitcoinRecorder {
             give_up_deficit_blocks: a.give_up_deficit_blocks,
             gamma: a.gamma,
             trials,
+            // Filled in by the rewrite watch (`crate::areas::pop::rewrite`).
+            rewrite: None,
         });
         let btc = BtcRecord {
             block_interval_target_s: scenario.bitcoin.block_interval_s,
