@@ -172,11 +172,18 @@ fn rotation_skips_a_missing_members_slots_after_slot_timeout() {
     for pair in blocks.windows(2) {
         let (b, prev) = (&pair[1], &pair[0]);
         let owner = ((b.number - 1) / 25) % 5;
-        let down = (900_000_000..2_700_000_000).contains(&b.produced_at_us);
+        // Down from 900 s; back at 2 700 s it builds nothing for two slot timeouts (24 s): its
+        // slot due at 2 712 s still passes (at 2 724 s and a few µs), the next is its own.
+        let down = (900_000_000..2_730_000_000).contains(&b.produced_at_us);
         let gap = b.produced_at_us - prev.produced_at_us;
         // The missing member's slot passes after slot_timeout_s (12 s): one slot late.
         let expected = if owner == 3 && down { 2 * B } else { B };
-        assert!(gap.abs_diff(expected) <= 1, "block {} (member {owner}'s turn): gap {gap}", b.number);
+        assert!(
+            gap.abs_diff(expected) <= 1,
+            "block {} (member {owner}'s turn) at {} µs: gap {gap}",
+            b.number,
+            b.produced_at_us
+        );
     }
     let skips = failovers(&r);
     assert!(!skips.is_empty() && skips.iter().all(|f| f.reason == "skip" && f.member == 4), "{skips:?}");
@@ -299,7 +306,9 @@ fn a_halt_stops_one_named_member_or_the_whole_set() {
     assert!(!skips.is_empty() && skips.iter().all(|f| f.reason == "skip" && f.member == 4), "{skips:?}");
     let blocks = &r.l2.as_ref().expect("an L2").blocks;
     let in_window = blocks.iter().filter(|b| (900_000_000..2_100_000_000).contains(&b.produced_at_us)).count();
-    assert!(in_window >= 80, "the set goes on without member 3: {in_window} blocks in 20 min");
+    // 20 minutes hold one turn of member 3 at most (25 blocks, each a slot late: 600 s) and
+    // 600 s of the others' blocks (50).
+    assert!(in_window >= 75, "the set goes on without member 3: {in_window} blocks in 20 min");
 
     // "sequencer" (as before sets) halts every member: no block in the window.
     s.fault = vec![fault(FaultKind::Halt, 900.0, 1_200.0, "sequencer")];
