@@ -37,8 +37,10 @@ const PINNED: &[(&str, &str)] = &[
     // 1 MB blocks by compact block relay.
     ("propagation", "c3fb00b04ec0e0cb9866790d006a054a8fae36a191f3a1a66c97be534c5f8673"),
     ("quickstart", "0b0d98e6bb5cf2c298e344b0ef88bd31165d26a92b12eb55ce8a3ef27ea4f558"),
-    // Five rotating sequencers, one censoring in its turns, one down for two hours.
-    ("rotation", "590bbedef144e63721475cfc831586c2023eaecc0593a631730b6a5d489a65f6"),
+    // Five rotating sequencers, one censoring in its turns, one down for two hours. Changed by
+    // the restart fix (issue 13, swarm worlds 35, 79, 94): member 4, back at 6 h, asks every
+    // member for the blocks it missed and builds nothing for two slot timeouts.
+    ("rotation", "f7da974a43e83d1f7a034b0d011713c9258a689281910dd9f9d3140c6a60a573"),
     ("selfish-mining", "5831ddcdf3a0256be7271c21eab9c3d21e56606f6c59237644ea30752f7ff507"),
     // A sequencer halted for 14 hours at Hemi's 12-hour window: deposits forced by derivation.
     ("sequencer-halt", "7113168a3d30644b857b09ec901b9c0d57f51ea64ab52f2335fbd4495c06a0e6"),

@@ -58,17 +58,31 @@ impl<K: PartialEq> Requests<K> {
     }
 }
 
-/// An L2 node's or follower's requests to the sequencer.
+/// An L2 node's or follower's requests to the sequencer: with a sequencer set, to its members
+/// in turn (each request, a retry included, to the next one), so that any member that has the
+/// blocks serves them and one that is down or behind costs one retry.
 #[derive(Debug, Clone, Default)]
 pub struct L2CatchUp {
     requests: Requests,
+    /// Members of the set (0 or 1: the one sequencer).
+    members: u32,
+    /// Requests sent so far (the next goes to member `sent mod members`).
+    sent: u32,
 }
 
 impl L2CatchUp {
-    /// Asks the sequencer for its blocks after `head` (unless the same request stands).
+    /// Requests that go round the `members` of a sequencer set.
+    pub fn of_set(members: u32) -> L2CatchUp {
+        L2CatchUp { members, ..L2CatchUp::default() }
+    }
+
+    /// Asks the sequencer (the next member) for its blocks after `head` (unless the same
+    /// request stands).
     pub fn ask(&mut self, cx: &mut Ctx<'_>, head: L2Number) {
         if self.requests.due(cx, head.0) {
-            cx.send_to(PeerId::SEQUENCER, Message::GetL2Blocks { requester: cx.me, after: head });
+            let member = if self.members > 1 { self.sent % self.members } else { 0 };
+            self.sent = self.sent.wrapping_add(1);
+            cx.send_to(PeerId::sequencer(member), Message::GetL2Blocks { requester: cx.me, after: head });
         }
     }
 }

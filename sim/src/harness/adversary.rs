@@ -80,6 +80,23 @@ pub fn fault_windows(scenario: &Scenario, kind: FaultKind) -> Vec<(SimTime, SimT
     scenario.fault.iter().filter(|f| f.kind == kind).map(|f| (at(f.at_s), at(f.at_s + f.for_s))).collect()
 }
 
+/// Member `m`'s `halt` windows in a sequencer set: a halt naming members (`"sequencer-K"`,
+/// `"sequencer-0"` for member 0) halts those; `"sequencer"` (the default, as before sets) or the
+/// group `"sequencers"` halts every member.
+pub fn member_halts(scenario: &Scenario, m: u32) -> Vec<(SimTime, SimTime)> {
+    let hits = |peer: &str| match peer {
+        "sequencer" | "sequencers" => true,
+        "sequencer-0" => m == 0,
+        _ => crate::scenario::override_member(peer) == Some(m),
+    };
+    scenario
+        .fault
+        .iter()
+        .filter(|f| f.kind == FaultKind::Halt && f.peers.iter().any(|p| hits(p)))
+        .map(|f| (at(f.at_s), at(f.at_s + f.for_s)))
+        .collect()
+}
+
 fn at(s: f64) -> SimTime {
     SimTime::ZERO + SimDuration::from_secs_f64(s)
 }

@@ -3,11 +3,11 @@
 //! The observer is a non-mining full node: its best chain at the end of the run is the run's
 //! "main chain", its reorgs are the ones reported, and it carries the background load's wallet.
 
-use super::adversary::{batch_holds, censorship, equivocation, fault_windows, member_censorship};
+use super::adversary::{batch_holds, censorship, equivocation, fault_windows, member_censorship, member_halts};
 use crate::areas::tunnel::record::AttackerDeposit;
 use crate::scenario::{
     AttackKind, AttackTarget, FaultKind, ForkChoiceConfig, HaMode, KeystoneSourceConfig, PayoutPolicyConfig, Scenario,
-    SequencerSetConfig, TunnelConfig, override_member,
+    SequencerSetConfig, TunnelConfig, override_member, sequencer_count,
 };
 use bitcoin::Amount;
 use hemisim_node::btc::background::{BackgroundLoad, FeeSpike, LoadRegime};
@@ -27,6 +27,7 @@ use hemisim_node::eth::derivation::DerivationConfig;
 use hemisim_node::eth::network::L1Network;
 use hemisim_node::eth::origin::OriginRules;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
+use hemisim_node::l2::catch_up::L2CatchUp;
 use hemisim_node::l2::chain::ChainRules;
 use hemisim_node::l2::conductor::{Conductor, ConductorConfig};
 use hemisim_node::l2::follower::L2Follower;
@@ -169,9 +170,10 @@ impl World {
             let l2_genesis = spec.block(&l2_state, &genesis).hash();
             // Without a settlement layer the chain never reorgs, but with faults blocks go
             // missing: followers still need one that orders them and asks for the missed ones.
+            let members = sequencer_count(scenario);
             follow = match &scenario.ethereum {
-                Some(e) => Some(FollowSetup { l2_genesis, keep: reorg_reach_blocks(e, l2.block_time_s) }),
-                None => needs_catch_up(scenario).then_some(FollowSetup { l2_genesis, keep: 1 }),
+                Some(e) => Some(FollowSetup { l2_genesis, keep: reorg_reach_blocks(e, l2.block_time_s), members }),
+                None => needs_catch_up(scenario).then_some(FollowSetup { l2_genesis, keep: 1, members }),
             };
             let max_headers = l2.max_btc_headers_per_block as usize;
             let config = SequencerConfig {
@@ -235,6 +237,7 @@ impl World {
                 };
                 let setup = eth_params.as_ref().map(derivation);
                 let mut verifier = Verifier::with_rules(rules, l2_state.clone(), &genesis, l2_genesis, setup);
+                verifier.catch_up = L2CatchUp::of_set(sequencer_count(scenario));
                 if let Some(params) = pop_fork_choice(scenario) {
                     verifier =
                         verifier.with_pop_fork_choice(PopForkChoice::new(params, genesis.block_hash(), l2_genesis));
@@ -324,7 +327,11 @@ fn set_member(
     l2_genesis: hemisim_node::l2::tx::B256,
     seed: u64,
 ) -> SetMember {
-    let config = SequencerConfig { censorship: member_censorship(scenario, seed, m), ..config.clone() };
+    let config = SequencerConfig {
+        censorship: member_censorship(scenario, seed, m),
+        halts: member_halts(scenario, m),
+        ..config.clone()
+    };
     let block_time = config.block_time;
     let seq = Sequencer::member(config, l2_state, genesis, l2_genesis);
     let mode = match set.ha {
@@ -404,6 +411,8 @@ struct FollowSetup {
     l2_genesis: hemisim_node::l2::tx::B256,
     /// How many of the latest blocks a follower keeps to take back.
     keep: usize,
+    /// Sequencers a follower may ask for missed blocks (the set's members).
+    members: u32,
 }
 
 /// The deepest unsafe reorg a settlement chain can have, in L2 blocks, with a margin: every
@@ -416,7 +425,7 @@ fn reorg_reach_blocks(e: &crate::scenario::EthereumConfig, block_time_s: f64) ->
 /// `duty` as a peer runs it: behind an L2 follower on a settlement chain, as it is otherwise.
 fn following<D: RevertsL2Blocks + 'static>(duty: D, follow: Option<&FollowSetup>) -> Box<dyn Duty> {
     match follow {
-        Some(f) => Box::new(Following::new(duty, L2Follower::new(f.l2_genesis, f.keep))),
+        Some(f) => Box::new(Following::new(duty, L2Follower::new(f.l2_genesis, f.keep)).asking(f.members)),
         None => Box::new(duty),
     }
 }

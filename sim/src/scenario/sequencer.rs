@@ -116,6 +116,22 @@ pub(crate) fn validate(s: &Scenario) -> Result<(), Invalid> {
     };
     positive("sequencer.unsafe_interval_s", set.unsafe_interval_s)?;
     positive("sequencer.slot_timeout_s", set.slot_timeout_s)?;
+    if set.ha == HaMode::Rotation {
+        // The owner hears the parent up to a link delay late, builds, and its block takes one
+        // more to reach the next member: that must come before the next member takes the slot
+        // over, or both build it and the chain forks (timestamps are whole seconds: 1 s more).
+        let link_s = (s.bitcoin.propagation_delay_ms + s.bitcoin.propagation_jitter_ms) as f64 / 1000.0;
+        if set.slot_timeout_s <= 2.0 * link_s + 1.0 {
+            return Err(Invalid::new(
+                "sequencer.slot_timeout_s",
+                format!(
+                    "expected more than twice the longest link delay plus 1 s ({:.3} s: bitcoin.propagation_delay_ms + propagation_jitter_ms) with ha = \"rotation\", got {}: a member would take over slots whose block is still on its way",
+                    2.0 * link_s + 1.0,
+                    set.slot_timeout_s
+                ),
+            ));
+        }
+    }
     set_keys(s, set)
 }
 

@@ -470,6 +470,9 @@ fn sequencer_fault(index: usize, f: &FaultConfig, s: &Scenario) -> Result<(), In
             )),
         };
     }
+    if f.kind == FaultKind::Halt && super::sequencer_count(s) > 1 {
+        return halted_members(&key("peers"), f, super::sequencer_count(s));
+    }
     if f.peers != ["sequencer"] {
         return Err(Invalid::new(
             key("peers"),
@@ -490,6 +493,26 @@ pub fn override_member(peer: &str) -> Option<u32> {
     }
     let k = peer.strip_prefix("sequencer-")?;
     (!k.starts_with('0')).then(|| k.parse().ok()).flatten()
+}
+
+/// A halt in a sequencer set: the whole set (`"sequencer"`, as before sets, or `"sequencers"`)
+/// or members by name (`"sequencer-0"` is member 0 alone).
+fn halted_members(key: &str, f: &FaultConfig, count: u32) -> Result<(), Invalid> {
+    let member = |p: &str| match p {
+        "sequencer" | "sequencers" | "sequencer-0" => true,
+        _ => override_member(p).is_some_and(|m| m < count),
+    };
+    match f.peers.iter().find(|p| !member(p)) {
+        None if !f.peers.is_empty() => Ok(()),
+        bad => Err(Invalid::new(
+            key,
+            format!(
+                "expected the set (\"sequencer\" or \"sequencers\") or members by name (\"sequencer-0\" to \"sequencer-{}\") for kind = \"halt\", got {:?}",
+                count - 1,
+                bad.map_or_else(|| f.peers.clone(), |p| vec![p.clone()])
+            ),
+        )),
+    }
 }
 
 /// Keys of a `[[fault]]` table that its kind does not read.

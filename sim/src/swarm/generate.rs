@@ -277,7 +277,14 @@ fn min_slot_s(draft: &Draft) -> u64 {
 /// fast. Rotating sets are not drawn yet: with links near the block time or faults on members,
 /// their members fork the chain (README, "Swarm testing").
 fn sequencer_set(rng: &mut Draws, draft: &mut Draft, duration_s: u64) {
-    if draft.has("ethereum") || !rng.chance(0.3) {
+    if draft.has("ethereum") {
+        return;
+    }
+    if !rng.chance(0.3) {
+        // Drawn after the conductor's chance, so a conductor world keeps every key it had.
+        if rng.chance(0.2) {
+            rotating_set(rng, draft, duration_s);
+        }
         return;
     }
     let delay_ms = rng.int(10, 250) as i64;
@@ -298,6 +305,37 @@ fn sequencer_set(rng: &mut Draws, draft: &mut Draft, duration_s: u64) {
         ("peers", strings(&["sequencer".to_owned()])),
     ]);
     draft.push_table("fault", crash, "the conductor's first leader crashes");
+}
+
+/// A rotating set on the links as drawn (slow ones too: turns need no messages), one member
+/// down for a while.
+fn rotating_set(rng: &mut Draws, draft: &mut Draft, duration_s: u64) {
+    let block_time_s = draft.get("l2").and_then(|l2| l2.get("block_time_s")).and_then(Value::as_float).unwrap_or(2.0);
+    let count = rng.int(2, 5);
+    let rotation_blocks = rng.int(1, 30) as i64;
+    // Slots outlast the links (the scenario refuses a timeout a block on time may miss).
+    let link_s = ["propagation_delay_ms", "propagation_jitter_ms"]
+        .iter()
+        .filter_map(|k| draft.get("bitcoin").and_then(|b| b.get(*k)).and_then(Value::as_integer))
+        .sum::<i64>() as f64
+        / 1000.0;
+    let timeout_s = (block_time_s * rng.uniform(1.0, 4.0, 0.5)).max(2.0 * link_s + 1.0).floor() + 1.0;
+    let t = table([
+        ("count", (count as i64).into()),
+        ("ha", "rotation".into()),
+        ("rotation_blocks", rotation_blocks.into()),
+        ("slot_timeout_s", timeout_s.into()),
+    ]);
+    draft.add_table("sequencer", t, format!("{count} sequencers taking turns of {rotation_blocks} blocks"));
+    let member = rng.int(0, count - 1);
+    let name = if member == 0 { "sequencer".to_owned() } else { format!("sequencer-{member}") };
+    let crash = table([
+        ("kind", "crash".into()),
+        ("at_s", rng.uniform(60.0, duration_s as f64 * 0.4, 10.0).into()),
+        ("for_s", rng.log(30.0, 600.0, 10.0).into()),
+        ("peers", strings(&[name])),
+    ]);
+    draft.push_table("fault", crash, "a rotating member is down: its slots are skipped");
 }
 
 fn attack(rng: &mut Draws, draft: &mut Draft) {

@@ -29,7 +29,12 @@ impl Sequencer {
 
     /// The hash of this member's block `number`, among the latest it holds.
     pub fn hash_at(&self, number: L2Number) -> Option<B256> {
-        self.served.after(number.down(1)?).next().filter(|b| b.header.number == number).map(|b| b.hash())
+        self.block_at(number).map(|b| b.hash())
+    }
+
+    /// This member's block `number`, among the latest it holds.
+    pub fn block_at(&self, number: L2Number) -> Option<&Arc<L2Block>> {
+        self.served.after(number.down(1)?).next().filter(|b| b.header.number == number)
     }
 
     /// Another member's block, next on this member's chain: imported as a verifier would, and
@@ -50,11 +55,13 @@ impl Sequencer {
         Ok(released)
     }
 
-    /// Takes back the blocks above `number` (a block the group never committed): their
-    /// transactions are lost with it, as the mempool it came from. Returns how many.
-    pub fn take_back_to(&mut self, number: L2Number) -> u64 {
+    /// Takes back the blocks above `number` (a block the group never committed, or a rotating
+    /// member's side of a fork): their transactions are lost with it, as the mempool it came
+    /// from. Returns how many, or `None` (and changes nothing) when that is deeper than the undo
+    /// it keeps: it stays on its chain.
+    pub fn take_back_to(&mut self, number: L2Number) -> Option<u64> {
         let lost: u64 = self.served.after(number).map(|b| b.txs.len() as u64).sum();
-        self.node.rewind_to(number).expect("a member keeps undo for the blocks its group may not commit");
+        self.node.rewind_to(number).ok()?;
         if let Some(history) = &mut self.history {
             history.rewind_to(number);
         }
@@ -63,6 +70,6 @@ impl Sequencer {
         }
         self.served.truncate_after(number);
         self.lost_in_crash += lost;
-        lost
+        Some(lost)
     }
 }

@@ -35,6 +35,12 @@ impl<D> Following<D> {
     pub fn new(duty: D, follower: L2Follower) -> Self {
         Following { duty, follower, catch_up: L2CatchUp::default() }
     }
+
+    /// Asks the `members` of a sequencer set in turn for missed blocks.
+    pub fn asking(mut self, members: u32) -> Self {
+        self.catch_up = L2CatchUp::of_set(members);
+        self
+    }
 }
 
 impl<D: RevertsL2Blocks> Duty for Following<D> {

@@ -5,7 +5,7 @@
 
 use super::super::duty::{BitcoinChange, Ctx, Duty};
 use super::super::report::DutyReport;
-use super::super::{PeerId, refuse};
+use super::super::{PeerId, PeerKind, refuse};
 use super::l2::publish_production;
 use crate::events::{Audience, Message, Observation, Timer};
 use crate::l2::block::L2Block;
@@ -42,6 +42,9 @@ pub struct SetMember {
     gossiped: L2Number,
     /// Its last request for missed blocks: after which head, when.
     asked: Option<(L2Number, SimTime)>,
+    /// `rotation`: it builds nothing before this, having found itself behind (restarted, or a
+    /// gap in the blocks it heard): long enough for the members it asked to answer.
+    quiet_until: SimTime,
 }
 
 impl SetMember {
@@ -56,6 +59,7 @@ impl SetMember {
             armed: None,
             gossiped: L2Number::ZERO,
             asked: None,
+            quiet_until: SimTime::ZERO,
         }
     }
 
@@ -80,6 +84,7 @@ impl SetMember {
         }
         let may_build = match &self.mode {
             SetMode::Conductor(c) => c.may_build(cx.now),
+            SetMode::Rotation(_) if cx.now < self.quiet_until => false,
             SetMode::Rotation(r) => {
                 let (head, _) = self.seq.head();
                 let parent_at = self.head_made_at();
@@ -131,16 +136,12 @@ impl SetMember {
         let (head, _) = self.seq.head();
         let number = block.header.number;
         if number <= head {
-            // A block of the group at a height it built on its own: its own was never committed.
-            if self.seq.hash_at(number) != Some(block.hash())
-                && self.seq.hash_at(number.down(1).unwrap_or(number)) == Some(block.header.parent_hash)
-            {
-                let lost = self.seq.take_back_to(number.down(1).unwrap_or(number));
-                cx.observe(Observation::MempoolLost { txs: lost as u32 });
-                self.pending = None;
-            } else {
+            if !self.replaces_own(block, head) {
                 return;
             }
+            let Some(lost) = self.seq.take_back_to(number.down(1).unwrap_or(number)) else { return };
+            cx.observe(Observation::MempoolLost { txs: lost as u32 });
+            self.pending = None;
         }
         self.waiting.insert(number, block.clone());
         self.import_waiting(cx);
@@ -152,8 +153,33 @@ impl SetMember {
         }
     }
 
+    /// Whether `block`, another member's at a height this member holds and on the same parent,
+    /// replaces its own there. Under the conductor, always: the group's block replaces one it
+    /// built and never had committed. In a rotation two members build the same block only when
+    /// one's came later than the slot timeout (slow links, a partition): both keep the one made
+    /// first (earlier timestamp, then lower hash), and only at the head (a longer chain wins in
+    /// `import_waiting`), so the two converge on one chain.
+    fn replaces_own(&self, block: &Arc<L2Block>, head: L2Number) -> bool {
+        let number = block.header.number;
+        let own = self.seq.block_at(number);
+        if own.is_some_and(|own| own.hash() == block.hash())
+            || self.seq.hash_at(number.down(1).unwrap_or(number)) != Some(block.header.parent_hash)
+        {
+            return false;
+        }
+        match (&self.mode, own) {
+            // Its own block may be the uncommitted one, not yet among those it serves.
+            (SetMode::Conductor(_), _) => true,
+            (SetMode::Rotation(_), Some(own)) => {
+                number == head && (block.header.timestamp_s, block.hash()) < (own.header.timestamp_s, own.hash())
+            }
+            (SetMode::Rotation(_), None) => false,
+        }
+    }
+
     /// Asks `leader` for its blocks after `head`: once per head, again only after a heartbeat's
-    /// time (every block of a gap arriving must not ask again: the answers would multiply).
+    /// time (every block of a gap arriving must not ask again: the answers would multiply). A
+    /// rotating member behind stays quiet until the answer can have come.
     fn ask(&mut self, cx: &mut Ctx<'_>, leader: u32, head: L2Number) {
         let due = match self.asked {
             Some((asked_head, at)) => asked_head != head || cx.now.since(at) >= HEARTBEAT,
@@ -161,6 +187,7 @@ impl SetMember {
         };
         if due {
             self.asked = Some((head, cx.now));
+            self.stay_quiet(cx.now);
             cx.send_to(PeerId::sequencer(leader), Message::GetL2Blocks { requester: cx.me, after: head });
         }
     }
@@ -180,8 +207,13 @@ impl SetMember {
                 Err(ImportError::WaitForBitcoin(_)) => return,
                 Err(_) if block.header.parent_hash != self.seq.head().1 && head > L2Number::ZERO => {
                     // The group's next block does not follow this member's head: its head is a
-                    // block the group never committed (built before a crash or a lost lease).
-                    let lost = self.seq.take_back_to(head.down(1).unwrap_or(head));
+                    // block the group never committed (built before a crash or a lost lease), or
+                    // (rotation) its side of a fork, shorter than the chain this block is on.
+                    // Deeper than its undo, it stays on its chain and drops the block.
+                    let Some(lost) = self.seq.take_back_to(head.down(1).unwrap_or(head)) else {
+                        self.waiting.remove(&head.next());
+                        return;
+                    };
                     cx.observe(Observation::MempoolLost { txs: lost as u32 });
                     self.pending = None;
                 }
@@ -242,8 +274,9 @@ impl SetMember {
                     // leader's it holds but nobody outside saw) are rebuilt: the group's promise is
                     // about gossiped blocks, and a rebuilt one replaces nothing anyone outside holds.
                     self.pending = None;
-                    if self.seq.head().0 > self.gossiped {
-                        let lost = self.seq.take_back_to(self.gossiped);
+                    if self.seq.head().0 > self.gossiped
+                        && let Some(lost) = self.seq.take_back_to(self.gossiped)
+                    {
                         cx.observe(Observation::MempoolLost { txs: lost as u32 });
                     }
                 }
@@ -264,6 +297,14 @@ impl SetMember {
             }
         }
         self.arm_wake(cx);
+    }
+
+    /// `rotation`: no block for two slot timeouts (a request and its answer, each within one:
+    /// the scenario refuses links slower than the timeout).
+    fn stay_quiet(&mut self, now: SimTime) {
+        if let SetMode::Rotation(r) = &self.mode {
+            self.quiet_until = self.quiet_until.max(now + r.slot_timeout + r.slot_timeout);
+        }
     }
 
     fn arm_wake(&mut self, cx: &mut Ctx<'_>) {
@@ -326,10 +367,21 @@ impl Duty for SetMember {
         let lost = self.seq.restart();
         cx.observe(Observation::MempoolLost { txs: lost as u32 });
         self.waiting.clear();
+        // A rotating member back from a crash is behind: it asks the others (as they connect)
+        // and builds nothing before they can have answered, or it would fork the chain at its
+        // old head in what it takes for its turn.
+        self.stay_quiet(cx.now);
         if let SetMode::Conductor(c) = &mut self.mode {
             c.restart(cx.now);
         }
         self.start(cx);
+    }
+
+    fn on_connected(&mut self, cx: &mut Ctx<'_>, peer: PeerId) {
+        if matches!(self.mode, SetMode::Rotation(_)) && cx.now < self.quiet_until && peer.kind == PeerKind::Sequencer {
+            let (head, _) = self.seq.head();
+            cx.send_to(peer, Message::GetL2Blocks { requester: cx.me, after: head });
+        }
     }
 
     fn on_bitcoin(&mut self, cx: &mut Ctx<'_>, change: BitcoinChange) {
