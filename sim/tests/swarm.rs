@@ -14,11 +14,9 @@ const CI_SEEDS: std::ops::Range<u64> = 0..120;
 /// Failures the swarm found in the CI range that are not fixed yet, each a real bug or model gap
 /// (README.md, "Swarm testing", lists them with a diagnosis). A ratchet: a new failure fails the
 /// test, and so does fixing one of these without taking it off the list.
-const KNOWN_OPEN: [(u64, &str); 2] = [
-    // Batcher off, batches withheld, a lossy sequencer and deposit censorship: every unsafe
-    // block is replaced by a derived one, and the escapes' deposits are never seen included
-    // (not the follower left on a dead branch of world 340: that fix changed nothing here).
-    (67, "liveness"),
+/// (World 67, forced transactions never seen included with the batcher off, was the users'
+/// follower unable to take back block 1 when the first forced block replaced it: fixed.)
+const KNOWN_OPEN: [(u64, &str); 1] = [
     // A rotating set under a partition and a slow link: two members build one height and a
     // verifier, with no fork choice without a settlement layer, refuses the other branch
     // (README "The sequencer set", open).

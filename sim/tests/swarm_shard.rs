@@ -10,13 +10,17 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-/// Seven worlds (not a multiple of 2 or 3) with one known failure (`sim/tests/swarm.rs`,
-/// `KNOWN_OPEN`): world 67 breaks liveness (forced transactions never included), so the merge has
-/// a failures/ file to join and the swarm's exit code, 3, to keep. World 67 is the slow one (tens
-/// of seconds of CPU); it runs in the whole swarm, in each split and in shard 0/2. Fixing it means
-/// choosing another known failure here.
+/// Seven worlds (not a multiple of 2 or 3). World 67 is the slow one (about 14 s of CPU); it
+/// runs in the whole swarm, in each split and in shard 0/2.
 const SEEDS: &str = "67..74";
 const WORLDS: [u64; 7] = [67, 68, 69, 70, 71, 72, 73];
+
+/// The known failure among them, if any (`sim/tests/swarm.rs`, `KNOWN_OPEN`): its seed, verdict
+/// and the swarm's exit code. With one, the merge has a failures/ file to join and that exit code
+/// to keep. World 67 (liveness, exit 3: forced transactions never seen included) was it until the
+/// L2 follower's fix; no fast failing world is known since, so the merge of failures/ files is
+/// not exercised here until one is chosen again.
+const FAILING: Option<(u64, &str, i32)> = None;
 
 /// `hemisim swarm --seeds SEEDS --jobs 1 --out <out> <extra>` with `env` set on the process.
 fn swarm_with_env(out: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {
@@ -25,10 +29,10 @@ fn swarm_with_env(out: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {
     hemisim_with_env(&args, env)
 }
 
-/// A swarm of `worlds` exits as its worst world: 3 with world 67 (liveness), else 0; anything
-/// else fails the test.
+/// A swarm of `worlds` exits as its worst world: the failing world's code with it, else 0;
+/// anything else fails the test.
 fn ran(out: Output, worlds: &[u64], what: &str) -> Output {
-    let code = if worlds.contains(&67) { 3 } else { 0 };
+    let code = FAILING.filter(|(seed, _, _)| worlds.contains(seed)).map_or(0, |(_, _, code)| code);
     assert_eq!(out.status.code(), Some(code), "{what}:\n{}{}", text(&out.stdout), text(&out.stderr));
     out
 }
@@ -101,11 +105,10 @@ fn merged_shards_are_the_unsharded_swarm_but_for_the_measured_fields() {
     ran(swarm_with_env(&whole, &["--quiet"], &[]), &WORLDS, "the unsharded swarm");
     let expected = outputs(&whole);
     let names: Vec<&str> = expected.keys().map(String::as_str).collect();
-    assert_eq!(
-        names,
-        ["failures/seed-67.toml", "manifest.json", "swarm.csv", "swarm.json"],
-        "the failing world's scenario is part of what must merge"
-    );
+    let failures: Vec<String> = FAILING.iter().map(|(seed, _, _)| format!("failures/seed-{seed}.toml")).collect();
+    let want: Vec<&str> =
+        failures.iter().map(String::as_str).chain(["manifest.json", "swarm.csv", "swarm.json"]).collect();
+    assert_eq!(names, want, "the failing world's scenario is part of what must merge");
 
     for n in [1, 2, 3] {
         let parts = shards(&dir, n);
@@ -117,8 +120,11 @@ fn merged_shards_are_the_unsharded_swarm_but_for_the_measured_fields() {
         let merged = dir.join(format!("merged{n}"));
         let out = merge(&parts.iter().rev().cloned().collect::<Vec<_>>(), &merged);
         let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-        assert_eq!(out.status.code(), Some(3), "the swarm's exit code: {stdout}{stderr}");
-        assert!(stderr.contains("world 67: liveness: ") && stderr.contains("replay: hemisim swarm --seed 67 --replay"));
+        assert_eq!(out.status.code(), Some(FAILING.map_or(0, |f| f.2)), "the swarm's exit code: {stdout}{stderr}");
+        if let Some((seed, verdict, _)) = FAILING {
+            assert!(stderr.contains(&format!("world {seed}: {verdict}: ")), "{stderr}");
+            assert!(stderr.contains(&format!("replay: hemisim swarm --seed {seed} --replay")), "{stderr}");
+        }
         assert!(stdout.contains("replay: hemisim swarm --seeds 67..74 --out "), "{stdout}");
         let got = outputs(&merged);
         assert_eq!(got.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>(), "N = {n}: the same files");

@@ -54,8 +54,9 @@ impl L2Follower {
     /// The block to ask the sequencer to continue from when the block after the head names
     /// another parent: the follower may be on a branch the sequencer left (a late block of it
     /// made the follower switch to it after it had applied the live one), and every later block
-    /// of the live chain forks below its head, so none connects. The sequencer's chain from its
-    /// oldest kept block does: it holds the fork (reorgs are shallower than what it keeps).
+    /// of the live chain forks below its head, so none connects. The sequencer's chain after the
+    /// parent of its oldest kept block does: it holds the fork (reorgs are shallower than what it
+    /// keeps).
     pub fn diverged(&self) -> Option<L2Number> {
         let next = self.waiting.get(&self.head.0.next())?;
         (next.header.parent_hash != self.head.1).then(|| self.floor())
@@ -82,9 +83,13 @@ impl L2Follower {
         steps
     }
 
-    /// Blocks at or below this number can no longer be replaced (their parent is forgotten).
+    /// The parent of the oldest kept block: blocks at or below this number can no longer be
+    /// replaced (the block below it is forgotten), but the oldest kept one can, since its parent's
+    /// hash is known. (Counting the oldest block itself as the floor left a follower unable to take
+    /// back block 1 before it had `keep` blocks: the first block derivation forces on a chain whose
+    /// batches never land replaces block 1, and its users waited on the old branch for good.)
     fn floor(&self) -> L2Number {
-        self.recent.front().map_or(self.head.0, |oldest| oldest.header.number)
+        self.recent.front().map_or(self.head.0, |oldest| L2Number(oldest.header.number.0.saturating_sub(1)))
     }
 
     /// The hash of the block at `number` on the followed chain, if it is still known.
@@ -92,8 +97,11 @@ impl L2Follower {
         if number == self.head.0 {
             return Some(self.head.1);
         }
-        let oldest = self.recent.front()?.header.number;
-        let index = number.0.checked_sub(oldest.0)?;
+        let oldest = self.recent.front()?;
+        if number.0 + 1 == oldest.header.number.0 {
+            return Some(oldest.header.parent_hash);
+        }
+        let index = number.0.checked_sub(oldest.header.number.0)?;
         self.recent.get(index as usize).map(|b| b.hash())
     }
 
@@ -207,8 +215,8 @@ mod tests {
     }
 
     /// The follower is on a branch the sequencer left (blocks 2..4) and the live branch's next
-    /// block (5', on 2'..4' it never had) waits: swarm worlds 340 and 67 stopped there for good.
-    /// It asks for the sequencer's chain after its oldest kept block, which brings it back.
+    /// block (5', on 2'..4' it never had) waits: swarm world 340 stopped there for good. It asks
+    /// for the sequencer's chain from its oldest kept block on, which brings it back.
     #[test]
     fn a_follower_on_a_dead_branch_asks_from_its_oldest_block_and_rejoins_the_live_chain() {
         let genesis = B256::repeat_byte(0xee);
@@ -221,8 +229,8 @@ mod tests {
         assert_eq!(follower.diverged(), None);
         assert!(follower.on_block(live[3].clone()).is_empty(), "5' names 4', which it never had");
         assert_eq!(follower.gap(), None, "no hole: the block after its head is there");
-        assert_eq!(follower.diverged(), Some(L2Number(1)), "ask from its oldest kept block");
-        // The sequencer's answer: its chain after block 1.
+        assert_eq!(follower.diverged(), Some(L2Number(0)), "ask from below its oldest kept block");
+        // The sequencer's answer: its chain after block 0 (block 1 it already has).
         let steps: Vec<FollowStep> = live.iter().flat_map(|b| follower.on_block(b.clone())).collect();
         assert_eq!(applied(&steps), vec![('-', 4), ('-', 3), ('-', 2), ('+', 2), ('+', 3), ('+', 4), ('+', 5)]);
         assert_eq!((follower.head(), follower.diverged()), (L2Number(5), None));
@@ -240,5 +248,30 @@ mod tests {
         assert!(follower.on_block(deep[0].clone()).is_empty(), "block 1 is no longer known: no fork from it");
         let shallow = chain(5, old[3].hash(), 1, 2);
         assert_eq!(applied(&follower.on_block(shallow[0].clone())), vec![('-', 5), ('+', 5)]);
+        // It keeps 2 blocks (4 and 5'), so it can take back both: 4' names block 3, 4's parent.
+        let two = chain(4, old[2].hash(), 2, 3);
+        assert!(follower.on_block(two[1].clone()).is_empty(), "5'' waits for 4''");
+        assert_eq!(applied(&follower.on_block(two[0].clone())), vec![('-', 5), ('-', 4), ('+', 4), ('+', 5)]);
+    }
+
+    /// Swarm worlds 1503 and 67 (the batcher off): the first block derivation forces replaces
+    /// block 1, the oldest a young follower holds; the new branch grows from the genesis, and
+    /// the follower must take its whole chain back to follow it.
+    #[test]
+    fn a_young_follower_takes_back_its_whole_chain_down_to_the_genesis() {
+        let genesis = B256::repeat_byte(0xee);
+        let old = chain(1, genesis, 4, 1);
+        let new = chain(1, genesis, 5, 2);
+        let mut follower = L2Follower::new(genesis, 10);
+        for b in &old {
+            follower.on_block(b.clone());
+        }
+        assert!(follower.on_block(new[2].clone()).is_empty(), "3' waits for 1' and 2'");
+        assert!(follower.on_block(new[1].clone()).is_empty(), "2' waits for 1'");
+        let steps = follower.on_block(new[0].clone());
+        assert_eq!(applied(&steps), vec![('-', 4), ('-', 3), ('-', 2), ('-', 1), ('+', 1), ('+', 2), ('+', 3)]);
+        assert_eq!(applied(&follower.on_block(new[4].clone())), vec![]);
+        assert_eq!(applied(&follower.on_block(new[3].clone())), vec![('+', 4), ('+', 5)]);
+        assert_eq!(follower.head(), L2Number(5));
     }
 }
