@@ -10,17 +10,17 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-/// Seven worlds (not a multiple of 2 or 3). World 67 is the slow one (about 14 s of CPU); it
-/// runs in the whole swarm, in each split and in shard 0/2.
-const SEEDS: &str = "67..74";
-const WORLDS: [u64; 7] = [67, 68, 69, 70, 71, 72, 73];
+/// Seven worlds (not a multiple of 2 or 3). World 17 is the slow one (about 17 s of CPU, the
+/// others 3 s together); it runs in the whole swarm, in each split and in shard 0/2.
+const SEEDS: &str = "11..18";
+const WORLDS: [u64; 7] = [11, 12, 13, 14, 15, 16, 17];
 
 /// The known failure among them, if any (`sim/tests/swarm.rs`, `KNOWN_OPEN`): its seed, verdict
 /// and the swarm's exit code. With one, the merge has a failures/ file to join and that exit code
-/// to keep. World 67 (liveness, exit 3: forced transactions never seen included) was it until the
-/// L2 follower's fix; no fast failing world is known since, so the merge of failures/ files is
-/// not exercised here until one is chosen again.
-const FAILING: Option<(u64, &str, i32)> = None;
+/// to keep. World 17 (safety, exit 1: a rotating set forks under a partition and a slow link) is
+/// it; fixing it means choosing another fast failing world here (or `None`, which leaves the
+/// merge of failures/ files unexercised).
+const FAILING: Option<(u64, &str, i32)> = Some((17, "safety", 1));
 
 /// `hemisim swarm --seeds SEEDS --jobs 1 --out <out> <extra>` with `env` set on the process.
 fn swarm_with_env(out: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {
@@ -125,7 +125,7 @@ fn merged_shards_are_the_unsharded_swarm_but_for_the_measured_fields() {
             assert!(stderr.contains(&format!("world {seed}: {verdict}: ")), "{stderr}");
             assert!(stderr.contains(&format!("replay: hemisim swarm --seed {seed} --replay")), "{stderr}");
         }
-        assert!(stdout.contains("replay: hemisim swarm --seeds 67..74 --out "), "{stdout}");
+        assert!(stdout.contains("replay: hemisim swarm --seeds 11..18 --out "), "{stdout}");
         let got = outputs(&merged);
         assert_eq!(got.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>(), "N = {n}: the same files");
         for (name, bytes) in &expected {
@@ -158,22 +158,22 @@ fn missing_duplicated_and_foreign_swarm_shards_are_refused_naming_them() {
 
     let missing = refused(&[three[2].clone(), three[0].clone()]);
     assert!(missing.starts_with("error: missing shard 1/3 (the swarm has 3 shards; given: shard 0/3 in "), "{missing}");
-    assert!(missing.ends_with("run `hemisim swarm --seeds 67..74 --shard I/3` for each and merge its directory too"));
+    assert!(missing.ends_with("run `hemisim swarm --seeds 11..18 --shard I/3` for each and merge its directory too"));
 
     let twice = refused(&[three[0].clone(), three[1].clone(), three[1].clone(), three[2].clone()]);
     let name = utf8(&three[1]);
     assert_eq!(twice, format!("error: {name} and {name} are both shard 1/3; give each shard once"));
 
-    // Another split of the same swarm: shard 0/2 holds worlds 67, 69, 71 and 73.
+    // Another split of the same swarm: shard 0/2 holds worlds 11, 13, 15 and 17.
     let half = dir.join("half");
     ran(swarm_with_env(&half, &["--shard", "0/2", "--quiet"], &[]), &held(0, 2), "shard 0/2");
     let mixed = refused(&[half.clone(), three[1].clone(), three[2].clone()]);
     assert!(mixed.contains("the swarm was split in 2 and in 3 shards"), "{mixed}");
 
-    // Another range: shard 1/2 of 67..73 holds worlds 68, 70 and 72, as of 67..74.
+    // Another range: shard 1/2 of 11..17 holds worlds 12, 14 and 16, as of 11..18.
     let other = dir.join("other");
-    let range = hemisim(&["swarm", "--seeds", "67..73", "--jobs", "1", "--shard", "1/2", "-q", "--out", utf8(&other)]);
-    ran(range, &[68, 70, 72], "a shard of another range");
+    let range = hemisim(&["swarm", "--seeds", "11..17", "--jobs", "1", "--shard", "1/2", "-q", "--out", utf8(&other)]);
+    ran(range, &[12, 14, 16], "a shard of another range");
     assert_eq!(
         refused(&[half.clone(), other.clone()]),
         format!(
@@ -199,8 +199,8 @@ fn missing_duplicated_and_foreign_swarm_shards_are_refused_naming_them() {
     );
 
     let whole = dir.join("whole");
-    let out = hemisim(&["swarm", "--seeds", "68..70", "--jobs", "1", "-q", "--out", utf8(&whole)]);
-    ran(out, &[68, 69], "a whole swarm");
+    let out = hemisim(&["swarm", "--seeds", "12..14", "--jobs", "1", "-q", "--out", utf8(&whole)]);
+    ran(out, &[12, 13], "a whole swarm");
     assert!(refused(std::slice::from_ref(&whole)).ends_with(
         "whole: the output of a hemisim swarm, not a partial directory (`hemisim swarm --shard I/N` writes one)"
     ));
@@ -210,13 +210,13 @@ fn missing_duplicated_and_foreign_swarm_shards_are_refused_naming_them() {
 #[test]
 fn a_swarm_shard_defaults_from_slurm_and_kubernetes() {
     let dir = scratch_dir("swarm-shard-env");
-    // --array=1-3: task 2 is the second shard, 1/3: worlds 68 and 71.
+    // --array=1-3: task 2 is the second shard, 1/3: worlds 12 and 15.
     let slurm = dir.join("slurm");
     let env = [("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_COUNT", "3")];
-    let out = ran(swarm_with_env(&slurm, &["--progress", "json"], &env), &[68, 71], "a Slurm array task");
+    let out = ran(swarm_with_env(&slurm, &["--progress", "json"], &env), &[12, 15], "a Slurm array task");
     let json = shard_json(&slurm);
     assert_eq!((json["shard_index"].as_u64(), json["shard_count"].as_u64()), (Some(1), Some(3)));
-    assert_eq!(worlds_of(&slurm), [68, 71]);
+    assert_eq!(worlds_of(&slurm), [12, 15]);
     let stdout = text(&out.stdout);
     assert!(stdout.contains("shard 1/3 of swarm ") && stdout.contains(": 2 worlds of 7"), "{stdout}");
     // --progress json: one object per finished world, for the scheduler's log.
@@ -226,14 +226,14 @@ fn a_swarm_shard_defaults_from_slurm_and_kubernetes() {
     assert_eq!(progress.len(), 2, "{stderr}");
     assert_eq!((progress[1]["done"].as_u64(), progress[1]["total"].as_u64()), (Some(2), Some(2)), "{stderr}");
 
-    // A Kubernetes Indexed Job pod: index 1 of 4 completions holds worlds 68 and 72.
+    // A Kubernetes Indexed Job pod: index 1 of 4 completions holds worlds 12 and 16.
     let k8s = dir.join("k8s");
     let out = hemisim_with_env(
         &["swarm", "--seeds", SEEDS, "--jobs", "1", "-q", "--shard-count", "4", "--out", utf8(&k8s)],
         &[("JOB_COMPLETION_INDEX", "1")],
     );
-    ran(out, &[68, 72], "a Kubernetes pod");
-    assert_eq!(worlds_of(&k8s), [68, 72]);
+    ran(out, &[12, 16], "a Kubernetes pod");
+    assert_eq!(worlds_of(&k8s), [12, 16]);
 
     let bad = dir.join("bad");
     let line = refused_line(&swarm_with_env(&bad, &[], &[("JOB_COMPLETION_INDEX", "0")]), "no --shard-count");
