@@ -46,13 +46,7 @@ fn check_value(value: &Value, shape: &Shape, key: &str) -> Result<(), Invalid> {
             if super::network::REGION_TABLES.contains(&got.as_str()) {
                 Ok(())
             } else {
-                Err(Invalid::new(
-                    key,
-                    format!(
-                        "expected \"simblock\", \"simblock-2015\" or an array of region tables, got {}",
-                        show(value)
-                    ),
-                ))
+                Err(Invalid::new(key, format!("expected {}, got {}", super::network::regions_expected(), show(value))))
             }
         }
         (Shape::Integer { .. }, Value::Integer(_))

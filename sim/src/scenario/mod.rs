@@ -49,10 +49,12 @@ use std::path::Path;
 use bitcoin::hashes::{Hash, sha256};
 use serde::{Deserialize, Serialize};
 
+pub use crate::harness::network::regions::Region;
+pub use crate::harness::network::relay::Relay;
 pub use adversary::{CensorConfig, CensorMode, CensorTarget, FaultConfig, FaultKind, convergence_bound_s};
 pub use error::{Origin, ScenarioError};
 pub use ethereum::EthereumConfig;
-pub use network::{NetworkConfig, RegionConfig, RegionsConfig, RelayConfig};
+pub use network::{NetworkConfig, RegionsConfig};
 pub use overrides::Override;
 pub use sequencer::{HaMode, SequencerSetConfig, sequencer_count};
 use source::{Locator, SourceFile};

@@ -6,6 +6,7 @@
 use super::Scenario;
 use super::error::Invalid;
 use crate::harness::network::regions::{self, LATENCY_MIN_MS, Region};
+use crate::harness::network::relay::Relay;
 use serde::{Deserialize, Serialize};
 
 /// `[network]`.
@@ -20,7 +21,7 @@ pub struct NetworkConfig {
     pub outbound_peers: u32,
     /// How a block crosses one hop.
     #[serde(default)]
-    pub relay: RelayConfig,
+    pub relay: Relay,
     /// `"simblock"` (SimBlock's 2019 tables) or a list of regions.
     #[serde(default)]
     pub regions: RegionsConfig,
@@ -30,22 +31,12 @@ fn outbound_peers() -> u32 {
     8
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RelayConfig {
-    /// inv, getdata, block.
-    Standard,
-    /// BIP 152 compact blocks (high-bandwidth to 3 peers), a round trip for missing transactions.
-    #[default]
-    Compact,
-}
-
 /// The region table: a built-in one by name, or written out.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum RegionsConfig {
     Named(String),
-    List(Vec<RegionConfig>),
+    List(Vec<Region>),
 }
 
 /// A name or a list: asked for as a list (so the schema reads a list of region tables, and
@@ -76,23 +67,19 @@ impl<'de> Deserialize<'de> for RegionsConfig {
 /// The built-in region tables `network.regions` may name.
 pub const REGION_TABLES: &[&str] = &["simblock", "simblock-2015"];
 
+/// What `network.regions` accepts, for the messages that refuse another value.
+pub(crate) fn regions_expected() -> String {
+    let names: Vec<String> = REGION_TABLES.iter().map(|name| format!("{name:?}")).collect();
+    format!(
+        "{} or an array of region tables {{ name, share, latency_ms, download_mbps, upload_mbps }}",
+        names.join(", ")
+    )
+}
+
 impl Default for RegionsConfig {
     fn default() -> Self {
         RegionsConfig::Named("simblock".into())
     }
-}
-
-/// One region of a written-out table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegionConfig {
-    pub name: String,
-    /// Share of the nodes placed here.
-    pub share: f64,
-    /// Mean one-way latency to each region of the list, in its order (milliseconds, >= 6).
-    pub latency_ms: Vec<f64>,
-    pub download_mbps: f64,
-    pub upload_mbps: f64,
 }
 
 /// The most nodes a network may hold, peers included.
@@ -104,16 +91,7 @@ impl NetworkConfig {
         match &self.regions {
             RegionsConfig::Named(name) if name == "simblock-2015" => regions::simblock_2015(),
             RegionsConfig::Named(_) => regions::simblock(),
-            RegionsConfig::List(list) => list
-                .iter()
-                .map(|r| Region {
-                    name: r.name.clone(),
-                    share: r.share,
-                    latency_ms: r.latency_ms.clone(),
-                    download_mbps: r.download_mbps,
-                    upload_mbps: r.upload_mbps,
-                })
-                .collect(),
+            RegionsConfig::List(list) => list.clone(),
         }
     }
 }
@@ -145,17 +123,14 @@ pub(crate) fn validate(s: &Scenario) -> Result<(), Invalid> {
     }
     match &n.regions {
         RegionsConfig::Named(name) if REGION_TABLES.contains(&name.as_str()) => Ok(()),
-        RegionsConfig::Named(name) => Err(Invalid::new(
-            "network.regions",
-            format!(
-                "expected \"simblock\", \"simblock-2015\" or a list of regions {{ name, share, latency_ms, download_mbps, upload_mbps }}, got {name:?}"
-            ),
-        )),
+        RegionsConfig::Named(name) => {
+            Err(Invalid::new("network.regions", format!("expected {}, got {name:?}", regions_expected())))
+        }
         RegionsConfig::List(list) => region_list(list),
     }
 }
 
-fn region_list(list: &[RegionConfig]) -> Result<(), Invalid> {
+fn region_list(list: &[Region]) -> Result<(), Invalid> {
     if list.is_empty() || list.len() > 255 {
         return Err(Invalid::new("network.regions", format!("expected 1 to 255 regions, got {}", list.len())));
     }

@@ -20,7 +20,7 @@ fn error(extra: &str) -> String {
 fn an_empty_network_table_is_eight_outbound_peers_compact_relay_and_simblock_regions() {
     let s = load("[network]\n").expect("valid");
     let n = s.network.expect("the table is there");
-    assert_eq!((n.nodes, n.outbound_peers, n.relay), (0, 8, RelayConfig::Compact));
+    assert_eq!((n.nodes, n.outbound_peers, n.relay), (0, 8, Relay::Compact));
     assert_eq!(n.regions, RegionsConfig::Named("simblock".into()));
     assert_eq!(n.regions().len(), 6);
 }

@@ -13,8 +13,8 @@ pub mod topology;
 
 use hemisim_node::rng::Stream;
 
-use crate::scenario::{NetworkConfig, RelayConfig};
-use relay::{Relay, RelayNet};
+use crate::scenario::NetworkConfig;
+use relay::RelayNet;
 use topology::Topology;
 
 /// The network of one run: every peer (`relays_others[i]` false for a peer that never relays
@@ -25,11 +25,7 @@ pub fn build(config: &NetworkConfig, seed: u64, relays_others: Vec<bool>) -> Rel
     let nodes = relays_others.len() + config.nodes as usize;
     let mut stream = Stream::derive(seed, "network/topology");
     let topo = Topology::build(nodes, config.outbound_peers as usize, &shares, &mut stream);
-    let relay = match config.relay {
-        RelayConfig::Standard => Relay::Standard,
-        RelayConfig::Compact => Relay::Compact,
-    };
-    RelayNet::new(topo, &regions, relay, relays_others, seed)
+    RelayNet::new(topo, &regions, config.relay, relays_others, seed)
 }
 
 /// Simulated time after the run's end to let the last blocks reach every node.

@@ -10,9 +10,12 @@
 //! message is faster than the mean less 5 ms). A link's bandwidth is the smaller of the sender
 //! region's upload and the receiver region's download (SimBlock's `getBandwidth`).
 
+use serde::{Deserialize, Serialize};
+
 /// One region: its share of the nodes, its latency to every region (in table order) and its
-/// access bandwidth.
-#[derive(Debug, Clone, PartialEq)]
+/// access bandwidth. A scenario's written-out `network.regions` list holds these tables.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Region {
     pub name: String,
     /// Share of nodes placed here (shares are normalised over the table).

@@ -23,6 +23,7 @@ use std::collections::{BinaryHeap, HashMap};
 
 use bitcoin::BlockHash;
 use hemisim_node::rng::Stream;
+use serde::{Deserialize, Serialize};
 
 use super::regions::Region;
 use super::topology::Topology;
@@ -37,9 +38,14 @@ pub const COMPACT_MISSING_SHARE: f64 = 0.01;
 /// Average size of a transaction standing in for `bitcoin.block_fill_bytes` (short ids per tx).
 pub const FILL_TX_BYTES: u64 = 400;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a block crosses one hop (`network.relay`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Relay {
+    /// inv, getdata, block.
     Standard,
+    /// BIP 152 compact blocks (high-bandwidth to 3 peers), a round trip for missing transactions.
+    #[default]
     Compact,
 }
 
