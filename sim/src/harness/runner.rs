@@ -12,7 +12,7 @@ use super::collect;
 use super::faults::{FaultPlan, LinkState, PlannedFault};
 use super::links::Links;
 use super::monitor::SafetyMonitor;
-use super::network::relay::{FILL_TX_BYTES, RelayNet};
+use super::network::relay::{FILL_TX_BYTES, RelayNet, Spread};
 use super::recorder::Recorder;
 use super::trace::Trace;
 use super::violation::Violation;
@@ -217,7 +217,14 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
         madsim::task::spawn(run_fault(shared.clone(), fault));
     }
     sleep(Duration::from_micros((shared.end + settle).as_us())).await;
-    record_spreads(&shared);
+    // Each block's spread, once: into the trace now, into the report's record below.
+    let spreads = shared.network.as_ref().map(|network| {
+        let pump = lock(network);
+        (pump.net.spreads(), pump.net.nodes())
+    });
+    if let Some((spreads, _)) = &spreads {
+        record_spreads(&shared, spreads);
+    }
     let recorder = lock(&shared.recorder).take().expect("the run finishes once");
     let monitor = lock(&shared.monitor).take().expect("the run finishes once");
     let mut output = {
@@ -225,8 +232,8 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
         let peer_refs: Vec<&Peer> = peers.iter().map(|p| &**p).collect();
         collect::finish(recorder, monitor, &peer_refs, &scenario, seed)
     };
-    if let (Ok(output), Some(network)) = (output.as_mut(), &shared.network) {
-        output.record.btc.propagation = propagation_rows(&lock(network).net, &shared.names);
+    if let (Ok(output), Some((spreads, nodes))) = (output.as_mut(), spreads) {
+        output.record.btc.propagation = propagation_rows(spreads, nodes, &shared.names);
     }
     // Each node's receive loop holds the world (`Arc<Shared>`) while `Shared` holds the node's
     // endpoint, which holds the loop's waker: a cycle the runtime's end does not break, so every
@@ -539,9 +546,7 @@ struct Handover {
 }
 
 /// Each block's spread into the trace, in announcement order, under [`NETWORK`].
-fn record_spreads(shared: &Arc<Shared>) {
-    let Some(network) = &shared.network else { return };
-    let spreads = lock(network).net.spreads();
+fn record_spreads(shared: &Arc<Shared>, spreads: &[Spread]) {
     let now = shared.now();
     if let Some(recorder) = lock(&shared.recorder).as_mut() {
         for s in spreads {
@@ -552,9 +557,13 @@ fn record_spreads(shared: &Arc<Shared>) {
 }
 
 /// What the report shows of each block's spread: announcement, size and the times to reach
-/// half and nine tenths of all nodes.
-fn propagation_rows(net: &RelayNet, names: &[String]) -> Vec<hemisim_reports::record::PropagationRow> {
-    net.spreads()
+/// half and nine tenths of the network's `nodes`.
+fn propagation_rows(
+    spreads: Vec<Spread>,
+    nodes: usize,
+    names: &[String],
+) -> Vec<hemisim_reports::record::PropagationRow> {
+    spreads
         .into_iter()
         .map(|s| hemisim_reports::record::PropagationRow {
             height: s.height,
@@ -562,7 +571,7 @@ fn propagation_rows(net: &RelayNet, names: &[String]) -> Vec<hemisim_reports::re
             origin: names.get(s.origin as usize).cloned().unwrap_or_default(),
             bytes: s.bytes,
             announced_at_us: s.announced_us,
-            nodes: net.nodes() as u32,
+            nodes: nodes as u32,
             reached: s.reached,
             to_50_us: s.to_50_us,
             to_90_us: s.to_90_us,
