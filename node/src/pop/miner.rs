@@ -20,7 +20,7 @@ use crate::btc::node::BitcoinNode;
 use crate::btc::params::{DUST_LIMIT, MIN_RELAY_FEE_RATE};
 use crate::btc::script::placeholder_script_sig;
 use crate::btc::sealed::SealedTx;
-use crate::btc::wallet::{Wallet, fee_for};
+use crate::btc::wallet::{Wallet, WalletError, fee_for};
 use crate::events::{Action, Message, Observation, Timer};
 use crate::time::{SimDuration, SimTime};
 use crate::units::{BtcHeight, FeeRate, L2Number};
@@ -157,25 +157,16 @@ impl PopMiner {
             out.push(Action::Observe(Observation::PopFeeOverCap { l2_number, estimate }));
             return Some(State::New { retry_at: now + self.config.fee_retry });
         }
-        // One input and a change output, as Hemi sizes it before picking the coin.
-        let sizing = pop_transaction(
-            made,
-            (OutPoint::null(), Amount::MAX_MONEY),
-            self.wallet.script(),
-            estimate,
-            node.tip_height(),
-        );
-        let needed = fee_for(&sizing, estimate) + DUST_LIMIT;
-        let Ok(coin) = self.wallet.take_coin(needed) else {
+        let funded = fund_pop_transaction(made, &mut self.wallet, estimate, node.tip_height(), |fee| fee + DUST_LIMIT);
+        let Ok(FundedPop { tx, coin, fee }) = funded else {
             out.push(Action::Observe(Observation::PopWalletEmpty { l2_number }));
             return Some(State::New { retry_at: now + self.config.poll_interval });
         };
-        let tx = SealedTx::seal(pop_transaction(made, coin, self.wallet.script(), estimate, node.tip_height()));
+        let tx = SealedTx::seal(tx);
         if node.receive_tx(tx.clone()).is_err() {
             self.wallet.release(coin);
             return None;
         }
-        let fee = coin.1 - tx.tx().output.iter().map(|o| o.value).sum::<Amount>();
         self.sent += 1;
         out.push(Action::Observe(Observation::PopTxSent {
             keystone: made.hash,
@@ -193,6 +184,32 @@ impl PopMiner {
     pub fn sees_published(&self, keystone: &KeystoneHash) -> bool {
         self.index.contains(keystone)
     }
+}
+
+/// A PoP transaction funded from a wallet: the coin it spends (to release if the node refuses
+/// the transaction) and the fee it pays.
+#[derive(Debug)]
+pub struct FundedPop {
+    pub tx: Transaction,
+    pub coin: (OutPoint, Amount),
+    pub fee: Amount,
+}
+
+/// [`pop_transaction`] for `made` on a coin of `wallet` worth at least `needed(fee)`, where `fee`
+/// is what the transaction pays at `fee_rate` with one input and a change output (Hemi sizes it
+/// so before picking the coin).
+pub fn fund_pop_transaction(
+    made: &MadeKeystone,
+    wallet: &mut Wallet,
+    fee_rate: FeeRate,
+    tip_height: BtcHeight,
+    needed: impl FnOnce(Amount) -> Amount,
+) -> Result<FundedPop, WalletError> {
+    let sizing = pop_transaction(made, (OutPoint::null(), Amount::MAX_MONEY), wallet.script(), fee_rate, tip_height);
+    let coin = wallet.take_coin(needed(fee_for(&sizing, fee_rate)))?;
+    let tx = pop_transaction(made, coin, wallet.script(), fee_rate, tip_height);
+    let fee = coin.1 - tx.output.iter().map(|o| o.value).sum::<Amount>();
+    Ok(FundedPop { tx, coin, fee })
 }
 
 /// Hemi's PoP transaction (`PoPTransactionCreate`): version 2, lock time = the Bitcoin tip

@@ -18,16 +18,16 @@
 
 use super::index::KeystoneIndex;
 use super::maker::MadeKeystone;
-use super::miner::pop_transaction;
+use super::miner::{FundedPop, fund_pop_transaction};
 use crate::btc::miner::Miner;
 use crate::btc::node::BitcoinNode;
 use crate::btc::params::{MIN_RELAY_FEE_RATE, SUBSIDY};
 use crate::btc::sealed::{SealedBlock, SealedTx};
-use crate::btc::wallet::{Wallet, fee_for};
+use crate::btc::wallet::Wallet;
 use crate::events::{Action, Message, Observation, TrialEnd};
 use crate::time::SimTime;
 use crate::units::{BtcHeight, L2Number};
-use bitcoin::{Amount, BlockHash, OutPoint, Transaction};
+use bitcoin::{Amount, BlockHash, Transaction};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -195,15 +195,9 @@ impl PopRewriter {
         let fee_rate = node.mempool().estimate_fee_rate(1, node.params().max_block_weight).max(MIN_RELAY_FEE_RATE);
         let mut sent = 0;
         for made in &self.rewritten[self.sent..] {
-            let sizing = pop_transaction(
-                made,
-                (OutPoint::null(), Amount::MAX_MONEY),
-                self.wallet.script(),
-                fee_rate,
-                node.tip_height(),
-            );
-            let Ok(coin) = self.wallet.take_coin(fee_for(&sizing, fee_rate) * 2) else { break };
-            let tx = SealedTx::seal(pop_transaction(made, coin, self.wallet.script(), fee_rate, node.tip_height()));
+            let funded = fund_pop_transaction(made, &mut self.wallet, fee_rate, node.tip_height(), |fee| fee * 2);
+            let Ok(FundedPop { tx, coin, .. }) = funded else { break };
+            let tx = SealedTx::seal(tx);
             if node.receive_tx(tx.clone()).is_err() {
                 self.wallet.release(coin);
                 break;
@@ -222,19 +216,11 @@ impl PopRewriter {
     fn pop_txs(&mut self, fork_height: BtcHeight, out: &mut Vec<Action>) -> Vec<(Transaction, Amount)> {
         let mut txs = Vec::new();
         for made in &self.rewritten {
-            let sizing = pop_transaction(
-                made,
-                (OutPoint::null(), Amount::MAX_MONEY),
-                self.wallet.script(),
-                MIN_RELAY_FEE_RATE,
-                fork_height,
-            );
-            let Ok(coin) = self.wallet.take_coin(fee_for(&sizing, MIN_RELAY_FEE_RATE) * 2) else {
+            let funded = fund_pop_transaction(made, &mut self.wallet, MIN_RELAY_FEE_RATE, fork_height, |fee| fee * 2);
+            let Ok(FundedPop { tx, fee, .. }) = funded else {
                 out.push(Action::Observe(Observation::WalletEmpty { wallet: self.wallet.name().to_owned() }));
                 break;
             };
-            let tx = pop_transaction(made, coin, self.wallet.script(), MIN_RELAY_FEE_RATE, fork_height);
-            let fee = coin.1 - tx.output.iter().map(|o| o.value).sum::<Amount>();
             txs.push((tx, fee));
         }
         txs
