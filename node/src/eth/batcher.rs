@@ -262,8 +262,10 @@ struct ClosedChannel {
 #[derive(Debug, Clone)]
 struct InFlight {
     id: ChannelId,
-    /// What it carried, to post again if it is lost.
+    /// What it carried, to post again if it is lost: its span, and its batches (shared with
+    /// the frames posted: `channel.batches` is empty while in flight).
     channel: OpenChannel,
+    content: Arc<ChannelContent>,
     /// Its frames not yet seen in an L1 block.
     unseen: BTreeSet<u16>,
     /// The time of the newest L1 block read when it was posted (`None`: none read yet; then the
@@ -275,6 +277,14 @@ impl InFlight {
     fn is_lost(&self, l1_time_s: Option<u64>) -> bool {
         let (Some(posted), Some(now)) = (self.posted_after_l1_s, l1_time_s) else { return false };
         !self.unseen.is_empty() && now >= posted + TX_NOT_IN_MEMPOOL_TIMEOUT_S
+    }
+
+    /// The lost channel to post again, its batches back in it (copied only if a frame posted
+    /// still holds them).
+    fn resubmission(self) -> ClosedChannel {
+        let mut channel = self.channel;
+        channel.batches = Arc::unwrap_or_clone(self.content).batches;
+        ClosedChannel { channel, reason: CloseReason::Resubmitted }
     }
 }
 
@@ -430,7 +440,7 @@ impl Batcher {
         let again = self.in_flight.split_off(lost);
         self.one_at_a_time = true;
         for flight in again.into_iter().rev() {
-            self.closed.push_front(ClosedChannel { channel: flight.channel, reason: CloseReason::Resubmitted });
+            self.closed.push_front(flight.resubmission());
         }
     }
 
@@ -456,20 +466,19 @@ impl Batcher {
     /// A closed channel as frames, in transactions, with their fees.
     fn submit(&mut self, closed: ClosedChannel) -> Vec<BatcherSubmission> {
         let id = self.next_channel_id();
-        let OpenChannel { opened_at, oldest_origin, encoded_bytes, first, last, batches } = closed.channel;
-        let content = Arc::new(ChannelContent { batches });
-        let frames =
-            split_into_frames(id, compressed_len(encoded_bytes), max_frame_bytes(self.config.data_kind), &content);
+        let ClosedChannel { mut channel, reason } = closed;
+        let content = Arc::new(ChannelContent { batches: std::mem::take(&mut channel.batches) });
+        let (first, last) = (channel.first, channel.last);
+        let frames = split_into_frames(
+            id,
+            compressed_len(channel.encoded_bytes),
+            max_frame_bytes(self.config.data_kind),
+            &content,
+        );
         self.in_flight.push_back(InFlight {
             id,
-            channel: OpenChannel {
-                opened_at,
-                oldest_origin,
-                encoded_bytes,
-                first,
-                last,
-                batches: content.batches.clone(),
-            },
+            channel,
+            content,
             unseen: frames.iter().map(|frame| frame.number).collect(),
             posted_after_l1_s: self.l1_time_s,
         });
@@ -479,7 +488,7 @@ impl Batcher {
             .map(|frames| {
                 let tx = BatcherTx { frames: frames.to_vec(), data_kind: self.config.data_kind };
                 let fee = l1_fee(&tx, &self.config.fees);
-                BatcherSubmission { tx, fee, channel: id, l2_blocks: (first, last), closed_by: closed.reason }
+                BatcherSubmission { tx, fee, channel: id, l2_blocks: (first, last), closed_by: reason }
             })
             .collect();
         for submission in &submissions {
