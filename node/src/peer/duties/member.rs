@@ -139,9 +139,9 @@ impl SetMember {
             if !self.replaces_own(block, head) {
                 return;
             }
-            let Some(lost) = self.seq.take_back_to(number.down(1).unwrap_or(number)) else { return };
-            cx.observe(Observation::MempoolLost { txs: lost as u32 });
-            self.pending = None;
+            if !self.take_back(cx, number.down(1).unwrap_or(number)) {
+                return;
+            }
         }
         self.waiting.insert(number, block.clone());
         self.import_waiting(cx);
@@ -210,12 +210,10 @@ impl SetMember {
                     // block the group never committed (built before a crash or a lost lease), or
                     // (rotation) its side of a fork, shorter than the chain this block is on.
                     // Deeper than its undo, it stays on its chain and drops the block.
-                    let Some(lost) = self.seq.take_back_to(head.down(1).unwrap_or(head)) else {
+                    if !self.take_back(cx, head.down(1).unwrap_or(head)) {
                         self.waiting.remove(&head.next());
                         return;
-                    };
-                    cx.observe(Observation::MempoolLost { txs: lost as u32 });
-                    self.pending = None;
+                    }
                 }
                 Err(_) => {
                     // Not on this member's chain (another branch): dropped.
@@ -274,10 +272,8 @@ impl SetMember {
                     // leader's it holds but nobody outside saw) are rebuilt: the group's promise is
                     // about gossiped blocks, and a rebuilt one replaces nothing anyone outside holds.
                     self.pending = None;
-                    if self.seq.head().0 > self.gossiped
-                        && let Some(lost) = self.seq.take_back_to(self.gossiped)
-                    {
-                        cx.observe(Observation::MempoolLost { txs: lost as u32 });
+                    if self.seq.head().0 > self.gossiped {
+                        self.take_back(cx, self.gossiped);
                     }
                 }
                 ConductorOut::SteppedDown { term, reason } => {
@@ -297,6 +293,16 @@ impl SetMember {
             }
         }
         self.arm_wake(cx);
+    }
+
+    /// Takes its chain back to `number`, the block it was building with it, and reports the
+    /// transactions lost with the blocks taken; false (nothing changed) when that is deeper than
+    /// the undo it keeps.
+    fn take_back(&mut self, cx: &mut Ctx<'_>, number: L2Number) -> bool {
+        let Some(lost) = self.seq.take_back_to(number) else { return false };
+        cx.observe(Observation::MempoolLost { txs: lost as u32 });
+        self.pending = None;
+        true
     }
 
     /// `rotation`: no block for two slot timeouts (a request and its answer, each within one:
