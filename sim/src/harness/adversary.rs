@@ -114,7 +114,9 @@ pub fn equivocation(scenario: &Scenario, seed: u64) -> Option<EquivocationPlan> 
             rewrite: true,
         });
     }
-    let attack = Some(attack).filter(|a| a.kind == AttackKind::Equivocate)?;
+    if attack.kind != AttackKind::Equivocate {
+        return None;
+    }
     let gossip_to = (!attack.equivocate_peers.is_empty()).then(|| {
         let mut rng = Stream::derive(seed, "equivocate/peers");
         peers::resolve(&attack.equivocate_peers, &Roles::of(scenario), &mut rng).into_iter().collect()
