@@ -30,6 +30,17 @@ const CENSOR_SENDERS: [&str; 5] = [
     "censor.0.duration_s=3600",
 ];
 
+/// 10% of the users' accounts censored for the whole run, their escapes after a minute, and a
+/// short sequencing window and drift, so that the live bound falls inside a short run.
+const ESCAPING_SOON: [&str; 6] = [
+    "ethereum.seq_window_blocks=24",
+    "ethereum.max_sequencer_drift_s=120",
+    "workload.force_after_s=60",
+    "censor.0.target=senders",
+    "censor.0.share=0.1",
+    "censor.0.mode=drop",
+];
+
 fn settlement(name: &str, sets: &[&str]) -> (Vec<Event>, serde_json::Value) {
     traced_run("scenarios/settlement.toml", name, sets)
 }
@@ -352,23 +363,20 @@ fn the_censorship_scenarios_replay_exactly() {
 /// near the end) gives them one. Short drift, so that the live bound falls inside the run.
 #[test]
 fn with_the_batcher_off_users_follow_the_chain_the_first_forced_block_starts() {
-    let sets = [
-        "duration_s=1200",
-        "ethereum.batcher_enabled=false",
-        "ethereum.seq_window_blocks=24",
-        "ethereum.max_sequencer_drift_s=120",
-        "workload.force_after_s=60",
-        "censor.0.target=senders",
-        "censor.0.share=0.1",
-        "censor.0.mode=drop",
-        "fault.0.kind=loss",
-        "fault.0.peers=[\"miners:0\"]",
-        "fault.0.at_s=1100",
-        "fault.0.for_s=50",
-        "fault.0.probability=0.1",
-    ];
+    let sets = with(
+        &ESCAPING_SOON,
+        &[
+            "duration_s=1200",
+            "ethereum.batcher_enabled=false",
+            "fault.0.kind=loss",
+            "fault.0.peers=[\"miners:0\"]",
+            "fault.0.at_s=1100",
+            "fault.0.for_s=50",
+            "fault.0.probability=0.1",
+        ],
+    );
     // traced_run asserts the run passed its checks: no escape missed its bound.
-    let (events, summary) = settlement("censor-batcher-off", &sets);
+    let (events, summary) = settlement("censor-batcher-off", &strs(&sets));
     let first_forced = of(&events, "l2-reorg")
         .find(|e| e.peer == "sequencer" && e.n("to") == 0)
         .expect("the first forced block replaced block 1")
@@ -388,21 +396,18 @@ fn with_the_batcher_off_users_follow_the_chain_the_first_forced_block_starts() {
 #[test]
 fn escapes_waiting_through_a_sequencer_crash_are_owed_their_bound_from_the_heal() {
     const HEAL_S: f64 = 1000.0;
-    let sets = [
-        "duration_s=1800",
-        "ethereum.seq_window_blocks=24",
-        "ethereum.max_sequencer_drift_s=120",
-        "workload.force_after_s=60",
-        "censor.0.target=senders",
-        "censor.0.share=0.1",
-        "censor.0.mode=drop",
-        "fault.0.kind=crash",
-        "fault.0.peers=[\"sequencer\"]",
-        "fault.0.at_s=400",
-        "fault.0.for_s=600",
-    ];
+    let sets = with(
+        &ESCAPING_SOON,
+        &[
+            "duration_s=1800",
+            "fault.0.kind=crash",
+            "fault.0.peers=[\"sequencer\"]",
+            "fault.0.at_s=400",
+            "fault.0.for_s=600",
+        ],
+    );
     // traced_run asserts the run passed its checks: no escape missed its bound.
-    let (events, summary) = settlement("censor-sequencer-crash", &sets);
+    let (events, summary) = settlement("censor-sequencer-crash", &strs(&sets));
     let forced: BTreeMap<&str, f64> = of(&events, "tx-forced").map(|e| (e.text("hash"), e.at)).collect();
     let through: Vec<f64> = of(&events, "forced-tx-included")
         .filter(|e| forced.get(e.text("hash")).is_some_and(|&at| at > 400.0 && at < HEAL_S - 300.0))
