@@ -12,14 +12,12 @@ use super::collect;
 use super::faults::{FaultPlan, LinkState, PlannedFault};
 use super::links::Links;
 use super::monitor::SafetyMonitor;
-use super::network::relay::{FILL_TX_BYTES, RelayNet, Spread};
 use super::recorder::Recorder;
 use super::trace::Trace;
 use super::violation::Violation;
 use super::world::{World, attacker_deposit};
 use crate::areas::faults::record::FaultsRecorder;
 use crate::scenario::{FaultKind, Scenario};
-use hemisim_node::btc::sealed::SealedBlock;
 use hemisim_node::events::{Action, Audience, Input, Message, Observation};
 use hemisim_node::peer::{Peer, PeerId};
 use hemisim_node::time::{SimDuration, SimTime};
@@ -32,6 +30,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use thiserror::Error;
+
+mod net;
+use net::NetPump;
 
 const BITCOIN_PORT: u16 = 8333;
 const TAG_BITCOIN: u64 = 1;
@@ -165,8 +166,7 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
     let network = scenario.network.as_ref().map(|config| {
         // Hop by hop, blocks take longer to reach every node: the quiet phase lets them.
         settle = settle + SimDuration::from_secs(super::network::SETTLE_S);
-        let relays_others = names.iter().map(|n| n != super::world::ATTACKER).collect();
-        Mutex::new(NetPump::new(super::network::build(config, seed, relays_others)))
+        Mutex::new(NetPump::new(config, seed, &names))
     });
     let bound_us = (crate::scenario::convergence_bound_s(&scenario) * 1e6).round() as u64;
     let recorder = Recorder::new(Trace::new(options.trace_file.as_deref())?, options.progress_us)
@@ -217,14 +217,7 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
         madsim::task::spawn(run_fault(shared.clone(), fault));
     }
     sleep(Duration::from_micros((shared.end + settle).as_us())).await;
-    // Each block's spread, once: into the trace now, into the report's record below.
-    let spreads = shared.network.as_ref().map(|network| {
-        let pump = lock(network);
-        (pump.net.spreads(), pump.net.nodes())
-    });
-    if let Some((spreads, _)) = &spreads {
-        record_spreads(&shared, spreads);
-    }
+    let propagation = net::record_spreads(&shared);
     let recorder = lock(&shared.recorder).take().expect("the run finishes once");
     let monitor = lock(&shared.monitor).take().expect("the run finishes once");
     let mut output = {
@@ -232,8 +225,8 @@ async fn simulate(scenario: Scenario, seed: u64, options: RunOptions) -> Result<
         let peer_refs: Vec<&Peer> = peers.iter().map(|p| &**p).collect();
         collect::finish(recorder, monitor, &peer_refs, &scenario, seed)
     };
-    if let (Ok(output), Some((spreads, nodes))) = (output.as_mut(), spreads) {
-        output.record.btc.propagation = propagation_rows(spreads, nodes, &shared.names);
+    if let (Ok(output), Some(rows)) = (output.as_mut(), propagation) {
+        output.record.btc.propagation = rows;
     }
     // Each node's receive loop holds the world (`Arc<Shared>`) while `Shared` holds the node's
     // endpoint, which holds the loop's waker: a cycle the runtime's end does not break, so every
@@ -356,7 +349,7 @@ fn record(shared: &Arc<Shared>, observation: Observation) {
 fn apply(shared: &Arc<Shared>, i: usize, actions: Vec<Action>) {
     for action in actions {
         match action {
-            Action::Broadcast(Message::Block(block)) if shared.network.is_some() => announce(shared, i, block),
+            Action::Broadcast(Message::Block(block)) if shared.network.is_some() => net::announce(shared, i, block),
             Action::Broadcast(message) => {
                 let recipients = shared.audiences.get(&message.audience()).map_or(&[][..], Vec::as_slice);
                 send(shared, i, recipients, message);
@@ -432,149 +425,4 @@ fn monitor(scenario: &Scenario, keep_going: bool) -> SafetyMonitor {
         Some(crate::scenario::ForkChoiceConfig::Pop) => monitor.with_pop_fork_choice(),
         _ => monitor,
     }
-}
-
-/// The network model's state in a run: the relay engine, the blocks it carries (by its block
-/// index) and the one pump task armed to wake before its next event.
-struct NetPump {
-    net: RelayNet,
-    blocks: Vec<Arc<SealedBlock>>,
-    /// When the armed pump task wakes, if one is armed.
-    armed_us: Option<u64>,
-}
-
-impl NetPump {
-    fn new(net: RelayNet) -> Self {
-        NetPump { net, blocks: Vec::new(), armed_us: None }
-    }
-}
-
-/// Peer `i` broadcast a block (it mined or published it): it enters the network at `i`.
-fn announce(shared: &Arc<Shared>, i: usize, block: Arc<SealedBlock>) {
-    let now = shared.now().as_us();
-    if let Some(network) = &shared.network {
-        let mut pump = lock(network);
-        let fill = shared.block_fill_bytes;
-        let bytes = block.weight().div_ceil(4) + fill;
-        let txs = block.txs().len() as u64 + fill / FILL_TX_BYTES;
-        let index = pump.net.announce(now, i as u32, block.block_hash(), block.header.prev_blockhash, bytes, txs);
-        if index as usize == pump.blocks.len() {
-            pump.blocks.push(block);
-        }
-    }
-    pump_network(shared);
-}
-
-/// Runs the network's events as far as is safe and arms the next wake.
-///
-/// Nothing announced at `now` or later reaches another node before `now + lookahead` (the
-/// shortest message delay), so every event up to then is handled now; the blocks that reach
-/// peers are delivered at their own times by one task. The pump then sleeps until one
-/// lookahead before the next event (an announcement in between runs it at once). A block a
-/// peer mines less than one lookahead after a competing block reached it in the model is
-/// announced after that block was already relayed from its node: both are relayed (the model's
-/// one approximation, under 10 ms with SimBlock's regions).
-fn pump_network(shared: &Arc<Shared>) {
-    let Some(network) = &shared.network else { return };
-    let now = shared.now().as_us();
-    let (deliveries, wake) = {
-        let mut pump = lock(network);
-        let lookahead = pump.net.lookahead_us();
-        pump.net.advance(now + lookahead);
-        let deliveries: Vec<Handover> = pump
-            .net
-            .take_deliveries()
-            .into_iter()
-            .map(|d| Handover {
-                at_us: d.at_us,
-                to: d.node as usize,
-                from: pump.net.origin_of(d.block) as usize,
-                block: pump.blocks[d.block as usize].clone(),
-            })
-            .collect();
-        let wake = pump.net.next_event_us().map(|t| t.saturating_sub(lookahead).max(now));
-        let arm = wake.filter(|&w| pump.armed_us.is_none_or(|armed| w < armed));
-        if arm.is_some() {
-            pump.armed_us = arm;
-        }
-        (deliveries, arm)
-    };
-    if !deliveries.is_empty() {
-        deliver_blocks(shared, now, deliveries);
-    }
-    if let Some(wake) = wake {
-        let shared = shared.clone();
-        madsim::task::spawn(async move {
-            sleep(Duration::from_micros(wake - now)).await;
-            let network = shared.network.as_ref().expect("only a run with a network arms its pump");
-            {
-                let mut pump = lock(network);
-                if pump.armed_us != Some(wake) {
-                    return; // an earlier wake replaced this one and armed its own
-                }
-                pump.armed_us = None;
-            }
-            pump_network(&shared);
-        });
-    }
-}
-
-/// One task hands each block to its peer at its time, in time order (ties in the network's
-/// order). The sender named is the block's miner (the relay-only nodes are not peers).
-fn deliver_blocks(shared: &Arc<Shared>, now: u64, mut deliveries: Vec<Handover>) {
-    deliveries.sort_by_key(|d| d.at_us);
-    let shared = shared.clone();
-    madsim::task::spawn(async move {
-        let mut at = now;
-        for d in deliveries {
-            if d.at_us > at {
-                sleep(Duration::from_micros(d.at_us - at)).await;
-                at = d.at_us;
-            }
-            let from = shared.ids[d.from];
-            deliver(&shared, d.to, Input::Deliver { from, message: Message::Block(d.block) });
-        }
-    });
-}
-
-/// A block the network brought to peer `to` at `at_us`, mined by peer `from`.
-struct Handover {
-    at_us: u64,
-    to: usize,
-    from: usize,
-    block: Arc<SealedBlock>,
-}
-
-/// Each block's spread into the trace, in announcement order, under [`NETWORK`].
-fn record_spreads(shared: &Arc<Shared>, spreads: &[Spread]) {
-    let now = shared.now();
-    if let Some(recorder) = lock(&shared.recorder).as_mut() {
-        for s in spreads {
-            let (hash, bytes, reached, to_50_us, to_90_us) = (s.hash, s.bytes, s.reached, s.to_50_us, s.to_90_us);
-            recorder.observe(now, NETWORK, Observation::BlockSpread { hash, bytes, reached, to_50_us, to_90_us });
-        }
-    }
-}
-
-/// What the report shows of each block's spread: announcement, size and the times to reach
-/// half and nine tenths of the network's `nodes`.
-fn propagation_rows(
-    spreads: Vec<Spread>,
-    nodes: usize,
-    names: &[String],
-) -> Vec<hemisim_reports::record::PropagationRow> {
-    spreads
-        .into_iter()
-        .map(|s| hemisim_reports::record::PropagationRow {
-            height: s.height,
-            hash: s.hash.to_string(),
-            origin: names.get(s.origin as usize).cloned().unwrap_or_default(),
-            bytes: s.bytes,
-            announced_at_us: s.announced_us,
-            nodes: nodes as u32,
-            reached: s.reached,
-            to_50_us: s.to_50_us,
-            to_90_us: s.to_90_us,
-        })
-        .collect()
 }

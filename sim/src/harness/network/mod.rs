@@ -5,7 +5,7 @@
 //! across it hop by hop. The world's peers are nodes `0..peers` (same indices), followed by
 //! `network.nodes` relay-only nodes, which the harness never runs: they live only here. The
 //! runner hands the network every block a peer broadcasts and delivers to peers what reaches
-//! them; see `runner`'s pump for how the event queue keeps pace with simulated time.
+//! them; see the runner's pump (`runner/net.rs`) for how the event queue keeps pace with simulated time.
 
 pub mod regions;
 pub mod relay;
