@@ -28,7 +28,9 @@
 //! It also checks that no outpoint mints twice, and that every coin leaving the vault is a
 //! payout (`OP_RETURN "HWD" <id>`) of a withdrawal some L2 block burned, moving exactly the
 //! amount burned to its payee, and that no burn is paid twice. Any failure is a
-//! [`Observation::TunnelViolation`]: a safety violation of the run.
+//! [`Observation::TunnelViolation`]: a safety violation of the run, reported once (a broken
+//! conservation check again only when its imbalance changes: a payout nothing explains breaks
+//! every later ledger by the same amount).
 
 use super::payout_book::{LostPayout, PayoutBook};
 use super::vault_index::{Outflow, VaultDelta, VaultIndex};
@@ -69,6 +71,10 @@ pub struct TunnelAuditor {
     problems: Vec<String>,
     /// Violations already reported (each is reported once).
     reported: BTreeSet<String>,
+    /// The conservation check's last imbalance (vault side minus L2 side), 0 when it held: a
+    /// broken book is reported when its imbalance changes, not again at every later ledger
+    /// (whose totals, and so whose message, move with every mint and burn).
+    imbalance: i128,
     pub violations: u64,
 }
 
@@ -87,6 +93,7 @@ impl TunnelAuditor {
             last_l2: L2Number::ZERO,
             problems: Vec::new(),
             reported: BTreeSet::new(),
+            imbalance: 0,
             violations: 0,
         }
     }
@@ -259,7 +266,8 @@ impl TunnelAuditor {
             other: Amount::from_sat(other_sats),
             lost_payouts: Amount::from_sat(lost_sats),
         }];
-        if vault_side != l2_side {
+        let previous = std::mem::replace(&mut self.imbalance, vault_side - l2_side);
+        if self.imbalance != 0 && self.imbalance != previous {
             self.problems.push(format!(
                 "conservation: vault {locked_sats} - other {other_sats} - unminted {unminted_sats} + lost payouts \
                  {lost_sats} = {vault_side} sats, but minted {} - burned {burned_sats} + pending {pending_sats} - \

@@ -111,7 +111,21 @@ pub struct Withdrawal {
     pub btc_pubkey_hash: [u8; 20],
 }
 
+/// A withdrawal as the vault sees it: what its payout must move, and to whom (a payout names no
+/// sender). Two burns under one id with the same claim are one withdrawal, paid by one payout:
+/// the transaction an L2 reorg took away, included again. The operator pays a claim once, and
+/// the auditor's payout book settles it with that payout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Claim {
+    pub amount: Amount,
+    pub payee: [u8; 20],
+}
+
 impl Withdrawal {
+    pub fn claim(&self) -> Claim {
+        Claim { amount: self.amount, payee: self.btc_pubkey_hash }
+    }
+
     /// Reads hBTC's `Withdrawal` event; `None` for any other log.
     pub fn from_log(log: &Log) -> Option<Withdrawal> {
         let topics = log.data.topics();

@@ -10,11 +10,17 @@
 //! minus the Bitcoin fee (the withdrawer bears it, and the change is never dust, so the vault's
 //! outflow is exactly the amount burned), marks itself with `OP_RETURN "HWD" <id>`, and returns the change to the vault. It is
 //! watched until it has [`PAYOUT_FINAL_DEPTH`] confirmations; one that is neither pending nor
-//! confirmed (a reorg made an input vanish) is paid again. A withdrawal not paid within the
-//! grace period (Hemi: 12 h) is reported overdue, once.
+//! confirmed (a reorg made an input vanish) is paid again while its burn is on the chain. A
+//! withdrawal not paid within the grace period (Hemi: 12 h) is reported overdue, once.
+//!
+//! A withdrawal is paid once, whatever the L2 chain does to its burn: an unsafe reorg can take
+//! the burn away and a later block include the same transaction again, under the same id, with
+//! the same [`Claim`], as often as the sequencer's chain is replaced, and long after the payout
+//! is final (swarm worlds 1006 and 1159 paid such a withdrawal a second time once its first
+//! payout had been retired). Another withdrawal under a paid id is owed anew.
 
-use super::Withdrawal;
 use super::deposit::payout_marker;
+use super::{Claim, Withdrawal};
 use crate::btc::node::BitcoinNode;
 use crate::btc::params::{DUST_LIMIT, MIN_RELAY_FEE_RATE};
 use crate::btc::sealed::SealedTx;
@@ -26,7 +32,7 @@ use crate::pop::maker::MadeKeystone;
 use crate::time::{SimDuration, SimTime};
 use crate::units::{BtcHeight, L2Number};
 use bitcoin::{Amount, TxOut, Txid};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Confirmations after which a payout is no longer watched.
 pub const PAYOUT_FINAL_DEPTH: u32 = 6;
@@ -48,10 +54,20 @@ pub struct OperatorConfig {
     pub block_weight: u64,
 }
 
+/// A withdrawal: its id and what its payout moves to whom.
+type Key = (u64, Claim);
+
+fn key(w: &Withdrawal) -> Key {
+    (w.id, w.claim())
+}
+
 #[derive(Debug, Clone)]
 struct Owed {
     withdrawal: Withdrawal,
+    /// The block that burned it, the latest when it was burned again.
     l2_number: L2Number,
+    /// Whether that block is on the followed chain (an unsafe reorg can take it away).
+    burned: bool,
     burned_at: SimTime,
     payout: Option<(Txid, BtcHeight)>,
     overdue_reported: bool,
@@ -62,34 +78,33 @@ pub struct Operator {
     pub vault: Wallet,
     config: OperatorConfig,
     finality: FinalityTracker,
-    owed: BTreeMap<u64, Owed>,
+    /// Withdrawals to pay, or whose payout is watched, in id order.
+    owed: BTreeMap<Key, Owed>,
+    /// Withdrawals whose payout is final: never paid again.
+    paid: BTreeSet<Key>,
 }
 
 impl Operator {
     pub fn new(vault: Wallet, config: OperatorConfig, finality: FinalityTracker) -> Self {
-        Operator { vault, config, finality, owed: BTreeMap::new() }
+        Operator { vault, config, finality, owed: BTreeMap::new(), paid: BTreeSet::new() }
     }
 
     pub fn on_l2_block(&mut self, now: SimTime, block: &L2Block, node: &mut BitcoinNode, out: &mut Vec<Action>) {
         for w in &block.tunnel.withdrawals {
-            // The same withdrawal burned again after a reorg (its transaction included again
-            // under the same id) is paid already; another one under a paid id is owed anew (the
-            // old payout paid a burn the chain no longer has: the auditor's lost payout).
-            // "The same" as the auditor judges a payout: amount and payee (a payout names no sender).
-            let same = |o: &Owed| o.withdrawal.amount == w.amount && o.withdrawal.btc_pubkey_hash == w.btc_pubkey_hash;
-            if self.owed.get(&w.id).is_some_and(same) {
+            // The same withdrawal burned again after a reorg is the one owed or paid already.
+            if self.paid.contains(&key(w)) {
                 continue;
             }
-            self.owed.insert(
-                w.id,
-                Owed {
-                    withdrawal: *w,
-                    l2_number: block.header.number,
-                    burned_at: now,
-                    payout: None,
-                    overdue_reported: false,
-                },
-            );
+            let owed = self.owed.entry(key(w)).or_insert(Owed {
+                withdrawal: *w,
+                l2_number: block.header.number,
+                burned: true,
+                burned_at: now,
+                payout: None,
+                overdue_reported: false,
+            });
+            owed.l2_number = block.header.number;
+            owed.burned = true;
         }
         self.settle(now, node, out);
     }
@@ -97,11 +112,18 @@ impl Operator {
     /// A block of the sequencer's chain was taken back (an unsafe reorg): the withdrawals it
     /// burned and that are not paid yet are no longer owed (the burns return with the
     /// transactions, in a later block, under the ids that block gives them). One already paid
-    /// stays: the vault's coins are gone, which the auditor reports.
+    /// stays, unburned, while its payout is watched: the vault's coins are gone, which the
+    /// auditor reports as a lost payout unless the same withdrawal is burned again.
     pub fn revert_l2_block(&mut self, block: &L2Block) {
         for w in &block.tunnel.withdrawals {
-            if self.owed.get(&w.id).is_some_and(|o| o.l2_number == block.header.number && o.payout.is_none()) {
-                self.owed.remove(&w.id);
+            let Some(owed) = self.owed.get_mut(&key(w)) else { continue };
+            if owed.l2_number != block.header.number {
+                continue;
+            }
+            if owed.payout.is_none() {
+                self.owed.remove(&key(w));
+            } else {
+                owed.burned = false;
             }
         }
     }
@@ -117,23 +139,30 @@ impl Operator {
         self.settle(now, node, out);
     }
 
-    /// Retires final payouts, re-pays vanished ones, pays what the policy allows, reports what
-    /// is overdue.
+    /// Retires final payouts, re-pays vanished ones whose burn is on the chain (forgets those
+    /// whose burn is not: nothing is owed for them), pays what the policy allows, reports what is
+    /// overdue.
     fn settle(&mut self, now: SimTime, node: &mut BitcoinNode, out: &mut Vec<Action>) {
         self.vault.apply(&node.take_coin_deltas());
         let frontier = self.finality.superfinal_through();
-        let ids: Vec<u64> = self.owed.keys().copied().collect();
-        for id in ids {
-            let owed = self.owed.get_mut(&id).expect("listed above");
+        let keys: Vec<Key> = self.owed.keys().copied().collect();
+        for key in keys {
+            let owed = self.owed.get_mut(&key).expect("listed above");
+            let id = key.0;
             if let Some((txid, sent_height)) = owed.payout {
                 let from = sent_height.down(PAYOUT_FINAL_DEPTH).unwrap_or(BtcHeight::ZERO);
                 match node.find_active_tx(&txid, from) {
                     Some(h) if node.tip_height().next().blocks_above(h) >= PAYOUT_FINAL_DEPTH => {
-                        self.owed.remove(&id);
+                        self.owed.remove(&key);
+                        self.paid.insert(key);
                         continue;
                     }
                     Some(_) => continue,
                     None if node.mempool().contains(&txid) => continue,
+                    None if !owed.burned => {
+                        self.owed.remove(&key);
+                        continue;
+                    }
                     None => owed.payout = None,
                 }
             }

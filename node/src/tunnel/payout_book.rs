@@ -10,25 +10,12 @@
 //! Each id is judged again whenever its burn or its payouts change, so the work is the size of
 //! the change.
 
-use super::Withdrawal;
 use super::vault_index::Outflow;
+use super::{Claim, Withdrawal};
 use crate::events::Observation;
 use crate::units::{Amount, L2Number};
 use bitcoin::Txid;
 use std::collections::BTreeMap;
-
-/// What a payout of a burn must move, and to whom.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Owed {
-    amount: u64,
-    payee: [u8; 20],
-}
-
-impl Owed {
-    fn of(w: &Withdrawal) -> Owed {
-        Owed { amount: w.amount.to_sat(), payee: w.btc_pubkey_hash }
-    }
-}
 
 /// A payout on the chain: what left the vault, and whom its first output pays.
 #[derive(Debug, Clone, Copy)]
@@ -38,8 +25,8 @@ struct Paid {
 }
 
 impl Paid {
-    fn settles(&self, owed: &Owed) -> bool {
-        self.net == owed.amount && self.payee == Some(owed.payee)
+    fn settles(&self, claim: &Claim) -> bool {
+        self.net == claim.amount.to_sat() && self.payee == Some(claim.payee)
     }
 }
 
@@ -65,10 +52,10 @@ pub struct LostPayout {
 #[derive(Debug, Default)]
 pub struct PayoutBook {
     /// Burns on the followed chain by id, with the block that burned each.
-    burned: BTreeMap<u64, (Owed, L2Number)>,
+    burned: BTreeMap<u64, (Claim, L2Number)>,
     burned_sats: u64,
     /// Every burn a followed chain ever had under each id, with its latest block.
-    ever: BTreeMap<u64, BTreeMap<Owed, L2Number>>,
+    ever: BTreeMap<u64, BTreeMap<Claim, L2Number>>,
     /// Payouts on the observer's chain by id.
     payouts: BTreeMap<u64, BTreeMap<Txid, Paid>>,
     standing: BTreeMap<u64, Standing>,
@@ -84,17 +71,17 @@ impl PayoutBook {
         if self.burned.contains_key(&w.id) {
             return false;
         }
-        let owed = Owed::of(w);
-        self.burned.insert(w.id, (owed, number));
-        self.burned_sats += owed.amount;
-        self.ever.entry(w.id).or_default().insert(owed, number);
+        let claim = w.claim();
+        self.burned.insert(w.id, (claim, number));
+        self.burned_sats += claim.amount.to_sat();
+        self.ever.entry(w.id).or_default().insert(claim, number);
         self.resettle(w.id, out);
         true
     }
 
     /// L2 block `number`, which burned `w`, left the followed chain.
     pub fn unburn(&mut self, w: &Withdrawal, number: L2Number, out: &mut Vec<Observation>) {
-        if self.burned.get(&w.id) != Some(&(Owed::of(w), number)) {
+        if self.burned.get(&w.id) != Some(&(w.claim(), number)) {
             return;
         }
         self.burned.remove(&w.id);
@@ -151,13 +138,13 @@ impl PayoutBook {
         self.paid_sats -= old.settles.map_or(0, |(_, amount)| amount);
         self.lost_sats -= old.lost.values().map(|(amount, _)| amount).sum::<u64>();
         self.unexplained.remove(&id);
-        let burn = self.burned.get(&id).map(|(owed, _)| *owed);
+        let burn = self.burned.get(&id).map(|(claim, _)| *claim);
         let mut new = Standing::default();
         let mut unexplained = BTreeMap::new();
         for (txid, paid) in self.payouts.get(&id).into_iter().flatten() {
-            if let Some(owed) = burn.filter(|owed| paid.settles(owed)) {
+            if let Some(claim) = burn.filter(|claim| paid.settles(claim)) {
                 match new.settles {
-                    None => new.settles = Some((*txid, owed.amount)),
+                    None => new.settles = Some((*txid, claim.amount.to_sat())),
                     Some((first, _)) => {
                         unexplained.insert(*txid, format!("withdrawal id {id} paid twice: {first} and {txid}"));
                     }
@@ -188,11 +175,15 @@ impl PayoutBook {
     }
 }
 
-fn unexplained_payout(id: u64, txid: Txid, paid: &Paid, burn: Option<Owed>) -> String {
+fn unexplained_payout(id: u64, txid: Txid, paid: &Paid, burn: Option<Claim>) -> String {
     match burn {
         None => format!("payout {txid} for withdrawal id {id}, which no L2 block burned"),
-        Some(owed) if owed.amount != paid.net => {
-            format!("payout {txid} moves {} sats for withdrawal id {id}, which burned {}", paid.net, owed.amount)
+        Some(claim) if claim.amount.to_sat() != paid.net => {
+            format!(
+                "payout {txid} moves {} sats for withdrawal id {id}, which burned {}",
+                paid.net,
+                claim.amount.to_sat()
+            )
         }
         Some(_) => format!("payout {txid} for withdrawal id {id} pays another script than the burn's"),
     }

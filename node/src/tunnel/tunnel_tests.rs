@@ -391,6 +391,14 @@ fn the_auditor_catches_a_payout_without_a_burn_and_an_unwound_deposit() {
         observed.iter().filter(|o| matches!(o, Observation::TunnelViolation { .. })).collect();
     assert!(violations.iter().any(|v| format!("{v:?}").contains("which no L2 block burned")), "{violations:?}");
     assert!(violations.iter().any(|v| format!("{v:?}").contains("conservation")), "{violations:?}");
+    // Reported once: the next ledgers, whose totals move (a deposit arrives), break by the same
+    // amount.
+    let deposit = b.r.deposit_tx(Amount::from_int_btc(1));
+    b.r.mine(vec![deposit]);
+    for _ in 0..2 {
+        let observed = b.auditor.on_l2_block(b.r.produce(), &b.r.node);
+        assert!(no_violation(&observed), "{observed:?}");
+    }
 
     // A reorg from below the deposit, without it: the minted deposit is unbacked.
     let mut fork_parent: BlockHash = b.r.btc_genesis.block_hash();
@@ -541,4 +549,64 @@ fn a_paid_burn_an_l2_reorg_takes_away_is_a_lost_payout_until_burned_again() {
     b.r.mine(vec![second[0].tx().clone()]);
     let observed = b.auditor.on_l2_block(Arc::new(other), &b.r.node);
     assert_eq!(balanced_ledger(&observed), (40_000_000, 0));
+}
+
+/// The same withdrawal burned again after an unsafe reorg, once its payout is final (swarm
+/// worlds 1006 and 1159: forced blocks replaced the sequencer's chain again and again, each time
+/// including the burn again under the same id): paid once. The operator used to forget a
+/// withdrawal once its payout had its confirmations, and paid the burn again when it returned.
+#[test]
+fn a_withdrawal_burned_again_after_its_payout_is_final_is_not_paid_again() {
+    let mut b = books(PayoutPolicy::Immediate);
+    let mut out = Vec::new();
+    b.operator.on_l2_block(b.r.now, &b.burn_block, &mut b.r.node, &mut out);
+    let payout = payouts(&out)[0].tx().clone();
+    b.r.mine(vec![payout]);
+    for _ in 1..operator::PAYOUT_FINAL_DEPTH {
+        b.r.mine(vec![]);
+    }
+    let mut out = Vec::new();
+    b.operator.on_bitcoin_change(b.r.now, &mut b.r.node, &mut out);
+    assert!(payouts(&out).is_empty(), "the payout is final");
+    assert!(no_violation(&b.auditor.on_bitcoin_change(&b.r.node)));
+
+    b.operator.revert_l2_block(&b.burn_block);
+    assert_eq!(b.auditor.revert_l2_block(&b.burn_block).len(), 1, "the payout is lost");
+    // The replacing block at the same height burns it again.
+    let again = b.burn_block.clone();
+    let mut out = Vec::new();
+    b.operator.on_l2_block(b.r.now, &again, &mut b.r.node, &mut out);
+    assert!(payouts(&out).is_empty(), "the withdrawal is paid already");
+    let mut out = Vec::new();
+    b.operator.on_bitcoin_change(b.r.now, &mut b.r.node, &mut out);
+    assert!(payouts(&out).is_empty(), "and stays paid");
+    let observed = b.auditor.on_l2_block(again, &b.r.node);
+    assert_eq!(balanced_ledger(&observed), (0, 0), "its payout settles it again");
+}
+
+/// A payout that vanished (a conflicting spend of its coins confirmed) for a burn an unsafe reorg
+/// took away is not paid again: nothing is owed for it unless the burn returns.
+#[test]
+fn a_vanished_payout_of_a_burn_no_longer_on_the_chain_is_not_paid_again() {
+    let mut b = books(PayoutPolicy::Immediate);
+    let mut out = Vec::new();
+    b.operator.on_l2_block(b.r.now, &b.burn_block, &mut b.r.node, &mut out);
+    let payout = payouts(&out)[0].tx().clone();
+    b.operator.revert_l2_block(&b.burn_block);
+    // The vault's coin spent otherwise (back to the vault): the payout can never confirm.
+    let coin = payout.input[0].previous_output;
+    let conflicting = b.operator.vault.spend_tx(
+        &[(coin, Amount::from_int_btc(3))],
+        vec![TxOut { value: Amount::from_int_btc(3) - Amount::from_sat(10_000), script_pubkey: vault_script() }],
+    );
+    b.r.mine(vec![conflicting]);
+    let mut out = Vec::new();
+    b.operator.on_bitcoin_change(b.r.now, &mut b.r.node, &mut out);
+    assert!(payouts(&out).is_empty(), "the burn is gone: nothing to pay");
+    // Burned again: owed anew, and paid.
+    let mut again = (*b.burn_block).clone();
+    again.header.number = again.header.number.next();
+    let mut out = Vec::new();
+    b.operator.on_l2_block(b.r.now, &again, &mut b.r.node, &mut out);
+    assert_eq!(payouts(&out).len(), 1, "owed again once burned again");
 }
