@@ -139,9 +139,17 @@ pub struct ConductorConfig {
 enum Role {
     Follower,
     /// Asking for pre-votes for the next term; the term has not moved yet.
-    PreCandidate { grants: BTreeSet<u32> },
-    Candidate { votes: BTreeSet<u32> },
-    Leader { since: SimTime, contacts: BTreeMap<u32, SimTime>, next_heartbeat: SimTime },
+    PreCandidate {
+        grants: BTreeSet<u32>,
+    },
+    Candidate {
+        votes: BTreeSet<u32>,
+    },
+    Leader {
+        since: SimTime,
+        contacts: BTreeMap<u32, SimTime>,
+        next_heartbeat: SimTime,
+    },
 }
 
 /// One member's view of the group.

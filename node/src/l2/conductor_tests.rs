@@ -188,7 +188,10 @@ fn a_member_cut_off_from_the_group_raises_no_term_and_unseats_no_leader_at_the_h
     voter.on_message(at(t), &ConductorMsg::Heartbeat { term: 2, leader: 1, head: L2Number(9) }, HEAD, &mut lo);
     lo.clear();
     voter.on_message(at(t + 200), &stale, (L2Number(9), B256::ZERO), &mut lo);
-    assert_eq!(lo, [ConductorOut::Send(0, ConductorMsg::PreVoteReply { term: 2, voter_term: 2, from: 2, granted: false })]);
+    assert_eq!(
+        lo,
+        [ConductorOut::Send(0, ConductorMsg::PreVoteReply { term: 2, voter_term: 2, from: 2, granted: false })]
+    );
 }
 
 #[test]
@@ -200,18 +203,27 @@ fn a_pre_vote_is_refused_while_a_live_leader_is_heard_or_the_candidate_is_behind
     out.clear();
     let pre = ConductorMsg::PreVote { term: 2, candidate: 1, head: L2Number(0) };
     follower.on_message(at(1_200), &pre, HEAD, &mut out);
-    assert_eq!(out, [ConductorOut::Send(1, ConductorMsg::PreVoteReply { term: 2, voter_term: 1, from: 2, granted: false })]);
+    assert_eq!(
+        out,
+        [ConductorOut::Send(1, ConductorMsg::PreVoteReply { term: 2, voter_term: 1, from: 2, granted: false })]
+    );
     out.clear();
     let behind = ConductorMsg::PreVote { term: 2, candidate: 1, head: L2Number(4) };
     follower.on_message(at(9_000), &behind, (L2Number(5), B256::ZERO), &mut out);
     assert!(
-        out.contains(&ConductorOut::Send(1, ConductorMsg::PreVoteReply { term: 2, voter_term: 1, from: 2, granted: false })),
+        out.contains(&ConductorOut::Send(
+            1,
+            ConductorMsg::PreVoteReply { term: 2, voter_term: 1, from: 2, granted: false }
+        )),
         "{out:?}"
     );
     out.clear();
     follower.on_message(at(9_000), &behind, (L2Number(4), B256::ZERO), &mut out);
     assert!(
-        out.contains(&ConductorOut::Send(1, ConductorMsg::PreVoteReply { term: 2, voter_term: 1, from: 2, granted: true })),
+        out.contains(&ConductorOut::Send(
+            1,
+            ConductorMsg::PreVoteReply { term: 2, voter_term: 1, from: 2, granted: true }
+        )),
         "{out:?}"
     );
 }

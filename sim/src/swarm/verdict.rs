@@ -30,9 +30,9 @@
 //!   any chain the run holds; one the view covers and that never minted stays a failure.
 
 use super::coverage::Event;
+use crate::areas::tunnel::checks::unminted_deposit_height;
 use crate::harness::runner::{RunError, RunOutput};
 use crate::harness::violation::{Violation, ViolationKind};
-use crate::areas::tunnel::checks::unminted_deposit_height;
 use crate::scenario::Scenario;
 use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 
@@ -124,7 +124,8 @@ pub fn judge(scenario: &Scenario, output: &Result<RunOutput, RunError>) -> Judge
 
 fn classify(scenario: &Scenario, output: &RunOutput) -> (Verdict, Option<String>) {
     let deepest = output.record.btc.reorgs.iter().map(|r| r.depth).max().unwrap_or(0);
-    let btc_view = output.record.l2.as_ref().map_or(0, |l2| l2.blocks.iter().map(|b| b.btc_tip_height).max().unwrap_or(0));
+    let btc_view =
+        output.record.l2.as_ref().map_or(0, |l2| l2.blocks.iter().map(|b| b.btc_tip_height).max().unwrap_or(0));
     classify_parts(scenario, &output.violations, &output.covered, Facts { deepest, btc_view })
 }
 
@@ -270,7 +271,10 @@ mod tests {
         let (verdict, message) = classify_parts(&world(206.0), std::slice::from_ref(&starved), &over_cap, FACTS);
         assert_eq!(verdict, Verdict::Finding("pop-priced-out"));
         assert_eq!(message.as_deref(), Some(starved.message.as_str()));
-        assert_eq!(classify_parts(&world(199.0), std::slice::from_ref(&starved), &over_cap, FACTS).0, Verdict::Liveness);
+        assert_eq!(
+            classify_parts(&world(199.0), std::slice::from_ref(&starved), &over_cap, FACTS).0,
+            Verdict::Liveness
+        );
         assert_eq!(classify_parts(&world(206.0), std::slice::from_ref(&starved), &[], FACTS).0, Verdict::Liveness);
         let other = Violation::liveness("verifier-0 holds 3 of the 9 L2 blocks".to_owned());
         assert_eq!(classify_parts(&world(206.0), &[starved, other], &over_cap, FACTS).0, Verdict::Liveness);
