@@ -288,7 +288,7 @@ mod tests {
     fn an_unminted_deposit_above_the_frozen_view_of_a_batcherless_chain_is_a_finding() {
         let world = |batcher: bool| {
             let text = format!(
-                "name = \"t\"\nseed = 1\nduration_s = 3600\n[bitcoin]\n[l2]\n[ethereum]\nbatcher_enabled = {batcher}\n[tunnel]\ndeposit_confirmations = 2\n"
+                "name = \"t\"\nseed = 1\nduration_s = 3600\n[bitcoin]\n[l2]\n[ethereum]\nbatcher_enabled = {batcher}\n[tunnel]\ndeposit_confirmations = 2\npayout_policy = \"immediate\"\n"
             );
             Scenario::from_toml_str(&text, "t.toml", &[]).expect("a valid scenario")
         };
