@@ -21,9 +21,8 @@ const PINNED: &[(&str, &str)] = &[
     // batches held 3 hours, the verifiers on derivation reverting superfinal blocks.
     ("equivocation", "944d04dd2a2ca9cad6e99a13365903ae7dcfc49a3f9c2fc8ed123f4c20826223"),
     // The sequencer set (issue 13): three conducted sequencers, the leader crashing every few
-    // hours, then a bad handoff. Moved with the conductor's pre-vote: each election after a
-    // crash takes one more round trip (docs/validation.md §10).
-    ("failover", "b438e28e8e295c50bdb11abed7a35076dbcecad36e26123c99cf226aff605a5d"),
+    // hours, then a bad handoff.
+    ("failover", "1c91e85f586f6099d61d227cc3a6e8dbb15abd539285d6937d1450b9139ba41c"),
     ("fee-spike", "fe3abad4e352da744ff5b8638be36c357ffac809f66116f845d4d3c27bba4ab8"),
     // The history rewrite (issue 14): 100 unbatched blocks rewritten, a colluding PoP miner with
     // 25% of the hash rate racing from 3 blocks behind, the verifiers on derivation.

@@ -12,14 +12,6 @@
 //!   [`election_timeout`] starts an election. Raft randomises that timeout against split votes;
 //!   here it is staggered deterministically by rank after the last leader (the next member first,
 //!   one more heartbeat per rank), so the next live member wins.
-//! - **Pre-vote** (hashicorp/raft since v1.7, on by default, which op-conductor runs): a member
-//!   whose election timeout passes first asks the others whether they would vote for it in the
-//!   next term, without raising its own; only with a majority's yes does it stand. A voter says
-//!   yes under the same rules as a vote (no live leader heard, a head at least its own) and
-//!   changes nothing. So a member cut off from the group (a partition, a lossy link) does not
-//!   raise its term election after election, and at the heal its term does not unseat the
-//!   leader the rest of the group kept (swarm world 1878: without it, a leader stepped down at
-//!   the heal and the group took 7.6 s to elect another). A leadership transfer skips it.
 //! - **Health check** (op-conductor's, every [`HEARTBEAT`]): the leader is unhealthy when its
 //!   unsafe head has not advanced for `unsafe_interval` (counted from when it became leader, if
 //!   later). It then steps down and hands leadership to the next member it heard from within its
@@ -31,7 +23,7 @@
 //!   (op-conductor's `overrideLeader` with `sequencer_active`), what ends a stall of two of three.
 //!
 //! Not modelled: log replication beyond the head block (a member behind asks the leader for the
-//! blocks it missed, as a verifier does), membership changes, snapshots.
+//! blocks it missed, as a verifier does), pre-vote, membership changes, snapshots.
 
 use super::block::L2Block;
 use crate::time::{SimDuration, SimTime};
@@ -83,19 +75,6 @@ pub enum ConductorMsg {
         from: u32,
         granted: bool,
     },
-    /// Would you vote for `candidate` in `term` (its term + 1)? Nobody's term changes.
-    PreVote {
-        term: u64,
-        candidate: u32,
-        head: L2Number,
-    },
-    /// The answer to a pre-vote for `term`, with the voter's own term (`voter_term`).
-    PreVoteReply {
-        term: u64,
-        voter_term: u64,
-        from: u32,
-        granted: bool,
-    },
     /// Leadership transfer: `to` stands at once (and cannot build until `cannot_build_until`,
     /// a bad handoff).
     TimeoutNow {
@@ -138,18 +117,8 @@ pub struct ConductorConfig {
 #[derive(Debug, Clone, PartialEq)]
 enum Role {
     Follower,
-    /// Asking for pre-votes for the next term; the term has not moved yet.
-    PreCandidate {
-        grants: BTreeSet<u32>,
-    },
-    Candidate {
-        votes: BTreeSet<u32>,
-    },
-    Leader {
-        since: SimTime,
-        contacts: BTreeMap<u32, SimTime>,
-        next_heartbeat: SimTime,
-    },
+    Candidate { votes: BTreeSet<u32> },
+    Leader { since: SimTime, contacts: BTreeMap<u32, SimTime>, next_heartbeat: SimTime },
 }
 
 /// One member's view of the group.
@@ -300,28 +269,6 @@ impl Conductor {
                     }
                 }
             }
-            ConductorMsg::PreVote { term, candidate, head: their_head } => {
-                let granted = term > self.term && self.would_vote(now, their_head, head.0);
-                out.push(ConductorOut::Send(
-                    candidate,
-                    ConductorMsg::PreVoteReply { term, voter_term: self.term, from: self.config.me, granted },
-                ));
-            }
-            ConductorMsg::PreVoteReply { term, voter_term, from, granted } => {
-                if voter_term > self.term {
-                    self.step_down(now, voter_term, "term", out);
-                    return;
-                }
-                if let Role::PreCandidate { grants } = &mut self.role
-                    && term == self.term + 1
-                    && granted
-                {
-                    grants.insert(from);
-                    if grants.len() >= self.majority() {
-                        self.stand(now, "election", false, head.0, out);
-                    }
-                }
-            }
             ConductorMsg::TimeoutNow { term, to, cannot_build_until } => {
                 if to == self.config.me && term >= self.term {
                     self.term = term;
@@ -349,7 +296,10 @@ impl Conductor {
         my_head: L2Number,
         out: &mut Vec<ConductorOut>,
     ) {
-        if term < self.term || (!transfer && self.sticks_to_leader(now)) {
+        // Leader stickiness: while a live leader is heard, only a transfer may unseat it.
+        let heard_leader = self.leader.is_some() && now.since(self.last_contact) < HEARTBEAT + LEASE;
+        let leading = self.is_leader() && !self.lease_expired(now);
+        if term < self.term || (!transfer && (heard_leader || leading)) {
             out.push(ConductorOut::Send(
                 candidate,
                 ConductorMsg::Vote { term: self.term, from: self.config.me, granted: false },
@@ -366,37 +316,6 @@ impl Conductor {
             self.last_contact = now;
         }
         out.push(ConductorOut::Send(candidate, ConductorMsg::Vote { term: self.term, from: self.config.me, granted }));
-    }
-
-    /// Leader stickiness: while a live leader is heard (or this member leads with its lease),
-    /// only a transfer may unseat it.
-    fn sticks_to_leader(&self, now: SimTime) -> bool {
-        let heard_leader = self.leader.is_some() && now.since(self.last_contact) < HEARTBEAT + LEASE;
-        heard_leader || (self.is_leader() && !self.lease_expired(now))
-    }
-
-    /// Whether this member would grant a pre-vote to a candidate with head `their_head`: no
-    /// live leader heard, and the candidate's head at least its own (the vote's rules, except
-    /// the one vote per term, which a pre-vote does not spend).
-    fn would_vote(&self, now: SimTime, their_head: L2Number, my_head: L2Number) -> bool {
-        !self.sticks_to_leader(now) && their_head >= my_head
-    }
-
-    /// An election timeout passed: asks for pre-votes for the next term (standing at once when
-    /// alone is a majority).
-    fn pre_stand(&mut self, now: SimTime, head: L2Number, out: &mut Vec<ConductorOut>) {
-        if self.majority() <= 1 {
-            self.stand(now, "election", false, head, out);
-            return;
-        }
-        self.role = Role::PreCandidate { grants: BTreeSet::from([self.config.me]) };
-        self.pending = None;
-        self.last_contact = now;
-        out.push(ConductorOut::Broadcast(ConductorMsg::PreVote {
-            term: self.term + 1,
-            candidate: self.config.me,
-            head,
-        }));
     }
 
     fn follow(&mut self, now: SimTime, term: u64, leader: u32, out: &mut Vec<ConductorOut>) {
@@ -508,9 +427,9 @@ impl Conductor {
                     }
                 }
             }
-            Role::Follower | Role::PreCandidate { .. } | Role::Candidate { .. } => {
+            Role::Follower | Role::Candidate { .. } => {
                 if now >= self.election_at() {
-                    self.pre_stand(now, head, out);
+                    self.stand(now, "election", false, head, out);
                 }
             }
         }
