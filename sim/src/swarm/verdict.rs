@@ -17,11 +17,24 @@
 //!   (and, in small blocks, their backlog long after it) outbid it, no keystone is published
 //!   and nothing becomes superfinal: the price of the cap, which the checker then measures
 //!   (swarm worlds 165 and 250: 2 000 to 3 000 vB blocks under spikes to 206 and 504 sat/vB).
+//! - **`no-batches-frozen-view`**: the liveness violation is a tunnel deposit never minted, the
+//!   scenario's batcher is off for the whole run (`ethereum.batcher_enabled = false`), and the
+//!   deposit's mint needs a Bitcoin view (its height + `deposit_confirmations` - 1 indexed, so
+//!   `INDEXER_TIP_LAG` more headers) above the highest one any block of the sequencer's final
+//!   chain carries. Without batches every block of the canonical chain is a forced deposit-only
+//!   block, which carries no Bitcoin attributes (Hemi sequences them as a transaction;
+//!   docs/protocol.md §7), so the chain's Bitcoin view never leaves genesis; after each forced
+//!   reorg the sequencer's unsafe chain carries headers again from there,
+//!   `max_btc_headers_per_block` per block, and reaches at most about a sequencing window of
+//!   blocks times that many (worlds 1001 and 1104). A deposit above that view cannot mint on
+//!   any chain the run holds; one the view covers and that never minted stays a failure.
 
 use super::coverage::Event;
+use crate::areas::tunnel::checks::unminted_deposit_height;
 use crate::harness::runner::{RunError, RunOutput};
 use crate::harness::violation::{Violation, ViolationKind};
 use crate::scenario::Scenario;
+use hemisim_node::l2::btc_view::INDEXER_TIP_LAG;
 
 /// How one world ended, worst first when several apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,17 +124,29 @@ pub fn judge(scenario: &Scenario, output: &Result<RunOutput, RunError>) -> Judge
 
 fn classify(scenario: &Scenario, output: &RunOutput) -> (Verdict, Option<String>) {
     let deepest = output.record.btc.reorgs.iter().map(|r| r.depth).max().unwrap_or(0);
-    classify_parts(scenario, &output.violations, &output.covered, deepest)
+    let btc_view =
+        output.record.l2.as_ref().map_or(0, |l2| l2.blocks.iter().map(|b| b.btc_tip_height).max().unwrap_or(0));
+    classify_parts(scenario, &output.violations, &output.covered, Facts { deepest, btc_view })
 }
 
-/// [`classify`] on what it reads of a run: its violations, the rare events it reached and the
-/// observer's deepest Bitcoin reorg.
+/// What the rules read of a run's record besides its violations.
+#[derive(Debug, Clone, Copy)]
+struct Facts {
+    /// The observer's deepest Bitcoin reorg (blocks disconnected).
+    deepest: u32,
+    /// The highest Bitcoin tip any block of the sequencer's final L2 chain carries.
+    btc_view: u32,
+}
+
+/// [`classify`] on what it reads of a run: its violations, the rare events it reached and
+/// [`Facts`] of its record.
 fn classify_parts(
     scenario: &Scenario,
     violations: &[Violation],
     covered: &[Event],
-    deepest: u32,
+    facts: Facts,
 ) -> (Verdict, Option<String>) {
+    let deepest = facts.deepest;
     let of_kind = |kind| violations.iter().filter(move |v: &&Violation| v.kind == kind);
     let safety: Vec<&Violation> = of_kind(ViolationKind::Safety).collect();
     let deep = reorg_beyond_superfinality(scenario, deepest, &safety);
@@ -130,12 +155,21 @@ fn classify_parts(
         return (Verdict::Safety, Some(v.message.clone()));
     }
     let priced_out = pop_priced_out(scenario, covered);
-    if let Some(v) = of_kind(ViolationKind::Liveness).find(|v| !(priced_out && is_no_superfinality(v))) {
+    let liveness_rule = |v: &Violation| {
+        if priced_out && is_no_superfinality(v) {
+            Some("pop-priced-out")
+        } else if above_frozen_view(scenario, facts.btc_view, v) {
+            Some("no-batches-frozen-view")
+        } else {
+            None
+        }
+    };
+    if let Some(v) = of_kind(ViolationKind::Liveness).find(|v| liveness_rule(v).is_none()) {
         return (Verdict::Liveness, Some(v.message.clone()));
     }
     let rule = match safety.first() {
-        None => match of_kind(ViolationKind::Liveness).next() {
-            Some(v) => return (Verdict::Finding("pop-priced-out"), Some(v.message.clone())),
+        None => match of_kind(ViolationKind::Liveness).find_map(|v| liveness_rule(v).map(|rule| (rule, v))) {
+            Some((rule, v)) => return (Verdict::Finding(rule), Some(v.message.clone())),
             None => return (Verdict::Ok, None),
         },
         Some(_) => "reorg-beyond-superfinality",
@@ -157,6 +191,19 @@ fn pop_priced_out(scenario: &Scenario, covered: &[Event]) -> bool {
     let spike_outbids =
         scenario.bitcoin.fee_spike.as_ref().is_some_and(|f| f.fee_rate_max_sat_per_vb >= pop.fee_cap_sat_per_vb);
     spike_outbids && covered.contains(&Event::PopFeeOverCap)
+}
+
+/// The `no-batches-frozen-view` rule's condition: `v` is a deposit never minted, the batcher is
+/// off for the run, and the deposit's mint needs a Bitcoin view above `btc_view`, the highest
+/// the final chain carries.
+fn above_frozen_view(scenario: &Scenario, btc_view: u32, v: &Violation) -> bool {
+    let batcher_off = scenario.ethereum.as_ref().is_some_and(|e| !e.batcher_enabled);
+    let (Some(tunnel), Some(height)) = (&scenario.tunnel, unminted_deposit_height(&v.message)) else {
+        return false;
+    };
+    // The mint's block must index height + confirmations - 1, INDEXER_TIP_LAG below its tip.
+    let needs = u64::from(height.0) + u64::from(tunnel.deposit_confirmations.max(1)) - 1 + u64::from(INDEXER_TIP_LAG);
+    batcher_off && needs > u64::from(btc_view)
 }
 
 fn is_no_superfinality(v: &Violation) -> bool {
@@ -196,6 +243,8 @@ fn mask_numbers(message: &str) -> String {
 mod tests {
     use super::*;
 
+    const FACTS: Facts = Facts { deepest: 1, btc_view: 0 };
+
     #[test]
     fn masked_messages_compare_equal_across_peers_and_numbers() {
         assert_eq!(
@@ -219,14 +268,45 @@ mod tests {
         let starved =
             Violation::liveness("no L2 block became superfinal in 3600 s (expected within about 1146 s)".to_owned());
         let over_cap = [Event::PopFeeOverCap];
-        let (verdict, message) = classify_parts(&world(206.0), std::slice::from_ref(&starved), &over_cap, 1);
+        let (verdict, message) = classify_parts(&world(206.0), std::slice::from_ref(&starved), &over_cap, FACTS);
         assert_eq!(verdict, Verdict::Finding("pop-priced-out"));
         assert_eq!(message.as_deref(), Some(starved.message.as_str()));
-        assert_eq!(classify_parts(&world(199.0), std::slice::from_ref(&starved), &over_cap, 1).0, Verdict::Liveness);
-        assert_eq!(classify_parts(&world(206.0), std::slice::from_ref(&starved), &[], 1).0, Verdict::Liveness);
+        assert_eq!(
+            classify_parts(&world(199.0), std::slice::from_ref(&starved), &over_cap, FACTS).0,
+            Verdict::Liveness
+        );
+        assert_eq!(classify_parts(&world(206.0), std::slice::from_ref(&starved), &[], FACTS).0, Verdict::Liveness);
         let other = Violation::liveness("verifier-0 holds 3 of the 9 L2 blocks".to_owned());
-        assert_eq!(classify_parts(&world(206.0), &[starved, other], &over_cap, 1).0, Verdict::Liveness);
-        assert_eq!(classify_parts(&world(206.0), &[], &over_cap, 1).0, Verdict::Ok);
+        assert_eq!(classify_parts(&world(206.0), &[starved, other], &over_cap, FACTS).0, Verdict::Liveness);
+        assert_eq!(classify_parts(&world(206.0), &[], &over_cap, FACTS).0, Verdict::Ok);
+    }
+
+    /// `no-batches-frozen-view`: a deposit never minted whose mint needs a Bitcoin view above
+    /// the final chain's, with the batcher off for the run (worlds 1001 and 1104); with the
+    /// batcher on, or a view that covered the deposit (a real lost mint), a failure.
+    #[test]
+    fn an_unminted_deposit_above_the_frozen_view_of_a_batcherless_chain_is_a_finding() {
+        let world = |batcher: bool| {
+            let text = format!(
+                "name = \"t\"\nseed = 1\nduration_s = 3600\n[bitcoin]\n[l2]\n[ethereum]\nbatcher_enabled = {batcher}\n[tunnel]\ndeposit_confirmations = 2\npayout_policy = \"immediate\"\n"
+            );
+            Scenario::from_toml_str(&text, "t.toml", &[]).expect("a valid scenario")
+        };
+        let unminted = Violation::liveness(
+            "tunnel deposit 7c90:0 at Bitcoin height 79 never minted (261 confirmations at the end)".to_owned(),
+        );
+        assert_eq!(unminted_deposit_height(&unminted.message).map(|h| h.0), Some(79));
+        // Minting it needs 79 + 2 - 1 indexed, so a view at 82.
+        let view = |btc_view| Facts { deepest: 1, btc_view };
+        let one = std::slice::from_ref(&unminted);
+        let (verdict, message) = classify_parts(&world(false), one, &[], view(78));
+        assert_eq!(verdict, Verdict::Finding("no-batches-frozen-view"));
+        assert_eq!(message.as_deref(), Some(unminted.message.as_str()));
+        assert_eq!(classify_parts(&world(false), one, &[], view(81)).0, Verdict::Finding("no-batches-frozen-view"));
+        assert_eq!(classify_parts(&world(false), one, &[], view(82)).0, Verdict::Liveness, "the view covered it");
+        assert_eq!(classify_parts(&world(true), one, &[], view(78)).0, Verdict::Liveness, "batches were posted");
+        let other = Violation::liveness("tunnel withdrawal 3 (burned in L2 block 9) unpaid 900 s".to_owned());
+        assert_eq!(classify_parts(&world(false), &[unminted, other], &[], view(0)).0, Verdict::Liveness);
     }
 
     #[test]

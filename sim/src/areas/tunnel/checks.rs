@@ -43,6 +43,19 @@ pub fn overdue(overdue: &[Overdue]) -> Vec<Violation> {
 /// half an hour of Bitcoin for it).
 pub const MINT_MARGIN_BLOCKS: u32 = 3;
 
+/// How [`deposits_minted`]'s violations begin.
+const UNMINTED: &str = "tunnel deposit";
+
+/// The Bitcoin height of the deposit a [`deposits_minted`] violation names, read back from its
+/// message (the swarm's verdict rules judge a run from its violations).
+pub fn unminted_deposit_height(message: &str) -> Option<BtcHeight> {
+    let rest = message.strip_prefix(UNMINTED)?;
+    let (_, rest) = rest.split_once(" at Bitcoin height ")?;
+    let (height, rest) = rest.split_once(' ')?;
+    rest.starts_with("never minted").then_some(())?;
+    height.parse().ok().map(BtcHeight)
+}
+
 /// Liveness: every valid deposit on the observer's final main chain with at least
 /// `deposit_confirmations + INDEXER_TIP_LAG + MINT_MARGIN_BLOCKS` confirmations has minted.
 pub fn deposits_minted(
@@ -61,7 +74,7 @@ pub fn deposits_minted(
                 && !minted.contains(&OutPoint { txid: tx.txid(), vout: deposit.vout })
             {
                 violations.push(Violation::liveness(format!(
-                    "tunnel deposit {}:{} at Bitcoin height {height} never minted ({} confirmations at the end)",
+                    "{UNMINTED} {}:{} at Bitcoin height {height} never minted ({} confirmations at the end)",
                     tx.txid(),
                     deposit.vout,
                     observer.tip_height().next().blocks_above(height)
@@ -112,6 +125,7 @@ mod tests {
         assert_eq!(missing[0].kind, ViolationKind::Liveness);
         assert!(missing[0].message.contains(&txid.to_string()), "{}", missing[0].message);
         assert!(deposits_minted(&node, &vault_script(), 5, &BTreeSet::new()).is_empty(), "10 would be due: not yet");
+        assert_eq!(unminted_deposit_height(&missing[0].message), Some(BtcHeight(1)));
         let minted = BTreeSet::from([OutPoint { txid, vout: 0 }]);
         assert!(deposits_minted(&node, &vault_script(), 4, &minted).is_empty());
     }
