@@ -1,6 +1,7 @@
 //! `hemisim sweep`'s outputs: `sweep.csv` (one row per cell of the grid), `sweep.json` (the grid,
 //! the seeds, the fingerprint) and the `sweep_latency_cost` figure (`sweep_stale_rate` without
-//! PoP metrics), as pure functions of what the cells recorded.
+//! PoP metrics; the `sweep_rewrite` figure, and the rewrite's columns, when the cells attack with
+//! `kind = "rewrite"`), as pure functions of what the cells recorded.
 //!
 //! A sweep runs every cell of a grid of scenario variants (the cartesian product of `--grid`
 //! value lists) with `--runs N` replications each. Each cell's records give its pooled
@@ -20,9 +21,9 @@ use serde_json::Value;
 
 use crate::csv_out::{format_opt, save_csv, to_csv};
 use crate::fingerprint::combine_hashes;
-use crate::plots::{SweepLatencyCost, write_figure};
+use crate::plots::{SweepLatencyCost, SweepRewrite, write_figure};
 use crate::record::RunRecord;
-use crate::stats::{Interval, mean, mean_ci95};
+use crate::stats::{Interval, mean, mean_ci95, proportion, wilson_interval};
 use crate::summary::{Summary, summarize};
 use crate::{ReportError, atomic};
 
@@ -48,6 +49,14 @@ pub const POP_LATENCY_P95: &str = "pop.superfinality_latency_s.p95";
 pub const POP_FEES_PER_DAY: &str = "pop.fees_sats_per_day";
 /// Bitcoin blocks not on the final main chain / all blocks.
 pub const STALE_RATE: &str = "btc.stale_rate";
+
+/// A rewrite sweep's further metrics (cells with `[attack] kind = "rewrite"` only), as dotted
+/// paths into a one-run `summary.json`, in column order after the rewrite's own columns.
+pub const REWRITE_METRICS: [&str; 3] = [SUPERFINAL_REVERTS, "l2.fork_conflicts", "tunnel.lost_payouts"];
+
+/// Superfinal L2 blocks that left the canonical chain (a finding under derivation, a violation
+/// under pop).
+pub const SUPERFINAL_REVERTS: &str = "pop.superfinal_reverts";
 
 /// Index of `path` in [`METRICS`].
 pub(crate) fn metric_index(path: &str) -> usize {
@@ -109,6 +118,74 @@ pub struct CellMetrics {
     pub trace_hash: String,
     /// For each of [`METRICS`], its value in each replication (`None`: undefined there).
     pub values: Vec<Vec<Option<f64>>>,
+    /// The history rewrite's outcome, when the cell's attack is `kind = "rewrite"` (absent from
+    /// `shard.json` otherwise, so other sweeps' shards are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rewrite: Option<RewriteCell>,
+}
+
+/// What a cell of a rewrite sweep measured: its race's parameters as the runs recorded them
+/// (whether swept, set or from the file), the rewrites pooled over its replications, and the
+/// [`REWRITE_METRICS`] per replication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RewriteCell {
+    /// `l2.fork_choice`: `derivation` or `pop`.
+    pub fork_choice: String,
+    /// `attack.hashrate_share`, q.
+    pub hashrate_share: f64,
+    /// `attack.publication_depth_blocks`, d: how deep the honest publication is when the race starts.
+    pub publication_depth_blocks: u32,
+    /// `attack.depth_l2_blocks`: how many L2 blocks the sequencer rewrites.
+    pub depth_l2_blocks: u32,
+    /// Rewrites made, over the replications (one per run at most).
+    pub trials: u64,
+    /// Rewrites whose history became the canonical chain.
+    pub successes: u64,
+    /// For each of [`REWRITE_METRICS`], its value in each replication.
+    pub values: Vec<Vec<Option<f64>>>,
+}
+
+impl RewriteCell {
+    /// The rewrite part of `records` (one-run summaries as JSON alongside), if they attack with
+    /// `kind = "rewrite"`.
+    fn measure(records: &[RunRecord], jsons: &[Value]) -> Option<RewriteCell> {
+        let attack = records.first()?.attack.as_ref()?;
+        let first = attack.rewrite.as_ref()?;
+        let rewrites = || records.iter().filter_map(|r| r.attack.as_ref()?.rewrite.as_ref());
+        Some(RewriteCell {
+            fork_choice: first.fork_choice.clone(),
+            hashrate_share: attack.hashrate_share,
+            publication_depth_blocks: first.publication_depth_blocks,
+            depth_l2_blocks: first.depth_l2_blocks,
+            trials: rewrites().map(|r| r.trials()).sum(),
+            successes: rewrites().map(|r| r.successes()).sum(),
+            values: REWRITE_METRICS.iter().map(|path| jsons.iter().map(|j| metric_at(j, path)).collect()).collect(),
+        })
+    }
+
+    /// Successes / trials.
+    pub fn success_rate(&self) -> Option<f64> {
+        proportion(self.successes, self.trials)
+    }
+
+    /// Wilson 95% interval of the success rate (a proportion of one-trial runs: a t interval
+    /// over 0s and 1s would leave [0, 1] and say nothing at 0 or n successes).
+    pub fn success_ci95(&self) -> Option<Interval> {
+        wilson_interval(self.successes, self.trials)
+    }
+
+    /// The catch-up race's closed form under `pop`, (q/p)^(d+1) (docs/validation.md §9); `None`
+    /// under `derivation`, where the rewrite succeeds whenever the Ethereum rules let it.
+    pub fn closed_form(&self) -> Option<f64> {
+        (self.fork_choice == "pop")
+            .then(|| crate::theory::pop_rewrite_success(self.hashrate_share, self.publication_depth_blocks))
+    }
+
+    /// The statistics of metric `path` (one of [`REWRITE_METRICS`]).
+    pub fn stat(&self, path: &str) -> MetricStat {
+        let index = REWRITE_METRICS.iter().position(|m| *m == path).expect("only paths listed in REWRITE_METRICS");
+        MetricStat::of(&self.values[index])
+    }
 }
 
 /// A metric over a cell's replications: the mean of the replications where it is defined, and
@@ -137,18 +214,21 @@ impl CellMetrics {
     /// `pooled` is `summarize(records)`.
     fn measure(pooled: &Summary, records: &[RunRecord]) -> Result<CellMetrics, ReportError> {
         let mut values = vec![Vec::with_capacity(records.len()); METRICS.len()];
+        let mut jsons = Vec::with_capacity(records.len());
         for record in records {
             let json = serde_json::to_value(summarize(std::slice::from_ref(record))?)
                 .expect("a summary has only string keys and plain values, so it always converts");
             for (column, path) in values.iter_mut().zip(METRICS) {
                 column.push(metric_at(&json, path));
             }
+            jsons.push(json);
         }
         Ok(CellMetrics {
             replication_seeds: records.iter().map(|r| r.meta.seed).collect(),
             scenario_hash: pooled.scenario_hash.clone(),
             trace_hash: pooled.trace_hash.clone(),
             values,
+            rewrite: RewriteCell::measure(records, &jsons),
         })
     }
 
@@ -192,15 +272,66 @@ impl CellResult {
     }
 }
 
+/// The columns a rewrite sweep adds after [`METRICS`]' (before [`REWRITE_METRICS`]' three each).
+pub const REWRITE_COLUMNS: [&str; 10] = [
+    "rewrite_fork_choice",
+    "rewrite_hashrate_share",
+    "rewrite_publication_depth_blocks",
+    "rewrite_depth_l2_blocks",
+    "rewrite_trials",
+    "rewrite_successes",
+    "rewrite_success_rate",
+    "rewrite_success_rate_ci95_low",
+    "rewrite_success_rate_ci95_high",
+    "rewrite_closed_form",
+];
+
+/// Whether any cell attacks with `kind = "rewrite"`: then `sweep.csv` has the rewrite's columns
+/// and the figure is [`SweepRewrite`].
+pub fn is_rewrite_sweep(cells: &[CellResult]) -> bool {
+    cells.iter().any(|c| c.metrics.rewrite.is_some())
+}
+
+/// A cell's values in the rewrite columns (all empty for a cell without a rewrite).
+fn rewrite_row(rewrite: Option<&RewriteCell>) -> Vec<String> {
+    let Some(r) = rewrite else {
+        return vec![String::new(); REWRITE_COLUMNS.len() + 3 * REWRITE_METRICS.len()];
+    };
+    let ci = r.success_ci95();
+    let mut row = vec![
+        r.fork_choice.clone(),
+        r.hashrate_share.to_string(),
+        r.publication_depth_blocks.to_string(),
+        r.depth_l2_blocks.to_string(),
+        r.trials.to_string(),
+        r.successes.to_string(),
+        format_opt(r.success_rate()),
+        format_opt(ci.map(|ci| ci.low)),
+        format_opt(ci.map(|ci| ci.high)),
+        format_opt(r.closed_form()),
+    ];
+    for metric in REWRITE_METRICS {
+        row.extend(stat_columns(r.stat(metric)));
+    }
+    row
+}
+
+/// A metric's mean and 95% interval, as three columns.
+fn stat_columns(stat: MetricStat) -> [String; 3] {
+    [format_opt(stat.mean), format_opt(stat.ci95.map(|ci| ci.low)), format_opt(stat.ci95.map(|ci| ci.high))]
+}
+
 /// `sweep.csv` text: the header, then one row per cell in grid order.
 pub fn sweep_csv(grid: &[Axis], cells: &[CellResult]) -> Result<Vec<u8>, csv::Error> {
     let mut header: Vec<String> = vec!["cell".into()];
     header.extend(grid.iter().map(|axis| axis.key.clone()));
     header.extend(["seed", "runs", "violations", "trace_hash"].map(String::from));
-    for metric in METRICS {
-        for suffix in ["mean", "ci95_low", "ci95_high"] {
-            header.push(format!("{metric}_{suffix}"));
-        }
+    let rewrite = is_rewrite_sweep(cells);
+    let stat_header = |metric: &str| ["mean", "ci95_low", "ci95_high"].map(|suffix| format!("{metric}_{suffix}"));
+    header.extend(METRICS.into_iter().flat_map(stat_header));
+    if rewrite {
+        header.extend(REWRITE_COLUMNS.map(String::from));
+        header.extend(REWRITE_METRICS.into_iter().flat_map(stat_header));
     }
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let rows = cells.iter().map(|cell| {
@@ -211,10 +342,10 @@ pub fn sweep_csv(grid: &[Axis], cells: &[CellResult]) -> Result<Vec<u8>, csv::Er
         row.push(cell.violations.len().to_string());
         row.push(cell.metrics.trace_hash.clone());
         for metric in METRICS {
-            let stat = cell.metrics.stat(metric);
-            row.push(format_opt(stat.mean));
-            row.push(format_opt(stat.ci95.map(|ci| ci.low)));
-            row.push(format_opt(stat.ci95.map(|ci| ci.high)));
+            row.extend(stat_columns(cell.metrics.stat(metric)));
+        }
+        if rewrite {
+            row.extend(rewrite_row(cell.metrics.rewrite.as_ref()));
         }
         row
     });
@@ -233,6 +364,11 @@ struct SweepJson<'a> {
     cells_total: usize,
     trace_fingerprint: String,
     metrics: [&'static str; METRICS.len()],
+    /// Only in a rewrite sweep: the rewrite's columns and further metrics of `sweep.csv`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rewrite_columns: Option<[&'static str; REWRITE_COLUMNS.len()]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rewrite_metrics: Option<[&'static str; REWRITE_METRICS.len()]>,
     cells: Vec<CellJson<'a>>,
 }
 
@@ -257,6 +393,8 @@ pub fn sweep_json(info: &SweepInfo, cells: &[CellResult]) -> String {
         cells_total: cells.len(),
         trace_fingerprint: sweep_fingerprint(cells),
         metrics: METRICS,
+        rewrite_columns: is_rewrite_sweep(cells).then_some(REWRITE_COLUMNS),
+        rewrite_metrics: is_rewrite_sweep(cells).then_some(REWRITE_METRICS),
         cells: cells
             .iter()
             .map(|c| CellJson {
@@ -278,17 +416,22 @@ pub fn sweep_json(info: &SweepInfo, cells: &[CellResult]) -> String {
     text
 }
 
-/// Writes `sweep.csv`, `sweep.json` and the figure (`sweep_latency_cost.{png,svg}`, or
-/// `sweep_stale_rate.{png,svg}` without PoP metrics) into `dir`, in that order (the table
-/// survives a failing figure); returns the paths written, sorted.
+/// Writes `sweep.csv`, `sweep.json` and the figure (`sweep_rewrite.{png,svg}` for a rewrite
+/// sweep, else `sweep_latency_cost.{png,svg}`, or `sweep_stale_rate.{png,svg}` without PoP
+/// metrics) into `dir`, in that order (the table survives a failing figure); returns the paths
+/// written, sorted.
 pub fn write_sweep(dir: &Path, info: &SweepInfo, cells: &[CellResult]) -> Result<Vec<PathBuf>, ReportError> {
     atomic::create_dir(dir)?;
     let mut written = vec![save_csv(dir.join("sweep.csv"), sweep_csv(&info.grid, cells))?];
     let json_path = dir.join("sweep.json");
     atomic::write_file(&json_path, sweep_json(info, cells).as_bytes())?;
     written.push(json_path);
-    let figure = SweepLatencyCost::from_cells(info, cells);
-    written.extend(write_figure(dir, figure.stem(), &figure)?);
+    if is_rewrite_sweep(cells) {
+        written.extend(write_figure(dir, SweepRewrite::STEM, &SweepRewrite::from_cells(info, cells))?);
+    } else {
+        let figure = SweepLatencyCost::from_cells(info, cells);
+        written.extend(write_figure(dir, figure.stem(), &figure)?);
+    }
     written.sort();
     Ok(written)
 }

@@ -47,6 +47,7 @@ pub(crate) fn cell(index: usize, values: &[&str], pop: Option<[f64; 3]>, stale: 
             scenario_hash: format!("{index:064x}"),
             trace_hash: format!("{:032x}", 0xab00 + index),
             values: metrics,
+            rewrite: None,
         },
         violations: Vec::new(),
         replay: format!("hemisim run scenarios/unit.toml --seed {} --runs 2", 100 + index),

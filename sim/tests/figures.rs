@@ -47,3 +47,29 @@ fn a_run_without_a_workload_gets_no_empty_l2_figures() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// history-rewrite has an adversary's L2 reorg: it gets `l2_forks`, whose SVG shows both
+/// branches and its keystones' Bitcoin heights; batcher-outage's reorgs (forced deposit-only
+/// blocks, no adversary) leave its outputs as they were, without it.
+#[test]
+fn a_rewrite_run_gets_the_forks_figure_and_a_batcher_outage_does_not() {
+    let dir = scratch_dir("figures-forks");
+    let rewrite = dir.join("rewrite");
+    let out = hemisim(&["run", "scenarios/history-rewrite.toml", "--out", utf8(&rewrite)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let files = files_in(&rewrite);
+    for ext in ["png", "svg"] {
+        assert!(files.contains(&format!("l2_forks.{ext}")), "l2_forks.{ext} missing: {files:?}");
+    }
+    let svg = std::fs::read_to_string(rewrite.join("l2_forks.svg")).expect("readable");
+    for text in ["blocks it took back", "final chain", "its first Bitcoin publication (height)"] {
+        assert!(svg.contains(text), "{text} not in the figure");
+    }
+    let outage = dir.join("outage");
+    let out = hemisim(&["run", "scenarios/batcher-outage.toml", "--out", utf8(&outage)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let files = files_in(&outage);
+    assert!(files.contains(&"l2_heads.svg".to_owned()), "{files:?}");
+    assert!(!files.iter().any(|f| f.starts_with("l2_forks")), "no adversary, no forks figure: {files:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -43,6 +43,7 @@ fn outputs_are_byte_identical_whatever_jobs_and_cells_keep_their_seeds() {
     sweep(&scenario, &two, &[&grid[..], &["--jobs", "2"]].concat());
     // No PoP in this scenario: the figure is the stale rate, named for it.
     assert!(!one.join("sweep_latency_cost.png").exists(), "a sweep without PoP draws no latency-cost chart");
+    assert!(!one.join("sweep_rewrite.png").exists(), "no rewrite, no rewrite figure");
     for file in ["sweep.csv", "sweep.json", "sweep_stale_rate.svg", "sweep_stale_rate.png"] {
         let (a, b) = (std::fs::read(one.join(file)), std::fs::read(two.join(file)));
         assert!(a.is_ok() && a.ok() == b.ok(), "{file} differs between --jobs 1 and --jobs 2");
@@ -181,6 +182,10 @@ fn an_anchoring_sweep_fills_the_pop_columns_and_does_not_depend_on_jobs() {
     let column =
         |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}: {header:?}"));
     let (p50, fees) = (column("pop.superfinality_latency_s.p50_mean"), column("pop.fees_sats_per_day_mean"));
+    assert!(!header.iter().any(|h| h.starts_with("rewrite_")), "no rewrite columns without a rewrite: {header:?}");
+    assert!(!one.join("sweep_rewrite.svg").exists(), "no rewrite, no rewrite figure");
+    let json = std::fs::read_to_string(one.join("sweep.json")).expect("written");
+    assert!(!json.contains("rewrite_columns"), "sweep.json names the rewrite columns only in a rewrite sweep");
     for row in csv.lines().skip(1) {
         let f: Vec<&str> = row.split(',').collect();
         let latency: f64 = f[p50].parse().unwrap_or_else(|_| panic!("a p50 latency in {row}"));
@@ -222,5 +227,49 @@ fn progress_json_is_one_object_per_cell_and_quiet_prints_none() {
     assert!(logged.contains("cell 1 (bitcoin.miners=3) finished"), "{logged}");
     let quiet = run("quiet", &["-v", "--quiet"]);
     assert!(!quiet.contains("cell 1 ("), "--quiet: {quiet}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A history-rewrite sweep (README "Can Hemi's history be rewritten?"): sweep.csv carries the
+/// rewrite's columns, the figure is the success rate against q, and the columns say what each
+/// rule did: under derivation every rewrite went through and reverted superfinal blocks, under
+/// pop with a tenth of the hash rate (closed form (1/9)^4) none did and the verifiers reported
+/// fork conflicts. (Not q = 0: see README "Can Hemi's history be rewritten?", the rewrite then
+/// often wins under pop.)
+#[test]
+fn a_rewrite_sweep_has_the_rewrite_columns_and_figure() {
+    let dir = scratch_dir("sweep-rewrite");
+    let scenario = scenario_path("history-rewrite");
+    let out = dir.join("out");
+    let grid = ["--grid", "l2.fork_choice=derivation,pop", "--runs", "2", "--set", "attack.hashrate_share=0.1"];
+    sweep(&scenario, &out, &grid);
+    for file in ["sweep_rewrite.png", "sweep_rewrite.svg"] {
+        assert!(out.join(file).is_file(), "{file}");
+    }
+    assert!(!out.join("sweep_latency_cost.png").exists(), "a rewrite sweep draws the rewrite figure instead");
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).expect("written");
+    let header: Vec<&str> = csv.lines().next().expect("a header").split(',').collect();
+    let column =
+        |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}: {header:?}"));
+    let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    let value = |row: usize, name: &str| rows[row][column(name)];
+    for (row, rule) in [(0, "derivation"), (1, "pop")] {
+        assert_eq!(value(row, "rewrite_fork_choice"), rule);
+        assert_eq!(value(row, "rewrite_publication_depth_blocks"), "3");
+        assert_eq!(value(row, "rewrite_trials"), "2");
+        assert!(value(row, "rewrite_success_rate_ci95_low").parse::<f64>().is_ok(), "{csv}");
+        assert_eq!(value(row, "tunnel.lost_payouts_mean"), "", "history-rewrite has no tunnel");
+    }
+    assert_eq!((value(0, "rewrite_successes"), value(0, "rewrite_success_rate")), ("2", "1"));
+    assert_eq!(value(0, "rewrite_closed_form"), "", "no closed form under derivation");
+    assert!(value(0, "pop.superfinal_reverts_mean").parse::<f64>().is_ok_and(|x| x > 0.0), "{csv}");
+    assert_eq!(value(1, "rewrite_successes"), "0");
+    let closed_form: f64 = value(1, "rewrite_closed_form").parse().expect("a closed form under pop");
+    assert!((closed_form - (1.0f64 / 9.0).powi(4)).abs() < 1e-12, "{csv}");
+    assert_eq!(value(1, "pop.superfinal_reverts_mean"), "0");
+    assert!(value(1, "l2.fork_conflicts_mean").parse::<f64>().is_ok_and(|x| x > 0.0), "{csv}");
+    let json = std::fs::read_to_string(out.join("sweep.json")).expect("written");
+    assert!(json.contains("\"rewrite_columns\"") && json.contains("\"pop.superfinal_reverts\""), "{json:.2000}");
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -112,6 +112,9 @@ pub struct RewriteRecord {
     pub depth_l2_blocks: u32,
     /// `attack.publication_depth_blocks`: d of the race (docs/validation.md §9).
     pub publication_depth_blocks: u32,
+    /// `l2.fork_choice` the verifiers ran (`derivation` or `pop`): what a sweep groups by.
+    #[serde(default)]
+    pub fork_choice: String,
     /// The last block both histories share (`None`: the sequencer never rewrote).
     pub fork_l2: Option<u64>,
     /// When the sequencer switched to the rewritten history.

@@ -9,14 +9,17 @@
 //!
 //! Runs with an L2 chain also get `l2_throughput`, `l2_fullness` and `l2_latency`: time series
 //! of the first replication (see [`crate::l2::plots::series`]) and the latency distribution of all of them.
-//! Settlement chains get `l2_heads`: the sequencer's node's heads over the first replication.
+//! Settlement chains get `l2_heads`: the sequencer's node's heads over the first replication; runs
+//! with an adversary's L2 reorg or a fork conflict get `l2_forks` (the competing forks and their
+//! keystones' publications on Bitcoin).
 //! Runs with Proof-of-Proof get `pop_superfinality` (the latency distribution, pooled, against
 //! the closed form), `pop_timeline` and `pop_fees` (time series of the first replication; the
 //! fees per miner pooled). Runs with a BTC tunnel get `tunnel` (the books over the first
 //! replication, the mint, payout and settlement latencies pooled).
 //! Runs with faults of peers and links get `faults_timeline`: the faults as bands over the Bitcoin
 //! and L2 heads of the first replication.
-//! `hemisim sweep` draws [`SweepLatencyCost`] over its cells (see [`crate::sweep`]).
+//! `hemisim sweep` draws [`SweepLatencyCost`] over its cells, or [`SweepRewrite`] when they attack
+//! with `kind = "rewrite"` (see [`crate::sweep`]).
 
 pub(crate) mod axes;
 pub(crate) mod format;
@@ -24,6 +27,7 @@ pub(crate) mod frame;
 pub(crate) mod legend;
 pub(crate) mod panel;
 mod sweep;
+mod sweep_rewrite;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -34,10 +38,11 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
 
 pub use crate::bitcoin::plots::{BlockIntervals, ReorgDepths};
-pub use crate::l2::plots::{L2Fullness, L2Heads, L2Latency, L2Throughput};
+pub use crate::l2::plots::{L2Forks, L2Fullness, L2Heads, L2Latency, L2Throughput};
 pub use crate::pop::plots::{PopFees, PopSuperfinality, PopTimeline};
 pub use crate::tunnel::plots::TunnelFigure;
 pub use sweep::SweepLatencyCost;
+pub use sweep_rewrite::SweepRewrite;
 
 use crate::record::RunRecord;
 use crate::{ReportError, atomic};
@@ -91,6 +96,9 @@ pub fn write_plots(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, Re
     }
     if records.first().and_then(|r| r.l2.as_ref()).is_some_and(|l2| l2.settlement.is_some()) {
         written.extend(write_figure(dir, "l2_heads", &L2Heads::from_records(records))?);
+    }
+    if crate::l2::plots::has_forks(records) {
+        written.extend(write_figure(dir, "l2_forks", &L2Forks::from_records(records))?);
     }
     if records.first().is_some_and(|r| r.pop.is_some()) {
         written.extend(write_figure(dir, "pop_superfinality", &PopSuperfinality::from_records(records))?);

@@ -128,7 +128,8 @@ impl Recorders {
         if let (Some(record), Some(config)) = (attack.as_mut(), scenario.attack.as_ref())
             && config.kind == crate::scenario::AttackKind::Rewrite
         {
-            record.rewrite = Some(self.rewrite.record(config));
+            let fork_choice = scenario.l2.as_ref().map_or_else(Default::default, |l2| l2.fork_choice);
+            record.rewrite = Some(self.rewrite.record(config, fork_choice));
         }
         Recorded { btc: bitcoin.btc, attack, l2, pop, tunnel, ethereum, censorship, faults }
     }

@@ -5,7 +5,7 @@
 //! an L1 reorg, which the mock Ethereum never has, so it stays).
 
 use crate::harness::world::{ATTACKER, SEQUENCER};
-use crate::scenario::AttackConfig;
+use crate::scenario::{AttackConfig, ForkChoiceConfig};
 use hemisim_node::events::{Observation, TrialEnd};
 use hemisim_node::l2::tx::B256;
 use hemisim_node::time::SimTime;
@@ -46,10 +46,15 @@ impl RewriteWatch {
     }
 
     /// The record of the run's rewrite.
-    pub fn record(&self, attack: &AttackConfig) -> RewriteRecord {
+    pub fn record(&self, attack: &AttackConfig, fork_choice: ForkChoiceConfig) -> RewriteRecord {
         RewriteRecord {
             depth_l2_blocks: attack.depth_l2_blocks,
             publication_depth_blocks: attack.publication_depth_blocks,
+            fork_choice: match fork_choice {
+                ForkChoiceConfig::Derivation => "derivation",
+                ForkChoiceConfig::Pop => "pop",
+            }
+            .to_owned(),
             fork_l2: self.switch.map(|(fork, _, _)| fork.0),
             rewritten_at_us: self.switch.map(|(_, _, at)| at),
             race_started_at_us: self.race_started.map(|(at, _)| at),
