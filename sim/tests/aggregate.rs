@@ -1,4 +1,4 @@
-//! The aggregate background model against the per-transaction one (docs/validation.md §13):
+//! The aggregate background model against the per-transaction one (docs/validation.md §12):
 //! the same world (`fee-spike.toml`'s first 12 hours: calm load, the spike, the drain, with PoP
 //! miners whose fee estimates decide when they publish) under both models, over independent
 //! seeds. For each measure, the aggregate model's mean over the seeds must lie in the

@@ -48,7 +48,13 @@ fn all_pending(node: &BitcoinNode, now: SimTime) -> Vec<DemandId> {
 #[test]
 fn an_item_is_the_size_of_the_background_wallets_self_split() {
     let g = genesis();
-    let mut n = BitcoinNode::new(ChainParams { max_block_weight: 4_000_000 }, g, &[p2pkh_for("bg")], 0.0, Stream::derive(0, "t"));
+    let mut n = BitcoinNode::new(
+        ChainParams { max_block_weight: 4_000_000 },
+        g,
+        &[p2pkh_for("bg")],
+        0.0,
+        Stream::derive(0, "t"),
+    );
     let mut wallet = Wallet::new("bg");
     wallet.apply(&n.take_coin_deltas());
     for rate in [1.0, 37.5, 400.0] {
@@ -61,7 +67,13 @@ fn an_item_is_the_size_of_the_background_wallets_self_split() {
 fn arrivals_and_fee_rates_are_those_of_the_per_transaction_model() {
     // The transaction model on the same stream: its TxSent observations, up to one hour.
     let g = genesis();
-    let mut n = BitcoinNode::new(ChainParams { max_block_weight: 4_000_000 }, g, &[p2pkh_for("bg")], 0.0, Stream::derive(0, "t"));
+    let mut n = BitcoinNode::new(
+        ChainParams { max_block_weight: 4_000_000 },
+        g,
+        &[p2pkh_for("bg")],
+        0.0,
+        Stream::derive(0, "t"),
+    );
     let mut wallet = Wallet::new("bg");
     wallet.apply(&n.take_coin_deltas());
     let mut load = BackgroundLoad::new(wallet, Stream::derive(7, "background/load"), REGIME, None);
@@ -77,7 +89,9 @@ fn arrivals_and_fee_rates_are_those_of_the_per_transaction_model() {
         load.on_timer(now, &mut n, &mut out);
         for action in out {
             match action {
-                Action::Observe(Observation::TxSent { fee_rate, .. }) => sent.push(fee_rate.fee_for_vsize(DEMAND_VSIZE)),
+                Action::Observe(Observation::TxSent { fee_rate, .. }) => {
+                    sent.push(fee_rate.fee_for_vsize(DEMAND_VSIZE))
+                }
                 Action::Schedule { after, .. } => next = Some(after),
                 _ => {}
             }

@@ -80,7 +80,9 @@ impl Arrivals {
     /// The fee rate of an arrival at `now`: log-uniform within the regime's range.
     pub fn draw_fee_rate(&mut self, now: SimTime) -> FeeRate {
         let regime = self.regime(now);
-        FeeRate::from_sat_per_vb(self.rng.log_uniform(regime.fee_rate_min.sat_per_vb(), regime.fee_rate_max.sat_per_vb()))
+        FeeRate::from_sat_per_vb(
+            self.rng.log_uniform(regime.fee_rate_min.sat_per_vb(), regime.fee_rate_max.sat_per_vb()),
+        )
     }
 }
 

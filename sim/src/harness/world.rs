@@ -6,8 +6,8 @@
 use super::adversary::{batch_holds, censorship, equivocation, fault_windows, member_censorship, member_halts};
 use crate::areas::tunnel::record::AttackerDeposit;
 use crate::scenario::{
-    AttackKind, AttackTarget, BackgroundModel, FaultKind, ForkChoiceConfig, HaMode, KeystoneSourceConfig, PayoutPolicyConfig, Scenario,
-    SequencerSetConfig, TunnelConfig, override_member, sequencer_count,
+    AttackKind, AttackTarget, BackgroundModel, FaultKind, ForkChoiceConfig, HaMode, KeystoneSourceConfig,
+    PayoutPolicyConfig, Scenario, SequencerSetConfig, TunnelConfig, override_member, sequencer_count,
 };
 use bitcoin::Amount;
 use hemisim_node::btc::aggregate::Demand;
