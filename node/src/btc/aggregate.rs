@@ -27,10 +27,11 @@
 
 use super::background::Arrivals;
 use super::mempool::FeeRateKey;
+use crate::hashing::IdMap;
 use crate::time::SimTime;
 use bitcoin::{Amount, BlockHash};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Virtual size of one demand item: the background wallet's self-split (one P2PKH input with a
@@ -113,7 +114,7 @@ pub struct DemandStore {
     unconfirmed: BTreeSet<(Reverse<FeeRateKey>, DemandId)>,
     /// Recent blocks by height; each item they confirm, with every recent block confirming it.
     recent: BTreeMap<u32, Vec<RecentBlock>>,
-    confirmed_by: HashMap<DemandId, Vec<BlockHash>>,
+    confirmed_by: IdMap<DemandId, Confirmations>,
 }
 
 /// The shared handle nodes hold (one lock; a simulation runs one event at a time).
@@ -130,7 +131,7 @@ impl Demand {
             next_id: 0,
             unconfirmed: BTreeSet::new(),
             recent: BTreeMap::new(),
-            confirmed_by: HashMap::new(),
+            confirmed_by: IdMap::default(),
         })))
     }
 
@@ -169,7 +170,12 @@ impl Demand {
         let mut store = self.lock();
         for item in &fill.items {
             store.unconfirmed.remove(&item.order_key());
-            store.confirmed_by.entry(item.id).or_default().push(hash);
+            match store.confirmed_by.get_mut(&item.id) {
+                Some(blocks) => blocks.add(hash),
+                None => {
+                    store.confirmed_by.insert(item.id, Confirmations::One(hash));
+                }
+            }
         }
         store.recent.entry(height).or_default().push(RecentBlock { hash, fill });
     }
@@ -208,10 +214,10 @@ impl DemandStore {
 
     fn settle_item(&mut self, item: DemandItem, block: BlockHash, on_chain: bool) {
         let Some(blocks) = self.confirmed_by.get_mut(&item.id) else { return };
-        blocks.retain(|b| *b != block);
+        let none_left = blocks.remove(block);
         if on_chain {
             self.confirmed_by.remove(&item.id);
-        } else if blocks.is_empty() {
+        } else if none_left {
             self.confirmed_by.remove(&item.id);
             self.unconfirmed.insert(item.order_key());
         }
@@ -221,9 +227,8 @@ impl DemandStore {
     fn returned(&self, is_active: &dyn Fn(&BlockHash) -> bool) -> Vec<DemandItem> {
         let mut items: Vec<DemandItem> = Vec::new();
         for block in self.recent.values().flatten().filter(|b| !is_active(&b.hash)) {
-            let confirmed_on_chain = |item: &DemandItem| {
-                self.confirmed_by.get(&item.id).is_none_or(|blocks| blocks.iter().any(|b| is_active(b)))
-            };
+            let confirmed_on_chain =
+                |item: &DemandItem| self.confirmed_by.get(&item.id).is_none_or(|blocks| blocks.any(is_active));
             items.extend(block.fill.items.iter().filter(|i| !confirmed_on_chain(i)));
         }
         items.sort_by_key(DemandItem::order_key);
@@ -243,6 +248,40 @@ impl DemandStore {
             out.push(item);
         }
         out
+    }
+}
+
+/// The recent blocks confirming one item: almost always one, so without a heap allocation.
+#[derive(Debug)]
+enum Confirmations {
+    One(BlockHash),
+    Many(Vec<BlockHash>),
+}
+
+impl Confirmations {
+    fn add(&mut self, hash: BlockHash) {
+        match self {
+            Confirmations::One(first) => *self = Confirmations::Many(vec![*first, hash]),
+            Confirmations::Many(blocks) => blocks.push(hash),
+        }
+    }
+
+    /// Removes `hash`; true when no block is left.
+    fn remove(&mut self, hash: BlockHash) -> bool {
+        match self {
+            Confirmations::One(only) => *only == hash,
+            Confirmations::Many(blocks) => {
+                blocks.retain(|b| *b != hash);
+                blocks.is_empty()
+            }
+        }
+    }
+
+    fn any(&self, mut pred: impl FnMut(&BlockHash) -> bool) -> bool {
+        match self {
+            Confirmations::One(only) => pred(only),
+            Confirmations::Many(blocks) => blocks.iter().any(pred),
+        }
     }
 }
 
