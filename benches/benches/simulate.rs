@@ -2,6 +2,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hemisim::harness::runner::{RunOptions, run_once};
+use hemisim::scenario::BackgroundModel;
 use hemisim_benches::bitcoin_scenario;
 use std::time::Duration;
 
@@ -26,12 +27,27 @@ fn simulate(c: &mut Criterion) {
         b.iter(|| run_once(&load, 1, RunOptions::default()).expect("runs"))
     });
 
+    // Issue 17's target under the aggregate background model: 30 days of it, under 60 s and 2 GB
+    // (peak memory measured with `/usr/bin/time -v`, ARCHITECTURE.md "Where time and memory go").
+    let month = aggregate(bitcoin_scenario(100, 30 * 86_400, 7.0));
+    group.throughput(Throughput::Elements(30 * 86_400));
+    group.measurement_time(Duration::from_secs(600));
+    group.bench_function("btc_30_days_100_nodes_7tx_per_s_aggregate", |b| {
+        b.iter(|| run_once(&month, 1, RunOptions::default()).expect("runs"))
+    });
+
     // Target: under 10 s per iteration (one simulated year, ~52,560 blocks, 8 miners).
     let year = bitcoin_scenario(8, 365 * 86_400, 0.0);
     group.throughput(Throughput::Elements(365 * 86_400));
     group.measurement_time(Duration::from_secs(60));
     group.bench_function("btc_year_8_miners", |b| b.iter(|| run_once(&year, 1, RunOptions::default()).expect("runs")));
     group.finish();
+}
+
+/// The scenario with its background load as aggregate demand.
+fn aggregate(mut scenario: hemisim::scenario::Scenario) -> hemisim::scenario::Scenario {
+    scenario.bitcoin.background_model = BackgroundModel::Aggregate;
+    scenario
 }
 
 criterion_group!(benches, simulate);

@@ -34,20 +34,21 @@ pub struct FeeSpike {
     pub regime: LoadRegime,
 }
 
+/// The arrival process of the load: its times and fee rates, a pure function of its stream.
+/// Both background models draw from it in the same order (a delay, then at the arrival a fee
+/// rate), so on one seed they see the same arrivals.
 #[derive(Debug)]
-pub struct BackgroundLoad {
-    pub wallet: Wallet,
+pub struct Arrivals {
     rng: Stream,
     base: LoadRegime,
     spike: Option<FeeSpike>,
     /// The armed timer is a regime change, not an arrival.
-    at_edge: bool,
-    starved: bool,
+    pub at_edge: bool,
 }
 
-impl BackgroundLoad {
-    pub fn new(wallet: Wallet, rng: Stream, base: LoadRegime, spike: Option<FeeSpike>) -> Self {
-        BackgroundLoad { wallet, rng, base, spike, at_edge: false, starved: false }
+impl Arrivals {
+    pub fn new(rng: Stream, base: LoadRegime, spike: Option<FeeSpike>) -> Self {
+        Arrivals { rng, base, spike, at_edge: false }
     }
 
     fn regime(&self, now: SimTime) -> LoadRegime {
@@ -76,9 +77,35 @@ impl BackgroundLoad {
         if self.at_edge { edge } else { arrival }
     }
 
+    /// The fee rate of an arrival at `now`: log-uniform within the regime's range.
+    pub fn draw_fee_rate(&mut self, now: SimTime) -> FeeRate {
+        let regime = self.regime(now);
+        FeeRate::from_sat_per_vb(
+            self.rng.log_uniform(regime.fee_rate_min.sat_per_vb(), regime.fee_rate_max.sat_per_vb()),
+        )
+    }
+}
+
+#[derive(Debug)]
+pub struct BackgroundLoad {
+    pub wallet: Wallet,
+    arrivals: Arrivals,
+    starved: bool,
+}
+
+impl BackgroundLoad {
+    pub fn new(wallet: Wallet, rng: Stream, base: LoadRegime, spike: Option<FeeSpike>) -> Self {
+        BackgroundLoad { wallet, arrivals: Arrivals::new(rng, base, spike), starved: false }
+    }
+
+    /// Delay to the next arrival or regime change; `None` when nothing will ever come.
+    pub fn next_delay(&mut self, now: SimTime) -> Option<SimDuration> {
+        self.arrivals.next_delay(now)
+    }
+
     /// Sends one transaction (if the wallet can) and arms the next arrival.
     pub fn on_timer(&mut self, now: SimTime, node: &mut BitcoinNode, out: &mut Vec<Action>) {
-        if !self.at_edge {
+        if !self.arrivals.at_edge {
             self.send(now, node, out);
         }
         if let Some(after) = self.next_delay(now) {
@@ -87,9 +114,7 @@ impl BackgroundLoad {
     }
 
     fn send(&mut self, now: SimTime, node: &mut BitcoinNode, out: &mut Vec<Action>) {
-        let regime = self.regime(now);
-        let fee_rate = self.rng.log_uniform(regime.fee_rate_min.sat_per_vb(), regime.fee_rate_max.sat_per_vb());
-        let fee_rate = FeeRate::from_sat_per_vb(fee_rate);
+        let fee_rate = self.arrivals.draw_fee_rate(now);
         match self.wallet.self_split(fee_rate) {
             Ok(tx) => {
                 self.starved = false;
@@ -120,7 +145,7 @@ mod tests {
             if now.as_us() as f64 / 1e6 >= end_s {
                 break;
             }
-            if !load.at_edge {
+            if !load.arrivals.at_edge {
                 out.push(now.as_us() as f64 / 1e6);
             }
         }

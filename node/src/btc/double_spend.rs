@@ -82,7 +82,7 @@ impl DoubleSpender {
         // The wallet must see the chain as it is now: a race often starts right after a reorg
         // that unwound coins it was about to spend.
         self.wallet.apply(&node.take_coin_deltas());
-        let fee_rate = node.mempool().estimate_fee_rate(1, node.params().max_block_weight);
+        let fee_rate = node.estimate_fee_rate(1, node.params().max_block_weight);
         let Ok(coin) = self.wallet.take_coin(PAYMENT * 2) else {
             if !self.out_of_funds {
                 self.out_of_funds = true;

@@ -8,6 +8,7 @@
 //!
 //! Ordering is by fee rate, then by arrival: never by a hash map's order.
 
+use super::aggregate::DemandItem;
 use super::params::MIN_RELAY_FEE_RATE;
 use super::sealed::{SealedBlock, SealedTx};
 use super::utxo::{SpendError, UtxoSet};
@@ -180,28 +181,59 @@ impl Mempool {
     /// Transactions for a block template, highest fee rate first, within `max_weight`; and the sum
     /// of their fees. A transaction whose mempool parent is not already in the template is skipped.
     pub fn select(&self, max_weight: u64) -> (Vec<Arc<SealedTx>>, Amount) {
+        let (txs, fees, _) = self.select_with(max_weight, &[]);
+        (txs, fees)
+    }
+
+    /// [`Mempool::select`] with aggregate demand (in template order) competing for the same
+    /// weight: both are taken together by fee rate, a transaction before demand of equal rate.
+    /// Returns the transactions, the fees of both, and the demand taken.
+    pub fn select_with(&self, max_weight: u64, demand: &[DemandItem]) -> (Vec<Arc<SealedTx>>, Amount, Vec<DemandItem>) {
         let mut chosen = Vec::new();
         let mut chosen_ids = IdSet::default();
+        let mut taken = Vec::new();
         let (mut weight, mut fees) = (0u64, Amount::ZERO);
-        for (_, _, txid) in &self.by_fee_rate {
+        for candidate in self.merged(demand) {
             if max_weight - weight < MIN_TX_WEIGHT {
                 break;
             }
-            let entry = &self.entries[txid];
+            let entry = match candidate {
+                Candidate::Demand(item) => {
+                    if weight + item.weight() <= max_weight {
+                        weight += item.weight();
+                        fees += item.fee();
+                        taken.push(*item);
+                    }
+                    continue;
+                }
+                Candidate::Tx(entry) => entry,
+            };
             if weight + entry.weight > max_weight {
                 continue;
             }
+            let txid = entry.tx.txid();
             let parents_ready = entry.tx.input.iter().all(|i| {
                 !self.entries.contains_key(&i.previous_output.txid) || chosen_ids.contains(&i.previous_output.txid)
             });
             if parents_ready {
                 weight += entry.weight;
                 fees += entry.fee;
-                chosen_ids.insert(*txid);
+                chosen_ids.insert(txid);
                 chosen.push(entry.tx.clone());
             }
         }
-        (chosen, fees)
+        (chosen, fees, taken)
+    }
+
+    /// The mempool's entries and `demand` in one fee-rate order (a transaction first on a tie).
+    fn merged<'a>(&'a self, demand: &'a [DemandItem]) -> impl Iterator<Item = Candidate<'a>> + 'a {
+        let mut txs = self.by_fee_rate.iter().map(|(_, _, txid)| &self.entries[txid]).peekable();
+        let mut demand = demand.iter().peekable();
+        std::iter::from_fn(move || match (txs.peek(), demand.peek()) {
+            (Some(tx), Some(item)) if tx.fee_rate >= item.fee_rate => txs.next().map(Candidate::Tx),
+            (_, Some(_)) => demand.next().map(Candidate::Demand),
+            _ => txs.next().map(Candidate::Tx),
+        })
     }
 
     /// Fee rate that should confirm within `target_blocks`: one sat/vB above the
@@ -209,19 +241,34 @@ impl Mempool {
     /// filled best-paying first (paying more displaces it). The minimum relay fee rate when the
     /// whole backlog fits.
     pub fn estimate_fee_rate(&self, target_blocks: u32, block_weight: u64) -> FeeRate {
+        self.estimate_fee_rate_with(target_blocks, block_weight, &[])
+    }
+
+    /// [`Mempool::estimate_fee_rate`] over the mempool and pending aggregate `demand` together.
+    pub fn estimate_fee_rate_with(&self, target_blocks: u32, block_weight: u64, demand: &[DemandItem]) -> FeeRate {
         let budget = block_weight.saturating_mul(target_blocks.max(1) as u64);
         let mut ahead = 0u64;
         let mut marginal: Option<FeeRateKey> = None;
-        for (Reverse(rate), _, txid) in &self.by_fee_rate {
-            ahead += self.entries[txid].weight;
+        for candidate in self.merged(demand) {
+            let (rate, weight) = match candidate {
+                Candidate::Tx(e) => (e.fee_rate, e.weight),
+                Candidate::Demand(item) => (item.fee_rate, item.weight()),
+            };
+            ahead += weight;
             if ahead > budget {
-                let to_beat = marginal.unwrap_or(*rate);
+                let to_beat = marginal.unwrap_or(rate);
                 return FeeRate::from_sat_per_vb(to_beat.rate().sat_per_vb() + 1.0).max(MIN_RELAY_FEE_RATE);
             }
-            marginal = Some(*rate);
+            marginal = Some(rate);
         }
         MIN_RELAY_FEE_RATE
     }
+}
+
+/// One thing a template can take: a mempool transaction or an item of aggregate demand.
+enum Candidate<'a> {
+    Tx(&'a Entry),
+    Demand(&'a DemandItem),
 }
 
 /// No transaction is lighter than this (a 1-input, 1-output transaction weighs over 240 WU):

@@ -7,6 +7,7 @@
 //! reorg disconnects blocks with their undo data, connects the new branch with full validation,
 //! and returns the unwound blocks' transactions to the mempool.
 
+use super::aggregate::{Demand, DemandItem};
 use super::mempool::{Mempool, RejectReason};
 use super::params::{ChainParams, pow_bits};
 use super::utxo::{BlockUndo, CoinDelta, SpendError, UtxoSet};
@@ -16,7 +17,8 @@ const MAX_ORPHAN_TXS: usize = 100;
 use super::sealed::{SealedBlock, SealedTx};
 use crate::hashing::IdMap;
 use crate::rng::Stream;
-use crate::units::BtcHeight;
+use crate::time::SimTime;
+use crate::units::{BtcHeight, FeeRate};
 use bitcoin::{BlockHash, Txid, Work};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -95,6 +97,10 @@ pub struct BitcoinNode {
     orphan_txs: VecDeque<Arc<SealedTx>>,
     tie_switch_probability: f64,
     tie_rng: Stream,
+    /// The world's aggregate background demand, under `background_model = "aggregate"`.
+    demand: Option<Demand>,
+    /// Time of the input being handled (set by the peer): how far demand has arrived.
+    clock: SimTime,
 }
 
 impl BitcoinNode {
@@ -126,7 +132,40 @@ impl BitcoinNode {
             orphan_txs: VecDeque::new(),
             tie_switch_probability,
             tie_rng,
+            demand: None,
+            clock: SimTime::ZERO,
         }
+    }
+
+    /// The node reads the world's aggregate demand (its templates and fee estimates include it).
+    pub fn with_demand(mut self, demand: Demand) -> Self {
+        self.demand = Some(demand);
+        self
+    }
+
+    pub fn demand(&self) -> Option<&Demand> {
+        self.demand.as_ref()
+    }
+
+    /// Aggregate demand pending for this node's active chain at `now`, in template order, up to
+    /// `weight_limit` (empty without aggregate demand).
+    pub fn pending_demand(&self, now: SimTime, weight_limit: u64) -> Vec<DemandItem> {
+        let Some(demand) = &self.demand else { return Vec::new() };
+        demand.pending(now, self.tip_height().0, weight_limit, &|hash| self.is_active(hash))
+    }
+
+    /// Sets the node's clock to the time of the input its peer is handling.
+    pub fn set_clock(&mut self, now: SimTime) {
+        self.clock = now;
+    }
+
+    /// Fee rate that should confirm within `target_blocks` blocks of `block_weight`, judged on the
+    /// mempool and, under the aggregate model, the demand pending for this node's chain at its
+    /// clock: see [`Mempool::estimate_fee_rate`]. Every wallet of the simulation asks this.
+    pub fn estimate_fee_rate(&self, target_blocks: u32, block_weight: u64) -> FeeRate {
+        let budget = block_weight.saturating_mul(target_blocks.max(1) as u64);
+        let demand = self.pending_demand(self.clock, budget);
+        self.mempool.estimate_fee_rate_with(target_blocks, block_weight, &demand)
     }
 
     pub fn tip(&self) -> BlockHash {

@@ -6,6 +6,7 @@
 //! the outcome is the one it would compute itself, at a fraction of the cost. (The name follows
 //! reth's `SealedBlock`: a block together with its hash.)
 
+use super::aggregate::DemandFill;
 use bitcoin::block::Header;
 use bitcoin::{Block, BlockHash, Transaction, Txid};
 use std::ops::Deref;
@@ -58,11 +59,20 @@ pub struct SealedBlock {
     hash: BlockHash,
     weight: u64,
     merkle_root_matches: bool,
+    /// Aggregate background demand the block confirms (`background_model = "aggregate"`): it
+    /// stands for that many background transactions, which the block's weight and its
+    /// coinbase's fees include, and which its coinbase commits to (see `btc/aggregate.rs`).
+    demand: Option<Arc<DemandFill>>,
 }
 
 impl SealedBlock {
     pub fn seal(block: Block) -> Arc<SealedBlock> {
-        let weight = block.weight().to_wu();
+        Self::seal_with_demand(block, None)
+    }
+
+    /// A block that also confirms aggregate demand (its coinbase carries the fill's commitment).
+    pub fn seal_with_demand(block: Block, demand: Option<Arc<DemandFill>>) -> Arc<SealedBlock> {
+        let weight = block.weight().to_wu() + demand.as_ref().map_or(0, |d| d.weight());
         let txs: Vec<Arc<SealedTx>> = block.txdata.into_iter().map(SealedTx::seal).collect();
         let computed = bitcoin::merkle_tree::calculate_root(txs.iter().map(|t| t.txid.to_raw_hash()));
         let merkle_root_matches = computed.is_some_and(|root| root == block.header.merkle_root.to_raw_hash());
@@ -72,6 +82,7 @@ impl SealedBlock {
             txs,
             weight,
             merkle_root_matches,
+            demand,
         })
     }
 
@@ -88,8 +99,18 @@ impl SealedBlock {
         self.txs.first()
     }
 
+    /// BIP 141 weight, counting the aggregate demand it confirms as the transactions it stands for.
     pub fn weight(&self) -> u64 {
         self.weight
+    }
+
+    pub fn demand(&self) -> Option<&Arc<DemandFill>> {
+        self.demand.as_ref()
+    }
+
+    /// Fees of the aggregate demand it confirms (zero without).
+    pub fn demand_fees(&self) -> bitcoin::Amount {
+        self.demand.as_ref().map_or(bitcoin::Amount::ZERO, |d| d.fees())
     }
 
     pub fn merkle_root_matches(&self) -> bool {

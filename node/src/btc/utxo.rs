@@ -131,6 +131,7 @@ impl UtxoSet {
             }
         }
         let claimed: Amount = coinbase.output.iter().map(|o| o.value).sum();
+        undo.fees += block.demand_fees();
         let allowed = SUBSIDY + undo.fees;
         if claimed > allowed && height > 0 {
             self.revert(block, undo);

@@ -127,6 +127,8 @@ impl Peer {
 
     /// Runs `f` on every duty in order, with one context.
     fn each_duty(&mut self, now: SimTime, out: &mut Vec<Action>, mut f: impl FnMut(&mut dyn Duty, &mut Ctx<'_>)) {
+        // The node's fee estimates read the aggregate demand that has arrived by now.
+        self.node.set_clock(now);
         let mut cx = Ctx { now, me: self.id, catch_up: self.catch_up, node: &mut self.node, out };
         for duty in &mut self.duties {
             f(duty.as_mut(), &mut cx);

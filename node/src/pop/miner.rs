@@ -149,10 +149,8 @@ impl PopMiner {
         out: &mut Vec<Action>,
     ) -> Option<State> {
         let l2_number = made.l2_number();
-        let estimate = node
-            .mempool()
-            .estimate_fee_rate(self.config.fee_target_blocks, self.config.block_weight)
-            .max(MIN_RELAY_FEE_RATE);
+        let estimate =
+            node.estimate_fee_rate(self.config.fee_target_blocks, self.config.block_weight).max(MIN_RELAY_FEE_RATE);
         if estimate > self.config.fee_cap {
             out.push(Action::Observe(Observation::PopFeeOverCap { l2_number, estimate }));
             return Some(State::New { retry_at: now + self.config.fee_retry });

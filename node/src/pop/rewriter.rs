@@ -192,7 +192,7 @@ impl PopRewriter {
         if self.sent == self.rewritten.len() {
             return;
         }
-        let fee_rate = node.mempool().estimate_fee_rate(1, node.params().max_block_weight).max(MIN_RELAY_FEE_RATE);
+        let fee_rate = node.estimate_fee_rate(1, node.params().max_block_weight).max(MIN_RELAY_FEE_RATE);
         let mut sent = 0;
         for made in &self.rewritten[self.sent..] {
             let funded = fund_pop_transaction(made, &mut self.wallet, fee_rate, node.tip_height(), |fee| fee * 2);

@@ -197,8 +197,7 @@ fn pay(
     let amount = w.amount;
     // Always leave change of at least dust, so the vault's outflow is exactly the amount.
     let coins = vault.take_coins(amount + DUST_LIMIT).ok()?;
-    let fee_rate =
-        node.mempool().estimate_fee_rate(config.fee_target_blocks, config.block_weight).max(MIN_RELAY_FEE_RATE);
+    let fee_rate = node.estimate_fee_rate(config.fee_target_blocks, config.block_weight).max(MIN_RELAY_FEE_RATE);
     let inputs: Amount = coins.iter().map(|c| c.1).sum();
     let outputs = vec![
         TxOut { value: amount, script_pubkey: w.payout_script() },

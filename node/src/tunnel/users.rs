@@ -388,8 +388,7 @@ fn deposit(
     node: &mut BitcoinNode,
     out: &mut Vec<Action>,
 ) {
-    let fee_rate =
-        node.mempool().estimate_fee_rate(DEPOSIT_FEE_TARGET_BLOCKS, config.block_weight).max(MIN_RELAY_FEE_RATE);
+    let fee_rate = node.estimate_fee_rate(DEPOSIT_FEE_TARGET_BLOCKS, config.block_weight).max(MIN_RELAY_FEE_RATE);
     let budget = fee_rate.fee_for_vsize(FEE_BUDGET_VBYTES);
     let Ok(coins) = wallet.take_coins(amount + budget) else {
         out.push(Action::Observe(Observation::WalletEmpty { wallet: wallet.name().to_owned() }));

@@ -6,11 +6,12 @@
 use super::adversary::{batch_holds, censorship, equivocation, fault_windows, member_censorship, member_halts};
 use crate::areas::tunnel::record::AttackerDeposit;
 use crate::scenario::{
-    AttackKind, AttackTarget, FaultKind, ForkChoiceConfig, HaMode, KeystoneSourceConfig, PayoutPolicyConfig, Scenario,
-    SequencerSetConfig, TunnelConfig, override_member, sequencer_count,
+    AttackKind, AttackTarget, BackgroundModel, FaultKind, ForkChoiceConfig, HaMode, KeystoneSourceConfig,
+    PayoutPolicyConfig, Scenario, SequencerSetConfig, TunnelConfig, override_member, sequencer_count,
 };
 use bitcoin::Amount;
-use hemisim_node::btc::background::{BackgroundLoad, FeeSpike, LoadRegime};
+use hemisim_node::btc::aggregate::Demand;
+use hemisim_node::btc::background::{Arrivals, BackgroundLoad, FeeSpike, LoadRegime};
 use hemisim_node::btc::double_spend::DoubleSpender;
 use hemisim_node::btc::double_spend::PAYMENT;
 use hemisim_node::btc::genesis::{Allocation, genesis_block};
@@ -100,14 +101,23 @@ impl World {
         let params = ChainParams { max_block_weight: btc.max_block_weight };
         let attacker_share = scenario.attack.as_ref().map_or(0.0, |a| a.hashrate_share);
         let gamma = scenario.attack.as_ref().filter(|a| a.kind == AttackKind::SelfishMining).map_or(0.0, |a| a.gamma);
+        // Under the aggregate model the background is one demand store every node reads.
+        let demand = (has_background_load(btc) && btc.background_model == BackgroundModel::Aggregate).then(|| {
+            let (base, spike) = load_regimes(btc);
+            Demand::new(Arrivals::new(Stream::derive(seed, "background/load"), base, spike))
+        });
         let node = |name: &str, watch: &[bitcoin::ScriptBuf], tie_switch: f64| {
-            BitcoinNode::new(
+            let node = BitcoinNode::new(
                 params,
                 genesis.clone(),
                 watch,
                 tie_switch,
                 Stream::derive(seed, &format!("{name}/tie-break")),
-            )
+            );
+            match &demand {
+                Some(demand) => node.with_demand(demand.clone()),
+                None => node,
+            }
         };
         let miner = |name: &str, share: f64| {
             Miner::new(name, btc.block_interval_s / share, Stream::derive(seed, &format!("{name}/mining")))
@@ -270,24 +280,9 @@ impl World {
         if let Some(ethereum) = &scenario.ethereum {
             peers.push(ethereum_peer(ethereum, node(ETHEREUM, &[], gamma), seed));
         }
-        let load = has_background_load(btc).then(|| {
-            let wallet = Wallet::new(BACKGROUND_WALLET);
-            let rng = Stream::derive(seed, "background/load");
-            let base = LoadRegime {
-                rate_per_s: btc.background_tx_rate_per_s,
-                fee_rate_min: FeeRate::from_sat_per_vb(btc.background_fee_rate_min_sat_per_vb),
-                fee_rate_max: FeeRate::from_sat_per_vb(btc.background_fee_rate_max_sat_per_vb),
-            };
-            let spike = btc.fee_spike.as_ref().map(|f| FeeSpike {
-                start: SimTime::ZERO + SimDuration::from_secs_f64(f.start_s),
-                end: SimTime::ZERO + SimDuration::from_secs_f64(f.start_s + f.duration_s),
-                regime: LoadRegime {
-                    rate_per_s: f.tx_rate_per_s,
-                    fee_rate_min: FeeRate::from_sat_per_vb(f.fee_rate_min_sat_per_vb),
-                    fee_rate_max: FeeRate::from_sat_per_vb(f.fee_rate_max_sat_per_vb),
-                },
-            });
-            BackgroundLoad::new(wallet, rng, base, spike)
+        let load = has_transaction_load(btc).then(|| {
+            let (base, spike) = load_regimes(btc);
+            BackgroundLoad::new(Wallet::new(BACKGROUND_WALLET), Stream::derive(seed, "background/load"), base, spike)
         });
         // A workload offering nothing has no arrivals to schedule.
         let users = scenario.workload.as_ref().filter(|w| w.tx_rate_per_s > 0.0).map(|w| users(scenario, w, seed));
@@ -528,6 +523,30 @@ fn has_background_load(btc: &crate::scenario::BitcoinConfig) -> bool {
     btc.background_tx_rate_per_s > 0.0 || btc.fee_spike.as_ref().is_some_and(|f| f.tx_rate_per_s > 0.0)
 }
 
+/// A background load of real transactions (a wallet, its coins and a duty), not aggregate demand.
+fn has_transaction_load(btc: &crate::scenario::BitcoinConfig) -> bool {
+    has_background_load(btc) && btc.background_model == BackgroundModel::Transactions
+}
+
+/// The background load's base regime and its optional spike, as both models draw them.
+fn load_regimes(btc: &crate::scenario::BitcoinConfig) -> (LoadRegime, Option<FeeSpike>) {
+    let base = LoadRegime {
+        rate_per_s: btc.background_tx_rate_per_s,
+        fee_rate_min: FeeRate::from_sat_per_vb(btc.background_fee_rate_min_sat_per_vb),
+        fee_rate_max: FeeRate::from_sat_per_vb(btc.background_fee_rate_max_sat_per_vb),
+    };
+    let spike = btc.fee_spike.as_ref().map(|f| FeeSpike {
+        start: SimTime::ZERO + SimDuration::from_secs_f64(f.start_s),
+        end: SimTime::ZERO + SimDuration::from_secs_f64(f.start_s + f.duration_s),
+        regime: LoadRegime {
+            rate_per_s: f.tx_rate_per_s,
+            fee_rate_min: FeeRate::from_sat_per_vb(f.fee_rate_min_sat_per_vb),
+            fee_rate_max: FeeRate::from_sat_per_vb(f.fee_rate_max_sat_per_vb),
+        },
+    });
+    (base, spike)
+}
+
 /// The L2 users: the scenario's rate and mix; hVM calls ask about the Bitcoin addresses that
 /// see activity (the miners' payouts and the background wallet).
 fn users(scenario: &Scenario, w: &crate::scenario::WorkloadConfig, seed: u64) -> Workload {
@@ -588,7 +607,7 @@ fn honest_shares(scenario: &Scenario) -> Vec<f64> {
 fn allocations(scenario: &Scenario) -> Vec<Allocation> {
     let btc = &scenario.bitcoin;
     let mut allocations = Vec::new();
-    if has_background_load(btc) {
+    if has_transaction_load(btc) {
         let peak = btc.fee_spike.as_ref().map_or(0.0, |f| f.tx_rate_per_s).max(btc.background_tx_rate_per_s);
         let wanted = (peak * 3.0 * btc.block_interval_s).ceil() + 16.0;
         let count = wanted.min(BACKGROUND_COINS_MAX as f64) as u32;

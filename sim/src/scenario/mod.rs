@@ -381,11 +381,35 @@ pub struct BitcoinConfig {
     /// Optional congestion window for the background load.
     #[serde(default)]
     pub fee_spike: Option<FeeSpikeConfig>,
+    /// How the background load is simulated: real transactions relayed to every node, or one
+    /// shared queue of block-space demand (`btc/aggregate.rs`). Left out of the resolved
+    /// scenario at its default.
+    #[serde(default, skip_serializing_if = "BackgroundModel::is_default")]
+    pub background_model: BackgroundModel,
     /// With `[network]`: bytes added to every block's size on the wire, standing for
     /// transactions not simulated one by one (every mempool holds them, so compact blocks carry
     /// only their short ids). Left out of the resolved scenario when 0.
     #[serde(default, skip_serializing_if = "is_zero_u64")]
     pub block_fill_bytes: u64,
+}
+
+/// `bitcoin.background_model`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackgroundModel {
+    /// `"transactions"`: every background transaction is a real transaction, relayed to and
+    /// validated by every node.
+    #[default]
+    Transactions,
+    /// `"aggregate"`: the same arrivals and fee rates as one shared fee-rate-ordered queue of
+    /// demand that templates take from, read through each node's active chain; not relayed.
+    Aggregate,
+}
+
+impl BackgroundModel {
+    fn is_default(&self) -> bool {
+        *self == BackgroundModel::default()
+    }
 }
 
 fn is_zero_u64(value: &u64) -> bool {

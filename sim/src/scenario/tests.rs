@@ -88,7 +88,7 @@ fn unknown_key_names_the_key_its_line_and_the_valid_keys() {
         "t.toml:8: bitcoin.minerz: unknown key (did you mean `miners`?); valid keys in [bitcoin]: \
          block_interval_s, miners, hashrate_shares, propagation_delay_ms, propagation_jitter_ms, \
          max_block_weight, background_tx_rate_per_s, background_fee_rate_min_sat_per_vb, \
-         background_fee_rate_max_sat_per_vb, fee_spike, block_fill_bytes"
+         background_fee_rate_max_sat_per_vb, fee_spike, background_model, block_fill_bytes"
     );
     assert_eq!(
         error(&format!("{MINIMAL}[l3]\nx = 1\n"), &[]),
@@ -145,6 +145,19 @@ fn wrong_type_names_what_was_expected() {
         error(&text, &[]),
         "t.toml:10: attack.kind: expected one of \"double-spend\", \"selfish-mining\", \"equivocate\", \"rewrite\", got \"double-spent\""
     );
+    assert_eq!(
+        error(MINIMAL, &["bitcoin.background_model=aggregated"]),
+        "--set bitcoin.background_model: expected one of \"transactions\", \"aggregate\", got \"aggregated\""
+    );
+    let text = MINIMAL.replace("miners = 4", "miners = 4\nbackground_model = 1");
+    assert!(error(&text, &[]).starts_with("t.toml:8: bitcoin.background_model: expected"), "{}", error(&text, &[]));
+}
+
+#[test]
+fn the_background_model_defaults_to_transactions_and_reads_aggregate() {
+    assert_eq!(load(MINIMAL, &[]).expect("loads").bitcoin.background_model, BackgroundModel::Transactions);
+    let scenario = load(MINIMAL, &["bitcoin.background_model=aggregate"]).expect("loads");
+    assert_eq!(scenario.bitcoin.background_model, BackgroundModel::Aggregate);
 }
 
 #[test]

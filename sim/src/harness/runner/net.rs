@@ -39,8 +39,11 @@ pub(super) fn announce(shared: &Arc<Shared>, i: usize, block: Arc<SealedBlock>) 
     if let Some(network) = &shared.network {
         let mut pump = lock(network);
         let fill = shared.block_fill_bytes;
+        // Aggregate demand counts as the transactions it stands for (in its weight, and one
+        // short id each in a compact block: every node knows the demand, as a mempool would).
         let bytes = block.weight().div_ceil(4) + fill;
-        let txs = block.txs().len() as u64 + fill / FILL_TX_BYTES;
+        let demand = block.demand().map_or(0, |d| d.items.len() as u64);
+        let txs = block.txs().len() as u64 + demand + fill / FILL_TX_BYTES;
         let index = pump.net.announce(now, i as u32, block.block_hash(), block.header.prev_blockhash, bytes, txs);
         if index as usize == pump.blocks.len() {
             pump.blocks.push(block);
