@@ -95,10 +95,10 @@ pub(crate) fn validate(s: &Scenario) -> Result<(), Invalid> {
             ));
         }
     }
-    if set.is_set() && s.ethereum.is_some() {
+    if set.ha == HaMode::Rotation && s.ethereum.is_some() {
         return Err(Invalid::new(
             "sequencer.ha",
-            "expected no [ethereum] table with a sequencer set: a set on a settlement chain (every member's derivation, one batcher) is not modelled yet",
+            "expected \"conductor\" with an [ethereum] table: a conducted set settles on L1 (every member derives, the leader batches); a rotating set on a settlement chain (a batcher following the member whose turn it is) is not modelled yet",
         ));
     }
     if set.rotation_blocks == 0 {
