@@ -92,6 +92,7 @@ pinned! {
     double_spend => "double-spend",
     equivocation => "equivocation",
     failover => "failover",
+    failover_settlement => "failover-settlement",
     fee_spike => "fee-spike",
     history_rewrite => "history-rewrite",
     l2_btc_reorg => "l2-btc-reorg",
