@@ -363,6 +363,9 @@ impl SetMember {
             let leads = self.leads();
             if record_l1_heads(&mut self.seq, outcome, leads, cx) {
                 self.pending = None;
+                if let SetMode::Conductor(c) = &mut self.mode {
+                    c.abandon_pending();
+                }
                 self.gossiped = self.gossiped.min(self.seq.head().0);
                 if leads {
                     self.gossiped = self.seq.head().0;
@@ -491,6 +494,9 @@ impl Duty for SetMember {
             let leads = self.leads();
             if record_l1_heads(&mut self.seq, outcome, leads, cx) {
                 self.pending = None;
+                if let SetMode::Conductor(c) = &mut self.mode {
+                    c.abandon_pending();
+                }
             }
         }
     }
