@@ -23,6 +23,9 @@ const PINNED: &[(&str, &str)] = &[
     // The sequencer set (issue 13): three conducted sequencers, the leader crashing every few
     // hours, then a bad handoff.
     ("failover", "1c91e85f586f6099d61d227cc3a6e8dbb15abd539285d6937d1450b9139ba41c"),
+    // A conducted set on a settlement chain (issue 13): three members deriving from L1, the
+    // leader alone batching, the leader crashing at 2, 5 and 8 h, PoP on top.
+    ("failover-settlement", "47a1cd15a41f16667ecd7cbed20deee6b3c06f4f8f2a217994eb83f5f2e3edbe"),
     ("fee-spike", "fe3abad4e352da744ff5b8638be36c357ffac809f66116f845d4d3c27bba4ab8"),
     // The history rewrite (issue 14): 100 unbatched blocks rewritten, a colluding PoP miner with
     // 25% of the hash rate racing from 3 blocks behind, the verifiers on derivation.
@@ -89,6 +92,7 @@ pinned! {
     double_spend => "double-spend",
     equivocation => "equivocation",
     failover => "failover",
+    failover_settlement => "failover-settlement",
     fee_spike => "fee-spike",
     history_rewrite => "history-rewrite",
     l2_btc_reorg => "l2-btc-reorg",

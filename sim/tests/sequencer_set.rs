@@ -248,8 +248,8 @@ fn bad_sequencer_tables_are_refused_with_the_key_named() {
     assert!(e.contains("sequencer.leader"), "{e}");
     let e = refused("failover", &["sequencer.unsafe_interval_s=5"]);
     assert!(e.contains("sequencer.unsafe_interval_s"), "{e}");
-    let e = refused("settlement", &["sequencer.count=3", "sequencer.ha=\"conductor\""]);
-    assert!(e.contains("[ethereum]"), "{e}");
+    let e = refused("settlement", &["sequencer.count=3", "sequencer.ha=\"rotation\""]);
+    assert!(e.contains("sequencer.ha") && e.contains("[ethereum]") && e.contains("\"conductor\""), "{e}");
     let e = refused("rotation", &["censor.0.sequencer=5"]);
     assert!(e.contains("censor.0.sequencer"), "{e}");
     let e = refused("rotation", &["fault.0.kind=\"bad_handoff\"", "fault.0.peers=[\"sequencer\"]"]);

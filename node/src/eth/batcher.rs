@@ -327,6 +327,11 @@ impl Batcher {
         self.stats
     }
 
+    /// The last block fed (or the safe head it started from).
+    pub fn tip(&self) -> L2Number {
+        self.tip.0
+    }
+
     /// Turns posting off or back on (blocks fed meanwhile are kept and posted when back on).
     pub fn set_enabled(&mut self, enabled: bool) {
         self.config.enabled = enabled;

@@ -208,6 +208,12 @@ impl Conductor {
         self.check_commit(now, out);
     }
 
+    /// The block waiting for its group is gone from the member's chain (an unsafe reorg by
+    /// derivation took it): the leader stops waiting for it and may build on the new head.
+    pub fn abandon_pending(&mut self) {
+        self.pending = None;
+    }
+
     fn check_commit(&mut self, now: SimTime, out: &mut Vec<ConductorOut>) {
         let Some((_, _, holders)) = &self.pending else { return };
         if holders.len() >= self.majority() || self.overridden(now) {

@@ -3,7 +3,7 @@
 //! its one sequencer exactly as before.
 
 use super::error::Invalid;
-use super::{FaultKind, Scenario};
+use super::{AttackKind, FaultKind, Scenario};
 use serde::{Deserialize, Serialize};
 
 /// `[sequencer]`.
@@ -95,10 +95,22 @@ pub(crate) fn validate(s: &Scenario) -> Result<(), Invalid> {
             ));
         }
     }
-    if set.is_set() && s.ethereum.is_some() {
+    if set.ha == HaMode::Rotation && s.ethereum.is_some() {
         return Err(Invalid::new(
             "sequencer.ha",
-            "expected no [ethereum] table with a sequencer set: a set on a settlement chain (every member's derivation, one batcher) is not modelled yet",
+            "expected \"conductor\" with an [ethereum] table: a conducted set settles on L1 (every member derives, the leader batches); a rotating set on a settlement chain (a batcher following the member whose turn it is) is not modelled yet",
+        ));
+    }
+    if set.is_set()
+        && let Some(attack) =
+            s.attack.as_ref().filter(|a| matches!(a.kind, AttackKind::Equivocate | AttackKind::Rewrite))
+    {
+        return Err(Invalid::new(
+            "attack.kind",
+            format!(
+                "expected no sequencer set (sequencer.count = 1) with kind = \"{}\": the equivocating sequencer is a lone sequencer",
+                attack.kind.as_str()
+            ),
         ));
     }
     if set.rotation_blocks == 0 {

@@ -55,6 +55,9 @@ pub fn generate(seed: u64) -> Result<World, ScenarioError> {
     let mut later = Draws(Stream::derive(seed, "swarm/world/later"));
     if l2 {
         sequencer_set(&mut later, &mut draft, duration_s);
+        // A conducted set on a settlement chain joined later still, with a stream of its own:
+        // a world that does not draw one (every world without `[ethereum]`) keeps its keys.
+        settled_set(&mut Draws(Stream::derive(seed, "swarm/world/settled-set")), &mut draft, duration_s);
     }
     // Faults need the convergence bound, which depends on everything above.
     let source = format!("swarm world {seed}");
@@ -271,11 +274,8 @@ fn min_slot_s(draft: &Draft) -> u64 {
     (6_000 + 2 * delay_ms) / 9_000 + 1
 }
 
-/// A sequencer set on an L2 without a settlement layer (a set on one is not modelled): an
-/// op-conductor group whose leader crashes once. Its elections need links well under its 1 s
-/// heartbeat (ARCHITECTURE.md "The sequencer set"), so a set world's Bitcoin links are made
-/// fast. Rotating sets are not drawn yet: with links near the block time or faults on members,
-/// their members fork the chain (README, "Swarm testing").
+/// A sequencer set on an L2 without a settlement layer (those with one draw theirs in
+/// [`settled_set`]): an op-conductor group whose leader crashes once, or a rotating set.
 fn sequencer_set(rng: &mut Draws, draft: &mut Draft, duration_s: u64) {
     if draft.has("ethereum") {
         return;
@@ -287,6 +287,22 @@ fn sequencer_set(rng: &mut Draws, draft: &mut Draft, duration_s: u64) {
         }
         return;
     }
+    conducted_set(rng, draft, duration_s);
+}
+
+/// A conducted set on a settlement chain (a rotating one is refused there), in three of ten
+/// worlds with `[ethereum]`: every member derives, the leader batches.
+fn settled_set(rng: &mut Draws, draft: &mut Draft, duration_s: u64) {
+    if draft.has("ethereum") && rng.chance(0.3) {
+        conducted_set(rng, draft, duration_s);
+    }
+}
+
+/// An op-conductor group whose leader crashes once. Its elections need links well under its
+/// 1 s heartbeat (ARCHITECTURE.md "The sequencer set"), so a set world's Bitcoin links are made
+/// fast. Rotating sets are drawn rarely: with links near the block time or faults on members,
+/// their members fork the chain (README, "Swarm testing").
+fn conducted_set(rng: &mut Draws, draft: &mut Draft, duration_s: u64) {
     let delay_ms = rng.int(10, 250) as i64;
     if let Some(bitcoin) = draft.get_mut("bitcoin") {
         bitcoin.insert("propagation_delay_ms".into(), delay_ms.into());

@@ -163,6 +163,9 @@ pub struct Sequencer {
     pub lost_in_crash: u64,
     /// An equivocating sequencer's plan and progress (`[attack] kind = "equivocate"`).
     equivocation: Option<equivocation::Equivocation>,
+    /// A member of a sequencer set: it batches only while it leads, and only blocks its group
+    /// committed ([`Sequencer::batch_committed`]), not every block it builds.
+    member: bool,
 }
 
 impl Sequencer {
@@ -207,6 +210,7 @@ impl Sequencer {
             l1_feed: L1Feed::default(),
             lost_in_crash: 0,
             equivocation: None,
+            member: false,
         }
     }
 
@@ -286,11 +290,14 @@ impl Sequencer {
             history.record(&block);
         }
         if let Some(batcher) = &mut self.batcher {
-            // An equivocating sequencer's gossiped blocks never reach its batcher.
-            if !equivocating {
+            // An equivocating sequencer's gossiped blocks never reach its batcher; a set
+            // member's reach it once its group commits them.
+            if !equivocating && !self.member {
                 let batched = BatchedBlock::of(&block).expect("a settlement chain's blocks have an L1 origin");
                 batcher.add_block(now, batched).expect("the batcher follows the sequencer's head");
             }
+        }
+        if self.config.settlement.is_some() {
             self.unsafe_txs.insert(block.header.number, filled.included.clone());
         }
         let latencies = &filled.latencies;

@@ -82,20 +82,7 @@ impl Duty for Sequencer {
                 };
                 cx.schedule(after, Timer::L2Block);
             }
-            Timer::BatcherPoll => {
-                for submission in self.poll_batcher(cx.now) {
-                    cx.observe(Observation::BatchPosted {
-                        first: submission.l2_blocks.0,
-                        last: submission.l2_blocks.1,
-                        frames: submission.tx.frames.len() as u32,
-                        bytes: submission.tx.data_bytes() as u64,
-                        fee_wei: submission.fee.fee_wei,
-                        closed_by: submission.closed_by.as_str(),
-                    });
-                    cx.send_to(PeerId::ETHEREUM, Message::BatcherTx(Arc::new(submission.tx)));
-                }
-                cx.schedule(BATCHER_POLL, Timer::BatcherPoll);
-            }
+            Timer::BatcherPoll => post_batches(self, cx),
             _ => {}
         }
     }
@@ -115,6 +102,23 @@ impl Duty for Sequencer {
 
 /// op-batcher's default `poll-interval`.
 pub const BATCHER_POLL: SimDuration = SimDuration::from_secs(6);
+
+/// The batcher's poll: what it posts goes to the `ethereum` peer (recorded), and the next poll
+/// is armed.
+pub(super) fn post_batches(seq: &mut Sequencer, cx: &mut Ctx<'_>) {
+    for submission in seq.poll_batcher(cx.now) {
+        cx.observe(Observation::BatchPosted {
+            first: submission.l2_blocks.0,
+            last: submission.l2_blocks.1,
+            frames: submission.tx.frames.len() as u32,
+            bytes: submission.tx.data_bytes() as u64,
+            fee_wei: submission.fee.fee_wei,
+            closed_by: submission.closed_by.as_str(),
+        });
+        cx.send_to(PeerId::ETHEREUM, Message::BatcherTx(Arc::new(submission.tx)));
+    }
+    cx.schedule(BATCHER_POLL, Timer::BatcherPoll);
+}
 
 /// Produces the next L2 block, records it (with its tunnel operations and keystone) and sends
 /// it; `false` when the slot passes without one (recorded, with why).
@@ -266,16 +270,30 @@ fn publish_keystone(made: MadeKeystone, block: &L2Block, cx: &mut Ctx<'_>) {
 /// executed is the sequencer's new head, published like a built one; returned transactions the
 /// mempool refused are answered.
 fn record_l1_outcome(seq: &mut Sequencer, outcome: L1Outcome, cx: &mut Ctx<'_>) {
+    let reorged = record_l1_heads(seq, outcome, true, cx);
+    // After an unsafe reorg the sequencer catches up at once (op-node restarts sequencing on the
+    // new head), so that its batcher can post the new blocks before their epochs' windows
+    // close; its block timer keeps its rhythm.
+    if reorged && seq.halted_until(cx.now).is_none() {
+        while seq.wait_for_next_block(cx.now) == SimDuration::ZERO && produce_l2_block(seq, cx) {}
+    }
+}
+
+/// Records what an L1 block did to `seq`'s node; with `publish`, a block derivation executed
+/// is published as the new head (with the keystones made of them), as the sequencing node
+/// does (a set member that does not lead only records its head moves). Returns whether the
+/// unsafe chain reorged.
+pub(super) fn record_l1_heads(seq: &mut Sequencer, outcome: L1Outcome, publish: bool, cx: &mut Ctx<'_>) -> bool {
     let reorged = outcome.heads.iter().any(|event| matches!(event, HeadEvent::Reorg { .. }));
     for event in &outcome.heads {
         record_head_event(event, cx);
-        if let HeadEvent::Safe { block, consolidated: false, .. } = event {
+        if publish && let HeadEvent::Safe { block, consolidated: false, .. } = event {
             // Derived from L1, not sequenced: no inclusion latencies.
             cx.observe(block_produced(block, seq.backlog() as u64, 0, 0));
             publish_new_head(seq, block, None, cx);
         }
     }
-    for made in outcome.keystones {
+    for made in outcome.keystones.into_iter().filter(|_| publish) {
         let block = outcome.heads.iter().find_map(|event| match event {
             HeadEvent::Safe { block, .. } if block.header.number == made.l2_number() => Some(block.clone()),
             _ => None,
@@ -286,12 +304,7 @@ fn record_l1_outcome(seq: &mut Sequencer, outcome: L1Outcome, cx: &mut Ctx<'_>) 
     for refusal in outcome.refused {
         refuse(refusal, cx);
     }
-    // After an unsafe reorg the sequencer catches up at once (op-node restarts sequencing on the
-    // new head), so that its batcher can post the new blocks before their epochs' windows
-    // close; its block timer keeps its rhythm.
-    if reorged && seq.halted_until(cx.now).is_none() {
-        while seq.wait_for_next_block(cx.now) == SimDuration::ZERO && produce_l2_block(seq, cx) {}
-    }
+    reorged
 }
 
 /// One head move of an L2 node, as an observation.

@@ -2,11 +2,16 @@
 //! who of the set sequences: the conductor's leader ([`Conductor`]) or the member whose turn it
 //! is ([`Rotation`]). Members follow each other's blocks (commits and gossip), so any of them can
 //! continue from the head.
+//!
+//! On a settlement chain (conductor only) every member also derives from L1 (its safe and
+//! finalized heads, forced blocks, unsafe reorgs), and the leader alone batches: it starts its
+//! batcher at its safe head two L1 blocks after it became leader (by then L1 holds what the
+//! last leader posted before it went), then feeds it each block its group commits.
 
 use super::super::duty::{BitcoinChange, Ctx, Duty};
 use super::super::report::DutyReport;
 use super::super::{PeerId, PeerKind, refuse};
-use super::l2::publish_production;
+use super::l2::{post_batches, publish_production, record_l1_heads};
 use crate::events::{Audience, Message, Observation, Timer};
 use crate::l2::block::L2Block;
 use crate::l2::chain::ImportError;
@@ -14,7 +19,7 @@ use crate::l2::conductor::{Conductor, ConductorMsg, ConductorOut, HEARTBEAT};
 use crate::l2::rotation::Rotation;
 use crate::l2::sequencer::{Production, Sequencer};
 use crate::time::{SimDuration, SimTime};
-use crate::units::L2Number;
+use crate::units::{L1Number, L2Number};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -45,10 +50,21 @@ pub struct SetMember {
     /// `rotation`: it builds nothing before this, having found itself behind (restarted, or a
     /// gap in the blocks it heard): long enough for the members it asked to answer.
     quiet_until: SimTime,
+    /// Settlement chains: a new leader starts its batcher once it has read this L1 block.
+    batch_from: Option<L1Number>,
 }
+
+/// L1 blocks a new leader waits before it starts batching from its safe head: a batcher
+/// transaction the last leader posted just before it went reaches L1 in the next block, and
+/// derivation makes its blocks safe, so they are not posted twice.
+const BATCHER_START_L1_BLOCKS: u64 = 2;
 
 impl SetMember {
     pub fn new(seq: Sequencer, me: u32, mode: SetMode) -> SetMember {
+        // The group's first leader leads from the start (no election): it batches from the
+        // first L1 block.
+        let first_leader = matches!(&mode, SetMode::Conductor(c) if c.is_leader());
+        let batch_from = (seq.settled() && first_leader).then_some(L1Number::ZERO);
         SetMember {
             seq,
             me,
@@ -60,6 +76,7 @@ impl SetMember {
             gossiped: L2Number::ZERO,
             asked: None,
             quiet_until: SimTime::ZERO,
+            batch_from,
         }
     }
 
@@ -95,7 +112,16 @@ impl SetMember {
                 designated == self.me
             }
         };
-        if !may_build {
+        if may_build {
+            self.build(cx);
+        }
+    }
+
+    /// Builds the next block (the member may): gossiped at once in a rotation, offered to the
+    /// group under the conductor. On a settlement chain a block's time is its parent's plus the
+    /// block time: nothing before that.
+    fn build(&mut self, cx: &mut Ctx<'_>) {
+        if self.seq.settled() && self.seq.wait_for_next_block(cx.now) > SimDuration::ZERO {
             return;
         }
         let produced = match self.seq.try_produce(cx.now, cx.node) {
@@ -261,6 +287,7 @@ impl SetMember {
     fn carry_out(&mut self, cx: &mut Ctx<'_>, out: Vec<ConductorOut>) {
         let SetMode::Conductor(c) = &self.mode else { return };
         let (term, me) = (c.term(), self.me);
+        let mut caught_up = true;
         for o in out {
             match o {
                 ConductorOut::Broadcast(m) => cx.broadcast(Message::Conductor(Arc::new(m))),
@@ -270,15 +297,21 @@ impl SetMember {
                     self.head_advanced = self.head_advanced.max(cx.now);
                     // Blocks of its chain never gossiped (its own uncommitted ones, or the last
                     // leader's it holds but nobody outside saw) are rebuilt: the group's promise is
-                    // about gossiped blocks, and a rebuilt one replaces nothing anyone outside holds.
+                    // about gossiped blocks, and a rebuilt one replaces nothing anyone outside holds
+                    // (never below the safe head: L1 holds those).
                     self.pending = None;
-                    if self.seq.head().0 > self.gossiped {
-                        self.take_back(cx, self.gossiped);
+                    let keep = self.gossiped.max(self.seq.safe_number());
+                    if self.seq.head().0 > keep {
+                        self.take_back(cx, keep);
+                    }
+                    if self.seq.settled() {
+                        self.batch_from = Some(self.seq.l1_head().up(BATCHER_START_L1_BLOCKS));
                     }
                 }
                 ConductorOut::SteppedDown { term, reason } => {
                     cx.observe(Observation::SequencerSteppedDown { term, member: me, reason });
                     self.pending = None;
+                    self.stop_batching();
                 }
                 ConductorOut::Committed => {
                     if let Some(produced) = self.pending.take() {
@@ -286,13 +319,64 @@ impl SetMember {
                         cx.observe(Observation::L2BlockCommitted { number, hash, term });
                         // Served only once committed: nobody outside the group gets it before.
                         self.seq.served.record(&produced.block);
+                        self.seq.batch_committed(cx.now, &produced.block);
                         publish_production(&mut self.seq, produced, cx);
                         self.gossiped = number;
+                        caught_up = false;
                     }
                 }
             }
         }
         self.arm_wake(cx);
+        if !caught_up {
+            self.catch_up(cx);
+        }
+    }
+
+    /// A leader behind the clock (after a failover's missed slots, or an unsafe reorg onto
+    /// back-dated blocks) builds the next block at once, as op-node does, rather than one per
+    /// slot (settlement chains, where a block's time is its parent's plus the block time).
+    fn catch_up(&mut self, cx: &mut Ctx<'_>) {
+        let SetMode::Conductor(c) = &self.mode else { return };
+        if self.seq.settled()
+            && c.may_build(cx.now)
+            && self.seq.halted_until(cx.now).is_none()
+            && self.seq.wait_for_next_block(cx.now) == SimDuration::ZERO
+        {
+            self.build(cx);
+        }
+    }
+
+    /// Not the batcher any more (stepped down, crashed): the next leader batches.
+    fn stop_batching(&mut self) {
+        self.batch_from = None;
+        self.seq.stop_batcher();
+    }
+
+    /// L1 blocks in chain order: derived by the member's node; the leader publishes what
+    /// derivation executed (a forced block), starts batching when due, and catches up after a
+    /// reorg. A reorg takes the block it was building with it.
+    fn on_l1(&mut self, cx: &mut Ctx<'_>, block: &Arc<crate::eth::L1Block>) {
+        for block in self.seq.l1_feed.on_block(cx, block) {
+            let number = block.block.number;
+            let outcome = self.seq.on_l1_block(block, cx.now, cx.node);
+            let leads = self.leads();
+            if record_l1_heads(&mut self.seq, outcome, leads, cx) {
+                self.pending = None;
+                if let SetMode::Conductor(c) = &mut self.mode {
+                    c.abandon_pending();
+                }
+                self.gossiped = self.gossiped.min(self.seq.head().0);
+                if leads {
+                    self.gossiped = self.seq.head().0;
+                }
+            }
+            if leads && self.batch_from.is_some_and(|from| number >= from) {
+                self.batch_from = None;
+                self.seq.start_batcher(cx.now, self.gossiped);
+            }
+        }
+        self.catch_up(cx);
     }
 
     /// Takes its chain back to `number`, the block it was building with it, and reports the
@@ -326,14 +410,17 @@ impl SetMember {
 impl Duty for SetMember {
     fn audiences(&self) -> Vec<Audience> {
         // Sequencer: users' transactions and the group's messages; L2 followers: the blocks the
-        // others gossip.
-        vec![Audience::Sequencer, Audience::L2Followers]
+        // others gossip; L1 followers: L1 blocks (settlement chains).
+        vec![Audience::Sequencer, Audience::L2Followers, Audience::L1Followers]
     }
 
     fn start(&mut self, cx: &mut Ctx<'_>) {
         self.arm_block_timer(cx);
         self.armed = None;
         self.arm_wake(cx);
+        if self.seq.settled() {
+            cx.schedule(super::l2::BATCHER_POLL, Timer::BatcherPoll);
+        }
     }
 
     fn on_message(&mut self, cx: &mut Ctx<'_>, message: &Message) {
@@ -357,6 +444,7 @@ impl Duty for SetMember {
             }
             Message::GetL2Blocks { requester, after } => self.seq.served.answer(cx, *requester, *after),
             Message::Conductor(msg) => self.on_conductor(cx, msg),
+            Message::L1Block(block) => self.on_l1(cx, block),
             _ => {}
         }
     }
@@ -365,6 +453,8 @@ impl Duty for SetMember {
         match timer {
             Timer::L2Block => self.on_block_timer(cx),
             Timer::Conductor => self.wake(cx),
+            // Only the leader has a batcher; the others' polls post nothing.
+            Timer::BatcherPoll => post_batches(&mut self.seq, cx),
             _ => {}
         }
     }
@@ -373,6 +463,7 @@ impl Duty for SetMember {
         let lost = self.seq.restart();
         cx.observe(Observation::MempoolLost { txs: lost as u32 });
         self.waiting.clear();
+        self.stop_batching();
         // A rotating member back from a crash is behind: it asks the others (as they connect)
         // and builds nothing before they can have answered, or it would fork the chain at its
         // old head in what it takes for its turn.
@@ -384,6 +475,9 @@ impl Duty for SetMember {
     }
 
     fn on_connected(&mut self, cx: &mut Ctx<'_>, peer: PeerId) {
+        if peer == PeerId::ETHEREUM {
+            self.seq.l1_feed.ask(cx);
+        }
         if matches!(self.mode, SetMode::Rotation(_)) && cx.now < self.quiet_until && peer.kind == PeerKind::Sequencer {
             let (head, _) = self.seq.head();
             cx.send_to(peer, Message::GetL2Blocks { requester: cx.me, after: head });
@@ -393,6 +487,17 @@ impl Duty for SetMember {
     fn on_bitcoin(&mut self, cx: &mut Ctx<'_>, change: BitcoinChange) {
         if change.stored_any && !self.waiting.is_empty() {
             self.import_waiting(cx);
+        }
+        // A derived payload may wait for exactly this block (settlement chains only).
+        if change.stored_any && self.seq.settled() {
+            let outcome = self.seq.on_bitcoin_change(cx.now, cx.node);
+            let leads = self.leads();
+            if record_l1_heads(&mut self.seq, outcome, leads, cx) {
+                self.pending = None;
+                if let SetMode::Conductor(c) = &mut self.mode {
+                    c.abandon_pending();
+                }
+            }
         }
     }
 

@@ -1,6 +1,9 @@
 //! The conductor's promise, checked as the run goes: at most one gossiped unsafe block per
 //! height. Its leaders report each block they gossip (`L2BlockCommitted`); a second, different
 //! block at a height some leader already gossiped is an unsafe reorg the group let through.
+//! On a settlement chain L1 may replace gossiped blocks (an unsafe reorg by derivation: a
+//! forced block, an invalid batch): that is L1's decision, not the group's, and the heights a
+//! sequencing member's reorg took back may be gossiped again.
 
 use hemisim_node::events::Observation;
 use hemisim_node::l2::tx::B256;
@@ -16,6 +19,12 @@ pub struct CommitChecker {
 impl CommitChecker {
     /// A violation's message, if `observation` breaks the promise.
     pub fn check(&mut self, at: SimTime, peer: &str, observation: &Observation) -> Option<String> {
+        if let Observation::L2Reorg { to, .. } = observation
+            && (peer == "sequencer" || peer.starts_with("sequencer-"))
+        {
+            self.gossiped.split_off(&to.next());
+            return None;
+        }
         let Observation::L2BlockCommitted { number, hash, .. } = observation else { return None };
         match self.gossiped.get(number) {
             Some((first, by)) if first != hash => Some(format!(

@@ -4,7 +4,8 @@
 //! On a settlement chain it also follows the sequencer's node's heads (only the sequencer's:
 //! verifiers report the same moves a little later): an unsafe reorg takes back the rows of the
 //! blocks it dropped, so the rows end as the final chain, and each row learns when it became safe
-//! and final.
+//! and final. With a sequencer set, reorgs are the sequencing member's (the one whose blocks the
+//! rows are), and a block is safe or final when the first member says so (one may be down).
 
 use std::collections::BTreeMap;
 
@@ -13,7 +14,7 @@ use crate::scenario::L2Config;
 use hemisim_node::btc::params::EPOCH_UNIX_S;
 use hemisim_node::events::Observation;
 use hemisim_node::l2::latency;
-use hemisim_node::peer::{DutyReport, Peer};
+use hemisim_node::peer::{DutyReport, Peer, PeerId};
 use hemisim_node::time::SimTime;
 use hemisim_reports::record::{
     BlockSettlement, FailoverRow, HeadMove, L2BlockRow, L2Record, L2ReorgRow, L2Settlement, LatencyHistogram,
@@ -57,6 +58,10 @@ impl L2Recorder {
     pub fn observe(&mut self, at: SimTime, peer: &str, observation: Observation) -> Option<Observation> {
         let at_us = at.as_us();
         let sequencer = peer == SEQUENCER;
+        // With a set: the member that leads now, and whether `peer` is any member.
+        let leader = self.leaders.last().map(|&(_, m, _, _)| m);
+        let sequencing = leader.map_or(sequencer, |m| PeerId::sequencer(m).to_string() == peer);
+        let member = sequencer || peer.starts_with("sequencer-");
         match observation {
             Observation::SequencerLeader { term, member, reason } => {
                 // The bootstrap leader of term 1 is no failover.
@@ -107,19 +112,21 @@ impl L2Recorder {
                 });
             }
             Observation::L2Reorg { from, to, txs, because } => {
-                if sequencer {
+                if sequencing {
                     self.reorg(L2ReorgRow { at_us, from: from.0, to: to.0, txs, because });
                 }
             }
             Observation::L2Safe { number, hash, forced, .. } => {
-                if sequencer {
+                if member {
                     let mark = SafeMark { at_us, hash: hash.to_string(), forced };
                     self.heads.safe.entry(number.0).or_insert(mark);
                 }
             }
             Observation::L2ForkConflict { .. } => self.heads.fork_conflicts += 1,
             Observation::L2Finalized { number } => {
-                if sequencer {
+                // The first member to finalize a block (its moves only go up).
+                let first = self.heads.finalized.last().is_none_or(|f| f.number < number.0);
+                if (sequencer && leader.is_none()) || (member && leader.is_some() && first) {
                     self.heads.finalized.push(HeadMove { at_us, number: number.0 });
                 }
             }
