@@ -26,10 +26,18 @@ const CURVE_POINTS: usize = 60;
 pub struct SweepRewrite {
     title: String,
     series: Vec<Series>,
-    /// Under `pop`, one per depth: (d, colour, the curve).
-    curves: Vec<(u32, RGBColor, Vec<(f64, f64)>)>,
+    /// Under `pop`, one per depth.
+    curves: Vec<ClosedForm>,
     x_max: f64,
     note: String,
+}
+
+/// The catch-up race's closed form at one publication depth, sampled along q.
+#[derive(Debug, Clone, PartialEq)]
+struct ClosedForm {
+    depth: u32,
+    colour: RGBColor,
+    curve: Vec<(f64, f64)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +101,7 @@ impl SweepRewrite {
                         (q, pop_rewrite_success(q, d).min(1.0))
                     })
                     .collect();
-                (d, colour(d), curve)
+                ClosedForm { depth: d, colour: colour(d), curve }
             })
             .collect();
         let runs = if info.runs == 1 { "1 run".to_string() } else { format!("{} runs", info.runs) };
@@ -136,10 +144,10 @@ impl Figure for SweepRewrite {
             .map(|s| s.points.iter().flat_map(|&(q, _, (lo, hi))| [(q, lo), (q, hi)]).collect())
             .collect();
         let mut labels: Vec<String> = self.series.iter().map(Series::name).collect();
-        labels.extend(self.curves.iter().map(|(d, _, _)| format!("pop closed form (q/p)^{}, d = {d}", d + 1)));
+        labels.extend(self.curves.iter().map(|c| format!("pop closed form (q/p)^{}, d = {}", c.depth + 1, c.depth)));
         let mut data: Vec<&[(f64, f64)]> = lines.iter().map(Vec::as_slice).collect();
         data.extend(whisker_ends.iter().flat_map(|w| w.chunks(1)));
-        data.extend(self.curves.iter().map(|(_, _, c)| c.as_slice()));
+        data.extend(self.curves.iter().map(|c| c.curve.as_slice()));
         let legend = Legend { labels, data, prefer: Corner::UpperLeft };
         let frame = Frame {
             caption: Some((&self.title, TITLE_PX)),
@@ -189,11 +197,11 @@ impl Figure for SweepRewrite {
                     .legend(move |(x, y)| TriangleMarker::new((x + 12, y), 9, colour.filled()));
             }
         }
-        for (d, colour, curve) in &self.curves {
+        for ClosedForm { depth, colour, curve } in &self.curves {
             let thin = colour.mix(0.6).stroke_width(1);
             let colour = *colour;
             frame::draw_line(&mut chart, curve, thin)?
-                .label(format!("pop closed form (q/p)^{}, d = {d}", d + 1))
+                .label(format!("pop closed form (q/p)^{}, d = {depth}", depth + 1))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.mix(0.6).stroke_width(1)));
         }
         draw_legend(&mut chart, position)?;
@@ -240,10 +248,9 @@ mod tests {
         assert_eq!(names, ["derivation, d = 2", "pop, d = 1", "pop, d = 2"]);
         assert_eq!(figure.series[2].points.iter().map(|p| p.0).collect::<Vec<_>>(), [0.0, 0.25], "along q");
         assert_eq!(figure.series[0].points[0].1, 1.0);
-        let depths: Vec<u32> = figure.curves.iter().map(|c| c.0).collect();
+        let depths: Vec<u32> = figure.curves.iter().map(|c| c.depth).collect();
         assert_eq!(depths, [1, 2], "a closed form per pop depth, none for derivation");
-        let (_, _, curve) = &figure.curves[1];
-        let end = curve.last().expect("points");
+        let end = figure.curves[1].curve.last().expect("points");
         assert_eq!(end.0, 0.25);
         assert!((end.1 - (1.0f64 / 3.0).powi(3)).abs() < 1e-12, "{end:?}");
         assert!(figure.note.ends_with("1 of 5 cells left out (no rewrite)"), "{}", figure.note);
