@@ -203,3 +203,72 @@ fn a_rotating_set_on_a_settlement_chain_is_refused_naming_what_is_supported() {
     let e = Scenario::load(&scenario_path("failover-settlement"), &overrides).expect_err("refused").to_string();
     assert!(e.contains("sequencer.ha") && e.contains("\"conductor\"") && e.contains("[ethereum]"), "{e}");
 }
+
+/// The `to` height of each unsafe reorg `peer` made, in order.
+fn reorg_targets(events: &[Event], peer: &str) -> Vec<u64> {
+    of(events, "l2-reorg").filter(|e| e.peer == peer).map(|e| e.n("to")).collect()
+}
+
+#[test]
+fn after_an_outage_longer_than_the_window_with_a_leader_crash_members_reorg_as_verifiers_do() {
+    // Batches withheld for 2 h against a 300-block (1 h) window, the leader crashing in the
+    // middle of it: from an hour into the outage every L1 block forces one more epoch, and the
+    // leader's unsafe blocks above it are replaced. Before the fix (the new leader kept waiting
+    // for a pending block a derivation reorg had taken) the members reorged 460 times on their
+    // own, the verifiers once, and the new leader committed 23 blocks and posted nothing.
+    const OUTAGE: (f64, f64) = (1_800.0, 7_200.0);
+    let mut s = with_one_crash(Some(crash(5_000.0, "sequencer")), &["ethereum.seq_window_blocks=300"]);
+    s.fault.push(FaultConfig {
+        kind: FaultKind::WithholdBatches,
+        at_s: OUTAGE.0,
+        for_s: OUTAGE.1,
+        peers: vec!["sequencer".into()],
+        ..crash(0.0, "sequencer")
+    });
+    let events = traced(&s, 1, "setl-forced");
+    let (end, last) = (OUTAGE.0 + OUTAGE.1, s.duration_s as f64);
+
+    // Forced blocks are derived, and each member's unsafe reorgs are the verifiers': the same
+    // heights in the same order (no reorg a member makes on its own).
+    assert!(of(&events, "l2-safe").any(|e| e.flag("forced")), "the window ran out: forced blocks");
+    let verifier = reorg_targets(&events, "verifier-0");
+    assert!(!verifier.is_empty(), "the forced blocks reorged the verifiers");
+    for peer in ["verifier-1", "sequencer-1", "sequencer-2"] {
+        assert_eq!(reorg_targets(&events, peer), verifier, "{peer}'s reorgs against verifier-0's");
+    }
+    // At most one forced reorg per L1 block.
+    let l1_blocks = of(&events, "l1-block").count();
+    assert!(verifier.len() <= l1_blocks, "{} reorgs in {l1_blocks} L1 blocks", verifier.len());
+
+    // The new leader keeps committing, before and after the outage ends, and batches after it.
+    let by_new_leader = |from: f64, to: f64| {
+        of(&events, "l2-block-committed").filter(|e| e.peer == "sequencer-1" && e.at > from && e.at < to).count()
+    };
+    assert!(by_new_leader(5_000.0, end) > 300, "new leader's commits in the outage: {}", by_new_leader(5_000.0, end));
+    assert!(by_new_leader(end, last) > 100, "new leader's commits after it");
+    let posted_after = batches(&events).iter().filter(|(at, peer, ..)| *at > end && peer == "sequencer-1").count();
+    assert!(posted_after > 10, "new leader's batches after the outage: {posted_after}");
+
+    // The safe head advances after the outage, on the leader's batches (not forced blocks).
+    let safe_at = |t: f64| {
+        of(&events, "l2-safe").filter(|e| e.peer == "verifier-0" && e.at <= t).map(|e| e.n("number")).max().unwrap_or(0)
+    };
+    let unforced_after =
+        of(&events, "l2-safe").filter(|e| e.peer == "verifier-0" && e.at > end && !e.flag("forced")).count();
+    assert!(
+        safe_at(last) > safe_at(end) + 100,
+        "safe head {} at the end, {} at the outage's end",
+        safe_at(last),
+        safe_at(end)
+    );
+    assert!(unforced_after > 100, "batched safe blocks after the outage: {unforced_after}");
+    // The blocks the outage forced were derived, not batched: the new leader's batches start
+    // right above the safe head they found and skip nothing (the batch racing the last forced
+    // reorg is posted again from the forced block up, so ranges may overlap there).
+    let after: Vec<_> = batches(&events).into_iter().filter(|(at, ..)| *at > end).collect();
+    let mut next = safe_at(after[0].0) + 1;
+    for (at, peer, first, last) in &after {
+        assert!(*first <= next, "batch {first}..={last} by {peer} at {at} s: block {next} skipped");
+        next = next.max(last + 1);
+    }
+}
