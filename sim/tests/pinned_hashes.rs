@@ -21,11 +21,14 @@ const PINNED: &[(&str, &str)] = &[
     // batches held 3 hours, the verifiers on derivation reverting superfinal blocks.
     ("equivocation", "944d04dd2a2ca9cad6e99a13365903ae7dcfc49a3f9c2fc8ed123f4c20826223"),
     // The sequencer set (issue 13): three conducted sequencers, the leader crashing every few
-    // hours, then a bad handoff.
-    ("failover", "1c91e85f586f6099d61d227cc3a6e8dbb15abd539285d6937d1450b9139ba41c"),
+    // hours, then a bad handoff. Moved with the conductor's pre-vote (each election after a
+    // crash one more round trip, docs/validation.md §10) and its transfer that waits for the
+    // target to hold the leader's head before TimeoutNow.
+    ("failover", "78bd180d58a4e1c9cca87d3f2227ee9422cc6f34ad466b6c40323230952fdcb6"),
     // A conducted set on a settlement chain (issue 13): three members deriving from L1, the
-    // leader alone batching, the leader crashing at 2, 5 and 8 h, PoP on top.
-    ("failover-settlement", "47a1cd15a41f16667ecd7cbed20deee6b3c06f4f8f2a217994eb83f5f2e3edbe"),
+    // leader alone batching, the leader crashing at 2, 5 and 8 h, PoP on top. Moved with the
+    // conductor's pre-vote (one more round trip per election).
+    ("failover-settlement", "693f4fe42233cf8094c82cc2b0c57f4bba435539dea182db8507bc2f933c38c4"),
     ("fee-spike", "fe3abad4e352da744ff5b8638be36c357ffac809f66116f845d4d3c27bba4ab8"),
     // The history rewrite (issue 14): 100 unbatched blocks rewritten, a colluding PoP miner with
     // 25% of the hash rate racing from 3 blocks behind, the verifiers on derivation.

@@ -83,17 +83,17 @@ fn conductor_failover_gaps_match_the_health_check_arithmetic_on_many_crashes() {
     for (i, (row, &c)) in rows.iter().zip(&times).enumerate() {
         assert_eq!((row.member, row.reason.as_str()), (((i + 1) % 3) as u32, "election"), "crash {i}");
         // Detection and election: the last heartbeat heard (within a second before the crash, one
-        // hop on), 1.5 s of silence, then a vote round trip.
+        // hop on), 1.5 s of silence, then a pre-vote round trip and a vote round trip.
         let elected = row.at_us - c;
         assert!(
-            (3 * D + 500_000..=3 * (D + H) + 1_500_000).contains(&elected),
+            (5 * D + 500_000..=5 * (D + H) + 1_500_000).contains(&elected),
             "crash {i}: elected {elected} µs after"
         );
-        detections.push((elected - 3 * D) as f64 / 1e6);
+        detections.push((elected - 5 * D) as f64 / 1e6);
         // The gap: from the last block gossiped before the crash to the first block of the new
         // leader, built at the first slot after its election and gossiped a commit round trip on.
         let before = last_block_before(&r, c);
-        let (earliest, latest) = (c + 3 * D + 500_000, c + 3 * (D + H) + 1_500_000);
+        let (earliest, latest) = (c + 5 * D + 500_000, c + 5 * (D + H) + 1_500_000);
         let gap = row.gap_us.expect("blocks after each failover");
         let lo = ceil_to_slot(earliest) + 2 * D - before;
         let hi = ceil_to_slot(latest) + 2 * D - before;

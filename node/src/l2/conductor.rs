@@ -12,10 +12,23 @@
 //!   [`election_timeout`] starts an election. Raft randomises that timeout against split votes;
 //!   here it is staggered deterministically by rank after the last leader (the next member first,
 //!   one more heartbeat per rank), so the next live member wins.
+//! - **Pre-vote** (hashicorp/raft since v1.7, on by default, which op-conductor runs): a member
+//!   whose election timeout passes first asks the others whether they would vote for it in the
+//!   next term, without raising its own; only with a majority's yes does it stand. A voter says
+//!   yes under the same rules as a vote (no live leader heard, a head at least its own) and
+//!   changes nothing. So a member cut off from the group (a partition, a lossy link) does not
+//!   raise its term election after election, and at the heal its term does not unseat the
+//!   leader the rest of the group kept (swarm world 1878: without it, a leader stepped down at
+//!   the heal and the group took 7.6 s to elect another). A leadership transfer skips it.
 //! - **Health check** (op-conductor's, every [`HEARTBEAT`]): the leader is unhealthy when its
 //!   unsafe head has not advanced for `unsafe_interval` (counted from when it became leader, if
 //!   later). It then steps down and hands leadership to the next member it heard from within its
-//!   lease (Raft's leadership transfer, `TimeoutNow`). Too few peers is the lease itself.
+//!   lease (Raft's leadership transfer). As hashicorp/raft's transfer does, the leader first
+//!   builds nothing more and waits until the target holds its head (its pending block
+//!   committed, the target's ack at least the leader's head), then sends `TimeoutNow`; it gives
+//!   up after [`TRANSFER_TIMEOUT`] and keeps leading. Without the wait, a `TimeoutNow` that
+//!   overtakes the leader's last commit on a reordering link leaves the target with a shorter
+//!   head, which every voter refuses. Too few peers is the lease itself.
 //! - **Scripted faults.** A bad handoff (`[[fault]] kind = "bad_handoff"`): at its start the
 //!   leader hands leadership to the next member, which cannot build blocks for the fault's
 //!   duration; its health check finds out and hands on. An operator override
@@ -23,7 +36,7 @@
 //!   (op-conductor's `overrideLeader` with `sequencer_active`), what ends a stall of two of three.
 //!
 //! Not modelled: log replication beyond the head block (a member behind asks the leader for the
-//! blocks it missed, as a verifier does), pre-vote, membership changes, snapshots.
+//! blocks it missed, as a verifier does), membership changes, snapshots.
 
 use super::block::L2Block;
 use crate::time::{SimDuration, SimTime};
@@ -75,6 +88,19 @@ pub enum ConductorMsg {
         from: u32,
         granted: bool,
     },
+    /// Would you vote for `candidate` in `term` (its term + 1)? Nobody's term changes.
+    PreVote {
+        term: u64,
+        candidate: u32,
+        head: L2Number,
+    },
+    /// The answer to a pre-vote for `term`, with the voter's own term (`voter_term`).
+    PreVoteReply {
+        term: u64,
+        voter_term: u64,
+        from: u32,
+        granted: bool,
+    },
     /// Leadership transfer: `to` stands at once (and cannot build until `cannot_build_until`,
     /// a bad handoff).
     TimeoutNow {
@@ -117,9 +143,38 @@ pub struct ConductorConfig {
 #[derive(Debug, Clone, PartialEq)]
 enum Role {
     Follower,
-    Candidate { votes: BTreeSet<u32> },
-    Leader { since: SimTime, contacts: BTreeMap<u32, SimTime>, next_heartbeat: SimTime },
+    /// Asking for pre-votes for the next term; the term has not moved yet.
+    PreCandidate {
+        grants: BTreeSet<u32>,
+    },
+    Candidate {
+        votes: BTreeSet<u32>,
+    },
+    Leader {
+        since: SimTime,
+        contacts: BTreeMap<u32, SimTime>,
+        /// The head each member last acknowledged (what a transfer waits for).
+        heads: BTreeMap<u32, L2Number>,
+        next_heartbeat: SimTime,
+        transfer: Option<Transfer>,
+    },
 }
+
+/// A leadership transfer under way (hashicorp/raft's `LeadershipTransfer`): the leader builds
+/// nothing more and sends `TimeoutNow` only once the target holds its head, so the target wins
+/// the vote (a voter refuses a shorter head); it gives up at `deadline` and keeps leading.
+#[derive(Debug, Clone, PartialEq)]
+struct Transfer {
+    to: u32,
+    reason: &'static str,
+    cannot_build_until: Option<SimTime>,
+    deadline: SimTime,
+}
+
+/// How long a leader waits for the target of a transfer to catch up before it gives up:
+/// hashicorp/raft bounds a transfer by its `ElectionTimeout`, here the next member's
+/// [`election_timeout`].
+pub const TRANSFER_TIMEOUT: SimDuration = SimDuration(HEARTBEAT.0 + LEASE.0);
 
 /// One member's view of the group.
 #[derive(Debug, Clone)]
@@ -180,7 +235,8 @@ impl Conductor {
     /// Whether the leader may build a block now: nothing waits for a majority and it is not the
     /// victim of a bad handoff.
     pub fn may_build(&self, now: SimTime) -> bool {
-        self.is_leader() && self.pending.is_none() && now >= self.cannot_build_until
+        let transferring = matches!(self.role, Role::Leader { transfer: Some(_), .. });
+        self.is_leader() && !transferring && self.pending.is_none() && now >= self.cannot_build_until
     }
 
     fn overridden(&self, now: SimTime) -> bool {
@@ -193,7 +249,7 @@ impl Conductor {
 
     fn leader_role(&self, now: SimTime) -> Role {
         let contacts = (0..self.config.members).filter(|&m| m != self.config.me).map(|m| (m, now)).collect();
-        Role::Leader { since: now, contacts, next_heartbeat: now }
+        Role::Leader { since: now, contacts, heads: BTreeMap::new(), next_heartbeat: now, transfer: None }
     }
 
     /// The leader built `number`: it waits for a majority (at once with an override or alone).
@@ -245,16 +301,18 @@ impl Conductor {
                     self.step_down(now, term, "term", out);
                     return;
                 }
-                if let Role::Leader { contacts, .. } = &mut self.role
+                if let Role::Leader { contacts, heads, .. } = &mut self.role
                     && term == self.term
                 {
                     contacts.insert(from, now);
+                    heads.insert(from, their_head);
                     if let Some((number, block_hash, holders)) = &mut self.pending
                         && (*number, *block_hash) == (their_head, hash)
                     {
                         holders.insert(from);
                     }
                     self.check_commit(now, out);
+                    self.try_transfer(now, head.0, out);
                 }
             }
             ConductorMsg::RequestVote { term, candidate, head: their_head, transfer } => {
@@ -272,6 +330,28 @@ impl Conductor {
                     votes.insert(from);
                     if votes.len() >= self.majority() {
                         self.win(now, out);
+                    }
+                }
+            }
+            ConductorMsg::PreVote { term, candidate, head: their_head } => {
+                let granted = term > self.term && self.would_vote(now, their_head, head.0);
+                out.push(ConductorOut::Send(
+                    candidate,
+                    ConductorMsg::PreVoteReply { term, voter_term: self.term, from: self.config.me, granted },
+                ));
+            }
+            ConductorMsg::PreVoteReply { term, voter_term, from, granted } => {
+                if voter_term > self.term {
+                    self.step_down(now, voter_term, "term", out);
+                    return;
+                }
+                if let Role::PreCandidate { grants } = &mut self.role
+                    && term == self.term + 1
+                    && granted
+                {
+                    grants.insert(from);
+                    if grants.len() >= self.majority() {
+                        self.stand(now, "election", false, head.0, out);
                     }
                 }
             }
@@ -302,10 +382,7 @@ impl Conductor {
         my_head: L2Number,
         out: &mut Vec<ConductorOut>,
     ) {
-        // Leader stickiness: while a live leader is heard, only a transfer may unseat it.
-        let heard_leader = self.leader.is_some() && now.since(self.last_contact) < HEARTBEAT + LEASE;
-        let leading = self.is_leader() && !self.lease_expired(now);
-        if term < self.term || (!transfer && (heard_leader || leading)) {
+        if term < self.term || (!transfer && self.sticks_to_leader(now)) {
             out.push(ConductorOut::Send(
                 candidate,
                 ConductorMsg::Vote { term: self.term, from: self.config.me, granted: false },
@@ -322,6 +399,37 @@ impl Conductor {
             self.last_contact = now;
         }
         out.push(ConductorOut::Send(candidate, ConductorMsg::Vote { term: self.term, from: self.config.me, granted }));
+    }
+
+    /// Leader stickiness: while a live leader is heard (or this member leads with its lease),
+    /// only a transfer may unseat it.
+    fn sticks_to_leader(&self, now: SimTime) -> bool {
+        let heard_leader = self.leader.is_some() && now.since(self.last_contact) < HEARTBEAT + LEASE;
+        heard_leader || (self.is_leader() && !self.lease_expired(now))
+    }
+
+    /// Whether this member would grant a pre-vote to a candidate with head `their_head`: no
+    /// live leader heard, and the candidate's head at least its own (the vote's rules, except
+    /// the one vote per term, which a pre-vote does not spend).
+    fn would_vote(&self, now: SimTime, their_head: L2Number, my_head: L2Number) -> bool {
+        !self.sticks_to_leader(now) && their_head >= my_head
+    }
+
+    /// An election timeout passed: asks for pre-votes for the next term (standing at once when
+    /// alone is a majority).
+    fn pre_stand(&mut self, now: SimTime, head: L2Number, out: &mut Vec<ConductorOut>) {
+        if self.majority() <= 1 {
+            self.stand(now, "election", false, head, out);
+            return;
+        }
+        self.role = Role::PreCandidate { grants: BTreeSet::from([self.config.me]) };
+        self.pending = None;
+        self.last_contact = now;
+        out.push(ConductorOut::Broadcast(ConductorMsg::PreVote {
+            term: self.term + 1,
+            candidate: self.config.me,
+            head,
+        }));
     }
 
     fn follow(&mut self, now: SimTime, term: u64, leader: u32, out: &mut Vec<ConductorOut>) {
@@ -408,12 +516,19 @@ impl Conductor {
         {
             self.next_bad_handoff += 1;
             if self.is_leader() {
-                self.hand_off(now, "bad_handoff", Some(end), out);
+                self.hand_off(now, "bad_handoff", Some(end), head, out);
             }
         }
         match &mut self.role {
-            Role::Leader { since, next_heartbeat, .. } => {
+            Role::Leader { since, next_heartbeat, transfer, .. } => {
                 let since = *since;
+                if transfer.as_ref().is_some_and(|t| now >= t.deadline) {
+                    // The target did not catch up in time: the leader keeps leading (hashicorp's
+                    // transfer fails with ErrLeadershipTransferTimeout); the health check may
+                    // try again.
+                    *transfer = None;
+                }
+                let transferring = transfer.is_some();
                 if now >= *next_heartbeat {
                     *next_heartbeat = now + HEARTBEAT;
                     out.push(ConductorOut::Broadcast(ConductorMsg::Heartbeat {
@@ -425,42 +540,70 @@ impl Conductor {
                 if self.lease_expired(now) {
                     self.step_down(now, self.term, "lease", out);
                     self.leader = None;
-                } else if now >= self.next_health {
+                } else if now >= self.next_health && !transferring {
                     self.next_health = now + HEARTBEAT;
                     let stalled_since = head_advanced.max(since);
                     if now.since(stalled_since) >= self.config.unsafe_interval && !self.overridden(now) {
-                        self.hand_off(now, "health", None, out);
+                        self.hand_off(now, "health", None, head, out);
                     }
                 }
             }
-            Role::Follower | Role::Candidate { .. } => {
+            Role::Follower | Role::PreCandidate { .. } | Role::Candidate { .. } => {
                 if now >= self.election_at() {
-                    self.stand(now, "election", false, head, out);
+                    self.pre_stand(now, head, out);
                 }
             }
         }
     }
 
-    /// Steps down and hands leadership to the next member heard within the lease.
+    /// Hands leadership to the next member heard within the lease, once it holds the leader's
+    /// head `head` (at once when it already does); steps down at once when nobody is live.
     fn hand_off(
         &mut self,
         now: SimTime,
         reason: &'static str,
         cannot_build_until: Option<SimTime>,
+        head: L2Number,
         out: &mut Vec<ConductorOut>,
     ) {
-        let Role::Leader { contacts, .. } = &self.role else { return };
+        let term = self.term;
+        let me = self.config.me;
         let n = self.config.members;
+        let Role::Leader { contacts, transfer, .. } = &mut self.role else { return };
         let live = |m: &u32| contacts.get(m).is_some_and(|t| now.since(*t) <= HEARTBEAT + LEASE);
-        let next = (1..n).map(|k| (self.config.me + k) % n).find(|m| live(m));
-        out.push(ConductorOut::SteppedDown { term: self.term, reason });
-        self.role = Role::Follower;
-        self.pending = None;
-        self.last_contact = now;
-        if let Some(to) = next {
-            self.leader = Some(to);
-            out.push(ConductorOut::Send(to, ConductorMsg::TimeoutNow { term: self.term, to, cannot_build_until }));
+        let Some(to) = (1..n).map(|k| (me + k) % n).find(|m| live(m)) else {
+            out.push(ConductorOut::SteppedDown { term, reason });
+            self.role = Role::Follower;
+            self.pending = None;
+            self.last_contact = now;
+            return;
+        };
+        *transfer = Some(Transfer { to, reason, cannot_build_until, deadline: now + TRANSFER_TIMEOUT });
+        self.try_transfer(now, head, out);
+        if self.is_leader() {
+            // The target is behind (or its head unknown): a heartbeat asks for its head, and a
+            // target behind fetches what it misses from the leader, as a verifier does.
+            out.push(ConductorOut::Send(to, ConductorMsg::Heartbeat { term, leader: me, head }));
         }
+    }
+
+    /// A transfer under way completes once nothing waits for a majority and the target has
+    /// acknowledged a head at least the leader's `head`: the leader steps down and sends
+    /// `TimeoutNow` (a vote round trip later the target leads).
+    fn try_transfer(&mut self, now: SimTime, head: L2Number, out: &mut Vec<ConductorOut>) {
+        let Role::Leader { heads, transfer: Some(t), .. } = &self.role else { return };
+        if self.pending.is_some() || heads.get(&t.to).is_none_or(|h| *h < head) {
+            return;
+        }
+        let t = t.clone();
+        out.push(ConductorOut::SteppedDown { term: self.term, reason: t.reason });
+        self.role = Role::Follower;
+        self.last_contact = now;
+        self.leader = Some(t.to);
+        out.push(ConductorOut::Send(
+            t.to,
+            ConductorMsg::TimeoutNow { term: self.term, to: t.to, cannot_build_until: t.cannot_build_until },
+        ));
     }
 
     fn election_at(&self) -> SimTime {
