@@ -40,6 +40,13 @@ struct ClosedForm {
     curve: Vec<(f64, f64)>,
 }
 
+impl ClosedForm {
+    /// Its legend entry (the same text the legend's placement measures).
+    fn name(&self) -> String {
+        format!("pop closed form (q/p)^{}, d = {}", self.depth + 1, self.depth)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 struct Series {
     fork_choice: String,
@@ -144,7 +151,7 @@ impl Figure for SweepRewrite {
             .map(|s| s.points.iter().flat_map(|&(q, _, (lo, hi))| [(q, lo), (q, hi)]).collect())
             .collect();
         let mut labels: Vec<String> = self.series.iter().map(Series::name).collect();
-        labels.extend(self.curves.iter().map(|c| format!("pop closed form (q/p)^{}, d = {}", c.depth + 1, c.depth)));
+        labels.extend(self.curves.iter().map(ClosedForm::name));
         let mut data: Vec<&[(f64, f64)]> = lines.iter().map(Vec::as_slice).collect();
         data.extend(whisker_ends.iter().flat_map(|w| w.chunks(1)));
         data.extend(self.curves.iter().map(|c| c.curve.as_slice()));
@@ -197,11 +204,11 @@ impl Figure for SweepRewrite {
                     .legend(move |(x, y)| TriangleMarker::new((x + 12, y), 9, colour.filled()));
             }
         }
-        for ClosedForm { depth, colour, curve } in &self.curves {
+        for closed_form in &self.curves {
+            let colour = closed_form.colour;
             let thin = colour.mix(0.6).stroke_width(1);
-            let colour = *colour;
-            frame::draw_line(&mut chart, curve, thin)?
-                .label(format!("pop closed form (q/p)^{}, d = {depth}", depth + 1))
+            frame::draw_line(&mut chart, &closed_form.curve, thin)?
+                .label(closed_form.name())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.mix(0.6).stroke_width(1)));
         }
         draw_legend(&mut chart, position)?;
